@@ -1,0 +1,82 @@
+"""The typed, frozen configuration the rest of the service reads.
+
+The loader (`escalator.config.loader`) turns YAML into these; nothing else
+reads YAML. Domain objects (parties, ladders, routes) are built directly so
+the pure core never sees configuration syntax.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+from escalator.domain.availability import Party, Roster
+from escalator.domain.ladder import Ladder, Route
+
+LANGUAGES = ("fi", "sv", "en")
+SOURCE_KINDS = ("webhook", "poll", "sia", "espa", "email", "mqtt")
+CHANNELS = ("telegram", "email", "sms", "webhook")
+
+
+@dataclass(frozen=True)
+class Facility:
+    id: str
+    name: str
+    timezone: str = "Europe/Helsinki"
+    language: str = "fi"
+    holidays: str | None = None  # ISO country code, e.g. FI, SE
+    closed_days: tuple[date, ...] = ()  # the facility's own extra holidays
+
+
+@dataclass(frozen=True)
+class HttpConfig:
+    host: str = "127.0.0.1"
+    port: int = 8080
+    public_url: str = "http://127.0.0.1:8080"
+    api_token_env: str = "ESCALATOR_API_TOKEN"
+    secret_env: str = "ESCALATOR_SECRET_KEY"  # signs ack links
+    link_ttl: timedelta = timedelta(days=7)
+
+
+@dataclass(frozen=True)
+class SourceConfig:
+    id: str
+    kind: str
+    token_env: str | None = None
+    heartbeat_timeout: timedelta | None = None
+    ladder: str | None = None  # ladder for "source silent"; default: the routes decide
+    options: Mapping[str, Any] = field(default_factory=dict)  # kind-specific keys
+
+
+@dataclass(frozen=True)
+class Config:
+    facility: Facility
+    http: HttpConfig
+    storage: str
+    sources: Mapping[str, SourceConfig]
+    parties: Mapping[str, Party]
+    rosters: Mapping[str, Roster]
+    ladders: Mapping[str, Ladder]
+    routes: tuple[Route, ...]
+    channels: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    path: str | None = None
+
+    def secret_envs(self) -> list[tuple[str, str]]:
+        """(config path, environment variable) of every secret the config names."""
+        found = [("http.api_token_env", self.http.api_token_env),
+                 ("http.secret_env", self.http.secret_env)]
+        for sid, src in self.sources.items():
+            if src.token_env:
+                found.append((f"sources.{sid}.token_env", src.token_env))
+        for pid, party in self.parties.items():
+            for i, contact in enumerate(party.contacts):
+                env = contact.option("secret_env")
+                if env:
+                    found.append((f"people.{pid}.contact[{i}].secret_env", env))
+        for cid, ch in self.channels.items():
+            for key, value in ch.items():
+                if key.endswith("_env") and isinstance(value, str):
+                    found.append((f"channels.{cid}.{key}", value))
+        return found

@@ -1,0 +1,119 @@
+"""Who can be reached right now: opening hours, rosters, holidays, absences.
+
+Principle 2: never route to someone who is not there. Every answer carries
+the reason, because "skipped: closed (Mon-Fri 07:00-16:00)" in a timeline is
+what lets a facility manager trust the ladder.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, tzinfo
+
+from escalator.domain.hours import Period, WeeklyHours
+
+HolidayLookup = Callable[[date], str | None]
+
+
+def no_holidays(_: date) -> str | None:
+    return None
+
+
+@dataclass(frozen=True)
+class Contact:
+    """One way to reach a party: `channel` is telegram, email, sms or webhook."""
+
+    channel: str
+    address: str
+    options: tuple[tuple[str, str], ...] = ()
+
+    def option(self, key: str, default: str | None = None) -> str | None:
+        return dict(self.options).get(key, default)
+
+
+@dataclass(frozen=True)
+class Party:
+    id: str
+    name: str
+    contacts: tuple[Contact, ...] = ()
+    hours: WeeklyHours | None = None
+    absent: tuple[Period, ...] = ()
+    open_on_holidays: bool | None = None  # None: closed on holidays unless hours are 24/7
+    language: str | None = None
+    telegram_users: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class RosterEntry:
+    who: str
+    when: WeeklyHours
+
+
+@dataclass(frozen=True)
+class Roster:
+    id: str
+    entries: tuple[RosterEntry, ...]
+
+
+@dataclass(frozen=True)
+class Reach:
+    """One resolved target: a party and whether it can be notified now (and why not)."""
+
+    party: str
+    available: bool
+    why: str | None = None
+    via: str | None = None  # the roster it was found through
+
+
+@dataclass(frozen=True)
+class Directory:
+    """Parties and rosters with the facility's calendar; answers "who, now?" purely."""
+
+    parties: Mapping[str, Party]
+    rosters: Mapping[str, Roster] = field(default_factory=dict)
+    tz: tzinfo | None = None
+    holiday: HolidayLookup = no_holidays
+
+    def local(self, now: datetime) -> datetime:
+        return now.astimezone(self.tz) if self.tz else now
+
+    def availability(self, party_id: str, now: datetime) -> Reach:
+        party = self.parties[party_id]
+        local = self.local(now)
+        naive = local.replace(tzinfo=None)
+        for period in party.absent:
+            if period.contains(naive):
+                return Reach(party_id, False, f"absent ({period.text})")
+        if party.hours is not None:
+            if not party.hours.contains(local):
+                return Reach(party_id, False, f"closed (open {party.hours.text})")
+            opened_on = party.hours.started_on(local) or local.date()
+            holiday = self.holiday(opened_on)
+            closes_on_holiday = (
+                not party.open_on_holidays
+                if party.open_on_holidays is not None
+                else not party.hours.always
+            )
+            if holiday and closes_on_holiday:
+                return Reach(party_id, False, f"closed on a public holiday ({holiday})")
+        return Reach(party_id, True)
+
+    def resolve(self, target: str, now: datetime) -> list[Reach]:
+        """A step's target (a party or a roster) -> the parties to notify, with availability."""
+        if target in self.rosters:
+            local = self.local(now)
+            on_shift = [e.who for e in self.rosters[target].entries if e.when.contains(local)]
+            if not on_shift:
+                return [Reach(target, False, "nobody on shift in this roster", via=target)]
+            reaches = []
+            for who in dict.fromkeys(on_shift):
+                r = self.availability(who, now)
+                reaches.append(Reach(r.party, r.available, r.why, via=target))
+            return reaches
+        return [self.availability(target, now)]
+
+    def name(self, party_or_roster: str) -> str:
+        if party_or_roster in self.parties:
+            return self.parties[party_or_roster].name
+        return party_or_roster

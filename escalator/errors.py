@@ -1,0 +1,41 @@
+"""One error hierarchy, so callers can tell recoverable failures from bugs."""
+
+from __future__ import annotations
+
+
+class EscalatorError(Exception):
+    """Base of every error the service raises on purpose."""
+
+
+class ConfigError(EscalatorError):
+    """A configuration problem a person must fix; carries every problem found."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = list(problems)
+        super().__init__("\n".join(self.problems))
+
+
+class IntakeError(EscalatorError):
+    """A malformed event; the sender gets a 4xx with this text."""
+
+
+class ActionError(EscalatorError):
+    """An action that cannot be applied (unknown incident, bad action name)."""
+
+
+class NotifyError(EscalatorError):
+    """A delivery failed.
+
+    `recoverable` failures (timeouts, 5xx, 429) are retried on the same
+    channel, after `retry_after` seconds when the far end said so; the others
+    fall through to the party's next contact method.
+    """
+
+    def __init__(self, message: str, *, recoverable: bool, retry_after: float | None = None):
+        super().__init__(message)
+        self.recoverable = recoverable
+        self.retry_after = retry_after
+
+
+class StorageError(EscalatorError):
+    """The store could not persist or read; intake answers 503 so senders retry."""
