@@ -137,6 +137,7 @@ class Entry:
     reason: Reason
     party: str | None = None
     detail: str = ""
+    step: int | None = None  # the ladder step (0-based) the incident stood on
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,122 @@
+"""Command line: `escalator run | config check | config schema | simulate`."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import secrets
+import signal
+import sys
+from importlib import resources
+from zoneinfo import ZoneInfo
+
+from escalator.clock import SystemClock
+from escalator.errors import ConfigError
+
+DEMO_SECRETS = ("ESCALATOR_API_TOKEN", "ESCALATOR_SECRET_KEY", "ESCALATOR_TERMINAL_TOKEN")
+
+
+def _example_path() -> str:
+    return str(resources.files("escalator").joinpath("examples/example.yaml"))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="escalator", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    run = sub.add_parser("run", help="run the service")
+    run.add_argument("--config", help="YAML file (default with --demo: the bundled example)")
+    run.add_argument("--demo", action="store_true",
+                     help="no set-up: bundled example config, SQLite, random tokens for unset"
+                          " secrets (printed at start)")
+    run.add_argument("--log-level", default="INFO")
+    cfg = sub.add_parser("config", help="check a config or print its JSON Schema")
+    cfg_sub = cfg.add_subparsers(dest="config_command", required=True)
+    check = cfg_sub.add_parser("check", help="validate a config file")
+    check.add_argument("file")
+    cfg_sub.add_parser("schema", help="print the JSON Schema for editors")
+    sim = sub.add_parser("simulate", help="print who would be reached, when")
+    sim.add_argument("--config", required=True)
+    sim.add_argument("--code", required=True)
+    sim.add_argument("--source", default="terminal")
+    sim.add_argument("--point", default="")
+    sim.add_argument("--at", help='local time, e.g. "2026-12-24 02:00" (default: now)')
+    sim.add_argument("--hours", type=float, default=48, help="how far ahead (default 48)")
+    args = parser.parse_args(argv)
+    if args.command == "config":
+        from escalator.config.cli import cmd_check, cmd_schema
+
+        return cmd_check(args.file) if args.config_command == "check" else cmd_schema()
+    if args.command == "simulate":
+        return _simulate(args)
+    return _run(args)
+
+
+def _simulate(args: argparse.Namespace) -> int:
+    from datetime import timedelta
+
+    from escalator.config import load_config
+    from escalator.simulate import parse_at, timeline
+
+    try:
+        config, _ = load_config(args.config)
+        at = parse_at(args.at, ZoneInfo(config.facility.timezone), SystemClock().now())
+    except ConfigError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    except ValueError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    print("\n".join(timeline(config, args.code, at, source=args.source, point=args.point,
+                             horizon=timedelta(hours=args.hours))))
+    return 0
+
+
+def _run(args: argparse.Namespace) -> int:
+    from escalator.config import load_config
+
+    logging.basicConfig(level=args.log_level.upper(),
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if not args.config and not args.demo:
+        print("escalator run: give --config FILE, or --demo to try it", file=sys.stderr)
+        return 2
+    env = dict(os.environ)
+    if args.demo:
+        for name in DEMO_SECRETS:
+            if not env.get(name):
+                env[name] = secrets.token_urlsafe(24)
+                print(f"demo: {name}={env[name]}", file=sys.stderr)
+    try:
+        config, warnings = load_config(args.config or _example_path(), env=env,
+                                       strict_secrets=not args.demo)
+    except ConfigError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    for w in warnings:
+        logging.warning("config: %s", w)
+    if args.demo and not args.config:
+        from dataclasses import replace
+
+        config = replace(config, path=None)
+    return asyncio.run(_serve(config, env))
+
+
+async def _serve(config, env) -> int:  # type: ignore[no-untyped-def]
+    from escalator.app import Escalator
+
+    app = Escalator(config, env=env)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    loop.add_signal_handler(signal.SIGTERM, stop.set)
+    loop.add_signal_handler(signal.SIGINT, stop.set)
+    loop.add_signal_handler(signal.SIGHUP, app.reload)
+    await app.start()
+    logging.info("escalator running for %s; SIGHUP reloads the config", config.facility.name)
+    await stop.wait()
+    await app.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

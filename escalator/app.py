@@ -1,0 +1,159 @@
+"""Composition root: the only place that builds adapters and wires them together."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+
+from escalator.clock import Clock, SystemClock
+from escalator.config import build_directory, load_config
+from escalator.config.model import Config
+from escalator.errors import ConfigError
+from escalator.metrics import Metrics
+from escalator.notify.base import Notifier
+from escalator.notify.dispatch import Dispatcher
+from escalator.notify.log import LogNotifier
+from escalator.notify.webhook import WebhookNotifier
+from escalator.service import EscalationService
+from escalator.storage import SqlStore, open_store
+from escalator.waker import Waker
+from escalator.web.links import LinkSigner
+
+log = logging.getLogger(__name__)
+
+
+class Escalator:
+    """The running service. Tests build it with a fake clock and call `tick()` themselves."""
+
+    def __init__(
+        self,
+        config: Config,
+        *,
+        clock: Clock | None = None,
+        env: Mapping[str, str] | None = None,
+        notifiers: Mapping[str, Notifier] | None = None,
+    ) -> None:
+        self._config = config
+        self.clock = clock or SystemClock()
+        self.env = dict(os.environ if env is None else env)
+        self._extra_notifiers = dict(notifiers or {})
+        self.metrics = Metrics()
+        self.started_at: datetime | None = None
+        self.last_reload_error: str | None = None
+        self.store: SqlStore = open_store(config.storage)
+        self.signer = LinkSigner(self._secret_bytes(config), config.http.link_ttl)
+        self.log_notifier = LogNotifier()
+        self._session: aiohttp.ClientSession | None = None
+        self.waker: Waker | None = None
+        self._runner: web.AppRunner | None = None
+        self.service = EscalationService(self.store, config, build_directory(config), self.clock,
+                                         on_change=self.poke)
+        self.dispatcher = Dispatcher(
+            self.store, lambda: self._config, self._notifiers(), self.log_notifier,
+            self.signer, self.clock, on_failed=self.service.delivery_failed)
+
+    @property
+    def config(self) -> Config:
+        return self._config
+
+    def secret(self, env_name: str | None) -> str | None:
+        return self.env.get(env_name) if env_name else None
+
+    def _secret_bytes(self, config: Config) -> bytes:
+        value = self.secret(config.http.secret_env)
+        if not value:
+            raise ConfigError([f"http.secret_env: environment variable "
+                               f"{config.http.secret_env} is not set"])
+        return value.encode()
+
+    def _notifiers(self) -> dict[str, Notifier]:
+        webhook = WebhookNotifier(self._http, self.secret,
+                                  lambda: int(self.clock.now().timestamp()))
+        return {"webhook": webhook, **self._extra_notifiers}
+
+    def _http(self) -> aiohttp.ClientSession:
+        if self._session is None or self._session.closed:
+            self._session = aiohttp.ClientSession()
+        return self._session
+
+    # -- lifecycle ------------------------------------------------------------
+    async def start(self, *, serve_http: bool = True, schedule: bool = True) -> None:
+        self.started_at = self.clock.now()
+        await self.store.open()
+        if serve_http:
+            from escalator.web.server import build_web_app
+
+            self._runner = web.AppRunner(build_web_app(self), access_log=None)
+            await self._runner.setup()
+            site = web.TCPSite(self._runner, self.config.http.host, self.config.http.port)
+            await site.start()
+            log.info("listening on http://%s:%s", self.config.http.host, self.config.http.port)
+        if schedule:
+            self.waker = Waker(self.tick)
+            self.waker.start()
+
+    async def stop(self) -> None:
+        if self.waker:
+            self.waker.stop()
+        if self._runner:
+            await self._runner.cleanup()
+        if self._session and not self._session.closed:
+            await self._session.close()
+        await self.store.close()
+
+    def poke(self) -> None:
+        if self.waker:
+            self.waker.poke()
+
+    async def tick(self) -> datetime | None:
+        """Apply due timers, then send due deliveries; the earliest next due time."""
+        for _ in range(5):  # a failed delivery may escalate, which may queue more at once
+            due_incidents = await self.service.wake()
+            due_deliveries = await self.dispatcher.run_due()
+            found = [d for d in (due_incidents, due_deliveries) if d is not None]
+            due = min(found) if found else None
+            if due is None or due > self.clock.now():
+                return due
+        return due
+
+    def reload(self) -> list[str]:
+        """Re-read the config file; on any problem keep running on the last good one."""
+        path = self._config.path
+        if not path:
+            return ["no config file to reload"]
+        try:
+            config, warnings = load_config(path, env=self.env, strict_secrets=True)
+        except ConfigError as exc:
+            self.last_reload_error = str(exc)
+            log.error("config reload failed; keeping the last good config:\n%s", exc)
+            return exc.problems
+        if config.storage != self._config.storage or config.http != self._config.http:
+            warnings.append("storage and http changes take effect after a restart")
+            config = _keep(config, storage=self._config.storage, http=self._config.http)
+        self._config = config
+        self.service.reconfigure(config, build_directory(config))
+        self.last_reload_error = None
+        log.info("config reloaded from %s", path)
+        return warnings
+
+    def health(self) -> dict[str, Any]:
+        """Each component's state, for /healthz and for people looking at it."""
+        return {
+            "store": {"ok": self.store.healthy, "kind": self.store.dialect.name},
+            "scheduler": {"ok": self.waker is not None},
+            "config": {"ok": self.last_reload_error is None, "path": self._config.path,
+                       "error": self.last_reload_error},
+            "started_at": self.started_at.astimezone(UTC).isoformat() if self.started_at else None,
+        }
+
+
+def _keep(config: Config, **fields: Any) -> Config:
+    from dataclasses import replace
+
+    return replace(config, **fields)

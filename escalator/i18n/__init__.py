@@ -1,0 +1,32 @@
+"""Plain-language texts in the reader's language (Finnish first, Swedish, English).
+
+Principle 5: the nurse reads "Fire alarm loop fault", not "FT". Lookups fall
+back to English and then to the key itself, so a missing translation shows
+something readable instead of failing a delivery.
+"""
+
+from __future__ import annotations
+
+from escalator.i18n.catalog import CODES, TEXTS
+
+LANGUAGES = ("fi", "sv", "en")
+
+
+def t(lang: str, key: str, **values: object) -> str:
+    table = TEXTS.get(key, {})
+    template = table.get(lang) or table.get("en") or key
+    try:
+        return template.format(**values)
+    except (KeyError, IndexError):
+        return template
+
+
+def code_label(lang: str, code: str) -> str:
+    """Readable name of an alarm code; unknown codes are shown as they came."""
+    entry = CODES.get(code) or CODES.get(code.upper()) or CODES.get(code.lower())
+    if not entry:
+        return code
+    return entry.get(lang) or entry.get("en") or code
+
+
+__all__ = ["CODES", "LANGUAGES", "TEXTS", "code_label", "t"]

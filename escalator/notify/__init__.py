@@ -1,0 +1,1 @@
+"""Outgoing notifications: channels, rendering and the durable dispatcher."""

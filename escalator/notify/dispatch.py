@@ -1,0 +1,179 @@
+"""The dispatcher: sends what the outbox (the `deliveries` table) says is due.
+
+A delivery row walks its party's contact list in order of preference:
+recoverable failures are retried on the same channel with backoff (or the
+far end's Retry-After); permanent ones, or too many retries, fall through to
+the next contact; when none is left the row is `failed`, the timeline says
+so, and the service is asked to move the ladder on. A row is marked `sent`
+only after the channel accepted it, so a crash can repeat a message at most
+once and never drop it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import defaultdict
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from escalator.clock import Clock
+from escalator.config.model import Config
+from escalator.domain.availability import Contact, Party
+from escalator.domain.model import Entry, Incident, Reason, State
+from escalator.errors import NotifyError
+from escalator.notify import render
+from escalator.notify.base import Message, Notifier
+from escalator.storage.rows import DeliveryRow
+from escalator.storage.sql import SqlStore, Tx
+from escalator.web.links import LinkSigner
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS_PER_CONTACT = 4
+MAX_ROUNDS = 10  # a fallback to the next contact is sent in the same pass, boundedly
+CALL_TO_ACTION = {Reason.FIRST.value, Reason.RENOTIFY.value, Reason.ESCALATED.value}
+
+
+def backoff(attempts: int, retry_after: float | None) -> timedelta:
+    """5 s, 20 s, 80 s ... capped at 5 minutes; the far end's Retry-After wins."""
+    if retry_after is not None:
+        return timedelta(seconds=min(retry_after, 3600))
+    return timedelta(seconds=min(300, 5 * 4 ** max(0, attempts - 1)))
+
+
+@dataclass(frozen=True)
+class Outcome:
+    row: DeliveryRow
+    fields: dict[str, object]
+    failed_for_good: bool = False
+    note: str = ""
+
+
+class Dispatcher:
+    def __init__(
+        self,
+        store: SqlStore,
+        config: Callable[[], Config],
+        notifiers: Mapping[str, Notifier],
+        fallback: Notifier,
+        signer: LinkSigner,
+        clock: Clock,
+        on_failed: Callable[[int, int | None, int], Awaitable[None]] | None = None,
+        concurrency: int = 10,
+    ) -> None:
+        self.store = store
+        self._config = config
+        self.notifiers = dict(notifiers)
+        self.fallback = fallback
+        self.signer = signer
+        self.clock = clock
+        self._on_failed = on_failed
+        self._limit = asyncio.Semaphore(concurrency)
+        self._running = asyncio.Lock()
+
+    async def run_due(self) -> datetime | None:
+        """Send everything due now, fallbacks included; return when the next retry is due."""
+        async with self._running:
+            now = self.clock.now()
+            for _ in range(MAX_ROUNDS):
+                if not await self._round(now):
+                    break
+            return await self.store.transaction(lambda tx: tx.earliest_delivery())
+
+    async def _round(self, now: datetime) -> bool:
+        """One pass over the due rows; False when there was nothing to send."""
+        batch = await self.store.transaction(lambda tx: _load_due(tx, now))
+        if not batch:
+            return False
+        by_party: dict[str, list[tuple[DeliveryRow, Incident]]] = defaultdict(list)
+        for row, incident in batch:
+            by_party[row.party].append((row, incident))
+        groups = await asyncio.gather(*(self._send_in_order(items, now)
+                                        for items in by_party.values()))
+        outcomes = [o for group in groups for o in group]
+        await self.store.transaction(lambda tx: _record(tx, outcomes, now))
+        for o in outcomes:
+            if o.failed_for_good and o.row.reason in CALL_TO_ACTION and self._on_failed:
+                await self._on_failed(o.row.incident_id, o.row.step, o.row.loop)
+        return True
+
+    async def _send_in_order(
+        self, items: list[tuple[DeliveryRow, Incident]], now: datetime
+    ) -> list[Outcome]:
+        """One party's messages go out in the order they were decided (FIRST before ACKED)."""
+        async with self._limit:
+            return [await self._attempt(row, incident, now) for row, incident in items]
+
+    async def _attempt(self, row: DeliveryRow, incident: Incident, now: datetime) -> Outcome:
+        config = self._config()
+        party = config.parties.get(row.party)
+        if row.reason in CALL_TO_ACTION and not row.is_update and incident.state in (
+            State.ACKNOWLEDGED, State.RESOLVED, State.FALSE_ALARM
+        ):
+            return Outcome(row, {"status": "superseded", "error": f"incident {incident.state}"})
+        if party is None or row.contact_index >= len(party.contacts):
+            why = "party no longer in the config" if party is None else "no contact method left"
+            return Outcome(row, {"status": "failed", "error": why}, True, why)
+        contact = party.contacts[row.contact_index]
+        message = self._message(row, incident, party, config, now)
+        notifier = self.notifiers.get(contact.channel)
+        label = contact.channel if notifier else f"log:{contact.channel}"
+        try:
+            await (notifier or self.fallback).send(contact, message)
+        except NotifyError as exc:
+            return self._after_failure(row, party, contact, exc, now)
+        except Exception as exc:  # a channel bug must not stall the ladder
+            log.exception("channel %s crashed on delivery %s", contact.channel, row.id)
+            return self._after_failure(row, party, contact,
+                                       NotifyError(repr(exc), recoverable=False), now)
+        return Outcome(row, {"status": "sent", "sent_at": now, "channel": label,
+                             "attempts": row.attempts + 1, "error": None})
+
+    def _after_failure(
+        self, row: DeliveryRow, party: Party, contact: Contact, exc: NotifyError, now: datetime
+    ) -> Outcome:
+        attempts = row.attempts + 1
+        error = f"{contact.channel} {contact.address}: {exc}"
+        if exc.recoverable and attempts < MAX_ATTEMPTS_PER_CONTACT:
+            return Outcome(row, {"attempts": attempts, "error": error, "channel": contact.channel,
+                                 "next_attempt_at": now + backoff(attempts, exc.retry_after)})
+        nxt = row.contact_index + 1
+        if nxt < len(party.contacts):
+            return Outcome(row, {"contact_index": nxt, "attempts": 0, "error": error,
+                                 "next_attempt_at": now}, note=f"falling back: {error}")
+        return Outcome(row, {"status": "failed", "attempts": attempts, "error": error},
+                       True, f"every contact failed; last: {error}")
+
+    def _message(
+        self, row: DeliveryRow, incident: Incident, party: Party, config: Config, now: datetime
+    ) -> Message:
+        lang = party.language or config.facility.language
+        token = self.signer.make(incident.id, party.id, now)
+        ack_url = f"{config.http.public_url.rstrip('/')}/ack/{token}"
+        return Message(
+            delivery_id=row.id, incident=incident, party=party.id, party_name=party.name,
+            reason=row.reason, step=row.step, detail=row.detail, update=row.is_update,
+            language=lang, subject=render.subject(incident, lang, config.facility.name),
+            text=render.body(incident, row.reason, row.detail, row.is_update, lang,
+                             config.facility.timezone, ack_url),
+            ack_url=ack_url,
+        )
+
+
+def _load_due(tx: Tx, now: datetime) -> list[tuple[DeliveryRow, Incident]]:
+    found = []
+    for row in tx.due_deliveries(now):
+        incident = tx.incident(row.incident_id)
+        if incident is not None:
+            found.append((row, incident))
+    return found
+
+
+def _record(tx: Tx, outcomes: list[Outcome], now: datetime) -> None:
+    for o in outcomes:
+        tx.update_delivery(o.row.id, **o.fields)
+        if o.failed_for_good:
+            tx.add_entries(o.row.incident_id, [Entry(now, Reason.DELIVERY_FAILED, o.row.party,
+                                                     f"{o.row.reason}: {o.note}")])

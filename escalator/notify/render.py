@@ -1,0 +1,37 @@
+"""Plain-language message text, in the reader's language."""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+from escalator.domain.model import Incident
+from escalator.i18n import TEXTS, code_label, t
+
+
+def subject(incident: Incident, lang: str, facility: str) -> str:
+    what = code_label(lang, incident.code)
+    where = f" – {incident.point}" if incident.point else ""
+    return f"[{facility}] #{incident.id} {what}{where}"
+
+
+def body(
+    incident: Incident, reason: str, detail: str, update: bool, lang: str, tz: str, ack_url: str
+) -> str:
+    """The headline says what happened and why you get this; then what, where, since when."""
+    key = f"reason.{reason}.update"
+    if not (update and key in TEXTS):
+        key = f"reason.{reason}"
+    headline = t(lang, key, detail=detail)
+    since = incident.opened_at.astimezone(ZoneInfo(tz)).strftime("%d.%m.%Y %H:%M")
+    lines = [headline, "", code_label(lang, incident.code)]
+    if incident.text:
+        lines.append(incident.text)
+    if incident.point:
+        lines.append(f"{t(lang, 'label.where')}: {incident.point}")
+    lines.append(f"{t(lang, 'label.since')}: {since}")
+    if incident.count > 1:
+        lines.append(t(lang, "label.count", count=incident.count))
+    lines.append(f"{t(lang, 'label.state')}: {t(lang, 'state.' + incident.state.value)}")
+    if ack_url and incident.is_open:
+        lines += ["", f"{t(lang, 'label.act')}: {ack_url}"]
+    return "\n".join(lines)

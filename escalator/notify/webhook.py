@@ -1,0 +1,81 @@
+"""The webhook channel: POST JSON to a ticket system, signed when a secret is set.
+
+Signature header `X-Escalator-Signature: sha256=<hex HMAC of the body>`, with
+`X-Escalator-Timestamp` inside the signed text so a captured request cannot be
+replayed later (the GitHub/Stripe convention).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from collections.abc import Callable
+
+import aiohttp
+
+from escalator.domain.availability import Contact
+from escalator.errors import NotifyError
+from escalator.notify.base import Message
+
+
+def payload(message: Message) -> dict[str, object]:
+    inc = message.incident
+    return {
+        "incident": inc.id, "reason": message.reason, "step": message.step,
+        "to": message.party, "to_name": message.party_name, "update": message.update,
+        "detail": message.detail, "text": message.text, "subject": message.subject,
+        "ack_url": message.ack_url, "state": inc.state.value, "code": inc.code,
+        "point": inc.point, "source": inc.source, "severity": inc.severity,
+        "opened_at": inc.opened_at.isoformat(), "count": inc.count,
+        "delivery": message.delivery_id,
+    }
+
+
+def sign(secret: bytes, timestamp: str, body: bytes) -> str:
+    mac = hmac.new(secret, timestamp.encode() + b"." + body, hashlib.sha256)
+    return "sha256=" + mac.hexdigest()
+
+
+class WebhookNotifier:
+    def __init__(
+        self,
+        session: Callable[[], aiohttp.ClientSession],
+        secrets: Callable[[str], str | None],
+        clock_ts: Callable[[], int],
+        timeout: float = 10.0,
+    ) -> None:
+        self._session = session
+        self._secrets = secrets  # env var name -> value
+        self._ts = clock_ts
+        self._timeout = aiohttp.ClientTimeout(total=timeout)
+
+    async def send(self, contact: Contact, message: Message) -> None:
+        body = json.dumps(payload(message), ensure_ascii=False).encode()
+        timestamp = str(self._ts())
+        headers = {"Content-Type": "application/json", "X-Escalator-Timestamp": timestamp,
+                   "Idempotency-Key": f"escalator-delivery-{message.delivery_id}"}
+        env = contact.option("secret_env")
+        secret = self._secrets(env) if env else None
+        if env and not secret:
+            raise NotifyError(f"webhook secret {env} is not set", recoverable=False)
+        if secret:
+            headers["X-Escalator-Signature"] = sign(secret.encode(), timestamp, body)
+        try:
+            async with self._session().post(contact.address, data=body, headers=headers,
+                                             timeout=self._timeout) as resp:
+                if resp.status < 300:
+                    return
+                retry_after = _retry_after(resp.headers.get("Retry-After"))
+                recoverable = resp.status >= 500 or resp.status in (408, 425, 429)
+                raise NotifyError(f"webhook answered HTTP {resp.status}",
+                                  recoverable=recoverable, retry_after=retry_after)
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            raise NotifyError(f"webhook unreachable: {exc!r}", recoverable=True) from exc
+
+
+def _retry_after(value: str | None) -> float | None:
+    try:
+        return max(0.0, float(value)) if value else None
+    except ValueError:
+        return None

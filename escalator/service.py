@@ -1,0 +1,264 @@
+"""The escalation service: load from storage, decide (pure), persist, poke.
+
+Every state change happens inside one store transaction under one lock, so
+the store is the only truth and a crash between two calls loses nothing:
+the next `wake()` recomputes from what was committed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+
+from escalator.clock import Clock
+from escalator.config.model import Config
+from escalator.domain import policy
+from escalator.domain.availability import Directory
+from escalator.domain.hours import format_duration
+from escalator.domain.ladder import Ladder, route_for
+from escalator.domain.model import (
+    SOURCE_SILENT,
+    Action,
+    AlarmEvent,
+    Decision,
+    Entry,
+    Incident,
+    Reason,
+    State,
+)
+from escalator.errors import ActionError
+from escalator.i18n import t
+from escalator.storage.rows import dt
+from escalator.storage.sql import SqlStore, Tx
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    incident_id: int | None
+    duplicate: bool = False  # the sender's id was seen before: nothing changed
+    new_incident: bool = False
+
+
+class EscalationService:
+    def __init__(
+        self,
+        store: SqlStore,
+        config: Config,
+        directory: Directory,
+        clock: Clock,
+        on_change: Callable[[], None] | None = None,
+    ) -> None:
+        self.store = store
+        self.config = config
+        self.directory = directory
+        self.clock = clock
+        self._on_change = on_change or (lambda: None)
+        self._lock = asyncio.Lock()
+
+    def reconfigure(self, config: Config, directory: Directory) -> None:
+        """Swap in a new, already validated config; open incidents keep their ladder name."""
+        self.config, self.directory = config, directory
+        self._on_change()
+
+    # -- intake ---------------------------------------------------------------
+    async def ingest(self, event: AlarmEvent) -> IngestResult:
+        """Store the event and its consequences in one transaction, then poke the waker."""
+        async with self._lock:
+            result = await self.store.transaction(lambda tx: self._ingest(tx, event))
+        if not result.duplicate:
+            self._on_change()
+        return result
+
+    def _ingest(self, tx: Tx, event: AlarmEvent) -> IngestResult:
+        now = event.received_at
+        if event.event_id:
+            seen = tx.find_event(event.source, event.event_id)
+            if seen is not None:
+                return IngestResult(seen["incident_id"], duplicate=True)
+        self._source_spoke(tx, event.source, now)
+        if event.state == "heartbeat":
+            tx.add_event(event, None)
+            return IngestResult(None)
+        current = tx.open_incident(event.dedup_key)
+        if event.state == "clear":
+            if current is not None:
+                self._persist(tx, policy.apply_clear(current, self._ladder(current),
+                                                     self.directory, now), now)
+            tx.add_event(event, current.id if current else None)
+            return IngestResult(current.id if current else None)
+        if current is not None:
+            repeated = policy.apply_repeat(current, self._ladder(current), now)
+            tx.save_incident(repeated, policy.next_due(repeated, self._ladder(repeated)))
+            tx.add_entries(current.id, [Entry(now, Reason.REPEATED, None,
+                                              f"seen again ({repeated.count} times)")])
+            tx.add_event(event, current.id)
+            return IngestResult(current.id)
+        incident_id = self._open(tx, event, now)
+        tx.add_event(event, incident_id)
+        return IngestResult(incident_id, new_incident=True)
+
+    def _open(self, tx: Tx, event: AlarmEvent, now: datetime) -> int:
+        route = route_for(self.config.routes, event.source, event.code)
+        ladder_id = self._silent_ladder(event) or (
+            route.ladder if route else self.config.routes[0].ladder)
+        draft = Incident(
+            id=0, source=event.source, code=event.code, point=event.point, text=event.text,
+            severity=event.severity, ladder=ladder_id, state=State.OPEN, opened_at=now,
+            last_seen_at=now,
+            false_alarm_clear_within=route.false_alarm_clear_within if route else None,
+        )
+        incident_id = tx.add_incident(draft, now)
+        incident = replace(draft, id=incident_id)
+        tx.add_entries(incident_id, [Entry(now, Reason.FIRST, None,
+                                           f"alarm {event.code} from {event.source}")])
+        self._persist(tx, policy.start(incident, self._ladder(incident), self.directory, now),
+                      now)
+        return incident_id
+
+    def _silent_ladder(self, event: AlarmEvent) -> str | None:
+        if event.code != SOURCE_SILENT:
+            return None
+        src = self.config.sources.get(event.source)
+        return src.ladder if src else None
+
+    # -- actions --------------------------------------------------------------
+    async def act(
+        self, incident_id: int, action: Action, by: str, *, party: str | None = None,
+        minutes: int | None = None, note: str = "",
+    ) -> Incident:
+        async with self._lock:
+            now = self.clock.now()
+
+            def work(tx: Tx) -> Incident:
+                incident = tx.incident(incident_id)
+                if incident is None:
+                    raise ActionError(f"no incident {incident_id}")
+                d = policy.apply_action(
+                    incident, action, by, self._ladder(incident), self.directory, now,
+                    party=party, minutes=minutes, note=note,
+                    false_alarm_clear_within=incident.false_alarm_clear_within)
+                self._persist(tx, d, now)
+                return d.incident
+
+            incident = await self.store.transaction(work)
+        self._on_change()
+        return incident
+
+    async def delivery_failed(self, incident_id: int, step: int | None, loop: int) -> None:
+        """Nobody on the current step could be reached on any channel: move the ladder on."""
+        async with self._lock:
+            now = self.clock.now()
+
+            def work(tx: Tx) -> bool:
+                inc = tx.incident(incident_id)
+                if inc is None or inc.state is not State.OPEN or inc.escalation.exhausted:
+                    return False
+                if (inc.escalation.step, inc.escalation.loop) != (step, loop):
+                    return False  # the ladder has already moved on
+                live = [d for d in tx.deliveries(incident_id)
+                        if d.step == step and d.loop == loop and not d.is_update
+                        and d.status in ("pending", "sent")]
+                if live:
+                    return False  # someone on this step was (or may still be) reached
+                d = policy.apply_action(inc, Action.ESCALATE, "escalator", self._ladder(inc),
+                                        self.directory, now,
+                                        note="nobody on this step could be reached")
+                self._persist(tx, d, now)
+                return True
+
+            moved = await self.store.transaction(work)
+        if moved:
+            self._on_change()
+
+    # -- time -----------------------------------------------------------------
+    async def wake(self) -> datetime | None:
+        """Apply everything due now; return when the next thing is due."""
+        async with self._lock:
+            now = self.clock.now()
+            return await self.store.transaction(lambda tx: self._wake(tx, now))
+
+    def _wake(self, tx: Tx, now: datetime) -> datetime | None:
+        for incident in tx.due_incidents(now):
+            self._persist(tx, policy.decide(incident, self._ladder(incident),
+                                            self.directory, now), now)
+        source_due = self._check_sources(tx, now)
+        candidates = [d for d in (tx.earliest_due(), source_due) if d is not None]
+        return min(candidates) if candidates else None
+
+    # -- sources --------------------------------------------------------------
+    def _source_spoke(self, tx: Tx, source_id: str, now: datetime) -> None:
+        """Any event is a sign of life; a "source silent" incident clears itself."""
+        row = tx.source(source_id)
+        tx.touch_source(source_id, now)
+        if row and row["silent_incident_id"]:
+            silent = tx.incident(int(row["silent_incident_id"]))
+            if silent is not None and silent.is_open:
+                self._persist(tx, policy.apply_clear(silent, self._ladder(silent),
+                                                     self.directory, now), now)
+            tx.set_source_silent(source_id, None)
+
+    def _check_sources(self, tx: Tx, now: datetime) -> datetime | None:
+        """Open a "source silent" incident for each source quiet past its timeout."""
+        next_check: datetime | None = None
+        for sid, src in self.config.sources.items():
+            if src.heartbeat_timeout is None:
+                continue
+            row = tx.source(sid)
+            if row is None:  # never heard of: the clock starts now
+                tx.touch_source(sid, now)
+                row = tx.source(sid)
+                assert row is not None
+            if row["silent_incident_id"]:
+                continue
+            last_seen = dt(row["last_seen_at"])
+            assert last_seen is not None
+            due = last_seen + src.heartbeat_timeout
+            if now < due:
+                next_check = due if next_check is None else min(next_check, due)
+                continue
+            lang = self.config.facility.language
+            text = t(lang, "silent.text", source=sid,
+                     timeout=format_duration(src.heartbeat_timeout))
+            event = AlarmEvent(source=sid, code=SOURCE_SILENT, state="alarm", received_at=now,
+                               point=sid, text=text, severity="high")
+            incident_id = self._open(tx, event, now)
+            tx.add_event(event, incident_id)
+            tx.set_source_silent(sid, incident_id)
+        return next_check
+
+    # -- helpers --------------------------------------------------------------
+    def _ladder(self, incident: Incident) -> Ladder:
+        """The incident's ladder; if a reload removed it, the catch-all route's ladder."""
+        ladders = self.config.ladders
+        if incident.ladder in ladders:
+            return ladders[incident.ladder]
+        fallback = self.config.routes[-1].ladder
+        log.warning("incident %s: ladder %r is gone from the config; using %r",
+                    incident.id, incident.ladder, fallback)
+        return ladders[fallback]
+
+    @staticmethod
+    def _persist(tx: Tx, d: Decision, now: datetime) -> None:
+        inc = d.incident
+        tx.save_incident(inc, d.next_due)
+        tx.add_entries(inc.id, d.entries)
+        tx.add_deliveries(inc.id, d.notices, now)
+        tx.add_safety(inc.id, d.safety)
+
+
+def parse_minutes(value: object) -> int | None:
+    """Snooze length from a form or JSON: a positive whole number of minutes, at most a week."""
+    if value in (None, ""):
+        return None
+    try:
+        minutes = int(str(value))
+    except ValueError:
+        raise ActionError(f"minutes must be a whole number, got {value!r}") from None
+    if not 1 <= minutes <= int(timedelta(days=7).total_seconds() // 60):
+        raise ActionError("minutes must be between 1 and 10080 (a week)")
+    return minutes

@@ -1,0 +1,102 @@
+"""Mapping between database rows and domain records, kept apart from SQL plumbing."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from escalator.domain.model import Escalation, Incident, State
+
+
+def ts(value: datetime | None) -> str | None:
+    """Fixed-width UTC text so that string order is time order in both databases."""
+    if value is None:
+        return None
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f+00:00")
+
+
+def dt(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+INCIDENT_COLUMNS = (
+    "source", "code", "point", "text", "severity", "ladder", "state", "dedup_key",
+    "opened_at", "last_seen_at", "count", "esc_loop", "esc_step", "esc_step_started_at",
+    "esc_last_notified_at", "esc_exhausted", "notified", "false_alarm_clear_within_s",
+    "acked_by", "acked_at", "snoozed_until", "false_alarm_by", "false_alarm_deadline",
+    "resolved_at", "resolved_by", "next_due",
+)
+
+
+def incident_values(inc: Incident, next_due: datetime | None) -> tuple[Any, ...]:
+    esc = inc.escalation
+    within = inc.false_alarm_clear_within
+    return (
+        inc.source, inc.code, inc.point, inc.text, inc.severity, inc.ladder, inc.state.value,
+        inc.dedup_key, ts(inc.opened_at), ts(inc.last_seen_at), inc.count, esc.loop, esc.step,
+        ts(esc.step_started_at), ts(esc.last_notified_at), int(esc.exhausted),
+        json.dumps(list(inc.notified)), int(within.total_seconds()) if within else None,
+        inc.acked_by, ts(inc.acked_at), ts(inc.snoozed_until), inc.false_alarm_by,
+        ts(inc.false_alarm_deadline), ts(inc.resolved_at), inc.resolved_by, ts(next_due),
+    )
+
+
+def incident_from_row(row: dict[str, Any]) -> Incident:
+    within = row["false_alarm_clear_within_s"]
+    opened = dt(row["opened_at"])
+    seen = dt(row["last_seen_at"])
+    assert opened is not None and seen is not None
+    return Incident(
+        id=int(row["id"]), source=row["source"], code=row["code"], point=row["point"],
+        text=row["text"], severity=row["severity"], ladder=row["ladder"],
+        state=State(row["state"]), opened_at=opened, last_seen_at=seen, count=row["count"],
+        escalation=Escalation(
+            loop=row["esc_loop"], step=row["esc_step"],
+            step_started_at=dt(row["esc_step_started_at"]),
+            last_notified_at=dt(row["esc_last_notified_at"]),
+            exhausted=bool(row["esc_exhausted"]),
+        ),
+        notified=tuple(json.loads(row["notified"])),
+        false_alarm_clear_within=timedelta(seconds=within) if within is not None else None,
+        acked_by=row["acked_by"], acked_at=dt(row["acked_at"]),
+        snoozed_until=dt(row["snoozed_until"]), false_alarm_by=row["false_alarm_by"],
+        false_alarm_deadline=dt(row["false_alarm_deadline"]),
+        resolved_at=dt(row["resolved_at"]), resolved_by=row["resolved_by"],
+    )
+
+
+@dataclass(frozen=True)
+class DeliveryRow:
+    """A notification attempt in the delivery log (the outbox)."""
+
+    id: int
+    incident_id: int
+    party: str
+    reason: str
+    step: int | None
+    loop: int
+    detail: str
+    is_update: bool
+    status: str  # pending | sent | failed
+    contact_index: int
+    attempts: int
+    next_attempt_at: datetime
+    created_at: datetime
+    sent_at: datetime | None
+    channel: str | None
+    error: str | None
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> DeliveryRow:
+        nxt, created = dt(row["next_attempt_at"]), dt(row["created_at"])
+        assert nxt is not None and created is not None
+        return cls(
+            id=int(row["id"]), incident_id=int(row["incident_id"]), party=row["party"],
+            reason=row["reason"], step=row["step"], loop=row["loop"], detail=row["detail"],
+            is_update=bool(row["is_update"]), status=row["status"],
+            contact_index=row["contact_index"], attempts=row["attempts"],
+            next_attempt_at=nxt, created_at=created, sent_at=dt(row["sent_at"]),
+            channel=row["channel"], error=row["error"],
+        )

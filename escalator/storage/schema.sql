@@ -1,0 +1,96 @@
+-- Escalator schema, version 1. Times are ISO-8601 UTC text (sortable, same in
+-- SQLite and PostgreSQL). {pk} is the dialect's auto-increment primary key.
+CREATE TABLE IF NOT EXISTS meta (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS incidents (
+    id {pk},
+    source TEXT NOT NULL,
+    code TEXT NOT NULL,
+    point TEXT NOT NULL,
+    text TEXT NOT NULL,
+    severity TEXT NOT NULL,
+    ladder TEXT NOT NULL,
+    state TEXT NOT NULL,
+    dedup_key TEXT NOT NULL,
+    opened_at TEXT NOT NULL,
+    last_seen_at TEXT NOT NULL,
+    count INTEGER NOT NULL,
+    esc_loop INTEGER NOT NULL,
+    esc_step INTEGER NOT NULL,
+    esc_step_started_at TEXT,
+    esc_last_notified_at TEXT,
+    esc_exhausted INTEGER NOT NULL,
+    notified TEXT NOT NULL,
+    false_alarm_clear_within_s INTEGER,
+    acked_by TEXT,
+    acked_at TEXT,
+    snoozed_until TEXT,
+    false_alarm_by TEXT,
+    false_alarm_deadline TEXT,
+    resolved_at TEXT,
+    resolved_by TEXT,
+    next_due TEXT
+);
+-- At most one open incident per source+code+point, enforced by the database.
+CREATE UNIQUE INDEX IF NOT EXISTS incidents_open_key
+    ON incidents (dedup_key) WHERE state <> 'resolved';
+CREATE INDEX IF NOT EXISTS incidents_next_due ON incidents (next_due);
+CREATE TABLE IF NOT EXISTS events (
+    id {pk},
+    source TEXT NOT NULL,
+    event_id TEXT,
+    code TEXT NOT NULL,
+    state TEXT NOT NULL,
+    point TEXT NOT NULL,
+    text TEXT NOT NULL,
+    severity TEXT NOT NULL,
+    occurred_at TEXT,
+    received_at TEXT NOT NULL,
+    incident_id INTEGER
+);
+CREATE UNIQUE INDEX IF NOT EXISTS events_sender_id ON events (source, event_id);
+CREATE INDEX IF NOT EXISTS events_incident ON events (incident_id);
+CREATE TABLE IF NOT EXISTS timeline (
+    id {pk},
+    incident_id INTEGER NOT NULL,
+    at TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    party TEXT,
+    detail TEXT NOT NULL,
+    step INTEGER
+);
+CREATE INDEX IF NOT EXISTS timeline_incident ON timeline (incident_id);
+CREATE TABLE IF NOT EXISTS deliveries (
+    id {pk},
+    incident_id INTEGER NOT NULL,
+    party TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    step INTEGER,
+    loop INTEGER NOT NULL,
+    detail TEXT NOT NULL,
+    is_update INTEGER NOT NULL,
+    status TEXT NOT NULL,
+    contact_index INTEGER NOT NULL,
+    attempts INTEGER NOT NULL,
+    next_attempt_at TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    sent_at TEXT,
+    channel TEXT,
+    error TEXT
+);
+CREATE INDEX IF NOT EXISTS deliveries_pending ON deliveries (status, next_attempt_at);
+CREATE INDEX IF NOT EXISTS deliveries_incident ON deliveries (incident_id);
+CREATE TABLE IF NOT EXISTS safety_incidents (
+    id {pk},
+    incident_id INTEGER NOT NULL,
+    cause TEXT NOT NULL,
+    at TEXT NOT NULL,
+    detail TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS sources (
+    id TEXT PRIMARY KEY,
+    last_seen_at TEXT NOT NULL,
+    silent_incident_id INTEGER
+);

@@ -1,0 +1,68 @@
+"""APScheduler wakes the service when something is due, and at nothing else.
+
+There is one job, `tick`, scheduled at the earliest due time the store knows
+(incident timers, delivery retries, source heartbeats). A poke (new event,
+action) runs it at once. The schedule is derived from storage after every
+tick, so a restart simply rebuilds it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+log = logging.getLogger(__name__)
+
+IDLE_RECHECK = timedelta(minutes=5)  # even with nothing due, look again now and then
+
+
+class Waker:
+    def __init__(self, tick: Callable[[], Awaitable[datetime | None]]) -> None:
+        self._tick = tick
+        self._scheduler = AsyncIOScheduler(timezone=UTC)
+        self._dirty = False
+        self._running = False
+
+    def start(self) -> None:
+        self._scheduler.start()
+        self.poke()
+
+    def stop(self) -> None:
+        if self._scheduler.running:
+            self._scheduler.shutdown(wait=False)
+
+    def poke(self) -> None:
+        """Run a tick as soon as possible; coalesces with a tick already running."""
+        self._dirty = True
+        if not self._running:
+            self._schedule(datetime.now(UTC))
+
+    def _schedule(self, at: datetime) -> None:
+        if not self._scheduler.running:
+            return
+        self._scheduler.add_job(self._run, "date", run_date=at, id="tick",
+                                replace_existing=True, misfire_grace_time=None,
+                                coalesce=True, max_instances=1)
+
+    async def _run(self) -> None:
+        self._running = True
+        due: datetime | None = None
+        try:
+            while True:
+                self._dirty = False
+                try:
+                    due = await self._tick()
+                except Exception:  # the store may be down: try again shortly, never stop
+                    log.exception("tick failed; retrying in 5 s")
+                    due = datetime.now(UTC) + timedelta(seconds=5)
+                if not self._dirty:
+                    break
+                await asyncio.sleep(0)
+        finally:
+            self._running = False
+        now = datetime.now(UTC)
+        self._schedule(min(due, now + IDLE_RECHECK) if due else now + IDLE_RECHECK)

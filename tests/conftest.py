@@ -1,0 +1,44 @@
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from support import TOKENS, FakeClock, RecordingNotifier, config_text  # noqa: E402
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def recorder() -> RecordingNotifier:
+    return RecordingNotifier()
+
+
+@pytest.fixture
+async def make_app(tmp_path, clock, recorder):
+    """Build an Escalator on a temp SQLite file with every chat/mail/SMS channel recorded."""
+    from escalator.app import Escalator
+    from escalator.config import load_config_text
+
+    apps = []
+
+    async def make(text: str | None = None, *, storage: str | None = None,
+                   hook_url: str = "http://127.0.0.1:9/hook", **kwargs):
+        url = storage or f"sqlite:///{tmp_path}/escalator.db"
+        cfg, _ = load_config_text(text or config_text(url, hook_url), env=TOKENS)
+        notifiers = {"telegram": recorder, "email": recorder, "sms": recorder}
+        notifiers.update(kwargs.pop("notifiers", {}))
+        app = Escalator(cfg, clock=clock, env=TOKENS, notifiers=notifiers, **kwargs)
+        await app.start(serve_http=False, schedule=False)
+        apps.append(app)
+        return app
+
+    yield make
+    for app in apps:
+        await app.stop()
