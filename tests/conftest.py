@@ -7,7 +7,22 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
+from pg import fresh_database, postgres_cluster  # noqa: E402
 from support import TOKENS, FakeClock, RecordingNotifier, config_text  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    yield from postgres_cluster()
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def store_url(request, tmp_path):
+    """Each storage test runs on both databases, for real."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path}/store.db"
+    server = request.getfixturevalue("postgres_server")
+    return fresh_database(server, f"t_{abs(hash(request.node.nodeid)) % 10**12}")
 
 
 @pytest.fixture
