@@ -67,7 +67,7 @@ facility:
 http:
   listen: 127.0.0.1:8089
   public_url: http://escalator.test
-storage: {storage}
+storage: "{storage}"
 sources:
   terminal:
     kind: webhook

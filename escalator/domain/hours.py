@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cached_property
 from datetime import date, datetime, time, timedelta
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -77,7 +78,7 @@ class WeeklyHours:
                 day = (day + 1) % 7
         return cls(tuple(windows), str(text))
 
-    @property
+    @cached_property
     def always(self) -> bool:
         """True when the windows cover every minute of the week (a 24/7 hotline)."""
         covered = [False] * (7 * 24 * 60)
