@@ -100,7 +100,7 @@ class Escalator:
 
     async def stop(self) -> None:
         if self.waker:
-            self.waker.stop()
+            await self.waker.stop()
         if self._runner:
             await self._runner.cleanup()
         if self._session and not self._session.closed:

@@ -26,12 +26,22 @@ class Waker:
         self._scheduler = AsyncIOScheduler(timezone=UTC)
         self._dirty = False
         self._running = False
+        self._stopping = False
+        self._idle = asyncio.Event()
+        self._idle.set()
+        logging.getLogger("apscheduler").setLevel(logging.WARNING)  # one line per tick is noise
 
     def start(self) -> None:
         self._scheduler.start()
         self.poke()
 
-    def stop(self) -> None:
+    async def stop(self, timeout: float = 30.0) -> None:
+        """Stop scheduling and let a tick in progress finish before storage closes."""
+        self._stopping = True  # no new ticks; APScheduler's shutdown would cancel a running one
+        try:
+            await asyncio.wait_for(self._idle.wait(), timeout)
+        except TimeoutError:
+            log.error("a tick was still running after %s s at shutdown", timeout)
         if self._scheduler.running:
             self._scheduler.shutdown(wait=False)
 
@@ -42,7 +52,7 @@ class Waker:
             self._schedule(datetime.now(UTC))
 
     def _schedule(self, at: datetime) -> None:
-        if not self._scheduler.running:
+        if self._stopping or not self._scheduler.running:
             return
         self._scheduler.add_job(self._run, "date", run_date=at, id="tick",
                                 replace_existing=True, misfire_grace_time=None,
@@ -50,6 +60,7 @@ class Waker:
 
     async def _run(self) -> None:
         self._running = True
+        self._idle.clear()
         due: datetime | None = None
         try:
             while True:
@@ -64,5 +75,6 @@ class Waker:
                 await asyncio.sleep(0)
         finally:
             self._running = False
+            self._idle.set()
         now = datetime.now(UTC)
         self._schedule(min(due, now + IDLE_RECHECK) if due else now + IDLE_RECHECK)

@@ -61,22 +61,25 @@ class Service:
 
     def start(self) -> None:
         env = {**os.environ, **ENV}
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "escalator", "run", "--config", str(self.config)],
-            env=env, stdout=self.log.open("ab"), stderr=subprocess.STDOUT)
+        with self.log.open("ab") as out:  # the child keeps its own copy of the descriptor
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "escalator", "run", "--config", str(self.config)],
+                env=env, stdout=out, stderr=subprocess.STDOUT)
 
     def kill(self) -> None:
         assert self.proc is not None
         self.proc.send_signal(signal.SIGKILL)
         self.proc.wait(timeout=10)
 
-    def stop(self) -> None:
+    async def stop(self) -> None:
+        """SIGTERM and wait off the event loop, which still serves the webhook receiver."""
         if self.proc and self.proc.poll() is None:
             self.proc.terminate()
             try:
-                self.proc.wait(timeout=10)
+                await asyncio.to_thread(self.proc.wait, 15)
             except subprocess.TimeoutExpired:
                 self.proc.kill()
+                raise AssertionError("the service did not stop on SIGTERM") from None
 
 
 async def until(predicate, what: str, timeout: float = 20.0):
@@ -155,7 +158,7 @@ async def test_kill_9_loses_no_event_no_ack_and_resumes_timers(tmp_path):
                         firsts[m["incident"]] = firsts.get(m["incident"], 0) + 1
                 assert max(firsts.values()) <= 2, f"more than one duplicate: {firsts}"
         finally:
-            service.stop()
+            await service.stop()
             log = (tmp_path / "service.log").read_text(errors="replace")
             assert "Traceback" not in log, log[-3000:]
 
