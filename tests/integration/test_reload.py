@@ -1,0 +1,44 @@
+"""A broken config edit must never take the running service down."""
+
+from __future__ import annotations
+
+from escalator.app import Escalator
+from escalator.config import load_config
+from escalator.domain.model import AlarmEvent
+from support import TOKENS, config_text
+
+
+async def test_reload_keeps_last_good_config_and_applies_a_fixed_one(tmp_path, clock, recorder):
+    path = tmp_path / "escalator.yaml"
+    good = config_text(f"sqlite:///{tmp_path}/r.db")
+    path.write_text(good)
+    cfg, _ = load_config(str(path), env=TOKENS, strict_secrets=True)
+    app = Escalator(cfg, clock=clock, env=TOKENS,
+                    notifiers={"telegram": recorder, "email": recorder, "sms": recorder})
+    await app.start(serve_http=False, schedule=False)
+    try:
+        path.write_text(good.replace("escalate_after: 10m", "escalate_after: ten minutes"))
+        problems = app.reload()
+        assert any("escalate_after" in p and str(path) in p for p in problems)
+        assert app.config is cfg  # still the last good one
+        assert app.health()["config"]["ok"] is False
+        await app.service.ingest(AlarmEvent("terminal", "FT", "alarm", clock.now()))
+        await app.tick()
+        assert recorder.reasons() == [("ward-a", "FIRST")]  # and it still works
+
+        path.write_text(good.replace("name: Ward A nurse on duty", "name: Osasto A"))
+        assert app.reload() == []
+        assert app.config.parties["ward-a"].name == "Osasto A"
+        assert app.health()["config"]["ok"] is True
+    finally:
+        await app.stop()
+
+
+async def test_unbuilt_channels_deliver_to_the_log_and_say_so(make_app, clock):
+    app = await make_app()
+    app.dispatcher.notifiers.pop("telegram")  # as on a machine without a Telegram channel
+    res = await app.service.ingest(AlarmEvent("terminal", "FT", "alarm", clock.now()))
+    await app.tick()
+    rows = await app.store.transaction(lambda tx: tx.deliveries(res.incident_id))
+    assert [(r.party, r.status, r.channel) for r in rows] == [("ward-a", "sent", "log:telegram")]
+    assert app.log_notifier.sent[0][1].party == "ward-a"
