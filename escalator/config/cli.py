@@ -1,0 +1,54 @@
+"""`escalator config check FILE` and `escalator config schema`.
+
+`check` is what a facility manager runs after editing the file, so its
+output is the problems, one per line, in file order, and nothing else.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Mapping
+from typing import TextIO
+
+from escalator.config.loader import load_config
+from escalator.config.model import Config
+from escalator.config.schema import json_schema
+from escalator.errors import ConfigError
+
+
+def cmd_check(
+    path: str, out: TextIO = sys.stdout, err: TextIO = sys.stderr,
+    env: Mapping[str, str] | None = None,
+) -> int:
+    """0 when the file loads (warnings are printed but do not fail it), else 1."""
+    try:
+        config, warnings = load_config(path, env=env)
+    except ConfigError as exc:
+        for problem in exc.problems:
+            print(problem, file=err)
+        for warning in getattr(exc, "warnings", []):
+            print(f"warning: {warning}", file=err)
+        count = len(exc.problems)
+        print(f"{path}: {count} problem{'' if count == 1 else 's'}", file=err)
+        return 1
+    print(f"{path}: OK — {summary(config)}", file=out)
+    for warning in warnings:
+        print(f"warning: {warning}", file=out)
+    return 0
+
+
+def summary(config: Config) -> str:
+    counts = (
+        (len(config.sources), "source", "sources"),
+        (len(config.parties), "party", "parties"),
+        (len(config.rosters), "roster", "rosters"),
+        (len(config.ladders), "ladder", "ladders"),
+        (len(config.routes), "route", "routes"),
+    )
+    return ", ".join(f"{n} {one if n == 1 else many}" for n, one, many in counts)
+
+
+def cmd_schema(out: TextIO = sys.stdout) -> int:
+    print(json.dumps(json_schema(), indent=2, ensure_ascii=False), file=out)
+    return 0

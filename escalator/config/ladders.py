@@ -1,0 +1,186 @@
+"""The `ladders:` and `routes:` sections: what happens to an alarm, in order.
+
+Cross-references (a step naming a party, a route naming a ladder) are
+checked against every id the file declares, even ones with errors of their
+own, so one typo yields one problem rather than a cascade.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+
+from escalator.config.check import (
+    At,
+    Problems,
+    duration,
+    identifier,
+    integer,
+    mapping,
+    names,
+    reference,
+    sequence,
+)
+from escalator.domain.hours import format_duration
+from escalator.domain.ladder import Ladder, Route, Step
+
+LADDER_KEYS = ("steps", "loops", "on_exhausted")
+LADDER_REQUIRED = ("steps",)
+STEP_KEYS = ("notify", "repeat_every", "escalate_after")
+STEP_REQUIRED = ("notify", "escalate_after")
+ROUTE_KEYS = ("match", "ladder", "false_alarm_clear_within")
+ROUTE_REQUIRED = ("ladder",)
+MATCH_KEYS = ("code", "source")
+
+STEP_EXPECTED = "a step like {notify: [manager], escalate_after: 10m}"
+ROUTE_EXPECTED = "a route like {match: {code: [FT]}, ladder: technical-fault}"
+TARGET = "party or roster"
+
+
+def parse_ladders(problems: Problems, at: At | None, targets: Collection[str]) -> dict[str, Ladder]:
+    if at is None:
+        return {}
+    if not isinstance(at.value, dict):
+        problems.bad(at, "a mapping of ladder ids to ladders")
+        return {}
+    if not at.value:
+        problems.error(at, "found an empty mapping, expected at least one ladder")
+    ladders = {}
+    for lid, entry in at.entries():
+        if identifier(problems, At(lid, entry.line, at.path), "a ladder id (text)") is None:
+            continue
+        ladder = _ladder(problems, lid, entry, targets)
+        if ladder is not None:
+            ladders[lid] = ladder
+    return ladders
+
+
+def _ladder(problems: Problems, lid: str, at: At, targets: Collection[str]) -> Ladder | None:
+    if mapping(problems, at, LADDER_KEYS, LADDER_REQUIRED, expected="a ladder with steps") is None:
+        return None
+    before = problems.count
+    steps = _steps(problems, at.key("steps"), targets)
+    loops_at = at.key("loops")
+    loops = 0 if loops_at is None else integer(problems, loops_at, minimum=0)
+    exhausted_at = at.key("on_exhausted")
+    on_exhausted = () if exhausted_at is None else _targets(
+        problems, exhausted_at, targets, non_empty=False)
+    if problems.count > before or loops is None:
+        return None
+    return Ladder(lid, steps, loops, on_exhausted)
+
+
+def _steps(problems: Problems, at: At | None, targets: Collection[str]) -> tuple[Step, ...]:
+    if at is None or not sequence(problems, at, f"a list of steps, each {STEP_EXPECTED}",
+                                  non_empty=True):
+        return ()
+    found = (_step(problems, item, targets) for item in at.items())
+    return tuple(step for step in found if step is not None)
+
+
+def _step(problems: Problems, at: At, targets: Collection[str]) -> Step | None:
+    if mapping(problems, at, STEP_KEYS, STEP_REQUIRED, expected=STEP_EXPECTED) is None:
+        return None
+    notify_at = at.key("notify")
+    notify = () if notify_at is None else _targets(problems, notify_at, targets, non_empty=True)
+    repeat_at, escalate_at = at.key("repeat_every"), at.key("escalate_after")
+    repeat = None if repeat_at is None else duration(problems, repeat_at)
+    escalate = None if escalate_at is None else duration(problems, escalate_at)
+    if repeat_at is not None and repeat is not None and escalate is not None \
+            and repeat >= escalate:
+        problems.warn(repeat_at, f"{format_duration(repeat)} is not shorter than "
+                                 f"escalate_after {format_duration(escalate)}: "
+                                 "will never repeat before escalating")
+    if not notify or escalate is None or (repeat_at is not None and repeat is None):
+        return None
+    return Step(notify, escalate, repeat)
+
+
+def _targets(
+    problems: Problems, at: At, targets: Collection[str], *, non_empty: bool,
+) -> tuple[str, ...]:
+    """Party or roster ids; every unknown one is reported, not just the first."""
+    before = problems.count
+    items = names(problems, at, f"{TARGET} id", non_empty=non_empty)
+    found = tuple(ref for item in items if (ref := reference(problems, item, targets, TARGET)))
+    return () if problems.count > before else found
+
+
+def parse_routes(
+    problems: Problems, at: At | None, ladder_ids: Collection[str], source_ids: Collection[str],
+) -> tuple[Route, ...]:
+    if at is None or not sequence(problems, at, f"a list of routes, each {ROUTE_EXPECTED}",
+                                  non_empty=True):
+        return ()
+    parsed = [(item, _route(problems, item, ladder_ids, source_ids)) for item in at.items()]
+    _reachability(problems, at, parsed)
+    return tuple(route for _, route in parsed if route is not None)
+
+
+def _route(
+    problems: Problems, at: At, ladder_ids: Collection[str], source_ids: Collection[str],
+) -> Route | None:
+    if mapping(problems, at, ROUTE_KEYS, ROUTE_REQUIRED, expected=ROUTE_EXPECTED) is None:
+        return None
+    before = problems.count
+    ladder_at = at.key("ladder")
+    ladder = None
+    if ladder_at is not None and identifier(problems, ladder_at, "a ladder id") is not None:
+        ladder = reference(problems, ladder_at, ladder_ids, "ladder")
+    codes, sources = _match(problems, at.key("match"), source_ids)
+    clear_at = at.key("false_alarm_clear_within")
+    clear = None if clear_at is None else duration(problems, clear_at)
+    if problems.count > before or ladder is None:
+        return None
+    return Route(ladder, codes, sources, clear)
+
+
+def _match(
+    problems: Problems, at: At | None, source_ids: Collection[str],
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """No `match` (or an empty one) matches every event: the catch-all."""
+    if at is None or mapping(problems, at, MATCH_KEYS,
+                             expected="a mapping like {code: [FT], source: terminal}") is None:
+        return (), ()
+    code_at, source_at = at.key("code"), at.key("source")
+    codes = () if code_at is None else _codes(problems, code_at)
+    sources: tuple[str, ...] = ()
+    if source_at is not None:
+        items = names(problems, source_at, "source id")
+        sources = tuple(s for item in items
+                        if (s := reference(problems, item, source_ids, "source")))
+    return codes, sources
+
+
+def _codes(problems: Problems, at: At) -> tuple[str, ...]:
+    """Alarm codes are text, but numeric codes (SIA, Contact ID) arrive as YAML ints."""
+    expected = "an alarm code or a list of codes like [FT, YX]"
+    if _is_code(at.value):
+        return (str(at.value).strip(),)
+    if not sequence(problems, at, expected, non_empty=True):
+        return ()
+    codes = []
+    for item in at.items():
+        if _is_code(item.value):
+            codes.append(str(item.value).strip())
+        else:
+            problems.bad(item, "an alarm code (text)")
+    return tuple(codes)
+
+
+def _is_code(value: object) -> bool:
+    if isinstance(value, bool):
+        return False
+    return isinstance(value, int) or (isinstance(value, str) and bool(value.strip()))
+
+
+def _reachability(problems: Problems, at: At, parsed: list[tuple[At, Route | None]]) -> None:
+    """First match wins, so a catch-all hides every route below it."""
+    catch_all = None
+    for item, route in parsed:
+        if catch_all is not None:
+            problems.warn(item, f"unreachable: {catch_all} above matches every event")
+        elif route is not None and not route.codes and not route.sources:
+            catch_all = item.path
+    first = parsed[0][1]
+    if catch_all is None and first is not None:
+        problems.warn(at, f"events matching no route use ladder {first.ladder!r}")

@@ -1,0 +1,186 @@
+"""YAML configuration -> a validated `Config`, or every problem at once.
+
+The person fixing the file is a facility manager, not a developer: each
+problem is one line, `FILE:LINE: PATH: found X, expected Y`, and all of them
+are reported in one run. Warnings are things that load but are probably not
+what was meant (a step that can never repeat, an unset secret).
+
+The key sets below are the single source of truth for what each section
+accepts; `escalator.config.schema` is built from them so the two cannot
+drift.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Collection, Mapping
+from pathlib import Path
+from typing import Any
+
+from escalator.config.check import At, Problems, mapping
+from escalator.config.ladders import (
+    LADDER_KEYS,
+    LADDER_REQUIRED,
+    MATCH_KEYS,
+    ROUTE_KEYS,
+    ROUTE_REQUIRED,
+    STEP_KEYS,
+    STEP_REQUIRED,
+    parse_ladders,
+    parse_routes,
+)
+from escalator.config.model import Config, Facility
+from escalator.config.people import (
+    CONTACT_CHANNELS,
+    CONTACT_OPTIONS,
+    PARTY_KEYS,
+    PARTY_REQUIRED,
+    ROSTER_ENTRY_KEYS,
+    ROSTER_ENTRY_REQUIRED,
+    parse_people,
+    parse_rosters,
+)
+from escalator.config.settings import (
+    BUILT_SOURCE_KINDS,
+    CHANNEL_CHOICES,
+    CHANNEL_KEYS,
+    FACILITY_KEYS,
+    FACILITY_REQUIRED,
+    HTTP_KEYS,
+    SOURCE_KEYS,
+    SOURCE_REQUIRED,
+    parse_channels,
+    parse_facility,
+    parse_http,
+    parse_sources,
+    parse_storage,
+)
+from escalator.config.yamlmarks import parse
+from escalator.errors import ConfigError
+
+TOP_KEYS = ("facility", "http", "storage", "sources", "people", "rosters", "ladders", "routes",
+            "channels")
+TOP_REQUIRED = ("facility", "people", "ladders", "routes")
+
+__all__ = [
+    "BUILT_SOURCE_KINDS", "CHANNEL_CHOICES", "CHANNEL_KEYS", "CONTACT_CHANNELS",
+    "CONTACT_OPTIONS", "FACILITY_KEYS", "FACILITY_REQUIRED", "HTTP_KEYS", "LADDER_KEYS",
+    "LADDER_REQUIRED", "MATCH_KEYS", "PARTY_KEYS", "PARTY_REQUIRED", "ROSTER_ENTRY_KEYS",
+    "ROSTER_ENTRY_REQUIRED", "ROUTE_KEYS", "ROUTE_REQUIRED", "SOURCE_KEYS", "SOURCE_REQUIRED",
+    "STEP_KEYS", "STEP_REQUIRED", "TOP_KEYS", "TOP_REQUIRED", "load_config", "load_config_text",
+]
+
+
+def load_config(
+    path: str | os.PathLike[str], *, env: Mapping[str, str] | None = None,
+    strict_secrets: bool = False,
+) -> tuple[Config, list[str]]:
+    """Load and validate a file; returns (config, warnings), raises ConfigError."""
+    name = os.fspath(path)
+    try:
+        text = Path(name).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError([f"{name}: cannot read the file: {exc.strerror or exc}"]) from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError([f"{name}: not UTF-8 text ({exc.reason} at byte {exc.start})"]) from None
+    return _load(text, name, env, strict_secrets, config_path=name)
+
+
+def load_config_text(
+    text: str, *, filename: str = "<config>", env: Mapping[str, str] | None = None,
+    strict_secrets: bool = False,
+) -> tuple[Config, list[str]]:
+    """Like `load_config` for text in hand (tests, the simulator, an upload)."""
+    return _load(text, filename, env, strict_secrets, config_path=None)
+
+
+def _load(
+    text: str, filename: str, env: Mapping[str, str] | None, strict_secrets: bool,
+    config_path: str | None,
+) -> tuple[Config, list[str]]:
+    data, duplicates = parse(text, filename)
+    problems = Problems(filename)
+    for line, message in duplicates:
+        problems.add(line, message)
+    config = _build(problems, data, config_path)
+    if config is not None:
+        _check_secrets(problems, config, os.environ if env is None else env, strict_secrets)
+    if problems.count or config is None:
+        error = ConfigError(problems.errors)
+        error.warnings = problems.warnings  # type: ignore[attr-defined]
+        raise error
+    return config, problems.warnings
+
+
+def _build(problems: Problems, data: Any, path: str | None) -> Config | None:
+    root = At(data, 1, "")
+    if data is None:
+        problems.error(root, "the file is empty, expected a mapping with facility, people, "
+                             "ladders and routes")
+        return None
+    if mapping(problems, root, TOP_KEYS, TOP_REQUIRED,
+               expected="a mapping with facility, people, ladders and routes") is None:
+        return None
+    ladder_ids = _declared(root.key("ladders"))
+    party_ids = _declared(root.key("people"))
+    facility = parse_facility(problems, root.key("facility"))
+    http = parse_http(problems, root.key("http"))
+    storage = parse_storage(problems, root.key("storage"))
+    sources = parse_sources(problems, root.key("sources"), ladder_ids)
+    parties = parse_people(problems, root.key("people"))
+    rosters = parse_rosters(problems, root.key("rosters"), party_ids)
+    targets = party_ids | _declared(root.key("rosters"))
+    ladders = parse_ladders(problems, root.key("ladders"), targets)
+    routes = parse_routes(problems, root.key("routes"), ladder_ids,
+                          _declared(root.key("sources")))
+    channels = parse_channels(problems, root.key("channels"))
+    config = Config(facility or Facility("", ""), http, storage, sources, parties, rosters,
+                    ladders, routes, channels, path)
+    _unused_ladders(problems, root.key("ladders"), config)
+    return config
+
+
+def _declared(at: At | None) -> set[str]:
+    """Ids a section declares, valid or not, so one bad entry is not also "unknown" elsewhere."""
+    if at is None or not isinstance(at.value, dict):
+        return set()
+    return {key for key in at.value if isinstance(key, str)}
+
+
+def _unused_ladders(problems: Problems, at: At | None, config: Config) -> None:
+    if at is None or not isinstance(at.value, dict):
+        return
+    used = {r.ladder for r in config.routes} | {s.ladder for s in config.sources.values()}
+    for lid, entry in at.entries():
+        if lid in config.ladders and lid not in used:
+            problems.warn(entry, "this ladder is not used by any route or source")
+
+
+def _check_secrets(
+    problems: Problems, config: Config, env: Mapping[str, str], strict: bool,
+) -> None:
+    """Secrets come from the environment; at check time they may not be set yet."""
+    for path, name in config.secret_envs():
+        if env.get(name):
+            continue
+        at = At(name, problems.line_for(path), path)
+        message = f"environment variable {name} is not set"
+        if strict:
+            problems.error(at, message)
+        else:
+            problems.warn(at, message)
+
+
+def key_sets() -> dict[str, Collection[str]]:
+    """Every section's accepted keys, by the schema's name for that section."""
+    sets: dict[str, Collection[str]] = {
+        "top": TOP_KEYS, "facility": FACILITY_KEYS, "http": HTTP_KEYS, "party": PARTY_KEYS,
+        "contact": (*CONTACT_CHANNELS, *{k for ks in CONTACT_OPTIONS.values() for k in ks}),
+        "roster_entry": ROSTER_ENTRY_KEYS, "ladder": LADDER_KEYS, "step": STEP_KEYS,
+        "route": ROUTE_KEYS, "match": MATCH_KEYS, "channels": tuple(CHANNEL_KEYS),
+    }
+    for kind, keys in SOURCE_KEYS.items():
+        sets[f"source_{kind}"] = keys
+    for name, keys in CHANNEL_KEYS.items():
+        sets[f"channel_{name}"] = keys
+    return sets

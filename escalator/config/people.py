@@ -1,0 +1,282 @@
+"""The `people:` and `rosters:` sections: who can be notified, and when.
+
+Addresses are checked here, at load time, because a typo in a phone number
+found at three in the morning is a missed alarm.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Collection
+from datetime import date
+from typing import Any
+
+from escalator.config.check import (
+    At,
+    Problems,
+    boolean,
+    choice,
+    did_you_mean,
+    env_name,
+    hours,
+    http_url,
+    identifier,
+    integer,
+    mapping,
+    one_of,
+    reference,
+    sequence,
+    text,
+)
+from escalator.config.model import CHANNELS, LANGUAGES
+from escalator.domain.availability import Contact, Party, Roster, RosterEntry
+from escalator.domain.hours import Period, WeeklyHours
+
+PARTY_KEYS = ("name", "contact", "hours", "absent", "open_on_holidays", "language",
+              "telegram_user")
+PARTY_REQUIRED = ("name", "contact")
+CONTACT_CHANNELS = CHANNELS
+CONTACT_OPTIONS: dict[str, tuple[str, ...]] = {"webhook": ("secret_env",)}
+ROSTER_ENTRY_KEYS = ("who", "when")
+ROSTER_ENTRY_REQUIRED = ("who", "when")
+
+TELEGRAM_CHAT = re.compile(r"^(-?\d+|@[A-Za-z0-9_]{3,})$")
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
+PHONE = re.compile(r"^\+?\d{7,16}$")
+TELEGRAM_EXPECTED = "a Telegram chat id (a number, negative for groups) or a @username"
+EMAIL_EXPECTED = "an email address like name@example.com"
+PHONE_EXPECTED = 'a phone number like "+358401234567" (7 to 16 digits)'
+PERIOD_EXPECTED = ('a date "2026-12-24", a range "2026-12-24..2026-12-26" '
+                   'or "2026-12-24T08:00..2026-12-24T16:00"')
+CONTACT_EXPECTED = "a contact like {email: name@example.com}"
+ROSTER_ENTRY_EXPECTED = 'a roster entry like {who: ward-a, when: "Mon-Sun 07:00-21:00"}'
+
+
+def parse_people(problems: Problems, at: At | None) -> dict[str, Party]:
+    if at is None:
+        return {}
+    if not isinstance(at.value, dict):
+        problems.bad(at, "a mapping of party ids to parties")
+        return {}
+    if not at.value:
+        problems.error(at, "found an empty mapping, expected at least one party")
+    parties = {}
+    for pid, entry in at.entries():
+        if identifier(problems, At(pid, entry.line, at.path), "a party id (text)") is None:
+            continue
+        party = _party(problems, pid, entry)
+        if party is not None:
+            parties[pid] = party
+    return parties
+
+
+def _party(problems: Problems, pid: str, at: At) -> Party | None:
+    if mapping(problems, at, PARTY_KEYS, PARTY_REQUIRED, expected="a party with name and contact") \
+            is None:
+        return None
+    before = problems.count
+    name = _opt(problems, at.key("name"), text)
+    contacts = _contacts(problems, at.key("contact"))
+    open_hours = _opt(problems, at.key("hours"), hours)
+    absent = _absent(problems, at.key("absent"))
+    holidays_open = _opt(problems, at.key("open_on_holidays"), boolean)
+    language = _opt(problems, at.key("language"), lambda p, a: choice(p, a, LANGUAGES))
+    users = _telegram_users(problems, at.key("telegram_user"))
+    if problems.count > before or name is None:
+        return None
+    return Party(pid, name, contacts, open_hours, absent, holidays_open, language, users)
+
+
+def _opt(problems: Problems, at: At | None, check: Callable) -> Any:
+    return None if at is None else check(problems, at)
+
+
+def _contacts(problems: Problems, at: At | None) -> tuple[Contact, ...]:
+    if at is None or not sequence(problems, at, f"a list of contacts, each {CONTACT_EXPECTED}"):
+        return ()
+    if not at.value:
+        problems.warn(at, "no contact methods: this party can never be notified")
+    found = (_contact(problems, item) for item in at.items())
+    return tuple(c for c in found if c is not None)
+
+
+def _contact(problems: Problems, at: At) -> Contact | None:
+    if not isinstance(at.value, dict):
+        problems.bad(at, CONTACT_EXPECTED)
+        return None
+    channels = [k for k in at.value if k in CONTACT_CHANNELS]
+    allowed = (*channels[:1], *CONTACT_OPTIONS.get(channels[0], ())) if channels \
+        else (*CONTACT_CHANNELS, *_all_options())
+    unknown = _contact_keys(problems, at, allowed, bool(channels))
+    if len(channels) > 1:
+        problems.error(at, f"found {len(channels)} channels ({', '.join(channels)}), expected "
+                           "one channel per list item: write each as its own '- ' item")
+        return None
+    if not channels:
+        if not unknown:
+            problems.error(at, f"found no channel, expected one of {one_of(CONTACT_CHANNELS)}")
+        return None
+    channel = channels[0]
+    address_at = at.key(channel)
+    assert address_at is not None  # channels were taken from this mapping's keys
+    address = _ADDRESS[channel](problems, address_at)
+    options = tuple((key, value) for key in CONTACT_OPTIONS.get(channel, ())
+                    if (entry := at.key(key)) is not None
+                    and (value := env_name(problems, entry)) is not None)
+    if address is None or unknown:
+        return None
+    return Contact(channel, address, options)
+
+
+def _all_options() -> tuple[str, ...]:
+    return tuple(dict.fromkeys(k for keys in CONTACT_OPTIONS.values() for k in keys))
+
+
+def _contact_keys(problems: Problems, at: At, allowed: Collection[str], has_channel: bool) -> int:
+    """Report keys a contact may not have; an option on the wrong channel says which fits."""
+    bad = 0
+    for key, entry in at.entries():
+        if key in allowed or (has_channel and key in CONTACT_CHANNELS):
+            problems.lines[entry.path] = entry.line
+            continue
+        bad += 1
+        owners = [ch for ch, keys in CONTACT_OPTIONS.items() if key in keys]
+        where = At(key, entry.line, at.path)
+        if owners and has_channel:
+            problems.error(where, f"key {key!r} is only for {one_of(owners)} contacts")
+        else:
+            problems.error(where, f"unknown key {str(key)!r}{did_you_mean(key, allowed)}")
+    return bad
+
+
+def _telegram(problems: Problems, at: At) -> str | None:
+    value = at.value
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    if isinstance(value, str) and TELEGRAM_CHAT.match(value.strip()):
+        return value.strip()
+    problems.bad(at, TELEGRAM_EXPECTED)
+    return None
+
+
+def _email(problems: Problems, at: At) -> str | None:
+    if isinstance(at.value, str) and EMAIL.match(at.value.strip()):
+        return at.value.strip()
+    problems.bad(at, EMAIL_EXPECTED)
+    return None
+
+
+def _sms(problems: Problems, at: At) -> str | None:
+    if isinstance(at.value, int) and not isinstance(at.value, bool):
+        problems.bad(at, PHONE_EXPECTED, "a number: YAML drops the '+', so quote phone numbers")
+        return None
+    if isinstance(at.value, str) and PHONE.match(number := at.value.replace(" ", "")):
+        return number
+    problems.bad(at, PHONE_EXPECTED)
+    return None
+
+
+_ADDRESS: dict[str, Callable[[Problems, At], str | None]] = {
+    "telegram": _telegram, "email": _email, "sms": _sms, "webhook": http_url,
+}
+
+
+def _absent(problems: Problems, at: At | None) -> tuple[Period, ...]:
+    if at is None or not sequence(problems, at, f"a list of periods, each {PERIOD_EXPECTED}"):
+        return ()
+    periods = []
+    for item in at.items():
+        if not isinstance(item.value, str | date):
+            problems.bad(item, PERIOD_EXPECTED)
+            continue
+        try:
+            periods.append(Period.parse(str(item.value)))
+        except ValueError as exc:
+            problems.bad(item, PERIOD_EXPECTED, str(exc))
+    return tuple(periods)
+
+
+def _telegram_users(problems: Problems, at: At | None) -> tuple[int, ...]:
+    """Telegram user ids allowed to act for this party; one id or a list."""
+    if at is None:
+        return ()
+    if not isinstance(at.value, list):
+        user = integer(problems, at)
+        return () if user is None else (user,)
+    sequence(problems, at, "a list of Telegram user ids")
+    users = (integer(problems, item) for item in at.items())
+    return tuple(u for u in users if u is not None)
+
+
+def parse_rosters(
+    problems: Problems, at: At | None, party_ids: Collection[str],
+) -> dict[str, Roster]:
+    if at is None or at.value is None:
+        return {}
+    if not isinstance(at.value, dict):
+        problems.bad(at, "a mapping of roster ids to lists of entries")
+        return {}
+    rosters = {}
+    for rid, entry in at.entries():
+        if identifier(problems, At(rid, entry.line, at.path), "a roster id (text)") is None:
+            continue
+        if rid in party_ids:
+            problems.error(entry, f"roster id {rid!r} is also a party id; "
+                                  "a ladder step could not tell which one is meant")
+        roster = _roster(problems, rid, entry, party_ids, set(at.value))
+        if roster is not None:
+            rosters[rid] = roster
+    return rosters
+
+
+def _roster(
+    problems: Problems, rid: str, at: At, party_ids: Collection[str], roster_ids: Collection[str],
+) -> Roster | None:
+    if not sequence(problems, at, f"a list of entries, each {ROSTER_ENTRY_EXPECTED}",
+                    non_empty=True):
+        return None
+    before = problems.count
+    entries = []
+    for item in at.items():
+        if mapping(problems, item, ROSTER_ENTRY_KEYS, ROSTER_ENTRY_REQUIRED,
+                   expected=ROSTER_ENTRY_EXPECTED) is None:
+            continue
+        who = _who(problems, item.key("who"), party_ids, roster_ids)
+        when = _opt(problems, item.key("when"), hours)
+        if who is not None and isinstance(when, WeeklyHours):
+            entries.append(RosterEntry(who, when))
+    if problems.count > before:
+        return None
+    gap = first_gap([w for e in entries for w in e.when.windows])
+    if gap:
+        problems.warn(at, f"nobody is on shift at some times, e.g. {gap}")
+    return Roster(rid, tuple(entries))
+
+
+def _who(
+    problems: Problems, at: At | None, party_ids: Collection[str], roster_ids: Collection[str],
+) -> str | None:
+    """Rosters do not nest: a shift is worked by a party."""
+    if at is None or identifier(problems, at, "a party id") is None:
+        return None
+    if at.value in roster_ids and at.value not in party_ids:
+        problems.error(at, f"{at.value!r} is a roster; a roster entry must name a party")
+        return None
+    return reference(problems, at, party_ids, "party")
+
+
+_DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+def first_gap(windows: list) -> str | None:
+    """The first minute of the week no window covers, as "Mon 03:00"; None if covered."""
+    week = 7 * 24 * 60
+    covered = bytearray(week)
+    for w in windows:
+        for minute in range(w.start, w.end):
+            covered[(w.weekday * 1440 + minute) % week] = 1
+    gap = covered.find(0)
+    if gap < 0:
+        return None
+    day, minute = divmod(gap, 1440)
+    return f"{_DAY_NAMES[day]} {minute // 60:02d}:{minute % 60:02d}"

@@ -1,0 +1,272 @@
+"""JSON Schema (draft 2020-12) for the configuration file, for editors.
+
+With it, an editor (VS Code's YAML extension, for one) completes keys and
+underlines mistakes while the file is written. The loader stays the
+authority: it checks cross-references and addresses the schema cannot. Key
+sets and patterns are taken from the loader's modules so the two never
+disagree about which keys exist.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from escalator.config import loader as keys
+from escalator.config.check import ENV_NAME
+from escalator.config.model import LANGUAGES, SOURCE_KINDS
+from escalator.config.people import CONTACT_CHANNELS, EMAIL, TELEGRAM_CHAT
+from escalator.config.settings import (
+    CHANNEL_CHOICES,
+    CHANNEL_DEFAULTS,
+    CHANNEL_KEYS,
+    SLUG,
+    STORAGE_DEFAULT,
+    STORAGE_PATTERN,
+)
+from escalator.domain.hours import DURATION_EXPECTED, HOURS_EXPECTED
+
+DURATION_PATTERN = r"^\s*(\d+(\.\d+)?\s*[smhdSMHD]\s*)+$"
+_LETTERS = "[A-Za-zÅÄÖåäö]+"
+_WINDOW = rf"{_LETTERS}(\s*-\s*{_LETTERS})?\s+\d{{1,2}}:\d{{2}}\s*-\s*\d{{1,2}}:\d{{2}}"
+HOURS_PATTERN = rf"^\s*{_WINDOW}\s*(,\s*{_WINDOW}\s*)*,?\s*$"
+_POINT = r"\d{4}-\d{2}-\d{2}([T ]\d{1,2}:\d{2}(:\d{2})?)?"
+PERIOD_PATTERN = rf"^\s*{_POINT}(\s*\.\.\s*{_POINT})?\s*$"
+PHONE_PATTERN = r"^\s*\+?(\s*\d){7,16}\s*$"
+URL_PATTERN = r"^https?://[^\s/]+"
+
+_REF = "#/$defs/"
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": _REF + name}
+
+
+def _obj(
+    description: str, properties: dict[str, Any], required: tuple[str, ...] = (),
+) -> dict[str, Any]:
+    schema: dict[str, Any] = {
+        "type": "object", "description": description, "properties": properties,
+        "additionalProperties": False,
+    }
+    if required:
+        schema["required"] = list(required)
+    return schema
+
+
+def _names(description: str, *, min_items: int = 1) -> dict[str, Any]:
+    """One id or a list of them, as the loader accepts both."""
+    return {"description": description, "oneOf": [
+        {"type": "string", "minLength": 1},
+        {"type": "array", "items": {"type": "string", "minLength": 1}, "minItems": min_items},
+    ]}
+
+
+def _or_null(schema: dict[str, Any], description: str) -> dict[str, Any]:
+    """Optional sections may be left empty (every entry commented out)."""
+    return {"description": description, "oneOf": [{"type": "null"}, schema]}
+
+
+def _common_defs() -> dict[str, Any]:
+    return {
+        "duration": {"type": "string", "pattern": DURATION_PATTERN,
+                     "description": f"{DURATION_EXPECTED[0].upper()}{DURATION_EXPECTED[1:]}"
+                                    " (parts may be combined: 1h30m)."},
+        "hours": {"type": "string", "pattern": HOURS_PATTERN,
+                  "description": f"Weekly {HOURS_EXPECTED}; an overnight window such as "
+                                 "Mon-Sun 21:00-07:00 belongs to the day it starts."},
+        "env": {"type": "string", "pattern": ENV_NAME.pattern,
+                "description": "Name of an environment variable holding a secret; the secret "
+                               "itself never goes in this file."},
+        "url": {"type": "string", "pattern": URL_PATTERN,
+                "description": "An http:// or https:// URL."},
+        "language": {"enum": list(LANGUAGES), "description": "Language of messages."},
+        "user_id": {"type": "integer", "description": "A Telegram user id."},
+    }
+
+
+def _facility() -> dict[str, Any]:
+    return _obj("The facility this service escalates alarms for.", {
+        "id": {"type": "string", "pattern": SLUG, "description": "Short lowercase id."},
+        "name": {"type": "string", "minLength": 1, "description": "Name shown in messages."},
+        "timezone": {"type": "string", "default": "Europe/Helsinki",
+                     "description": "IANA time zone of opening hours and rosters."},
+        "language": {**_ref("language"), "default": "fi"},
+        "holidays": {"type": ["string", "null"], "pattern": "^[A-Za-z]{2,3}$",
+                     "description": "Country code (FI, SE, ...) whose public holidays close "
+                                    "parties with opening hours; null: none."},
+        "closed_days": {"type": "array", "description": "The facility's own extra holidays.",
+                        "items": {"type": "string", "format": "date"}},
+    }, keys.FACILITY_REQUIRED)
+
+
+def _http() -> dict[str, Any]:
+    return _obj("The web server: REST API, acknowledgement links, webhooks.", {
+        "listen": {"type": "string", "pattern": r"^\S+:\d{1,5}$", "default": "127.0.0.1:8080",
+                   "description": "HOST:PORT to listen on."},
+        "public_url": {**_ref("url"),
+                       "description": "Base URL of links put into messages "
+                                      "(default: http://HOST:PORT)."},
+        "api_token_env": {**_ref("env"), "default": "ESCALATOR_API_TOKEN",
+                          "description": "Environment variable with the operators' bearer token."},
+        "secret_env": {**_ref("env"), "default": "ESCALATOR_SECRET_KEY",
+                       "description": "Environment variable with the key signing ack links."},
+        "link_ttl": {**_ref("duration"), "default": "7d",
+                     "description": "Acknowledgement links stop working after this."},
+    })
+
+
+def _sources() -> dict[str, Any]:
+    defs: dict[str, Any] = {}
+    planned = [k for k in SOURCE_KINDS if k not in keys.SOURCE_KEYS]
+    described = {
+        "kind": {"enum": list(keys.BUILT_SOURCE_KINDS),
+                 "description": f"How events arrive. Built: {', '.join(keys.BUILT_SOURCE_KINDS)}"
+                                f"; planned: {', '.join(planned)}."},
+        "token_env": {**_ref("env"),
+                      "description": "Environment variable with the token the source sends."},
+        "heartbeat_timeout": {**_ref("duration"),
+                              "description": "Silence longer than this opens a "
+                                             "'source silent' incident."},
+        "ladder": {"type": "string", "description": "Ladder for 'source silent' incidents."},
+    }
+    for kind, kind_keys in keys.SOURCE_KEYS.items():
+        defs[f"source_{kind}"] = _obj(f"A {kind} alarm source.",
+                                      {k: described[k] for k in kind_keys},
+                                      keys.SOURCE_REQUIRED[kind])
+    defs["source"] = {"oneOf": [_ref(f"source_{kind}") for kind in keys.SOURCE_KEYS]}
+    return defs
+
+
+def _contact() -> dict[str, Any]:
+    addresses = {
+        "telegram": {"description": "Telegram chat id (negative for groups) or @username.",
+                     "oneOf": [{"type": "integer"},
+                               {"type": "string", "pattern": TELEGRAM_CHAT.pattern}]},
+        "email": {"type": "string", "pattern": EMAIL.pattern, "description": "Email address."},
+        "sms": {"type": "string", "pattern": PHONE_PATTERN,
+                "description": "Phone number in quotes, like \"+358401234567\"."},
+        "webhook": {**_ref("url"), "description": "URL to POST the notice to."},
+    }
+    options = {"secret_env": {**_ref("env"), "description": "Environment variable with the "
+                                                            "HMAC secret signing webhook posts."}}
+    properties = {ch: addresses[ch] for ch in CONTACT_CHANNELS}
+    for names in keys.CONTACT_OPTIONS.values():
+        properties.update({name: options[name] for name in names})
+    schema = _obj("One way to reach a party: exactly one channel key.", properties)
+    schema["oneOf"] = [{"required": [ch]} for ch in CONTACT_CHANNELS]
+    schema["dependentRequired"] = {name: [channel] for channel, names
+                                   in keys.CONTACT_OPTIONS.items() for name in names}
+    return schema
+
+
+def _party() -> dict[str, Any]:
+    return _obj("A person, chat or company that can be notified.", {
+        "name": {"type": "string", "minLength": 1, "description": "Name shown in messages."},
+        "contact": {"type": "array", "items": _ref("contact"),
+                    "description": "Contact methods, in order of preference."},
+        "hours": {**_ref("hours"), "description": "When reachable; outside these the party "
+                                                  "is skipped. Absent: always."},
+        "absent": {"type": "array", "description": "Absences and closures.",
+                   "items": {"type": "string", "pattern": PERIOD_PATTERN}},
+        "open_on_holidays": {"type": "boolean",
+                             "description": "Reachable on public holidays "
+                                            "(default: only if hours are 24/7)."},
+        "language": _ref("language"),
+        "telegram_user": {"description": "Telegram user ids that may act for this party.",
+                          "oneOf": [_ref("user_id"),
+                                    {"type": "array", "items": _ref("user_id")}]},
+    }, keys.PARTY_REQUIRED)
+
+
+def _ladder_defs() -> dict[str, Any]:
+    step = _obj("One rung: notify these, then escalate if nobody acknowledges.", {
+        "notify": _names("Party or roster ids to notify."),
+        "repeat_every": {**_ref("duration"), "description": "Re-notify while unacknowledged."},
+        "escalate_after": {**_ref("duration"), "description": "Then go to the next step."},
+    }, keys.STEP_REQUIRED)
+    ladder = _obj("An escalation ladder.", {
+        "steps": {"type": "array", "items": _ref("step"), "minItems": 1},
+        "loops": {"type": "integer", "minimum": 0, "default": 0,
+                  "description": "Walk the ladder again this many times."},
+        "on_exhausted": _names("Notified when nobody took the alarm.", min_items=0),
+    }, keys.LADDER_REQUIRED)
+    code = {"oneOf": [{"type": "string", "minLength": 1}, {"type": "integer"}]}
+    match = _obj("Which events this route takes; absent or empty: every event.", {
+        "code": {"description": "Alarm code(s).",
+                 "oneOf": [code, {"type": "array", "items": code, "minItems": 1}]},
+        "source": _names("Source id(s)."),
+    })
+    route = _obj("Routes are read top to bottom; the first match picks the ladder.", {
+        "match": _ref("match"),
+        "ladder": {"type": "string", "description": "Ladder id."},
+        "false_alarm_clear_within": {**_ref("duration"),
+                                     "description": "A false alarm must clear at the source "
+                                                    "within this."},
+    }, keys.ROUTE_REQUIRED)
+    roster_entry = _obj("One shift.", {
+        "who": {"type": "string", "description": "Party id."},
+        "when": _ref("hours"),
+    }, keys.ROSTER_ENTRY_REQUIRED)
+    return {"step": step, "ladder": ladder, "match": match, "route": route,
+            "roster_entry": roster_entry}
+
+
+def _channel_key(key: str) -> dict[str, Any]:
+    if key.endswith("_env"):
+        return _ref("env")
+    if key in CHANNEL_CHOICES:
+        return {"enum": list(CHANNEL_CHOICES[key])}
+    if key in ("url", "api_url"):
+        return _ref("url")
+    if key == "port":
+        return {"type": "integer", "minimum": 1, "maximum": 65535}
+    if key == "staff_users":
+        return {"type": "array", "items": _ref("user_id"),
+                "description": "Telegram users allowed to use staff commands."}
+    if key == "webhook_path":
+        return {"type": "string", "pattern": "^/"}
+    if key == "params":
+        return {"type": "object",
+                "additionalProperties": {"type": ["string", "number", "boolean"]}}
+    return {"type": "string", "minLength": 1}
+
+
+def _channels() -> dict[str, Any]:
+    defs = {}
+    for name, channel_keys in CHANNEL_KEYS.items():
+        props = {key: _channel_key(key) for key in channel_keys}
+        for key, default in CHANNEL_DEFAULTS.get(name, {}).items():
+            props[key] = {**props[key], "default": default}
+        defs[f"channel_{name}"] = _obj(f"Settings of the {name} channel.", props)
+    defs["channels"] = _obj("Delivery channel settings.",
+                            {name: _ref(f"channel_{name}") for name in CHANNEL_KEYS})
+    return defs
+
+
+def json_schema() -> dict[str, Any]:
+    defs = {**_common_defs(), "facility": _facility(), "http": _http(), **_sources(),
+            "contact": _contact(), "party": _party(), **_ladder_defs(), **_channels()}
+    top = {
+        "facility": _ref("facility"),
+        "http": _or_null(_ref("http"), "The web server; absent: defaults."),
+        "storage": {"type": ["string", "null"], "pattern": STORAGE_PATTERN,
+                    "default": STORAGE_DEFAULT,
+                    "description": "sqlite:///relative.db, sqlite:////abs/path.db, "
+                                   "sqlite:///:memory: or postgresql://user@host/dbname."},
+        "sources": {"type": ["object", "null"], "additionalProperties": _ref("source"),
+                    "description": "Where alarms come from, by source id."},
+        "people": {"type": "object", "minProperties": 1, "additionalProperties": _ref("party"),
+                   "description": "Parties (persons, chats, companies) by id."},
+        "rosters": {"type": ["object", "null"], "description": "Shifts; a step may name one.",
+                    "additionalProperties": {"type": "array", "minItems": 1,
+                                             "items": _ref("roster_entry")}},
+        "ladders": {"type": "object", "minProperties": 1, "additionalProperties": _ref("ladder"),
+                    "description": "Escalation ladders by id."},
+        "routes": {"type": "array", "minItems": 1, "items": _ref("route"),
+                   "description": "Which ladder an event gets; first match wins."},
+        "channels": _or_null(_ref("channels"), "Delivery channel settings."),
+    }
+    schema = _obj("Escalator configuration: one facility's alarm escalation.",
+                  {k: top[k] for k in keys.TOP_KEYS}, keys.TOP_REQUIRED)
+    return {"$schema": "https://json-schema.org/draft/2020-12/schema",
+            "title": "Escalator configuration", **schema, "$defs": defs}

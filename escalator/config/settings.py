@@ -1,0 +1,291 @@
+"""The service-level sections: facility, http, storage, sources and channels.
+
+Defaults live here, next to the checks, so `config check` and the running
+service agree on what an omitted key means.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Collection
+from datetime import date, datetime
+from functools import cache
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+import holidays
+
+from escalator.config.check import (
+    At,
+    Problems,
+    choice,
+    describe,
+    did_you_mean,
+    duration,
+    env_name,
+    http_url,
+    identifier,
+    integer,
+    mapping,
+    reference,
+    sequence,
+    text,
+)
+from escalator.config.model import LANGUAGES, SOURCE_KINDS, Facility, HttpConfig, SourceConfig
+
+FACILITY_KEYS = ("id", "name", "timezone", "language", "holidays", "closed_days")
+FACILITY_REQUIRED = ("id", "name")
+HTTP_KEYS = ("listen", "public_url", "api_token_env", "secret_env", "link_ttl")
+SOURCE_KEYS: dict[str, tuple[str, ...]] = {
+    "webhook": ("kind", "token_env", "heartbeat_timeout", "ladder"),
+}
+SOURCE_REQUIRED: dict[str, tuple[str, ...]] = {"webhook": ("kind", "token_env")}
+BUILT_SOURCE_KINDS = tuple(SOURCE_KEYS)
+CHANNEL_KEYS: dict[str, tuple[str, ...]] = {
+    "telegram": ("token_env", "api_url", "mode", "webhook_path", "staff_users"),
+    "email": ("host", "port", "security", "username_env", "password_env", "from"),
+    "sms": ("preset", "url", "method", "body", "auth_header_env", "from", "params"),
+}
+CHANNEL_DEFAULTS: dict[str, dict[str, Any]] = {
+    "telegram": {"api_url": "https://api.telegram.org"},
+}
+CHANNEL_CHOICES: dict[str, tuple[str, ...]] = {
+    "mode": ("polling", "webhook"),
+    "security": ("none", "starttls", "tls"),
+    "method": ("GET", "POST"),
+    "body": ("form", "json"),
+}
+
+SLUG = r"^[a-z0-9][a-z0-9_-]*$"
+SLUG_EXPECTED = "a short lowercase id like lehtioja (a-z, 0-9, '-', '_')"
+STORAGE_DEFAULT = "sqlite:///escalator.db"
+STORAGE_PATTERN = r"^(sqlite:///.+|postgres(ql)?://.+)$"
+STORAGE_EXPECTED = ("a storage URL: sqlite:///relative.db, sqlite:////abs/path.db, "
+                    "sqlite:///:memory: or postgresql://user@host/dbname")
+LISTEN_EXPECTED = "HOST:PORT like 127.0.0.1:8080"
+
+
+def parse_facility(problems: Problems, at: At | None) -> Facility | None:
+    if at is None or mapping(problems, at, FACILITY_KEYS, FACILITY_REQUIRED,
+                             expected="a mapping with id and name") is None:
+        return None
+    before = problems.count
+    fid = _slug(problems, at.key("id"))
+    name = _opt(problems, at.key("name"), text)
+    timezone = _opt(problems, at.key("timezone"), _timezone) or Facility.timezone
+    language = _opt(problems, at.key("language"), lambda p, a: choice(p, a, LANGUAGES))
+    country = _country(problems, at.key("holidays"))
+    closed = _closed_days(problems, at.key("closed_days"))
+    if problems.count > before or fid is None or name is None:
+        return None
+    return Facility(fid, name, timezone, language or Facility.language, country, closed)
+
+
+def _opt(problems: Problems, at: At | None, check: Callable) -> Any:
+    return None if at is None else check(problems, at)
+
+
+def _slug(problems: Problems, at: At | None) -> str | None:
+    if at is None:
+        return None
+    if isinstance(at.value, str) and re.match(SLUG, at.value):
+        return at.value
+    problems.bad(at, SLUG_EXPECTED)
+    return None
+
+
+@cache
+def _zone_names() -> frozenset[str]:
+    return frozenset(available_timezones())
+
+
+def _timezone(problems: Problems, at: At) -> str | None:
+    expected = "a time zone name like Europe/Helsinki"
+    if isinstance(at.value, str) and at.value.strip():
+        try:
+            ZoneInfo(at.value)
+            return at.value
+        except (ZoneInfoNotFoundError, ValueError):
+            hint = did_you_mean(at.value, _zone_names())
+            problems.error(at, f"found {describe(at.value)}, expected {expected}{hint}")
+            return None
+    problems.bad(at, expected)
+    return None
+
+
+def _country(problems: Problems, at: At | None) -> str | None:
+    """`holidays: NO` (Norway) is a YAML boolean, hence the hint to quote it."""
+    if at is None or at.value is None:
+        return None
+    expected = "a country code like FI or SE, or null for no public holidays"
+    if isinstance(at.value, bool):
+        problems.bad(at, expected, 'YAML reads NO as false: write "NO" in quotes for Norway')
+        return None
+    supported = holidays.list_supported_countries()
+    if isinstance(at.value, str) and at.value.strip().upper() in supported:
+        return at.value.strip().upper()
+    hint = did_you_mean(str(at.value).upper(), supported) if isinstance(at.value, str) else ""
+    problems.error(at, f"found {describe(at.value)}, expected {expected}{hint}")
+    return None
+
+
+def _closed_days(problems: Problems, at: At | None) -> tuple[date, ...]:
+    if at is None or not sequence(problems, at, "a list of dates like 2026-12-24"):
+        return ()
+    days = []
+    for item in at.items():
+        value = item.value
+        if isinstance(value, date) and not isinstance(value, datetime):
+            days.append(value)
+            continue
+        try:
+            days.append(date.fromisoformat(str(value).strip()))
+        except ValueError:
+            problems.bad(item, "a date like 2026-12-24")
+    return tuple(days)
+
+
+def parse_http(problems: Problems, at: At | None) -> HttpConfig:
+    if at is None or at.value is None:
+        return HttpConfig()
+    if mapping(problems, at, HTTP_KEYS) is None:
+        return HttpConfig()
+    default = HttpConfig()
+    host, port = default.host, default.port
+    listen_at = at.key("listen")
+    if listen_at is not None:
+        host, port = _listen(problems, listen_at) or (host, port)
+    shown = f"[{host}]" if ":" in host else host
+    public = _opt(problems, at.key("public_url"), http_url) or f"http://{shown}:{port}"
+    token = _opt(problems, at.key("api_token_env"), env_name) or default.api_token_env
+    secret = _opt(problems, at.key("secret_env"), env_name) or default.secret_env
+    ttl = _opt(problems, at.key("link_ttl"), duration) or default.link_ttl
+    return HttpConfig(host, port, public.rstrip("/"), token, secret, ttl)
+
+
+def _listen(problems: Problems, at: At) -> tuple[str, int] | None:
+    if isinstance(at.value, str):
+        host, sep, port = at.value.strip().rpartition(":")
+        host = host.strip("[]")
+        if sep and host and port.isdigit() and 0 < int(port) < 65536:
+            return host, int(port)
+    problems.bad(at, LISTEN_EXPECTED)
+    return None
+
+
+def parse_storage(problems: Problems, at: At | None) -> str:
+    if at is None or at.value is None:
+        return STORAGE_DEFAULT
+    if isinstance(at.value, str) and re.match(STORAGE_PATTERN, at.value):
+        return at.value
+    problems.bad(at, STORAGE_EXPECTED)
+    return STORAGE_DEFAULT
+
+
+def parse_sources(
+    problems: Problems, at: At | None, ladder_ids: Collection[str],
+) -> dict[str, SourceConfig]:
+    if at is None or at.value is None:
+        return {}
+    if not isinstance(at.value, dict):
+        problems.bad(at, "a mapping of source ids to sources")
+        return {}
+    sources = {}
+    for sid, entry in at.entries():
+        if identifier(problems, At(sid, entry.line, at.path), "a source id (text)") is None:
+            continue
+        source = _source(problems, sid, entry, ladder_ids)
+        if source is not None:
+            sources[sid] = source
+    return sources
+
+
+def _source(
+    problems: Problems, sid: str, at: At, ladder_ids: Collection[str],
+) -> SourceConfig | None:
+    """Only built kinds are accepted: a configured but unbuilt source would be silent."""
+    if not isinstance(at.value, dict):
+        problems.bad(at, "a source like {kind: webhook, token_env: TERMINAL_TOKEN}")
+        return None
+    kind_at = at.key("kind")
+    if kind_at is None:
+        problems.error(at, "missing required key 'kind'")
+        return None
+    kind = choice(problems, kind_at, SOURCE_KINDS)
+    if kind is None:
+        return None
+    if kind not in SOURCE_KEYS:
+        problems.error(kind_at, f"kind {kind!r} is not built yet "
+                                f"(built: {', '.join(BUILT_SOURCE_KINDS)})")
+        return None
+    before = problems.count
+    mapping(problems, at, SOURCE_KEYS[kind], SOURCE_REQUIRED[kind])
+    token = _opt(problems, at.key("token_env"), env_name)
+    heartbeat = _opt(problems, at.key("heartbeat_timeout"), duration)
+    ladder_at = at.key("ladder")
+    ladder = None
+    if ladder_at is not None and identifier(problems, ladder_at, "a ladder id") is not None:
+        ladder = reference(problems, ladder_at, ladder_ids, "ladder")
+    if problems.count > before:
+        return None
+    return SourceConfig(sid, kind, token, heartbeat, ladder, {})
+
+
+def parse_channels(problems: Problems, at: At | None) -> dict[str, dict[str, Any]]:
+    """Plain dicts: each notifier reads its own keys, the loader only vouches for them."""
+    if at is None or at.value is None:
+        return {}
+    if mapping(problems, at, tuple(CHANNEL_KEYS), expected="a mapping of channel names") is None:
+        return {}
+    channels = {}
+    for name, entry in at.entries():
+        if name not in CHANNEL_KEYS:
+            continue
+        if mapping(problems, entry, CHANNEL_KEYS[name]) is None:
+            continue
+        settings = dict(CHANNEL_DEFAULTS.get(name, {}))
+        for key, value_at in entry.entries():
+            if key in CHANNEL_KEYS[name]:
+                value = _channel_value(problems, key, value_at)
+                if value is not None:
+                    settings[key] = value
+        channels[name] = settings
+    return channels
+
+
+def _channel_value(problems: Problems, key: str, at: At) -> Any:
+    if key.endswith("_env"):
+        return env_name(problems, at)
+    if key in CHANNEL_CHOICES:
+        return choice(problems, at, CHANNEL_CHOICES[key])
+    if key in ("url", "api_url"):
+        return http_url(problems, at)
+    if key == "port":
+        return integer(problems, at, 1, 65535)
+    if key == "staff_users":
+        if not sequence(problems, at, "a list of Telegram user ids"):
+            return None
+        users = [integer(problems, item) for item in at.items()]
+        return None if None in users else users
+    if key == "webhook_path":
+        if isinstance(at.value, str) and at.value.startswith("/"):
+            return at.value
+        problems.bad(at, "a URL path starting with '/'")
+        return None
+    if key == "params":
+        return _params(problems, at)
+    return text(problems, at)
+
+
+def _params(problems: Problems, at: At) -> dict[str, Any] | None:
+    if not isinstance(at.value, dict):
+        problems.bad(at, "a mapping of request parameters")
+        return None
+    params = {}
+    for key, value_at in at.entries():
+        value = value_at.value
+        if isinstance(value, str | int | float | bool) and isinstance(key, str):
+            params[key] = value
+        else:
+            problems.bad(value_at, "a text or number parameter value")
+    return params

@@ -1,0 +1,154 @@
+"""YAML that remembers where everything came from.
+
+A facility manager fixes a configuration by reading `file:line`, so every
+mapping key and sequence item keeps its line. PyYAML silently lets a repeated
+key overwrite the first one; in a hand-edited ladder that hides a mistake, so
+duplicates are reported instead.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+from yaml.constructor import ConstructorError
+from yaml.nodes import MappingNode, SequenceNode
+
+from escalator.errors import ConfigError
+
+MERGE_TAG = "tag:yaml.org,2002:merge"
+
+
+class MarkedMap(dict):
+    """A mapping whose keys know their line (1-based) in the source text."""
+
+    def __init__(self, line: int = 1) -> None:
+        super().__init__()
+        self.line = line
+        self.key_lines: dict[Any, int] = {}
+
+    def key_line(self, key: Any) -> int:
+        return self.key_lines.get(key, self.line)
+
+
+class MarkedList(list):
+    """A sequence whose items know their line (1-based) in the source text."""
+
+    def __init__(self, line: int = 1) -> None:
+        super().__init__()
+        self.line = line
+        self.lines: list[int] = []
+
+    def item_line(self, index: int) -> int:
+        return self.lines[index] if index < len(self.lines) else self.line
+
+
+def _line(node: yaml.Node) -> int:
+    return node.start_mark.line + 1
+
+
+class MarkedLoader(yaml.SafeLoader):
+    """SafeLoader building MarkedMap/MarkedList and collecting duplicate keys."""
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self.duplicates: list[tuple[int, str]] = []
+
+    def construct_marked_map(self, node: MappingNode):  # type: ignore[no-untyped-def]
+        data = MarkedMap(_line(node))
+        yield data  # filled after yielding so anchors/aliases may refer back
+        self._note_duplicates(node)
+        self.flatten_mapping(node)
+        for key_node, value_node in node.value:
+            key = self.construct_object(key_node, deep=False)
+            try:
+                hash(key)
+            except TypeError:
+                raise ConstructorError(
+                    "while constructing a mapping", node.start_mark,
+                    "found an unhashable key", key_node.start_mark) from None
+            data[key] = self.construct_object(value_node, deep=False)
+            data.key_lines[key] = _line(key_node)
+
+    def construct_lenient_timestamp(self, node: yaml.ScalarNode) -> object:
+        """`2026-13-01` looks like a date to YAML but is not one: keep the text.
+
+        SafeLoader would raise a bare ValueError with no line; as text, the
+        loader reports it where it stands, with what was expected.
+        """
+        try:
+            return self.construct_yaml_timestamp(node)
+        except ValueError:
+            return self.construct_scalar(node)
+
+    def construct_marked_list(self, node: SequenceNode):  # type: ignore[no-untyped-def]
+        data = MarkedList(_line(node))
+        yield data
+        for item in node.value:
+            data.append(self.construct_object(item, deep=False))
+            data.lines.append(_line(item))
+
+    def _note_duplicates(self, node: MappingNode) -> None:
+        first: dict[str, int] = {}
+        for key_node, _ in node.value:
+            if not isinstance(key_node, yaml.ScalarNode) or key_node.tag == MERGE_TAG:
+                continue
+            key = key_node.value
+            if key in first:
+                self.duplicates.append(
+                    (_line(key_node), f"duplicate key {key!r}, first at line {first[key]}"))
+            else:
+                first[key] = _line(key_node)
+
+
+MarkedLoader.add_constructor("tag:yaml.org,2002:map", MarkedLoader.construct_marked_map)
+MarkedLoader.add_constructor("tag:yaml.org,2002:seq", MarkedLoader.construct_marked_list)
+MarkedLoader.add_constructor("tag:yaml.org,2002:timestamp",
+                             MarkedLoader.construct_lenient_timestamp)
+
+
+def parse(text: str, filename: str) -> tuple[Any, list[tuple[int, str]]]:
+    """The document and its duplicate keys as (line, message); broken YAML raises ConfigError.
+
+    Duplicates are returned rather than raised so the loader can report them
+    together with everything else that is wrong.
+    """
+    loader = None
+    try:
+        loader = MarkedLoader(text)  # the reader rejects control characters right here
+        data = loader.get_single_data()
+    except yaml.MarkedYAMLError as exc:
+        raise ConfigError([syntax_problem(exc, filename)]) from None
+    except yaml.YAMLError as exc:  # ReaderError: bad characters, no mark
+        position = getattr(exc, "position", 0) or 0
+        line = text[:position].count("\n") + 1
+        reason = getattr(exc, "reason", None) or str(exc)
+        raise ConfigError([f"{filename}:{line}: YAML syntax error: {reason}"]) from None
+    finally:
+        if loader is not None:
+            loader.dispose()
+    return data, loader.duplicates
+
+
+HINTS = {
+    # `storage: sqlite:///:memory:` or `name: Note: ...` trip this one.
+    "mapping values are not allowed here":
+        "a value containing ': ' or ending in ':' must be in quotes",
+    "found character '\\t' that cannot start any token": "indent with spaces, not tabs",
+}
+
+
+def syntax_problem(exc: yaml.MarkedYAMLError, filename: str) -> str:
+    """One line, pointing at the problem rather than at where the parser started."""
+    mark = exc.problem_mark or exc.context_mark
+    line = mark.line + 1 if mark is not None else 1
+    problem = exc.problem or "cannot read the file"
+    if problem in HINTS:
+        return f"{filename}:{line}: YAML syntax error: {problem} ({HINTS[problem]})"
+    if exc.context:
+        where = exc.context
+        if exc.context_mark is not None and exc.problem_mark is not None \
+                and exc.context_mark.line != exc.problem_mark.line:
+            where += f" at line {exc.context_mark.line + 1}"
+        return f"{filename}:{line}: YAML syntax error: {problem} ({where})"
+    return f"{filename}:{line}: YAML syntax error: {problem}"
