@@ -146,7 +146,7 @@ class Escalator:
         """Each component's state, for /healthz and for people looking at it."""
         return {
             "store": {"ok": self.store.healthy, "kind": self.store.dialect.name},
-            "scheduler": {"ok": self.waker is not None},
+            "scheduler": {"ok": self.waker is not None and self.waker.running},
             "config": {"ok": self.last_reload_error is None, "path": self._config.path,
                        "error": self.last_reload_error},
             "started_at": self.started_at.astimezone(UTC).isoformat() if self.started_at else None,

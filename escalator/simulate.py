@@ -23,7 +23,8 @@ def parse_at(text: str | None, tz: ZoneInfo, now: datetime) -> datetime:
     try:
         local = datetime.fromisoformat(text.strip().replace(" ", "T"))
     except ValueError:
-        raise ValueError(f"--at {text!r}: expected a local time like \"2026-12-24 02:00\"") from None
+        expected = 'expected a local time like "2026-12-24 02:00"'
+        raise ValueError(f"--at {text!r}: {expected}") from None
     return local if local.tzinfo else local.replace(tzinfo=tz)
 
 

@@ -45,6 +45,10 @@ class Waker:
         if self._scheduler.running:
             self._scheduler.shutdown(wait=False)
 
+    @property
+    def running(self) -> bool:
+        return self._scheduler.running and not self._stopping
+
     def poke(self) -> None:
         """Run a tick as soon as possible; coalesces with a tick already running."""
         self._dirty = True

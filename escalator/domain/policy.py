@@ -207,7 +207,8 @@ def _renotify(b: _Builder, detail: str, *, restart_step: bool = False) -> None:
 def _false_alarm_overdue(b: _Builder) -> None:
     """Principle 3: a false alarm still on the screen is a safety risk; say so, resume."""
     inc = b.incident
-    detail = f"called a false alarm by {inc.false_alarm_by or 'someone'} but not cleared at the terminal"
+    who = inc.false_alarm_by or "someone"
+    detail = f"called a false alarm by {who} but not cleared at the terminal"
     b.safety.append(SafetyRecord(SafetyCause.FALSE_ALARM_NOT_CLEARED, b.now, detail))
     b.log(Reason.SAFETY_INCIDENT, None, detail)
     for r in _available(b, b.ladder.on_exhausted):
@@ -273,7 +274,9 @@ def _with_note(text: str, note: str) -> str:
     return f"{text}: {note}" if note else text
 
 
-def apply_clear(incident: Incident, ladder: Ladder, directory: Directory, now: datetime) -> Decision:
+def apply_clear(
+    incident: Incident, ladder: Ladder, directory: Directory, now: datetime
+) -> Decision:
     """The terminal says the condition is gone: resolved, and everyone told once."""
     b = _Builder(incident, ladder, directory, now)
     if incident.state is State.RESOLVED:

@@ -150,8 +150,8 @@ class Tx:
                          (incident_id, ts(e.at), e.reason.value, e.party, e.detail, e.step))
 
     def timeline(self, incident_id: int) -> list[dict[str, Any]]:
-        return self.rows("SELECT at, reason, party, detail, step FROM timeline WHERE incident_id = ?"
-                         " ORDER BY id", (incident_id,))
+        return self.rows("SELECT at, reason, party, detail, step FROM timeline"
+                         " WHERE incident_id = ? ORDER BY id", (incident_id,))
 
     def add_safety(self, incident_id: int, records: Iterable[SafetyRecord]) -> None:
         for r in records:

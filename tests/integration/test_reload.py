@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from support import TOKENS, config_text
+
 from escalator.app import Escalator
 from escalator.config import load_config
 from escalator.domain.model import AlarmEvent
-from support import TOKENS, config_text
 
 
 async def test_reload_keeps_last_good_config_and_applies_a_fixed_one(tmp_path, clock, recorder):

@@ -9,10 +9,10 @@ from datetime import timedelta
 
 from aiohttp import web
 from aiohttp.test_utils import TestServer
+from support import TOKENS
 
 from escalator.domain.model import Action, AlarmEvent, Reason, SafetyCause, State
 from escalator.errors import NotifyError
-from support import TOKENS
 
 
 def alarm(clock, code="FT", point="loop 2", state="alarm", event_id=None, source="terminal"):
