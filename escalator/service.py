@@ -114,7 +114,7 @@ class EscalationService:
         )
         incident_id = tx.add_incident(draft, now)
         incident = replace(draft, id=incident_id)
-        tx.add_entries(incident_id, [Entry(now, Reason.FIRST, None,
+        tx.add_entries(incident_id, [Entry(now, Reason.OPENED, None,
                                            f"alarm {event.code} from {event.source}")])
         self._persist(tx, policy.start(incident, self._ladder(incident), self.directory, now),
                       now)

@@ -18,6 +18,7 @@ class State(StrEnum):
 class Reason(StrEnum):
     """Why a notice was sent or a timeline entry written; stored and shown."""
 
+    OPENED = "OPENED"  # timeline only: the incident was opened from an event
     FIRST = "FIRST"
     RENOTIFY = "RENOTIFY"
     ESCALATED = "ESCALATED"

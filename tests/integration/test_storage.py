@@ -32,7 +32,7 @@ async def test_flow_and_restart_on_both_databases(make_app, clock, recorder, sto
     acked = await again.store.transaction(lambda tx: tx.incident(a.incident_id))
     assert acked.state is State.ACKNOWLEDGED
     timeline = await again.store.transaction(lambda tx: tx.timeline(a.incident_id))
-    assert [e["reason"] for e in timeline][:2] == ["FIRST", "FIRST"]
+    assert [e["reason"] for e in timeline][:2] == ["OPENED", "FIRST"]
 
 
 async def test_database_refuses_a_second_open_incident_for_one_key(make_app, clock, store_url):

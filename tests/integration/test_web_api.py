@@ -101,7 +101,7 @@ async def test_incident_detail_has_every_field_timeline_deliveries_and_events(
     assert body["code_label"] == "Palohälytyssilmukan vika"  # the facility speaks Finnish
     assert (body["state"], body["step"], body["notified"]) == ("open", 0, ["ward-a"])
     assert body["opened_at"] == "2026-11-24T07:00:00+00:00"
-    assert [e["reason"] for e in body["timeline"]] == ["FIRST", "FIRST"]
+    assert [e["reason"] for e in body["timeline"]] == ["OPENED", "FIRST"]
     assert [e["party"] for e in body["timeline"]] == [None, "ward-a"]
     [delivery] = body["deliveries"]
     assert {k: delivery[k] for k in ("party", "reason", "status", "channel", "attempts",
@@ -179,7 +179,7 @@ async def test_bad_actions_are_400_and_change_nothing(app, clock, client, body, 
         assert got["valid"] == ["acknowledge", "false_alarm", "resolve", "snooze",
                                 "escalate", "note"]
     timeline = await app.store.transaction(lambda tx: tx.timeline(incident_id))
-    assert [e["reason"] for e in timeline] == ["FIRST", "FIRST"]
+    assert [e["reason"] for e in timeline] == ["OPENED", "FIRST"]
 
 
 async def test_action_on_unknown_incident_is_404_and_non_json_is_400(client):
