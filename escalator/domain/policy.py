@@ -44,7 +44,7 @@ class _Builder:
         self.incident = replace(self.incident, **changes)  # type: ignore[arg-type]
 
     def position(self, **changes: object) -> None:
-        self.set(escalation=replace(self.incident.escalation, **changes))
+        self.set(escalation=replace(self.incident.escalation, **changes))  # type: ignore[arg-type]
 
     def log(self, reason: Reason, party: str | None = None, detail: str = "") -> None:
         step = self.incident.escalation.step

@@ -50,7 +50,7 @@ async def healthz(request: web.Request) -> web.Response:
 def _store_gauges(tx: Tx) -> dict[str, tuple[str, Series]]:
     by_state = {s.value: 0.0 for s in State}
     by_state.update({s: float(n) for s, n in tx.count_by_state().items()})
-    deliveries = {(("channel", ch), ("status", st)): float(n)
+    deliveries: Series = {(("channel", ch), ("status", st)): float(n)
                   for (ch, st), n in tx.delivery_counts().items()}
     row = tx.one("SELECT COUNT(*) AS n FROM safety_incidents")
     safety = float(row["n"]) if row else 0.0
