@@ -14,16 +14,6 @@ from escalator.web.server import build_web_app
 
 
 @pytest.fixture
-async def app(make_app):
-    return await make_app()
-
-
-@pytest.fixture
-async def client(app, aiohttp_client):
-    return await aiohttp_client(build_web_app(app))
-
-
-@pytest.fixture
 async def incident_id(app, clock):
     result = await app.service.ingest(AlarmEvent("terminal", "FT", "alarm", clock.now(),
                                                  point="Loop 2 / B-wing", text="Vika"))

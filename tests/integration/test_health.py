@@ -5,24 +5,14 @@ from __future__ import annotations
 import json
 import sqlite3
 
-import pytest
 from support import TOKENS
 
 from escalator.domain.model import Action
 from escalator.waker import Waker
-from escalator.web.server import build_web_app
 
 TERMINAL = {"Authorization": f"Bearer {TOKENS['ESCALATOR_TERMINAL_TOKEN']}"}
 
 
-@pytest.fixture
-async def app(make_app):
-    return await make_app()
-
-
-@pytest.fixture
-async def client(app, aiohttp_client):
-    return await aiohttp_client(build_web_app(app))
 
 
 def drop(app, table: str) -> None:

@@ -16,14 +16,6 @@ from escalator.web.server import build_web_app
 OPERATOR = {"Authorization": f"Bearer {TOKENS['ESCALATOR_API_TOKEN']}"}
 
 
-@pytest.fixture
-async def app(make_app):
-    return await make_app()
-
-
-@pytest.fixture
-async def client(app, aiohttp_client):
-    return await aiohttp_client(build_web_app(app))
 
 
 async def open_incident(app, clock, code="FT", point="loop 2") -> int:

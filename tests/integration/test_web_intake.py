@@ -9,19 +9,10 @@ import pytest
 from support import TOKENS
 
 from escalator.storage import open_store
-from escalator.web.server import build_web_app
 
 TERMINAL = {"Authorization": f"Bearer {TOKENS['ESCALATOR_TERMINAL_TOKEN']}"}
 
 
-@pytest.fixture
-async def app(make_app):
-    return await make_app()
-
-
-@pytest.fixture
-async def client(app, aiohttp_client):
-    return await aiohttp_client(build_web_app(app))
 
 
 def db_path(app) -> str:

@@ -1,0 +1,17 @@
+"""Fixtures shared by the HTTP-level tests: the app and an aiohttp client around it."""
+
+from __future__ import annotations
+
+import pytest
+
+from escalator.web.server import build_web_app
+
+
+@pytest.fixture
+async def app(make_app):
+    return await make_app()
+
+
+@pytest.fixture
+async def client(app, aiohttp_client):
+    return await aiohttp_client(build_web_app(app))
