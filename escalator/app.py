@@ -15,6 +15,8 @@ from escalator.clock import Clock, SystemClock
 from escalator.config import build_directory, load_config
 from escalator.config.model import Config
 from escalator.errors import ConfigError
+from escalator.i18n.codes import install_overrides as install_code_overrides
+from escalator.intake import IntakeAdapter, build_adapters
 from escalator.metrics import Metrics
 from escalator.notify.base import Notifier
 from escalator.notify.dispatch import Dispatcher
@@ -52,6 +54,8 @@ class Escalator:
         self._session: aiohttp.ClientSession | None = None
         self.waker: Waker | None = None
         self._runner: web.AppRunner | None = None
+        self.intake: dict[str, IntakeAdapter] = {}
+        install_code_overrides(config.codes)
         self.service = EscalationService(self.store, config, build_directory(config), self.clock,
                                          on_change=self.poke)
         self.dispatcher = Dispatcher(
@@ -86,6 +90,7 @@ class Escalator:
     async def start(self, *, serve_http: bool = True, schedule: bool = True) -> None:
         self.started_at = self.clock.now()
         await self.store.open()
+        await self._start_intake()
         if serve_http:
             from escalator.web.server import build_web_app
 
@@ -98,7 +103,22 @@ class Escalator:
             self.waker = Waker(self.tick)
             self.waker.start()
 
+    async def _start_intake(self) -> None:
+        """Listeners and pollers for the sources; all of them, or none (then raise)."""
+        self.intake = build_adapters(self._config, self.service.ingest, self.clock, self.secret)
+        started = []
+        try:
+            for adapter in self.intake.values():
+                await adapter.start()
+                started.append(adapter)
+        except BaseException:
+            for adapter in reversed(started):
+                await adapter.stop()
+            raise
+
     async def stop(self) -> None:
+        for adapter in reversed(list(self.intake.values())):
+            await adapter.stop()
         if self.waker:
             await self.waker.stop()
         if self._runner:
@@ -136,7 +156,10 @@ class Escalator:
         if config.storage != self._config.storage or config.http != self._config.http:
             warnings.append("storage and http changes take effect after a restart")
             config = _keep(config, storage=self._config.storage, http=self._config.http)
+        if config.sources != self._config.sources:
+            warnings.append("changes to sources take effect after a restart")
         self._config = config
+        install_code_overrides(config.codes)
         self.service.reconfigure(config, build_directory(config))
         self.last_reload_error = None
         log.info("config reloaded from %s", path)

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from escalator.config.check import At, Problems, mapping
+from escalator.config.codes import CODE_ENTRY_KEYS, parse_codes
 from escalator.config.ladders import (
     LADDER_KEYS,
     LADDER_REQUIRED,
@@ -55,11 +56,12 @@ from escalator.config.settings import (
     parse_sources,
     parse_storage,
 )
+from escalator.config.sources import key_sets as source_key_sets
 from escalator.config.yamlmarks import parse
 from escalator.errors import ConfigError
 
 TOP_KEYS = ("facility", "http", "storage", "sources", "people", "rosters", "ladders", "routes",
-            "channels")
+            "channels", "codes")
 TOP_REQUIRED = ("facility", "people", "ladders", "routes")
 
 __all__ = [
@@ -135,7 +137,8 @@ def _build(problems: Problems, data: Any, path: str | None) -> Config | None:
                           _declared(root.key("sources")))
     channels = parse_channels(problems, root.key("channels"))
     config = Config(facility or Facility("", ""), http, storage, sources, parties, rosters,
-                    ladders, routes, channels, path)
+                    ladders, routes, channels, path,
+                    codes=parse_codes(problems, root.key("codes")))
     _unused_ladders(problems, root.key("ladders"), config)
     return config
 
@@ -181,6 +184,8 @@ def key_sets() -> dict[str, Collection[str]]:
     }
     for kind, keys in SOURCE_KEYS.items():
         sets[f"source_{kind}"] = keys
+    sets.update(source_key_sets())
+    sets["code_entry"] = CODE_ENTRY_KEYS
     for name, keys in CHANNEL_KEYS.items():
         sets[f"channel_{name}"] = keys
     return sets

@@ -62,6 +62,7 @@ class Config:
     routes: tuple[Route, ...]
     channels: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     path: str | None = None
+    codes: Mapping[str, Any] = field(default_factory=dict)  # code -> i18n.codes.CodeInfo
 
     def secret_envs(self) -> list[tuple[str, str]]:
         """(config path, environment variable) of every secret the config names."""
@@ -70,6 +71,12 @@ class Config:
         for sid, src in self.sources.items():
             if src.token_env:
                 found.append((f"sources.{sid}.token_env", src.token_env))
+            for key in ("username_env", "password_env"):
+                if src.options.get(key):
+                    found.append((f"sources.{sid}.{key}", src.options[key]))
+            for i, acct in enumerate(src.options.get("accounts", ())):
+                if acct.get("key_env"):
+                    found.append((f"sources.{sid}.accounts[{i}].key_env", acct["key_env"]))
         for pid, party in self.parties.items():
             for i, contact in enumerate(party.contacts):
                 env = contact.option("secret_env")

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from escalator.config import loader as keys
+from escalator.config import sources as source_keys
 from escalator.config.check import ENV_NAME
 from escalator.config.model import LANGUAGES, SOURCE_KINDS
 from escalator.config.people import CONTACT_CHANNELS, EMAIL, TELEGRAM_CHAT
@@ -24,6 +25,7 @@ from escalator.config.settings import (
     STORAGE_PATTERN,
 )
 from escalator.domain.hours import DURATION_EXPECTED, HOURS_EXPECTED
+from escalator.i18n.codes import SEVERITIES
 
 DURATION_PATTERN = r"^\s*(\d+(\.\d+)?\s*[smhdSMHD]\s*)+$"
 _LETTERS = "[A-Za-zÅÄÖåäö]+"
@@ -129,10 +131,20 @@ def _sources() -> dict[str, Any]:
                                              "'source silent' incident."},
         "ladder": {"type": "string", "description": "Ladder for 'source silent' incidents."},
     }
-    for kind, kind_keys in keys.SOURCE_KEYS.items():
+    for kind in keys.SOURCE_KEYS:
         defs[f"source_{kind}"] = _obj(f"A {kind} alarm source.",
-                                      {k: described[k] for k in kind_keys},
+                                      source_keys.schema_properties(kind, described),
                                       keys.SOURCE_REQUIRED[kind])
+    defs.update(source_keys.schema_defs())
+    lang_texts = {lang: {"type": "string", "minLength": 1} for lang in LANGUAGES}
+    defs["code_entry"] = _obj("Names of one alarm code, a severity and what to do.", {
+        **lang_texts,
+        "severity": {"enum": list(SEVERITIES), "default": "medium"},
+        "todo": {"description": "What to do: one text, or one per language.",
+                 "oneOf": [{"type": "string", "minLength": 1},
+                           {"type": "object", "properties": lang_texts,
+                            "additionalProperties": False}]},
+    })
     defs["source"] = {"oneOf": [_ref(f"source_{kind}") for kind in keys.SOURCE_KEYS]}
     return defs
 
@@ -265,6 +277,9 @@ def json_schema() -> dict[str, Any]:
         "routes": {"type": "array", "minItems": 1, "items": _ref("route"),
                    "description": "Which ladder an event gets; first match wins."},
         "channels": _or_null(_ref("channels"), "Delivery channel settings."),
+        "codes": {"type": ["object", "null"], "additionalProperties": _ref("code_entry"),
+                  "description": "Your own names for alarm codes (override the built-in "
+                                 "SIA / Contact ID texts)."},
     }
     schema = _obj("Escalator configuration: one facility's alarm escalation.",
                   {k: top[k] for k in keys.TOP_KEYS}, keys.TOP_REQUIRED)

@@ -32,14 +32,16 @@ from escalator.config.check import (
     text,
 )
 from escalator.config.model import LANGUAGES, SOURCE_KINDS, Facility, HttpConfig, SourceConfig
+from escalator.config.sources import (
+    SOURCE_KEYS,
+    SOURCE_REQUIRED,
+    check_unique_listen,
+    parse_options,
+)
 
 FACILITY_KEYS = ("id", "name", "timezone", "language", "holidays", "closed_days")
 FACILITY_REQUIRED = ("id", "name")
 HTTP_KEYS = ("listen", "public_url", "api_token_env", "secret_env", "link_ttl")
-SOURCE_KEYS: dict[str, tuple[str, ...]] = {
-    "webhook": ("kind", "token_env", "heartbeat_timeout", "ladder"),
-}
-SOURCE_REQUIRED: dict[str, tuple[str, ...]] = {"webhook": ("kind", "token_env")}
 BUILT_SOURCE_KINDS = tuple(SOURCE_KEYS)
 CHANNEL_KEYS: dict[str, tuple[str, ...]] = {
     "telegram": ("token_env", "api_url", "mode", "webhook_path", "staff_users"),
@@ -197,6 +199,7 @@ def parse_sources(
         source = _source(problems, sid, entry, ladder_ids)
         if source is not None:
             sources[sid] = source
+    check_unique_listen(problems, at)
     return sources
 
 
@@ -226,9 +229,10 @@ def _source(
     ladder = None
     if ladder_at is not None and identifier(problems, ladder_at, "a ladder id") is not None:
         ladder = reference(problems, ladder_at, ladder_ids, "ladder")
+    options = parse_options(problems, kind, at)
     if problems.count > before:
         return None
-    return SourceConfig(sid, kind, token, heartbeat, ladder, {})
+    return SourceConfig(sid, kind, token, heartbeat, ladder, options)
 
 
 def parse_channels(problems: Problems, at: At | None) -> dict[str, dict[str, Any]]:

@@ -7,6 +7,7 @@ something readable instead of failing a delivery.
 
 from __future__ import annotations
 
+from escalator.i18n import codes
 from escalator.i18n.catalog import CODES, TEXTS
 
 LANGUAGES = ("fi", "sv", "en")
@@ -22,10 +23,17 @@ def t(lang: str, key: str, **values: object) -> str:
 
 
 def code_label(lang: str, code: str) -> str:
-    """Readable name of an alarm code; unknown codes are shown as they came."""
+    """Readable name of an alarm code; unknown codes are shown as they came.
+
+    The facility's own `codes:` entries win, then this catalogue, then the SIA
+    and Contact ID catalogue (`escalator.i18n.codes`).
+    """
+    own = codes.override_label(lang, code)
+    if own:
+        return own
     entry = CODES.get(code) or CODES.get(code.upper()) or CODES.get(code.lower())
     if not entry:
-        return code
+        return codes.label(lang, code) or code
     return entry.get(lang) or entry.get("en") or code
 
 

@@ -318,9 +318,10 @@ ERRORS = {
                 "sqlite:///relative.db, sqlite:////abs/path.db, sqlite:///:memory: or "
                 "postgresql://user@host/dbname"),
     # sources
-    "source kind not built": ([("kind: webhook", "kind: sia")],
-                              "cfg.yaml:18: sources.terminal.kind: kind 'sia' is not built yet "
-                              "(built: webhook)"),
+    "source kind keys": ([("kind: webhook\n    token_env: TERMINAL_TOKEN",
+                           "kind: sia\n    listen: 0.0.0.0:5000\n    accounts: [{account: 12}]")],
+                         'cfg.yaml:20: sources.terminal.accounts[0].account: found 12, expected '
+                         'an account number of 3 to 16 hex digits, in quotes: "1234"'),
     "source kind unknown": ([("kind: webhook", "kind: webhok")],
                             'cfg.yaml:18: sources.terminal.kind: found "webhok", expected '
                             "'webhook', 'poll', 'sia', 'espa', 'email' or 'mqtt' "
@@ -482,7 +483,7 @@ def test_base_has_no_problems_so_each_error_comes_from_its_edit():
 
 def test_all_problems_are_collected_in_file_order():
     problems = problems_of(edit(("loops: 1", "loops: many"), ("id: demo", "id: Demo"),
-                                ("kind: webhook", "kind: mqtt")))
+                                ("kind: webhook", "kind: webhok")))
     assert [p.split(":")[1] for p in problems] == ["2", "18", "58"]
 
 

@@ -102,7 +102,7 @@ REJECTED = {
     "bare number duration": ("escalate_after: 5m", "escalate_after: 10"),
     "bad hours": ("    name: A\n", "    name: A\n    hours: Mon-Fri 7-16\n"),
     "bad env name": ("routes:", "sources: {t: {kind: webhook, token_env: lower}}\nroutes:"),
-    "unbuilt source": ("routes:", "sources: {t: {kind: sia, token_env: T}}\nroutes:"),
+    "sia with a token": ("routes:", "sources: {t: {kind: sia, token_env: T}}\nroutes:"),
     "bad storage": ("routes:", "storage: mysql://x\nroutes:"),
     "bad language": ("name: X}", "name: X, language: de}"),
     "bad slug": ("id: x", "id: X Y"),

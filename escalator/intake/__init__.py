@@ -1,0 +1,48 @@
+"""Intake adapters: how alarms arrive from the equipment that is actually installed.
+
+`build_adapters` is called by the composition root (`escalator.app`); each kind
+lives in its own module and is imported only when a source of that kind is
+configured, so an unused kind's library need not even be installed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from escalator.clock import Clock
+from escalator.config.model import Config
+from escalator.intake.base import Ingest, IntakeAdapter, IntakeContext
+
+
+def build_adapters(config: Config, ingest: Ingest, clock: Clock,
+                   secret: Callable[[str | None], str | None]) -> dict[str, IntakeAdapter]:
+    """One adapter per configured source; webhook sources are served by the HTTP API."""
+    adapters: dict[str, IntakeAdapter] = {}
+    for sid, source in config.sources.items():
+        ctx = IntakeContext(source, ingest, clock, secret)
+        adapter = _build(source.kind, ctx)
+        if adapter is not None:
+            adapters[sid] = adapter
+    return adapters
+
+
+def _build(kind: str, ctx: IntakeContext) -> IntakeAdapter | None:
+    if kind == "poll":
+        from escalator.intake.poll import PollSource
+        return PollSource(ctx)
+    if kind == "sia":
+        from escalator.intake.sia import SiaReceiver
+        return SiaReceiver(ctx)
+    if kind == "espa":
+        from escalator.intake.espa import EspaReceiver
+        return EspaReceiver(ctx)
+    if kind == "email":
+        from escalator.intake.email import EmailReceiver
+        return EmailReceiver(ctx)
+    if kind == "mqtt":
+        from escalator.intake.mqtt import MqttSource
+        return MqttSource(ctx)
+    return None
+
+
+__all__ = ["IntakeAdapter", "IntakeContext", "build_adapters"]

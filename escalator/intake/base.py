@@ -1,0 +1,175 @@
+"""What every intake adapter shares: the protocol, its context, rules and field paths.
+
+An adapter turns what a device says into `AlarmEvent`s and hands each one to
+`ingest`, which returns only after the event is committed; only then does the
+adapter acknowledge to the device (ACK, 250, ...), so an event the device was
+told is received is never lost. Supervision is not done here: any event (a
+heartbeat too) marks the source alive, and the service opens a "source silent"
+incident when a source with `heartbeat_timeout` stays quiet.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+
+from escalator.clock import Clock
+from escalator.config.model import SourceConfig
+from escalator.domain.model import AlarmEvent
+from escalator.i18n.codes import code_severity
+from escalator.service import IngestResult
+
+log = logging.getLogger(__name__)
+
+Ingest = Callable[[AlarmEvent], Awaitable[IngestResult]]
+LIMITS = {"code": 64, "point": 256, "text": 2000, "severity": 32}
+
+
+class IntakeAdapter(Protocol):
+    source_id: str
+
+    async def start(self) -> None:
+        """Open listeners or start polling; raise if that is impossible (port taken)."""
+
+    async def stop(self) -> None:
+        """Close listeners and wait for work in progress."""
+
+
+@dataclass(frozen=True)
+class IntakeContext:
+    """Everything an adapter may use: its config, the service's ingest and the clock."""
+
+    source: SourceConfig
+    ingest: Ingest
+    clock: Clock
+    secret: Callable[[str | None], str | None]
+
+    @property
+    def options(self) -> Mapping[str, Any]:
+        return self.source.options
+
+    def event(self, code: str, state: str = "alarm", *, point: str = "", text: str = "",
+              severity: str = "", occurred_at: datetime | None = None,
+              event_id: str | None = None) -> AlarmEvent:
+        """An event from this source, trimmed to the service's limits, severity from the codes."""
+        code = _cut(code.strip(), "code") or "unknown"
+        return AlarmEvent(
+            source=self.source.id, code=code, state=state, received_at=self.clock.now(),
+            point=_cut(point.strip(), "point"), text=_cut(text.strip(), "text"),
+            severity=_cut(severity.strip(), "severity") or code_severity(code),
+            occurred_at=occurred_at, event_id=event_id)
+
+    def heartbeat(self) -> AlarmEvent:
+        return AlarmEvent(source=self.source.id, code="heartbeat", state="heartbeat",
+                          received_at=self.clock.now())
+
+
+def _cut(value: str, name: str) -> str:
+    return value[:LIMITS[name]]
+
+
+class Throttle:
+    """At most one heartbeat per `every`: a panel polling each second must not flood storage."""
+
+    def __init__(self, clock: Clock, every: timedelta) -> None:
+        self.clock, self.every = clock, every
+        self._last: datetime | None = None
+
+    def due(self) -> bool:
+        now = self.clock.now()
+        if self._last is None or now - self._last >= self.every:
+            self._last = now
+            return True
+        return False
+
+
+def heartbeat_every(source: SourceConfig) -> timedelta:
+    """How often link traffic is recorded as a sign of life: well inside the timeout."""
+    if source.heartbeat_timeout is None:
+        return timedelta(minutes=1)
+    return min(timedelta(minutes=1), source.heartbeat_timeout / 4)
+
+
+# -- rules: text -> event (email, espa) ------------------------------------------------
+
+@dataclass(frozen=True)
+class RuleMatch:
+    code: str
+    state: str
+    point: str
+    text: str
+    severity: str
+
+
+def apply_rules(rules: Any, texts: Mapping[str, str]) -> RuleMatch | None:
+    """The first rule whose regex matches; `{name}` in its fields takes the named group.
+
+    `texts` maps a place ("subject", "body") to its text; a rule's `in` picks one,
+    "any" tries each place in order.
+    """
+    for rule in rules:
+        places = list(texts) if rule.get("in", "any") == "any" else [rule["in"]]
+        for place in places:
+            found = re.search(rule["match"], texts.get(place, ""), re.IGNORECASE | re.MULTILINE)
+            if found:
+                groups = {k: v or "" for k, v in found.groupdict().items()}
+                return RuleMatch(
+                    code=_fill(rule.get("code", ""), groups),
+                    state=rule.get("state", "alarm"),
+                    point=_fill(rule.get("point", ""), groups),
+                    text=_fill(rule.get("text", ""), groups),
+                    severity=_fill(rule.get("severity", ""), groups))
+    return None
+
+
+def _fill(template: str, groups: Mapping[str, str]) -> str:
+    try:
+        return template.format_map(groups)
+    except (KeyError, IndexError, ValueError):
+        return template
+
+
+# -- field paths: structured data -> values (poll, mqtt) -------------------------------
+
+_STEP = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
+
+
+def path_steps(path: str) -> list[str | int]:
+    """`a.b[0].@id` -> ['a', 'b', 0, '@id']."""
+    steps: list[str | int] = []
+    for name, index in _STEP.findall(path):
+        steps.append(int(index) if index else name)
+    return steps
+
+
+def get_path(data: Any, path: str) -> Any:
+    """The value at `path` in nested dicts/lists, or None when any step is missing."""
+    value = data
+    for step in path_steps(path):
+        if isinstance(step, int):
+            if not isinstance(value, list) or step >= len(value):
+                return None
+            value = value[step]
+        elif isinstance(value, dict):
+            value = value.get(step)
+        else:
+            return None
+        if value is None:
+            return None
+    return value
+
+
+def as_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, dict | list):
+        return ""
+    return str(value)
