@@ -20,7 +20,9 @@ from escalator.intake import IntakeAdapter, build_adapters
 from escalator.metrics import Metrics
 from escalator.notify.base import Notifier
 from escalator.notify.dispatch import Dispatcher
+from escalator.notify.email import EmailNotifier
 from escalator.notify.log import LogNotifier
+from escalator.notify.sms import SmsNotifier
 from escalator.notify.webhook import WebhookNotifier
 from escalator.service import EscalationService
 from escalator.storage import SqlStore, open_store
@@ -79,7 +81,15 @@ class Escalator:
     def _notifiers(self) -> dict[str, Notifier]:
         webhook = WebhookNotifier(self._http, self.secret,
                                   lambda: int(self.clock.now().timestamp()))
-        return {"webhook": webhook, **self._extra_notifiers}
+        built: dict[str, Notifier] = {"webhook": webhook}
+        channels, facility = self._config.channels, lambda: self._config.facility
+        if "email" in channels and "email" not in self._extra_notifiers:
+            built["email"] = EmailNotifier(lambda: self._config.channels.get("email", {}),
+                                           facility, self.secret, self.clock)
+        if "sms" in channels and "sms" not in self._extra_notifiers:
+            built["sms"] = SmsNotifier(lambda: self._config.channels.get("sms", {}),
+                                       facility, self._http, self.secret)
+        return {**built, **self._extra_notifiers}
 
     def _http(self) -> aiohttp.ClientSession:
         if self._session is None or self._session.closed:

@@ -56,6 +56,7 @@ CHANNEL_CHOICES: dict[str, tuple[str, ...]] = {
     "security": ("none", "starttls", "tls"),
     "method": ("GET", "POST"),
     "body": ("form", "json"),
+    "preset": ("generic", "twilio", "46elks", "gatewayapi"),  # notify/sms.py PRESETS
 }
 
 SLUG = r"^[a-z0-9][a-z0-9_-]*$"

@@ -121,3 +121,8 @@ CODES: dict[str, dict[str, str]] = {
     "source_silent": {"fi": "Hälytyslähde on hiljaa", "sv": "Larmkällan är tyst",
                       "en": "Alarm source is silent"},
 }
+
+# Texts of the e-mail/SMS channels and the ack page's answers live in their own module.
+from escalator.i18n.outside import TEXTS as _OUTSIDE  # noqa: E402
+
+TEXTS.update({k: v for k, v in _OUTSIDE.items() if k not in TEXTS})

@@ -14,14 +14,19 @@ def subject(incident: Incident, lang: str, facility: str) -> str:
     return f"[{facility}] #{incident.id} {what}{where}"
 
 
+def headline_for(reason: str, detail: str, update: bool, lang: str) -> str:
+    """One line: what happened and why you get this message."""
+    key = f"reason.{reason}.update"
+    if not (update and key in TEXTS):
+        key = f"reason.{reason}"
+    return t(lang, key, detail=detail)
+
+
 def body(
     incident: Incident, reason: str, detail: str, update: bool, lang: str, tz: str, ack_url: str
 ) -> str:
     """The headline says what happened and why you get this; then what, where, since when."""
-    key = f"reason.{reason}.update"
-    if not (update and key in TEXTS):
-        key = f"reason.{reason}"
-    headline = t(lang, key, detail=detail)
+    headline = headline_for(reason, detail, update, lang)
     since = incident.opened_at.astimezone(ZoneInfo(tz)).strftime("%d.%m.%Y %H:%M")
     lines = [headline, "", code_label(lang, incident.code)]
     if incident.text:

@@ -1,7 +1,10 @@
 """Signed, expiring ack links: the link is the credential of the party it was made for.
 
-Token = base64url(JSON {i: incident, p: party, e: expiry unix}) "." HMAC-SHA256.
-Short enough for an SMS; no server-side state to lose.
+Token = base64url(version 1, incident, expiry, party) "." base64url(HMAC-SHA256[:12]):
+about 45 characters, so a whole SMS is not spent on the link (a 96-bit tag on an
+expiring link is far beyond online guessing). Links made in the older format,
+base64url(JSON {i, p, e}) "." HMAC-SHA256[:18], are still accepted until they
+expire. No server-side state to lose.
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ import base64
 import hashlib
 import hmac
 import json
+import struct
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -29,6 +33,21 @@ class LinkError(Exception):
         self.expired = expired
 
 
+_COMPACT = struct.Struct(">BII")  # version, incident id, expiry (unix seconds)
+COMPACT_TAG = 12  # bytes of HMAC kept in compact links
+
+
+def _compact_claim(raw: bytes) -> LinkClaim:
+    _, incident_id, expires = _COMPACT.unpack(raw[:_COMPACT.size])
+    party = raw[_COMPACT.size:].decode()
+    return LinkClaim(incident_id, party, datetime.fromtimestamp(expires, UTC))
+
+
+def _json_claim(raw: bytes) -> LinkClaim:
+    data = json.loads(raw)
+    return LinkClaim(int(data["i"]), str(data["p"]), datetime.fromtimestamp(int(data["e"]), UTC))
+
+
 def _b64(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 
@@ -44,11 +63,14 @@ class LinkSigner:
         self._secret = secret
         self.ttl = ttl
 
-    def _sig(self, payload: str) -> str:
-        return _b64(hmac.new(self._secret, payload.encode(), hashlib.sha256).digest()[:18])
+    def _sig(self, payload: str, size: int = 18) -> str:
+        return _b64(hmac.new(self._secret, payload.encode(), hashlib.sha256).digest()[:size])
 
     def make(self, incident_id: int, party: str, now: datetime) -> str:
         expires = int((now + self.ttl).timestamp())
+        if 0 <= incident_id < 2**32 and 0 <= expires < 2**32:
+            payload = _b64(_COMPACT.pack(1, incident_id, expires) + party.encode())
+            return f"{payload}.{self._sig(payload, COMPACT_TAG)}"
         payload = _b64(json.dumps({"i": incident_id, "p": party, "e": expires},
                                   separators=(",", ":")).encode())
         return f"{payload}.{self._sig(payload)}"
@@ -57,13 +79,17 @@ class LinkSigner:
         payload, dot, sig = token.partition(".")
         if not dot or len(token) > 512:
             raise LinkError("malformed link")
-        if not hmac.compare_digest(sig, self._sig(payload)):
+        try:
+            raw = _unb64(payload)
+        except ValueError as exc:
+            raise LinkError("malformed link") from exc
+        compact = raw[:1] == b"\x01"
+        expected = self._sig(payload, COMPACT_TAG if compact else 18)
+        if not hmac.compare_digest(sig.encode(), expected.encode()):
             raise LinkError("bad signature")
         try:
-            data = json.loads(_unb64(payload))
-            claim = LinkClaim(int(data["i"]), str(data["p"]),
-                              datetime.fromtimestamp(int(data["e"]), UTC))
-        except (ValueError, KeyError, TypeError) as exc:
+            claim = _compact_claim(raw) if compact else _json_claim(raw)
+        except (ValueError, KeyError, TypeError, struct.error) as exc:
             raise LinkError("malformed link") from exc
         if now >= claim.expires:
             raise LinkError("expired", expired=True)

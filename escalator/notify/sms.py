@@ -1,0 +1,208 @@
+"""The SMS channel: one HTTP request to an SMS gateway, shaped by a preset or a template.
+
+`channels.sms` says where and how: `preset` (twilio, 46elks, gatewayapi or
+generic), `url`, `method` (POST or GET), `body` (form or json),
+`auth_header_env` (an environment variable holding the whole Authorization
+header value) and `from`; `params` adds fields (or, for `generic`, is the
+whole template). Template values may use {to}, {to_digits}, {from}, {text},
+{encoding}, {segments}, {incident} and {delivery}.
+
+The text is one SMS where it can be: 160 GSM-7 characters (ä, ö and å are
+GSM-7), shortened before the ack link, which is never cut. A text that needs
+UCS-2 gets as many segments as it takes to carry the link (see gsm.py).
+Answers: 2xx accepted; 408, 429 and 5xx, timeouts and network errors are
+retried (honouring Retry-After); any other 4xx falls through to the party's
+next contact.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import aiohttp
+
+from escalator.config.model import Facility
+from escalator.domain.availability import Contact
+from escalator.errors import ConfigError, NotifyError
+from escalator.i18n import code_label
+from escalator.notify import gsm, render
+from escalator.notify.base import Message
+
+Settings = Mapping[str, Any]
+CALLS = ("FIRST", "RENOTIFY", "ESCALATED")  # a call to act, rather than news of one
+
+
+@dataclass(frozen=True)
+class Preset:
+    url: str | None  # None: the URL is per account and must be configured
+    method: str
+    body: str  # form | json
+    fields: Mapping[str, Any]  # template, see module docstring
+    needs_from: bool
+    url_hint: str = ""
+
+
+PRESETS: dict[str, Preset] = {
+    # https://www.twilio.com/docs/messaging/api/message-resource#create-a-message-resource
+    # Basic auth: Account SID : Auth Token.
+    "twilio": Preset(None, "POST", "form", {"To": "{to}", "From": "{from}", "Body": "{text}"},
+                     needs_from=True,
+                     url_hint="https://api.twilio.com/2010-04-01/Accounts/<AccountSid>"
+                              "/Messages.json"),
+    # https://46elks.com/docs/send-sms  Basic auth: API username : API password.
+    "46elks": Preset("https://api.46elks.com/a1/sms", "POST", "form",
+                     {"from": "{from}", "to": "{to}", "message": "{text}"}, needs_from=True),
+    # https://gatewayapi.com/docs/apis/rest/  Authorization: Token <API token>.
+    # GSM-7 unless told "encoding": "UCS2"; msisdn is the number without '+', as an integer.
+    "gatewayapi": Preset("https://gatewayapi.com/rest/mtsms", "POST", "json",
+                         {"sender": "{from}", "message": "{text}",
+                          "recipients": [{"msisdn": "{to_digits:int}"}]},
+                         needs_from=False),
+    "generic": Preset(None, "POST", "form", {"to": "{to}", "from": "{from}", "text": "{text}"},
+                      needs_from=False, url_hint="your gateway's send URL"),
+}
+
+
+def problems(settings: Settings) -> list[str]:
+    """What stops this configuration from sending at all; empty when it can."""
+    name = settings.get("preset") or "generic"
+    preset = PRESETS.get(name)
+    if preset is None:
+        return [f"channels.sms.preset: found {name!r}, expected one of {', '.join(PRESETS)}"]
+    found = []
+    if not (settings.get("url") or preset.url):
+        found.append(f"channels.sms.url: the {name} preset needs url ({preset.url_hint})")
+    if preset.needs_from and not settings.get("from"):
+        found.append(f"channels.sms.from: the {name} preset needs a sender (a number in "
+                     "E.164 format or an alphanumeric sender id of up to 11 characters)")
+    return found
+
+
+@dataclass(frozen=True)
+class SmsRequest:
+    method: str
+    url: str
+    body: str  # form | json
+    fields: dict[str, Any]
+
+
+def sms_text(message: Message, facility: str) -> str:
+    """A call: "[Facility] What, where. Why." An update: "[Facility] Why. What, where."
+
+    What a reader needs first is kept; the rest is shortened to fit; the ack
+    link always ends the text.
+    """
+    inc = message.incident
+    head = render.headline_for(message.reason, message.detail, message.update, message.language)
+    what = code_label(message.language, inc.code) + (f", {inc.point}" if inc.point else "")
+    if message.reason in CALLS and not message.update:
+        return gsm.fit(f"[{facility}] {what}.", f"{head}.", message.ack_url)
+    return gsm.fit(f"[{facility}] {head}.", f"{what}.", message.ack_url)
+
+
+def build_request(settings: Settings, to: str, text: str, message: Message) -> SmsRequest:
+    preset = PRESETS[settings.get("preset") or "generic"]
+    size = gsm.measure(text)
+    values = {
+        "{to}": to, "{to_digits}": "".join(c for c in to if c.isdigit()),
+        "{from}": str(settings.get("from") or ""), "{text}": text,
+        "{encoding}": size.encoding, "{segments}": str(size.segments),
+        "{incident}": str(message.incident.id), "{delivery}": str(message.delivery_id),
+    }
+    params = dict(settings.get("params") or {})
+    template: dict[str, Any] = dict(params) if preset is PRESETS["generic"] and params \
+        else {**preset.fields, **params}
+    if preset is PRESETS["gatewayapi"] and size.encoding == "UCS-2":
+        template.setdefault("encoding", "UCS2")
+    if not settings.get("from"):
+        template = {k: v for k, v in template.items() if v not in ("{from}",)}
+    return SmsRequest(str(settings.get("method") or preset.method),
+                      str(settings.get("url") or preset.url),
+                      str(settings.get("body") or preset.body),
+                      {k: _expand(v, values) for k, v in template.items()})
+
+
+def _expand(value: Any, values: Mapping[str, str]) -> Any:
+    if isinstance(value, dict):
+        return {k: _expand(v, values) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_expand(v, values) for v in value]
+    if not isinstance(value, str):
+        return value
+    if value.endswith(":int}") and value[:-5] + "}" in values:
+        digits = values[value[:-5] + "}"]
+        return int(digits) if digits.isdigit() else digits
+    for key, replacement in values.items():
+        value = value.replace(key, replacement)
+    return value
+
+
+class SmsNotifier:
+    def __init__(
+        self,
+        settings: Callable[[], Settings],
+        facility: Callable[[], Facility],
+        session: Callable[[], aiohttp.ClientSession],
+        secrets: Callable[[str], str | None],
+        timeout: float = 15.0,
+    ) -> None:
+        found = problems(settings())
+        if found:
+            raise ConfigError(found)
+        self._settings = settings
+        self._facility = facility
+        self._session = session
+        self._secrets = secrets
+        self._timeout = aiohttp.ClientTimeout(total=timeout)
+
+    async def send(self, contact: Contact, message: Message) -> None:
+        settings = self._settings()
+        found = problems(settings)
+        if found:
+            raise NotifyError("; ".join(found), recoverable=False)
+        text = sms_text(message, self._facility().name)
+        req = build_request(settings, contact.address, text, message)
+        headers = {"Accept": "application/json"}
+        env = settings.get("auth_header_env")
+        if env:
+            auth = self._secrets(env)
+            if not auth:
+                raise NotifyError(f"sms: environment variable {env} is not set",
+                                  recoverable=False)
+            headers["Authorization"] = auth
+        await self._post(req, headers)
+
+    async def _post(self, req: SmsRequest, headers: dict[str, str]) -> None:
+        kwargs: dict[str, Any] = {"headers": headers, "timeout": self._timeout}
+        if req.method == "GET":
+            kwargs["params"] = {k: _flat(v) for k, v in req.fields.items()}
+        elif req.body == "json":
+            kwargs["data"] = json.dumps(req.fields, ensure_ascii=False).encode()
+            headers["Content-Type"] = "application/json"
+        else:
+            kwargs["data"] = {k: _flat(v) for k, v in req.fields.items()}
+        try:
+            async with self._session().request(req.method, req.url, **kwargs) as resp:
+                if resp.status < 300:
+                    return
+                detail = (await resp.text())[:200].strip()
+                recoverable = resp.status >= 500 or resp.status in (408, 425, 429)
+                raise NotifyError(f"sms gateway answered HTTP {resp.status}: {detail}",
+                                  recoverable=recoverable,
+                                  retry_after=_retry_after(resp.headers.get("Retry-After")))
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            raise NotifyError(f"sms gateway unreachable: {exc!r}", recoverable=True) from exc
+
+
+def _flat(value: Any) -> str:
+    return value if isinstance(value, str) else json.dumps(value)
+
+
+def _retry_after(value: str | None) -> float | None:
+    try:
+        return max(0.0, float(value)) if value else None
+    except ValueError:
+        return None
