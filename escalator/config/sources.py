@@ -29,7 +29,7 @@ from escalator.config.check import (
 )
 
 COMMON = ("kind", "heartbeat_timeout", "ladder")
-BUILT = ("webhook", "sia")  # a kind is accepted in the config only once it works
+BUILT = ("webhook", "sia", "espa")  # a kind is accepted in the config only once it works
 _KEYS: dict[str, tuple[str, ...]] = {
     "webhook": ("kind", "token_env", "heartbeat_timeout", "ladder"),
     "poll": (*COMMON, "url", "every", "format", "items", "fields", "code", "token_env",
