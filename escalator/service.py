@@ -18,7 +18,7 @@ from escalator.config.model import Config
 from escalator.domain import policy
 from escalator.domain.availability import Directory
 from escalator.domain.hours import format_duration
-from escalator.domain.ladder import Ladder, route_for
+from escalator.domain.ladder import DEFAULT_FALSE_ALARM_CLEAR_WITHIN, Ladder, route_for
 from escalator.domain.model import (
     SOURCE_SILENT,
     Action,
@@ -129,8 +129,12 @@ class EscalationService:
     # -- actions --------------------------------------------------------------
     async def act(
         self, incident_id: int, action: Action, by: str, *, party: str | None = None,
-        minutes: int | None = None, note: str = "",
+        minutes: int | None = None, note: str = "", clear_by: datetime | None = None,
+        check: Callable[[Tx, Incident], None] | None = None,
     ) -> Incident:
+        """Apply a person's action. `clear_by`: a false alarm's promised clearing time
+        (the route's `false_alarm_clear_within` still caps it). `check` runs in the same
+        transaction first and may raise to refuse the action (e.g. a stale page)."""
         async with self._lock:
             now = self.clock.now()
 
@@ -138,10 +142,14 @@ class EscalationService:
                 incident = tx.incident(incident_id)
                 if incident is None:
                     raise ActionError(f"no incident {incident_id}")
+                if check is not None:
+                    check(tx, incident)
+                within = incident.false_alarm_clear_within
+                if clear_by is not None and clear_by > now:
+                    within = min(within or DEFAULT_FALSE_ALARM_CLEAR_WITHIN, clear_by - now)
                 d = policy.apply_action(
                     incident, action, by, self._ladder(incident), self.directory, now,
-                    party=party, minutes=minutes, note=note,
-                    false_alarm_clear_within=incident.false_alarm_clear_within)
+                    party=party, minutes=minutes, note=note, false_alarm_clear_within=within)
                 self._persist(tx, d, now)
                 return d.incident
 

@@ -240,6 +240,8 @@ def apply_action(
     who = by or party or "someone"
     if action is Action.NOTE:
         b.log(Reason.NOTE, party, f"{who}: {note}")
+        if party is not None:  # written from a party's link: it is meant for the others
+            b.tell_others(Reason.NOTE, f"{who}: {note}", except_party=party)
         return b.done()
     if incident.state is State.RESOLVED:
         return b.done()

@@ -18,18 +18,15 @@ from aiohttp import web
 from escalator.domain.model import Action, Incident, Reason, State
 from escalator.errors import ActionError
 from escalator.i18n import TEXTS, code_label, t
-from escalator.service import parse_minutes
 from escalator.storage.rows import dt
+from escalator.web import answers
 from escalator.web.links import LinkClaim, LinkError
-from escalator.web.views import APP, esc, html_page, local_time, message_page
+from escalator.web.views import APP, PAGE_HEADERS, esc, html_page, local_time, message_page
 
-MAX_NOTE = 2000
+MAX_NOTE = answers.MAX_NOTE
 TIMELINE_SHOWN = 20
-SNOOZE_CHOICES = (15, 60, 240)
 CONTACT_REASONS = {Reason.FIRST, Reason.RENOTIFY, Reason.ESCALATED, Reason.EXHAUSTED,
                    Reason.SAFETY_INCIDENT}
-# Order on the page: the likely answer first, the ladder-changing ones after it.
-BUTTONS = (Action.ACKNOWLEDGE, Action.FALSE_ALARM, Action.ESCALATE, Action.RESOLVE)
 
 
 def setup(web_app: web.Application) -> None:
@@ -56,9 +53,10 @@ def _visitor(request: web.Request) -> Visitor | web.Response:
     try:
         claim = app.signer.check(request.match_info["token"], app.clock.now())
     except LinkError as exc:
-        if exc.expired:
-            return message_page(lang, t(lang, "page.title"), t(lang, "page.link_expired"), 410)
-        return message_page(lang, t(lang, "page.title"), t(lang, "page.link_invalid"), 400)
+        key, status = ("page.link_expired", 410) if exc.expired else ("page.link_invalid", 400)
+        if _wants_json(request):
+            return _json({"error": t(lang, key)}, status)
+        return message_page(lang, t(lang, "page.title"), t(lang, key), status)
     party = config.parties.get(claim.party)
     names = {pid: p.name for pid, p in config.parties.items()}
     return Visitor(claim, party.name if party else claim.party,
@@ -88,61 +86,109 @@ async def show(request: web.Request) -> web.Response:
 
 
 async def perform(request: web.Request) -> web.Response:
+    """An answer from the page (a form) or from a ticket system (a form or JSON)."""
     v = _visitor(request)
     if isinstance(v, web.Response):
         return v
-    form = await request.post()
-    parsed = _parse_form(v, form)
-    if isinstance(parsed, web.Response):
-        return parsed
-    action, minutes, note = parsed
+    app = request.app[APP]
+    now = app.clock.now()
+    try:
+        answer = answers.parse(await _fields(request), now, v.tz, app.config.facility.language)
+    except answers.AnswerError as exc:
+        return _reply(request, v, exc.key, 400)
     incident, _ = await _load(request, v.claim.incident_id)
     if incident is None:
-        return _say(v, "page.not_found", 404)
-    if incident.state is State.RESOLVED and action is not Action.NOTE:
-        return _closed(v, incident, request.path)
+        return _reply(request, v, "page.not_found", 404)
+    if incident.state is State.RESOLVED and answer.action is not Action.NOTE:
+        return _closed(request, v, incident)
+    act = app.service.act
+    known = await _delivery_ids(request, incident.id)
     try:
-        after = await request.app[APP].service.act(
-            incident.id, action, v.name, party=v.claim.party, minutes=minutes, note=note)
+        after = await act(incident.id, answer.action, v.name, party=v.claim.party,
+                          minutes=answer.minutes, note=answer.note, clear_by=answer.clear_by,
+                          check=answers.guard(answer, v.claim.party))
+        said = answers.confirmation(v.lang, answer, after, v.claim.party, v.tz, now,
+                                    await _escalated_to(request, v, after, known))
+    except answers.Stale as exc:
+        if exc.incident.state is State.RESOLVED:
+            return _closed(request, v, exc.incident)
+        state = t(v.lang, f"state.{exc.incident.state.value}")
+        return _reply(request, v, "page.changed", 409, exc.incident, state=state)
+    except answers.NotCurrent:  # the ladder already passed them: keep the word, skip nothing
+        after = await act(incident.id, Action.NOTE, v.name, party=v.claim.party,
+                          note=answer.note)
+        said = t(v.lang, "confirm.not_current")
     except ActionError:
-        return _say(v, "page.bad_form", 400)
-    if after.state is State.RESOLVED and action not in (Action.NOTE, Action.RESOLVE):
-        return _closed(v, after, request.path)  # closed by someone else meanwhile
-    return _done(v, after, action, request.path)
+        return _reply(request, v, "page.bad_form", 400)
+    if after.state is State.RESOLVED and answer.action not in (Action.NOTE, Action.RESOLVE):
+        return _closed(request, v, after)  # closed by someone else meanwhile
+    return _done(request, v, after, said)
 
 
-def _parse_form(v: Visitor, form: Mapping[str, Any]
-                ) -> tuple[Action, int | None, str] | web.Response:
-    name = form.get("action")
-    if not isinstance(name, str) or name not in {a.value for a in Action}:
-        return _say(v, "page.bad_form", 400)
-    note = form.get("note", "")
-    note = note.strip()[:MAX_NOTE] if isinstance(note, str) else ""
-    if name == Action.NOTE and not note:
-        return _say(v, "page.note_empty", 400)
-    try:
-        minutes = parse_minutes(form.get("minutes"))
-    except ActionError:
-        return _say(v, "page.bad_form", 400)
-    return Action(name), minutes, note
+async def _fields(request: web.Request) -> Mapping[str, Any]:
+    if request.content_type == "application/json":
+        try:
+            data = await request.json()
+        except ValueError:
+            return {}
+        return {k: str(x) for k, x in data.items()} if isinstance(data, dict) else {}
+    return await request.post()
 
 
-def _closed(v: Visitor, incident: Incident, path: str) -> web.Response:
+async def _delivery_ids(request: web.Request, incident_id: int) -> set[int]:
+    rows = await request.app[APP].store.transaction(lambda tx: tx.deliveries(incident_id))
+    return {d.id for d in rows}
+
+
+async def _escalated_to(request: web.Request, v: Visitor, after: Incident,
+                        known: set[int]) -> list[str]:
+    """Who this escalation reached: the calls (not the updates) queued by it."""
+    rows = await request.app[APP].store.transaction(lambda tx: tx.deliveries(after.id))
+    return [v.names.get(d.party, d.party) for d in rows if d.id not in known
+            and d.reason == Reason.ESCALATED.value and not d.is_update]
+
+
+def _wants_json(request: web.Request) -> bool:
+    accept = request.headers.get("Accept", "")
+    return "application/json" in accept and "text/html" not in accept
+
+
+def _json(data: dict[str, Any], status: int = 200) -> web.Response:
+    return web.json_response(data, status=status, headers=PAGE_HEADERS)
+
+
+def _reply(request: web.Request, v: Visitor, key: str, status: int,
+           incident: Incident | None = None, **values: object) -> web.Response:
+    text = t(v.lang, key, **values)
+    if _wants_json(request):
+        extra = {"incident": incident.id, "state": incident.state.value} if incident else {}
+        return _json({"error": text, **extra}, status)
+    return message_page(v.lang, t(v.lang, "page.title"), text, status)
+
+
+def _closed(request: web.Request, v: Visitor, incident: Incident) -> web.Response:
     state = t(v.lang, f"state.{incident.state.value}")
+    text = t(v.lang, "page.closed", state=state)
+    if _wants_json(request):
+        return _json({"error": text, "incident": incident.id, "state": incident.state.value},
+                     409)
     body = (f"<h1>{esc(code_label(v.lang, incident.code))}</h1>\n"
-            f'<p class="msg">{esc(t(v.lang, "page.closed", state=state))}</p>\n'
-            f'<p><a href="{esc(path)}">{esc(t(v.lang, "label.back"))}</a></p>')
+            f'<p class="msg">{esc(text)}</p>\n'
+            f'<p><a href="{esc(request.path)}">{esc(t(v.lang, "label.back"))}</a></p>')
     return html_page(v.lang, t(v.lang, "page.title"), body)
 
 
-def _done(v: Visitor, incident: Incident, action: Action, path: str) -> web.Response:
-    what = t(v.lang, f"action.{action.value}")
+def _done(request: web.Request, v: Visitor, incident: Incident, said: str) -> web.Response:
+    """The answer confirmed in plain words, and what the alarm's state is now."""
+    if _wants_json(request):
+        return _json({"incident": incident.id, "state": incident.state.value,
+                      "message": said})
     state = t(v.lang, f"state.{incident.state.value}")
     body = (f"<h1>{esc(code_label(v.lang, incident.code))}</h1>\n"
-            f'<p class="msg">{esc(t(v.lang, "page.done", what=what))}</p>\n'
+            f'<p class="msg" role="status">{esc(said)}</p>\n'
             f"<p>{esc(t(v.lang, 'label.state'))}: "
             f'<span class="state">{esc(state)}</span></p>\n'
-            f'<p><a href="{esc(path)}">{esc(t(v.lang, "label.back"))}</a></p>')
+            f'<p><a href="{esc(request.path)}">{esc(t(v.lang, "label.back"))}</a></p>')
     return html_page(v.lang, t(v.lang, "page.title"), body)
 
 
@@ -160,9 +206,8 @@ def render_incident(v: Visitor, inc: Incident, timeline: list[dict[str, Any]],
         state = t(lang, f"state.{inc.state.value}")
         parts.append(f'<p class="msg">{esc(t(lang, "page.closed", state=state))}</p>')
     else:
-        parts.append(f"<h2>{esc(t(lang, 'label.act'))}</h2>")
-        parts += [_button(lang, a) for a in BUTTONS]
-        parts.append(_snooze_form(lang))
+        parts.append(f"<h2>{esc(t(lang, 'ack.answer'))}</h2>")
+        parts.append(answers.forms(lang, inc))
     parts.append(_note_form(lang))
     parts.append(_contacted(v, timeline))
     parts.append(_timeline(v, timeline))
@@ -177,27 +222,16 @@ def _facts(v: Visitor, inc: Incident) -> str:
     rows.append((t(lang, "label.since"), esc(local_time(inc.opened_at, v.tz))))
     state = t(lang, f"state.{inc.state.value}")
     rows.append((t(lang, "label.state"), f'<span class="state">{esc(state)}</span>'))
+    if inc.acked_by and inc.state is State.ACKNOWLEDGED:
+        rows.append((t(lang, "label.taken_by"), esc(inc.acked_by)))
+    if inc.false_alarm_deadline and inc.state is State.FALSE_ALARM:
+        rows.append((t(lang, "label.clear_by"),
+                     esc(local_time(inc.false_alarm_deadline, v.tz))))
     if inc.count > 1:
         rows.append(("", esc(t(lang, "label.count", count=inc.count))))
     items = "".join(f"<dt>{esc(k)}</dt><dd>{val}</dd>" if k else f"<dd>{val}</dd>"
                     for k, val in rows)
     return f"<dl>{items}</dl>"
-
-
-def _button(lang: str, action: Action) -> str:
-    return (f'<form method="post"><input type="hidden" name="action" value="{action.value}">'
-            f'<button class="{action.value}" type="submit">'
-            f"{esc(t(lang, f'action.{action.value}'))}</button></form>")
-
-
-def _snooze_form(lang: str) -> str:
-    options = "".join(
-        f'<option value="{m}">{esc(_duration(lang, m))}</option>' for m in SNOOZE_CHOICES)
-    return (f'<form method="post"><input type="hidden" name="action" value="snooze">'
-            f'<label for="minutes">{esc(t(lang, "label.snooze_for"))}</label>'
-            f'<select id="minutes" name="minutes">{options}</select>'
-            f'<button class="snooze" type="submit">{esc(t(lang, "action.snooze"))}</button>'
-            f"</form>")
 
 
 def _note_form(lang: str) -> str:
@@ -207,12 +241,6 @@ def _note_form(lang: str) -> str:
             f"</textarea>"
             f'<button class="note" type="submit">{esc(t(lang, "action.note"))}</button>'
             f"</form>")
-
-
-def _duration(lang: str, minutes: int) -> str:
-    if minutes % 60 == 0:
-        return t(lang, "unit.hours", n=minutes // 60)
-    return t(lang, "unit.minutes", n=minutes)
 
 
 def _contacted(v: Visitor, timeline: list[dict[str, Any]]) -> str:

@@ -128,9 +128,10 @@ button{width:100%;min-height:3.5rem;font-size:1.2rem;border:0;border-radius:.5re
  color:#fff;background:#3561c4;cursor:pointer}
 button.acknowledge{background:#1e7d34}button.false_alarm{background:#8a5a00}
 button.escalate{background:#c0392b}button.resolve{background:#2c3e50}
-button.snooze,button.note{background:#555}
-select,textarea{width:100%;box-sizing:border-box;font-size:1.1rem;padding:.5rem;
- margin:.3rem 0;border-radius:.4rem;border:1px solid #888}
+button.snooze,button.note{background:#555}button.on_way{background:#1e7d34}
+select,textarea,input[type=time]{width:100%;box-sizing:border-box;font-size:1.1rem;
+ padding:.5rem;margin:.3rem 0;border-radius:.4rem;border:1px solid #888}
+form label{display:block;margin-top:.8rem}
 textarea{min-height:7rem}
 ul{padding-left:1.2rem}li{margin:.2rem 0}small{color:#555}
 a{color:#3561c4}

@@ -57,7 +57,7 @@ async def test_the_page_shows_what_where_since_state_and_who_was_told(
         assert f'name="action" value="{action}"' in page
     assert re.search(r'<textarea[^>]*name="note"', page)
     assert [int(m) for m in re.findall(r'<option value="(\d+)"', page)] == [15, 60, 240]
-    assert page.count('<form method="post">') == 6
+    assert page.count('<form method="post">') == 7
     assert "<script" not in page and "src=" not in page and "https://" not in page
 
 
@@ -70,31 +70,41 @@ async def test_the_page_speaks_the_partys_own_language(make_app, clock, aiohttp_
     result = await app.service.ingest(AlarmEvent("terminal", "FT", "alarm", clock.now()))
     page = await (await client.get(link(app, clock, result.incident_id))).text()
     assert '<html lang="en">' in page
-    assert "Fire alarm loop fault" in page and "I&#x27;ll take it" in page
+    assert "Fire alarm loop fault" in page and "We take it" in page
     other = await (await client.get(link(app, clock, result.incident_id, "manager"))).text()
     assert "Palohälytyssilmukan vika" in other  # the manager reads the facility language
 
 
+OTHERS = "Muille hälytyksestä tietäville on kerrottu"  # ward-a was the first one told
 ACTIONS = [
-    ({"action": "acknowledge"}, "acknowledged", "ACKED", "ward-a"),
-    ({"action": "false_alarm"}, "false_alarm", "FALSE_ALARM", "ward-a"),
-    ({"action": "resolve"}, "resolved", "RESOLVED", "ward-a"),
-    ({"action": "snooze", "minutes": "60"}, "snoozed", "SNOOZED", "ward-a"),
-    ({"action": "escalate"}, "open", "ESCALATED", "alarm-vendor"),  # logged for whom it went
-    ({"action": "note", "note": "Menen katsomaan,\nkestää 10 min"}, "open", "NOTE", "ward-a"),
+    ({"action": "acknowledge"}, "acknowledged", "ACKED", "ward-a",
+     f"Kiitos. {OTHERS}, että hoidatte asian."),
+    ({"action": "on_way", "eta": "9:40"}, "acknowledged", "ACKED", "ward-a",
+     f"Kiitos. {OTHERS}, että olette perillä viimeistään klo 09:40."),
+    ({"action": "false_alarm", "clear_by": "10:00"}, "false_alarm", "FALSE_ALARM", "ward-a",
+     f"Kiitos. {OTHERS}, että kyseessä on virheellinen hälytys, jonka kuittaatte etänä "
+     "viimeistään klo 10:00."),
+    ({"action": "resolve"}, "resolved", "RESOLVED", "ward-a",
+     f"Kiitos. {OTHERS}, että asia on ratkaistu."),
+    ({"action": "snooze", "minutes": "60"}, "snoozed", "SNOOZED", "ward-a",
+     "Kiitos. Muistutukset on keskeytetty klo 10:00 asti."),
+    ({"action": "escalate"}, "open", "ESCALATED", "alarm-vendor",  # logged for whom it went
+     "Kiitos. Hälytys on siirretty eteenpäin: Security company fault hotline."),
+    ({"action": "note", "note": "Menen katsomaan,\nkestää 10 min"}, "open", "NOTE", "ward-a",
+     "Kiitos. Huomautuksenne on kirjattu"),
 ]
 
 
-@pytest.mark.parametrize(("form", "state", "reason", "party"), ACTIONS,
+@pytest.mark.parametrize(("form", "state", "reason", "party", "said"), ACTIONS,
                          ids=[f["action"] for f, *_ in ACTIONS])
 async def test_each_action_is_recorded_under_the_links_party(
-        app, clock, client, incident_id, form, state, reason, party):
+        app, clock, client, incident_id, form, state, reason, party, said):
     url = link(app, clock, incident_id)
     resp = await client.post(url, data=form)
     assert resp.status == 200
     assert_page_headers(resp)
     page = await resp.text()
-    assert "Kiitos. Tieto on tallennettu ja välitetty" in page
+    assert said in page
     after = await incident(app, incident_id)
     assert after.state.value == state
     entry = next(e for e in await timeline(app, incident_id) if e["reason"] == reason)
