@@ -115,7 +115,8 @@ class Escalator:
 
     async def _start_intake(self) -> None:
         """Listeners and pollers for the sources; all of them, or none (then raise)."""
-        self.intake = build_adapters(self._config, self.service.ingest, self.clock, self.secret)
+        self.intake = build_adapters(self._config, self.service.ingest, self.clock, self.secret,
+                                     self.store)
         started = []
         try:
             for adapter in self.intake.values():

@@ -29,7 +29,7 @@ from escalator.config.check import (
 )
 
 COMMON = ("kind", "heartbeat_timeout", "ladder")
-BUILT = ("webhook", "sia", "espa")  # a kind is accepted in the config only once it works
+BUILT = ("webhook", "sia", "espa", "poll")  # a kind is accepted in the config only once it works
 _KEYS: dict[str, tuple[str, ...]] = {
     "webhook": ("kind", "token_env", "heartbeat_timeout", "ladder"),
     "poll": (*COMMON, "url", "every", "format", "items", "fields", "code", "token_env",
@@ -67,7 +67,7 @@ DEFAULTS: dict[str, dict[str, Any]] = {
     "mqtt": {},
 }
 SIA_ACCOUNT = re.compile(r"^[0-9A-Fa-f]{3,16}$")
-PATH = re.compile(r"^(\$topic\[\d+\]|@?[^.\[\]\s]+(\[\d+\])*(\.@?[^.\[\]\s]+(\[\d+\])*)*)$")
+PATH = re.compile(r"^(\$topic\[\d+\]|[^.\[\]]+(\[\d+\])*(\.[^.\[\]]+(\[\d+\])*)*)$")
 PATH_EXPECTED = "a field path like alarm.code, items[0].name or @id (see README: poll)"
 LISTEN_EXPECTED = "HOST:PORT like 0.0.0.0:5000"
 

@@ -47,6 +47,8 @@ class IntakeContext:
     ingest: Ingest
     clock: Clock
     secret: Callable[[str | None], str | None]
+    # (code, point) of this source's open incidents, from storage (poll: no re-raise at start)
+    open_alarms: Callable[[], Awaitable[set[tuple[str, str]]]] | None = None
 
     @property
     def options(self) -> Mapping[str, Any]:
