@@ -108,7 +108,7 @@ def parse(form: Mapping[str, Any], now: datetime, tz: str, facility_lang: str) -
     if not isinstance(kind, str) or kind not in KINDS:
         raise AnswerError("page.bad_form")
     free = form.get("note", "")
-    free = free.strip()[:MAX_NOTE] if isinstance(free, str) else ""
+    free = free.replace("\r\n", "\n").strip()[:MAX_NOTE] if isinstance(free, str) else ""
     version = form.get("version") if isinstance(form.get("version"), str) else None
     try:
         minutes = parse_minutes(form.get("minutes")) if kind == "snooze" else None
