@@ -1,0 +1,122 @@
+"""An SMTP receiver (aiosmtpd) for terminals that can only send e-mail.
+
+Each message is matched against the source's rules (regular expressions on
+the subject, the body or either); the first match gives the code, point and
+state (`alarm`, `clear` or `heartbeat`, e.g. a daily test mail). A message
+no rule matches is still an alarm, with the source's `code` (default
+`email_unmatched`) and the subject as text: an alarm nobody wrote a rule for
+must not vanish. The SMTP answer 250 is given only after the event is
+stored; if storing fails the terminal gets 451 and sends again. The
+Message-ID makes such a resend harmless.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.policy
+import logging
+import re
+from email.message import EmailMessage
+from email.parser import BytesParser
+from html import unescape
+from typing import Any
+
+from aiosmtpd.smtp import SMTP, Envelope, Session
+
+from escalator.errors import StorageError
+from escalator.intake.base import IntakeContext, apply_rules
+
+log = logging.getLogger(__name__)
+
+MAX_MESSAGE = 1024 * 1024  # bytes; alarm mails are short
+
+
+class EmailReceiver:
+    def __init__(self, ctx: IntakeContext) -> None:
+        self.ctx = ctx
+        self.source_id = ctx.source.id
+        self.host, self.port = ctx.options["listen"]
+        self.senders: tuple[str, ...] = ctx.options.get("senders", ())
+        self.recipients: tuple[str, ...] = ctx.options.get("recipients", ())
+        self._server: asyncio.Server | None = None
+
+    async def start(self) -> None:
+        loop = asyncio.get_running_loop()
+        self._server = await loop.create_server(
+            lambda: SMTP(self, data_size_limit=MAX_MESSAGE, hostname="escalator",
+                         ident="escalator alarm intake", enable_SMTPUTF8=True),
+            self.host, self.port)
+        self.port = self._server.sockets[0].getsockname()[1]
+        log.info("source %s: SMTP on %s:%s", self.source_id, self.host, self.port)
+
+    async def stop(self) -> None:
+        if self._server is not None:
+            self._server.close()
+            await self._server.wait_closed()
+            self._server = None
+
+    # -- aiosmtpd handler hooks -------------------------------------------------------
+    async def handle_MAIL(self, server: SMTP, session: Session, envelope: Envelope,
+                          address: str, mail_options: list[str]) -> str:
+        if self.senders and address.lower() not in self.senders:
+            log.warning("source %s: mail from %s refused (not in senders)", self.source_id,
+                        address)
+            return "550 5.7.1 Sender not accepted here"
+        envelope.mail_from = address
+        envelope.mail_options.extend(mail_options)
+        return "250 OK"
+
+    async def handle_RCPT(self, server: SMTP, session: Session, envelope: Envelope,
+                          address: str, rcpt_options: list[str]) -> str:
+        if self.recipients and address.lower() not in self.recipients:
+            return "550 5.1.1 No such recipient here"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        raw = envelope.original_content or envelope.content
+        data = raw if isinstance(raw, bytes) else str(raw).encode()
+        try:
+            event = self.event_for(data)
+            await self.ctx.ingest(event)
+        except StorageError:
+            log.error("source %s: storage failed; 451 so the sender retries", self.source_id)
+            return "451 4.3.0 Cannot store the alarm now, try again"
+        log.info("source %s: mail stored as %s %s", self.source_id, event.code, event.state)
+        return "250 OK stored"
+
+    # -- message -> event ---------------------------------------------------------------
+    def event_for(self, data: bytes) -> Any:
+        message = BytesParser(policy=email.policy.default).parsebytes(data)
+        subject = _clean(str(message.get("Subject", "")))
+        body = _body(message)
+        message_id = str(message.get("Message-ID", "")).strip()[:100] or None
+        event_id = f"msgid:{message_id}" if message_id else None
+        found = apply_rules(self.ctx.options.get("rules", ()),
+                            {"subject": subject, "body": body})
+        if found is None:
+            return self.ctx.event(self.ctx.options.get("code", "email_unmatched"), "alarm",
+                                  text=subject or body[:200], event_id=event_id)
+        if found.state == "heartbeat":
+            return self.ctx.heartbeat()
+        return self.ctx.event(found.code or self.ctx.options.get("code", "email_unmatched"),
+                              found.state, point=found.point, text=found.text or subject,
+                              severity=found.severity, event_id=event_id)
+
+
+def _body(message: EmailMessage) -> str:
+    """The text of a message: its text/plain part, else its HTML without tags."""
+    part = None
+    try:
+        part = message.get_body(preferencelist=("plain", "html"))
+        content = part.get_content() if part is not None else ""
+    except (LookupError, ValueError, AttributeError):
+        payload = message.get_payload(decode=True)
+        content = payload.decode("latin-1") if isinstance(payload, bytes) else ""
+    if part is not None and part.get_content_subtype() == "html":
+        content = unescape(re.sub(r"<[^>]+>", " ", content))
+    return content.strip()[:20_000]
+
+
+def _clean(text: str) -> str:
+    return " ".join(text.split())
