@@ -30,7 +30,7 @@ from escalator.config.check import (
 
 COMMON = ("kind", "heartbeat_timeout", "ladder")
 # a kind is accepted in the config only once it works
-BUILT = ("webhook", "sia", "espa", "poll", "email")
+BUILT = ("webhook", "sia", "espa", "poll", "email", "mqtt")
 _KEYS: dict[str, tuple[str, ...]] = {
     "webhook": ("kind", "token_env", "heartbeat_timeout", "ladder"),
     "poll": (*COMMON, "url", "every", "format", "items", "fields", "code", "token_env",
