@@ -105,7 +105,11 @@ def _run(args: argparse.Namespace) -> int:
 async def _serve(config, env) -> int:  # type: ignore[no-untyped-def]
     from escalator.app import Escalator
 
-    app = Escalator(config, env=env)
+    try:
+        app = Escalator(config, env=env)  # e.g. channels.sms without a url: say so, no trace
+    except ConfigError as exc:
+        print(exc, file=sys.stderr)
+        return 1
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     loop.add_signal_handler(signal.SIGTERM, stop.set)
