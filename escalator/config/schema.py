@@ -145,6 +145,7 @@ def _sources() -> dict[str, Any]:
                            {"type": "object", "properties": lang_texts,
                             "additionalProperties": False}]},
     })
+    defs["code_entry"]["anyOf"] = [{"required": [lang]} for lang in LANGUAGES]
     defs["source"] = {"oneOf": [_ref(f"source_{kind}") for kind in keys.SOURCE_KEYS]}
     return defs
 
