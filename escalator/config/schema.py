@@ -238,6 +238,13 @@ def _channel_key(key: str) -> dict[str, Any]:
                 "description": "Telegram users allowed to use staff commands."}
     if key == "webhook_path":
         return {"type": "string", "pattern": "^/"}
+    if key == "alert_after":
+        return {**_ref("duration"), "default": "10m",
+                "description": "Tell alert_to through another channel when Telegram has been "
+                               "unreachable this long."}
+    if key == "alert_to":
+        return _names("Parties told when Telegram is down (default: every ladder's "
+                      "on_exhausted).")
     if key == "params":
         return {"type": "object",
                 "additionalProperties": {"type": ["string", "number", "boolean"]}}

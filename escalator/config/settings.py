@@ -27,6 +27,7 @@ from escalator.config.check import (
     identifier,
     integer,
     mapping,
+    names,
     reference,
     sequence,
     text,
@@ -44,7 +45,8 @@ FACILITY_REQUIRED = ("id", "name")
 HTTP_KEYS = ("listen", "public_url", "api_token_env", "secret_env", "link_ttl")
 BUILT_SOURCE_KINDS = tuple(SOURCE_KEYS)
 CHANNEL_KEYS: dict[str, tuple[str, ...]] = {
-    "telegram": ("token_env", "api_url", "mode", "webhook_path", "staff_users"),
+    "telegram": ("token_env", "api_url", "mode", "webhook_path", "staff_users", "alert_after",
+                 "alert_to"),
     "email": ("host", "port", "security", "username_env", "password_env", "from"),
     "sms": ("preset", "url", "method", "body", "auth_header_env", "from", "params"),
 }
@@ -236,7 +238,9 @@ def _source(
     return SourceConfig(sid, kind, token, heartbeat, ladder, options)
 
 
-def parse_channels(problems: Problems, at: At | None) -> dict[str, dict[str, Any]]:
+def parse_channels(
+    problems: Problems, at: At | None, party_ids: Collection[str] = (),
+) -> dict[str, dict[str, Any]]:
     """Plain dicts: each notifier reads its own keys, the loader only vouches for them."""
     if at is None or at.value is None:
         return {}
@@ -251,14 +255,14 @@ def parse_channels(problems: Problems, at: At | None) -> dict[str, dict[str, Any
         settings = dict(CHANNEL_DEFAULTS.get(name, {}))
         for key, value_at in entry.entries():
             if key in CHANNEL_KEYS[name]:
-                value = _channel_value(problems, key, value_at)
+                value = _channel_value(problems, key, value_at, party_ids)
                 if value is not None:
                     settings[key] = value
         channels[name] = settings
     return channels
 
 
-def _channel_value(problems: Problems, key: str, at: At) -> Any:
+def _channel_value(problems: Problems, key: str, at: At, party_ids: Collection[str]) -> Any:
     if key.endswith("_env"):
         return env_name(problems, at)
     if key in CHANNEL_CHOICES:
@@ -272,6 +276,12 @@ def _channel_value(problems: Problems, key: str, at: At) -> Any:
             return None
         users = [integer(problems, item) for item in at.items()]
         return None if None in users else users
+    if key == "alert_after":
+        return duration(problems, at)
+    if key == "alert_to":  # who hears that Telegram is down, through their other contacts
+        found = [reference(problems, item, party_ids, "party")
+                 for item in names(problems, at, "party id")]
+        return None if None in found or not found else found
     if key == "webhook_path":
         if isinstance(at.value, str) and at.value.startswith("/"):
             return at.value

@@ -94,3 +94,30 @@ CREATE TABLE IF NOT EXISTS sources (
     last_seen_at TEXT NOT NULL,
     silent_incident_id INTEGER
 );
+-- Telegram (escalator/notify/telegram/records.py): the message showing each
+-- incident in each chat, edited in place, kept here so a restart edits the same one.
+-- digest = 1: the incident is listed in a storm digest rather than on its own card.
+CREATE TABLE IF NOT EXISTS telegram_messages (
+    incident_id INTEGER NOT NULL,
+    chat_id TEXT NOT NULL,
+    message_id INTEGER NOT NULL,
+    digest INTEGER NOT NULL,
+    updated_at TEXT NOT NULL,
+    PRIMARY KEY (incident_id, chat_id)
+);
+-- Telegram notices held back by a chat's rate budget, sent together as a digest.
+CREATE TABLE IF NOT EXISTS telegram_queue (
+    id {pk},
+    chat_id TEXT NOT NULL,
+    incident_id INTEGER NOT NULL,
+    delivery_id INTEGER NOT NULL,
+    reason TEXT NOT NULL,
+    detail TEXT NOT NULL,
+    queued_at TEXT NOT NULL
+);
+CREATE UNIQUE INDEX IF NOT EXISTS telegram_queue_delivery ON telegram_queue (delivery_id, chat_id);
+-- Telegram per-chat choices (the /language command).
+CREATE TABLE IF NOT EXISTS telegram_chats (
+    chat_id TEXT PRIMARY KEY,
+    language TEXT
+);
