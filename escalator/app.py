@@ -23,6 +23,8 @@ from escalator.notify.dispatch import Dispatcher
 from escalator.notify.email import EmailNotifier
 from escalator.notify.log import LogNotifier
 from escalator.notify.sms import SmsNotifier
+from escalator.notify.telegram import TelegramChannel
+from escalator.notify.telegram import from_config as telegram_settings
 from escalator.notify.webhook import WebhookNotifier
 from escalator.service import EscalationService
 from escalator.storage import SqlStore, open_store
@@ -60,6 +62,7 @@ class Escalator:
         install_code_overrides(config.codes)
         self.service = EscalationService(self.store, config, build_directory(config), self.clock,
                                          on_change=self.poke)
+        self.telegram = self._telegram(config)
         self.dispatcher = Dispatcher(
             self.store, lambda: self._config, self._notifiers(), self.log_notifier,
             self.signer, self.clock, on_failed=self.service.delivery_failed)
@@ -89,7 +92,18 @@ class Escalator:
         if "sms" in channels and "sms" not in self._extra_notifiers:
             built["sms"] = SmsNotifier(lambda: self._config.channels.get("sms", {}),
                                        facility, self._http, self.secret)
+        if self.telegram:
+            built["telegram"] = self.telegram
         return {**built, **self._extra_notifiers}
+
+    def _telegram(self, config: Config) -> TelegramChannel | None:
+        """The Telegram channel if `channels.telegram` is configured and its token is set."""
+        settings = telegram_settings(config.channels.get("telegram", {}), self.env)
+        if settings is None or "telegram" in self._extra_notifiers:
+            return None
+        return TelegramChannel(settings, self.store, self.clock, self.service,
+                               lambda: self._config, lambda: self.service.directory,
+                               lambda: self.dispatcher.notifiers, self.log_notifier, self.poke)
 
     def _http(self) -> aiohttp.ClientSession:
         if self._session is None or self._session.closed:
@@ -100,6 +114,8 @@ class Escalator:
     async def start(self, *, serve_http: bool = True, schedule: bool = True) -> None:
         self.started_at = self.clock.now()
         await self.store.open()
+        if self.telegram:
+            await self.telegram.start()
         await self._start_intake()
         if serve_http:
             from escalator.web.server import build_web_app
@@ -136,6 +152,8 @@ class Escalator:
             await self._runner.cleanup()
         if self._session and not self._session.closed:
             await self._session.close()
+        if self.telegram:
+            await self.telegram.stop()
         await self.store.close()
 
     def poke(self) -> None:
@@ -147,7 +165,8 @@ class Escalator:
         for _ in range(5):  # a failed delivery may escalate, which may queue more at once
             due_incidents = await self.service.wake()
             due_deliveries = await self.dispatcher.run_due()
-            found = [d for d in (due_incidents, due_deliveries) if d is not None]
+            due_channel = await self.telegram.pump() if self.telegram else None
+            found = [d for d in (due_incidents, due_deliveries, due_channel) if d is not None]
             due = min(found) if found else None
             if due is None or due > self.clock.now():
                 return due
@@ -183,6 +202,7 @@ class Escalator:
             "scheduler": {"ok": self.waker is not None and self.waker.running},
             "config": {"ok": self.last_reload_error is None, "path": self._config.path,
                        "error": self.last_reload_error},
+            **({"telegram": self.telegram.health()} if self.telegram else {}),
             "started_at": self.started_at.astimezone(UTC).isoformat() if self.started_at else None,
         }
 

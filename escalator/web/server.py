@@ -16,6 +16,7 @@ from aiohttp import web
 
 from escalator.errors import StorageError
 from escalator.i18n import t
+from escalator.notify.telegram import webhook as telegram_webhook
 from escalator.web import ackpage, api, health, intake
 from escalator.web.views import APP, ApiError, message_page
 
@@ -37,6 +38,7 @@ def build_web_app(app: Escalator) -> web.Application:
     api.setup(web_app)
     ackpage.setup(web_app)
     health.setup(web_app)
+    telegram_webhook.setup(web_app)  # only in the Telegram channel's webhook mode
     return web_app
 
 

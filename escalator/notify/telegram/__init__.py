@@ -1,0 +1,8 @@
+"""The Telegram channel (issue 3): cards with buttons, edited in place; see channel.py."""
+
+from __future__ import annotations
+
+from escalator.notify.telegram.channel import TelegramChannel
+from escalator.notify.telegram.settings import TelegramSettings, from_config
+
+__all__ = ["TelegramChannel", "TelegramSettings", "from_config"]

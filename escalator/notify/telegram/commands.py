@@ -1,0 +1,180 @@
+"""Chat commands: /open /status /oncall for the ward, /start /chatid /help /language.
+
+/start, /chatid and /help answer in any chat: they are how a facility manager
+finds the ids to put in the configuration. Alarm details (/open, /status,
+/oncall) are shown only in chats the configuration knows, or to staff users.
+Changing the chat's language needs an authorised user.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from telegram import Update
+from telegram.error import TelegramError
+from telegram.ext import ContextTypes
+
+from escalator.clock import Clock
+from escalator.config.model import LANGUAGES, Config
+from escalator.domain.availability import Directory
+from escalator.notify.telegram import records
+from escalator.notify.telegram.auth import authorise, chat_parties, display_name, staff_users
+from escalator.notify.telegram.cards import CardDesk
+from escalator.notify.telegram.texts import t
+
+log = logging.getLogger(__name__)
+
+OPEN_CARDS = 5  # /open posts at most this many cards; the rest are listed by number
+Handler = Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]
+
+
+class Commands:
+    def __init__(self, desk: CardDesk, clock: Clock, config: Callable[[], Config],
+                 directory: Callable[[], Directory]) -> None:
+        self.desk = desk
+        self.clock = clock
+        self.config = config
+        self.directory = directory
+
+    def handlers(self) -> dict[str, Handler]:
+        return {"start": self.start, "chatid": self.chatid, "help": self.help,
+                "open": self.open, "status": self.status, "oncall": self.oncall,
+                "language": self.language}
+
+    # -- anywhere ---------------------------------------------------------------
+    async def start(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        chat, lang = await self._where(update)
+        user = update.effective_user.id if update.effective_user else "?"
+        text = "\n\n".join([t(lang, "cmd.start"), t(lang, "cmd.chatid", chat=chat, user=user),
+                            t(lang, "cmd.help")])
+        await self._say(chat, text)
+
+    async def chatid(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        chat, lang = await self._where(update)
+        user = update.effective_user.id if update.effective_user else "?"
+        await self._say(chat, t(lang, "cmd.chatid", chat=chat, user=user))
+
+    async def help(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        chat, lang = await self._where(update)
+        await self._say(chat, t(lang, "cmd.help"))
+
+    # -- configured chats ---------------------------------------------------------
+    async def open(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        chat, lang = await self._where(update)
+        if not self._known(update):
+            await self._say(chat, t(lang, "cmd.not_configured"))
+            return
+        found = await self.desk.store.transaction(lambda tx: tx.incidents("open", limit=500))
+        if not found:
+            await self._say(chat, t(lang, "cmd.open.none"))
+            return
+        shown = found[:OPEN_CARDS]  # the newest first: most likely what is being asked about
+        for incident in reversed(shown):
+            if not await self._card(chat, incident.id, lang):
+                return
+        rest = found[OPEN_CARDS:]
+        if rest:
+            ids = ", ".join(f"#{i.id}" for i in sorted(rest, key=lambda i: i.id))
+            await self._say(chat, t(lang, "cmd.open.more", count=len(found), ids=ids))
+
+    async def status(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        chat, lang = await self._where(update)
+        if not self._known(update):
+            await self._say(chat, t(lang, "cmd.not_configured"))
+            return
+        args = [a.lstrip("#") for a in (context.args or [])]
+        if len(args) != 1 or not args[0].isdigit():
+            await self._say(chat, t(lang, "cmd.status.usage"))
+            return
+        if not await self._card(chat, int(args[0]), lang, missing_ok=False):
+            return
+
+    async def oncall(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        chat, lang = await self._where(update)
+        if not self._known(update):
+            await self._say(chat, t(lang, "cmd.not_configured"))
+            return
+        await self._say(chat, oncall_text(self.config(), self.directory(), self.clock, lang))
+
+    async def language(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        chat, lang = await self._where(update)
+        args = [a.lower() for a in (context.args or [])]
+        if len(args) != 1 or args[0] not in LANGUAGES:
+            await self._say(chat, t(lang, "cmd.language.usage", current=lang))
+            return
+        user = update.effective_user
+        eff_chat = update.effective_chat
+        if user is None or eff_chat is None or authorise(
+                self.config(), eff_chat.id, eff_chat.username, user.id,
+                display_name(user.id, user.first_name, user.last_name, user.username)) is None:
+            await self._say(chat, t(lang, "cmd.unauthorised", user=user.id if user else "?"))
+            return
+        chosen = args[0]
+        await self.desk.store.transaction(lambda tx: records.set_chat_language(tx, chat, chosen))
+        await self._say(chat, t(chosen, "cmd.language.set"))
+
+    # -- helpers --------------------------------------------------------------
+    async def _where(self, update: Update) -> tuple[str, str]:
+        chat = str(update.effective_chat.id) if update.effective_chat else "?"
+        return chat, await self.desk.language(chat)
+
+    def _known(self, update: Update) -> bool:
+        chat, user = update.effective_chat, update.effective_user
+        if chat is None:
+            return False
+        config = self.config()
+        if chat_parties(config, chat.id, chat.username):
+            return True
+        return user is not None and user.id in staff_users(config)
+
+    async def _card(self, chat: str, incident_id: int, lang: str, missing_ok: bool = True
+                    ) -> bool:
+        """Post a card with buttons; False when the chat's budget or Telegram says stop."""
+        incident = await self.desk.store.transaction(lambda tx: tx.incident(incident_id))
+        if incident is None:
+            if not missing_ok:
+                await self._say(chat, t(lang, "pop.unknown", id=incident_id))
+            return True
+        if self.desk.budget.room(chat, self.clock.now()) < 1:
+            return False
+        try:
+            await self.desk.post(chat, incident, lang)
+        except TelegramError as exc:
+            log.warning("telegram: /open card for %s in %s failed: %s", incident_id, chat, exc)
+            return False
+        return True
+
+    async def _say(self, chat: str, text: str) -> None:
+        """A reply, if the chat's budget has room (commands never crowd out alarms)."""
+        if self.desk.budget.room(chat, self.clock.now()) < 1:
+            log.info("telegram: reply to %s dropped (chat budget used up)", chat)
+            return
+        try:
+            await self.desk.send_text(chat, text)
+        except TelegramError as exc:
+            log.warning("telegram: reply to %s failed: %s", chat, exc)
+
+
+def oncall_text(config: Config, directory: Directory, clock: Clock, lang: str) -> str:
+    """Who is on each roster now, and each ladder's steps with who they reach now."""
+    now = clock.now()
+    lines = [t(lang, "cmd.oncall.head")]
+    for rid in config.rosters:
+        reaches = directory.resolve(rid, now)
+        names = [directory.name(r.party) for r in reaches if r.available]
+        lines.append(f"• {rid}: {', '.join(names) or t(lang, 'cmd.oncall.nobody')}")
+    lines += ["", t(lang, "cmd.oncall.ladders")]
+    for lid, ladder in config.ladders.items():
+        steps = []
+        for n, step in enumerate(ladder.steps, 1):
+            names = []
+            for target in step.notify:
+                for r in directory.resolve(target, now):
+                    name = directory.name(r.party)
+                    names.append(name if r.available
+                                 else f"{name} ({t(lang, 'cmd.oncall.closed')})")
+            steps.append(f"{n}. {', '.join(names)}")
+        lines.append(f"{lid}: " + " → ".join(steps))
+    return "\n".join(lines)

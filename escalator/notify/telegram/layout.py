@@ -1,0 +1,228 @@
+"""What a chat shows: the incident card, its buttons, short pings and storm digests.
+
+Plain text, no parse mode: an alarm text from a terminal can contain any
+character, and a broken HTML entity would make Telegram reject the whole
+message at the worst moment. Everything is kept within Telegram's 4096
+characters (counted, like Telegram does, in UTF-16 units).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from escalator.domain.model import Action, Incident, Reason, State
+from escalator.i18n import code_label
+from escalator.notify.telegram import callback
+from escalator.notify.telegram.guidance import Upcoming, false_alarm_at
+from escalator.notify.telegram.records import Queued
+from escalator.notify.telegram.texts import t
+
+TELEGRAM_LIMIT = 4096
+TEXT_CAP, POINT_CAP, CONTACTED_CAP, ITEM_CAP = 1500, 300, 800, 300
+DIGEST_ORDER = {r.value: i for i, r in enumerate((
+    Reason.EXHAUSTED, Reason.SAFETY_INCIDENT, Reason.FIRST, Reason.ESCALATED, Reason.RENOTIFY,
+    Reason.ACKED, Reason.FALSE_ALARM, Reason.RESOLVED, Reason.CLEARED))}
+
+Button = tuple[str, str]  # (label, callback data)
+
+
+def tg_len(text: str) -> int:
+    """Length as Telegram counts it: UTF-16 code units (an emoji may count twice)."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def shorten(text: str, limit: int) -> str:
+    """At most `limit` UTF-16 units, cut on a character boundary and marked with "…"."""
+    if tg_len(text) <= limit:
+        return text
+    cut, size = [], 0
+    for ch in text:
+        width = 2 if ord(ch) > 0xFFFF else 1
+        if size + width > limit - 1:
+            break
+        cut.append(ch)
+        size += width
+    return "".join(cut) + "…"
+
+
+def local(at: datetime, tz: str, now: datetime) -> str:
+    """09:05 today, 23.11. 21:40 on another day: what a nurse would write."""
+    zone = ZoneInfo(tz)
+    when, today = at.astimezone(zone), now.astimezone(zone)
+    return when.strftime("%H:%M") if when.date() == today.date() else when.strftime("%d.%m. %H:%M")
+
+
+@dataclass(frozen=True)
+class CardFacts:
+    """Everything a card says, gathered by the caller so this stays pure."""
+
+    incident: Incident
+    lang: str
+    tz: str
+    now: datetime
+    facility: str
+    serious: str
+    todo: str
+    contacting_now: str
+    upcoming: Upcoming | None
+    contacted: Sequence[tuple[str, datetime]]
+
+
+def headline(f: CardFacts) -> str:
+    inc, lang = f.incident, f.lang
+
+    def when(at: datetime | None) -> str:
+        return local(at, f.tz, f.now) if at else ""
+
+    if inc.escalation.exhausted and inc.state is State.OPEN:
+        return t(lang, "head.exhausted")
+    if inc.state is State.ACKNOWLEDGED:
+        return t(lang, "head.acknowledged", who=inc.acked_by or "?", time=when(inc.acked_at))
+    if inc.state is State.SNOOZED:
+        return t(lang, "head.snoozed", time=when(inc.snoozed_until))
+    if inc.state is State.FALSE_ALARM:
+        return t(lang, "head.false_alarm", who=inc.false_alarm_by or "?",
+                 time=when(false_alarm_at(inc)))
+    if inc.state is State.RESOLVED:
+        if inc.resolved_by == "source":
+            return t(lang, "head.cleared", time=when(inc.resolved_at))
+        return t(lang, "head.resolved", who=inc.resolved_by or "?", time=when(inc.resolved_at))
+    return t(lang, "head.open")
+
+
+def card_text(f: CardFacts) -> str:
+    inc, lang = f.incident, f.lang
+    lines = [headline(f), "", f"{code_label(lang, inc.code)} · #{inc.id}"]
+    if inc.point:
+        lines.append(f"📍 {t(lang, 'label.where')}: {shorten(inc.point, POINT_CAP)}")
+    if inc.text:
+        lines.append(shorten(inc.text, TEXT_CAP))
+    since = f"🕒 {t(lang, 'label.since')}: {local(inc.opened_at, f.tz, f.now)}"
+    if inc.count > 1:
+        since += f" ({t(lang, 'label.count', count=inc.count)})"
+    lines += [since, "", f"{t(lang, 'label.serious')}: {f.serious}"]
+    todo = f.todo
+    if f.contacting_now:
+        todo += " " + t(lang, "now.contacting", who=f.contacting_now)
+    lines.append(f"{t(lang, 'label.todo')}: {todo}")
+    if f.upcoming:
+        up = f.upcoming
+        nxt = t(lang, up.key, who=up.who, time=local(up.at, f.tz, f.now))
+        lines.append(f"{t(lang, 'label.next')}: {nxt}")
+    if f.contacted:
+        told = ", ".join(f"{name} {local(at, f.tz, f.now)}" for name, at in f.contacted)
+        lines.append(f"{t(lang, 'label.contacted')}: {shorten(told, CONTACTED_CAP)}")
+    lines += ["", f"— {f.facility}"]
+    return shorten("\n".join(lines), TELEGRAM_LIMIT)
+
+
+def keyboard(incident: Incident, lang: str) -> list[list[Button]]:
+    """The buttons that make sense in the incident's state; none once it is resolved."""
+    def button(action: Action, minutes: int | None = None) -> Button:
+        if action is Action.SNOOZE:
+            label = t(lang, "button.snooze", duration=duration(lang, minutes or 15))
+        else:
+            label = t(lang, f"action.{action.value}")
+        return label, callback.encode(action, incident.id, minutes)
+
+    state = incident.state
+    if state in (State.OPEN, State.SNOOZED):
+        return [[button(Action.ACKNOWLEDGE)],
+                [button(Action.FALSE_ALARM), button(Action.RESOLVE)],
+                [button(Action.SNOOZE, m) for m in callback.SNOOZE_CHOICES],
+                [button(Action.ESCALATE)]]
+    if state is State.ACKNOWLEDGED:
+        return [[button(Action.RESOLVE), button(Action.FALSE_ALARM)], [button(Action.ESCALATE)]]
+    if state is State.FALSE_ALARM:
+        return [[button(Action.RESOLVE)], [button(Action.ESCALATE)]]
+    return []
+
+
+def duration(lang: str, minutes: int) -> str:
+    if minutes % 60 == 0:
+        return t(lang, "unit.hours", n=minutes // 60)
+    return t(lang, "unit.minutes", n=minutes)
+
+
+def what(incident: Incident, lang: str) -> str:
+    label = code_label(lang, incident.code)
+    return f"{label}, {shorten(incident.point, POINT_CAP)}" if incident.point else label
+
+
+def ping_text(incident: Incident, reason: str, lang: str) -> str:
+    """The short reply that makes phones ring; the card above it has the details."""
+    key = f"ping.{reason}" if f"ping.{reason}" in _PINGS else "ping.RENOTIFY"
+    return shorten(t(lang, key, id=incident.id, what=what(incident, lang)), TELEGRAM_LIMIT)
+
+
+_PINGS = {f"ping.{r}" for r in ("FIRST", "RENOTIFY", "ESCALATED", "EXHAUSTED",
+                                "SAFETY_INCIDENT")}
+
+
+@dataclass(frozen=True)
+class DigestPart:
+    text: str
+    item_ids: tuple[int, ...]  # queue rows this message carries
+
+
+def digest_parts(items: Sequence[Queued], incidents: Mapping[int, Incident], lang: str,
+                 limit: int = TELEGRAM_LIMIT) -> list[DigestPart]:
+    """Every queued notice, grouped by what happened and what alarm, in as few messages as fit."""
+    rows = sorted(items, key=lambda q: (DIGEST_ORDER.get(q.reason, 99), _label(q, incidents, lang),
+                                        q.incident_id, q.id))
+    totals = Counter(q.reason for q in rows)
+    head = t(lang, "digest.head", count=len(rows))
+    tail = ["", t(lang, "digest.foot")]
+    room = limit - tg_len(head) - tg_len("\n".join(tail)) - tg_len(t(lang, "digest.more")) - 20
+    chunks: list[tuple[list[str], list[int]]] = [([], [])]
+    heading = None
+    for q in rows:
+        title = t(lang, f"digest.{q.reason}") if f"digest.{q.reason}" in _DIGEST_KEYS \
+            else t(lang, "digest.other")
+        this = f"{title} ({totals[q.reason]}) – {_label(q, incidents, lang)}:"
+        add = ([""] + [this] if this != heading else []) + [_item(q, incidents, lang)]
+        lines, ids = chunks[-1]
+        if ids and tg_len("\n".join(lines + add)) > room:
+            chunks.append(([], []))
+            lines, ids = chunks[-1]
+            add = ["", this, add[-1]]
+        lines += add
+        ids.append(q.id)
+        heading = this
+    return _finish(chunks, head, tail, lang, limit)
+
+
+_DIGEST_KEYS = {f"digest.{r}" for r in DIGEST_ORDER}
+
+
+def _label(q: Queued, incidents: Mapping[int, Incident], lang: str) -> str:
+    inc = incidents.get(q.incident_id)
+    return code_label(lang, inc.code) if inc else "?"
+
+
+def _item(q: Queued, incidents: Mapping[int, Incident], lang: str) -> str:
+    inc = incidents.get(q.incident_id)
+    line = f"• #{q.incident_id}"
+    if inc is not None and inc.point:
+        line += f" {inc.point}"
+    if inc is not None and q.reason in (Reason.FIRST, Reason.RENOTIFY, Reason.ESCALATED) \
+            and inc.state is not State.OPEN:
+        line += f" ({t(lang, 'digest.now', state=t(lang, 'state.' + inc.state.value))})"
+    return shorten(line, ITEM_CAP)
+
+
+def _finish(chunks: list[tuple[list[str], list[int]]], head: str, tail: list[str], lang: str,
+            limit: int) -> list[DigestPart]:
+    parts = []
+    for n, (lines, ids) in enumerate(chunks, 1):
+        if not ids:
+            continue
+        top = head if len(chunks) == 1 else f"{head} ({n}/{len(chunks)})"
+        more = [t(lang, "digest.more")] if n < len(chunks) else []
+        text = "\n".join([top, *lines, *tail[:1], *more, *tail[1:]])
+        parts.append(DigestPart(shorten(text, limit), tuple(ids)))
+    return parts

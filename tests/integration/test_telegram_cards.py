@@ -1,0 +1,115 @@
+"""Telegram, for real against the fake Bot API: one card per incident, edited in place."""
+
+from __future__ import annotations
+
+from fake_telegram import FakeTelegram
+from tg_support import (
+    CHAT_A,
+    CHAT_B,
+    alarm,
+    deliveries,
+    incident,
+)
+
+from escalator.notify.telegram.layout import tg_len
+
+
+async def test_alarm_becomes_a_card_with_buttons(tg_app, fake_tg: FakeTelegram):
+    app = await tg_app()
+    iid = await alarm(app)
+    await app.tick()
+
+    [card] = fake_tg.chat_messages(CHAT_A)
+    assert fake_tg.buttons(card) == [f"acknowledge:{iid}", f"false_alarm:{iid}",
+                                     f"resolve:{iid}", f"snooze15:{iid}", f"snooze60:{iid}",
+                                     f"escalate:{iid}"]
+    assert all(len(data.encode()) <= 64 for data in fake_tg.buttons(card))
+    text = card.text
+    assert "Palohälytyssilmukan vika" in text and "FT" not in text  # what, in plain words
+    assert "Loop 2, wing B" in text  # where
+    assert "Alkaen: 09:00" in text  # since when (Helsinki time)
+    assert "Tekninen vika, ei tulipalo" in text  # how serious
+    assert "Ei tarvetta evakuoida. Kenenkään ei tarvitse soittaa" in text  # what to do
+    assert "Security company fault hotline klo 09:10" in text  # who is next, and when
+    assert [(d.party, d.status, d.channel) for d in await deliveries(app, iid)] == [
+        ("ward-a", "sent", "telegram"), ("ward-b", "sent", "telegram")]
+    assert len(fake_tg.chat_messages(CHAT_B)) == 1
+
+
+async def test_reminder_edits_the_card_and_pings_with_a_short_reply(tg_app, fake_tg):
+    app = await tg_app()
+    await alarm(app)
+    await app.tick()
+    [card] = fake_tg.chat_messages(CHAT_A)
+
+    app.clock.advance(minutes=5)
+    await app.tick()
+
+    card_now, ping = fake_tg.chat_messages(CHAT_A)
+    assert card_now.message_id == card.message_id and card_now.edits == 1
+    assert ping.reply_to == card.message_id
+    assert ping.text.startswith("🔔 Muistutus") and tg_len(ping.text) < 200
+    assert fake_tg.buttons(ping) == []  # the buttons stay on the one card
+
+
+async def test_escalation_is_shown_on_the_card_without_a_new_message(tg_app, fake_tg, recorder):
+    app = await tg_app()
+    iid = await alarm(app)
+    await app.tick()
+    app.clock.advance(minutes=5)
+    await app.tick()
+    app.clock.advance(minutes=5)
+    await app.tick()  # step 2: the security company is called
+
+    assert recorder.reasons("vendor") == [("vendor", "ESCALATED")]
+    card = fake_tg.chat_messages(CHAT_A)[0]
+    assert "Olen yhteydessä nyt: Security company fault hotline." in card.text
+    assert [m.reply_to for m in fake_tg.chat_messages(CHAT_A)] == [None, card.message_id]
+    assert (await incident(app, iid)).escalation.step == 1
+
+
+async def test_a_restart_keeps_editing_the_same_message(tg_app, fake_tg):
+    first = await tg_app(db="restart.db")
+    await alarm(first)
+    await first.tick()
+    [card] = fake_tg.chat_messages(CHAT_A)
+    await first.stop()
+
+    second = await tg_app(db="restart.db")
+    second.clock.advance(minutes=5)
+    await second.tick()
+
+    edits = fake_tg.calls_of("editMessageText", CHAT_A)
+    assert [int(c.params["message_id"]) for c in edits] == [card.message_id]
+    assert len([m for m in fake_tg.chat_messages(CHAT_A) if m.reply_to is None]) == 1
+
+
+async def test_a_deleted_card_is_posted_again(tg_app, fake_tg):
+    app = await tg_app()
+    await alarm(app)
+    await app.tick()
+    [card] = fake_tg.chat_messages(CHAT_A)
+    del fake_tg.messages[(str(CHAT_A), card.message_id)]  # someone deleted it in the chat
+
+    app.clock.advance(minutes=5)
+    await app.tick()
+
+    [new_card] = fake_tg.chat_messages(CHAT_A)  # a new card, which pings by itself
+    assert new_card.message_id != card.message_id and fake_tg.buttons(new_card)
+
+
+async def test_cleared_alarm_removes_the_buttons(tg_app, fake_tg):
+    app = await tg_app()
+    iid = await alarm(app)
+    await app.tick()
+    app.clock.advance(minutes=2)
+    from escalator.domain.model import AlarmEvent
+
+    await app.service.ingest(AlarmEvent(source="terminal", code="FT", state="clear",
+                                        received_at=app.clock.now(), point="Loop 2, wing B"))
+    await app.tick()
+
+    [card] = fake_tg.chat_messages(CHAT_A)
+    assert card.text.startswith("✅ Kuittautunut päätteellä klo 09:02")
+    assert fake_tg.buttons(card) == []
+    assert (await incident(app, iid)).state == "resolved"
