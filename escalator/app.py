@@ -195,6 +195,11 @@ class Escalator:
         log.info("config reloaded from %s", path)
         return warnings
 
+    def _intake_health(self) -> dict[str, Any]:
+        """Listeners and pollers run; a silent device is a source_silent incident instead."""
+        sources = {sid: adapter.health() for sid, adapter in self.intake.items()}
+        return {"ok": all(h.get("running") for h in sources.values()), "sources": sources}
+
     def health(self) -> dict[str, Any]:
         """Each component's state, for /healthz and for people looking at it."""
         return {
@@ -203,6 +208,7 @@ class Escalator:
             "config": {"ok": self.last_reload_error is None, "path": self._config.path,
                        "error": self.last_reload_error},
             **({"telegram": self.telegram.health()} if self.telegram else {}),
+            **({"intake": self._intake_health()} if self.intake else {}),
             "started_at": self.started_at.astimezone(UTC).isoformat() if self.started_at else None,
         }
 

@@ -38,6 +38,9 @@ class IntakeAdapter(Protocol):
     async def stop(self) -> None:
         """Close listeners and wait for work in progress."""
 
+    def health(self) -> dict[str, Any]:
+        """`running` (listening / polling / connected or reconnecting) and details."""
+
 
 @dataclass(frozen=True)
 class IntakeContext:

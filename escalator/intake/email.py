@@ -55,6 +55,9 @@ class EmailReceiver:
             await self._server.wait_closed()
             self._server = None
 
+    def health(self) -> dict[str, object]:
+        return {"kind": "email", "running": self._server is not None, "port": self.port}
+
     # -- aiosmtpd handler hooks -------------------------------------------------------
     async def handle_MAIL(self, server: SMTP, session: Session, envelope: Envelope,
                           address: str, mail_options: list[str]) -> str:

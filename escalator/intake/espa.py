@@ -62,6 +62,12 @@ class EspaReceiver:
             await self._server.wait_closed()
             self._server = None
 
+    def health(self) -> dict[str, Any]:
+        serial = self.ctx.options.get("serial")
+        return {"kind": "espa", "running": self._server is not None or bool(self._tasks),
+                "port": self.port, "serial": serial,
+                "serial_open": self.serial_open if serial else None}
+
     def _spawn(self, coro: Any) -> None:
         task = asyncio.get_running_loop().create_task(coro)
         self._tasks.add(task)
@@ -137,7 +143,7 @@ class EspaReceiver:
 
     # -- serial ---------------------------------------------------------------------
     async def _serial(self, device: str) -> None:
-        import serial_asyncio  # pyserial-asyncio: only needed for serial lines
+        import serial_asyncio  # type: ignore[import-untyped]  # only for serial lines
 
         wait = SERIAL_RETRY[0]
         while True:

@@ -57,6 +57,10 @@ class MqttSource:
                 await self._task
             self._task = None
 
+    def health(self) -> dict[str, object]:
+        return {"kind": "mqtt", "running": self._task is not None and not self._task.done(),
+                "subscribed": self.subscribed, "last_error": self.last_error}
+
     async def _run(self) -> None:
         wait = RETRY[0]
         while True:
@@ -79,7 +83,7 @@ class MqttSource:
             password=self.ctx.secret(opts.get("password_env")),
             clean_session=False if client_id else None,
         ) as client:
-            paho = getattr(client, "_client", None)
+            paho: Any = getattr(client, "_client", None)
             manual = paho is not None and hasattr(paho, "manual_ack_set")
             if manual:
                 paho.manual_ack_set(True)

@@ -67,6 +67,10 @@ class PollSource:
             await self._session.close()
             self._session = None
 
+    def health(self) -> dict[str, object]:
+        return {"kind": "poll", "running": self._task is not None and not self._task.done(),
+                "polls": self.polls, "failures": self.failures, "last_error": self.last_error}
+
     def next_delay(self) -> timedelta:
         """`every` after a success; doubling after each failure, at most `max_backoff`."""
         if not self.failures:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -83,6 +84,7 @@ class SiaReceiver:
         self._tasks: set[asyncio.Task[None]] = set()
         self.tcp_port: int | None = None
         self.udp_port: int | None = None
+        self.answers: Counter[str] = Counter()  # ACK / NAK / DUH sent
 
     # -- lifecycle --------------------------------------------------------------------
     async def start(self) -> None:
@@ -135,8 +137,18 @@ class SiaReceiver:
         return dc09.Settings(accounts, window or None)
 
     # -- one frame --------------------------------------------------------------------
+    def health(self) -> dict[str, object]:
+        return {"kind": "sia", "running": self._tcp is not None or self._udp is not None,
+                "tcp_port": self.tcp_port, "udp_port": self.udp_port,
+                "answers": dict(self.answers)}
+
     async def answer(self, data: bytes | None) -> bytes:
         """The reply to one frame (None: oversized), after storing what it carried."""
+        reply = await self._answer(data)
+        self.answers[reply[9:14].decode("ascii", "replace").strip('"*')] += 1
+        return reply
+
+    async def _answer(self, data: bytes | None) -> bytes:
         now = self.ctx.clock.now()
         if data is None:
             log.warning("source %s: oversized frame refused", self.source_id)

@@ -116,6 +116,7 @@ async def test_failures_back_off_and_count_toward_silence(intake_app, bms, clock
     app = await intake_app(poll_yaml(bms.url))
     poller = await started(app)
     assert poller.failures == 1 and "HTTP 500" in poller.last_error
+    assert app.health()["intake"]["sources"]["bms"]["failures"] == 1
     assert poller.next_delay() == timedelta(hours=2)
     assert not await poller.poll_once()
     assert poller.next_delay() == timedelta(hours=4)  # capped at max_backoff

@@ -186,6 +186,10 @@ async def test_bad_frames_are_answered_and_the_receiver_keeps_working(intake_app
         replies = await tcp_exchange(port, payload + wire(FT_PLAIN), 2)
         assert [verb(r) for r in replies] == [expected, "ACK"], name
     assert [e["code"] for e in await events(app, "panel")] == ["FT"] * len(BAD_FRAMES)
+    health = app.health()["intake"]
+    assert health["ok"] and health["sources"]["panel"]["running"]
+    answers = health["sources"]["panel"]["answers"]
+    assert answers == {"ACK": len(BAD_FRAMES), "NAK": 6, "DUH": 5}
 
 
 async def test_truncated_frame_is_nakked_when_the_sender_stops(intake_app):
