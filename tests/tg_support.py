@@ -99,8 +99,9 @@ async def tg_app(tmp_path, clock: FakeClock, recorder: RecordingNotifier, fake_t
     """make(**tg_config options) -> a started Escalator talking to the fake Bot API."""
     apps: list[Escalator] = []
 
-    async def make(*, db: str = "tg.db", connect: bool = True, **options: Any) -> Escalator:
-        env = {**TOKENS, "TG_TOKEN": fake_tg.token}
+    async def make(*, db: str = "tg.db", connect: bool = True, token: str | None = None,
+                   **options: Any) -> Escalator:
+        env = {**TOKENS, "TG_TOKEN": token or fake_tg.token}
         text = tg_config(f"sqlite:///{tmp_path}/{db}", fake_tg.url, **options)
         cfg, _ = load_config_text(text, env=env)
         app = Escalator(cfg, clock=clock, env=env, notifiers={"email": recorder, "sms": recorder})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 
 from fake_telegram import FakeTelegram
@@ -155,3 +156,14 @@ async def test_healthz_shows_telegram_state(tg_app, fake_tg, aiohttp_client):
     assert body["telegram"]["state"] == "unreachable"
     assert body["telegram"]["down_since"] == app.telegram.reach.down_since.isoformat()
     assert body["telegram"]["ok"] is True  # deliveries fall back: not a reason to restart us
+
+
+async def test_a_rejected_token_is_reported_without_the_token(tg_app, fake_tg, caplog):
+    caplog.set_level(logging.DEBUG, logger="escalator")
+    caplog.set_level(logging.INFO)
+    app = await tg_app(connect=False, token="999:TEST-token-revoked")
+    await fake_tg.wait_for(lambda: app.telegram.reach.last_error)
+    health = app.health()["telegram"]
+    assert health["state"] == "unreachable" and "rejected" in health["last_error"]
+    ours = [r.getMessage() for r in caplog.records if r.name != "aiohttp.access"]  # not the fake's
+    assert "TEST-token" not in str(health) and not [m for m in ours if "TEST-token" in m]

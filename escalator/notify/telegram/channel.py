@@ -65,7 +65,7 @@ class TelegramChannel:
         self.store = store
         self.clock = clock
         self.config = config
-        self.reach = Reachability(clock, on_down=poke)
+        self.reach = Reachability(clock, on_down=poke, secret=settings.token)
         self.budget = ChatBudget(settings.per_chat_per_minute)
         self.connection = Connection(settings, self.reach, self._install,
                                      lambda: config().facility.language,

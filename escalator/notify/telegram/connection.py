@@ -79,6 +79,8 @@ class Connection:
         return app
 
     async def start(self) -> None:
+        # httpx logs each request's URL at INFO, and a Bot API URL contains the token
+        logging.getLogger("httpx").setLevel(logging.WARNING)
         self.app = self.build()
         self._task = asyncio.create_task(self._connect(), name="telegram-connect")
 
@@ -90,7 +92,8 @@ class Connection:
                 await self._connect_once()
             except TelegramError as exc:
                 self.reach.failed(f"connecting: {exc.message}")
-                log.warning("telegram: cannot connect (%s); retrying in %.0f s", exc, delay)
+                log.warning("telegram: cannot connect (%s); retrying in %.0f s",
+                            self.reach.redact(str(exc)), delay)
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, self.settings.reconnect_max)
                 continue
@@ -158,6 +161,9 @@ class Connection:
             await app.stop()
         with contextlib.suppress(TelegramError):
             await app.shutdown()
+            # shutdown() skips a bot that never finished initialize (Telegram was down or
+            # the token was refused), but its HTTP clients were opened: close them too
+            await app.bot.shutdown()
         self.app = None
         self.reach.state = "stopped"
 

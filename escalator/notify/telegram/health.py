@@ -21,9 +21,11 @@ log = logging.getLogger(__name__)
 
 
 class Reachability:
-    def __init__(self, clock: Clock, on_down: Callable[[], None] = lambda: None) -> None:
+    def __init__(self, clock: Clock, on_down: Callable[[], None] = lambda: None,
+                 secret: str = "") -> None:
         self._clock = clock
         self._on_down = on_down
+        self._secret = secret  # the bot token: never shown in /healthz or the log
         self.state = "starting"  # starting | connected | unreachable | stopped
         self.down_since: datetime | None = None
         self.last_ok_at: datetime | None = None
@@ -36,7 +38,11 @@ class Reachability:
         self.state, self.down_since = "connected", None
         self.last_ok_at = self._clock.now()
 
+    def redact(self, text: str) -> str:
+        return text.replace(self._secret, "<bot token>") if self._secret else text
+
     def failed(self, error: str) -> None:
+        error = self.redact(error)
         self.last_error = error
         if self.down_since is None:
             self.down_since = self._clock.now()
