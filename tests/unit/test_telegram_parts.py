@@ -192,3 +192,8 @@ def test_facility_override_and_handled_alarms():
     own = CodeInfo({"fi": "Oma"}, "high", {"fi": "Soita talonmiehelle 040 123 4567."})
     assert guidance.todo(incident(), "fi", {"ft": own}) == "Soita talonmiehelle 040 123 4567."
     assert guidance.todo(incident(state=State.ACKNOWLEDGED), "fi") == "Ei toimenpiteitä."
+
+
+def test_a_migrated_group_names_its_new_id():
+    error = to_notify_error(ChatMigrated(-100999), "-1")
+    assert "-100999" in str(error) and "config" in str(error)

@@ -122,6 +122,9 @@ class TelegramChannel:
                                                                      lang),
                                               reply_to=shown.message_id)
             except TelegramError as exc:
-                raise to_notify_error(exc, chat) from exc
+                error = to_notify_error(exc, chat)
+                log.warning("telegram delivery %s to %s failed (%s): %s", message.delivery_id,
+                            chat, "will retry" if error.recoverable else "next contact", error)
+                raise error from exc
             return
         await self.digests.add(chat, message)
