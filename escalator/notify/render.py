@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 
 from escalator.domain.model import Incident
 from escalator.i18n import TEXTS, code_label, t
+from escalator.i18n.codes import code_todo
 
 
 def subject(incident: Incident, lang: str, facility: str) -> str:
@@ -31,6 +32,9 @@ def body(
     lines = [headline, "", code_label(lang, incident.code)]
     if incident.text:
         lines.append(incident.text)
+    todo = code_todo(lang, incident.code) if incident.is_open else ""
+    if todo:
+        lines.append(todo)
     if incident.point:
         lines.append(f"{t(lang, 'label.where')}: {incident.point}")
     lines.append(f"{t(lang, 'label.since')}: {since}")

@@ -266,3 +266,12 @@ async def test_timestamp_window_applies_to_plain_frames_too(intake_app, clock):
     clock.advance(seconds=30)
     [reply] = await tcp_exchange(tcp_port(app), wire(BURGLARY), 1)
     assert verb(reply) == "NAK"
+
+
+async def test_the_message_says_what_it_is_and_what_to_do(intake_app, recorder):
+    app = await intake_app(SIA)
+    await tcp_exchange(tcp_port(app), build('"ADM-CID"0001L0#1234[#1234|1310 01 002]'), 1)
+    await app.tick()
+    message = recorder.to("ward-a")[0]
+    assert "Maavuoto" in message.text  # Contact ID 310: ground fault, in Finnish
+    assert "Ilmoita sähköurakoitsijalle" in message.text  # and what to do about it
