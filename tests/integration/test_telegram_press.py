@@ -136,3 +136,10 @@ async def test_escalate_now_calls_the_next_step_at_once(tg_app, fake_tg, recorde
     await press(fake_tg, CHAT_A, NURSE_A, f"escalate:{iid}")
     await app.tick()
     assert recorder.reasons("vendor") == [("vendor", "ESCALATED")]
+
+
+async def test_press_while_the_store_is_down_says_try_again(tg_app, fake_tg):
+    app, iid = await opened(tg_app, fake_tg)
+    app.store._conn.close()  # the database goes away under the running service
+    answer = await press(fake_tg, CHAT_A, NURSE_A, f"acknowledge:{iid}")
+    assert answer["text"] == "Palvelu ei juuri nyt vastaa. Yritä hetken kuluttua uudelleen."

@@ -18,6 +18,7 @@ from escalator.clock import Clock
 from escalator.config.model import Config
 from escalator.domain.availability import Directory
 from escalator.domain.model import Incident
+from escalator.errors import StorageError
 from escalator.notify.telegram import guidance, layout, records
 from escalator.notify.telegram.auth import chat_parties
 from escalator.notify.telegram.budget import ChatBudget
@@ -53,7 +54,10 @@ class CardDesk:
     # -- language -------------------------------------------------------------
     async def language(self, chat: str, fallback: str | None = None) -> str:
         """The chat's own choice (/language), else the given one, else the chat's party's."""
-        chosen = await self.store.transaction(lambda tx: records.chat_language(tx, chat))
+        try:
+            chosen = await self.store.transaction(lambda tx: records.chat_language(tx, chat))
+        except StorageError:  # a popup saying "try again" must still be in some language
+            chosen = None
         return chosen or fallback or self.default_language(chat)
 
     def default_language(self, chat: str) -> str:
