@@ -96,7 +96,7 @@ def test_crc_is_crc16_arc():
 
 # -- properties ---------------------------------------------------------------------
 
-@settings(max_examples=300)
+@settings(max_examples=300, deadline=None)
 @given(st.binary(max_size=300))
 def test_any_bytes_get_a_well_formed_answer(data):
     reading = dc09.read(data, KEYED, NOW)
@@ -113,7 +113,7 @@ texts = st.text(st.characters(min_codepoint=0x20, max_codepoint=0x7E,
                               exclude_characters="^[]|/"), max_size=30)
 
 
-@settings(max_examples=200)
+@settings(max_examples=200, deadline=None)
 @given(code=codes, zone=zones, text=texts, seq=st.integers(0, 9999), area=st.integers(0, 99))
 def test_generated_sia_frames_round_trip(code, zone, text, seq, area):
     body = f'"SIA-DCS"{seq:04d}R1L0#1234[#1234|Nri{area}/{code}{zone}^{text}^]'
@@ -124,7 +124,7 @@ def test_generated_sia_frames_round_trip(code, zone, text, seq, area):
     assert reading.reply == dc09.frame(f'"ACK"{seq:04d}R1L0#1234[]')
 
 
-@settings(max_examples=200)
+@settings(max_examples=200, deadline=None)
 @given(qualifier=st.sampled_from("136"), event=st.sampled_from(
     ["110", "130", "301", "302", "310", "373"]), zone=st.integers(0, 999))
 def test_generated_contact_id_frames_agree_with_pysiaalarm(qualifier, event, zone):
@@ -138,7 +138,7 @@ def test_generated_contact_id_frames_agree_with_pysiaalarm(qualifier, event, zon
     assert ours.point == f"{zone:03d}"
 
 
-@settings(max_examples=300)
+@settings(max_examples=300, deadline=None)
 @given(index=st.integers(0, len(FRAMES) - 1), data=st.data())
 def test_any_changed_byte_after_the_header_is_a_nak(index, data):
     frame = bytearray(FRAMES[index])
@@ -149,6 +149,7 @@ def test_any_changed_byte_after_the_header_is_a_nak(index, data):
     assert dc09.read(bytes(frame), settings_, NOW).verdict == "NAK"
 
 
+@settings(deadline=None)
 @given(chunks=st.lists(st.integers(1, 50), min_size=1, max_size=40))
 def test_splitter_finds_the_same_frames_however_the_bytes_arrive(chunks):
     stream = b"".join(b"\n" + f + b"\r" for f in FRAMES)

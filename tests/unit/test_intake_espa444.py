@@ -58,13 +58,14 @@ latin1_text = st.text(st.characters(min_codepoint=0x20, max_codepoint=0xFF,
 records = st.dictionaries(st.integers(1, 8), latin1_text, min_size=1, max_size=8)
 
 
+@settings(deadline=None)
 @given(header=st.sampled_from(["1", "2", "3"]), records=records)
 def test_encode_parse_round_trip(header, records):
     block = parse_block(encode_block(header, records))
     assert (block.header, block.records) == (header, records)
 
 
-@settings(max_examples=300)
+@settings(max_examples=300, deadline=None)
 @given(header=st.sampled_from(["1", "2"]), records=records, data=st.data())
 def test_any_changed_byte_is_refused(header, records, data):
     raw = bytearray(encode_block(header, records))
@@ -74,7 +75,7 @@ def test_any_changed_byte_is_refused(header, records, data):
         parse_block(bytes(raw))
 
 
-@settings(max_examples=300)
+@settings(max_examples=300, deadline=None)
 @given(st.binary(max_size=3000))
 def test_the_line_survives_any_bytes(data):
     link = Link("2")
@@ -85,6 +86,7 @@ def test_the_line_survives_any_bytes(data):
     assert actions[-1][0] == "block"
 
 
+@settings(deadline=None)
 @given(chunks=st.lists(st.integers(1, 9), min_size=1, max_size=30))
 def test_blocks_split_anyhow_are_read_whole(chunks):
     stream = b"2" + bytes([ENQ]) + b"".join(espa_blocks()) + b"\x04"

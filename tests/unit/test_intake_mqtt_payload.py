@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 sys.path.insert(0, str(Path(__file__).parents[1]))
@@ -45,6 +45,7 @@ def test_fields_topic_levels_and_default_code():
     assert source(point="$topic[9]").event_for("a", b"{}").point == ""
 
 
+@settings(deadline=None)
 @given(st.binary(max_size=500), st.text(max_size=40))
 def test_any_payload_makes_an_event(payload, topic):
     event = source(code="c", point="p", state="s").event_for(topic, payload)

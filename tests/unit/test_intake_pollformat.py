@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from escalator.intake.base import get_path, path_steps
@@ -77,6 +77,7 @@ codes = st.text("ABCDEFGHIJKLMNOPQRSTUVWXYZ", min_size=2, max_size=4)
 points = st.text(st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), max_size=20)
 
 
+@settings(deadline=None)
 @given(st.lists(st.tuples(codes, points), max_size=30))
 def test_json_lists_read_back_as_their_distinct_entries(entries):
     body = json.dumps({"d": [{"c": c, "p": {"n": p}} for c, p in entries]}).encode()
@@ -84,6 +85,7 @@ def test_json_lists_read_back_as_their_distinct_entries(entries):
     assert list(found) == list(dict.fromkeys((c, p.strip()) for c, p in entries))
 
 
+@settings(deadline=None)
 @given(st.binary(max_size=500), st.sampled_from(["json", "xml", "csv"]))
 def test_garbage_is_a_format_error_or_a_result(body, fmt):
     try:

@@ -53,7 +53,7 @@ def test_quoted_printable_latin1_mail():
     assert (event.code, event.point, event.text) == ("YX", "käytävä", "Hälytys")
 
 
-@settings(max_examples=200)
+@settings(max_examples=200, deadline=None)
 @given(st.binary(max_size=2000))
 def test_any_bytes_make_an_event(data):
     event = receiver().event_for(data)
