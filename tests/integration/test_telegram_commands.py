@@ -82,7 +82,7 @@ async def test_status_and_oncall(tg_app, fake_tg):
     [missing] = await say(fake_tg, CHAT_A, NURSE_A, "/status 42")
     assert missing.startswith("Hälytystä #42 ei löydy")
     [oncall] = await say(fake_tg, CHAT_A, NURSE_A, "/oncall")
-    assert oncall.startswith("Vuorossa nyt:")
+    assert oncall.startswith("Vuorossa nyt:\n• technical-fault: Ward A nurse on duty, Ward B")
     assert ("technical-fault: 1. Ward A nurse on duty, Ward B nurse on duty → "
             "2. Security company fault hotline") in oncall
 

@@ -197,3 +197,18 @@ def test_facility_override_and_handled_alarms():
 def test_a_migrated_group_names_its_new_id():
     error = to_notify_error(ChatMigrated(-100999), "-1")
     assert "-100999" in str(error) and "config" in str(error)
+
+
+def test_oncall_names_who_is_on_shift_and_each_step():
+    from support import TOKENS, FakeClock, config_text
+
+    from escalator.config import build_directory, load_config_text
+    from escalator.notify.telegram.commands import oncall_text
+
+    config, _ = load_config_text(config_text(), env=TOKENS)
+    clock = FakeClock(datetime(2026, 11, 24, 21, 0, tzinfo=UTC))  # 23:00 in Helsinki
+    text = oncall_text(config, build_directory(config), clock, "en")
+    assert text.startswith("On duty now:\n• nurse-on-duty: Night nurse\n")
+    assert ("technical-fault: 1. Night nurse → 2. Security company fault hotline → "
+            "3. Local electrical contractor (not reachable now) → 4. Property maintenance "
+            "(not reachable now)") in text

@@ -22,6 +22,7 @@ from escalator.domain.availability import Directory
 from escalator.notify.telegram import records
 from escalator.notify.telegram.auth import authorise, chat_parties, display_name, staff_users
 from escalator.notify.telegram.cards import CardDesk
+from escalator.notify.telegram.guidance import available_names
 from escalator.notify.telegram.texts import t
 
 log = logging.getLogger(__name__)
@@ -165,6 +166,11 @@ def oncall_text(config: Config, directory: Directory, clock: Clock, lang: str) -
         reaches = directory.resolve(rid, now)
         names = [directory.name(r.party) for r in reaches if r.available]
         lines.append(f"• {rid}: {', '.join(names) or t(lang, 'cmd.oncall.nobody')}")
+    if not config.rosters:  # no shifts: on duty is whoever each ladder calls first, now
+        for lid, ladder in config.ladders.items():
+            first = available_names(ladder.steps[0].notify, directory, now) if ladder.steps \
+                else ""
+            lines.append(f"• {lid}: {first or t(lang, 'cmd.oncall.nobody')}")
     lines += ["", t(lang, "cmd.oncall.ladders")]
     for lid, ladder in config.ladders.items():
         steps = []
