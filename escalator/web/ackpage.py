@@ -131,7 +131,8 @@ async def _fields(request: web.Request) -> Mapping[str, Any]:
             data = await request.json()
         except ValueError:
             return {}
-        return {k: str(x) for k, x in data.items()} if isinstance(data, dict) else {}
+        return {k: str(x) for k, x in data.items() if x is not None} \
+            if isinstance(data, dict) else {}
     return await request.post()
 
 

@@ -224,7 +224,7 @@ async def test_on_our_way_needs_a_time(app, clock, client, incident_id):
 async def test_a_ticket_system_can_answer_in_json(app, clock, client, incident_id):
     url = link(app, clock, incident_id)
     resp = await client.post(url, json={"action": "acknowledge", "eta": "12:00",
-                                        "note": "ticket INC-4711"},
+                                        "note": "ticket INC-4711", "clear_by": None},
                              headers={"Accept": "application/json"})
     assert resp.status == 200
     body = await resp.json()
