@@ -34,6 +34,7 @@ class Reason(StrEnum):
     SKIPPED_UNAVAILABLE = "SKIPPED_UNAVAILABLE"
     REPEATED = "REPEATED"  # the same alarm again while open: counted, not re-sent
     DELIVERY_FAILED = "DELIVERY_FAILED"
+    CHANNEL_FAILED = "CHANNEL_FAILED"  # timeline only: one contact failed, the next is tried
     REFUSED = "REFUSED"  # timeline only: someone not authorised tried to act (e.g. Telegram)
 
 

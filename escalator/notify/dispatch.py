@@ -142,7 +142,8 @@ class Dispatcher:
         nxt = row.contact_index + 1
         if nxt < len(party.contacts):
             return Outcome(row, {"contact_index": nxt, "attempts": 0, "error": error,
-                                 "next_attempt_at": now}, note=f"falling back: {error}")
+                                 "next_attempt_at": now},
+                           note=f"{error}; trying {party.contacts[nxt].channel} next")
         return Outcome(row, {"status": "failed", "attempts": attempts, "error": error},
                        True, f"every contact failed; last: {error}")
 
@@ -174,6 +175,7 @@ def _load_due(tx: Tx, now: datetime) -> list[tuple[DeliveryRow, Incident]]:
 def _record(tx: Tx, outcomes: list[Outcome], now: datetime) -> None:
     for o in outcomes:
         tx.update_delivery(o.row.id, **o.fields)
-        if o.failed_for_good:
-            tx.add_entries(o.row.incident_id, [Entry(now, Reason.DELIVERY_FAILED, o.row.party,
+        if o.note:  # a channel gave up: the timeline says which, and what happens next
+            reason = Reason.DELIVERY_FAILED if o.failed_for_good else Reason.CHANNEL_FAILED
+            tx.add_entries(o.row.incident_id, [Entry(now, reason, o.row.party,
                                                      f"{o.row.reason}: {o.note}")])

@@ -154,6 +154,10 @@ async def test_failing_channel_falls_back_to_the_next_contact(make_app, clock, r
     vendor = [m for c, m in recorder.sent if m.party == "alarm-vendor"]
     assert [c.channel for c, m in recorder.sent if m.party == "alarm-vendor"] == ["sms"]
     assert vendor[0].reason == "ESCALATED"
+    # the e-mail failure is not swept under the rug: the timeline names it and the fallback
+    failed = [e for e in await timeline(app, res.incident_id) if e["reason"] == "CHANNEL_FAILED"]
+    assert [e["party"] for e in failed] == ["alarm-vendor"]
+    assert "550 no such user" in failed[0]["detail"] and "trying sms next" in failed[0]["detail"]
 
 
 async def test_recoverable_failure_is_retried_with_backoff(make_app, clock, recorder):
