@@ -32,10 +32,32 @@ def cmd_check(
         count = len(exc.problems)
         print(f"{path}: {count} problem{'' if count == 1 else 's'}", file=err)
         return 1
+    unusable = channel_problems(config)
+    if unusable:
+        for problem in unusable:
+            print(f"{path}: {problem}", file=err)
+        print(f"{path}: {len(unusable)} problem{'' if len(unusable) == 1 else 's'}", file=err)
+        return 1
     print(f"{path}: OK — {summary(config)}", file=out)
     for warning in warnings:
         print(f"warning: {warning}", file=out)
     return 0
+
+
+def channel_problems(config: Config) -> list[str]:
+    """A channel whose settings are well-formed but cannot send (Twilio without `url`).
+
+    The same checks the channels run when `escalator run` builds them, so `check`
+    passing means `run` will not stop on them.
+    """
+    from escalator.notify import email, sms  # the channels own what they need
+
+    found: list[str] = []
+    if "email" in config.channels:
+        found += email.problems(config.channels["email"])
+    if "sms" in config.channels:
+        found += sms.problems(config.channels["sms"])
+    return found
 
 
 def summary(config: Config) -> str:

@@ -63,3 +63,15 @@ def test_check_missing_file(tmp_path):
     assert code == 1
     assert err.splitlines()[0] == f"{tmp_path / 'nope.yaml'}: cannot read the file: " \
                                   "No such file or directory"
+
+
+def test_check_refuses_a_channel_that_could_not_send(tmp_path):
+    """Well-formed but unusable (a Twilio preset without its account URL): `run` would stop."""
+    path = tmp_path / "sms.yaml"
+    path.write_text(EXAMPLE.read_text(encoding="utf-8")
+                    + "\nchannels:\n  sms: {preset: twilio, from: '+358401234567'}\n",
+                    encoding="utf-8")
+    code, out, err = run(str(path), SECRETS)
+    assert code == 1 and out == ""
+    assert f"{path}: channels.sms.url: the twilio preset needs url" in err
+    assert err.splitlines()[-1] == f"{path}: 1 problem"
