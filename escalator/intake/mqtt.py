@@ -18,7 +18,6 @@ after a failure, waiting a little longer each time.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import logging
 from typing import Any
@@ -28,6 +27,7 @@ import aiomqtt
 from escalator.domain.model import AlarmEvent
 from escalator.errors import StorageError
 from escalator.intake.base import IntakeContext, as_text, get_path
+from escalator.tasks import cancel_and_wait
 
 log = logging.getLogger(__name__)
 
@@ -51,11 +51,8 @@ class MqttSource:
         self._task = asyncio.get_running_loop().create_task(self._run())
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await cancel_and_wait(self._task)
+        self._task = None
 
     def health(self) -> dict[str, object]:
         return {"kind": "mqtt", "running": self._task is not None and not self._task.done(),

@@ -24,6 +24,7 @@ import aiohttp
 from escalator.errors import StorageError
 from escalator.intake.base import IntakeContext, Throttle, heartbeat_every
 from escalator.intake.pollformat import Active, FormatError, active_alarms, read_document
+from escalator.tasks import cancel_and_wait
 
 log = logging.getLogger(__name__)
 
@@ -58,11 +59,8 @@ class PollSource:
         self._task = asyncio.get_running_loop().create_task(self._loop())
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await cancel_and_wait(self._task)
+        self._task = None
         if self._own_session and self._session is not None:
             await self._session.close()
             self._session = None

@@ -26,6 +26,7 @@ from escalator.errors import NotifyError
 from escalator.notify.telegram.health import Reachability, TrackingRequest
 from escalator.notify.telegram.settings import TelegramSettings
 from escalator.notify.telegram.texts import t
+from escalator.tasks import cancel_and_wait
 
 log = logging.getLogger(__name__)
 
@@ -148,10 +149,7 @@ class Connection:
         await app.update_queue.put(update)
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        await cancel_and_wait(self._task)
         app = self.app
         if app is None:
             return
