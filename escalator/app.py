@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import aiohttp
@@ -57,6 +58,8 @@ class Escalator:
         self.log_notifier = LogNotifier()
         self._session: aiohttp.ClientSession | None = None
         self.waker: Waker | None = None
+        self._pump: asyncio.Task[None] | None = None
+        self._pump_due: datetime | None = None
         self._runner: web.AppRunner | None = None
         self.intake: dict[str, IntakeAdapter] = {}
         install_code_overrides(config.codes)
@@ -65,7 +68,8 @@ class Escalator:
         self.telegram = self._telegram(config)
         self.dispatcher = Dispatcher(
             self.store, lambda: self._config, self._notifiers(), self.log_notifier,
-            self.signer, self.clock, on_failed=self.service.delivery_failed)
+            self.signer, self.clock, on_failed=self.service.delivery_failed, poke=self.poke)
+        self.service.listeners.append(self.dispatcher.incident_changed)
 
     @property
     def config(self) -> Config:
@@ -114,6 +118,8 @@ class Escalator:
     async def start(self, *, serve_http: bool = True, schedule: bool = True) -> None:
         self.started_at = self.clock.now()
         await self.store.open()
+        await self.dispatcher.recover()
+        self.dispatcher.settle = not schedule  # live: lanes run on; tests: tick() settles
         if self.telegram:
             await self.telegram.start()
         await self._start_intake()
@@ -147,13 +153,20 @@ class Escalator:
         for adapter in reversed(list(self.intake.values())):
             await adapter.stop()
         if self.waker:
-            await self.waker.stop()
+            await self.waker.stop(timeout=3.0)
+        await self.dispatcher.stop(grace=4.0)  # SIGTERM ends within 10 s, hanging peers or not
+        if self._pump is not None:
+            self._pump.cancel()
+            await asyncio.gather(self._pump, return_exceptions=True)
         if self._runner:
             await self._runner.cleanup()
         if self._session and not self._session.closed:
             await self._session.close()
         if self.telegram:
-            await self.telegram.stop()
+            try:
+                await asyncio.wait_for(self.telegram.stop(), 2.0)
+            except TimeoutError:
+                log.warning("telegram did not stop within 2 s")
         await self.store.close()
 
     def poke(self) -> None:
@@ -165,12 +178,32 @@ class Escalator:
         for _ in range(5):  # a failed delivery may escalate, which may queue more at once
             due_incidents = await self.service.wake()
             due_deliveries = await self.dispatcher.run_due()
-            due_channel = await self.telegram.pump() if self.telegram else None
+            due_channel = await self._pump_telegram()
             found = [d for d in (due_incidents, due_deliveries, due_channel) if d is not None]
             due = min(found) if found else None
             if due is None or due > self.clock.now():
                 return due
         return due
+
+    async def _pump_telegram(self) -> datetime | None:
+        """Digests and the outage check; live, off the tick, so a hanging Bot API never
+        holds up timers (the pump pokes the waker with its next due time when done)."""
+        if not self.telegram:
+            return None
+        if self.dispatcher.settle:
+            return await self.telegram.pump()
+        if self._pump is None or self._pump.done():
+            self._pump = asyncio.get_running_loop().create_task(self._pump_once())
+        return self._pump_due
+
+    async def _pump_once(self) -> None:
+        assert self.telegram is not None
+        try:
+            self._pump_due = await self.telegram.pump()
+        except Exception:  # noqa: BLE001 - logged; the next tick pumps again
+            log.exception("telegram pump failed")
+            self._pump_due = self.clock.now() + timedelta(seconds=5)
+        self.poke()
 
     def reload(self) -> list[str]:
         """Re-read the config file; on any problem keep running on the last good one."""

@@ -59,6 +59,7 @@ class EscalationService:
         self.clock = clock
         self._on_change = on_change or (lambda: None)
         self._lock = asyncio.Lock()
+        self.listeners: list[Callable[[Incident], None]] = []  # told of each action's result
 
     def reconfigure(self, config: Config, directory: Directory) -> None:
         """Swap in a new, already validated config; open incidents keep their ladder name."""
@@ -154,6 +155,8 @@ class EscalationService:
                 return d.incident
 
             incident = await self.store.transaction(work)
+        for listener in self.listeners:
+            listener(incident)
         self._on_change()
         return incident
 
@@ -170,7 +173,7 @@ class EscalationService:
                     return False  # the ladder has already moved on
                 live = [d for d in tx.deliveries(incident_id)
                         if d.step == step and d.loop == loop and not d.is_update
-                        and d.status in ("pending", "sent")]
+                        and d.status in ("pending", "sending", "queued", "sent")]
                 if live:
                     return False  # someone on this step was (or may still be) reached
                 d = policy.apply_action(inc, Action.ESCALATE, "escalator", self._ladder(inc),

@@ -19,6 +19,7 @@ from typing import Any
 
 from escalator.config.check import At, Problems, mapping
 from escalator.config.codes import CODE_ENTRY_KEYS, parse_codes
+from escalator.config.delivery import DELIVERY_KEYS, parse_delivery
 from escalator.config.ladders import (
     LADDER_KEYS,
     LADDER_REQUIRED,
@@ -61,7 +62,7 @@ from escalator.config.yamlmarks import parse
 from escalator.errors import ConfigError
 
 TOP_KEYS = ("facility", "http", "storage", "sources", "people", "rosters", "ladders", "routes",
-            "channels", "codes")
+            "channels", "codes", "delivery")
 TOP_REQUIRED = ("facility", "people", "ladders", "routes")
 
 __all__ = [
@@ -138,7 +139,8 @@ def _build(problems: Problems, data: Any, path: str | None) -> Config | None:
     channels = parse_channels(problems, root.key("channels"), party_ids)
     config = Config(facility or Facility("", ""), http, storage, sources, parties, rosters,
                     ladders, routes, channels, path,
-                    codes=parse_codes(problems, root.key("codes")))
+                    codes=parse_codes(problems, root.key("codes")),
+                    delivery=parse_delivery(problems, root.key("delivery")))
     _unused_ladders(problems, root.key("ladders"), config)
     return config
 
@@ -181,6 +183,7 @@ def key_sets() -> dict[str, Collection[str]]:
         "contact": (*CONTACT_CHANNELS, *{k for ks in CONTACT_OPTIONS.values() for k in ks}),
         "roster_entry": ROSTER_ENTRY_KEYS, "ladder": LADDER_KEYS, "step": STEP_KEYS,
         "route": ROUTE_KEYS, "match": MATCH_KEYS, "channels": tuple(CHANNEL_KEYS),
+        "delivery": DELIVERY_KEYS,
     }
     for kind, keys in SOURCE_KEYS.items():
         sets[f"source_{kind}"] = keys

@@ -41,6 +41,14 @@ class HttpConfig:
 
 
 @dataclass(frozen=True)
+class DeliveryConfig:
+    """The `delivery:` section (escalator/config/delivery.py)."""
+
+    fallback_after: timedelta = timedelta(seconds=60)
+    send_timeout: timedelta = timedelta(seconds=10)
+
+
+@dataclass(frozen=True)
 class SourceConfig:
     id: str
     kind: str
@@ -63,6 +71,7 @@ class Config:
     channels: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     path: str | None = None
     codes: Mapping[str, Any] = field(default_factory=dict)  # code -> i18n.codes.CodeInfo
+    delivery: DeliveryConfig = field(default_factory=DeliveryConfig)
 
     def secret_envs(self) -> list[tuple[str, str]]:
         """(config path, environment variable) of every secret the config names."""

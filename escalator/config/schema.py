@@ -242,6 +242,10 @@ def _channel_key(key: str) -> dict[str, Any]:
         return {**_ref("duration"), "default": "10m",
                 "description": "Tell alert_to through another channel when Telegram has been "
                                "unreachable this long."}
+    if key == "fallback_after":
+        return {**_ref("duration"),
+                "description": "A contact on this channel failing this long hands over to the "
+                               "party's next contact (default: delivery.fallback_after)."}
     if key == "alert_to":
         return _names("Parties told when Telegram is down (default: every ladder's "
                       "on_exhausted).")
@@ -263,9 +267,19 @@ def _channels() -> dict[str, Any]:
     return defs
 
 
+def _delivery() -> dict[str, Any]:
+    return _obj("How deliveries are retried and handed over.", {
+        "fallback_after": {**_ref("duration"), "default": "60s",
+                           "description": "A contact failing this long hands over to the "
+                                          "party's next contact; none left: the ladder moves on."},
+        "send_timeout": {**_ref("duration"), "default": "10s",
+                         "description": "One send attempt never takes longer (at most 2m)."}})
+
+
 def json_schema() -> dict[str, Any]:
     defs = {**_common_defs(), "facility": _facility(), "http": _http(), **_sources(),
-            "contact": _contact(), "party": _party(), **_ladder_defs(), **_channels()}
+            "contact": _contact(), "party": _party(), **_ladder_defs(), **_channels(),
+            "delivery": _delivery()}
     top = {
         "facility": _ref("facility"),
         "http": _or_null(_ref("http"), "The web server; absent: defaults."),
@@ -285,6 +299,7 @@ def json_schema() -> dict[str, Any]:
         "routes": {"type": "array", "minItems": 1, "items": _ref("route"),
                    "description": "Which ladder an event gets; first match wins."},
         "channels": _or_null(_ref("channels"), "Delivery channel settings."),
+        "delivery": _or_null(_ref("delivery"), "How deliveries are retried and handed over."),
         "codes": {"type": ["object", "null"], "additionalProperties": _ref("code_entry"),
                   "description": "Your own names for alarm codes (override the built-in "
                                  "SIA / Contact ID texts)."},

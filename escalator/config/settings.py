@@ -46,9 +46,12 @@ HTTP_KEYS = ("listen", "public_url", "api_token_env", "secret_env", "link_ttl")
 BUILT_SOURCE_KINDS = tuple(SOURCE_KEYS)
 CHANNEL_KEYS: dict[str, tuple[str, ...]] = {
     "telegram": ("token_env", "api_url", "mode", "webhook_path", "staff_users", "alert_after",
-                 "alert_to"),
-    "email": ("host", "port", "security", "username_env", "password_env", "from"),
-    "sms": ("preset", "url", "method", "body", "auth_header_env", "from", "params"),
+                 "alert_to", "fallback_after"),
+    "email": ("host", "port", "security", "username_env", "password_env", "from",
+              "fallback_after"),
+    "sms": ("preset", "url", "method", "body", "auth_header_env", "from", "params",
+            "fallback_after"),
+    "webhook": ("fallback_after",),
 }
 CHANNEL_DEFAULTS: dict[str, dict[str, Any]] = {
     "telegram": {"api_url": "https://api.telegram.org"},
@@ -276,7 +279,7 @@ def _channel_value(problems: Problems, key: str, at: At, party_ids: Collection[s
             return None
         users = [integer(problems, item) for item in at.items()]
         return None if None in users else users
-    if key == "alert_after":
+    if key in ("alert_after", "fallback_after"):
         return duration(problems, at)
     if key == "alert_to":  # who hears that Telegram is down, through their other contacts
         found = [reference(problems, item, party_ids, "party")

@@ -180,6 +180,17 @@ def code_severity(code: str) -> str:
     return entry.severity if entry else ""
 
 
+def severity_rank(severity: str, code: str) -> int:
+    """0 for critical ... 4 for info, 5 when unknown: the event's own word, else the code's."""
+    word = (severity or code_severity(code)).strip().lower()
+    return SEVERITIES.index(word) if word in SEVERITIES else len(SEVERITIES)
+
+
+def is_urgent(severity: str, code: str) -> bool:
+    """Critical or high (a fire, a fire-loop fault): never held back in a digest."""
+    return severity_rank(severity, code) <= SEVERITIES.index("high")
+
+
 def label(lang: str, code: str) -> str | None:
     entry = code_info(code)
     return _pick(entry.label, lang) if entry else None

@@ -27,6 +27,24 @@ class Message:
     ack_url: str
 
 
+class Held(Exception):  # noqa: N818 - not an error: the channel's answer "kept for later"
+    """Raised by a channel that accepted a notice into its own durable queue (a digest).
+
+    Not delivered yet: the dispatcher marks the row `queued`; the channel marks it
+    sent when it really goes out (`Tx.mark_delivery_sent`), and the dispatcher
+    asks `release` at each `fallback_after` whether to hand it to the next contact.
+    """
+
+
+class Holder(Protocol):
+    """A channel that can hold notices (raises Held)."""
+
+    async def release(self, contact: Contact, delivery_id: int) -> str:
+        """"sent" (gone out meanwhile), "waiting" (the channel works: keep it) or
+        "released" (the channel is failing: taken out of its queue, fall back)."""
+        ...
+
+
 class Notifier(Protocol):
     """A channel. Raise NotifyError(recoverable=...) on failure; return on acceptance."""
 

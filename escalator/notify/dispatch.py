@@ -1,46 +1,59 @@
 """The dispatcher: sends what the outbox (the `deliveries` table) says is due.
 
-A delivery row walks its party's contact list in order of preference:
-recoverable failures are retried on the same channel with backoff (or the
-far end's Retry-After); permanent ones, or too many retries, fall through to
-the next contact; when none is left the row is `failed`, the timeline says
-so, and the service is asked to move the ladder on. A row is marked `sent`
-only after the channel accepted it, so a crash can repeat a message at most
-once and never drop it.
+Shaped like Alertmanager's notify pipeline: every (party, incident) is a lane
+of its own, a short-lived task that sends that lane's messages in order
+(FIRST before ACKED) and nothing else. A slow, hanging or dead contact holds
+up only its own lane (and, past a per-party limit of parallel sends, only
+that party): other parties, other incidents' reminders, timers and intake go
+on. Every send has a timeout (`delivery.send_timeout`).
+
+A row is marked in flight (`sending`) in the same transaction that claims
+it, before anything is sent, and `sent` with the real send time once the
+channel accepted it; outcomes are written in batches (one commit for many
+sends). After a crash, rows left in flight go out again once: at most one
+duplicate per delivery, never a loss. A channel that only queued the notice
+(a Telegram digest) raises `Held`: the row is `queued`, not delivered.
+
+Failures follow `escalator.domain.retry`: retries on their own schedule
+until the contact has failed for `fallback_after`, then the party's next
+contact; none left and the service is asked to move the ladder on.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections import defaultdict
+import random
+from collections import deque
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from functools import partial
 
 from escalator.clock import Clock
+from escalator.config.delivery import fallback_after
 from escalator.config.model import Config
 from escalator.domain.availability import Contact, Party
 from escalator.domain.model import Entry, Incident, Reason, State
+from escalator.domain.retry import Next, after_failure, overdue
 from escalator.errors import NotifyError
 from escalator.notify import render
-from escalator.notify.base import Message, Notifier
+from escalator.notify.base import Held, Message, Notifier
 from escalator.storage.rows import DeliveryRow
 from escalator.storage.sql import SqlStore, Tx
 from escalator.web.links import LinkSigner
 
 log = logging.getLogger(__name__)
 
-MAX_ATTEMPTS_PER_CONTACT = 4
-MAX_ROUNDS = 10  # a fallback to the next contact is sent in the same pass, boundedly
+MAX_ROUNDS = 10  # settled mode: a fallback to the next contact is sent in the same call
+CLAIM_LIMIT = 500
+PARTY_PARALLEL = 16  # sends in flight to one party at most (a dead one cannot eat sockets)
 CALL_TO_ACTION = {Reason.FIRST.value, Reason.RENOTIFY.value, Reason.ESCALATED.value}
+CLOSED = (State.ACKNOWLEDGED, State.RESOLVED, State.FALSE_ALARM)
+KEEP = object()  # failing_since unchanged
 
-
-def backoff(attempts: int, retry_after: float | None) -> timedelta:
-    """5 s, 20 s, 80 s ... capped at 5 minutes; the far end's Retry-After wins."""
-    if retry_after is not None:
-        return timedelta(seconds=min(retry_after, 3600))
-    return timedelta(seconds=min(300, 5 * 4 ** max(0, attempts - 1)))
+Lane = tuple[str, int]  # (party, incident id)
+Item = tuple[DeliveryRow, Incident, "datetime | None"]
 
 
 @dataclass(frozen=True)
@@ -49,6 +62,12 @@ class Outcome:
     fields: dict[str, object]
     failed_for_good: bool = False
     note: str = ""
+    failing_since: object = KEEP  # datetime | None | KEEP
+
+    @property
+    def done(self) -> bool:
+        """The lane may go on: this row is out of the way (sent, held, dropped)."""
+        return self.fields.get("status") not in ("pending", None)
 
 
 class Dispatcher:
@@ -61,7 +80,8 @@ class Dispatcher:
         signer: LinkSigner,
         clock: Clock,
         on_failed: Callable[[int, int | None, int], Awaitable[None]] | None = None,
-        concurrency: int = 10,
+        poke: Callable[[], None] | None = None,
+        rng: random.Random | None = None,
     ) -> None:
         self.store = store
         self._config = config
@@ -70,82 +90,207 @@ class Dispatcher:
         self.signer = signer
         self.clock = clock
         self._on_failed = on_failed
-        self._limit = asyncio.Semaphore(concurrency)
-        self._running = asyncio.Lock()
+        self._poke = poke or (lambda: None)
+        self._rng = rng or random.Random()
+        # settled: `run_due` returns only when what it claimed is sent and recorded
+        # (tests with a fake clock). The live service sets False: lanes run on.
+        self.settle = True
+        self._claiming = asyncio.Lock()
+        self._lanes: dict[Lane, deque[Item]] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._party_slots: dict[str, asyncio.Semaphore] = {}
+        self._outcomes: list[Outcome] = []
+        self._writer: asyncio.Task[None] | None = None
+        self._closed_now: dict[int, State] = {}  # incidents taken since their rows were claimed
+        self._stopping = False
+
+    # -- the service's side ----------------------------------------------------
+    async def recover(self) -> int:
+        """At start: rows a crash left in flight are sent again (once), now."""
+        now = self.clock.now()
+        count = await self.store.transaction(lambda tx: tx.release_in_flight(now))
+        if count:
+            log.warning("%d deliveries were in flight at the last stop; sending them again",
+                        count)
+        return count
+
+    def incident_changed(self, incident: Incident) -> None:
+        """The service took an action: a call to action not yet sent is dropped at once."""
+        if incident.state in CLOSED:
+            self._closed_now[incident.id] = incident.state
+            if len(self._closed_now) > 10_000:
+                self._closed_now.pop(next(iter(self._closed_now)))
+        else:
+            self._closed_now.pop(incident.id, None)
 
     async def run_due(self) -> datetime | None:
-        """Send everything due now, fallbacks included; return when the next retry is due."""
-        async with self._running:
-            now = self.clock.now()
-            for _ in range(MAX_ROUNDS):
-                if not await self._round(now):
+        """Hand everything due to its lane; return when the next retry or check is due."""
+        for _ in range(MAX_ROUNDS if self.settle else 1):
+            async with self._claiming:
+                if self._stopping:
                     break
-            return await self.store.transaction(lambda tx: tx.earliest_delivery())
+                now = self.clock.now()
+                batch = await self.store.transaction(
+                    partial(_claim, now=now, limit=CLAIM_LIMIT))
+                for item in batch:
+                    self._enqueue(item)
+            if not batch or not self.settle:
+                break
+            await self.drain()
+        return await self.store.transaction(lambda tx: tx.earliest_delivery())
 
-    async def _round(self, now: datetime) -> bool:
-        """One pass over the due rows; False when there was nothing to send."""
-        batch = await self.store.transaction(lambda tx: _load_due(tx, now))
-        if not batch:
-            return False
-        by_party: dict[str, list[tuple[DeliveryRow, Incident]]] = defaultdict(list)
-        for row, incident in batch:
-            by_party[row.party].append((row, incident))
-        groups = await asyncio.gather(*(self._send_in_order(items, now)
-                                        for items in by_party.values()))
-        outcomes = [o for group in groups for o in group]
-        await self.store.transaction(lambda tx: _record(tx, outcomes, now))
-        for o in outcomes:
-            if o.failed_for_good and o.row.reason in CALL_TO_ACTION and self._on_failed:
-                await self._on_failed(o.row.incident_id, o.row.step, o.row.loop)
-        return True
+    async def drain(self) -> None:
+        """Wait until every lane is empty and every outcome is written."""
+        while self._tasks or self._outcomes or self._writer is not None:
+            if self._tasks:
+                await asyncio.gather(*list(self._tasks), return_exceptions=True)
+            writer = self._writer
+            if writer is not None:
+                await asyncio.gather(writer, return_exceptions=True)
+            elif self._outcomes:
+                self._start_writer()
 
-    async def _send_in_order(
-        self, items: list[tuple[DeliveryRow, Incident]], now: datetime
-    ) -> list[Outcome]:
-        """One party's messages go out in the order they were decided (FIRST before ACKED)."""
-        async with self._limit:
-            return [await self._attempt(row, incident, now) for row, incident in items]
+    async def stop(self, grace: float = 5.0) -> None:
+        """Shutdown: sends in flight get `grace` seconds; what did not go out stays due."""
+        self._stopping = True
+        async with self._claiming:
+            pass
+        if self._tasks:
+            _, pending = await asyncio.wait(list(self._tasks), timeout=grace)
+            for task in pending:
+                task.cancel()
+            if pending:
+                await asyncio.gather(*pending, return_exceptions=True)
+        await self.drain()
 
-    async def _attempt(self, row: DeliveryRow, incident: Incident, now: datetime) -> Outcome:
+    # -- lanes -----------------------------------------------------------------
+    def _enqueue(self, item: Item) -> None:
+        row = item[0]
+        key = (row.party, row.incident_id)
+        lane = self._lanes.get(key)
+        if lane is not None:
+            lane.append(item)  # the lane's task is running: it takes this after the others
+            return
+        self._lanes[key] = deque([item])
+        task = asyncio.get_running_loop().create_task(self._run_lane(key))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _run_lane(self, key: Lane) -> None:
+        lane = self._lanes[key]
+        slots = self._party_slots.setdefault(key[0], asyncio.Semaphore(PARTY_PARALLEL))
+        try:
+            while lane:
+                row, incident, since = lane[0]
+                async with slots:
+                    outcome = await self._attempt(row, incident, since)
+                lane.popleft()
+                self._record(outcome)
+                if not outcome.done:  # a retry waits: later rows wait behind it, in order
+                    break
+        except Exception:  # a bug must not leave rows in flight forever
+            log.exception("delivery lane %s crashed", key)
+        finally:  # cancelled at shutdown too: what was not sent stays due
+            self._release(lane)
+            self._lanes.pop(key, None)
+
+    def _release(self, lane: deque[Item]) -> None:
+        """Rows claimed but not attempted go back to `pending`, due as they were."""
+        while lane:
+            row, _, _ = lane.popleft()
+            if row.status == "sending" or row.status == "pending":
+                self._record(Outcome(row, {"status": "pending"}))
+            else:  # a held row keeps its place in the channel's queue
+                self._record(Outcome(row, {"status": row.status}))
+
+    # -- one attempt -----------------------------------------------------------
+    async def _attempt(self, row: DeliveryRow, incident: Incident,
+                       failing_since: datetime | None) -> Outcome:
         config = self._config()
+        now = self.clock.now()
         party = config.parties.get(row.party)
-        if row.reason in CALL_TO_ACTION and not row.is_update and incident.state in (
-            State.ACKNOWLEDGED, State.RESOLVED, State.FALSE_ALARM
-        ):
-            return Outcome(row, {"status": "superseded", "error": f"incident {incident.state}"})
+        state = self._closed_now.get(incident.id, incident.state)
+        if row.reason in CALL_TO_ACTION and not row.is_update and state in CLOSED:
+            return Outcome(row, {"status": "superseded", "error": "incident_closed"},
+                           failing_since=None)
         if party is None or row.contact_index >= len(party.contacts):
             why = "party no longer in the config" if party is None else "no contact method left"
-            return Outcome(row, {"status": "failed", "error": why}, True, why)
+            return Outcome(row, {"status": "failed", "error": why}, True, why,
+                           failing_since=None)
         contact = party.contacts[row.contact_index]
-        message = self._message(row, incident, party, config, now)
+        limit = fallback_after(config.delivery, config.channels, contact.channel)
         notifier = self.notifiers.get(contact.channel)
         label = contact.channel if notifier else f"log:{contact.channel}"
+        if row.status == "queued":
+            return await self._check_held(row, party, contact, notifier, limit, now)
+        if overdue(now, failing_since, limit):
+            why = row.error or f"{contact.channel} {contact.address}: failing"
+            return self._move_on(row, party, why, now)
+        message = self._message(row, incident, party, config, now)
+        timeout = config.delivery.send_timeout.total_seconds()
         try:
-            await (notifier or self.fallback).send(contact, message)
+            await asyncio.wait_for((notifier or self.fallback).send(contact, message), timeout)
+        except Held:
+            return Outcome(row, {"status": "queued", "channel": label, "attempts": row.attempts + 1,
+                                 "next_attempt_at": now + limit, "error": None},
+                           failing_since=None)
+        except TimeoutError:
+            error = NotifyError(f"no answer within {timeout:g} s", recoverable=True)
+            return self._after_failure(row, party, contact, error, now, failing_since, limit)
         except NotifyError as exc:
-            return self._after_failure(row, party, contact, exc, now)
+            return self._after_failure(row, party, contact, exc, now, failing_since, limit)
         except Exception as exc:  # a channel bug must not stall the ladder
             log.exception("channel %s crashed on delivery %s", contact.channel, row.id)
             return self._after_failure(row, party, contact,
-                                       NotifyError(repr(exc), recoverable=False), now)
-        return Outcome(row, {"status": "sent", "sent_at": now, "channel": label,
-                             "attempts": row.attempts + 1, "error": None})
+                                       NotifyError(repr(exc), recoverable=False), now,
+                                       failing_since, limit)
+        return Outcome(row, {"status": "sent", "sent_at": self.clock.now(), "channel": label,
+                             "attempts": row.attempts + 1, "error": None},
+                       failing_since=None if failing_since else KEEP)
+
+    async def _check_held(self, row: DeliveryRow, party: Party, contact: Contact,
+                          notifier: Notifier | None, limit: timedelta,
+                          now: datetime) -> Outcome:
+        """A notice in a channel's own queue reached its check time."""
+        release = getattr(notifier, "release", None)
+        verdict = await release(contact, row.id) if release else "sent"
+        if verdict == "sent":
+            return Outcome(row, {"status": "sent"})
+        if verdict == "waiting":
+            return Outcome(row, {"status": "queued", "next_attempt_at": now + limit})
+        error = f"{contact.channel} {contact.address}: held for {limit} and the channel is down"
+        return self._move_on(row, party, error, now)
 
     def _after_failure(
-        self, row: DeliveryRow, party: Party, contact: Contact, exc: NotifyError, now: datetime
+        self, row: DeliveryRow, party: Party, contact: Contact, exc: NotifyError,
+        now: datetime, failing_since: datetime | None, limit: timedelta,
     ) -> Outcome:
         attempts = row.attempts + 1
         error = f"{contact.channel} {contact.address}: {exc}"
-        if exc.recoverable and attempts < MAX_ATTEMPTS_PER_CONTACT:
-            return Outcome(row, {"attempts": attempts, "error": error, "channel": contact.channel,
-                                 "next_attempt_at": now + backoff(attempts, exc.retry_after)})
+        plan = after_failure(
+            now=self.clock.now(), attempt_started=now, failing_since=failing_since,
+            attempts=attempts, recoverable=exc.recoverable, retry_after=exc.retry_after,
+            fallback_after=limit, contacts_left=len(party.contacts) - row.contact_index - 1,
+            jitter=self._rng.random())
+        if plan.next is Next.RETRY:
+            log.info("delivery %s to %s failed (%s); retry at %s", row.id, row.party, error,
+                     plan.at.isoformat())
+            return Outcome(row, {"status": "pending", "attempts": attempts, "error": error,
+                                 "channel": contact.channel, "next_attempt_at": plan.at},
+                           failing_since=plan.failing_since)
+        return self._move_on(replace(row, attempts=attempts), party, error, now)
+
+    def _move_on(self, row: DeliveryRow, party: Party, error: str, now: datetime) -> Outcome:
         nxt = row.contact_index + 1
         if nxt < len(party.contacts):
-            return Outcome(row, {"contact_index": nxt, "attempts": 0, "error": error,
-                                 "next_attempt_at": now},
-                           note=f"{error}; trying {party.contacts[nxt].channel} next")
-        return Outcome(row, {"status": "failed", "attempts": attempts, "error": error},
-                       True, f"every contact failed; last: {error}")
+            log.warning("delivery %s to %s: %s; trying %s next", row.id, row.party, error,
+                        party.contacts[nxt].channel)
+            return Outcome(row, {"status": "pending", "contact_index": nxt, "attempts": 0,
+                                 "error": error, "next_attempt_at": now},
+                           note=f"{error}; trying {party.contacts[nxt].channel} next",
+                           failing_since=None)
+        return Outcome(row, {"status": "failed", "attempts": row.attempts, "error": error},
+                       True, f"every contact failed; last: {error}", failing_since=None)
 
     def _message(
         self, row: DeliveryRow, incident: Incident, party: Party, config: Config, now: datetime
@@ -162,19 +307,57 @@ class Dispatcher:
             ack_url=ack_url,
         )
 
+    # -- recording: group commit ------------------------------------------------
+    def _record(self, outcome: Outcome) -> None:
+        self._outcomes.append(outcome)
+        if self._writer is None:
+            self._start_writer()
 
-def _load_due(tx: Tx, now: datetime) -> list[tuple[DeliveryRow, Incident]]:
-    found = []
-    for row in tx.due_deliveries(now):
-        incident = tx.incident(row.incident_id)
-        if incident is not None:
-            found.append((row, incident))
-    return found
+    def _start_writer(self) -> None:
+        self._writer = asyncio.get_running_loop().create_task(self._write())
+
+    async def _write(self) -> None:
+        try:
+            while self._outcomes:
+                await asyncio.sleep(0)  # let lanes finishing in this turn join the batch
+                batch, self._outcomes = self._outcomes, []
+                now = self.clock.now()
+                try:
+                    await self.store.transaction(partial(_record, outcomes=batch, now=now))
+                except Exception:  # the store is down: keep them and try again shortly
+                    log.exception("could not record %d delivery outcomes; retrying",
+                                  len(batch))
+                    self._outcomes = batch + self._outcomes
+                    await asyncio.sleep(1.0)
+                    continue
+                await self._after_recorded(batch)
+        finally:
+            self._writer = None
+
+    async def _after_recorded(self, batch: list[Outcome]) -> None:
+        again = False
+        for o in batch:
+            if o.failed_for_good and o.row.reason in CALL_TO_ACTION and self._on_failed:
+                try:
+                    await self._on_failed(o.row.incident_id, o.row.step, o.row.loop)
+                except Exception:  # the next tick tries the ladder again
+                    log.exception("could not move incident %s on", o.row.incident_id)
+            if o.fields.get("status") in ("pending", "queued"):
+                again = True  # a retry, a check or the next contact: the waker must know
+        if again and not self.settle:
+            self._poke()
+
+
+def _claim(tx: Tx, now: datetime, limit: int) -> list[Item]:
+    return tx.claim_deliveries(now, limit)
 
 
 def _record(tx: Tx, outcomes: list[Outcome], now: datetime) -> None:
     for o in outcomes:
-        tx.update_delivery(o.row.id, **o.fields)
+        if o.fields:
+            tx.update_delivery(o.row.id, **o.fields)
+        if o.failing_since is not KEEP:
+            tx.set_failing_since(o.row.id, o.failing_since)  # type: ignore[arg-type]
         if o.note:  # a channel gave up: the timeline says which, and what happens next
             reason = Reason.DELIVERY_FAILED if o.failed_for_good else Reason.CHANNEL_FAILED
             tx.add_entries(o.row.incident_id, [Entry(now, reason, o.row.party,

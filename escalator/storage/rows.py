@@ -79,7 +79,8 @@ class DeliveryRow:
     loop: int
     detail: str
     is_update: bool
-    status: str  # pending | sent | failed
+    # pending | sending (in flight) | queued (held by a channel) | sent | failed | superseded
+    status: str
     contact_index: int
     attempts: int
     next_attempt_at: datetime

@@ -82,6 +82,12 @@ CREATE TABLE IF NOT EXISTS deliveries (
 );
 CREATE INDEX IF NOT EXISTS deliveries_pending ON deliveries (status, next_attempt_at);
 CREATE INDEX IF NOT EXISTS deliveries_incident ON deliveries (incident_id);
+-- Per delivery: since when its current contact has been failing (delivery.fallback_after
+-- counts from here). No row: the contact is not failing.
+CREATE TABLE IF NOT EXISTS delivery_progress (
+    delivery_id INTEGER PRIMARY KEY,
+    failing_since TEXT
+);
 CREATE TABLE IF NOT EXISTS safety_incidents (
     id {pk},
     incident_id INTEGER NOT NULL,

@@ -181,8 +181,82 @@ class Tx:
 
     def earliest_delivery(self) -> datetime | None:
         row = self.one("SELECT MIN(next_attempt_at) AS due FROM deliveries"
-                       " WHERE status = 'pending'")
+                       " WHERE status IN ('pending', 'queued')")
         return dt(row["due"]) if row else None
+
+    # -- the dispatcher's claims (escalator/notify/dispatch.py) -----------------
+    def claim_deliveries(
+        self, now: datetime, limit: int = 500,
+    ) -> list[tuple[DeliveryRow, Incident, datetime | None]]:
+        """Due rows, marked in flight (`sending`) before anything is sent.
+
+        First, notices that can no longer matter are superseded: a call to
+        action for an incident someone already took, and reminders a newer
+        reminder to the same party replaces (after downtime, one per incident
+        and party). A row waits while an earlier row of its incident and party
+        is still pending, so one party's messages keep their order. Rows a
+        channel holds in its own queue (`queued`) come back at their check
+        time without changing status. Returns (row, incident, failing_since).
+        """
+        self.execute(
+            "UPDATE deliveries SET status = 'superseded', error = 'incident_closed'"
+            " WHERE status = 'pending' AND is_update = 0"
+            " AND reason IN ('FIRST', 'RENOTIFY', 'ESCALATED') AND EXISTS (SELECT 1 FROM"
+            " incidents i WHERE i.id = deliveries.incident_id"
+            " AND i.state IN ('acknowledged', 'resolved', 'false_alarm'))")
+        self.execute(
+            "UPDATE deliveries SET status = 'superseded', error = 'newer_reminder'"
+            " WHERE status = 'pending' AND reason = 'RENOTIFY' AND EXISTS (SELECT 1 FROM"
+            " deliveries n WHERE n.incident_id = deliveries.incident_id"
+            " AND n.party = deliveries.party AND n.reason = 'RENOTIFY'"
+            " AND n.status = 'pending' AND n.id > deliveries.id)")
+        found = self.rows(
+            "SELECT d.*, p.failing_since AS failing_since FROM deliveries d"
+            " LEFT JOIN delivery_progress p ON p.delivery_id = d.id"
+            " WHERE d.status IN ('pending', 'queued') AND d.next_attempt_at <= ?"
+            " AND NOT EXISTS (SELECT 1 FROM deliveries e WHERE e.incident_id = d.incident_id"
+            " AND e.party = d.party AND e.id < d.id AND e.status = 'pending')"
+            " ORDER BY d.id LIMIT ?", (ts(now), limit))
+        if not found:
+            return []
+        ids = [r["id"] for r in found if r["status"] == "pending"]
+        for start in range(0, len(ids), 500):
+            chunk = ids[start:start + 500]
+            self.execute("UPDATE deliveries SET status = 'sending' WHERE id IN"
+                         f" ({','.join('?' * len(chunk))})", chunk)
+        incidents = self.incidents_by_id({int(r["incident_id"]) for r in found})
+        return [(DeliveryRow.from_row(r), incidents[int(r["incident_id"])],
+                 dt(r["failing_since"])) for r in found if int(r["incident_id"]) in incidents]
+
+    def incidents_by_id(self, ids: Iterable[int]) -> dict[int, Incident]:
+        wanted, found = list(ids), {}
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start:start + 500]
+            for r in self.rows("SELECT * FROM incidents WHERE id IN"
+                               f" ({','.join('?' * len(chunk))})", chunk):
+                found[int(r["id"])] = incident_from_row(r)
+        return found
+
+    def set_failing_since(self, delivery_id: int, at: datetime | None) -> None:
+        """Start of the current contact's run of failures (None: it is not failing)."""
+        if at is None:
+            self.execute("DELETE FROM delivery_progress WHERE delivery_id = ?", (delivery_id,))
+            return
+        self.execute("INSERT INTO delivery_progress (delivery_id, failing_since) VALUES (?, ?)"
+                     " ON CONFLICT (delivery_id) DO UPDATE SET"
+                     " failing_since = excluded.failing_since", (delivery_id, ts(at)))
+
+    def release_in_flight(self, now: datetime) -> int:
+        """After a crash: rows marked in flight go out again, once, now."""
+        cur = self.execute("UPDATE deliveries SET status = 'pending', next_attempt_at = ?"
+                           " WHERE status = 'sending'", (ts(now),))
+        return int(cur.rowcount or 0)
+
+    def mark_delivery_sent(self, delivery_id: int, at: datetime, channel: str) -> None:
+        """A channel that held a notice in its own queue has now really sent it."""
+        self.execute("UPDATE deliveries SET status = 'sent', sent_at = ?, channel = ?,"
+                     " error = NULL WHERE id = ? AND status IN ('queued', 'sending')",
+                     (ts(at), channel, delivery_id))
 
     def update_delivery(self, delivery_id: int, **fields: Any) -> None:
         values = [ts(v) if isinstance(v, datetime) else v for v in fields.values()]

@@ -7,17 +7,24 @@
   short reply, because an edit does not make a phone ring;
 - no card yet: post one, with its buttons;
 - the chat's budget (20 messages a minute in a group) cannot take it, or a
-  storm digest is already waiting: queue it durably for the next digest.
+  storm digest is already waiting: queue it durably for the next digest and
+  raise `Held`: the notice is not delivered until the digest is sent (then
+  the digest marks the delivery sent); if Telegram is down when the
+  dispatcher checks after `fallback_after`, it is taken back for the next
+  contact (`release`). A critical or high-severity alarm (a fire, a
+  fire-loop fault) is never a digest line: it gets its own card at once.
 
-Returning means Telegram (or the durable digest queue) has the notice;
-failures are raised as NotifyError so the dispatcher retries or falls back.
+Returning means Telegram accepted the notice; failures are raised as
+NotifyError so the dispatcher retries or falls back.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections import deque
 from collections.abc import Callable, Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from telegram.error import TelegramError
@@ -27,7 +34,8 @@ from escalator.clock import Clock
 from escalator.config.model import Config
 from escalator.domain.availability import Contact, Directory
 from escalator.domain.model import Reason
-from escalator.notify.base import Message, Notifier
+from escalator.i18n.codes import is_urgent, severity_rank
+from escalator.notify.base import Held, Message, Notifier
 from escalator.notify.telegram import layout, records
 from escalator.notify.telegram.budget import ChatBudget
 from escalator.notify.telegram.cards import CardDesk
@@ -75,6 +83,8 @@ class TelegramChannel:
         self.digests = DigestQueue(store, clock, self.budget, self.desk, config)
         self.presses = PressHandler(self.desk, service, clock, config)
         self.commands = Commands(self.desk, clock, config, directory)
+        self._chat_locks: dict[str, asyncio.Lock] = {}
+        self._direct: dict[str, deque[tuple[datetime, int]]] = {}  # cards this minute: (at, rank)
         self.outage = OutageAlarm(self.reach, settings, clock, config, notifiers, fallback)
 
     # -- lifecycle ------------------------------------------------------------
@@ -103,7 +113,17 @@ class TelegramChannel:
 
     # -- Notifier -------------------------------------------------------------
     async def send(self, contact: Contact, message: Message) -> None:
-        chat, incident = contact.address, message.incident
+        chat = contact.address
+        lock = self._chat_locks.setdefault(chat, asyncio.Lock())
+        async with lock:  # the budget is checked and spent without another send in between
+            if await self._send_now(chat, message):
+                return
+        await self.digests.add(chat, message)
+        raise Held()  # in the digest queue: not delivered until the digest goes out
+
+    async def _send_now(self, chat: str, message: Message) -> bool:
+        """Card (and ping) now, if the budget allows; False: it belongs in the digest."""
+        incident = message.incident
         ref = await self.store.transaction(lambda tx: records.card(tx, incident.id, chat))
         ping = message.reason in PING_REASONS and not message.update
         own_card = ref is not None and not ref.digest
@@ -112,19 +132,47 @@ class TelegramChannel:
         else:  # informational news about a digest-listed alarm goes to the next digest
             cost = 1 if ping or ref is None else 0
         now = self.clock.now()
-        if cost and not self.digests.pending(chat) \
-                and self.budget.room(chat, now, self.budget.direct_limit) >= cost:
-            lang = await self.desk.language(chat, message.language)
-            try:
-                shown = await self.desk.show(chat, incident, lang, ref)
-                if ping and not shown.posted:
-                    await self.desk.send_text(chat, layout.ping_text(incident, message.reason,
-                                                                     lang),
-                                              reply_to=shown.message_id)
-            except TelegramError as exc:
-                error = to_notify_error(exc, chat)
-                log.warning("telegram delivery %s to %s failed (%s): %s", message.delivery_id,
-                            chat, "will retry" if error.recoverable else "next contact", error)
-                raise error from exc
-            return
-        await self.digests.add(chat, message)
+        rank = severity_rank(incident.severity, incident.code)
+        urgent = ping and is_urgent(incident.severity, incident.code) \
+            and rank < self._flood_rank(chat, now)
+        if not urgent and not (cost and not self.digests.pending(chat)
+                               and self.budget.room(chat, now, self.budget.direct_limit) >= cost):
+            return False
+        self._direct.setdefault(chat, deque()).append((now, rank))
+        lang = await self.desk.language(chat, message.language)
+        try:
+            shown = await self.desk.show(chat, incident, lang, ref)  # a digest ref: new card
+            if ping and not shown.posted:
+                await self.desk.send_text(chat, layout.ping_text(incident, message.reason, lang),
+                                          reply_to=shown.message_id)
+        except TelegramError as exc:
+            error = to_notify_error(exc, chat)
+            log.warning("telegram delivery %s to %s failed (%s): %s", message.delivery_id,
+                        chat, "will retry" if error.recoverable else "next contact", error)
+            raise error from exc
+        return True
+
+    def _flood_rank(self, chat: str, now: datetime) -> int:
+        """How severe what crowds the chat is: the digest queue, else this minute's cards.
+
+        A critical or high alarm more severe than that (a fire during a flood of door
+        alarms) gets its own card at once; one as severe as the flood (a storm of
+        fire-loop faults) joins the digest like the rest.
+        """
+        if self.digests.pending(chat):
+            return self.digests.rank(chat)
+        recent = self._direct.get(chat, deque())
+        while recent and recent[0][0] <= now - timedelta(minutes=1):
+            recent.popleft()
+        return min((r for _, r in recent), default=99)
+
+    async def release(self, contact: Contact, delivery_id: int) -> str:
+        """The dispatcher's check on a notice waiting in a digest (see notify.base.Holder)."""
+        chat = contact.address
+        if self.reach.down_since is None:
+            still = await self.store.transaction(
+                lambda tx: records.is_queued(tx, delivery_id, chat))
+            return "waiting" if still else "sent"
+        taken = await self.store.transaction(
+            lambda tx: records.take_back(tx, delivery_id, chat))
+        return "released" if taken else "sent"

@@ -1,7 +1,7 @@
 """Storm coalescing: notices a chat's budget cannot take now go out together, later.
 
-`add` stores the notice durably (that is the channel's promise to the
-dispatcher); `flush` sends each chat's queue as one digest message (more
+`add` stores the notice durably (the delivery is `queued`, not delivered);
+`flush` sends each chat's queue as one digest message (more
 only when it exceeds 4096 characters) as soon as the chat's budget has
 room, and says when to try again otherwise. Nothing is dropped: a notice
 leaves the queue only in the transaction that records the message that
@@ -21,6 +21,7 @@ from telegram.error import TelegramError
 from escalator.clock import Clock
 from escalator.config.model import Config
 from escalator.domain.model import Incident
+from escalator.i18n.codes import severity_rank
 from escalator.notify.base import Message
 from escalator.notify.telegram import layout, records
 from escalator.notify.telegram.budget import ChatBudget
@@ -42,6 +43,7 @@ class DigestQueue:
         self.desk = desk
         self.config = config
         self._pending: dict[str, int] = {}  # chat -> generation, bumped by every add
+        self._rank: dict[str, int] = {}  # chat -> most severe rank waiting (0: critical)
         self._lock = asyncio.Lock()
 
     async def load(self) -> None:
@@ -65,6 +67,12 @@ class DigestQueue:
 
         await self.store.transaction(work)
         self._pending[chat] = self._pending.get(chat, 0) + 1
+        inc = message.incident
+        self._rank[chat] = min(self._rank.get(chat, 99), severity_rank(inc.severity, inc.code))
+
+    def rank(self, chat: str) -> int:
+        """Severity rank of the most severe notice waiting for this chat's digest."""
+        return self._rank.get(chat, 99)
 
     async def flush(self) -> datetime | None:
         """Send what the budgets allow; the earliest time another flush can send more."""
@@ -82,6 +90,11 @@ class DigestQueue:
             return self.budget.free_at(chat, now)
         generation = self._pending[chat]
         items, incidents = await self.store.transaction(lambda tx: _load(tx, chat))
+        if not items:  # taken back for a fallback contact meanwhile
+            if self._pending.get(chat) == generation:
+                del self._pending[chat]
+                self._rank.pop(chat, None)
+            return None
         lang = await self.desk.language(chat)
         parts = layout.digest_parts(items, incidents, lang)
         for part in parts[:room]:
@@ -92,11 +105,12 @@ class DigestQueue:
                 return now + RETRY_AFTER_FAILURE
             carried = [q for q in items if q.id in set(part.item_ids)]
             await self.store.transaction(partial(_sent, chat=chat, carried=carried,
-                                                 message_id=message_id, now=now))
+                                                 message_id=message_id, now=self.clock.now()))
         if len(parts) > room:
             return self.budget.free_at(chat, now)
         if self._pending.get(chat) == generation:  # nothing was added while we were sending
             del self._pending[chat]
+            self._rank.pop(chat, None)
             return None
         return now
 
@@ -114,6 +128,8 @@ def _load(tx: Tx, chat: str) -> tuple[list[Queued], dict[int, Incident]]:
 def _sent(tx: Tx, chat: str, carried: list[Queued], message_id: int, now: datetime) -> None:
     """The notices are out: dequeue them; incidents without a card point at the digest."""
     records.unqueue(tx, [q.id for q in carried])
+    for q in carried:  # delivered now, not when it was queued
+        tx.mark_delivery_sent(q.delivery_id, now, "telegram")
     for incident_id in {q.incident_id for q in carried}:
         if records.card(tx, incident_id, chat) is None:
             records.save_card(tx, incident_id, chat, message_id, now, digest=True)

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 from escalator.domain.model import Action, Incident, Reason, State
 from escalator.i18n import code_label
+from escalator.i18n.codes import severity_rank
 from escalator.notify.telegram import callback
 from escalator.notify.telegram.guidance import Upcoming, false_alarm_at
 from escalator.notify.telegram.records import Queued
@@ -172,8 +173,8 @@ class DigestPart:
 def digest_parts(items: Sequence[Queued], incidents: Mapping[int, Incident], lang: str,
                  limit: int = TELEGRAM_LIMIT) -> list[DigestPart]:
     """Every queued notice, grouped by what happened and what alarm, in as few messages as fit."""
-    rows = sorted(items, key=lambda q: (DIGEST_ORDER.get(q.reason, 99), _label(q, incidents, lang),
-                                        q.incident_id, q.id))
+    rows = sorted(items, key=lambda q: (_rank(q, incidents), DIGEST_ORDER.get(q.reason, 99),
+                                        _label(q, incidents, lang), q.incident_id, q.id))
     totals = Counter(q.reason for q in rows)
     head = t(lang, "digest.head", count=len(rows))
     tail = ["", t(lang, "digest.foot")]
@@ -197,6 +198,12 @@ def digest_parts(items: Sequence[Queued], incidents: Mapping[int, Incident], lan
 
 
 _DIGEST_KEYS = {f"digest.{r}" for r in DIGEST_ORDER}
+
+
+def _rank(q: Queued, incidents: Mapping[int, Incident]) -> int:
+    """Most severe first: a fire above a door left open."""
+    inc = incidents.get(q.incident_id)
+    return severity_rank(inc.severity, inc.code) if inc else 99
 
 
 def _label(q: Queued, incidents: Mapping[int, Incident], lang: str) -> str:

@@ -1,87 +1,24 @@
-"""What the Telegram channel keeps in the store, as functions of a transaction.
+"""What the Telegram channel keeps in the store (the SQL is in `escalator.storage.telegram`).
 
-- `telegram_messages`: which message shows an incident in a chat, so the
-  card is edited in place, also after a restart.
-- `telegram_queue`: notices held back by a chat's rate budget until they go
-  out together in a digest. Accepting a notice into this queue is what the
-  channel's `send` promises, so it must be durable.
-- `telegram_chats`: per-chat choices (`/language`).
+Kept as the channel's import point so its modules read `records.card(...)`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
-from datetime import datetime
+from escalator.storage.telegram import (
+    CardRef,
+    Queued,
+    card,
+    chat_language,
+    enqueue,
+    is_queued,
+    queued,
+    queued_chats,
+    save_card,
+    set_chat_language,
+    take_back,
+    unqueue,
+)
 
-from escalator.storage.rows import dt, ts
-from escalator.storage.sql import Tx
-
-
-@dataclass(frozen=True)
-class CardRef:
-    message_id: int
-    digest: bool  # listed in a digest message, not a card of its own
-
-
-@dataclass(frozen=True)
-class Queued:
-    id: int
-    chat_id: str
-    incident_id: int
-    delivery_id: int
-    reason: str
-    detail: str
-    queued_at: datetime
-
-
-def card(tx: Tx, incident_id: int, chat_id: str) -> CardRef | None:
-    row = tx.one("SELECT message_id, digest FROM telegram_messages"
-                 " WHERE incident_id = ? AND chat_id = ?", (incident_id, chat_id))
-    return CardRef(int(row["message_id"]), bool(row["digest"])) if row else None
-
-
-def save_card(tx: Tx, incident_id: int, chat_id: str, message_id: int, now: datetime,
-              *, digest: bool = False) -> None:
-    tx.execute("INSERT INTO telegram_messages (incident_id, chat_id, message_id, digest,"
-               " updated_at) VALUES (?,?,?,?,?) ON CONFLICT (incident_id, chat_id) DO UPDATE"
-               " SET message_id = excluded.message_id, digest = excluded.digest,"
-               " updated_at = excluded.updated_at",
-               (incident_id, chat_id, message_id, int(digest), ts(now)))
-
-
-def enqueue(tx: Tx, chat_id: str, incident_id: int, delivery_id: int, reason: str,
-            detail: str, now: datetime) -> None:
-    """Idempotent per delivery: a delivery re-sent after a crash is queued once."""
-    tx.execute("INSERT INTO telegram_queue (chat_id, incident_id, delivery_id, reason, detail,"
-               " queued_at) VALUES (?,?,?,?,?,?) ON CONFLICT (delivery_id, chat_id) DO NOTHING",
-               (chat_id, incident_id, delivery_id, reason, detail, ts(now)))
-
-
-def queued_chats(tx: Tx) -> list[str]:
-    return [r["chat_id"] for r in
-            tx.rows("SELECT DISTINCT chat_id FROM telegram_queue ORDER BY chat_id")]
-
-
-def queued(tx: Tx, chat_id: str, limit: int = 5000) -> list[Queued]:
-    found = tx.rows("SELECT * FROM telegram_queue WHERE chat_id = ? ORDER BY id LIMIT ?",
-                    (chat_id, limit))
-    return [Queued(int(r["id"]), r["chat_id"], int(r["incident_id"]), int(r["delivery_id"]),
-                   r["reason"], r["detail"], dt(r["queued_at"]) or datetime.min)
-            for r in found]
-
-
-def unqueue(tx: Tx, ids: Iterable[int]) -> None:
-    for item_id in ids:
-        tx.execute("DELETE FROM telegram_queue WHERE id = ?", (item_id,))
-
-
-def chat_language(tx: Tx, chat_id: str) -> str | None:
-    row = tx.one("SELECT language FROM telegram_chats WHERE chat_id = ?", (chat_id,))
-    return row["language"] if row else None
-
-
-def set_chat_language(tx: Tx, chat_id: str, language: str) -> None:
-    tx.execute("INSERT INTO telegram_chats (chat_id, language) VALUES (?, ?)"
-               " ON CONFLICT (chat_id) DO UPDATE SET language = excluded.language",
-               (chat_id, language))
+__all__ = ["CardRef", "Queued", "card", "chat_language", "enqueue", "is_queued", "queued",
+           "queued_chats", "save_card", "set_chat_language", "take_back", "unqueue"]

@@ -51,7 +51,9 @@ class TelegramSettings:
 def from_config(channel: Mapping[str, Any], env: Mapping[str, str]) -> TelegramSettings | None:
     """Settings when `channels.telegram` is configured and its token is set; else None."""
     token_env = channel.get("token_env")
-    token = env.get(token_env) if token_env else None
+    if not token_env:  # Telegram is not configured at all: nothing to warn about
+        return None
+    token = env.get(token_env)
     if not token:
         log.warning("channels.telegram: %s is not set; telegram deliveries go to the log",
                     token_env)

@@ -1,0 +1,50 @@
+"""The `delivery:` section: how long a failing contact is retried, how long a send may take.
+
+    delivery:
+      fallback_after: 60s   # a contact failing this long hands over to the next one
+      send_timeout: 10s     # one send attempt never takes longer
+
+`channels.<name>.fallback_after` overrides the first for one channel (a
+pager gateway that is often slow may get longer, Telegram shorter).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import timedelta
+from typing import Any
+
+from escalator.config.check import At, Problems, duration, mapping
+from escalator.config.model import DeliveryConfig
+
+DELIVERY_KEYS = ("fallback_after", "send_timeout")
+MAX_SEND_TIMEOUT = timedelta(minutes=2)
+
+
+def parse_delivery(problems: Problems, at: At | None) -> DeliveryConfig:
+    default = DeliveryConfig()
+    if at is None or at.value is None or mapping(problems, at, DELIVERY_KEYS) is None:
+        return default
+    fallback = _positive(problems, at.key("fallback_after")) or default.fallback_after
+    timeout = _positive(problems, at.key("send_timeout")) or default.send_timeout
+    if timeout > MAX_SEND_TIMEOUT:
+        problems.bad(at.key("send_timeout"), "at most 2m")  # type: ignore[arg-type]
+        timeout = default.send_timeout
+    return DeliveryConfig(fallback, timeout)
+
+
+def _positive(problems: Problems, at: At | None) -> timedelta | None:
+    if at is None:
+        return None
+    value = duration(problems, at)
+    if value is not None and value <= timedelta(0):
+        problems.bad(at, "a duration longer than zero, like 60s")
+        return None
+    return value
+
+
+def fallback_after(config: DeliveryConfig, channels: Mapping[str, Mapping[str, Any]],
+                   channel: str) -> timedelta:
+    """The channel's own `fallback_after` if it sets one, else the `delivery:` default."""
+    own = channels.get(channel, {}).get("fallback_after")
+    return own if isinstance(own, timedelta) else config.fallback_after
