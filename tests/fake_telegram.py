@@ -6,7 +6,8 @@ pending updates for getUpdates long polling, and every call it received,
 stamped with the test's clock. Tests script it:
 
 - `fail(method, status=429, retry_after=30)`: the next call(s) of a method fail;
-- `outage("503")` / `outage("refuse")` ... `restore()`: Telegram is down
+- `outage("503")` / `outage("500")` / `outage("refuse")` / `outage("hang")` ...
+  `restore()`: Telegram is down (hang: requests are taken and never answered)
   (5xx answers, or connections refused and open ones dropped);
 - `press(chat, message_id, user, data)`: someone taps a button;
 - `command(chat, user, "/open")`: someone sends a command.
@@ -65,7 +66,7 @@ class FakeTelegram:
     calls: list[Call] = field(default_factory=list)
     messages: dict[tuple[str, int], Stored] = field(default_factory=dict)
     scripts: dict[str, list[Script]] = field(default_factory=dict)
-    down: str | None = None  # None | "503" | "refuse"
+    down: str | None = None  # None | "503" | "500" | "refuse" | "hang"
     missing_chats: set[str] = field(default_factory=set)
 
     def __post_init__(self) -> None:
@@ -195,6 +196,12 @@ class FakeTelegram:
             raise ConnectionResetError("fake telegram is refusing connections")
         if self.down == "503":
             return _error(503, "Service Unavailable")
+        if self.down == "500":
+            return _error(500, "Internal Server Error")
+        if self.down == "hang":  # accepts the request and never answers while down
+            while self.down == "hang":
+                await asyncio.sleep(0.05)
+            return _error(502, "Bad Gateway")
         return await handler(request)
 
     async def _dispatch(self, request: web.Request) -> web.StreamResponse:
