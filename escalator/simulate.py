@@ -6,7 +6,7 @@ Christmas Eve?" from the pure policy, without storage, network or waiting.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from escalator.config import build_directory
@@ -17,7 +17,7 @@ from escalator.domain.model import Incident, Reason, State
 
 
 def parse_at(text: str | None, tz: ZoneInfo, now: datetime) -> datetime:
-    """Local wall-clock time ("2026-12-24 02:00"); default: now."""
+    """Local wall-clock time ("2026-12-24 02:00") as a UTC instant; default: now."""
     if not text:
         return now
     try:
@@ -25,7 +25,9 @@ def parse_at(text: str | None, tz: ZoneInfo, now: datetime) -> datetime:
     except ValueError:
         expected = 'expected a local time like "2026-12-24 02:00"'
         raise ValueError(f"--at {text!r}: {expected}") from None
-    return local if local.tzinfo else local.replace(tzinfo=tz)
+    # Arithmetic is done in UTC: Python adds wall-clock time to a zoned datetime, which
+    # across a DST change gives the wrong instant or a local time that does not exist.
+    return (local if local.tzinfo else local.replace(tzinfo=tz)).astimezone(UTC)
 
 
 def timeline(
@@ -33,6 +35,7 @@ def timeline(
     horizon: timedelta = timedelta(days=2),
 ) -> list[str]:
     tz = ZoneInfo(config.facility.timezone)
+    at = at.astimezone(UTC)  # all arithmetic in UTC; local time only when shown
     route = route_for(config.routes, source, code)
     ladder_id = route.ladder if route else config.routes[0].ladder
     ladder = config.ladders[ladder_id]

@@ -128,6 +128,19 @@ class Tx:
             found = self.rows("SELECT * FROM incidents ORDER BY id DESC LIMIT ?", (limit,))
         return [incident_from_row(r) for r in found]
 
+    def incidents_page(self, state: str | None, limit: int, before: int | None
+                       ) -> list[Incident]:
+        """Newest first, ids below `before` (the API's cursor); "open": not resolved yet."""
+        where, params = ["id < ?"], [before if before is not None else 2**62]
+        if state == "open":
+            where.append("state <> 'resolved'")
+        elif state:
+            where.append("state = ?")
+            params.append(state)
+        found = self.rows(f"SELECT * FROM incidents WHERE {' AND '.join(where)}"
+                          " ORDER BY id DESC LIMIT ?", (*params, limit))
+        return [incident_from_row(r) for r in found]
+
     def due_incidents(self, now: datetime) -> list[Incident]:
         found = self.rows("SELECT * FROM incidents WHERE next_due IS NOT NULL AND next_due <= ?"
                           " AND state <> 'resolved' ORDER BY next_due", (ts(now),))

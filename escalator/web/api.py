@@ -70,9 +70,20 @@ async def list_incidents(request: web.Request) -> web.Response:
         raise ApiError(400, f"state must be one of {', '.join(valid)}, got {state!r}",
                        valid=valid)
     limit = _limit(request)
-    found = await request.app[APP].store.transaction(lambda tx: tx.incidents(state, limit))
+    raw = request.query.get("cursor")
+    if raw is not None and not raw.isdecimal():
+        raise ApiError(400, f"cursor must be the value of a previous page's cursor, got {raw!r}")
+    before = int(raw) if raw else None
+    found = await request.app[APP].store.transaction(
+        lambda tx: tx.incidents_page(state, limit + 1, before))
     lang = _lang(request)
-    return web.json_response({"incidents": [incident_json(i, lang) for i in found]})
+    page, more = found[:limit], len(found) > limit
+    body: dict[str, Any] = {"incidents": [incident_json(i, lang) for i in page],
+                            "cursor": str(page[-1].id) if more else None, "next": None}
+    if more:  # the next page: older incidents, same filter
+        query = {**request.query, "cursor": str(page[-1].id), "limit": str(limit)}
+        body["next"] = str(request.rel_url.with_query(query))
+    return web.json_response(body)
 
 
 async def get_incident(request: web.Request) -> web.Response:

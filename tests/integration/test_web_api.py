@@ -258,3 +258,30 @@ async def test_snooze_defaults_to_fifteen_minutes(app, clock, client):
     incident_id = await open_incident(app, clock)
     got = await (await act(client, incident_id, action="snooze", by="Olli")).json()
     assert got["snoozed_until"] == (clock.now() + timedelta(minutes=15)).isoformat()
+
+
+async def test_listing_pages_past_500_with_a_cursor_and_a_next_link(app, clock, client):
+    def add_many(tx):
+        from dataclasses import replace as _replace
+
+        from escalator.domain.model import Incident, State
+        base = Incident(0, "terminal", "FT", "", "", "", "technical-fault", State.OPEN,
+                        clock.now(), clock.now())
+        for n in range(1203):
+            tx.add_incident(_replace(base, point=f"p{n}"), None)
+
+    await app.store.transaction(add_many)
+    seen: list[int] = []
+    url = "/api/v1/incidents?limit=500&state=open"
+    pages = 0
+    while url:
+        resp = await client.get(url, headers=OPERATOR)
+        assert resp.status == 200
+        body = await resp.json()
+        seen += [i["id"] for i in body["incidents"]]
+        url, pages = body["next"], pages + 1
+        assert pages <= 3
+    assert pages == 3 and len(seen) == 1203 == len(set(seen))
+    assert seen == sorted(seen, reverse=True)
+    bad = await client.get("/api/v1/incidents?cursor=abc", headers=OPERATOR)
+    assert bad.status == 400 and "cursor" in (await bad.json())["error"]

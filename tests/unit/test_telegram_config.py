@@ -41,3 +41,14 @@ def test_no_channel_without_its_token():
     settings = from_config(config.channels["telegram"], {"TG": "123:abc"})
     assert settings is not None and settings.alert_after == DEFAULT_ALERT_AFTER
     assert settings.webhook_secret != "123:abc" and len(settings.webhook_secret) == 48
+
+
+def test_no_warning_when_telegram_is_not_configured(caplog):
+    from escalator.notify.telegram.settings import from_config
+
+    with caplog.at_level("WARNING"):
+        assert from_config({}, {}) is None
+    assert "is not set" not in caplog.text
+    with caplog.at_level("WARNING"):
+        assert from_config({"token_env": "TG_TOKEN"}, {}) is None
+    assert "TG_TOKEN is not set" in caplog.text  # configured but no token: say so
