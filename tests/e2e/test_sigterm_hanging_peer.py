@@ -55,7 +55,8 @@ async def test_sigterm_ends_within_10_s_with_a_hanging_peer(tmp_path):
     async with TestServer(hook_app, host="127.0.0.1") as hook_server:
         port, db = free_port(), tmp_path / "term.db"
         cfg = tmp_path / "term.yaml"
-        cfg.write_text(CONFIG.format(port=port, db=db, hook=str(hook_server.make_url("")).rstrip("/")))
+        hook = str(hook_server.make_url("")).rstrip("/")
+        cfg.write_text(CONFIG.format(port=port, db=db, hook=hook))
         service = Service(cfg, tmp_path / "service.log")
         base = f"http://127.0.0.1:{port}"
         terminal = {"Authorization": f"Bearer {ENV['ESCALATOR_TERMINAL_TOKEN']}"}
@@ -73,7 +74,8 @@ async def test_sigterm_ends_within_10_s_with_a_hanging_peer(tmp_path):
                 body = {"code": "FT", "point": "loop 1", "id": "e1", "state": "alarm"}
                 async with http.post(f"{base}/api/v1/events", json=body, headers=terminal) as r:
                     assert r.status == 202
-                await until(lambda: _ready(nurse, desk_seen), "the nurse's alarm and the desk hanging")
+                await until(lambda: _ready(nurse, desk_seen),
+                            "the nurse's alarm and the desk hanging")
                 started = time.monotonic()
                 assert service.proc is not None
                 service.proc.terminate()
