@@ -12,6 +12,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from functools import partial
 
 from escalator.clock import Clock
 from escalator.config.model import Config
@@ -35,6 +36,9 @@ from escalator.storage.rows import dt
 from escalator.storage.sql import SqlStore, Tx
 
 log = logging.getLogger(__name__)
+
+WAKE_BATCH = 200  # incidents decided per transaction by the waker
+WAKE_ROUNDS = 5  # batches per wake() before the deliveries they made get their turn
 
 
 @dataclass(frozen=True)
@@ -188,18 +192,28 @@ class EscalationService:
 
     # -- time -----------------------------------------------------------------
     async def wake(self) -> datetime | None:
-        """Apply everything due now; return when the next thing is due."""
-        async with self._lock:
-            now = self.clock.now()
-            return await self.store.transaction(lambda tx: self._wake(tx, now))
+        """Apply everything due now; return when the next thing is due.
 
-    def _wake(self, tx: Tx, now: datetime) -> datetime | None:
-        for incident in tx.due_incidents(now):
-            self._persist(tx, policy.decide(incident, self._ladder(incident),
-                                            self.directory, now), now)
+        In batches of WAKE_BATCH incidents, one transaction each, with the lock
+        released in between: intake and actions are never held up for long."""
+        for _ in range(WAKE_ROUNDS):
+            async with self._lock:
+                now = self.clock.now()
+                due, more = await self.store.transaction(partial(self._wake, now=now))
+            if not more:
+                break
+            await asyncio.sleep(0)
+        return due  # still `now` when more is due: the caller sends, then comes back
+
+    def _wake(self, tx: Tx, now: datetime) -> tuple[datetime | None, bool]:
+        found = tx.due_incidents(now, WAKE_BATCH)
+        tx.save_decisions([policy.decide(i, self._ladder(i), self.directory, now)
+                           for i in found], now)
+        if len(found) == WAKE_BATCH:
+            return now, True
         source_due = self._check_sources(tx, now)
         candidates = [d for d in (tx.earliest_due(), source_due) if d is not None]
-        return min(candidates) if candidates else None
+        return (min(candidates) if candidates else None), False
 
     # -- sources --------------------------------------------------------------
     def _source_spoke(self, tx: Tx, source_id: str, now: datetime) -> None:

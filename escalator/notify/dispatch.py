@@ -47,6 +47,8 @@ log = logging.getLogger(__name__)
 
 MAX_ROUNDS = 10  # settled mode: a fallback to the next contact is sent in the same call
 CLAIM_LIMIT = 500
+MAX_IN_FLIGHT = 1000  # claimed and not yet recorded; past it, rows wait in the table (where
+# stale reminders still collapse) instead of in memory
 PARTY_PARALLEL = 16  # sends in flight to one party at most (a dead one cannot eat sockets)
 CALL_TO_ACTION = {Reason.FIRST.value, Reason.RENOTIFY.value, Reason.ESCALATED.value}
 CLOSED = (State.ACKNOWLEDGED, State.RESOLVED, State.FALSE_ALARM)
@@ -103,6 +105,8 @@ class Dispatcher:
         self._writer: asyncio.Task[None] | None = None
         self._closed_now: dict[int, State] = {}  # incidents taken since their rows were claimed
         self._stopping = False
+        self._in_flight = 0  # rows claimed whose outcome is not written yet
+        self._throttled = False  # a claim was skipped for MAX_IN_FLIGHT: poke when room
 
     # -- the service's side ----------------------------------------------------
     async def recover(self) -> int:
@@ -130,8 +134,12 @@ class Dispatcher:
                 if self._stopping:
                     break
                 now = self.clock.now()
-                batch = await self.store.transaction(
-                    partial(_claim, now=now, limit=CLAIM_LIMIT))
+                room = min(CLAIM_LIMIT, MAX_IN_FLIGHT - self._in_flight)
+                if room <= 0:
+                    self._throttled = True
+                    break
+                batch = await self.store.transaction(partial(_claim, now=now, limit=room))
+                self._in_flight += len(batch)
                 for item in batch:
                     self._enqueue(item)
             if not batch or not self.settle:
@@ -330,6 +338,7 @@ class Dispatcher:
                     self._outcomes = batch + self._outcomes
                     await asyncio.sleep(1.0)
                     continue
+                self._in_flight -= len(batch)  # one outcome per claimed row
                 await self._after_recorded(batch)
         finally:
             self._writer = None
@@ -344,6 +353,8 @@ class Dispatcher:
                     log.exception("could not move incident %s on", o.row.incident_id)
             if o.fields.get("status") in ("pending", "queued"):
                 again = True  # a retry, a check or the next contact: the waker must know
+        if self._throttled and self._in_flight < MAX_IN_FLIGHT // 2:
+            self._throttled, again = False, True
         if again and not self.settle:
             self._poke()
 

@@ -14,7 +14,7 @@ def ts(value: datetime | None) -> str | None:
     """Fixed-width UTC text so that string order is time order in both databases."""
     if value is None:
         return None
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f+00:00")
+    return value.astimezone(UTC).isoformat(timespec="microseconds")  # as strftime, faster
 
 
 def dt(value: str | None) -> datetime | None:

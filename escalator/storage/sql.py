@@ -21,6 +21,7 @@ from typing import Any, TypeVar
 
 from escalator.domain.model import (
     AlarmEvent,
+    Decision,
     Entry,
     Incident,
     Notice,
@@ -131,7 +132,8 @@ class Tx:
     def incidents_page(self, state: str | None, limit: int, before: int | None
                        ) -> list[Incident]:
         """Newest first, ids below `before` (the API's cursor); "open": not resolved yet."""
-        where, params = ["id < ?"], [before if before is not None else 2**62]
+        where: list[str] = ["id < ?"]
+        params: list[Any] = [before if before is not None else 2**62]
         if state == "open":
             where.append("state <> 'resolved'")
         elif state:
@@ -141,10 +143,36 @@ class Tx:
                           " ORDER BY id DESC LIMIT ?", (*params, limit))
         return [incident_from_row(r) for r in found]
 
-    def due_incidents(self, now: datetime) -> list[Incident]:
+    def due_incidents(self, now: datetime, limit: int | None = None) -> list[Incident]:
         found = self.rows("SELECT * FROM incidents WHERE next_due IS NOT NULL AND next_due <= ?"
-                          " AND state <> 'resolved' ORDER BY next_due", (ts(now),))
+                          " AND state <> 'resolved' ORDER BY next_due LIMIT ?",
+                          (ts(now), -1 if limit is None else limit))
         return [incident_from_row(r) for r in found]
+
+    def save_decisions(self, decisions: Iterable[Decision], now: datetime) -> None:
+        """Many decisions in a few statements (the waker's batch): incidents, timeline,
+        outbox and safety records, as `EscalationService._persist` writes one."""
+        ds = list(decisions)
+        sets = ", ".join(f"{c} = ?" for c in INCIDENT_COLUMNS)
+        self.executemany(f"UPDATE incidents SET {sets} WHERE id = ?",
+                         [(*incident_values(d.incident, d.next_due), d.incident.id) for d in ds])
+        self.executemany("INSERT INTO timeline (incident_id, at, reason, party, detail, step)"
+                         " VALUES (?,?,?,?,?,?)",
+                         [(d.incident.id, ts(e.at), e.reason.value, e.party, e.detail, e.step)
+                          for d in ds for e in d.entries])
+        self.executemany(
+            "INSERT INTO deliveries (incident_id, party, reason, step, loop, detail,"
+            " is_update, status, contact_index, attempts, next_attempt_at, created_at)"
+            " VALUES (?,?,?,?,?,?,?,'pending',0,0,?,?)",
+            [(d.incident.id, n.party, n.reason.value, n.step, n.loop, n.detail, int(n.update),
+              ts(now), ts(now)) for d in ds for n in d.notices])
+        self.executemany("INSERT INTO safety_incidents (incident_id, cause, at, detail)"
+                         " VALUES (?,?,?,?)", [(d.incident.id, r.cause.value, ts(r.at), r.detail)
+                                               for d in ds for r in d.safety])
+
+    def executemany(self, sql: str, rows: list[tuple[Any, ...]]) -> None:
+        if rows:
+            self._conn.cursor().executemany(self._sql(sql), rows)
 
     def earliest_due(self) -> datetime | None:
         row = self.one("SELECT MIN(next_due) AS due FROM incidents"
