@@ -1,0 +1,458 @@
+"""Escalator against Prometheus Alertmanager, same machine, same sink (run by hand).
+
+    .venv/bin/python tests/perf/bench_vs_alertmanager.py [--quick]
+
+Both run as real processes on 127.0.0.1 and notify one local webhook sink (in
+this process). A bare aiohttp relay (receive, POST to the sink, answer) is the
+floor: no service can be faster than one hop through Python's HTTP stack.
+Alertmanager: Debian's `prometheus-alertmanager`, group_wait 0s,
+group_interval 1s, one group per alert (group_by: ['...']).
+
+W1 event -> notification latency at 20/s and 100/s (p50, p99)
+W2 highest rate with >= 99 % delivered and p99 <= 100 ms
+W4 escalator with 10,000 open incidents: RSS per incident, idle CPU
+W5 notifications arriving after an acknowledgement was answered (escalator)
+W6 SIGKILL mid-stream (escalator): lost, duplicates per incident, time until timers run
+
+Request loops are bounded; nothing leaves 127.0.0.1. Prints a table; asserts nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import platform
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from pathlib import Path
+
+import aiohttp
+from aiohttp import web
+
+ENV = {"ESCALATOR_API_TOKEN": "bench-op", "ESCALATOR_SECRET_KEY": "bench-secret-0123456789",
+       "ESCALATOR_TERMINAL_TOKEN": "bench-term"}
+TERMINAL = {"Authorization": "Bearer bench-term"}
+OPERATOR = {"Authorization": "Bearer bench-op"}
+AM_BIN = shutil.which("prometheus-alertmanager") or "/usr/bin/prometheus-alertmanager"
+
+ESC_CONFIG = """
+facility: {{id: bench, name: Bench, timezone: Europe/Helsinki, language: en}}
+http: {{listen: "127.0.0.1:{port}", public_url: "http://127.0.0.1:{port}"}}
+storage: "sqlite:///{db}"
+sources:
+  terminal: {{kind: webhook, token_env: ESCALATOR_TERMINAL_TOKEN}}
+people:
+  nurse: {{name: Nurse, contact: [{{webhook: "{sink}/esc"}}]}}
+ladders:
+  fault:
+    steps:
+      - {{notify: [nurse], {repeat}escalate_after: 24h}}
+routes:
+  - ladder: fault
+"""
+
+AM_CONFIG = """
+route:
+  receiver: sink
+  group_by: ['...']
+  group_wait: 0s
+  group_interval: 1s
+  repeat_interval: 1h
+receivers:
+  - name: sink
+    webhook_configs:
+      - url: "{sink}/am"
+        send_resolved: false
+"""
+
+RELAY = """
+import sys, aiohttp
+from aiohttp import web
+async def main():
+    session = aiohttp.ClientSession()
+    async def relay(request):
+        body = await request.read()
+        async with session.post(sys.argv[2], data=body,
+                                headers={"Content-Type": "application/json"}) as r:
+            await r.read()
+        return web.Response(status=202)
+    app = web.Application()
+    app.router.add_post("/relay", relay)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", int(sys.argv[1])).start()
+    import asyncio
+    await asyncio.Event().wait()
+import asyncio
+asyncio.run(main())
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def pct(values: list[float], p: float) -> float:
+    if not values:
+        return float("nan")
+    values = sorted(values)
+    return values[min(len(values) - 1, int(len(values) * p))]
+
+
+class Sink:
+    """Arrival time per key, for every system: escalator's incident id, AM's label n."""
+
+    def __init__(self) -> None:
+        self.arrived: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
+
+    async def start(self) -> str:
+        app = web.Application(client_max_size=2**24)
+        app.router.add_post("/esc", self._esc)
+        app.router.add_post("/am", self._am)
+        app.router.add_post("/relay", self._relay)
+        self.runner = web.AppRunner(app, access_log=None)
+        await self.runner.setup()
+        port = free_port()
+        await web.TCPSite(self.runner, "127.0.0.1", port).start()
+        return f"http://127.0.0.1:{port}"
+
+    async def _esc(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        self.arrived["esc"][f"{body['incident']}:{body['reason']}"].append(time.monotonic())
+        return web.Response(text="ok")
+
+    async def _am(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        now = time.monotonic()
+        for alert in body.get("alerts", []):
+            self.arrived["am"][alert["labels"]["n"]].append(now)
+        return web.Response(text="ok")
+
+    async def _relay(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        self.arrived["relay"][str(body["n"])].append(time.monotonic())
+        return web.Response(text="ok")
+
+
+class Proc:
+    def __init__(self, args: list[str], env: dict[str, str] | None = None,
+                 log: Path | None = None) -> None:
+        self.args, self.env, self.log = args, env, log
+        self.p: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        out = open(self.log, "ab") if self.log else subprocess.DEVNULL  # noqa: SIM115
+        self.p = subprocess.Popen(self.args, env={**os.environ, **(self.env or {})},
+                                  stdout=out, stderr=subprocess.STDOUT)
+
+    def stop(self, sig: int = signal.SIGTERM) -> None:
+        if self.p and self.p.poll() is None:
+            self.p.send_signal(sig)
+            try:
+                self.p.wait(15)
+            except subprocess.TimeoutExpired:
+                self.p.kill()
+                self.p.wait()
+
+    def rss_kb(self) -> int:
+        assert self.p
+        for line in Path(f"/proc/{self.p.pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+        return 0
+
+    def cpu_s(self) -> float:
+        assert self.p
+        fields = Path(f"/proc/{self.p.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def wait_up(http: aiohttp.ClientSession, url: str, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            async with http.get(url) as r:
+                if r.status < 500:
+                    return
+        except aiohttp.ClientError:
+            pass
+        await asyncio.sleep(0.1)
+    raise RuntimeError(f"{url} did not come up")
+
+
+# -- the three systems, each "send event n, return its sink key" ----------------
+class Escalator:
+    name = "escalator"
+
+    def __init__(self, tmp: Path, sink: str, repeat: str = "") -> None:
+        self.port = free_port()
+        self.tmp = tmp
+        cfg = tmp / f"esc-{self.port}.yaml"
+        cfg.write_text(ESC_CONFIG.format(port=self.port, db=tmp / f"esc-{self.port}.db",
+                                         sink=sink, repeat=repeat))
+        self.proc = Proc([sys.executable, "-m", "escalator", "run", "--config", str(cfg)], ENV,
+                         tmp / "escalator.log")
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.keys: dict[int, str] = {}
+
+    async def start(self, http: aiohttp.ClientSession) -> None:
+        self.proc.start()
+        await wait_up(http, f"{self.base}/healthz")
+
+    async def send(self, http: aiohttp.ClientSession, n: int, tag: str = "") -> str | None:
+        body = {"code": "FT", "point": f"{tag}p{n}", "id": f"{tag}e{n}", "state": "alarm"}
+        async with http.post(f"{self.base}/api/v1/events", json=body, headers=TERMINAL) as r:
+            if r.status != 202:
+                return None
+            return f"{(await r.json())['incident']}:FIRST"
+
+
+class Alertmanager:
+    name = "alertmanager"
+
+    def __init__(self, tmp: Path, sink: str) -> None:
+        self.port, cluster = free_port(), free_port()
+        cfg = tmp / "am.yml"
+        cfg.write_text(AM_CONFIG.format(sink=sink))
+        (tmp / "am-data").mkdir(exist_ok=True)
+        self.proc = Proc([AM_BIN, f"--config.file={cfg}", f"--storage.path={tmp / 'am-data'}",
+                          f"--web.listen-address=127.0.0.1:{self.port}",
+                          f"--cluster.listen-address=127.0.0.1:{cluster}",
+                          "--cluster.advertise-address=127.0.0.1:0", "--log.level=warn"],
+                         log=tmp / "am.log")
+        self.base = f"http://127.0.0.1:{self.port}"
+
+    async def start(self, http: aiohttp.ClientSession) -> None:
+        self.proc.start()
+        await wait_up(http, f"{self.base}/-/ready")
+
+    async def send(self, http: aiohttp.ClientSession, n: int, tag: str = "") -> str | None:
+        key = f"{tag}{n}"
+        alert = [{"labels": {"alertname": "bench", "n": key}}]
+        async with http.post(f"{self.base}/api/v2/alerts", json=alert) as r:
+            return key if r.status == 200 else None
+
+
+class Relay:
+    name = "relay (floor)"
+
+    def __init__(self, tmp: Path, sink: str) -> None:
+        self.port = free_port()
+        self.proc = Proc([sys.executable, "-c", RELAY, str(self.port), f"{sink}/relay"])
+        self.base = f"http://127.0.0.1:{self.port}"
+
+    async def start(self, http: aiohttp.ClientSession) -> None:
+        self.proc.start()
+        await asyncio.sleep(1.5)
+
+    async def send(self, http: aiohttp.ClientSession, n: int, tag: str = "") -> str | None:
+        key = f"{tag}{n}"
+        async with http.post(f"{self.base}/relay", json={"n": key}) as r:
+            return key if r.status == 202 else None
+
+
+def arrivals(sink: Sink, system: object) -> dict[str, list[float]]:
+    kind = {"escalator": "esc", "alertmanager": "am"}.get(system.name, "relay")  # type: ignore[attr-defined]
+    return sink.arrived[kind]
+
+
+async def stream(http: aiohttp.ClientSession, sink: Sink, system, rate: float, count: int,
+                 tag: str) -> tuple[list[float], int]:
+    """`count` events at `rate`/s, each sent on time in its own task; latencies, delivered."""
+    sent: dict[str, float] = {}
+    tasks = []
+    start = time.monotonic()
+
+    async def one(n: int) -> None:
+        t0 = time.monotonic()
+        try:
+            key = await system.send(http, n, tag)
+        except aiohttp.ClientError:
+            return
+        if key is not None:
+            sent[key] = t0
+
+    for n in range(count):
+        delay = start + n / rate - time.monotonic()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        tasks.append(asyncio.create_task(one(n)))
+    await asyncio.gather(*tasks)
+    await asyncio.sleep(2.0)  # stragglers
+    got = arrivals(sink, system)
+    lat = [got[k][0] - t0 for k, t0 in sent.items() if got.get(k)]
+    return lat, len(lat)
+
+
+async def w1(http, sink, systems, quick: bool) -> list[str]:
+    rows = []
+    for rate in (20, 100):
+        count = int(rate * (3 if quick else 10))
+        figures = {}
+        for system in systems:
+            lat, delivered = await stream(http, sink, system, rate, count, f"w1r{rate}-")
+            figures[system.name] = (pct(lat, .5) * 1e3, pct(lat, .99) * 1e3, delivered, count)
+        rows.append(_row(f"W1 {rate}/s p50 / p99 ms", figures,
+                         lambda f: f"{f[0]:.2f} / {f[1]:.2f} ({f[2]}/{f[3]})", 1))
+    return rows
+
+
+async def w2(http, sink, systems, quick: bool) -> list[str]:
+    figures = {}
+    for system in systems:
+        best = 0
+        for rate in (100, 200, 400, 800, 1200, 1600, 2400):
+            count = int(rate * (1.5 if quick else 3))
+            lat, delivered = await stream(http, sink, system, rate, count, f"w2r{rate}-")
+            if delivered >= 0.99 * count and pct(lat, .99) <= 0.100:
+                best = rate
+            else:
+                break
+        figures[system.name] = (best,)
+    return [_row("W2 max rate, >=99% and p99<=100ms", figures, lambda f: f"{f[0]}/s", 0)]
+
+
+def _row(label: str, figures: dict, fmt, index: int) -> str:
+    esc, am = figures.get("escalator"), figures.get("alertmanager")
+    ratio = f"{esc[index] / am[index]:.2f}x" if esc and am and am[index] else "-"
+    cells = [fmt(figures[k]) if k in figures else "-"
+             for k in ("escalator", "alertmanager", "relay (floor)")]
+    return f"| {label} | {' | '.join(cells)} | {ratio} |"
+
+
+async def w4(http, tmp: Path, sink_url: str, quick: bool) -> list[str]:
+    n = 2000 if quick else 10_000
+    (tmp / "w4").mkdir()
+    esc = Escalator(tmp / "w4", sink_url)
+    await esc.start(http)
+    await asyncio.sleep(2)
+    before = esc.proc.rss_kb()
+    sem = asyncio.Semaphore(20)
+
+    async def one(i: int) -> None:
+        async with sem:
+            await esc.send(http, i, "w4-")
+
+    await asyncio.gather(*(one(i) for i in range(n)))
+    await asyncio.sleep(10)  # FIRSTs go out; then nothing is due for 24 h
+    after = esc.proc.rss_kb()
+    c0 = esc.proc.cpu_s()
+    await asyncio.sleep(20)
+    idle = (esc.proc.cpu_s() - c0) / 20 * 100
+    esc.proc.stop()
+    per = (after - before) * 1024 / n
+    return [f"| W4 RSS per open incident ({n:,}) | {per / 1024:.2f} KB | - | - | - |",
+            f"| W4 idle CPU with {n:,} open | {idle:.2f} % of a core | - | - | - |"]
+
+
+async def w5(http, tmp: Path, sink: Sink, sink_url: str) -> list[str]:
+    (tmp / "w5").mkdir()
+    esc = Escalator(tmp / "w5", sink_url, repeat="repeat_every: 1s, ")
+    await esc.start(http)
+    late = 0
+    for i in range(20):
+        key = await esc.send(http, i, "w5-")
+        assert key
+        incident = key.split(":")[0]
+        deadline = time.monotonic() + 5
+        while not sink.arrived["esc"].get(key) and time.monotonic() < deadline:
+            await asyncio.sleep(0.01)
+        await asyncio.sleep(1.0 + (i % 5) * 0.05)  # around a reminder's due time
+        async with http.post(f"{esc.base}/api/v1/incidents/{incident}/actions",
+                             json={"action": "acknowledge", "by": "bench"},
+                             headers=OPERATOR) as r:
+            await r.read()
+            answered = time.monotonic()
+        await asyncio.sleep(2.5)
+        late += sum(1 for k, ts in sink.arrived["esc"].items() if k.startswith(f"{incident}:")
+                    and k.split(":")[1] in ("FIRST", "RENOTIFY", "ESCALATED")
+                    for t in ts if t > answered)
+    esc.proc.stop()
+    return [f"| W5 calls to action after the ack was answered (20 acks) | {late} | n/a | - | - |"]
+
+
+async def w6(http, tmp: Path, sink: Sink, sink_url: str, quick: bool) -> list[str]:
+    (tmp / "w6").mkdir()
+    esc = Escalator(tmp / "w6", sink_url, repeat="repeat_every: 2s, ")
+    await esc.start(http)
+    accepted: list[str] = []
+    total = 300 if quick else 1000
+
+    async def one(i: int) -> None:
+        try:
+            key = await esc.send(http, i, "w6-")
+        except aiohttp.ClientError:
+            return
+        if key:
+            accepted.append(key)
+
+    tasks = []
+    for i in range(total):
+        if i == total // 2:
+            esc.proc.stop(signal.SIGKILL)
+            killed = time.monotonic()
+            esc.proc.start()
+            await wait_up(http, f"{esc.base}/healthz")
+            restarted = time.monotonic()
+        tasks.append(asyncio.create_task(one(i)))
+        await asyncio.sleep(0.01)
+    await asyncio.gather(*tasks)
+    first_reminder = None
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        times = [t for k, ts in sink.arrived["esc"].items() if k.endswith(":RENOTIFY") for t in ts
+                 if t > restarted]
+        if times:
+            first_reminder = min(times) - restarted
+            break
+        await asyncio.sleep(0.05)
+    await asyncio.sleep(3)
+    esc.proc.stop()
+    got = sink.arrived["esc"]
+    lost = sum(1 for k in accepted if not got.get(k))
+    dups = max((len(got[k]) - 1 for k in accepted if got.get(k)), default=0)
+    live = f"{first_reminder:.2f} s" if first_reminder is not None else "none in 20 s"
+    return [f"| W6 SIGKILL mid-stream ({len(accepted)} accepted; down {restarted - killed:.1f} s)"
+            f" | lost {lost}, max dup/incident {dups}, first reminder after restart {live}"
+            f" | n/a | - | - |"]
+
+
+async def main(quick: bool) -> None:
+    sink = Sink()
+    tmp = Path(tempfile.mkdtemp(prefix="bench-am-"))
+    rows = []
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=200)) as http:
+        sink_url = await sink.start()
+        systems = [Escalator(tmp, sink_url), Alertmanager(tmp, sink_url), Relay(tmp, sink_url)]
+        for s in systems:
+            await s.start(http)
+        try:
+            rows += await w1(http, sink, systems, quick)
+            rows += await w2(http, sink, systems, quick)
+        finally:
+            for s in systems:
+                s.proc.stop()
+        rows += await w4(http, tmp, sink_url, quick)
+        rows += await w5(http, tmp, sink, sink_url)
+        rows += await w6(http, tmp, sink, sink_url, quick)
+        await sink.runner.cleanup()
+    load = os.getloadavg()
+    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, {platform.platform()}, "
+          f"Python {platform.python_version()}, load average {load[0]:.1f} at the end")
+    print("| workload | escalator | Alertmanager | relay (floor) | escalator / Alertmanager |")
+    print("| --- | --- | --- | --- | --- |")
+    for r in rows:
+        print(r)
+    print(f"(logs in {tmp})")
+
+
+if __name__ == "__main__":
+    asyncio.run(main("--quick" in sys.argv))
