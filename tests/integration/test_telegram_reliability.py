@@ -114,7 +114,7 @@ async def test_permanent_refusal_goes_straight_to_the_next_contact(tg_app, fake_
     assert len(fake_tg.calls_of("sendMessage", CHAT_A)) == 1  # and no retry on Telegram
 
 
-async def test_manager_is_told_through_another_channel_when_telegram_stays_down(
+async def test_telegram_staying_down_is_an_ordinary_incident_that_walks_the_ladder(
         tg_app, fake_tg, recorder):
     app = await tg_app(step1="[ward-a]", extra="alert_after: 10m")
     await fake_tg.outage("503")
@@ -124,23 +124,31 @@ async def test_manager_is_told_through_another_channel_when_telegram_stays_down(
     assert await app.tick() == down_at + timedelta(minutes=10)  # the waker comes back then
     app.clock.advance(minutes=9)
     await app.tick()
-    assert recorder.to("manager") == []
+    assert await open_outage(app) is None
 
     app.clock.advance(minutes=2)
-    await app.tick()
-    [notice] = recorder.to("manager")
-    assert notice.subject == "[Lehtiojan palvelukeskus] Telegram ei ole tavoitettavissa"
-    assert "11 min" in notice.text
-    assert [c.channel for c, m in recorder.sent if m.party == "manager"] == ["email"]
+    await retry_until_settled(app, rounds=20)  # Telegram fails: ward A gets an e-mail
+    outage = await open_outage(app)
+    assert outage is not None and (outage.source, outage.severity) == ("escalator", "high")
+    [notice] = [m for m in recorder.to("ward-a") if m.incident.id == outage.id]
+    assert notice.reason == "FIRST" and "Telegram" in notice.subject
+    assert [c.channel for c, m in recorder.sent if m.incident.id == outage.id] == ["email"]
     app.clock.advance(minutes=30)
-    await app.tick()
-    assert len(recorder.to("manager")) == 1  # once per outage
+    await retry_until_settled(app, rounds=20)
+    assert await open_outage(app) is not None  # still one incident, reminding like any other
+    reasons = {m.reason for m in recorder.to("ward-a") if m.incident.id == outage.id}
+    assert reasons >= {"FIRST", "RENOTIFY"} or "ESCALATED" in reasons
 
     await fake_tg.restore()
     await fake_tg.wait_for(lambda: app.telegram.reach.down_since is None)
     await app.tick()
-    assert [m.subject for m in recorder.to("manager")][-1] == \
-        "[Lehtiojan palvelukeskus] Telegram toimii taas"
+    assert await open_outage(app) is None
+    assert (await incident(app, outage.id)).resolved_by == "source"  # cleared, not forgotten
+
+
+async def open_outage(app):
+    return await app.store.transaction(
+        lambda tx: tx.open_incident("escalator\x1ftelegram_down\x1fTelegram"))
 
 
 async def test_healthz_shows_telegram_state(tg_app, fake_tg, aiohttp_client):

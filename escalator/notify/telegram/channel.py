@@ -33,7 +33,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 from escalator.clock import Clock
 from escalator.config.model import Config
 from escalator.domain.availability import Contact, Directory
-from escalator.domain.model import Reason
+from escalator.domain.model import AlarmEvent, Reason
 from escalator.i18n.codes import is_urgent, severity_rank
 from escalator.notify.base import Held, Message, Notifier
 from escalator.notify.telegram import layout, records
@@ -44,6 +44,9 @@ from escalator.notify.telegram.connection import Connection
 from escalator.notify.telegram.digest import DigestQueue
 from escalator.notify.telegram.failures import to_notify_error
 from escalator.notify.telegram.health import Reachability
+from escalator.notify.telegram.outage import CODE as OUTAGE_CODE
+from escalator.notify.telegram.outage import POINT as OUTAGE_POINT
+from escalator.notify.telegram.outage import SOURCE as OUTAGE_SOURCE
 from escalator.notify.telegram.outage import OutageAlarm
 from escalator.notify.telegram.presses import PressHandler
 from escalator.notify.telegram.settings import TelegramSettings
@@ -85,7 +88,15 @@ class TelegramChannel:
         self.commands = Commands(self.desk, clock, config, directory)
         self._chat_locks: dict[str, asyncio.Lock] = {}
         self._direct: dict[str, deque[tuple[datetime, int]]] = {}  # cards this minute: (at, rank)
-        self.outage = OutageAlarm(self.reach, settings, clock, config, notifiers, fallback)
+        self.outage = OutageAlarm(self.reach, settings, clock, service.ingest,
+                                  self._outage_open)
+
+    async def _outage_open(self) -> bool:
+        """Is a `telegram_down` incident still open (say, from before a restart)?"""
+        key = AlarmEvent(source=OUTAGE_SOURCE, code=OUTAGE_CODE, state="clear",
+                         received_at=self.clock.now(), point=OUTAGE_POINT).dedup_key
+        found = await self.store.transaction(lambda tx: tx.open_incident(key))
+        return found is not None
 
     # -- lifecycle ------------------------------------------------------------
     async def start(self) -> None:
