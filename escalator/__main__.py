@@ -122,8 +122,13 @@ async def _serve(config, env) -> int:  # type: ignore[no-untyped-def]
     loop.add_signal_handler(signal.SIGINT, stop.set)
     loop.add_signal_handler(signal.SIGHUP, app.reload)
     await app.start()
+    from escalator.supervision import Supervision
+
+    supervision = Supervision(app, env)  # systemd READY/WATCHDOG, dead man's switch
+    supervision.start()
     logging.info("escalator running for %s; SIGHUP reloads the config", config.facility.name)
     await stop.wait()
+    await supervision.stop()
     await app.stop()
     return 0
 
