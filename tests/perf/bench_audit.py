@@ -37,7 +37,8 @@ async def bench(url: str, rows: int, label: str) -> None:
         verdict = await audit.verify(store)
         checked = time.perf_counter() - t0
         assert verdict.ok
-        print(f"| {label:10} | {rows:>7,} | {rows / appended:>12,.0f} | {verdict.count / checked:>12,.0f} |")
+        print(f"| {label:10} | {rows:>7,} | {rows / appended:>12,.0f} |"
+              f" {verdict.count / checked:>12,.0f} |")
     finally:
         await store.close()
 
