@@ -11,16 +11,20 @@ import argparse
 import asyncio
 import json
 import sys
+from pathlib import Path
 from typing import Any, TextIO
 
 from escalator.errors import ConfigError, StorageError
 from escalator.i18n.ops import say
 
+DEFAULT_CONFIG = "/etc/escalator/escalator.yaml"  # where deploy/escalator.service reads it
+
 
 def add_parsers(sub: Any) -> None:
     """Register the commands on the main parser's subparsers."""
     def store_args(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--config", help="the service's YAML file (its `storage:` is used)")
+        p.add_argument("--config", help="the service's YAML file (its `storage:` is used;"
+                                        f" default {DEFAULT_CONFIG} if it exists)")
         p.add_argument("--storage", help="a storage URL instead of --config")
         p.add_argument("--lang", choices=("fi", "sv", "en"),
                        help="language of the output (default: the facility's)")
@@ -64,11 +68,12 @@ def run(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None 
 def _target(args: argparse.Namespace) -> tuple[str, str]:
     if args.storage:
         return args.storage, "en"
-    if not args.config:
+    path = args.config or (DEFAULT_CONFIG if Path(DEFAULT_CONFIG).is_file() else None)
+    if not path:
         raise ConfigError([say("en", "ops.no_storage")])
     from escalator.config import load_config
 
-    config, _ = load_config(args.config)  # secrets are not needed here
+    config, _ = load_config(path)  # secrets are not needed here
     return config.storage, config.facility.language
 
 
@@ -81,7 +86,14 @@ def verdict_text(lang: str, verdict: Any, last_hash: str) -> str:
 
 
 async def _with_store(url: str, fn: Any) -> Any:
+    """Open an existing database only: a mistyped or relative SQLite path must not
+    create an empty one that then "verifies" with 0 rows."""
     from escalator.storage import open_store
+
+    if url.startswith("sqlite:///") and not url.endswith(":memory:"):
+        path = url[len("sqlite:///"):]
+        if not Path(path).is_file():
+            raise StorageError(say("en", "ops.no_database", path=str(Path(path).absolute())))
 
     store = open_store(url)
     await store.open()

@@ -56,6 +56,13 @@ TEXTS: dict[str, dict[str, str]] = {
         "fi": "Edellinen tietokanta siirretty: {moved}",
         "sv": "Den tidigare databasen flyttad till: {moved}",
         "en": "The previous database was moved to: {moved}"},
+    "ops.no_database": {
+        "fi": "tietokantaa {path} ei ole (suhteellinen polku luetaan nykyisestä hakemistosta; "
+              "palvelu toimii hakemistossa /var/lib/escalator)",
+        "sv": "databasen {path} finns inte (en relativ sökväg läses från aktuell katalog; "
+              "tjänsten körs i /var/lib/escalator)",
+        "en": "no database at {path} (a relative path is read from the current directory; "
+              "the service runs in /var/lib/escalator)"},
     "ops.no_storage": {
         "fi": "anna --config TIEDOSTO tai --storage URL",
         "sv": "ange --config FIL eller --storage URL",

@@ -209,3 +209,21 @@ async def test_two_instances_on_postgres_never_fork_the_chain(postgres_server):
 def test_verify_cli_needs_a_store(capsys):
     assert main(["audit", "verify"]) == 2
     assert "--config" in capsys.readouterr().err
+
+
+def test_verify_does_not_create_a_database_where_there_is_none(tmp_path, capsys):
+    missing = tmp_path / "typo.db"
+    assert main(["audit", "verify", "--storage", f"sqlite:///{missing}"]) == 1
+    assert "no database at" in capsys.readouterr().err
+    assert not missing.exists()
+
+
+def test_verify_with_the_service_config_file(tmp_path, capsys):
+    path = tmp_path / "escalator.yaml"
+    path.write_text(config_text(f"sqlite:///{tmp_path}/c.db").replace("language: fi",
+                                                                       "language: sv"))
+    import sqlite3
+
+    sqlite3.connect(tmp_path / "c.db").close()
+    assert main(["audit", "verify", "--config", str(path)]) == 0
+    assert "Granskningsloggen är intakt: 0 rader" in capsys.readouterr().out
