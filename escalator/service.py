@@ -15,11 +15,13 @@ from datetime import datetime, timedelta
 from functools import partial
 
 from escalator.clock import Clock
+from escalator.config.followup import follow_up
 from escalator.config.model import Config
 from escalator.domain import policy
+from escalator.domain.answering import Correlation, correlate
 from escalator.domain.availability import Directory
 from escalator.domain.hours import format_duration
-from escalator.domain.ladder import DEFAULT_FALSE_ALARM_CLEAR_WITHIN, Ladder, route_for
+from escalator.domain.ladder import DEFAULT_FALSE_ALARM_CLEAR_WITHIN, FollowUp, Ladder, route_for
 from escalator.domain.model import (
     SOURCE_SILENT,
     Action,
@@ -29,6 +31,7 @@ from escalator.domain.model import (
     Incident,
     Reason,
     State,
+    params,
 )
 from escalator.errors import ActionError
 from escalator.i18n import t
@@ -46,6 +49,7 @@ class IngestResult:
     incident_id: int | None
     duplicate: bool = False  # the sender's id was seen before: nothing changed
     new_incident: bool = False
+    reopened: bool = False  # the same alarm soon after it was resolved: the same incident
 
 
 class EscalationService:
@@ -86,31 +90,52 @@ class EscalationService:
             if seen is not None:
                 return IngestResult(seen["incident_id"], duplicate=True)
         self._source_spoke(tx, event.source, now)
-        if event.state == "heartbeat":
+        current = tx.open_incident(event.dedup_key) if event.state != "heartbeat" else None
+        follow = self._follow_for(event.source, event.code, self._route_ladder(event))
+        recent = tx.resolved_since(event.dedup_key, now - follow.reopen_within) \
+            if event.state == "alarm" and current is None \
+            and follow.reopen_within > timedelta(0) else None
+        meaning = correlate(event.state, current, recent)
+        if meaning is Correlation.HEARTBEAT:
             tx.add_event(event, None)
             return IngestResult(None)
-        current = tx.open_incident(event.dedup_key)
-        if event.state == "clear":
-            if current is not None:
-                self._persist(tx, policy.apply_clear(current, self._ladder(current),
-                                                     self.directory, now), now)
-            tx.add_event(event, current.id if current else None)
-            return IngestResult(current.id if current else None)
-        if current is not None:
-            repeated = policy.apply_repeat(current, self._ladder(current), now)
-            tx.save_incident(repeated, policy.next_due(repeated, self._ladder(repeated)))
-            tx.add_entries(current.id, [Entry(now, Reason.REPEATED, None,
-                                              f"seen again ({repeated.count} times)")])
+        if meaning is Correlation.CLEAR_UNKNOWN:
+            tx.add_event(event, None)
+            return IngestResult(None)
+        if meaning is Correlation.CLEAR:
+            assert current is not None
+            self._persist(tx, policy.apply_clear(current, self._ladder(current),
+                                                 self.directory, now), now)
             tx.add_event(event, current.id)
             return IngestResult(current.id)
+        if meaning is Correlation.REPEAT:
+            assert current is not None
+            repeated = policy.apply_repeat(current, self._ladder(current), now)
+            tx.save_incident(repeated, policy.next_due(repeated, self._ladder(repeated),
+                                                       self._follow(repeated)))
+            tx.add_entries(current.id, [Entry(now, Reason.REPEATED, None,
+                                              params(count=repeated.count))])
+            tx.add_event(event, current.id)
+            return IngestResult(current.id)
+        if meaning is Correlation.REOPEN:
+            assert recent is not None
+            ladder = self._ladder(recent)
+            self._persist(tx, policy.reopen(recent, ladder, self.directory, now,
+                                            self._follow(recent)), now)
+            tx.add_event(event, recent.id)
+            return IngestResult(recent.id, reopened=True)
         incident_id = self._open(tx, event, now)
         tx.add_event(event, incident_id)
         return IngestResult(incident_id, new_incident=True)
 
+    def _route_ladder(self, event: AlarmEvent) -> str:
+        route = route_for(self.config.routes, event.source, event.code)
+        return self._silent_ladder(event) or (
+            route.ladder if route else self.config.routes[0].ladder)
+
     def _open(self, tx: Tx, event: AlarmEvent, now: datetime) -> int:
         route = route_for(self.config.routes, event.source, event.code)
-        ladder_id = self._silent_ladder(event) or (
-            route.ladder if route else self.config.routes[0].ladder)
+        ladder_id = self._route_ladder(event)
         draft = Incident(
             id=0, source=event.source, code=event.code, point=event.point, text=event.text,
             severity=event.severity, ladder=ladder_id, state=State.OPEN, opened_at=now,
@@ -120,9 +145,9 @@ class EscalationService:
         incident_id = tx.add_incident(draft, now)
         incident = replace(draft, id=incident_id)
         tx.add_entries(incident_id, [Entry(now, Reason.OPENED, None,
-                                           f"alarm {event.code} from {event.source}")])
-        self._persist(tx, policy.start(incident, self._ladder(incident), self.directory, now),
-                      now)
+                                           params(code=event.code, source=event.source))])
+        self._persist(tx, policy.start(incident, self._ladder(incident), self.directory, now,
+                                       self._follow(incident)), now)
         return incident_id
 
     def _silent_ladder(self, event: AlarmEvent) -> str | None:
@@ -135,6 +160,7 @@ class EscalationService:
     async def act(
         self, incident_id: int, action: Action, by: str, *, party: str | None = None,
         minutes: int | None = None, note: str = "", clear_by: datetime | None = None,
+        eta: datetime | None = None, said: str = "",
         check: Callable[[Tx, Incident], None] | None = None,
     ) -> Incident:
         """Apply a person's action. `clear_by`: a false alarm's promised clearing time
@@ -154,7 +180,8 @@ class EscalationService:
                     within = min(within or DEFAULT_FALSE_ALARM_CLEAR_WITHIN, clear_by - now)
                 d = policy.apply_action(
                     incident, action, by, self._ladder(incident), self.directory, now,
-                    party=party, minutes=minutes, note=note, false_alarm_clear_within=within)
+                    party=party, minutes=minutes, note=note, false_alarm_clear_within=within,
+                    eta=eta, clear_by=clear_by, said=said, follow=self._follow(incident))
                 self._persist(tx, d, now)
                 return d.incident
 
@@ -163,6 +190,11 @@ class EscalationService:
             listener(incident)
         self._on_change()
         return incident
+
+    async def refused(self, incident_id: int, detail: str) -> None:
+        """Someone not authorised tried to act: nothing changes but the timeline says so."""
+        entry = Entry(self.clock.now(), Reason.REFUSED, None, detail)
+        await self.store.transaction(lambda tx: tx.add_entries(incident_id, [entry]))
 
     async def delivery_failed(self, incident_id: int, step: int | None, loop: int) -> None:
         """Nobody on the current step could be reached on any channel: move the ladder on."""
@@ -181,8 +213,7 @@ class EscalationService:
                 if live:
                     return False  # someone on this step was (or may still be) reached
                 d = policy.apply_action(inc, Action.ESCALATE, "escalator", self._ladder(inc),
-                                        self.directory, now,
-                                        note="nobody on this step could be reached")
+                                        self.directory, now, follow=self._follow(inc))
                 self._persist(tx, d, now)
                 return True
 
@@ -207,8 +238,8 @@ class EscalationService:
 
     def _wake(self, tx: Tx, now: datetime) -> tuple[datetime | None, bool]:
         found = tx.due_incidents(now, WAKE_BATCH)
-        tx.save_decisions([policy.decide(i, self._ladder(i), self.directory, now)
-                           for i in found], now)
+        tx.save_decisions([policy.decide(i, self._ladder(i), self.directory, now,
+                                         self._follow(i)) for i in found], now)
         if len(found) == WAKE_BATCH:
             return now, True
         source_due = self._check_sources(tx, now)
@@ -266,6 +297,13 @@ class EscalationService:
         log.warning("incident %s: ladder %r is gone from the config; using %r",
                     incident.id, incident.ladder, fallback)
         return ladders[fallback]
+
+    def _follow(self, incident: Incident) -> FollowUp:
+        return self._follow_for(incident.source, incident.code, incident.ladder)
+
+    def _follow_for(self, source: str, code: str, ladder_id: str) -> FollowUp:
+        """The follow-through settings for an alarm: its route's, its ladder's, its source's."""
+        return follow_up(self.config, source, code, ladder_id)
 
     @staticmethod
     def _persist(tx: Tx, d: Decision, now: datetime) -> None:

@@ -33,12 +33,14 @@ from functools import partial
 from escalator.clock import Clock
 from escalator.config.delivery import fallback_after
 from escalator.config.model import Config
+from escalator.domain.answering import CALLS, superseded
 from escalator.domain.availability import Contact, Party
-from escalator.domain.model import Entry, Incident, Reason, State
+from escalator.domain.model import WAITING_FOR_CLEAR, Entry, Incident, Reason, State, params
 from escalator.domain.retry import Next, after_failure, overdue
 from escalator.errors import NotifyError
 from escalator.notify import render
 from escalator.notify.base import Held, Message, Notifier
+from escalator.storage import audit
 from escalator.storage.rows import DeliveryRow
 from escalator.storage.sql import SqlStore, Tx
 from escalator.web.links import LinkSigner
@@ -50,8 +52,7 @@ CLAIM_LIMIT = 500
 MAX_IN_FLIGHT = 1000  # claimed and not yet recorded; past it, rows wait in the table (where
 # stale reminders still collapse) instead of in memory
 PARTY_PARALLEL = 16  # sends in flight to one party at most (a dead one cannot eat sockets)
-CALL_TO_ACTION = {Reason.FIRST.value, Reason.RENOTIFY.value, Reason.ESCALATED.value}
-CLOSED = (State.ACKNOWLEDGED, State.RESOLVED, State.FALSE_ALARM)
+CLOSED = (State.ACKNOWLEDGED, State.RESOLVED, *WAITING_FOR_CLEAR)  # calls not sent any more
 KEEP = object()  # failing_since unchanged
 
 Lane = tuple[str, int]  # (party, incident id)
@@ -218,7 +219,7 @@ class Dispatcher:
         now = self.clock.now()
         party = config.parties.get(row.party)
         state = self._closed_now.get(incident.id, incident.state)
-        if row.reason in CALL_TO_ACTION and not row.is_update and state in CLOSED:
+        if superseded(row.reason, row.is_update, state):
             return Outcome(row, {"status": "superseded", "error": "incident_closed"},
                            failing_since=None)
         if party is None or row.contact_index >= len(party.contacts):
@@ -311,8 +312,8 @@ class Dispatcher:
             reason=row.reason, step=row.step, detail=row.detail, update=row.is_update,
             language=lang, subject=render.subject(incident, lang, config.facility.name),
             text=render.body(incident, row.reason, row.detail, row.is_update, lang,
-                             config.facility.timezone, ack_url),
-            ack_url=ack_url,
+                             config.facility.timezone, ack_url, now),
+            ack_url=ack_url, tz=config.facility.timezone,
         )
 
     # -- recording: group commit ------------------------------------------------
@@ -346,7 +347,7 @@ class Dispatcher:
     async def _after_recorded(self, batch: list[Outcome]) -> None:
         again = False
         for o in batch:
-            if o.failed_for_good and o.row.reason in CALL_TO_ACTION and self._on_failed:
+            if o.failed_for_good and o.row.reason in CALLS and self._on_failed:
                 try:
                     await self._on_failed(o.row.incident_id, o.row.step, o.row.loop)
                 except Exception:  # the next tick tries the ladder again
@@ -360,16 +361,19 @@ class Dispatcher:
 
 
 def _claim(tx: Tx, now: datetime, limit: int) -> list[Item]:
-    return tx.claim_deliveries(now, limit)
+    return tx.claim_deliveries(now, limit, calls=CALLS, closed=[s.value for s in CLOSED])
 
 
 def _record(tx: Tx, outcomes: list[Outcome], now: datetime) -> None:
     for o in outcomes:
         if o.fields:
             tx.update_delivery(o.row.id, **o.fields)
+            audit.record_delivery(tx, o.row.id, o.row.incident_id, o.row.party, o.row.reason,
+                                  o.fields, now)
         if o.failing_since is not KEEP:
             tx.set_failing_since(o.row.id, o.failing_since)  # type: ignore[arg-type]
         if o.note:  # a channel gave up: the timeline says which, and what happens next
             reason = Reason.DELIVERY_FAILED if o.failed_for_good else Reason.CHANNEL_FAILED
             tx.add_entries(o.row.incident_id, [Entry(now, reason, o.row.party,
-                                                     f"{o.row.reason}: {o.note}")])
+                                                     params(notice=o.row.reason,
+                                                            error=o.note))])

@@ -25,6 +25,7 @@ from typing import Any
 import aiohttp
 
 from escalator.config.model import Facility
+from escalator.domain.answering import CALLS  # a call to act, not news of one
 from escalator.domain.availability import Contact
 from escalator.errors import ConfigError, NotifyError
 from escalator.i18n import code_label
@@ -32,7 +33,6 @@ from escalator.notify import gsm, render
 from escalator.notify.base import Message
 
 Settings = Mapping[str, Any]
-CALLS = ("FIRST", "RENOTIFY", "ESCALATED")  # a call to act, rather than news of one
 
 
 @dataclass(frozen=True)
@@ -96,7 +96,8 @@ def sms_text(message: Message, facility: str) -> str:
     link always ends the text.
     """
     inc = message.incident
-    head = render.headline_for(message.reason, message.detail, message.update, message.language)
+    head = render.headline_for(message.reason, message.detail, message.update, message.language,
+                              message.tz)
     what = code_label(message.language, inc.code) + (f", {inc.point}" if inc.point else "")
     if message.reason in CALLS and not message.update:
         return gsm.fit(f"[{facility}] {what}.", f"{head}.", message.ack_url)

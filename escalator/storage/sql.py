@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
@@ -29,7 +29,9 @@ from escalator.domain.model import (
     State,
 )
 from escalator.errors import StorageError
+from escalator.storage import audit
 from escalator.storage.rows import (
+    ADDED_INCIDENT_COLUMNS,
     INCIDENT_COLUMNS,
     DeliveryRow,
     dt,
@@ -59,6 +61,10 @@ class Tx:
     def __init__(self, conn: Any, dialect: Dialect) -> None:
         self._conn = conn
         self._d = dialect
+
+    @property
+    def dialect(self) -> Dialect:
+        return self._d
 
     def _sql(self, sql: str) -> str:
         return sql if self._d.param == "?" else sql.replace("?", self._d.param)
@@ -113,6 +119,13 @@ class Tx:
         row = self.one("SELECT * FROM incidents WHERE id = ?", (incident_id,))
         return incident_from_row(row) if row else None
 
+    def resolved_since(self, dedup_key: str, since: datetime) -> Incident | None:
+        """The latest incident of this alarm resolved at or after `since` (to reopen it)."""
+        row = self.one("SELECT * FROM incidents WHERE dedup_key = ? AND state = 'resolved'"
+                       " AND resolved_at >= ? ORDER BY resolved_at DESC LIMIT 1",
+                       (dedup_key, ts(since)))
+        return incident_from_row(row) if row else None
+
     def open_incident(self, dedup_key: str) -> Incident | None:
         row = self.one("SELECT * FROM incidents WHERE dedup_key = ? AND state <> 'resolved'",
                        (dedup_key,))
@@ -156,19 +169,10 @@ class Tx:
         sets = ", ".join(f"{c} = ?" for c in INCIDENT_COLUMNS)
         self.executemany(f"UPDATE incidents SET {sets} WHERE id = ?",
                          [(*incident_values(d.incident, d.next_due), d.incident.id) for d in ds])
-        self.executemany("INSERT INTO timeline (incident_id, at, reason, party, detail, step)"
-                         " VALUES (?,?,?,?,?,?)",
-                         [(d.incident.id, ts(e.at), e.reason.value, e.party, e.detail, e.step)
-                          for d in ds for e in d.entries])
-        self.executemany(
-            "INSERT INTO deliveries (incident_id, party, reason, step, loop, detail,"
-            " is_update, status, contact_index, attempts, next_attempt_at, created_at)"
-            " VALUES (?,?,?,?,?,?,?,'pending',0,0,?,?)",
-            [(d.incident.id, n.party, n.reason.value, n.step, n.loop, n.detail, int(n.update),
-              ts(now), ts(now)) for d in ds for n in d.notices])
-        self.executemany("INSERT INTO safety_incidents (incident_id, cause, at, detail)"
-                         " VALUES (?,?,?,?)", [(d.incident.id, r.cause.value, ts(r.at), r.detail)
-                                               for d in ds for r in d.safety])
+        for d in ds:  # one by one: each row joins the audit chain in order
+            self.add_entries(d.incident.id, d.entries)
+            self.add_deliveries(d.incident.id, d.notices, now)
+            self.add_safety(d.incident.id, d.safety)
 
     def executemany(self, sql: str, rows: list[tuple[Any, ...]]) -> None:
         if rows:
@@ -189,6 +193,7 @@ class Tx:
             self.execute("INSERT INTO timeline (incident_id, at, reason, party, detail, step)"
                          " VALUES (?,?,?,?,?,?)",
                          (incident_id, ts(e.at), e.reason.value, e.party, e.detail, e.step))
+            audit.record_entries(self, incident_id, (e,))  # same transaction: tamper-evident
 
     def timeline(self, incident_id: int) -> list[dict[str, Any]]:
         return self.rows("SELECT at, reason, party, detail, step FROM timeline"
@@ -214,6 +219,7 @@ class Tx:
                 " VALUES (?,?,?,?,?,?,?,'pending',0,0,?,?)",
                 (incident_id, n.party, n.reason.value, n.step, n.loop, n.detail,
                  int(n.update), ts(now), ts(now)))
+            audit.record_notices(self, incident_id, (n,), now)
 
     def due_deliveries(self, now: datetime, limit: int = 100) -> list[DeliveryRow]:
         found = self.rows("SELECT * FROM deliveries WHERE status = 'pending' AND"
@@ -227,7 +233,8 @@ class Tx:
 
     # -- the dispatcher's claims (escalator/notify/dispatch.py) -----------------
     def claim_deliveries(
-        self, now: datetime, limit: int = 500,
+        self, now: datetime, limit: int = 500, *, calls: Collection[str] = (),
+        closed: Collection[str] = (),
     ) -> list[tuple[DeliveryRow, Incident, datetime | None]]:
         """Due rows, marked in flight (`sending`) before anything is sent.
 
@@ -239,12 +246,12 @@ class Tx:
         channel holds in its own queue (`queued`) come back at their check
         time without changing status. Returns (row, incident, failing_since).
         """
-        self.execute(
-            "UPDATE deliveries SET status = 'superseded', error = 'incident_closed'"
-            " WHERE status = 'pending' AND is_update = 0"
-            " AND reason IN ('FIRST', 'RENOTIFY', 'ESCALATED') AND EXISTS (SELECT 1 FROM"
-            " incidents i WHERE i.id = deliveries.incident_id"
-            " AND i.state IN ('acknowledged', 'resolved', 'false_alarm'))")
+        if calls and closed:  # `calls`: reasons asking someone to act; `closed`: taken states
+            self.execute(
+                "UPDATE deliveries SET status = 'superseded', error = 'incident_closed'"
+                f" WHERE status = 'pending' AND is_update = 0 AND reason IN ({_marks(calls)})"
+                " AND EXISTS (SELECT 1 FROM incidents i WHERE i.id = deliveries.incident_id"
+                f" AND i.state IN ({_marks(closed)}))", (*calls, *closed))
         self.execute(
             "UPDATE deliveries SET status = 'superseded', error = 'newer_reminder'"
             " WHERE status = 'pending' AND reason = 'RENOTIFY' AND EXISTS (SELECT 1 FROM"
@@ -352,6 +359,7 @@ class SqlStore:
         tx = Tx(self._conn, self.dialect)
         for stmt in statements:
             tx.execute(stmt)
+        _add_missing_columns(tx)
         if tx.one("SELECT value FROM meta WHERE key = 'schema_version'") is None:
             tx.execute("INSERT INTO meta (key, value) VALUES ('schema_version', ?)",
                        (SCHEMA_VERSION,))
@@ -396,6 +404,20 @@ class SqlStore:
             raise
         self.healthy = True
         return result
+
+
+def _add_missing_columns(tx: Tx) -> None:
+    """Bring the incidents table of a database made by an earlier version up to date."""
+    cur = tx.execute("SELECT * FROM incidents WHERE 1 = 0")
+    have = {c[0] for c in cur.description}
+    cur.fetchall()
+    for name, sql_type in ADDED_INCIDENT_COLUMNS:
+        if name not in have:
+            tx.execute(f"ALTER TABLE incidents ADD COLUMN {name} {sql_type}")
+
+
+def _marks(values: Collection[str]) -> str:
+    return ",".join("?" * len(values))
 
 
 def _sqlite_connect(path: str) -> Callable[[], Any]:

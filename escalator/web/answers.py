@@ -25,7 +25,8 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from escalator.domain.model import Action, Incident, Reason, State
+from escalator.domain.answering import Call, may_escalate
+from escalator.domain.model import Action, Incident, State
 from escalator.errors import ActionError
 from escalator.i18n import t
 from escalator.service import parse_minutes
@@ -40,14 +41,14 @@ KINDS: dict[str, Action] = {
     "escalate": Action.ESCALATE, "false_alarm": Action.FALSE_ALARM,
     "resolve": Action.RESOLVE, "snooze": Action.SNOOZE, "note": Action.NOTE,
 }
-CALLS = {Reason.FIRST.value, Reason.RENOTIFY.value, Reason.ESCALATED.value}
 _TIME = re.compile(r"^\s*(\d{1,2})(?:[:.]?(\d{2}))?\s*$")
 
 
 @dataclass(frozen=True)
 class Answer:
     kind: str  # a key of KINDS
-    note: str  # what the others read: generated part (facility language) + free text
+    note: str  # the party's own words, if any
+    said: str = ""  # what the answer means beyond its action: on_way, not_ours
     eta: datetime | None = None
     clear_by: datetime | None = None
     minutes: int | None = None
@@ -103,7 +104,7 @@ def clock_text(at: datetime, now: datetime, tz: str) -> str:
     return local.strftime("%H:%M") if local.date() == today else local.strftime("%d.%m. %H:%M")
 
 
-def parse(form: Mapping[str, Any], now: datetime, tz: str, facility_lang: str) -> Answer:
+def parse(form: Mapping[str, Any], now: datetime, tz: str) -> Answer:
     kind = form.get("action")
     if not isinstance(kind, str) or kind not in KINDS:
         raise AnswerError("page.bad_form")
@@ -120,17 +121,12 @@ def parse(form: Mapping[str, Any], now: datetime, tz: str, facility_lang: str) -
     if kind == "on_way":
         if eta is None:
             raise AnswerError("page.need_time")
-        said = t(facility_lang, "note.on_way", time=clock_text(eta, now, tz))
-    elif kind == "acknowledge" and eta is not None:
-        said = t(facility_lang, "note.eta", time=clock_text(eta, now, tz))
-    elif kind == "false_alarm" and clear_by is not None:
-        said = t(facility_lang, "note.clear_by", time=clock_text(clear_by, now, tz))
+        said = "on_way"
     elif kind == "escalate":
-        said = t(facility_lang, "note.not_ours")
+        said = "not_ours"
     elif kind == "note" and not free:
         raise AnswerError("page.note_empty")
-    note = "; ".join(x for x in (said, free) if x)
-    return Answer(kind, note, eta, clear_by, minutes, version)
+    return Answer(kind, free, said, eta, clear_by, minutes, version)
 
 
 def _time_field(form: Mapping[str, Any], name: str, now: datetime, tz: str) -> datetime | None:
@@ -165,14 +161,9 @@ def guard(answer: Answer, party: str) -> Callable[[Tx, Incident], None]:
 
 
 def _may_escalate(tx: Tx, inc: Incident, party: str) -> bool:
-    """The parties called on the current step, and the first step's (the facility's own)."""
-    esc_ = inc.escalation
-    for d in tx.deliveries(inc.id):
-        if d.party != party or d.is_update or d.reason not in CALLS:
-            continue
-        if d.step == 0 or (d.step, d.loop) == (esc_.step, esc_.loop):
-            return True
-    return False
+    """The rule is the domain's; this only loads the calls made so far."""
+    calls = (Call(d.party, d.reason, d.step, d.loop, d.is_update) for d in tx.deliveries(inc.id))
+    return may_escalate(inc, party, calls)
 
 
 # -- what the page says back ---------------------------------------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fake_telegram import FakeTelegram
+from support import said
 from tg_support import (
     CHAT_A,
     CHAT_B,
@@ -16,7 +17,7 @@ from tg_support import (
     timeline,
 )
 
-from escalator.domain.model import State
+from escalator.domain.model import State, read_params
 
 
 async def press(fake: FakeTelegram, chat: int, user: int, data: str,
@@ -60,8 +61,9 @@ async def test_authorised_press_takes_it_edits_cards_stops_reminders(tg_app, fak
         await app.tick()
     assert len(fake_tg.calls_of("sendMessage")) == sent_before
     assert recorder.to("vendor") == []
-    entries = [(e["reason"], e["detail"]) for e in await timeline(app, iid)]
-    assert ("ACKED", "taken by Anna Virtanen (Telegram 1001)") in entries
+    entries = [(e["reason"], said(e, "en")) for e in await timeline(app, iid)]
+    assert any(r == "ACKED" and text.startswith("Taken by Anna Virtanen (Telegram 1001)")
+               for r, text in entries)
 
 
 async def test_unauthorised_press_is_refused_and_audited(tg_app, fake_tg):
@@ -79,11 +81,12 @@ async def test_unauthorised_press_is_refused_and_audited(tg_app, fake_tg):
     assert (await incident(app, iid)).state is State.OPEN
     assert len(fake_tg.calls_of("editMessageText")) == edits_before
     refused = [e for e in await timeline(app, iid) if e["reason"] == "REFUSED"]
-    assert [e["detail"] for e in refused] == [
-        f"Telegram user Mallory Outsider (Telegram {STRANGER}) tried acknowledge without "
-        f"authorisation in chat {CHAT_A}",
-        f"Telegram user Anna Virtanen (Telegram {NURSE_B}) tried resolve without "
-        f"authorisation in chat {CHAT_A}"]
+    assert [read_params(e["detail"]) for e in refused] == [
+        {"who": f"Mallory Outsider (Telegram {STRANGER})", "action": "acknowledge",
+         "chat": CHAT_A},
+        {"who": f"Anna Virtanen (Telegram {NURSE_B})", "action": "resolve", "chat": CHAT_A}]
+    assert said(refused[0]) == (f"Torjuttu: Mallory Outsider (Telegram {STRANGER}) ei saa "
+                                "käsitellä tätä hälytystä")
     app.clock.advance(minutes=5)
     await app.tick()  # the reminder still comes: nothing changed
     assert fake_tg.chat_messages(CHAT_A)[-1].text.startswith("🔔 Muistutus")
