@@ -104,7 +104,8 @@ class Dispatcher:
         self._party_slots: dict[str, asyncio.Semaphore] = {}
         self._outcomes: list[Outcome] = []
         self._writer: asyncio.Task[None] | None = None
-        self._closed_now: dict[int, State] = {}  # incidents taken since their rows were claimed
+        # incidents taken since their rows were claimed: (state, when), for rows made before
+        self._closed_now: dict[int, tuple[State, datetime]] = {}
         self._stopping = False
         self._in_flight = 0  # rows claimed whose outcome is not written yet
         self._throttled = False  # a claim was skipped for MAX_IN_FLIGHT: poke when room
@@ -122,7 +123,7 @@ class Dispatcher:
     def incident_changed(self, incident: Incident) -> None:
         """The service took an action: a call to action not yet sent is dropped at once."""
         if incident.state in CLOSED:
-            self._closed_now[incident.id] = incident.state
+            self._closed_now[incident.id] = (incident.state, self.clock.now())
             if len(self._closed_now) > 10_000:
                 self._closed_now.pop(next(iter(self._closed_now)))
         else:
@@ -218,7 +219,10 @@ class Dispatcher:
         config = self._config()
         now = self.clock.now()
         party = config.parties.get(row.party)
-        state = self._closed_now.get(incident.id, incident.state)
+        state = incident.state
+        hint = self._closed_now.get(incident.id)
+        if hint is not None and row.created_at < hint[1]:
+            state = hint[0]  # taken after this row was claimed: do not send a stale call
         if superseded(row.reason, row.is_update, state):
             return Outcome(row, {"status": "superseded", "error": "incident_closed"},
                            failing_since=None)
