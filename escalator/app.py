@@ -122,6 +122,8 @@ class Escalator:
         await self.store.open()
         await self.dispatcher.recover()
         self.dispatcher.settle = not schedule  # live: lanes run on; tests: tick() settles
+        if schedule:  # live: new outbox rows go straight to their lanes after the commit
+            self.store.fresh_sink = self.dispatcher.take_fresh
         await self.config_audit.loaded(self._config)
         if self.telegram:
             await self.telegram.start()

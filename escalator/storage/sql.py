@@ -58,9 +58,13 @@ POSTGRES = Dialect("postgresql", "BIGSERIAL PRIMARY KEY", "%s")
 class Tx:
     """Synchronous repository operations inside one open transaction."""
 
-    def __init__(self, conn: Any, dialect: Dialect) -> None:
+    def __init__(self, conn: Any, dialect: Dialect, claim_fresh: bool = False) -> None:
         self._conn = conn
         self._d = dialect
+        # claim_fresh: new outbox rows are written in flight (`sending`) and their ids kept
+        # in `fresh`, handed to the dispatcher after the commit (no second transaction)
+        self.claim_fresh = claim_fresh
+        self.fresh: list[int] = []
 
     @property
     def dialect(self) -> Dialect:
@@ -212,13 +216,14 @@ class Tx:
 
     # -- deliveries (outbox) --------------------------------------------------
     def add_deliveries(self, incident_id: int, notices: Iterable[Notice], now: datetime) -> None:
+        status = "sending" if self.claim_fresh else "pending"
         for n in notices:
-            self.execute(
+            self.fresh.append(self.insert(
                 "INSERT INTO deliveries (incident_id, party, reason, step, loop, detail,"
                 " is_update, status, contact_index, attempts, next_attempt_at, created_at)"
-                " VALUES (?,?,?,?,?,?,?,'pending',0,0,?,?)",
+                " VALUES (?,?,?,?,?,?,?,?,0,0,?,?)",
                 (incident_id, n.party, n.reason.value, n.step, n.loop, n.detail,
-                 int(n.update), ts(now), ts(now)))
+                 int(n.update), status, ts(now), ts(now))))
             audit.record_notices(self, incident_id, (n,), now)
 
     def due_deliveries(self, now: datetime, limit: int = 100) -> list[DeliveryRow]:
@@ -275,6 +280,18 @@ class Tx:
         incidents = self.incidents_by_id({int(r["incident_id"]) for r in found})
         return [(DeliveryRow.from_row(r), incidents[int(r["incident_id"])],
                  dt(r["failing_since"])) for r in found if int(r["incident_id"]) in incidents]
+
+    def deliveries_by_id(self, ids: Iterable[int]
+                         ) -> list[tuple[DeliveryRow, Incident, datetime | None]]:
+        """Rows just written in flight (see `claim_fresh`), with their incidents."""
+        wanted, found = list(ids), []
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start:start + 500]
+            found += self.rows(f"SELECT * FROM deliveries WHERE id IN ({_marks(chunk)})"
+                               " ORDER BY id", chunk)
+        incidents = self.incidents_by_id({int(r["incident_id"]) for r in found})
+        return [(DeliveryRow.from_row(r), incidents[int(r["incident_id"])], None)
+                for r in found if int(r["incident_id"]) in incidents]
 
     def incidents_by_id(self, ids: Iterable[int]) -> dict[int, Incident]:
         wanted, found = list(ids), {}
@@ -348,8 +365,13 @@ class SqlStore:
         self._conn: Any = None
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="store")
         self.healthy = False
+        # the live dispatcher's intake of new outbox rows (already `sending`), called on
+        # the event loop after each commit that made some; None: the waker claims them
+        self.fresh_sink: Callable[[list[int]], None] | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
 
     async def open(self) -> None:
+        self._loop = asyncio.get_running_loop()
         await self._run(self._open_sync)
 
     def _open_sync(self) -> None:
@@ -379,9 +401,13 @@ class SqlStore:
     def _transaction_sync(self, fn: Callable[[Tx], T]) -> T:
         if self._conn is None:
             raise StorageError("store is not open")
+        sink = self.fresh_sink
         try:
-            result = fn(Tx(self._conn, self.dialect))
+            tx = Tx(self._conn, self.dialect, claim_fresh=sink is not None)
+            result = fn(tx)
             self._conn.commit()
+            if tx.fresh and sink is not None and self._loop is not None:
+                self._loop.call_soon_threadsafe(sink, list(tx.fresh))
         except BaseException:
             try:
                 self._conn.rollback()
@@ -416,7 +442,7 @@ def _add_missing_columns(tx: Tx) -> None:
             tx.execute(f"ALTER TABLE incidents ADD COLUMN {name} {sql_type}")
 
 
-def _marks(values: Collection[str]) -> str:
+def _marks(values: Collection[Any]) -> str:
     return ",".join("?" * len(values))
 
 
