@@ -129,22 +129,10 @@ class Dispatcher:
         else:
             self._closed_now.pop(incident.id, None)
 
-    def take_fresh(self, ids: list[int]) -> None:
+    def take_fresh(self, items: list[Item]) -> None:
         """New outbox rows, written in flight by the transaction that decided them: into
         their lanes at once, without waiting for the waker or a claim (live service)."""
-        self._in_flight += len(ids)
-        task = asyncio.get_running_loop().create_task(self._load_fresh(ids))
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-
-    async def _load_fresh(self, ids: list[int]) -> None:
-        try:
-            items = await self.store.transaction(partial(_fresh, ids=ids))
-        except Exception:  # left `sending`: the next start sends them (once)
-            log.exception("could not load %d new deliveries", len(ids))
-            self._in_flight -= len(ids)
-            return
-        self._in_flight -= len(ids) - len(items)
+        self._in_flight += len(items)
         for item in items:
             self._enqueue(item)
 
@@ -381,10 +369,6 @@ class Dispatcher:
             self._throttled, again = False, True
         if again and not self.settle:
             self._poke()
-
-
-def _fresh(tx: Tx, ids: list[int]) -> list[Item]:
-    return tx.deliveries_by_id(ids)
 
 
 def _claim(tx: Tx, now: datetime, limit: int) -> list[Item]:

@@ -64,7 +64,7 @@ class Tx:
         # claim_fresh: new outbox rows are written in flight (`sending`) and their ids kept
         # in `fresh`, handed to the dispatcher after the commit (no second transaction)
         self.claim_fresh = claim_fresh
-        self.fresh: list[int] = []
+        self.fresh: list[tuple[DeliveryRow, Incident, None]] = []
 
     @property
     def dialect(self) -> Dialect:
@@ -217,14 +217,22 @@ class Tx:
     # -- deliveries (outbox) --------------------------------------------------
     def add_deliveries(self, incident_id: int, notices: Iterable[Notice], now: datetime) -> None:
         status = "sending" if self.claim_fresh else "pending"
+        made: list[tuple[int, Notice]] = []
         for n in notices:
-            self.fresh.append(self.insert(
+            made.append((self.insert(
                 "INSERT INTO deliveries (incident_id, party, reason, step, loop, detail,"
                 " is_update, status, contact_index, attempts, next_attempt_at, created_at)"
                 " VALUES (?,?,?,?,?,?,?,?,0,0,?,?)",
                 (incident_id, n.party, n.reason.value, n.step, n.loop, n.detail,
-                 int(n.update), status, ts(now), ts(now))))
+                 int(n.update), status, ts(now), ts(now))), n))
             audit.record_notices(self, incident_id, (n,), now)
+        if self.claim_fresh and made:  # the incident as this transaction leaves it
+            inc = self.incident(incident_id)
+            if inc is not None:
+                self.fresh += [(DeliveryRow(
+                    row_id, incident_id, n.party, n.reason.value, n.step, n.loop, n.detail,
+                    n.update, "sending", 0, 0, now, now, None, None, None), inc, None)
+                    for row_id, n in made]
 
     def due_deliveries(self, now: datetime, limit: int = 100) -> list[DeliveryRow]:
         found = self.rows("SELECT * FROM deliveries WHERE status = 'pending' AND"
@@ -280,18 +288,6 @@ class Tx:
         incidents = self.incidents_by_id({int(r["incident_id"]) for r in found})
         return [(DeliveryRow.from_row(r), incidents[int(r["incident_id"])],
                  dt(r["failing_since"])) for r in found if int(r["incident_id"]) in incidents]
-
-    def deliveries_by_id(self, ids: Iterable[int]
-                         ) -> list[tuple[DeliveryRow, Incident, datetime | None]]:
-        """Rows just written in flight (see `claim_fresh`), with their incidents."""
-        wanted, found = list(ids), []
-        for start in range(0, len(wanted), 500):
-            chunk = wanted[start:start + 500]
-            found += self.rows(f"SELECT * FROM deliveries WHERE id IN ({_marks(chunk)})"
-                               " ORDER BY id", chunk)
-        incidents = self.incidents_by_id({int(r["incident_id"]) for r in found})
-        return [(DeliveryRow.from_row(r), incidents[int(r["incident_id"])], None)
-                for r in found if int(r["incident_id"]) in incidents]
 
     def incidents_by_id(self, ids: Iterable[int]) -> dict[int, Incident]:
         wanted, found = list(ids), {}
@@ -367,7 +363,7 @@ class SqlStore:
         self.healthy = False
         # the live dispatcher's intake of new outbox rows (already `sending`), called on
         # the event loop after each commit that made some; None: the waker claims them
-        self.fresh_sink: Callable[[list[int]], None] | None = None
+        self.fresh_sink: Callable[[list[Any]], None] | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
 
     async def open(self) -> None:
