@@ -15,6 +15,7 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
+from escalator import patterns
 from escalator.config.check import (
     At,
     Problems,
@@ -196,9 +197,9 @@ def _regex(problems: Problems, at: At) -> str | None:
         problems.bad(at, "a regular expression")
         return None
     try:
-        re.compile(at.value)
-    except re.error as exc:
-        problems.bad(at, "a regular expression", f"{exc.msg} at position {exc.pos}")
+        patterns.compile_rule(at.value)
+    except patterns.PatternError as exc:
+        problems.bad(at, "a regular expression", str(exc))
         return None
     return at.value
 
