@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 from collections.abc import Mapping
@@ -17,6 +18,7 @@ from escalator.config.model import Config
 from escalator.errors import ConfigError
 from escalator.i18n.codes import install_overrides as install_code_overrides
 from escalator.intake import IntakeAdapter, build_adapters
+from escalator.listeners import HTTP_LIMITS, Gate, listen
 from escalator.metrics import Metrics
 from escalator.notify.base import Notifier
 from escalator.notify.dispatch import Dispatcher
@@ -58,6 +60,9 @@ class Escalator:
         self._session: aiohttp.ClientSession | None = None
         self.waker: Waker | None = None
         self._runner: web.AppRunner | None = None
+        self._http_server: asyncio.AbstractServer | None = None
+        self.http_gate: Gate | None = None  # connection caps of the HTTP listener
+        self.http_port: int | None = None  # as bound (the config may say 0)
         self.intake: dict[str, IntakeAdapter] = {}
         install_code_overrides(config.codes)
         self.service = EscalationService(self.store, config, build_directory(config), self.clock,
@@ -122,8 +127,11 @@ class Escalator:
 
             self._runner = web.AppRunner(build_web_app(self), access_log=None)
             await self._runner.setup()
-            site = web.TCPSite(self._runner, self.config.http.host, self.config.http.port)
-            await site.start()
+            assert self._runner.server is not None
+            self._http_server, self.http_gate = await listen(
+                "http", self._runner.server, self.config.http.host, self.config.http.port,
+                HTTP_LIMITS)  # not TCPSite: every connection passes the caps (listeners.py)
+            self.http_port = self._http_server.sockets[0].getsockname()[1]
             log.info("listening on http://%s:%s", self.config.http.host, self.config.http.port)
         if schedule:
             self.waker = Waker(self.tick)
@@ -148,6 +156,9 @@ class Escalator:
             await adapter.stop()
         if self.waker:
             await self.waker.stop()
+        if self._http_server is not None:
+            self._http_server.close()
+            self._http_server = None
         if self._runner:
             await self._runner.cleanup()
         if self._session and not self._session.closed:

@@ -19,6 +19,7 @@ from escalator import patterns
 from escalator.config.check import (
     At,
     Problems,
+    boolean,
     choice,
     duration,
     env_name,
@@ -55,7 +56,7 @@ POLL_FORMATS = ("json", "xml", "csv")
 SIA_PROTOCOLS = ("tcp", "udp", "both")
 FIELD_KEYS = ("code", "point", "text", "severity", "state")
 POLL_FIELD_KEYS = ("code", "point", "text", "severity")
-ACCOUNT_KEYS = ("account", "key_env")
+ACCOUNT_KEYS = ("account", "key_env", "allow_unencrypted")
 RULE_KEYS = ("match", "in", "code", "point", "state", "text", "severity")
 RULE_PLACES = ("subject", "body", "any")
 RULE_STATES = ("alarm", "clear", "heartbeat")
@@ -154,7 +155,14 @@ def _accounts(problems: Problems, at: At) -> tuple[dict[str, str | None], ...] |
         seen.add(account.upper())
         key_at = item.key("key_env")
         key_env = env_name(problems, key_at) if key_at is not None else None
-        accounts.append({"account": account.upper(), "key_env": key_env})
+        plain_at = item.key("allow_unencrypted")
+        plain = boolean(problems, plain_at) if plain_at is not None else False
+        if key_at is None and not plain:
+            problems.warn(acct_at, f"account {account} has no key_env: anyone on the network "
+                          "can send alarms (and false clears) as this panel; give it an AES "
+                          "key, or say `allow_unencrypted: true` if that is intended")
+        accounts.append({"account": account.upper(), "key_env": key_env,
+                         "allow_unencrypted": bool(plain)})
     return tuple(accounts)
 
 
@@ -296,6 +304,8 @@ def schema_defs() -> dict[str, Any]:
                                   {"type": "integer"}]},
             "key_env": {**_ENV, "description": "Environment variable with the AES key "
                                                "(16, 24 or 32 characters); absent: plain."},
+            "allow_unencrypted": {"type": "boolean", "description":
+                                  "Accept this account without a key (else a warning)."},
         }, ("account",)),
         "rule": _strict("Text matching this regular expression becomes an event.", {
             "match": {"type": "string", "minLength": 1, "format": "regex",

@@ -17,10 +17,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
+from escalator import patterns
 from escalator.clock import Clock
 from escalator.config.model import SourceConfig
 from escalator.domain.model import AlarmEvent
-from escalator import patterns
 from escalator.i18n.codes import code_severity
 from escalator.intake import clean
 from escalator.intake.clean import multi_line, one_line

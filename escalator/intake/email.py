@@ -32,6 +32,7 @@ from aiosmtpd.smtp import SMTP, Envelope, Session
 
 from escalator.errors import StorageError, UnstorableError
 from escalator.intake.base import IntakeContext, apply_rules
+from escalator.listeners import Gate, listen
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +40,7 @@ MAX_MESSAGE = 1024 * 1024  # bytes; alarm mails are short
 MAX_HEADER = 8 * 1024  # bytes of one header, folds included, before it is decoded
 MAX_SUBJECT = 1000  # characters of the decoded Subject the rules see
 MAX_BODY = 20_000  # characters of the body text the rules see
+SMTP_IDLE = 60.0  # seconds a client may wait between commands
 
 
 class EmailReceiver:
@@ -49,12 +51,14 @@ class EmailReceiver:
         self.senders: tuple[str, ...] = ctx.options.get("senders", ())
         self.recipients: tuple[str, ...] = ctx.options.get("recipients", ())
         self._server: asyncio.Server | None = None
+        self.gate: Gate | None = None
 
     async def start(self) -> None:
-        loop = asyncio.get_running_loop()
-        self._server = await loop.create_server(
+        self._server, self.gate = await listen(
+            f"source {self.source_id} (SMTP)",
             lambda: SMTP(self, data_size_limit=MAX_MESSAGE, hostname="escalator",
-                         ident="escalator alarm intake", enable_SMTPUTF8=True),
+                         ident="escalator alarm intake", enable_SMTPUTF8=True,
+                         timeout=SMTP_IDLE),
             self.host, self.port)
         self.port = self._server.sockets[0].getsockname()[1]
         log.info("source %s: SMTP on %s:%s", self.source_id, self.host, self.port)

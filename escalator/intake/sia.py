@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from escalator.errors import ConfigError, StorageError
 from escalator.intake import dc09
 from escalator.intake.base import IntakeContext
+from escalator.listeners import Gate, listen, stream_factory
 
 log = logging.getLogger(__name__)
 
@@ -80,6 +81,7 @@ class SiaReceiver:
         self.protocol = ctx.options.get("protocol", "tcp")
         self._settings: dc09.Settings | None = None
         self._tcp: asyncio.Server | None = None
+        self.gate: Gate | None = None
         self._udp: asyncio.DatagramTransport | None = None
         self._tasks: set[asyncio.Task[None]] = set()
         self.tcp_port: int | None = None
@@ -90,7 +92,9 @@ class SiaReceiver:
     async def start(self) -> None:
         self._settings = self._read_settings()
         if self.protocol in ("tcp", "both"):
-            self._tcp = await asyncio.start_server(self._serve, self.host, self.port)
+            self._tcp, self.gate = await listen(f"source {self.source_id} (SIA)",
+                                                stream_factory(self._serve), self.host,
+                                                self.port)
             self.tcp_port = self._tcp.sockets[0].getsockname()[1]
         if self.protocol in ("udp", "both"):
             loop = asyncio.get_running_loop()
@@ -203,6 +207,8 @@ class SiaReceiver:
                     await writer.drain()
         except ConnectionError:
             pass
+        except asyncio.CancelledError:
+            pass  # stop(): end quietly (3.11's start_server callback logs a cancelled task)
         finally:
             self._tasks.discard(task)
             writer.close()
