@@ -50,15 +50,17 @@ def _lang(request: web.Request) -> str:
 
 def _incident_id(request: web.Request) -> int:
     raw = request.match_info["id"]
-    if not raw.isdecimal() or len(raw) > 18:
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 18:
         raise ApiError(400, f"incident id must be a whole number, got {raw!r}")
     return int(raw)
 
 
 def _limit(request: web.Request) -> int:
     raw = request.query.get("limit", "100")
-    if not raw.isdecimal() or not 1 <= int(raw) <= MAX_LIMIT:
-        raise ApiError(400, f"limit must be a whole number from 1 to {MAX_LIMIT}, got {raw!r}")
+    # ASCII digits and a short string first: int() of 5,000 digits raises, and "²" is a digit
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 6 or not 1 <= int(raw) <= MAX_LIMIT:
+        raise ApiError(400, f"limit must be a whole number from 1 to {MAX_LIMIT}, "
+                            f"got {raw[:20]!r}{'...' if len(raw) > 20 else ''}")
     return int(raw)
 
 

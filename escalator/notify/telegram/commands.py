@@ -86,7 +86,8 @@ class Commands:
             await self._say(chat, t(lang, "cmd.not_configured"))
             return
         args = [a.lstrip("#") for a in (context.args or [])]
-        if len(args) != 1 or not args[0].isdigit():
+        # ASCII digits only ("²" is a digit to str.isdigit but not to int), and not too many
+        if len(args) != 1 or not (args[0].isascii() and args[0].isdigit()) or len(args[0]) > 12:
             await self._say(chat, t(lang, "cmd.status.usage"))
             return
         if not await self._card(chat, int(args[0]), lang, missing_ok=False):
