@@ -184,16 +184,34 @@ class Escalator:
         return due
 
     def reload(self) -> list[str]:
-        """Re-read the config file; on any problem keep running on the last good one."""
+        """Re-read the config file; on any problem keep running on the last good one.
+
+        Reads and checks on the calling thread: the service itself uses `reload_async`."""
         path = self._config.path
         if not path:
             return ["no config file to reload"]
+        return self._swap_in(path, self._read_config(path))
+
+    async def reload_async(self) -> list[str]:
+        """`reload` with the reading and checking in a worker thread, off the event loop:
+        a large or slow config must not stall intake (SIGHUP, POST /api/v1/config/reload)."""
+        path = self._config.path
+        if not path:
+            return ["no config file to reload"]
+        return self._swap_in(path, await asyncio.to_thread(self._read_config, path))
+
+    def _read_config(self, path: str) -> tuple[Config, list[str]] | ConfigError:
         try:
-            config, warnings = load_config(path, env=self.env, strict_secrets=True)
+            return load_config(path, env=self.env, strict_secrets=True)
         except ConfigError as exc:
-            self.last_reload_error = str(exc)
-            log.error("config reload failed; keeping the last good config:\n%s", exc)
-            return exc.problems
+            return exc
+
+    def _swap_in(self, path: str, loaded: tuple[Config, list[str]] | ConfigError) -> list[str]:
+        if isinstance(loaded, ConfigError):
+            self.last_reload_error = str(loaded)
+            log.error("config reload failed; keeping the last good config:\n%s", loaded)
+            return loaded.problems
+        config, warnings = loaded
         if config.storage != self._config.storage or config.http != self._config.http:
             warnings.append("storage and http changes take effect after a restart")
             config = _keep(config, storage=self._config.storage, http=self._config.http)
