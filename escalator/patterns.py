@@ -18,7 +18,7 @@ import functools
 import re
 from typing import Any
 
-import re2
+import re2  # type: ignore[import-untyped]
 
 WORD = r"\p{L}\p{N}_"
 

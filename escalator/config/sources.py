@@ -134,7 +134,7 @@ def _fields(keys: tuple[str, ...]) -> Callable[[Problems, At], dict[str, str] | 
     return check
 
 
-def _accounts(problems: Problems, at: At) -> tuple[dict[str, str | None], ...] | None:
+def _accounts(problems: Problems, at: At) -> tuple[dict[str, str | bool | None], ...] | None:
     expected = 'a list like [{account: "1234", key_env: SIA_KEY}]'
     if not sequence(problems, at, expected, non_empty=True):
         return None

@@ -197,8 +197,8 @@ class SiaReceiver:
         assert self._settings is not None
         past, future = self._settings.window or (REPLAY_MEMORY, timedelta(0))
         keep = past + future
-        for key, seen in list(self._recent.items()):
-            if now - seen > keep or len(self._recent) > MAX_REMEMBERED:
+        for key, when in list(self._recent.items()):
+            if now - when > keep or len(self._recent) > MAX_REMEMBERED:
                 del self._recent[key]
             else:
                 break  # insertion order is time order
