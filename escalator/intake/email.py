@@ -114,9 +114,9 @@ class EmailReceiver:
     def event_for(self, data: bytes) -> Any:
         """The event a message stands for; its header fields are capped before decoding."""
         message = BytesParser(policy=email.policy.default).parsebytes(capped_headers(data))
-        subject = _clean(str(message.get("Subject", "")))[:MAX_SUBJECT]
+        subject = _clean(_header(message, "Subject"))[:MAX_SUBJECT]
         body = _body(message)
-        message_id = str(message.get("Message-ID", "")).strip()[:100] or None
+        message_id = _clean(_raw_header(message, "Message-ID"))[:100] or None
         event_id = f"msgid:{message_id}" if message_id else None
         found = apply_rules(self.ctx.options.get("rules", ()),
                             {"subject": subject, "body": body})
@@ -159,14 +159,34 @@ def capped_headers(data: bytes) -> bytes:
     return joined + (rest if rest else sep)
 
 
+def _raw_header(message: EmailMessage, name: str) -> str:
+    """A header as it came, undecoded: the library's parser raises on e.g. `<>`."""
+    for key, value in message.raw_items():
+        if key.lower() == name.lower():
+            return str(value)
+    return ""
+
+
+def _header(message: EmailMessage, name: str) -> str:
+    """A decoded header; a header the library cannot parse is read as it came."""
+    try:
+        return str(message.get(name, ""))
+    except Exception:  # noqa: BLE001 - an alarm must not be lost to a header's syntax
+        return _raw_header(message, name)
+
+
 def _body(message: EmailMessage) -> str:
     """The text of a message: its text/plain part, else its HTML without tags."""
     part = None
     try:
         part = message.get_body(preferencelist=("plain", "html"))
         content = part.get_content() if part is not None else ""
-    except (LookupError, ValueError, AttributeError):
-        payload = message.get_payload(decode=True)
+    except Exception:  # noqa: BLE001 - unknown charset, broken MIME: read the raw bytes
+        part = None
+        try:
+            payload = message.get_payload(decode=True)
+        except Exception:  # noqa: BLE001
+            payload = None
         content = payload.decode("latin-1") if isinstance(payload, bytes) else ""
     if part is not None and part.get_content_subtype() == "html":
         content = unescape(re.sub(r"<[^<>]*>", " ", content))  # linear: no rescans
