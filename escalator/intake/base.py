@@ -75,6 +75,11 @@ class IntakeContext:
             occurred_at=occurred_at,
             event_id=clean.event_id(event_id)[:LIMITS["id"]] if event_id else None)
 
+    @staticmethod
+    def stored_key(code: str, point: str) -> tuple[str, str]:
+        """(code, point) as `event` stores them: what to compare with stored incidents."""
+        return _cut(one_line(code), "code") or "unknown", _cut(one_line(point), "point")
+
     def heartbeat(self) -> AlarmEvent:
         return AlarmEvent(source=self.source.id, code="heartbeat", state="heartbeat",
                           received_at=self.clock.now())
