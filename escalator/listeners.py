@@ -21,7 +21,9 @@ The systemd unit raises LimitNOFILE so the caps, not the kernel, decide.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import socket
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -37,10 +39,15 @@ class Limits:
     total: int = 256
     per_client: int = 32
     idle: float = 300.0  # seconds without a byte from the peer
+    # bytes the kernel buffers for one connection, or None for its default: a small
+    # buffer makes each read small, so a protocol that parses line by line on the loop
+    # (aiosmtpd) never gets a 256 KB batch of lines to chew through in one step
+    recv_buffer: int | None = None
 
 
 HTTP_LIMITS = Limits(total=256, per_client=64, idle=120.0)
 DEVICE_LIMITS = Limits()
+SMTP_LIMITS = Limits(recv_buffer=16 * 1024)
 
 
 class Gate:
@@ -98,6 +105,11 @@ class _Gated(asyncio.Protocol):
             transport.abort()
             return
         self._client, self._transport = client, transport
+        size = self._gate.limits.recv_buffer
+        sock = transport.get_extra_info("socket")
+        if size and sock is not None:
+            with contextlib.suppress(OSError):
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, size)
         self._inner = self._factory()
         self._arm()
         self._inner.connection_made(transport)

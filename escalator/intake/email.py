@@ -32,11 +32,12 @@ from aiosmtpd.smtp import SMTP, Envelope, Session
 
 from escalator.errors import StorageError, UnstorableError
 from escalator.intake.base import IntakeContext, apply_rules
-from escalator.listeners import Gate, listen
+from escalator.listeners import SMTP_LIMITS, Gate, listen
 
 log = logging.getLogger(__name__)
 
 MAX_MESSAGE = 1024 * 1024  # bytes; alarm mails are short
+MAX_PARSED = 256 * 1024  # bytes parsed as MIME: the text part of an alarm mail comes first
 MAX_HEADER = 8 * 1024  # bytes of one header, folds included, before it is decoded
 MAX_SUBJECT = 1000  # characters of the decoded Subject the rules see
 MAX_BODY = 20_000  # characters of the body text the rules see
@@ -59,7 +60,7 @@ class EmailReceiver:
             lambda: SMTP(self, data_size_limit=MAX_MESSAGE, hostname="escalator",
                          ident="escalator alarm intake", enable_SMTPUTF8=True,
                          timeout=SMTP_IDLE),
-            self.host, self.port)
+            self.host, self.port, SMTP_LIMITS)
         self.port = self._server.sockets[0].getsockname()[1]
         log.info("source %s: SMTP on %s:%s", self.source_id, self.host, self.port)
 
@@ -113,7 +114,8 @@ class EmailReceiver:
     # -- message -> event ---------------------------------------------------------------
     def event_for(self, data: bytes) -> Any:
         """The event a message stands for; its header fields are capped before decoding."""
-        message = BytesParser(policy=email.policy.default).parsebytes(capped_headers(data))
+        message = BytesParser(policy=email.policy.default).parsebytes(
+            capped_headers(data)[:MAX_PARSED])
         subject = _clean(_header(message, "Subject"))[:MAX_SUBJECT]
         body = _body(message)
         message_id = _clean(_raw_header(message, "Message-ID"))[:100] or None

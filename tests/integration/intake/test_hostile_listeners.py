@@ -12,9 +12,7 @@ import asyncio
 import logging
 import os
 import resource
-import smtplib
 import socket
-import statistics
 import subprocess
 import sys
 import time
@@ -94,31 +92,40 @@ def hostile_mail() -> bytes:
             ).encode()
 
 
+SENDER = r"""
+import smtplib, sys
+mail = sys.stdin.buffer.read()
+with smtplib.SMTP("127.0.0.1", int(sys.argv[1]), timeout=120) as client:
+    client.sendmail("terminal@example.test", ["alarms@example.test"], mail)
+print("sent", flush=True)
+"""
+
+
 async def test_a_hostile_mail_delays_a_webhook_alarm_by_at_most_100_ms(tmp_path, clock,
                                                                          recorder):
+    """The sender is a real SMTP client in another process (another machine, as far as
+    the service can tell). "Delay" is the webhook's worst latency while the mail is
+    received and read, beyond its worst latency just before on the same machine, so a
+    busy test machine's own hiccups do not count against the service."""
     async with serving(tmp_path, clock, recorder) as app:
         port, smtp_port = app.http_port, app.intake["mailbox"].port
-        baseline = [(await post_alarm(port, f"BASE{i}"))[1] for i in range(5)]
-        normal = statistics.median(baseline)
+        baseline = [(await post_alarm(port, f"BASE{i}"))[1] for i in range(10)]
         mail = hostile_mail()
         assert len(mail) > 1_000_000
-
-        def send() -> str:
-            with smtplib.SMTP("127.0.0.1", smtp_port, timeout=120) as client:
-                client.sendmail("terminal@example.test", ["alarms@example.test"], mail)
-            return "sent"
-
-        sending = asyncio.create_task(asyncio.to_thread(send))
+        sending = asyncio.create_task(asyncio.to_thread(
+            subprocess.run, [sys.executable, "-c", SENDER, str(smtp_port)], input=mail,
+            capture_output=True, timeout=120))
         latencies = []
         while not sending.done() or not latencies:
             status, took = await post_alarm(port, f"DURING{len(latencies)}")
             assert status == 202
             latencies.append(took)
-        assert await sending == "sent"
-        worst = max(latencies)
-        assert worst - normal <= 0.100, (
-            f"a webhook alarm took {worst * 1000:.0f} ms while a hostile mail was read "
-            f"(normally {normal * 1000:.0f} ms)")
+        sent = await sending
+        assert sent.stdout.strip() == b"sent", sent.stderr[-500:]
+        delay = max(latencies) - max(baseline)
+        assert delay <= 0.100, (
+            f"a webhook alarm took {max(latencies) * 1000:.0f} ms while a hostile mail was "
+            f"read (at most {max(baseline) * 1000:.0f} ms just before)")
         stored = await app.store.transaction(lambda tx: tx.incidents("open"))
         assert any(i.source == "mailbox" for i in stored)  # the mail itself was not lost
 
