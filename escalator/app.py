@@ -25,6 +25,7 @@ from escalator.notify.log import LogNotifier
 from escalator.notify.sms import SmsNotifier
 from escalator.notify.telegram import TelegramChannel
 from escalator.notify.telegram import from_config as telegram_settings
+from escalator.notify.voice import CALLBACK_TTL, VoiceNotifier
 from escalator.notify.webhook import WebhookNotifier
 from escalator.service import EscalationService
 from escalator.storage import SqlStore, open_store
@@ -92,6 +93,12 @@ class Escalator:
         if "sms" in channels and "sms" not in self._extra_notifiers:
             built["sms"] = SmsNotifier(lambda: self._config.channels.get("sms", {}),
                                        facility, self._http, self.secret)
+        if "voice" in channels and "voice" not in self._extra_notifiers:
+            built["voice"] = VoiceNotifier(
+                lambda: self._config.channels.get("voice", {}), facility,
+                lambda: self._config.http.public_url, self._http, self.secret,
+                LinkSigner(self._secret_bytes(self._config), CALLBACK_TTL), self.store,
+                self.clock)
         if self.telegram:
             built["telegram"] = self.telegram
         return {**built, **self._extra_notifiers}

@@ -17,7 +17,7 @@ from escalator.domain.ladder import Ladder, Route
 
 LANGUAGES = ("fi", "sv", "en")
 SOURCE_KINDS = ("webhook", "poll", "sia", "espa", "email", "mqtt")
-CHANNELS = ("telegram", "email", "sms", "webhook")
+CHANNELS = ("telegram", "email", "sms", "webhook", "voice")
 
 
 @dataclass(frozen=True)

@@ -126,3 +126,8 @@ CODES: dict[str, dict[str, str]] = {
 from escalator.i18n.outside import TEXTS as _OUTSIDE  # noqa: E402
 
 TEXTS.update({k: v for k, v in _OUTSIDE.items() if k not in TEXTS})
+
+# What the voice channel says on the phone.
+from escalator.i18n.voice import TEXTS as _VOICE  # noqa: E402
+
+TEXTS.update({k: v for k, v in _VOICE.items() if k not in TEXTS})

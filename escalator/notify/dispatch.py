@@ -99,6 +99,39 @@ class Dispatcher:
                 await self._on_failed(o.row.incident_id, o.row.step, o.row.loop)
         return True
 
+    async def not_reached(self, delivery_id: int, incident_id: int, channel: str,
+                          error: str) -> bool:
+        """A channel that accepted a delivery learned later that nobody got it (a phone
+        call nobody answered with a key): try the party's next contact, exactly as if the
+        send had failed. False when the delivery has moved on already (nothing to do)."""
+        async with self._running:
+            now = self.clock.now()
+            config = self._config()
+
+            def work(tx: Tx) -> Outcome | None:
+                row = next((d for d in tx.deliveries(incident_id) if d.id == delivery_id), None)
+                if row is None or row.status != "sent" or row.channel != channel:
+                    return None
+                party = config.parties.get(row.party)
+                if party is None or row.contact_index >= len(party.contacts):
+                    return None
+                contact = party.contacts[row.contact_index]
+                o = self._after_failure(row, party, contact,
+                                        NotifyError(error, recoverable=False), now)
+                if "contact_index" in o.fields:
+                    o = Outcome(o.row, {**o.fields, "status": "pending"}, o.failed_for_good,
+                                o.note)
+                _record(tx, [o], now)
+                return o
+
+            outcome = await self.store.transaction(work)
+        if outcome is None:
+            return False
+        row = outcome.row
+        if outcome.failed_for_good and row.reason in CALL_TO_ACTION and self._on_failed:
+            await self._on_failed(row.incident_id, row.step, row.loop)
+        return True
+
     async def _send_in_order(
         self, items: list[tuple[DeliveryRow, Incident]], now: datetime
     ) -> list[Outcome]:
@@ -117,8 +150,10 @@ class Dispatcher:
             why = "party no longer in the config" if party is None else "no contact method left"
             return Outcome(row, {"status": "failed", "error": why}, True, why)
         contact = party.contacts[row.contact_index]
-        message = self._message(row, incident, party, config, now)
         notifier = self.notifiers.get(contact.channel)
+        if row.is_update and not getattr(notifier, "carries_updates", True):
+            return self._past_call_only(row, party, now)
+        message = self._message(row, incident, party, config, now)
         label = contact.channel if notifier else f"log:{contact.channel}"
         try:
             await (notifier or self.fallback).send(contact, message)
@@ -130,6 +165,15 @@ class Dispatcher:
                                        NotifyError(repr(exc), recoverable=False), now)
         return Outcome(row, {"status": "sent", "sent_at": now, "channel": label,
                              "attempts": row.attempts + 1, "error": None})
+
+    def _past_call_only(self, row: DeliveryRow, party: Party, now: datetime) -> Outcome:
+        """An update is not phoned: the next contact that carries updates gets it, or,
+        when there is none (a hotline reached only by phone), nobody, and that is fine."""
+        for nxt in range(row.contact_index + 1, len(party.contacts)):
+            notifier = self.notifiers.get(party.contacts[nxt].channel)
+            if getattr(notifier, "carries_updates", True):
+                return Outcome(row, {"contact_index": nxt, "next_attempt_at": now})
+        return Outcome(row, {"status": "skipped", "error": "no contact carries updates"})
 
     def _after_failure(
         self, row: DeliveryRow, party: Party, contact: Contact, exc: NotifyError, now: datetime

@@ -121,3 +121,17 @@ CREATE TABLE IF NOT EXISTS telegram_chats (
     chat_id TEXT PRIMARY KEY,
     language TEXT
 );
+-- Voice calls (escalator/storage/voicecalls.py): the call placed for a delivery and the
+-- key pressed on it, so the hang-up tells "answered with a key" from "nobody took it".
+CREATE TABLE IF NOT EXISTS voice_calls (
+    delivery_id INTEGER PRIMARY KEY,
+    incident_id INTEGER NOT NULL,
+    party TEXT NOT NULL,
+    address TEXT NOT NULL,
+    call_ref TEXT,
+    placed_at TEXT NOT NULL,
+    digit TEXT,
+    pressed_at TEXT,
+    ended_at TEXT,
+    outcome TEXT
+);
