@@ -11,9 +11,10 @@ holding the whole Authorization header value), `from` (the calling number) and
 
 Only a call to act (first call, reminder, escalation) is phoned; an update
 ("taken by ...") goes to the party's next contact that carries updates, or
-to nobody if the party is reached only by phone (`carries_updates`). The gateway accepting the call is all this
-module learns: the key press and the hang-up come back to `/voice/...`
-(escalator/web/voicecalls.py), signed for this incident and party.
+to nobody if the party is reached only by phone (`carries_updates`). The
+gateway accepting the call is all this module learns: the key press and the
+hang-up come back to `/voice/...` (escalator/web/voice.py), signed for this
+incident and party.
 Answers: 2xx accepted (a body saying the call already failed is not);
 408, 425, 429, 5xx, timeouts and network errors are retried; other 4xx fall
 through to the next contact.
