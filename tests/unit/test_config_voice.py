@@ -4,14 +4,18 @@
 from __future__ import annotations
 
 import io
-from datetime import timedelta
+import re
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from test_config_schema import schema_errors
 
 from escalator.config import ConfigError, load_config_text
-from escalator.config.cli import cmd_check
+from escalator.config.cli import channel_problems, cmd_check
 from escalator.domain.availability import Contact
+from escalator.domain.model import Escalation, Incident, State
+from escalator.notify import speech
 
 TEXT = """\
 facility: {id: x, name: X}
@@ -104,3 +108,35 @@ def test_config_check_refuses_twilio_without_its_account_url(tmp_path):
     assert (f"{path}: channels.voice.url: the twilio preset needs url "
             "(https://api.twilio.com/2010-04-01/Accounts/<AccountSid>/Calls.json)") \
         in err.getvalue()
+
+
+README = Path(__file__).resolve().parents[2] / "README.md"
+
+
+def readme_section() -> str:
+    text = README.read_text(encoding="utf-8")
+    start = text.index("### Voice calls")
+    return text[start:text.index("\n### ", start + 1)]
+
+
+def test_the_readme_example_loads_and_the_schema_accepts_it():
+    [block] = re.findall(r"```yaml\n(.*?)```", readme_section(), re.S)
+    text = ("facility: {id: x, name: X}\n" + block
+            + "ladders: {l: {steps: [{notify: [alarm-vendor], escalate_after: 5m}]}}\n"
+            + "routes: [{ladder: l}]\n")
+    config, _ = load_config_text(text, env={"VOICE_AUTH": "Basic x"})
+    assert [c.channel for c in config.parties["alarm-vendor"].contacts] == \
+        ["voice", "email", "sms"]
+    assert channel_problems(config) == []
+    assert schema_errors(text) == []
+
+
+def test_the_readme_quotes_what_the_phone_really_says():
+    quoted = " ".join(line.removeprefix("> ") for line in readme_section().splitlines()
+                      if line.startswith("> "))
+    opened = datetime(2026, 12, 24, 0, 10, tzinfo=UTC)  # 02:10 in Helsinki
+    inc = Incident(id=1, source="terminal", code="FT", point="Loop 2, wing B", text="",
+                   severity="high", ladder="l", state=State.OPEN, opened_at=opened,
+                   last_seen_at=opened, escalation=Escalation())
+    assert quoted == speech.call_text(inc, "ESCALATED", "en", "Lehtiojan palvelukeskus",
+                                      "Europe/Helsinki", opened)
