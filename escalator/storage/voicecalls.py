@@ -43,7 +43,12 @@ def call(tx: Tx, delivery_id: int) -> VoiceCall | None:
                      row["address"], row["call_ref"], row["digit"], row["ended_at"] is not None)
 
 
-def pressed(tx: Tx, delivery_id: int, digit: str, at: datetime) -> None:
+def pressed(tx: Tx, delivery_id: int, incident_id: int, party: str, digit: str,
+            at: datetime) -> None:
+    """The key, kept even if the call's own record was lost (it is what the hang-up asks)."""
+    if call(tx, delivery_id) is None:
+        tx.execute("INSERT INTO voice_calls (delivery_id, incident_id, party, address,"
+                   " placed_at) VALUES (?,?,?,'',?)", (delivery_id, incident_id, party, ts(at)))
     tx.execute("UPDATE voice_calls SET digit = ?, pressed_at = ? WHERE delivery_id = ?",
                (digit, ts(at), delivery_id))
 

@@ -107,7 +107,8 @@ async def key_pressed(request: web.Request) -> web.Response:
         said = t(lang, "voice.no_choice")
     else:
         now = app.clock.now()
-        await app.store.transaction(lambda tx: voicecalls.pressed(tx, row.id, digit, now))
+        await app.store.transaction(lambda tx: voicecalls.pressed(
+            tx, row.id, claim.incident_id, claim.party, digit, now))
         said = await _answer(app, claim, kind, lang)
     body, content_type = speech.reply(_preset(app), lang, said)
     return web.Response(text=body, content_type=content_type)
