@@ -30,10 +30,10 @@ TWILIO_REQUIRED = ("To", "From")
 class PlacedCall:
     """One request to place a call, as the gateway received it."""
 
-    kind: str  # 46elks | twilio
+    kind: str  # 46elks | twilio | generic
     path: str
     headers: dict[str, str]
-    form: dict[str, str]
+    form: dict[str, Any]  # the form fields, or the JSON body of a generic gateway
     status: int = 0
     ref: str = ""
 
@@ -49,6 +49,8 @@ class PlacedCall:
     @property
     def spoken(self) -> str:
         """The text read to the callee."""
+        if self.kind == "generic":
+            return str(self.form["text"])
         if self.kind == "46elks":
             return self.actions["ivr"].split("/", 1)[1]
         say = self.twiml.find("Gather/Say")
@@ -57,6 +59,8 @@ class PlacedCall:
 
     @property
     def key_url(self) -> str:
+        if self.kind == "generic":
+            return str(self.form["answer_url"])
         if self.kind == "46elks":
             return str(self.actions["next"])
         gather = self.twiml.find("Gather")
@@ -65,7 +69,8 @@ class PlacedCall:
 
     @property
     def end_url(self) -> str:
-        return self.form["whenhangup"] if self.kind == "46elks" else self.form["StatusCallback"]
+        key = {"46elks": "whenhangup", "twilio": "StatusCallback", "generic": "status_url"}
+        return str(self.form[key[self.kind]])
 
 
 @dataclass
@@ -95,6 +100,12 @@ class VoiceGateway:
              "from": form.get("From"), "account_sid": request.match_info["account"]},
             status=201))
 
+    async def _generic(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        call = PlacedCall("generic", request.path, dict(request.headers), body)
+        return await self._answer(call, ("to", "text", "answer_url", "status_url"),
+                                  lambda ref: web.json_response({"call_id": ref}, status=202))
+
     async def _answer(self, call: PlacedCall, required: tuple[str, ...], ok: Any
                       ) -> web.Response:
         self.calls.append(call)
@@ -111,7 +122,8 @@ class VoiceGateway:
             call.status, headers = self.answers.pop(0)
             return web.json_response({"error": "told to fail"}, status=call.status,
                                      headers=headers)
-        call.ref = f"{'c' if call.kind == '46elks' else 'CA'}{len(self.calls):032x}"
+        prefix = {"46elks": "c", "twilio": "CA", "generic": "g"}[call.kind]
+        call.ref = f"{prefix}{len(self.calls):032x}"
         response = ok(call.ref)
         call.status = response.status
         return response
@@ -129,6 +141,8 @@ class VoiceGateway:
 
     # -- the callee's side ------------------------------------------------------
     async def press(self, call: PlacedCall, digit: str) -> tuple[int, str]:
+        if call.kind == "generic":
+            return await _post(call.key_url, {"call_id": call.ref, "digits": digit}, json=True)
         if call.kind == "46elks":
             form = {"callid": call.ref, "digits": digit, "direction": "outgoing",
                     "from": call.form["from"], "to": call.form["to"]}
@@ -139,6 +153,8 @@ class VoiceGateway:
 
     async def hang_up(self, call: PlacedCall, outcome: str) -> tuple[int, str]:
         """`outcome`: 46elks success|failed|busy; Twilio completed|busy|no-answer|failed."""
+        if call.kind == "generic":
+            return await _post(call.end_url, {"call_id": call.ref, "status": outcome}, json=True)
         if call.kind == "46elks":
             form = {"callid": call.ref, "direction": "outgoing", "state": outcome,
                     "from": call.form["from"], "to": call.form["to"], "duration": "0"}
@@ -148,8 +164,9 @@ class VoiceGateway:
         return await _post(call.end_url, form)
 
 
-async def _post(url: str, form: dict[str, str]) -> tuple[int, str]:
-    async with aiohttp.ClientSession() as session, session.post(url, data=form) as resp:
+async def _post(url: str, form: dict[str, str], *, json: bool = False) -> tuple[int, str]:
+    kwargs: dict[str, Any] = {"json": form} if json else {"data": form}
+    async with aiohttp.ClientSession() as session, session.post(url, **kwargs) as resp:
         return resp.status, await resp.text()
 
 
@@ -159,6 +176,7 @@ async def voice_gateway(auth: str) -> AsyncIterator[VoiceGateway]:
     app = web.Application()
     app.router.add_post("/a1/calls", gateway._elks)
     app.router.add_post("/2010-04-01/Accounts/{account}/Calls.json", gateway._twilio)
+    app.router.add_post("/calls", gateway._generic)
     async with TestServer(app, host="127.0.0.1") as server:
         gateway.server = server
         try:

@@ -69,6 +69,9 @@ TWILIO = """    preset: twilio
     from: "+15005550006"
     auth_header_env: VOICE_AUTH
     ring_for: 25s"""
+GENERIC = """    preset: generic
+    url: "{url}/calls"
+    auth_header_env: VOICE_AUTH"""
 SMS_TOO = '      - sms: "+358401234567"'
 
 
@@ -118,7 +121,7 @@ async def deliveries(app, incident_id):
 
 
 def vendor_calls(gateway: VoiceGateway) -> list[PlacedCall]:
-    return [c for c in gateway.placed if c.form.get("to", c.form.get("To")) == HOTLINE]
+    return [c for c in gateway.placed if HOTLINE in (c.form.get("to"), c.form.get("To"))]
 
 
 # -- placing the call: each gateway's real request --------------------------------------
@@ -171,6 +174,21 @@ async def test_twilio_call_is_twiml_gather_with_finnish_say(tmp_path, clock, rec
         row = await app.store.transaction(
             lambda tx: tx.one("SELECT call_ref, address FROM voice_calls"))
         assert row == {"call_ref": call.ref, "address": HOTLINE}
+
+
+async def test_a_generic_gateway_gets_json_and_answers_a_key_with_json(tmp_path, clock,
+                                                                      recorder, gateway):
+    async with service(tmp_path, clock, recorder, gateway, voice=GENERIC,
+                       vendor_lang="sv") as app:
+        incident_id = await vendor_called(app, clock)
+        [call] = vendor_calls(gateway)
+        assert call.headers["Content-Type"] == "application/json"
+        assert set(call.form) == {"to", "text", "language", "answer_url", "status_url"}
+        assert call.form["language"] == "sv-SE" and call.spoken.startswith("Larmtjänsten")
+        status, body = await gateway.press(call, "1")
+        assert status == 200 and body.startswith('{"say": "Tack. ')
+        assert body.endswith('"language": "sv-SE"}')
+        assert (await incident(app, incident_id)).state is State.ACKNOWLEDGED
 
 
 # -- the key press acts like the ack page ---------------------------------------------
@@ -231,6 +249,11 @@ async def test_key_2_passes_it_on_and_says_to_whom_in_swedish(tmp_path, clock, r
         assert inc.state is State.OPEN and inc.escalation.step == 2
         await app.tick()
         assert [m.reason for m in recorder.to("contractor")] == ["ESCALATED"]
+        # hanging up after passing it on is not "unanswered": the vendor hears only the news
+        await gateway.hang_up(call, "completed")
+        await app.tick()
+        assert [(m.reason, m.update) for m in recorder.to("alarm-vendor")] == \
+            [("ESCALATED", True)]
 
 
 async def test_another_key_changes_nothing_and_the_call_still_counts_as_unanswered(
@@ -334,10 +357,11 @@ async def test_forged_expired_and_mismatched_callbacks_are_refused(tmp_path, clo
 
 # -- a gateway that refuses, fails or hangs ------------------------------------------------
 
+@pytest.mark.parametrize("voice", [ELKS, TWILIO], ids=["46elks", "twilio"])
 async def test_429_and_500_are_retried_then_the_call_is_placed(tmp_path, clock, recorder,
-                                                               gateway):
+                                                               gateway, voice):
     gateway.answers = [(429, {"Retry-After": "30"}), (500, {})]
-    async with service(tmp_path, clock, recorder, gateway) as app:
+    async with service(tmp_path, clock, recorder, gateway, voice=voice) as app:
         incident_id = await vendor_called(app, clock)
         [row] = [d for d in await deliveries(app, incident_id) if d.party == "alarm-vendor"]
         assert (row.status, row.attempts) == ("pending", 1) and "HTTP 429" in row.error
