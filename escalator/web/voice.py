@@ -120,7 +120,7 @@ async def _answer(app: Escalator, claim: LinkClaim, kind: str, lang: str) -> str
     tz, party = config.facility.timezone, claim.party
     found = config.parties.get(party)
     name = found.name if found else party
-    answer = answers.parse({"action": kind}, now, tz, config.facility.language)
+    answer = answers.parse({"action": kind}, now, tz)
     incident = await app.store.transaction(lambda tx: tx.incident(claim.incident_id))
     if incident is None:
         return t(lang, "page.not_found")
@@ -129,9 +129,12 @@ async def _answer(app: Escalator, claim: LinkClaim, kind: str, lang: str) -> str
     known = {d.id for d in await app.store.transaction(lambda tx: tx.deliveries(incident.id))}
     try:
         after = await app.service.act(incident.id, answer.action, name, party=party,
-                                      note=answer.note, check=answers.guard(answer, party))
+                                      minutes=answer.minutes, note=answer.note,
+                                      clear_by=answer.clear_by, eta=answer.eta,
+                                      said=answer.said, check=answers.guard(answer, party))
     except answers.NotCurrent:  # the ladder already passed them: keep the word, skip nothing
-        await app.service.act(incident.id, Action.NOTE, name, party=party, note=answer.note)
+        await app.service.act(incident.id, Action.NOTE, name, party=party, note=answer.note,
+                              said=answer.said)
         return t(lang, "confirm.not_current")
     except (ActionError, answers.Stale):
         log.warning("voice answer %s on incident %s not applied", kind, incident.id)
