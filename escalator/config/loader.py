@@ -58,6 +58,7 @@ from escalator.config.settings import (
     parse_storage,
 )
 from escalator.config.sources import key_sets as source_key_sets
+from escalator.config.voicecheck import warn_unreachable_callbacks
 from escalator.config.yamlmarks import parse
 from escalator.errors import ConfigError
 
@@ -142,6 +143,7 @@ def _build(problems: Problems, data: Any, path: str | None) -> Config | None:
                     codes=parse_codes(problems, root.key("codes")),
                     deadman=parse_deadman(problems, root.key("deadman")))
     _unused_ladders(problems, root.key("ladders"), config)
+    warn_unreachable_callbacks(problems, root.key("channels"), config)
     return config
 
 

@@ -140,3 +140,14 @@ def test_the_readme_quotes_what_the_phone_really_says():
                    last_seen_at=opened, escalation=Escalation())
     assert quoted == speech.call_text(inc, "ESCALATED", "en", "Lehtiojan palvelukeskus",
                                       "Europe/Helsinki", opened)
+
+
+def test_a_loopback_public_url_is_warned_about_where_voice_is_set():
+    env = {"VOICE_AUTH": "x", "ESCALATOR_API_TOKEN": "x", "ESCALATOR_SECRET_KEY": "x"}
+    _, warnings = load_config_text(TEXT, filename="cfg.yaml", env=env)
+    assert warnings == [
+        "cfg.yaml:15: channels.voice: http.public_url is http://127.0.0.1:8080: a voice "
+        "gateway cannot call back there, so key presses and unanswered calls would never "
+        "arrive; set http.public_url to the address the gateway can reach"]
+    public = "http: {public_url: https://alarms.lehtioja.example}\n" + TEXT
+    assert load_config_text(public, env=env)[1] == []
