@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 from escalator.domain.model import Incident
 from escalator.i18n import code_label, t
+from escalator.i18n.explain import explain
 
 # The locale each gateway's text-to-speech wants for our languages.
 LOCALES: dict[str, dict[str, str]] = {
@@ -30,11 +31,12 @@ def locale(preset: str, lang: str) -> str:
 
 
 def call_text(incident: Incident, reason: str, lang: str, facility: str, tz: str,
-              now: datetime) -> str:
-    """Who calls, what and where, since when, and the two keys; short enough to remember."""
+              now: datetime, detail: str = "") -> str:
+    """Who calls, why (the reason and its parameters), what and where, since when, and the
+    two keys; short enough to remember."""
     what = code_label(lang, incident.code) + (f", {incident.point}" if incident.point else "")
-    headline = t(lang, f"reason.{reason}")
-    return " ".join((t(lang, "voice.intro", facility=facility), f"{headline}: {what}.",
+    headline = explain(lang, reason, detail, tz=tz, now=now).rstrip(".")
+    return " ".join((t(lang, "voice.intro", facility=facility), f"{headline}.", f"{what}.",
                      t(lang, "voice.since", time=_spoken_time(incident.opened_at, now, tz)),
                      t(lang, "voice.keys")))
 

@@ -9,7 +9,8 @@ holding the whole Authorization header value), `from` (the calling number) and
 {voice_start} (46elks call actions), {answer_url}, {status_url},
 {ring_seconds}, {incident} and {delivery}.
 
-Only a call to act (first call, reminder, escalation) is phoned; an update
+Only a call to act (first call, reminder, escalation, reopened, "taken but not
+resolved" ... : domain/answering.py CALLS) is phoned; an update
 ("taken by ...") goes to the party's next contact that carries updates, or
 to nobody if the party is reached only by phone (`carries_updates`). The
 gateway accepting the call is all this module learns: the key press and the
@@ -33,6 +34,7 @@ import aiohttp
 
 from escalator.clock import Clock
 from escalator.config.model import Facility
+from escalator.domain.answering import CALLS
 from escalator.domain.availability import Contact
 from escalator.errors import ConfigError, NotifyError
 from escalator.i18n import t
@@ -46,7 +48,6 @@ from escalator.web.links import LinkSigner
 log = logging.getLogger(__name__)
 
 Settings = Mapping[str, Any]
-CALLS = ("FIRST", "RENOTIFY", "ESCALATED")
 DEFAULT_RING = timedelta(seconds=40)
 # The callback links live long enough for a gateway to retry a hang-up report
 # through our own outage (46elks retries for hours), and no longer.
@@ -180,7 +181,7 @@ class VoiceNotifier:
         base = f"{self._public_url().rstrip('/')}/voice/{token}/{message.delivery_id}"
         facility = self._facility()
         text = speech.call_text(inc, message.reason, message.language, facility.name,
-                                facility.timezone, now)
+                                facility.timezone, now, message.detail)
         req = build_request(settings, contact.address, text, message.language,
                             f"{base}/key", f"{base}/ended", message)
         headers = {"Accept": "application/json"}

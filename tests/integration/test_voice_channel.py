@@ -138,8 +138,9 @@ async def test_46elks_call_reads_the_alarm_and_takes_one_key(tmp_path, clock, re
         actions = call.actions
         assert actions["digits"] == 1 and actions["ivr"].startswith("en_US/")
         assert call.spoken == (
-            "Alarm service, Lehtiojan palvelukeskus. This alarm has been escalated to you: "
-            "Fire alarm loop fault, Loop 2, wing B. Active since 09:00. "
+            "Alarm service, Lehtiojan palvelukeskus. This alarm has been escalated to you, "
+            "by Ward A nurse on duty. Fire alarm loop fault, Loop 2, wing B. "
+            "Active since 09:00. "
             "Press 1 to take it. Press 2 to pass it on.")
         assert "http" not in call.spoken
         # the callbacks are signed for this incident and this party
@@ -167,7 +168,8 @@ async def test_twilio_call_is_twiml_gather_with_finnish_say(tmp_path, clock, rec
         assert gather.attrib["action"].endswith("/key")
         assert all(s.attrib["language"] == "fi-FI" for s in call.twiml.iter("Say"))
         assert call.spoken.startswith("Hälytyspalvelu, Lehtiojan palvelukeskus. "
-                                      "Hälytys siirretty teille: ")
+                                      "Hälytys siirretty teille, siirtäjä: Ward A nurse on "
+                                      "duty. Palohälytyssilmukan vika, Loop 2, wing B.")
         assert call.spoken.endswith("Paina 1, jos otatte hälytyksen hoitaaksenne. "
                                     "Paina 2, jos se siirretään eteenpäin.")
         assert call.ref.startswith("CA")

@@ -14,7 +14,7 @@ from test_config_schema import schema_errors
 from escalator.config import ConfigError, load_config_text
 from escalator.config.cli import channel_problems, cmd_check
 from escalator.domain.availability import Contact
-from escalator.domain.model import Escalation, Incident, State
+from escalator.domain.model import Escalation, Incident, State, params
 from escalator.notify import speech
 
 TEXT = """\
@@ -139,7 +139,7 @@ def test_the_readme_quotes_what_the_phone_really_says():
                    severity="high", ladder="l", state=State.OPEN, opened_at=opened,
                    last_seen_at=opened, escalation=Escalation())
     assert quoted == speech.call_text(inc, "ESCALATED", "en", "Lehtiojan palvelukeskus",
-                                      "Europe/Helsinki", opened)
+                                      "Europe/Helsinki", opened, params(by="Night nurse"))
 
 
 def test_a_loopback_public_url_is_warned_about_where_voice_is_set():

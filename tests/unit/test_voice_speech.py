@@ -8,7 +8,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from escalator.domain.model import Escalation, Incident, State
+from escalator.domain.answering import CALLS
+from escalator.domain.model import Escalation, Incident, State, params
 from escalator.i18n import TEXTS
 from escalator.notify import speech
 
@@ -22,13 +23,13 @@ def incident(point: str = "Loop 2, wing B") -> Incident:
 
 
 @pytest.mark.parametrize(("lang", "expected"), [
-    ("fi", "Hälytyspalvelu, Lehtioja. Uusi hälytys: Palohälytyssilmukan vika, Loop 2, "
+    ("fi", "Hälytyspalvelu, Lehtioja. Uusi hälytys. Palohälytyssilmukan vika, Loop 2, "
            "wing B. Voimassa kello 09:00 alkaen. Paina 1, jos otatte hälytyksen "
            "hoitaaksenne. Paina 2, jos se siirretään eteenpäin."),
-    ("sv", "Larmtjänsten, Lehtioja. Nytt larm: Fel i brandlarmsslingan, Loop 2, wing B. "
+    ("sv", "Larmtjänsten, Lehtioja. Nytt larm. Fel i brandlarmsslingan, Loop 2, wing B. "
            "Aktivt sedan klockan 09:00. Tryck 1 om ni tar hand om larmet. Tryck 2 om det "
            "ska skickas vidare."),
-    ("en", "Alarm service, Lehtioja. New alarm: Fire alarm loop fault, Loop 2, wing B. "
+    ("en", "Alarm service, Lehtioja. New alarm. Fire alarm loop fault, Loop 2, wing B. "
            "Active since 09:00. Press 1 to take it. Press 2 to pass it on."),
 ])
 def test_the_call_is_read_in_the_partys_language(lang, expected):
@@ -70,3 +71,14 @@ def test_the_reply_to_a_key_press_speaks_each_gateways_format(preset, content_ty
     body, ctype = speech.reply(preset, "sv", "Tack. Ä & ö.")
     assert ctype == content_type
     assert parse(body).endswith("Tack. Ä & ö.")
+
+
+@pytest.mark.parametrize("reason", sorted(CALLS))
+@pytest.mark.parametrize("lang", ["fi", "sv"])
+def test_every_call_that_is_phoned_is_said_without_english(reason, lang):
+    detail = params(by="Vartiointi Oy", eta="2026-11-24T08:00:00+00:00")
+    english = speech.call_text(incident(), reason, "en", "L", "Europe/Helsinki", OPENED, detail)
+    spoken = speech.call_text(incident(), reason, lang, "L", "Europe/Helsinki", OPENED, detail)
+    headline_en = english.split(". ")[1]
+    assert headline_en not in spoken and "Press" not in spoken and "http" not in spoken
+    assert "{" not in spoken and "}" not in spoken
