@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
+from escalator import maintenance_holds
 from escalator.clock import Clock
 from escalator.config.model import Config
 from escalator.domain import policy
@@ -116,6 +117,8 @@ class EscalationService:
         incident = replace(draft, id=incident_id)
         tx.add_entries(incident_id, [Entry(now, Reason.OPENED, None,
                                            f"alarm {event.code} from {event.source}")])
+        if maintenance_holds.hold(tx, self.config, incident, now):
+            return incident_id  # recorded; its ladder starts when the window ends
         self._persist(tx, policy.start(incident, self._ladder(incident), self.directory, now),
                       now)
         return incident_id
@@ -191,6 +194,8 @@ class EscalationService:
             return await self.store.transaction(lambda tx: self._wake(tx, now))
 
     def _wake(self, tx: Tx, now: datetime) -> datetime | None:
+        for held in maintenance_holds.review(tx, self.config, self._ladder, self.directory, now):
+            self._persist(tx, held, now)
         for incident in tx.due_incidents(now):
             self._persist(tx, policy.decide(incident, self._ladder(incident),
                                             self.directory, now), now)

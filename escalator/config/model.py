@@ -14,6 +14,7 @@ from typing import Any
 
 from escalator.domain.availability import Party, Roster
 from escalator.domain.ladder import Ladder, Route
+from escalator.domain.maintenance import DEFAULT_MAINTENANCE_MAX, MaintenanceWindow
 
 LANGUAGES = ("fi", "sv", "en")
 SOURCE_KINDS = ("webhook", "poll", "sia", "espa", "email", "mqtt")
@@ -63,6 +64,8 @@ class Config:
     channels: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     path: str | None = None
     codes: Mapping[str, Any] = field(default_factory=dict)  # code -> i18n.codes.CodeInfo
+    maintenance: tuple[MaintenanceWindow, ...] = ()  # the file's windows (the API adds more)
+    maintenance_max: timedelta = DEFAULT_MAINTENANCE_MAX
 
     def secret_envs(self) -> list[tuple[str, str]]:
         """(config path, environment variable) of every secret the config names."""

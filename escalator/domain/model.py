@@ -36,6 +36,8 @@ class Reason(StrEnum):
     DELIVERY_FAILED = "DELIVERY_FAILED"
     CHANNEL_FAILED = "CHANNEL_FAILED"  # timeline only: one contact failed, the next is tried
     REFUSED = "REFUSED"  # timeline only: someone not authorised tried to act (e.g. Telegram)
+    MAINTENANCE_HELD = "MAINTENANCE_HELD"  # timeline only: held by a maintenance window
+    MAINTENANCE_ENDED = "MAINTENANCE_ENDED"  # window over, alarm still on: ladder starts
 
 
 class Action(StrEnum):

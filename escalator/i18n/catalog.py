@@ -33,6 +33,15 @@ TEXTS: dict[str, dict[str, str]] = {
     "reason.SAFETY_INCIDENT": {
         "fi": "TURVALLISUUSPOIKKEAMA: {detail}", "sv": "SÄKERHETSAVVIKELSE: {detail}",
         "en": "SAFETY INCIDENT: {detail}"},
+    "reason.MAINTENANCE_HELD": {
+        "fi": "Huoltotyön aikana: hälytys kirjattu, ei hälytetä ennen huollon loppua ({detail})",
+        "sv": "Under underhåll: larmet är registrerat, ingen larmas förrän underhållet "
+              "är slut ({detail})",
+        "en": "During maintenance: recorded, nobody is alerted until the window ends ({detail})"},
+    "reason.MAINTENANCE_ENDED": {
+        "fi": "Huoltotyön aika päättyi ({detail}), mutta hälytys on yhä päällä",
+        "sv": "Underhållet är slut ({detail}), men larmet är fortfarande aktivt",
+        "en": "The maintenance window has ended ({detail}) and the alarm is still on"},
     "label.where": {"fi": "Missä", "sv": "Var", "en": "Where"},
     "label.since": {"fi": "Alkaen", "sv": "Sedan", "en": "Since"},
     "label.count": {"fi": "Toistunut {count} kertaa", "sv": "Upprepat {count} gånger",
