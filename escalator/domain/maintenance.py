@@ -99,11 +99,11 @@ def renew(
 def explain(problem: WindowProblem, maximum: timedelta, max_text: str) -> str:
     """The error message of a refused window (config check and the API speak English)."""
     return {
-        WindowProblem.ENDS_BEFORE_START: "until must be later than from",
+        WindowProblem.ENDS_BEFORE_START: "must be later than from",
         WindowProblem.TOO_LONG:
             f"the window is longer than maintenance_max ({max_text}); a window must end, "
             "so an alarm cannot hide behind it for weeks: split the work or renew it later",
-        WindowProblem.ALREADY_ENDED: "until must be in the future",
+        WindowProblem.ALREADY_ENDED: "must be in the future",
         WindowProblem.RENEWAL_TOO_LONG:
             f"a renewal may extend until by at most maintenance_max ({max_text}) from now",
     }[problem]

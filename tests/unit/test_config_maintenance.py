@@ -92,7 +92,7 @@ def test_maintenance_max_is_read_and_applied():
     ('"2026-12-01 08:00"', '"1.12.2026 8:00"', "maintenance[0].from",
      'found "1.12.2026 8:00" (expected a local time'),
     ('"2026-12-05 16:00"', '"2026-11-30 16:00"', "maintenance[0].until",
-     "until must be later than from"),
+     "must be later than from"),
     ("source: [terminal]", "source: [termnial]", "maintenance[0].match.source[0]",
      "unknown source 'termnial' (did you mean 'terminal'?)"),
     ("point:", "spot:", "maintenance[0].match", "unknown key 'spot' (did you mean 'point'?)"),
