@@ -6,6 +6,7 @@ Christmas Eve?" from the pure policy, without storage, network or waiting.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -13,6 +14,7 @@ from escalator.config import build_directory
 from escalator.config.model import Config
 from escalator.domain import policy
 from escalator.domain.ladder import route_for
+from escalator.domain.maintenance import MaintenanceWindow, covering, released
 from escalator.domain.model import Incident, Reason, State
 
 
@@ -40,7 +42,14 @@ def timeline(
     directory = build_directory(config)
     lines = [f"Alarm {code} at {at.astimezone(tz):%a %Y-%m-%d %H:%M} ({config.facility.timezone})"
              f" -> ladder {ladder_id}"]
-    decisions = policy.simulate(incident, ladder, directory, at + horizon)
+    held = covering(config.maintenance, source, code, point, at)
+    if held is None:
+        decisions = policy.simulate(incident, ladder, directory, at + horizon)
+    else:
+        lines.append(_held_line(held, at, tz))
+        decisions = policy.simulate(replace(incident, opened_at=held.ends), ladder, directory,
+                                    held.ends + horizon)
+        decisions[0] = released(decisions[0], held.reason)
     for d in decisions:
         for e in d.entries:
             when = e.at.astimezone(tz)
@@ -58,6 +67,14 @@ def timeline(
     if not any(e.reason is not Reason.SKIPPED_UNAVAILABLE for d in decisions for e in d.entries):
         lines.append("Nobody would be reached.")
     return lines
+
+
+def _held_line(window: MaintenanceWindow, at: datetime, tz: ZoneInfo) -> str:
+    """Only the file's windows: those set through the API live in the database."""
+    return (f"{at.astimezone(tz):%a %H:%M}  +{_fmt(timedelta(0)):>7}  {'':<7} "
+            f"{Reason.MAINTENANCE_HELD.value:<20} {window.reason} (window {window.id}) until"
+            f" {window.ends.astimezone(tz):%a %Y-%m-%d %H:%M}: recorded, nobody is told;"
+            " the ladder starts when it ends")
 
 
 def _fmt(td: timedelta) -> str:

@@ -134,3 +134,32 @@ def test_the_example_shows_a_commented_care_home_window_that_loads_when_uncommen
     config = load(uncommented)
     assert [w.reason for w in config.maintenance] == ["installation work"]
     assert config.maintenance[0].point == "B-wing*"
+
+
+def test_simulate_shows_the_hold_and_the_ladder_starting_when_the_window_ends():
+    from escalator.simulate import timeline
+
+    config = load(CARE_HOME)
+    at = datetime(2026, 12, 3, 8, 0, tzinfo=UTC)  # Thu 10:00 in Helsinki, inside the window
+    lines = timeline(config, "FT", at, point="B-wing 2", horizon=timedelta(minutes=6))
+    assert lines[1].split() == [
+        "Thu", "10:00", "+", "0m", "MAINTENANCE_HELD", "installation", "work", "(window",
+        "config-1)", "until", "Sat", "2026-12-05", "16:00:", "recorded,", "nobody", "is",
+        "told;", "the", "ladder", "starts", "when", "it", "ends"]
+    assert lines[2].split()[:6] == ["Sat", "16:00", "+", "54h00m", "step", "1"]
+    assert "MAINTENANCE_ENDED" in lines[2] and lines[2].endswith("– installation work")
+    assert "RENOTIFY" in lines[3] and lines[3].startswith("Sat 16:05")
+    # outside the window's points: the ladder starts at once, no hold line
+    other = timeline(config, "FT", at, point="A-wing", horizon=timedelta(minutes=6))
+    assert "FIRST" in other[1] and not any("MAINTENANCE" in line for line in other)
+
+
+@pytest.mark.parametrize("reason", ["MAINTENANCE_HELD", "MAINTENANCE_ENDED"])
+def test_the_new_reasons_read_in_finnish_swedish_and_english(reason):
+    from escalator.i18n import t
+
+    texts = {lang: t(lang, f"reason.{reason}", detail="installation work")
+             for lang in ("fi", "sv", "en")}
+    assert len(set(texts.values())) == 3
+    assert all("installation work" in text for text in texts.values())
+    assert not any(key.startswith("reason.") for key in texts.values())
