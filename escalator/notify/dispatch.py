@@ -33,7 +33,8 @@ log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS_PER_CONTACT = 4
 MAX_ROUNDS = 10  # a fallback to the next contact is sent in the same pass, boundedly
-CALL_TO_ACTION = {Reason.FIRST.value, Reason.RENOTIFY.value, Reason.ESCALATED.value}
+CALL_TO_ACTION = {Reason.FIRST.value, Reason.RENOTIFY.value, Reason.ESCALATED.value,
+                  Reason.MAINTENANCE_ENDED.value}
 
 
 def backoff(attempts: int, retry_after: float | None) -> timedelta:

@@ -32,7 +32,7 @@ from escalator.notify import gsm, render
 from escalator.notify.base import Message
 
 Settings = Mapping[str, Any]
-CALLS = ("FIRST", "RENOTIFY", "ESCALATED")  # a call to act, rather than news of one
+CALLS = ("FIRST", "RENOTIFY", "ESCALATED", "MAINTENANCE_ENDED")  # a call to act, not news
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,7 @@ from escalator.web.views import APP, PAGE_HEADERS, esc, html_page, local_time, m
 MAX_NOTE = answers.MAX_NOTE
 TIMELINE_SHOWN = 20
 CONTACT_REASONS = {Reason.FIRST, Reason.RENOTIFY, Reason.ESCALATED, Reason.EXHAUSTED,
-                   Reason.SAFETY_INCIDENT}
+                   Reason.SAFETY_INCIDENT, Reason.MAINTENANCE_ENDED}
 
 
 def setup(web_app: web.Application) -> None:

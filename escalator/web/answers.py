@@ -40,7 +40,8 @@ KINDS: dict[str, Action] = {
     "escalate": Action.ESCALATE, "false_alarm": Action.FALSE_ALARM,
     "resolve": Action.RESOLVE, "snooze": Action.SNOOZE, "note": Action.NOTE,
 }
-CALLS = {Reason.FIRST.value, Reason.RENOTIFY.value, Reason.ESCALATED.value}
+CALLS = {Reason.FIRST.value, Reason.RENOTIFY.value, Reason.ESCALATED.value,
+         Reason.MAINTENANCE_ENDED.value}
 _TIME = re.compile(r"^\s*(\d{1,2})(?:[:.]?(\d{2}))?\s*$")
 
 

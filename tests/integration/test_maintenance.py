@@ -15,6 +15,7 @@ from support import TOKENS, config_text
 from escalator.app import Escalator
 from escalator.config import load_config
 from escalator.domain.model import Action, AlarmEvent, State
+from escalator.errors import NotifyError
 from escalator.web.server import build_web_app
 
 START = datetime(2026, 11, 24, 6, 30, tzinfo=UTC)  # Tue 08:30 in Helsinki
@@ -222,3 +223,35 @@ async def test_removing_a_window_from_the_file_releases_on_reload(clock, recorde
         assert recorder.reasons() == [("ward-a", "MAINTENANCE_ENDED")]
     finally:
         await app.stop()
+
+
+async def test_an_unreachable_step_one_at_the_windows_end_moves_the_ladder_on(
+        make_app, clock, recorder, store_url):
+    """MAINTENANCE_ENDED is a call to act: if nobody on step 1 can be reached, step 2 is."""
+    clock.set(START)
+    app = await make_app(care_home(store_url), storage=store_url)
+    res = await app.service.ingest(alarm(clock))
+    await app.tick()
+    clock.set(WINDOW_END)
+    recorder.failures = [NotifyError("chat not found", recoverable=False)]
+    await app.tick()
+    await app.tick()
+    assert "DELIVERY_FAILED" in await reasons_of(app, res.incident_id)
+    assert ("alarm-vendor", "ESCALATED") in recorder.reasons()
+
+
+async def test_a_window_ending_after_the_alarm_was_taken_sends_nothing_stale(
+        make_app, clock, recorder, store_url):
+    """A MAINTENANCE_ENDED still queued when someone takes the alarm is superseded."""
+    clock.set(START)
+    app = await make_app(care_home(store_url), storage=store_url)
+    res = await app.service.ingest(alarm(clock))
+    await app.tick()
+    clock.set(WINDOW_END)
+    await app.service.wake()  # the ladder starts; its notice is queued, not yet sent
+    await app.service.act(res.incident_id, Action.ACKNOWLEDGE, "Installer")
+    await app.tick()
+    assert ("ward-a", "MAINTENANCE_ENDED") not in recorder.reasons()
+    rows = await app.store.transaction(lambda tx: tx.deliveries(res.incident_id))
+    assert [(d.reason, d.status) for d in rows if d.reason == "MAINTENANCE_ENDED"] == [
+        ("MAINTENANCE_ENDED", "superseded")]

@@ -24,7 +24,8 @@ FAULT_CODES = frozenset({"ft", "fire_loop_fault", "yx", "earth_leakage"})
 FIRE_CODES = frozenset({"fa", "fire", "fire_alarm"})
 SEVERITIES = ("info", "low", "medium", "high", "critical")
 CONTACT_REASONS = {Reason.FIRST.value, Reason.RENOTIFY.value, Reason.ESCALATED.value,
-                   Reason.EXHAUSTED.value, Reason.SAFETY_INCIDENT.value}
+                   Reason.EXHAUSTED.value, Reason.SAFETY_INCIDENT.value,
+                   Reason.MAINTENANCE_ENDED.value}
 
 
 def kind(code: str) -> str:
