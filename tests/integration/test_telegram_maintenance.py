@@ -3,7 +3,6 @@ maintenance window ends; then the ward gets the card with its buttons."""
 
 from __future__ import annotations
 
-
 from fake_telegram import FakeTelegram
 from tg_support import CHAT_A, alarm, deliveries
 
