@@ -163,3 +163,15 @@ def test_the_new_reasons_read_in_finnish_swedish_and_english(reason):
     assert len(set(texts.values())) == 3
     assert all("installation work" in text for text in texts.values())
     assert not any(key.startswith("reason.") for key in texts.values())
+
+
+def test_the_readme_example_loads():
+    import re
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    part = readme[readme.index("## Maintenance windows"):readme.index("## HTTP API")]
+    [block] = re.findall(r"```yaml\n(.*?)```", part, re.S)
+    config = load("\n" + block)
+    assert [w.reason for w in config.maintenance] == ["installation work"]
+    assert config.maintenance[0].ends == datetime(2026, 12, 5, 14, 0, tzinfo=UTC)
