@@ -255,3 +255,22 @@ async def test_a_window_ending_after_the_alarm_was_taken_sends_nothing_stale(
     rows = await app.store.transaction(lambda tx: tx.deliveries(res.incident_id))
     assert [(d.reason, d.status) for d in rows if d.reason == "MAINTENANCE_ENDED"] == [
         ("MAINTENANCE_ENDED", "superseded")]
+
+
+async def test_a_window_on_a_source_holds_its_silence_too(make_app, clock, recorder, store_url):
+    """The installer switches the terminal off: its silence is held, then escalates."""
+    clock.set(START)
+    windows = B_WING.replace('{source: [terminal], code: [FT], point: "B-wing*"}',
+                             "{source: terminal}")
+    text = config_text(store_url) + windows  # with the terminal's 15-minute heartbeat
+    app = await make_app(text, storage=store_url)
+    await app.tick()
+    clock.advance(minutes=16)
+    await app.tick()
+    silent = await app.store.transaction(lambda tx: tx.incidents("open"))
+    assert [i.code for i in silent] == ["source_silent"]
+    assert recorder.sent == []
+    assert await reasons_of(app, silent[0].id) == ["OPENED", "MAINTENANCE_HELD"]
+    clock.set(WINDOW_END)
+    await app.tick()
+    assert recorder.reasons() == [("ward-a", "MAINTENANCE_ENDED")]
