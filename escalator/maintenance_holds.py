@@ -6,20 +6,30 @@ remembers why. Every wake re-reads the windows (the file's and the API's), so
 a renewed, shortened or ended window takes effect without anything else
 changing: whatever no window covers any more starts its ladder with reason
 MAINTENANCE_ENDED. A clear during the window resolves the incident quietly
-(nobody was told, so nobody is told), and a person acting on it releases it.
+(nobody was told, so nobody is told), the same alarm back soon after is
+reopened and held again, and a person acting on it releases it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 
 from escalator.config.model import Config
 from escalator.domain import policy
 from escalator.domain.availability import Directory
-from escalator.domain.ladder import Ladder
-from escalator.domain.maintenance import MaintenanceWindow, covering, released
-from escalator.domain.model import Decision, Entry, Incident, Reason, State
+from escalator.domain.ladder import FollowUp, Ladder
+from escalator.domain.maintenance import MaintenanceWindow, covering
+from escalator.domain.model import (
+    Decision,
+    Entry,
+    Escalation,
+    Incident,
+    Reason,
+    State,
+    params,
+)
 from escalator.storage import maintenance as stored
 from escalator.storage.sql import Tx
 
@@ -36,10 +46,27 @@ def hold(tx: Tx, config: Config, incident: Incident, now: datetime) -> bool:
                       now)
     if window is None:
         return False
-    tx.add_entries(incident.id, [Entry(now, Reason.MAINTENANCE_HELD, None, window.reason)])
+    detail = params(work=window.reason, until=window.ends, window=window.id)
+    tx.add_entries(incident.id, [Entry(now, Reason.MAINTENANCE_HELD, None, detail)])
     tx.save_incident(incident, window.ends)
     stored.add_hold(tx, incident.id, window)
     return True
+
+
+def hold_reopened(tx: Tx, config: Config, reopened: Decision, before: Incident,
+                  now: datetime) -> Decision:
+    """The same alarm back inside a window (the installer tripped it again): reopened,
+    counted and held, not called out; otherwise the reopen decision as it was."""
+    inc = reopened.incident
+    window = covering(windows(tx, config, now), inc.source, inc.code, inc.point, now)
+    if window is None:
+        return reopened
+    held = replace(inc, escalation=Escalation(), notified=before.notified)
+    logged = [e for e in reopened.entries if e.reason is Reason.REOPENED and e.party is None]
+    detail = params(work=window.reason, until=window.ends, window=window.id)
+    stored.add_hold(tx, inc.id, window)
+    return Decision(held, entries=(*logged, Entry(now, Reason.MAINTENANCE_HELD, None, detail)),
+                    next_due=window.ends)
 
 
 def _still_held(incident: Incident | None) -> bool:
@@ -49,8 +76,8 @@ def _still_held(incident: Incident | None) -> bool:
 
 
 def review(
-    tx: Tx, config: Config, ladder_of: Callable[[Incident], Ladder], directory: Directory,
-    now: datetime,
+    tx: Tx, config: Config, now: datetime, ladder_of: Callable[[Incident], Ladder],
+    follow_of: Callable[[Incident], FollowUp], directory: Directory,
 ) -> list[Decision]:
     """Each held incident: still covered -> due at the window's end; else its ladder starts."""
     holds = stored.holds(tx)
@@ -70,6 +97,7 @@ def review(
             decisions.append(Decision(incident, next_due=window.ends))
             continue
         stored.drop_hold(tx, incident.id)
-        start = policy.start(incident, ladder_of(incident), directory, now)
-        decisions.append(released(start, h.reason))
+        decisions.append(policy.start(incident, ladder_of(incident), directory, now,
+                                      follow_of(incident), reason=Reason.MAINTENANCE_ENDED,
+                                      detail=params(work=h.reason)))
     return decisions

@@ -15,7 +15,8 @@ from escalator.config.model import Config
 from escalator.domain import policy
 from escalator.domain.ladder import route_for
 from escalator.domain.maintenance import MaintenanceWindow, covering, released
-from escalator.domain.model import Incident, Reason, State
+from escalator.domain.model import Entry, Incident, Reason, State, params
+from escalator.i18n.explain import explain
 
 
 def parse_at(text: str | None, tz: ZoneInfo, now: datetime) -> datetime:
@@ -46,10 +47,10 @@ def timeline(
     if held is None:
         decisions = policy.simulate(incident, ladder, directory, at + horizon)
     else:
-        lines.append(_held_line(held, at, tz))
+        lines.append(_held_line(held, at, config))
         decisions = policy.simulate(replace(incident, opened_at=held.ends), ladder, directory,
                                     held.ends + horizon)
-        decisions[0] = released(decisions[0], held.reason)
+        decisions[0] = released(decisions[0], params(work=held.reason))
     for d in decisions:
         for e in d.entries:
             when = e.at.astimezone(tz)
@@ -57,7 +58,7 @@ def timeline(
             who = directory.name(e.party) if e.party else ""
             tag = f"step {e.step + 1}" if e.step is not None else ""
             lines.append(f"{when:%a %H:%M}  +{_fmt(offset):>7}  {tag:<7} {e.reason.value:<20}"
-                         f" {who}{' – ' + e.detail if e.detail else ''}")
+                         f" {who}{' – ' + _said(e, config) if e.detail else ''}")
     last = decisions[-1].incident
     if last.escalation.exhausted:
         lines.append("Ladder exhausted: recorded as a safety incident.")
@@ -69,12 +70,18 @@ def timeline(
     return lines
 
 
-def _held_line(window: MaintenanceWindow, at: datetime, tz: ZoneInfo) -> str:
+def _held_line(window: MaintenanceWindow, at: datetime, config: Config) -> str:
     """Only the file's windows: those set through the API live in the database."""
-    return (f"{at.astimezone(tz):%a %H:%M}  +{_fmt(timedelta(0)):>7}  {'':<7} "
-            f"{Reason.MAINTENANCE_HELD.value:<20} {window.reason} (window {window.id}) until"
-            f" {window.ends.astimezone(tz):%a %Y-%m-%d %H:%M}: recorded, nobody is told;"
-            " the ladder starts when it ends")
+    tz = config.facility.timezone
+    said = explain("en", Reason.MAINTENANCE_HELD.value,
+                   params(work=window.reason, until=window.ends), tz=tz)
+    return (f"{at.astimezone(ZoneInfo(tz)):%a %H:%M}  +{_fmt(timedelta(0)):>7}  {'':<7} "
+            f"{Reason.MAINTENANCE_HELD.value:<20} {said} (window {window.id})")
+
+
+def _said(e: Entry, config: Config) -> str:
+    """The entry's parameters in words (the dry run speaks English, like the CLI)."""
+    return explain("en", e.reason.value, e.detail, tz=config.facility.timezone)
 
 
 def _fmt(td: timedelta) -> str:

@@ -109,22 +109,23 @@ def explain(problem: WindowProblem, maximum: timedelta, max_text: str) -> str:
     }[problem]
 
 
-def released(decision: Decision, window_reason: str) -> Decision:
-    """The ladder's start for an alarm a window held: its first notices say MAINTENANCE_ENDED,
-    with the window's reason ("installation work") as their detail."""
-    def relabel(reason: Reason, detail: str) -> tuple[Reason, str]:
+def released(decision: Decision, detail: str) -> Decision:
+    """`start`'s decision relabelled for an alarm a window held: its first notices say
+    MAINTENANCE_ENDED with `detail` (the window's parameters). For the dry run, which
+    walks the ordinary `policy.simulate`; the service asks `start` for the reason itself."""
+    def relabel(reason: Reason, old: str) -> tuple[Reason, str]:
         if reason is Reason.FIRST:
-            return Reason.MAINTENANCE_ENDED, detail or window_reason
-        return reason, detail
+            return Reason.MAINTENANCE_ENDED, old or detail
+        return reason, old
 
     notices = []
     for n in decision.notices:
-        reason, detail = relabel(n.reason, n.detail)
-        notices.append(replace(n, reason=reason, detail=detail))
+        reason, text = relabel(n.reason, n.detail)
+        notices.append(replace(n, reason=reason, detail=text))
     entries = []
     for e in decision.entries:
-        reason, detail = relabel(e.reason, e.detail)
-        entries.append(replace(e, reason=reason, detail=detail))
+        reason, text = relabel(e.reason, e.detail)
+        entries.append(replace(e, reason=reason, detail=text))
     return replace(decision, notices=tuple(notices), entries=tuple(entries))
 
 

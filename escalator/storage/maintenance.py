@@ -71,6 +71,8 @@ def set_until(tx: Tx, window_id: int, until: datetime, by: str, now: datetime) -
 
 
 def add_hold(tx: Tx, incident_id: int, window: MaintenanceWindow) -> None:
+    """Replaces an earlier hold of the same incident (held, cleared, back again)."""
+    drop_hold(tx, incident_id)
     tx.execute("INSERT INTO incident_holds (incident_id, window_id, reason, until)"
                " VALUES (?,?,?,?)", (incident_id, window.id, window.reason, ts(window.ends)))
 

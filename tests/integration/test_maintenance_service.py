@@ -274,3 +274,23 @@ async def test_a_window_on_a_source_holds_its_silence_too(make_app, clock, recor
     clock.set(WINDOW_END)
     await app.tick()
     assert recorder.reasons() == [("ward-a", "MAINTENANCE_ENDED")]
+
+
+async def test_the_installer_tripping_it_again_reopens_it_held_not_called_out(
+        make_app, clock, recorder, store_url):
+    """Alarm, clear, alarm again during the work: the same incident, still nobody called."""
+    clock.set(START)
+    app = await make_app(care_home(store_url), storage=store_url)
+    first = await app.service.ingest(alarm(clock))
+    clock.advance(minutes=10)
+    await app.service.ingest(alarm(clock, state="clear"))
+    clock.advance(minutes=10)
+    again = await app.service.ingest(alarm(clock))
+    assert again.incident_id == first.incident_id
+    assert await app.tick() == WINDOW_END
+    assert recorder.sent == []
+    assert await reasons_of(app, first.incident_id) == [
+        "OPENED", "MAINTENANCE_HELD", "CLEARED", "REOPENED", "MAINTENANCE_HELD"]
+    clock.set(WINDOW_END)
+    await app.tick()
+    assert recorder.reasons() == [("ward-a", "MAINTENANCE_ENDED")]
