@@ -20,6 +20,7 @@ from typing import Any
 
 from escalator.config.check import At, Problems, mapping
 from escalator.config.codes import CODE_ENTRY_KEYS, parse_codes
+from escalator.config.deadman import DEADMAN_KEYS, parse_deadman
 from escalator.config.ladders import (
     LADDER_KEYS,
     LADDER_REQUIRED,
@@ -69,7 +70,7 @@ from escalator.config.yamlmarks import parse
 from escalator.errors import ConfigError
 
 TOP_KEYS = ("facility", "http", "storage", "sources", "people", "rosters", "ladders", "routes",
-            "channels", "codes", "maintenance", "maintenance_max")
+            "channels", "codes", "deadman", "maintenance", "maintenance_max")
 TOP_REQUIRED = ("facility", "people", "ladders", "routes")
 
 __all__ = [
@@ -147,7 +148,8 @@ def _build(problems: Problems, data: Any, path: str | None) -> Config | None:
     channels = parse_channels(problems, root.key("channels"), party_ids)
     config = Config(facility or Facility("", ""), http, storage, sources, parties, rosters,
                     ladders, routes, channels, path,
-                    codes=parse_codes(problems, root.key("codes")))
+                    codes=parse_codes(problems, root.key("codes")),
+                    deadman=parse_deadman(problems, root.key("deadman")))
     maximum = parse_maintenance_max(problems, root.key("maintenance_max"))
     windows = parse_maintenance(problems, root.key("maintenance"), _declared(root.key("sources")),
                                 config.facility.timezone, maximum)
@@ -201,6 +203,7 @@ def key_sets() -> dict[str, Collection[str]]:
     sets["code_entry"] = CODE_ENTRY_KEYS
     sets["maintenance_window"] = MAINTENANCE_KEYS
     sets["maintenance_match"] = MAINTENANCE_MATCH_KEYS
+    sets["deadman"] = DEADMAN_KEYS
     for name, keys in CHANNEL_KEYS.items():
         sets[f"channel_{name}"] = keys
     return sets
