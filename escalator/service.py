@@ -188,6 +188,11 @@ class EscalationService:
         self._on_change()
         return incident
 
+    async def refused(self, incident_id: int, detail: str) -> None:
+        """Someone not authorised tried to act: nothing changes but the timeline says so."""
+        entry = Entry(self.clock.now(), Reason.REFUSED, None, detail)
+        await self.store.transaction(lambda tx: tx.add_entries(incident_id, [entry]))
+
     async def delivery_failed(self, incident_id: int, step: int | None, loop: int) -> None:
         """Nobody on the current step could be reached on any channel: move the ladder on."""
         async with self._lock:

@@ -21,7 +21,7 @@ from telegram.ext import ContextTypes
 from escalator.clock import Clock
 from escalator.config.model import Config
 from escalator.domain.answering import Handled, already_handled
-from escalator.domain.model import Action, Entry, Incident, Reason, params
+from escalator.domain.model import Action, Incident, params
 from escalator.errors import ActionError, StorageError
 from escalator.notify.telegram import callback, layout
 from escalator.notify.telegram.auth import Actor, authorise, display_name
@@ -112,8 +112,7 @@ class PressHandler:
                       chat: Chat) -> None:
         """Nothing changes, but the attempt is in the incident's timeline for the audit."""
         detail = params(who=name, action=press.action.value, chat=chat.id)
-        entry = Entry(self.clock.now(), Reason.REFUSED, None, detail)
-        await self.desk.store.transaction(lambda tx: tx.add_entries(incident.id, [entry]))
+        await self.service.refused(incident.id, detail)
         log.warning("telegram: refused %s on incident %s: %s", press.action, incident.id, detail)
 
     async def _refresh(self, chat: str, message_id: int, incident: Incident, lang: str) -> None:
