@@ -12,8 +12,12 @@ from datetime import datetime
 from typing import Any
 
 from escalator.domain.maintenance import MaintenanceWindow
+from escalator.storage import audit
 from escalator.storage.rows import dt, ts
 from escalator.storage.sql import Tx
+
+# Audit kinds of windows set through the API (the file's windows: config.reloaded).
+SET, RENEWED, ENDED = "maintenance.set", "maintenance.renewed", "maintenance.ended"
 
 
 @dataclass(frozen=True)
@@ -46,11 +50,17 @@ def _window(row: dict[str, Any]) -> StoredWindow:
 
 
 def add_window(tx: Tx, window: MaintenanceWindow, by: str, now: datetime) -> int:
-    return tx.insert(
+    """Stored and written to the audit chain in one transaction: who hid what, until when."""
+    window_id = tx.insert(
         "INSERT INTO maintenance_windows (starts_at, until, reason, sources, codes, point,"
         " created_by, created_at) VALUES (?,?,?,?,?,?,?,?)",
         (ts(window.starts), ts(window.ends), window.reason, json.dumps(list(window.sources)),
          json.dumps(list(window.codes)), window.point, by, ts(now)))
+    audit.record(tx, SET, at=now, actor=by, payload={
+        "window": window_id, "from": ts(window.starts), "until": ts(window.ends),
+        "work": window.reason, "source": list(window.sources), "code": list(window.codes),
+        "point": window.point})
+    return window_id
 
 
 def window(tx: Tx, window_id: int) -> StoredWindow | None:
@@ -66,8 +76,11 @@ def windows_ending_after(tx: Tx, now: datetime) -> list[StoredWindow]:
 
 
 def set_until(tx: Tx, window_id: int, until: datetime, by: str, now: datetime) -> None:
+    """Renew (a later until) or end (until = now); audited like the window itself."""
     tx.execute("UPDATE maintenance_windows SET until = ?, updated_by = ?, updated_at = ?"
                " WHERE id = ?", (ts(until), by, ts(now), window_id))
+    audit.record(tx, ENDED if until <= now else RENEWED, at=now, actor=by,
+                 payload={"window": window_id, "until": ts(until)})
 
 
 def add_hold(tx: Tx, incident_id: int, window: MaintenanceWindow) -> None:

@@ -120,3 +120,21 @@ async def test_an_ended_window_cannot_be_renewed(client, clock):
     status, body = await call(client, "PATCH", f"/api/v1/maintenance/{made['id']}",
                               {"until": "2026-11-25 09:00", "by": "m"})
     assert status == 409 and "already ended" in body["error"]
+
+
+async def test_setting_renewing_and_ending_a_window_is_in_the_audit_chain(app, client, clock):
+    from escalator.storage import audit
+
+    _, made = await call(client, "POST", "/api/v1/maintenance", GOOD)
+    clock.advance(hours=1)
+    await call(client, "PATCH", f"/api/v1/maintenance/{made['id']}",
+               {"until": "2026-11-27 16:00", "by": "Facility manager"})
+    clock.advance(hours=1)
+    await call(client, "DELETE", f"/api/v1/maintenance/{made['id']}?by=Installer")
+    rows, verdict = await app.store.transaction(
+        lambda tx: (audit.rows_tx(tx), audit.verify_tx(tx)))
+    ours = [(r["kind"], r["actor"]) for r in rows if r["kind"].startswith("maintenance.")]
+    assert ours == [("maintenance.set", "Facility manager"),
+                    ("maintenance.renewed", "Facility manager"),
+                    ("maintenance.ended", "Installer")]
+    assert verdict.ok
