@@ -23,7 +23,7 @@ from escalator.config.model import Config
 from escalator.domain.model import Action, Entry, Incident, Reason, State
 from escalator.errors import ActionError, StorageError
 from escalator.notify.telegram import callback, layout
-from escalator.notify.telegram.auth import Actor, authorise, display_name
+from escalator.notify.telegram.auth import authorise_for, display_name
 from escalator.notify.telegram.cards import CardDesk
 from escalator.notify.telegram.guidance import false_alarm_at
 from escalator.notify.telegram.texts import t
@@ -53,10 +53,9 @@ class PressHandler:
             return
         user = query.from_user
         name = display_name(user.id, user.first_name, user.last_name, user.username)
-        actor = authorise(self.config(), chat.id, chat.username, user.id, name)
         try:
             async with self._lock:
-                reply, after = await self._decide(press, actor, chat, user.id, name, lang)
+                reply, after = await self._decide(press, chat, user.id, name, lang)
         except StorageError:
             log.exception("telegram press on %s: store unavailable", query.data)
             await _answer(query, t(lang, "pop.busy"))
@@ -65,12 +64,13 @@ class PressHandler:
         if after is not None:
             await self._refresh(str(chat.id), query.message.message_id, after, lang)
 
-    async def _decide(self, press: callback.Press, actor: Actor | None, chat: Chat,
-                      user_id: int, name: str, lang: str) -> tuple[str, Incident | None]:
+    async def _decide(self, press: callback.Press, chat: Chat, user_id: int, name: str,
+                      lang: str) -> tuple[str, Incident | None]:
         """The popup text, and the incident to show on the card (None: leave the card)."""
         incident = await self.desk.store.transaction(lambda tx: tx.incident(press.incident_id))
         if incident is None:
             return t(lang, "pop.unknown", id=press.incident_id), None
+        actor = authorise_for(self.config(), incident, chat.id, chat.username, user_id, name)
         if actor is None:
             await self._refuse(incident, press, name, chat)
             return t(lang, "pop.unauthorised", user=user_id), None
