@@ -26,6 +26,7 @@ from escalator.notify.sms import SmsNotifier
 from escalator.notify.telegram import TelegramChannel
 from escalator.notify.telegram import from_config as telegram_settings
 from escalator.notify.webhook import WebhookNotifier
+from escalator.redact import add_secrets
 from escalator.service import EscalationService
 from escalator.storage import SqlStore, open_store
 from escalator.waker import Waker
@@ -48,6 +49,7 @@ class Escalator:
         self._config = config
         self.clock = clock or SystemClock()
         self.env = dict(os.environ if env is None else env)
+        add_secrets(self.env.get(name) for _, name in config.secret_envs())
         self._extra_notifiers = dict(notifiers or {})
         self.metrics = Metrics()
         self.started_at: datetime | None = None

@@ -265,8 +265,17 @@ def hours(problems: Problems, at: At) -> WeeklyHours | None:
 def env_name(problems: Problems, at: At) -> str | None:
     if isinstance(at.value, str) and ENV_NAME.match(at.value):
         return at.value
-    problems.bad(at, ENV_EXPECTED)
+    # Never echo the value: this is where a secret pasted into the file would be shown
+    # (config check, the log, the reload API's answer, /healthz).
+    problems.error(at, f"found {_kind_of(at.value)} (not shown: it may be a secret), "
+                       f"expected {ENV_EXPECTED}")
     return None
+
+
+def _kind_of(value: Any) -> str:
+    if isinstance(value, str):
+        return f"text of {len(value)} characters" if value else "empty text"
+    return "an empty value" if value is None else f"a {type(value).__name__}"
 
 
 def http_url(problems: Problems, at: At) -> str | None:

@@ -253,6 +253,7 @@ def apply_action(
         until = now + timedelta(minutes=minutes or 15)
         b.set(state=State.SNOOZED, snoozed_until=until)
         b.log(Reason.SNOOZED, party, f"snoozed by {who} until {until.isoformat()}")
+        b.tell_others(Reason.SNOOZED, b.entries[-1].detail, except_party=party)  # no silent snooze
     elif action is Action.FALSE_ALARM:
         within = false_alarm_clear_within or DEFAULT_FALSE_ALARM_CLEAR_WITHIN
         b.set(state=State.FALSE_ALARM, false_alarm_by=who, false_alarm_deadline=now + within,

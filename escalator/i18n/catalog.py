@@ -26,6 +26,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "Cleared at the terminal – back to normal"},
     "reason.RESOLVED": {
         "fi": "Ratkaistu: {detail}", "sv": "Löst: {detail}", "en": "Resolved: {detail}"},
+    "reason.SNOOZED": {
+        "fi": "Hälytys torkutettu: {detail}", "sv": "Larmet pausat: {detail}",
+        "en": "Alarm snoozed: {detail}"},
     "reason.EXHAUSTED": {
         "fi": "TURVALLISUUSPOIKKEAMA: kukaan ei ottanut hälytystä hoitaakseen ({detail})",
         "sv": "SÄKERHETSAVVIKELSE: ingen tog hand om larmet ({detail})",

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from aiohttp import web
@@ -18,6 +19,7 @@ from aiohttp import web
 from escalator.domain.model import Action, Incident, Reason, State
 from escalator.errors import ActionError
 from escalator.i18n import TEXTS, code_label, t
+from escalator.service import MAX_SNOOZE
 from escalator.storage.rows import dt
 from escalator.web import answers
 from escalator.web.links import LinkClaim, LinkError
@@ -43,6 +45,7 @@ class Visitor:
     lang: str
     tz: str
     names: Mapping[str, str]  # party id -> display name, for the timeline
+    max_snooze: timedelta = MAX_SNOOZE
 
 
 def _visitor(request: web.Request) -> Visitor | web.Response:
@@ -61,7 +64,7 @@ def _visitor(request: web.Request) -> Visitor | web.Response:
     names = {pid: p.name for pid, p in config.parties.items()}
     return Visitor(claim, party.name if party else claim.party,
                    (party.language if party else None) or lang, config.facility.timezone,
-                   names)
+                   names, config.http.max_snooze)
 
 
 async def _load(request: web.Request, incident_id: int
@@ -93,7 +96,8 @@ async def perform(request: web.Request) -> web.Response:
     app = request.app[APP]
     now = app.clock.now()
     try:
-        answer = answers.parse(await _fields(request), now, v.tz, app.config.facility.language)
+        answer = answers.parse(await _fields(request), now, v.tz, app.config.facility.language,
+                               app.config.http.max_snooze)
     except answers.AnswerError as exc:
         return _reply(request, v, exc.key, 400)
     incident, _ = await _load(request, v.claim.incident_id)
@@ -208,7 +212,7 @@ def render_incident(v: Visitor, inc: Incident, timeline: list[dict[str, Any]],
         parts.append(f'<p class="msg">{esc(t(lang, "page.closed", state=state))}</p>')
     else:
         parts.append(f"<h2>{esc(t(lang, 'ack.answer'))}</h2>")
-        parts.append(answers.forms(lang, inc))
+        parts.append(answers.forms(lang, inc, v.max_snooze))
     parts.append(_note_form(lang))
     parts.append(_contacted(v, timeline))
     parts.append(_timeline(v, timeline))

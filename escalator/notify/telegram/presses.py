@@ -81,6 +81,10 @@ class PressHandler:
             after = await self.service.act(incident.id, press.action, actor.name,
                                            party=actor.party, minutes=press.minutes)
         except ActionError:
+            if press.action is Action.SNOOZE:  # longer than `http.max_snooze` allows
+                limit = self.config().http.max_snooze
+                return t(lang, "pop.snooze_limit",
+                         duration=layout.duration(lang, int(limit.total_seconds() // 60))), None
             return t(lang, "pop.unknown", id=press.incident_id), None
         log.info("telegram: %s did %s on incident %s", actor.name, press.action, incident.id)
         done = t(lang, f"pop.done.{press.action.value}",
