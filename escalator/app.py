@@ -55,7 +55,9 @@ class Escalator:
         self.started_at: datetime | None = None
         self.last_reload_error: str | None = None
         self.store: SqlStore = open_store(config.storage)
-        self.signer = LinkSigner(self._secret_bytes(config), config.http.link_ttl)
+        previous = self.secret(config.http.previous_secret_env)
+        self.signer = LinkSigner(self._secret_bytes(config), config.http.link_ttl,
+                                 previous.encode() if previous else None)
         self.log_notifier = LogNotifier()
         self._session: aiohttp.ClientSession | None = None
         self.waker: Waker | None = None

@@ -129,3 +129,6 @@ CODES: dict[str, dict[str, str]] = {
 from escalator.i18n.outside import TEXTS as _OUTSIDE  # noqa: E402
 
 TEXTS.update({k: v for k, v in _OUTSIDE.items() if k not in TEXTS})
+from escalator.i18n.access import TEXTS as _ACCESS  # noqa: E402
+
+TEXTS.update({k: v for k, v in _ACCESS.items() if k not in TEXTS})

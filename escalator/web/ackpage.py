@@ -20,9 +20,12 @@ from escalator.domain.model import Action, Incident, Reason, State
 from escalator.errors import ActionError
 from escalator.i18n import TEXTS, code_label, t
 from escalator.service import MAX_SNOOZE
+from escalator.storage.nonces import link_nonce
 from escalator.storage.rows import dt
+from escalator.storage.sql import Tx
 from escalator.web import answers
-from escalator.web.links import LinkClaim, LinkError
+from escalator.web.links import LinkClaim, LinkError, bound
+from escalator.web.privacy import scrub
 from escalator.web.views import APP, PAGE_HEADERS, esc, html_page, local_time, message_page
 
 MAX_NOTE = answers.MAX_NOTE
@@ -61,16 +64,26 @@ def _visitor(request: web.Request) -> Visitor | web.Response:
             return _json({"error": t(lang, key)}, status)
         return message_page(lang, t(lang, "page.title"), t(lang, key), status)
     party = config.parties.get(claim.party)
+    if party is None:  # removed from the config: its links are revoked (checked at use)
+        if _wants_json(request):
+            return _json({"error": t(lang, "page.link_revoked")}, 403)
+        return message_page(lang, t(lang, "page.title"), t(lang, "page.link_revoked"), 403)
     names = {pid: p.name for pid, p in config.parties.items()}
-    return Visitor(claim, party.name if party else claim.party,
-                   (party.language if party else None) or lang, config.facility.timezone,
+    return Visitor(claim, party.name, party.language or lang, config.facility.timezone,
                    names, config.http.max_snooze)
 
 
-async def _load(request: web.Request, incident_id: int
+async def _load(request: web.Request, claim: LinkClaim
                 ) -> tuple[Incident | None, list[dict[str, Any]]]:
-    return await request.app[APP].store.transaction(
-        lambda tx: (tx.incident(incident_id), tx.timeline(incident_id)))
+    """The link's incident and timeline; (None, []) if the link was made for another
+    incident that had the same number (an earlier database)."""
+    def read(tx: Tx) -> tuple[Incident | None, list[dict[str, Any]]]:
+        incident = tx.incident(claim.incident_id)
+        if incident is None or not bound(claim, incident.opened_at, link_nonce(tx, incident.id)):
+            return None, []
+        return incident, tx.timeline(incident.id)
+
+    return await request.app[APP].store.transaction(read)
 
 
 def _say(v: Visitor, key: str, status: int, **values: object) -> web.Response:
@@ -81,7 +94,7 @@ async def show(request: web.Request) -> web.Response:
     v = _visitor(request)
     if isinstance(v, web.Response):
         return v
-    incident, timeline = await _load(request, v.claim.incident_id)
+    incident, timeline = await _load(request, v.claim)
     if incident is None:
         return _say(v, "page.not_found", 404)
     return html_page(v.lang, code_label(v.lang, incident.code),
@@ -100,7 +113,7 @@ async def perform(request: web.Request) -> web.Response:
                                app.config.http.max_snooze)
     except answers.AnswerError as exc:
         return _reply(request, v, exc.key, 400)
-    incident, _ = await _load(request, v.claim.incident_id)
+    incident, _ = await _load(request, v.claim)
     if incident is None:
         return _reply(request, v, "page.not_found", 404)
     if incident.state is State.RESOLVED and answer.action is not Action.NOTE:
@@ -228,7 +241,7 @@ def _facts(v: Visitor, inc: Incident) -> str:
     state = t(lang, f"state.{inc.state.value}")
     rows.append((t(lang, "label.state"), f'<span class="state">{esc(state)}</span>'))
     if inc.acked_by and inc.state is State.ACKNOWLEDGED:
-        rows.append((t(lang, "label.taken_by"), esc(inc.acked_by)))
+        rows.append((t(lang, "label.taken_by"), esc(scrub(inc.acked_by))))
     if inc.false_alarm_deadline and inc.state is State.FALSE_ALARM:
         rows.append((t(lang, "label.clear_by"),
                      esc(local_time(inc.false_alarm_deadline, v.tz))))
@@ -265,12 +278,19 @@ def _contacted(v: Visitor, timeline: list[dict[str, Any]]) -> str:
 
 
 def _timeline(v: Visitor, timeline: list[dict[str, Any]]) -> str:
-    shown = timeline[-TIMELINE_SHOWN:][::-1]  # newest first: that is what a reader needs
+    """The latest history, newest first. Refused attempts are counted, not listed: a
+    stranger pressing buttons must not push the real history off the page."""
+    refused = [e for e in timeline if e["reason"] == Reason.REFUSED.value]
+    history = [e for e in timeline if e["reason"] != Reason.REFUSED.value]
     items = []
-    for entry in shown:
+    for entry in history[-TIMELINE_SHOWN:][::-1]:  # newest first: what a reader needs
         who = v.names.get(entry["party"], entry["party"]) if entry["party"] else ""
-        text = " – ".join(x for x in (who, _entry_text(v.lang, entry)) if x)
+        text = scrub(" – ".join(x for x in (who, _entry_text(v.lang, entry)) if x))
         items.append(f"<li><small>{esc(_when(v, entry['at']))}</small> {esc(text)}</li>")
+    if refused:
+        said = t(v.lang, "page.refused_count", count=len(refused),
+                 last=_when(v, refused[-1]["at"]))
+        items.append(f'<li class="refused"><small>{esc(said)}</small></li>')
     return f"<h2>{esc(t(v.lang, 'page.timeline'))}</h2><ul>{''.join(items)}</ul>"
 
 
