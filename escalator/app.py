@@ -31,6 +31,7 @@ from escalator.service import EscalationService
 from escalator.storage import SqlStore, open_store
 from escalator.waker import Waker
 from escalator.web.links import LinkSigner
+from escalator.web.notelimit import NoteLimiter
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +60,7 @@ class Escalator:
         self.signer = LinkSigner(self._secret_bytes(config), config.http.link_ttl,
                                  previous.encode() if previous else None)
         self.log_notifier = LogNotifier()
+        self.note_limiter = NoteLimiter()  # notes per link and per person (web/notelimit.py)
         self._session: aiohttp.ClientSession | None = None
         self.waker: Waker | None = None
         self._runner: web.AppRunner | None = None

@@ -146,12 +146,15 @@ class EscalationService:
                     check(tx, incident)
                 if action is Action.SNOOZE:  # every entry point: page, Telegram, API
                     parse_minutes(minutes or SNOOZE_CHOICES[0], self.config.http.max_snooze)
+                told = party
+                if action is Action.NOTE and not incident.is_open:
+                    told = None  # after resolve a note is recorded, not sent to everyone
                 within = incident.false_alarm_clear_within
                 if clear_by is not None and clear_by > now:
                     within = min(within or DEFAULT_FALSE_ALARM_CLEAR_WITHIN, clear_by - now)
                 d = policy.apply_action(
                     incident, action, by, self._ladder(incident), self.directory, now,
-                    party=party, minutes=minutes, note=note, false_alarm_clear_within=within)
+                    party=told, minutes=minutes, note=note, false_alarm_clear_within=within)
                 self._persist(tx, d, now)
                 return d.incident
 

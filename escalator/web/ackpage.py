@@ -118,6 +118,11 @@ async def perform(request: web.Request) -> web.Response:
         return _reply(request, v, "page.not_found", 404)
     if incident.state is State.RESOLVED and answer.action is not Action.NOTE:
         return _closed(request, v, incident)
+    if answer.action is Action.NOTE:
+        wait = app.note_limiter.admit((incident.id, v.claim.party), ("party", v.claim.party),
+                                      now)
+        if wait is not None:
+            return _too_many(request, v, wait)
     act = app.service.act
     known = await _delivery_ids(request, incident.id)
     try:
@@ -182,6 +187,14 @@ def _reply(request: web.Request, v: Visitor, key: str, status: int,
         extra = {"incident": incident.id, "state": incident.state.value} if incident else {}
         return _json({"error": text, **extra}, status)
     return message_page(v.lang, t(v.lang, "page.title"), text, status)
+
+
+def _too_many(request: web.Request, v: Visitor, wait: timedelta) -> web.Response:
+    """429 with the reason in the reader's language, and when to try again."""
+    minutes = max(1, -(-int(wait.total_seconds()) // 60))
+    resp = _reply(request, v, "page.note_limit", 429, minutes=minutes)
+    resp.headers["Retry-After"] = str(max(1, int(wait.total_seconds())))
+    return resp
 
 
 def _closed(request: web.Request, v: Visitor, incident: Incident) -> web.Response:

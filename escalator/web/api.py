@@ -101,6 +101,13 @@ async def act(request: web.Request) -> web.Response:
     exists = await app.store.transaction(lambda tx: tx.incident(incident_id) is not None)
     if not exists:
         raise ApiError(404, f"no incident {incident_id}")
+    if action is Action.NOTE:
+        wait = app.note_limiter.admit(("token", by, incident_id), ("token", by),
+                                      app.clock.now())
+        if wait is not None:
+            seconds = max(1, int(wait.total_seconds()))
+            raise ApiError(429, f"too many notes from {by!r}: try again in {seconds} s",
+                           headers={"Retry-After": str(seconds)}, retry_after=seconds)
     try:
         incident = await app.service.act(incident_id, action, by, minutes=minutes, note=note)
     except ActionError as exc:
