@@ -17,6 +17,7 @@ from escalator.clock import Clock
 from escalator.config.followup import follow_up
 from escalator.config.model import Config
 from escalator.domain import policy
+from escalator.domain.answering import Correlation, correlate
 from escalator.domain.availability import Directory
 from escalator.domain.hours import format_duration
 from escalator.domain.ladder import DEFAULT_FALSE_ALARM_CLEAR_WITHIN, FollowUp, Ladder, route_for
@@ -84,17 +85,26 @@ class EscalationService:
             if seen is not None:
                 return IngestResult(seen["incident_id"], duplicate=True)
         self._source_spoke(tx, event.source, now)
-        if event.state == "heartbeat":
+        current = tx.open_incident(event.dedup_key) if event.state != "heartbeat" else None
+        follow = self._follow_for(event.source, event.code, self._route_ladder(event))
+        recent = tx.resolved_since(event.dedup_key, now - follow.reopen_within) \
+            if event.state == "alarm" and current is None \
+            and follow.reopen_within > timedelta(0) else None
+        meaning = correlate(event.state, current, recent)
+        if meaning is Correlation.HEARTBEAT:
             tx.add_event(event, None)
             return IngestResult(None)
-        current = tx.open_incident(event.dedup_key)
-        if event.state == "clear":
-            if current is not None:
-                self._persist(tx, policy.apply_clear(current, self._ladder(current),
-                                                     self.directory, now), now)
-            tx.add_event(event, current.id if current else None)
-            return IngestResult(current.id if current else None)
-        if current is not None:
+        if meaning is Correlation.CLEAR_UNKNOWN:
+            tx.add_event(event, None)
+            return IngestResult(None)
+        if meaning is Correlation.CLEAR:
+            assert current is not None
+            self._persist(tx, policy.apply_clear(current, self._ladder(current),
+                                                 self.directory, now), now)
+            tx.add_event(event, current.id)
+            return IngestResult(current.id)
+        if meaning is Correlation.REPEAT:
+            assert current is not None
             repeated = policy.apply_repeat(current, self._ladder(current), now)
             tx.save_incident(repeated, policy.next_due(repeated, self._ladder(repeated),
                                                        self._follow(repeated)))
@@ -102,10 +112,8 @@ class EscalationService:
                                               params(count=repeated.count))])
             tx.add_event(event, current.id)
             return IngestResult(current.id)
-        follow = self._follow_for(event.source, event.code, self._route_ladder(event))
-        recent = tx.resolved_since(event.dedup_key, now - follow.reopen_within) \
-            if follow.reopen_within > timedelta(0) else None
-        if recent is not None:
+        if meaning is Correlation.REOPEN:
+            assert recent is not None
             ladder = self._ladder(recent)
             self._persist(tx, policy.reopen(recent, ladder, self.directory, now,
                                             self._follow(recent)), now)
@@ -180,6 +188,11 @@ class EscalationService:
             incident = await self.store.transaction(work)
         self._on_change()
         return incident
+
+    async def refused(self, incident_id: int, detail: str) -> None:
+        """Someone not authorised tried to act: nothing changes but the timeline says so."""
+        entry = Entry(self.clock.now(), Reason.REFUSED, None, detail)
+        await self.store.transaction(lambda tx: tx.add_entries(incident_id, [entry]))
 
     async def delivery_failed(self, incident_id: int, step: int | None, loop: int) -> None:
         """Nobody on the current step could be reached on any channel: move the ladder on."""

@@ -20,11 +20,13 @@ from datetime import datetime, timedelta
 
 from escalator.clock import Clock
 from escalator.config.model import Config
+from escalator.domain.answering import CALLS, superseded
 from escalator.domain.availability import Contact, Party
-from escalator.domain.model import Entry, Incident, Reason, State, params
+from escalator.domain.model import Entry, Incident, Reason, params
 from escalator.errors import NotifyError
 from escalator.notify import render
 from escalator.notify.base import Message, Notifier
+from escalator.storage import audit
 from escalator.storage.nonces import link_nonces
 from escalator.storage.rows import DeliveryRow
 from escalator.storage.sql import SqlStore, Tx
@@ -34,7 +36,6 @@ log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS_PER_CONTACT = 4
 MAX_ROUNDS = 10  # a fallback to the next contact is sent in the same pass, boundedly
-CALL_TO_ACTION = {Reason.FIRST.value, Reason.RENOTIFY.value, Reason.ESCALATED.value}
 
 
 def backoff(attempts: int, retry_after: float | None) -> timedelta:
@@ -99,7 +100,7 @@ class Dispatcher:
         outcomes = [o for group in groups for o in group]
         await self.store.transaction(lambda tx: _record(tx, outcomes, now))
         for o in outcomes:
-            if o.failed_for_good and o.row.reason in CALL_TO_ACTION and self._on_failed:
+            if o.failed_for_good and o.row.reason in CALLS and self._on_failed:
                 await self._on_failed(o.row.incident_id, o.row.step, o.row.loop)
         return True
 
@@ -113,9 +114,7 @@ class Dispatcher:
     async def _attempt(self, row: DeliveryRow, incident: Incident, now: datetime) -> Outcome:
         config = self._config()
         party = config.parties.get(row.party)
-        if row.reason in CALL_TO_ACTION and not row.is_update and incident.state in (
-            State.ACKNOWLEDGED, State.RESOLVED, State.FALSE_ALARM
-        ):
+        if superseded(row.reason, row.is_update, incident.state):
             return Outcome(row, {"status": "superseded", "error": f"incident {incident.state}"})
         if party is None or row.contact_index >= len(party.contacts):
             why = "party no longer in the config" if party is None else "no contact method left"
@@ -179,6 +178,8 @@ def _load_due(tx: Tx, now: datetime) -> list[tuple[DeliveryRow, Incident]]:
 def _record(tx: Tx, outcomes: list[Outcome], now: datetime) -> None:
     for o in outcomes:
         tx.update_delivery(o.row.id, **o.fields)
+        audit.record_delivery(tx, o.row.id, o.row.incident_id, o.row.party, o.row.reason,
+                              o.fields, now)
         if o.note:  # a channel gave up: the timeline says which, and what happens next
             reason = Reason.DELIVERY_FAILED if o.failed_for_good else Reason.CHANNEL_FAILED
             tx.add_entries(o.row.incident_id, [Entry(now, reason, o.row.party,

@@ -133,6 +133,30 @@ CREATE TABLE IF NOT EXISTS telegram_chats (
     chat_id TEXT PRIMARY KEY,
     language TEXT
 );
+-- The audit log (escalator/storage/audit.py): an append-only SHA-256 hash chain
+-- of every action, acknowledgement, refusal, notice, delivery outcome and config
+-- reload, written in the transaction of the change it records. Ids are assigned
+-- by the writer (head + 1), so they are contiguous. payload is canonical JSON.
+CREATE TABLE IF NOT EXISTS audit_log (
+    id BIGINT PRIMARY KEY,
+    at TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    actor TEXT,
+    incident_id BIGINT,
+    payload TEXT NOT NULL,
+    prev_hash TEXT NOT NULL,
+    hash TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS audit_log_incident ON audit_log (incident_id);
+-- The chain's head: the last id and hash. Writers lock this row on PostgreSQL.
+CREATE TABLE IF NOT EXISTS audit_head (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    last_id BIGINT NOT NULL,
+    last_hash TEXT NOT NULL
+);
+INSERT INTO audit_head (id, last_id, last_hash)
+    VALUES (1, 0, '0000000000000000000000000000000000000000000000000000000000000000')
+    ON CONFLICT DO NOTHING;
 -- Ack links (escalator/storage/nonces.py): a random value per incident, signed into
 -- its links, so a link made for incident #1 of an earlier database never opens a new #1.
 CREATE TABLE IF NOT EXISTS incident_nonces (

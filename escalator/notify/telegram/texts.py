@@ -196,13 +196,9 @@ TEXTS: dict[str, dict[str, str]] = {
     "pop.busy": {"fi": "Palvelu ei juuri nyt vastaa. Yritä hetken kuluttua uudelleen.",
                  "sv": "Tjänsten svarar inte just nu. Försök igen om en stund.",
                  "en": "The service cannot answer right now. Try again in a moment."},
-    "audit.refused": {"fi": "Telegram-käyttäjä {user} yritti toimintoa {action} ilman "
-                            "oikeutta keskustelussa {chat}",
-                      "sv": "Telegram-användare {user} försökte {action} utan behörighet i "
-                            "chatten {chat}",
-                      "en": "Telegram user {user} tried {action} without authorisation in "
-                            "chat {chat}"},
-    # -- storm digest --
+    "pop.awaiting_clear": {"fi": "Jo ilmoitettu korjatuksi: {who}. Odotan, että pääte kuittautuu.",
+                           "sv": "Redan anmält som åtgärdat: {who}. Jag väntar på terminalen.",
+                           "en": "Already reported fixed by {who}. Waiting for the terminal."},
     "digest.head": {"fi": "⚠️ Hälytysmyrsky: {count} ilmoitusta koottuna yhteenvetoon "
                           "(Telegram sallii vain muutaman viestin minuutissa).",
                     "sv": "⚠️ Larmstorm: {count} meddelanden samlade i en sammanfattning "
