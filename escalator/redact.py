@@ -19,7 +19,7 @@ from typing import Any
 
 MASK = "***"
 MIN_LENGTH = 8  # shorter values would mask ordinary words; no real secret is that short
-BOT_TOKEN = re.compile(r"\b\d{5,}:[A-Za-z0-9_-]{8,}")
+BOT_TOKEN = re.compile(r"(?<!\d)\d{5,}:[A-Za-z0-9_-]{8,}")
 
 _secrets: set[str] = set()
 _lock = threading.Lock()
