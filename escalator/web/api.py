@@ -49,8 +49,10 @@ def _incident_id(request: web.Request) -> int:
 
 def _limit(request: web.Request) -> int:
     raw = request.query.get("limit", "100")
-    if not raw.isdecimal() or not 1 <= int(raw) <= MAX_LIMIT:
-        raise ApiError(400, f"limit must be a whole number from 1 to {MAX_LIMIT}, got {raw!r}")
+    whole = raw.isascii() and raw.isdecimal() and len(raw) <= 4  # int() of 5,000 digits raises
+    if not whole or not 1 <= int(raw) <= MAX_LIMIT:
+        raise ApiError(400, f"limit must be a whole number from 1 to {MAX_LIMIT}, "
+                            f"got {raw[:20]!r}")
     return int(raw)
 
 

@@ -127,3 +127,10 @@ async def test_the_bot_token_is_never_logged_even_at_debug(tg_app, fake_tg, capl
     logged = "\n".join(r.getMessage() for r in caplog.records if r.name != "aiohttp.access")
     assert "getUpdates" in logged or "sendMessage" in logged  # requests were logged ...
     assert fake_tg.token not in logged and fake_tg.token not in caplog.text  # ... masked
+
+
+async def test_a_5000_digit_or_unicode_limit_is_a_400(app, client):
+    for raw in ("9" * 5000, "١٠", "0"):
+        resp = await client.get(f"/api/v1/incidents?limit={raw}", headers=LEGACY)
+        assert resp.status == 400
+        assert "limit must be a whole number from 1 to 500" in (await resp.json())["error"]

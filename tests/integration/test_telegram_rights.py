@@ -64,3 +64,10 @@ async def test_staff_act_in_the_facilitys_own_chats_only(tg_app, fake_tg):
                          last_name="Staff")
     assert answer["text"].startswith("Kiitos!")
     assert (await incident(app, iid)).acked_by == f"Sami Staff (Telegram {STAFF})"
+
+
+async def test_status_with_a_superscript_or_a_huge_number_is_a_usage_answer(tg_app, fake_tg):
+    await ward_a_alarm(tg_app, fake_tg)
+    for odd in ("²", "٣", "9" * 5000):
+        [usage] = await say(fake_tg, CHAT_A, NURSE_A, f"/status {odd}")
+        assert usage.startswith("Käyttö: /status")

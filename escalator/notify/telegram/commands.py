@@ -103,7 +103,7 @@ class Commands:
             await self._say(chat, t(lang, "cmd.not_configured"))
             return
         args = [a.lstrip("#") for a in (context.args or [])]
-        if len(args) != 1 or not args[0].isdigit():
+        if len(args) != 1 or not (args[0].isascii() and args[0].isdecimal()) or len(args[0]) > 12:
             await self._say(chat, t(lang, "cmd.status.usage"))
             return
         incident_id = int(args[0])
