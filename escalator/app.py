@@ -200,6 +200,7 @@ class Escalator:
         if config.sources != self._config.sources:
             warnings.append("changes to sources take effect after a restart")
         self.config_audit.reloaded(self._config, config)
+        add_secrets(self.env.get(name) for _, name in config.secret_envs())
         self._config = config
         install_code_overrides(config.codes)
         self.service.reconfigure(config, build_directory(config))

@@ -134,3 +134,15 @@ async def test_a_5000_digit_or_unicode_limit_is_a_400(app, client):
         resp = await client.get(f"/api/v1/incidents?limit={raw}", headers=LEGACY)
         assert resp.status == 400
         assert "limit must be a whole number from 1 to 500" in (await resp.json())["error"]
+
+
+def test_a_bot_token_pasted_where_a_chat_belongs_is_not_echoed():
+    token = "7123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw"
+    yaml = config_text().replace("- telegram: -1001234567890", f'- telegram: "{token}"')
+    try:
+        load_config_text(yaml, env=TOKENS)
+    except ConfigError as exc:
+        assert "people.ward-a.contact[0]" in str(exc) and token not in str(exc)
+        assert "AAHdqTcv" not in str(exc)
+    else:
+        raise AssertionError("a bot token was accepted as a chat")
