@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
+from escalator import maintenance_holds
 from escalator.clock import Clock
 from escalator.config.followup import follow_up
 from escalator.config.model import Config
@@ -115,8 +116,9 @@ class EscalationService:
         if meaning is Correlation.REOPEN:
             assert recent is not None
             ladder = self._ladder(recent)
-            self._persist(tx, policy.reopen(recent, ladder, self.directory, now,
-                                            self._follow(recent)), now)
+            d = policy.reopen(recent, ladder, self.directory, now, self._follow(recent))
+            self._persist(tx, maintenance_holds.hold_reopened(tx, self.config, d, recent, now),
+                          now)
             tx.add_event(event, recent.id)
             return IngestResult(recent.id, reopened=True)
         incident_id = self._open(tx, event, now)
@@ -141,6 +143,8 @@ class EscalationService:
         incident = replace(draft, id=incident_id)
         tx.add_entries(incident_id, [Entry(now, Reason.OPENED, None,
                                            params(code=event.code, source=event.source))])
+        if maintenance_holds.hold(tx, self.config, incident, now):
+            return incident_id  # recorded; its ladder starts when the window ends
         self._persist(tx, policy.start(incident, self._ladder(incident), self.directory, now,
                                        self._follow(incident)), now)
         return incident_id
@@ -227,6 +231,9 @@ class EscalationService:
             return await self.store.transaction(lambda tx: self._wake(tx, now))
 
     def _wake(self, tx: Tx, now: datetime) -> datetime | None:
+        for held in maintenance_holds.review(tx, self.config, now, self._ladder, self._follow,
+                                             self.directory):
+            self._persist(tx, held, now)
         for incident in tx.due_incidents(now):
             self._persist(tx, policy.decide(incident, self._ladder(incident),
                                             self.directory, now, self._follow(incident)), now)

@@ -144,6 +144,10 @@ TEXTS: dict[str, dict[str, str]] = {
     "ping.ESCALATED": {"fi": "🔔 Hälytys #{id} siirrettiin teille – {what}",
                        "sv": "🔔 Larm #{id} har eskalerats till er – {what}",
                        "en": "🔔 Alarm #{id} has been escalated to you – {what}"},
+    "ping.MAINTENANCE_ENDED": {
+        "fi": "🔔 Huoltotyön aika päättyi, hälytys #{id} on yhä päällä – {what}",
+        "sv": "🔔 Underhållet är slut, larm #{id} är fortfarande aktivt – {what}",
+        "en": "🔔 Maintenance has ended and alarm #{id} is still on – {what}"},
     "ping.EXHAUSTED": {"fi": "🆘 Kukaan ei ottanut hälytystä #{id} hoitaakseen – {what}",
                        "sv": "🆘 Ingen tog hand om larm #{id} – {what}",
                        "en": "🆘 Nobody took alarm #{id} – {what}"},
