@@ -146,3 +146,21 @@ def test_a_bot_token_pasted_where_a_chat_belongs_is_not_echoed():
         assert "AAHdqTcv" not in str(exc)
     else:
         raise AssertionError("a bot token was accepted as a chat")
+
+
+async def test_maintenance_windows_follow_the_token_roles_and_names(
+        tmp_path, clock, recorder, aiohttp_client):
+    app, _, client = await started(tmp_path, clock, recorder, aiohttp_client)
+    try:
+        window = {"match": {"point": "B-wing*"}, "until": "2026-11-24 12:00",
+                  "reason": "installation work"}
+        viewer = await client.post("/api/v1/maintenance", json=window, headers=BOARD)
+        assert viewer.status == 403
+        assert (await client.get("/api/v1/maintenance", headers=BOARD)).status == 200
+        made = await client.post("/api/v1/maintenance", json=window, headers=ANNA)
+        assert made.status == 201
+        listed = await (await client.get("/api/v1/maintenance", headers=BOARD)).json()
+        assert listed["maintenance"][0]["created_by"] == "Nurse Anna"
+        await client.close()
+    finally:
+        await app.stop()
