@@ -13,6 +13,7 @@ from typing import Any
 
 from escalator.config import loader as keys
 from escalator.config import sources as source_keys
+from escalator.config.access import access_schema
 from escalator.config.check import ENV_NAME
 from escalator.config.deadman import deadman_schema
 from escalator.config.model import LANGUAGES, SOURCE_KINDS
@@ -118,6 +119,7 @@ def _http() -> dict[str, Any]:
                        "description": "Environment variable with the key signing ack links."},
         "link_ttl": {**_ref("duration"), "default": "7d",
                      "description": "Acknowledgement links stop working after this."},
+        **access_schema(_ref),
     })
 
 

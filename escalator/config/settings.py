@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 import holidays
 
+from escalator.config.access import parse_access
 from escalator.config.check import (
     At,
     Problems,
@@ -42,7 +43,8 @@ from escalator.config.sources import (
 
 FACILITY_KEYS = ("id", "name", "timezone", "language", "holidays", "closed_days")
 FACILITY_REQUIRED = ("id", "name")
-HTTP_KEYS = ("listen", "public_url", "api_token_env", "secret_env", "link_ttl")
+HTTP_KEYS = ("listen", "public_url", "api_token_env", "secret_env", "link_ttl", "max_snooze",
+             "previous_secret_env", "api_tokens")
 BUILT_SOURCE_KINDS = tuple(SOURCE_KEYS)
 CHANNEL_KEYS: dict[str, tuple[str, ...]] = {
     "telegram": ("token_env", "api_url", "mode", "webhook_path", "staff_users", "alert_after",
@@ -171,7 +173,8 @@ def parse_http(problems: Problems, at: At | None) -> HttpConfig:
     token = _opt(problems, at.key("api_token_env"), env_name) or default.api_token_env
     secret = _opt(problems, at.key("secret_env"), env_name) or default.secret_env
     ttl = _opt(problems, at.key("link_ttl"), duration) or default.link_ttl
-    return HttpConfig(host, port, public.rstrip("/"), token, secret, ttl)
+    return HttpConfig(host, port, public.rstrip("/"), token, secret, ttl,
+                      **parse_access(problems, at))
 
 
 def _listen(problems: Problems, at: At) -> tuple[str, int] | None:

@@ -119,3 +119,8 @@ TEXTS.update(_REASONS)
 from escalator.i18n.voice import TEXTS as _VOICE  # noqa: E402
 
 TEXTS.update({k: v for k, v in _VOICE.items() if k not in TEXTS})
+
+# Who may use a link or send a note.
+from escalator.i18n.access import TEXTS as _ACCESS  # noqa: E402
+
+TEXTS.update({k: v for k, v in _ACCESS.items() if k not in TEXTS})

@@ -27,6 +27,7 @@ from escalator.errors import NotifyError
 from escalator.notify import render
 from escalator.notify.base import Message, Notifier
 from escalator.storage import audit
+from escalator.storage.nonces import link_nonces
 from escalator.storage.rows import DeliveryRow
 from escalator.storage.sql import SqlStore, Tx
 from escalator.web.links import LinkSigner
@@ -69,6 +70,7 @@ class Dispatcher:
         self.notifiers = dict(notifiers)
         self.fallback = fallback
         self.signer = signer
+        self._nonces: dict[int, bytes] = {}
         self.clock = clock
         self._on_failed = on_failed
         self._limit = asyncio.Semaphore(concurrency)
@@ -88,6 +90,8 @@ class Dispatcher:
         batch = await self.store.transaction(lambda tx: _load_due(tx, now))
         if not batch:
             return False
+        self._nonces = await self.store.transaction(
+            lambda tx: link_nonces(tx, (i.id for _, i in batch)))  # binds links to incidents
         by_party: dict[str, list[tuple[DeliveryRow, Incident]]] = defaultdict(list)
         for row, incident in batch:
             by_party[row.party].append((row, incident))
@@ -194,7 +198,7 @@ class Dispatcher:
         self, row: DeliveryRow, incident: Incident, party: Party, config: Config, now: datetime
     ) -> Message:
         lang = party.language or config.facility.language
-        token = self.signer.make(incident.id, party.id, now)
+        token = self.signer.make(incident.id, party.id, now, self._nonces.get(incident.id))
         ack_url = f"{config.http.public_url.rstrip('/')}/ack/{token}"
         return Message(
             delivery_id=row.id, incident=incident, party=party.id, party_name=party.name,

@@ -194,3 +194,9 @@ CREATE TABLE IF NOT EXISTS voice_calls (
     ended_at TEXT,
     outcome TEXT
 );
+-- Ack links (escalator/storage/nonces.py): a random value per incident, signed into
+-- its links, so a link made for incident #1 of an earlier database never opens a new #1.
+CREATE TABLE IF NOT EXISTS incident_nonces (
+    incident_id INTEGER PRIMARY KEY,
+    nonce TEXT NOT NULL
+);
