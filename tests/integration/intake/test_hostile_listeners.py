@@ -132,7 +132,8 @@ async def test_a_hostile_mail_delays_a_webhook_alarm_by_at_most_100_ms(tmp_path,
 
 HOLDER = r"""
 import select, socket, sys, resource
-resource.setrlimit(resource.RLIMIT_NOFILE, (4096, resource.getrlimit(resource.RLIMIT_NOFILE)[1]))
+hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+resource.setrlimit(resource.RLIMIT_NOFILE, (hard if hard < 4096 else 4096, hard))
 count = int(sys.argv[1]); ports = [int(p) for p in sys.argv[2:]]
 held = []
 for port in ports:
