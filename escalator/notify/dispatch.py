@@ -41,6 +41,7 @@ from escalator.errors import NotifyError
 from escalator.notify import render
 from escalator.notify.base import Held, Message, Notifier
 from escalator.storage import audit
+from escalator.storage.nonces import link_nonces
 from escalator.storage.rows import DeliveryRow
 from escalator.storage.sql import SqlStore, Tx
 from escalator.web.links import LinkSigner
@@ -91,6 +92,7 @@ class Dispatcher:
         self.notifiers = dict(notifiers)
         self.fallback = fallback
         self.signer = signer
+        self._nonces: dict[int, bytes] = {}
         self.clock = clock
         self._on_failed = on_failed
         self._poke = poke or (lambda: None)
@@ -129,9 +131,12 @@ class Dispatcher:
         else:
             self._closed_now.pop(incident.id, None)
 
-    def take_fresh(self, items: list[Item]) -> None:
+    def take_fresh(self, items: list[Item], nonces: dict[int, bytes]) -> None:
         """New outbox rows, written in flight by the transaction that decided them: into
         their lanes at once, without waiting for the waker or a claim (live service)."""
+        self._nonces.update(nonces)
+        if len(self._nonces) > 20_000:  # a cache: the claim or the fresh hand-over refills it
+            self._nonces = dict(nonces)
         self._in_flight += len(items)
         for item in items:
             self._enqueue(item)
@@ -147,7 +152,9 @@ class Dispatcher:
                 if room <= 0:
                     self._throttled = True
                     break
-                batch = await self.store.transaction(partial(_claim, now=now, limit=room))
+                batch, nonces = await self.store.transaction(
+                    partial(_claim, now=now, limit=room))
+                self._nonces.update(nonces)
                 self._in_flight += len(batch)
                 for item in batch:
                     self._enqueue(item)
@@ -179,6 +186,36 @@ class Dispatcher:
             if pending:
                 await asyncio.gather(*pending, return_exceptions=True)
         await self.drain()
+
+    async def not_reached(self, delivery_id: int, incident_id: int, channel: str,
+                          error: str) -> bool:
+        """A channel that accepted a delivery learned later that nobody got it (a phone
+        call nobody answered with a key): try the party's next contact, exactly as if the
+        send had failed. False when the delivery has moved on already (nothing to do).
+        It touches only a row already `sent`, which no claim loads, in one transaction."""
+        now = self.clock.now()
+        config = self._config()
+
+        def work(tx: Tx) -> Outcome | None:
+            row = next((d for d in tx.deliveries(incident_id) if d.id == delivery_id), None)
+            if row is None or row.status != "sent" or row.channel != channel:
+                return None
+            party = config.parties.get(row.party)
+            if party is None or row.contact_index >= len(party.contacts):
+                return None
+            o = self._move_on(row, party, f"{channel}: {error}", now)
+            _record(tx, [o], now)
+            return o
+
+        outcome = await self.store.transaction(work)
+        if outcome is None:
+            return False
+        row = outcome.row
+        if outcome.failed_for_good and row.reason in CALLS and self._on_failed:
+            await self._on_failed(row.incident_id, row.step, row.loop)
+        if not self.settle:
+            self._poke()
+        return True
 
     # -- lanes -----------------------------------------------------------------
     def _enqueue(self, item: Item) -> None:
@@ -240,6 +277,8 @@ class Dispatcher:
         contact = party.contacts[row.contact_index]
         limit = fallback_after(config.delivery, config.channels, contact.channel)
         notifier = self.notifiers.get(contact.channel)
+        if row.is_update and not getattr(notifier, "carries_updates", True):
+            return self._past_call_only(row, party, now)
         label = contact.channel if notifier else f"log:{contact.channel}"
         if row.status == "queued":
             return await self._check_held(row, party, contact, notifier, limit, now)
@@ -281,6 +320,16 @@ class Dispatcher:
         error = f"{contact.channel} {contact.address}: held for {limit} and the channel is down"
         return self._move_on(row, party, error, now)
 
+    def _past_call_only(self, row: DeliveryRow, party: Party, now: datetime) -> Outcome:
+        """An update is not phoned: the next contact that carries updates gets it, or,
+        when there is none (a hotline reached only by phone), nobody, and that is fine."""
+        for nxt in range(row.contact_index + 1, len(party.contacts)):
+            notifier = self.notifiers.get(party.contacts[nxt].channel)
+            if getattr(notifier, "carries_updates", True):
+                return Outcome(row, {"status": "pending", "contact_index": nxt,
+                                     "next_attempt_at": now})
+        return Outcome(row, {"status": "skipped", "error": "no contact carries updates"})
+
     def _after_failure(
         self, row: DeliveryRow, party: Party, contact: Contact, exc: NotifyError,
         now: datetime, failing_since: datetime | None, limit: timedelta,
@@ -316,7 +365,7 @@ class Dispatcher:
         self, row: DeliveryRow, incident: Incident, party: Party, config: Config, now: datetime
     ) -> Message:
         lang = party.language or config.facility.language
-        token = self.signer.make(incident.id, party.id, now)
+        token = self.signer.make(incident.id, party.id, now, self._nonces.get(incident.id))
         ack_url = f"{config.http.public_url.rstrip('/')}/ack/{token}"
         return Message(
             delivery_id=row.id, incident=incident, party=party.id, party_name=party.name,
@@ -371,8 +420,10 @@ class Dispatcher:
             self._poke()
 
 
-def _claim(tx: Tx, now: datetime, limit: int) -> list[Item]:
-    return tx.claim_deliveries(now, limit, calls=CALLS, closed=[s.value for s in CLOSED])
+def _claim(tx: Tx, now: datetime, limit: int) -> tuple[list[Item], dict[int, bytes]]:
+    """Due rows, in flight now, and the link nonces of their incidents (made if new)."""
+    items = tx.claim_deliveries(now, limit, calls=CALLS, closed=[s.value for s in CLOSED])
+    return items, link_nonces(tx, (i.id for _, i, _ in items))
 
 
 def _record(tx: Tx, outcomes: list[Outcome], now: datetime) -> None:

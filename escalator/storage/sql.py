@@ -28,7 +28,7 @@ from escalator.domain.model import (
     SafetyRecord,
     State,
 )
-from escalator.errors import StorageError
+from escalator.errors import StorageError, UnstorableError
 from escalator.storage import audit
 from escalator.storage.rows import (
     ADDED_INCIDENT_COLUMNS,
@@ -65,6 +65,7 @@ class Tx:
         # in `fresh`, handed to the dispatcher after the commit (no second transaction)
         self.claim_fresh = claim_fresh
         self.fresh: list[tuple[DeliveryRow, Incident, None]] = []
+        self.fresh_nonces: dict[int, bytes] = {}  # their incidents' ack-link nonces
 
     @property
     def dialect(self) -> Dialect:
@@ -227,8 +228,11 @@ class Tx:
                  int(n.update), status, ts(now), ts(now))), n))
             audit.record_notices(self, incident_id, (n,), now)
         if self.claim_fresh and made:  # the incident as this transaction leaves it
+            from escalator.storage.nonces import link_nonces  # it builds on this module
+
             inc = self.incident(incident_id)
             if inc is not None:
+                self.fresh_nonces.update(link_nonces(self, (incident_id,)))
                 self.fresh += [(DeliveryRow(
                     row_id, incident_id, n.party, n.reason.value, n.step, n.loop, n.detail,
                     n.update, "sending", 0, 0, now, now, None, None, None), inc, None)
@@ -363,7 +367,7 @@ class SqlStore:
         self.healthy = False
         # the live dispatcher's intake of new outbox rows (already `sending`), called on
         # the event loop after each commit that made some; None: the waker claims them
-        self.fresh_sink: Callable[[list[Any]], None] | None = None
+        self.fresh_sink: Callable[[list[Any], dict[int, bytes]], None] | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
 
     async def open(self) -> None:
@@ -403,7 +407,7 @@ class SqlStore:
             result = fn(tx)
             self._conn.commit()
             if tx.fresh and sink is not None and self._loop is not None:
-                self._loop.call_soon_threadsafe(sink, list(tx.fresh))
+                self._loop.call_soon_threadsafe(sink, list(tx.fresh), dict(tx.fresh_nonces))
         except BaseException:
             try:
                 self._conn.rollback()
@@ -416,10 +420,15 @@ class SqlStore:
         loop = asyncio.get_running_loop()
         try:
             result = await loop.run_in_executor(self._executor, fn, *args)
+        except (sqlite3.DataError, UnicodeError) as exc:
+            raise UnstorableError(f"{self.label}: {exc}") from exc
         except (sqlite3.Error, OSError) as exc:
             self.healthy = False
             raise StorageError(f"{self.label}: {exc}") from exc
         except Exception as exc:
+            if any(k.__name__ == "DataError" and k.__module__.startswith("psycopg")
+                   for k in type(exc).__mro__):
+                raise UnstorableError(f"{self.label}: {exc}") from exc  # the data, not the store
             if type(exc).__module__.startswith("psycopg"):
                 self.healthy = False
                 raise StorageError(f"{self.label}: {exc}") from exc
