@@ -203,7 +203,8 @@ class Dispatcher:
             party = config.parties.get(row.party)
             if party is None or row.contact_index >= len(party.contacts):
                 return None
-            o = self._move_on(row, party, f"{channel}: {error}", now)
+            contact = party.contacts[row.contact_index]
+            o = self._move_on(row, party, f"{contact.channel} {contact.address}: {error}", now)
             _record(tx, [o], now)
             return o
 
