@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 from collections.abc import Mapping
@@ -14,7 +15,7 @@ from aiohttp import web
 from escalator.clock import Clock, SystemClock
 from escalator.config import build_directory, load_config
 from escalator.config.model import Config
-from escalator.errors import ConfigError
+from escalator.errors import ConfigError, StorageError, StoreLocked
 from escalator.i18n.codes import install_overrides as install_code_overrides
 from escalator.intake import IntakeAdapter, build_adapters
 from escalator.metrics import Metrics
@@ -28,10 +29,13 @@ from escalator.notify.telegram import from_config as telegram_settings
 from escalator.notify.webhook import WebhookNotifier
 from escalator.service import EscalationService
 from escalator.storage import SqlStore, open_store
+from escalator.tasks import cancel_and_wait
 from escalator.waker import Waker
 from escalator.web.links import LinkSigner
 
 log = logging.getLogger(__name__)
+
+KEEP_EVERY_S = 1.0  # store reconnect, leader lock, cross-instance poke
 
 
 class Escalator:
@@ -52,13 +56,15 @@ class Escalator:
         self.metrics = Metrics()
         self.started_at: datetime | None = None
         self.last_reload_error: str | None = None
-        self.store: SqlStore = open_store(config.storage)
+        self.store: SqlStore = open_store(config.storage, exclusive=True)
         self.signer = LinkSigner(self._secret_bytes(config), config.http.link_ttl)
         self.log_notifier = LogNotifier()
         self._session: aiohttp.ClientSession | None = None
         self.waker: Waker | None = None
         self._runner: web.AppRunner | None = None
         self.intake: dict[str, IntakeAdapter] = {}
+        self.leading = False  # see `start`: one instance per database leads
+        self._keeper: asyncio.Task[None] | None = None
         install_code_overrides(config.codes)
         self.service = EscalationService(self.store, config, build_directory(config), self.clock,
                                          on_change=self.poke)
@@ -112,11 +118,21 @@ class Escalator:
 
     # -- lifecycle ------------------------------------------------------------
     async def start(self, *, serve_http: bool = True, schedule: bool = True) -> None:
+        """Serve HTTP on every instance; lead (timers, sending, Telegram polling, the
+        fixed-port listeners) only on the one holding the store's leader lock.
+
+        Without `schedule` (tests driving `tick()` themselves) this instance leads."""
         self.started_at = self.clock.now()
-        await self.store.open()
-        if self.telegram:
-            await self.telegram.start()
-        await self._start_intake()
+        try:
+            await self.store.open()
+        except StoreLocked:
+            raise
+        except StorageError as exc:  # not reachable yet: serve 503s and keep trying
+            if not schedule:
+                raise
+            log.error("store unavailable at start, will keep trying: %s", exc)
+        if not schedule:
+            await self._lead(schedule=False)
         if serve_http:
             from escalator.web.server import build_web_app
 
@@ -126,8 +142,61 @@ class Escalator:
             await site.start()
             log.info("listening on http://%s:%s", self.config.http.host, self.config.http.port)
         if schedule:
+            if self.store.is_leader:
+                await self._lead()
+            self._keeper = asyncio.create_task(self._keep_store(), name="store-keeper")
+
+    async def _lead(self, *, schedule: bool = True) -> None:
+        """Take up the work only one instance may do."""
+        self.leading = True
+        log.info("this instance leads (%s)", self.store.label)
+        if self.telegram:
+            await self.telegram.start()
+        try:
+            await self._start_intake()
+        except BaseException:
+            if self.telegram:
+                await self.telegram.stop()
+            self.leading = False
+            raise
+        if schedule:
             self.waker = Waker(self.tick)
             self.waker.start()
+
+    async def _follow(self) -> None:
+        """The leader lock is gone (the session died): stop everything only one may do."""
+        log.warning("this instance no longer leads; another one takes over")
+        self.leading = False
+        await self._stop_leading()
+
+    async def _stop_leading(self) -> None:
+        for adapter in reversed(list(self.intake.values())):
+            await adapter.stop()
+        self.intake = {}
+        if self.waker:
+            await self.waker.stop()
+            self.waker = None
+        if self.telegram:
+            await self.telegram.stop()
+
+    async def _keep_store(self) -> None:
+        """Every second: reconnect the store if it dropped its connection, keep or take
+        the leader lock, and (PostgreSQL) poke the leader's waker so alarms taken in
+        by another instance are seen within a second."""
+        while True:
+            await asyncio.sleep(KEEP_EVERY_S)
+            try:
+                leader = await self.store.keep()
+                if not self.store.healthy:
+                    await self.store.probe()
+                if leader and not self.leading:
+                    await self._lead()
+                elif not leader and self.leading:
+                    await self._follow()
+                elif leader and self.store.dialect.name != "sqlite":
+                    self.poke()
+            except Exception:  # keep keeping; the next round tries again
+                log.exception("store keeper round failed")
 
     async def _start_intake(self) -> None:
         """Listeners and pollers for the sources; all of them, or none (then raise)."""
@@ -144,6 +213,9 @@ class Escalator:
             raise
 
     async def stop(self) -> None:
+        if self._keeper is not None:
+            await cancel_and_wait(self._keeper)
+            self._keeper = None
         for adapter in reversed(list(self.intake.values())):
             await adapter.stop()
         if self.waker:
@@ -152,7 +224,7 @@ class Escalator:
             await self._runner.cleanup()
         if self._session and not self._session.closed:
             await self._session.close()
-        if self.telegram:
+        if self.telegram and self.leading:
             await self.telegram.stop()
         await self.store.close()
 
@@ -203,8 +275,11 @@ class Escalator:
     def health(self) -> dict[str, Any]:
         """Each component's state, for /healthz and for people looking at it."""
         return {
-            "store": {"ok": self.store.healthy, "kind": self.store.dialect.name},
-            "scheduler": {"ok": self.waker is not None and self.waker.running},
+            "store": {"ok": self.store.healthy, "kind": self.store.dialect.name,
+                      **({} if self.store.healthy else {"error": self.store.last_error})},
+            "scheduler": {"ok": not self.leading or (self.waker is not None
+                                                     and self.waker.running),
+                          "role": "leader" if self.leading else "standby"},
             "config": {"ok": self.last_reload_error is None, "path": self._config.path,
                        "error": self.last_reload_error},
             **({"telegram": self.telegram.health()} if self.telegram else {}),
