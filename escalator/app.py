@@ -6,7 +6,7 @@ import asyncio
 import logging
 import os
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import aiohttp
@@ -36,6 +36,7 @@ from escalator.web.links import LinkSigner
 log = logging.getLogger(__name__)
 
 KEEP_EVERY_S = 1.0  # store reconnect, leader lock, cross-instance poke
+SEND_PAUSE_WHILE_UNRECORDABLE = timedelta(seconds=5)
 
 
 class Escalator:
@@ -236,6 +237,8 @@ class Escalator:
         """Apply due timers, then send due deliveries; the earliest next due time."""
         for _ in range(5):  # a failed delivery may escalate, which may queue more at once
             due_incidents = await self.service.wake()
+            if not await self._can_record():
+                return self.clock.now() + SEND_PAUSE_WHILE_UNRECORDABLE
             due_deliveries = await self.dispatcher.run_due()
             due_channel = await self.telegram.pump() if self.telegram else None
             found = [d for d in (due_incidents, due_deliveries, due_channel) if d is not None]
@@ -243,6 +246,15 @@ class Escalator:
             if due is None or due > self.clock.now():
                 return due
         return due
+
+    async def _can_record(self) -> bool:
+        """Send only while the store can write down what was sent: a store that cannot
+        must not make the same message go out on every tick. Free while healthy; once
+        a write failed, a real write probe decides."""
+        if self.store.healthy or await self.store.probe(min_interval=0):
+            return True
+        log.warning("not sending: the store cannot record sends (%s)", self.store.last_error)
+        return False
 
     def reload(self) -> list[str]:
         """Re-read the config file; on any problem keep running on the last good one."""

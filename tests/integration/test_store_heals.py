@@ -160,3 +160,44 @@ async def test_read_only_database_made_writable_again_is_reopened(tmpfs, tmp_pat
 class _Null:
     async def send(self, contact, message) -> None:
         return None
+
+
+async def test_a_store_that_cannot_record_a_send_sends_it_at_most_once_more(
+        tmpfs, make_app, clock, recorder):
+    """The disk fills between a send and its record: the message must not go out on
+    every tick while the fault lasts; after it, at most one duplicate."""
+    from escalator.domain.model import AlarmEvent
+    from escalator.errors import StorageError
+
+    app = await make_app(storage=f"sqlite:///{tmpfs}/escalator.db")
+    await app.service.ingest(AlarmEvent(source="terminal", code="FT", state="alarm",
+                                        received_at=clock.now(), point="loop 1"))
+    recorder.failures.clear()
+    filler = None
+
+    class FillAfterSend:
+        async def send(self, contact, message) -> None:
+            nonlocal filler
+            await recorder.send(contact, message)
+            if filler is None:  # the fault starts right after the channel took it
+                filler = await asyncio.to_thread(fill, tmpfs)
+
+    app.dispatcher.notifiers = {k: FillAfterSend() for k in app.dispatcher.notifiers}
+    for _ in range(6):  # a minute of ticks while the disk stays full
+        try:
+            await app.tick()
+        except StorageError:
+            pass
+        clock.advance(seconds=10)
+    sent_during = len(recorder.sent)
+    assert filler is not None and sent_during >= 1
+    filler.unlink()
+    for _ in range(6):
+        await app.tick()
+        clock.advance(seconds=10)
+    firsts = [m for _, m in recorder.sent if m.reason == "FIRST"]
+    per_delivery = {m.delivery_id: 0 for m in firsts}
+    for m in firsts:
+        per_delivery[m.delivery_id] += 1
+    assert sent_during == 1, f"sent {sent_during} times while the store could not record it"
+    assert max(per_delivery.values()) <= 2, per_delivery
