@@ -38,7 +38,7 @@ from escalator.storage.sql import Tx
 
 log = logging.getLogger(__name__)
 
-INTAKE_WAIT_S = 0.5  # longest an event waits for its turn at the store before a 503
+INTAKE_WAIT_S = 0.6  # an event's whole wait for the store (lock, queue, busy) before a 503
 CONFLICT_RETRIES = 3
 
 

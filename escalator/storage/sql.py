@@ -10,7 +10,6 @@ after that commit returns.
 from __future__ import annotations
 
 import asyncio
-import os
 import socket
 import sqlite3
 import time
@@ -45,6 +44,7 @@ T = TypeVar("T")
 SCHEMA_VERSION = "1"
 SQLITE_BUSY_TIMEOUT_MS = 400  # with INTAKE_WAIT_S: a locked database answers 503 within 1 s
 PG_LOCK_TIMEOUT_MS = 500
+MIN_LOCK_WAIT_MS = 50
 RECONNECT_FIRST_S = 0.1  # then 0.2, 0.4 ... at most RECONNECT_MAX_S between tries
 RECONNECT_MAX_S = 2.0
 PROBE_INTERVAL_S = 1.0
@@ -281,7 +281,6 @@ class SqlStore:
         self._retry_at = 0.0
         self._last_probe = float("-inf")
         self._leader = False
-        self.instance = f"{socket.gethostname()}:{os.getpid()}"
         self.healthy = False
         self.last_error: str | None = None
 
@@ -335,7 +334,7 @@ class SqlStore:
     def _heartbeat(self, tx: Tx) -> None:
         tx.execute("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key)"
                    " DO UPDATE SET value = excluded.value",
-                   (f"heartbeat {self.instance}", ts(datetime.now(UTC))))
+                   (f"heartbeat {socket.gethostname()}", ts(datetime.now(UTC))))
 
     async def transaction(self, fn: Callable[[Tx], T], *, wait: float | None = None) -> T:
         """Run `fn` in one transaction; commit on return, roll back on any error.
@@ -418,13 +417,25 @@ class SqlStore:
             raise StorageBusy(f"{self.label}: busy, the store is backed up; retry shortly")
         conn = self._ensure_sync()
         try:
+            if deadline is not None:  # wait for others' locks only as long as is left
+                self._lock_wait(conn, max(MIN_LOCK_WAIT_MS,
+                                          int((deadline - time.monotonic()) * 1000)))
             result = fn(Tx(conn, self.dialect))
             conn.commit()
         except BaseException as exc:
             _quietly(conn.rollback)
             self._after_error(exc)
             raise
+        finally:
+            if deadline is not None and self.dialect is SQLITE and self._conn is not None:
+                _quietly(lambda: conn.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}"))
         return result
+
+    def _lock_wait(self, conn: Any, ms: int) -> None:
+        if self.dialect is SQLITE:
+            conn.execute(f"PRAGMA busy_timeout={min(ms, SQLITE_BUSY_TIMEOUT_MS)}")
+        else:  # SET LOCAL ends with the transaction
+            conn.execute(f"SET LOCAL lock_timeout = {min(ms, PG_LOCK_TIMEOUT_MS)}")
 
     def _after_error(self, exc: BaseException) -> None:
         """Drop the connection when the error says it is no longer any good
