@@ -38,7 +38,7 @@ from escalator.storage.sql import Tx
 
 log = logging.getLogger(__name__)
 
-INTAKE_WAIT_S = 0.6  # an event's whole wait for the store (lock, queue, busy) before a 503
+INTAKE_WAIT_S = 2.0  # longest an event queues for its turn at the store before a 503
 CONFLICT_RETRIES = 3
 
 
@@ -74,10 +74,13 @@ class EscalationService:
     async def ingest(self, event: AlarmEvent) -> IngestResult:
         """Store the event and its consequences in one transaction, then poke the waker.
 
-        A sender is never held longer than INTAKE_WAIT_S (plus the database's
-        own short busy timeout): a backed-up or locked store answers StorageBusy
-        (503) so the sender retries. A uniqueness conflict means another instance
-        stored the same alarm first: run again, and see its incident."""
+        A sender is never held for the length of someone else's lock: while the
+        store has just met one (`store.busy`) intake answers StorageBusy (503) at
+        once, and no event queues longer than INTAKE_WAIT_S for its turn. A
+        uniqueness conflict means another instance stored the same alarm first:
+        run again, and see its incident."""
+        if self.store.busy:
+            raise StorageBusy("intake: the database is locked by another writer; retry shortly")
         deadline = time.monotonic() + INTAKE_WAIT_S
         try:
             await asyncio.wait_for(self._lock.acquire(), INTAKE_WAIT_S)

@@ -41,3 +41,8 @@ class Store(Protocol):
 
     @property
     def is_leader(self) -> bool: ...
+
+    @property
+    def busy(self) -> bool:
+        """Another writer's lock was met a moment ago."""
+        ...

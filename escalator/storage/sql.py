@@ -42,9 +42,9 @@ from escalator.storage.rows import (
 
 T = TypeVar("T")
 SCHEMA_VERSION = "1"
-SQLITE_BUSY_TIMEOUT_MS = 400  # with INTAKE_WAIT_S: a locked database answers 503 within 1 s
+SQLITE_BUSY_TIMEOUT_MS = 400  # with BUSY_HOLD_S: a locked database answers 503 within 1 s
 PG_LOCK_TIMEOUT_MS = 500
-MIN_LOCK_WAIT_MS = 50
+BUSY_HOLD_S = 0.5  # after a lock timeout, intake does not queue for the same lock
 RECONNECT_FIRST_S = 0.1  # then 0.2, 0.4 ... at most RECONNECT_MAX_S between tries
 RECONNECT_MAX_S = 2.0
 PROBE_INTERVAL_S = 1.0
@@ -281,6 +281,7 @@ class SqlStore:
         self._retry_at = 0.0
         self._last_probe = float("-inf")
         self._leader = False
+        self._busy_until = 0.0
         self.healthy = False
         self.last_error: str | None = None
 
@@ -302,6 +303,12 @@ class SqlStore:
         self._executor.shutdown(wait=True)
         if self._file_lock is not None:
             self._file_lock.release()
+
+    @property
+    def busy(self) -> bool:
+        """Another writer held a lock a moment ago: intake answers 503 at once rather
+        than wait its turn to find the same lock (`transaction(..., wait=...)`)."""
+        return time.monotonic() < self._busy_until
 
     @property
     def is_leader(self) -> bool:
@@ -339,8 +346,9 @@ class SqlStore:
     async def transaction(self, fn: Callable[[Tx], T], *, wait: float | None = None) -> T:
         """Run `fn` in one transaction; commit on return, roll back on any error.
 
-        `wait`: give up with `StorageBusy` if the store thread could not start
-        this within that many seconds (intake answers 503 instead of queueing)."""
+        `wait` (intake): give up with `StorageBusy` if the store thread could not
+        start this within that many seconds, or at once while another writer's
+        lock was just met (`busy`): the sender gets 503 instead of a long wait."""
         deadline = time.monotonic() + wait if wait is not None else None
         return await self._run(self._transaction_sync, fn, deadline)
 
@@ -413,29 +421,20 @@ class SqlStore:
             _quietly(conn.close)
 
     def _transaction_sync(self, fn: Callable[[Tx], T], deadline: float | None) -> T:
-        if deadline is not None and time.monotonic() > deadline:
-            raise StorageBusy(f"{self.label}: busy, the store is backed up; retry shortly")
+        if deadline is not None:
+            if self.busy:
+                raise StorageBusy(f"{self.label}: busy, another writer holds the database")
+            if time.monotonic() > deadline:
+                raise StorageBusy(f"{self.label}: busy, the store is backed up; retry shortly")
         conn = self._ensure_sync()
         try:
-            if deadline is not None:  # wait for others' locks only as long as is left
-                self._lock_wait(conn, max(MIN_LOCK_WAIT_MS,
-                                          int((deadline - time.monotonic()) * 1000)))
             result = fn(Tx(conn, self.dialect))
             conn.commit()
         except BaseException as exc:
             _quietly(conn.rollback)
             self._after_error(exc)
             raise
-        finally:
-            if deadline is not None and self.dialect is SQLITE and self._conn is not None:
-                _quietly(lambda: conn.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}"))
         return result
-
-    def _lock_wait(self, conn: Any, ms: int) -> None:
-        if self.dialect is SQLITE:
-            conn.execute(f"PRAGMA busy_timeout={min(ms, SQLITE_BUSY_TIMEOUT_MS)}")
-        else:  # SET LOCAL ends with the transaction
-            conn.execute(f"SET LOCAL lock_timeout = {min(ms, PG_LOCK_TIMEOUT_MS)}")
 
     def _after_error(self, exc: BaseException) -> None:
         """Drop the connection when the error says it is no longer any good
@@ -453,6 +452,7 @@ class SqlStore:
             if not _is_database_error(exc):
                 raise
             if _is_busy(exc):
+                self._busy_until = time.monotonic() + BUSY_HOLD_S
                 raise StorageBusy(f"{self.label}: busy ({exc}); retry shortly") from exc
             if _is_conflict(exc):
                 raise StorageConflict(f"{self.label}: {exc}") from exc

@@ -1,6 +1,6 @@
 """A locked database answers 503 + Retry-After within 1 s: a sender is never held
 for the length of someone else's lock (here another process holding SQLite's write
-lock for 10 s), and is taken again (202) as soon as the lock is gone."""
+lock for 10 s), and is taken again (202) within a second of the lock going."""
 
 from __future__ import annotations
 
@@ -46,6 +46,7 @@ async def test_locked_sqlite_answers_503_within_a_second(make_app, aiohttp_clien
         assert (await asyncio.to_thread(holder.stdout.readline)).strip() == "locked"
         one = await timed_post(client, 1)
         several = await asyncio.gather(*(timed_post(client, n) for n in range(2, 12)))
+        print(f"503 answers while locked: max {max(t for _, t, _ in [one, *several]):.3f} s")
         for status, took, retry_after in [one, *several]:
             assert status == 503, status
             assert retry_after, "a 503 without Retry-After"
@@ -55,7 +56,10 @@ async def test_locked_sqlite_answers_503_within_a_second(make_app, aiohttp_clien
         holder.wait()
         if holder.stdout is not None:
             holder.stdout.close()
-    status, took, _ = await timed_post(client, 20)
-    assert status == 202 and took < 1.0
+    released = time.monotonic()
+    while (status := (await timed_post(client, 20))[0]) != 202:  # as a sender retries
+        assert status == 503
+        assert time.monotonic() - released < 1.0, "still refused a second after the lock"
+        await asyncio.sleep(0.05)
     stored = await app.store.transaction(lambda tx: tx.incidents("open"))
     assert {i.point for i in stored} == {"loop 0", "loop 20"}  # a 503 stored nothing

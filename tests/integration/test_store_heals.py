@@ -62,6 +62,7 @@ async def healed(client, since: float, first: int) -> float:
         if resp.status == 202:
             health = await client.get("/healthz")
             if (await health.json())["store"]["ok"]:  # (no scheduler here: only the store)
+                print(f"healed after {time.monotonic() - since:.2f} s")
                 return time.monotonic() - since
         else:
             assert resp.status == 503, await resp.text()
