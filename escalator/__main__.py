@@ -1,4 +1,5 @@
-"""Command line: `escalator run | config check | config schema | simulate`."""
+"""Command line: `escalator run | config check | config schema | simulate | audit | backup |
+restore`."""
 
 from __future__ import annotations
 
@@ -46,7 +47,12 @@ def main(argv: list[str] | None = None) -> int:
     sim.add_argument("--point", default="")
     sim.add_argument("--at", help='local time, e.g. "2026-12-24 02:00" (default: now)')
     sim.add_argument("--hours", type=float, default=48, help="how far ahead (default 48)")
+    from escalator import ops_cli
+
+    ops_cli.add_parsers(sub)
     args = parser.parse_args(argv)
+    if args.command in ("audit", "backup", "restore"):
+        return ops_cli.run(args)
     if args.command == "config":
         from escalator.config.cli import cmd_check, cmd_schema
 
@@ -139,8 +145,13 @@ async def _serve(config, env) -> int:  # type: ignore[no-untyped-def]
         print(f"escalator run: {exc}", file=sys.stderr)
         await app.stop()
         return 1
+    from escalator.supervision import Supervision
+
+    supervision = Supervision(app, env)  # systemd READY/WATCHDOG, dead man's switch
+    supervision.start()
     logging.info("escalator running for %s; SIGHUP reloads the config", config.facility.name)
     await stop.wait()
+    await supervision.stop()
     await app.stop()
     return 0
 

@@ -15,11 +15,12 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from escalator.clock import Clock
+from escalator.config.followup import follow_up
 from escalator.config.model import Config
 from escalator.domain import policy
 from escalator.domain.availability import Directory
 from escalator.domain.hours import format_duration
-from escalator.domain.ladder import DEFAULT_FALSE_ALARM_CLEAR_WITHIN, Ladder, route_for
+from escalator.domain.ladder import DEFAULT_FALSE_ALARM_CLEAR_WITHIN, FollowUp, Ladder, route_for
 from escalator.domain.model import (
     SOURCE_SILENT,
     Action,
@@ -29,6 +30,7 @@ from escalator.domain.model import (
     Incident,
     Reason,
     State,
+    params,
 )
 from escalator.errors import ActionError, StorageBusy, StorageConflict
 from escalator.i18n import t
@@ -47,6 +49,7 @@ class IngestResult:
     incident_id: int | None
     duplicate: bool = False  # the sender's id was seen before: nothing changed
     new_incident: bool = False
+    reopened: bool = False  # the same alarm soon after it was resolved: the same incident
 
 
 class EscalationService:
@@ -121,19 +124,33 @@ class EscalationService:
             return IngestResult(current.id if current else None)
         if current is not None:
             repeated = policy.apply_repeat(current, self._ladder(current), now)
-            tx.save_incident(repeated, policy.next_due(repeated, self._ladder(repeated)))
+            tx.save_incident(repeated, policy.next_due(repeated, self._ladder(repeated),
+                                                       self._follow(repeated)))
             tx.add_entries(current.id, [Entry(now, Reason.REPEATED, None,
-                                              f"seen again ({repeated.count} times)")])
+                                              params(count=repeated.count))])
             tx.add_event(event, current.id)
             return IngestResult(current.id)
+        follow = self._follow_for(event.source, event.code, self._route_ladder(event))
+        recent = tx.resolved_since(event.dedup_key, now - follow.reopen_within) \
+            if follow.reopen_within > timedelta(0) else None
+        if recent is not None:
+            ladder = self._ladder(recent)
+            self._persist(tx, policy.reopen(recent, ladder, self.directory, now,
+                                            self._follow(recent)), now)
+            tx.add_event(event, recent.id)
+            return IngestResult(recent.id, reopened=True)
         incident_id = self._open(tx, event, now)
         tx.add_event(event, incident_id)
         return IngestResult(incident_id, new_incident=True)
 
+    def _route_ladder(self, event: AlarmEvent) -> str:
+        route = route_for(self.config.routes, event.source, event.code)
+        return self._silent_ladder(event) or (
+            route.ladder if route else self.config.routes[0].ladder)
+
     def _open(self, tx: Tx, event: AlarmEvent, now: datetime) -> int:
         route = route_for(self.config.routes, event.source, event.code)
-        ladder_id = self._silent_ladder(event) or (
-            route.ladder if route else self.config.routes[0].ladder)
+        ladder_id = self._route_ladder(event)
         draft = Incident(
             id=0, source=event.source, code=event.code, point=event.point, text=event.text,
             severity=event.severity, ladder=ladder_id, state=State.OPEN, opened_at=now,
@@ -143,9 +160,9 @@ class EscalationService:
         incident_id = tx.add_incident(draft, now)
         incident = replace(draft, id=incident_id)
         tx.add_entries(incident_id, [Entry(now, Reason.OPENED, None,
-                                           f"alarm {event.code} from {event.source}")])
-        self._persist(tx, policy.start(incident, self._ladder(incident), self.directory, now),
-                      now)
+                                           params(code=event.code, source=event.source))])
+        self._persist(tx, policy.start(incident, self._ladder(incident), self.directory, now,
+                                       self._follow(incident)), now)
         return incident_id
 
     def _silent_ladder(self, event: AlarmEvent) -> str | None:
@@ -158,6 +175,7 @@ class EscalationService:
     async def act(
         self, incident_id: int, action: Action, by: str, *, party: str | None = None,
         minutes: int | None = None, note: str = "", clear_by: datetime | None = None,
+        eta: datetime | None = None, said: str = "",
         check: Callable[[Tx, Incident], None] | None = None,
     ) -> Incident:
         """Apply a person's action. `clear_by`: a false alarm's promised clearing time
@@ -177,7 +195,8 @@ class EscalationService:
                     within = min(within or DEFAULT_FALSE_ALARM_CLEAR_WITHIN, clear_by - now)
                 d = policy.apply_action(
                     incident, action, by, self._ladder(incident), self.directory, now,
-                    party=party, minutes=minutes, note=note, false_alarm_clear_within=within)
+                    party=party, minutes=minutes, note=note, false_alarm_clear_within=within,
+                    eta=eta, clear_by=clear_by, said=said, follow=self._follow(incident))
                 self._persist(tx, d, now)
                 return d.incident
 
@@ -202,8 +221,7 @@ class EscalationService:
                 if live:
                     return False  # someone on this step was (or may still be) reached
                 d = policy.apply_action(inc, Action.ESCALATE, "escalator", self._ladder(inc),
-                                        self.directory, now,
-                                        note="nobody on this step could be reached")
+                                        self.directory, now, follow=self._follow(inc))
                 self._persist(tx, d, now)
                 return True
 
@@ -221,7 +239,7 @@ class EscalationService:
     def _wake(self, tx: Tx, now: datetime) -> datetime | None:
         for incident in tx.due_incidents(now):
             self._persist(tx, policy.decide(incident, self._ladder(incident),
-                                            self.directory, now), now)
+                                            self.directory, now, self._follow(incident)), now)
         source_due = self._check_sources(tx, now)
         candidates = [d for d in (tx.earliest_due(), source_due) if d is not None]
         return min(candidates) if candidates else None
@@ -277,6 +295,13 @@ class EscalationService:
         log.warning("incident %s: ladder %r is gone from the config; using %r",
                     incident.id, incident.ladder, fallback)
         return ladders[fallback]
+
+    def _follow(self, incident: Incident) -> FollowUp:
+        return self._follow_for(incident.source, incident.code, incident.ladder)
+
+    def _follow_for(self, source: str, code: str, ladder_id: str) -> FollowUp:
+        """The follow-through settings for an alarm: its route's, its ladder's, its source's."""
+        return follow_up(self.config, source, code, ladder_id)
 
     @staticmethod
     def _persist(tx: Tx, d: Decision, now: datetime) -> None:

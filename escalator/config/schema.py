@@ -14,6 +14,7 @@ from typing import Any
 from escalator.config import loader as keys
 from escalator.config import sources as source_keys
 from escalator.config.check import ENV_NAME
+from escalator.config.deadman import deadman_schema
 from escalator.config.model import LANGUAGES, SOURCE_KINDS
 from escalator.config.people import CONTACT_CHANNELS, EMAIL, TELEGRAM_CHAT
 from escalator.config.settings import (
@@ -202,6 +203,12 @@ def _ladder_defs() -> dict[str, Any]:
         "loops": {"type": "integer", "minimum": 0, "default": 0,
                   "description": "Walk the ladder again this many times."},
         "on_exhausted": _names("Notified when nobody took the alarm.", min_items=0),
+        "ack_timeout": {**_ref("duration"), "default": "4h",
+                        "description": "Taken but not resolved within this: the calls resume "
+                                       "(a route's ack_timeout wins)."},
+        "rewalk_every": {**_ref("duration"), "default": "1h",
+                         "description": "Nobody took it: walk the whole ladder again this "
+                                        "often (at least 5m)."},
     }, keys.LADDER_REQUIRED)
     code = {"oneOf": [{"type": "string", "minLength": 1}, {"type": "integer"}]}
     match = _obj("Which events this route takes; absent or empty: every event.", {
@@ -213,8 +220,19 @@ def _ladder_defs() -> dict[str, Any]:
         "match": _ref("match"),
         "ladder": {"type": "string", "description": "Ladder id."},
         "false_alarm_clear_within": {**_ref("duration"),
-                                     "description": "A false alarm must clear at the source "
-                                                    "within this."},
+                                     "description": "A false alarm (or a 'resolved' on a source "
+                                                    "that sends clears) must clear at the "
+                                                    "source within this."},
+        "ack_timeout": {**_ref("duration"), "default": "4h",
+                        "description": "Taken but not resolved within this: the calls resume."},
+        "eta_grace": {**_ref("duration"), "default": "30m",
+                      "description": "Taken with an arrival time and not resolved this long "
+                                     "after it: the calls resume."},
+        "clears": _names("Parties asked to clear the alarm at the terminal when it is called "
+                         "false or fixed.", min_items=0),
+        "reopen_within": {**_ref("duration"), "default": "24h",
+                          "description": "The same alarm within this after it was resolved "
+                                         "reopens the same incident (0s: never)."},
     }, keys.ROUTE_REQUIRED)
     roster_entry = _obj("One shift.", {
         "who": {"type": "string", "description": "Party id."},
@@ -265,7 +283,8 @@ def _channels() -> dict[str, Any]:
 
 def json_schema() -> dict[str, Any]:
     defs = {**_common_defs(), "facility": _facility(), "http": _http(), **_sources(),
-            "contact": _contact(), "party": _party(), **_ladder_defs(), **_channels()}
+            "contact": _contact(), "party": _party(), **_ladder_defs(), **_channels(),
+            "deadman": deadman_schema(_ref)}
     top = {
         "facility": _ref("facility"),
         "http": _or_null(_ref("http"), "The web server; absent: defaults."),
@@ -288,6 +307,7 @@ def json_schema() -> dict[str, Any]:
         "codes": {"type": ["object", "null"], "additionalProperties": _ref("code_entry"),
                   "description": "Your own names for alarm codes (override the built-in "
                                  "SIA / Contact ID texts)."},
+        "deadman": _or_null(_ref("deadman"), "Optional ping to an outside monitor."),
     }
     schema = _obj("Escalator configuration: one facility's alarm escalation.",
                   {k: top[k] for k in keys.TOP_KEYS}, keys.TOP_REQUIRED)

@@ -21,10 +21,11 @@ from datetime import datetime, timedelta
 from escalator.clock import Clock
 from escalator.config.model import Config
 from escalator.domain.availability import Contact, Party
-from escalator.domain.model import Entry, Incident, Reason, State
+from escalator.domain.model import Entry, Incident, Reason, State, params
 from escalator.errors import NotifyError
 from escalator.notify import render
 from escalator.notify.base import Message, Notifier
+from escalator.storage import audit
 from escalator.storage.rows import DeliveryRow
 from escalator.storage.sql import SqlStore, Tx
 from escalator.web.links import LinkSigner
@@ -158,8 +159,8 @@ class Dispatcher:
             reason=row.reason, step=row.step, detail=row.detail, update=row.is_update,
             language=lang, subject=render.subject(incident, lang, config.facility.name),
             text=render.body(incident, row.reason, row.detail, row.is_update, lang,
-                             config.facility.timezone, ack_url),
-            ack_url=ack_url,
+                             config.facility.timezone, ack_url, now),
+            ack_url=ack_url, tz=config.facility.timezone,
         )
 
 
@@ -175,7 +176,10 @@ def _load_due(tx: Tx, now: datetime) -> list[tuple[DeliveryRow, Incident]]:
 def _record(tx: Tx, outcomes: list[Outcome], now: datetime) -> None:
     for o in outcomes:
         tx.update_delivery(o.row.id, **o.fields)
+        audit.record_delivery(tx, o.row.id, o.row.incident_id, o.row.party, o.row.reason,
+                              o.fields, now)
         if o.note:  # a channel gave up: the timeline says which, and what happens next
             reason = Reason.DELIVERY_FAILED if o.failed_for_good else Reason.CHANNEL_FAILED
             tx.add_entries(o.row.incident_id, [Entry(now, reason, o.row.party,
-                                                     f"{o.row.reason}: {o.note}")])
+                                                     params(notice=o.row.reason,
+                                                            error=o.note))])

@@ -31,12 +31,24 @@ CREATE TABLE IF NOT EXISTS incidents (
     false_alarm_deadline TEXT,
     resolved_at TEXT,
     resolved_by TEXT,
-    next_due TEXT
+    next_due TEXT,
+    acked_party TEXT,
+    eta TEXT,
+    ack_deadline TEXT,
+    clear_promised_by TEXT,
+    clear_reminded_at TEXT,
+    reopened INTEGER NOT NULL DEFAULT 0,
+    safety TEXT NOT NULL DEFAULT '[]',
+    esc_exhausted_at TEXT,
+    esc_recheck_at TEXT,
+    esc_skipped TEXT NOT NULL DEFAULT '[]'
 );
 -- At most one open incident per source+code+point, enforced by the database.
 CREATE UNIQUE INDEX IF NOT EXISTS incidents_open_key
     ON incidents (dedup_key) WHERE state <> 'resolved';
 CREATE INDEX IF NOT EXISTS incidents_next_due ON incidents (next_due);
+-- Reopening: the latest resolved incident of the same alarm.
+CREATE INDEX IF NOT EXISTS incidents_key_resolved ON incidents (dedup_key, resolved_at);
 CREATE TABLE IF NOT EXISTS events (
     id {pk},
     source TEXT NOT NULL,
@@ -132,3 +144,27 @@ CREATE TABLE IF NOT EXISTS delivery_claims (
     lease_until TEXT NOT NULL,
     claims INTEGER NOT NULL
 );
+-- The audit log (escalator/storage/audit.py): an append-only SHA-256 hash chain
+-- of every action, acknowledgement, refusal, notice, delivery outcome and config
+-- reload, written in the transaction of the change it records. Ids are assigned
+-- by the writer (head + 1), so they are contiguous. payload is canonical JSON.
+CREATE TABLE IF NOT EXISTS audit_log (
+    id BIGINT PRIMARY KEY,
+    at TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    actor TEXT,
+    incident_id BIGINT,
+    payload TEXT NOT NULL,
+    prev_hash TEXT NOT NULL,
+    hash TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS audit_log_incident ON audit_log (incident_id);
+-- The chain's head: the last id and hash. Writers lock this row on PostgreSQL.
+CREATE TABLE IF NOT EXISTS audit_head (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    last_id BIGINT NOT NULL,
+    last_hash TEXT NOT NULL
+);
+INSERT INTO audit_head (id, last_id, last_hash)
+    VALUES (1, 0, '0000000000000000000000000000000000000000000000000000000000000000')
+    ON CONFLICT DO NOTHING;

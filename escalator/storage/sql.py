@@ -30,8 +30,10 @@ from escalator.domain.model import (
     State,
 )
 from escalator.errors import StorageBusy, StorageConflict, StorageError
+from escalator.storage import audit
 from escalator.storage.filelock import FileLock
 from escalator.storage.rows import (
+    ADDED_INCIDENT_COLUMNS,
     INCIDENT_COLUMNS,
     DeliveryRow,
     dt,
@@ -68,6 +70,10 @@ class Tx:
     def __init__(self, conn: Any, dialect: Dialect) -> None:
         self._conn = conn
         self._d = dialect
+
+    @property
+    def dialect(self) -> Dialect:
+        return self._d
 
     def _sql(self, sql: str) -> str:
         return sql if self._d.param == "?" else sql.replace("?", self._d.param)
@@ -122,6 +128,13 @@ class Tx:
         row = self.one("SELECT * FROM incidents WHERE id = ?", (incident_id,))
         return incident_from_row(row) if row else None
 
+    def resolved_since(self, dedup_key: str, since: datetime) -> Incident | None:
+        """The latest incident of this alarm resolved at or after `since` (to reopen it)."""
+        row = self.one("SELECT * FROM incidents WHERE dedup_key = ? AND state = 'resolved'"
+                       " AND resolved_at >= ? ORDER BY resolved_at DESC LIMIT 1",
+                       (dedup_key, ts(since)))
+        return incident_from_row(row) if row else None
+
     def open_incident(self, dedup_key: str) -> Incident | None:
         row = self.one("SELECT * FROM incidents WHERE dedup_key = ? AND state <> 'resolved'",
                        (dedup_key,))
@@ -158,6 +171,7 @@ class Tx:
             self.execute("INSERT INTO timeline (incident_id, at, reason, party, detail, step)"
                          " VALUES (?,?,?,?,?,?)",
                          (incident_id, ts(e.at), e.reason.value, e.party, e.detail, e.step))
+            audit.record_entries(self, incident_id, (e,))  # same transaction: tamper-evident
 
     def timeline(self, incident_id: int) -> list[dict[str, Any]]:
         return self.rows("SELECT at, reason, party, detail, step FROM timeline"
@@ -183,6 +197,7 @@ class Tx:
                 " VALUES (?,?,?,?,?,?,?,'pending',0,0,?,?)",
                 (incident_id, n.party, n.reason.value, n.step, n.loop, n.detail,
                  int(n.update), ts(now), ts(now)))
+            audit.record_notices(self, incident_id, (n,), now)
 
     def due_deliveries(self, now: datetime, limit: int = 100) -> list[DeliveryRow]:
         found = self.rows("SELECT * FROM deliveries WHERE status = 'pending' AND"
@@ -386,6 +401,7 @@ class SqlStore:
         try:
             for stmt in statements:
                 tx.execute(stmt)
+            _add_missing_columns(tx)
             if tx.one("SELECT value FROM meta WHERE key = 'schema_version'") is None:
                 tx.execute("INSERT INTO meta (key, value) VALUES ('schema_version', ?)",
                            (SCHEMA_VERSION,))
@@ -504,6 +520,16 @@ def _connection_lost(exc: BaseException, conn: Any) -> bool:
         return isinstance(exc, psycopg.InterfaceError | psycopg.OperationalError) \
             and not _is_busy(exc) and getattr(exc, "sqlstate", None) != "57014"
     return isinstance(exc, OSError)
+
+
+def _add_missing_columns(tx: Tx) -> None:
+    """Bring the incidents table of a database made by an earlier version up to date."""
+    cur = tx.execute("SELECT * FROM incidents WHERE 1 = 0")
+    have = {c[0] for c in cur.description}
+    cur.fetchall()
+    for name, sql_type in ADDED_INCIDENT_COLUMNS:
+        if name not in have:
+            tx.execute(f"ALTER TABLE incidents ADD COLUMN {name} {sql_type}")
 
 
 def _sqlite_connect(path: str) -> Callable[[], Any]:

@@ -11,13 +11,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from aiohttp import web
 
-from escalator.domain.model import Action, Incident, Reason, State
+from escalator.domain.model import WAITING_FOR_CLEAR, Action, Incident, Reason, State
 from escalator.errors import ActionError
-from escalator.i18n import TEXTS, code_label, t
+from escalator.i18n import code_label, t
+from escalator.i18n.explain import explain
 from escalator.storage.rows import dt
 from escalator.web import answers
 from escalator.web.links import LinkClaim, LinkError
@@ -26,7 +28,8 @@ from escalator.web.views import APP, PAGE_HEADERS, esc, html_page, local_time, m
 MAX_NOTE = answers.MAX_NOTE
 TIMELINE_SHOWN = 20
 CONTACT_REASONS = {Reason.FIRST, Reason.RENOTIFY, Reason.ESCALATED, Reason.EXHAUSTED,
-                   Reason.SAFETY_INCIDENT}
+                   Reason.SAFETY_INCIDENT, Reason.REOPENED, Reason.REWALK, Reason.NOW_AVAILABLE,
+                   Reason.CLEAR_REQUESTED, Reason.ACK_OVERDUE}
 
 
 def setup(web_app: web.Application) -> None:
@@ -43,6 +46,7 @@ class Visitor:
     lang: str
     tz: str
     names: Mapping[str, str]  # party id -> display name, for the timeline
+    now: datetime | None = None
 
 
 def _visitor(request: web.Request) -> Visitor | web.Response:
@@ -61,7 +65,7 @@ def _visitor(request: web.Request) -> Visitor | web.Response:
     names = {pid: p.name for pid, p in config.parties.items()}
     return Visitor(claim, party.name if party else claim.party,
                    (party.language if party else None) or lang, config.facility.timezone,
-                   names)
+                   names, app.clock.now())
 
 
 async def _load(request: web.Request, incident_id: int
@@ -93,7 +97,7 @@ async def perform(request: web.Request) -> web.Response:
     app = request.app[APP]
     now = app.clock.now()
     try:
-        answer = answers.parse(await _fields(request), now, v.tz, app.config.facility.language)
+        answer = answers.parse(await _fields(request), now, v.tz)
     except answers.AnswerError as exc:
         return _reply(request, v, exc.key, 400)
     incident, _ = await _load(request, v.claim.incident_id)
@@ -106,6 +110,7 @@ async def perform(request: web.Request) -> web.Response:
     try:
         after = await act(incident.id, answer.action, v.name, party=v.claim.party,
                           minutes=answer.minutes, note=answer.note, clear_by=answer.clear_by,
+                          eta=answer.eta, said=answer.said,
                           check=answers.guard(answer, v.claim.party))
         said = answers.confirmation(v.lang, answer, after, v.claim.party, v.tz, now,
                                     await _escalated_to(request, v, after, known))
@@ -116,7 +121,7 @@ async def perform(request: web.Request) -> web.Response:
         return _reply(request, v, "page.changed", 409, exc.incident, state=state)
     except answers.NotCurrent:  # the ladder already passed them: keep the word, skip nothing
         after = await act(incident.id, Action.NOTE, v.name, party=v.claim.party,
-                          note=answer.note)
+                          note=answer.note, said=answer.said)
         said = t(v.lang, "confirm.not_current")
     except ActionError:
         return _reply(request, v, "page.bad_form", 400)
@@ -223,16 +228,35 @@ def _facts(v: Visitor, inc: Incident) -> str:
     rows.append((t(lang, "label.since"), esc(local_time(inc.opened_at, v.tz))))
     state = t(lang, f"state.{inc.state.value}")
     rows.append((t(lang, "label.state"), f'<span class="state">{esc(state)}</span>'))
-    if inc.acked_by and inc.state is State.ACKNOWLEDGED:
-        rows.append((t(lang, "label.taken_by"), esc(inc.acked_by)))
-    if inc.false_alarm_deadline and inc.state is State.FALSE_ALARM:
-        rows.append((t(lang, "label.clear_by"),
-                     esc(local_time(inc.false_alarm_deadline, v.tz))))
+    rows += _promises(v, inc)
     if inc.count > 1:
         rows.append(("", esc(t(lang, "label.count", count=inc.count))))
+    if inc.reopened:
+        rows.append(("", esc(t(lang, "label.reopened", n=inc.reopened))))
+    if inc.safety:
+        causes = ", ".join(t(lang, f"safety.{c}") for c in dict.fromkeys(inc.safety))
+        rows.append((t(lang, "label.safety"), f'<strong class="safety">{esc(causes)}</strong>'))
     items = "".join(f"<dt>{esc(k)}</dt><dd>{val}</dd>" if k else f"<dd>{val}</dd>"
                     for k, val in rows)
     return f"<dl>{items}</dl>"
+
+
+def _promises(v: Visitor, inc: Incident) -> list[tuple[str, str]]:
+    """What the taker or the caller of a false alarm promised, and by when it is checked."""
+    lang, rows = v.lang, []
+    if inc.acked_by and inc.state is State.ACKNOWLEDGED:
+        rows.append((t(lang, "label.taken_by"), esc(inc.acked_by)))
+        if inc.eta:
+            rows.append((t(lang, "label.eta"), esc(local_time(inc.eta, v.tz))))
+        if inc.ack_deadline:
+            rows.append((t(lang, "label.ack_deadline"), esc(local_time(inc.ack_deadline, v.tz))))
+    if inc.false_alarm_deadline and inc.state in WAITING_FOR_CLEAR:
+        if inc.clear_promised_by:
+            rows.append((t(lang, "label.promised"),
+                         esc(local_time(inc.clear_promised_by, v.tz))))
+        rows.append((t(lang, "label.clear_by"),
+                     esc(local_time(inc.false_alarm_deadline, v.tz))))
+    return rows
 
 
 def _note_form(lang: str) -> str:
@@ -265,20 +289,15 @@ def _timeline(v: Visitor, timeline: list[dict[str, Any]]) -> str:
     items = []
     for entry in shown:
         who = v.names.get(entry["party"], entry["party"]) if entry["party"] else ""
-        text = " – ".join(x for x in (who, _entry_text(v.lang, entry)) if x)
+        text = " – ".join(x for x in (who, _entry_text(v, entry)) if x)
         items.append(f"<li><small>{esc(_when(v, entry['at']))}</small> {esc(text)}</li>")
     return f"<h2>{esc(t(v.lang, 'page.timeline'))}</h2><ul>{''.join(items)}</ul>"
 
 
-def _entry_text(lang: str, entry: dict[str, Any]) -> str:
-    """The reason in the reader's words where the catalogue has them; the detail as logged."""
-    key, detail = f"reason.{entry['reason']}", entry["detail"] or ""
-    template = TEXTS.get(key, {}).get("en")
-    if template is None:
-        return detail
-    if "{detail}" in template:
-        return t(lang, key, detail=detail)
-    return " – ".join(x for x in (t(lang, key), detail) if x)
+def _entry_text(v: Visitor, entry: dict[str, Any]) -> str:
+    """The reason and its parameters, in the reader's words."""
+    return explain(v.lang, entry["reason"], entry["detail"] or "", tz=v.tz, now=v.now,
+                   timeline=True)
 
 
 def _when(v: Visitor, stored: str) -> str:
