@@ -42,6 +42,7 @@ routes:
 """
 REPEAT_S = 4
 TERMINAL = {"Authorization": f"Bearer {ENV['ESCALATOR_TERMINAL_TOKEN']}"}
+OPERATOR = {"Authorization": f"Bearer {ENV['ESCALATOR_API_TOKEN']}"}  # /healthz details
 
 
 class Instance:
@@ -59,7 +60,7 @@ class Instance:
 
     async def role(self, http: aiohttp.ClientSession) -> str | None:
         try:
-            async with http.get(f"{self.base}/healthz") as r:
+            async with http.get(f"{self.base}/healthz", headers=OPERATOR) as r:
                 if r.status != 200:
                     return None
                 return str((await r.json())["scheduler"]["role"])
