@@ -52,3 +52,13 @@ class StorageConflict(StorageError):
 
 class StoreLocked(StorageError):
     """Another escalator already runs on this SQLite file; a second one must not start."""
+
+
+class UnstorableError(StorageError):
+    """The store refused this data itself (not an outage): retrying cannot help.
+
+    Intake answers it with a permanent refusal and the reason (HTTP 422, SMTP
+    554, SIA DUH) instead of the "retry later" an outage gets, so a sender
+    is never told to retry a poison event for ever. Callers that do not look
+    for it still see a StorageError.
+    """

@@ -29,7 +29,7 @@ from escalator.domain.model import (
     SafetyRecord,
     State,
 )
-from escalator.errors import StorageBusy, StorageConflict, StorageError
+from escalator.errors import StorageBusy, StorageConflict, StorageError, UnstorableError
 from escalator.storage import audit
 from escalator.storage.filelock import FileLock
 from escalator.storage.rows import (
@@ -465,6 +465,8 @@ class SqlStore:
         except StorageError:
             raise
         except Exception as exc:
+            if _is_unstorable(exc):  # the data, not the store: retrying cannot help
+                raise UnstorableError(f"{self.label}: {exc}") from exc
             if not _is_database_error(exc):
                 raise
             if _is_busy(exc):
@@ -492,6 +494,13 @@ def _is_database_error(exc: BaseException) -> bool:
         type(exc).__module__.startswith("psycopg")
 
 
+def _is_unstorable(exc: BaseException) -> bool:
+    if isinstance(exc, sqlite3.DataError | UnicodeError):
+        return True
+    return any(k.__name__ == "DataError" and k.__module__.startswith("psycopg")
+               for k in type(exc).__mro__)
+
+
 def _is_busy(exc: BaseException) -> bool:
     """Someone else holds a lock: SQLITE_BUSY/LOCKED, PostgreSQL lock_timeout."""
     if isinstance(exc, sqlite3.Error):
@@ -509,8 +518,8 @@ def _is_conflict(exc: BaseException) -> bool:
 def _connection_lost(exc: BaseException, conn: Any) -> bool:
     """SQLite: anything but a lock or a constraint (a read-only file, disk full, I/O
     error) is worth a fresh connection; PostgreSQL: a closed or broken session."""
-    if isinstance(exc, sqlite3.OperationalError | sqlite3.DatabaseError) \
-            and not isinstance(exc, sqlite3.IntegrityError | sqlite3.ProgrammingError):
+    if isinstance(exc, sqlite3.OperationalError | sqlite3.DatabaseError) and not isinstance(
+            exc, sqlite3.IntegrityError | sqlite3.ProgrammingError | sqlite3.DataError):
         return not _is_busy(exc)
     if type(exc).__module__.startswith("psycopg"):
         if conn is not None and (getattr(conn, "closed", False) or getattr(conn, "broken", False)):

@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import json
 from datetime import timedelta
+from importlib import resources
 from typing import Any
 
+import yaml
 from aiohttp import web
 
 from escalator.domain.model import Action, State
@@ -34,6 +36,19 @@ def setup(web_app: web.Application) -> None:
     r.add_post("/api/v1/incidents/{id}/actions", act)
     r.add_get("/api/v1/safety-incidents", safety_incidents)
     r.add_post("/api/v1/config/reload", reload_config)
+    r.add_get("/api/v1/openapi.json", openapi)
+
+
+async def openapi(request: web.Request) -> web.Response:
+    """The API's OpenAPI description, for clients and for the fuzz test that holds us to it."""
+    require(request, VIEWER)
+    return web.json_response(openapi_document())
+
+
+def openapi_document() -> dict[str, Any]:
+    text = resources.files("escalator.web").joinpath("openapi.yaml").read_text()
+    found: dict[str, Any] = yaml.safe_load(text)
+    return found
 
 
 def _lang(request: web.Request) -> str:
@@ -166,7 +181,7 @@ async def reload_config(request: web.Request) -> web.Response:
     require(request, OPERATOR)
     app = request.app[APP]
     before = app.config
-    messages = app.reload()
+    messages = await app.reload_async()
     if app.config is before:  # nothing was swapped in: these are the problems
         return web.json_response({"ok": False, "problems": messages}, status=422)
     return web.json_response({"ok": True, "warnings": messages})
