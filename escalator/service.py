@@ -27,6 +27,8 @@ from escalator.domain.model import (
     Entry,
     Incident,
     Reason,
+    SafetyCause,
+    SafetyRecord,
     State,
 )
 from escalator.errors import ActionError
@@ -177,6 +179,8 @@ class EscalationService:
                                         self.directory, now,
                                         note="nobody on this step could be reached")
                 self._persist(tx, d, now)
+                tx.add_safety(incident_id, [SafetyRecord(  # parameters, rendered when shown
+                    SafetyCause.DELIVERY_FAILED, now, f"step={step};loop={loop}")])
                 return True
 
             moved = await self.store.transaction(work)
@@ -237,6 +241,9 @@ class EscalationService:
             incident_id = self._open(tx, event, now)
             tx.add_event(event, incident_id)
             tx.set_source_silent(sid, incident_id)
+            timeout_s = int(src.heartbeat_timeout.total_seconds())
+            tx.add_safety(incident_id, [SafetyRecord(SafetyCause.SOURCE_SILENT, now,
+                                                     f"timeout_s={timeout_s}")])
         return next_check
 
     # -- helpers --------------------------------------------------------------

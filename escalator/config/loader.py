@@ -56,12 +56,13 @@ from escalator.config.settings import (
     parse_sources,
     parse_storage,
 )
+from escalator.config.reports import REPORTS_KEYS, WEEKLY_KEYS, parse_reports
 from escalator.config.sources import key_sets as source_key_sets
 from escalator.config.yamlmarks import parse
 from escalator.errors import ConfigError
 
 TOP_KEYS = ("facility", "http", "storage", "sources", "people", "rosters", "ladders", "routes",
-            "channels", "codes")
+            "channels", "codes", "reports")
 TOP_REQUIRED = ("facility", "people", "ladders", "routes")
 
 __all__ = [
@@ -138,7 +139,8 @@ def _build(problems: Problems, data: Any, path: str | None) -> Config | None:
     channels = parse_channels(problems, root.key("channels"), party_ids)
     config = Config(facility or Facility("", ""), http, storage, sources, parties, rosters,
                     ladders, routes, channels, path,
-                    codes=parse_codes(problems, root.key("codes")))
+                    codes=parse_codes(problems, root.key("codes")),
+                    reports=parse_reports(problems, root.key("reports"), parties))
     _unused_ladders(problems, root.key("ladders"), config)
     return config
 
@@ -186,6 +188,7 @@ def key_sets() -> dict[str, Collection[str]]:
         sets[f"source_{kind}"] = keys
     sets.update(source_key_sets())
     sets["code_entry"] = CODE_ENTRY_KEYS
+    sets["reports"], sets["weekly_report"] = REPORTS_KEYS, WEEKLY_KEYS
     for name, keys in CHANNEL_KEYS.items():
         sets[f"channel_{name}"] = keys
     return sets

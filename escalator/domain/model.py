@@ -51,6 +51,8 @@ class SafetyCause(StrEnum):
     NOBODY_ACKNOWLEDGED = "nobody_acknowledged"
     NOBODY_AVAILABLE = "nobody_available"
     FALSE_ALARM_NOT_CLEARED = "false_alarm_not_cleared"
+    SOURCE_SILENT = "source_silent"  # a source quiet past its heartbeat_timeout
+    DELIVERY_FAILED = "delivery_failed"  # every contact of every party on a step failed
 
 
 EVENT_STATES = ("alarm", "clear", "heartbeat")
