@@ -26,6 +26,8 @@ from escalator.notify.sms import SmsNotifier
 from escalator.notify.telegram import TelegramChannel
 from escalator.notify.telegram import from_config as telegram_settings
 from escalator.notify.webhook import WebhookNotifier
+from escalator.reports import mail as report_mail
+from escalator.reports.scheduler import ReportScheduler
 from escalator.service import EscalationService
 from escalator.storage import SqlStore, open_store
 from escalator.waker import Waker
@@ -66,6 +68,10 @@ class Escalator:
         self.dispatcher = Dispatcher(
             self.store, lambda: self._config, self._notifiers(), self.log_notifier,
             self.signer, self.clock, on_failed=self.service.delivery_failed)
+        self.reports = ReportScheduler(self.store, lambda: self._config, self.clock,
+                                       lambda msg: report_mail.send(
+                                           msg, self._config.channels.get("email", {}),
+                                           self.secret))
 
     @property
     def config(self) -> Config:
@@ -166,7 +172,9 @@ class Escalator:
             due_incidents = await self.service.wake()
             due_deliveries = await self.dispatcher.run_due()
             due_channel = await self.telegram.pump() if self.telegram else None
-            found = [d for d in (due_incidents, due_deliveries, due_channel) if d is not None]
+            due_report = await self.reports.run_due()
+            found = [d for d in (due_incidents, due_deliveries, due_channel, due_report)
+                     if d is not None]
             due = min(found) if found else None
             if due is None or due > self.clock.now():
                 return due

@@ -122,7 +122,7 @@ CREATE TABLE IF NOT EXISTS telegram_chats (
     language TEXT
 );
 -- The safety register (escalator/storage/register.py): staff notes on a safety
--- record, and its closing (cause, measures proposed, who and when); keyed by
+-- record, and its closing (cause, measures proposed, who and when), keyed by
 -- safety_incidents.id so the record written by the policy is never rewritten.
 CREATE TABLE IF NOT EXISTS safety_notes (
     id {pk},

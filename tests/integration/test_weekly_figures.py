@@ -1,0 +1,101 @@
+"""The weekly summary's figures from generated histories whose right answers are known.
+
+The histories are made by the real service (ingest, act, the ladder's own timers
+under a fake clock); the expected figures are worked out by hand in the comments
+of `report_support.generate_week_48` and below.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from report_support import alarm, generate_week_48, local, report_yaml, run_until
+
+from escalator.reports import data
+from escalator.reports.weekly import summarize, week
+
+M = timedelta(minutes=1)
+
+
+async def summary_for(app, label, now, threshold=2):
+    tz = app.config.facility.timezone
+    staff = data.care_staff(app.config)
+    w = week(label, tz)
+    history = await app.store.transaction(lambda tx: data.history(tx, w, tz, staff, now))
+    return summarize(w, history, staff, threshold)
+
+
+async def test_week_48_figures(make_app, clock, recorder, tmp_path):
+    app = await make_app(report_yaml(f"sqlite:///{tmp_path}/r.db"))
+    clock.set(local(2026, 11, 23, 0))
+    ids = await generate_week_48(app, clock)
+    s = await summary_for(app, "2026-W48", clock.now())
+
+    assert s.total == 6
+    assert s.by_code == (("FT", 4), ("YX", 2))
+    assert s.by_point[0] == ("FT", "Loop 2, wing B", 3)  # reopened twice: three alarms
+    assert s.trend[-1] == ("2026-W48", 6) and sum(n for _, n in s.trend) == 6
+    parties = {p.party: p for p in s.parties}
+    ward = parties["ward-a"]
+    assert (ward.incidents, ward.no_answer) == (4, 1)  # the leak went unanswered
+    assert (ward.to_ack.n, ward.to_ack.median, ward.to_ack.p90) == (3, 2 * M, 4 * M)
+    assert ward.to_clear.median == 60 * M and ward.to_clear.p90 == 5 * 60 * M + 59 * M
+    assert (ward.promises, ward.promises_kept) == (2, 1)
+    vendor = parties["alarm-vendor"]
+    # the leak (1 call), the night (2 per walk x 3), the Sunday fault (escalated at 23:10)
+    assert (vendor.contacted, vendor.incidents, vendor.no_answer) == (8, 3, 2)
+    assert (vendor.to_ack.median, vendor.to_clear.median) == (10 * M, 120 * M)
+    assert (parties["contractor"].skipped, parties["maintenance"].skipped) == (1, 1)
+    assert parties["contractor"].contacted == 0
+    night = parties["night-nurse"]
+    assert (night.contacted, night.no_answer, night.to_ack.median) == (8, 1, 10 * M)
+
+    assert [(v.incident.id, v.safety.cause) for v in s.safety] == [
+        (ids["loop3"], "false_alarm_not_cleared"), (ids["night"], "nobody_acknowledged")]
+    assert [r.incident_id for r in s.still_open] == [ids["span"]]
+    assert s.still_open[0].lasted == 60 * M  # Sun 23:00 to the end of the week
+    assert s.longest[0].incident_id == ids["night"] and s.longest[0].lasted == 10 * 60 * M
+    assert s.repeated_false == ()  # two false alarms on loop 2: not more than 2
+    staff = {"ward-a", "night-nurse"}
+    messages = sum(1 for _, m in recorder.sent if m.party in staff
+                   and m.incident.id in {r.incident_id for r in s.rows})
+    assert (s.attention.taps, s.attention.one_tap, s.attention.messages) == (5, 3, messages)
+
+    strict = await summary_for(app, "2026-W48", clock.now(), threshold=1)
+    assert strict.repeated_false == (("FT", "Loop 2, wing B", 2),)
+    nxt = await summary_for(app, "2026-W49", clock.now())
+    assert nxt.total == 0 and nxt.still_open == ()  # the Sunday fault counts in W48 only
+    assert nxt.trend[-2] == ("2026-W48", 6)
+
+
+async def test_dst_weeks_have_167_and_169_hours_and_bounds_in_local_time(make_app, clock,
+                                                                         tmp_path):
+    spring, autumn = week("2026-W13", "Europe/Helsinki"), week("2026-W43", "Europe/Helsinki")
+    assert spring.end - spring.start == timedelta(hours=167)
+    assert autumn.end - autumn.start == timedelta(hours=169)
+    app = await make_app(report_yaml(f"sqlite:///{tmp_path}/r.db"))
+    clock.set(local(2026, 3, 28, 12))
+    early = await alarm(app, clock, local(2026, 3, 29, 1), point="before DST")  # UTC+2
+    await alarm(app, clock, local(2026, 3, 29, 23, 30), point="Sunday night")  # UTC+3
+    await alarm(app, clock, local(2026, 3, 30, 0, 30), point="Monday")  # next week
+    await run_until(app, clock, local(2026, 3, 30, 1))
+    s = await summary_for(app, "2026-W13", clock.now())
+    assert [r.point for r in s.rows] == ["before DST", "Sunday night"]
+    # open from 01:00 (UTC+2) to Monday 00:00 (UTC+3): 22 hours, not 23
+    age = {r.incident_id: r.lasted for r in s.still_open}
+    assert age[early] == timedelta(hours=22)
+    assert [label for label, _ in s.trend][-2:] == ["2026-W12", "2026-W13"]
+
+
+async def test_held_back_alarms_are_counted_per_point(make_app, clock, tmp_path):
+    app = await make_app(report_yaml(f"sqlite:///{tmp_path}/r.db"))
+    clock.set(local(2026, 11, 24, 9))
+    first = await alarm(app, clock, local(2026, 11, 24, 9), point="Sprinkler room")
+    await alarm(app, clock, local(2026, 11, 24, 9, 30), point="Sprinkler room", state="clear")
+    for at in (local(2026, 11, 24, 9), local(2026, 11, 24, 9, 5)):
+        await app.store.transaction(lambda tx, at=at: tx.execute(
+            "INSERT INTO timeline (incident_id, at, reason, party, detail, step)"
+            " VALUES (?, ?, 'HELD_BACK', NULL, 'window=service', NULL)",
+            (first, at.isoformat())))
+    s = await summary_for(app, "2026-W48", clock.now())
+    assert s.held_back == (("FT", "Sprinkler room", 1),)  # one alarm, held twice
