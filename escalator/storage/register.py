@@ -178,14 +178,16 @@ def claim_run(tx: Tx, kind: str, period: str, now: datetime, by: str,
     mid-send) may be taken again; the unique key makes two claimers race on one
     row, and only one UPDATE/INSERT wins.
     """
-    row = tx.one("SELECT * FROM report_runs WHERE kind = ? AND period = ?", (kind, period))
     who = json.dumps(list(recipients))
-    if row is None:  # two claimers: the key lets one insert, the other inserts nothing
-        cur = tx.execute("INSERT INTO report_runs (kind, period, claimed_at, claimed_by,"
-                         " recipients) VALUES (?,?,?,?,?) ON CONFLICT DO NOTHING",
-                         (kind, period, ts(now), by, who))
-        return bool(cur.rowcount == 1)
-    if row["sent_at"] is not None or row["claimed_at"] >= ts(lease_expired_before):
+    # Write first: the transaction takes the write lock at once and a second claimer
+    # waits for it (SQLite busy_timeout, PostgreSQL row lock) instead of deadlocking.
+    cur = tx.execute("INSERT INTO report_runs (kind, period, claimed_at, claimed_by,"
+                     " recipients) VALUES (?,?,?,?,?) ON CONFLICT DO NOTHING",
+                     (kind, period, ts(now), by, who))
+    if cur.rowcount == 1:
+        return True
+    row = tx.one("SELECT * FROM report_runs WHERE kind = ? AND period = ?", (kind, period))
+    if row is None or row["sent_at"] is not None or row["claimed_at"] >= ts(lease_expired_before):
         return False
     cur = tx.execute("UPDATE report_runs SET claimed_at = ?, claimed_by = ?, recipients = ?"
                      " WHERE kind = ? AND period = ? AND sent_at IS NULL AND claimed_at = ?",
