@@ -29,7 +29,6 @@ def setup(web_app: web.Application) -> None:
     r.add_get("/api/v1/incidents", list_incidents)
     r.add_get("/api/v1/incidents/{id}", get_incident)
     r.add_post("/api/v1/incidents/{id}/actions", act)
-    r.add_get("/api/v1/safety-incidents", safety_incidents)
     r.add_post("/api/v1/config/reload", reload_config)
 
 
