@@ -7,7 +7,7 @@ to the next, exactly as the waker would, so hours of ladder take milliseconds.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from support import BASE_YAML

@@ -41,6 +41,7 @@ from escalator.config.people import (
     parse_people,
     parse_rosters,
 )
+from escalator.config.reports import REPORTS_KEYS, WEEKLY_KEYS, parse_reports
 from escalator.config.settings import (
     BUILT_SOURCE_KINDS,
     CHANNEL_CHOICES,
@@ -56,7 +57,6 @@ from escalator.config.settings import (
     parse_sources,
     parse_storage,
 )
-from escalator.config.reports import REPORTS_KEYS, WEEKLY_KEYS, parse_reports
 from escalator.config.sources import key_sets as source_key_sets
 from escalator.config.yamlmarks import parse
 from escalator.errors import ConfigError

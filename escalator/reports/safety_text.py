@@ -95,6 +95,8 @@ def contact_line(c: Any, lang: str, tz: str, names: Mapping[str, str]) -> str:
     when = local(c.at, tz)
     if c.kind == "called":
         status = t(lang, f"reg.status.{c.status}") if c.status else ""
+        if c.status == "failed" and c.detail:
+            status += f" ({c.detail})"
         return f"{when}  " + t(lang, "reg.called", party=who, channel=c.channel or "–",
                                status=status)
     key = "reg.answered" if c.kind == "answered" else "reg.skipped"
