@@ -15,10 +15,11 @@ from datetime import datetime, timedelta
 
 from escalator.clock import Clock
 from escalator.config.model import Config
+from escalator.config.sources import sends_clear
 from escalator.domain import policy
 from escalator.domain.availability import Directory
 from escalator.domain.hours import format_duration
-from escalator.domain.ladder import DEFAULT_FALSE_ALARM_CLEAR_WITHIN, Ladder, route_for
+from escalator.domain.ladder import DEFAULT_FALSE_ALARM_CLEAR_WITHIN, FollowUp, Ladder, route_for
 from escalator.domain.model import (
     SOURCE_SILENT,
     Action,
@@ -30,6 +31,7 @@ from escalator.domain.model import (
     SafetyCause,
     SafetyRecord,
     State,
+    params,
 )
 from escalator.errors import ActionError
 from escalator.i18n import t
@@ -44,6 +46,7 @@ class IngestResult:
     incident_id: int | None
     duplicate: bool = False  # the sender's id was seen before: nothing changed
     new_incident: bool = False
+    reopened: bool = False  # the same alarm soon after it was resolved: the same incident
 
 
 class EscalationService:
@@ -95,19 +98,33 @@ class EscalationService:
             return IngestResult(current.id if current else None)
         if current is not None:
             repeated = policy.apply_repeat(current, self._ladder(current), now)
-            tx.save_incident(repeated, policy.next_due(repeated, self._ladder(repeated)))
+            tx.save_incident(repeated, policy.next_due(repeated, self._ladder(repeated),
+                                                       self._follow(repeated)))
             tx.add_entries(current.id, [Entry(now, Reason.REPEATED, None,
-                                              f"seen again ({repeated.count} times)")])
+                                              params(count=repeated.count))])
             tx.add_event(event, current.id)
             return IngestResult(current.id)
+        follow = self._follow_for(event.source, event.code, self._route_ladder(event))
+        recent = tx.resolved_since(event.dedup_key, now - follow.reopen_within) \
+            if follow.reopen_within > timedelta(0) else None
+        if recent is not None:
+            ladder = self._ladder(recent)
+            self._persist(tx, policy.reopen(recent, ladder, self.directory, now,
+                                            self._follow(recent)), now)
+            tx.add_event(event, recent.id)
+            return IngestResult(recent.id, reopened=True)
         incident_id = self._open(tx, event, now)
         tx.add_event(event, incident_id)
         return IngestResult(incident_id, new_incident=True)
 
+    def _route_ladder(self, event: AlarmEvent) -> str:
+        route = route_for(self.config.routes, event.source, event.code)
+        return self._silent_ladder(event) or (
+            route.ladder if route else self.config.routes[0].ladder)
+
     def _open(self, tx: Tx, event: AlarmEvent, now: datetime) -> int:
         route = route_for(self.config.routes, event.source, event.code)
-        ladder_id = self._silent_ladder(event) or (
-            route.ladder if route else self.config.routes[0].ladder)
+        ladder_id = self._route_ladder(event)
         draft = Incident(
             id=0, source=event.source, code=event.code, point=event.point, text=event.text,
             severity=event.severity, ladder=ladder_id, state=State.OPEN, opened_at=now,
@@ -117,9 +134,9 @@ class EscalationService:
         incident_id = tx.add_incident(draft, now)
         incident = replace(draft, id=incident_id)
         tx.add_entries(incident_id, [Entry(now, Reason.OPENED, None,
-                                           f"alarm {event.code} from {event.source}")])
-        self._persist(tx, policy.start(incident, self._ladder(incident), self.directory, now),
-                      now)
+                                           params(code=event.code, source=event.source))])
+        self._persist(tx, policy.start(incident, self._ladder(incident), self.directory, now,
+                                       self._follow(incident)), now)
         return incident_id
 
     def _silent_ladder(self, event: AlarmEvent) -> str | None:
@@ -132,6 +149,7 @@ class EscalationService:
     async def act(
         self, incident_id: int, action: Action, by: str, *, party: str | None = None,
         minutes: int | None = None, note: str = "", clear_by: datetime | None = None,
+        eta: datetime | None = None, said: str = "",
         check: Callable[[Tx, Incident], None] | None = None,
     ) -> Incident:
         """Apply a person's action. `clear_by`: a false alarm's promised clearing time
@@ -151,7 +169,8 @@ class EscalationService:
                     within = min(within or DEFAULT_FALSE_ALARM_CLEAR_WITHIN, clear_by - now)
                 d = policy.apply_action(
                     incident, action, by, self._ladder(incident), self.directory, now,
-                    party=party, minutes=minutes, note=note, false_alarm_clear_within=within)
+                    party=party, minutes=minutes, note=note, false_alarm_clear_within=within,
+                    eta=eta, clear_by=clear_by, said=said, follow=self._follow(incident))
                 self._persist(tx, d, now)
                 return d.incident
 
@@ -176,8 +195,7 @@ class EscalationService:
                 if live:
                     return False  # someone on this step was (or may still be) reached
                 d = policy.apply_action(inc, Action.ESCALATE, "escalator", self._ladder(inc),
-                                        self.directory, now,
-                                        note="nobody on this step could be reached")
+                                        self.directory, now, follow=self._follow(inc))
                 self._persist(tx, d, now)
                 tx.add_safety(incident_id, [SafetyRecord(  # parameters, rendered when shown
                     SafetyCause.DELIVERY_FAILED, now, f"step={step};loop={loop}")])
@@ -197,7 +215,7 @@ class EscalationService:
     def _wake(self, tx: Tx, now: datetime) -> datetime | None:
         for incident in tx.due_incidents(now):
             self._persist(tx, policy.decide(incident, self._ladder(incident),
-                                            self.directory, now), now)
+                                            self.directory, now, self._follow(incident)), now)
         source_due = self._check_sources(tx, now)
         candidates = [d for d in (tx.earliest_due(), source_due) if d is not None]
         return min(candidates) if candidates else None
@@ -256,6 +274,18 @@ class EscalationService:
         log.warning("incident %s: ladder %r is gone from the config; using %r",
                     incident.id, incident.ladder, fallback)
         return ladders[fallback]
+
+    def _follow(self, incident: Incident) -> FollowUp:
+        return self._follow_for(incident.source, incident.code, incident.ladder)
+
+    def _follow_for(self, source: str, code: str, ladder_id: str) -> FollowUp:
+        """The follow-through settings for an alarm: its route's, its ladder's, its source's."""
+        route = route_for(self.config.routes, source, code)
+        ladders = self.config.ladders
+        ladder = ladders.get(ladder_id) or ladders[self.config.routes[-1].ladder]
+        src = self.config.sources.get(source)
+        clears = bool(src and sends_clear(src.kind, src.options))
+        return FollowUp.of(route, ladder, sends_clear=clears)
 
     @staticmethod
     def _persist(tx: Tx, d: Decision, now: datetime) -> None:

@@ -13,7 +13,8 @@ from escalator.config import build_directory
 from escalator.config.model import Config
 from escalator.domain import policy
 from escalator.domain.ladder import route_for
-from escalator.domain.model import Incident, Reason, State
+from escalator.domain.model import Entry, Incident, Reason, State
+from escalator.i18n.explain import explain
 
 
 def parse_at(text: str | None, tz: ZoneInfo, now: datetime) -> datetime:
@@ -48,7 +49,7 @@ def timeline(
             who = directory.name(e.party) if e.party else ""
             tag = f"step {e.step + 1}" if e.step is not None else ""
             lines.append(f"{when:%a %H:%M}  +{_fmt(offset):>7}  {tag:<7} {e.reason.value:<20}"
-                         f" {who}{' – ' + e.detail if e.detail else ''}")
+                         f" {who}{' – ' + _said(e, config) if e.detail else ''}")
     last = decisions[-1].incident
     if last.escalation.exhausted:
         lines.append("Ladder exhausted: recorded as a safety incident.")
@@ -58,6 +59,11 @@ def timeline(
     if not any(e.reason is not Reason.SKIPPED_UNAVAILABLE for d in decisions for e in d.entries):
         lines.append("Nobody would be reached.")
     return lines
+
+
+def _said(e: Entry, config: Config) -> str:
+    """The entry's parameters in words (the dry run speaks English, like the CLI)."""
+    return explain("en", e.reason.value, e.detail, tz=config.facility.timezone)
 
 
 def _fmt(td: timedelta) -> str:

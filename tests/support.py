@@ -127,6 +127,7 @@ routes:
   - match: {{code: [FT, fire_loop_fault, YX, earth_leakage]}}
     ladder: technical-fault
     false_alarm_clear_within: 4h
+    clears: [alarm-vendor]
   - ladder: technical-fault
 """
 
@@ -134,3 +135,17 @@ routes:
 def config_text(storage: str = "sqlite:///:memory:",
                 hook_url: str = "http://127.0.0.1:9/hook") -> str:
     return BASE_YAML.format(storage=storage, hook_url=hook_url)
+
+
+def said(row: object, lang: str = "fi", tz: str = "Europe/Helsinki") -> str:
+    """A stored timeline entry or notice as the reader sees it (rendered from its params)."""
+    from escalator.i18n.explain import explain
+
+    if isinstance(row, dict):
+        reason, detail, update = row["reason"], row["detail"] or "", False
+    else:
+        reason = row.reason
+        reason = getattr(reason, "value", reason)
+        detail = row.detail
+        update = bool(getattr(row, "update", getattr(row, "is_update", False)))
+    return explain(lang, reason, detail, update=update, tz=tz)

@@ -8,6 +8,7 @@ own, so one typo yields one problem rather than a cascade.
 from __future__ import annotations
 
 from collections.abc import Collection
+from datetime import timedelta
 
 from escalator.config.check import (
     At,
@@ -23,11 +24,12 @@ from escalator.config.check import (
 from escalator.domain.hours import format_duration
 from escalator.domain.ladder import Ladder, Route, Step
 
-LADDER_KEYS = ("steps", "loops", "on_exhausted")
+LADDER_KEYS = ("steps", "loops", "on_exhausted", "ack_timeout", "rewalk_every")
 LADDER_REQUIRED = ("steps",)
 STEP_KEYS = ("notify", "repeat_every", "escalate_after")
 STEP_REQUIRED = ("notify", "escalate_after")
-ROUTE_KEYS = ("match", "ladder", "false_alarm_clear_within")
+ROUTE_KEYS = ("match", "ladder", "false_alarm_clear_within", "ack_timeout", "eta_grace",
+              "clears", "reopen_within")
 ROUTE_REQUIRED = ("ladder",)
 MATCH_KEYS = ("code", "source")
 
@@ -64,9 +66,20 @@ def _ladder(problems: Problems, lid: str, at: At, targets: Collection[str]) -> L
     exhausted_at = at.key("on_exhausted")
     on_exhausted = () if exhausted_at is None else _targets(
         problems, exhausted_at, targets, non_empty=False)
+    ack_timeout = _optional_duration(problems, at.key("ack_timeout"))
+    rewalk_at = at.key("rewalk_every")
+    rewalk = _optional_duration(problems, rewalk_at)
+    if rewalk is not None and rewalk < timedelta(minutes=5) and rewalk_at is not None:
+        problems.error(rewalk_at, f"found {format_duration(rewalk)}, expected at least 5m "
+                                  "(the whole ladder is called again each time)")
     if problems.count > before or loops is None:
         return None
-    return Ladder(lid, steps, loops, on_exhausted)
+    return Ladder(lid, steps, loops, on_exhausted, ack_timeout,
+                  rewalk if rewalk is not None else timedelta(hours=1))
+
+
+def _optional_duration(problems: Problems, at: At | None) -> timedelta | None:
+    return None if at is None else duration(problems, at)
 
 
 def _steps(problems: Problems, at: At | None, targets: Collection[str]) -> tuple[Step, ...]:
@@ -107,17 +120,20 @@ def _targets(
 
 def parse_routes(
     problems: Problems, at: At | None, ladder_ids: Collection[str], source_ids: Collection[str],
+    party_ids: Collection[str] = (),
 ) -> tuple[Route, ...]:
     if at is None or not sequence(problems, at, f"a list of routes, each {ROUTE_EXPECTED}",
                                   non_empty=True):
         return ()
-    parsed = [(item, _route(problems, item, ladder_ids, source_ids)) for item in at.items()]
+    parsed = [(item, _route(problems, item, ladder_ids, source_ids, party_ids))
+              for item in at.items()]
     _reachability(problems, at, parsed)
     return tuple(route for _, route in parsed if route is not None)
 
 
 def _route(
     problems: Problems, at: At, ladder_ids: Collection[str], source_ids: Collection[str],
+    party_ids: Collection[str],
 ) -> Route | None:
     if mapping(problems, at, ROUTE_KEYS, ROUTE_REQUIRED, expected=ROUTE_EXPECTED) is None:
         return None
@@ -129,9 +145,26 @@ def _route(
     codes, sources = _match(problems, at.key("match"), source_ids)
     clear_at = at.key("false_alarm_clear_within")
     clear = None if clear_at is None else duration(problems, clear_at)
+    clears_at = at.key("clears")
+    clears = () if clears_at is None else _parties(problems, clears_at, party_ids)
+    if clear_at is not None and not clears:
+        problems.warn(clear_at, "a clear deadline but nobody in 'clears': when someone calls the "
+                                "alarm false or fixed, nobody is asked to clear it at the "
+                                "terminal (e.g. clears: [alarm-vendor])")
+    follow = {k: _optional_duration(problems, at.key(k))
+              for k in ("ack_timeout", "eta_grace", "reopen_within")}
     if problems.count > before or ladder is None:
         return None
-    return Route(ladder, codes, sources, clear)
+    return Route(ladder, codes, sources, clear, follow["ack_timeout"], follow["eta_grace"],
+                 clears, follow["reopen_within"])
+
+
+def _parties(problems: Problems, at: At, party_ids: Collection[str]) -> tuple[str, ...]:
+    """Party ids only (a roster cannot clear a terminal): those who can clear the alarm."""
+    before = problems.count
+    items = names(problems, at, "party id", non_empty=False)
+    found = tuple(ref for item in items if (ref := reference(problems, item, party_ids, "party")))
+    return () if problems.count > before else found
 
 
 def _match(

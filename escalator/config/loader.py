@@ -135,7 +135,7 @@ def _build(problems: Problems, data: Any, path: str | None) -> Config | None:
     targets = party_ids | _declared(root.key("rosters"))
     ladders = parse_ladders(problems, root.key("ladders"), targets)
     routes = parse_routes(problems, root.key("routes"), ladder_ids,
-                          _declared(root.key("sources")))
+                          _declared(root.key("sources")), party_ids)
     channels = parse_channels(problems, root.key("channels"), party_ids)
     config = Config(facility or Facility("", ""), http, storage, sources, parties, rosters,
                     ladders, routes, channels, path,

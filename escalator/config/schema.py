@@ -205,6 +205,12 @@ def _ladder_defs() -> dict[str, Any]:
         "loops": {"type": "integer", "minimum": 0, "default": 0,
                   "description": "Walk the ladder again this many times."},
         "on_exhausted": _names("Notified when nobody took the alarm.", min_items=0),
+        "ack_timeout": {**_ref("duration"), "default": "4h",
+                        "description": "Taken but not resolved within this: the calls resume "
+                                       "(a route's ack_timeout wins)."},
+        "rewalk_every": {**_ref("duration"), "default": "1h",
+                         "description": "Nobody took it: walk the whole ladder again this "
+                                        "often (at least 5m)."},
     }, keys.LADDER_REQUIRED)
     code = {"oneOf": [{"type": "string", "minLength": 1}, {"type": "integer"}]}
     match = _obj("Which events this route takes; absent or empty: every event.", {
@@ -216,8 +222,19 @@ def _ladder_defs() -> dict[str, Any]:
         "match": _ref("match"),
         "ladder": {"type": "string", "description": "Ladder id."},
         "false_alarm_clear_within": {**_ref("duration"),
-                                     "description": "A false alarm must clear at the source "
-                                                    "within this."},
+                                     "description": "A false alarm (or a 'resolved' on a source "
+                                                    "that sends clears) must clear at the "
+                                                    "source within this."},
+        "ack_timeout": {**_ref("duration"), "default": "4h",
+                        "description": "Taken but not resolved within this: the calls resume."},
+        "eta_grace": {**_ref("duration"), "default": "30m",
+                      "description": "Taken with an arrival time and not resolved this long "
+                                     "after it: the calls resume."},
+        "clears": _names("Parties asked to clear the alarm at the terminal when it is called "
+                         "false or fixed.", min_items=0),
+        "reopen_within": {**_ref("duration"), "default": "24h",
+                          "description": "The same alarm within this after it was resolved "
+                                         "reopens the same incident (0s: never)."},
     }, keys.ROUTE_REQUIRED)
     roster_entry = _obj("One shift.", {
         "who": {"type": "string", "description": "Party id."},

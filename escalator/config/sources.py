@@ -11,13 +11,14 @@ Schema.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import timedelta
 from typing import Any
 
 from escalator.config.check import (
     At,
     Problems,
+    boolean,
     choice,
     duration,
     env_name,
@@ -32,7 +33,7 @@ COMMON = ("kind", "heartbeat_timeout", "ladder")
 # a kind is accepted in the config only once it works
 BUILT = ("webhook", "sia", "espa", "poll", "email", "mqtt")
 _KEYS: dict[str, tuple[str, ...]] = {
-    "webhook": ("kind", "token_env", "heartbeat_timeout", "ladder"),
+    "webhook": ("kind", "token_env", "heartbeat_timeout", "ladder", "sends_clear"),
     "poll": (*COMMON, "url", "every", "format", "items", "fields", "code", "token_env",
              "timeout", "max_backoff"),
     "sia": (*COMMON, "listen", "protocol", "accounts", "timestamp_window"),
@@ -222,6 +223,7 @@ def _espa_address(problems: Problems, at: At) -> str | None:
 
 _CHECKS: dict[tuple[str, str], Callable[[Problems, At], Any]] = {
     ("*", "listen"): listen_address,
+    ("webhook", "sends_clear"): boolean,
     ("*", "broker"): listen_address,
     ("*", "every"): duration,
     ("*", "timeout"): duration,
@@ -359,6 +361,26 @@ def schema_properties(kind: str, common: dict[str, Any]) -> dict[str, Any]:
                   "description": "Topic filter, e.g. building/+/alarm."},
         "username_env": _ENV, "password_env": _ENV,
         "client_id": {"type": "string"},
+        "sends_clear": {"type": "boolean", "default": False,
+                        "description": "The terminal posts `state: clear` when an alarm ends: "
+                                       "a person's 'resolved' then waits for it."},
         "fields": {"$ref": f"#/$defs/{kind}_fields"} if kind in ("poll", "mqtt") else {},
     }
     return {k: described[k] for k in SOURCE_KEYS[kind]}
+
+
+def sends_clear(kind: str, options: Mapping[str, Any]) -> bool:
+    """Does this source tell us when an alarm is over? Then a person's "resolved" waits
+    for it (the terminal has the last word); otherwise a person's "resolved" closes.
+
+    SIA restores, a poll list, ESPA, MQTT states report clears; e-mail only when a
+    rule produces `state: clear`; a webhook when it says `sends_clear: true`.
+    """
+    if kind in ("sia", "poll", "espa"):
+        return True
+    if kind == "mqtt":
+        return "state" in (options.get("fields") or {})
+    if kind == "email":
+        return any(rule.get("state") == "clear" for rule in options.get("rules", ()) or ()
+                   if isinstance(rule, Mapping))
+    return bool(options.get("sends_clear", False))

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, tzinfo
+from datetime import date, datetime, timedelta, tzinfo
 
 from escalator.domain.hours import Period, WeeklyHours
+from escalator.domain.model import params
 
 HolidayLookup = Callable[[date], str | None]
 
@@ -85,10 +86,10 @@ class Directory:
         naive = local.replace(tzinfo=None)
         for period in party.absent:
             if period.contains(naive):
-                return Reach(party_id, False, f"absent ({period.text})")
+                return Reach(party_id, False, params(why="absent", period=period.text))
         if party.hours is not None:
             if not party.hours.contains(local):
-                return Reach(party_id, False, f"closed (open {party.hours.text})")
+                return Reach(party_id, False, params(why="closed", hours=party.hours.text))
             opened_on = party.hours.started_on(local) or local.date()
             holiday = self.holiday(opened_on)
             closes_on_holiday = (
@@ -97,7 +98,7 @@ class Directory:
                 else not party.hours.always
             )
             if holiday and closes_on_holiday:
-                return Reach(party_id, False, f"closed on a public holiday ({holiday})")
+                return Reach(party_id, False, params(why="holiday", holiday=holiday))
         return Reach(party_id, True)
 
     def resolve(self, target: str, now: datetime) -> list[Reach]:
@@ -106,7 +107,7 @@ class Directory:
             local = self.local(now)
             on_shift = [e.who for e in self.rosters[target].entries if e.when.contains(local)]
             if not on_shift:
-                return [Reach(target, False, "nobody on shift in this roster", via=target)]
+                return [Reach(target, False, params(why="no_shift"), via=target)]
             reaches = []
             for who in dict.fromkeys(on_shift):
                 r = self.availability(who, now)
@@ -114,7 +115,35 @@ class Directory:
             return reaches
         return [self.availability(target, now)]
 
+    def next_change(self, party_id: str, now: datetime) -> datetime | None:
+        """The earliest moment after `now` when the party's availability may change.
+
+        A hint for waking up (opening time, end of an absence, midnight for
+        holidays); the availability itself is checked again at that moment.
+        """
+        party = self.parties.get(party_id)
+        if party is None:
+            return None
+        local = self.local(now)
+        naive = local.replace(tzinfo=None)
+        found: list[datetime] = []
+        for period in party.absent:
+            for edge in (period.start, period.end):
+                if edge > naive:
+                    found.append(_aware(edge, local.tzinfo))
+        if party.hours is not None and not party.hours.always:
+            found.append(party.hours.next_change(local))
+            midnight = (naive + timedelta(days=1)).replace(hour=0, minute=0, second=0,
+                                                           microsecond=0)
+            found.append(_aware(midnight, local.tzinfo))
+        later = [f for f in found if f > now]
+        return min(later) if later else None
+
     def name(self, party_or_roster: str) -> str:
         if party_or_roster in self.parties:
             return self.parties[party_or_roster].name
         return party_or_roster
+
+
+def _aware(naive: datetime, zone: tzinfo | None) -> datetime:
+    return naive.replace(tzinfo=zone) if zone else naive

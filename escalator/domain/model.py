@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
+from typing import Any
 
 
 class State(StrEnum):
@@ -12,7 +14,11 @@ class State(StrEnum):
     ACKNOWLEDGED = "acknowledged"
     SNOOZED = "snoozed"
     FALSE_ALARM = "false_alarm"  # called false; waiting for the terminal to clear
+    AWAITING_CLEAR = "awaiting_clear"  # a person says fixed; waiting for the terminal to clear
     RESOLVED = "resolved"
+
+
+WAITING_FOR_CLEAR = (State.FALSE_ALARM, State.AWAITING_CLEAR)
 
 
 class Reason(StrEnum):
@@ -36,6 +42,12 @@ class Reason(StrEnum):
     DELIVERY_FAILED = "DELIVERY_FAILED"
     CHANNEL_FAILED = "CHANNEL_FAILED"  # timeline only: one contact failed, the next is tried
     REFUSED = "REFUSED"  # timeline only: someone not authorised tried to act (e.g. Telegram)
+    ACK_OVERDUE = "ACK_OVERDUE"  # taken, but not resolved in time: the calls resume
+    CLEAR_REQUESTED = "CLEAR_REQUESTED"  # asked to clear the alarm at the terminal by a deadline
+    AWAITING_CLEAR = "AWAITING_CLEAR"  # "resolved" by a person; the terminal must still clear
+    REOPENED = "REOPENED"  # the same alarm came back soon after it was resolved
+    NOW_AVAILABLE = "NOW_AVAILABLE"  # a party skipped as closed or away is there now
+    REWALK = "REWALK"  # nobody took it: the whole ladder is walked again
 
 
 class Action(StrEnum):
@@ -51,6 +63,8 @@ class SafetyCause(StrEnum):
     NOBODY_ACKNOWLEDGED = "nobody_acknowledged"
     NOBODY_AVAILABLE = "nobody_available"
     FALSE_ALARM_NOT_CLEARED = "false_alarm_not_cleared"
+    ACK_NOT_RESOLVED = "ack_not_resolved"
+    RESOLVED_NOT_CLEARED = "resolved_not_cleared"
     SOURCE_SILENT = "source_silent"  # a source quiet past its heartbeat_timeout
     DELIVERY_FAILED = "delivery_failed"  # every contact of every party on a step failed
 
@@ -87,6 +101,9 @@ class Escalation:
     step_started_at: datetime | None = None
     last_notified_at: datetime | None = None
     exhausted: bool = False
+    exhausted_at: datetime | None = None  # when the ladder last ran out (for rewalks)
+    recheck_at: datetime | None = None  # exhausted: when a skipped party may be there
+    skipped: tuple[str, ...] = ()  # parties skipped as unavailable on this walk
 
 
 @dataclass(frozen=True)
@@ -112,6 +129,13 @@ class Incident:
     false_alarm_deadline: datetime | None = None
     resolved_at: datetime | None = None
     resolved_by: str | None = None
+    acked_party: str | None = None  # the party that took it (None: an operator)
+    eta: datetime | None = None  # the arrival time the taker gave
+    ack_deadline: datetime | None = None  # taken but not resolved by then: overdue
+    clear_promised_by: datetime | None = None  # the time a person promised the clear
+    clear_reminded_at: datetime | None = None  # last reminder to those who can clear it
+    reopened: int = 0  # how often the same alarm came back after it was resolved
+    safety: tuple[str, ...] = ()  # causes of the safety records written for it
 
     @property
     def dedup_key(self) -> str:
@@ -122,6 +146,32 @@ class Incident:
         return self.state is not State.RESOLVED
 
 
+def params(**values: object) -> str:
+    """Encode the parameters of a timeline entry or notice; rendered per reader later.
+
+    Stored text is never a sentence: it is the reason's parameters (names, ids,
+    ISO times) so that every reader gets the sentence in their own language.
+    None and empty values are left out.
+    """
+    clean = {k: (v.astimezone(UTC).isoformat() if isinstance(v, datetime) else v)
+             for k, v in values.items() if v not in (None, "")}
+    return json.dumps(clean, ensure_ascii=False, sort_keys=True) if clean else ""
+
+
+def read_params(detail: str) -> dict[str, Any]:
+    """The parameters of a stored detail; text written before parameters is `{"text": ...}`."""
+    if not detail:
+        return {}
+    if detail.startswith("{"):
+        try:
+            found = json.loads(detail)
+        except ValueError:
+            found = None
+        if isinstance(found, dict):
+            return found
+    return {"text": detail}
+
+
 @dataclass(frozen=True)
 class Notice:
     """An intent to tell `party` something; becomes a durable delivery row."""
@@ -130,7 +180,7 @@ class Notice:
     reason: Reason
     step: int | None = None
     loop: int = 0
-    detail: str = ""  # e.g. who took it, to whom it was escalated
+    detail: str = ""  # params(...): e.g. who took it, to whom it was escalated
     update: bool = False  # an update about an incident the party already heard of
 
 

@@ -3,36 +3,6 @@
 from __future__ import annotations
 
 TEXTS: dict[str, dict[str, str]] = {
-    "reason.FIRST": {
-        "fi": "Uusi hälytys", "sv": "Nytt larm", "en": "New alarm"},
-    "reason.RENOTIFY": {
-        "fi": "Muistutus: hälytystä ei ole vielä kuitattu",
-        "sv": "Påminnelse: larmet är ännu inte kvitterat",
-        "en": "Reminder: nobody has taken this alarm yet"},
-    "reason.ESCALATED": {
-        "fi": "Hälytys siirretty teille", "sv": "Larmet har eskalerats till er",
-        "en": "This alarm has been escalated to you"},
-    "reason.ESCALATED.update": {
-        "fi": "Hälytys siirretty eteenpäin: {detail}", "sv": "Larmet har eskalerats: {detail}",
-        "en": "Escalated: {detail}"},
-    "reason.ACKED": {
-        "fi": "Hoidossa: {detail}", "sv": "Åtgärdas: {detail}", "en": "Taken: {detail}"},
-    "reason.FALSE_ALARM": {
-        "fi": "Virheellinen hälytys: {detail}", "sv": "Felaktigt larm: {detail}",
-        "en": "False alarm: {detail}"},
-    "reason.CLEARED": {
-        "fi": "Kuittautunut päätteellä – tilanne normaali",
-        "sv": "Återställt i terminalen – läget är normalt",
-        "en": "Cleared at the terminal – back to normal"},
-    "reason.RESOLVED": {
-        "fi": "Ratkaistu: {detail}", "sv": "Löst: {detail}", "en": "Resolved: {detail}"},
-    "reason.EXHAUSTED": {
-        "fi": "TURVALLISUUSPOIKKEAMA: kukaan ei ottanut hälytystä hoitaakseen ({detail})",
-        "sv": "SÄKERHETSAVVIKELSE: ingen tog hand om larmet ({detail})",
-        "en": "SAFETY INCIDENT: nobody took this alarm ({detail})"},
-    "reason.SAFETY_INCIDENT": {
-        "fi": "TURVALLISUUSPOIKKEAMA: {detail}", "sv": "SÄKERHETSAVVIKELSE: {detail}",
-        "en": "SAFETY INCIDENT: {detail}"},
     "label.where": {"fi": "Missä", "sv": "Var", "en": "Where"},
     "label.since": {"fi": "Alkaen", "sv": "Sedan", "en": "Since"},
     "label.count": {"fi": "Toistunut {count} kertaa", "sv": "Upprepat {count} gånger",
@@ -126,3 +96,8 @@ CODES: dict[str, dict[str, str]] = {
 from escalator.i18n.outside import TEXTS as _OUTSIDE  # noqa: E402
 
 TEXTS.update({k: v for k, v in _OUTSIDE.items() if k not in TEXTS})
+
+# Sentences of timeline entries and notices, from reasons and their parameters.
+from escalator.i18n.reasons import TEXTS as _REASONS  # noqa: E402
+
+TEXTS.update(_REASONS)

@@ -7,8 +7,6 @@ language (Finnish word order does not survive gluing English fragments).
 from __future__ import annotations
 
 TEXTS: dict[str, dict[str, str]] = {
-    "reason.NOTE": {"fi": "Huomautus: {detail}", "sv": "Anteckning: {detail}",
-                    "en": "Note: {detail}"},
     # -- e-mail --
     "mail.open": {"fi": "Avaa hälytys ja vastaa", "sv": "Öppna larmet och svara",
                   "en": "Open the alarm and answer"},

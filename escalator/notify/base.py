@@ -25,6 +25,7 @@ class Message:
     subject: str
     text: str
     ack_url: str
+    tz: str = "UTC"  # the facility's zone, for times in the text
 
 
 class Notifier(Protocol):

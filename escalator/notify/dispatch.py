@@ -21,7 +21,7 @@ from datetime import datetime, timedelta
 from escalator.clock import Clock
 from escalator.config.model import Config
 from escalator.domain.availability import Contact, Party
-from escalator.domain.model import Entry, Incident, Reason, State
+from escalator.domain.model import Entry, Incident, Reason, State, params
 from escalator.errors import NotifyError
 from escalator.notify import render
 from escalator.notify.base import Message, Notifier
@@ -158,8 +158,8 @@ class Dispatcher:
             reason=row.reason, step=row.step, detail=row.detail, update=row.is_update,
             language=lang, subject=render.subject(incident, lang, config.facility.name),
             text=render.body(incident, row.reason, row.detail, row.is_update, lang,
-                             config.facility.timezone, ack_url),
-            ack_url=ack_url,
+                             config.facility.timezone, ack_url, now),
+            ack_url=ack_url, tz=config.facility.timezone,
         )
 
 
@@ -178,4 +178,5 @@ def _record(tx: Tx, outcomes: list[Outcome], now: datetime) -> None:
         if o.note:  # a channel gave up: the timeline says which, and what happens next
             reason = Reason.DELIVERY_FAILED if o.failed_for_good else Reason.CHANNEL_FAILED
             tx.add_entries(o.row.incident_id, [Entry(now, reason, o.row.party,
-                                                     f"{o.row.reason}: {o.note}")])
+                                                     params(notice=o.row.reason,
+                                                            error=o.note))])

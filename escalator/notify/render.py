@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from escalator.domain.model import Incident
-from escalator.i18n import TEXTS, code_label, t
+from escalator.i18n import code_label, t
 from escalator.i18n.codes import code_todo
+from escalator.i18n.explain import explain
 
 
 def subject(incident: Incident, lang: str, facility: str) -> str:
@@ -15,19 +17,18 @@ def subject(incident: Incident, lang: str, facility: str) -> str:
     return f"[{facility}] #{incident.id} {what}{where}"
 
 
-def headline_for(reason: str, detail: str, update: bool, lang: str) -> str:
-    """One line: what happened and why you get this message."""
-    key = f"reason.{reason}.update"
-    if not (update and key in TEXTS):
-        key = f"reason.{reason}"
-    return t(lang, key, detail=detail)
+def headline_for(reason: str, detail: str, update: bool, lang: str, tz: str = "UTC",
+                 now: datetime | None = None) -> str:
+    """One line: what happened and why you get this message, in the reader's language."""
+    return explain(lang, reason, detail, update=update, tz=tz, now=now)
 
 
 def body(
-    incident: Incident, reason: str, detail: str, update: bool, lang: str, tz: str, ack_url: str
+    incident: Incident, reason: str, detail: str, update: bool, lang: str, tz: str, ack_url: str,
+    now: datetime | None = None,
 ) -> str:
     """The headline says what happened and why you get this; then what, where, since when."""
-    headline = headline_for(reason, detail, update, lang)
+    headline = headline_for(reason, detail, update, lang, tz, now)
     since = incident.opened_at.astimezone(ZoneInfo(tz)).strftime("%d.%m.%Y %H:%M")
     lines = [headline, "", code_label(lang, incident.code)]
     if incident.text:

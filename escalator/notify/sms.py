@@ -96,7 +96,8 @@ def sms_text(message: Message, facility: str) -> str:
     link always ends the text.
     """
     inc = message.incident
-    head = render.headline_for(message.reason, message.detail, message.update, message.language)
+    head = render.headline_for(message.reason, message.detail, message.update, message.language,
+                              message.tz)
     what = code_label(message.language, inc.code) + (f", {inc.point}" if inc.point else "")
     if message.reason in CALLS and not message.update:
         return gsm.fit(f"[{facility}] {what}.", f"{head}.", message.ack_url)

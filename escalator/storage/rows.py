@@ -26,7 +26,17 @@ INCIDENT_COLUMNS = (
     "opened_at", "last_seen_at", "count", "esc_loop", "esc_step", "esc_step_started_at",
     "esc_last_notified_at", "esc_exhausted", "notified", "false_alarm_clear_within_s",
     "acked_by", "acked_at", "snoozed_until", "false_alarm_by", "false_alarm_deadline",
-    "resolved_at", "resolved_by", "next_due",
+    "resolved_at", "resolved_by", "next_due", "acked_party", "eta", "ack_deadline",
+    "clear_promised_by", "clear_reminded_at", "reopened", "safety", "esc_exhausted_at",
+    "esc_recheck_at", "esc_skipped",
+)
+# Columns added after the first release: (name, SQL type and default) for older databases.
+ADDED_INCIDENT_COLUMNS = (
+    ("acked_party", "TEXT"), ("eta", "TEXT"), ("ack_deadline", "TEXT"),
+    ("clear_promised_by", "TEXT"), ("clear_reminded_at", "TEXT"),
+    ("reopened", "INTEGER NOT NULL DEFAULT 0"), ("safety", "TEXT NOT NULL DEFAULT '[]'"),
+    ("esc_exhausted_at", "TEXT"), ("esc_recheck_at", "TEXT"),
+    ("esc_skipped", "TEXT NOT NULL DEFAULT '[]'"),
 )
 
 
@@ -40,6 +50,9 @@ def incident_values(inc: Incident, next_due: datetime | None) -> tuple[Any, ...]
         json.dumps(list(inc.notified)), int(within.total_seconds()) if within else None,
         inc.acked_by, ts(inc.acked_at), ts(inc.snoozed_until), inc.false_alarm_by,
         ts(inc.false_alarm_deadline), ts(inc.resolved_at), inc.resolved_by, ts(next_due),
+        inc.acked_party, ts(inc.eta), ts(inc.ack_deadline), ts(inc.clear_promised_by),
+        ts(inc.clear_reminded_at), inc.reopened, json.dumps(list(inc.safety)),
+        ts(esc.exhausted_at), ts(esc.recheck_at), json.dumps(list(esc.skipped)),
     )
 
 
@@ -57,6 +70,8 @@ def incident_from_row(row: dict[str, Any]) -> Incident:
             step_started_at=dt(row["esc_step_started_at"]),
             last_notified_at=dt(row["esc_last_notified_at"]),
             exhausted=bool(row["esc_exhausted"]),
+            exhausted_at=dt(row["esc_exhausted_at"]), recheck_at=dt(row["esc_recheck_at"]),
+            skipped=tuple(json.loads(row["esc_skipped"] or "[]")),
         ),
         notified=tuple(json.loads(row["notified"])),
         false_alarm_clear_within=timedelta(seconds=within) if within is not None else None,
@@ -64,6 +79,10 @@ def incident_from_row(row: dict[str, Any]) -> Incident:
         snoozed_until=dt(row["snoozed_until"]), false_alarm_by=row["false_alarm_by"],
         false_alarm_deadline=dt(row["false_alarm_deadline"]),
         resolved_at=dt(row["resolved_at"]), resolved_by=row["resolved_by"],
+        acked_party=row["acked_party"], eta=dt(row["eta"]), ack_deadline=dt(row["ack_deadline"]),
+        clear_promised_by=dt(row["clear_promised_by"]),
+        clear_reminded_at=dt(row["clear_reminded_at"]), reopened=row["reopened"] or 0,
+        safety=tuple(json.loads(row["safety"] or "[]")),
     )
 
 

@@ -31,12 +31,24 @@ CREATE TABLE IF NOT EXISTS incidents (
     false_alarm_deadline TEXT,
     resolved_at TEXT,
     resolved_by TEXT,
-    next_due TEXT
+    next_due TEXT,
+    acked_party TEXT,
+    eta TEXT,
+    ack_deadline TEXT,
+    clear_promised_by TEXT,
+    clear_reminded_at TEXT,
+    reopened INTEGER NOT NULL DEFAULT 0,
+    safety TEXT NOT NULL DEFAULT '[]',
+    esc_exhausted_at TEXT,
+    esc_recheck_at TEXT,
+    esc_skipped TEXT NOT NULL DEFAULT '[]'
 );
 -- At most one open incident per source+code+point, enforced by the database.
 CREATE UNIQUE INDEX IF NOT EXISTS incidents_open_key
     ON incidents (dedup_key) WHERE state <> 'resolved';
 CREATE INDEX IF NOT EXISTS incidents_next_due ON incidents (next_due);
+-- Reopening: the latest resolved incident of the same alarm.
+CREATE INDEX IF NOT EXISTS incidents_key_resolved ON incidents (dedup_key, resolved_at);
 CREATE TABLE IF NOT EXISTS events (
     id {pk},
     source TEXT NOT NULL,

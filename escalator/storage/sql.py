@@ -29,6 +29,7 @@ from escalator.domain.model import (
 )
 from escalator.errors import StorageError
 from escalator.storage.rows import (
+    ADDED_INCIDENT_COLUMNS,
     INCIDENT_COLUMNS,
     DeliveryRow,
     dt,
@@ -110,6 +111,13 @@ class Tx:
 
     def incident(self, incident_id: int) -> Incident | None:
         row = self.one("SELECT * FROM incidents WHERE id = ?", (incident_id,))
+        return incident_from_row(row) if row else None
+
+    def resolved_since(self, dedup_key: str, since: datetime) -> Incident | None:
+        """The latest incident of this alarm resolved at or after `since` (to reopen it)."""
+        row = self.one("SELECT * FROM incidents WHERE dedup_key = ? AND state = 'resolved'"
+                       " AND resolved_at >= ? ORDER BY resolved_at DESC LIMIT 1",
+                       (dedup_key, ts(since)))
         return incident_from_row(row) if row else None
 
     def open_incident(self, dedup_key: str) -> Incident | None:
@@ -237,6 +245,7 @@ class SqlStore:
         tx = Tx(self._conn, self.dialect)
         for stmt in statements:
             tx.execute(stmt)
+        _add_missing_columns(tx)
         if tx.one("SELECT value FROM meta WHERE key = 'schema_version'") is None:
             tx.execute("INSERT INTO meta (key, value) VALUES ('schema_version', ?)",
                        (SCHEMA_VERSION,))
@@ -281,6 +290,16 @@ class SqlStore:
             raise
         self.healthy = True
         return result
+
+
+def _add_missing_columns(tx: Tx) -> None:
+    """Bring the incidents table of a database made by an earlier version up to date."""
+    cur = tx.execute("SELECT * FROM incidents WHERE 1 = 0")
+    have = {c[0] for c in cur.description}
+    cur.fetchall()
+    for name, sql_type in ADDED_INCIDENT_COLUMNS:
+        if name not in have:
+            tx.execute(f"ALTER TABLE incidents ADD COLUMN {name} {sql_type}")
 
 
 def _sqlite_connect(path: str) -> Callable[[], Any]:

@@ -11,13 +11,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from aiohttp import web
 
 from escalator.domain.model import Action, Incident, Reason, State
 from escalator.errors import ActionError
-from escalator.i18n import TEXTS, code_label, t
+from escalator.i18n import code_label, t
+from escalator.i18n.explain import explain
 from escalator.storage.rows import dt
 from escalator.web import answers, viewer
 from escalator.web.links import LinkClaim, LinkError
@@ -43,6 +45,7 @@ class Visitor:
     lang: str
     tz: str
     names: Mapping[str, str]  # party id -> display name, for the timeline
+    now: datetime | None = None
 
 
 def _visitor(request: web.Request) -> Visitor | web.Response:
@@ -61,7 +64,7 @@ def _visitor(request: web.Request) -> Visitor | web.Response:
     names = {pid: p.name for pid, p in config.parties.items()}
     return Visitor(claim, party.name if party else claim.party,
                    (party.language if party else None) or lang, config.facility.timezone,
-                   names)
+                   names, app.clock.now())
 
 
 async def _load(request: web.Request, incident_id: int
@@ -97,7 +100,7 @@ async def perform(request: web.Request) -> web.Response:
         return _reply(request, v, "reg.refused", 403)
     now = app.clock.now()
     try:
-        answer = answers.parse(await _fields(request), now, v.tz, app.config.facility.language)
+        answer = answers.parse(await _fields(request), now, v.tz)
     except answers.AnswerError as exc:
         return _reply(request, v, exc.key, 400)
     incident, _ = await _load(request, v.claim.incident_id)
@@ -110,6 +113,7 @@ async def perform(request: web.Request) -> web.Response:
     try:
         after = await act(incident.id, answer.action, v.name, party=v.claim.party,
                           minutes=answer.minutes, note=answer.note, clear_by=answer.clear_by,
+                          eta=answer.eta, said=answer.said,
                           check=answers.guard(answer, v.claim.party))
         said = answers.confirmation(v.lang, answer, after, v.claim.party, v.tz, now,
                                     await _escalated_to(request, v, after, known))
@@ -120,7 +124,7 @@ async def perform(request: web.Request) -> web.Response:
         return _reply(request, v, "page.changed", 409, exc.incident, state=state)
     except answers.NotCurrent:  # the ladder already passed them: keep the word, skip nothing
         after = await act(incident.id, Action.NOTE, v.name, party=v.claim.party,
-                          note=answer.note)
+                          note=answer.note, said=answer.said)
         said = t(v.lang, "confirm.not_current")
     except ActionError:
         return _reply(request, v, "page.bad_form", 400)
@@ -269,20 +273,14 @@ def _timeline(v: Visitor, timeline: list[dict[str, Any]]) -> str:
     items = []
     for entry in shown:
         who = v.names.get(entry["party"], entry["party"]) if entry["party"] else ""
-        text = " – ".join(x for x in (who, _entry_text(v.lang, entry)) if x)
+        text = " – ".join(x for x in (who, _entry_text(v, entry)) if x)
         items.append(f"<li><small>{esc(_when(v, entry['at']))}</small> {esc(text)}</li>")
     return f"<h2>{esc(t(v.lang, 'page.timeline'))}</h2><ul>{''.join(items)}</ul>"
 
 
-def _entry_text(lang: str, entry: dict[str, Any]) -> str:
-    """The reason in the reader's words where the catalogue has them; the detail as logged."""
-    key, detail = f"reason.{entry['reason']}", entry["detail"] or ""
-    template = TEXTS.get(key, {}).get("en")
-    if template is None:
-        return detail
-    if "{detail}" in template:
-        return t(lang, key, detail=detail)
-    return " – ".join(x for x in (t(lang, key), detail) if x)
+def _entry_text(v: Visitor, entry: dict[str, Any]) -> str:
+    """The reason and its parameters, in the reader's words."""
+    return explain(v.lang, entry["reason"], entry["detail"] or "", tz=v.tz, now=v.now)
 
 
 def _when(v: Visitor, stored: str) -> str:

@@ -47,7 +47,8 @@ _TIME = re.compile(r"^\s*(\d{1,2})(?:[:.]?(\d{2}))?\s*$")
 @dataclass(frozen=True)
 class Answer:
     kind: str  # a key of KINDS
-    note: str  # what the others read: generated part (facility language) + free text
+    note: str  # the party's own words, if any
+    said: str = ""  # what the answer means beyond its action: on_way, not_ours
     eta: datetime | None = None
     clear_by: datetime | None = None
     minutes: int | None = None
@@ -103,7 +104,7 @@ def clock_text(at: datetime, now: datetime, tz: str) -> str:
     return local.strftime("%H:%M") if local.date() == today else local.strftime("%d.%m. %H:%M")
 
 
-def parse(form: Mapping[str, Any], now: datetime, tz: str, facility_lang: str) -> Answer:
+def parse(form: Mapping[str, Any], now: datetime, tz: str) -> Answer:
     kind = form.get("action")
     if not isinstance(kind, str) or kind not in KINDS:
         raise AnswerError("page.bad_form")
@@ -120,17 +121,12 @@ def parse(form: Mapping[str, Any], now: datetime, tz: str, facility_lang: str) -
     if kind == "on_way":
         if eta is None:
             raise AnswerError("page.need_time")
-        said = t(facility_lang, "note.on_way", time=clock_text(eta, now, tz))
-    elif kind == "acknowledge" and eta is not None:
-        said = t(facility_lang, "note.eta", time=clock_text(eta, now, tz))
-    elif kind == "false_alarm" and clear_by is not None:
-        said = t(facility_lang, "note.clear_by", time=clock_text(clear_by, now, tz))
+        said = "on_way"
     elif kind == "escalate":
-        said = t(facility_lang, "note.not_ours")
+        said = "not_ours"
     elif kind == "note" and not free:
         raise AnswerError("page.note_empty")
-    note = "; ".join(x for x in (said, free) if x)
-    return Answer(kind, note, eta, clear_by, minutes, version)
+    return Answer(kind, free, said, eta, clear_by, minutes, version)
 
 
 def _time_field(form: Mapping[str, Any], name: str, now: datetime, tz: str) -> datetime | None:

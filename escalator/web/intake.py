@@ -68,6 +68,7 @@ async def _ingest(request: web.Request, event: AlarmEvent) -> IngestResult:
 
 def _result_json(result: IngestResult, ignored: list[str]) -> dict[str, Any]:
     return {"incident": result.incident_id, "duplicate": result.duplicate,
+            "reopened": result.reopened,
             "status": "stored", "ignored": ignored}
 
 

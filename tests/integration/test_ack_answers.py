@@ -6,6 +6,7 @@ import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from support import said
 
 from escalator.domain.model import Action, AlarmEvent, Reason, State
 from escalator.web.answers import clock_text, parse_time
@@ -81,8 +82,8 @@ async def test_on_our_way_with_eta_is_confirmed_and_reaches_the_nurse(
     assert inc.state is State.ACKNOWLEDGED and inc.acked_by == "Security company fault hotline"
     acked = next(e for e in await timeline(app, incident_id) if e["reason"] == "ACKED")
     assert acked["party"] == "alarm-vendor"
-    assert acked["detail"] == ("taken by Security company fault hotline: "
-                               "matkalla, perillä viimeistään klo 10:30")
+    assert said(acked).startswith("Hoidossa: Security company fault hotline, matkalla, "
+                                  "perillä viimeistään klo 24.11. 10:30")
     await app.tick()
     [nurse] = recorder.to("ward-a")
     assert nurse.reason == "ACKED" and "perillä viimeistään klo 10:30" in nurse.text
@@ -93,7 +94,7 @@ async def test_we_take_it_with_and_without_an_eta(app, clock, client, incident_i
     resp = await client.post(url, data={"action": "acknowledge", "eta": "11:15"})
     assert "hoidatte asian ja olette perillä viimeistään klo 11:15" in await resp.text()
     acked = [e for e in await timeline(app, incident_id) if e["reason"] == "ACKED"]
-    assert acked[0]["detail"].endswith("perillä viimeistään klo 11:15")
+    assert "perillä viimeistään klo 24.11. 11:15" in said(acked[0])
 
 
 async def test_the_page_in_english_for_an_english_party(make_app, clock, aiohttp_client,
@@ -129,8 +130,8 @@ async def test_false_alarm_clear_by_sets_the_deadline_the_route_still_caps_it(
     assert inc.state is State.FALSE_ALARM
     assert inc.false_alarm_deadline == datetime(2026, 11, 24, 8, 0, tzinfo=UTC)
     await app.tick()
-    assert any(m.reason == "FALSE_ALARM" and "kuittaa hälytyksen etänä viimeistään klo 10:00"
-               in m.detail for m in recorder.to("ward-a"))
+    assert any(m.reason == "FALSE_ALARM" and "lupaus: kuittaus klo 10:00 mennessä"
+               in m.text for m in recorder.to("ward-a"))
     clock.set(inc.false_alarm_deadline)
     await app.tick()  # a broken promise is a safety incident at the promised time
     assert (await incident(app, incident_id)).state is State.OPEN
@@ -153,7 +154,7 @@ async def test_not_ours_escalates_to_the_next_step(app, clock, client, incident_
     assert inc.escalation.step == 2
     esc = [e for e in await timeline(app, incident_id)
            if e["reason"] == "ESCALATED" and e["party"] == "contractor"]
-    assert "ei kuulu meille" in esc[0]["detail"]
+    assert "ei kuulu heille" in said(esc[0])
 
 
 async def test_not_ours_from_a_link_the_ladder_has_passed_skips_no_step(
@@ -166,7 +167,8 @@ async def test_not_ours_from_a_link_the_ladder_has_passed_skips_no_step(
     inc = await incident(app, incident_id)
     assert inc.escalation.step == 2  # the contractor is not skipped
     note = [e for e in await timeline(app, incident_id) if e["reason"] == "NOTE"]
-    assert note[0]["party"] == "alarm-vendor" and "ei kuulu meille" in note[0]["detail"]
+    assert note[0]["party"] == "alarm-vendor"
+    assert "ei kuulu heille" in said(note[0])
 
 
 async def test_a_replayed_form_changes_nothing_and_says_so(app, clock, client, recorder,
@@ -208,7 +210,7 @@ async def test_a_note_from_a_party_reaches_the_others(app, clock, client, record
     await app.tick()
     [nurse] = recorder.to("ward-a")
     assert nurse.reason == Reason.NOTE.value and text in nurse.text
-    assert nurse.text.startswith("Huomautus: Security company fault hotline: Varaosa")
+    assert nurse.text.startswith("Huomautus (Security company fault hotline): Varaosa")
     assert recorder.to("alarm-vendor") == []  # not echoed to its author
 
 
@@ -231,7 +233,8 @@ async def test_a_ticket_system_can_answer_in_json(app, clock, client, incident_i
     assert body["incident"] == incident_id and body["state"] == "acknowledged"
     assert body["message"].startswith("Kiitos.") and "12:00" in body["message"]
     acked = next(e for e in await timeline(app, incident_id) if e["reason"] == "ACKED")
-    assert acked["detail"].endswith("perillä viimeistään klo 12:00; ticket INC-4711")
+    assert said(acked).endswith("perillä viimeistään klo 24.11. 12:00, muistutus klo "
+                                "24.11. 12:30, ellei ratkaistu: ticket INC-4711")
     bad = await client.post(url, json={"action": "explode"},
                             headers={"Accept": "application/json"})
     assert bad.status == 400 and "error" in await bad.json()

@@ -8,6 +8,7 @@ from datetime import timedelta
 
 import pytest
 from support import config_text
+from support import said as said_text
 
 from escalator.domain.model import AlarmEvent
 from escalator.web.server import build_web_app
@@ -111,7 +112,7 @@ async def test_each_action_is_recorded_under_the_links_party(
     assert entry["party"] == party
     assert "Ward A nurse on duty" in entry["detail"]
     if form.get("note"):
-        assert form["note"] in entry["detail"]
+        assert form["note"] in said_text(entry)
     if form["action"] == "snooze":
         assert after.snoozed_until == clock.now() + timedelta(minutes=60)
     if form["action"] == "escalate":

@@ -175,7 +175,7 @@ async def test_a_4xx_is_permanent_and_the_ladder_moves_on(tmp_path, clock, recor
         call, update = gateway.requests  # the call is not retried; the next step is called
         assert call.status == 400 and "Fel i brandlarmsslingan" in call.form["message"]
         assert update.form["message"].startswith(
-            "[Lehtiojan palvelukeskus] Larmet har eskalerats: escalated to Property maintenance")
+            "[Lehtiojan palvelukeskus] Larmet har skickats vidare till Property maintenance")
         inc = await app.store.transaction(lambda tx: tx.incident(incident_id))
         assert inc.escalation.step == 3  # maintenance is next
         tl = await app.store.transaction(lambda tx: tx.timeline(incident_id))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fake_telegram import FakeTelegram
+from support import said
 from tg_support import (
     CHAT_A,
     CHAT_B,
@@ -60,8 +61,9 @@ async def test_authorised_press_takes_it_edits_cards_stops_reminders(tg_app, fak
         await app.tick()
     assert len(fake_tg.calls_of("sendMessage")) == sent_before
     assert recorder.to("vendor") == []
-    entries = [(e["reason"], e["detail"]) for e in await timeline(app, iid)]
-    assert ("ACKED", "taken by Anna Virtanen (Telegram 1001)") in entries
+    entries = [(e["reason"], said(e, "en")) for e in await timeline(app, iid)]
+    assert any(r == "ACKED" and text.startswith("Taken by Anna Virtanen (Telegram 1001)")
+               for r, text in entries)
 
 
 async def test_unauthorised_press_is_refused_and_audited(tg_app, fake_tg):

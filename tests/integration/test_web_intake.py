@@ -46,7 +46,7 @@ async def test_202_only_after_the_event_is_durably_stored(app, client):
     assert resp.status == 202
     body = await resp.json()
     assert body == {"incident": body["incident"], "duplicate": False, "status": "stored",
-                    "ignored": []}
+                    "ignored": [], "reopened": False}
     inc_id = body["incident"]
     assert isinstance(inc_id, int)
 

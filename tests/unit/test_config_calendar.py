@@ -9,6 +9,8 @@ from zoneinfo import ZoneInfo
 from escalator.config import build_directory, load_config
 from escalator.config.calendar import CLOSED_DAY, holiday_lookup
 from escalator.config.model import Facility
+from escalator.domain.model import read_params
+from escalator.i18n.explain import explain
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "config" / "example.yaml"
 
@@ -43,6 +45,9 @@ def test_directory_from_the_example():
     assert directory.rosters == config.rosters
     # Christmas Day 10:00: the contractor (Mon-Fri, not 24/7) is closed for the holiday.
     reach = directory.availability("contractor", datetime(2026, 12, 25, 8, tzinfo=ZoneInfo("UTC")))
-    assert (reach.available, reach.why) == (False, "closed on a public holiday (Joulupäivä)")
+    assert not reach.available
+    assert read_params(reach.why or "") == {"why": "holiday", "holiday": "Joulupäivä"}
+    assert explain("fi", "SKIPPED_UNAVAILABLE", reach.why or "") == \
+        "Ohitettu: suljettu pyhäpäivänä (Joulupäivä)"
     [night] = directory.resolve("nurse-on-duty", datetime(2026, 12, 25, 1, tzinfo=ZoneInfo("UTC")))
     assert (night.party, night.available) == ("night-nurse", True)

@@ -83,6 +83,7 @@ routes:
   - match: {code: [FT, 130], source: terminal}
     ladder: fault
     false_alarm_clear_within: 4h
+    clears: [vendor]
   - ladder: fault
 
 channels:
@@ -280,7 +281,7 @@ ERRORS = {
                       "      - notify: [vendor, night]\n")],
                     "cfg.yaml:56: ladders.fault.steps[1]: missing required key 'escalate_after'"),
     "unknown top-level key": ([("channels:", "chanels:")],
-                              "cfg.yaml:67: unknown key 'chanels' (did you mean 'channels'?)"),
+                              "cfg.yaml:68: unknown key 'chanels' (did you mean 'channels'?)"),
     "duplicate key": ([("  name: Demo house\n", "  name: Demo house\n  name: Other\n")],
                       "cfg.yaml:4: duplicate key 'name', first at line 3"),
     # facility
@@ -429,7 +430,7 @@ ERRORS = {
                      "cfg.yaml:59: ladders.fault.on_exhausted[0]: unknown party or roster 'boss'"),
     # routes
     "route ladder": ([("  - ladder: fault", "  - ladder: faults")],
-                     "cfg.yaml:65: routes[1].ladder: unknown ladder 'faults' "
+                     "cfg.yaml:66: routes[1].ladder: unknown ladder 'faults' "
                      "(did you mean 'fault'?)"),
     "route ladder missing": ([("    ladder: fault\n    false_alarm", "    false_alarm")],
                              "cfg.yaml:62: routes[0]: missing required key 'ladder'"),
@@ -442,24 +443,25 @@ ERRORS = {
                              "cfg.yaml:64: routes[0].false_alarm_clear_within: found 4 (a number "
                              f"without a unit), expected {DURATION}"),
     "no routes": ([("routes:\n  - match: {code: [FT, 130], source: terminal}\n"
-                    "    ladder: fault\n    false_alarm_clear_within: 4h\n  - ladder: fault\n",
+                    "    ladder: fault\n    false_alarm_clear_within: 4h\n    clears: [vendor]\n"
+                    "  - ladder: fault\n",
                     "routes: []\n")],
                   "cfg.yaml:61: routes: found an empty list, expected a list of routes, each a "
                   "route like {match: {code: [FT]}, ladder: technical-fault}"),
     # channels
     "unknown channel": ([("  sms: {preset", "  smss: {preset")],
-                        "cfg.yaml:70: channels: unknown key 'smss' (did you mean 'sms'?)"),
+                        "cfg.yaml:71: channels: unknown key 'smss' (did you mean 'sms'?)"),
     "unknown channel key": ([("mode: polling", "mood: polling")],
-                            "cfg.yaml:68: channels.telegram: unknown key 'mood' "
+                            "cfg.yaml:69: channels.telegram: unknown key 'mood' "
                             "(did you mean 'mode'?)"),
     "channel choice": ([("security: starttls", "security: ssl")],
-                       'cfg.yaml:69: channels.email.security: found "ssl", '
+                       'cfg.yaml:70: channels.email.security: found "ssl", '
                        "expected 'none', 'starttls' or 'tls'"),
     "channel port": ([("port: 587", "port: 99999")],
-                     "cfg.yaml:69: channels.email.port: found 99999, "
+                     "cfg.yaml:70: channels.email.port: found 99999, "
                      "expected a whole number from 1 to 65535"),
     "channel url": ([('url: "https://sms.example/send"', "url: sms.example")],
-                    'cfg.yaml:70: channels.sms.url: found "sms.example", '
+                    'cfg.yaml:71: channels.sms.url: found "sms.example", '
                     "expected an http:// or https:// URL"),
     # YAML itself
     "yaml syntax": ([('{who: ward, when: "Mon-Sun 07:00-21:00"}',
@@ -525,7 +527,7 @@ WARNINGS = {
                     "this party can never be notified"),
     "unreachable route": ([("  - ladder: fault\n",
                             "  - ladder: fault\n  - {match: {code: X}, ladder: fault}\n")],
-                          "cfg.yaml:66: routes[2]: unreachable: routes[1] above matches "
+                          "cfg.yaml:67: routes[2]: unreachable: routes[1] above matches "
                           "every event"),
     "no catch-all": ([("  - ladder: fault\n", "")],
                      "cfg.yaml:61: routes: events matching no route use ladder 'fault'"),
@@ -565,13 +567,13 @@ def test_unset_secrets_are_warnings():
 def test_unset_secrets_are_errors_when_strict():
     env = {k: v for k, v in ENV.items() if k != "SMS_AUTH"}
     assert problems_of(BASE, env=env, strict_secrets=True) == [
-        "cfg.yaml:71: channels.sms.auth_header_env: environment variable SMS_AUTH is not set"]
+        "cfg.yaml:72: channels.sms.auth_header_env: environment variable SMS_AUTH is not set"]
 
 
 def test_empty_secret_counts_as_unset():
     _, warnings = load(BASE, env={**ENV, "TG_TOKEN": ""})
     assert warnings == [
-        "cfg.yaml:68: channels.telegram.token_env: environment variable TG_TOKEN is not set"]
+        "cfg.yaml:69: channels.telegram.token_env: environment variable TG_TOKEN is not set"]
 
 
 def test_default_http_secrets_are_checked_without_a_line():
@@ -589,7 +591,7 @@ def test_secrets_default_to_the_process_environment(monkeypatch):
     monkeypatch.delenv("TG_TOKEN")
     _, warnings = load_config_text(BASE, filename="cfg.yaml")
     assert warnings == [
-        "cfg.yaml:68: channels.telegram.token_env: environment variable TG_TOKEN is not set"]
+        "cfg.yaml:69: channels.telegram.token_env: environment variable TG_TOKEN is not set"]
 
 
 def test_warnings_travel_with_the_error():
