@@ -198,7 +198,7 @@ class EscalationService:
                                         self.directory, now, follow=self._follow(inc))
                 self._persist(tx, d, now)
                 tx.add_safety(incident_id, [SafetyRecord(  # parameters, rendered when shown
-                    SafetyCause.DELIVERY_FAILED, now, f"step={step};loop={loop}")])
+                    SafetyCause.DELIVERY_FAILED, now, params(step=step, loop=loop))])
                 return True
 
             moved = await self.store.transaction(work)
@@ -261,7 +261,7 @@ class EscalationService:
             tx.set_source_silent(sid, incident_id)
             timeout_s = int(src.heartbeat_timeout.total_seconds())
             tx.add_safety(incident_id, [SafetyRecord(SafetyCause.SOURCE_SILENT, now,
-                                                     f"timeout_s={timeout_s}")])
+                                                     params(source=sid, timeout_s=timeout_s))])
         return next_check
 
     # -- helpers --------------------------------------------------------------

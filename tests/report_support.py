@@ -71,21 +71,23 @@ async def generate_week_48(app, clock) -> dict[str, int]:
               "alarm-vendor")
     await alarm(app, clock, local(2026, 11, 24, 14, 20), code="YX", point="Kitchen",
                 state="clear")
-    # 3. Tue 15:00 the same loop again (a new incident): the ward calls it false at 15:02,
-    #    the terminal clears at 15:30 (a promise kept).
+    # 3. Tue 15:00 the same loop again: within 24 h of its clear, so the same incident is
+    #    reopened (a second alarm of it); the ward calls it false at 15:02, the terminal
+    #    clears at 15:30 (a promise kept).
     ids["loop2"] = await alarm(app, clock, local(2026, 11, 24, 15))
     await act(app, clock, local(2026, 11, 24, 15, 2), ids["loop2"], "false_alarm", "ward-a")
     await alarm(app, clock, local(2026, 11, 24, 15, 30), state="clear")
-    # 4. Wed 10:00 the loop a third time: false at 10:01, never cleared within 4 h: a safety
-    #    record at 14:01 (a promise broken); the vendor takes it at 14:05 (its call came at
-    #    14:01... no: the ladder resumes at the ward), clears at 16:00.
+    # 4. Wed 10:00 the loop a third time (reopened again): false at 10:01, not cleared within
+    #    4 h: a safety record at 14:01 (a promise broken) and the ladder moves on to the
+    #    vendor; the ward takes it at 14:05; the terminal clears at 16:00.
     ids["loop3"] = await alarm(app, clock, local(2026, 11, 25, 10))
     await act(app, clock, local(2026, 11, 25, 10, 1), ids["loop3"], "false_alarm", "ward-a")
     await act(app, clock, local(2026, 11, 25, 14, 5), ids["loop3"], "acknowledge", "ward-a")
     await alarm(app, clock, local(2026, 11, 25, 16), state="clear")
     # 5. Thu 22:00 a fault at night nobody takes: contractor and maintenance are closed
-    #    (skipped), the ladder is walked three times and is exhausted: a safety record.
-    #    The manager resolves it Fri 08:00.
+    #    (skipped), the ladder is walked three times and is exhausted: a safety record; it
+    #    is walked again every hour (exhausted again at 03:00 and 06:00; from 07:00 the day
+    #    nurse and, at 07:40, the contractor are called). The manager resolves it at 08:00.
     ids["night"] = await alarm(app, clock, local(2026, 11, 26, 22), code="YX",
                                point="Basement")
     await act(app, clock, local(2026, 11, 27, 8), ids["night"], "resolve", "manager")

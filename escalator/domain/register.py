@@ -17,13 +17,17 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from escalator.domain.model import Incident, Reason
+from escalator.domain.model import Incident, Reason, read_params
 
-CALL_REASONS = frozenset({Reason.FIRST.value, Reason.RENOTIFY.value, Reason.ESCALATED.value})
+CALL_REASONS = frozenset({Reason.FIRST.value, Reason.RENOTIFY.value, Reason.ESCALATED.value,
+                          Reason.REOPENED.value, Reason.REWALK.value})
 ACTION_REASONS = frozenset({Reason.ACKED.value, Reason.FALSE_ALARM.value,
-                            Reason.RESOLVED.value, Reason.SNOOZED.value, Reason.NOTE.value,
-                            Reason.ESCALATED.value})
+                            Reason.RESOLVED.value, Reason.AWAITING_CLEAR.value,
+                            Reason.SNOOZED.value, Reason.NOTE.value, Reason.ESCALATED.value})
+# Answers that promise the terminal will clear by a time (kept if it did, with no safety record)
+PROMISE_REASONS = frozenset({Reason.FALSE_ALARM.value, Reason.AWAITING_CLEAR.value})
 
 
 @dataclass(frozen=True)
@@ -208,12 +212,6 @@ def build(safety: SafetyRow, incident: Incident, timeline: Sequence[TimelineItem
         notes=tuple(notes), review=review)
 
 
-def parameters(detail: str) -> dict[str, str]:
-    """Causes written by the service store `key=value;key=value`; older ones a sentence."""
-    found = {}
-    for part in detail.split(";"):
-        key, sep, value = part.partition("=")
-        if not sep or not key.strip().isidentifier():
-            return {}
-        found[key.strip()] = value.strip()
-    return found
+def parameters(detail: str) -> dict[str, Any]:
+    """A record's stored parameters (see `model.params`); older free text as {"text": ...}."""
+    return read_params(detail)

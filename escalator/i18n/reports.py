@@ -7,35 +7,6 @@ catalogue `t()` reads.
 from __future__ import annotations
 
 REPORT_TEXTS: dict[str, dict[str, str]] = {
-    # -- safety causes (a cause with no entry is shown as its code) ---------------
-    "cause.nobody_acknowledged": {
-        "fi": "Kukaan ei ottanut hälytystä hoitaakseen",
-        "sv": "Ingen tog hand om larmet",
-        "en": "Nobody took the alarm"},
-    "cause.nobody_available": {
-        "fi": "Ketään ei tavoitettu (kaikki suljettu tai poissa)",
-        "sv": "Ingen kunde nås (alla stängda eller borta)",
-        "en": "Nobody could be reached (all closed or away)"},
-    "cause.false_alarm_not_cleared": {
-        "fi": "Virheelliseksi ilmoitettu hälytys ei kuittautunut päätteellä ajoissa",
-        "sv": "Ett larm anmält som felaktigt återställdes inte i terminalen i tid",
-        "en": "A false alarm was not cleared at the terminal in time"},
-    "cause.ack_not_resolved": {
-        "fi": "Hoitoon otettua hälytystä ei ratkaistu ajoissa",
-        "sv": "Ett larm som togs om hand löstes inte i tid",
-        "en": "A taken alarm was not resolved in time"},
-    "cause.resolved_not_cleared": {
-        "fi": "Ratkaistuksi ilmoitettu hälytys ei kuittautunut päätteellä ajoissa",
-        "sv": "Ett larm anmält som löst återställdes inte i terminalen i tid",
-        "en": "An alarm reported resolved was not cleared at the terminal in time"},
-    "cause.source_silent": {
-        "fi": "Hälytyslähde vaikeni yli sallitun ajan",
-        "sv": "Larmkällan var tyst längre än tillåtet",
-        "en": "An alarm source was silent past its limit"},
-    "cause.delivery_failed": {
-        "fi": "Viesti ei mennyt perille kenellekään portaan vastaanottajista",
-        "sv": "Meddelandet nådde ingen på steget",
-        "en": "The message reached nobody on a step"},
     # -- register labels -------------------------------------------------------------
     "reg.title": {"fi": "Turvallisuuspoikkeama", "sv": "Säkerhetsavvikelse",
                   "en": "Safety incident"},

@@ -47,7 +47,8 @@ def history(tx: Tx, w: weekly.Week, tz: str, staff: Collection[str],
             now: datetime) -> weekly.History:
     incidents = store.incidents_during(tx, w.start, w.end)
     ids = [i.id for i in incidents]
-    trend = [(t.label, store.count_opened(tx, t.start, t.end))
+    trend = [(t.label, store.count_opened(tx, t.start, t.end)
+              + store.count_reason(tx, register.Reason.REOPENED.value, t.start, t.end))
              for t in weekly.trend_weeks(w, tz)]
     return weekly.History(
         incidents=incidents, timeline=store.timelines(tx, ids),

@@ -80,7 +80,8 @@ def mail(p: Produced, config: Config, to: list[str], sender: str, now: datetime)
     msg.set_content(f"{p.model.title}\n{p.model.period}\n\n{p.model.total}\n\n"
                     f"{t(lang, 'wk.mail_intro')}\n\n-- \n{p.model.footer}\n")
     msg.add_alternative(p.html, subtype="html")
-    html_part = msg.get_payload()[1]
+    html_part = msg.get_body(("html",))
+    assert isinstance(html_part, EmailMessage)
     html_part.add_related(p.chart, maintype="image", subtype="png", cid="<trend>",
                           filename="trend.png")
     stem = f"{config.facility.id}-{label}"

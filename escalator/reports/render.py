@@ -113,7 +113,8 @@ def csv_text(s: Summary, lang: str, tz: str, names: Mapping[str, str]) -> str:
     """The underlying alarms of the week, one per row, and each safety record's cause."""
     causes: dict[int, list[str]] = {}
     for v in s.safety:
-        causes.setdefault(v.incident.id, []).append(v.safety.cause)
+        causes.setdefault(v.incident.id, []).append(
+            cause_text(lang, v.safety.cause, v.safety.detail, tz))
     out = io.StringIO()
     w = csv.writer(out)
     w.writerow(["week", "incident", "code", "what", "point", "opened_at", "ended_at",
@@ -122,7 +123,7 @@ def csv_text(s: Summary, lang: str, tz: str, names: Mapping[str, str]) -> str:
         w.writerow([s.week.label, r.incident_id, r.code, code_label(lang, r.code), r.point,
                     local(r.opened_at, tz), local(r.ended_at, tz),
                     int(r.lasted.total_seconds() // 60), r.state,
-                    " ".join(cause_text(lang, c) for c in causes.get(r.incident_id, []))])
+                    "; ".join(causes.get(r.incident_id, []))])
     return out.getvalue()
 
 

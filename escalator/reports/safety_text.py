@@ -14,13 +14,16 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from escalator.domain.model import read_params
 from escalator.domain.register import SafetyView, parameters
 from escalator.i18n import TEXTS, code_label, t
+from escalator.i18n.explain import explain
+from escalator.i18n.explain import values as explain_values
 
-CSV_COLUMNS = ("id", "incident", "cause", "recorded_at", "code", "what", "point", "source",
-               "opened_at", "ended_at", "duration_min", "contacted", "answered", "no_answer",
-               "skipped", "staff_taps", "staff_messages", "state", "closing_cause",
-               "measures", "notes")
+CSV_COLUMNS = ("id", "incident", "cause", "cause_text", "recorded_at", "code", "what", "point",
+               "source", "opened_at", "ended_at", "duration_min", "contacted", "answered",
+               "no_answer", "skipped", "staff_taps", "staff_messages", "state",
+               "closing_cause", "measures", "notes")
 
 
 def local(at: datetime | None, tz: str) -> str:
@@ -39,16 +42,29 @@ def span(value: timedelta | None) -> str:
     return f"{hours} h {mins:02d} min" if hours else f"{mins} min"
 
 
-def cause_text(lang: str, cause: str) -> str:
-    """Known causes in words; a cause added later without a text is shown as its code."""
-    return t(lang, f"cause.{cause}") if f"cause.{cause}" in TEXTS else cause
+class _Missing(dict[str, str]):
+    def __missing__(self, key: str) -> str:
+        return "?"
 
 
-def as_json(v: SafetyView, lang: str, names: Mapping[str, str]) -> dict[str, Any]:
+def cause_text(lang: str, cause: str, detail: str = "", tz: str = "UTC") -> str:
+    """Known causes in words with their stored parameters; a cause added later without a
+    text is shown as its code."""
+    table = TEXTS.get(f"cause.{cause}")
+    if not table:
+        return cause
+    vals = explain_values(lang, read_params(detail), tz, None)
+    text = (table.get(lang) or table["en"]).format_map(_Missing(vals))
+    return text[:1].upper() + text[1:]
+
+
+def as_json(v: SafetyView, lang: str, names: Mapping[str, str],
+            tz: str = "UTC") -> dict[str, Any]:
     inc = v.incident
     return {
         "id": v.safety.id, "incident": inc.id, "cause": v.safety.cause,
-        "cause_text": cause_text(lang, v.safety.cause), "detail": v.safety.detail,
+        "cause_text": cause_text(lang, v.safety.cause, v.safety.detail, tz),
+        "detail": v.safety.detail,
         "parameters": parameters(v.safety.detail), "recorded_at": v.safety.at.isoformat(),
         "state": v.state, "code": inc.code, "what": code_label(lang, inc.code),
         "point": inc.point, "source": inc.source, "text": inc.text,
@@ -79,7 +95,9 @@ def as_csv(views: Sequence[SafetyView], lang: str, tz: str) -> str:
     for v in views:
         inc, outcomes = v.incident, [p.outcome for p in v.parties]
         writer.writerow([
-            v.safety.id, inc.id, v.safety.cause, local(v.safety.at, tz), inc.code,
+            v.safety.id, inc.id, v.safety.cause,
+            cause_text(lang, v.safety.cause, v.safety.detail, tz),
+            local(v.safety.at, tz), inc.code,
             code_label(lang, inc.code), inc.point, inc.source, local(inc.opened_at, tz),
             local(v.ended_at, tz), int(v.duration.total_seconds() // 60),
             sum(p.calls for p in v.parties), outcomes.count("answered"),
@@ -100,14 +118,23 @@ def contact_line(c: Any, lang: str, tz: str, names: Mapping[str, str]) -> str:
         return f"{when}  " + t(lang, "reg.called", party=who, channel=c.channel or "–",
                                status=status)
     key = "reg.answered" if c.kind == "answered" else "reg.skipped"
-    return f"{when}  " + t(lang, key, party=who, detail=c.detail)
+    return f"{when}  " + t(lang, key, party=who, detail=_said(c, lang, tz))
+
+
+def _said(c: Any, lang: str, tz: str) -> str:
+    """A skip's reason, or an answer, as a sentence in `lang` from the stored parameters."""
+    if c.kind == "skipped":
+        raw = read_params(c.detail)
+        return explain_values(lang, raw, tz, None).get("why", raw.get("text", c.detail))
+    return explain(lang, c.reason, c.detail, tz=tz)
 
 
 def as_text(v: SafetyView, lang: str, tz: str, names: Mapping[str, str]) -> str:
     inc = v.incident
     lines = [f"{t(lang, 'reg.title')} #{v.safety.id} ({t(lang, f'reg.state.{v.state}')})",
              "",
-             f"{t(lang, 'reg.cause')}: {cause_text(lang, v.safety.cause)}",
+             f"{t(lang, 'reg.cause')}: "
+             f"{cause_text(lang, v.safety.cause, v.safety.detail, tz)}",
              f"{t(lang, 'reg.what')}: {code_label(lang, inc.code)}"
              + (f" – {inc.text}" if inc.text else ""),
              f"{t(lang, 'reg.where')}: {inc.point or '–'} ({t(lang, 'reg.source')}: "

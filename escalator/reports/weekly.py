@@ -4,8 +4,9 @@ A week is an ISO week in the facility's time zone: Monday 00:00 to the next
 Monday 00:00 local time, so a DST week is 167 or 169 hours long. An alarm
 belongs to the week it opened in; one that spans weeks is counted once
 there and listed as "still open" at the end of every week it stays open.
-A reopened alarm (the same point again after it was resolved) is a new
-incident and counts again.
+An incident that came back soon after it was resolved (REOPENED, the same
+incident id) is split into its alarms ("cycles"): each counts in the week it
+started, with its own calls, answers and duration.
 
 Per party, from the incidents of the week:
 - contacted: calls (first call, reminders, escalations) that were made;
@@ -28,9 +29,10 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from escalator.domain.model import Incident, Reason
+from escalator.domain.model import Incident, Reason, read_params
 from escalator.domain.register import (
     CALL_REASONS,
+    PROMISE_REASONS,
     DeliveryItem,
     SafetyView,
     TimelineItem,
@@ -42,7 +44,6 @@ FALSE_ALARM_WINDOW = timedelta(days=365)
 LONGEST_SHOWN = 5
 # Timeline reasons of an alarm held back by a maintenance window (named by that feature).
 HELD_BACK_REASONS = ("HELD_BACK", "MAINTENANCE", "SUPPRESSED", "MAINTENANCE_HELD")
-PROMISE_BROKEN_CAUSES = frozenset({"false_alarm_not_cleared", "resolved_not_cleared"})
 
 
 @dataclass(frozen=True)
@@ -113,7 +114,7 @@ def durations(values: Sequence[timedelta]) -> Durations:
 class PartyFigures:
     party: str
     contacted: int  # calls made
-    incidents: int  # incidents in which the party was called
+    incidents: int  # alarms in which the party was called
     to_ack: Durations
     to_clear: Durations
     no_answer: int
@@ -153,9 +154,9 @@ class History:
     incidents: Sequence[Incident]  # opened in the week, or open at its start
     timeline: Mapping[int, Sequence[TimelineItem]]
     deliveries: Mapping[int, Sequence[DeliveryItem]]
-    trend: Sequence[tuple[str, int]]  # (week label, alarms opened), oldest first
-    false_alarms: Sequence[tuple[str, str, int]]  # (code, point, incident id), 12 months
-    held_back: Sequence[tuple[str, str, int]]  # (code, point, incident id) in the week
+    trend: Sequence[tuple[str, int]]  # (week label, alarms opened or reopened), oldest first
+    false_alarms: Sequence[tuple[str, str, int, datetime]]  # (code, point, incident, at)
+    held_back: Sequence[tuple[str, str, int, datetime]]  # the same, in the week
     safety: Sequence[SafetyView]  # records written in the week
 
 
@@ -177,34 +178,73 @@ class Summary:
     rows: tuple[Row, ...]  # every alarm of the week (the CSV)
 
 
-def _row(inc: Incident, end: datetime) -> Row:
-    ended = inc.resolved_at if inc.resolved_at and inc.resolved_at < end else None
-    if not inc.is_open and inc.resolved_at and inc.resolved_at >= end:
-        ended = None  # resolved only after the week: open at its end
-    return Row(inc.id, inc.code, inc.point, inc.opened_at, ended,
-               (ended or end) - inc.opened_at, "resolved" if ended else "open")
+@dataclass(frozen=True)
+class Cycle:
+    """One alarm: an incident from its opening (or a reopening) to its resolution."""
+
+    incident: Incident
+    start: datetime
+    end: datetime | None  # resolved at; None while open
+    timeline: tuple[TimelineItem, ...]
+    deliveries: tuple[DeliveryItem, ...]
+
+
+def _time(value: object) -> datetime | None:
+    try:
+        return datetime.fromisoformat(str(value)) if value else None
+    except ValueError:
+        return None
+
+
+def cycles(inc: Incident, timeline: Sequence[TimelineItem],
+           deliveries: Sequence[DeliveryItem]) -> list[Cycle]:
+    """Split at each REOPENED entry; the entry's `resolved_at` ends the cycle before it."""
+    cuts = [e for e in timeline if e.reason == Reason.REOPENED.value and e.party is None]
+    starts = [inc.opened_at, *(e.at for e in cuts)]
+    ends: list[datetime | None] = [_time(read_params(e.detail).get("resolved_at")) or e.at
+                                   for e in cuts]
+    ends.append(inc.resolved_at if not inc.is_open else None)
+    found = []
+    for n, start in enumerate(starts):
+        until = starts[n + 1] if n + 1 < len(starts) else None
+        inside = (lambda at, start=start, until=until:  # noqa: E731
+                  at >= start and (until is None or at < until))
+        found.append(Cycle(inc, start, ends[n],
+                           tuple(e for e in timeline if inside(e.at)),
+                           tuple(d for d in deliveries if inside(d.created_at))))
+    return found
+
+
+def _row(c: Cycle, end: datetime) -> Row:
+    ended = c.end if c.end is not None and c.end < end else None
+    inc = c.incident
+    return Row(inc.id, inc.code, inc.point, c.start, ended, (ended or end) - c.start,
+               "resolved" if ended else "open")
 
 
 def summarize(w: Week, history: History, care_staff: Collection[str],
               false_alarm_threshold: int = 2) -> Summary:
-    opened = [i for i in history.incidents if w.start <= i.opened_at < w.end]
-    rows = tuple(_row(i, w.end) for i in sorted(opened, key=lambda i: (i.opened_at, i.id)))
-    by_code = Counter(i.code for i in opened)
-    by_point = Counter((i.code, i.point) for i in opened)
-    still_open = [_row(i, w.end) for i in history.incidents
-                  if i.opened_at < w.end and (i.resolved_at is None or i.resolved_at >= w.end)]
-    repeated = Counter((code, point) for code, point, _ in
-                       {(c, p, i) for c, p, i in history.false_alarms})
-    held = Counter((code, point) for code, point, _ in set(history.held_back))
+    every = [c for i in history.incidents
+             for c in cycles(i, history.timeline.get(i.id, ()), history.deliveries.get(i.id, ()))]
+    alarms = sorted((c for c in every if w.start <= c.start < w.end),
+                    key=lambda c: (c.start, c.incident.id))
+    rows = tuple(_row(c, w.end) for c in alarms)
+    by_code = Counter(c.incident.code for c in alarms)
+    by_point = Counter((c.incident.code, c.incident.point) for c in alarms)
+    still_open = [_row(c, w.end) for c in every
+                  if c.start < w.end and (c.end is None or c.end >= w.end)]
+    repeated = Counter((code, point) for code, point, _, _ in set(history.false_alarms))
+    held = Counter((code, point) for code, point, _ in
+                   {(c, p, i) for c, p, i, _ in history.held_back})  # alarms, not entries
     return Summary(
-        week=w, total=len(opened),
+        week=w, total=len(alarms),
         by_code=tuple(sorted(by_code.items(), key=lambda kv: (-kv[1], kv[0]))),
         by_point=tuple(sorted(((c, p, n) for (c, p), n in by_point.items()),
                               key=lambda x: (-x[2], x[0], x[1]))),
         trend=tuple(history.trend),
-        parties=party_figures(opened, history, w.end),
+        parties=party_figures(alarms, w.end),
         safety=tuple(history.safety),
-        longest=tuple(sorted(rows, key=lambda r: (-r.lasted, r.incident_id))[:LONGEST_SHOWN]),
+        longest=tuple(sorted(rows, key=lambda r: (-r.lasted, r.opened_at))[:LONGEST_SHOWN]),
         still_open=tuple(sorted(still_open, key=lambda r: (r.opened_at, r.incident_id))),
         repeated_false=tuple(sorted(((c, p, n) for (c, p), n in repeated.items()
                                      if n > false_alarm_threshold),
@@ -212,64 +252,58 @@ def summarize(w: Week, history: History, care_staff: Collection[str],
         false_alarm_threshold=false_alarm_threshold,
         held_back=tuple(sorted(((c, p, n) for (c, p), n in held.items()),
                                key=lambda x: (-x[2], x[0], x[1]))),
-        attention=attention(opened, history, care_staff),
+        attention=attention(alarms, care_staff),
         rows=rows)
 
 
-def party_figures(opened: Sequence[Incident], history: History,
-                  end: datetime) -> tuple[PartyFigures, ...]:
+def party_figures(alarms: Sequence[Cycle], end: datetime) -> tuple[PartyFigures, ...]:
     acc: dict[str, dict[str, list]] = {}
 
     def slot(party: str) -> dict[str, list]:
         return acc.setdefault(party, {k: [] for k in (
-            "calls", "incidents", "ack", "clear", "no_answer", "skipped", "promises", "kept")})
+            "calls", "alarms", "ack", "clear", "no_answer", "skipped", "promises", "kept")})
 
-    for inc in opened:
-        timeline = history.timeline.get(inc.id, ())
-        deliveries = history.deliveries.get(inc.id, ())
-        calls = [d for d in deliveries if not d.is_update and d.reason in CALL_REASONS]
-        answers = actions(timeline, deliveries)
-        safety_at = [e.at for e in timeline if e.reason == Reason.SAFETY_INCIDENT.value]
-        cleared = any(e.reason == Reason.CLEARED.value for e in timeline)
+    for n, c in enumerate(alarms):
+        calls = [d for d in c.deliveries if not d.is_update and d.reason in CALL_REASONS]
+        answers = actions(c.timeline, c.deliveries)
+        safety_at = [e.at for e in c.timeline if e.reason == Reason.SAFETY_INCIDENT.value]
+        cleared = any(e.reason == Reason.CLEARED.value for e in c.timeline)
         for party in dict.fromkeys(d.party for d in calls):
             s = slot(party)
             mine = [d for d in calls if d.party == party]
             s["calls"].extend(mine)
-            s["incidents"].append(inc.id)
+            s["alarms"].append(n)
             answered = [a for a in answers if a.party == party]
             if not answered:
-                s["no_answer"].append(inc.id)
+                s["no_answer"].append(n)
                 continue
             first = answered[0]
-            s["ack"].append(first.at - min(d.created_at for d in mine))
-            if inc.resolved_at is not None and inc.resolved_at < end:
-                s["clear"].append(inc.resolved_at - first.at)
-        for party in dict.fromkeys(e.party for e in timeline
+            s["ack"].append(max(first.at - min(d.created_at for d in mine), timedelta(0)))
+            if c.end is not None and c.end < end:
+                s["clear"].append(c.end - first.at)
+        for party in dict.fromkeys(e.party for e in c.timeline
                                    if e.reason == Reason.SKIPPED_UNAVAILABLE.value and e.party):
-            slot(party)["skipped"].append(inc.id)
+            slot(party)["skipped"].append(n)
         for a in answers:
-            if a.reason == Reason.FALSE_ALARM.value:
+            if a.reason in PROMISE_REASONS:
                 s = slot(a.party or "")
-                s["promises"].append(inc.id)
-                broken = any(at >= a.at for at in safety_at)
-                if cleared and not broken:
-                    s["kept"].append(inc.id)
+                s["promises"].append(n)
+                if cleared and not any(at >= a.at for at in safety_at):
+                    s["kept"].append(n)
     return tuple(PartyFigures(
-        party=p, contacted=len(s["calls"]), incidents=len(s["incidents"]),
+        party=p, contacted=len(s["calls"]), incidents=len(s["alarms"]),
         to_ack=durations(s["ack"]), to_clear=durations(s["clear"]),
         no_answer=len(s["no_answer"]), skipped=len(s["skipped"]),
         promises=len(s["promises"]), promises_kept=len(s["kept"]))
         for p, s in sorted(acc.items()))
 
 
-def attention(opened: Sequence[Incident], history: History,
-              care_staff: Collection[str]) -> Attention:
+def attention(alarms: Sequence[Cycle], care_staff: Collection[str]) -> Attention:
+    """Per alarm: the care staff's own actions (taps) and the messages that reached them."""
     taps = messages = one = 0
-    for inc in opened:
-        timeline = history.timeline.get(inc.id, ())
-        deliveries = history.deliveries.get(inc.id, ())
-        mine = sum(1 for a in actions(timeline, deliveries) if a.party in care_staff)
+    for c in alarms:
+        mine = sum(1 for a in actions(c.timeline, c.deliveries) if a.party in care_staff)
         taps += mine
         one += mine == 1
-        messages += sum(1 for d in deliveries if d.party in care_staff and d.status == "sent")
-    return Attention(len(opened), taps, messages, one)
+        messages += sum(1 for d in c.deliveries if d.party in care_staff and d.status == "sent")
+    return Attention(len(alarms), taps, messages, one)

@@ -62,7 +62,7 @@ def _chunks(ids: Sequence[int]) -> Iterable[Sequence[int]]:
         yield ids[i:i + CHUNK]
 
 
-def _in(ids: Sequence[int]) -> str:
+def _in(ids: Sequence[object]) -> str:
     return ",".join("?" * len(ids))
 
 
@@ -149,17 +149,26 @@ def count_opened(tx: Tx, start: datetime, end: datetime) -> int:
     return int(row["n"]) if row else 0
 
 
+def count_reason(tx: Tx, reason: str, start: datetime, end: datetime) -> int:
+    """Timeline entries of `reason` logged for the incident itself (not a notice's copy)."""
+    row = tx.one("SELECT COUNT(*) AS n FROM timeline WHERE reason = ? AND at >= ? AND at < ?"
+                 " AND party IS NULL",
+                 (reason, ts(start), ts(end)))
+    return int(row["n"]) if row else 0
+
+
 def incidents_with_reason(tx: Tx, reasons: Sequence[str], start: datetime,
-                          end: datetime) -> list[tuple[str, str, int]]:
-    """(code, point, incident id) of each incident with a timeline entry of `reasons`."""
+                          end: datetime) -> list[tuple[str, str, int, datetime]]:
+    """(code, point, incident id, at) of timeline entries of `reasons`, once per moment
+    (one action's entry and the notices it sent share their time)."""
     if not reasons:
         return []
     rows = tx.rows(
-        "SELECT DISTINCT t.incident_id, i.code, i.point FROM timeline t"
+        "SELECT DISTINCT t.incident_id, t.at, i.code, i.point FROM timeline t"
         " JOIN incidents i ON i.id = t.incident_id"
         f" WHERE t.reason IN ({_in(reasons)}) AND t.at >= ? AND t.at < ?",
         (*reasons, ts(start), ts(end)))
-    return [(r["code"], r["point"], int(r["incident_id"])) for r in rows]
+    return [(r["code"], r["point"], int(r["incident_id"]), _at(r["at"])) for r in rows]
 
 
 def safety_between(tx: Tx, start: datetime, end: datetime) -> list[SafetyRow]:

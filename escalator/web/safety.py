@@ -60,7 +60,7 @@ def _id(request: web.Request) -> int:
 
 def _record_json(app: Any, v: Any) -> dict[str, Any]:
     lang, names = app.config.facility.language, {p: x.name for p, x in app.config.parties.items()}
-    found = as_json(v, lang, names)
+    found = as_json(v, lang, names, app.config.facility.timezone)
     return {**found, "incident_id": found["incident"], "code_label": found["what"]}
 
 

@@ -31,24 +31,33 @@ async def test_week_48_figures(make_app, clock, recorder, tmp_path):
     ids = await generate_week_48(app, clock)
     s = await summary_for(app, "2026-W48", clock.now())
 
+    assert ids["loop1"] == ids["loop2"] == ids["loop3"]  # reopened: one incident, 3 alarms
     assert s.total == 6
     assert s.by_code == (("FT", 4), ("YX", 2))
-    assert s.by_point[0] == ("FT", "Loop 2, wing B", 3)  # reopened twice: three alarms
+    assert s.by_point[0] == ("FT", "Loop 2, wing B", 3)
+    assert [r.lasted for r in s.rows if r.point == "Loop 2, wing B"] == [
+        64 * M, 30 * M, 6 * 60 * M]  # each alarm its own duration
     assert s.trend[-1] == ("2026-W48", 6) and sum(n for _, n in s.trend) == 6
     parties = {p.party: p for p in s.parties}
     ward = parties["ward-a"]
-    assert (ward.incidents, ward.no_answer) == (4, 1)  # the leak went unanswered
+    # called in the three loop alarms, the leak and the night (the 07:00 re-walk)
+    assert (ward.incidents, ward.no_answer) == (5, 2)
     assert (ward.to_ack.n, ward.to_ack.median, ward.to_ack.p90) == (3, 2 * M, 4 * M)
     assert ward.to_clear.median == 60 * M and ward.to_clear.p90 == 5 * 60 * M + 59 * M
     assert (ward.promises, ward.promises_kept) == (2, 1)
     vendor = parties["alarm-vendor"]
-    # the leak (1 call), the night (2 per walk x 3), the Sunday fault (escalated at 23:10)
-    assert (vendor.contacted, vendor.incidents, vendor.no_answer) == (8, 3, 2)
+    # the leak, the broken promise (14:01), the night, the Sunday fault (escalated at 23:10)
+    assert (vendor.incidents, vendor.no_answer) == (4, 3)
     assert (vendor.to_ack.median, vendor.to_clear.median) == (10 * M, 120 * M)
-    assert (parties["contractor"].skipped, parties["maintenance"].skipped) == (1, 1)
-    assert parties["contractor"].contacted == 0
+    calls = {"FIRST", "RENOTIFY", "ESCALATED", "REOPENED", "REWALK"}
+    for party in ("alarm-vendor", "night-nurse", "ward-a"):  # what the channel was given
+        assert parties[party].contacted == sum(
+            1 for m in recorder.to(party) if m.reason in calls and not m.update), party
+    contractor = parties["contractor"]
+    assert (contractor.skipped, contractor.contacted, contractor.no_answer) == (1, 1, 1)
+    assert (parties["maintenance"].skipped, parties["maintenance"].contacted) == (1, 0)
     night = parties["night-nurse"]
-    assert (night.contacted, night.no_answer, night.to_ack.median) == (8, 1, 10 * M)
+    assert (night.incidents, night.no_answer, night.to_ack.median) == (2, 1, 10 * M)
 
     assert [(v.incident.id, v.safety.cause) for v in s.safety] == [
         (ids["loop3"], "false_alarm_not_cleared"), (ids["night"], "nobody_acknowledged")]
@@ -56,9 +65,9 @@ async def test_week_48_figures(make_app, clock, recorder, tmp_path):
     assert s.still_open[0].lasted == 60 * M  # Sun 23:00 to the end of the week
     assert s.longest[0].incident_id == ids["night"] and s.longest[0].lasted == 10 * 60 * M
     assert s.repeated_false == ()  # two false alarms on loop 2: not more than 2
+    assert (s.trend[-1], sum(n for _, n in s.trend)) == (("2026-W48", 6), 6)
     staff = {"ward-a", "night-nurse"}
-    messages = sum(1 for _, m in recorder.sent if m.party in staff
-                   and m.incident.id in {r.incident_id for r in s.rows})
+    messages = sum(1 for _, m in recorder.sent if m.party in staff)
     assert (s.attention.taps, s.attention.one_tap, s.attention.messages) == (5, 3, messages)
 
     strict = await summary_for(app, "2026-W48", clock.now(), threshold=1)
