@@ -1,4 +1,4 @@
-"""Command line: `escalator run | config check | config schema | simulate`."""
+"""Command line: `escalator run | config check | config schema | simulate | safety | report`."""
 
 from __future__ import annotations
 
@@ -43,7 +43,14 @@ def main(argv: list[str] | None = None) -> int:
     sim.add_argument("--point", default="")
     sim.add_argument("--at", help='local time, e.g. "2026-12-24 02:00" (default: now)')
     sim.add_argument("--hours", type=float, default=48, help="how far ahead (default 48)")
+    from escalator.reports.cli import add_commands as add_report_commands
+
+    add_report_commands(sub)  # safety list|show|export, report weekly
     args = parser.parse_args(argv)
+    if args.command in ("safety", "report"):
+        from escalator.reports.cli import run as run_reports
+
+        return run_reports(args)
     if args.command == "config":
         from escalator.config.cli import cmd_check, cmd_schema
 

@@ -98,3 +98,23 @@ async def generate_week_48(app, clock) -> dict[str, int]:
               "night-nurse")
     await alarm(app, clock, local(2026, 11, 30, 2), point="Loop 3, wing C", state="clear")
     return ids
+
+
+PURCHASER = """  purchaser:
+    name: Kunnan tilaaja
+    role: viewer
+    contact:
+      - email: tilaaja@kunta.example
+"""
+
+
+def weekly_yaml(storage: str, port: int) -> str:
+    """The facility with the purchaser (a viewer), e-mail over `port` and the weekly summary."""
+    text = report_yaml(storage, f"""
+channels:
+  email: {{host: 127.0.0.1, port: {port}, security: none,
+          from: "Lehtioja alarms <alarms@lehtioja.example>"}}
+reports:
+  weekly: {{to: [purchaser, hallitus@kunta.example], day: mon, at: "08:00", language: fi}}
+""")
+    return text.replace("  manager:\n", PURCHASER + "  manager:\n", 1)

@@ -15,29 +15,11 @@ import subprocess
 
 import pytest
 from outside import Mailbox, smtp_server
-from report_support import generate_week_48, local, report_yaml, run_until
+from report_support import generate_week_48, local, run_until, weekly_yaml
 from support import TOKENS, FakeClock
 
 from escalator.app import Escalator
 from escalator.config import load_config_text
-
-PURCHASER = """  purchaser:
-    name: Kunnan tilaaja
-    role: viewer
-    contact:
-      - email: tilaaja@kunta.example
-"""
-
-
-def weekly_yaml(storage: str, port: int) -> str:
-    text = report_yaml(storage, f"""
-channels:
-  email: {{host: 127.0.0.1, port: {port}, security: none,
-          from: "Lehtioja alarms <alarms@lehtioja.example>"}}
-reports:
-  weekly: {{to: [purchaser, hallitus@kunta.example], day: mon, at: "08:00", language: fi}}
-""")
-    return text.replace("  manager:\n", PURCHASER + "  manager:\n", 1)
 
 
 @pytest.fixture
