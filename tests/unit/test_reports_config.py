@@ -32,7 +32,8 @@ def test_weekly_report_is_built_with_its_defaults_and_values():
 
 
 BAD = {
-    "unknown key": ("    day: ti\n", "    dya: ti\n", 15, "unknown key 'dya' (did you mean 'day'?)"),
+    "unknown key": ("    day: ti\n", "    dya: ti\n", 15,
+                    "unknown key 'dya' (did you mean 'day'?)"),
     "bad day": ("day: ti", "day: someday", 15, "expected a day of the week"),
     "bad time": ('at: "07:30"', 'at: "7.75"', 16, 'a time of day like "08:00"'),
     "not an address": ("tilaaja@kunta.example", "tilaaja", 14,
