@@ -53,7 +53,8 @@ async def alarm(app, clock, at, code="FT", point="Loop 2, wing B", state="alarm"
 
 async def act(app, clock, at, incident_id, action, party, by=None, **kw):
     await run_until(app, clock, at)
-    await app.service.act(incident_id, Action(action), by or party, party=party, **kw)
+    name = by or app.config.parties[party].name  # as a link or a button press records it
+    await app.service.act(incident_id, Action(action), name, party=party, **kw)
     await app.tick()
 
 

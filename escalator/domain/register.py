@@ -135,6 +135,7 @@ class Attention:
 class SafetyView:
     safety: SafetyRow
     incident: Incident
+    started_at: datetime  # when this alarm began (the incident's opening or a reopening)
     ended_at: datetime | None
     duration: timedelta
     contacts: tuple[ContactLine, ...]
@@ -198,15 +199,38 @@ def attention(timeline: Sequence[TimelineItem], deliveries: Sequence[DeliveryIte
     return Attention(taps, messages)
 
 
+def _stamp(value: object) -> datetime | None:
+    try:
+        return datetime.fromisoformat(str(value)) if value else None
+    except ValueError:
+        return None
+
+
 def build(safety: SafetyRow, incident: Incident, timeline: Sequence[TimelineItem],
           deliveries: Sequence[DeliveryItem], notes: Sequence[Note], review: Review | None,
           care_staff: Collection[str], now: datetime) -> SafetyView:
-    """The full record. `now` only measures how long a still-open incident has lasted."""
-    ended = incident.resolved_at if not incident.is_open else None
+    """The full record of the alarm the safety record belongs to.
+
+    An incident that was reopened holds several alarms; the record covers the one
+    it was written in: from its opening (or reopening) to its resolution. `now`
+    only measures how long a still-open alarm has lasted.
+    """
+    reopens = [e for e in timeline if e.reason == Reason.REOPENED.value and e.party is None]
+    before = [e.at for e in reopens if e.at <= safety.at]
+    after = [e for e in reopens if e.at > safety.at]
+    start = before[-1] if before else incident.opened_at
+    until = after[0].at if after else None
+    if after:
+        ended = _stamp(read_params(after[0].detail).get("resolved_at")) or after[0].at
+    else:
+        ended = incident.resolved_at if not incident.is_open else None
+    inside = lambda at: at >= start and (until is None or at < until)  # noqa: E731
+    timeline = [e for e in timeline if inside(e.at)]
+    deliveries = [d for d in deliveries if inside(d.created_at)]
     lines = contact_lines(timeline, deliveries)
     return SafetyView(
-        safety=safety, incident=incident, ended_at=ended,
-        duration=(ended or now) - incident.opened_at,
+        safety=safety, incident=incident, started_at=start, ended_at=ended,
+        duration=(ended or now) - start,
         contacts=lines, parties=party_outcomes(lines),
         attention=attention(timeline, deliveries, care_staff),
         notes=tuple(notes), review=review)

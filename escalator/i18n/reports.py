@@ -81,12 +81,10 @@ REPORT_TEXTS: dict[str, dict[str, str]] = {
                    "en": "Response by party"},
     "wk.col.party": {"fi": "Osapuoli", "sv": "Part", "en": "Party"},
     "wk.col.contacted": {"fi": "Kutsuttu", "sv": "Kontaktad", "en": "Contacted"},
-    "wk.col.ack_p50": {"fi": "Kuittaus, mediaani", "sv": "Kvittens, median",
-                       "en": "Ack, median"},
-    "wk.col.ack_p90": {"fi": "Kuittaus, 90 %", "sv": "Kvittens, 90 %", "en": "Ack, 90th pct"},
-    "wk.col.clear_p50": {"fi": "Korjaus, mediaani", "sv": "Åtgärd, median",
-                         "en": "Clear, median"},
-    "wk.col.clear_p90": {"fi": "Korjaus, 90 %", "sv": "Åtgärd, 90 %", "en": "Clear, 90th pct"},
+    "wk.col.ack": {"fi": "Kuittausaika (mediaani / 90 %)", "sv": "Tid till kvittens "
+                   "(median / 90 %)", "en": "Time to take it (median / 90th pct)"},
+    "wk.col.clear": {"fi": "Korjausaika (mediaani / 90 %)", "sv": "Tid till åtgärd "
+                     "(median / 90 %)", "en": "Time to clear (median / 90th pct)"},
     "wk.col.no_answer": {"fi": "Ei vastannut", "sv": "Svarade inte", "en": "No answer"},
     "wk.col.skipped": {"fi": "Ohitettu (suljettu/poissa)", "sv": "Överhoppad (stängd/borta)",
                        "en": "Skipped (closed/away)"},
@@ -112,6 +110,9 @@ REPORT_TEXTS: dict[str, dict[str, str]] = {
     "wk.still_open": {"fi": "Auki viikon päättyessä", "sv": "Öppna vid veckans slut",
                       "en": "Still open at the end of the week"},
     "wk.none": {"fi": "Ei yhtään.", "sv": "Inga.", "en": "None."},
+    "wk.more": {"fi": "… ja {n} muuta (kaikki CSV-liitteessä)",
+                "sv": "… och {n} till (alla i CSV-bilagan)",
+                "en": "… and {n} more (all in the CSV attachment)"},
     "wk.repeated_false": {
         "fi": "Toistuvat virheelliset hälytykset (yli {threshold} / 12 kk)",
         "sv": "Upprepade felaktiga larm (fler än {threshold} / 12 mån)",

@@ -45,7 +45,9 @@ def pdf_bytes(m: Model, chart: bytes) -> bytes:
         elif s.columns and s.rows:
             data = [[Paragraph(f"<b>{escape(c)}</b>", cell) for c in s.columns]]
             data += [[Paragraph(escape(v), cell) for v in r] for r in s.rows]
-            table = Table(data, repeatRows=1, colWidths=[width / len(s.columns)] * len(s.columns))
+            first = width * (0.3 if len(s.columns) > 3 else 1 / len(s.columns))
+            rest = (width - first) / (len(s.columns) - 1)
+            table = Table(data, repeatRows=1, colWidths=[first] + [rest] * (len(s.columns) - 1))
             table.setStyle(TableStyle([
                 ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#eef3f8")),
                 ("LINEBELOW", (0, 0), (-1, -1), 0.25, colors.HexColor("#c9d6e3")),
@@ -54,7 +56,8 @@ def pdf_bytes(m: Model, chart: bytes) -> bytes:
             story.append(table)
         elif s.text:
             for text in s.text:
-                story.append(Preformatted(text, pre) if s.pre else Paragraph(escape(text), body))
+                story.append(Preformatted(text, pre, maxLineLength=108, newLineChars="      ")
+                             if s.pre else Paragraph(escape(text), body))
                 story.append(Spacer(1, 2 * mm))
         else:
             story.append(Paragraph(escape(s.empty), body))

@@ -47,8 +47,19 @@ def _d(value: timedelta | None) -> str:
     return span(value) if value is not None else "–"
 
 
-def _pct(d: Durations) -> tuple[str, str]:
-    return _d(d.median), _d(d.p90)
+def _pct(d: Durations) -> str:
+    """`median / 90th percentile`, one cell: a phone-width table keeps its columns."""
+    return f"{_d(d.median)} / {_d(d.p90)}" if d.n else "–"
+
+
+MAX_ROWS = 25  # a long table is cut here with "… and N more" (the CSV has every alarm)
+
+
+def _cut(rows: tuple[tuple[str, ...], ...], lang: str) -> tuple[tuple[str, ...], ...]:
+    if len(rows) <= MAX_ROWS:
+        return rows
+    more = t(lang, "wk.more", n=len(rows) - MAX_ROWS)
+    return (*rows[:MAX_ROWS], (more, *([""] * (len(rows[0]) - 1))))
 
 
 def model(s: Summary, lang: str, tz: str, names: Mapping[str, str], facility: str) -> Model:
@@ -60,17 +71,19 @@ def model(s: Summary, lang: str, tz: str, names: Mapping[str, str], facility: st
                 tuple((code_label(lang, c), str(n)) for c, n in s.by_code), empty=none),
         Section(t(lang, "wk.trend"), chart=True),
         Section(t(lang, "wk.by_point"), (col("point"), col("code"), col("count")),
-                tuple((p or "–", code_label(lang, c), str(n)) for c, p, n in s.by_point),
-                empty=none),
+                _cut(tuple((p or "–", code_label(lang, c), str(n)) for c, p, n in s.by_point),
+                     lang), empty=none),
         Section(t(lang, "wk.parties"),
-                (col("party"), col("contacted"), col("ack_p50"), col("ack_p90"),
-                 col("clear_p50"), col("clear_p90"), col("no_answer"), col("skipped"),
-                 col("promises")),
-                tuple((names.get(p.party, p.party), str(p.contacted), *_pct(p.to_ack),
-                       *_pct(p.to_clear), str(p.no_answer), str(p.skipped),
+                (col("party"), col("contacted"), col("ack"), col("clear"), col("no_answer"),
+                 col("skipped"), col("promises")),
+                tuple((names.get(p.party, p.party), str(p.contacted), _pct(p.to_ack),
+                       _pct(p.to_clear), str(p.no_answer), str(p.skipped),
                        f"{p.promises_kept}/{p.promises}" if p.promises else "–")
                       for p in s.parties), empty=none),
-        Section(t(lang, "wk.safety"), text=tuple(as_text(v, lang, tz, names) for v in s.safety),
+        Section(t(lang, "wk.safety"),
+                text=tuple(as_text(v, lang, tz, names) for v in s.safety[:MAX_ROWS])
+                + ((t(lang, "wk.more", n=len(s.safety) - MAX_ROWS),)
+                   if len(s.safety) > MAX_ROWS else ()),
                 pre=True, empty=t(lang, "wk.safety_none")),
         Section(t(lang, "wk.longest"), (col("code"), col("point"), col("opened"), col("lasted"),
                                         col("state")),
@@ -78,15 +91,15 @@ def model(s: Summary, lang: str, tz: str, names: Mapping[str, str], facility: st
                        span(r.lasted), t(lang, f"state.{r.state}")) for r in s.longest),
                 empty=none),
         Section(t(lang, "wk.still_open"), (col("code"), col("point"), col("opened"), col("age")),
-                tuple((code_label(lang, r.code), r.point or "–", local(r.opened_at, tz),
-                       span(r.lasted)) for r in s.still_open), empty=none),
+                _cut(tuple((code_label(lang, r.code), r.point or "–", local(r.opened_at, tz),
+                            span(r.lasted)) for r in s.still_open), lang), empty=none),
         Section(t(lang, "wk.repeated_false", threshold=s.false_alarm_threshold),
                 (col("point"), col("code"), col("false_alarms")),
-                tuple((p or "–", code_label(lang, c), str(n)) for c, p, n in s.repeated_false),
-                empty=none),
+                _cut(tuple((p or "–", code_label(lang, c), str(n))
+                           for c, p, n in s.repeated_false), lang), empty=none),
         Section(t(lang, "wk.held_back"), (col("point"), col("code"), col("held")),
-                tuple((p or "–", code_label(lang, c), str(n)) for c, p, n in s.held_back),
-                empty=none),
+                _cut(tuple((p or "–", code_label(lang, c), str(n)) for c, p, n in s.held_back),
+                     lang), empty=none),
         Section(t(lang, "wk.staff"), text=(t(
             lang, "wk.staff_line", taps=f"{s.attention.per_alarm(s.attention.taps):.1f}",
             messages=f"{s.attention.per_alarm(s.attention.messages):.1f}",
@@ -141,7 +154,6 @@ def chart_png(m: Model) -> bytes:
     colors = ["#9db7d5"] * (len(counts) - 1) + ["#1f4e79"]
     bars = ax.bar(labels, counts, color=colors[-len(counts):] if counts else colors)
     ax.bar_label(bars, fontsize=8)
-    ax.set_title(t(m.lang, "wk.trend"), fontsize=10)
     ax.spines[["top", "right"]].set_visible(False)
     ax.tick_params(labelsize=8)
     ax.set_ylim(0, max(counts + [1]) * 1.2)

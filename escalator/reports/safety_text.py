@@ -69,7 +69,7 @@ def as_json(v: SafetyView, lang: str, names: Mapping[str, str],
         "state": v.state, "code": inc.code, "what": code_label(lang, inc.code),
         "point": inc.point, "source": inc.source, "text": inc.text,
         "severity": inc.severity, "incident_state": inc.state.value,
-        "opened_at": inc.opened_at.isoformat(),
+        "opened_at": v.started_at.isoformat(), "incident_opened_at": inc.opened_at.isoformat(),
         "ended_at": v.ended_at.isoformat() if v.ended_at else None,
         "duration_s": int(v.duration.total_seconds()),
         "contacts": [{"at": c.at.isoformat(), "party": c.party,
@@ -98,7 +98,7 @@ def as_csv(views: Sequence[SafetyView], lang: str, tz: str) -> str:
             v.safety.id, inc.id, v.safety.cause,
             cause_text(lang, v.safety.cause, v.safety.detail, tz),
             local(v.safety.at, tz), inc.code,
-            code_label(lang, inc.code), inc.point, inc.source, local(inc.opened_at, tz),
+            code_label(lang, inc.code), inc.point, inc.source, local(v.started_at, tz),
             local(v.ended_at, tz), int(v.duration.total_seconds() // 60),
             sum(p.calls for p in v.parties), outcomes.count("answered"),
             outcomes.count("no_answer") + outcomes.count("unreachable"),
@@ -139,7 +139,7 @@ def as_text(v: SafetyView, lang: str, tz: str, names: Mapping[str, str]) -> str:
              + (f" – {inc.text}" if inc.text else ""),
              f"{t(lang, 'reg.where')}: {inc.point or '–'} ({t(lang, 'reg.source')}: "
              f"{inc.source})",
-             f"{t(lang, 'reg.when')}: {local(inc.opened_at, tz)}"
+             f"{t(lang, 'reg.when')}: {local(v.started_at, tz)}"
              + (f" – {local(v.ended_at, tz)}" if v.ended_at else ""),
              f"{t(lang, 'reg.recorded')}: {local(v.safety.at, tz)}",
              f"{t(lang, 'reg.duration')}: {span(v.duration)}"
