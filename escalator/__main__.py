@@ -1,4 +1,5 @@
-"""Command line: `escalator run | config check | config schema | simulate | safety | report`."""
+"""Command line: `escalator run | config check | config schema | simulate | audit | backup |
+restore | safety | report`."""
 
 from __future__ import annotations
 
@@ -43,10 +44,14 @@ def main(argv: list[str] | None = None) -> int:
     sim.add_argument("--point", default="")
     sim.add_argument("--at", help='local time, e.g. "2026-12-24 02:00" (default: now)')
     sim.add_argument("--hours", type=float, default=48, help="how far ahead (default 48)")
+    from escalator import ops_cli
     from escalator.reports.cli import add_commands as add_report_commands
 
+    ops_cli.add_parsers(sub)
     add_report_commands(sub)  # safety list|show|export, report weekly
     args = parser.parse_args(argv)
+    if args.command in ("audit", "backup", "restore"):
+        return ops_cli.run(args)
     if args.command in ("safety", "report"):
         from escalator.reports.cli import run as run_reports
 
@@ -123,8 +128,13 @@ async def _serve(config, env) -> int:  # type: ignore[no-untyped-def]
     loop.add_signal_handler(signal.SIGINT, stop.set)
     loop.add_signal_handler(signal.SIGHUP, app.reload)
     await app.start()
+    from escalator.supervision import Supervision
+
+    supervision = Supervision(app, env)  # systemd READY/WATCHDOG, dead man's switch
+    supervision.start()
     logging.info("escalator running for %s; SIGHUP reloads the config", config.facility.name)
     await stop.wait()
+    await supervision.stop()
     await app.stop()
     return 0
 

@@ -14,6 +14,7 @@ from aiohttp import web
 from escalator.clock import Clock, SystemClock
 from escalator.config import build_directory, load_config
 from escalator.config.model import Config
+from escalator.config_audit import ConfigAudit
 from escalator.errors import ConfigError
 from escalator.i18n.codes import install_overrides as install_code_overrides
 from escalator.intake import IntakeAdapter, build_adapters
@@ -55,6 +56,7 @@ class Escalator:
         self.started_at: datetime | None = None
         self.last_reload_error: str | None = None
         self.store: SqlStore = open_store(config.storage)
+        self.config_audit = ConfigAudit(self.store, self.clock)
         self.signer = LinkSigner(self._secret_bytes(config), config.http.link_ttl)
         self.log_notifier = LogNotifier()
         self._session: aiohttp.ClientSession | None = None
@@ -120,6 +122,7 @@ class Escalator:
     async def start(self, *, serve_http: bool = True, schedule: bool = True) -> None:
         self.started_at = self.clock.now()
         await self.store.open()
+        await self.config_audit.loaded(self._config)
         if self.telegram:
             await self.telegram.start()
         await self._start_intake()
@@ -160,6 +163,7 @@ class Escalator:
             await self._session.close()
         if self.telegram:
             await self.telegram.stop()
+        await self.config_audit.drain()
         await self.store.close()
 
     def poke(self) -> None:
@@ -189,6 +193,7 @@ class Escalator:
             config, warnings = load_config(path, env=self.env, strict_secrets=True)
         except ConfigError as exc:
             self.last_reload_error = str(exc)
+            self.config_audit.rejected(path, len(exc.problems))
             log.error("config reload failed; keeping the last good config:\n%s", exc)
             return exc.problems
         if config.storage != self._config.storage or config.http != self._config.http:
@@ -196,6 +201,7 @@ class Escalator:
             config = _keep(config, storage=self._config.storage, http=self._config.http)
         if config.sources != self._config.sources:
             warnings.append("changes to sources take effect after a restart")
+        self.config_audit.reloaded(self._config, config)
         self._config = config
         install_code_overrides(config.codes)
         self.service.reconfigure(config, build_directory(config))

@@ -14,8 +14,8 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from escalator.clock import Clock
+from escalator.config.followup import follow_up
 from escalator.config.model import Config
-from escalator.config.sources import sends_clear
 from escalator.domain import policy
 from escalator.domain.availability import Directory
 from escalator.domain.hours import format_duration
@@ -280,12 +280,7 @@ class EscalationService:
 
     def _follow_for(self, source: str, code: str, ladder_id: str) -> FollowUp:
         """The follow-through settings for an alarm: its route's, its ladder's, its source's."""
-        route = route_for(self.config.routes, source, code)
-        ladders = self.config.ladders
-        ladder = ladders.get(ladder_id) or ladders[self.config.routes[-1].ladder]
-        src = self.config.sources.get(source)
-        clears = bool(src and sends_clear(src.kind, src.options))
-        return FollowUp.of(route, ladder, sends_clear=clears)
+        return follow_up(self.config, source, code, ladder_id)
 
     @staticmethod
     def _persist(tx: Tx, d: Decision, now: datetime) -> None:

@@ -175,6 +175,10 @@ class FakeTelegram:
         rows = (message.reply_markup or {}).get("inline_keyboard", [])
         return [b["callback_data"] for row in rows for b in row]
 
+    def labels(self, message: Stored) -> list[str]:
+        rows = (message.reply_markup or {}).get("inline_keyboard", [])
+        return [b["text"] for row in rows for b in row]
+
     def answers(self) -> list[dict[str, Any]]:
         return [c.params for c in self.calls if c.method == "answerCallbackQuery"]
 

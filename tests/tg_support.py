@@ -69,6 +69,7 @@ ladders:
     on_exhausted: [manager]
 routes:
   - ladder: technical-fault
+{route_extra}
 channels:
   telegram:
     token_env: TG_TOKEN
@@ -79,9 +80,11 @@ channels:
 
 
 def tg_config(storage: str, api_url: str, *, language: str = "fi",
-              step1: str = "[ward-a, ward-b]", ward_b_language: str = "", extra: str = "") -> str:
+              step1: str = "[ward-a, ward-b]", ward_b_language: str = "", extra: str = "",
+              route_extra: str = "") -> str:
     return TG_YAML.format(
         storage=storage, api_url=api_url, language=language, step1=step1, extra=extra,
+        route_extra=route_extra,
         ward_b_language=f"language: {ward_b_language}" if ward_b_language else "",
         chat_a=CHAT_A, chat_b=CHAT_B, manager_chat=4242, nurse_a=NURSE_A, nurse_a2=NURSE_A2,
         nurse_b=NURSE_B, staff=STAFF)

@@ -19,6 +19,7 @@ from typing import Any
 
 from escalator.config.check import At, Problems, mapping
 from escalator.config.codes import CODE_ENTRY_KEYS, parse_codes
+from escalator.config.deadman import DEADMAN_KEYS, parse_deadman
 from escalator.config.ladders import (
     LADDER_KEYS,
     LADDER_REQUIRED,
@@ -62,7 +63,7 @@ from escalator.config.yamlmarks import parse
 from escalator.errors import ConfigError
 
 TOP_KEYS = ("facility", "http", "storage", "sources", "people", "rosters", "ladders", "routes",
-            "channels", "codes", "reports")
+            "channels", "codes", "deadman", "reports")
 TOP_REQUIRED = ("facility", "people", "ladders", "routes")
 
 __all__ = [
@@ -140,6 +141,7 @@ def _build(problems: Problems, data: Any, path: str | None) -> Config | None:
     config = Config(facility or Facility("", ""), http, storage, sources, parties, rosters,
                     ladders, routes, channels, path,
                     codes=parse_codes(problems, root.key("codes")),
+                    deadman=parse_deadman(problems, root.key("deadman")),
                     reports=parse_reports(problems, root.key("reports"), parties))
     _unused_ladders(problems, root.key("ladders"), config)
     return config
@@ -188,6 +190,7 @@ def key_sets() -> dict[str, Collection[str]]:
         sets[f"source_{kind}"] = keys
     sets.update(source_key_sets())
     sets["code_entry"] = CODE_ENTRY_KEYS
+    sets["deadman"] = DEADMAN_KEYS
     sets["reports"], sets["weekly_report"] = REPORTS_KEYS, WEEKLY_KEYS
     for name, keys in CHANNEL_KEYS.items():
         sets[f"channel_{name}"] = keys

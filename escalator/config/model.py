@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, time, timedelta
 from typing import Any
 
+from escalator.config.deadman import DeadmanConfig
 from escalator.domain.availability import Party, Roster
 from escalator.domain.ladder import Ladder, Route
 
@@ -79,6 +80,7 @@ class Config:
     channels: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     path: str | None = None
     codes: Mapping[str, Any] = field(default_factory=dict)  # code -> i18n.codes.CodeInfo
+    deadman: DeadmanConfig | None = None  # outbound ping to an outside monitor
     reports: ReportsConfig | None = None
 
     def secret_envs(self) -> list[tuple[str, str]]:
@@ -99,6 +101,8 @@ class Config:
                 env = contact.option("secret_env")
                 if env:
                     found.append((f"people.{pid}.contact[{i}].secret_env", env))
+        if self.deadman and self.deadman.token_env:
+            found.append(("deadman.token_env", self.deadman.token_env))
         for cid, ch in self.channels.items():
             for key, value in ch.items():
                 if key.endswith("_env") and isinstance(value, str):

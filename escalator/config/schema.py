@@ -14,6 +14,7 @@ from typing import Any
 from escalator.config import loader as keys
 from escalator.config import sources as source_keys
 from escalator.config.check import ENV_NAME
+from escalator.config.deadman import deadman_schema
 from escalator.config.model import LANGUAGES, SOURCE_KINDS
 from escalator.config.people import CONTACT_CHANNELS, EMAIL, TELEGRAM_CHAT
 from escalator.config.settings import (
@@ -304,7 +305,7 @@ def _reports() -> dict[str, Any]:
 def json_schema() -> dict[str, Any]:
     defs = {**_common_defs(), "facility": _facility(), "http": _http(), **_sources(),
             "contact": _contact(), "party": _party(), **_ladder_defs(), **_channels(),
-            **_reports()}
+            "deadman": deadman_schema(_ref), **_reports()}
     top = {
         "facility": _ref("facility"),
         "http": _or_null(_ref("http"), "The web server; absent: defaults."),
@@ -327,6 +328,7 @@ def json_schema() -> dict[str, Any]:
         "codes": {"type": ["object", "null"], "additionalProperties": _ref("code_entry"),
                   "description": "Your own names for alarm codes (override the built-in "
                                  "SIA / Contact ID texts)."},
+        "deadman": _or_null(_ref("deadman"), "Optional ping to an outside monitor."),
         "reports": _or_null(_ref("reports"), "Reports to the purchaser."),
     }
     schema = _obj("Escalator configuration: one facility's alarm escalation.",

@@ -136,7 +136,7 @@ class Directory:
             midnight = (naive + timedelta(days=1)).replace(hour=0, minute=0, second=0,
                                                            microsecond=0)
             found.append(_aware(midnight, local.tzinfo))
-        later = [f for f in found if f > now]
+        later = [f.astimezone(now.tzinfo) for f in found if f > now]
         return min(later) if later else None
 
     def name(self, party_or_roster: str) -> str:

@@ -72,12 +72,20 @@ def _fill(lang: str, key: str, vals: dict[str, str]) -> str | None:
 
 
 def explain(lang: str, reason: str, detail: str, *, update: bool = False, tz: str = "UTC",
-            now: datetime | None = None) -> str:
-    """One sentence: the reason with its parameters, then the optional parts."""
+            now: datetime | None = None, timeline: bool = False) -> str:
+    """One sentence: the reason with its parameters, then the optional parts.
+
+    `timeline`: for a timeline that others read (the ack page, the board): a call to
+    someone is said in the third person ("alarm passed on to them"), never "to you".
+    """
     raw = read_params(detail)
     vals = values(lang, raw, tz, now)
     key = f"reason.{reason}.update"
-    if not (update and key in TEXTS):
+    if timeline and "to" in raw:
+        update = True  # "passed on to X", told to those who had it before
+    if timeline and not update and f"reason.{reason}.timeline" in TEXTS:
+        key = f"reason.{reason}.timeline"
+    elif not (update and key in TEXTS):
         key = f"reason.{reason}"
     if key not in TEXTS:
         return vals.get("text", reason)

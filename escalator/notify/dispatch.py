@@ -25,6 +25,7 @@ from escalator.domain.model import Entry, Incident, Reason, State, params
 from escalator.errors import NotifyError
 from escalator.notify import render
 from escalator.notify.base import Message, Notifier
+from escalator.storage import audit
 from escalator.storage.rows import DeliveryRow
 from escalator.storage.sql import SqlStore, Tx
 from escalator.web.links import LinkSigner
@@ -175,6 +176,8 @@ def _load_due(tx: Tx, now: datetime) -> list[tuple[DeliveryRow, Incident]]:
 def _record(tx: Tx, outcomes: list[Outcome], now: datetime) -> None:
     for o in outcomes:
         tx.update_delivery(o.row.id, **o.fields)
+        audit.record_delivery(tx, o.row.id, o.row.incident_id, o.row.party, o.row.reason,
+                              o.fields, now)
         if o.note:  # a channel gave up: the timeline says which, and what happens next
             reason = Reason.DELIVERY_FAILED if o.failed_for_good else Reason.CHANNEL_FAILED
             tx.add_entries(o.row.incident_id, [Entry(now, reason, o.row.party,

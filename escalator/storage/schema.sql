@@ -170,3 +170,27 @@ CREATE TABLE IF NOT EXISTS report_runs (
 CREATE INDEX IF NOT EXISTS incidents_opened_at ON incidents (opened_at);
 CREATE INDEX IF NOT EXISTS incidents_resolved_at ON incidents (resolved_at);
 CREATE INDEX IF NOT EXISTS timeline_reason_at ON timeline (reason, at);
+-- The audit log (escalator/storage/audit.py): an append-only SHA-256 hash chain
+-- of every action, acknowledgement, refusal, notice, delivery outcome and config
+-- reload, written in the transaction of the change it records. Ids are assigned
+-- by the writer (head + 1), so they are contiguous. payload is canonical JSON.
+CREATE TABLE IF NOT EXISTS audit_log (
+    id BIGINT PRIMARY KEY,
+    at TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    actor TEXT,
+    incident_id BIGINT,
+    payload TEXT NOT NULL,
+    prev_hash TEXT NOT NULL,
+    hash TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS audit_log_incident ON audit_log (incident_id);
+-- The chain's head: the last id and hash. Writers lock this row on PostgreSQL.
+CREATE TABLE IF NOT EXISTS audit_head (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    last_id BIGINT NOT NULL,
+    last_hash TEXT NOT NULL
+);
+INSERT INTO audit_head (id, last_id, last_hash)
+    VALUES (1, 0, '0000000000000000000000000000000000000000000000000000000000000000')
+    ON CONFLICT DO NOTHING;

@@ -28,6 +28,7 @@ from escalator.domain.model import (
     State,
 )
 from escalator.errors import StorageError
+from escalator.storage import audit
 from escalator.storage.rows import (
     ADDED_INCIDENT_COLUMNS,
     INCIDENT_COLUMNS,
@@ -59,6 +60,10 @@ class Tx:
     def __init__(self, conn: Any, dialect: Dialect) -> None:
         self._conn = conn
         self._d = dialect
+
+    @property
+    def dialect(self) -> Dialect:
+        return self._d
 
     def _sql(self, sql: str) -> str:
         return sql if self._d.param == "?" else sql.replace("?", self._d.param)
@@ -156,6 +161,7 @@ class Tx:
             self.execute("INSERT INTO timeline (incident_id, at, reason, party, detail, step)"
                          " VALUES (?,?,?,?,?,?)",
                          (incident_id, ts(e.at), e.reason.value, e.party, e.detail, e.step))
+            audit.record_entries(self, incident_id, (e,))  # same transaction: tamper-evident
 
     def timeline(self, incident_id: int) -> list[dict[str, Any]]:
         return self.rows("SELECT at, reason, party, detail, step FROM timeline"
@@ -181,6 +187,7 @@ class Tx:
                 " VALUES (?,?,?,?,?,?,?,'pending',0,0,?,?)",
                 (incident_id, n.party, n.reason.value, n.step, n.loop, n.detail,
                  int(n.update), ts(now), ts(now)))
+            audit.record_notices(self, incident_id, (n,), now)
 
     def due_deliveries(self, now: datetime, limit: int = 100) -> list[DeliveryRow]:
         found = self.rows("SELECT * FROM deliveries WHERE status = 'pending' AND"

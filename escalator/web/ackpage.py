@@ -16,7 +16,7 @@ from typing import Any
 
 from aiohttp import web
 
-from escalator.domain.model import Action, Incident, Reason, State
+from escalator.domain.model import WAITING_FOR_CLEAR, Action, Incident, Reason, State
 from escalator.errors import ActionError
 from escalator.i18n import code_label, t
 from escalator.i18n.explain import explain
@@ -28,7 +28,8 @@ from escalator.web.views import APP, PAGE_HEADERS, esc, html_page, local_time, m
 MAX_NOTE = answers.MAX_NOTE
 TIMELINE_SHOWN = 20
 CONTACT_REASONS = {Reason.FIRST, Reason.RENOTIFY, Reason.ESCALATED, Reason.EXHAUSTED,
-                   Reason.SAFETY_INCIDENT}
+                   Reason.SAFETY_INCIDENT, Reason.REOPENED, Reason.REWALK, Reason.NOW_AVAILABLE,
+                   Reason.CLEAR_REQUESTED, Reason.ACK_OVERDUE}
 
 
 def setup(web_app: web.Application) -> None:
@@ -231,16 +232,35 @@ def _facts(v: Visitor, inc: Incident) -> str:
     rows.append((t(lang, "label.since"), esc(local_time(inc.opened_at, v.tz))))
     state = t(lang, f"state.{inc.state.value}")
     rows.append((t(lang, "label.state"), f'<span class="state">{esc(state)}</span>'))
-    if inc.acked_by and inc.state is State.ACKNOWLEDGED:
-        rows.append((t(lang, "label.taken_by"), esc(inc.acked_by)))
-    if inc.false_alarm_deadline and inc.state is State.FALSE_ALARM:
-        rows.append((t(lang, "label.clear_by"),
-                     esc(local_time(inc.false_alarm_deadline, v.tz))))
+    rows += _promises(v, inc)
     if inc.count > 1:
         rows.append(("", esc(t(lang, "label.count", count=inc.count))))
+    if inc.reopened:
+        rows.append(("", esc(t(lang, "label.reopened", n=inc.reopened))))
+    if inc.safety:
+        causes = ", ".join(t(lang, f"safety.{c}") for c in dict.fromkeys(inc.safety))
+        rows.append((t(lang, "label.safety"), f'<strong class="safety">{esc(causes)}</strong>'))
     items = "".join(f"<dt>{esc(k)}</dt><dd>{val}</dd>" if k else f"<dd>{val}</dd>"
                     for k, val in rows)
     return f"<dl>{items}</dl>"
+
+
+def _promises(v: Visitor, inc: Incident) -> list[tuple[str, str]]:
+    """What the taker or the caller of a false alarm promised, and by when it is checked."""
+    lang, rows = v.lang, []
+    if inc.acked_by and inc.state is State.ACKNOWLEDGED:
+        rows.append((t(lang, "label.taken_by"), esc(inc.acked_by)))
+        if inc.eta:
+            rows.append((t(lang, "label.eta"), esc(local_time(inc.eta, v.tz))))
+        if inc.ack_deadline:
+            rows.append((t(lang, "label.ack_deadline"), esc(local_time(inc.ack_deadline, v.tz))))
+    if inc.false_alarm_deadline and inc.state in WAITING_FOR_CLEAR:
+        if inc.clear_promised_by:
+            rows.append((t(lang, "label.promised"),
+                         esc(local_time(inc.clear_promised_by, v.tz))))
+        rows.append((t(lang, "label.clear_by"),
+                     esc(local_time(inc.false_alarm_deadline, v.tz))))
+    return rows
 
 
 def _note_form(lang: str) -> str:
@@ -280,7 +300,8 @@ def _timeline(v: Visitor, timeline: list[dict[str, Any]]) -> str:
 
 def _entry_text(v: Visitor, entry: dict[str, Any]) -> str:
     """The reason and its parameters, in the reader's words."""
-    return explain(v.lang, entry["reason"], entry["detail"] or "", tz=v.tz, now=v.now)
+    return explain(v.lang, entry["reason"], entry["detail"] or "", tz=v.tz, now=v.now,
+                   timeline=True)
 
 
 def _when(v: Visitor, stored: str) -> str:

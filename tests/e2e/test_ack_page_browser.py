@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 
 import pytest
 from aiohttp.test_utils import TestServer
-from support import config_text
+from support import config_text, said
 
 from escalator.domain.model import Action, AlarmEvent, State
 from escalator.web.server import build_web_app
@@ -85,7 +85,7 @@ async def test_we_take_it_with_an_eta(served, clock, phone):
     assert inc.state is State.ACKNOWLEDGED and inc.acked_by == VENDOR
     acked = (await entries(served, "ACKED"))[0]  # then one line per party told
     assert acked["party"] == "alarm-vendor"
-    assert acked["detail"] == f"taken by {VENDOR}: perillä viimeistään klo 11:45"
+    assert said(acked).startswith(f"Hoidossa: {VENDOR}, perillä viimeistään klo 24.11. 11:45")
 
 
 async def test_on_our_way(served, clock, phone):
@@ -97,8 +97,8 @@ async def test_on_our_way(served, clock, phone):
     assert await confirmation(phone) == ("Thank you. The nurse on duty has been told you "
                                          "arrive by 14:30.")
     assert (await state_of(served)).state is State.ACKNOWLEDGED
-    assert "matkalla, perillä viimeistään klo 14:30" in (await entries(served, "ACKED"))[0][
-        "detail"]
+    assert "matkalla, perillä viimeistään klo 24.11. 14:30" in said(
+        (await entries(served, "ACKED"))[0])
 
 
 async def test_not_ours_escalate_now(served, clock, phone):
@@ -146,7 +146,8 @@ async def test_a_note_in_a_real_textarea(served, clock, phone):
     assert await confirmation(phone) == ("Thank you. Your note is recorded and passed on to "
                                          "everyone contacted.")
     notes = await entries(served, "NOTE")
-    assert notes[0]["party"] == "alarm-vendor" and notes[0]["detail"] == f"{VENDOR}: {text}"
+    assert notes[0]["party"] == "alarm-vendor"
+    assert said(notes[0], "en") == f"Note ({VENDOR}): {text}"
 
 
 async def test_a_page_left_open_after_the_answer_changes_nothing(served, clock, phone):

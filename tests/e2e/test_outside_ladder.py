@@ -22,6 +22,8 @@ from aiohttp.test_utils import TestServer
 from outside import Mailbox, free_port, outside_app, outside_config, sms_gateway, smtp_server
 from support import TOKENS
 
+from escalator.domain.model import read_params
+
 pytestmark = pytest.mark.e2e
 
 
@@ -151,7 +153,9 @@ async def test_a_full_ladder_each_party_answers_from_its_own_channel(tmp_path, c
             await app.tick()
             vendor_mails = mailbox.to("faults@security.example")
             taken = vendor_mails[-1].get_body(("plain",)).get_content()
-            assert taken.startswith("Taken: taken by Local electrical contractor: matkalla")
+            # in the vendor's English, never the contractor's Swedish or the nurse's Finnish
+            assert taken.startswith("Taken by Local electrical contractor, on the way, "
+                                    "arriving by 11:00")
             said = await contractor.answer("escalate")
             assert said == "Tack. Larmet har skickats vidare till: Property maintenance."
 
@@ -192,9 +196,10 @@ async def test_a_full_ladder_each_party_answers_from_its_own_channel(tmp_path, c
     assert {d.status for d in rows} == {"sent"}
     # and the record says who answered what, from which link
     def answered(e: dict) -> bool:  # the actor's own ACKED line; the ESCALATED calls
+        given = read_params(e["detail"])
         if e["reason"] == "ACKED":
-            return e["detail"].startswith(f"taken by {names[e['party']]}")
-        return e["reason"] == "ESCALATED" and e["detail"].startswith("escalated by")
+            return given.get("by") == names[e["party"]]
+        return e["reason"] == "ESCALATED" and "by" in given and "to" not in given
 
     answers = [(e["reason"], e["party"]) for e in tl if answered(e)]
     assert answers == [

@@ -20,9 +20,13 @@ async def test_alarm_becomes_a_card_with_buttons(tg_app, fake_tg: FakeTelegram):
     await app.tick()
 
     [card] = fake_tg.chat_messages(CHAT_A)
-    assert fake_tg.buttons(card) == [f"acknowledge:{iid}", f"false_alarm:{iid}",
-                                     f"resolve:{iid}", f"snooze15:{iid}", f"snooze60:{iid}",
-                                     f"escalate:{iid}"]
+    # the nurse's step: handing it on comes first; taking it says what it means
+    assert fake_tg.buttons(card) == [f"escalate:{iid}", f"acknowledge:{iid}",
+                                     f"false_alarm:{iid}", f"resolve:{iid}",
+                                     f"snooze15:{iid}", f"snooze60:{iid}"]
+    labels = fake_tg.labels(card)
+    assert labels[0] == "➡️ Siirrä nyt: Security company fault hotline"
+    assert labels[1] == "✋ Otan hoitaakseni – soitot loppuvat, muistutus 13:00"
     assert all(len(data.encode()) <= 64 for data in fake_tg.buttons(card))
     text = card.text
     assert "Palohälytyssilmukan vika" in text and "FT" not in text  # what, in plain words

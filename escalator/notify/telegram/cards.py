@@ -73,15 +73,18 @@ class CardDesk:
         timeline = await self.store.transaction(lambda tx: tx.timeline(incident.id))
         config, directory, now = self.config(), self.directory(), self.clock.now()
         ladder = config.ladders.get(incident.ladder)
+        upcoming = guidance.upcoming(incident, ladder, directory) if ladder else None
+        pass_to, remind_at = guidance.hand_over(incident, upcoming, config, now)
         facts = layout.CardFacts(
             incident=incident, lang=lang, tz=config.facility.timezone, now=now,
             facility=config.facility.name, serious=guidance.serious(incident, lang),
             todo=guidance.todo(incident, lang, config.codes),
             contacting_now=guidance.contacting_now(incident, ladder, directory, now)
             if ladder else "",
-            upcoming=guidance.upcoming(incident, ladder, directory) if ladder else None,
-            contacted=guidance.contacted(timeline, directory))
-        return layout.card_text(facts), markup(incident, lang)
+            upcoming=upcoming, contacted=guidance.contacted(timeline, directory),
+            pass_to=pass_to, remind_at=remind_at)
+        remind = layout.local(remind_at, config.facility.timezone, now) if remind_at else ""
+        return layout.card_text(facts), markup(incident, lang, pass_to, remind)
 
     # -- Telegram calls ---------------------------------------------------------
     async def post(self, chat: str, incident: Incident, lang: str) -> int:
@@ -134,8 +137,9 @@ class CardDesk:
         await self.store.transaction(save)
 
 
-def markup(incident: Incident, lang: str) -> InlineKeyboardMarkup | None:
-    rows = layout.keyboard(incident, lang)
+def markup(incident: Incident, lang: str, pass_to: str = "",
+           remind_at: str = "") -> InlineKeyboardMarkup | None:
+    rows = layout.keyboard(incident, lang, pass_to, remind_at)
     if not rows:
         return None
     return InlineKeyboardMarkup([[InlineKeyboardButton(label, callback_data=data)

@@ -13,9 +13,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from escalator.config.followup import follow_up
+from escalator.config.model import Config
 from escalator.domain.availability import Directory
 from escalator.domain.ladder import DEFAULT_FALSE_ALARM_CLEAR_WITHIN, Ladder
-from escalator.domain.model import SOURCE_SILENT, Incident, Reason, State
+from escalator.domain.model import SOURCE_SILENT, WAITING_FOR_CLEAR, Incident, Reason, State
 from escalator.i18n.codes import code_severity, code_todo
 from escalator.notify.telegram.texts import t
 from escalator.storage.rows import dt
@@ -23,8 +25,10 @@ from escalator.storage.rows import dt
 FAULT_CODES = frozenset({"ft", "fire_loop_fault", "yx", "earth_leakage"})
 FIRE_CODES = frozenset({"fa", "fire", "fire_alarm"})
 SEVERITIES = ("info", "low", "medium", "high", "critical")
-CONTACT_REASONS = {Reason.FIRST.value, Reason.RENOTIFY.value, Reason.ESCALATED.value,
-                   Reason.EXHAUSTED.value, Reason.SAFETY_INCIDENT.value}
+CONTACT_REASONS = {r.value for r in (
+    Reason.FIRST, Reason.RENOTIFY, Reason.ESCALATED, Reason.EXHAUSTED, Reason.SAFETY_INCIDENT,
+    Reason.REOPENED, Reason.REWALK, Reason.NOW_AVAILABLE, Reason.CLEAR_REQUESTED,
+    Reason.ACK_OVERDUE)}
 
 
 def kind(code: str) -> str:
@@ -87,8 +91,12 @@ def upcoming(incident: Incident, ladder: Ladder, directory: Directory) -> Upcomi
     inc, esc = incident, incident.escalation
     if inc.state is State.SNOOZED and inc.snoozed_until:
         return Upcoming("next.snoozed", "", inc.snoozed_until)
-    if inc.state in (State.FALSE_ALARM, State.ACKNOWLEDGED) and inc.false_alarm_deadline:
+    if inc.state in (*WAITING_FOR_CLEAR, State.ACKNOWLEDGED) and inc.false_alarm_deadline:
         return Upcoming("next.false_alarm", "", inc.false_alarm_deadline)
+    if inc.state is State.ACKNOWLEDGED and inc.ack_deadline:
+        return Upcoming("next.ack_deadline", inc.acked_by or "?", inc.ack_deadline)
+    if inc.state is State.OPEN and esc.exhausted and esc.exhausted_at:
+        return Upcoming("next.rewalk", "", esc.exhausted_at + ladder.rewalk_every)
     if inc.state is not State.OPEN or esc.exhausted or esc.step < 0 or not esc.step_started_at:
         return None
     if esc.step >= len(ladder.steps):
@@ -147,3 +155,17 @@ def false_alarm_at(incident: Incident) -> datetime | None:
         return None
     within = incident.false_alarm_clear_within or DEFAULT_FALSE_ALARM_CLEAR_WITHIN
     return incident.false_alarm_deadline - within
+
+
+def hand_over(incident: Incident, upcoming: Upcoming | None, config: Config,
+              now: datetime) -> tuple[str, datetime | None]:
+    """On the care staff's step (the first, the facility's own): who "pass on now" reaches,
+    and when someone who takes the alarm now would be reminded."""
+    if incident.state not in (State.OPEN, State.SNOOZED):
+        return "", None
+    follow = follow_up(config, incident.source, incident.code, incident.ladder)
+    remind_at = now + follow.ack_timeout
+    esc = incident.escalation
+    if esc.step == 0 and not esc.exhausted and upcoming and upcoming.key == "next.step":
+        return upcoming.who, remind_at
+    return "", remind_at

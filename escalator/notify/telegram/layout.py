@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from escalator.domain.model import Action, Incident, Reason, State
+from escalator.domain.model import WAITING_FOR_CLEAR, Action, Incident, Reason, State
 from escalator.i18n import code_label
 from escalator.notify.telegram import callback
 from escalator.notify.telegram.guidance import Upcoming, false_alarm_at
@@ -70,6 +70,8 @@ class CardFacts:
     contacting_now: str
     upcoming: Upcoming | None
     contacted: Sequence[tuple[str, datetime]]
+    pass_to: str = ""  # on the care staff's step: who "pass on now" reaches
+    remind_at: datetime | None = None  # when someone who takes it now will be reminded
 
 
 def headline(f: CardFacts) -> str:
@@ -80,8 +82,13 @@ def headline(f: CardFacts) -> str:
 
     if inc.escalation.exhausted and inc.state is State.OPEN:
         return t(lang, "head.exhausted")
+    if inc.state is State.ACKNOWLEDGED and inc.eta:
+        return t(lang, "head.acknowledged_eta", who=inc.acked_by or "?",
+                 time=when(inc.acked_at), eta=when(inc.eta))
     if inc.state is State.ACKNOWLEDGED:
         return t(lang, "head.acknowledged", who=inc.acked_by or "?", time=when(inc.acked_at))
+    if inc.state is State.AWAITING_CLEAR:
+        return t(lang, "head.awaiting_clear", who=inc.resolved_by or "?")
     if inc.state is State.SNOOZED:
         return t(lang, "head.snoozed", time=when(inc.snoozed_until))
     if inc.state is State.FALSE_ALARM:
@@ -113,6 +120,7 @@ def card_text(f: CardFacts) -> str:
         up = f.upcoming
         nxt = t(lang, up.key, who=up.who, time=local(up.at, f.tz, f.now))
         lines.append(f"{t(lang, 'label.next')}: {nxt}")
+    lines += promises(f)
     if f.contacted:
         told = ", ".join(f"{name} {local(at, f.tz, f.now)}" for name, at in f.contacted)
         lines.append(f"{t(lang, 'label.contacted')}: {shorten(told, CONTACTED_CAP)}")
@@ -120,8 +128,36 @@ def card_text(f: CardFacts) -> str:
     return shorten("\n".join(lines), TELEGRAM_LIMIT)
 
 
-def keyboard(incident: Incident, lang: str) -> list[list[Button]]:
-    """The buttons that make sense in the incident's state; none once it is resolved."""
+def promises(f: CardFacts) -> list[str]:
+    """What others promised and what was recorded: the nurse sees the vendor's ETA, the
+    deadline for the clear, and that a safety record was written."""
+    inc, lang, lines = f.incident, f.lang, []
+
+    def when(at: datetime) -> str:
+        return local(at, f.tz, f.now)
+
+    if inc.state is State.ACKNOWLEDGED and inc.ack_deadline:
+        lines.append(f"⏰ {t(lang, 'label.ack_deadline')}: {when(inc.ack_deadline)}")
+    if inc.state in WAITING_FOR_CLEAR and inc.false_alarm_deadline:
+        if inc.clear_promised_by:
+            lines.append(f"🤝 {t(lang, 'label.promised')}: {when(inc.clear_promised_by)}")
+        lines.append(f"⏰ {t(lang, 'label.clear_by')}: {when(inc.false_alarm_deadline)}")
+    if inc.reopened:
+        lines.append(f"🔁 {t(lang, 'label.reopened', n=inc.reopened)}")
+    if inc.safety:
+        causes = ", ".join(t(lang, f"safety.{c}") for c in dict.fromkeys(inc.safety))
+        lines.append(f"⚠️ {t(lang, 'label.safety')}: {causes}")
+    return lines
+
+
+def keyboard(incident: Incident, lang: str, pass_to: str = "",
+             remind_at: str = "") -> list[list[Button]]:
+    """The buttons that make sense in the incident's state; none once it is resolved.
+
+    On the care staff's step the first, widest button hands the alarm on (the nurse
+    should not have to own a fault); "I'll take it" says that it stops the calls and
+    when the taker will be reminded.
+    """
     def button(action: Action, minutes: int | None = None) -> Button:
         if action is Action.SNOOZE:
             label = t(lang, "button.snooze", duration=duration(lang, minutes or 15))
@@ -131,10 +167,18 @@ def keyboard(incident: Incident, lang: str) -> list[list[Button]]:
 
     state = incident.state
     if state in (State.OPEN, State.SNOOZED):
-        return [[button(Action.ACKNOWLEDGE)],
-                [button(Action.FALSE_ALARM), button(Action.RESOLVE)],
-                [button(Action.SNOOZE, m) for m in callback.SNOOZE_CHOICES],
-                [button(Action.ESCALATE)]]
+        take = button(Action.ACKNOWLEDGE)
+        if remind_at:
+            take = (t(lang, "button.take_remind", time=remind_at), take[1])
+        rows = [[take], [button(Action.FALSE_ALARM), button(Action.RESOLVE)],
+                [button(Action.SNOOZE, m) for m in callback.SNOOZE_CHOICES]]
+        if pass_to:
+            pass_on = (t(lang, "button.pass_on", who=shorten(pass_to, 40)),
+                       button(Action.ESCALATE)[1])
+            return [[pass_on], *rows]
+        return [*rows, [button(Action.ESCALATE)]]
+    if state is State.AWAITING_CLEAR:
+        return [[button(Action.ESCALATE)]]
     if state is State.ACKNOWLEDGED:
         return [[button(Action.RESOLVE), button(Action.FALSE_ALARM)], [button(Action.ESCALATE)]]
     if state is State.FALSE_ALARM:

@@ -18,6 +18,12 @@ TEXTS: dict[str, dict[str, str]] = {
     "head.acknowledged": {"fi": "🟡 Hoidossa: {who} klo {time}",
                           "sv": "🟡 Tas om hand av {who} kl. {time}",
                           "en": "🟡 Taken by {who} at {time}"},
+    "head.acknowledged_eta": {"fi": "🟡 Hoidossa: {who} klo {time} – perillä viimeistään {eta}",
+                              "sv": "🟡 Tas om hand av {who} kl. {time} – på plats senast {eta}",
+                              "en": "🟡 Taken by {who} at {time} – arriving by {eta}"},
+    "head.awaiting_clear": {"fi": "🔧 Korjattu ({who}) – odotan, että pääte kuittautuu",
+                            "sv": "🔧 Åtgärdat ({who}) – jag väntar på att terminalen återställs",
+                            "en": "🔧 Fixed ({who}) – waiting for the terminal to clear"},
     "head.snoozed": {"fi": "⏸ Torkutettu klo {time} asti",
                      "sv": "⏸ Pausat till kl. {time}",
                      "en": "⏸ Snoozed until {time}"},
@@ -59,6 +65,20 @@ TEXTS: dict[str, dict[str, str]] = {
                                "en säkerhetsavvikelse och fortsätter larma",
                          "en": "if the terminal has not cleared by {time}, I record a safety "
                                "incident and resume the call-out"},
+    "next.ack_deadline": {"fi": "ellei hälytystä ole ratkaistu klo {time} mennessä, muistutan "
+                                "({who}) ja jatkan ilmoittamista",
+                          "sv": "om larmet inte är löst före kl. {time} påminner jag ({who}) och "
+                                "fortsätter larma",
+                          "en": "if it is not resolved by {time}, I remind {who} and resume the "
+                                "call-out"},
+    "next.rewalk": {"fi": "soitan hälytysportaat uudelleen läpi klo {time}",
+                    "sv": "jag larmar hela kedjan igen kl. {time}",
+                    "en": "I will call the whole ladder again at {time}"},
+    "button.pass_on": {"fi": "➡️ Siirrä nyt: {who}", "sv": "➡️ Skicka vidare nu: {who}",
+                       "en": "➡️ Pass on now: {who}"},
+    "button.take_remind": {"fi": "✋ Otan hoitaakseni – soitot loppuvat, muistutus {time}",
+                           "sv": "✋ Jag tar det – larmen upphör, påminnelse {time}",
+                           "en": "✋ I'll take it – the calls stop, reminder at {time}"},
     "now.contacting": {"fi": "Olen yhteydessä nyt: {who}.", "sv": "Jag kontaktar nu {who}.",
                        "en": "I am contacting {who} now."},
     # -- how serious / what to do, by kind of alarm --

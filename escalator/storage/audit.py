@@ -1,0 +1,186 @@
+"""Append-only, tamper-evident audit log: a SHA-256 hash chain in `audit_log`.
+
+Why: a patient-safety report, or a dispute with a contractor about who was
+told what and when, rests on this record; the timeline alone can be edited
+without a trace. Each row's `hash` is SHA-256 over the previous row's hash
+followed by the row's own canonical JSON, so changing, deleting or reordering
+any row breaks the chain from that row on, and `verify` names the first broken
+link. Ids are contiguous (the writer assigns head + 1), so a deleted row shows
+as a gap. The one-row `audit_head` table holds the last id and hash: rows cut
+off the end show as a head that points past the last row, and on PostgreSQL
+the head row is locked (`SELECT ... FOR UPDATE`) by every writer, so two
+instances on one database append one after the other and never fork the chain.
+
+Rows are written by the same transaction as the change they record, so the
+log neither misses a committed change nor keeps one that was rolled back.
+What the chain cannot catch: someone with write access to the database who
+rewrites every row from some point on *and* the head. Shipping the head hash
+outside (the dead man's switch does, see `escalator.deadman`) narrows that.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from escalator.domain.model import Entry, Notice
+from escalator.storage.rows import ts
+
+if TYPE_CHECKING:
+    from escalator.storage.sql import SqlStore, Tx
+
+GENESIS = "0" * 64
+SYSTEM = "escalator"  # the actor when the service itself decided
+CHUNK = 1000
+
+# Kinds of audit rows; a timeline entry's kind is "timeline.<REASON>".
+NOTICE_QUEUED = "notice.queued"
+DELIVERY = "delivery."  # + sent | failed | retry | next_contact | superseded
+CONFIG_RELOADED = "config.reloaded"
+CONFIG_REJECTED = "config.rejected"
+
+
+def canonical(value: Any) -> str:
+    """The one JSON text of a value: sorted keys, no spaces, UTF-8 kept as is."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def link_hash(prev_hash: str, row_id: int, at: str, kind: str, actor: str | None,
+              incident_id: int | None, payload: Any) -> str:
+    body = canonical({"id": row_id, "at": at, "kind": kind, "actor": actor,
+                      "incident_id": incident_id, "payload": payload})
+    return hashlib.sha256((prev_hash + body).encode("utf-8")).hexdigest()
+
+
+def _head(tx: Tx) -> tuple[int, str]:
+    lock = " FOR UPDATE" if tx.dialect.name == "postgresql" else ""
+    row = tx.one(f"SELECT last_id, last_hash FROM audit_head WHERE id = 1{lock}")
+    if row is None:  # the schema inserts it; a database restored without it starts afresh
+        tx.execute("INSERT INTO audit_head (id, last_id, last_hash) VALUES (1, 0, ?)",
+                   (GENESIS,))
+        return 0, GENESIS
+    return int(row["last_id"]), str(row["last_hash"])
+
+
+def record(tx: Tx, kind: str, *, at: datetime, actor: str | None = None,
+           incident_id: int | None = None, payload: Mapping[str, Any] | None = None) -> int:
+    """Append one row to the chain inside the caller's transaction; returns its id."""
+    last_id, last_hash = _head(tx)
+    row_id, when, body = last_id + 1, ts(at) or "", dict(payload or {})
+    digest = link_hash(last_hash, row_id, when, kind, actor, incident_id, body)
+    tx.execute("INSERT INTO audit_log (id, at, kind, actor, incident_id, payload, prev_hash,"
+               " hash) VALUES (?,?,?,?,?,?,?,?)",
+               (row_id, when, kind, actor, incident_id, canonical(body), last_hash, digest))
+    tx.execute("UPDATE audit_head SET last_id = ?, last_hash = ? WHERE id = 1", (row_id, digest))
+    return row_id
+
+
+def record_entries(tx: Tx, incident_id: int, entries: Iterable[Entry]) -> None:
+    """Every timeline line: actions, acknowledgements, refusals, escalations, failures."""
+    for e in entries:
+        record(tx, f"timeline.{e.reason.value}", at=e.at, actor=e.party or SYSTEM,
+               incident_id=incident_id,
+               payload={"reason": e.reason.value, "party": e.party, "detail": e.detail,
+                        "step": e.step})
+
+
+def record_notices(tx: Tx, incident_id: int, notices: Iterable[Notice], now: datetime) -> None:
+    """Every notification the service decided to send (the outbox rows)."""
+    for n in notices:
+        record(tx, NOTICE_QUEUED, at=now, actor=SYSTEM, incident_id=incident_id,
+               payload={"party": n.party, "reason": n.reason.value, "step": n.step,
+                        "loop": n.loop, "detail": n.detail, "update": bool(n.update)})
+
+
+def record_delivery(tx: Tx, delivery_id: int, incident_id: int, party: str, reason: str,
+                    fields: Mapping[str, Any], now: datetime) -> None:
+    """One attempt's outcome: sent, failed for good, retried, or moved to the next contact."""
+    status = fields.get("status")
+    if status is None:
+        status = "next_contact" if "contact_index" in fields else "retry"
+    record(tx, DELIVERY + str(status), at=now, actor=SYSTEM, incident_id=incident_id,
+           payload={"delivery": delivery_id, "party": party, "reason": reason,
+                    "channel": fields.get("channel"), "attempts": fields.get("attempts"),
+                    "error": fields.get("error")})
+
+
+# -- reading -------------------------------------------------------------------
+@dataclass(frozen=True)
+class Broken:
+    """The first broken link: which row, and a reason code with its parameters."""
+
+    id: int
+    problem: str  # hash_mismatch | prev_mismatch | missing | head_mismatch | bad_row
+    params: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class Verdict:
+    count: int  # rows checked and found in order
+    broken: Broken | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.broken is None
+
+
+def verify_tx(tx: Tx) -> Verdict:
+    """Walk the chain in id order; stop at the first row that does not fit."""
+    expected_id, prev, count = 1, GENESIS, 0
+    while True:
+        rows = tx.rows("SELECT * FROM audit_log WHERE id >= ? ORDER BY id LIMIT ?",
+                       (expected_id, CHUNK))
+        for r in rows:
+            row_id = int(r["id"])
+            if row_id != expected_id:
+                return Verdict(count, Broken(expected_id, "missing", {"next": row_id}))
+            if r["prev_hash"] != prev:
+                return Verdict(count, Broken(row_id, "prev_mismatch", {"previous": row_id - 1}))
+            try:
+                payload = json.loads(r["payload"])
+            except (TypeError, ValueError):
+                return Verdict(count, Broken(row_id, "bad_row", {"field": "payload"}))
+            digest = link_hash(prev, row_id, r["at"], r["kind"], r["actor"],
+                               None if r["incident_id"] is None else int(r["incident_id"]),
+                               payload)
+            if digest != r["hash"]:
+                return Verdict(count, Broken(row_id, "hash_mismatch", {}))
+            expected_id, prev, count = row_id + 1, digest, count + 1
+        if len(rows) < CHUNK:
+            break
+    head = tx.one("SELECT last_id, last_hash FROM audit_head WHERE id = 1")
+    last_id = int(head["last_id"]) if head else 0
+    if (head is None and count) or (head is not None and (
+            last_id != count or head["last_hash"] != prev)):
+        return Verdict(count, Broken(min(last_id, count + 1), "head_mismatch",
+                                     {"head": last_id, "last": count}))
+    return Verdict(count)
+
+
+async def verify(store: SqlStore) -> Verdict:
+    return await store.transaction(verify_tx)
+
+
+def rows_tx(tx: Tx, incident_id: int | None = None, limit: int = 1000) -> list[dict[str, Any]]:
+    """The newest rows (of one incident, if given), oldest first, payload decoded."""
+    if incident_id is None:
+        found = tx.rows("SELECT * FROM audit_log ORDER BY id DESC LIMIT ?", (limit,))
+    else:
+        found = tx.rows("SELECT * FROM audit_log WHERE incident_id = ? ORDER BY id DESC"
+                        " LIMIT ?", (incident_id, limit))
+    for r in found:
+        try:
+            r["payload"] = json.loads(r["payload"])
+        except (TypeError, ValueError):
+            pass  # shown as stored; `verify` names it
+    return list(reversed(found))
+
+
+def head_tx(tx: Tx) -> tuple[int, str]:
+    """(last id, last hash): what an outside witness keeps to catch a rewritten tail."""
+    row = tx.one("SELECT last_id, last_hash FROM audit_head WHERE id = 1")
+    return (int(row["last_id"]), str(row["last_hash"])) if row else (0, GENESIS)
