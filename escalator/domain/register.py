@@ -220,6 +220,7 @@ def build(safety: SafetyRow, incident: Incident, timeline: Sequence[TimelineItem
     after = [e for e in reopens if e.at > safety.at]
     start = before[-1] if before else incident.opened_at
     until = after[0].at if after else None
+    ended: datetime | None
     if after:
         ended = _stamp(read_params(after[0].detail).get("resolved_at")) or after[0].at
     else:

@@ -53,7 +53,7 @@ def history(tx: Tx, w: weekly.Week, tz: str, staff: Collection[str],
     return weekly.History(
         incidents=incidents, timeline=store.timelines(tx, ids),
         deliveries=store.deliveries(tx, ids), trend=trend,
-        false_alarms=store.incidents_with_reason(
+        false_alarms=store.count_by_point(
             tx, [register.Reason.FALSE_ALARM.value], w.end - weekly.FALSE_ALARM_WINDOW, w.end),
         held_back=store.incidents_with_reason(tx, weekly.HELD_BACK_REASONS, w.start, w.end),
         safety=views(tx, store.safety_between(tx, w.start, w.end), staff, min(now, w.end)))

@@ -155,7 +155,7 @@ class History:
     timeline: Mapping[int, Sequence[TimelineItem]]
     deliveries: Mapping[int, Sequence[DeliveryItem]]
     trend: Sequence[tuple[str, int]]  # (week label, alarms opened or reopened), oldest first
-    false_alarms: Sequence[tuple[str, str, int, datetime]]  # (code, point, incident, at)
+    false_alarms: Sequence[tuple[str, str, int]]  # (code, point, times called false), 12 mo
     held_back: Sequence[tuple[str, str, int, datetime]]  # the same, in the week
     safety: Sequence[SafetyView]  # records written in the week
 
@@ -233,7 +233,7 @@ def summarize(w: Week, history: History, care_staff: Collection[str],
     by_point = Counter((c.incident.code, c.incident.point) for c in alarms)
     still_open = [_row(c, w.end) for c in every
                   if c.start < w.end and (c.end is None or c.end >= w.end)]
-    repeated = Counter((code, point) for code, point, _, _ in set(history.false_alarms))
+    repeated = {(code, point): n for code, point, n in history.false_alarms}
     held = Counter((code, point) for code, point, _ in
                    {(c, p, i) for c, p, i, _ in history.held_back})  # alarms, not entries
     return Summary(

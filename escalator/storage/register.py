@@ -15,6 +15,7 @@ from typing import Any
 
 from escalator.domain.model import Incident
 from escalator.domain.register import DeliveryItem, Note, Review, SafetyRow, TimelineItem
+from escalator.storage import audit
 from escalator.storage.rows import dt, incident_from_row, ts
 from escalator.storage.sql import Tx
 
@@ -118,6 +119,7 @@ def reviews(tx: Tx, safety_ids: Sequence[int]) -> dict[int, Review]:
 def add_note(tx: Tx, safety_id: int, at: datetime, by: str, note: str) -> None:
     tx.execute("INSERT INTO safety_notes (safety_id, at, by_name, note) VALUES (?,?,?,?)",
                (safety_id, ts(at), by, note))
+    audit.record(tx, "safety_note", at=at, actor=by, payload={"safety": safety_id, "note": note})
 
 
 def close(tx: Tx, safety_id: int, at: datetime, by: str, cause: str, measures: str) -> bool:
@@ -126,6 +128,8 @@ def close(tx: Tx, safety_id: int, at: datetime, by: str, cause: str, measures: s
         return False
     tx.execute("INSERT INTO safety_reviews (safety_id, closed_at, closed_by, closing_cause,"
                " measures) VALUES (?,?,?,?,?)", (safety_id, ts(at), by, cause, measures))
+    audit.record(tx, "safety_closed", at=at, actor=by,
+                 payload={"safety": safety_id, "cause": cause, "measures": measures})
     return True
 
 
@@ -169,6 +173,20 @@ def incidents_with_reason(tx: Tx, reasons: Sequence[str], start: datetime,
         f" WHERE t.reason IN ({_in(reasons)}) AND t.at >= ? AND t.at < ?",
         (*reasons, ts(start), ts(end)))
     return [(r["code"], r["point"], int(r["incident_id"]), _at(r["at"])) for r in rows]
+
+
+def count_by_point(tx: Tx, reasons: Sequence[str], start: datetime,
+                   end: datetime) -> list[tuple[str, str, int]]:
+    """(code, point, n): how many times entries of `reasons` were logged per point, each
+    moment once (an action's own entry and the notices it sent share their time)."""
+    if not reasons:
+        return []
+    rows = tx.rows(
+        "SELECT i.code, i.point, COUNT(*) AS n FROM (SELECT DISTINCT incident_id, at"
+        f" FROM timeline WHERE reason IN ({_in(reasons)}) AND at >= ? AND at < ?) t"
+        " JOIN incidents i ON i.id = t.incident_id GROUP BY i.code, i.point",
+        (*reasons, ts(start), ts(end)))
+    return [(r["code"], r["point"], int(r["n"])) for r in rows]
 
 
 def safety_between(tx: Tx, start: datetime, end: datetime) -> list[SafetyRow]:

@@ -169,6 +169,7 @@ CREATE TABLE IF NOT EXISTS report_runs (
 -- Reports read incidents by the time they opened and timelines by time.
 CREATE INDEX IF NOT EXISTS incidents_opened_at ON incidents (opened_at);
 CREATE INDEX IF NOT EXISTS incidents_resolved_at ON incidents (resolved_at);
+CREATE INDEX IF NOT EXISTS incidents_unresolved ON incidents (opened_at) WHERE state <> 'resolved';
 CREATE INDEX IF NOT EXISTS timeline_reason_at ON timeline (reason, at);
 -- The audit log (escalator/storage/audit.py): an append-only SHA-256 hash chain
 -- of every action, acknowledgement, refusal, notice, delivery outcome and config

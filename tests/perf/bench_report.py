@@ -78,14 +78,15 @@ def incident_rows(fac: int, n: int, weeks: int, rnd: random.Random):
                tl, dl, safety)
 
 
+async def _schema(path: str) -> None:
+    store = open_store(f"sqlite:///{path}")
+    await store.open()
+    await store.close()
+
+
 def generate(path: str, facilities: int, weeks: int) -> int:
     """Write the history straight into a store made by the service's own schema."""
-    async def schema() -> None:
-        store = open_store(f"sqlite:///{path}")
-        await store.open()
-        await store.close()
-
-    asyncio.run(schema())
+    asyncio.run(_schema(path))
     conn = sqlite3.connect(path)
     conn.execute("PRAGMA synchronous=OFF")
     rnd = random.Random(7)
@@ -163,19 +164,35 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--facilities", type=int, default=50)
     ap.add_argument("--weeks", type=int, default=52)
+    ap.add_argument("--keep", help="keep the generated stores in this directory and reuse them")
+    ap.add_argument("--profile", action="store_true", help="print where the time goes")
     args = ap.parse_args()
     import matplotlib.pyplot  # noqa: F401 - a running service has imported it once already
     import reportlab.platypus  # noqa: F401
 
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory() as scratch:
+        tmp = args.keep or scratch
         rows = []
         for label, facilities in (("one facility's store", 1),
                                   (f"{args.facilities} facilities in one store",
                                    args.facilities)):
-            path = f"{tmp}/{facilities}.db"
+            path = f"{tmp}/{facilities}x{args.weeks}.db"
             t = time.perf_counter()
-            n = generate(path, facilities, args.weeks)
+            if Path(path).exists():
+                n = sqlite3.connect(path).execute("SELECT COUNT(*) FROM incidents").fetchone()[0]
+                asyncio.run(_schema(path))  # indexes added since it was made
+            else:
+                n = generate(path, facilities, args.weeks)
             made = time.perf_counter() - t
+            if args.profile:
+                import cProfile
+                import pstats
+
+                prof = cProfile.Profile()
+                prof.enable()
+                asyncio.run(time_report(path))
+                prof.disable()
+                pstats.Stats(prof).sort_stats("cumulative").print_stats(25)
             size = Path(path).stat().st_size / 1e6
             got = asyncio.run(time_report(path))
             rows.append((label, n, size, made, got))
