@@ -74,3 +74,15 @@ def test_role_viewer_and_a_wrong_role():
     assert """h.yaml:5: people.a.role: found "boss", expected 'staff' or 'viewer'""" in \
         str(info.value)
     assert schema_errors(bad) != []
+
+
+def test_a_viewer_cannot_act_from_its_telegram_chat():
+    from escalator.notify.telegram.auth import authorise
+
+    party = "    name: A\n    telegram_user: [111]\n    contact: [{telegram: -100123}]\n"
+    text = MINIMAL.replace("    name: A\n    contact: [{email: a@b.example}]\n", party)
+    cfg, _ = load_config_text(text, env={})
+    assert authorise(cfg, -100123, None, 111, "Anna").party == "a"
+    viewer, _ = load_config_text(text.replace("    name: A\n", "    name: A\n    role: viewer\n"),
+                                 env={})
+    assert authorise(viewer, -100123, None, 111, "Anna") is None
