@@ -74,6 +74,7 @@ class Escalator:
                                        lambda msg: report_mail.send(
                                            msg, self._config.channels.get("email", {}),
                                            self.secret))
+        self.reports.on_done = self.poke
 
     @property
     def config(self) -> Config:
@@ -157,6 +158,7 @@ class Escalator:
             await adapter.stop()
         if self.waker:
             await self.waker.stop()
+        await self.reports.stop()  # a summary being sent is stopped before the store closes
         if self._runner:
             await self._runner.cleanup()
         if self._session and not self._session.closed:
@@ -176,7 +178,7 @@ class Escalator:
             due_incidents = await self.service.wake()
             due_deliveries = await self.dispatcher.run_due()
             due_channel = await self.telegram.pump() if self.telegram else None
-            due_report = await self.reports.run_due()
+            due_report = self.reports.kick()  # the summary is made and sent in its own task
             found = [d for d in (due_incidents, due_deliveries, due_channel, due_report)
                      if d is not None]
             due = min(found) if found else None

@@ -30,17 +30,24 @@ def report_yaml(storage: str, extra: str = "", *, heartbeat: bool = False) -> st
     return text + extra
 
 
+async def tick(app) -> datetime | None:
+    """A tick, and the weekly summary it may have started (sent in its own task)."""
+    due = await app.tick()
+    await app.reports.wait()
+    return due
+
+
 async def run_until(app, clock, until: datetime) -> None:
     """Tick at every due time up to `until`, then at `until` itself."""
     while True:
-        due = await app.tick()
+        due = await tick(app)
         if due is None or due > until:
             break
         clock.set(max(due, clock.now()))
         if due <= clock.now() and due == until:
             break
     clock.set(until)
-    await app.tick()
+    await tick(app)
 
 
 async def alarm(app, clock, at, code="FT", point="Loop 2, wing B", state="alarm") -> int | None:

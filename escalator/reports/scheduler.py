@@ -1,8 +1,10 @@
 """Send the weekly summary by itself, exactly once per week, in the facility's time zone.
 
 `schedule(now)` (pure) says which week is due and when the next one will be.
-`ReportScheduler.run_due()` is called from the service's tick, like the other
-timers, and returns its next due time to the waker. Before sending, a week is
+`ReportScheduler.kick()` is called from the service's tick, like the other
+timers, and returns its next due time to the waker; the work itself (reading,
+rendering, SMTP) runs as its own task, so a slow mail server never holds up
+an escalation. Before sending, a week is
 claimed in `report_runs` inside a transaction (unique per kind and period): a
 second instance sees the claim and does not send; a restart sees `sent_at`
 and does not send again; a week that fell due while the service was down is
@@ -13,6 +15,7 @@ gives the claim back and is retried after `RETRY`.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import socket
@@ -65,6 +68,49 @@ class ReportScheduler:
         self._sent: str | None = None  # the last week known to be sent (saves a query a tick)
         self._retry_at: datetime | None = None
         self.last_error: str | None = None
+        self._task: asyncio.Task[datetime | None] | None = None
+        self._next: datetime | None = None
+        self.on_done: Callable[[], None] = lambda: None  # e.g. poke the waker
+
+    def kick(self) -> datetime | None:
+        """Start a due summary in the background; when to look again. Never blocks."""
+        config = self._config()
+        weekly = config.reports.weekly if config.reports else None
+        if weekly is None:
+            return None
+        now = self._clock.now()
+        w, _, next_send = schedule(now, weekly.day, weekly.at, config.facility.timezone)
+        if self._task is not None and not self._task.done():
+            return now + timedelta(minutes=1)
+        if self._sent == w.label:
+            return next_send
+        if self._retry_at is not None and now < self._retry_at:
+            return self._retry_at
+        self._task = asyncio.create_task(self._run(), name=f"weekly-summary-{w.label}")
+        return now + timedelta(minutes=1)
+
+    async def _run(self) -> datetime | None:
+        try:
+            return await self.run_due()
+        except Exception as exc:  # noqa: BLE001 - e.g. the store is down: try again later
+            self.last_error = f"{type(exc).__name__}: {exc}"
+            log.error("weekly summary: %s (retrying in %s)", self.last_error, RETRY)
+            self._retry_at = self._clock.now() + RETRY
+            return self._retry_at
+        finally:
+            self.on_done()
+
+    async def stop(self) -> None:
+        """At shutdown: stop a summary in progress. Its claim stays unsent and is taken
+        again after LEASE, by this service's next start or by another instance."""
+        if self._task is not None and not self._task.done():
+            self._task.cancel()
+        await self.wait()
+
+    async def wait(self) -> None:
+        """Let a summary being made or sent finish (tests; shutdown)."""
+        if self._task is not None:
+            await asyncio.gather(self._task, return_exceptions=True)
 
     async def run_due(self) -> datetime | None:
         config = self._config()

@@ -8,6 +8,7 @@ service that was down at send time each send the week exactly once.
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import shutil
@@ -15,7 +16,7 @@ import subprocess
 
 import pytest
 from outside import Mailbox, smtp_server
-from report_support import generate_week_48, local, run_until, weekly_yaml
+from report_support import generate_week_48, local, run_until, tick, weekly_yaml
 from support import TOKENS, FakeClock
 
 from escalator.app import Escalator
@@ -86,8 +87,8 @@ async def test_generated_week_arrives_once_with_html_pdf_and_csv(
     # a second instance on the same database, and a restart: neither sends it again
     other = await started(text, clock, recorder)
     clock.set(local(2026, 11, 30, 8, 5))
-    await other.tick()
-    await app.tick()
+    await tick(other)
+    await tick(app)
     await other.stop()
     assert len(weekly(mailbox, "2026-W48")) == 1
 
@@ -97,13 +98,13 @@ async def test_week_missed_while_down_goes_out_when_back(clock, recorder, mailbo
     text = weekly_yaml(store_url, smtp_port)
     clock.set(local(2026, 11, 23, 9))
     app = await started(text, clock, recorder)
-    await app.tick()  # the previous week (W47) goes out at once: it was due at 08:00
+    await tick(app)  # the previous week (W47) goes out at once: it was due at 08:00
     assert len(weekly(mailbox, "2026-W47")) == 1
     await app.stop()  # down over Monday 30.11. 08:00
     clock.set(local(2026, 11, 30, 11))
     back = await started(text, clock, recorder)
-    await back.tick()
-    await back.tick()
+    await tick(back)
+    await tick(back)
     assert len(weekly(mailbox, "2026-W48")) == 1
     assert len(weekly(mailbox, "2026-W47")) == 1
     await back.stop()
@@ -111,13 +112,11 @@ async def test_week_missed_while_down_goes_out_when_back(clock, recorder, mailbo
 
 async def test_two_instances_at_the_same_moment_send_once(recorder, mailbox, smtp_port,
                                                           store_url):
-    import asyncio
-
     text = weekly_yaml(store_url, smtp_port)
     clock = FakeClock(local(2026, 11, 30, 8))
     one, two = await started(text, clock, recorder), await started(text, clock, recorder)
-    await asyncio.gather(one.tick(), two.tick())
-    await asyncio.gather(one.tick(), two.tick())
+    await asyncio.gather(tick(one), tick(two))
+    await asyncio.gather(tick(one), tick(two))
     assert len(weekly(mailbox, "2026-W48")) == 1
     rows = await one.store.transaction(lambda tx: tx.rows("SELECT * FROM report_runs"))
     assert [(r["period"], r["sent_at"] is not None) for r in rows] == [("2026-W48", True)]
@@ -131,10 +130,44 @@ async def test_smtp_refusal_is_retried_and_sent_once(clock, recorder, mailbox, s
     mailbox.at_data["tilaaja@kunta.example"] = ["451 4.3.0 Try again later"]
     clock.set(local(2026, 11, 30, 8))
     app = await started(text, clock, recorder)
-    due = await app.tick()
+    await tick(app)
     assert weekly(mailbox, "2026-W48") == [] and app.reports.last_error
-    assert due is not None and due <= local(2026, 11, 30, 8, 10)
+    due = await tick(app)  # the waker is told when to try again
+    assert due == local(2026, 11, 30, 8, 10)
     clock.set(local(2026, 11, 30, 8, 10))
-    await app.tick()
+    await tick(app)
     assert len(weekly(mailbox, "2026-W48")) == 1 and app.reports.last_error is None
     await app.stop()
+
+
+async def test_a_hanging_mail_server_never_holds_up_an_alarm(clock, recorder, tmp_path):
+    """The summary is sent in its own task: the ladder keeps moving while SMTP hangs."""
+    import time
+
+    from escalator.domain.model import AlarmEvent
+
+    accepted = []
+    connected = asyncio.Event()
+
+    async def hang(reader, writer):  # accepts, never says 220
+        accepted.append(writer)
+        connected.set()
+
+    server = await asyncio.start_server(hang, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    clock.set(local(2026, 11, 30, 8))
+    app = await started(weekly_yaml(f"sqlite:///{tmp_path}/h.db", port), clock, recorder)
+    started_at = time.monotonic()
+    await app.tick()  # starts the summary; returns without waiting for the server
+    await asyncio.wait_for(connected.wait(), 60)  # the summary now waits for a greeting
+    await app.service.ingest(AlarmEvent(source="terminal", code="FT", state="alarm",
+                                        received_at=clock.now(), point="Loop 1"))
+    await app.tick()
+    assert recorder.reasons() == [("ward-a", "FIRST")]
+    assert app.reports.last_error is None  # still waiting, not failed
+    await app.stop()  # and shutting down does not wait for it either
+    assert time.monotonic() - started_at < 30  # the SMTP timeout is 60 s
+    server.close()
+    await server.wait_closed()
+    for writer in accepted:
+        writer.close()
