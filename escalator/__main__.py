@@ -14,6 +14,7 @@ from importlib import resources
 from zoneinfo import ZoneInfo
 
 from escalator.clock import SystemClock
+from escalator.config.model import Config
 from escalator.errors import ConfigError
 
 DEMO_SECRETS = ("ESCALATOR_API_TOKEN", "ESCALATOR_SECRET_KEY", "ESCALATOR_TERMINAL_TOKEN")
@@ -44,6 +45,10 @@ def main(argv: list[str] | None = None) -> int:
     sim.add_argument("--point", default="")
     sim.add_argument("--at", help='local time, e.g. "2026-12-24 02:00" (default: now)')
     sim.add_argument("--hours", type=float, default=48, help="how far ahead (default 48)")
+    sim.add_argument("--taken-at", help='someone takes it at this local time (shows the ack '
+                                        'timeout): "2026-12-24 02:20"')
+    sim.add_argument("--taken-by", help="the party that takes it (default: step 1's first)")
+    sim.add_argument("--eta", help='the arrival time they give: "2026-12-24 03:00"')
     from escalator import ops_cli
     from escalator.reports.cli import add_commands as add_report_commands
 
@@ -69,11 +74,19 @@ def _simulate(args: argparse.Namespace) -> int:
     from datetime import timedelta
 
     from escalator.config import load_config
-    from escalator.simulate import parse_at, timeline
+    from escalator.simulate import Taken, parse_at, timeline
 
+    taken = None
     try:
         config, _ = load_config(args.config)
-        at = parse_at(args.at, ZoneInfo(config.facility.timezone), SystemClock().now())
+        zone = ZoneInfo(config.facility.timezone)
+        at = parse_at(args.at, zone, SystemClock().now())
+        if args.taken_at:
+            who = args.taken_by or _first_party(config)
+            if who not in config.parties:
+                raise ValueError(f"--taken-by {who!r}: no such party in the config")
+            eta = parse_at(args.eta, zone, at) if args.eta else None
+            taken = Taken(parse_at(args.taken_at, zone, at), who, eta)
     except ConfigError as exc:
         print(exc, file=sys.stderr)
         return 1
@@ -81,8 +94,15 @@ def _simulate(args: argparse.Namespace) -> int:
         print(exc, file=sys.stderr)
         return 2
     print("\n".join(timeline(config, args.code, at, source=args.source, point=args.point,
-                             horizon=timedelta(hours=args.hours))))
+                             horizon=timedelta(hours=args.hours), taken=taken)))
     return 0
+
+
+def _first_party(config: Config) -> str:
+    """The first party the first ladder's first step names (a roster: its first member)."""
+    target = next(iter(config.ladders.values())).steps[0].notify[0]
+    roster = config.rosters.get(target)
+    return roster.entries[0].who if roster else target
 
 
 def _run(args: argparse.Namespace) -> int:

@@ -13,10 +13,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
+from escalator import maintenance_holds
 from escalator.clock import Clock
 from escalator.config.followup import follow_up
 from escalator.config.model import Config
 from escalator.domain import policy
+from escalator.domain.answering import Correlation, correlate
 from escalator.domain.availability import Directory
 from escalator.domain.hours import format_duration
 from escalator.domain.ladder import DEFAULT_FALSE_ALARM_CLEAR_WITHIN, FollowUp, Ladder, route_for
@@ -86,17 +88,26 @@ class EscalationService:
             if seen is not None:
                 return IngestResult(seen["incident_id"], duplicate=True)
         self._source_spoke(tx, event.source, now)
-        if event.state == "heartbeat":
+        current = tx.open_incident(event.dedup_key) if event.state != "heartbeat" else None
+        follow = self._follow_for(event.source, event.code, self._route_ladder(event))
+        recent = tx.resolved_since(event.dedup_key, now - follow.reopen_within) \
+            if event.state == "alarm" and current is None \
+            and follow.reopen_within > timedelta(0) else None
+        meaning = correlate(event.state, current, recent)
+        if meaning is Correlation.HEARTBEAT:
             tx.add_event(event, None)
             return IngestResult(None)
-        current = tx.open_incident(event.dedup_key)
-        if event.state == "clear":
-            if current is not None:
-                self._persist(tx, policy.apply_clear(current, self._ladder(current),
-                                                     self.directory, now), now)
-            tx.add_event(event, current.id if current else None)
-            return IngestResult(current.id if current else None)
-        if current is not None:
+        if meaning is Correlation.CLEAR_UNKNOWN:
+            tx.add_event(event, None)
+            return IngestResult(None)
+        if meaning is Correlation.CLEAR:
+            assert current is not None
+            self._persist(tx, policy.apply_clear(current, self._ladder(current),
+                                                 self.directory, now), now)
+            tx.add_event(event, current.id)
+            return IngestResult(current.id)
+        if meaning is Correlation.REPEAT:
+            assert current is not None
             repeated = policy.apply_repeat(current, self._ladder(current), now)
             tx.save_incident(repeated, policy.next_due(repeated, self._ladder(repeated),
                                                        self._follow(repeated)))
@@ -104,13 +115,12 @@ class EscalationService:
                                               params(count=repeated.count))])
             tx.add_event(event, current.id)
             return IngestResult(current.id)
-        follow = self._follow_for(event.source, event.code, self._route_ladder(event))
-        recent = tx.resolved_since(event.dedup_key, now - follow.reopen_within) \
-            if follow.reopen_within > timedelta(0) else None
-        if recent is not None:
+        if meaning is Correlation.REOPEN:
+            assert recent is not None
             ladder = self._ladder(recent)
-            self._persist(tx, policy.reopen(recent, ladder, self.directory, now,
-                                            self._follow(recent)), now)
+            d = policy.reopen(recent, ladder, self.directory, now, self._follow(recent))
+            self._persist(tx, maintenance_holds.hold_reopened(tx, self.config, d, recent, now),
+                          now)
             tx.add_event(event, recent.id)
             return IngestResult(recent.id, reopened=True)
         incident_id = self._open(tx, event, now)
@@ -135,6 +145,8 @@ class EscalationService:
         incident = replace(draft, id=incident_id)
         tx.add_entries(incident_id, [Entry(now, Reason.OPENED, None,
                                            params(code=event.code, source=event.source))])
+        if maintenance_holds.hold(tx, self.config, incident, now):
+            return incident_id  # recorded; its ladder starts when the window ends
         self._persist(tx, policy.start(incident, self._ladder(incident), self.directory, now,
                                        self._follow(incident)), now)
         return incident_id
@@ -178,6 +190,11 @@ class EscalationService:
         self._on_change()
         return incident
 
+    async def refused(self, incident_id: int, detail: str) -> None:
+        """Someone not authorised tried to act: nothing changes but the timeline says so."""
+        entry = Entry(self.clock.now(), Reason.REFUSED, None, detail)
+        await self.store.transaction(lambda tx: tx.add_entries(incident_id, [entry]))
+
     async def delivery_failed(self, incident_id: int, step: int | None, loop: int) -> None:
         """Nobody on the current step could be reached on any channel: move the ladder on."""
         async with self._lock:
@@ -213,6 +230,9 @@ class EscalationService:
             return await self.store.transaction(lambda tx: self._wake(tx, now))
 
     def _wake(self, tx: Tx, now: datetime) -> datetime | None:
+        for held in maintenance_holds.review(tx, self.config, now, self._ladder, self._follow,
+                                             self.directory):
+            self._persist(tx, held, now)
         for incident in tx.due_incidents(now):
             self._persist(tx, policy.decide(incident, self._ladder(incident),
                                             self.directory, now, self._follow(incident)), now)

@@ -6,14 +6,18 @@ Christmas Eve?" from the pure policy, without storage, network or waiting.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from escalator.config import build_directory
+from escalator.config.followup import follow_up
 from escalator.config.model import Config
 from escalator.domain import policy
-from escalator.domain.ladder import route_for
-from escalator.domain.model import Entry, Incident, Reason, State
+from escalator.domain.availability import Directory
+from escalator.domain.ladder import FollowUp, Ladder, route_for
+from escalator.domain.maintenance import MaintenanceWindow, covering, released
+from escalator.domain.model import Action, Decision, Entry, Incident, Reason, State, params
 from escalator.i18n.explain import explain
 
 
@@ -29,9 +33,39 @@ def parse_at(text: str | None, tz: ZoneInfo, now: datetime) -> datetime:
     return local if local.tzinfo else local.replace(tzinfo=tz)
 
 
+@dataclass(frozen=True)
+class Taken:
+    """`--taken-at`: someone takes the alarm then (and perhaps gives an arrival time)."""
+
+    at: datetime
+    party: str
+    eta: datetime | None = None
+
+
+def walk(incident: Incident, ladder: Ladder, directory: Directory, until: datetime,
+         follow: FollowUp, taken: Taken | None = None) -> list[Decision]:
+    """The pure policy forward in time, with one person's "I'll take it" if asked."""
+    if taken is None or taken.at >= until:
+        return policy.simulate(incident, ladder, directory, until, follow)
+    decisions = policy.simulate(incident, ladder, directory, taken.at, follow)
+    who = directory.name(taken.party)
+    d = policy.apply_action(decisions[-1].incident, Action.ACKNOWLEDGE, who, ladder, directory,
+                            taken.at, party=taken.party, eta=taken.eta, follow=follow)
+    decisions.append(d)
+    current = d.incident
+    for _ in range(10_000):
+        due = policy.next_due(current, ladder, follow)
+        if due is None or due > until:
+            break
+        d = policy.decide(current, ladder, directory, due, follow)
+        decisions.append(d)
+        current = d.incident
+    return decisions
+
+
 def timeline(
     config: Config, code: str, at: datetime, *, source: str = "terminal", point: str = "",
-    horizon: timedelta = timedelta(days=2),
+    horizon: timedelta = timedelta(days=2), taken: Taken | None = None,
 ) -> list[str]:
     tz = ZoneInfo(config.facility.timezone)
     route = route_for(config.routes, source, code)
@@ -41,7 +75,15 @@ def timeline(
     directory = build_directory(config)
     lines = [f"Alarm {code} at {at.astimezone(tz):%a %Y-%m-%d %H:%M} ({config.facility.timezone})"
              f" -> ladder {ladder_id}"]
-    decisions = policy.simulate(incident, ladder, directory, at + horizon)
+    follow = follow_up(config, source, code, ladder_id)
+    held = covering(config.maintenance, source, code, point, at)
+    if held is None:
+        decisions = walk(incident, ladder, directory, at + horizon, follow, taken)
+    else:  # recorded now; the ladder starts when the window ends
+        lines.append(_held_line(held, at, config))
+        decisions = walk(replace(incident, opened_at=held.ends), ladder, directory,
+                         held.ends + horizon, follow, taken)
+        decisions[0] = released(decisions[0], params(work=held.reason))
     for d in decisions:
         for e in d.entries:
             when = e.at.astimezone(tz)
@@ -51,9 +93,13 @@ def timeline(
             lines.append(f"{when:%a %H:%M}  +{_fmt(offset):>7}  {tag:<7} {e.reason.value:<20}"
                          f" {who}{' – ' + _said(e, config) if e.detail else ''}")
     last = decisions[-1].incident
+    if any(d.safety for d in decisions):
+        causes = ", ".join(dict.fromkeys(s.cause.value for d in decisions for s in d.safety))
+        lines.append(f"Recorded as a safety incident ({causes}).")
     if last.escalation.exhausted:
-        lines.append("Ladder exhausted: recorded as a safety incident.")
-    elif (due := policy.next_due(last, ladder)) is not None:
+        lines.append(f"Ladder exhausted: walked again every {_fmt(follow.rewalk_every)} until "
+                     "someone takes it.")
+    elif (due := policy.next_due(last, ladder, follow)) is not None:
         lines.append(f"... still escalating at the end of the {_fmt(horizon)} horizon"
                      f" (next at {due.astimezone(tz):%a %H:%M}).")
     if not any(e.reason is not Reason.SKIPPED_UNAVAILABLE for d in decisions for e in d.entries):
@@ -61,9 +107,18 @@ def timeline(
     return lines
 
 
+def _held_line(window: MaintenanceWindow, at: datetime, config: Config) -> str:
+    """Only the file's windows: those set through the API live in the database."""
+    tz = config.facility.timezone
+    said = explain("en", Reason.MAINTENANCE_HELD.value,
+                   params(work=window.reason, until=window.ends), tz=tz)
+    return (f"{at.astimezone(ZoneInfo(tz)):%a %H:%M}  +{_fmt(timedelta(0)):>7}  {'':<7} "
+            f"{Reason.MAINTENANCE_HELD.value:<20} {said} (window {window.id})")
+
+
 def _said(e: Entry, config: Config) -> str:
     """The entry's parameters in words (the dry run speaks English, like the CLI)."""
-    return explain("en", e.reason.value, e.detail, tz=config.facility.timezone)
+    return explain("en", e.reason.value, e.detail, tz=config.facility.timezone, timeline=True)
 
 
 def _fmt(td: timedelta) -> str:

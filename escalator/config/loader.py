@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Collection, Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +31,13 @@ from escalator.config.ladders import (
     STEP_REQUIRED,
     parse_ladders,
     parse_routes,
+)
+from escalator.config.maintenance import (
+    MAINTENANCE_KEYS,
+    MAINTENANCE_MATCH_KEYS,
+    MAINTENANCE_REQUIRED,
+    parse_maintenance,
+    parse_maintenance_max,
 )
 from escalator.config.model import Config, Facility
 from escalator.config.people import (
@@ -63,13 +71,14 @@ from escalator.config.yamlmarks import parse
 from escalator.errors import ConfigError
 
 TOP_KEYS = ("facility", "http", "storage", "sources", "people", "rosters", "ladders", "routes",
-            "channels", "codes", "deadman", "reports")
+            "channels", "codes", "deadman", "maintenance", "maintenance_max", "reports")
 TOP_REQUIRED = ("facility", "people", "ladders", "routes")
 
 __all__ = [
     "BUILT_SOURCE_KINDS", "CHANNEL_CHOICES", "CHANNEL_KEYS", "CONTACT_CHANNELS",
     "CONTACT_OPTIONS", "FACILITY_KEYS", "FACILITY_REQUIRED", "HTTP_KEYS", "LADDER_KEYS",
-    "LADDER_REQUIRED", "MATCH_KEYS", "PARTY_KEYS", "PARTY_REQUIRED", "ROSTER_ENTRY_KEYS",
+    "LADDER_REQUIRED", "MAINTENANCE_KEYS", "MAINTENANCE_MATCH_KEYS", "MAINTENANCE_REQUIRED",
+    "MATCH_KEYS", "PARTY_KEYS", "PARTY_REQUIRED", "ROSTER_ENTRY_KEYS",
     "ROSTER_ENTRY_REQUIRED", "ROUTE_KEYS", "ROUTE_REQUIRED", "SOURCE_KEYS", "SOURCE_REQUIRED",
     "STEP_KEYS", "STEP_REQUIRED", "TOP_KEYS", "TOP_REQUIRED", "load_config", "load_config_text",
 ]
@@ -143,6 +152,10 @@ def _build(problems: Problems, data: Any, path: str | None) -> Config | None:
                     codes=parse_codes(problems, root.key("codes")),
                     deadman=parse_deadman(problems, root.key("deadman")),
                     reports=parse_reports(problems, root.key("reports"), parties))
+    maximum = parse_maintenance_max(problems, root.key("maintenance_max"))
+    windows = parse_maintenance(problems, root.key("maintenance"), _declared(root.key("sources")),
+                                config.facility.timezone, maximum)
+    config = replace(config, maintenance=windows, maintenance_max=maximum)
     _unused_ladders(problems, root.key("ladders"), config)
     return config
 
@@ -190,6 +203,8 @@ def key_sets() -> dict[str, Collection[str]]:
         sets[f"source_{kind}"] = keys
     sets.update(source_key_sets())
     sets["code_entry"] = CODE_ENTRY_KEYS
+    sets["maintenance_window"] = MAINTENANCE_KEYS
+    sets["maintenance_match"] = MAINTENANCE_MATCH_KEYS
     sets["deadman"] = DEADMAN_KEYS
     sets["reports"], sets["weekly_report"] = REPORTS_KEYS, WEEKLY_KEYS
     for name, keys in CHANNEL_KEYS.items():

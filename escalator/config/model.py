@@ -15,6 +15,7 @@ from typing import Any
 from escalator.config.deadman import DeadmanConfig
 from escalator.domain.availability import Party, Roster
 from escalator.domain.ladder import Ladder, Route
+from escalator.domain.maintenance import DEFAULT_MAINTENANCE_MAX, MaintenanceWindow
 
 LANGUAGES = ("fi", "sv", "en")
 SOURCE_KINDS = ("webhook", "poll", "sia", "espa", "email", "mqtt")
@@ -80,6 +81,8 @@ class Config:
     channels: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     path: str | None = None
     codes: Mapping[str, Any] = field(default_factory=dict)  # code -> i18n.codes.CodeInfo
+    maintenance: tuple[MaintenanceWindow, ...] = ()  # the file's windows (the API adds more)
+    maintenance_max: timedelta = DEFAULT_MAINTENANCE_MAX
     deadman: DeadmanConfig | None = None  # outbound ping to an outside monitor
     reports: ReportsConfig | None = None
 

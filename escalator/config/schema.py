@@ -34,6 +34,7 @@ _WINDOW = rf"{_LETTERS}(\s*-\s*{_LETTERS})?\s+\d{{1,2}}:\d{{2}}\s*-\s*\d{{1,2}}:
 HOURS_PATTERN = rf"^\s*{_WINDOW}\s*(,\s*{_WINDOW}\s*)*,?\s*$"
 _POINT = r"\d{4}-\d{2}-\d{2}([T ]\d{1,2}:\d{2}(:\d{2})?)?"
 PERIOD_PATTERN = rf"^\s*{_POINT}(\s*\.\.\s*{_POINT})?\s*$"
+LOCAL_TIME_PATTERN = r"^\s*\d{4}-\d{2}-\d{2}[T ]\d{1,2}:\d{2}(:\d{2})?\s*$"
 PHONE_PATTERN = r"^\s*\+?(\s*\d){7,16}\s*$"
 URL_PATTERN = r"^https?://[^\s/]+"
 
@@ -300,12 +301,34 @@ def _reports() -> dict[str, Any]:
     }, ("to",))
     return {"weekly_report": weekly,
             "reports": _obj("Reports to the purchaser.", {"weekly": _ref("weekly_report")})}
+def _maintenance_defs() -> dict[str, Any]:
+    code = {"oneOf": [{"type": "string", "minLength": 1}, {"type": "integer"}]}
+    local = {"type": "string", "pattern": LOCAL_TIME_PATTERN,
+             "description": "The facility's local time, like \"2026-12-01 08:00\"."}
+    match = _obj("Which alarms the window holds; every key optional, absent: all alarms.", {
+        "source": _names("Source id(s)."),
+        "code": {"description": "Alarm code(s).",
+                 "oneOf": [code, {"type": "array", "items": code, "minItems": 1}]},
+        "point": {"type": "string", "minLength": 1,
+                  "description": "A point or a pattern like \"B-wing*\" (* any text, "
+                                 "? one character; case is ignored)."},
+    })
+    window = _obj("Planned work: matching alarms are recorded but not escalated until the "
+                  "window ends; still active then, they start their ladder.", {
+        "match": _ref("maintenance_match"),
+        "from": {**local, "description": "Start, the facility's local time."},
+        "until": {**local, "description": "End, the facility's local time; at most "
+                                          "maintenance_max after from."},
+        "reason": {"type": "string", "minLength": 1,
+                   "description": "What the work is; shown on the alarm's timeline."},
+    }, keys.MAINTENANCE_REQUIRED)
+    return {"maintenance_match": match, "maintenance_window": window}
 
 
 def json_schema() -> dict[str, Any]:
     defs = {**_common_defs(), "facility": _facility(), "http": _http(), **_sources(),
             "contact": _contact(), "party": _party(), **_ladder_defs(), **_channels(),
-            "deadman": deadman_schema(_ref), **_reports()}
+            "deadman": deadman_schema(_ref), **_maintenance_defs(), **_reports()}
     top = {
         "facility": _ref("facility"),
         "http": _or_null(_ref("http"), "The web server; absent: defaults."),
@@ -330,6 +353,11 @@ def json_schema() -> dict[str, Any]:
                                  "SIA / Contact ID texts)."},
         "deadman": _or_null(_ref("deadman"), "Optional ping to an outside monitor."),
         "reports": _or_null(_ref("reports"), "Reports to the purchaser."),
+        "maintenance": {"type": ["array", "null"], "items": _ref("maintenance_window"),
+                        "description": "Maintenance windows (the operator API can add more)."},
+        "maintenance_max": {**_ref("duration"), "default": "7d",
+                            "description": "The longest a maintenance window may last; "
+                                           "renewing one extends it at most this far from now."},
     }
     schema = _obj("Escalator configuration: one facility's alarm escalation.",
                   {k: top[k] for k in keys.TOP_KEYS}, keys.TOP_REQUIRED)

@@ -181,7 +181,10 @@ def _call(b: _Builder, reached: list[Reach], reason: Reason, detail: str,
     for r in reached:
         b.tell(r.party, reason, detail)
     if reason not in (Reason.FIRST, Reason.REOPENED):
+        on_ladder = {t for step in b.ladder.steps for t in step.notify}
         for party in before:
+            if party in b.ladder.on_exhausted and party not in on_ladder:
+                continue  # the last resort heard of the record, not of every hand-over
             if party not in {r.party for r in reached}:
                 b.tell(party, Reason.ESCALATED, params(to=", ".join(names)), update=True)
 
@@ -192,7 +195,8 @@ def _exhaust(b: _Builder, cause: SafetyCause) -> None:
         c in b.incident.safety for c in (SafetyCause.NOBODY_ACKNOWLEDGED.value,
                                           SafetyCause.NOBODY_AVAILABLE.value))
     detail = params(cause=cause.value, walks=b.ladder.loops + 1,
-                    rewalk=b.follow.rewalk_every.total_seconds() // 60)
+                    rewalk=int(b.follow.rewalk_every.total_seconds() // 60),
+                    again=None if first_time else 1)
     b.position(exhausted=True, exhausted_at=b.now)
     b.log(Reason.EXHAUSTED, None, detail)
     if first_time:
@@ -350,8 +354,8 @@ def _while_exhausted(b: _Builder) -> None:
     esc = b.incident.escalation
     if esc.exhausted_at is not None and b.now >= esc.exhausted_at + b.follow.rewalk_every:
         b.position(exhausted=False, exhausted_at=None, recheck_at=None, skipped=())
-        b.log(Reason.REWALK, None, params(every=b.follow.rewalk_every.total_seconds() // 60))
-        _enter(b, 0, 0, Reason.REWALK)
+        b.log(Reason.REWALK, None, params(every=int(b.follow.rewalk_every.total_seconds() // 60)))
+        _enter(b, 0, b.ladder.loops, Reason.REWALK)  # one more walk, then wait again
         return
     still: list[str] = []
     for party in esc.skipped:

@@ -15,11 +15,15 @@ from escalator.domain.model import read_params
 from escalator.i18n import TEXTS, code_label, t
 
 TIME_KEYS = ("eta", "until", "deadline", "promised", "at", "resolved_at", "since")
-# Appended, in this order, when the parameter is there and the sentence does not use it.
-FRAGMENTS = ("eta", "promised", "until", "by", "to", "rewalk")
-# Reasons whose `by` belongs to the main sentence, never a fragment.
-_NO_BY_FRAGMENT = {"ACKED", "FALSE_ALARM", "AWAITING_CLEAR", "RESOLVED", "SNOOZED", "NOTE",
-                   "ACK_OVERDUE", "CLEAR_REQUESTED", "EXHAUSTED", "SAFETY_INCIDENT"}
+# Appended, in this order, to these reasons' sentences when the parameter is there.
+FRAGMENTS: dict[str, frozenset[str]] = {
+    "eta": frozenset({"ACKED"}),
+    "promised": frozenset({"FALSE_ALARM", "AWAITING_CLEAR", "CLEAR_REQUESTED"}),
+    "until": frozenset({"ACKED"}),
+    "by": frozenset({"ESCALATED"}),
+    "to": frozenset({"ESCALATED"}),
+    "rewalk": frozenset({"EXHAUSTED"}),
+}
 
 
 def when(at: datetime, tz: str, now: datetime | None = None) -> str:
@@ -87,21 +91,18 @@ def explain(lang: str, reason: str, detail: str, *, update: bool = False, tz: st
         key = f"reason.{reason}.timeline"
     elif not (update and key in TEXTS):
         key = f"reason.{reason}"
+    if raw.get("again") and f"reason.{reason}.again" in TEXTS:
+        key = f"reason.{reason}.again"
     if key not in TEXTS:
         return vals.get("text", reason)
     template = TEXTS[key].get(lang) or TEXTS[key]["en"]
     sentence = template.format_map(_Blank(vals))
     parts = [sentence]
-    for frag in FRAGMENTS:
-        if frag not in raw or "{" + frag + "}" in template:
-            continue
-        if frag == "by" and reason in _NO_BY_FRAGMENT:
-            continue
-        if frag == "to" and reason != "ESCALATED":
-            continue
-        if frag == "until" and reason != "ACKED":
-            continue
-        parts.append(_fill(lang, f"frag.{frag}", vals) or "")
+    if raw.get("promised") and raw.get("promised") == raw.get("deadline"):
+        raw = {k: v for k, v in raw.items() if k != "promised"}  # said once is enough
+    for frag, reasons in FRAGMENTS.items():
+        if frag in raw and reason in reasons and "{" + frag + "}" not in template:
+            parts.append(_fill(lang, f"frag.{frag}", vals) or "")
     if raw.get("said") and f"said.{raw['said']}" in TEXTS:
         parts.insert(1, t(lang, f"said.{raw['said']}"))
     text = ", ".join(parts)

@@ -54,6 +54,10 @@ TEXTS: dict[str, dict[str, str]] = {
     "reason.EXHAUSTED": {
         "fi": "TURVALLISUUSPOIKKEAMA: {cause}", "sv": "SÄKERHETSAVVIKELSE: {cause}",
         "en": "SAFETY INCIDENT: {cause}"},
+    "reason.EXHAUSTED.again": {
+        "fi": "Kukaan ei vieläkään ottanut hälytystä hoitaakseen",
+        "sv": "Fortfarande har ingen tagit hand om larmet",
+        "en": "Still nobody has taken this alarm"},
     "reason.SAFETY_INCIDENT": {
         "fi": "TURVALLISUUSPOIKKEAMA: {cause}", "sv": "SÄKERHETSAVVIKELSE: {cause}",
         "en": "SAFETY INCIDENT: {cause}"},

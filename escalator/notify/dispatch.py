@@ -20,8 +20,9 @@ from datetime import datetime, timedelta
 
 from escalator.clock import Clock
 from escalator.config.model import Config
+from escalator.domain.answering import CALLS, superseded
 from escalator.domain.availability import Contact, Party
-from escalator.domain.model import Entry, Incident, Reason, State, params
+from escalator.domain.model import Entry, Incident, Reason, params
 from escalator.errors import NotifyError
 from escalator.notify import render
 from escalator.notify.base import Message, Notifier
@@ -34,7 +35,6 @@ log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS_PER_CONTACT = 4
 MAX_ROUNDS = 10  # a fallback to the next contact is sent in the same pass, boundedly
-CALL_TO_ACTION = {Reason.FIRST.value, Reason.RENOTIFY.value, Reason.ESCALATED.value}
 
 
 def backoff(attempts: int, retry_after: float | None) -> timedelta:
@@ -96,7 +96,7 @@ class Dispatcher:
         outcomes = [o for group in groups for o in group]
         await self.store.transaction(lambda tx: _record(tx, outcomes, now))
         for o in outcomes:
-            if o.failed_for_good and o.row.reason in CALL_TO_ACTION and self._on_failed:
+            if o.failed_for_good and o.row.reason in CALLS and self._on_failed:
                 await self._on_failed(o.row.incident_id, o.row.step, o.row.loop)
         return True
 
@@ -110,9 +110,7 @@ class Dispatcher:
     async def _attempt(self, row: DeliveryRow, incident: Incident, now: datetime) -> Outcome:
         config = self._config()
         party = config.parties.get(row.party)
-        if row.reason in CALL_TO_ACTION and not row.is_update and incident.state in (
-            State.ACKNOWLEDGED, State.RESOLVED, State.FALSE_ALARM
-        ):
+        if superseded(row.reason, row.is_update, incident.state):
             return Outcome(row, {"status": "superseded", "error": f"incident {incident.state}"})
         if party is None or row.contact_index >= len(party.contacts):
             why = "party no longer in the config" if party is None else "no contact method left"

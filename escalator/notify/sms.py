@@ -25,6 +25,7 @@ from typing import Any
 import aiohttp
 
 from escalator.config.model import Facility
+from escalator.domain.answering import CALLS  # a call to act, not news of one
 from escalator.domain.availability import Contact
 from escalator.errors import ConfigError, NotifyError
 from escalator.i18n import code_label
@@ -32,7 +33,6 @@ from escalator.notify import gsm, render
 from escalator.notify.base import Message
 
 Settings = Mapping[str, Any]
-CALLS = ("FIRST", "RENOTIFY", "ESCALATED")  # a call to act, rather than news of one
 
 
 @dataclass(frozen=True)

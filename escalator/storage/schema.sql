@@ -171,6 +171,29 @@ CREATE INDEX IF NOT EXISTS incidents_opened_at ON incidents (opened_at);
 CREATE INDEX IF NOT EXISTS incidents_resolved_at ON incidents (resolved_at);
 CREATE INDEX IF NOT EXISTS incidents_unresolved ON incidents (opened_at) WHERE state <> 'resolved';
 CREATE INDEX IF NOT EXISTS timeline_reason_at ON timeline (reason, at);
+-- Maintenance windows set through the operator API (escalator/storage/maintenance.py);
+-- windows in the config file are not stored. Ending one early sets until to that moment.
+CREATE TABLE IF NOT EXISTS maintenance_windows (
+    id {pk},
+    starts_at TEXT NOT NULL,
+    until TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    sources TEXT NOT NULL,
+    codes TEXT NOT NULL,
+    point TEXT NOT NULL,
+    created_by TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    updated_by TEXT,
+    updated_at TEXT
+);
+-- Incidents opened during a maintenance window and not escalated yet: released
+-- (their ladder starts, MAINTENANCE_ENDED) when no window covers them any more.
+CREATE TABLE IF NOT EXISTS incident_holds (
+    incident_id INTEGER PRIMARY KEY,
+    window_id TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    until TEXT NOT NULL
+);
 -- The audit log (escalator/storage/audit.py): an append-only SHA-256 hash chain
 -- of every action, acknowledgement, refusal, notice, delivery outcome and config
 -- reload, written in the transaction of the change it records. Ids are assigned

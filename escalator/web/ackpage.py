@@ -29,7 +29,8 @@ MAX_NOTE = answers.MAX_NOTE
 TIMELINE_SHOWN = 20
 CONTACT_REASONS = {Reason.FIRST, Reason.RENOTIFY, Reason.ESCALATED, Reason.EXHAUSTED,
                    Reason.SAFETY_INCIDENT, Reason.REOPENED, Reason.REWALK, Reason.NOW_AVAILABLE,
-                   Reason.CLEAR_REQUESTED, Reason.ACK_OVERDUE}
+                   Reason.CLEAR_REQUESTED, Reason.ACK_OVERDUE,
+                   Reason.MAINTENANCE_ENDED}
 
 
 def setup(web_app: web.Application) -> None:

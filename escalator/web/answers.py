@@ -25,7 +25,8 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from escalator.domain.model import Action, Incident, Reason, State
+from escalator.domain.answering import Call, may_escalate
+from escalator.domain.model import Action, Incident, State
 from escalator.errors import ActionError
 from escalator.i18n import t
 from escalator.service import parse_minutes
@@ -40,7 +41,6 @@ KINDS: dict[str, Action] = {
     "escalate": Action.ESCALATE, "false_alarm": Action.FALSE_ALARM,
     "resolve": Action.RESOLVE, "snooze": Action.SNOOZE, "note": Action.NOTE,
 }
-CALLS = {Reason.FIRST.value, Reason.RENOTIFY.value, Reason.ESCALATED.value}
 _TIME = re.compile(r"^\s*(\d{1,2})(?:[:.]?(\d{2}))?\s*$")
 
 
@@ -161,14 +161,9 @@ def guard(answer: Answer, party: str) -> Callable[[Tx, Incident], None]:
 
 
 def _may_escalate(tx: Tx, inc: Incident, party: str) -> bool:
-    """The parties called on the current step, and the first step's (the facility's own)."""
-    esc_ = inc.escalation
-    for d in tx.deliveries(inc.id):
-        if d.party != party or d.is_update or d.reason not in CALLS:
-            continue
-        if d.step == 0 or (d.step, d.loop) == (esc_.step, esc_.loop):
-            return True
-    return False
+    """The rule is the domain's; this only loads the calls made so far."""
+    calls = (Call(d.party, d.reason, d.step, d.loop, d.is_update) for d in tx.deliveries(inc.id))
+    return may_escalate(inc, party, calls)
 
 
 # -- what the page says back ---------------------------------------------------

@@ -17,7 +17,7 @@ from aiohttp import web
 from escalator.errors import StorageError
 from escalator.i18n import t
 from escalator.notify.telegram import webhook as telegram_webhook
-from escalator.web import ackpage, api, health, intake, safety
+from escalator.web import ackpage, api, health, intake, maintenance_api, safety
 from escalator.web.views import APP, ApiError, message_page
 
 if TYPE_CHECKING:
@@ -37,6 +37,7 @@ def build_web_app(app: Escalator) -> web.Application:
     intake.setup(web_app)
     api.setup(web_app)
     safety.setup(web_app)  # the safety register (replaces api's plain list)
+    maintenance_api.setup(web_app)
     ackpage.setup(web_app)
     health.setup(web_app)
     telegram_webhook.setup(web_app)  # only in the Telegram channel's webhook mode

@@ -217,3 +217,38 @@ async def test_rule5_the_same_alarm_again_reopens_the_same_incident(service, clo
     clock.advance(hours=25)  # beyond reopen_within: a new incident
     later = await post_alarm(client)
     assert later["incident"] != first["incident"] and later["reopened"] is False
+
+
+async def test_the_nurses_card_shows_the_vendors_eta_and_when_it_is_checked(
+        tg_app, fake_tg, recorder):  # noqa: F811 - fixtures
+    from tg_support import alarm
+
+    from escalator.domain.model import Action
+
+    app = await tg_app()
+    iid = await alarm(app)
+    await app.tick()
+    app.clock.advance(minutes=10)
+    await app.tick()  # the vendor is called
+    eta = app.clock.now() + timedelta(minutes=50)
+    await app.service.act(iid, Action.ACKNOWLEDGE, "Security company fault hotline",
+                          party="vendor", eta=eta)
+    await app.tick()
+    card = fake_tg.chat_messages(CHAT_A)[0]
+    head = card.text.splitlines()[0]
+    assert head == ("🟡 Hoidossa: Security company fault hotline klo 09:10 – perillä "
+                    "viimeistään 10:00")
+    assert "⏰ Muistutus, ellei ratkaistu: 10:30" in card.text
+    assert "Seuraavaksi: ellei hälytystä ole ratkaistu klo 10:30 mennessä, muistutan" in card.text
+
+
+async def test_the_ack_page_never_says_passed_to_you_about_someone_else(
+        service, clock, recorder):
+    app, client = await service()
+    await post_alarm(client)
+    url = await until_vendor(app, clock, recorder)
+    resp = await client.post(url, data={"action": "escalate"})  # not ours: the contractor
+    assert resp.status == 200
+    page = await (await client.get(url)).text()
+    assert "Local electrical contractor – hälytys siirretty hänelle" in page
+    assert "siirretty teille" not in page  # the vendor's own page, about the contractor

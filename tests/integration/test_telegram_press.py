@@ -17,7 +17,7 @@ from tg_support import (
     timeline,
 )
 
-from escalator.domain.model import State
+from escalator.domain.model import State, read_params
 
 
 async def press(fake: FakeTelegram, chat: int, user: int, data: str,
@@ -81,11 +81,12 @@ async def test_unauthorised_press_is_refused_and_audited(tg_app, fake_tg):
     assert (await incident(app, iid)).state is State.OPEN
     assert len(fake_tg.calls_of("editMessageText")) == edits_before
     refused = [e for e in await timeline(app, iid) if e["reason"] == "REFUSED"]
-    assert [e["detail"] for e in refused] == [
-        f"Telegram user Mallory Outsider (Telegram {STRANGER}) tried acknowledge without "
-        f"authorisation in chat {CHAT_A}",
-        f"Telegram user Anna Virtanen (Telegram {NURSE_B}) tried resolve without "
-        f"authorisation in chat {CHAT_A}"]
+    assert [read_params(e["detail"]) for e in refused] == [
+        {"who": f"Mallory Outsider (Telegram {STRANGER})", "action": "acknowledge",
+         "chat": CHAT_A},
+        {"who": f"Anna Virtanen (Telegram {NURSE_B})", "action": "resolve", "chat": CHAT_A}]
+    assert said(refused[0]) == (f"Torjuttu: Mallory Outsider (Telegram {STRANGER}) ei saa "
+                                "käsitellä tätä hälytystä")
     app.clock.advance(minutes=5)
     await app.tick()  # the reminder still comes: nothing changed
     assert fake_tg.chat_messages(CHAT_A)[-1].text.startswith("🔔 Muistutus")

@@ -182,6 +182,9 @@ def test_rosters_ladders_and_routes_are_built():
     assert first.codes == ("FT", "130")  # a numeric YAML code becomes text
     assert first.sources == ("terminal",)
     assert first.false_alarm_clear_within == timedelta(hours=4)
+    assert first.clears == ("vendor",) and catch_all.clears == ()
+    assert (first.ack_timeout, first.eta_grace, first.reopen_within) == (None, None, None)
+    assert ladder.rewalk_every == timedelta(hours=1)  # the default
     assert (catch_all.codes, catch_all.sources, catch_all.ladder) == ((), (), "fault")
 
 
@@ -463,6 +466,18 @@ ERRORS = {
     "channel url": ([('url: "https://sms.example/send"', "url: sms.example")],
                     'cfg.yaml:71: channels.sms.url: found "sms.example", '
                     "expected an http:// or https:// URL"),
+    # follow-through keys
+    "clears unknown party": ([("clears: [vendor]", "clears: [vendr]")],
+                             "cfg.yaml:65: routes[0].clears[0]: unknown party 'vendr' "
+                             "(did you mean 'vendor'?)"),
+    "ack_timeout duration": ([("    clears: [vendor]\n", "    clears: [vendor]\n"
+                               "    ack_timeout: soon\n")],
+                             'cfg.yaml:66: routes[0].ack_timeout: found "soon", expected '
+                             f"{DURATION}"),
+    "rewalk too often": ([("    on_exhausted: [ward]\n", "    on_exhausted: [ward]\n"
+                           "    rewalk_every: 1m\n")],
+                         "cfg.yaml:60: ladders.fault.rewalk_every: found 1m, expected at least 5m "
+                         "(the whole ladder is called again each time)"),
     # YAML itself
     "yaml syntax": ([('{who: ward, when: "Mon-Sun 07:00-21:00"}',
                       '{who: ward, when: "Mon-Sun 07:00-21:00"')],
@@ -534,6 +549,11 @@ WARNINGS = {
     "unused ladder": ([("\nroutes:", "  spare:\n    steps: [{notify: ward, escalate_after: 5m}]"
                         "\n\nroutes:")],
                       "cfg.yaml:60: ladders.spare: this ladder is not used by any route or source"),
+    "clear deadline, nobody clears": ([("    clears: [vendor]\n", "")],
+                                      "cfg.yaml:64: routes[0].false_alarm_clear_within: a clear "
+                                      "deadline but nobody in 'clears': when someone calls the "
+                                      "alarm false or fixed, nobody is asked to clear it at the "
+                                      "terminal (e.g. clears: [alarm-vendor])"),
     "roster gap": ([('"Mon-Sun 21:00-07:00"', '"Mon-Sun 21:00-06:00"')],
                    "cfg.yaml:46: rosters.on-duty: nobody is on shift at some times, "
                    "e.g. Mon 06:00"),

@@ -45,7 +45,8 @@ from escalator.storage.sql import SqlStore
 log = logging.getLogger(__name__)
 
 PING_REASONS = {Reason.FIRST.value, Reason.RENOTIFY.value, Reason.ESCALATED.value,
-                Reason.EXHAUSTED.value, Reason.SAFETY_INCIDENT.value}
+                Reason.EXHAUSTED.value, Reason.SAFETY_INCIDENT.value,
+                Reason.MAINTENANCE_ENDED.value}
 
 
 class TelegramChannel:

@@ -20,7 +20,8 @@ from telegram.ext import ContextTypes
 
 from escalator.clock import Clock
 from escalator.config.model import Config
-from escalator.domain.model import Action, Entry, Incident, Reason, State
+from escalator.domain.answering import Handled, already_handled
+from escalator.domain.model import Action, Incident, params
 from escalator.errors import ActionError, StorageError
 from escalator.notify.telegram import callback, layout
 from escalator.notify.telegram.auth import Actor, authorise, display_name
@@ -94,24 +95,24 @@ class PressHandler:
         def when(at: datetime | None) -> str:
             return layout.local(at, tz, now) if at else "?"
 
-        if incident.state is State.RESOLVED:
-            who = t(lang, "who.terminal") if incident.resolved_by == "source" \
-                else incident.resolved_by or "?"
-            return t(lang, "pop.handled", who=who, time=when(incident.resolved_at))
-        if incident.state is State.ACKNOWLEDGED and action in (Action.ACKNOWLEDGE, Action.SNOOZE):
-            return t(lang, "pop.taken", who=incident.acked_by or "?", time=when(incident.acked_at))
-        if incident.state is State.FALSE_ALARM and action in (
-                Action.ACKNOWLEDGE, Action.FALSE_ALARM, Action.SNOOZE):
-            return t(lang, "pop.false_alarm", who=incident.false_alarm_by or "?",
-                     time=when(false_alarm_at(incident)))
-        return None
+        handled = already_handled(incident, action)
+        if handled is None:
+            return None
+        if handled.kind is Handled.RESOLVED:
+            who = t(lang, "who.terminal") if handled.who == "source" else handled.who or "?"
+            return t(lang, "pop.handled", who=who, time=when(handled.at))
+        if handled.kind is Handled.TAKEN:
+            return t(lang, "pop.taken", who=handled.who or "?", time=when(handled.at))
+        if handled.kind is Handled.AWAITING_CLEAR:
+            return t(lang, "pop.awaiting_clear", who=handled.who or "?")
+        return t(lang, "pop.false_alarm", who=handled.who or "?",
+                 time=when(false_alarm_at(incident)))
 
     async def _refuse(self, incident: Incident, press: callback.Press, name: str,
                       chat: Chat) -> None:
         """Nothing changes, but the attempt is in the incident's timeline for the audit."""
-        detail = t("en", "audit.refused", user=name, action=press.action.value, chat=chat.id)
-        entry = Entry(self.clock.now(), Reason.REFUSED, None, detail)
-        await self.desk.store.transaction(lambda tx: tx.add_entries(incident.id, [entry]))
+        detail = params(who=name, action=press.action.value, chat=chat.id)
+        await self.service.refused(incident.id, detail)
         log.warning("telegram: refused %s on incident %s: %s", press.action, incident.id, detail)
 
     async def _refresh(self, chat: str, message_id: int, incident: Incident, lang: str) -> None:

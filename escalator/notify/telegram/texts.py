@@ -144,6 +144,10 @@ TEXTS: dict[str, dict[str, str]] = {
     "ping.ESCALATED": {"fi": "🔔 Hälytys #{id} siirrettiin teille – {what}",
                        "sv": "🔔 Larm #{id} har eskalerats till er – {what}",
                        "en": "🔔 Alarm #{id} has been escalated to you – {what}"},
+    "ping.MAINTENANCE_ENDED": {
+        "fi": "🔔 Huoltotyön aika päättyi, hälytys #{id} on yhä päällä – {what}",
+        "sv": "🔔 Underhållet är slut, larm #{id} är fortfarande aktivt – {what}",
+        "en": "🔔 Maintenance has ended and alarm #{id} is still on – {what}"},
     "ping.EXHAUSTED": {"fi": "🆘 Kukaan ei ottanut hälytystä #{id} hoitaakseen – {what}",
                        "sv": "🆘 Ingen tog hand om larm #{id} – {what}",
                        "en": "🆘 Nobody took alarm #{id} – {what}"},
@@ -193,13 +197,9 @@ TEXTS: dict[str, dict[str, str]] = {
     "pop.busy": {"fi": "Palvelu ei juuri nyt vastaa. Yritä hetken kuluttua uudelleen.",
                  "sv": "Tjänsten svarar inte just nu. Försök igen om en stund.",
                  "en": "The service cannot answer right now. Try again in a moment."},
-    "audit.refused": {"fi": "Telegram-käyttäjä {user} yritti toimintoa {action} ilman "
-                            "oikeutta keskustelussa {chat}",
-                      "sv": "Telegram-användare {user} försökte {action} utan behörighet i "
-                            "chatten {chat}",
-                      "en": "Telegram user {user} tried {action} without authorisation in "
-                            "chat {chat}"},
-    # -- storm digest --
+    "pop.awaiting_clear": {"fi": "Jo ilmoitettu korjatuksi: {who}. Odotan, että pääte kuittautuu.",
+                           "sv": "Redan anmält som åtgärdat: {who}. Jag väntar på terminalen.",
+                           "en": "Already reported fixed by {who}. Waiting for the terminal."},
     "digest.head": {"fi": "⚠️ Hälytysmyrsky: {count} ilmoitusta koottuna yhteenvetoon "
                           "(Telegram sallii vain muutaman viestin minuutissa).",
                     "sv": "⚠️ Larmstorm: {count} meddelanden samlade i en sammanfattning "
