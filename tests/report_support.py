@@ -94,8 +94,9 @@ async def generate_week_48(app, clock) -> dict[str, int]:
     await alarm(app, clock, local(2026, 11, 25, 16), state="clear")
     # 5. Thu 22:00 a fault at night nobody takes: contractor and maintenance are closed
     #    (skipped), the ladder is walked three times and is exhausted: a safety record; it
-    #    is walked again every hour (exhausted again at 03:00 and 06:00; from 07:00 the day
-    #    nurse and, at 07:40, the contractor are called). The manager resolves it at 08:00.
+    #    is walked again every hour; at 07:00 the contractor and maintenance open and are
+    #    called (NOW_AVAILABLE), the day nurse from the 07:40 re-walk. The manager resolves
+    #    it at 08:00.
     ids["night"] = await alarm(app, clock, local(2026, 11, 26, 22), code="YX",
                                point="Basement")
     await act(app, clock, local(2026, 11, 27, 8), ids["night"], "resolve", "manager")

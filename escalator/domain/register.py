@@ -22,7 +22,8 @@ from typing import Any
 from escalator.domain.model import Incident, Reason, read_params
 
 CALL_REASONS = frozenset({Reason.FIRST.value, Reason.RENOTIFY.value, Reason.ESCALATED.value,
-                          Reason.REOPENED.value, Reason.REWALK.value})
+                          Reason.REOPENED.value, Reason.REWALK.value,
+                          Reason.NOW_AVAILABLE.value})  # the calls that ask a party to act
 ACTION_REASONS = frozenset({Reason.ACKED.value, Reason.FALSE_ALARM.value,
                             Reason.RESOLVED.value, Reason.AWAITING_CLEAR.value,
                             Reason.SNOOZED.value, Reason.NOTE.value, Reason.ESCALATED.value})

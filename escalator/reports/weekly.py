@@ -42,8 +42,8 @@ from escalator.domain.register import (
 TREND_WEEKS = 12
 FALSE_ALARM_WINDOW = timedelta(days=365)
 LONGEST_SHOWN = 5
-# Timeline reasons of an alarm held back by a maintenance window (named by that feature).
-HELD_BACK_REASONS = ("HELD_BACK", "MAINTENANCE", "SUPPRESSED", "MAINTENANCE_HELD")
+# The timeline reason of an alarm held back by a maintenance window.
+HELD_BACK_REASONS = (Reason.MAINTENANCE_HELD.value,)
 
 
 @dataclass(frozen=True)
