@@ -113,8 +113,8 @@ def contact_line(c: Any, lang: str, tz: str, names: Mapping[str, str]) -> str:
     when = local(c.at, tz)
     if c.kind == "called":
         status = t(lang, f"reg.status.{c.status}") if c.status else ""
-        if c.status == "failed" and c.detail:
-            status += f" ({c.detail})"
+        if c.status == "failed" and c.detail:  # the channel's error, kept readable
+            status += f" ({c.detail if len(c.detail) <= 90 else c.detail[:89] + '…'})"
         return f"{when}  " + t(lang, "reg.called", party=who, channel=c.channel or "–",
                                status=status)
     key = "reg.answered" if c.kind == "answered" else "reg.skipped"
