@@ -26,13 +26,16 @@ from escalator.notify.log import LogNotifier
 from escalator.notify.sms import SmsNotifier
 from escalator.notify.telegram import TelegramChannel
 from escalator.notify.telegram import from_config as telegram_settings
+from escalator.notify.voice import CALLBACK_TTL, VoiceNotifier
 from escalator.notify.webhook import WebhookNotifier
 from escalator.reports import mail as report_mail
 from escalator.reports.scheduler import ReportScheduler
+from escalator.redact import add_secrets
 from escalator.service import EscalationService
 from escalator.storage import SqlStore, open_store
 from escalator.waker import Waker
 from escalator.web.links import LinkSigner
+from escalator.web.notelimit import NoteLimiter
 
 log = logging.getLogger(__name__)
 
@@ -51,14 +54,18 @@ class Escalator:
         self._config = config
         self.clock = clock or SystemClock()
         self.env = dict(os.environ if env is None else env)
+        add_secrets(self.env.get(name) for _, name in config.secret_envs())
         self._extra_notifiers = dict(notifiers or {})
         self.metrics = Metrics()
         self.started_at: datetime | None = None
         self.last_reload_error: str | None = None
         self.store: SqlStore = open_store(config.storage)
         self.config_audit = ConfigAudit(self.store, self.clock)
-        self.signer = LinkSigner(self._secret_bytes(config), config.http.link_ttl)
+        previous = self.secret(config.http.previous_secret_env)
+        self.signer = LinkSigner(self._secret_bytes(config), config.http.link_ttl,
+                                 previous.encode() if previous else None)
         self.log_notifier = LogNotifier()
+        self.note_limiter = NoteLimiter()  # notes per link and per person (web/notelimit.py)
         self._session: aiohttp.ClientSession | None = None
         self.waker: Waker | None = None
         self._runner: web.AppRunner | None = None
@@ -101,6 +108,12 @@ class Escalator:
         if "sms" in channels and "sms" not in self._extra_notifiers:
             built["sms"] = SmsNotifier(lambda: self._config.channels.get("sms", {}),
                                        facility, self._http, self.secret)
+        if "voice" in channels and "voice" not in self._extra_notifiers:
+            built["voice"] = VoiceNotifier(
+                lambda: self._config.channels.get("voice", {}), facility,
+                lambda: self._config.http.public_url, self._http, self.secret,
+                LinkSigner(self._secret_bytes(self._config), CALLBACK_TTL), self.store,
+                self.clock)
         if self.telegram:
             built["telegram"] = self.telegram
         return {**built, **self._extra_notifiers}
@@ -204,6 +217,7 @@ class Escalator:
         if config.sources != self._config.sources:
             warnings.append("changes to sources take effect after a restart")
         self.config_audit.reloaded(self._config, config)
+        add_secrets(self.env.get(name) for _, name in config.secret_envs())
         self._config = config
         install_code_overrides(config.codes)
         self.service.reconfigure(config, build_directory(config))

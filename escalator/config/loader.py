@@ -67,6 +67,7 @@ from escalator.config.settings import (
     parse_storage,
 )
 from escalator.config.sources import key_sets as source_key_sets
+from escalator.config.voicecheck import warn_unreachable_callbacks
 from escalator.config.yamlmarks import parse
 from escalator.errors import ConfigError
 
@@ -157,6 +158,7 @@ def _build(problems: Problems, data: Any, path: str | None) -> Config | None:
                                 config.facility.timezone, maximum)
     config = replace(config, maintenance=windows, maintenance_max=maximum)
     _unused_ladders(problems, root.key("ladders"), config)
+    warn_unreachable_callbacks(problems, root.key("channels"), config)
     return config
 
 

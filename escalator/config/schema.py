@@ -13,6 +13,7 @@ from typing import Any
 
 from escalator.config import loader as keys
 from escalator.config import sources as source_keys
+from escalator.config.access import access_schema
 from escalator.config.check import ENV_NAME
 from escalator.config.deadman import deadman_schema
 from escalator.config.model import LANGUAGES, SOURCE_KINDS
@@ -21,6 +22,7 @@ from escalator.config.settings import (
     CHANNEL_CHOICES,
     CHANNEL_DEFAULTS,
     CHANNEL_KEYS,
+    CHANNEL_OWN_CHOICES,
     SLUG,
     STORAGE_DEFAULT,
     STORAGE_PATTERN,
@@ -37,6 +39,7 @@ PERIOD_PATTERN = rf"^\s*{_POINT}(\s*\.\.\s*{_POINT})?\s*$"
 LOCAL_TIME_PATTERN = r"^\s*\d{4}-\d{2}-\d{2}[T ]\d{1,2}:\d{2}(:\d{2})?\s*$"
 PHONE_PATTERN = r"^\s*\+?(\s*\d){7,16}\s*$"
 URL_PATTERN = r"^https?://[^\s/]+"
+E164_PATTERN = r"^\s*\+[1-9]([\s-]*\d){6,14}\s*$"  # E164 with the spaces people type
 
 _REF = "#/$defs/"
 
@@ -116,6 +119,7 @@ def _http() -> dict[str, Any]:
                        "description": "Environment variable with the key signing ack links."},
         "link_ttl": {**_ref("duration"), "default": "7d",
                      "description": "Acknowledgement links stop working after this."},
+        **access_schema(_ref),
     })
 
 
@@ -161,6 +165,10 @@ def _contact() -> dict[str, Any]:
         "sms": {"type": "string", "pattern": PHONE_PATTERN,
                 "description": "Phone number in quotes, like \"+358401234567\"."},
         "webhook": {**_ref("url"), "description": "URL to POST the notice to."},
+        "voice": {"type": "string", "pattern": E164_PATTERN,
+                  "description": "A hotline to phone, in quotes in E.164 form, like "
+                                 "\"+358401234567\"; the alarm is read aloud and a key "
+                                 "press answers it."},
     }
     options = {"secret_env": {**_ref("env"), "description": "Environment variable with the "
                                                             "HMAC secret signing webhook posts."}}
@@ -246,9 +254,11 @@ def _ladder_defs() -> dict[str, Any]:
             "roster_entry": roster_entry}
 
 
-def _channel_key(key: str) -> dict[str, Any]:
+def _channel_key(key: str, channel: str = "") -> dict[str, Any]:
     if key.endswith("_env"):
         return _ref("env")
+    if key in CHANNEL_OWN_CHOICES.get(channel, {}):
+        return {"enum": list(CHANNEL_OWN_CHOICES[channel][key])}
     if key in CHANNEL_CHOICES:
         return {"enum": list(CHANNEL_CHOICES[key])}
     if key in ("url", "api_url"):
@@ -264,6 +274,10 @@ def _channel_key(key: str) -> dict[str, Any]:
         return {**_ref("duration"), "default": "10m",
                 "description": "Tell alert_to through another channel when Telegram has been "
                                "unreachable this long."}
+    if key == "ring_for":
+        return {**_ref("duration"), "default": "40s",
+                "description": "Let the phone ring this long before the call counts as "
+                               "unanswered."}
     if key == "alert_to":
         return _names("Parties told when Telegram is down (default: every ladder's "
                       "on_exhausted).")
@@ -276,7 +290,7 @@ def _channel_key(key: str) -> dict[str, Any]:
 def _channels() -> dict[str, Any]:
     defs = {}
     for name, channel_keys in CHANNEL_KEYS.items():
-        props = {key: _channel_key(key) for key in channel_keys}
+        props = {key: _channel_key(key, name) for key in channel_keys}
         for key, default in CHANNEL_DEFAULTS.get(name, {}).items():
             props[key] = {**props[key], "default": default}
         defs[f"channel_{name}"] = _obj(f"Settings of the {name} channel.", props)

@@ -114,3 +114,13 @@ TEXTS.update({k: v for k, v in _OUTSIDE.items() if k not in TEXTS})
 from escalator.i18n.reasons import TEXTS as _REASONS  # noqa: E402
 
 TEXTS.update(_REASONS)
+
+# What the voice channel says on the phone.
+from escalator.i18n.voice import TEXTS as _VOICE  # noqa: E402
+
+TEXTS.update({k: v for k, v in _VOICE.items() if k not in TEXTS})
+
+# Who may use a link or send a note.
+from escalator.i18n.access import TEXTS as _ACCESS  # noqa: E402
+
+TEXTS.update({k: v for k, v in _ACCESS.items() if k not in TEXTS})

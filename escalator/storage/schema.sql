@@ -218,3 +218,23 @@ CREATE TABLE IF NOT EXISTS audit_head (
 INSERT INTO audit_head (id, last_id, last_hash)
     VALUES (1, 0, '0000000000000000000000000000000000000000000000000000000000000000')
     ON CONFLICT DO NOTHING;
+-- Voice calls (escalator/storage/voicecalls.py): the call placed for a delivery and the
+-- key pressed on it, so the hang-up tells "answered with a key" from "nobody took it".
+CREATE TABLE IF NOT EXISTS voice_calls (
+    delivery_id INTEGER PRIMARY KEY,
+    incident_id INTEGER NOT NULL,
+    party TEXT NOT NULL,
+    address TEXT NOT NULL,
+    call_ref TEXT,
+    placed_at TEXT NOT NULL,
+    digit TEXT,
+    pressed_at TEXT,
+    ended_at TEXT,
+    outcome TEXT
+);
+-- Ack links (escalator/storage/nonces.py): a random value per incident, signed into
+-- its links, so a link made for incident #1 of an earlier database never opens a new #1.
+CREATE TABLE IF NOT EXISTS incident_nonces (
+    incident_id INTEGER PRIMARY KEY,
+    nonce TEXT NOT NULL
+);

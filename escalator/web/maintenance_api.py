@@ -32,7 +32,8 @@ from escalator.domain.maintenance import (
 )
 from escalator.storage import maintenance as stored
 from escalator.storage.sql import Tx
-from escalator.web.api import _json_object, _require_operator
+from escalator.web.api import _json_object
+from escalator.web.tokens import OPERATOR, VIEWER, require
 from escalator.web.views import APP, ApiError, iso
 
 MAX_REASON = 200
@@ -50,7 +51,7 @@ def setup(web_app: web.Application) -> None:
 
 
 async def list_windows(request: web.Request) -> web.Response:
-    _require_operator(request)
+    require(request, VIEWER)
     app = request.app[APP]
     now = app.clock.now()
     from_api = await app.store.transaction(lambda tx: stored.windows_ending_after(tx, now))
@@ -73,10 +74,10 @@ def _json(w: MaintenanceWindow, tz: ZoneInfo, now: datetime, origin: str) -> dic
 
 
 async def create_or_renew(request: web.Request) -> web.Response:
-    _require_operator(request)
+    token = require(request, OPERATOR).name
     body = await _json_object(request)
     if "id" in body:
-        return await _renew(request, _window_id(str(body["id"])), body, RENEW_KEYS)
+        return await _renew(request, _window_id(str(body["id"])), body, RENEW_KEYS, token)
     _only(body, CREATE_KEYS)
     app = request.app[APP]
     now = app.clock.now()
@@ -93,7 +94,7 @@ async def create_or_renew(request: web.Request) -> web.Response:
                        reason=problem.value)
     sources, codes, point = _match(body.get("match"), set(config.sources))
     draft = MaintenanceWindow("", starts, ends, _reason(body), sources, codes, point)
-    by = _by(body)
+    by = _by(body.get("by"), token)
     window_id = await app.store.transaction(lambda tx: stored.add_window(tx, draft, by, now))
     app.poke()
     return web.json_response(_json(replace(draft, id=str(window_id)), tz, now, "api"),
@@ -101,19 +102,20 @@ async def create_or_renew(request: web.Request) -> web.Response:
 
 
 async def patch_window(request: web.Request) -> web.Response:
-    _require_operator(request)
+    token = require(request, OPERATOR).name
     body = await _json_object(request)
-    return await _renew(request, _window_id(request.match_info["id"]), body, RENEW_KEYS - {"id"})
+    return await _renew(request, _window_id(request.match_info["id"]), body, RENEW_KEYS - {"id"},
+                        token)
 
 
 async def _renew(request: web.Request, window_id: int, body: dict[str, Any],
-                 allowed: set[str]) -> web.Response:
+                 allowed: set[str], token: str) -> web.Response:
     _only(body, allowed)
     app = request.app[APP]
     now = app.clock.now()
     tz = ZoneInfo(app.config.facility.timezone)
     until = _time(body, "until", tz)
-    by = _by(body)
+    by = _by(body.get("by"), token)
     maximum = app.config.maintenance_max
 
     def work(tx: Tx) -> MaintenanceWindow:
@@ -132,13 +134,11 @@ async def _renew(request: web.Request, window_id: int, body: dict[str, Any],
 
 async def end_window(request: web.Request) -> web.Response:
     """End now rather than erase: the row stays as the record of who held what, and when."""
-    _require_operator(request)
+    token = require(request, OPERATOR).name
     window_id = _window_id(request.match_info["id"])
     app = request.app[APP]
     now = app.clock.now()
-    by = request.query.get("by", "").strip() or "operator"
-    if len(by) > 200:
-        raise ApiError(400, "by: at most 200 characters")
+    by = _by(request.query.get("by"), token)
 
     def work(tx: Tx) -> MaintenanceWindow:
         current = _existing(tx, window_id, now)
@@ -192,12 +192,13 @@ def _reason(body: dict[str, Any]) -> str:
     return reason.strip()
 
 
-def _by(body: dict[str, Any]) -> str:
-    by = body.get("by")
-    if not isinstance(by, str) or not by.strip() or len(by) > 200:
-        raise ApiError(400, "by: required, a non-empty string (who sets the window), "
-                            "at most 200 characters")
-    return by.strip()
+def _by(given: object, token: str) -> str:
+    """Who acts is the token's name (`escalator.web.tokens`); a `by` naming anyone else is
+    refused, so nobody can set a window in someone else's name."""
+    if given not in (None, token):
+        raise ApiError(400, f"by: changes with this token are recorded as {token!r}; leave "
+                            "`by` out or use a token of your own")
+    return token
 
 
 def _match(value: Any, known_sources: set[str]) -> tuple[tuple[str, ...], tuple[str, ...], str]:

@@ -1,10 +1,11 @@
-"""The safety register over HTTP (operator token): list, read, add notes, close.
+"""The safety register over HTTP: any API token reads; an operator token adds notes and
+closes, recorded under the token's name (a `by` naming anyone else is refused).
 
     GET  /api/v1/safety-incidents?from=2026-11-01&to=2026-12-01&cause=...&state=open
          &limit=50&cursor=<next_cursor of the previous page>
     GET  /api/v1/safety-incidents/{id}                (?format=text: the HaiPro text)
-    POST /api/v1/safety-incidents/{id}/notes  {"by", "note"}
-    POST /api/v1/safety-incidents/{id}/close  {"by", "cause", "measures"?}
+    POST /api/v1/safety-incidents/{id}/notes  {"note"}
+    POST /api/v1/safety-incidents/{id}/close  {"cause", "measures"?}
 
 `from`/`to` are dates (facility time) or ISO times with an offset; newest
 first; `cursor` is opaque to clients (today the last id of the page).
@@ -22,7 +23,8 @@ from escalator.reports import data
 from escalator.reports.safety_text import as_json, as_text
 from escalator.storage import register as store
 from escalator.storage.sql import Tx
-from escalator.web.api import _json_object, _limit, _require_operator
+from escalator.web.api import _json_object, _limit
+from escalator.web.tokens import OPERATOR, VIEWER, require
 from escalator.web.views import APP, ApiError
 
 MAX_TEXT = 4000
@@ -65,7 +67,7 @@ def _record_json(app: Any, v: Any) -> dict[str, Any]:
 
 
 async def list_records(request: web.Request) -> web.Response:
-    _require_operator(request)
+    require(request, VIEWER)
     app = request.app[APP]
     q, tz = request.query, app.config.facility.timezone
     start = parse_when(q["from"], tz, "from") if q.get("from") else None
@@ -91,7 +93,7 @@ async def list_records(request: web.Request) -> web.Response:
 
 
 async def get_record(request: web.Request) -> web.Response:
-    _require_operator(request)
+    require(request, VIEWER)
     app, safety_id = request.app[APP], _id(request)
     staff, now = data.care_staff(app.config), app.clock.now()
     v = await app.store.transaction(lambda tx: data.view(tx, safety_id, staff, now))
@@ -115,11 +117,20 @@ def _field(body: dict[str, Any], name: str, *, required: bool = True) -> str:
     return value.strip()
 
 
+def _by(request: web.Request, body: dict[str, Any]) -> str:
+    """Who writes: the operator token's name; a `by` naming anyone else is refused."""
+    by = require(request, OPERATOR).name
+    if body.get("by") not in (None, by):
+        raise ApiError(400, f"by: this token writes as {by!r}; leave `by` out or use a token"
+                            " of your own")
+    return by
+
+
 async def add_note(request: web.Request) -> web.Response:
-    _require_operator(request)
+    require(request, OPERATOR)
     app, safety_id = request.app[APP], _id(request)
     body = await _json_object(request)
-    by, note = _field(body, "by"), _field(body, "note")
+    by, note = _by(request, body), _field(body, "note")
     now = app.clock.now()
 
     def write(tx: Tx) -> bool:
@@ -134,10 +145,10 @@ async def add_note(request: web.Request) -> web.Response:
 
 
 async def close(request: web.Request) -> web.Response:
-    _require_operator(request)
+    require(request, OPERATOR)
     app, safety_id = request.app[APP], _id(request)
     body = await _json_object(request)
-    by, cause = _field(body, "by"), _field(body, "cause")
+    by, cause = _by(request, body), _field(body, "cause")
     measures = _field(body, "measures", required=False)
     now = app.clock.now()
 

@@ -17,7 +17,7 @@ from aiohttp import web
 from escalator.errors import StorageError
 from escalator.i18n import t
 from escalator.notify.telegram import webhook as telegram_webhook
-from escalator.web import ackpage, api, health, intake, maintenance_api, safety
+from escalator.web import ackpage, api, health, intake, maintenance_api, safety, voice
 from escalator.web.views import APP, ApiError, message_page
 
 if TYPE_CHECKING:
@@ -41,6 +41,7 @@ def build_web_app(app: Escalator) -> web.Application:
     ackpage.setup(web_app)
     health.setup(web_app)
     telegram_webhook.setup(web_app)  # only in the Telegram channel's webhook mode
+    voice.setup(web_app)  # a voice gateway's key presses and hang-ups
     return web_app
 
 

@@ -32,8 +32,7 @@ async def test_installation_work_holds_the_alarm_until_the_window_ends(
     client = await aiohttp_client(build_web_app(app))
 
     window = {"match": {"source": ["terminal"], "code": ["FT"], "point": "B-wing*"},
-              "from": "2026-11-30 08:00", "reason": "installation work",
-              "by": "Facility manager"}
+              "from": "2026-11-30 08:00", "reason": "installation work"}
     refused = await client.post("/api/v1/maintenance", headers=OPERATOR,
                                 json={**window, "until": "2026-12-14 16:00"})
     assert refused.status == 400
