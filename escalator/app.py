@@ -28,9 +28,9 @@ from escalator.notify.telegram import TelegramChannel
 from escalator.notify.telegram import from_config as telegram_settings
 from escalator.notify.voice import CALLBACK_TTL, VoiceNotifier
 from escalator.notify.webhook import WebhookNotifier
+from escalator.redact import add_secrets
 from escalator.reports import mail as report_mail
 from escalator.reports.scheduler import ReportScheduler
-from escalator.redact import add_secrets
 from escalator.service import EscalationService
 from escalator.storage import SqlStore, open_store
 from escalator.waker import Waker
