@@ -85,6 +85,14 @@ __all__ = [
 ]
 
 
+MAX_CONFIG_BYTES = 1024 * 1024  # a facility's config is a few KB; a bigger one is a mistake
+
+
+def _too_big(name: str, size: int) -> str:
+    return (f"{name}: the file has {size:,} bytes, at most {MAX_CONFIG_BYTES:,} are read "
+            "(a facility's config is a few KB): is this the right file?")
+
+
 def load_config(
     path: str | os.PathLike[str], *, env: Mapping[str, str] | None = None,
     strict_secrets: bool = False,
@@ -92,6 +100,9 @@ def load_config(
     """Load and validate a file; returns (config, warnings), raises ConfigError."""
     name = os.fspath(path)
     try:
+        size = os.stat(name).st_size
+        if size > MAX_CONFIG_BYTES:  # refused before reading: parsing it would take seconds
+            raise ConfigError([_too_big(name, size)])
         text = Path(name).read_text(encoding="utf-8")
     except OSError as exc:
         raise ConfigError([f"{name}: cannot read the file: {exc.strerror or exc}"]) from None
@@ -105,6 +116,8 @@ def load_config_text(
     strict_secrets: bool = False,
 ) -> tuple[Config, list[str]]:
     """Like `load_config` for text in hand (tests, the simulator, an upload)."""
+    if len(text) > MAX_CONFIG_BYTES:
+        raise ConfigError([_too_big(filename, len(text))])
     return _load(text, filename, env, strict_secrets, config_path=None)
 
 

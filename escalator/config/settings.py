@@ -181,7 +181,8 @@ def _listen(problems: Problems, at: At) -> tuple[str, int] | None:
     if isinstance(at.value, str):
         host, sep, port = at.value.strip().rpartition(":")
         host = host.strip("[]")
-        if sep and host and port.isdigit() and 0 < int(port) < 65536:
+        if sep and host and port.isascii() and port.isdigit() and len(port) <= 5 \
+                and 0 < int(port) < 65536:
             return host, int(port)
     problems.bad(at, LISTEN_EXPECTED)
     return None

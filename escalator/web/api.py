@@ -155,7 +155,7 @@ async def reload_config(request: web.Request) -> web.Response:
     require(request, OPERATOR)
     app = request.app[APP]
     before = app.config
-    messages = app.reload()
+    messages = await app.reload_async()
     if app.config is before:  # nothing was swapped in: these are the problems
         return web.json_response({"ok": False, "problems": messages}, status=422)
     return web.json_response({"ok": True, "warnings": messages})
