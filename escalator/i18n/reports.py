@@ -62,6 +62,8 @@ REPORT_TEXTS: dict[str, dict[str, str]] = {
         "fi": "Vain luku: tämä linkki näyttää tiedot, mutta sillä ei voi toimia.",
         "sv": "Endast läsning: länken visar uppgifterna men kan inte användas för åtgärder.",
         "en": "Read only: this link shows the record; it cannot act on the alarm."},
+    "mail.open_record": {"fi": "Avaa tiedot", "sv": "Öppna uppgifterna",
+                         "en": "Open the record"},
     "reg.refused": {
         "fi": "Tällä linkillä ei voi toimia (vain luku).",
         "sv": "Den här länken kan inte användas för åtgärder (endast läsning).",

@@ -16,6 +16,7 @@ from support import TOKENS
 
 from escalator.domain.model import Action, AlarmEvent
 from escalator.errors import NotifyError
+from escalator.notify.email import build_mail
 from escalator.web.server import build_web_app
 
 OPERATOR = {"Authorization": f"Bearer {TOKENS['ESCALATOR_API_TOKEN']}"}
@@ -199,7 +200,12 @@ async def test_purchaser_link_shows_the_record_and_never_acts(make_app, clock, r
     clock.set(local(2026, 11, 24, 22))
     incident = await ingest(app, clock, code="XX", point="Boiler room")
     [told] = recorder.to("purchaser")
-    assert told.reason == "EXHAUSTED"
+    assert told.reason == "EXHAUSTED" and told.read_only
+    assert not any(m.read_only for m in recorder.to("manager"))
+    mail = build_mail(told, {"from": "alarms@lehtioja.example"}, "tilaaja@kunta.example",
+                      app.config.facility, clock)
+    html = mail.get_body(("html",)).get_content()
+    assert "Avaa tiedot" in html and "Avaa hälytys ja vastaa" not in html
     client = await aiohttp_client(build_web_app(app))
     path = told.ack_url.removeprefix("http://escalator.test")
     page = await (await client.get(path)).text()
