@@ -221,3 +221,35 @@ async def test_purchaser_link_shows_the_record_and_never_acts(make_app, clock, r
     assert inc.state.value == "open" and inc.acked_by is None
     timeline = await app.store.transaction(lambda tx: tx.timeline(incident))
     assert not [e for e in timeline if e["party"] == "purchaser" and e["reason"] != "EXHAUSTED"]
+
+
+async def test_a_viewer_chat_gets_the_card_without_buttons(clock, recorder, tmp_path):
+    from dataclasses import replace
+
+    from fake_telegram import FakeTelegram
+    from tg_support import CHAT_A, CHAT_B, alarm, tg_config
+
+    from escalator.app import Escalator
+    from escalator.config import load_config_text
+    from escalator.notify.telegram.settings import RateLimits
+
+    fake = await FakeTelegram(clock=clock).start()
+    try:
+        env = {**TOKENS, "TG_TOKEN": fake.token}
+        text = tg_config(f"sqlite:///{tmp_path}/tg.db", fake.url).replace(
+            "    name: Ward B nurse on duty\n", "    name: Ward B nurse on duty\n    role: viewer\n")
+        cfg, _ = load_config_text(text, env=env)
+        app = Escalator(cfg, clock=clock, env=env, notifiers={"email": recorder, "sms": recorder})
+        conn = app.telegram.connection
+        conn.settings = replace(conn.settings, limits=RateLimits(1000, 100_000), poll_timeout=1)
+        await app.start(serve_http=False, schedule=False)
+        await fake.wait_for(conn.connected.is_set)
+        iid = await alarm(app)
+        await app.tick()
+        [staff_card] = fake.chat_messages(CHAT_A)
+        [viewer_card] = fake.chat_messages(CHAT_B)
+        assert f"acknowledge:{iid}" in fake.buttons(staff_card)
+        assert fake.buttons(viewer_card) == [] and "Loop 2, wing B" in viewer_card.text
+        await app.stop()
+    finally:
+        await fake.stop()
