@@ -236,8 +236,9 @@ async def test_a_viewer_chat_gets_the_card_without_buttons(clock, recorder, tmp_
     fake = await FakeTelegram(clock=clock).start()
     try:
         env = {**TOKENS, "TG_TOKEN": fake.token}
+        ward_b = "    name: Ward B nurse on duty\n"
         text = tg_config(f"sqlite:///{tmp_path}/tg.db", fake.url).replace(
-            "    name: Ward B nurse on duty\n", "    name: Ward B nurse on duty\n    role: viewer\n")
+            ward_b, ward_b + "    role: viewer\n")
         cfg, _ = load_config_text(text, env=env)
         app = Escalator(cfg, clock=clock, env=env, notifiers={"email": recorder, "sms": recorder})
         conn = app.telegram.connection
