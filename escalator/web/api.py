@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import json
 from datetime import timedelta
+from importlib import resources
 from typing import Any
 
+import yaml
 from aiohttp import web
 
 from escalator.domain.model import Action, State
@@ -32,6 +34,19 @@ def setup(web_app: web.Application) -> None:
     r.add_get("/api/v1/incidents/{id}", get_incident)
     r.add_post("/api/v1/incidents/{id}/actions", act)
     r.add_post("/api/v1/config/reload", reload_config)
+    r.add_get("/api/v1/openapi.json", openapi)
+
+
+async def openapi(request: web.Request) -> web.Response:
+    """The API's OpenAPI description, for clients and for the fuzz test that holds us to it."""
+    require(request, VIEWER)
+    return web.json_response(openapi_document())
+
+
+def openapi_document() -> dict[str, Any]:
+    text = resources.files("escalator.web").joinpath("openapi.yaml").read_text()
+    found: dict[str, Any] = yaml.safe_load(text)
+    return found
 
 
 def _lang(request: web.Request) -> str:
