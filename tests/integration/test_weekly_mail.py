@@ -21,6 +21,7 @@ from support import TOKENS, FakeClock
 
 from escalator.app import Escalator
 from escalator.config import load_config_text
+from escalator.errors import StoreLocked
 
 
 @pytest.fixture
@@ -84,12 +85,12 @@ async def test_generated_week_arrives_once_with_html_pdf_and_csv(
         ids[k] for k in ("loop1", "leak", "loop2", "loop3", "night", "span")]
     assert {r["state"] for r in rows if int(r["incident"]) == ids["span"]} == {"open"}
 
-    # a second instance on the same database, and a restart: neither sends it again
-    other = await started(text, clock, recorder)
+    # a second instance cannot even start on this SQLite file (PostgreSQL: the next
+    # test); a later tick of this one does not send the week again
+    with pytest.raises(StoreLocked):
+        await started(text, clock, recorder)
     clock.set(local(2026, 11, 30, 8, 5))
-    await tick(other)
     await tick(app)
-    await other.stop()
     assert len(weekly(mailbox, "2026-W48")) == 1
 
 
@@ -114,14 +115,21 @@ async def test_two_instances_at_the_same_moment_send_once(recorder, mailbox, smt
                                                           store_url):
     text = weekly_yaml(store_url, smtp_port)
     clock = FakeClock(local(2026, 11, 30, 8))
-    one, two = await started(text, clock, recorder), await started(text, clock, recorder)
+    one = await started(text, clock, recorder)
+    if store_url.startswith("sqlite"):  # one instance per SQLite file: the second is refused
+        with pytest.raises(StoreLocked):
+            await started(text, clock, recorder)
+        two = one
+    else:
+        two = await started(text, clock, recorder)
     await asyncio.gather(tick(one), tick(two))
     await asyncio.gather(tick(one), tick(two))
     assert len(weekly(mailbox, "2026-W48")) == 1
     rows = await one.store.transaction(lambda tx: tx.rows("SELECT * FROM report_runs"))
     assert [(r["period"], r["sent_at"] is not None) for r in rows] == [("2026-W48", True)]
     await one.stop()
-    await two.stop()
+    if two is not one:
+        await two.stop()
 
 
 async def test_smtp_refusal_is_retried_and_sent_once(clock, recorder, mailbox, smtp_port,
