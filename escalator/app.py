@@ -16,7 +16,7 @@ from escalator.clock import Clock, SystemClock
 from escalator.config import build_directory, load_config
 from escalator.config.model import Config
 from escalator.config_audit import ConfigAudit
-from escalator.errors import ConfigError
+from escalator.errors import ConfigError, StorageError, StoreLocked
 from escalator.i18n.codes import install_overrides as install_code_overrides
 from escalator.intake import IntakeAdapter, build_adapters
 from escalator.listeners import HTTP_LIMITS, Gate, listen
@@ -31,13 +31,19 @@ from escalator.notify.telegram import from_config as telegram_settings
 from escalator.notify.voice import CALLBACK_TTL, VoiceNotifier
 from escalator.notify.webhook import WebhookNotifier
 from escalator.redact import add_secrets
+from escalator.reports import mail as report_mail
+from escalator.reports.scheduler import ReportScheduler
 from escalator.service import EscalationService
 from escalator.storage import SqlStore, open_store
+from escalator.tasks import cancel_and_wait
 from escalator.waker import Waker
 from escalator.web.links import LinkSigner
 from escalator.web.notelimit import NoteLimiter
 
 log = logging.getLogger(__name__)
+
+KEEP_EVERY_S = 1.0  # store reconnect, leader lock, cross-instance poke
+SEND_PAUSE_WHILE_UNRECORDABLE = timedelta(seconds=5)
 
 
 class Escalator:
@@ -59,7 +65,7 @@ class Escalator:
         self.metrics = Metrics()
         self.started_at: datetime | None = None
         self.last_reload_error: str | None = None
-        self.store: SqlStore = open_store(config.storage)
+        self.store: SqlStore = open_store(config.storage, exclusive=True)
         self.config_audit = ConfigAudit(self.store, self.clock)
         previous = self.secret(config.http.previous_secret_env)
         self.signer = LinkSigner(self._secret_bytes(config), config.http.link_ttl,
@@ -75,6 +81,8 @@ class Escalator:
         self.http_gate: Gate | None = None  # connection caps of the HTTP listener
         self.http_port: int | None = None  # as bound (the config may say 0)
         self.intake: dict[str, IntakeAdapter] = {}
+        self.leading = False  # see `start`: one instance per database leads
+        self._keeper: asyncio.Task[None] | None = None
         install_code_overrides(config.codes)
         self.service = EscalationService(self.store, config, build_directory(config), self.clock,
                                          on_change=self.poke)
@@ -83,6 +91,11 @@ class Escalator:
             self.store, lambda: self._config, self._notifiers(), self.log_notifier,
             self.signer, self.clock, on_failed=self.service.delivery_failed, poke=self.poke)
         self.service.listeners.append(self.dispatcher.incident_changed)
+        self.reports = ReportScheduler(self.store, lambda: self._config, self.clock,
+                                       lambda msg: report_mail.send(
+                                           msg, self._config.channels.get("email", {}),
+                                           self.secret))
+        self.reports.on_done = self.poke
 
     @property
     def config(self) -> Config:
@@ -135,16 +148,23 @@ class Escalator:
 
     # -- lifecycle ------------------------------------------------------------
     async def start(self, *, serve_http: bool = True, schedule: bool = True) -> None:
+        """Serve HTTP on every instance; lead (timers, sending, Telegram polling, the
+        fixed-port listeners) only on the one holding the store's leader lock.
+
+        Without `schedule` (tests driving `tick()` themselves) this instance leads."""
         self.started_at = self.clock.now()
-        await self.store.open()
-        await self.dispatcher.recover()
-        self.dispatcher.settle = not schedule  # live: lanes run on; tests: tick() settles
-        if schedule:  # live: new outbox rows go straight to their lanes after the commit
-            self.store.fresh_sink = self.dispatcher.take_fresh
+        try:
+            await self.store.open()
+        except StoreLocked:
+            raise
+        except StorageError as exc:  # not reachable yet: serve 503s and keep trying
+            if not schedule:
+                raise
+            log.error("store unavailable at start, will keep trying: %s", exc)
         await self.config_audit.loaded(self._config)
-        if self.telegram:
-            await self.telegram.start()
-        await self._start_intake()
+        self.dispatcher.settle = not schedule  # live: lanes run on; tests: tick() settles
+        if not schedule:
+            await self._lead(schedule=False)
         if serve_http:
             from escalator.web.server import build_web_app
 
@@ -157,8 +177,67 @@ class Escalator:
             self.http_port = self._http_server.sockets[0].getsockname()[1]
             log.info("listening on http://%s:%s", self.config.http.host, self.config.http.port)
         if schedule:
+            if self.store.is_leader:
+                await self._lead()
+            self._keeper = asyncio.create_task(self._keep_store(), name="store-keeper")
+
+    async def _lead(self, *, schedule: bool = True) -> None:
+        """Take up the work only one instance may do."""
+        self.leading = True
+        log.info("this instance leads (%s)", self.store.label)
+        self.dispatcher.resume()
+        await self.dispatcher.recover()  # rows a previous leader left in flight: once more
+        if schedule:  # live: new outbox rows go straight to their lanes after the commit
+            self.store.fresh_sink = self.dispatcher.take_fresh
+        if self.telegram:
+            await self.telegram.start()
+        try:
+            await self._start_intake()
+        except BaseException:
+            if self.telegram:
+                await self.telegram.stop()
+            self.leading = False
+            raise
+        if schedule:
             self.waker = Waker(self.tick)
             self.waker.start()
+
+    async def _follow(self) -> None:
+        """The leader lock is gone (the session died): stop everything only one may do."""
+        log.warning("this instance no longer leads; another one takes over")
+        self.leading = False
+        await self._stop_leading()
+
+    async def _stop_leading(self) -> None:
+        self.store.fresh_sink = None
+        for adapter in reversed(list(self.intake.values())):
+            await adapter.stop()
+        self.intake = {}
+        if self.waker:
+            await self.waker.stop(timeout=3.0)
+            self.waker = None
+        await self.dispatcher.stop(grace=4.0)
+        if self.telegram:
+            await self.telegram.stop()
+
+    async def _keep_store(self) -> None:
+        """Every second: reconnect the store if it dropped its connection, keep or take
+        the leader lock, and (PostgreSQL) poke the leader's waker so alarms taken in
+        by another instance are seen within a second."""
+        while True:
+            await asyncio.sleep(KEEP_EVERY_S)
+            try:
+                leader = await self.store.keep()
+                if not self.store.healthy:
+                    await self.store.probe()
+                if leader and not self.leading:
+                    await self._lead()
+                elif not leader and self.leading:
+                    await self._follow()
+                elif leader and self.store.dialect.name != "sqlite":
+                    self.poke()
+            except Exception:  # keep keeping; the next round tries again
+                log.exception("store keeper round failed")
 
     async def _start_intake(self) -> None:
         """Listeners and pollers for the sources; all of them, or none (then raise)."""
@@ -175,6 +254,9 @@ class Escalator:
             raise
 
     async def stop(self) -> None:
+        if self._keeper is not None:
+            await cancel_and_wait(self._keeper)
+            self._keeper = None
         for adapter in reversed(list(self.intake.values())):
             await adapter.stop()
         if self.waker:
@@ -183,6 +265,7 @@ class Escalator:
         if self._pump is not None:
             self._pump.cancel()
             await asyncio.gather(self._pump, return_exceptions=True)
+        await self.reports.stop()  # a summary being sent is stopped before the store closes
         if self._http_server is not None:
             self._http_server.close()
             self._http_server = None
@@ -190,7 +273,7 @@ class Escalator:
             await self._runner.cleanup()
         if self._session and not self._session.closed:
             await self._session.close()
-        if self.telegram:
+        if self.telegram and self.leading:
             try:
                 await asyncio.wait_for(self.telegram.stop(), 2.0)
             except TimeoutError:
@@ -206,9 +289,13 @@ class Escalator:
         """Apply due timers, then send due deliveries; the earliest next due time."""
         for _ in range(5):  # a failed delivery may escalate, which may queue more at once
             due_incidents = await self.service.wake()
+            if not await self._can_record():
+                return self.clock.now() + SEND_PAUSE_WHILE_UNRECORDABLE
             due_deliveries = await self.dispatcher.run_due()
             due_channel = await self._pump_telegram()
-            found = [d for d in (due_incidents, due_deliveries, due_channel) if d is not None]
+            due_report = self.reports.kick()  # the summary is made and sent in its own task
+            found = [d for d in (due_incidents, due_deliveries, due_channel, due_report)
+                     if d is not None]
             due = min(found) if found else None
             if due is None or due > self.clock.now():
                 return due
@@ -233,6 +320,15 @@ class Escalator:
             log.exception("telegram pump failed")
             self._pump_due = self.clock.now() + timedelta(seconds=5)
         self.poke()
+
+    async def _can_record(self) -> bool:
+        """Send only while the store can write down what was sent: a store that cannot
+        must not make the same message go out on every tick. Free while healthy; once
+        a write failed, a real write probe decides."""
+        if self.store.healthy or await self.store.probe(min_interval=0):
+            return True
+        log.warning("not sending: the store cannot record sends (%s)", self.store.last_error)
+        return False
 
     def reload(self) -> list[str]:
         """Re-read the config file; on any problem keep running on the last good one.
@@ -286,8 +382,11 @@ class Escalator:
     def health(self) -> dict[str, Any]:
         """Each component's state, for /healthz and for people looking at it."""
         return {
-            "store": {"ok": self.store.healthy, "kind": self.store.dialect.name},
-            "scheduler": {"ok": self.waker is not None and self.waker.running},
+            "store": {"ok": self.store.healthy, "kind": self.store.dialect.name,
+                      **({} if self.store.healthy else {"error": self.store.last_error})},
+            "scheduler": {"ok": not self.leading or (self.waker is not None
+                                                     and self.waker.running),
+                          "role": "leader" if self.leading else "standby"},
             "config": {"ok": self.last_reload_error is None, "path": self._config.path,
                        "error": self.last_reload_error},
             **({"telegram": self.telegram.health()} if self.telegram else {}),

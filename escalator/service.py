@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -31,18 +32,23 @@ from escalator.domain.model import (
     Entry,
     Incident,
     Reason,
+    SafetyCause,
+    SafetyRecord,
     State,
     params,
 )
-from escalator.errors import ActionError
+from escalator.errors import ActionError, StorageBusy, StorageConflict
 from escalator.i18n import t
+from escalator.storage.protocol import Store
 from escalator.storage.rows import dt
-from escalator.storage.sql import SqlStore, Tx
+from escalator.storage.sql import Tx
 
 log = logging.getLogger(__name__)
 
 WAKE_BATCH = 200  # incidents decided per transaction by the waker
 WAKE_ROUNDS = 5  # batches per wake() before the deliveries they made get their turn
+INTAKE_WAIT_S = 2.0  # longest an event queues for its turn at the store before a 503
+CONFLICT_RETRIES = 3
 
 
 @dataclass(frozen=True)
@@ -56,7 +62,7 @@ class IngestResult:
 class EscalationService:
     def __init__(
         self,
-        store: SqlStore,
+        store: Store,
         config: Config,
         directory: Directory,
         clock: Clock,
@@ -77,9 +83,32 @@ class EscalationService:
 
     # -- intake ---------------------------------------------------------------
     async def ingest(self, event: AlarmEvent) -> IngestResult:
-        """Store the event and its consequences in one transaction, then poke the waker."""
-        async with self._lock:
-            result = await self.store.transaction(lambda tx: self._ingest(tx, event))
+        """Store the event and its consequences in one transaction, then poke the waker.
+
+        A sender is never held for the length of someone else's lock: while the
+        store has just met one (`store.busy`) intake answers StorageBusy (503) at
+        once, and no event queues longer than INTAKE_WAIT_S for its turn. A
+        uniqueness conflict means another instance stored the same alarm first:
+        run again, and see its incident."""
+        if self.store.busy:
+            raise StorageBusy("intake: the database is locked by another writer; retry shortly")
+        deadline = time.monotonic() + INTAKE_WAIT_S
+        try:
+            await asyncio.wait_for(self._lock.acquire(), INTAKE_WAIT_S)
+        except TimeoutError:
+            raise StorageBusy("intake: the store is backed up; retry shortly") from None
+        try:
+            for attempt in range(CONFLICT_RETRIES):
+                try:
+                    result = await self.store.transaction(
+                        lambda tx: self._ingest(tx, event),
+                        wait=max(0.0, deadline - time.monotonic()))
+                    break
+                except StorageConflict:
+                    if attempt == CONFLICT_RETRIES - 1:
+                        raise
+        finally:
+            self._lock.release()
         if not result.duplicate:
             self._on_change()
         return result
@@ -224,6 +253,8 @@ class EscalationService:
                 d = policy.apply_action(inc, Action.ESCALATE, "escalator", self._ladder(inc),
                                         self.directory, now, follow=self._follow(inc))
                 self._persist(tx, d, now)
+                tx.add_safety(incident_id, [SafetyRecord(  # parameters, rendered when shown
+                    SafetyCause.DELIVERY_FAILED, now, params(step=step, loop=loop))])
                 return True
 
             moved = await self.store.transaction(work)
@@ -297,6 +328,9 @@ class EscalationService:
             incident_id = self._open(tx, event, now)
             tx.add_event(event, incident_id)
             tx.set_source_silent(sid, incident_id)
+            timeout_s = int(src.heartbeat_timeout.total_seconds())
+            tx.add_safety(incident_id, [SafetyRecord(SafetyCause.SOURCE_SILENT, now,
+                                                     params(source=sid, timeout_s=timeout_s))])
         return next_check
 
     # -- helpers --------------------------------------------------------------

@@ -113,6 +113,10 @@ class Dispatcher:
         self._throttled = False  # a claim was skipped for MAX_IN_FLIGHT: poke when room
 
     # -- the service's side ----------------------------------------------------
+    def resume(self) -> None:
+        """Leading (again): claim and send; `stop` ended the previous turn."""
+        self._stopping = False
+
     async def recover(self) -> int:
         """At start: rows a crash left in flight are sent again (once), now."""
         now = self.clock.now()
@@ -374,7 +378,7 @@ class Dispatcher:
             language=lang, subject=render.subject(incident, lang, config.facility.name),
             text=render.body(incident, row.reason, row.detail, row.is_update, lang,
                              config.facility.timezone, ack_url, now),
-            ack_url=ack_url, tz=config.facility.timezone,
+            ack_url=ack_url, tz=config.facility.timezone, read_only=party.role == "viewer",
         )
 
     # -- recording: group commit ------------------------------------------------
