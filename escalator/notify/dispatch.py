@@ -110,6 +110,7 @@ class Dispatcher:
         self._closed_now: dict[int, tuple[State, datetime]] = {}
         self._stopping = False
         self._in_flight = 0  # rows claimed whose outcome is not written yet
+        self._write_error: BaseException | None = None  # settled mode: for drain to raise
         self._throttled = False  # a claim was skipped for MAX_IN_FLIGHT: poke when room
 
     # -- the service's side ----------------------------------------------------
@@ -147,6 +148,8 @@ class Dispatcher:
 
     async def run_due(self) -> datetime | None:
         """Hand everything due to its lane; return when the next retry or check is due."""
+        if self.settle and self._outcomes:
+            await self.drain()  # outcomes a failing store could not take last time
         for _ in range(MAX_ROUNDS if self.settle else 1):
             async with self._claiming:
                 if self._stopping:
@@ -168,7 +171,8 @@ class Dispatcher:
         return await self.store.transaction(lambda tx: tx.earliest_delivery())
 
     async def drain(self) -> None:
-        """Wait until every lane is empty and every outcome is written."""
+        """Wait until every lane is empty and every outcome is written (settled mode:
+        raise the store's error if they cannot be; they stay to be written later)."""
         while self._tasks or self._outcomes or self._writer is not None:
             if self._tasks:
                 await asyncio.gather(*list(self._tasks), return_exceptions=True)
@@ -177,6 +181,9 @@ class Dispatcher:
                 await asyncio.gather(writer, return_exceptions=True)
             elif self._outcomes:
                 self._start_writer()
+            if self._write_error is not None:
+                error, self._write_error = self._write_error, None
+                raise error
 
     async def stop(self, grace: float = 5.0) -> None:
         """Shutdown: sends in flight get `grace` seconds; what did not go out stays due."""
@@ -398,10 +405,13 @@ class Dispatcher:
                 now = self.clock.now()
                 try:
                     await self.store.transaction(partial(_record, outcomes=batch, now=now))
-                except Exception:  # the store is down: keep them and try again shortly
+                except Exception as exc:  # the store is down: keep them, try again later
                     log.exception("could not record %d delivery outcomes; retrying",
                                   len(batch))
                     self._outcomes = batch + self._outcomes
+                    if self.settle:  # the caller's tick fails; the next one writes them
+                        self._write_error = exc
+                        return
                     await asyncio.sleep(1.0)
                     continue
                 self._in_flight -= len(batch)  # one outcome per claimed row
