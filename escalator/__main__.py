@@ -1,4 +1,4 @@
-"""Command line: `escalator run | config check | config schema | simulate | audit | backup |
+"""Command line: `escalator run | demo | config check | config schema | simulate | audit | backup |
 restore`."""
 
 from __future__ import annotations
@@ -33,6 +33,11 @@ def main(argv: list[str] | None = None) -> int:
                      help="no set-up: bundled example config, SQLite, random tokens for unset"
                           " secrets (printed at start)")
     run.add_argument("--log-level", default="INFO")
+    demo = sub.add_parser("demo", help="the whole story in one minute: a simulated terminal, "
+                                       "the board and every message on screen")
+    demo.add_argument("--dir", default="escalator-demo", help="working directory (SQLite)")
+    demo.add_argument("--port", type=int, default=8080)
+    demo.add_argument("--log-level", default="WARNING")
     cfg = sub.add_parser("config", help="check a config or print its JSON Schema")
     cfg_sub = cfg.add_subparsers(dest="config_command", required=True)
     check = cfg_sub.add_parser("check", help="validate a config file")
@@ -61,6 +66,8 @@ def main(argv: list[str] | None = None) -> int:
         return cmd_check(args.file) if args.config_command == "check" else cmd_schema()
     if args.command == "simulate":
         return _simulate(args)
+    if args.command == "demo":
+        return _demo(args)
     return _run(args)
 
 
@@ -90,6 +97,16 @@ def _simulate(args: argparse.Namespace) -> int:
     print("\n".join(timeline(config, args.code, at, source=args.source, point=args.point,
                              horizon=timedelta(hours=args.hours), taken=taken)))
     return 0
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from escalator.demo import serve
+
+    logging.basicConfig(level=args.log_level.upper(),
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    return asyncio.run(serve(Path(args.dir), "127.0.0.1", args.port, os.environ))
 
 
 def _first_party(config: Config) -> str:

@@ -30,6 +30,7 @@ from escalator.notify.webhook import WebhookNotifier
 from escalator.service import EscalationService
 from escalator.storage import SqlStore, open_store
 from escalator.waker import Waker
+from escalator.web.board.state import BoardState
 from escalator.web.links import LinkSigner
 
 log = logging.getLogger(__name__)
@@ -61,6 +62,7 @@ class Escalator:
         self.waker: Waker | None = None
         self._runner: web.AppRunner | None = None
         self.intake: dict[str, IntakeAdapter] = {}
+        self.board = BoardState()  # the web board's sessions and live-change signal
         install_code_overrides(config.codes)
         self.service = EscalationService(self.store, config, build_directory(config), self.clock,
                                          on_change=self.poke)
@@ -161,6 +163,7 @@ class Escalator:
         await self.store.close()
 
     def poke(self) -> None:
+        self.board.changes.notify()
         if self.waker:
             self.waker.poke()
 

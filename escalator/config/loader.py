@@ -17,6 +17,7 @@ from collections.abc import Collection, Mapping
 from pathlib import Path
 from typing import Any
 
+from escalator.config.board import BOARD_KEYS, USER_KEYS, parse_board
 from escalator.config.check import At, Problems, mapping
 from escalator.config.codes import CODE_ENTRY_KEYS, parse_codes
 from escalator.config.deadman import DEADMAN_KEYS, parse_deadman
@@ -62,7 +63,7 @@ from escalator.config.yamlmarks import parse
 from escalator.errors import ConfigError
 
 TOP_KEYS = ("facility", "http", "storage", "sources", "people", "rosters", "ladders", "routes",
-            "channels", "codes", "deadman")
+            "channels", "codes", "deadman", "board")
 TOP_REQUIRED = ("facility", "people", "ladders", "routes")
 
 __all__ = [
@@ -140,7 +141,8 @@ def _build(problems: Problems, data: Any, path: str | None) -> Config | None:
     config = Config(facility or Facility("", ""), http, storage, sources, parties, rosters,
                     ladders, routes, channels, path,
                     codes=parse_codes(problems, root.key("codes")),
-                    deadman=parse_deadman(problems, root.key("deadman")))
+                    deadman=parse_deadman(problems, root.key("deadman")),
+                    board=parse_board(problems, root.key("board")))
     _unused_ladders(problems, root.key("ladders"), config)
     return config
 
@@ -189,6 +191,7 @@ def key_sets() -> dict[str, Collection[str]]:
     sets.update(source_key_sets())
     sets["code_entry"] = CODE_ENTRY_KEYS
     sets["deadman"] = DEADMAN_KEYS
+    sets["board"], sets["board_user"] = BOARD_KEYS, USER_KEYS
     for name, keys in CHANNEL_KEYS.items():
         sets[f"channel_{name}"] = keys
     return sets

@@ -13,6 +13,7 @@ from typing import Any
 
 from escalator.config import loader as keys
 from escalator.config import sources as source_keys
+from escalator.config.board import board_schema
 from escalator.config.check import ENV_NAME
 from escalator.config.deadman import deadman_schema
 from escalator.config.model import LANGUAGES, SOURCE_KINDS
@@ -284,7 +285,7 @@ def _channels() -> dict[str, Any]:
 def json_schema() -> dict[str, Any]:
     defs = {**_common_defs(), "facility": _facility(), "http": _http(), **_sources(),
             "contact": _contact(), "party": _party(), **_ladder_defs(), **_channels(),
-            "deadman": deadman_schema(_ref)}
+            "deadman": deadman_schema(_ref), **board_schema(_ref)}
     top = {
         "facility": _ref("facility"),
         "http": _or_null(_ref("http"), "The web server; absent: defaults."),
@@ -308,6 +309,7 @@ def json_schema() -> dict[str, Any]:
                   "description": "Your own names for alarm codes (override the built-in "
                                  "SIA / Contact ID texts)."},
         "deadman": _or_null(_ref("deadman"), "Optional ping to an outside monitor."),
+        "board": _or_null(_ref("board"), "Who may sign in to the web board."),
     }
     schema = _obj("Escalator configuration: one facility's alarm escalation.",
                   {k: top[k] for k in keys.TOP_KEYS}, keys.TOP_REQUIRED)

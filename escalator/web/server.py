@@ -17,7 +17,7 @@ from aiohttp import web
 from escalator.errors import StorageError
 from escalator.i18n import t
 from escalator.notify.telegram import webhook as telegram_webhook
-from escalator.web import ackpage, api, health, intake
+from escalator.web import ackpage, api, board, health, intake
 from escalator.web.views import APP, ApiError, message_page
 
 if TYPE_CHECKING:
@@ -39,11 +39,12 @@ def build_web_app(app: Escalator) -> web.Application:
     ackpage.setup(web_app)
     health.setup(web_app)
     telegram_webhook.setup(web_app)  # only in the Telegram channel's webhook mode
+    board.setup(web_app)  # the web board (and / redirects to it)
     return web_app
 
 
 def _is_page(request: web.Request) -> bool:
-    return request.path.startswith("/ack/")
+    return request.path.startswith(("/ack/", "/board"))
 
 
 @web.middleware
