@@ -311,6 +311,7 @@ async def show_incident(request: web.Request, session: Session, said: str = "",
         entries=entries, svg=_picture(incident, timeline, deliveries, config, lang, now),
         said=said, bad=bad, snoozes=SNOOZES, version=answers.version(incident),
         is_open=incident.state is not State.RESOLVED, max_note=MAX_NOTE,
+        allowed=rows.actions(incident),
         label=code_label(lang, incident.code))
 
 
@@ -318,8 +319,8 @@ def _picture(inc: Incident, timeline: list[dict[str, Any]], deliveries: list[Any
              config: Any, lang: str, now: datetime) -> str:
     ladder = config.ladders.get(inc.ladder)
     directory_name = {pid: p.name for pid, p in config.parties.items()}
-    steps = [", ".join(directory_name.get(n, n) for n in s.notify)
-             for s in (ladder.steps if ladder else ())]
+    steps = [f"{n}. " + ", ".join(directory_name.get(p, p) for p in s.notify)
+             for n, s in enumerate(ladder.steps if ladder else (), 1)]
     steps.append(bt(lang, "ladder.exhausted"))
     calls = [Call(d.created_at, len(steps) - 1 if d.step is None else d.step,
                   directory_name.get(d.party, d.party), d.reason == Reason.RENOTIFY.value)
@@ -348,7 +349,8 @@ async def act(request: web.Request, session: Session) -> web.Response:
     except ActionError:
         action = None
     note = str(form.get("note", "")).replace("\r\n", "\n").strip()[:MAX_NOTE]
-    if action is None or (action is Action.NOTE and not note):
+    if action is None or (action is Action.NOTE and not note) or (
+            action is not Action.NOTE and action.value not in rows.actions(incident)):
         return await show_incident(request, session, bt(lang, "act.bad"), 400, bad=True)
     if action is Action.SNOOZE and minutes is None:
         minutes = SNOOZES[0]

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from html import escape
 from zoneinfo import ZoneInfo
 
-WIDTH, ROW, LEFT, TOP, RIGHT = 760, 34, 190, 28, 20
+WIDTH, ROW, LEFT, TOP, RIGHT = 760, 34, 215, 40, 20
 
 
 @dataclass(frozen=True)
@@ -53,7 +53,7 @@ def picture(steps: list[str], calls: list[Call], marks: list[Mark], start: datet
         fill = "#f3f5f9" if n % 2 == 0 else "#ffffff"
         out.append(f'<rect x="{LEFT}" y="{top}" width="{plot}" height="{ROW}" fill="{fill}"/>')
         out.append(f'<text x="{LEFT - 8}" y="{top + ROW / 2 + 5}" text-anchor="end" '
-                   f'font-size="13" fill="#222">{escape(_cut(label, 26))}</text>')
+                   f'font-size="12" fill="#222">{escape(_cut(label, 30))}</text>')
     axis_y = TOP + rows * ROW
     out.append(f'<line x1="{LEFT}" y1="{axis_y}" x2="{LEFT + plot}" y2="{axis_y}" '
                f'stroke="#555"/>')
@@ -76,8 +76,10 @@ def picture(steps: list[str], calls: list[Call], marks: list[Mark], start: datet
         px = x(m.at)
         out.append(f'<line x1="{px:.1f}" y1="{TOP - 6}" x2="{px:.1f}" y2="{axis_y}" '
                    f'stroke="#1e7d34" stroke-width="2" stroke-dasharray="4 3"/>')
-        out.append(f'<text x="{px + 3:.1f}" y="{TOP - 10 + (i % 2) * 0}" font-size="12" '
+        out.append(f'<text x="{px + 3:.1f}" y="{TOP - 24 + (i % 2) * 12}" font-size="12" '
                    f'fill="#14532d">{escape(_cut(m.label, 30))}</text>')
+    out.append(f'<text x="{LEFT}" y="{axis_y + 36}" text-anchor="start" font-size="12" '
+               f'fill="#333">{start.astimezone(ZoneInfo(tz)).strftime("%d.%m. %H:%M")}</text>')
     out.append(f'<text x="{LEFT + plot}" y="{axis_y + 36}" text-anchor="end" font-size="12" '
                f'fill="#333">{escape(now_label)} '
                f'{end.astimezone(ZoneInfo(tz)).strftime("%H:%M")}</text>')

@@ -18,6 +18,7 @@ from escalator.i18n import code_label
 from escalator.i18n.codes import code_severity
 from escalator.notify.telegram import guidance
 from escalator.notify.telegram.layout import local
+from escalator.notify.telegram.texts import t as tg
 from escalator.web.board.texts import bt
 
 SEVERITY_RANK = {"critical": 4, "high": 3, "medium": 2, "low": 1, "info": 0}
@@ -78,8 +79,8 @@ def row(incident: Incident, config: Config, directory: Directory, lang: str,
         upcoming = guidance.upcoming(incident, ladder, directory)
     nxt = ""
     if upcoming is not None:
-        nxt = bt(lang, "ladder.next", time=local(upcoming.at, tz, now),
-                 who=upcoming.who or bt(lang, f"state.{incident.state.value}"))
+        nxt = f"{tg(lang, 'label.next')}: " + tg(lang, upcoming.key, who=upcoming.who,
+                                                  time=local(upcoming.at, tz, now))
     return Row(
         id=incident.id, label=code_label(lang, incident.code), point=incident.point,
         text=incident.text, severity=severity, severity_words=bt(lang, f"sev.{severity}"),
@@ -88,3 +89,17 @@ def row(incident: Incident, config: Config, directory: Directory, lang: str,
         now=bt(lang, "ladder.now", who=contacting) if contacting else "",
         next=nxt, since=local(incident.opened_at, tz, now), exhausted=exhausted,
         safety=bool(incident.safety), taken_by=incident.acked_by or "")
+
+
+def actions(incident: Incident) -> tuple[str, ...]:
+    """The answers that make sense in the incident's state (as on the Telegram card)."""
+    state = incident.state
+    if state in (State.OPEN, State.SNOOZED):
+        return ("acknowledge", "escalate", "false_alarm", "resolve", "snooze")
+    if state is State.ACKNOWLEDGED:
+        return ("resolve", "false_alarm", "escalate")
+    if state is State.FALSE_ALARM:
+        return ("resolve", "escalate")
+    if state is State.AWAITING_CLEAR:
+        return ("escalate",)
+    return ()

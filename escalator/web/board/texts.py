@@ -70,8 +70,6 @@ TEXTS: dict[str, dict[str, str]] = {
                     "en": "Step {step} of {steps}"},
     "ladder.round": {"fi": "kierros {loop}", "sv": "varv {loop}", "en": "round {loop}"},
     "ladder.now": {"fi": "Nyt: {who}", "sv": "Nu: {who}", "en": "Now: {who}"},
-    "ladder.next": {"fi": "Seuraavaksi {time}: {who}", "sv": "Sedan {time}: {who}",
-                    "en": "Next at {time}: {who}"},
     "ladder.exhausted": {"fi": "Kukaan ei ottanut – turvallisuuspoikkeama",
                          "sv": "Ingen tog det – säkerhetsavvikelse",
                          "en": "Nobody took it – safety incident"},
