@@ -119,6 +119,8 @@ TEXTS: dict[str, dict[str, str]] = {
     "duty.closed": {"fi": "suljettu nyt", "sv": "stängt nu", "en": "closed now"},
     "duty.from": {"fi": "{who} klo {time} alkaen", "sv": "{who} från {time}",
                   "en": "{who} from {time}"},
+    "duty.nobody_from": {"fi": "ei ketään klo {time} alkaen", "sv": "ingen från {time}",
+                         "en": "nobody from {time}"},
     "duty.no_change": {"fi": "ei muutoksia viikon sisällä", "sv": "ingen ändring inom en vecka",
                        "en": "no change within a week"},
     "duty.gaps": {"fi": "Kattavuusaukkoja: {count}", "sv": "Luckor i bevakningen: {count}",
