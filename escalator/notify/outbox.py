@@ -68,6 +68,11 @@ class Outbox:
         self._next = 1
         self.card: CardRenderer | None = None  # set once the app exists (it renders cards)
 
+    @property
+    def count(self) -> int:
+        """Messages kept so far (the newest one's number)."""
+        return self._next - 1
+
     def messages(self) -> list[Kept]:
         """Newest first."""
         return list(reversed(self._kept))

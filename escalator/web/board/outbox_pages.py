@@ -37,7 +37,7 @@ async def outbox(request: web.Request, session: Session) -> web.Response:
     app = request.app[APP]
     said = request.query.get("said", "")[:300]
     messages = await _cards(request, _latest_cards(box.messages()[:SHOWN]))
-    return render(request, "outbox.html", session, messages=messages, said=said,
+    return render(request, "outbox.html", session, messages=messages, said=said, count=box.count,
                   tz=app.config.facility.timezone)
 
 

@@ -244,7 +244,7 @@ async def events(request: web.Request, session: Session) -> web.StreamResponse:
         **HEADERS, "Content-Type": "text/event-stream", "X-Accel-Buffering": "no"})
     await response.prepare(request)
     token = request.cookies.get(COOKIE)
-    last, seen, quiet = "", -1, 0.0
+    last, seen, quiet, last_count = "", -1, 0.0, -1
     try:
         while not state.changes.closing:
             if state.sessions.get(token, app.clock.now()) is None:
@@ -255,6 +255,10 @@ async def events(request: web.Request, session: Session) -> web.StreamResponse:
                 data = "".join(f"data: {line}\n" for line in html.split("\n"))
                 await response.write(f"event: board\n{data}\n".encode())
                 last, quiet = html, 0.0
+            sent = state.outbox.count if state.outbox else 0
+            if sent != last_count:
+                await response.write(f"event: outbox\ndata: {sent}\n\n".encode())
+                last_count, quiet = sent, 0.0
             elif quiet >= KEEPALIVE_S:
                 await response.write(b": keep-alive\n\n")
                 quiet = 0.0

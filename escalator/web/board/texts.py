@@ -143,6 +143,8 @@ TEXTS: dict[str, dict[str, str]] = {
               "The buttons work as they would in Telegram."},
     "outbox.none": {"fi": "Ei viestejä vielä.", "sv": "Inga meddelanden ännu.",
                     "en": "No messages yet."},
+    "outbox.new": {"fi": "Uusia viestejä – näytä", "sv": "Nya meddelanden – visa",
+                   "en": "New messages – show them"},
     "outbox.to": {"fi": "Vastaanottaja", "sv": "Till", "en": "To"},
     "outbox.open_link": {"fi": "Avaa linkki", "sv": "Öppna länken", "en": "Open the link"},
     "outbox.pressed_as": {"fi": "{who}: {said}", "sv": "{who}: {said}", "en": "{who}: {said}"},

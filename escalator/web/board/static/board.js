@@ -14,12 +14,14 @@
       if (live) { live.textContent = live.getAttribute("data-offline"); live.classList.add("off"); }
     };
   }
-  var outbox = document.getElementById("outbox");
-  if (outbox) {
-    var seconds = parseInt(outbox.getAttribute("data-refresh"), 10) || 10;
-    setInterval(function () {
-      var busy = document.activeElement && document.activeElement.tagName === "BUTTON";
-      if (!busy && window.scrollY < 40) { window.location.reload(); }
-    }, seconds * 1000);
+  // The outbox offers new messages instead of reloading under the reader's hands.
+  var outbox = document.getElementById("outbox-live");
+  if (outbox && window.EventSource) {
+    var shown = outbox.getAttribute("data-count");
+    var more = document.getElementById("outbox-new");
+    var feed = new EventSource(outbox.getAttribute("data-live"));
+    feed.addEventListener("outbox", function (e) {
+      if (e.data !== shown) { more.hidden = false; }
+    });
   }
 })();
