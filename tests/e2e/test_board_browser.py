@@ -96,6 +96,8 @@ async def test_taking_it_from_the_board_stops_the_calls(served, desktop, phone, 
     assert [r for _, r in recorder.reasons()] == ["FIRST"]
     await english(phone, server)
     await sign_in(phone, server, "Anna")
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    await phone.screenshot(path=str(SHOTS / "board-phone.png"), full_page=True)
     await phone.locator("li.alarm a").first.click()
     await phone.wait_for_url(f"**/board/incidents/{incident}")
     SHOTS.mkdir(parents=True, exist_ok=True)
