@@ -157,7 +157,14 @@ async def _serve(config, env) -> int:  # type: ignore[no-untyped-def]
     loop = asyncio.get_running_loop()
     loop.add_signal_handler(signal.SIGTERM, stop.set)
     loop.add_signal_handler(signal.SIGINT, stop.set)
-    loop.add_signal_handler(signal.SIGHUP, app.reload)
+    reloads: set[asyncio.Task[list[str]]] = set()
+
+    def reload() -> None:  # the file is read and checked off the loop (Escalator.reload_async)
+        task = loop.create_task(app.reload_async())
+        reloads.add(task)
+        task.add_done_callback(reloads.discard)
+
+    loop.add_signal_handler(signal.SIGHUP, reload)
     await app.start()
     from escalator.supervision import Supervision
 

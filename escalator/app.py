@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 from collections.abc import Mapping
@@ -18,6 +19,7 @@ from escalator.config_audit import ConfigAudit
 from escalator.errors import ConfigError
 from escalator.i18n.codes import install_overrides as install_code_overrides
 from escalator.intake import IntakeAdapter, build_adapters
+from escalator.listeners import HTTP_LIMITS, Gate, listen
 from escalator.metrics import Metrics
 from escalator.notify.base import Notifier
 from escalator.notify.dispatch import Dispatcher
@@ -26,12 +28,15 @@ from escalator.notify.log import LogNotifier
 from escalator.notify.sms import SmsNotifier
 from escalator.notify.telegram import TelegramChannel
 from escalator.notify.telegram import from_config as telegram_settings
+from escalator.notify.voice import CALLBACK_TTL, VoiceNotifier
 from escalator.notify.webhook import WebhookNotifier
+from escalator.redact import add_secrets
 from escalator.service import EscalationService
 from escalator.storage import SqlStore, open_store
 from escalator.waker import Waker
 from escalator.web.board.state import BoardState
 from escalator.web.links import LinkSigner
+from escalator.web.notelimit import NoteLimiter
 
 log = logging.getLogger(__name__)
 
@@ -50,17 +55,24 @@ class Escalator:
         self._config = config
         self.clock = clock or SystemClock()
         self.env = dict(os.environ if env is None else env)
+        add_secrets(self.env.get(name) for _, name in config.secret_envs())
         self._extra_notifiers = dict(notifiers or {})
         self.metrics = Metrics()
         self.started_at: datetime | None = None
         self.last_reload_error: str | None = None
         self.store: SqlStore = open_store(config.storage)
         self.config_audit = ConfigAudit(self.store, self.clock)
-        self.signer = LinkSigner(self._secret_bytes(config), config.http.link_ttl)
+        previous = self.secret(config.http.previous_secret_env)
+        self.signer = LinkSigner(self._secret_bytes(config), config.http.link_ttl,
+                                 previous.encode() if previous else None)
         self.log_notifier = LogNotifier()
+        self.note_limiter = NoteLimiter()  # notes per link and per person (web/notelimit.py)
         self._session: aiohttp.ClientSession | None = None
         self.waker: Waker | None = None
         self._runner: web.AppRunner | None = None
+        self._http_server: asyncio.AbstractServer | None = None
+        self.http_gate: Gate | None = None  # connection caps of the HTTP listener
+        self.http_port: int | None = None  # as bound (the config may say 0)
         self.intake: dict[str, IntakeAdapter] = {}
         self.board = BoardState()  # the web board's sessions and live-change signal
         install_code_overrides(config.codes)
@@ -96,6 +108,12 @@ class Escalator:
         if "sms" in channels and "sms" not in self._extra_notifiers:
             built["sms"] = SmsNotifier(lambda: self._config.channels.get("sms", {}),
                                        facility, self._http, self.secret)
+        if "voice" in channels and "voice" not in self._extra_notifiers:
+            built["voice"] = VoiceNotifier(
+                lambda: self._config.channels.get("voice", {}), facility,
+                lambda: self._config.http.public_url, self._http, self.secret,
+                LinkSigner(self._secret_bytes(self._config), CALLBACK_TTL), self.store,
+                self.clock)
         if self.telegram:
             built["telegram"] = self.telegram
         return {**built, **self._extra_notifiers}
@@ -127,8 +145,11 @@ class Escalator:
 
             self._runner = web.AppRunner(build_web_app(self), access_log=None)
             await self._runner.setup()
-            site = web.TCPSite(self._runner, self.config.http.host, self.config.http.port)
-            await site.start()
+            assert self._runner.server is not None
+            self._http_server, self.http_gate = await listen(
+                "http", self._runner.server, self.config.http.host, self.config.http.port,
+                HTTP_LIMITS)  # not TCPSite: every connection passes the caps (listeners.py)
+            self.http_port = self._http_server.sockets[0].getsockname()[1]
             log.info("listening on http://%s:%s", self.config.http.host, self.config.http.port)
         if schedule:
             self.waker = Waker(self.tick)
@@ -153,6 +174,9 @@ class Escalator:
             await adapter.stop()
         if self.waker:
             await self.waker.stop()
+        if self._http_server is not None:
+            self._http_server.close()
+            self._http_server = None
         if self._runner:
             await self._runner.cleanup()
         if self._session and not self._session.closed:
@@ -180,23 +204,42 @@ class Escalator:
         return due
 
     def reload(self) -> list[str]:
-        """Re-read the config file; on any problem keep running on the last good one."""
+        """Re-read the config file; on any problem keep running on the last good one.
+
+        Reads and checks on the calling thread: the service itself uses `reload_async`."""
         path = self._config.path
         if not path:
             return ["no config file to reload"]
+        return self._swap_in(path, self._read_config(path))
+
+    async def reload_async(self) -> list[str]:
+        """`reload` with the reading and checking in a worker thread, off the event loop:
+        a large or slow config must not stall intake (SIGHUP, POST /api/v1/config/reload)."""
+        path = self._config.path
+        if not path:
+            return ["no config file to reload"]
+        return self._swap_in(path, await asyncio.to_thread(self._read_config, path))
+
+    def _read_config(self, path: str) -> tuple[Config, list[str]] | ConfigError:
         try:
-            config, warnings = load_config(path, env=self.env, strict_secrets=True)
+            return load_config(path, env=self.env, strict_secrets=True)
         except ConfigError as exc:
-            self.last_reload_error = str(exc)
-            self.config_audit.rejected(path, len(exc.problems))
-            log.error("config reload failed; keeping the last good config:\n%s", exc)
-            return exc.problems
+            return exc
+
+    def _swap_in(self, path: str, loaded: tuple[Config, list[str]] | ConfigError) -> list[str]:
+        if isinstance(loaded, ConfigError):
+            self.last_reload_error = str(loaded)
+            self.config_audit.rejected(path, len(loaded.problems))
+            log.error("config reload failed; keeping the last good config:\n%s", loaded)
+            return loaded.problems
+        config, warnings = loaded
         if config.storage != self._config.storage or config.http != self._config.http:
             warnings.append("storage and http changes take effect after a restart")
             config = _keep(config, storage=self._config.storage, http=self._config.http)
         if config.sources != self._config.sources:
             warnings.append("changes to sources take effect after a restart")
         self.config_audit.reloaded(self._config, config)
+        add_secrets(self.env.get(name) for _, name in config.secret_envs())
         self._config = config
         install_code_overrides(config.codes)
         self.service.reconfigure(config, build_directory(config))

@@ -32,7 +32,7 @@ from escalator.notify.outbox import Outbox, card_renderer
 log = logging.getLogger(__name__)
 
 SECRETS = ("ESCALATOR_API_TOKEN", "ESCALATOR_SECRET_KEY", "ESCALATOR_TERMINAL_TOKEN")
-CHANNELS = ("telegram", "email", "sms", "webhook")
+CHANNELS = ("telegram", "email", "sms", "webhook", "voice")
 DEMO_USER = ("Demo", "manager")
 
 
@@ -121,6 +121,8 @@ async def serve(workdir: Path, host: str, port: int, environ: Mapping[str, str],
     from escalator.app import Escalator
 
     env = demo_env(environ)
+    # No bot token is expected here: the outbox shows the chat instead.
+    logging.getLogger("escalator.notify.telegram.settings").setLevel(logging.ERROR)
     workdir.mkdir(parents=True, exist_ok=True)
     try:
         config = demo_config(workdir, host, port, env)

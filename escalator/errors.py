@@ -39,3 +39,13 @@ class NotifyError(EscalatorError):
 
 class StorageError(EscalatorError):
     """The store could not persist or read; intake answers 503 so senders retry."""
+
+
+class UnstorableError(StorageError):
+    """The store refused this data itself (not an outage): retrying cannot help.
+
+    Intake answers it with a permanent refusal and the reason (HTTP 422, SMTP
+    554, SIA DUH) instead of the "retry later" an outage gets, so a sender
+    is never told to retry a poison event for ever. Callers that do not look
+    for it still see a StorageError.
+    """

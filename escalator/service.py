@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
+from escalator import maintenance_holds
 from escalator.clock import Clock
 from escalator.config.followup import follow_up
 from escalator.config.model import Config
@@ -115,8 +116,9 @@ class EscalationService:
         if meaning is Correlation.REOPEN:
             assert recent is not None
             ladder = self._ladder(recent)
-            self._persist(tx, policy.reopen(recent, ladder, self.directory, now,
-                                            self._follow(recent)), now)
+            d = policy.reopen(recent, ladder, self.directory, now, self._follow(recent))
+            self._persist(tx, maintenance_holds.hold_reopened(tx, self.config, d, recent, now),
+                          now)
             tx.add_event(event, recent.id)
             return IngestResult(recent.id, reopened=True)
         incident_id = self._open(tx, event, now)
@@ -141,6 +143,8 @@ class EscalationService:
         incident = replace(draft, id=incident_id)
         tx.add_entries(incident_id, [Entry(now, Reason.OPENED, None,
                                            params(code=event.code, source=event.source))])
+        if maintenance_holds.hold(tx, self.config, incident, now):
+            return incident_id  # recorded; its ladder starts when the window ends
         self._persist(tx, policy.start(incident, self._ladder(incident), self.directory, now,
                                        self._follow(incident)), now)
         return incident_id
@@ -170,12 +174,17 @@ class EscalationService:
                     raise ActionError(f"no incident {incident_id}")
                 if check is not None:
                     check(tx, incident)
+                if action is Action.SNOOZE:  # every entry point: page, Telegram, API
+                    parse_minutes(minutes or SNOOZE_CHOICES[0], self.config.http.max_snooze)
+                told = party
+                if action is Action.NOTE and not incident.is_open:
+                    told = None  # after resolve a note is recorded, not sent to everyone
                 within = incident.false_alarm_clear_within
                 if clear_by is not None and clear_by > now:
                     within = min(within or DEFAULT_FALSE_ALARM_CLEAR_WITHIN, clear_by - now)
                 d = policy.apply_action(
                     incident, action, by, self._ladder(incident), self.directory, now,
-                    party=party, minutes=minutes, note=note, false_alarm_clear_within=within,
+                    party=told, minutes=minutes, note=note, false_alarm_clear_within=within,
                     eta=eta, clear_by=clear_by, said=said, follow=self._follow(incident))
                 self._persist(tx, d, now)
                 return d.incident
@@ -222,6 +231,9 @@ class EscalationService:
             return await self.store.transaction(lambda tx: self._wake(tx, now))
 
     def _wake(self, tx: Tx, now: datetime) -> datetime | None:
+        for held in maintenance_holds.review(tx, self.config, now, self._ladder, self._follow,
+                                             self.directory):
+            self._persist(tx, held, now)
         for incident in tx.due_incidents(now):
             self._persist(tx, policy.decide(incident, self._ladder(incident),
                                             self.directory, now, self._follow(incident)), now)
@@ -297,14 +309,28 @@ class EscalationService:
         tx.add_safety(inc.id, d.safety)
 
 
-def parse_minutes(value: object) -> int | None:
-    """Snooze length from a form or JSON: a positive whole number of minutes, at most a week."""
+SNOOZE_CHOICES = (15, 60, 240)  # minutes; the page offers these, Telegram the first two
+MAX_SNOOZE = timedelta(hours=4)  # `http.max_snooze` by default
+
+
+def snooze_choices(max_snooze: timedelta = MAX_SNOOZE) -> tuple[int, ...]:
+    """The snooze lengths that may be offered and accepted under `http.max_snooze`."""
+    return tuple(m for m in SNOOZE_CHOICES if timedelta(minutes=m) <= max_snooze)
+
+
+def parse_minutes(value: object, max_snooze: timedelta = MAX_SNOOZE) -> int | None:
+    """Snooze length from a form or JSON: one of the offered choices, none above the limit.
+
+    A snooze silences the reminders; a long one nobody agreed to is how an alarm
+    is forgotten, so only the lengths a person is shown are accepted."""
     if value in (None, ""):
         return None
     try:
         minutes = int(str(value))
     except ValueError:
-        raise ActionError(f"minutes must be a whole number, got {value!r}") from None
-    if not 1 <= minutes <= int(timedelta(days=7).total_seconds() // 60):
-        raise ActionError("minutes must be between 1 and 10080 (a week)")
+        raise ActionError(f"minutes must be a whole number, got {str(value)[:20]!r}") from None
+    allowed = snooze_choices(max_snooze)
+    if minutes not in allowed:
+        raise ActionError(f"minutes must be one of {', '.join(map(str, allowed))} "
+                          f"(the snooze lengths offered; at most {format_duration(max_snooze)})")
     return minutes

@@ -6,7 +6,7 @@ Christmas Eve?" from the pure policy, without storage, network or waiting.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -16,7 +16,8 @@ from escalator.config.model import Config
 from escalator.domain import policy
 from escalator.domain.availability import Directory
 from escalator.domain.ladder import FollowUp, Ladder, route_for
-from escalator.domain.model import Action, Decision, Entry, Incident, Reason, State
+from escalator.domain.maintenance import MaintenanceWindow, covering, released
+from escalator.domain.model import Action, Decision, Entry, Incident, Reason, State, params
 from escalator.i18n.explain import explain
 
 
@@ -75,7 +76,14 @@ def timeline(
     lines = [f"Alarm {code} at {at.astimezone(tz):%a %Y-%m-%d %H:%M} ({config.facility.timezone})"
              f" -> ladder {ladder_id}"]
     follow = follow_up(config, source, code, ladder_id)
-    decisions = walk(incident, ladder, directory, at + horizon, follow, taken)
+    held = covering(config.maintenance, source, code, point, at)
+    if held is None:
+        decisions = walk(incident, ladder, directory, at + horizon, follow, taken)
+    else:  # recorded now; the ladder starts when the window ends
+        lines.append(_held_line(held, at, config))
+        decisions = walk(replace(incident, opened_at=held.ends), ladder, directory,
+                         held.ends + horizon, follow, taken)
+        decisions[0] = released(decisions[0], params(work=held.reason))
     for d in decisions:
         for e in d.entries:
             when = e.at.astimezone(tz)
@@ -97,6 +105,15 @@ def timeline(
     if not any(e.reason is not Reason.SKIPPED_UNAVAILABLE for d in decisions for e in d.entries):
         lines.append("Nobody would be reached.")
     return lines
+
+
+def _held_line(window: MaintenanceWindow, at: datetime, config: Config) -> str:
+    """Only the file's windows: those set through the API live in the database."""
+    tz = config.facility.timezone
+    said = explain("en", Reason.MAINTENANCE_HELD.value,
+                   params(work=window.reason, until=window.ends), tz=tz)
+    return (f"{at.astimezone(ZoneInfo(tz)):%a %H:%M}  +{_fmt(timedelta(0)):>7}  {'':<7} "
+            f"{Reason.MAINTENANCE_HELD.value:<20} {said} (window {window.id})")
 
 
 def _said(e: Entry, config: Config) -> str:

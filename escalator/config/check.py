@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 
 from escalator.config.yamlmarks import MarkedList, MarkedMap
 from escalator.domain.hours import DURATION_EXPECTED, HOURS_EXPECTED, WeeklyHours, parse_duration
+from escalator.redact import redact
 
 ENV_NAME = re.compile(r"^[A-Z_][A-Z0-9_]*$")
 GUESS_CUTOFF = 0.6  # difflib's default: close enough to be the intended word
@@ -58,13 +59,14 @@ class Problems:
 
     def add(self, line: int, message: str) -> None:
         """A problem with no config path (a duplicate key found while reading YAML)."""
-        self._errors.append((line, self.where(line, "") + message))
+        self._errors.append((line, self.where(line, "") + redact(message)))
 
     def error(self, at: At, message: str) -> None:
-        self._errors.append((at.line, self.where(at.line, at.path) + message))
+        """Messages quote what was found; `redact` masks a bot token or known secret in it."""
+        self._errors.append((at.line, self.where(at.line, at.path) + redact(message)))
 
     def warn(self, at: At, message: str) -> None:
-        self._warnings.append((at.line, self.where(at.line, at.path) + message))
+        self._warnings.append((at.line, self.where(at.line, at.path) + redact(message)))
 
     def bad(self, at: At, expected: str, detail: str | None = None) -> None:
         """The common shape: what was found, why it is wrong, what would be right."""
@@ -265,8 +267,17 @@ def hours(problems: Problems, at: At) -> WeeklyHours | None:
 def env_name(problems: Problems, at: At) -> str | None:
     if isinstance(at.value, str) and ENV_NAME.match(at.value):
         return at.value
-    problems.bad(at, ENV_EXPECTED)
+    # Never echo the value: this is where a secret pasted into the file would be shown
+    # (config check, the log, the reload API's answer, /healthz).
+    problems.error(at, f"found {_kind_of(at.value)} (not shown: it may be a secret), "
+                       f"expected {ENV_EXPECTED}")
     return None
+
+
+def _kind_of(value: Any) -> str:
+    if isinstance(value, str):
+        return f"text of {len(value)} characters" if value else "empty text"
+    return "an empty value" if value is None else f"a {type(value).__name__}"
 
 
 def http_url(problems: Problems, at: At) -> str | None:

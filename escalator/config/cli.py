@@ -50,13 +50,15 @@ def channel_problems(config: Config) -> list[str]:
     The same checks the channels run when `escalator run` builds them, so `check`
     passing means `run` will not stop on them.
     """
-    from escalator.notify import email, sms  # the channels own what they need
+    from escalator.notify import email, sms, voice  # the channels own what they need
 
     found: list[str] = []
     if "email" in config.channels:
         found += email.problems(config.channels["email"])
     if "sms" in config.channels:
         found += sms.problems(config.channels["sms"])
+    if "voice" in config.channels:
+        found += voice.problems(config.channels["voice"])
     return found
 
 

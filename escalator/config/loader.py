@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Collection, Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +32,13 @@ from escalator.config.ladders import (
     STEP_REQUIRED,
     parse_ladders,
     parse_routes,
+)
+from escalator.config.maintenance import (
+    MAINTENANCE_KEYS,
+    MAINTENANCE_MATCH_KEYS,
+    MAINTENANCE_REQUIRED,
+    parse_maintenance,
+    parse_maintenance_max,
 )
 from escalator.config.model import Config, Facility
 from escalator.config.people import (
@@ -59,20 +67,30 @@ from escalator.config.settings import (
     parse_storage,
 )
 from escalator.config.sources import key_sets as source_key_sets
+from escalator.config.voicecheck import warn_unreachable_callbacks
 from escalator.config.yamlmarks import parse
 from escalator.errors import ConfigError
 
 TOP_KEYS = ("facility", "http", "storage", "sources", "people", "rosters", "ladders", "routes",
-            "channels", "codes", "deadman", "board")
+            "channels", "codes", "deadman", "maintenance", "maintenance_max", "board")
 TOP_REQUIRED = ("facility", "people", "ladders", "routes")
 
 __all__ = [
     "BUILT_SOURCE_KINDS", "CHANNEL_CHOICES", "CHANNEL_KEYS", "CONTACT_CHANNELS",
     "CONTACT_OPTIONS", "FACILITY_KEYS", "FACILITY_REQUIRED", "HTTP_KEYS", "LADDER_KEYS",
-    "LADDER_REQUIRED", "MATCH_KEYS", "PARTY_KEYS", "PARTY_REQUIRED", "ROSTER_ENTRY_KEYS",
+    "LADDER_REQUIRED", "MAINTENANCE_KEYS", "MAINTENANCE_MATCH_KEYS", "MAINTENANCE_REQUIRED",
+    "MATCH_KEYS", "PARTY_KEYS", "PARTY_REQUIRED", "ROSTER_ENTRY_KEYS",
     "ROSTER_ENTRY_REQUIRED", "ROUTE_KEYS", "ROUTE_REQUIRED", "SOURCE_KEYS", "SOURCE_REQUIRED",
     "STEP_KEYS", "STEP_REQUIRED", "TOP_KEYS", "TOP_REQUIRED", "load_config", "load_config_text",
 ]
+
+
+MAX_CONFIG_BYTES = 1024 * 1024  # a facility's config is a few KB; a bigger one is a mistake
+
+
+def _too_big(name: str, size: int) -> str:
+    return (f"{name}: the file has {size:,} bytes, at most {MAX_CONFIG_BYTES:,} are read "
+            "(a facility's config is a few KB): is this the right file?")
 
 
 def load_config(
@@ -82,6 +100,9 @@ def load_config(
     """Load and validate a file; returns (config, warnings), raises ConfigError."""
     name = os.fspath(path)
     try:
+        size = os.stat(name).st_size
+        if size > MAX_CONFIG_BYTES:  # refused before reading: parsing it would take seconds
+            raise ConfigError([_too_big(name, size)])
         text = Path(name).read_text(encoding="utf-8")
     except OSError as exc:
         raise ConfigError([f"{name}: cannot read the file: {exc.strerror or exc}"]) from None
@@ -95,6 +116,8 @@ def load_config_text(
     strict_secrets: bool = False,
 ) -> tuple[Config, list[str]]:
     """Like `load_config` for text in hand (tests, the simulator, an upload)."""
+    if len(text) > MAX_CONFIG_BYTES:
+        raise ConfigError([_too_big(filename, len(text))])
     return _load(text, filename, env, strict_secrets, config_path=None)
 
 
@@ -143,7 +166,12 @@ def _build(problems: Problems, data: Any, path: str | None) -> Config | None:
                     codes=parse_codes(problems, root.key("codes")),
                     deadman=parse_deadman(problems, root.key("deadman")),
                     board=parse_board(problems, root.key("board")))
+    maximum = parse_maintenance_max(problems, root.key("maintenance_max"))
+    windows = parse_maintenance(problems, root.key("maintenance"), _declared(root.key("sources")),
+                                config.facility.timezone, maximum)
+    config = replace(config, maintenance=windows, maintenance_max=maximum)
     _unused_ladders(problems, root.key("ladders"), config)
+    warn_unreachable_callbacks(problems, root.key("channels"), config)
     return config
 
 
@@ -190,6 +218,8 @@ def key_sets() -> dict[str, Collection[str]]:
         sets[f"source_{kind}"] = keys
     sets.update(source_key_sets())
     sets["code_entry"] = CODE_ENTRY_KEYS
+    sets["maintenance_window"] = MAINTENANCE_KEYS
+    sets["maintenance_match"] = MAINTENANCE_MATCH_KEYS
     sets["deadman"] = DEADMAN_KEYS
     sets["board"], sets["board_user"] = BOARD_KEYS, USER_KEYS
     for name, keys in CHANNEL_KEYS.items():

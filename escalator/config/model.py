@@ -16,10 +16,11 @@ from escalator.config.board import BoardConfig
 from escalator.config.deadman import DeadmanConfig
 from escalator.domain.availability import Party, Roster
 from escalator.domain.ladder import Ladder, Route
+from escalator.domain.maintenance import DEFAULT_MAINTENANCE_MAX, MaintenanceWindow
 
 LANGUAGES = ("fi", "sv", "en")
 SOURCE_KINDS = ("webhook", "poll", "sia", "espa", "email", "mqtt")
-CHANNELS = ("telegram", "email", "sms", "webhook")
+CHANNELS = ("telegram", "email", "sms", "webhook", "voice")
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,18 @@ class Facility:
 
 
 @dataclass(frozen=True)
+class ApiToken:
+    """One operator-API bearer token: a person or system by name, and what it may do."""
+
+    name: str  # recorded as `by` on every action taken with this token
+    token_env: str
+    role: str = "operator"  # operator: read and act; viewer: read only
+
+
+API_ROLES = ("operator", "viewer")
+
+
+@dataclass(frozen=True)
 class HttpConfig:
     host: str = "127.0.0.1"
     port: int = 8080
@@ -40,6 +53,13 @@ class HttpConfig:
     api_token_env: str = "ESCALATOR_API_TOKEN"
     secret_env: str = "ESCALATOR_SECRET_KEY"  # signs ack links
     link_ttl: timedelta = timedelta(days=7)
+    max_snooze: timedelta = timedelta(hours=4)  # the longest snooze any entry point accepts
+    previous_secret_env: str | None = None  # the key before a rotation: still checks links
+    api_tokens: tuple[ApiToken, ...] = ()
+
+    def tokens(self) -> tuple[ApiToken, ...]:
+        """The named tokens; without any, `api_token_env` is one operator token "operator"."""
+        return self.api_tokens or (ApiToken("operator", self.api_token_env, "operator"),)
 
 
 @dataclass(frozen=True)
@@ -65,13 +85,19 @@ class Config:
     channels: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     path: str | None = None
     codes: Mapping[str, Any] = field(default_factory=dict)  # code -> i18n.codes.CodeInfo
+    maintenance: tuple[MaintenanceWindow, ...] = ()  # the file's windows (the API adds more)
+    maintenance_max: timedelta = DEFAULT_MAINTENANCE_MAX
     deadman: DeadmanConfig | None = None  # outbound ping to an outside monitor
     board: BoardConfig | None = None  # who may sign in to the web board
 
     def secret_envs(self) -> list[tuple[str, str]]:
         """(config path, environment variable) of every secret the config names."""
-        found = [("http.api_token_env", self.http.api_token_env),
-                 ("http.secret_env", self.http.secret_env)]
+        found = [(f"http.api_tokens[{i}].token_env", tok.token_env)
+                 for i, tok in enumerate(self.http.api_tokens)] or \
+            [("http.api_token_env", self.http.api_token_env)]
+        found.append(("http.secret_env", self.http.secret_env))
+        if self.http.previous_secret_env:
+            found.append(("http.previous_secret_env", self.http.previous_secret_env))
         for sid, src in self.sources.items():
             if src.token_env:
                 found.append((f"sources.{sid}.token_env", src.token_env))

@@ -46,6 +46,9 @@ PHONE = re.compile(r"^\+?\d{7,16}$")
 TELEGRAM_EXPECTED = "a Telegram chat id (a number, negative for groups) or a @username"
 EMAIL_EXPECTED = "an email address like name@example.com"
 PHONE_EXPECTED = 'a phone number like "+358401234567" (7 to 16 digits)'
+E164 = re.compile(r"^\+[1-9]\d{6,14}$")  # a voice gateway dials nothing else
+E164_EXPECTED = ('a phone number in international (E.164) form like "+358401234567": '
+                 "'+', the country code and the number, 7 to 15 digits")
 PERIOD_EXPECTED = ('a date "2026-12-24", a range "2026-12-24..2026-12-26" '
                    'or "2026-12-24T08:00..2026-12-24T16:00"')
 CONTACT_EXPECTED = "a contact like {email: name@example.com}"
@@ -176,8 +179,24 @@ def _sms(problems: Problems, at: At) -> str | None:
     return None
 
 
+def _voice(problems: Problems, at: At) -> str | None:
+    """A hotline to phone: E.164 only, since "040 123 4567" means nothing abroad."""
+    if isinstance(at.value, int) and not isinstance(at.value, bool):
+        problems.bad(at, E164_EXPECTED, "a number: YAML drops the '+', so quote phone numbers")
+        return None
+    if isinstance(at.value, str):
+        number = re.sub(r"[\s-]", "", at.value)
+        if E164.match(number):
+            return number
+        if number.startswith("0"):
+            problems.bad(at, E164_EXPECTED, "write the country code instead of the leading 0")
+            return None
+    problems.bad(at, E164_EXPECTED)
+    return None
+
+
 _ADDRESS: dict[str, Callable[[Problems, At], str | None]] = {
-    "telegram": _telegram, "email": _email, "sms": _sms, "webhook": http_url,
+    "telegram": _telegram, "email": _email, "sms": _sms, "webhook": http_url, "voice": _voice,
 }
 
 

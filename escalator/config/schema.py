@@ -13,6 +13,7 @@ from typing import Any
 
 from escalator.config import loader as keys
 from escalator.config import sources as source_keys
+from escalator.config.access import access_schema
 from escalator.config.board import board_schema
 from escalator.config.check import ENV_NAME
 from escalator.config.deadman import deadman_schema
@@ -22,6 +23,7 @@ from escalator.config.settings import (
     CHANNEL_CHOICES,
     CHANNEL_DEFAULTS,
     CHANNEL_KEYS,
+    CHANNEL_OWN_CHOICES,
     SLUG,
     STORAGE_DEFAULT,
     STORAGE_PATTERN,
@@ -35,8 +37,10 @@ _WINDOW = rf"{_LETTERS}(\s*-\s*{_LETTERS})?\s+\d{{1,2}}:\d{{2}}\s*-\s*\d{{1,2}}:
 HOURS_PATTERN = rf"^\s*{_WINDOW}\s*(,\s*{_WINDOW}\s*)*,?\s*$"
 _POINT = r"\d{4}-\d{2}-\d{2}([T ]\d{1,2}:\d{2}(:\d{2})?)?"
 PERIOD_PATTERN = rf"^\s*{_POINT}(\s*\.\.\s*{_POINT})?\s*$"
+LOCAL_TIME_PATTERN = r"^\s*\d{4}-\d{2}-\d{2}[T ]\d{1,2}:\d{2}(:\d{2})?\s*$"
 PHONE_PATTERN = r"^\s*\+?(\s*\d){7,16}\s*$"
 URL_PATTERN = r"^https?://[^\s/]+"
+E164_PATTERN = r"^\s*\+[1-9]([\s-]*\d){6,14}\s*$"  # E164 with the spaces people type
 
 _REF = "#/$defs/"
 
@@ -116,6 +120,7 @@ def _http() -> dict[str, Any]:
                        "description": "Environment variable with the key signing ack links."},
         "link_ttl": {**_ref("duration"), "default": "7d",
                      "description": "Acknowledgement links stop working after this."},
+        **access_schema(_ref),
     })
 
 
@@ -161,6 +166,10 @@ def _contact() -> dict[str, Any]:
         "sms": {"type": "string", "pattern": PHONE_PATTERN,
                 "description": "Phone number in quotes, like \"+358401234567\"."},
         "webhook": {**_ref("url"), "description": "URL to POST the notice to."},
+        "voice": {"type": "string", "pattern": E164_PATTERN,
+                  "description": "A hotline to phone, in quotes in E.164 form, like "
+                                 "\"+358401234567\"; the alarm is read aloud and a key "
+                                 "press answers it."},
     }
     options = {"secret_env": {**_ref("env"), "description": "Environment variable with the "
                                                             "HMAC secret signing webhook posts."}}
@@ -243,9 +252,11 @@ def _ladder_defs() -> dict[str, Any]:
             "roster_entry": roster_entry}
 
 
-def _channel_key(key: str) -> dict[str, Any]:
+def _channel_key(key: str, channel: str = "") -> dict[str, Any]:
     if key.endswith("_env"):
         return _ref("env")
+    if key in CHANNEL_OWN_CHOICES.get(channel, {}):
+        return {"enum": list(CHANNEL_OWN_CHOICES[channel][key])}
     if key in CHANNEL_CHOICES:
         return {"enum": list(CHANNEL_CHOICES[key])}
     if key in ("url", "api_url"):
@@ -261,6 +272,10 @@ def _channel_key(key: str) -> dict[str, Any]:
         return {**_ref("duration"), "default": "10m",
                 "description": "Tell alert_to through another channel when Telegram has been "
                                "unreachable this long."}
+    if key == "ring_for":
+        return {**_ref("duration"), "default": "40s",
+                "description": "Let the phone ring this long before the call counts as "
+                               "unanswered."}
     if key == "alert_to":
         return _names("Parties told when Telegram is down (default: every ladder's "
                       "on_exhausted).")
@@ -273,7 +288,7 @@ def _channel_key(key: str) -> dict[str, Any]:
 def _channels() -> dict[str, Any]:
     defs = {}
     for name, channel_keys in CHANNEL_KEYS.items():
-        props = {key: _channel_key(key) for key in channel_keys}
+        props = {key: _channel_key(key, name) for key in channel_keys}
         for key, default in CHANNEL_DEFAULTS.get(name, {}).items():
             props[key] = {**props[key], "default": default}
         defs[f"channel_{name}"] = _obj(f"Settings of the {name} channel.", props)
@@ -282,10 +297,34 @@ def _channels() -> dict[str, Any]:
     return defs
 
 
+def _maintenance_defs() -> dict[str, Any]:
+    code = {"oneOf": [{"type": "string", "minLength": 1}, {"type": "integer"}]}
+    local = {"type": "string", "pattern": LOCAL_TIME_PATTERN,
+             "description": "The facility's local time, like \"2026-12-01 08:00\"."}
+    match = _obj("Which alarms the window holds; every key optional, absent: all alarms.", {
+        "source": _names("Source id(s)."),
+        "code": {"description": "Alarm code(s).",
+                 "oneOf": [code, {"type": "array", "items": code, "minItems": 1}]},
+        "point": {"type": "string", "minLength": 1,
+                  "description": "A point or a pattern like \"B-wing*\" (* any text, "
+                                 "? one character; case is ignored)."},
+    })
+    window = _obj("Planned work: matching alarms are recorded but not escalated until the "
+                  "window ends; still active then, they start their ladder.", {
+        "match": _ref("maintenance_match"),
+        "from": {**local, "description": "Start, the facility's local time."},
+        "until": {**local, "description": "End, the facility's local time; at most "
+                                          "maintenance_max after from."},
+        "reason": {"type": "string", "minLength": 1,
+                   "description": "What the work is; shown on the alarm's timeline."},
+    }, keys.MAINTENANCE_REQUIRED)
+    return {"maintenance_match": match, "maintenance_window": window}
+
+
 def json_schema() -> dict[str, Any]:
     defs = {**_common_defs(), "facility": _facility(), "http": _http(), **_sources(),
             "contact": _contact(), "party": _party(), **_ladder_defs(), **_channels(),
-            "deadman": deadman_schema(_ref), **board_schema(_ref)}
+            "deadman": deadman_schema(_ref), **_maintenance_defs(), **board_schema(_ref)}
     top = {
         "facility": _ref("facility"),
         "http": _or_null(_ref("http"), "The web server; absent: defaults."),
@@ -309,6 +348,11 @@ def json_schema() -> dict[str, Any]:
                   "description": "Your own names for alarm codes (override the built-in "
                                  "SIA / Contact ID texts)."},
         "deadman": _or_null(_ref("deadman"), "Optional ping to an outside monitor."),
+        "maintenance": {"type": ["array", "null"], "items": _ref("maintenance_window"),
+                        "description": "Maintenance windows (the operator API can add more)."},
+        "maintenance_max": {**_ref("duration"), "default": "7d",
+                            "description": "The longest a maintenance window may last; "
+                                           "renewing one extends it at most this far from now."},
         "board": _or_null(_ref("board"), "Who may sign in to the web board."),
     }
     schema = _obj("Escalator configuration: one facility's alarm escalation.",

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 import holidays
 
+from escalator.config.access import parse_access
 from escalator.config.check import (
     At,
     Problems,
@@ -42,13 +43,16 @@ from escalator.config.sources import (
 
 FACILITY_KEYS = ("id", "name", "timezone", "language", "holidays", "closed_days")
 FACILITY_REQUIRED = ("id", "name")
-HTTP_KEYS = ("listen", "public_url", "api_token_env", "secret_env", "link_ttl")
+HTTP_KEYS = ("listen", "public_url", "api_token_env", "secret_env", "link_ttl", "max_snooze",
+             "previous_secret_env", "api_tokens")
 BUILT_SOURCE_KINDS = tuple(SOURCE_KEYS)
 CHANNEL_KEYS: dict[str, tuple[str, ...]] = {
     "telegram": ("token_env", "api_url", "mode", "webhook_path", "staff_users", "alert_after",
                  "alert_to"),
     "email": ("host", "port", "security", "username_env", "password_env", "from"),
     "sms": ("preset", "url", "method", "body", "auth_header_env", "from", "params"),
+    "voice": ("preset", "url", "method", "body", "auth_header_env", "from", "params",
+              "ring_for"),
 }
 CHANNEL_DEFAULTS: dict[str, dict[str, Any]] = {
     "telegram": {"api_url": "https://api.telegram.org"},
@@ -59,6 +63,10 @@ CHANNEL_CHOICES: dict[str, tuple[str, ...]] = {
     "method": ("GET", "POST"),
     "body": ("form", "json"),
     "preset": ("generic", "twilio", "46elks", "gatewayapi"),  # notify/sms.py PRESETS
+}
+# A channel whose choices differ from the shared ones above.
+CHANNEL_OWN_CHOICES: dict[str, dict[str, tuple[str, ...]]] = {
+    "voice": {"preset": ("46elks", "twilio", "generic")},  # notify/voice.py PRESETS
 }
 
 SLUG = r"^[a-z0-9][a-z0-9_-]*$"
@@ -165,14 +173,16 @@ def parse_http(problems: Problems, at: At | None) -> HttpConfig:
     token = _opt(problems, at.key("api_token_env"), env_name) or default.api_token_env
     secret = _opt(problems, at.key("secret_env"), env_name) or default.secret_env
     ttl = _opt(problems, at.key("link_ttl"), duration) or default.link_ttl
-    return HttpConfig(host, port, public.rstrip("/"), token, secret, ttl)
+    return HttpConfig(host, port, public.rstrip("/"), token, secret, ttl,
+                      **parse_access(problems, at))
 
 
 def _listen(problems: Problems, at: At) -> tuple[str, int] | None:
     if isinstance(at.value, str):
         host, sep, port = at.value.strip().rpartition(":")
         host = host.strip("[]")
-        if sep and host and port.isdigit() and 0 < int(port) < 65536:
+        if sep and host and port.isascii() and port.isdigit() and len(port) <= 5 \
+                and 0 < int(port) < 65536:
             return host, int(port)
     problems.bad(at, LISTEN_EXPECTED)
     return None
@@ -255,16 +265,20 @@ def parse_channels(
         settings = dict(CHANNEL_DEFAULTS.get(name, {}))
         for key, value_at in entry.entries():
             if key in CHANNEL_KEYS[name]:
-                value = _channel_value(problems, key, value_at, party_ids)
+                value = _channel_value(problems, key, value_at, party_ids,
+                                       CHANNEL_OWN_CHOICES.get(name, {}))
                 if value is not None:
                     settings[key] = value
         channels[name] = settings
     return channels
 
 
-def _channel_value(problems: Problems, key: str, at: At, party_ids: Collection[str]) -> Any:
+def _channel_value(problems: Problems, key: str, at: At, party_ids: Collection[str],
+                   own: dict[str, tuple[str, ...]]) -> Any:
     if key.endswith("_env"):
         return env_name(problems, at)
+    if key in own:
+        return choice(problems, at, own[key])
     if key in CHANNEL_CHOICES:
         return choice(problems, at, CHANNEL_CHOICES[key])
     if key in ("url", "api_url"):
@@ -276,7 +290,7 @@ def _channel_value(problems: Problems, key: str, at: At, party_ids: Collection[s
             return None
         users = [integer(problems, item) for item in at.items()]
         return None if None in users else users
-    if key == "alert_after":
+    if key in ("alert_after", "ring_for"):
         return duration(problems, at)
     if key == "alert_to":  # who hears that Telegram is down, through their other contacts
         found = [reference(problems, item, party_ids, "party")

@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping
 from datetime import timedelta
 from typing import Any
 
+from escalator import patterns
 from escalator.config.check import (
     At,
     Problems,
@@ -55,7 +56,7 @@ POLL_FORMATS = ("json", "xml", "csv")
 SIA_PROTOCOLS = ("tcp", "udp", "both")
 FIELD_KEYS = ("code", "point", "text", "severity", "state")
 POLL_FIELD_KEYS = ("code", "point", "text", "severity")
-ACCOUNT_KEYS = ("account", "key_env")
+ACCOUNT_KEYS = ("account", "key_env", "allow_unencrypted")
 RULE_KEYS = ("match", "in", "code", "point", "state", "text", "severity")
 RULE_PLACES = ("subject", "body", "any")
 RULE_STATES = ("alarm", "clear", "heartbeat")
@@ -98,7 +99,8 @@ def listen_address(problems: Problems, at: At) -> tuple[str, int] | None:
     if isinstance(at.value, str):
         host, sep, port = at.value.strip().rpartition(":")
         host = host.strip("[]")
-        if sep and host and port.isdigit() and 0 <= int(port) < 65536:
+        if sep and host and port.isascii() and port.isdigit() and len(port) <= 5 \
+                and 0 <= int(port) < 65536:
             return host, int(port)
     problems.bad(at, LISTEN_EXPECTED)
     return None
@@ -132,7 +134,7 @@ def _fields(keys: tuple[str, ...]) -> Callable[[Problems, At], dict[str, str] | 
     return check
 
 
-def _accounts(problems: Problems, at: At) -> tuple[dict[str, str | None], ...] | None:
+def _accounts(problems: Problems, at: At) -> tuple[dict[str, str | bool | None], ...] | None:
     expected = 'a list like [{account: "1234", key_env: SIA_KEY}]'
     if not sequence(problems, at, expected, non_empty=True):
         return None
@@ -154,7 +156,14 @@ def _accounts(problems: Problems, at: At) -> tuple[dict[str, str | None], ...] |
         seen.add(account.upper())
         key_at = item.key("key_env")
         key_env = env_name(problems, key_at) if key_at is not None else None
-        accounts.append({"account": account.upper(), "key_env": key_env})
+        plain_at = item.key("allow_unencrypted")
+        plain = boolean(problems, plain_at) if plain_at is not None else False
+        if key_at is None and not plain:
+            problems.warn(acct_at, f"account {account} has no key_env: anyone on the network "
+                          "can send alarms (and false clears) as this panel; give it an AES "
+                          "key, or say `allow_unencrypted: true` if that is intended")
+        accounts.append({"account": account.upper(), "key_env": key_env,
+                         "allow_unencrypted": bool(plain)})
     return tuple(accounts)
 
 
@@ -197,9 +206,9 @@ def _regex(problems: Problems, at: At) -> str | None:
         problems.bad(at, "a regular expression")
         return None
     try:
-        re.compile(at.value)
-    except re.error as exc:
-        problems.bad(at, "a regular expression", f"{exc.msg} at position {exc.pos}")
+        patterns.compile_rule(at.value)
+    except patterns.PatternError as exc:
+        problems.bad(at, "a regular expression", str(exc))
         return None
     return at.value
 
@@ -297,6 +306,8 @@ def schema_defs() -> dict[str, Any]:
                                   {"type": "integer"}]},
             "key_env": {**_ENV, "description": "Environment variable with the AES key "
                                                "(16, 24 or 32 characters); absent: plain."},
+            "allow_unencrypted": {"type": "boolean", "description":
+                                  "Accept this account without a key (else a warning)."},
         }, ("account",)),
         "rule": _strict("Text matching this regular expression becomes an event.", {
             "match": {"type": "string", "minLength": 1, "format": "regex",

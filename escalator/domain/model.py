@@ -48,6 +48,8 @@ class Reason(StrEnum):
     REOPENED = "REOPENED"  # the same alarm came back soon after it was resolved
     NOW_AVAILABLE = "NOW_AVAILABLE"  # a party skipped as closed or away is there now
     REWALK = "REWALK"  # nobody took it: the whole ladder is walked again
+    MAINTENANCE_HELD = "MAINTENANCE_HELD"  # timeline only: held by a maintenance window
+    MAINTENANCE_ENDED = "MAINTENANCE_ENDED"  # window over, alarm still on: ladder starts
 
 
 class Action(StrEnum):

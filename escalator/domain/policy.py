@@ -403,6 +403,7 @@ def apply_action(
         until = now + timedelta(minutes=minutes or 15)
         b.set(state=State.SNOOZED, snoozed_until=until)
         b.log(Reason.SNOOZED, party, params(by=who, until=until))
+        b.tell_others(Reason.SNOOZED, b.entries[-1].detail, except_party=party)  # no silent snooze
     elif action is Action.FALSE_ALARM:
         _wait_for_clear(b, State.FALSE_ALARM, who, party, note, false_alarm_clear_within,
                         clear_by)

@@ -3,6 +3,16 @@
 from __future__ import annotations
 
 TEXTS: dict[str, dict[str, str]] = {
+    # -- maintenance windows (escalator/maintenance_holds.py); parameters work, until --
+    "reason.MAINTENANCE_HELD": {
+        "fi": "Huoltotyö ({work}): hälytys kirjattu, mutta kenellekään ei ilmoiteta ennen "
+              "klo {until}",
+        "sv": "Underhåll ({work}): larmet är registrerat, men ingen larmas före kl. {until}",
+        "en": "Maintenance ({work}): recorded, nobody is alerted before {until}"},
+    "reason.MAINTENANCE_ENDED": {
+        "fi": "Huoltotyön aika päättyi ({work}), mutta hälytys on yhä päällä",
+        "sv": "Underhållet är slut ({work}), men larmet är fortfarande aktivt",
+        "en": "The maintenance window has ended ({work}) and the alarm is still on"},
     "label.where": {"fi": "Missä", "sv": "Var", "en": "Where"},
     "label.since": {"fi": "Alkaen", "sv": "Sedan", "en": "Since"},
     "label.count": {"fi": "Toistunut {count} kertaa", "sv": "Upprepat {count} gånger",
@@ -104,3 +114,13 @@ TEXTS.update({k: v for k, v in _OUTSIDE.items() if k not in TEXTS})
 from escalator.i18n.reasons import TEXTS as _REASONS  # noqa: E402
 
 TEXTS.update(_REASONS)
+
+# What the voice channel says on the phone.
+from escalator.i18n.voice import TEXTS as _VOICE  # noqa: E402
+
+TEXTS.update({k: v for k, v in _VOICE.items() if k not in TEXTS})
+
+# Who may use a link or send a note.
+from escalator.i18n.access import TEXTS as _ACCESS  # noqa: E402
+
+TEXTS.update({k: v for k, v in _ACCESS.items() if k not in TEXTS})

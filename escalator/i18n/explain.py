@@ -98,6 +98,8 @@ def explain(lang: str, reason: str, detail: str, *, update: bool = False, tz: st
     template = TEXTS[key].get(lang) or TEXTS[key]["en"]
     sentence = template.format_map(_Blank(vals))
     parts = [sentence]
+    if raw.get("promised") and raw.get("promised") == raw.get("deadline"):
+        raw = {k: v for k, v in raw.items() if k != "promised"}  # said once is enough
     for frag, reasons in FRAGMENTS.items():
         if frag in raw and reason in reasons and "{" + frag + "}" not in template:
             parts.append(_fill(lang, f"frag.{frag}", vals) or "")

@@ -17,16 +17,19 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
+from escalator import patterns
 from escalator.clock import Clock
 from escalator.config.model import SourceConfig
 from escalator.domain.model import AlarmEvent
 from escalator.i18n.codes import code_severity
+from escalator.intake import clean
+from escalator.intake.clean import multi_line, one_line
 from escalator.service import IngestResult
 
 log = logging.getLogger(__name__)
 
 Ingest = Callable[[AlarmEvent], Awaitable[IngestResult]]
-LIMITS = {"code": 64, "point": 256, "text": 2000, "severity": 32}
+LIMITS = {"code": 64, "point": 256, "text": 2000, "severity": 32, "id": 160}
 
 
 class IntakeAdapter(Protocol):
@@ -60,13 +63,22 @@ class IntakeContext:
     def event(self, code: str, state: str = "alarm", *, point: str = "", text: str = "",
               severity: str = "", occurred_at: datetime | None = None,
               event_id: str | None = None) -> AlarmEvent:
-        """An event from this source, trimmed to the service's limits, severity from the codes."""
-        code = _cut(code.strip(), "code") or "unknown"
+        """An event from this source, trimmed to the service's limits, severity from the codes.
+
+        Every field is cleaned of control characters first (`intake.clean`), so no
+        channel or store can refuse an event a device was told we accepted."""
+        code = _cut(one_line(code), "code") or "unknown"
         return AlarmEvent(
             source=self.source.id, code=code, state=state, received_at=self.clock.now(),
-            point=_cut(point.strip(), "point"), text=_cut(text.strip(), "text"),
-            severity=_cut(severity.strip(), "severity") or code_severity(code),
-            occurred_at=occurred_at, event_id=event_id)
+            point=_cut(one_line(point), "point"), text=_cut(multi_line(text), "text"),
+            severity=_cut(one_line(severity), "severity") or code_severity(code),
+            occurred_at=occurred_at,
+            event_id=clean.event_id(event_id)[:LIMITS["id"]] if event_id else None)
+
+    @staticmethod
+    def stored_key(code: str, point: str) -> tuple[str, str]:
+        """(code, point) as `event` stores them: what to compare with stored incidents."""
+        return _cut(one_line(code), "code") or "unknown", _cut(one_line(point), "point")
 
     def heartbeat(self) -> AlarmEvent:
         return AlarmEvent(source=self.source.id, code="heartbeat", state="heartbeat",
@@ -119,9 +131,8 @@ def apply_rules(rules: Any, texts: Mapping[str, str]) -> RuleMatch | None:
     for rule in rules:
         places = list(texts) if rule.get("in", "any") == "any" else [rule["in"]]
         for place in places:
-            found = re.search(rule["match"], texts.get(place, ""), re.IGNORECASE | re.MULTILINE)
-            if found:
-                groups = {k: v or "" for k, v in found.groupdict().items()}
+            groups = patterns.search(rule["match"], texts.get(place, ""))
+            if groups is not None:
                 return RuleMatch(
                     code=_fill(rule.get("code", ""), groups),
                     state=rule.get("state", "alarm"),

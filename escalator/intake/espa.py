@@ -21,6 +21,8 @@ from typing import Any
 from escalator.errors import StorageError
 from escalator.intake import espa444
 from escalator.intake.base import IntakeContext, Throttle, apply_rules, heartbeat_every
+from escalator.listeners import Gate, stream_factory
+from escalator.listeners import listen as listen_gated
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +38,7 @@ class EspaReceiver:
         self.address: str = ctx.options.get("address", "2")
         self._throttle = Throttle(ctx.clock, heartbeat_every(ctx.source))
         self._server: asyncio.Server | None = None
+        self.gate: Gate | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
         self.port: int | None = None
         self.serial_open = False  # the serial device is open and being served
@@ -43,7 +46,8 @@ class EspaReceiver:
     async def start(self) -> None:
         listen = self.ctx.options.get("listen")
         if listen:
-            self._server = await asyncio.start_server(self._serve, *listen)
+            self._server, self.gate = await listen_gated(
+                f"source {self.source_id} (ESPA)", stream_factory(self._serve), *listen)
             self.port = self._server.sockets[0].getsockname()[1]
             log.info("source %s: ESPA 4.4.4 on tcp %s:%s", self.source_id, listen[0], self.port)
         device = self.ctx.options.get("serial")
@@ -80,6 +84,8 @@ class EspaReceiver:
         self._tasks.add(task)
         try:
             await self.run_line(reader, writer, IDLE_TIMEOUT)
+        except asyncio.CancelledError:
+            pass  # stop(): end quietly (3.11's start_server callback logs a cancelled task)
         finally:
             self._tasks.discard(task)
             writer.close()

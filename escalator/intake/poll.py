@@ -127,6 +127,8 @@ class PollSource:
             stored = await self.ctx.open_alarms() if self.ctx.open_alarms else set()
             self._active = {key: Active(*key) for key in stored}
         sent = 0
+        # compare as stored: a point with a control character in it is cleaned when stored
+        listed = {self.ctx.stored_key(*key): alarm for key, alarm in listed.items()}
         for key, alarm in listed.items():
             if key not in self._active:
                 await self.ctx.ingest(self.ctx.event(alarm.code, "alarm", point=alarm.point,

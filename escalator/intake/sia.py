@@ -16,14 +16,18 @@ import logging
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
-from escalator.errors import ConfigError, StorageError
+from escalator.errors import ConfigError, StorageError, UnstorableError
 from escalator.intake import dc09
 from escalator.intake.base import IntakeContext
+from escalator.listeners import Gate, listen, stream_factory
 
 log = logging.getLogger(__name__)
 
 IDLE_TIMEOUT = 300.0  # seconds a TCP connection may stay silent before we close it
+REPLAY_MEMORY = timedelta(minutes=1)  # with `timestamp_window: off`: how long a replay counts once
+MAX_REMEMBERED = 10_000  # frames remembered for replay detection
 READ_SIZE = 4096
 
 
@@ -80,17 +84,21 @@ class SiaReceiver:
         self.protocol = ctx.options.get("protocol", "tcp")
         self._settings: dc09.Settings | None = None
         self._tcp: asyncio.Server | None = None
+        self.gate: Gate | None = None
         self._udp: asyncio.DatagramTransport | None = None
         self._tasks: set[asyncio.Task[None]] = set()
         self.tcp_port: int | None = None
         self.udp_port: int | None = None
         self.answers: Counter[str] = Counter()  # ACK / NAK / DUH sent
+        self._recent: dict[bytes, datetime] = {}  # untimestamped frames stored lately
 
     # -- lifecycle --------------------------------------------------------------------
     async def start(self) -> None:
         self._settings = self._read_settings()
         if self.protocol in ("tcp", "both"):
-            self._tcp = await asyncio.start_server(self._serve, self.host, self.port)
+            self._tcp, self.gate = await listen(f"source {self.source_id} (SIA)",
+                                                stream_factory(self._serve), self.host,
+                                                self.port)
             self.tcp_port = self._tcp.sockets[0].getsockname()[1]
         if self.protocol in ("udp", "both"):
             loop = asyncio.get_running_loop()
@@ -163,12 +171,45 @@ class SiaReceiver:
             log.warning("source %s: %s (%s): %r", self.source_id, reading.verdict,
                         reading.reason, data[:200])
             return reading.reply
+        if reading.event_id is None and self._replayed(data, now):
+            log.info("source %s: the same untimestamped frame again; answered, counted once",
+                     self.source_id)
+            return reading.reply
         try:
             await self._store(reading)
+        except UnstorableError as exc:
+            log.error("source %s: the store refuses this frame's events: %s", self.source_id,
+                      exc)
+            self._forget(data)
+            return _duh_from(reading.reply)  # resending cannot help: no endless NAK loop
         except StorageError:
+            self._forget(data)  # not stored: the panel's resend must be stored, not skipped
             log.error("source %s: storage failed; NAK so the panel sends again", self.source_id)
             return dc09.nak(self.ctx.clock.now())
         return reading.reply
+
+    def _replayed(self, data: bytes, now: datetime) -> bool:
+        """Was this exact frame (account, sequence, content and CRC) stored within the window?
+
+        A timestamped frame carries its own id (stored with the event, so a resend is
+        a duplicate for ever); an untimestamped one has only this memory, as long as
+        the timestamp window (past + future) would have accepted a replay."""
+        assert self._settings is not None
+        past, future = self._settings.window or (REPLAY_MEMORY, timedelta(0))
+        keep = past + future
+        for key, when in list(self._recent.items()):
+            if now - when > keep or len(self._recent) > MAX_REMEMBERED:
+                del self._recent[key]
+            else:
+                break  # insertion order is time order
+        seen = self._recent.get(data)
+        if seen is not None and now - seen <= keep:
+            return True
+        self._recent[data] = now
+        return False
+
+    def _forget(self, data: bytes) -> None:
+        self._recent.pop(data, None)
 
     async def _store(self, reading: dc09.Reading) -> None:
         for i, sia in enumerate(reading.events):
@@ -203,6 +244,8 @@ class SiaReceiver:
                     await writer.drain()
         except ConnectionError:
             pass
+        except asyncio.CancelledError:
+            pass  # stop(): end quietly (3.11's start_server callback logs a cancelled task)
         finally:
             self._tasks.discard(task)
             writer.close()
@@ -221,10 +264,18 @@ class SiaReceiver:
         rest = splitter.rest()
         if rest is not None:
             chunks.append(rest)  # a datagram is a whole message, CR or not
-        for chunk in chunks:
-            reply = await self.answer(chunk)
-            if self._udp is not None:
-                self._udp.sendto(reply, addr)
+        if not chunks:
+            return
+        # a datagram is one message and gets one answer: never a reply per CR in it
+        reply = await self.answer(chunks[0] if len(chunks) == 1 else None)
+        if self._udp is not None:
+            self._udp.sendto(reply, addr)
+
+
+def _duh_from(ack: bytes) -> bytes:
+    """The DUH ("unable to process, do not resend") for the frame an ACK answers."""
+    head = ack[9:-1].decode("ascii", "replace").split("[", 1)[0]
+    return dc09.frame(head.replace('"*ACK"', '"DUH"').replace('"ACK"', '"DUH"') + "[]")
 
 
 class _Datagrams(asyncio.DatagramProtocol):

@@ -26,6 +26,7 @@ from escalator.domain.availability import Contact, Directory
 from escalator.domain.model import Incident
 from escalator.notify.base import Message
 from escalator.notify.sms import sms_text
+from escalator.notify.speech import call_text
 from escalator.notify.telegram.budget import ChatBudget
 from escalator.notify.telegram.cards import CardDesk
 from escalator.notify.telegram.layout import Button, ping_text
@@ -81,7 +82,7 @@ class Outbox:
         return next((k for k in self._kept if k.id == kept_id), None)
 
     async def send(self, contact: Contact, message: Message) -> None:
-        title, text = render(contact.channel, message, self._facility())
+        title, text = render(contact.channel, message, self._facility(), self._now())
         self._kept.append(Kept(
             id=self._next, at=self._now(), channel=contact.channel, party=message.party,
             party_name=message.party_name, address=contact.address,
@@ -92,12 +93,15 @@ class Outbox:
         self.on_new()
 
 
-def render(channel: str, message: Message, facility: str) -> tuple[str, str]:
+def render(channel: str, message: Message, facility: str, now: datetime) -> tuple[str, str]:
     """(title, text) exactly as the channel would put it in front of its reader."""
     if channel == "telegram":  # the card itself is rendered live, as Telegram edits it
         return ping_text(message.incident, message.reason, message.language), ""
     if channel == "sms":
         return facility, sms_text(message, facility)
+    if channel == "voice":  # the words the phone call speaks
+        return message.party_name, call_text(message.incident, message.reason, message.language,
+                                             facility, message.tz, now, message.detail)
     if channel == "webhook":
         return "POST application/json", json.dumps(payload(message), ensure_ascii=False,
                                                    indent=2)

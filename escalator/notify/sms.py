@@ -18,6 +18,7 @@ next contact.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -126,6 +127,9 @@ def build_request(settings: Settings, to: str, text: str, message: Message) -> S
                       {k: _expand(v, values) for k, v in template.items()})
 
 
+_PLACEHOLDER = re.compile(r"\{[a-z_]+\}")
+
+
 def _expand(value: Any, values: Mapping[str, str]) -> Any:
     if isinstance(value, dict):
         return {k: _expand(v, values) for k, v in value.items()}
@@ -135,10 +139,9 @@ def _expand(value: Any, values: Mapping[str, str]) -> Any:
         return value
     if value.endswith(":int}") and value[:-5] + "}" in values:
         digits = values[value[:-5] + "}"]
-        return int(digits) if digits.isdigit() else digits
-    for key, replacement in values.items():
-        value = value.replace(key, replacement)
-    return value
+        return int(digits) if digits.isascii() and digits.isdigit() else digits
+    # one pass over the template: a "{to}" inside the alarm text stays literal text
+    return _PLACEHOLDER.sub(lambda m: values.get(m.group(0), m.group(0)), value)
 
 
 class SmsNotifier:

@@ -133,6 +133,29 @@ CREATE TABLE IF NOT EXISTS telegram_chats (
     chat_id TEXT PRIMARY KEY,
     language TEXT
 );
+-- Maintenance windows set through the operator API (escalator/storage/maintenance.py);
+-- windows in the config file are not stored. Ending one early sets until to that moment.
+CREATE TABLE IF NOT EXISTS maintenance_windows (
+    id {pk},
+    starts_at TEXT NOT NULL,
+    until TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    sources TEXT NOT NULL,
+    codes TEXT NOT NULL,
+    point TEXT NOT NULL,
+    created_by TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    updated_by TEXT,
+    updated_at TEXT
+);
+-- Incidents opened during a maintenance window and not escalated yet: released
+-- (their ladder starts, MAINTENANCE_ENDED) when no window covers them any more.
+CREATE TABLE IF NOT EXISTS incident_holds (
+    incident_id INTEGER PRIMARY KEY,
+    window_id TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    until TEXT NOT NULL
+);
 -- The audit log (escalator/storage/audit.py): an append-only SHA-256 hash chain
 -- of every action, acknowledgement, refusal, notice, delivery outcome and config
 -- reload, written in the transaction of the change it records. Ids are assigned
@@ -157,3 +180,23 @@ CREATE TABLE IF NOT EXISTS audit_head (
 INSERT INTO audit_head (id, last_id, last_hash)
     VALUES (1, 0, '0000000000000000000000000000000000000000000000000000000000000000')
     ON CONFLICT DO NOTHING;
+-- Voice calls (escalator/storage/voicecalls.py): the call placed for a delivery and the
+-- key pressed on it, so the hang-up tells "answered with a key" from "nobody took it".
+CREATE TABLE IF NOT EXISTS voice_calls (
+    delivery_id INTEGER PRIMARY KEY,
+    incident_id INTEGER NOT NULL,
+    party TEXT NOT NULL,
+    address TEXT NOT NULL,
+    call_ref TEXT,
+    placed_at TEXT NOT NULL,
+    digit TEXT,
+    pressed_at TEXT,
+    ended_at TEXT,
+    outcome TEXT
+);
+-- Ack links (escalator/storage/nonces.py): a random value per incident, signed into
+-- its links, so a link made for incident #1 of an earlier database never opens a new #1.
+CREATE TABLE IF NOT EXISTS incident_nonces (
+    incident_id INTEGER PRIMARY KEY,
+    nonce TEXT NOT NULL
+);

@@ -27,7 +27,7 @@ from escalator.domain.model import (
     SafetyRecord,
     State,
 )
-from escalator.errors import StorageError
+from escalator.errors import StorageError, UnstorableError
 from escalator.storage import audit
 from escalator.storage.rows import (
     ADDED_INCIDENT_COLUMNS,
@@ -287,10 +287,15 @@ class SqlStore:
         loop = asyncio.get_running_loop()
         try:
             result = await loop.run_in_executor(self._executor, fn, *args)
+        except (sqlite3.DataError, UnicodeError) as exc:
+            raise UnstorableError(f"{self.label}: {exc}") from exc
         except (sqlite3.Error, OSError) as exc:
             self.healthy = False
             raise StorageError(f"{self.label}: {exc}") from exc
         except Exception as exc:
+            if any(k.__name__ == "DataError" and k.__module__.startswith("psycopg")
+                   for k in type(exc).__mro__):
+                raise UnstorableError(f"{self.label}: {exc}") from exc  # the data, not the store
             if type(exc).__module__.startswith("psycopg"):
                 self.healthy = False
                 raise StorageError(f"{self.label}: {exc}") from exc

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from aiohttp import web
@@ -20,16 +20,21 @@ from escalator.domain.model import WAITING_FOR_CLEAR, Action, Incident, Reason, 
 from escalator.errors import ActionError
 from escalator.i18n import code_label, t
 from escalator.i18n.explain import explain
+from escalator.service import MAX_SNOOZE
+from escalator.storage.nonces import link_nonce
 from escalator.storage.rows import dt
+from escalator.storage.sql import Tx
 from escalator.web import answers
-from escalator.web.links import LinkClaim, LinkError
+from escalator.web.links import LinkClaim, LinkError, bound
+from escalator.web.privacy import scrub
 from escalator.web.views import APP, PAGE_HEADERS, esc, html_page, local_time, message_page
 
 MAX_NOTE = answers.MAX_NOTE
 TIMELINE_SHOWN = 20
 CONTACT_REASONS = {Reason.FIRST, Reason.RENOTIFY, Reason.ESCALATED, Reason.EXHAUSTED,
                    Reason.SAFETY_INCIDENT, Reason.REOPENED, Reason.REWALK, Reason.NOW_AVAILABLE,
-                   Reason.CLEAR_REQUESTED, Reason.ACK_OVERDUE}
+                   Reason.CLEAR_REQUESTED, Reason.ACK_OVERDUE,
+                   Reason.MAINTENANCE_ENDED}
 
 
 def setup(web_app: web.Application) -> None:
@@ -47,6 +52,7 @@ class Visitor:
     tz: str
     names: Mapping[str, str]  # party id -> display name, for the timeline
     now: datetime | None = None
+    max_snooze: timedelta = MAX_SNOOZE
 
 
 def _visitor(request: web.Request) -> Visitor | web.Response:
@@ -62,16 +68,26 @@ def _visitor(request: web.Request) -> Visitor | web.Response:
             return _json({"error": t(lang, key)}, status)
         return message_page(lang, t(lang, "page.title"), t(lang, key), status)
     party = config.parties.get(claim.party)
+    if party is None:  # removed from the config: its links are revoked (checked at use)
+        if _wants_json(request):
+            return _json({"error": t(lang, "page.link_revoked")}, 403)
+        return message_page(lang, t(lang, "page.title"), t(lang, "page.link_revoked"), 403)
     names = {pid: p.name for pid, p in config.parties.items()}
-    return Visitor(claim, party.name if party else claim.party,
-                   (party.language if party else None) or lang, config.facility.timezone,
-                   names, app.clock.now())
+    return Visitor(claim, party.name, party.language or lang, config.facility.timezone,
+                   names, app.clock.now(), config.http.max_snooze)
 
 
-async def _load(request: web.Request, incident_id: int
+async def _load(request: web.Request, claim: LinkClaim
                 ) -> tuple[Incident | None, list[dict[str, Any]]]:
-    return await request.app[APP].store.transaction(
-        lambda tx: (tx.incident(incident_id), tx.timeline(incident_id)))
+    """The link's incident and timeline; (None, []) if the link was made for another
+    incident that had the same number (an earlier database)."""
+    def read(tx: Tx) -> tuple[Incident | None, list[dict[str, Any]]]:
+        incident = tx.incident(claim.incident_id)
+        if incident is None or not bound(claim, incident.opened_at, link_nonce(tx, incident.id)):
+            return None, []
+        return incident, tx.timeline(incident.id)
+
+    return await request.app[APP].store.transaction(read)
 
 
 def _say(v: Visitor, key: str, status: int, **values: object) -> web.Response:
@@ -82,7 +98,7 @@ async def show(request: web.Request) -> web.Response:
     v = _visitor(request)
     if isinstance(v, web.Response):
         return v
-    incident, timeline = await _load(request, v.claim.incident_id)
+    incident, timeline = await _load(request, v.claim)
     if incident is None:
         return _say(v, "page.not_found", 404)
     return html_page(v.lang, code_label(v.lang, incident.code),
@@ -97,14 +113,19 @@ async def perform(request: web.Request) -> web.Response:
     app = request.app[APP]
     now = app.clock.now()
     try:
-        answer = answers.parse(await _fields(request), now, v.tz)
+        answer = answers.parse(await _fields(request), now, v.tz, app.config.http.max_snooze)
     except answers.AnswerError as exc:
         return _reply(request, v, exc.key, 400)
-    incident, _ = await _load(request, v.claim.incident_id)
+    incident, _ = await _load(request, v.claim)
     if incident is None:
         return _reply(request, v, "page.not_found", 404)
     if incident.state is State.RESOLVED and answer.action is not Action.NOTE:
         return _closed(request, v, incident)
+    if answer.action is Action.NOTE:
+        wait = app.note_limiter.admit((incident.id, v.claim.party), ("party", v.claim.party),
+                                      now)
+        if wait is not None:
+            return _too_many(request, v, wait)
     act = app.service.act
     known = await _delivery_ids(request, incident.id)
     try:
@@ -172,6 +193,14 @@ def _reply(request: web.Request, v: Visitor, key: str, status: int,
     return message_page(v.lang, t(v.lang, "page.title"), text, status)
 
 
+def _too_many(request: web.Request, v: Visitor, wait: timedelta) -> web.Response:
+    """429 with the reason in the reader's language, and when to try again."""
+    minutes = max(1, -(-int(wait.total_seconds()) // 60))
+    resp = _reply(request, v, "page.note_limit", 429, minutes=minutes)
+    resp.headers["Retry-After"] = str(max(1, int(wait.total_seconds())))
+    return resp
+
+
 def _closed(request: web.Request, v: Visitor, incident: Incident) -> web.Response:
     state = t(v.lang, f"state.{incident.state.value}")
     text = t(v.lang, "page.closed", state=state)
@@ -213,7 +242,7 @@ def render_incident(v: Visitor, inc: Incident, timeline: list[dict[str, Any]],
         parts.append(f'<p class="msg">{esc(t(lang, "page.closed", state=state))}</p>')
     else:
         parts.append(f"<h2>{esc(t(lang, 'ack.answer'))}</h2>")
-        parts.append(answers.forms(lang, inc))
+        parts.append(answers.forms(lang, inc, v.max_snooze))
     parts.append(_note_form(lang))
     parts.append(_contacted(v, timeline))
     parts.append(_timeline(v, timeline))
@@ -245,7 +274,7 @@ def _promises(v: Visitor, inc: Incident) -> list[tuple[str, str]]:
     """What the taker or the caller of a false alarm promised, and by when it is checked."""
     lang, rows = v.lang, []
     if inc.acked_by and inc.state is State.ACKNOWLEDGED:
-        rows.append((t(lang, "label.taken_by"), esc(inc.acked_by)))
+        rows.append((t(lang, "label.taken_by"), esc(scrub(inc.acked_by))))
         if inc.eta:
             rows.append((t(lang, "label.eta"), esc(local_time(inc.eta, v.tz))))
         if inc.ack_deadline:
@@ -285,12 +314,19 @@ def _contacted(v: Visitor, timeline: list[dict[str, Any]]) -> str:
 
 
 def _timeline(v: Visitor, timeline: list[dict[str, Any]]) -> str:
-    shown = timeline[-TIMELINE_SHOWN:][::-1]  # newest first: that is what a reader needs
+    """The latest history, newest first. Refused attempts are counted, not listed: a
+    stranger pressing buttons must not push the real history off the page."""
+    refused = [e for e in timeline if e["reason"] == Reason.REFUSED.value]
+    history = [e for e in timeline if e["reason"] != Reason.REFUSED.value]
     items = []
-    for entry in shown:
+    for entry in history[-TIMELINE_SHOWN:][::-1]:  # newest first: what a reader needs
         who = v.names.get(entry["party"], entry["party"]) if entry["party"] else ""
-        text = " – ".join(x for x in (who, _entry_text(v, entry)) if x)
+        text = scrub(" – ".join(x for x in (who, _entry_text(v, entry)) if x))
         items.append(f"<li><small>{esc(_when(v, entry['at']))}</small> {esc(text)}</li>")
+    if refused:
+        said = t(v.lang, "page.refused_count", count=len(refused),
+                 last=_when(v, refused[-1]["at"]))
+        items.append(f'<li class="refused"><small>{esc(said)}</small></li>')
     return f"<h2>{esc(t(v.lang, 'page.timeline'))}</h2><ul>{''.join(items)}</ul>"
 
 

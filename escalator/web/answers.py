@@ -29,12 +29,11 @@ from escalator.domain.answering import Call, may_escalate
 from escalator.domain.model import Action, Incident, State
 from escalator.errors import ActionError
 from escalator.i18n import t
-from escalator.service import parse_minutes
+from escalator.service import MAX_SNOOZE, parse_minutes, snooze_choices
 from escalator.storage.sql import Tx
 from escalator.web.views import esc
 
 MAX_NOTE = 2000
-SNOOZE_CHOICES = (15, 60, 240)
 # Page answer -> the action it performs.
 KINDS: dict[str, Action] = {
     "acknowledge": Action.ACKNOWLEDGE, "on_way": Action.ACKNOWLEDGE,
@@ -104,7 +103,8 @@ def clock_text(at: datetime, now: datetime, tz: str) -> str:
     return local.strftime("%H:%M") if local.date() == today else local.strftime("%d.%m. %H:%M")
 
 
-def parse(form: Mapping[str, Any], now: datetime, tz: str) -> Answer:
+def parse(form: Mapping[str, Any], now: datetime, tz: str,
+          max_snooze: timedelta = MAX_SNOOZE) -> Answer:
     kind = form.get("action")
     if not isinstance(kind, str) or kind not in KINDS:
         raise AnswerError("page.bad_form")
@@ -112,7 +112,7 @@ def parse(form: Mapping[str, Any], now: datetime, tz: str) -> Answer:
     free = free.replace("\r\n", "\n").strip()[:MAX_NOTE] if isinstance(free, str) else ""
     version = form.get("version") if isinstance(form.get("version"), str) else None
     try:
-        minutes = parse_minutes(form.get("minutes")) if kind == "snooze" else None
+        minutes = parse_minutes(form.get("minutes"), max_snooze) if kind == "snooze" else None
     except ActionError:
         raise AnswerError("page.bad_form") from None
     eta = _time_field(form, "eta", now, tz)
@@ -195,7 +195,7 @@ def confirmation(lang: str, answer: Answer, after: Incident, party: str, tz: str
 
 # -- the forms -------------------------------------------------------------------
 
-def forms(lang: str, inc: Incident) -> str:
+def forms(lang: str, inc: Incident, max_snooze: timedelta = MAX_SNOOZE) -> str:
     """The answers, likeliest first; each a form of its own so it works without JavaScript."""
     v = version(inc)
     out = [
@@ -210,7 +210,7 @@ def forms(lang: str, inc: Incident) -> str:
         _form("resolve", v, t(lang, "ack.resolve")),
     ]
     if inc.state is not State.FALSE_ALARM:
-        out.append(_snooze_form(lang, v))
+        out.append(_snooze_form(lang, v, max_snooze))
     return "\n".join(out)
 
 
@@ -226,9 +226,9 @@ def _time_input(id_: str, name: str, label: str, *, required: bool) -> str:
             f'<input type="time" id="{id_}" name="{name}"{req}>')
 
 
-def _snooze_form(lang: str, v: str) -> str:
+def _snooze_form(lang: str, v: str, max_snooze: timedelta) -> str:
     options = "".join(f'<option value="{m}">{esc(_duration(lang, m))}</option>'
-                      for m in SNOOZE_CHOICES)
+                      for m in snooze_choices(max_snooze))
     select = (f'<label for="minutes">{esc(t(lang, "label.snooze_for"))}</label>'
               f'<select id="minutes" name="minutes">{options}</select>')
     return _form("snooze", v, t(lang, "action.snooze"), select)

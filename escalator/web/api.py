@@ -1,16 +1,20 @@
 """The operator API: look at incidents, act on them, reload the configuration.
 
-Every route needs the operator token. Actions go through the same
-`service.act` as the ack links, so the timeline and the people on the
-ladder see an operator's action exactly like a nurse's.
+Every route needs one of the named tokens (`escalator.web.tokens`): a viewer
+token reads, an operator token also acts and reloads. Actions go through the
+same `service.act` as the ack links, so the timeline and the people on the
+ladder see an operator's action exactly like a nurse's; who acted is the
+token's name, never a name from the request body.
 """
 
 from __future__ import annotations
 
-import hmac
 import json
+from datetime import timedelta
+from importlib import resources
 from typing import Any
 
+import yaml
 from aiohttp import web
 
 from escalator.domain.model import Action, State
@@ -18,7 +22,8 @@ from escalator.errors import ActionError
 from escalator.i18n import code_label
 from escalator.service import parse_minutes
 from escalator.storage.sql import Tx
-from escalator.web.views import APP, BEARER_CHALLENGE, ApiError, delivery_json, incident_json
+from escalator.web.tokens import OPERATOR, VIEWER, require
+from escalator.web.views import APP, ApiError, delivery_json, incident_json
 
 MAX_LIMIT = 500
 MAX_NOTE = 2000
@@ -31,17 +36,19 @@ def setup(web_app: web.Application) -> None:
     r.add_post("/api/v1/incidents/{id}/actions", act)
     r.add_get("/api/v1/safety-incidents", safety_incidents)
     r.add_post("/api/v1/config/reload", reload_config)
+    r.add_get("/api/v1/openapi.json", openapi)
 
 
-def _require_operator(request: web.Request) -> None:
-    app = request.app[APP]
-    expected = app.secret(app.config.http.api_token_env)
-    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-    token = token.strip()
-    ok = (bool(expected) and scheme.lower() == "bearer" and bool(token)
-          and hmac.compare_digest(token.encode(), (expected or "").encode()))
-    if not ok:
-        raise ApiError(401, "missing or wrong operator token", headers=BEARER_CHALLENGE)
+async def openapi(request: web.Request) -> web.Response:
+    """The API's OpenAPI description, for clients and for the fuzz test that holds us to it."""
+    require(request, VIEWER)
+    return web.json_response(openapi_document())
+
+
+def openapi_document() -> dict[str, Any]:
+    text = resources.files("escalator.web").joinpath("openapi.yaml").read_text()
+    found: dict[str, Any] = yaml.safe_load(text)
+    return found
 
 
 def _lang(request: web.Request) -> str:
@@ -57,13 +64,15 @@ def _incident_id(request: web.Request) -> int:
 
 def _limit(request: web.Request) -> int:
     raw = request.query.get("limit", "100")
-    if not raw.isdecimal() or not 1 <= int(raw) <= MAX_LIMIT:
-        raise ApiError(400, f"limit must be a whole number from 1 to {MAX_LIMIT}, got {raw!r}")
+    whole = raw.isascii() and raw.isdecimal() and len(raw) <= 4  # int() of 5,000 digits raises
+    if not whole or not 1 <= int(raw) <= MAX_LIMIT:
+        raise ApiError(400, f"limit must be a whole number from 1 to {MAX_LIMIT}, "
+                            f"got {raw[:20]!r}")
     return int(raw)
 
 
 async def list_incidents(request: web.Request) -> web.Response:
-    _require_operator(request)
+    require(request, VIEWER)
     state = request.query.get("state") or None
     valid = [s.value for s in State]
     if state is not None and state not in valid:
@@ -76,7 +85,7 @@ async def list_incidents(request: web.Request) -> web.Response:
 
 
 async def get_incident(request: web.Request) -> web.Response:
-    _require_operator(request)
+    require(request, VIEWER)
     incident_id = _incident_id(request)
     lang = _lang(request)
 
@@ -101,13 +110,21 @@ def _event_json(row: dict[str, Any]) -> dict[str, Any]:
 
 
 async def act(request: web.Request) -> web.Response:
-    _require_operator(request)
+    by = require(request, OPERATOR).name
     incident_id = _incident_id(request)
-    action, by, note, minutes = _parse_action(await _json_object(request))
+    action, note, minutes = _parse_action(await _json_object(request), by,
+                                          request.app[APP].config.http.max_snooze)
     app = request.app[APP]
     exists = await app.store.transaction(lambda tx: tx.incident(incident_id) is not None)
     if not exists:
         raise ApiError(404, f"no incident {incident_id}")
+    if action is Action.NOTE:
+        wait = app.note_limiter.admit(("token", by, incident_id), ("token", by),
+                                      app.clock.now())
+        if wait is not None:
+            seconds = max(1, int(wait.total_seconds()))
+            raise ApiError(429, f"too many notes from {by!r}: try again in {seconds} s",
+                           headers={"Retry-After": str(seconds)}, retry_after=seconds)
     try:
         incident = await app.service.act(incident_id, action, by, minutes=minutes, note=note)
     except ActionError as exc:
@@ -115,16 +132,16 @@ async def act(request: web.Request) -> web.Response:
     return web.json_response(incident_json(incident, _lang(request)))
 
 
-def _parse_action(body: dict[str, Any]) -> tuple[Action, str, str, int | None]:
+def _parse_action(body: dict[str, Any], by: str, max_snooze: timedelta
+                  ) -> tuple[Action, str, int | None]:
     valid = [a.value for a in Action]
     name = body.get("action")
     if name not in valid:
         raise ApiError(400, f"action must be one of {', '.join(valid)}, got {name!r}",
                        valid=valid)
-    by = body.get("by")
-    if not isinstance(by, str) or not by.strip() or len(by) > 200:
-        raise ApiError(400, "by: required, a non-empty string (who is acting), "
-                            "at most 200 characters")
+    if body.get("by") not in (None, by):  # who acts is the token's name, not a claim
+        raise ApiError(400, f"by: actions with this token are recorded as {by!r}; leave "
+                            "`by` out or use a token of your own")
     note = body.get("note") or ""
     if not isinstance(note, str) or len(note) > MAX_NOTE:
         raise ApiError(400, f"note: expected a string of at most {MAX_NOTE} characters")
@@ -134,10 +151,10 @@ def _parse_action(body: dict[str, Any]) -> tuple[Action, str, str, int | None]:
     if isinstance(minutes, bool) or not isinstance(minutes, int | str | None):
         raise ApiError(400, "minutes: expected a whole number")
     try:
-        parsed = parse_minutes(minutes)
+        parsed = parse_minutes(minutes, max_snooze) if name == Action.SNOOZE else None
     except ActionError as exc:
         raise ApiError(400, str(exc)) from None
-    return Action(name), by.strip(), note.strip(), parsed
+    return Action(name), note.strip(), parsed
 
 
 async def _json_object(request: web.Request) -> dict[str, Any]:
@@ -151,7 +168,7 @@ async def _json_object(request: web.Request) -> dict[str, Any]:
 
 
 async def safety_incidents(request: web.Request) -> web.Response:
-    _require_operator(request)
+    require(request, VIEWER)
     limit = _limit(request)
     rows = await request.app[APP].store.transaction(lambda tx: tx.safety_incidents(limit))
     lang = _lang(request)
@@ -161,10 +178,10 @@ async def safety_incidents(request: web.Request) -> web.Response:
 
 async def reload_config(request: web.Request) -> web.Response:
     """Swap the config only if the new one is valid; otherwise say why and keep the old one."""
-    _require_operator(request)
+    require(request, OPERATOR)
     app = request.app[APP]
     before = app.config
-    messages = app.reload()
+    messages = await app.reload_async()
     if app.config is before:  # nothing was swapped in: these are the problems
         return web.json_response({"ok": False, "problems": messages}, status=422)
     return web.json_response({"ok": True, "warnings": messages})

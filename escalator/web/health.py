@@ -1,7 +1,10 @@
 """`/healthz` for load balancers and people, `/metrics` for Prometheus.
 
 Both read the store live instead of caching: a health check that says "ok"
-while the database is gone is worse than none. /metrics still answers 200
+while the database is gone is worse than none. Without a token, /healthz says
+ok or not per component and nothing else (a load balancer needs no more, and
+the config path, ports, bot name and errors help only an attacker); with any
+API token (a viewer's is enough) it gives the details. /metrics still answers 200
 when the store is down, with `escalator_store_up 0`, so the outage is
 scraped and can alert instead of showing up as a gap.
 """
@@ -16,6 +19,7 @@ from aiohttp import web
 from escalator.domain.model import State
 from escalator.errors import StorageError
 from escalator.storage.sql import Tx
+from escalator.web.tokens import caller
 from escalator.web.views import APP
 
 log = logging.getLogger(__name__)
@@ -43,6 +47,9 @@ async def healthz(request: web.Request) -> web.Response:
     if open_incidents is None:
         healthy = False
     body["ok"] = healthy
+    if caller(request) is None:
+        body = {"ok": healthy, **{k: {"ok": bool(v.get("ok", True))} for k, v in body.items()
+                                  if isinstance(v, dict)}}
     return web.json_response(body, status=200 if healthy else 503,
                              headers={"Cache-Control": "no-store"})
 

@@ -17,7 +17,9 @@ from typing import Any
 from aiohttp import web
 
 from escalator.domain.model import EVENT_STATES, AlarmEvent
-from escalator.errors import IntakeError, StorageError
+from escalator.errors import IntakeError, StorageError, UnstorableError
+from escalator.intake import clean
+from escalator.intake.clean import multi_line, one_line
 from escalator.service import IngestResult
 from escalator.web.views import APP, BEARER_CHALLENGE, ApiError
 
@@ -61,6 +63,11 @@ async def receive(request: web.Request) -> web.Response:
 async def _ingest(request: web.Request, event: AlarmEvent) -> IngestResult:
     try:
         return await request.app[APP].service.ingest(event)
+    except UnstorableError as exc:
+        reason = str(exc.__cause__ or "refused")[:200]
+        raise _reject(request, 422, "unstorable",
+                      f"the store refuses this event ({reason}); retrying will not help"
+                      ) from None
     except StorageError:
         _count_rejected(request, "storage")
         raise  # the error boundary answers 503 + Retry-After
@@ -134,16 +141,17 @@ def parse_event(data: Any, source: str, now: datetime) -> tuple[AlarmEvent, list
     state = _text(data, "state") or "alarm"
     if state not in EVENT_STATES:
         raise IntakeError(f"state: expected one of {', '.join(EVENT_STATES)}, got {state!r}")
-    code = _text(data, "code")
-    if not code.strip():
+    code = one_line(_text(data, "code"))
+    if not code:
         if state != "heartbeat":
             raise IntakeError("code: required, a non-empty string")
         code = "heartbeat"
+    event_id = _event_id(data.get("id"))
     event = AlarmEvent(
-        source=source, code=code.strip(), state=state, received_at=now,
-        point=_text(data, "point"), text=_text(data, "text"),
-        severity=_text(data, "severity"), occurred_at=_time(data.get("time")),
-        event_id=_event_id(data.get("id")),
+        source=source, code=code, state=state, received_at=now,
+        point=one_line(_text(data, "point")), text=multi_line(_text(data, "text")),
+        severity=one_line(_text(data, "severity")), occurred_at=_time(data.get("time")),
+        event_id=clean.event_id(event_id) if event_id is not None else None,
     )
     ignored = sorted(str(k) for k in data if k not in KNOWN_FIELDS)
     return event, ignored

@@ -1,10 +1,18 @@
 """Signed, expiring ack links: the link is the credential of the party it was made for.
 
-Token = base64url(version 1, incident, expiry, party) "." base64url(HMAC-SHA256[:12]):
-about 45 characters, so a whole SMS is not spent on the link (a 96-bit tag on an
-expiring link is far beyond online guessing). Links made in the older format,
-base64url(JSON {i, p, e}) "." HMAC-SHA256[:18], are still accepted until they
-expire. No server-side state to lose.
+Token = base64url(version 2, incident, expiry, nonce, party) "." base64url(HMAC-SHA256[:12]):
+about 55 characters, so a whole SMS is not spent on the link (a 96-bit tag on an
+expiring link is far beyond online guessing). The nonce is the incident's own
+random value (`escalator.storage.nonces`): it binds the link to one incident
+instance, so after a database is recreated an old link does not open the new #1.
+Links made in the older formats (version 1 without a nonce; base64url(JSON
+{i, p, e}) "." HMAC-SHA256[:18]) are still accepted until they expire, for
+incidents opened before they were made (`LinkClaim.issued`).
+
+Key rotation: links are signed with the current key; the previous key (if
+configured) is still accepted, so links already sent keep working for their
+lifetime. Whether the party is still in the config is checked where the link is
+used, not here.
 """
 
 from __future__ import annotations
@@ -14,7 +22,7 @@ import hashlib
 import hmac
 import json
 import struct
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 
@@ -23,6 +31,13 @@ class LinkClaim:
     incident_id: int
     party: str
     expires: datetime
+    nonce: bytes | None = None  # None: an older link, made before links carried one
+    ttl: timedelta = timedelta(0)
+
+    @property
+    def issued(self) -> datetime:
+        """When the link was made (its expiry minus the link lifetime)."""
+        return self.expires - self.ttl
 
 
 class LinkError(Exception):
@@ -35,12 +50,18 @@ class LinkError(Exception):
 
 _COMPACT = struct.Struct(">BII")  # version, incident id, expiry (unix seconds)
 COMPACT_TAG = 12  # bytes of HMAC kept in compact links
+LEGACY_SLACK = timedelta(minutes=1)  # clock steps between opening and the first link
+NONCE = 6  # bytes of the incident's nonce in version-2 links
 
 
 def _compact_claim(raw: bytes) -> LinkClaim:
-    _, incident_id, expires = _COMPACT.unpack(raw[:_COMPACT.size])
-    party = raw[_COMPACT.size:].decode()
-    return LinkClaim(incident_id, party, datetime.fromtimestamp(expires, UTC))
+    version, incident_id, expires = _COMPACT.unpack(raw[:_COMPACT.size])
+    rest, nonce = raw[_COMPACT.size:], None
+    if version == 2:
+        if len(rest) < NONCE:
+            raise ValueError("short nonce")
+        nonce, rest = rest[:NONCE], rest[NONCE:]
+    return LinkClaim(incident_id, rest.decode(), datetime.fromtimestamp(expires, UTC), nonce)
 
 
 def _json_claim(raw: bytes) -> LinkClaim:
@@ -57,19 +78,37 @@ def _unb64(text: str) -> bytes:
 
 
 class LinkSigner:
-    def __init__(self, secret: bytes, ttl: timedelta) -> None:
-        if len(secret) < 16:
+    def __init__(self, secret: bytes, ttl: timedelta, previous: bytes | None = None) -> None:
+        if len(secret) < 16 or (previous is not None and len(previous) < 16):
             raise ValueError("the link secret must be at least 16 bytes")
         self._secret = secret
+        self._previous = previous
         self.ttl = ttl
 
-    def _sig(self, payload: str, size: int = 18) -> str:
-        return _b64(hmac.new(self._secret, payload.encode(), hashlib.sha256).digest()[:size])
+    def _sig(self, payload: str, size: int = 18, key: bytes | None = None) -> str:
+        mac = hmac.new(key or self._secret, payload.encode(), hashlib.sha256)
+        return _b64(mac.digest()[:size])
 
-    def make(self, incident_id: int, party: str, now: datetime) -> str:
+    def _signed(self, payload: str, sig: str, size: int) -> bool:
+        """Signed by the current key, or by the previous one (links sent before a rotation)."""
+        ok = hmac.compare_digest(sig.encode(), self._sig(payload, size).encode())
+        if self._previous is not None:
+            old = self._sig(payload, size, self._previous)
+            ok = hmac.compare_digest(sig.encode(), old.encode()) or ok
+        return ok
+
+    def make(self, incident_id: int, party: str, now: datetime, nonce: bytes | None = None
+             ) -> str:
+        """A link for `party` on this incident; `nonce` is the incident's (see module doc)."""
         expires = int((now + self.ttl).timestamp())
         if 0 <= incident_id < 2**32 and 0 <= expires < 2**32:
-            payload = _b64(_COMPACT.pack(1, incident_id, expires) + party.encode())
+            if nonce is not None:
+                if len(nonce) != NONCE:
+                    raise ValueError(f"a link nonce has {NONCE} bytes")
+                raw = _COMPACT.pack(2, incident_id, expires) + nonce + party.encode()
+            else:
+                raw = _COMPACT.pack(1, incident_id, expires) + party.encode()
+            payload = _b64(raw)
             return f"{payload}.{self._sig(payload, COMPACT_TAG)}"
         payload = _b64(json.dumps({"i": incident_id, "p": party, "e": expires},
                                   separators=(",", ":")).encode())
@@ -83,9 +122,8 @@ class LinkSigner:
             raw = _unb64(payload)
         except ValueError as exc:
             raise LinkError("malformed link") from exc
-        compact = raw[:1] == b"\x01"
-        expected = self._sig(payload, COMPACT_TAG if compact else 18)
-        if not hmac.compare_digest(sig.encode(), expected.encode()):
+        compact = raw[:1] in (b"\x01", b"\x02")
+        if not self._signed(payload, sig, COMPACT_TAG if compact else 18):
             raise LinkError("bad signature")
         try:
             claim = _compact_claim(raw) if compact else _json_claim(raw)
@@ -93,4 +131,15 @@ class LinkSigner:
             raise LinkError("malformed link") from exc
         if now >= claim.expires:
             raise LinkError("expired", expired=True)
-        return claim
+        return replace(claim, ttl=self.ttl)
+
+
+def bound(claim: LinkClaim, opened_at: datetime, nonce: bytes | None) -> bool:
+    """Was this link made for this incident instance (not for an earlier same-numbered one)?
+
+    A link with a nonce must carry the incident's. An older link without one is
+    accepted only if it was made after the incident opened: a link from an earlier
+    database was made before the new incident with its number existed."""
+    if claim.nonce is not None:
+        return nonce is not None and hmac.compare_digest(claim.nonce, nonce)
+    return claim.issued >= opened_at - LEGACY_SLACK

@@ -17,7 +17,7 @@ from aiohttp import web
 from escalator.errors import StorageError
 from escalator.i18n import t
 from escalator.notify.telegram import webhook as telegram_webhook
-from escalator.web import ackpage, api, board, health, intake
+from escalator.web import ackpage, api, board, health, intake, maintenance_api, voice
 from escalator.web.views import APP, ApiError, message_page
 
 if TYPE_CHECKING:
@@ -36,10 +36,12 @@ def build_web_app(app: Escalator) -> web.Application:
     web_app[APP] = app
     intake.setup(web_app)
     api.setup(web_app)
+    maintenance_api.setup(web_app)
     ackpage.setup(web_app)
     health.setup(web_app)
     telegram_webhook.setup(web_app)  # only in the Telegram channel's webhook mode
     board.setup(web_app)  # the web board (and / redirects to it)
+    voice.setup(web_app)  # a voice gateway's key presses and hang-ups
     return web_app
 
 

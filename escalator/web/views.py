@@ -123,6 +123,8 @@ dl{margin:0 0 1rem}dt{font-weight:600;margin-top:.4rem}dd{margin:0}
 .msg{padding:1rem;border-radius:.5rem;background:#eef4ff;border:2px solid #3561c4}
 .msg.bad{background:#fff1f0;border-color:#c0392b}
 .state{display:inline-block;padding:.1rem .5rem;border-radius:.3rem;background:#eee}
+.safety{display:inline-block;padding:.1rem .5rem;border-radius:.3rem;background:#fff1f0;
+color:#8b1a10;border:2px solid #c0392b}
 form{margin:.6rem 0}
 button{width:100%;min-height:3.5rem;font-size:1.2rem;border:0;border-radius:.5rem;
  color:#fff;background:#3561c4;cursor:pointer}

@@ -130,7 +130,7 @@ async def test_false_alarm_clear_by_sets_the_deadline_the_route_still_caps_it(
     assert inc.state is State.FALSE_ALARM
     assert inc.false_alarm_deadline == datetime(2026, 11, 24, 8, 0, tzinfo=UTC)
     await app.tick()
-    assert any(m.reason == "FALSE_ALARM" and "lupaus: kuittaus klo 10:00 mennessä"
+    assert any(m.reason == "FALSE_ALARM" and "päätteen on kuittauduttava viimeistään klo 10:00"
                in m.text for m in recorder.to("ward-a"))
     clock.set(inc.false_alarm_deadline)
     await app.tick()  # a broken promise is a safety incident at the promised time

@@ -11,6 +11,7 @@ from escalator.domain.model import Action
 from escalator.waker import Waker
 
 TERMINAL = {"Authorization": f"Bearer {TOKENS['ESCALATOR_TERMINAL_TOKEN']}"}
+DETAILS = {"Authorization": f"Bearer {TOKENS['ESCALATOR_API_TOKEN']}"}  # details need a token
 
 
 
@@ -39,7 +40,7 @@ async def test_healthz_is_200_with_open_incidents_when_everything_runs(app, clie
     app.waker.start()
     await post_events(client, {"code": "FT", "point": "1"}, {"code": "YX", "point": "2"},
                       {"code": "YX", "point": "2", "state": "clear"})
-    resp = await client.get("/healthz")
+    resp = await client.get("/healthz", headers=DETAILS)
     assert resp.status == 200
     body = await resp.json()
     assert body["ok"] is True
@@ -49,7 +50,7 @@ async def test_healthz_is_200_with_open_incidents_when_everything_runs(app, clie
 
 
 async def test_healthz_is_503_when_the_scheduler_is_not_running(client):
-    resp = await client.get("/healthz")
+    resp = await client.get("/healthz", headers=DETAILS)
     assert resp.status == 503
     body = await resp.json()
     assert body["scheduler"]["ok"] is False and body["ok"] is False
@@ -59,7 +60,7 @@ async def test_healthz_is_503_when_the_scheduler_is_not_running(client):
 async def test_healthz_is_503_when_the_store_fails(app, client):
     app.waker = Waker(app.tick)
     drop(app, "incidents")
-    resp = await client.get("/healthz")
+    resp = await client.get("/healthz", headers=DETAILS)
     assert resp.status == 503
     body = await resp.json()
     assert body["store"]["ok"] is False

@@ -43,3 +43,30 @@ async def test_unbuilt_channels_deliver_to_the_log_and_say_so(make_app, clock):
     rows = await app.store.transaction(lambda tx: tx.deliveries(res.incident_id))
     assert [(r.party, r.status, r.channel) for r in rows] == [("ward-a", "sent", "log:telegram")]
     assert app.log_notifier.sent[0][1].party == "ward-a"
+
+
+async def test_an_oversized_config_is_refused_at_once_and_reload_runs_off_the_loop(
+        tmp_path, clock, recorder):
+    import asyncio
+
+    path = tmp_path / "escalator.yaml"
+    good = config_text(f"sqlite:///{tmp_path}/r.db")
+    path.write_text(good)
+    cfg, _ = load_config(str(path), env=TOKENS, strict_secrets=True)
+    app = Escalator(cfg, clock=clock, env=TOKENS,
+                    notifiers={"telegram": recorder, "email": recorder, "sms": recorder})
+    await app.start(serve_http=False, schedule=False)
+    try:
+        path.write_text(good + "# padding\n" * 500_000)  # 5 MB
+        [problem] = await app.reload_async()
+        assert str(path) in problem and "at most 1,048,576" in problem
+        assert app.config is cfg and app.health()["config"]["ok"] is False
+
+        path.write_text(good.replace("name: Ward A nurse on duty", "name: Osasto A"))
+        reloading = asyncio.create_task(app.reload_async())
+        await asyncio.sleep(0)  # one turn of the loop: a reload on the loop would be over
+        assert not reloading.done()  # the loop runs on while the file is read and checked
+        assert await reloading == []
+        assert app.config.parties["ward-a"].name == "Osasto A"
+    finally:
+        await app.stop()

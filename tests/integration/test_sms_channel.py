@@ -203,3 +203,16 @@ async def test_an_unreachable_gateway_is_temporary(tmp_path, clock, recorder, ga
         assert due == clock.now() + timedelta(seconds=5)
     finally:
         await ctx.__aexit__(None, None, None)
+
+
+async def test_placeholders_inside_the_alarm_text_stay_literal(tmp_path, clock, recorder,
+                                                               gateway):
+    app, ctx, _ = await reach_contractor(tmp_path, clock, recorder, gateway, block=GENERIC_GET,
+                                         path="/sendsms", point="Huone {to} {from} {delivery}")
+    try:
+        await app.tick()
+        [req] = gateway.accepted
+        assert "Huone {to} {from} {delivery}" in req.query["text"]
+        assert CONTRACTOR not in req.query["text"] and "46701234567" not in req.query["text"]
+    finally:
+        await ctx.__aexit__(None, None, None)

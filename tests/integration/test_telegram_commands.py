@@ -52,7 +52,10 @@ async def test_alarm_details_only_in_configured_chats(tg_app, fake_tg):
     await app.tick()
     [reply] = await say(fake_tg, UNKNOWN_CHAT, STRANGER, "/open")
     assert reply.startswith("Tätä keskustelua ei ole asetuksissa")
-    [staff_card] = await say(fake_tg, UNKNOWN_CHAT, STAFF, "/status 1")  # staff: anywhere
+    # staff: in the facility's own chats and their private chat, not in a stranger's group
+    [refused] = await say(fake_tg, UNKNOWN_CHAT, STAFF, "/status 1")
+    assert refused.startswith("Hälytys #1 ei kuulu")
+    [staff_card] = await say(fake_tg, STAFF, STAFF, "/status 1")
     assert "Palohälytyssilmukan vika · #1" in staff_card
 
 

@@ -6,6 +6,7 @@ import logging
 from datetime import timedelta
 
 from fake_telegram import FakeTelegram
+from support import TOKENS
 from tg_support import (
     CHAT_A,
     alarm,
@@ -14,6 +15,8 @@ from tg_support import (
 )
 
 from escalator.web.server import build_web_app
+
+DETAILS = {"Authorization": f"Bearer {TOKENS['ESCALATOR_API_TOKEN']}"}  # /healthz details
 
 
 async def test_429_retry_after_is_honoured(tg_app, fake_tg: FakeTelegram):
@@ -146,13 +149,13 @@ async def test_manager_is_told_through_another_channel_when_telegram_stays_down(
 async def test_healthz_shows_telegram_state(tg_app, fake_tg, aiohttp_client):
     app = await tg_app()
     client = await aiohttp_client(build_web_app(app))
-    body = await (await client.get("/healthz")).json()
+    body = await (await client.get("/healthz", headers=DETAILS)).json()
     assert body["telegram"]["state"] == "connected"
     assert body["telegram"]["bot"] == "escalator_test_bot"
 
     await fake_tg.outage("503")
     await fake_tg.wait_for(lambda: app.telegram.reach.down_since is not None)
-    body = await (await client.get("/healthz")).json()
+    body = await (await client.get("/healthz", headers=DETAILS)).json()
     assert body["telegram"]["state"] == "unreachable"
     assert body["telegram"]["down_since"] == app.telegram.reach.down_since.isoformat()
     assert body["telegram"]["ok"] is True  # deliveries fall back: not a reason to restart us

@@ -43,3 +43,19 @@ async def test_no_webhook_route_in_polling_mode(tg_app, aiohttp_client):
     app = await tg_app()
     client = await aiohttp_client(build_web_app(app))
     assert (await client.post("/telegram/webhook", json={})).status == 404
+
+
+async def test_forged_posts_are_logged_at_most_once_a_minute(tg_app, fake_tg: FakeTelegram,
+                                                             aiohttp_client, caplog):
+    app = await tg_app(extra="mode: webhook\n    webhook_path: /tg/hook")
+    client = await aiohttp_client(build_web_app(app))
+    update = fake_tg.press_update(CHAT_A, 1, NURSE_A, "acknowledge:1")
+    for _ in range(50):
+        forged = await client.post("/tg/hook", json=update, headers={SECRET_HEADER: "guess"})
+        assert forged.status == 403
+    lines = [r.getMessage() for r in caplog.records if "without the right secret" in r.getMessage()]
+    assert len(lines) == 1
+    app.clock.advance(seconds=61)
+    await client.post("/tg/hook", json=update, headers={SECRET_HEADER: "guess"})
+    lines = [r.getMessage() for r in caplog.records if "without the right secret" in r.getMessage()]
+    assert len(lines) == 2 and "(49 more refused since the last such line)" in lines[1]

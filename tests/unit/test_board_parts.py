@@ -101,12 +101,14 @@ def message(reason: str = "FIRST") -> Message:
 
 
 def test_the_outbox_renders_like_each_channel():
-    title, text = render("sms", message(), "Lehtioja")
+    title, text = render("sms", message(), "Lehtioja", NOW)
     assert text.startswith("[Lehtioja] Palohälytyssilmukan vika, Palosilmukka 2, B-siipi.")
     assert text.endswith("http://127.0.0.1:8080/ack/abc") and measure(text).segments <= 3
-    assert render("email", message(), "L") == ("[X] #3 Vika", "Body text")
-    assert '"incident": 3' in render("webhook", message(), "L")[1]
-    ping, _ = render("telegram", message(), "L")
+    assert render("email", message(), "L", NOW) == ("[X] #3 Vika", "Body text")
+    assert '"incident": 3' in render("webhook", message(), "L", NOW)[1]
+    _, words = render("voice", message(), "Lehtioja", NOW)
+    assert "Palohälytyssilmukan vika, Palosilmukka 2, B-siipi" in words and "1" in words
+    ping, _ = render("telegram", message(), "L", NOW)
     assert "#3" in ping and "Palohälytyssilmukan vika" in ping
 
 

@@ -48,9 +48,9 @@ def test_check_failure_prints_problems_to_err(tmp_path):
     assert code == 1
     assert out == ""
     assert err.splitlines() == [
-        f"{path}:67: ladders.technical-fault.steps[0].notify[0]: unknown party or roster "
+        f"{path}:68: ladders.technical-fault.steps[0].notify[0]: unknown party or roster "
         "'nurse-on-dutty' (did you mean 'nurse-on-duty'?)",
-        f'{path}:72: ladders.technical-fault.steps[1].escalate_after: found "10x", '
+        f'{path}:73: ladders.technical-fault.steps[1].escalate_after: found "10x", '
         "expected a duration like 30s, 5m, 2h or 1d",
         f"warning: {path}:25: sources.terminal.token_env: "
         "environment variable ESCALATOR_TERMINAL_TOKEN is not set",

@@ -261,6 +261,7 @@ HOURS = 'opening hours like "Mon-Fri 07:00-16:00" (several joined with ",")'
 PERIOD = ('a date "2026-12-24", a range "2026-12-24..2026-12-26" '
           'or "2026-12-24T08:00..2026-12-24T16:00"')
 ENV_NAME = "an environment variable name like ESCALATOR_TOKEN (A-Z, 0-9, _)"
+HIDDEN = "text of {} characters (not shown: it may be a secret)"
 
 ERRORS = {
     # durations
@@ -316,7 +317,8 @@ ERRORS = {
                    'cfg.yaml:11: http.public_url: found "localhost:8080", '
                    "expected an http:// or https:// URL"),
     "http env name": ([("  link_ttl: 7d\n", "  link_ttl: 7d\n  secret_env: secret\n")],
-                      f'cfg.yaml:13: http.secret_env: found "secret", expected {ENV_NAME}'),
+                      f"cfg.yaml:13: http.secret_env: found {HIDDEN.format(6)}, "
+                      f"expected {ENV_NAME}"),
     "storage": ([('storage: "sqlite:///:memory:"', "storage: mysql://db")],
                 'cfg.yaml:14: storage: found "mysql://db", expected a storage URL: '
                 "sqlite:///relative.db, sqlite:////abs/path.db, sqlite:///:memory: or "
@@ -333,7 +335,7 @@ ERRORS = {
     "source token missing": ([("    token_env: TERMINAL_TOKEN\n", "")],
                              "cfg.yaml:17: sources.terminal: missing required key 'token_env'"),
     "source token env": ([("token_env: TERMINAL_TOKEN", "token_env: terminal-token")],
-                         'cfg.yaml:19: sources.terminal.token_env: found "terminal-token", '
+                         f"cfg.yaml:19: sources.terminal.token_env: found {HIDDEN.format(14)}, "
                          f"expected {ENV_NAME}"),
     "source ladder": ([("15m\n    ladder: fault", "15m\n    ladder: faul")],
                       "cfg.yaml:21: sources.terminal.ladder: unknown ladder 'faul' "
@@ -365,14 +367,14 @@ ERRORS = {
                             "cfg.yaml:37: people.vendor.contact[0]: key 'secret_env' is only "
                             "for 'webhook' contacts"),
     "webhook secret env": ([("secret_env: VENDOR_SECRET", "secret_env: vendor")],
-                           'cfg.yaml:39: people.vendor.contact[1].secret_env: found "vendor", '
-                           f"expected {ENV_NAME}"),
+                           "cfg.yaml:39: people.vendor.contact[1].secret_env: found "
+                           f"{HIDDEN.format(6)}, expected {ENV_NAME}"),
     "two channels": ([('- telegram: "@night_nurse"', '- {telegram: "@night_nurse", sms: "1"}')],
                      "cfg.yaml:43: people.night.contact[0]: found 2 channels (telegram, sms), "
                      "expected one channel per list item: write each as its own '- ' item"),
     "no channel": ([('- telegram: "@night_nurse"', "- {}")],
                    "cfg.yaml:43: people.night.contact[0]: found no channel, expected one of "
-                   "'telegram', 'email', 'sms' or 'webhook'"),
+                   "'telegram', 'email', 'sms', 'webhook' or 'voice'"),
     "contact not a list": ([('    contact:\n      - telegram: "@night_nurse"',
                              "    contact: night@x.example")],
                            'cfg.yaml:42: people.night.contact: found "night@x.example", expected '

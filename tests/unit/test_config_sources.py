@@ -93,8 +93,9 @@ def test_options_are_typed_with_defaults():
     options = config.sources["panel"].options
     assert options["listen"] == ("0.0.0.0", 5000)
     assert options["timestamp_window"] == (timedelta(seconds=40), timedelta(seconds=20))
-    assert options["accounts"] == ({"account": "1234", "key_env": "SIA_KEY"},
-                                   {"account": "AAA", "key_env": None})
+    assert options["accounts"] == (
+        {"account": "1234", "key_env": "SIA_KEY", "allow_unencrypted": False},
+        {"account": "AAA", "key_env": None, "allow_unencrypted": False})
     poll, _ = load_config_text(with_source(KINDS["poll"]), env={})
     assert poll.sources["bms"].options["timeout"] == timedelta(seconds=10)
     secrets = {name for _, name in poll.secret_envs()} | \

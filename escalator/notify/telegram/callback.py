@@ -49,7 +49,7 @@ def parse(data: str | None) -> Press | None:
     name, minutes, incident = match.groups()
     if minutes is not None:
         value = int(minutes)
-        if not 1 <= value <= 7 * 24 * 60:
+        if value not in SNOOZE_CHOICES:  # only the lengths the card offers
             return None
         return Press(Action.SNOOZE, int(incident), value)
     return Press(Action(name), int(incident))

@@ -119,8 +119,10 @@ class CardDesk:
         return Shown(await self.post(chat, incident, lang), True)
 
     async def send_text(self, chat: str, text: str, keys: InlineKeyboardMarkup | None = None,
-                        reply_to: int | None = None) -> int:
-        self.budget.record(chat, self.clock.now())
+                        reply_to: int | None = None, *, count: bool = True) -> int:
+        """`count=False`: not against the chat's budget (notes have an allowance of their own)."""
+        if count:
+            self.budget.record(chat, self.clock.now())
         reply = ReplyParameters(reply_to, allow_sending_without_reply=True) if reply_to else None
         sent = await self._bot().send_message(
             chat_id=chat_arg(chat), text=layout.shorten(text, layout.TELEGRAM_LIMIT),

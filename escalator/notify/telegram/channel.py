@@ -36,6 +36,7 @@ from escalator.notify.telegram.connection import Connection
 from escalator.notify.telegram.digest import DigestQueue
 from escalator.notify.telegram.failures import to_notify_error
 from escalator.notify.telegram.health import Reachability
+from escalator.notify.telegram.notes import NoteDesk
 from escalator.notify.telegram.outage import OutageAlarm
 from escalator.notify.telegram.presses import PressHandler
 from escalator.notify.telegram.settings import TelegramSettings
@@ -45,7 +46,8 @@ from escalator.storage.sql import SqlStore
 log = logging.getLogger(__name__)
 
 PING_REASONS = {Reason.FIRST.value, Reason.RENOTIFY.value, Reason.ESCALATED.value,
-                Reason.EXHAUSTED.value, Reason.SAFETY_INCIDENT.value}
+                Reason.EXHAUSTED.value, Reason.SAFETY_INCIDENT.value,
+                Reason.MAINTENANCE_ENDED.value}
 
 
 class TelegramChannel:
@@ -73,6 +75,7 @@ class TelegramChannel:
         self.desk = CardDesk(lambda: self.connection.bot, store, clock, config, directory,
                              self.budget)
         self.digests = DigestQueue(store, clock, self.budget, self.desk, config)
+        self.notes = NoteDesk(self.desk, clock)
         self.presses = PressHandler(self.desk, service, clock, config)
         self.commands = Commands(self.desk, clock, config, directory)
         self.outage = OutageAlarm(self.reach, settings, clock, config, notifiers, fallback)
@@ -105,6 +108,9 @@ class TelegramChannel:
     async def send(self, contact: Contact, message: Message) -> None:
         chat, incident = contact.address, message.incident
         ref = await self.store.transaction(lambda tx: records.card(tx, incident.id, chat))
+        if message.reason == Reason.NOTE.value:  # never from the alarms' budget
+            await self.notes.send(chat, message, ref)
+            return
         ping = message.reason in PING_REASONS and not message.update
         own_card = ref is not None and not ref.digest
         if own_card:

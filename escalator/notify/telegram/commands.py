@@ -1,8 +1,11 @@
 """Chat commands: /open /status /oncall for the ward, /start /chatid /help /language.
 
 /start, /chatid and /help answer in any chat: they are how a facility manager
-finds the ids to put in the configuration. Alarm details (/open, /status,
-/oncall) are shown only in chats the configuration knows, or to staff users.
+finds the ids to put in the configuration. /oncall answers only in chats the
+configuration knows, or to staff users. /open and /status show an incident
+only to whom `auth.authorise_for` lets see it (a notified party's user in that
+party's chat, or staff in the facility's own chats): a card carries buttons,
+and a contractor's group must not get the ward's other alarms.
 Changing the chat's language needs an authorised user.
 """
 
@@ -19,8 +22,15 @@ from telegram.ext import ContextTypes
 from escalator.clock import Clock
 from escalator.config.model import LANGUAGES, Config
 from escalator.domain.availability import Directory
+from escalator.domain.model import Incident
 from escalator.notify.telegram import records
-from escalator.notify.telegram.auth import authorise, chat_parties, display_name, staff_users
+from escalator.notify.telegram.auth import (
+    authorise,
+    authorise_for,
+    chat_parties,
+    display_name,
+    staff_users,
+)
 from escalator.notify.telegram.cards import CardDesk
 from escalator.notify.telegram.guidance import available_names
 from escalator.notify.telegram.texts import t
@@ -67,7 +77,14 @@ class Commands:
         if not self._known(update):
             await self._say(chat, t(lang, "cmd.not_configured"))
             return
-        found = await self.desk.store.transaction(lambda tx: tx.incidents("open", limit=500))
+        user = update.effective_user
+        eff = update.effective_chat
+        if user is None or eff is None or authorise(
+                self.config(), eff.id, eff.username, user.id, str(user.id)) is None:
+            await self._say(chat, t(lang, "cmd.unauthorised", user=user.id if user else "?"))
+            return
+        found = [i for i in await self.desk.store.transaction(
+            lambda tx: tx.incidents("open", limit=500)) if self._may_see(update, i)]
         if not found:
             await self._say(chat, t(lang, "cmd.open.none"))
             return
@@ -86,10 +103,16 @@ class Commands:
             await self._say(chat, t(lang, "cmd.not_configured"))
             return
         args = [a.lstrip("#") for a in (context.args or [])]
-        if len(args) != 1 or not args[0].isdigit():
+        if len(args) != 1 or not (args[0].isascii() and args[0].isdecimal()) or len(args[0]) > 12:
             await self._say(chat, t(lang, "cmd.status.usage"))
             return
-        if not await self._card(chat, int(args[0]), lang, missing_ok=False):
+        incident_id = int(args[0])
+        incident = await self.desk.store.transaction(lambda tx: tx.incident(incident_id))
+        if incident is not None and not self._may_see(update, incident):
+            user = update.effective_user.id if update.effective_user else "?"
+            await self._say(chat, t(lang, "cmd.status.not_yours", id=incident_id, user=user))
+            return
+        if not await self._card(chat, incident_id, lang, missing_ok=False):
             return
 
     async def oncall(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -129,6 +152,13 @@ class Commands:
         if chat_parties(config, chat.id, chat.username):
             return True
         return user is not None and user.id in staff_users(config)
+
+    def _may_see(self, update: Update, incident: Incident) -> bool:
+        chat, user = update.effective_chat, update.effective_user
+        if chat is None or user is None:
+            return False
+        return authorise_for(self.config(), incident, chat.id, chat.username, user.id,
+                             str(user.id)) is not None
 
     async def _card(self, chat: str, incident_id: int, lang: str, missing_ok: bool = True
                     ) -> bool:

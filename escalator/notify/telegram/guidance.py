@@ -28,7 +28,7 @@ SEVERITIES = ("info", "low", "medium", "high", "critical")
 CONTACT_REASONS = {r.value for r in (
     Reason.FIRST, Reason.RENOTIFY, Reason.ESCALATED, Reason.EXHAUSTED, Reason.SAFETY_INCIDENT,
     Reason.REOPENED, Reason.REWALK, Reason.NOW_AVAILABLE, Reason.CLEAR_REQUESTED,
-    Reason.ACK_OVERDUE)}
+    Reason.ACK_OVERDUE, Reason.MAINTENANCE_ENDED)}
 
 
 def kind(code: str) -> str:

@@ -204,7 +204,7 @@ def ping_text(incident: Incident, reason: str, lang: str) -> str:
 
 
 _PINGS = {f"ping.{r}" for r in ("FIRST", "RENOTIFY", "ESCALATED", "EXHAUSTED",
-                                "SAFETY_INCIDENT")}
+                                "SAFETY_INCIDENT", "MAINTENANCE_ENDED")}
 
 
 @dataclass(frozen=True)

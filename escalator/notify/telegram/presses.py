@@ -24,7 +24,7 @@ from escalator.domain.answering import Handled, already_handled
 from escalator.domain.model import Action, Incident, params
 from escalator.errors import ActionError, StorageError
 from escalator.notify.telegram import callback, layout
-from escalator.notify.telegram.auth import Actor, authorise, display_name
+from escalator.notify.telegram.auth import authorise_for, display_name
 from escalator.notify.telegram.cards import CardDesk
 from escalator.notify.telegram.guidance import false_alarm_at
 from escalator.notify.telegram.texts import t
@@ -54,10 +54,9 @@ class PressHandler:
             return
         user = query.from_user
         name = display_name(user.id, user.first_name, user.last_name, user.username)
-        actor = authorise(self.config(), chat.id, chat.username, user.id, name)
         try:
             async with self._lock:
-                reply, after = await self._decide(press, actor, chat, user.id, name, lang)
+                reply, after = await self._decide(press, chat, user.id, name, lang)
         except StorageError:
             log.exception("telegram press on %s: store unavailable", query.data)
             await _answer(query, t(lang, "pop.busy"))
@@ -66,12 +65,13 @@ class PressHandler:
         if after is not None:
             await self._refresh(str(chat.id), query.message.message_id, after, lang)
 
-    async def _decide(self, press: callback.Press, actor: Actor | None, chat: Chat,
-                      user_id: int, name: str, lang: str) -> tuple[str, Incident | None]:
+    async def _decide(self, press: callback.Press, chat: Chat, user_id: int, name: str,
+                      lang: str) -> tuple[str, Incident | None]:
         """The popup text, and the incident to show on the card (None: leave the card)."""
         incident = await self.desk.store.transaction(lambda tx: tx.incident(press.incident_id))
         if incident is None:
             return t(lang, "pop.unknown", id=press.incident_id), None
+        actor = authorise_for(self.config(), incident, chat.id, chat.username, user_id, name)
         if actor is None:
             await self._refuse(incident, press, name, chat)
             return t(lang, "pop.unauthorised", user=user_id), None
@@ -82,6 +82,10 @@ class PressHandler:
             after = await self.service.act(incident.id, press.action, actor.name,
                                            party=actor.party, minutes=press.minutes)
         except ActionError:
+            if press.action is Action.SNOOZE:  # longer than `http.max_snooze` allows
+                limit = self.config().http.max_snooze
+                return t(lang, "pop.snooze_limit",
+                         duration=layout.duration(lang, int(limit.total_seconds() // 60))), None
             return t(lang, "pop.unknown", id=press.incident_id), None
         log.info("telegram: %s did %s on incident %s", actor.name, press.action, incident.id)
         done = t(lang, f"pop.done.{press.action.value}",

@@ -144,6 +144,10 @@ TEXTS: dict[str, dict[str, str]] = {
     "ping.ESCALATED": {"fi": "🔔 Hälytys #{id} siirrettiin teille – {what}",
                        "sv": "🔔 Larm #{id} har eskalerats till er – {what}",
                        "en": "🔔 Alarm #{id} has been escalated to you – {what}"},
+    "ping.MAINTENANCE_ENDED": {
+        "fi": "🔔 Huoltotyön aika päättyi, hälytys #{id} on yhä päällä – {what}",
+        "sv": "🔔 Underhållet är slut, larm #{id} är fortfarande aktivt – {what}",
+        "en": "🔔 Maintenance has ended and alarm #{id} is still on – {what}"},
     "ping.EXHAUSTED": {"fi": "🆘 Kukaan ei ottanut hälytystä #{id} hoitaakseen – {what}",
                        "sv": "🆘 Ingen tog hand om larm #{id} – {what}",
                        "en": "🆘 Nobody took alarm #{id} – {what}"},
@@ -190,6 +194,9 @@ TEXTS: dict[str, dict[str, str]] = {
                           "hälytykset.",
                     "sv": "Larm #{id} hittades inte. Skicka /open för att se de öppna larmen.",
                     "en": "Alarm #{id} was not found. Send /open to see the open alarms."},
+    "pop.snooze_limit": {"fi": "Näin pitkä torkutus ei ole sallittu (enintään {duration}).",
+                         "sv": "Så lång paus är inte tillåten (högst {duration}).",
+                         "en": "A snooze this long is not allowed (at most {duration})."},
     "pop.busy": {"fi": "Palvelu ei juuri nyt vastaa. Yritä hetken kuluttua uudelleen.",
                  "sv": "Tjänsten svarar inte just nu. Försök igen om en stund.",
                  "en": "The service cannot answer right now. Try again in a moment."},
@@ -278,6 +285,13 @@ TEXTS: dict[str, dict[str, str]] = {
     "cmd.status.usage": {"fi": "Käyttö: /status <hälytyksen numero>, esim. /status 17",
                          "sv": "Användning: /status <larmets nummer>, t.ex. /status 17",
                          "en": "Usage: /status <alarm number>, e.g. /status 17"},
+    "cmd.status.not_yours": {
+        "fi": "Hälytys #{id} ei kuulu tämän keskustelun osapuolille, tai sinulla ei ole oikeutta "
+              "nähdä sitä täällä (Telegram-tunnuksesi on {user}).",
+        "sv": "Larm #{id} hör inte till parterna i den här chatten, eller så får du inte se det "
+              "här (ditt Telegram-id är {user}).",
+        "en": "Alarm #{id} is not for the parties of this chat, or you may not see it here "
+              "(your Telegram id is {user})."},
     "cmd.oncall.head": {"fi": "Vuorossa nyt:", "sv": "Jour nu:", "en": "On duty now:"},
     "cmd.oncall.nobody": {"fi": "ei kukaan", "sv": "ingen", "en": "nobody"},
     "cmd.oncall.ladders": {"fi": "Hälytysportaat (kenelle ilmoitetaan, järjestyksessä):",

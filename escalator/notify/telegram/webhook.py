@@ -2,7 +2,8 @@
 
 Only requests carrying the secret we gave Telegram in setWebhook are
 accepted (header `X-Telegram-Bot-Api-Secret-Token`), so nobody else can
-inject button presses. The route exists only when `mode: webhook`.
+inject button presses. The route exists only when `mode: webhook`. Forged
+posts are logged at most once a minute (with a count), not one line each.
 """
 
 from __future__ import annotations
@@ -13,16 +14,19 @@ import logging
 from aiohttp import web
 
 from escalator.errors import NotifyError
+from escalator.logthrottle import Throttle
 from escalator.web.views import APP
 
 log = logging.getLogger(__name__)
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+FORGED: web.AppKey[Throttle] = web.AppKey("telegram_forged_log", Throttle)
 
 
 def setup(web_app: web.Application) -> None:
     channel = web_app[APP].telegram
     if channel is not None and channel.settings.mode == "webhook":
+        web_app[FORGED] = Throttle()
         web_app.router.add_post(channel.settings.webhook_path, receive)
 
 
@@ -31,8 +35,10 @@ async def receive(request: web.Request) -> web.Response:
     assert channel is not None
     given = request.headers.get(SECRET_HEADER, "")
     if not hmac.compare_digest(given.encode(), channel.settings.webhook_secret.encode()):
-        log.warning("telegram webhook: request without the right secret from %s",
-                    request.remote)
+        held = request.app[FORGED].allow(channel.clock.now())
+        if held is not None:
+            log.warning("telegram webhook: request without the right secret from %s "
+                        "(%d more refused since the last such line)", request.remote, held)
         return web.json_response({"error": "forbidden"}, status=403)
     try:
         data = await request.json()

@@ -13,8 +13,8 @@ from typing import Any
 
 from aiohttp import web
 
-from escalator.domain.answering import already_handled
-from escalator.domain.model import Incident
+from escalator.domain.answering import CALLS, already_handled
+from escalator.domain.model import Action, Incident
 from escalator.errors import ActionError
 from escalator.notify.outbox import Kept
 from escalator.notify.telegram import callback
@@ -68,6 +68,12 @@ async def _cards(request: web.Request, kept: list[Kept]) -> list[dict[str, Any]]
             incident = await app.store.transaction(partial(_incident, k.incident_id))
             if incident is not None:
                 item["card"], item["buttons"] = await box.card(incident, k.language)
+        elif k.channel == "voice" and k.reason in CALLS and not k.update:
+            item["buttons"] = [[  # the keys the caller is told about
+                (f"1 – {bt(k.language, 'act.take')}",
+                 callback.encode(Action.ACKNOWLEDGE, k.incident_id)),
+                (f"2 – {bt(k.language, 'act.pass_on')}",
+                 callback.encode(Action.ESCALATE, k.incident_id))]]
         found.append(item)
     return found
 

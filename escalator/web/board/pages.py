@@ -20,7 +20,7 @@ from escalator.errors import ActionError
 from escalator.i18n import code_label
 from escalator.i18n.explain import explain
 from escalator.notify.telegram.layout import local
-from escalator.service import parse_minutes
+from escalator.service import parse_minutes, snooze_choices
 from escalator.storage.rows import dt
 from escalator.web import answers
 from escalator.web.board import duty, rows
@@ -32,7 +32,6 @@ from escalator.web.views import APP
 
 COOKIE = "escalator_board"
 LANG_COOKIE = "escalator_lang"
-SNOOZES = (15, 60, 240)
 MAX_NOTE = answers.MAX_NOTE
 LIVE_FALLBACK_S = 1.0  # a change nobody signalled (a timer fired) still shows within this
 KEEPALIVE_S = 15.0
@@ -313,7 +312,8 @@ async def show_incident(request: web.Request, session: Session, said: str = "",
         request, "incident.html", session, status,
         inc=incident, row=rows.row(incident, config, app.service.directory, lang, now),
         entries=entries, svg=_picture(incident, timeline, deliveries, config, lang, now),
-        said=said, bad=bad, snoozes=SNOOZES, version=answers.version(incident),
+        said=said, bad=bad, snoozes=snooze_choices(config.http.max_snooze),
+        version=answers.version(incident),
         is_open=incident.state is not State.RESOLVED, max_note=MAX_NOTE,
         allowed=rows.actions(incident),
         label=code_label(lang, incident.code))
@@ -349,7 +349,8 @@ async def act(request: web.Request, session: Session) -> web.Response:
     if incident is None:
         return say(request, session, bt(lang, "not_found"), 404)
     try:
-        minutes = parse_minutes(form.get("minutes")) if action is Action.SNOOZE else None
+        minutes = parse_minutes(form.get("minutes"), app.config.http.max_snooze) \
+            if action is Action.SNOOZE else None
     except ActionError:
         action = None
     note = str(form.get("note", "")).replace("\r\n", "\n").strip()[:MAX_NOTE]
@@ -357,7 +358,7 @@ async def act(request: web.Request, session: Session) -> web.Response:
             action is not Action.NOTE and action.value not in rows.actions(incident)):
         return await show_incident(request, session, bt(lang, "act.bad"), 400, bad=True)
     if action is Action.SNOOZE and minutes is None:
-        minutes = SNOOZES[0]
+        minutes = snooze_choices(app.config.http.max_snooze)[0]
     version = form.get("version")
 
     def fresh(tx: Any, current: Incident) -> None:
@@ -382,7 +383,7 @@ async def act(request: web.Request, session: Session) -> web.Response:
 
 def _action_words(lang: str, action: Action, minutes: int | None) -> str:
     if action is Action.SNOOZE:
-        return bt(lang, "act.snooze", duration=duration(lang, minutes or SNOOZES[0]))
+        return bt(lang, "act.snooze", duration=duration(lang, minutes or 15))
     key = {Action.ACKNOWLEDGE: "act.take", Action.ESCALATE: "act.pass_on",
            Action.FALSE_ALARM: "act.false_alarm", Action.RESOLVE: "act.resolve",
            Action.NOTE: "act.note"}[action]

@@ -151,6 +151,7 @@ TEXTS: dict[str, dict[str, str]] = {
     "ch.telegram": {"fi": "Telegram", "sv": "Telegram", "en": "Telegram"},
     "ch.email": {"fi": "Sähköposti", "sv": "E-post", "en": "E-mail"},
     "ch.sms": {"fi": "Tekstiviesti", "sv": "SMS", "en": "SMS"},
+    "ch.voice": {"fi": "Puhelu", "sv": "Samtal", "en": "Phone call"},
     "ch.webhook": {"fi": "Järjestelmäkutsu (webhook)", "sv": "Systemanrop (webhook)",
                    "en": "System call (webhook)"},
 }

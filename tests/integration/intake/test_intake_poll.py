@@ -149,3 +149,18 @@ async def test_a_restart_does_not_raise_standing_alarms_again(intake_app, bms, r
     stored = [(e["code"], e["state"]) for e in await events(second, "bms")]
     assert stored[-1] == ("YX", "clear") and stored.count(("FT", "alarm")) == 1
     assert all(m.reason == "CLEARED" for _, m in recorder.sent[told:])
+
+
+async def test_a_point_with_control_characters_is_matched_as_stored_after_a_restart(
+        intake_app, bms):
+    bms.body = active(("FT", "Loop 2\r\nwing\tB"))
+    first = await intake_app(poll_yaml(bms.url))
+    await started(first)
+    [ft] = await incidents(first)
+    assert ft.point == "Loop 2 wing B"  # cleaned when stored
+    await first.stop()
+    second = await intake_app(poll_yaml(bms.url))  # the BMS still lists it, raw
+    await started(second)
+    await second.intake["bms"].poll_once()
+    [ft] = await incidents(second)
+    assert (ft.state, ft.count) == (State.OPEN, 1)  # neither cleared nor raised again

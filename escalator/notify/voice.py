@@ -1,0 +1,235 @@
+"""The voice channel: place one phone call through a voice gateway, and nothing more.
+
+`channels.voice` says how: `preset` (46elks, twilio or generic), `url`,
+`method`, `body` (form or json), `auth_header_env` (an environment variable
+holding the whole Authorization header value), `from` (the calling number) and
+`ring_for` (how long it rings; default 40s); `params` adds fields (for
+`generic`, it is the whole template). Template values: {to}, {from}, {text},
+{language}, {locale}, {speech} (the preset's text-to-speech form), {twiml},
+{voice_start} (46elks call actions), {answer_url}, {status_url},
+{ring_seconds}, {incident} and {delivery}.
+
+Only a call to act (first call, reminder, escalation, reopened, "taken but not
+resolved" ... : domain/answering.py CALLS) is phoned; an update
+("taken by ...") goes to the party's next contact that carries updates, or
+to nobody if the party is reached only by phone (`carries_updates`). The
+gateway accepting the call is all this module learns: the key press and the
+hang-up come back to `/voice/...` (escalator/web/voice.py), signed for this
+incident and party.
+Answers: 2xx accepted (a body saying the call already failed is not);
+408, 425, 429, 5xx, timeouts and network errors are retried; other 4xx fall
+through to the next contact.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+import aiohttp
+
+from escalator.clock import Clock
+from escalator.config.model import Facility
+from escalator.domain.answering import CALLS
+from escalator.domain.availability import Contact
+from escalator.errors import ConfigError, NotifyError
+from escalator.i18n import t
+from escalator.notify import speech
+from escalator.notify.base import Message
+from escalator.notify.sms import _expand, _flat, _retry_after
+from escalator.storage import voicecalls
+from escalator.storage.sql import SqlStore
+from escalator.web.links import LinkSigner
+
+log = logging.getLogger(__name__)
+
+Settings = Mapping[str, Any]
+DEFAULT_RING = timedelta(seconds=40)
+# The callback links live long enough for a gateway to retry a hang-up report
+# through our own outage (46elks retries for hours), and no longer.
+CALLBACK_TTL = timedelta(hours=6)
+
+
+@dataclass(frozen=True)
+class Preset:
+    url: str | None  # None: the URL is per account and must be configured
+    method: str
+    body: str  # form | json
+    fields: Mapping[str, Any]
+    needs_from: bool
+    url_hint: str = ""
+
+
+PRESETS: dict[str, Preset] = {
+    # https://46elks.com/docs/make-call  Basic auth: API username : API password.
+    # voice_start is a JSON call action (an "ivr" reading the text and taking one digit).
+    "46elks": Preset("https://api.46elks.com/a1/calls", "POST", "form",
+                     {"from": "{from}", "to": "{to}", "voice_start": "{voice_start}",
+                      "whenhangup": "{status_url}", "timeout": "{ring_seconds}"},
+                     needs_from=True),
+    # https://www.twilio.com/docs/voice/api/call-resource#create-a-call-resource
+    # Basic auth: Account SID : Auth Token. TwiML inline; the status callback fires at the end.
+    "twilio": Preset(None, "POST", "form",
+                     {"To": "{to}", "From": "{from}", "Twiml": "{twiml}",
+                      "StatusCallback": "{status_url}", "StatusCallbackMethod": "POST",
+                      "Timeout": "{ring_seconds}"},
+                     needs_from=True,
+                     url_hint="https://api.twilio.com/2010-04-01/Accounts/<AccountSid>"
+                              "/Calls.json"),
+    "generic": Preset(None, "POST", "json",
+                      {"to": "{to}", "from": "{from}", "text": "{text}", "language": "{locale}",
+                       "answer_url": "{answer_url}", "status_url": "{status_url}"},
+                      needs_from=False, url_hint="your gateway's call URL"),
+}
+
+
+def problems(settings: Settings) -> list[str]:
+    """What stops this configuration from calling at all; empty when it can."""
+    name = settings.get("preset") or "generic"
+    preset = PRESETS.get(name)
+    if preset is None:
+        return [f"channels.voice.preset: found {name!r}, expected one of {', '.join(PRESETS)}"]
+    found = []
+    if not (settings.get("url") or preset.url):
+        found.append(f"channels.voice.url: the {name} preset needs url ({preset.url_hint})")
+    if preset.needs_from and not settings.get("from"):
+        found.append(f"channels.voice.from: the {name} preset needs the calling number "
+                     "(E.164, one of your numbers at the gateway)")
+    return found
+
+
+@dataclass(frozen=True)
+class CallRequest:
+    method: str
+    url: str
+    body: str  # form | json
+    fields: dict[str, Any]
+
+
+def build_request(settings: Settings, to: str, text: str, lang: str, answer_url: str,
+                  status_url: str, message: Message) -> CallRequest:
+    name = settings.get("preset") or "generic"
+    preset = PRESETS[name]
+    loc = speech.locale(name, lang)
+    no_choice = t(lang, "voice.no_choice")
+    ring = settings.get("ring_for") or DEFAULT_RING
+    values = {
+        "{to}": to, "{from}": str(settings.get("from") or ""), "{text}": text,
+        "{language}": lang, "{locale}": loc, "{speech}": f"{loc}/{text}",
+        "{answer_url}": answer_url, "{status_url}": status_url,
+        "{ring_seconds}": str(int(ring.total_seconds())),
+        "{incident}": str(message.incident.id), "{delivery}": str(message.delivery_id),
+    }
+    # Whole documents go in last, so their own text is not expanded again.
+    documents = {
+        "{voice_start}": json.dumps(speech.elks_call(text, loc, answer_url), ensure_ascii=False),
+        "{twiml}": speech.twiml_call(text, loc, answer_url, no_choice),
+    }
+    params = dict(settings.get("params") or {})
+    template = dict(params) if name == "generic" and params else {**preset.fields, **params}
+    if not settings.get("from"):
+        template = {k: v for k, v in template.items() if v != "{from}"}
+    fields = {k: documents.get(v, v) if isinstance(v, str) and v in documents
+              else _expand(v, values) for k, v in template.items()}
+    return CallRequest(str(settings.get("method") or preset.method),
+                       str(settings.get("url") or preset.url),
+                       str(settings.get("body") or preset.body), fields)
+
+
+class VoiceNotifier:
+    carries_updates = False  # the dispatcher gives updates to the party's next contact
+
+    def __init__(
+        self,
+        settings: Callable[[], Settings],
+        facility: Callable[[], Facility],
+        public_url: Callable[[], str],
+        session: Callable[[], aiohttp.ClientSession],
+        secrets: Callable[[str], str | None],
+        signer: LinkSigner,
+        store: SqlStore,
+        clock: Clock,
+        timeout: float = 15.0,
+    ) -> None:
+        found = problems(settings())
+        if found:
+            raise ConfigError(found)
+        self._settings = settings
+        self._facility = facility
+        self._public_url = public_url
+        self._session = session
+        self._secrets = secrets
+        self._signer = signer
+        self._store = store
+        self._clock = clock
+        self._timeout = aiohttp.ClientTimeout(total=timeout)
+
+    async def send(self, contact: Contact, message: Message) -> None:
+        settings = self._settings()
+        found = problems(settings)
+        if found:
+            raise NotifyError("; ".join(found), recoverable=False)
+        if message.update or message.reason not in CALLS:  # the dispatcher skips these
+            raise NotifyError("voice: only calls to act are phoned", recoverable=False)
+        now = self._clock.now()
+        inc = message.incident
+        token = self._signer.make(inc.id, message.party, now)
+        base = f"{self._public_url().rstrip('/')}/voice/{token}/{message.delivery_id}"
+        facility = self._facility()
+        text = speech.call_text(inc, message.reason, message.language, facility.name,
+                                facility.timezone, now, message.detail)
+        req = build_request(settings, contact.address, text, message.language,
+                            f"{base}/key", f"{base}/ended", message)
+        headers = {"Accept": "application/json"}
+        env = settings.get("auth_header_env")
+        if env:
+            auth = self._secrets(env)
+            if not auth:
+                raise NotifyError(f"voice: environment variable {env} is not set",
+                                  recoverable=False)
+            headers["Authorization"] = auth
+        call_ref = await self._post(req, headers)
+        await self._store.transaction(lambda tx: voicecalls.placed(
+            tx, message.delivery_id, inc.id, message.party, contact.address, call_ref, now))
+
+    async def _post(self, req: CallRequest, headers: dict[str, str]) -> str | None:
+        """Place the call; the gateway's id for it (kept for the operators' logs)."""
+        kwargs: dict[str, Any] = {"headers": headers, "timeout": self._timeout}
+        if req.method == "GET":
+            kwargs["params"] = {k: _flat(v) for k, v in req.fields.items()}
+        elif req.body == "json":
+            kwargs["data"] = json.dumps(req.fields, ensure_ascii=False).encode()
+            headers["Content-Type"] = "application/json"
+        else:
+            kwargs["data"] = {k: _flat(v) for k, v in req.fields.items()}
+        try:
+            async with self._session().request(req.method, req.url, **kwargs) as resp:
+                body = (await resp.text())[:2000]
+                if resp.status >= 300:
+                    recoverable = resp.status >= 500 or resp.status in (408, 425, 429)
+                    raise NotifyError(
+                        f"voice gateway answered HTTP {resp.status}: {body[:200].strip()}",
+                        recoverable=recoverable,
+                        retry_after=_retry_after(resp.headers.get("Retry-After")))
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            raise NotifyError(f"voice gateway unreachable: {exc!r}", recoverable=True) from exc
+        return _call_ref(body)
+
+
+def _call_ref(body: str) -> str | None:
+    """The call's id at the gateway; a call the gateway reports failed at once is an error."""
+    try:
+        data = json.loads(body)
+    except ValueError:
+        return None
+    if not isinstance(data, dict):
+        return None
+    state = str(data.get("state") or data.get("status") or "")
+    if state in ("failed", "busy", "no-answer", "canceled"):
+        raise NotifyError(f"voice gateway: the call {state} at once", recoverable=False)
+    ref = data.get("id") or data.get("sid") or data.get("call_id")
+    return str(ref)[:100] if ref is not None else None

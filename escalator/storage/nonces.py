@@ -1,0 +1,36 @@
+"""The per-incident random value that binds ack links to one incident instance.
+
+Incident ids restart at 1 when a database is recreated (or restored from an
+older backup), so an id alone cannot say which alarm a week-old link was made
+for. Each incident gets a random nonce the first time a link is made for it;
+the link carries it under the signature and the page refuses a link whose
+nonce is not the incident's. Kept in a table of its own, created on demand.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterable
+
+from escalator.storage.sql import Tx
+
+NONCE_BYTES = 6  # distinguishes incident instances; the HMAC is what makes links unforgeable
+
+
+def link_nonces(tx: Tx, incident_ids: Iterable[int]) -> dict[int, bytes]:
+    """Each incident's nonce, made now for those that have none yet."""
+    found: dict[int, bytes] = {}
+    for incident_id in set(incident_ids):
+        tx.execute("INSERT INTO incident_nonces (incident_id, nonce) VALUES (?, ?) "
+                   "ON CONFLICT (incident_id) DO NOTHING",
+                   (incident_id, secrets.token_hex(NONCE_BYTES)))
+        nonce = link_nonce(tx, incident_id)
+        assert nonce is not None
+        found[incident_id] = nonce
+    return found
+
+
+def link_nonce(tx: Tx, incident_id: int) -> bytes | None:
+    """The incident's nonce; None if no link was ever made for it in this database."""
+    row = tx.one("SELECT nonce FROM incident_nonces WHERE incident_id = ?", (incident_id,))
+    return bytes.fromhex(row["nonce"]) if row else None

@@ -1,0 +1,102 @@
+"""Notes: limited per link and person, recorded but not sent after resolve, and never
+eating the Telegram budget a real alarm needs."""
+
+from __future__ import annotations
+
+from fake_telegram import FakeTelegram
+from support import TOKENS
+from tg_support import CHAT_A, alarm, deliveries
+
+from escalator.domain.model import Action, AlarmEvent, Reason
+
+OPERATOR = {"Authorization": f"Bearer {TOKENS['ESCALATOR_API_TOKEN']}"}
+
+
+async def escalated(app, clock, point: str = "Loop 2") -> int:
+    res = await app.service.ingest(AlarmEvent("terminal", "FT", "alarm", clock.now(),
+                                              point=point))
+    await app.tick()
+    await app.service.act(res.incident_id, Action.ESCALATE, "Nurse Anna", party="ward-a")
+    await app.tick()
+    return res.incident_id
+
+
+def link(app, clock, incident_id: int, party: str = "alarm-vendor") -> str:
+    return f"/ack/{app.signer.make(incident_id, party, clock.now())}"
+
+
+async def note(client, url: str, text: str):
+    return await client.post(url, data={"action": "note", "note": text})
+
+
+async def test_a_link_may_send_five_notes_in_ten_minutes_then_429_with_the_reason(
+        app, clock, client, recorder):
+    iid = await escalated(app, clock)
+    recorder.clear()
+    url = link(app, clock, iid)
+    for n in range(5):
+        assert (await note(client, url, f"note {n}")).status == 200
+    refused = await note(client, url, "note 6")
+    assert refused.status == 429 and int(refused.headers["Retry-After"]) == 600
+    assert "Huomautuksia on lähetetty liian monta" in await refused.text()
+    await app.tick()
+    assert [m.reason for m in recorder.to("ward-a")] == ["NOTE"] * 5  # the sixth went nowhere
+    clock.advance(minutes=10)
+    assert (await note(client, url, "later")).status == 200
+
+
+async def test_a_person_is_limited_across_incidents_and_the_api_answers_429(
+        app, clock, client):
+    ids = [await escalated(app, clock, point=f"Loop {n}") for n in range(3)]
+    for iid in ids[:2]:
+        for n in range(5):
+            assert (await note(client, link(app, clock, iid), f"n{n}")).status == 200
+    third = await note(client, link(app, clock, ids[2]), "one more")
+    assert third.status == 429
+    for n in range(5):  # the operator token is a person of its own
+        resp = await client.post(f"/api/v1/incidents/{ids[0]}/actions", headers=OPERATOR,
+                                 json={"action": "note", "note": f"op {n}"})
+        assert resp.status == 200
+    resp = await client.post(f"/api/v1/incidents/{ids[0]}/actions", headers=OPERATOR,
+                             json={"action": "note", "note": "op 6"})
+    assert resp.status == 429 and "too many notes from 'operator'" in (await resp.json())["error"]
+
+
+async def test_a_note_after_resolve_is_recorded_not_fanned_out(app, clock, client, recorder):
+    iid = await escalated(app, clock)
+    await app.service.act(iid, Action.RESOLVE, "Nurse Anna", party="ward-a")
+    await app.tick()
+    recorder.clear()
+    resp = await note(client, link(app, clock, iid), "Invoice follows.")
+    assert resp.status == 200
+    await app.tick()
+    assert recorder.sent == []
+    timeline = await app.store.transaction(lambda tx: tx.timeline(iid))
+    assert any(e["reason"] == "NOTE" and "Invoice follows." in e["detail"] for e in timeline)
+    rows = await app.store.transaction(lambda tx: tx.deliveries(iid))
+    assert not [r for r in rows if r.reason == Reason.NOTE.value]
+
+
+async def test_twenty_notes_do_not_push_a_real_alarm_into_a_digest(
+        tg_app, fake_tg: FakeTelegram, recorder):
+    app = await tg_app(step1="[ward-a]")
+    first = await alarm(app)
+    await app.tick()
+    for n in range(20):
+        await app.service.act(first, Action.NOTE, "Security company", party="vendor",
+                              note=f"update {n}")
+    await app.tick()
+    second = await alarm(app, point="Loop 9, wing C")
+    await app.tick()
+    card = [m for m in fake_tg.chat_messages(CHAT_A) if f"acknowledge:{second}"
+            in fake_tg.buttons(m)]
+    assert card and "#" + str(second) in card[0].text  # its own card with buttons
+    assert not [m for m in fake_tg.chat_messages(CHAT_A) if m.text.startswith("⚠️")]
+    for _ in range(10):  # the rest of the notes follow at a few a minute; none is lost
+        app.clock.advance(minutes=1)
+        await app.tick()
+    notes = [d for d in await deliveries(app, first) if d.reason == "NOTE"]
+    assert len(notes) == 20 and all(d.status == "sent" for d in notes)
+    in_chat = [m for m in fake_tg.chat_messages(CHAT_A) if m.text.startswith("📝")]
+    by_mail = [m for m in recorder.to("ward-a") if m.reason == "NOTE"]
+    assert len(in_chat) + len(by_mail) == 20 and len(in_chat) >= 10
