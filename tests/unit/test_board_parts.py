@@ -73,6 +73,8 @@ def test_on_duty_now_next_and_gaps():
     assert roster.now == ("Ward A nurse on duty",) and not roster.gap
     assert roster.next_names == ("Night nurse",)
     assert roster.next_at == datetime(2026, 11, 24, 19, 0, tzinfo=UTC)  # 21:00 local
+    odd = duty.rosters(cfg, directory, NOW + timedelta(minutes=7))[0]
+    assert odd.next_at == datetime(2026, 11, 24, 19, 0, tzinfo=UTC)  # on the hour, not 19:07
     saturday_night = datetime(2026, 11, 28, 22, 0, tzinfo=UTC)
     steps = duty.ladders(cfg, directory, saturday_night)[0].steps
     assert steps[2].gap and steps[2].closed == ("Local electrical contractor",)

@@ -57,7 +57,8 @@ def reachable(targets: tuple[str, ...], directory: Directory,
 
 def duty(label: str, targets: tuple[str, ...], directory: Directory, now: datetime) -> Duty:
     names, closed = reachable(targets, directory, now)
-    at = now + SCAN_STEP
+    step = int(SCAN_STEP.total_seconds())
+    at = datetime.fromtimestamp((int(now.timestamp()) // step + 1) * step, now.tzinfo)
     while at <= now + SCAN_HORIZON:
         later, _ = reachable(targets, directory, at)
         if later != names:

@@ -64,7 +64,11 @@ def picture(steps: list[str], calls: list[Call], marks: list[Mark], start: datet
         out.append(f'<text x="{px:.1f}" y="{axis_y + 18}" text-anchor="middle" font-size="12" '
                    f'fill="#333">{at.astimezone(ZoneInfo(tz)).strftime("%H:%M")}</text>')
     if calls:
-        points = " ".join(f"{x(c.at):.1f},{y(c.step):.1f}" for c in calls)
+        path = [(x(calls[0].at), y(calls[0].step))]
+        for c in calls[1:]:  # stays on a step until the next call, then moves
+            path += [(x(c.at), path[-1][1]), (x(c.at), y(c.step))]
+        path.append((x(end), path[-1][1]))
+        points = " ".join(f"{px:.1f},{py:.1f}" for px, py in path)
         out.append(f'<polyline points="{points}" fill="none" stroke="#3561c4" '
                    f'stroke-width="2"/>')
     for c in calls:
