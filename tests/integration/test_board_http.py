@@ -138,3 +138,51 @@ def test_a_missing_hash_is_a_missing_secret():
         load_config_text(board_config("sqlite:///:memory:"), env=env, strict_secrets=True)
     assert [p for p in err.value.problems if "BOARD_HASH_OLLI" in p] == [
         next(p for p in err.value.problems if "BOARD_HASH_OLLI is not set" in p)]
+
+
+@pytest.fixture
+async def demo_client(tmp_path, clock):
+    """The app as the demo wires it: every channel goes to the outbox."""
+    from escalator.app import Escalator
+    from escalator.notify.outbox import Outbox, card_renderer
+
+    cfg, _ = load_config_text(board_config(f"sqlite:///{tmp_path}/out.db"), env=ENV)
+    box = Outbox(clock.now, lambda: "Lehtioja")
+    app = Escalator(cfg, clock=clock, env=ENV, notifiers={
+        ch: box for ch in ("telegram", "email", "sms", "webhook", "voice")})
+    box.card = card_renderer(app.store, app.clock, lambda: app.config,
+                             lambda: app.service.directory)
+    app.board.outbox = box
+    await app.start(serve_http=False, schedule=False)
+    async with TestClient(TestServer(build_web_app(app))) as c:
+        c.escalator = app
+        yield c
+    await app.stop()
+
+
+async def test_a_card_button_in_the_outbox_acts_as_the_cards_reader(demo_client, clock):
+    app = demo_client.escalator
+    res = await app.service.ingest(AlarmEvent("terminal", "FT", "alarm", clock.now(),
+                                              point="Palosilmukka 2, B-siipi"))
+    await app.tick()
+    card = app.board.outbox.messages()[0]
+    assert (card.channel, card.party) == ("telegram", "ward-a")
+    assert await sign_in(demo_client, "Olli") == 303  # a viewer may look, not press
+    page = await (await demo_client.get("/board/outbox")).text()
+    assert "Palohälytyssilmukan vika" in page and "Otan hoitaakseni" in page
+    token = CSRF.search(page).group(1)
+    data = f"acknowledge:{res.incident_id}"
+    refused = await demo_client.post("/board/outbox/press", data={
+        "csrf": token, "kept": str(card.id), "data": data})
+    assert refused.status == 403
+    await demo_client.post("/board/logout", data={"csrf": token})
+    assert await sign_in(demo_client, "Anna") == 303
+    token = await csrf(demo_client, "/board/outbox")
+    forged = await demo_client.post("/board/outbox/press", data={
+        "csrf": token, "kept": str(card.id), "data": f"acknowledge:{res.incident_id + 1}"})
+    assert forged.status == 400  # a card only answers for its own alarm
+    pressed = await demo_client.post("/board/outbox/press", data={
+        "csrf": token, "kept": str(card.id), "data": data})
+    assert pressed.status == 200 and "Ward A nurse on duty" in await pressed.text()
+    inc = await app.store.transaction(lambda tx: tx.incident(res.incident_id))
+    assert inc.state is State.ACKNOWLEDGED and inc.acked_by == "Ward A nurse on duty"
