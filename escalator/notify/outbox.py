@@ -29,6 +29,7 @@ from escalator.notify.sms import sms_text
 from escalator.notify.speech import call_text
 from escalator.notify.telegram.budget import ChatBudget
 from escalator.notify.telegram.cards import CardDesk
+from escalator.notify.telegram.channel import PING_REASONS
 from escalator.notify.telegram.layout import Button, ping_text
 from escalator.notify.webhook import payload
 from escalator.storage.sql import SqlStore
@@ -95,8 +96,10 @@ class Outbox:
 
 def render(channel: str, message: Message, facility: str, now: datetime) -> tuple[str, str]:
     """(title, text) exactly as the channel would put it in front of its reader."""
-    if channel == "telegram":  # the card itself is rendered live, as Telegram edits it
-        return ping_text(message.incident, message.reason, message.language), ""
+    if channel == "telegram":  # the card is rendered live, as Telegram edits it; news
+        if message.reason in PING_REASONS and not message.update:  # that rings: a ping
+            return ping_text(message.incident, message.reason, message.language), ""
+        return "", ""
     if channel == "sms":
         return facility, sms_text(message, facility)
     if channel == "voice":  # the words the phone call speaks

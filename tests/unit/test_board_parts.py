@@ -111,6 +111,7 @@ def test_the_outbox_renders_like_each_channel():
     _, words = render("voice", message(), "Lehtioja", NOW)
     assert "Palohälytyssilmukan vika, Palosilmukka 2, B-siipi" in words and "1" in words
     ping, _ = render("telegram", message(), "L", NOW)
+    assert render("telegram", replace(message("ACKED"), update=True), "L", NOW) == ("", "")
     assert "#3" in ping and "Palohälytyssilmukan vika" in ping
 
 
