@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from escalator.clock import SystemClock
 from escalator.config.model import Config
-from escalator.errors import ConfigError
+from escalator.errors import ConfigError, StoreLocked
 
 DEMO_SECRETS = ("ESCALATOR_API_TOKEN", "ESCALATOR_SECRET_KEY", "ESCALATOR_TERMINAL_TOKEN")
 
@@ -33,6 +33,9 @@ def main(argv: list[str] | None = None) -> int:
                      help="no set-up: bundled example config, SQLite, random tokens for unset"
                           " secrets (printed at start)")
     run.add_argument("--log-level", default="INFO")
+    run.add_argument("--listen", metavar="HOST:PORT",
+                     help="HTTP address of this instance instead of http.listen (several"
+                          " instances on one machine and one PostgreSQL)")
     demo = sub.add_parser("demo", help="the whole story in one minute: a simulated terminal, "
                                        "the board and every message on screen")
     demo.add_argument("--dir", default="escalator-demo", help="working directory (SQLite)")
@@ -142,7 +145,22 @@ def _run(args: argparse.Namespace) -> int:
         from dataclasses import replace
 
         config = replace(config, path=None)
+    if args.listen:
+        try:
+            config = _listen_at(config, args.listen)
+        except ValueError as exc:
+            print(f"escalator run: --listen {args.listen}: {exc}", file=sys.stderr)
+            return 2
     return asyncio.run(_serve(config, env))
+
+
+def _listen_at(config, listen: str):  # type: ignore[no-untyped-def]
+    from dataclasses import replace
+
+    host, sep, port = listen.rpartition(":")
+    if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise ValueError("expected HOST:PORT, e.g. 0.0.0.0:8081")
+    return replace(config, http=replace(config.http, host=host, port=int(port)))
 
 
 async def _serve(config, env) -> int:  # type: ignore[no-untyped-def]
@@ -165,7 +183,12 @@ async def _serve(config, env) -> int:  # type: ignore[no-untyped-def]
         task.add_done_callback(reloads.discard)
 
     loop.add_signal_handler(signal.SIGHUP, reload)
-    await app.start()
+    try:
+        await app.start()
+    except StoreLocked as exc:  # a second instance on one SQLite file: say so, no trace
+        print(f"escalator run: {exc}", file=sys.stderr)
+        await app.stop()
+        return 1
     from escalator.supervision import Supervision
 
     supervision = Supervision(app, env)  # systemd READY/WATCHDOG, dead man's switch

@@ -6,7 +6,7 @@ import asyncio
 import logging
 import os
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import aiohttp
@@ -16,7 +16,7 @@ from escalator.clock import Clock, SystemClock
 from escalator.config import build_directory, load_config
 from escalator.config.model import Config
 from escalator.config_audit import ConfigAudit
-from escalator.errors import ConfigError
+from escalator.errors import ConfigError, StorageError, StoreLocked
 from escalator.i18n.codes import install_overrides as install_code_overrides
 from escalator.intake import IntakeAdapter, build_adapters
 from escalator.listeners import HTTP_LIMITS, Gate, listen
@@ -33,12 +33,16 @@ from escalator.notify.webhook import WebhookNotifier
 from escalator.redact import add_secrets
 from escalator.service import EscalationService
 from escalator.storage import SqlStore, open_store
+from escalator.tasks import cancel_and_wait
 from escalator.waker import Waker
 from escalator.web.board.state import BoardState
 from escalator.web.links import LinkSigner
 from escalator.web.notelimit import NoteLimiter
 
 log = logging.getLogger(__name__)
+
+KEEP_EVERY_S = 1.0  # store reconnect, leader lock, cross-instance poke
+SEND_PAUSE_WHILE_UNRECORDABLE = timedelta(seconds=5)
 
 
 class Escalator:
@@ -60,7 +64,7 @@ class Escalator:
         self.metrics = Metrics()
         self.started_at: datetime | None = None
         self.last_reload_error: str | None = None
-        self.store: SqlStore = open_store(config.storage)
+        self.store: SqlStore = open_store(config.storage, exclusive=True)
         self.config_audit = ConfigAudit(self.store, self.clock)
         previous = self.secret(config.http.previous_secret_env)
         self.signer = LinkSigner(self._secret_bytes(config), config.http.link_ttl,
@@ -75,6 +79,8 @@ class Escalator:
         self.http_port: int | None = None  # as bound (the config may say 0)
         self.intake: dict[str, IntakeAdapter] = {}
         self.board = BoardState()  # the web board's sessions and live-change signal
+        self.leading = False  # see `start`: one instance per database leads
+        self._keeper: asyncio.Task[None] | None = None
         install_code_overrides(config.codes)
         self.service = EscalationService(self.store, config, build_directory(config), self.clock,
                                          on_change=self.poke)
@@ -134,12 +140,22 @@ class Escalator:
 
     # -- lifecycle ------------------------------------------------------------
     async def start(self, *, serve_http: bool = True, schedule: bool = True) -> None:
+        """Serve HTTP on every instance; lead (timers, sending, Telegram polling, the
+        fixed-port listeners) only on the one holding the store's leader lock.
+
+        Without `schedule` (tests driving `tick()` themselves) this instance leads."""
         self.started_at = self.clock.now()
-        await self.store.open()
+        try:
+            await self.store.open()
+        except StoreLocked:
+            raise
+        except StorageError as exc:  # not reachable yet: serve 503s and keep trying
+            if not schedule:
+                raise
+            log.error("store unavailable at start, will keep trying: %s", exc)
         await self.config_audit.loaded(self._config)
-        if self.telegram:
-            await self.telegram.start()
-        await self._start_intake()
+        if not schedule:
+            await self._lead(schedule=False)
         if serve_http:
             from escalator.web.server import build_web_app
 
@@ -152,8 +168,61 @@ class Escalator:
             self.http_port = self._http_server.sockets[0].getsockname()[1]
             log.info("listening on http://%s:%s", self.config.http.host, self.config.http.port)
         if schedule:
+            if self.store.is_leader:
+                await self._lead()
+            self._keeper = asyncio.create_task(self._keep_store(), name="store-keeper")
+
+    async def _lead(self, *, schedule: bool = True) -> None:
+        """Take up the work only one instance may do."""
+        self.leading = True
+        log.info("this instance leads (%s)", self.store.label)
+        if self.telegram:
+            await self.telegram.start()
+        try:
+            await self._start_intake()
+        except BaseException:
+            if self.telegram:
+                await self.telegram.stop()
+            self.leading = False
+            raise
+        if schedule:
             self.waker = Waker(self.tick)
             self.waker.start()
+
+    async def _follow(self) -> None:
+        """The leader lock is gone (the session died): stop everything only one may do."""
+        log.warning("this instance no longer leads; another one takes over")
+        self.leading = False
+        await self._stop_leading()
+
+    async def _stop_leading(self) -> None:
+        for adapter in reversed(list(self.intake.values())):
+            await adapter.stop()
+        self.intake = {}
+        if self.waker:
+            await self.waker.stop()
+            self.waker = None
+        if self.telegram:
+            await self.telegram.stop()
+
+    async def _keep_store(self) -> None:
+        """Every second: reconnect the store if it dropped its connection, keep or take
+        the leader lock, and (PostgreSQL) poke the leader's waker so alarms taken in
+        by another instance are seen within a second."""
+        while True:
+            await asyncio.sleep(KEEP_EVERY_S)
+            try:
+                leader = await self.store.keep()
+                if not self.store.healthy:
+                    await self.store.probe()
+                if leader and not self.leading:
+                    await self._lead()
+                elif not leader and self.leading:
+                    await self._follow()
+                elif leader and self.store.dialect.name != "sqlite":
+                    self.poke()
+            except Exception:  # keep keeping; the next round tries again
+                log.exception("store keeper round failed")
 
     async def _start_intake(self) -> None:
         """Listeners and pollers for the sources; all of them, or none (then raise)."""
@@ -170,6 +239,9 @@ class Escalator:
             raise
 
     async def stop(self) -> None:
+        if self._keeper is not None:
+            await cancel_and_wait(self._keeper)
+            self._keeper = None
         for adapter in reversed(list(self.intake.values())):
             await adapter.stop()
         if self.waker:
@@ -181,7 +253,7 @@ class Escalator:
             await self._runner.cleanup()
         if self._session and not self._session.closed:
             await self._session.close()
-        if self.telegram:
+        if self.telegram and self.leading:
             await self.telegram.stop()
         await self.config_audit.drain()
         await self.store.close()
@@ -195,6 +267,8 @@ class Escalator:
         """Apply due timers, then send due deliveries; the earliest next due time."""
         for _ in range(5):  # a failed delivery may escalate, which may queue more at once
             due_incidents = await self.service.wake()
+            if not await self._can_record():
+                return self.clock.now() + SEND_PAUSE_WHILE_UNRECORDABLE
             due_deliveries = await self.dispatcher.run_due()
             due_channel = await self.telegram.pump() if self.telegram else None
             found = [d for d in (due_incidents, due_deliveries, due_channel) if d is not None]
@@ -202,6 +276,15 @@ class Escalator:
             if due is None or due > self.clock.now():
                 return due
         return due
+
+    async def _can_record(self) -> bool:
+        """Send only while the store can write down what was sent: a store that cannot
+        must not make the same message go out on every tick. Free while healthy; once
+        a write failed, a real write probe decides."""
+        if self.store.healthy or await self.store.probe(min_interval=0):
+            return True
+        log.warning("not sending: the store cannot record sends (%s)", self.store.last_error)
+        return False
 
     def reload(self) -> list[str]:
         """Re-read the config file; on any problem keep running on the last good one.
@@ -255,8 +338,11 @@ class Escalator:
     def health(self) -> dict[str, Any]:
         """Each component's state, for /healthz and for people looking at it."""
         return {
-            "store": {"ok": self.store.healthy, "kind": self.store.dialect.name},
-            "scheduler": {"ok": self.waker is not None and self.waker.running},
+            "store": {"ok": self.store.healthy, "kind": self.store.dialect.name,
+                      **({} if self.store.healthy else {"error": self.store.last_error})},
+            "scheduler": {"ok": not self.leading or (self.waker is not None
+                                                     and self.waker.running),
+                          "role": "leader" if self.leading else "standby"},
             "config": {"ok": self.last_reload_error is None, "path": self._config.path,
                        "error": self.last_reload_error},
             **({"telegram": self.telegram.health()} if self.telegram else {}),

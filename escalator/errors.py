@@ -41,6 +41,19 @@ class StorageError(EscalatorError):
     """The store could not persist or read; intake answers 503 so senders retry."""
 
 
+class StorageBusy(StorageError):
+    """The database is locked or the store is backed up: answer 503 at once, don't queue."""
+
+
+class StorageConflict(StorageError):
+    """A uniqueness rule refused the write (e.g. another instance opened the incident
+    first); running the unit of work again sees the other side's row."""
+
+
+class StoreLocked(StorageError):
+    """Another escalator already runs on this SQLite file; a second one must not start."""
+
+
 class UnstorableError(StorageError):
     """The store refused this data itself (not an outage): retrying cannot help.
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -33,12 +34,16 @@ from escalator.domain.model import (
     State,
     params,
 )
-from escalator.errors import ActionError
+from escalator.errors import ActionError, StorageBusy, StorageConflict
 from escalator.i18n import t
+from escalator.storage.protocol import Store
 from escalator.storage.rows import dt
-from escalator.storage.sql import SqlStore, Tx
+from escalator.storage.sql import Tx
 
 log = logging.getLogger(__name__)
+
+INTAKE_WAIT_S = 2.0  # longest an event queues for its turn at the store before a 503
+CONFLICT_RETRIES = 3
 
 
 @dataclass(frozen=True)
@@ -52,7 +57,7 @@ class IngestResult:
 class EscalationService:
     def __init__(
         self,
-        store: SqlStore,
+        store: Store,
         config: Config,
         directory: Directory,
         clock: Clock,
@@ -72,9 +77,32 @@ class EscalationService:
 
     # -- intake ---------------------------------------------------------------
     async def ingest(self, event: AlarmEvent) -> IngestResult:
-        """Store the event and its consequences in one transaction, then poke the waker."""
-        async with self._lock:
-            result = await self.store.transaction(lambda tx: self._ingest(tx, event))
+        """Store the event and its consequences in one transaction, then poke the waker.
+
+        A sender is never held for the length of someone else's lock: while the
+        store has just met one (`store.busy`) intake answers StorageBusy (503) at
+        once, and no event queues longer than INTAKE_WAIT_S for its turn. A
+        uniqueness conflict means another instance stored the same alarm first:
+        run again, and see its incident."""
+        if self.store.busy:
+            raise StorageBusy("intake: the database is locked by another writer; retry shortly")
+        deadline = time.monotonic() + INTAKE_WAIT_S
+        try:
+            await asyncio.wait_for(self._lock.acquire(), INTAKE_WAIT_S)
+        except TimeoutError:
+            raise StorageBusy("intake: the store is backed up; retry shortly") from None
+        try:
+            for attempt in range(CONFLICT_RETRIES):
+                try:
+                    result = await self.store.transaction(
+                        lambda tx: self._ingest(tx, event),
+                        wait=max(0.0, deadline - time.monotonic()))
+                    break
+                except StorageConflict:
+                    if attempt == CONFLICT_RETRIES - 1:
+                        raise
+        finally:
+            self._lock.release()
         if not result.duplicate:
             self._on_change()
         return result

@@ -81,3 +81,59 @@ def fresh_database(server_url: str, name: str) -> str:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
         conn.execute(f'CREATE DATABASE "{name}"')
     return server_url.rsplit("/", 1)[0] + f"/{name}"
+
+
+class PrivateCluster:
+    """A PostgreSQL server of one test's own, which the test may stop and start again
+    (the shared session cluster must stay up for everyone else)."""
+
+    def __init__(self) -> None:
+        self.initdb, self.pg_ctl = _bin("initdb"), _bin("pg_ctl")
+        if not self.initdb or not self.pg_ctl:
+            _missing("initdb/pg_ctl not found")
+        self.as_user: list[str] = []
+        self.base = tempfile.mkdtemp(prefix="escalator-pg-own-")
+        if os.geteuid() == 0:
+            self.as_user = ["runuser", "-u", "postgres", "--"]
+            shutil.chown(self.base, "postgres", "postgres")
+        self.data, self.port = os.path.join(self.base, "data"), _free_port()
+        self.url = f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
+
+    def _run(self, *cmd: str) -> None:
+        subprocess.run([*self.as_user, *cmd], check=True, capture_output=True, text=True,
+                       timeout=120)
+
+    def init(self) -> None:
+        try:
+            self._run(str(self.initdb), "-D", self.data, "--auth=trust", "-U", "postgres",
+                      "--no-sync")
+            self.start()
+        except (subprocess.CalledProcessError, OSError) as exc:
+            detail = getattr(exc, "stderr", "") or str(exc)
+            self.remove()
+            _missing(f"could not start a cluster: {detail.strip()[-500:]}")
+
+    def start(self) -> None:
+        """Returns once the server accepts connections (`pg_ctl -w`)."""
+        self._run(str(self.pg_ctl), "-D", self.data, "-w", "-l", os.path.join(self.base, "log"),
+                  "-o", f"-p {self.port} -k {self.base} -c listen_addresses=127.0.0.1"
+                  " -c fsync=off", "start")
+
+    def stop(self, mode: str = "fast") -> None:
+        self._run(str(self.pg_ctl), "-D", self.data, "-m", mode, "-w", "stop")
+
+    def remove(self) -> None:
+        subprocess.run([*self.as_user, str(self.pg_ctl), "-D", self.data, "-m", "immediate",
+                        "stop"], capture_output=True, timeout=60)
+        shutil.rmtree(self.base, ignore_errors=True)
+
+
+def private_cluster() -> Iterator[PrivateCluster]:
+    if os.environ.get("ESCALATOR_TEST_POSTGRES_URL"):
+        pytest.skip("restarting PostgreSQL needs a cluster started by the tests")
+    cluster = PrivateCluster()
+    cluster.init()
+    try:
+        yield cluster
+    finally:
+        cluster.remove()

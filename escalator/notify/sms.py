@@ -18,9 +18,7 @@ next contact.
 from __future__ import annotations
 
 import json
-import re
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable
 from typing import Any
 
 import aiohttp
@@ -32,19 +30,17 @@ from escalator.errors import ConfigError, NotifyError
 from escalator.i18n import code_label
 from escalator.notify import gsm, render
 from escalator.notify.base import Message
-
-Settings = Mapping[str, Any]
-
-
-@dataclass(frozen=True)
-class Preset:
-    url: str | None  # None: the URL is per account and must be configured
-    method: str
-    body: str  # form | json
-    fields: Mapping[str, Any]  # template, see module docstring
-    needs_from: bool
-    url_hint: str = ""
-
+from escalator.notify.gateway import (
+    GatewayRequest,
+    Preset,
+    Settings,
+    expand,
+    flat,
+    preset_problems,
+    request,
+    retry_after,
+    template,
+)
 
 PRESETS: dict[str, Preset] = {
     # https://www.twilio.com/docs/messaging/api/message-resource#create-a-message-resource
@@ -69,25 +65,12 @@ PRESETS: dict[str, Preset] = {
 
 def problems(settings: Settings) -> list[str]:
     """What stops this configuration from sending at all; empty when it can."""
-    name = settings.get("preset") or "generic"
-    preset = PRESETS.get(name)
-    if preset is None:
-        return [f"channels.sms.preset: found {name!r}, expected one of {', '.join(PRESETS)}"]
-    found = []
-    if not (settings.get("url") or preset.url):
-        found.append(f"channels.sms.url: the {name} preset needs url ({preset.url_hint})")
-    if preset.needs_from and not settings.get("from"):
-        found.append(f"channels.sms.from: the {name} preset needs a sender (a number in "
-                     "E.164 format or an alphanumeric sender id of up to 11 characters)")
-    return found
+    return preset_problems("sms", settings, PRESETS, "a sender (a number in E.164 format or "
+                                                     "an alphanumeric sender id of up to 11 "
+                                                     "characters)")
 
 
-@dataclass(frozen=True)
-class SmsRequest:
-    method: str
-    url: str
-    body: str  # form | json
-    fields: dict[str, Any]
+SmsRequest = GatewayRequest
 
 
 def sms_text(message: Message, facility: str) -> str:
@@ -106,7 +89,6 @@ def sms_text(message: Message, facility: str) -> str:
 
 
 def build_request(settings: Settings, to: str, text: str, message: Message) -> SmsRequest:
-    preset = PRESETS[settings.get("preset") or "generic"]
     size = gsm.measure(text)
     values = {
         "{to}": to, "{to_digits}": "".join(c for c in to if c.isdigit()),
@@ -114,34 +96,10 @@ def build_request(settings: Settings, to: str, text: str, message: Message) -> S
         "{encoding}": size.encoding, "{segments}": str(size.segments),
         "{incident}": str(message.incident.id), "{delivery}": str(message.delivery_id),
     }
-    params = dict(settings.get("params") or {})
-    template: dict[str, Any] = dict(params) if preset is PRESETS["generic"] and params \
-        else {**preset.fields, **params}
+    preset, fields = template(settings, PRESETS)
     if preset is PRESETS["gatewayapi"] and size.encoding == "UCS-2":
-        template.setdefault("encoding", "UCS2")
-    if not settings.get("from"):
-        template = {k: v for k, v in template.items() if v not in ("{from}",)}
-    return SmsRequest(str(settings.get("method") or preset.method),
-                      str(settings.get("url") or preset.url),
-                      str(settings.get("body") or preset.body),
-                      {k: _expand(v, values) for k, v in template.items()})
-
-
-_PLACEHOLDER = re.compile(r"\{[a-z_]+\}")
-
-
-def _expand(value: Any, values: Mapping[str, str]) -> Any:
-    if isinstance(value, dict):
-        return {k: _expand(v, values) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_expand(v, values) for v in value]
-    if not isinstance(value, str):
-        return value
-    if value.endswith(":int}") and value[:-5] + "}" in values:
-        digits = values[value[:-5] + "}"]
-        return int(digits) if digits.isascii() and digits.isdigit() else digits
-    # one pass over the template: a "{to}" inside the alarm text stays literal text
-    return _PLACEHOLDER.sub(lambda m: values.get(m.group(0), m.group(0)), value)
+        fields.setdefault("encoding", "UCS2")
+    return request(settings, preset, {k: expand(v, values) for k, v in fields.items()})
 
 
 class SmsNotifier:
@@ -182,12 +140,12 @@ class SmsNotifier:
     async def _post(self, req: SmsRequest, headers: dict[str, str]) -> None:
         kwargs: dict[str, Any] = {"headers": headers, "timeout": self._timeout}
         if req.method == "GET":
-            kwargs["params"] = {k: _flat(v) for k, v in req.fields.items()}
+            kwargs["params"] = {k: flat(v) for k, v in req.fields.items()}
         elif req.body == "json":
             kwargs["data"] = json.dumps(req.fields, ensure_ascii=False).encode()
             headers["Content-Type"] = "application/json"
         else:
-            kwargs["data"] = {k: _flat(v) for k, v in req.fields.items()}
+            kwargs["data"] = {k: flat(v) for k, v in req.fields.items()}
         try:
             async with self._session().request(req.method, req.url, **kwargs) as resp:
                 if resp.status < 300:
@@ -196,17 +154,6 @@ class SmsNotifier:
                 recoverable = resp.status >= 500 or resp.status in (408, 425, 429)
                 raise NotifyError(f"sms gateway answered HTTP {resp.status}: {detail}",
                                   recoverable=recoverable,
-                                  retry_after=_retry_after(resp.headers.get("Retry-After")))
+                                  retry_after=retry_after(resp.headers.get("Retry-After")))
         except (aiohttp.ClientError, TimeoutError) as exc:
             raise NotifyError(f"sms gateway unreachable: {exc!r}", recoverable=True) from exc
-
-
-def _flat(value: Any) -> str:
-    return value if isinstance(value, str) else json.dumps(value)
-
-
-def _retry_after(value: str | None) -> float | None:
-    try:
-        return max(0.0, float(value)) if value else None
-    except ValueError:
-        return None

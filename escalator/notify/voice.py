@@ -25,8 +25,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -40,28 +39,27 @@ from escalator.errors import ConfigError, NotifyError
 from escalator.i18n import t
 from escalator.notify import speech
 from escalator.notify.base import Message
-from escalator.notify.sms import _expand, _flat, _retry_after
+from escalator.notify.gateway import (
+    GatewayRequest,
+    Preset,
+    Settings,
+    expand,
+    flat,
+    preset_problems,
+    request,
+    retry_after,
+    template,
+)
 from escalator.storage import voicecalls
 from escalator.storage.sql import SqlStore
 from escalator.web.links import LinkSigner
 
 log = logging.getLogger(__name__)
 
-Settings = Mapping[str, Any]
 DEFAULT_RING = timedelta(seconds=40)
 # The callback links live long enough for a gateway to retry a hang-up report
 # through our own outage (46elks retries for hours), and no longer.
 CALLBACK_TTL = timedelta(hours=6)
-
-
-@dataclass(frozen=True)
-class Preset:
-    url: str | None  # None: the URL is per account and must be configured
-    method: str
-    body: str  # form | json
-    fields: Mapping[str, Any]
-    needs_from: bool
-    url_hint: str = ""
 
 
 PRESETS: dict[str, Preset] = {
@@ -89,31 +87,16 @@ PRESETS: dict[str, Preset] = {
 
 def problems(settings: Settings) -> list[str]:
     """What stops this configuration from calling at all; empty when it can."""
-    name = settings.get("preset") or "generic"
-    preset = PRESETS.get(name)
-    if preset is None:
-        return [f"channels.voice.preset: found {name!r}, expected one of {', '.join(PRESETS)}"]
-    found = []
-    if not (settings.get("url") or preset.url):
-        found.append(f"channels.voice.url: the {name} preset needs url ({preset.url_hint})")
-    if preset.needs_from and not settings.get("from"):
-        found.append(f"channels.voice.from: the {name} preset needs the calling number "
-                     "(E.164, one of your numbers at the gateway)")
-    return found
+    return preset_problems("voice", settings, PRESETS,
+                           "the calling number (E.164, one of your numbers at the gateway)")
 
 
-@dataclass(frozen=True)
-class CallRequest:
-    method: str
-    url: str
-    body: str  # form | json
-    fields: dict[str, Any]
+CallRequest = GatewayRequest
 
 
 def build_request(settings: Settings, to: str, text: str, lang: str, answer_url: str,
                   status_url: str, message: Message) -> CallRequest:
     name = settings.get("preset") or "generic"
-    preset = PRESETS[name]
     loc = speech.locale(name, lang)
     no_choice = t(lang, "voice.no_choice")
     ring = settings.get("ring_for") or DEFAULT_RING
@@ -129,15 +112,10 @@ def build_request(settings: Settings, to: str, text: str, lang: str, answer_url:
         "{voice_start}": json.dumps(speech.elks_call(text, loc, answer_url), ensure_ascii=False),
         "{twiml}": speech.twiml_call(text, loc, answer_url, no_choice),
     }
-    params = dict(settings.get("params") or {})
-    template = dict(params) if name == "generic" and params else {**preset.fields, **params}
-    if not settings.get("from"):
-        template = {k: v for k, v in template.items() if v != "{from}"}
+    preset, shape = template(settings, PRESETS)
     fields = {k: documents.get(v, v) if isinstance(v, str) and v in documents
-              else _expand(v, values) for k, v in template.items()}
-    return CallRequest(str(settings.get("method") or preset.method),
-                       str(settings.get("url") or preset.url),
-                       str(settings.get("body") or preset.body), fields)
+              else expand(v, values) for k, v in shape.items()}
+    return request(settings, preset, fields)
 
 
 class VoiceNotifier:
@@ -200,12 +178,12 @@ class VoiceNotifier:
         """Place the call; the gateway's id for it (kept for the operators' logs)."""
         kwargs: dict[str, Any] = {"headers": headers, "timeout": self._timeout}
         if req.method == "GET":
-            kwargs["params"] = {k: _flat(v) for k, v in req.fields.items()}
+            kwargs["params"] = {k: flat(v) for k, v in req.fields.items()}
         elif req.body == "json":
             kwargs["data"] = json.dumps(req.fields, ensure_ascii=False).encode()
             headers["Content-Type"] = "application/json"
         else:
-            kwargs["data"] = {k: _flat(v) for k, v in req.fields.items()}
+            kwargs["data"] = {k: flat(v) for k, v in req.fields.items()}
         try:
             async with self._session().request(req.method, req.url, **kwargs) as resp:
                 body = (await resp.text())[:2000]
@@ -214,7 +192,7 @@ class VoiceNotifier:
                     raise NotifyError(
                         f"voice gateway answered HTTP {resp.status}: {body[:200].strip()}",
                         recoverable=recoverable,
-                        retry_after=_retry_after(resp.headers.get("Retry-After")))
+                        retry_after=retry_after(resp.headers.get("Retry-After")))
         except (aiohttp.ClientError, TimeoutError) as exc:
             raise NotifyError(f"voice gateway unreachable: {exc!r}", recoverable=True) from exc
         return _call_ref(body)

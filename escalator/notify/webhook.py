@@ -17,6 +17,7 @@ import aiohttp
 from escalator.domain.availability import Contact
 from escalator.errors import NotifyError
 from escalator.notify.base import Message
+from escalator.notify.gateway import retry_after
 
 
 def payload(message: Message) -> dict[str, object]:
@@ -66,16 +67,10 @@ class WebhookNotifier:
                                              timeout=self._timeout) as resp:
                 if resp.status < 300:
                     return
-                retry_after = _retry_after(resp.headers.get("Retry-After"))
+                wait = retry_after(resp.headers.get("Retry-After"))
                 recoverable = resp.status >= 500 or resp.status in (408, 425, 429)
                 raise NotifyError(f"webhook answered HTTP {resp.status}",
-                                  recoverable=recoverable, retry_after=retry_after)
+                                  recoverable=recoverable, retry_after=wait)
         except (aiohttp.ClientError, TimeoutError) as exc:
             raise NotifyError(f"webhook unreachable: {exc!r}", recoverable=True) from exc
 
-
-def _retry_after(value: str | None) -> float | None:
-    try:
-        return max(0.0, float(value)) if value else None
-    except ValueError:
-        return None

@@ -133,6 +133,17 @@ CREATE TABLE IF NOT EXISTS telegram_chats (
     chat_id TEXT PRIMARY KEY,
     language TEXT
 );
+-- A delivery being sent right now (escalator/storage/sql.py Tx.claim_delivery):
+-- written and committed before the send, removed with the recorded outcome. A
+-- claim whose lease ran out without an outcome is the only way a message can go
+-- out twice, and `claims` counts those.
+CREATE TABLE IF NOT EXISTS delivery_claims (
+    delivery_id INTEGER PRIMARY KEY,
+    owner TEXT NOT NULL,
+    claimed_at TEXT NOT NULL,
+    lease_until TEXT NOT NULL,
+    claims INTEGER NOT NULL
+);
 -- Maintenance windows set through the operator API (escalator/storage/maintenance.py);
 -- windows in the config file are not stored. Ending one early sets until to that moment.
 CREATE TABLE IF NOT EXISTS maintenance_windows (

@@ -10,11 +10,13 @@ after that commit returns.
 from __future__ import annotations
 
 import asyncio
+import socket
 import sqlite3
+import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
 from typing import Any, TypeVar
@@ -27,8 +29,9 @@ from escalator.domain.model import (
     SafetyRecord,
     State,
 )
-from escalator.errors import StorageError, UnstorableError
+from escalator.errors import StorageBusy, StorageConflict, StorageError, UnstorableError
 from escalator.storage import audit
+from escalator.storage.filelock import FileLock
 from escalator.storage.rows import (
     ADDED_INCIDENT_COLUMNS,
     INCIDENT_COLUMNS,
@@ -41,6 +44,13 @@ from escalator.storage.rows import (
 
 T = TypeVar("T")
 SCHEMA_VERSION = "1"
+SQLITE_BUSY_TIMEOUT_MS = 400  # with BUSY_HOLD_S: a locked database answers 503 within 1 s
+PG_LOCK_TIMEOUT_MS = 500
+BUSY_HOLD_S = 0.5  # after a lock timeout, intake does not queue for the same lock
+RECONNECT_FIRST_S = 0.1  # then 0.2, 0.4 ... at most RECONNECT_MAX_S between tries
+RECONNECT_MAX_S = 2.0
+PROBE_INTERVAL_S = 1.0
+LEADER_LOCK_KEY = 0x45534341  # "ESCA": one leader per PostgreSQL database
 
 
 @dataclass(frozen=True)
@@ -214,6 +224,36 @@ class Tx:
                           " FROM deliveries GROUP BY channel, status")
         return {(r["channel"], r["status"]): int(r["n"]) for r in found}
 
+    def safety_incident_count(self) -> int:
+        row = self.one("SELECT COUNT(*) AS n FROM safety_incidents")
+        return int(row["n"]) if row else 0
+
+    # -- delivery claims (at most one duplicate per delivery) ------------------
+    def claim_delivery(self, delivery_id: int, owner: str, now: datetime,
+                       lease_until: datetime) -> int | None:
+        """Mark a delivery as being sent, before the send, in its own committed
+        transaction. None: someone holds a live lease on it, do not send. Otherwise
+        how many times it has been claimed without an outcome recorded (1 = first
+        try; 2 = an earlier try may have gone out, this is the one duplicate)."""
+        row = self.one("SELECT owner, lease_until, claims FROM delivery_claims"
+                       " WHERE delivery_id = ?", (delivery_id,))
+        if row is None:
+            self.execute("INSERT INTO delivery_claims (delivery_id, owner, claimed_at,"
+                         " lease_until, claims) VALUES (?,?,?,?,1)",
+                         (delivery_id, owner, ts(now), ts(lease_until)))
+            return 1
+        if row["lease_until"] > (ts(now) or ""):
+            return None
+        claims = int(row["claims"]) + 1
+        self.execute("UPDATE delivery_claims SET owner = ?, claimed_at = ?, lease_until = ?,"
+                     " claims = ? WHERE delivery_id = ?",
+                     (owner, ts(now), ts(lease_until), claims, delivery_id))
+        return claims
+
+    def release_delivery(self, delivery_id: int) -> None:
+        """The outcome is recorded (in the same transaction): the claim is done."""
+        self.execute("DELETE FROM delivery_claims WHERE delivery_id = ?", (delivery_id,))
+
     # -- sources --------------------------------------------------------------
     def source(self, source_id: str) -> dict[str, Any] | None:
         return self.one("SELECT * FROM sources WHERE id = ?", (source_id,))
@@ -232,76 +272,263 @@ class Tx:
 
 
 class SqlStore:
-    """Async facade: every call runs on the store's own thread."""
+    """Async facade: every call runs on the store's own thread.
 
-    def __init__(self, connect: Callable[[], Any], dialect: Dialect, label: str) -> None:
+    The store heals itself: a connection-level error (PostgreSQL restarted, a
+    SQLite file read-only, disk full) drops the connection, and the next call
+    opens a new one, no sooner than a short backoff after the last failed try.
+    A locked database answers at once (`StorageBusy`) instead of holding the
+    caller for the length of someone else's lock. On PostgreSQL the store's own
+    session also holds the leader lock (see `hold_leadership`), so a leader
+    whose session died cannot commit another leader's work.
+    """
+
+    def __init__(self, connect: Callable[[], Any], dialect: Dialect, label: str,
+                 lock: FileLock | None = None) -> None:
         self._connect = connect
         self.dialect = dialect
         self.label = label
         self._conn: Any = None
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="store")
+        self._file_lock = lock
+        self._schema_ready = False
+        self._failures = 0
+        self._retry_at = 0.0
+        self._last_probe = float("-inf")
+        self._leader = False
+        self._busy_until = 0.0
         self.healthy = False
+        self.last_error: str | None = None
 
+    # -- lifecycle ------------------------------------------------------------
     async def open(self) -> None:
-        await self._run(self._open_sync)
+        """Take the file lock (SQLite), connect and create the schema.
 
-    def _open_sync(self) -> None:
-        self._conn = self._connect()
-        schema = resources.files("escalator.storage").joinpath("schema.sql").read_text()
-        statements = [s for s in schema.replace("{pk}", self.dialect.pk).split(";") if s.strip()]
-        tx = Tx(self._conn, self.dialect)
-        for stmt in statements:
-            tx.execute(stmt)
-        _add_missing_columns(tx)
-        if tx.one("SELECT value FROM meta WHERE key = 'schema_version'") is None:
-            tx.execute("INSERT INTO meta (key, value) VALUES ('schema_version', ?)",
-                       (SCHEMA_VERSION,))
-        self._conn.commit()
-        self.healthy = True
+        Raises `StoreLocked` when another instance owns the SQLite file, and
+        `StorageError` when the database cannot be reached now; the store then
+        keeps trying on later calls (see `keep`)."""
+        if self._file_lock is not None:
+            self._file_lock.acquire()
+        await self._run(self._ensure_sync)
+        self.healthy, self.last_error = True, None  # it has just written the schema
 
     async def close(self) -> None:
         if self._conn is not None:
-            await self._run(self._conn.close)
-            self._conn = None
+            await self._run(self._drop_sync)
         self._executor.shutdown(wait=True)
+        if self._file_lock is not None:
+            self._file_lock.release()
 
-    async def transaction(self, fn: Callable[[Tx], T]) -> T:
-        """Run `fn` in one transaction; commit on return, roll back on any error."""
-        return await self._run(self._transaction_sync, fn)
+    @property
+    def busy(self) -> bool:
+        """Another writer held a lock a moment ago: intake answers 503 at once rather
+        than wait its turn to find the same lock (`transaction(..., wait=...)`)."""
+        return time.monotonic() < self._busy_until
 
-    def _transaction_sync(self, fn: Callable[[Tx], T]) -> T:
-        if self._conn is None:
-            raise StorageError("store is not open")
+    @property
+    def is_leader(self) -> bool:
+        """Whether this instance runs the timers, the dispatcher and the listeners.
+
+        SQLite: always (the file lock already made it the only one)."""
+        return self._leader
+
+    async def keep(self) -> bool:
+        """Called every second or so: reconnect if needed and keep or take the leader
+        lock; True while this instance is the leader."""
         try:
-            result = fn(Tx(self._conn, self.dialect))
-            self._conn.commit()
+            return await self._run(self._keep_sync)
+        except StorageError:
+            return False
+
+    async def probe(self, min_interval: float = PROBE_INTERVAL_S) -> bool:
+        """A real write (a heartbeat row in `meta`), at most once per `min_interval`:
+        /healthz must say "failing" when the store can read but not write."""
+        if time.monotonic() - self._last_probe < min_interval:
+            return self.healthy
+        self._last_probe = time.monotonic()
+        try:
+            await self._run(self._transaction_sync, self._heartbeat, None)
+        except StorageError:
+            return False
+        self.healthy, self.last_error = True, None
+        return True
+
+    def _heartbeat(self, tx: Tx) -> None:
+        tx.execute("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key)"
+                   " DO UPDATE SET value = excluded.value",
+                   (f"heartbeat {socket.gethostname()}", ts(datetime.now(UTC))))
+
+    async def transaction(self, fn: Callable[[Tx], T], *, wait: float | None = None) -> T:
+        """Run `fn` in one transaction; commit on return, roll back on any error.
+
+        `wait` (intake): give up with `StorageBusy` if the store thread could not
+        start this within that many seconds, or at once while another writer's
+        lock was just met (`busy`): the sender gets 503 instead of a long wait."""
+        deadline = time.monotonic() + wait if wait is not None else None
+        return await self._run(self._transaction_sync, fn, deadline)
+
+    # -- on the store thread --------------------------------------------------
+    def _ensure_sync(self) -> Any:
+        if self._conn is not None:
+            return self._conn
+        if time.monotonic() < self._retry_at:
+            raise StorageError(f"{self.label}: unavailable ({self.last_error}); reconnecting")
+        try:
+            conn = self._connect()
+            if not self._schema_ready:
+                self._apply_schema(conn)
+                self._schema_ready = True
         except BaseException:
+            self._failures += 1
+            self._retry_at = time.monotonic() + min(
+                RECONNECT_MAX_S, RECONNECT_FIRST_S * 2 ** (self._failures - 1))
+            raise
+        self._conn, self._failures, self._retry_at = conn, 0, 0.0
+        if self.dialect is SQLITE:
+            self._leader = True
+        else:
             try:
-                self._conn.rollback()
-            except Exception:  # noqa: BLE001 - the original error is what matters
-                pass
+                self._try_leader_lock(conn)
+            except BaseException as exc:
+                self._after_error(exc)
+                raise
+        return conn
+
+    def _apply_schema(self, conn: Any) -> None:
+        schema = resources.files("escalator.storage").joinpath("schema.sql").read_text()
+        statements = [s for s in schema.replace("{pk}", self.dialect.pk).split(";") if s.strip()]
+        tx = Tx(conn, self.dialect)
+        try:
+            for stmt in statements:
+                tx.execute(stmt)
+            _add_missing_columns(tx)
+            if tx.one("SELECT value FROM meta WHERE key = 'schema_version'") is None:
+                tx.execute("INSERT INTO meta (key, value) VALUES ('schema_version', ?)",
+                           (SCHEMA_VERSION,))
+            conn.commit()
+        except BaseException:
+            _quietly(conn.close)
+            raise
+
+    def _try_leader_lock(self, conn: Any) -> None:
+        cur = conn.cursor()
+        cur.execute("SELECT pg_try_advisory_lock(%s)", (LEADER_LOCK_KEY,))
+        self._leader = bool(cur.fetchone()[0])
+        conn.commit()
+
+    def _keep_sync(self) -> bool:
+        conn = self._ensure_sync()
+        if self.dialect is not SQLITE:
+            try:
+                if self._leader:  # is the session (and with it the lock) still alive?
+                    conn.execute("SELECT 1")
+                    conn.commit()
+                else:
+                    self._try_leader_lock(conn)
+            except BaseException as exc:
+                self._after_error(exc)
+                raise
+        return self._leader
+
+    def _drop_sync(self) -> None:
+        conn, self._conn = self._conn, None
+        self._leader = self._leader and self.dialect is SQLITE
+        if conn is not None:
+            _quietly(conn.close)
+
+    def _transaction_sync(self, fn: Callable[[Tx], T], deadline: float | None) -> T:
+        if deadline is not None:
+            if self.busy:
+                raise StorageBusy(f"{self.label}: busy, another writer holds the database")
+            if time.monotonic() > deadline:
+                raise StorageBusy(f"{self.label}: busy, the store is backed up; retry shortly")
+        conn = self._ensure_sync()
+        try:
+            result = fn(Tx(conn, self.dialect))
+            conn.commit()
+        except BaseException as exc:
+            _quietly(conn.rollback)
+            self._after_error(exc)
             raise
         return result
+
+    def _after_error(self, exc: BaseException) -> None:
+        """Drop the connection when the error says it is no longer any good
+        (never an in-memory database: dropping it would drop the data)."""
+        if self.label != "sqlite :memory:" and _connection_lost(exc, self._conn):
+            self._drop_sync()
 
     async def _run(self, fn: Callable[..., T], *args: Any) -> T:
         loop = asyncio.get_running_loop()
         try:
-            result = await loop.run_in_executor(self._executor, fn, *args)
-        except (sqlite3.DataError, UnicodeError) as exc:
-            raise UnstorableError(f"{self.label}: {exc}") from exc
-        except (sqlite3.Error, OSError) as exc:
-            self.healthy = False
-            raise StorageError(f"{self.label}: {exc}") from exc
-        except Exception as exc:
-            if any(k.__name__ == "DataError" and k.__module__.startswith("psycopg")
-                   for k in type(exc).__mro__):
-                raise UnstorableError(f"{self.label}: {exc}") from exc  # the data, not the store
-            if type(exc).__module__.startswith("psycopg"):
-                self.healthy = False
-                raise StorageError(f"{self.label}: {exc}") from exc
+            return await loop.run_in_executor(self._executor, fn, *args)
+        except StorageError:
             raise
-        self.healthy = True
-        return result
+        except Exception as exc:
+            if _is_unstorable(exc):  # the data, not the store: retrying cannot help
+                raise UnstorableError(f"{self.label}: {exc}") from exc
+            if not _is_database_error(exc):
+                raise
+            if _is_busy(exc):
+                self._busy_until = time.monotonic() + BUSY_HOLD_S
+                raise StorageBusy(f"{self.label}: busy ({exc}); retry shortly") from exc
+            if _is_conflict(exc):
+                raise StorageConflict(f"{self.label}: {exc}") from exc
+            self.healthy, self.last_error = False, _first_line(exc)
+            raise StorageError(f"{self.label}: {exc}") from exc
+
+
+def _first_line(exc: BaseException) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+
+
+def _quietly(fn: Callable[[], Any]) -> None:
+    try:
+        fn()
+    except Exception:  # noqa: BLE001 - the original error is what matters
+        pass
+
+
+def _is_database_error(exc: BaseException) -> bool:
+    return isinstance(exc, (sqlite3.Error, OSError)) or \
+        type(exc).__module__.startswith("psycopg")
+
+
+def _is_unstorable(exc: BaseException) -> bool:
+    if isinstance(exc, sqlite3.DataError | UnicodeError):
+        return True
+    return any(k.__name__ == "DataError" and k.__module__.startswith("psycopg")
+               for k in type(exc).__mro__)
+
+
+def _is_busy(exc: BaseException) -> bool:
+    """Someone else holds a lock: SQLITE_BUSY/LOCKED, PostgreSQL lock_timeout."""
+    if isinstance(exc, sqlite3.Error):
+        name = getattr(exc, "sqlite_errorname", "") or ""
+        return name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")) or "locked" in str(exc)
+    return getattr(exc, "sqlstate", None) in ("55P03",)  # lock_not_available
+
+
+def _is_conflict(exc: BaseException) -> bool:
+    if isinstance(exc, sqlite3.IntegrityError):
+        return "UNIQUE" in str(exc)
+    return getattr(exc, "sqlstate", None) == "23505"  # unique_violation
+
+
+def _connection_lost(exc: BaseException, conn: Any) -> bool:
+    """SQLite: anything but a lock or a constraint (a read-only file, disk full, I/O
+    error) is worth a fresh connection; PostgreSQL: a closed or broken session."""
+    if isinstance(exc, sqlite3.OperationalError | sqlite3.DatabaseError) and not isinstance(
+            exc, sqlite3.IntegrityError | sqlite3.ProgrammingError | sqlite3.DataError):
+        return not _is_busy(exc)
+    if type(exc).__module__.startswith("psycopg"):
+        if conn is not None and (getattr(conn, "closed", False) or getattr(conn, "broken", False)):
+            return True
+        import psycopg
+
+        return isinstance(exc, psycopg.InterfaceError | psycopg.OperationalError) \
+            and not _is_busy(exc) and getattr(exc, "sqlstate", None) != "57014"
+    return isinstance(exc, OSError)
 
 
 def _add_missing_columns(tx: Tx) -> None:
@@ -321,7 +548,7 @@ def _sqlite_connect(path: str) -> Callable[[], Any]:
         conn = sqlite3.connect(path, isolation_level="DEFERRED", check_same_thread=False)
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=FULL")  # durable before we answer 202
-        conn.execute("PRAGMA busy_timeout=5000")
+        conn.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")  # see StorageBusy
         return conn
     return connect
 
@@ -330,15 +557,22 @@ def _postgres_connect(url: str) -> Callable[[], Any]:
     def connect() -> Any:
         import psycopg  # optional dependency, only needed for postgresql:// URLs
 
-        return psycopg.connect(url, autocommit=False)
+        return psycopg.connect(url, autocommit=False, connect_timeout=3, keepalives=1,
+                               keepalives_idle=5, keepalives_interval=2, keepalives_count=2,
+                               tcp_user_timeout=8000,
+                               options=f"-c lock_timeout={PG_LOCK_TIMEOUT_MS}")
     return connect
 
 
-def open_store(url: str) -> SqlStore:
-    """`sqlite:///rel.db`, `sqlite:////abs.db`, `sqlite:///:memory:`, `postgresql://...`."""
+def open_store(url: str, *, exclusive: bool = False) -> SqlStore:
+    """`sqlite:///rel.db`, `sqlite:////abs.db`, `sqlite:///:memory:`, `postgresql://...`.
+
+    `exclusive`: the running service's store; on SQLite it refuses to open a file
+    another service already has (a reader such as a backup script needs no lock)."""
     if url.startswith("sqlite:///"):
         path = url[len("sqlite:///"):]
-        return SqlStore(_sqlite_connect(path), SQLITE, f"sqlite {path}")
+        lock = FileLock(path) if exclusive and path != ":memory:" else None
+        return SqlStore(_sqlite_connect(path), SQLITE, f"sqlite {path}", lock)
     if url.startswith(("postgresql://", "postgres://")):
         return SqlStore(_postgres_connect(url), POSTGRES, "postgresql")
     raise StorageError(f"unsupported storage URL {url!r}")

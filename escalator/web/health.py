@@ -36,6 +36,7 @@ def setup(web_app: web.Application) -> None:
 
 async def healthz(request: web.Request) -> web.Response:
     app = request.app[APP]
+    await app.store.probe()  # a real write, rate-limited: reading is not enough
     try:  # first: a failing query also marks the store unhealthy for app.health()
         counts = await app.store.transaction(lambda tx: tx.count_by_state())
         open_incidents: int | None = sum(n for s, n in counts.items() if s != State.RESOLVED)
@@ -59,8 +60,7 @@ def _store_gauges(tx: Tx) -> dict[str, tuple[str, Series]]:
     by_state.update({s: float(n) for s, n in tx.count_by_state().items()})
     deliveries: Series = {(("channel", ch), ("status", st)): float(n)
                   for (ch, st), n in tx.delivery_counts().items()}
-    row = tx.one("SELECT COUNT(*) AS n FROM safety_incidents")
-    safety = float(row["n"]) if row else 0.0
+    safety = float(tx.safety_incident_count())
     return {
         "escalator_incidents": ("Incidents in the store, by state",
                                 {(("state", s),): n for s, n in by_state.items()}),

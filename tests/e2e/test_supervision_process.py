@@ -107,14 +107,23 @@ async def test_ready_watchdog_and_deadman_from_the_real_process(tmp_path, postgr
             head = pings[0]["body"]["audit_head"]
             assert head["id"] >= 1 and len(head["hash"]) == 64  # the config load, at least
 
-            with psycopg.connect(db, autocommit=True) as conn:  # the database drops it
+            # The database drops the service and lets nobody in again (the store would
+            # otherwise reconnect at once, as it should after a mere restart).
+            admin_url = db.rsplit("/", 1)[0] + "/postgres"
+            name = db.rsplit("/", 1)[1]
+            with psycopg.connect(admin_url, autocommit=True) as conn:
+                conn.execute(f'ALTER DATABASE "{name}" WITH ALLOW_CONNECTIONS false')
                 conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
-                             " WHERE datname = current_database() AND pid <> pg_backend_pid()")
+                             " WHERE datname = %s", (name,))
             await asyncio.sleep(0.5)  # a ping already decided may still arrive
             drain(sock)
             await asyncio.sleep(1.0)  # five watchdog periods
             assert "WATCHDOG=1" not in drain(sock), log.read_text()
             assert proc.poll() is None  # systemd, not the service, decides to restart it
+            with psycopg.connect(admin_url, autocommit=True) as conn:
+                conn.execute(f'ALTER DATABASE "{name}" WITH ALLOW_CONNECTIONS true')
+            await until(lambda: "WATCHDOG=1" in drain(sock), "pings again once the database"
+                        " lets the service back in (the store reconnects by itself)")
             proc.terminate()
             await asyncio.to_thread(proc.wait, 20)
             assert "STOPPING=1" in drain(sock)

@@ -78,13 +78,17 @@ def test_watchdog_interval_is_half_the_timeout_and_for_this_process_only():
     assert systemd.watchdog_interval({"WATCHDOG_USEC": "soon"}) is None
 
 
-async def break_postgres(url: str) -> None:
-    """The database drops the service's connections, as on a failover or a restart."""
+async def break_postgres(url: str, *, allow: bool = False) -> None:
+    """The database drops the service's connections and lets nobody back in (a mere
+    restart would not do: the store reconnects by itself); `allow` lets them in again."""
     import psycopg
 
-    with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
-                     " WHERE datname = current_database() AND pid <> pg_backend_pid()")
+    admin, name = url.rsplit("/", 1)[0] + "/postgres", url.rsplit("/", 1)[1]
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'ALTER DATABASE "{name}" WITH ALLOW_CONNECTIONS {str(allow).lower()}')
+        if not allow:
+            conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                         " WHERE datname = %s", (name,))
 
 
 async def test_watchdog_pings_while_healthy_and_stops_when_the_store_fails(
@@ -116,6 +120,8 @@ async def test_watchdog_pings_while_healthy_and_stops_when_the_store_fails(
     finally:
         if blocker is not None:
             blocker.close()  # rolls the lock back
+        elif store_url.startswith("postgresql"):
+            await break_postgres(store_url, allow=True)
         await store.close()
 
 

@@ -1,0 +1,99 @@
+"""What the SMS and voice channels share: an HTTP gateway shaped by a preset.
+
+A preset names the gateway's URL, method, body kind and field template; the
+facility's `channels.<name>` may override each and add `params`. Templates are
+filled in one pass, so a "{to}" inside an alarm text stays literal text.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+Settings = Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class Preset:
+    url: str | None  # None: the URL is per account and must be configured
+    method: str
+    body: str  # form | json
+    fields: Mapping[str, Any]  # template: "{name}" values, "{name:int}" for a number
+    needs_from: bool
+    url_hint: str = ""
+
+
+@dataclass(frozen=True)
+class GatewayRequest:
+    method: str
+    url: str
+    body: str  # form | json
+    fields: dict[str, Any]
+
+
+def preset_problems(channel: str, settings: Settings, presets: Mapping[str, Preset],
+                    needs_from: str) -> list[str]:
+    """What stops `channels.<channel>` from working at all; empty when it can.
+    `needs_from` says what the preset's `from` must be, in the reader's words."""
+    name = settings.get("preset") or "generic"
+    preset = presets.get(name)
+    if preset is None:
+        return [f"channels.{channel}.preset: found {name!r}, expected one of "
+                f"{', '.join(presets)}"]
+    found = []
+    if not (settings.get("url") or preset.url):
+        found.append(f"channels.{channel}.url: the {name} preset needs url ({preset.url_hint})")
+    if preset.needs_from and not settings.get("from"):
+        found.append(f"channels.{channel}.from: the {name} preset needs {needs_from}")
+    return found
+
+
+def template(settings: Settings, presets: Mapping[str, Preset]) -> tuple[Preset, dict[str, Any]]:
+    """The preset and its field template with the facility's `params` (for `generic`,
+    `params` is the whole template); a missing `from` drops the field."""
+    name = settings.get("preset") or "generic"
+    preset = presets[name]
+    params = dict(settings.get("params") or {})
+    fields = dict(params) if name == "generic" and params else {**preset.fields, **params}
+    if not settings.get("from"):
+        fields = {k: v for k, v in fields.items() if v != "{from}"}
+    return preset, fields
+
+
+def request(settings: Settings, preset: Preset, fields: dict[str, Any]) -> GatewayRequest:
+    return GatewayRequest(str(settings.get("method") or preset.method),
+                          str(settings.get("url") or preset.url),
+                          str(settings.get("body") or preset.body), fields)
+
+
+_PLACEHOLDER = re.compile(r"\{[a-z_]+\}")
+
+
+def expand(value: Any, values: Mapping[str, str]) -> Any:
+    """Fill a template value; one pass, so placeholders inside the values stay literal."""
+    if isinstance(value, dict):
+        return {k: expand(v, values) for k, v in value.items()}
+    if isinstance(value, list):
+        return [expand(v, values) for v in value]
+    if not isinstance(value, str):
+        return value
+    if value.endswith(":int}") and value[:-5] + "}" in values:
+        digits = values[value[:-5] + "}"]
+        return int(digits) if digits.isascii() and digits.isdigit() else digits
+    return _PLACEHOLDER.sub(lambda m: values.get(m.group(0), m.group(0)), value)
+
+
+def flat(value: Any) -> str:
+    """A form field's value: text as it is, anything else as JSON."""
+    return value if isinstance(value, str) else json.dumps(value)
+
+
+def retry_after(value: str | None) -> float | None:
+    """Seconds from a Retry-After header (a number); None when absent or unreadable."""
+    try:
+        return max(0.0, float(value)) if value else None
+    except ValueError:
+        return None

@@ -1,0 +1,55 @@
+"""One escalator per SQLite file: an exclusive `flock` on `<database>.lock`.
+
+SQLite is the one-machine default. Two services on one file would both
+escalate and both send (every alarm's FIRST twice), so the second refuses to
+start and says why. The kernel drops the lock when the holder exits, even on
+SIGKILL, so a crashed service never blocks its own restart.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+from pathlib import Path
+
+from escalator.errors import StoreLocked
+
+
+class FileLock:
+    def __init__(self, database: str) -> None:
+        self.path = Path(f"{database}.lock")
+        self._fd: int | None = None
+
+    def acquire(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        writable = True
+        try:
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError:  # a read-only directory: a read-only descriptor can still flock
+            writable = False
+            try:
+                fd = os.open(self.path, os.O_RDONLY)
+            except OSError as exc:
+                raise StoreLocked(f"cannot create the lock file {self.path}: {exc.strerror};"
+                                  " escalator needs a writable directory for its"
+                                  " database") from None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.pread(fd, 32, 0).decode(errors="replace").strip()
+            os.close(fd)
+            who = f" (process {holder})" if holder else ""
+            raise StoreLocked(
+                f"another escalator is already running on {self.path.with_suffix('')}{who};"
+                f" SQLite allows one instance per database file (lock: {self.path})."
+                " Stop the other one, or use PostgreSQL to run several instances."
+            ) from None
+        if writable:
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, str(os.getpid()).encode(), 0)
+        self._fd = fd
+
+    def release(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)  # closing the descriptor drops the flock
+            self._fd = None
