@@ -8,6 +8,8 @@ kept under docs/screenshots/ (the README shows them).
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from aiohttp import ClientSession
 from aiohttp.test_utils import TestServer
@@ -19,6 +21,7 @@ from escalator.domain.model import AlarmEvent, State
 from escalator.web.server import build_web_app
 
 pytestmark = pytest.mark.e2e
+BOARD = re.compile(r"^http://[^/]+/board/$")  # the list, not the sign-in page (?next=)
 
 
 @pytest.fixture
@@ -45,7 +48,7 @@ async def sign_in(page, server, name: str) -> None:
     await page.get_by_label("User name").fill(name)  # the facility reads Finnish: switch
     await page.get_by_label("Password").fill(PASSWORDS[name])
     await page.get_by_role("button", name="Sign in").click()
-    await page.wait_for_url("**/board/")
+    await page.wait_for_url(BOARD)
 
 
 async def english(page, server) -> None:
@@ -161,3 +164,32 @@ async def test_on_duty_shows_now_next_and_gaps(served, desktop, clock):
         or "Night nurse from 21:00" in roster
     SHOTS.mkdir(parents=True, exist_ok=True)
     await desktop.screenshot(path=str(SHOTS / "oncall-desktop.png"), full_page=True)
+
+
+async def test_sign_in_and_take_it_with_the_keyboard_only(served, desktop, clock):
+    app, server = served
+    res = await app.service.ingest(AlarmEvent("terminal", "FT", "alarm", clock.now(),
+                                              point="Palosilmukka 2, B-siipi"))
+    await english(desktop, server)
+    await desktop.goto(str(server.make_url("/board/")))
+    assert await desktop.evaluate("document.activeElement.id") == "name"  # ready to type
+    await desktop.keyboard.type("Maija")
+    await desktop.keyboard.press("Tab")
+    await desktop.keyboard.type(PASSWORDS["Maija"])
+    await desktop.keyboard.press("Enter")
+    await desktop.wait_for_url(BOARD)
+    await desktop.keyboard.press("Tab")  # the first stop skips the navigation
+    assert await desktop.evaluate("document.activeElement.textContent") == "Skip to content"
+    await desktop.keyboard.press("Enter")
+    for _ in range(10):  # from the main content, the first alarm is a few stops away
+        await desktop.keyboard.press("Tab")
+        if await desktop.evaluate("document.activeElement.closest('li.alarm') !== null"):
+            break
+    await desktop.keyboard.press("Enter")
+    await desktop.wait_for_url(f"**/board/incidents/{res.incident_id}")
+    take = desktop.get_by_role("button", name="Take it")
+    await take.focus()
+    await desktop.keyboard.press("Enter")
+    await desktop.locator("p.msg").wait_for()
+    inc = await app.store.transaction(lambda tx: tx.incident(res.incident_id))
+    assert inc.state is State.ACKNOWLEDGED and inc.acked_by == "Maija"
