@@ -1,5 +1,5 @@
-"""Command line: `escalator run | demo | config check | config schema | simulate | audit | backup |
-restore`."""
+"""Command line: `escalator run | demo | config check | config schema | simulate | audit |
+backup | restore | safety | report`."""
 
 from __future__ import annotations
 
@@ -58,11 +58,17 @@ def main(argv: list[str] | None = None) -> int:
     sim.add_argument("--taken-by", help="the party that takes it (default: step 1's first)")
     sim.add_argument("--eta", help='the arrival time they give: "2026-12-24 03:00"')
     from escalator import ops_cli
+    from escalator.reports.cli import add_commands as add_report_commands
 
     ops_cli.add_parsers(sub)
+    add_report_commands(sub)  # safety list|show|export, report weekly
     args = parser.parse_args(argv)
     if args.command in ("audit", "backup", "restore"):
         return ops_cli.run(args)
+    if args.command in ("safety", "report"):
+        from escalator.reports.cli import run as run_reports
+
+        return run_reports(args)
     if args.command == "config":
         from escalator.config.cli import cmd_check, cmd_schema
 

@@ -31,6 +31,8 @@ from escalator.notify.telegram import from_config as telegram_settings
 from escalator.notify.voice import CALLBACK_TTL, VoiceNotifier
 from escalator.notify.webhook import WebhookNotifier
 from escalator.redact import add_secrets
+from escalator.reports import mail as report_mail
+from escalator.reports.scheduler import ReportScheduler
 from escalator.service import EscalationService
 from escalator.storage import SqlStore, open_store
 from escalator.tasks import cancel_and_wait
@@ -88,6 +90,11 @@ class Escalator:
         self.dispatcher = Dispatcher(
             self.store, lambda: self._config, self._notifiers(), self.log_notifier,
             self.signer, self.clock, on_failed=self.service.delivery_failed)
+        self.reports = ReportScheduler(self.store, lambda: self._config, self.clock,
+                                       lambda msg: report_mail.send(
+                                           msg, self._config.channels.get("email", {}),
+                                           self.secret))
+        self.reports.on_done = self.poke
 
     @property
     def config(self) -> Config:
@@ -246,6 +253,7 @@ class Escalator:
             await adapter.stop()
         if self.waker:
             await self.waker.stop()
+        await self.reports.stop()  # a summary being sent is stopped before the store closes
         if self._http_server is not None:
             self._http_server.close()
             self._http_server = None
@@ -271,7 +279,9 @@ class Escalator:
                 return self.clock.now() + SEND_PAUSE_WHILE_UNRECORDABLE
             due_deliveries = await self.dispatcher.run_due()
             due_channel = await self.telegram.pump() if self.telegram else None
-            found = [d for d in (due_incidents, due_deliveries, due_channel) if d is not None]
+            due_report = self.reports.kick()  # the summary is made and sent in its own task
+            found = [d for d in (due_incidents, due_deliveries, due_channel, due_report)
+                     if d is not None]
             due = min(found) if found else None
             if due is None or due > self.clock.now():
                 return due

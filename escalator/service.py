@@ -31,6 +31,8 @@ from escalator.domain.model import (
     Entry,
     Incident,
     Reason,
+    SafetyCause,
+    SafetyRecord,
     State,
     params,
 )
@@ -245,6 +247,8 @@ class EscalationService:
                 d = policy.apply_action(inc, Action.ESCALATE, "escalator", self._ladder(inc),
                                         self.directory, now, follow=self._follow(inc))
                 self._persist(tx, d, now)
+                tx.add_safety(incident_id, [SafetyRecord(  # parameters, rendered when shown
+                    SafetyCause.DELIVERY_FAILED, now, params(step=step, loop=loop))])
                 return True
 
             moved = await self.store.transaction(work)
@@ -308,6 +312,9 @@ class EscalationService:
             incident_id = self._open(tx, event, now)
             tx.add_event(event, incident_id)
             tx.set_source_silent(sid, incident_id)
+            timeout_s = int(src.heartbeat_timeout.total_seconds())
+            tx.add_safety(incident_id, [SafetyRecord(SafetyCause.SOURCE_SILENT, now,
+                                                     params(source=sid, timeout_s=timeout_s))])
         return next_check
 
     # -- helpers --------------------------------------------------------------

@@ -51,6 +51,7 @@ from escalator.config.people import (
     parse_people,
     parse_rosters,
 )
+from escalator.config.reports import REPORTS_KEYS, WEEKLY_KEYS, parse_reports
 from escalator.config.settings import (
     BUILT_SOURCE_KINDS,
     CHANNEL_CHOICES,
@@ -72,7 +73,8 @@ from escalator.config.yamlmarks import parse
 from escalator.errors import ConfigError
 
 TOP_KEYS = ("facility", "http", "storage", "sources", "people", "rosters", "ladders", "routes",
-            "channels", "codes", "deadman", "maintenance", "maintenance_max", "board")
+            "channels", "codes", "deadman", "maintenance", "maintenance_max", "reports",
+            "board")
 TOP_REQUIRED = ("facility", "people", "ladders", "routes")
 
 __all__ = [
@@ -165,6 +167,7 @@ def _build(problems: Problems, data: Any, path: str | None) -> Config | None:
                     ladders, routes, channels, path,
                     codes=parse_codes(problems, root.key("codes")),
                     deadman=parse_deadman(problems, root.key("deadman")),
+                    reports=parse_reports(problems, root.key("reports"), parties),
                     board=parse_board(problems, root.key("board")))
     maximum = parse_maintenance_max(problems, root.key("maintenance_max"))
     windows = parse_maintenance(problems, root.key("maintenance"), _declared(root.key("sources")),
@@ -222,6 +225,7 @@ def key_sets() -> dict[str, Collection[str]]:
     sets["maintenance_match"] = MAINTENANCE_MATCH_KEYS
     sets["deadman"] = DEADMAN_KEYS
     sets["board"], sets["board_user"] = BOARD_KEYS, USER_KEYS
+    sets["reports"], sets["weekly_report"] = REPORTS_KEYS, WEEKLY_KEYS
     for name, keys in CHANNEL_KEYS.items():
         sets[f"channel_{name}"] = keys
     return sets

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, time, timedelta
 from typing import Any
 
 from escalator.config.board import BoardConfig
@@ -73,6 +73,22 @@ class SourceConfig:
 
 
 @dataclass(frozen=True)
+class WeeklyReport:
+    """`reports.weekly`: who gets the summary, and when (facility time)."""
+
+    to: tuple[str, ...]  # e-mail addresses or party ids with an e-mail contact
+    day: int = 0  # 0 = Monday
+    at: time = time(8, 0)
+    language: str | None = None  # default: the facility's
+    false_alarm_threshold: int = 2  # more false alarms than this in 12 months is flagged
+
+
+@dataclass(frozen=True)
+class ReportsConfig:
+    weekly: WeeklyReport | None = None
+
+
+@dataclass(frozen=True)
 class Config:
     facility: Facility
     http: HttpConfig
@@ -88,6 +104,7 @@ class Config:
     maintenance: tuple[MaintenanceWindow, ...] = ()  # the file's windows (the API adds more)
     maintenance_max: timedelta = DEFAULT_MAINTENANCE_MAX
     deadman: DeadmanConfig | None = None  # outbound ping to an outside monitor
+    reports: ReportsConfig | None = None
     board: BoardConfig | None = None  # who may sign in to the web board
 
     def secret_envs(self) -> list[tuple[str, str]]:

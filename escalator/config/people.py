@@ -33,7 +33,8 @@ from escalator.domain.availability import Contact, Party, Roster, RosterEntry
 from escalator.domain.hours import Period, WeeklyHours
 
 PARTY_KEYS = ("name", "contact", "hours", "absent", "open_on_holidays", "language",
-              "telegram_user")
+              "telegram_user", "role")
+ROLES = ("staff", "viewer")  # viewer: the purchaser; links show, never act
 PARTY_REQUIRED = ("name", "contact")
 CONTACT_CHANNELS = CHANNELS
 CONTACT_OPTIONS: dict[str, tuple[str, ...]] = {"webhook": ("secret_env",)}
@@ -85,9 +86,11 @@ def _party(problems: Problems, pid: str, at: At) -> Party | None:
     holidays_open = _opt(problems, at.key("open_on_holidays"), boolean)
     language = _opt(problems, at.key("language"), lambda p, a: choice(p, a, LANGUAGES))
     users = _telegram_users(problems, at.key("telegram_user"))
+    role = _opt(problems, at.key("role"), lambda p, a: choice(p, a, ROLES))
     if problems.count > before or name is None:
         return None
-    return Party(pid, name, contacts, open_hours, absent, holidays_open, language, users)
+    return Party(pid, name, contacts, open_hours, absent, holidays_open, language, users,
+                 role or "staff")
 
 
 def _opt(problems: Problems, at: At | None, check: Callable) -> Any:

@@ -199,6 +199,9 @@ def _party() -> dict[str, Any]:
         "telegram_user": {"description": "Telegram user ids that may act for this party.",
                           "oneOf": [_ref("user_id"),
                                     {"type": "array", "items": _ref("user_id")}]},
+        "role": {"enum": ["staff", "viewer"], "default": "staff",
+                 "description": "viewer: its links show the alarm and the record, never act "
+                                "(the purchaser)."},
     }, keys.PARTY_REQUIRED)
 
 
@@ -297,6 +300,22 @@ def _channels() -> dict[str, Any]:
     return defs
 
 
+def _reports() -> dict[str, Any]:
+    from escalator.config.reports import DAY_NAMES, TIME
+
+    weekly = _obj("The weekly summary by e-mail (HTML, PDF and CSV).", {
+        "to": _names("E-mail addresses, or ids of parties with an e-mail contact."),
+        "day": {"enum": list(DAY_NAMES), "default": "mon",
+                "description": "Day of the week it is sent (facility time)."},
+        "at": {"type": "string", "pattern": TIME.pattern, "default": "08:00",
+               "description": "Time of day it is sent (facility time)."},
+        "language": _ref("language"),
+        "false_alarm_threshold": {"type": "integer", "minimum": 0, "default": 2,
+                                  "description": "Flag points with more false alarms than "
+                                                 "this in 12 months."},
+    }, ("to",))
+    return {"weekly_report": weekly,
+            "reports": _obj("Reports to the purchaser.", {"weekly": _ref("weekly_report")})}
 def _maintenance_defs() -> dict[str, Any]:
     code = {"oneOf": [{"type": "string", "minLength": 1}, {"type": "integer"}]}
     local = {"type": "string", "pattern": LOCAL_TIME_PATTERN,
@@ -324,7 +343,8 @@ def _maintenance_defs() -> dict[str, Any]:
 def json_schema() -> dict[str, Any]:
     defs = {**_common_defs(), "facility": _facility(), "http": _http(), **_sources(),
             "contact": _contact(), "party": _party(), **_ladder_defs(), **_channels(),
-            "deadman": deadman_schema(_ref), **_maintenance_defs(), **board_schema(_ref)}
+            "deadman": deadman_schema(_ref), **_maintenance_defs(), **_reports(),
+            **board_schema(_ref)}
     top = {
         "facility": _ref("facility"),
         "http": _or_null(_ref("http"), "The web server; absent: defaults."),
@@ -348,6 +368,7 @@ def json_schema() -> dict[str, Any]:
                   "description": "Your own names for alarm codes (override the built-in "
                                  "SIA / Contact ID texts)."},
         "deadman": _or_null(_ref("deadman"), "Optional ping to an outside monitor."),
+        "reports": _or_null(_ref("reports"), "Reports to the purchaser."),
         "maintenance": {"type": ["array", "null"], "items": _ref("maintenance_window"),
                         "description": "Maintenance windows (the operator API can add more)."},
         "maintenance_max": {**_ref("duration"), "default": "7d",

@@ -43,6 +43,7 @@ class Party:
     open_on_holidays: bool | None = None  # None: closed on holidays unless hours are 24/7
     language: str | None = None
     telegram_users: tuple[int, ...] = ()
+    role: str = "staff"  # "viewer": reads what it is sent, may not act (the purchaser)
 
 
 @dataclass(frozen=True)

@@ -67,6 +67,8 @@ class SafetyCause(StrEnum):
     FALSE_ALARM_NOT_CLEARED = "false_alarm_not_cleared"
     ACK_NOT_RESOLVED = "ack_not_resolved"
     RESOLVED_NOT_CLEARED = "resolved_not_cleared"
+    SOURCE_SILENT = "source_silent"  # a source quiet past its heartbeat_timeout
+    DELIVERY_FAILED = "delivery_failed"  # every contact of every party on a step failed
 
 
 EVENT_STATES = ("alarm", "clear", "heartbeat")

@@ -9,6 +9,9 @@ from __future__ import annotations
 
 from escalator.i18n import codes
 from escalator.i18n.catalog import CODES, TEXTS
+from escalator.i18n.reports import REPORT_TEXTS
+
+TEXTS.update(REPORT_TEXTS)  # the register's and the weekly summary's texts
 
 LANGUAGES = ("fi", "sv", "en")
 

@@ -26,6 +26,7 @@ class Message:
     text: str
     ack_url: str
     tz: str = "UTC"  # the facility's zone, for times in the text
+    read_only: bool = False  # a viewer's (the purchaser's): the link shows, never acts
 
 
 class Notifier(Protocol):

@@ -206,7 +206,7 @@ class Dispatcher:
             language=lang, subject=render.subject(incident, lang, config.facility.name),
             text=render.body(incident, row.reason, row.detail, row.is_update, lang,
                              config.facility.timezone, ack_url, now),
-            ack_url=ack_url, tz=config.facility.timezone,
+            ack_url=ack_url, tz=config.facility.timezone, read_only=party.role == "viewer",
         )
 
 

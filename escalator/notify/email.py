@@ -98,6 +98,11 @@ def build_mail(message: Message, settings: Settings, to: str, facility: Facility
     return mail
 
 
+def _button(message: Message) -> str:
+    """A viewer's link opens the record: the button does not promise an answer."""
+    return "mail.open_record" if message.read_only else "mail.open"
+
+
 def _html(message: Message, footer: str) -> str:
     lang = message.language
     lines = message.text.split("\n")
@@ -110,7 +115,7 @@ def _html(message: Message, footer: str) -> str:
             block.append(
                 f'</p><p style="margin:18px 0"><a href="{url}" style="display:inline-block;'
                 f"padding:14px 22px;background:#1e7d34;color:#ffffff;font-size:18px;"
-                f'text-decoration:none;border-radius:6px">{escape(t(lang, "mail.open"))}</a>'
+                f'text-decoration:none;border-radius:6px">{escape(t(lang, _button(message)))}</a>'
                 f'</p><p style="font-size:13px;color:#555555">{url}')
         elif line:
             block.append(escape(line) + "<br>")

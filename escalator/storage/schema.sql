@@ -133,6 +133,44 @@ CREATE TABLE IF NOT EXISTS telegram_chats (
     chat_id TEXT PRIMARY KEY,
     language TEXT
 );
+-- The safety register (escalator/storage/register.py): staff notes on a safety
+-- record, and its closing (cause, measures proposed, who and when), keyed by
+-- safety_incidents.id so the record written by the policy is never rewritten.
+CREATE TABLE IF NOT EXISTS safety_notes (
+    id {pk},
+    safety_id INTEGER NOT NULL,
+    at TEXT NOT NULL,
+    by_name TEXT NOT NULL,
+    note TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS safety_notes_safety ON safety_notes (safety_id);
+CREATE TABLE IF NOT EXISTS safety_reviews (
+    safety_id INTEGER PRIMARY KEY,
+    closed_at TEXT NOT NULL,
+    closed_by TEXT NOT NULL,
+    closing_cause TEXT NOT NULL,
+    measures TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS safety_incidents_at ON safety_incidents (at);
+CREATE INDEX IF NOT EXISTS safety_incidents_incident ON safety_incidents (incident_id);
+-- Reports sent (escalator/reports/scheduler.py): one row per kind and period,
+-- claimed in a transaction before sending, so each week goes out exactly once
+-- even with two instances or a restart in the middle.
+CREATE TABLE IF NOT EXISTS report_runs (
+    kind TEXT NOT NULL,
+    period TEXT NOT NULL,
+    claimed_at TEXT NOT NULL,
+    claimed_by TEXT NOT NULL,
+    sent_at TEXT,
+    recipients TEXT NOT NULL,
+    error TEXT,
+    PRIMARY KEY (kind, period)
+);
+-- Reports read incidents by the time they opened and timelines by time.
+CREATE INDEX IF NOT EXISTS incidents_opened_at ON incidents (opened_at);
+CREATE INDEX IF NOT EXISTS incidents_resolved_at ON incidents (resolved_at);
+CREATE INDEX IF NOT EXISTS incidents_unresolved ON incidents (opened_at) WHERE state <> 'resolved';
+CREATE INDEX IF NOT EXISTS timeline_reason_at ON timeline (reason, at);
 -- A delivery being sent right now (escalator/storage/sql.py Tx.claim_delivery):
 -- written and committed before the send, removed with the recorded outcome. A
 -- claim whose lease ran out without an outcome is the only way a message can go

@@ -24,7 +24,7 @@ from escalator.service import MAX_SNOOZE
 from escalator.storage.nonces import link_nonce
 from escalator.storage.rows import dt
 from escalator.storage.sql import Tx
-from escalator.web import answers
+from escalator.web import answers, viewer
 from escalator.web.links import LinkClaim, LinkError, bound
 from escalator.web.privacy import scrub
 from escalator.web.views import APP, PAGE_HEADERS, esc, html_page, local_time, message_page
@@ -101,6 +101,8 @@ async def show(request: web.Request) -> web.Response:
     incident, timeline = await _load(request, v.claim)
     if incident is None:
         return _say(v, "page.not_found", 404)
+    if viewer.is_viewer(request.app[APP].config, v.claim.party):  # the record, no buttons
+        return await viewer.page(request, incident, v.lang)
     return html_page(v.lang, code_label(v.lang, incident.code),
                      render_incident(v, incident, timeline, request.path))
 
@@ -111,6 +113,8 @@ async def perform(request: web.Request) -> web.Response:
     if isinstance(v, web.Response):
         return v
     app = request.app[APP]
+    if viewer.is_viewer(app.config, v.claim.party):  # read-only links never act
+        return _reply(request, v, "reg.refused", 403)
     now = app.clock.now()
     try:
         answer = answers.parse(await _fields(request), now, v.tz, app.config.http.max_snooze)

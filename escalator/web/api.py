@@ -19,7 +19,6 @@ from aiohttp import web
 
 from escalator.domain.model import Action, State
 from escalator.errors import ActionError
-from escalator.i18n import code_label
 from escalator.service import parse_minutes
 from escalator.storage.sql import Tx
 from escalator.web.tokens import OPERATOR, VIEWER, require
@@ -34,7 +33,6 @@ def setup(web_app: web.Application) -> None:
     r.add_get("/api/v1/incidents", list_incidents)
     r.add_get("/api/v1/incidents/{id}", get_incident)
     r.add_post("/api/v1/incidents/{id}/actions", act)
-    r.add_get("/api/v1/safety-incidents", safety_incidents)
     r.add_post("/api/v1/config/reload", reload_config)
     r.add_get("/api/v1/openapi.json", openapi)
 
@@ -165,15 +163,6 @@ async def _json_object(request: web.Request) -> dict[str, Any]:
     if not isinstance(body, dict):
         raise ApiError(400, "body: expected a JSON object")
     return body
-
-
-async def safety_incidents(request: web.Request) -> web.Response:
-    require(request, VIEWER)
-    limit = _limit(request)
-    rows = await request.app[APP].store.transaction(lambda tx: tx.safety_incidents(limit))
-    lang = _lang(request)
-    found = [{**row, "code_label": code_label(lang, row["code"])} for row in rows]
-    return web.json_response({"safety_incidents": found})
 
 
 async def reload_config(request: web.Request) -> web.Response:

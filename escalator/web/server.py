@@ -17,7 +17,7 @@ from aiohttp import web
 from escalator.errors import StorageError
 from escalator.i18n import t
 from escalator.notify.telegram import webhook as telegram_webhook
-from escalator.web import ackpage, api, board, health, intake, maintenance_api, voice
+from escalator.web import ackpage, api, board, health, intake, maintenance_api, safety, voice
 from escalator.web.views import APP, ApiError, message_page
 
 if TYPE_CHECKING:
@@ -36,6 +36,7 @@ def build_web_app(app: Escalator) -> web.Application:
     web_app[APP] = app
     intake.setup(web_app)
     api.setup(web_app)
+    safety.setup(web_app)  # the safety register (replaces api's plain list)
     maintenance_api.setup(web_app)
     ackpage.setup(web_app)
     health.setup(web_app)

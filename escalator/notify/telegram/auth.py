@@ -60,7 +60,8 @@ def authorise(config: Config, chat_id: int | str, chat_username: str | None, use
               name: str) -> Actor | None:
     """The actor if this user may act in this chat, else None."""
     parties = chat_parties(config, chat_id, chat_username)
-    own = _first(p.id for p in parties if user_id in p.telegram_users)
+    own = _first(p.id for p in parties  # a viewer (the purchaser) reads, never acts
+                 if user_id in p.telegram_users and p.role != "viewer")
     if own is not None:
         return Actor(user_id, name, own, user_id in staff_users(config))
     if user_id in staff_users(config):

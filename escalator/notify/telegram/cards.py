@@ -87,8 +87,14 @@ class CardDesk:
         return layout.card_text(facts), markup(incident, lang, pass_to, remind)
 
     # -- Telegram calls ---------------------------------------------------------
+    def read_only(self, chat: str) -> bool:
+        """A chat only viewers (the purchaser) receive in: the card shows, with no buttons."""
+        parties = chat_parties(self.config(), chat)
+        return bool(parties) and all(p.role == "viewer" for p in parties)
+
     async def post(self, chat: str, incident: Incident, lang: str) -> int:
         text, keys = await self.render(incident, lang)
+        keys = None if self.read_only(chat) else keys
         message_id = await self.send_text(chat, text, keys)
         now = self.clock.now()
         await self.store.transaction(
@@ -98,6 +104,7 @@ class CardDesk:
     async def edit(self, chat: str, message_id: int, incident: Incident, lang: str) -> bool:
         """Edit the card in place; False when it is gone (deleted, too old): post a new one."""
         text, keys = await self.render(incident, lang)
+        keys = None if self.read_only(chat) else keys
         self.budget.record(chat, self.clock.now())
         try:
             await self._bot().edit_message_text(text, chat_id=chat_arg(chat),

@@ -1,0 +1,59 @@
+"""Read what a report needs from the store, in one transaction, as domain records.
+
+No SQL here (that is `escalator.storage.register`) and no figures (those are
+`weekly.py` and `escalator.domain.register`): this only gathers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from datetime import datetime
+
+from escalator.config.model import Config
+from escalator.domain import register
+from escalator.domain.register import SafetyRow, SafetyView
+from escalator.reports import weekly
+from escalator.storage import register as store
+from escalator.storage.sql import Tx
+
+
+def care_staff(config: Config) -> frozenset[str]:
+    """The care staff: whoever a roster puts on shift, and the ward chats (Telegram)."""
+    found = {e.who for r in config.rosters.values() for e in r.entries}
+    found |= {pid for pid, p in config.parties.items()
+              if any(c.channel == "telegram" for c in p.contacts)}
+    return frozenset(p for p in found if config.parties.get(p) is None
+                     or config.parties[p].role != "viewer")
+
+
+def views(tx: Tx, rows: Sequence[SafetyRow], staff: Collection[str],
+          now: datetime) -> list[SafetyView]:
+    ids = [r.incident_id for r in rows]
+    incidents = store.incidents(tx, ids)
+    timelines, deliveries = store.timelines(tx, ids), store.deliveries(tx, ids)
+    notes, reviews = store.notes(tx, [r.id for r in rows]), store.reviews(tx, [r.id for r in rows])
+    return [register.build(r, incidents[r.incident_id], timelines[r.incident_id],
+                           deliveries[r.incident_id], notes[r.id], reviews.get(r.id), staff, now)
+            for r in rows if r.incident_id in incidents]
+
+
+def view(tx: Tx, safety_id: int, staff: Collection[str], now: datetime) -> SafetyView | None:
+    row = store.safety_row(tx, safety_id)
+    found = views(tx, [row], staff, now) if row else []
+    return found[0] if found else None
+
+
+def history(tx: Tx, w: weekly.Week, tz: str, staff: Collection[str],
+            now: datetime) -> weekly.History:
+    incidents = store.incidents_during(tx, w.start, w.end)
+    ids = [i.id for i in incidents]
+    trend = [(t.label, store.count_opened(tx, t.start, t.end)
+              + store.count_reason(tx, register.Reason.REOPENED.value, t.start, t.end))
+             for t in weekly.trend_weeks(w, tz)]
+    return weekly.History(
+        incidents=incidents, timeline=store.timelines(tx, ids),
+        deliveries=store.deliveries(tx, ids), trend=trend,
+        false_alarms=store.count_by_point(
+            tx, [register.Reason.FALSE_ALARM.value], w.end - weekly.FALSE_ALARM_WINDOW, w.end),
+        held_back=store.incidents_with_reason(tx, weekly.HELD_BACK_REASONS, w.start, w.end),
+        safety=views(tx, store.safety_between(tx, w.start, w.end), staff, min(now, w.end)))

@@ -1,0 +1,163 @@
+"""The weekly summary as HTML, PDF, CSV and a trend chart, from one model.
+
+`model()` turns the figures into sections of plain strings in the reader's
+language (titles, column headings, rows). The HTML template and the PDF walk
+the same sections, so the two can never say different things; the CSV holds
+the underlying alarms, one per row.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
+from importlib import resources
+
+from escalator.i18n import code_label, t
+from escalator.reports.safety_text import as_text, cause_text, local, span
+from escalator.reports.weekly import Durations, Summary
+
+
+@dataclass(frozen=True)
+class Section:
+    title: str
+    columns: tuple[str, ...] = ()
+    rows: tuple[tuple[str, ...], ...] = ()
+    text: tuple[str, ...] = ()  # paragraphs (or preformatted records, see `pre`)
+    pre: bool = False
+    chart: bool = False
+    empty: str = ""
+
+
+@dataclass(frozen=True)
+class Model:
+    lang: str
+    title: str
+    period: str
+    facility: str
+    total: str
+    sections: tuple[Section, ...]
+    footer: str
+    trend: tuple[tuple[str, int], ...] = field(default=())
+
+
+def _d(value: timedelta | None) -> str:
+    return span(value) if value is not None else "–"
+
+
+def _pct(d: Durations) -> str:
+    """`median / 90th percentile`, one cell: a phone-width table keeps its columns."""
+    return f"{_d(d.median)} / {_d(d.p90)}" if d.n else "–"
+
+
+MAX_ROWS = 25  # a long table is cut here with "… and N more" (the CSV has every alarm)
+
+
+def _cut(rows: tuple[tuple[str, ...], ...], lang: str) -> tuple[tuple[str, ...], ...]:
+    if len(rows) <= MAX_ROWS:
+        return rows
+    more = t(lang, "wk.more", n=len(rows) - MAX_ROWS)
+    return (*rows[:MAX_ROWS], (more, *([""] * (len(rows[0]) - 1))))
+
+
+def model(s: Summary, lang: str, tz: str, names: Mapping[str, str], facility: str) -> Model:
+    none = t(lang, "wk.none")
+    col = lambda key: t(lang, f"wk.col.{key}")  # noqa: E731 - a short local alias
+    last_day = s.week.monday + timedelta(days=6)
+    sections = [
+        Section(t(lang, "wk.by_type"), (col("code"), col("count")),
+                tuple((code_label(lang, c), str(n)) for c, n in s.by_code), empty=none),
+        Section(t(lang, "wk.trend"), chart=True),
+        Section(t(lang, "wk.by_point"), (col("point"), col("code"), col("count")),
+                _cut(tuple((p or "–", code_label(lang, c), str(n)) for c, p, n in s.by_point),
+                     lang), empty=none),
+        Section(t(lang, "wk.parties"),
+                (col("party"), col("contacted"), col("ack"), col("clear"), col("no_answer"),
+                 col("skipped"), col("promises")),
+                tuple((names.get(p.party, p.party), str(p.contacted), _pct(p.to_ack),
+                       _pct(p.to_clear), str(p.no_answer), str(p.skipped),
+                       f"{p.promises_kept}/{p.promises}" if p.promises else "–")
+                      for p in s.parties), empty=none),
+        Section(t(lang, "wk.safety"),
+                text=tuple(as_text(v, lang, tz, names) for v in s.safety[:MAX_ROWS])
+                + ((t(lang, "wk.more", n=len(s.safety) - MAX_ROWS),)
+                   if len(s.safety) > MAX_ROWS else ()),
+                pre=True, empty=t(lang, "wk.safety_none")),
+        Section(t(lang, "wk.longest"), (col("code"), col("point"), col("opened"), col("lasted"),
+                                        col("state")),
+                tuple((code_label(lang, r.code), r.point or "–", local(r.opened_at, tz),
+                       span(r.lasted), t(lang, f"state.{r.state}")) for r in s.longest),
+                empty=none),
+        Section(t(lang, "wk.still_open"), (col("code"), col("point"), col("opened"), col("age")),
+                _cut(tuple((code_label(lang, r.code), r.point or "–", local(r.opened_at, tz),
+                            span(r.lasted)) for r in s.still_open), lang), empty=none),
+        Section(t(lang, "wk.repeated_false", threshold=s.false_alarm_threshold),
+                (col("point"), col("code"), col("false_alarms")),
+                _cut(tuple((p or "–", code_label(lang, c), str(n))
+                           for c, p, n in s.repeated_false), lang), empty=none),
+        Section(t(lang, "wk.held_back"), (col("point"), col("code"), col("held")),
+                _cut(tuple((p or "–", code_label(lang, c), str(n)) for c, p, n in s.held_back),
+                     lang), empty=none),
+        Section(t(lang, "wk.staff"), text=(t(
+            lang, "wk.staff_line", taps=f"{s.attention.per_alarm(s.attention.taps):.1f}",
+            messages=f"{s.attention.per_alarm(s.attention.messages):.1f}",
+            one=s.attention.one_tap, n=s.attention.alarms),)),
+    ]
+    return Model(
+        lang=lang, title=t(lang, "wk.title", week=s.week.label),
+        period=t(lang, "wk.period", start=s.week.monday.strftime("%d.%m.%Y"),
+                 end=last_day.strftime("%d.%m.%Y")),
+        facility=facility, total=t(lang, "wk.alarms_total", n=s.total),
+        sections=tuple(sections), footer=t(lang, "wk.footer", facility=facility),
+        trend=s.trend)
+
+
+def html(m: Model, chart_src: str = "cid:trend") -> str:
+    import jinja2
+
+    text = resources.files("escalator.reports").joinpath("templates/weekly.html").read_text()
+    env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
+    return env.from_string(text).render(m=m, chart_src=chart_src)
+
+
+def csv_text(s: Summary, lang: str, tz: str, names: Mapping[str, str]) -> str:
+    """The underlying alarms of the week, one per row, and each safety record's cause."""
+    causes: dict[int, list[str]] = {}
+    for v in s.safety:
+        causes.setdefault(v.incident.id, []).append(
+            cause_text(lang, v.safety.cause, v.safety.detail, tz))
+    out = io.StringIO()
+    w = csv.writer(out)
+    w.writerow(["week", "incident", "code", "what", "point", "opened_at", "ended_at",
+                "minutes", "state", "safety"])
+    for r in s.rows:
+        w.writerow([s.week.label, r.incident_id, r.code, code_label(lang, r.code), r.point,
+                    local(r.opened_at, tz), local(r.ended_at, tz),
+                    int(r.lasted.total_seconds() // 60), r.state,
+                    "; ".join(causes.get(r.incident_id, []))])
+    return out.getvalue()
+
+
+def chart_png(m: Model) -> bytes:
+    """The 12-week trend as a bar chart (the current week highlighted)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib.figure import Figure
+
+    labels = [label.split("-")[1] for label, _ in m.trend]
+    counts = [n for _, n in m.trend]
+    fig = Figure(figsize=(7.0, 2.4), dpi=110)
+    ax = fig.subplots()
+    colors = ["#9db7d5"] * (len(counts) - 1) + ["#1f4e79"]
+    bars = ax.bar(labels, counts, color=colors[-len(counts):] if counts else colors)
+    ax.bar_label(bars, fontsize=8)
+    ax.spines[["top", "right"]].set_visible(False)
+    ax.tick_params(labelsize=8)
+    ax.set_ylim(0, max(counts + [1]) * 1.2)
+    fig.tight_layout()
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png")
+    return buf.getvalue()

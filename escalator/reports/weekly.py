@@ -1,0 +1,309 @@
+"""The weekly summary's figures: pure functions of stored records.
+
+A week is an ISO week in the facility's time zone: Monday 00:00 to the next
+Monday 00:00 local time, so a DST week is 167 or 169 hours long. An alarm
+belongs to the week it opened in; one that spans weeks is counted once
+there and listed as "still open" at the end of every week it stays open.
+An incident that came back soon after it was resolved (REOPENED, the same
+incident id) is split into its alarms ("cycles"): each counts in the week it
+started, with its own calls, answers and duration.
+
+Per party, from the incidents of the week:
+- contacted: calls (first call, reminders, escalations) that were made;
+- time to acknowledge: from the party's first call in an incident to its
+  first answer; time to clear: from that answer to the incident's end;
+  median and 90th percentile (nearest rank);
+- no answer: incidents where the party was called and never answered;
+- skipped: incidents where it was skipped as closed or away;
+- promises: "false alarm, we clear it by T" answers; kept when the terminal
+  cleared the alarm without a safety record after the answer.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+from collections import Counter
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from escalator.domain.model import Incident, Reason, read_params
+from escalator.domain.register import (
+    CALL_REASONS,
+    PROMISE_REASONS,
+    DeliveryItem,
+    SafetyView,
+    TimelineItem,
+    actions,
+)
+
+TREND_WEEKS = 12
+FALSE_ALARM_WINDOW = timedelta(days=365)
+LONGEST_SHOWN = 5
+# The timeline reason of an alarm held back by a maintenance window.
+HELD_BACK_REASONS = (Reason.MAINTENANCE_HELD.value,)
+
+
+@dataclass(frozen=True)
+class Week:
+    """An ISO week in a time zone, with its UTC-aware bounds."""
+
+    year: int
+    number: int
+    start: datetime
+    end: datetime
+
+    @property
+    def label(self) -> str:
+        return f"{self.year}-W{self.number:02d}"
+
+    @property
+    def monday(self) -> date:
+        return date.fromisocalendar(self.year, self.number, 1)
+
+
+def week(label: str, tz: str) -> Week:
+    """`2026-W48` -> its bounds in `tz`. Raises ValueError for anything else."""
+    year_text, sep, num_text = label.strip().upper().partition("-W")
+    if not sep or not year_text.isdigit() or not num_text.isdigit():
+        raise ValueError(f"a week like 2026-W48, got {label!r}")
+    monday = date.fromisocalendar(int(year_text), int(num_text), 1)
+    zone = ZoneInfo(tz)
+    # In UTC: subtracting two times of one ZoneInfo ignores a DST change between them.
+    start = datetime.combine(monday, time(0, 0), zone).astimezone(UTC)
+    end = datetime.combine(monday + timedelta(days=7), time(0, 0), zone).astimezone(UTC)
+    return Week(int(year_text), int(num_text), start, end)
+
+
+def week_of(at: datetime, tz: str) -> Week:
+    local = at.astimezone(ZoneInfo(tz))
+    iso = local.isocalendar()
+    return week(f"{iso.year}-W{iso.week:02d}", tz)
+
+
+def previous(w: Week, tz: str, n: int = 1) -> Week:
+    monday = w.monday - timedelta(days=7 * n)
+    iso = monday.isocalendar()
+    return week(f"{iso.year}-W{iso.week:02d}", tz)
+
+
+def trend_weeks(w: Week, tz: str) -> list[Week]:
+    """The 12 weeks ending with `w`, oldest first."""
+    return [previous(w, tz, n) for n in range(TREND_WEEKS - 1, -1, -1)]
+
+
+@dataclass(frozen=True)
+class Durations:
+    n: int
+    median: timedelta | None
+    p90: timedelta | None
+
+
+def durations(values: Sequence[timedelta]) -> Durations:
+    if not values:
+        return Durations(0, None, None)
+    ordered = sorted(values)
+    rank = max(1, math.ceil(0.9 * len(ordered)))
+    median = timedelta(seconds=statistics.median(v.total_seconds() for v in ordered))
+    return Durations(len(ordered), median, ordered[rank - 1])
+
+
+@dataclass(frozen=True)
+class PartyFigures:
+    party: str
+    contacted: int  # calls made
+    incidents: int  # alarms in which the party was called
+    to_ack: Durations
+    to_clear: Durations
+    no_answer: int
+    skipped: int
+    promises: int
+    promises_kept: int
+
+
+@dataclass(frozen=True)
+class Row:
+    """An alarm as listed in the summary."""
+
+    incident_id: int
+    code: str
+    point: str
+    opened_at: datetime
+    ended_at: datetime | None
+    lasted: timedelta  # until it ended, or until the end of the week
+    state: str
+
+
+@dataclass(frozen=True)
+class Attention:
+    alarms: int
+    taps: int
+    messages: int
+    one_tap: int  # alarms handled with exactly one tap
+
+    def per_alarm(self, value: int) -> float:
+        return value / self.alarms if self.alarms else 0.0
+
+
+@dataclass(frozen=True)
+class History:
+    """What the store holds for one week's summary (see storage/register.py)."""
+
+    incidents: Sequence[Incident]  # opened in the week, or open at its start
+    timeline: Mapping[int, Sequence[TimelineItem]]
+    deliveries: Mapping[int, Sequence[DeliveryItem]]
+    trend: Sequence[tuple[str, int]]  # (week label, alarms opened or reopened), oldest first
+    false_alarms: Sequence[tuple[str, str, int]]  # (code, point, times called false), 12 mo
+    held_back: Sequence[tuple[str, str, int, datetime]]  # the same, in the week
+    safety: Sequence[SafetyView]  # records written in the week
+
+
+@dataclass(frozen=True)
+class Summary:
+    week: Week
+    total: int
+    by_code: tuple[tuple[str, int], ...]
+    by_point: tuple[tuple[str, str, int], ...]
+    trend: tuple[tuple[str, int], ...]
+    parties: tuple[PartyFigures, ...]
+    safety: tuple[SafetyView, ...]
+    longest: tuple[Row, ...]
+    still_open: tuple[Row, ...]
+    repeated_false: tuple[tuple[str, str, int], ...]
+    false_alarm_threshold: int
+    held_back: tuple[tuple[str, str, int], ...]
+    attention: Attention
+    rows: tuple[Row, ...]  # every alarm of the week (the CSV)
+
+
+@dataclass(frozen=True)
+class Cycle:
+    """One alarm: an incident from its opening (or a reopening) to its resolution."""
+
+    incident: Incident
+    start: datetime
+    end: datetime | None  # resolved at; None while open
+    timeline: tuple[TimelineItem, ...]
+    deliveries: tuple[DeliveryItem, ...]
+
+
+def _time(value: object) -> datetime | None:
+    try:
+        return datetime.fromisoformat(str(value)) if value else None
+    except ValueError:
+        return None
+
+
+def cycles(inc: Incident, timeline: Sequence[TimelineItem],
+           deliveries: Sequence[DeliveryItem]) -> list[Cycle]:
+    """Split at each REOPENED entry; the entry's `resolved_at` ends the cycle before it."""
+    cuts = [e for e in timeline if e.reason == Reason.REOPENED.value and e.party is None]
+    starts = [inc.opened_at, *(e.at for e in cuts)]
+    ends: list[datetime | None] = [_time(read_params(e.detail).get("resolved_at")) or e.at
+                                   for e in cuts]
+    ends.append(inc.resolved_at if not inc.is_open else None)
+    found = []
+    for n, start in enumerate(starts):
+        until = starts[n + 1] if n + 1 < len(starts) else None
+        inside = (lambda at, start=start, until=until:  # noqa: E731
+                  at >= start and (until is None or at < until))
+        found.append(Cycle(inc, start, ends[n],
+                           tuple(e for e in timeline if inside(e.at)),
+                           tuple(d for d in deliveries if inside(d.created_at))))
+    return found
+
+
+def _row(c: Cycle, end: datetime) -> Row:
+    ended = c.end if c.end is not None and c.end < end else None
+    inc = c.incident
+    return Row(inc.id, inc.code, inc.point, c.start, ended, (ended or end) - c.start,
+               "resolved" if ended else "open")
+
+
+def summarize(w: Week, history: History, care_staff: Collection[str],
+              false_alarm_threshold: int = 2) -> Summary:
+    every = [c for i in history.incidents
+             for c in cycles(i, history.timeline.get(i.id, ()), history.deliveries.get(i.id, ()))]
+    alarms = sorted((c for c in every if w.start <= c.start < w.end),
+                    key=lambda c: (c.start, c.incident.id))
+    rows = tuple(_row(c, w.end) for c in alarms)
+    by_code = Counter(c.incident.code for c in alarms)
+    by_point = Counter((c.incident.code, c.incident.point) for c in alarms)
+    still_open = [_row(c, w.end) for c in every
+                  if c.start < w.end and (c.end is None or c.end >= w.end)]
+    repeated = {(code, point): n for code, point, n in history.false_alarms}
+    held = Counter((code, point) for code, point, _ in
+                   {(c, p, i) for c, p, i, _ in history.held_back})  # alarms, not entries
+    return Summary(
+        week=w, total=len(alarms),
+        by_code=tuple(sorted(by_code.items(), key=lambda kv: (-kv[1], kv[0]))),
+        by_point=tuple(sorted(((c, p, n) for (c, p), n in by_point.items()),
+                              key=lambda x: (-x[2], x[0], x[1]))),
+        trend=tuple(history.trend),
+        parties=party_figures(alarms, w.end),
+        safety=tuple(history.safety),
+        longest=tuple(sorted(rows, key=lambda r: (-r.lasted, r.opened_at))[:LONGEST_SHOWN]),
+        still_open=tuple(sorted(still_open, key=lambda r: (r.opened_at, r.incident_id))),
+        repeated_false=tuple(sorted(((c, p, n) for (c, p), n in repeated.items()
+                                     if n > false_alarm_threshold),
+                                    key=lambda x: (-x[2], x[0], x[1]))),
+        false_alarm_threshold=false_alarm_threshold,
+        held_back=tuple(sorted(((c, p, n) for (c, p), n in held.items()),
+                               key=lambda x: (-x[2], x[0], x[1]))),
+        attention=attention(alarms, care_staff),
+        rows=rows)
+
+
+def party_figures(alarms: Sequence[Cycle], end: datetime) -> tuple[PartyFigures, ...]:
+    acc: dict[str, dict[str, list]] = {}
+
+    def slot(party: str) -> dict[str, list]:
+        return acc.setdefault(party, {k: [] for k in (
+            "calls", "alarms", "ack", "clear", "no_answer", "skipped", "promises", "kept")})
+
+    for n, c in enumerate(alarms):
+        calls = [d for d in c.deliveries if not d.is_update and d.reason in CALL_REASONS]
+        answers = actions(c.timeline, c.deliveries)
+        safety_at = [e.at for e in c.timeline if e.reason == Reason.SAFETY_INCIDENT.value]
+        cleared = any(e.reason == Reason.CLEARED.value for e in c.timeline)
+        for party in dict.fromkeys(d.party for d in calls):
+            s = slot(party)
+            mine = [d for d in calls if d.party == party]
+            s["calls"].extend(mine)
+            s["alarms"].append(n)
+            answered = [a for a in answers if a.party == party]
+            if not answered:
+                s["no_answer"].append(n)
+                continue
+            first = answered[0]
+            s["ack"].append(max(first.at - min(d.created_at for d in mine), timedelta(0)))
+            if c.end is not None and c.end < end:
+                s["clear"].append(c.end - first.at)
+        for party in dict.fromkeys(e.party for e in c.timeline
+                                   if e.reason == Reason.SKIPPED_UNAVAILABLE.value and e.party):
+            slot(party)["skipped"].append(n)
+        for a in answers:
+            if a.reason in PROMISE_REASONS:
+                s = slot(a.party or "")
+                s["promises"].append(n)
+                if cleared and not any(at >= a.at for at in safety_at):
+                    s["kept"].append(n)
+    return tuple(PartyFigures(
+        party=p, contacted=len(s["calls"]), incidents=len(s["alarms"]),
+        to_ack=durations(s["ack"]), to_clear=durations(s["clear"]),
+        no_answer=len(s["no_answer"]), skipped=len(s["skipped"]),
+        promises=len(s["promises"]), promises_kept=len(s["kept"]))
+        for p, s in sorted(acc.items()))
+
+
+def attention(alarms: Sequence[Cycle], care_staff: Collection[str]) -> Attention:
+    """Per alarm: the care staff's own actions (taps) and the messages that reached them."""
+    taps = messages = one = 0
+    for c in alarms:
+        mine = sum(1 for a in actions(c.timeline, c.deliveries) if a.party in care_staff)
+        taps += mine
+        one += mine == 1
+        messages += sum(1 for d in c.deliveries if d.party in care_staff and d.status == "sent")
+    return Attention(len(alarms), taps, messages, one)

@@ -1,0 +1,119 @@
+"""The weekly summary's figures from generated histories whose right answers are known.
+
+The histories are made by the real service (ingest, act, the ladder's own timers
+under a fake clock); the expected figures are worked out by hand in the comments
+of `report_support.generate_week_48` and below.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from report_support import alarm, generate_week_48, local, report_yaml, run_until
+
+from escalator.reports import data
+from escalator.reports.weekly import summarize, week
+
+M = timedelta(minutes=1)
+
+
+async def summary_for(app, label, now, threshold=2):
+    tz = app.config.facility.timezone
+    staff = data.care_staff(app.config)
+    w = week(label, tz)
+    history = await app.store.transaction(lambda tx: data.history(tx, w, tz, staff, now))
+    return summarize(w, history, staff, threshold)
+
+
+async def test_week_48_figures(make_app, clock, recorder, tmp_path):
+    app = await make_app(report_yaml(f"sqlite:///{tmp_path}/r.db"))
+    clock.set(local(2026, 11, 23, 0))
+    ids = await generate_week_48(app, clock)
+    s = await summary_for(app, "2026-W48", clock.now())
+
+    assert ids["loop1"] == ids["loop2"] == ids["loop3"]  # reopened: one incident, 3 alarms
+    assert s.total == 6
+    assert s.by_code == (("FT", 4), ("YX", 2))
+    assert s.by_point[0] == ("FT", "Loop 2, wing B", 3)
+    assert [r.lasted for r in s.rows if r.point == "Loop 2, wing B"] == [
+        64 * M, 30 * M, 6 * 60 * M]  # each alarm its own duration
+    assert s.trend[-1] == ("2026-W48", 6) and sum(n for _, n in s.trend) == 6
+    parties = {p.party: p for p in s.parties}
+    ward = parties["ward-a"]
+    # called in the three loop alarms, the leak and the night (the 07:00 re-walk)
+    assert (ward.incidents, ward.no_answer) == (5, 2)
+    assert (ward.to_ack.n, ward.to_ack.median, ward.to_ack.p90) == (3, 2 * M, 4 * M)
+    assert ward.to_clear.median == 60 * M and ward.to_clear.p90 == 5 * 60 * M + 59 * M
+    assert (ward.promises, ward.promises_kept) == (2, 1)
+    vendor = parties["alarm-vendor"]
+    # the leak, the broken promise (14:01), the night, the Sunday fault (escalated at 23:10)
+    assert (vendor.incidents, vendor.no_answer) == (4, 3)
+    assert (vendor.to_ack.median, vendor.to_clear.median) == (10 * M, 120 * M)
+    calls = {"FIRST", "RENOTIFY", "ESCALATED", "REOPENED", "REWALK", "NOW_AVAILABLE"}
+    for party in ("alarm-vendor", "night-nurse", "ward-a"):  # what the channel was given
+        assert parties[party].contacted == sum(
+            1 for m in recorder.to(party) if m.reason in calls and not m.update), party
+    contractor = parties["contractor"]
+    assert (contractor.skipped, contractor.contacted, contractor.no_answer) == (1, 1, 1)
+    # both are called when they open at 07:00; maintenance's webhook never answers
+    maintenance = parties["maintenance"]
+    assert (maintenance.skipped, maintenance.contacted, maintenance.no_answer) == (1, 1, 1)
+    night = parties["night-nurse"]
+    assert (night.incidents, night.no_answer, night.to_ack.median) == (2, 1, 10 * M)
+
+    assert [(v.incident.id, v.safety.cause) for v in s.safety] == [
+        (ids["loop3"], "false_alarm_not_cleared"), (ids["night"], "nobody_acknowledged")]
+    assert [r.incident_id for r in s.still_open] == [ids["span"]]
+    assert s.still_open[0].lasted == 60 * M  # Sun 23:00 to the end of the week
+    assert s.longest[0].incident_id == ids["night"] and s.longest[0].lasted == 10 * 60 * M
+    assert s.repeated_false == ()  # two false alarms on loop 2: not more than 2
+    assert (s.trend[-1], sum(n for _, n in s.trend)) == (("2026-W48", 6), 6)
+    staff = {"ward-a", "night-nurse"}
+    messages = sum(1 for _, m in recorder.sent if m.party in staff)
+    assert (s.attention.taps, s.attention.one_tap, s.attention.messages) == (5, 3, messages)
+
+    strict = await summary_for(app, "2026-W48", clock.now(), threshold=1)
+    assert strict.repeated_false == (("FT", "Loop 2, wing B", 2),)
+    nxt = await summary_for(app, "2026-W49", clock.now())
+    assert nxt.total == 0 and nxt.still_open == ()  # the Sunday fault counts in W48 only
+    assert nxt.trend[-2] == ("2026-W48", 6)
+
+
+async def test_dst_weeks_have_167_and_169_hours_and_bounds_in_local_time(make_app, clock,
+                                                                         tmp_path):
+    spring, autumn = week("2026-W13", "Europe/Helsinki"), week("2026-W43", "Europe/Helsinki")
+    assert spring.end - spring.start == timedelta(hours=167)
+    assert autumn.end - autumn.start == timedelta(hours=169)
+    app = await make_app(report_yaml(f"sqlite:///{tmp_path}/r.db"))
+    clock.set(local(2026, 3, 28, 12))
+    early = await alarm(app, clock, local(2026, 3, 29, 1), point="before DST")  # UTC+2
+    await alarm(app, clock, local(2026, 3, 29, 23, 30), point="Sunday night")  # UTC+3
+    await alarm(app, clock, local(2026, 3, 30, 0, 30), point="Monday")  # next week
+    await run_until(app, clock, local(2026, 3, 30, 1))
+    s = await summary_for(app, "2026-W13", clock.now())
+    assert [r.point for r in s.rows] == ["before DST", "Sunday night"]
+    # open from 01:00 (UTC+2) to Monday 00:00 (UTC+3): 22 hours, not 23
+    age = {r.incident_id: r.lasted for r in s.still_open}
+    assert age[early] == timedelta(hours=22)
+    assert [label for label, _ in s.trend][-2:] == ["2026-W12", "2026-W13"]
+
+
+async def test_alarms_held_back_by_a_maintenance_window_are_counted_per_point(
+        make_app, clock, tmp_path):
+    window = """
+maintenance:
+  - match: {point: "Sprinkler*"}
+    from: "2026-11-24 08:00"
+    until: "2026-11-24 12:00"
+    reason: sprinkler service
+"""
+    app = await make_app(report_yaml(f"sqlite:///{tmp_path}/r.db", window))
+    clock.set(local(2026, 11, 24, 9))
+    await alarm(app, clock, local(2026, 11, 24, 9), point="Sprinkler room")
+    await alarm(app, clock, local(2026, 11, 24, 9, 30), point="Sprinkler room", state="clear")
+    await alarm(app, clock, local(2026, 11, 24, 10), point="Sprinkler pump")
+    await alarm(app, clock, local(2026, 11, 24, 10, 5), point="Kitchen")  # not in the window
+    await run_until(app, clock, local(2026, 11, 24, 13))
+    s = await summary_for(app, "2026-W48", clock.now())
+    assert s.held_back == (("FT", "Sprinkler pump", 1), ("FT", "Sprinkler room", 1))
+    assert s.total == 3
