@@ -1,5 +1,5 @@
-"""Command line: `escalator run | config check | config schema | simulate | audit | backup |
-restore | safety | report`."""
+"""Command line: `escalator run | demo | config check | config schema | simulate | audit |
+backup | restore | safety | report`."""
 
 from __future__ import annotations
 
@@ -36,6 +36,11 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--listen", metavar="HOST:PORT",
                      help="HTTP address of this instance instead of http.listen (several"
                           " instances on one machine and one PostgreSQL)")
+    demo = sub.add_parser("demo", help="the whole story in one minute: a simulated terminal, "
+                                       "the board and every message on screen")
+    demo.add_argument("--dir", default="escalator-demo", help="working directory (SQLite)")
+    demo.add_argument("--port", type=int, default=8080)
+    demo.add_argument("--log-level", default="WARNING")
     cfg = sub.add_parser("config", help="check a config or print its JSON Schema")
     cfg_sub = cfg.add_subparsers(dest="config_command", required=True)
     check = cfg_sub.add_parser("check", help="validate a config file")
@@ -70,6 +75,8 @@ def main(argv: list[str] | None = None) -> int:
         return cmd_check(args.file) if args.config_command == "check" else cmd_schema()
     if args.command == "simulate":
         return _simulate(args)
+    if args.command == "demo":
+        return _demo(args)
     return _run(args)
 
 
@@ -99,6 +106,16 @@ def _simulate(args: argparse.Namespace) -> int:
     print("\n".join(timeline(config, args.code, at, source=args.source, point=args.point,
                              horizon=timedelta(hours=args.hours), taken=taken)))
     return 0
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from escalator.demo import serve
+
+    logging.basicConfig(level=args.log_level.upper(),
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    return asyncio.run(serve(Path(args.dir), "127.0.0.1", args.port, os.environ))
 
 
 def _first_party(config: Config) -> str:

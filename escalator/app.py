@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-from collections.abc import Mapping
+from collections.abc import Awaitable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -37,10 +37,27 @@ from escalator.service import EscalationService
 from escalator.storage import SqlStore, open_store
 from escalator.tasks import cancel_and_wait
 from escalator.waker import Waker
+from escalator.web.board.state import BoardState
 from escalator.web.links import LinkSigner
 from escalator.web.notelimit import NoteLimiter
 
 log = logging.getLogger(__name__)
+STOP_STEP = 5.0  # seconds each part may take to stop
+
+
+async def within(seconds: float, what: str, step: Awaitable[Any]) -> None:
+    """Await one shutdown step for at most `seconds`; past that, log and go on.
+
+    asyncio.wait (not wait_for): a step that swallows its cancellation cannot hold
+    the shutdown either. Errors of a step that finished are raised as before.
+    """
+    task = asyncio.ensure_future(step)
+    done, _ = await asyncio.wait({task}, timeout=seconds)
+    if not done:
+        task.cancel()
+        log.warning("stopping %s took longer than %.0f s; going on without it", what, seconds)
+        return
+    task.result()
 
 KEEP_EVERY_S = 1.0  # store reconnect, leader lock, cross-instance poke
 SEND_PAUSE_WHILE_UNRECORDABLE = timedelta(seconds=5)
@@ -81,6 +98,7 @@ class Escalator:
         self.http_gate: Gate | None = None  # connection caps of the HTTP listener
         self.http_port: int | None = None  # as bound (the config may say 0)
         self.intake: dict[str, IntakeAdapter] = {}
+        self.board = BoardState()  # the web board's sessions and live-change signal
         self.leading = False  # see `start`: one instance per database leads
         self._keeper: asyncio.Task[None] | None = None
         install_code_overrides(config.codes)
@@ -254,34 +272,37 @@ class Escalator:
             raise
 
     async def stop(self) -> None:
+        """Stop every part, each within STOP_STEP seconds: one part that hangs (a peer that
+        never closes, a stuck driver) must not keep SIGTERM from finishing; what was
+        sent is recorded, what was not stays due for the next start."""
         if self._keeper is not None:
-            await cancel_and_wait(self._keeper)
+            await within(STOP_STEP, "store keeper", cancel_and_wait(self._keeper))
             self._keeper = None
-        for adapter in reversed(list(self.intake.values())):
-            await adapter.stop()
+        for sid, adapter in reversed(list(self.intake.items())):
+            await within(STOP_STEP, f"source {sid}", adapter.stop())
         if self.waker:
-            await self.waker.stop(timeout=3.0)
-        await self.dispatcher.stop(grace=4.0)  # SIGTERM ends within 10 s, hanging peers or not
+            await within(STOP_STEP, "scheduler", self.waker.stop(timeout=3.0))
+        # sends in flight get 4 s; what did not go out stays due (SIGTERM within 10 s)
+        await self.dispatcher.stop(grace=4.0)
         if self._pump is not None:
             self._pump.cancel()
             await asyncio.gather(self._pump, return_exceptions=True)
-        await self.reports.stop()  # a summary being sent is stopped before the store closes
+        # a summary being sent is stopped before the store closes
+        await within(STOP_STEP, "weekly report", self.reports.stop())
         if self._http_server is not None:
             self._http_server.close()
             self._http_server = None
         if self._runner:
-            await self._runner.cleanup()
+            await within(STOP_STEP, "http", self._runner.cleanup())
         if self._session and not self._session.closed:
-            await self._session.close()
+            await within(STOP_STEP, "http client", self._session.close())
         if self.telegram and self.leading:
-            try:
-                await asyncio.wait_for(self.telegram.stop(), 2.0)
-            except TimeoutError:
-                log.warning("telegram did not stop within 2 s")
-        await self.config_audit.drain()
-        await self.store.close()
+            await within(STOP_STEP, "telegram", self.telegram.stop())
+        await within(STOP_STEP, "audit", self.config_audit.drain())
+        await within(STOP_STEP, "store", self.store.close())
 
     def poke(self) -> None:
+        self.board.changes.notify()
         if self.waker:
             self.waker.poke()
 

@@ -18,6 +18,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from escalator.config.board import BOARD_KEYS, USER_KEYS, parse_board
 from escalator.config.check import At, Problems, mapping
 from escalator.config.codes import CODE_ENTRY_KEYS, parse_codes
 from escalator.config.deadman import DEADMAN_KEYS, parse_deadman
@@ -74,7 +75,7 @@ from escalator.errors import ConfigError
 
 TOP_KEYS = ("facility", "http", "storage", "sources", "people", "rosters", "ladders", "routes",
             "channels", "codes", "deadman", "maintenance", "maintenance_max", "reports",
-            "delivery")
+            "board", "delivery")
 TOP_REQUIRED = ("facility", "people", "ladders", "routes")
 
 __all__ = [
@@ -168,6 +169,7 @@ def _build(problems: Problems, data: Any, path: str | None) -> Config | None:
                     codes=parse_codes(problems, root.key("codes")),
                     deadman=parse_deadman(problems, root.key("deadman")),
                     reports=parse_reports(problems, root.key("reports"), parties),
+                    board=parse_board(problems, root.key("board")),
                     delivery=parse_delivery(problems, root.key("delivery")))
     maximum = parse_maintenance_max(problems, root.key("maintenance_max"))
     windows = parse_maintenance(problems, root.key("maintenance"), _declared(root.key("sources")),
@@ -225,6 +227,7 @@ def key_sets() -> dict[str, Collection[str]]:
     sets["maintenance_window"] = MAINTENANCE_KEYS
     sets["maintenance_match"] = MAINTENANCE_MATCH_KEYS
     sets["deadman"] = DEADMAN_KEYS
+    sets["board"], sets["board_user"] = BOARD_KEYS, USER_KEYS
     sets["reports"], sets["weekly_report"] = REPORTS_KEYS, WEEKLY_KEYS
     for name, keys in CHANNEL_KEYS.items():
         sets[f"channel_{name}"] = keys

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, time, timedelta
 from typing import Any
 
+from escalator.config.board import BoardConfig
 from escalator.config.deadman import DeadmanConfig
 from escalator.domain.availability import Party, Roster
 from escalator.domain.ladder import Ladder, Route
@@ -112,6 +113,7 @@ class Config:
     maintenance_max: timedelta = DEFAULT_MAINTENANCE_MAX
     deadman: DeadmanConfig | None = None  # outbound ping to an outside monitor
     reports: ReportsConfig | None = None
+    board: BoardConfig | None = None  # who may sign in to the web board
     delivery: DeliveryConfig = field(default_factory=DeliveryConfig)
 
     def secret_envs(self) -> list[tuple[str, str]]:
@@ -136,6 +138,8 @@ class Config:
                 env = contact.option("secret_env")
                 if env:
                     found.append((f"people.{pid}.contact[{i}].secret_env", env))
+        for i, user in enumerate(self.board.users if self.board else ()):
+            found.append((f"board.users[{i}].password_hash_env", user.password_hash_env))
         if self.deadman and self.deadman.token_env:
             found.append(("deadman.token_env", self.deadman.token_env))
         for cid, ch in self.channels.items():

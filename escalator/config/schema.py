@@ -14,6 +14,7 @@ from typing import Any
 from escalator.config import loader as keys
 from escalator.config import sources as source_keys
 from escalator.config.access import access_schema
+from escalator.config.board import board_schema
 from escalator.config.check import ENV_NAME
 from escalator.config.deadman import deadman_schema
 from escalator.config.model import LANGUAGES, SOURCE_KINDS
@@ -356,7 +357,7 @@ def json_schema() -> dict[str, Any]:
     defs = {**_common_defs(), "facility": _facility(), "http": _http(), **_sources(),
             "contact": _contact(), "party": _party(), **_ladder_defs(), **_channels(),
             "deadman": deadman_schema(_ref), "delivery": _delivery(), **_maintenance_defs(),
-            **_reports()}
+            **_reports(), **board_schema(_ref)}
     top = {
         "facility": _ref("facility"),
         "http": _or_null(_ref("http"), "The web server; absent: defaults."),
@@ -387,6 +388,7 @@ def json_schema() -> dict[str, Any]:
         "maintenance_max": {**_ref("duration"), "default": "7d",
                             "description": "The longest a maintenance window may last; "
                                            "renewing one extends it at most this far from now."},
+        "board": _or_null(_ref("board"), "Who may sign in to the web board."),
     }
     schema = _obj("Escalator configuration: one facility's alarm escalation.",
                   {k: top[k] for k in keys.TOP_KEYS}, keys.TOP_REQUIRED)

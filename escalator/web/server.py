@@ -17,7 +17,7 @@ from aiohttp import web
 from escalator.errors import StorageError
 from escalator.i18n import t
 from escalator.notify.telegram import webhook as telegram_webhook
-from escalator.web import ackpage, api, health, intake, maintenance_api, safety, voice
+from escalator.web import ackpage, api, board, health, intake, maintenance_api, safety, voice
 from escalator.web.views import APP, ApiError, message_page
 
 if TYPE_CHECKING:
@@ -41,12 +41,13 @@ def build_web_app(app: Escalator) -> web.Application:
     ackpage.setup(web_app)
     health.setup(web_app)
     telegram_webhook.setup(web_app)  # only in the Telegram channel's webhook mode
+    board.setup(web_app)  # the web board (and / redirects to it)
     voice.setup(web_app)  # a voice gateway's key presses and hang-ups
     return web_app
 
 
 def _is_page(request: web.Request) -> bool:
-    return request.path.startswith("/ack/")
+    return request.path.startswith(("/ack/", "/board"))
 
 
 @web.middleware

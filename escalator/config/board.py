@@ -1,0 +1,105 @@
+"""The `board:` section: who may sign in to the web board, with which role.
+
+A password never appears in the YAML: each user names an environment
+variable holding an argon2 hash of it (`escalator board hash` prints one),
+so the file can be shared, reviewed and kept in version control.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from escalator.config.check import At, Problems, choice, duration, env_name, mapping, sequence, text
+
+BOARD_KEYS = ("users", "session_ttl")
+USER_KEYS = ("name", "role", "password_hash_env")
+ROLES = ("nurse", "manager", "viewer")
+MIN_SESSION = timedelta(minutes=5)
+MAX_SESSION = timedelta(days=7)
+
+
+@dataclass(frozen=True)
+class BoardUser:
+    name: str  # what they type to sign in, and the name their actions are recorded under
+    role: str  # nurse | manager | viewer
+    password_hash_env: str
+
+
+@dataclass(frozen=True)
+class BoardConfig:
+    users: tuple[BoardUser, ...] = ()
+    session_ttl: timedelta = timedelta(hours=12)  # a shift, then sign in again
+
+
+def parse_board(problems: Problems, at: At | None) -> BoardConfig | None:
+    if at is None or at.value is None:
+        return None
+    if mapping(problems, at, BOARD_KEYS, (),
+               expected="a mapping with users (and session_ttl)") is None:
+        return None
+    users: list[BoardUser] = []
+    users_at = at.key("users")
+    if users_at is not None and sequence(problems, users_at,
+                                         "a list of {name, role, password_hash_env}"):
+        seen: set[str] = set()
+        for item in users_at.items():
+            user = _user(problems, item)
+            if user is None:
+                continue
+            if user.name.casefold() in seen:
+                problems.error(item, f"user {user.name!r} is listed twice")
+                continue
+            seen.add(user.name.casefold())
+            users.append(user)
+    ttl = BoardConfig().session_ttl
+    ttl_at = at.key("session_ttl")
+    if ttl_at is not None:
+        found = duration(problems, ttl_at)
+        if found is not None and not MIN_SESSION <= found <= MAX_SESSION:
+            problems.bad(ttl_at, "between 5m and 7d")
+        elif found is not None:
+            ttl = found
+    return BoardConfig(tuple(users), ttl)
+
+
+def _user(problems: Problems, at: At) -> BoardUser | None:
+    if mapping(problems, at, USER_KEYS, USER_KEYS,
+               expected="a mapping with name, role and password_hash_env") is None:
+        return None
+    before = problems.count
+    name_at = at.key("name")
+    name = text(problems, name_at, "a user name") if name_at is not None else None
+    role_at = at.key("role")
+    role = choice(problems, role_at, ROLES) if role_at is not None else None
+    env_at = at.key("password_hash_env")
+    env = env_name(problems, env_at) if env_at is not None else None
+    if problems.count > before or not (name and role and env):
+        return None
+    return BoardUser(name, role, env)
+
+
+def board_schema(ref: Any) -> dict[str, Any]:
+    """The section's JSON Schema definitions (board, board_user); `ref` builds a $ref."""
+    user = {
+        "type": "object", "additionalProperties": False, "required": list(USER_KEYS),
+        "properties": {
+            "name": {"type": "string", "description": "Sign-in name; actions are recorded "
+                                                      "under it."},
+            "role": {"enum": list(ROLES), "description": "nurse: acts on alarms; manager: "
+                                                         "also the safety register; viewer: "
+                                                         "reads only."},
+            "password_hash_env": {**ref("env"), "description": "Environment variable with the "
+                                                              "argon2 hash of the password."},
+        },
+    }
+    return {"board_user": user, "board": {
+        "type": "object", "additionalProperties": False,
+        "description": "Who may sign in to the web board.",
+        "properties": {
+            "users": {"type": ["array", "null"], "items": ref("board_user")},
+            "session_ttl": {**ref("duration"), "default": "12h",
+                            "description": "Signed-in sessions expire after this."},
+        },
+    }}

@@ -1,0 +1,159 @@
+"""`escalator demo`: the whole story in one minute, on a fresh install, with no accounts.
+
+The service starts on 127.0.0.1 with SQLite in a working directory and the
+bundled demo config (30 s - 1 min ladder steps). A simulated building
+terminal posts through the real intake (`POST /api/v1/events` with its
+token): the fire-alarm loop fault and the earth leakage of the README's
+story first, then now and then other alarms and their clears. Nothing is
+sent: every message goes to the outbox, shown on the board as its reader
+would see it. The terminal prints one URL that signs the visitor in.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import secrets
+import signal
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from importlib import resources
+from pathlib import Path
+
+import aiohttp
+
+from escalator.config import load_config
+from escalator.config.model import Config
+from escalator.errors import ConfigError
+from escalator.notify.outbox import Outbox, card_renderer
+
+log = logging.getLogger(__name__)
+
+SECRETS = ("ESCALATOR_API_TOKEN", "ESCALATOR_SECRET_KEY", "ESCALATOR_TERMINAL_TOKEN")
+CHANNELS = ("telegram", "email", "sms", "webhook", "voice")
+DEMO_USER = ("Demo", "manager")
+
+
+@dataclass(frozen=True)
+class Alarm:
+    """One thing the simulated terminal says: after `delay` seconds (from the previous)."""
+
+    delay: float
+    code: str
+    point: str
+    state: str = "alarm"
+    text: str = ""
+
+
+# The story: the fire-alarm loop fault in wing B, then the earth leakage.
+STORY = (
+    Alarm(2, "FT", "Palosilmukka 2, B-siipi", text="Silmukkavika, ilmaisinlinja 2"),
+    Alarm(8, "YX", "Keskus 3, C-siipi", text="Maavuoto, ryhmäkeskus 3"),
+)
+# Then, every few minutes, one of these appears and is later cleared at the terminal.
+OTHERS = (
+    ("YT", "Paloilmoitinkeskus", "Akkujännite alhainen"),
+    ("AT", "Sähköpääkeskus", "Verkkojännite puuttuu"),
+    ("WA", "Keittiö, astianpesu", "Vesivuoto lattialla"),
+    ("YC", "Hälytyksensiirtolaite", "Yhteys hälytyskeskukseen katkennut"),
+    ("TA", "Ilmoitinkeskus, A-siipi", "Kansi auki"),
+)
+
+
+def demo_config(workdir: Path, host: str, port: int, env: Mapping[str, str]) -> Config:
+    path = str(resources.files("escalator").joinpath("examples/demo.yaml"))
+    config, _ = load_config(path, env=env, strict_secrets=True)
+    url = f"http://{host}:{port}"
+    http = replace(config.http, host=host, port=port, public_url=url)
+    return replace(config, http=http, path=None,
+                   storage=f"sqlite:///{(workdir / 'escalator.db').resolve()}")
+
+
+def demo_env(environ: Mapping[str, str]) -> dict[str, str]:
+    """The process environment plus a random value for each secret not set."""
+    env = dict(environ)
+    for name in SECRETS:
+        env[name] = env.get(name) or secrets.token_urlsafe(24)
+    return env
+
+
+class Terminal:
+    """The building's alarm terminal, posting to the service like the real one would."""
+
+    def __init__(self, url: str, token: str, rng: random.Random, gap: tuple[float, float]
+                 ) -> None:
+        self.url = url
+        self.token = token
+        self.rng = rng
+        self.gap = gap
+        self._sent = 0
+
+    async def run(self) -> None:
+        async with aiohttp.ClientSession() as http:
+            for alarm in STORY:
+                await asyncio.sleep(alarm.delay)
+                await self._post(http, alarm)
+            while True:
+                code, point, text = self.rng.choice(OTHERS)
+                await asyncio.sleep(self.rng.uniform(*self.gap))
+                await self._post(http, Alarm(0, code, point, text=text))
+                await asyncio.sleep(self.rng.uniform(*self.gap))
+                await self._post(http, Alarm(0, code, point, state="clear"))
+
+    async def _post(self, http: aiohttp.ClientSession, alarm: Alarm) -> None:
+        self._sent += 1
+        body = {"id": f"demo-{secrets.token_hex(4)}-{self._sent}", "code": alarm.code,
+                "point": alarm.point, "state": alarm.state, "text": alarm.text}
+        try:
+            async with http.post(f"{self.url}/api/v1/events", json=body,
+                                 headers={"Authorization": f"Bearer {self.token}"}) as resp:
+                if resp.status >= 300:
+                    log.warning("demo terminal: %s %s -> %s", alarm.code, alarm.state,
+                                resp.status)
+        except aiohttp.ClientError as exc:
+            log.warning("demo terminal: %s", exc)
+
+
+async def serve(workdir: Path, host: str, port: int, environ: Mapping[str, str],
+                gap: tuple[float, float] = (120.0, 240.0)) -> int:
+    from escalator.app import Escalator
+
+    env = demo_env(environ)
+    # No bot token is expected here: the outbox shows the chat instead.
+    logging.getLogger("escalator.notify.telegram.settings").setLevel(logging.ERROR)
+    workdir.mkdir(parents=True, exist_ok=True)
+    try:
+        config = demo_config(workdir, host, port, env)
+    except ConfigError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    outbox = Outbox(lambda: app.clock.now(), lambda: app.config.facility.name,
+                    on_new=lambda: app.board.changes.notify())  # the live list follows
+    app = Escalator(config, env=env, notifiers={ch: outbox for ch in CHANNELS})
+    outbox.card = card_renderer(app.store, app.clock, lambda: app.config,
+                                lambda: app.service.directory)
+    app.board.outbox = outbox
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    loop.add_signal_handler(signal.SIGTERM, stop.set)
+    loop.add_signal_handler(signal.SIGINT, stop.set)
+    try:
+        await app.start()
+    except OSError as exc:
+        print(f"escalator demo: cannot listen on {host}:{port}: {exc.strerror or exc}; "
+              f"try --port", file=sys.stderr)
+        await app.store.close()
+        return 1
+    token = app.board.sessions.one_time(*DEMO_USER, app.clock.now())
+    url = config.http.public_url
+    print(f"\nescalator demo is running ({workdir}/escalator.db). Open this link to watch:\n\n"
+          f"    {url}/board/login/once/{token}\n\n"
+          f"(it signs you in once; Ctrl+C stops the demo)\n", flush=True)
+    terminal = asyncio.create_task(
+        Terminal(url, env["ESCALATOR_TERMINAL_TOKEN"], random.Random(), gap).run())
+    await stop.wait()
+    terminal.cancel()
+    await app.stop()
+    return 0

@@ -1,0 +1,142 @@
+"""Who is signed in to the board, and what their role lets them do.
+
+Sessions live in memory: a restart signs everyone out, which is the safe
+direction for a screen that can silence alarms. Passwords are checked
+against argon2 hashes read from the environment (never stored in the YAML),
+failed sign-ins are counted per address and per name so guessing is slow,
+and every form carries the session's CSRF token.
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from collections import deque
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from escalator.config.board import BoardUser
+
+ACT_ROLES = frozenset({"nurse", "manager"})  # may act on alarms
+REGISTER_ROLES = frozenset({"manager", "viewer"})  # the safety register: manager, purchaser
+ONE_TIME_VALID = timedelta(hours=24)
+_HASHER = PasswordHasher()
+_DUMMY = _HASHER.hash(secrets.token_urlsafe(16))  # unknown names cost the same time
+
+
+@dataclass(frozen=True)
+class Session:
+    name: str
+    role: str
+    csrf: str
+    expires: datetime
+    lang: str | None = None
+
+    @property
+    def can_act(self) -> bool:
+        return self.role in ACT_ROLES
+
+
+class Sessions:
+    """Signed-in sessions and one-time sign-in links, by random token."""
+
+    def __init__(self) -> None:
+        self._live: dict[str, Session] = {}
+        self._once: dict[str, tuple[str, str, datetime]] = {}
+
+    def start(self, name: str, role: str, now: datetime, ttl: timedelta,
+              lang: str | None = None) -> str:
+        self._forget_expired(now)
+        token = secrets.token_urlsafe(32)
+        self._live[token] = Session(name, role, secrets.token_urlsafe(32), now + ttl, lang)
+        return token
+
+    def get(self, token: str | None, now: datetime) -> Session | None:
+        found = self._live.get(token or "")
+        if found is None:
+            return None
+        if found.expires <= now:
+            self._live.pop(token or "", None)
+            return None
+        return found
+
+    def set_lang(self, token: str, lang: str) -> None:
+        if token in self._live:
+            self._live[token] = replace(self._live[token], lang=lang)
+
+    def end(self, token: str | None) -> None:
+        self._live.pop(token or "", None)
+
+    def one_time(self, name: str, role: str, now: datetime,
+                 valid: timedelta = ONE_TIME_VALID) -> str:
+        """A sign-in link's token: works once, within `valid` (the demo prints one)."""
+        token = secrets.token_urlsafe(32)
+        self._once[token] = (name, role, now + valid)
+        return token
+
+    def redeem(self, token: str, now: datetime) -> tuple[str, str] | None:
+        found = self._once.pop(token, None)
+        if found is None or found[2] <= now:
+            return None
+        return found[0], found[1]
+
+    def _forget_expired(self, now: datetime) -> None:
+        for token in [t for t, s in self._live.items() if s.expires <= now]:
+            del self._live[token]
+
+
+class LoginLimiter:
+    """At most `attempts` failed sign-ins per address and per name within `window`."""
+
+    def __init__(self, attempts: int = 5, window: timedelta = timedelta(minutes=15)) -> None:
+        self.attempts = attempts
+        self.window = window
+        self._failed: dict[str, deque[datetime]] = {}
+
+    def wait(self, keys: tuple[str, ...], now: datetime) -> timedelta | None:
+        """How long these keys must wait before trying again; None: go ahead."""
+        longest: timedelta | None = None
+        for key in keys:
+            failed = self._recent(key, now)
+            if len(failed) >= self.attempts:
+                left = failed[0] + self.window - now
+                longest = left if longest is None else max(longest, left)
+        return longest
+
+    def failed(self, keys: tuple[str, ...], now: datetime) -> None:
+        for key in keys:
+            self._recent(key, now).append(now)
+
+    def succeeded(self, keys: tuple[str, ...]) -> None:
+        for key in keys:
+            self._failed.pop(key, None)
+
+    def _recent(self, key: str, now: datetime) -> deque[datetime]:
+        failed = self._failed.setdefault(key, deque())
+        while failed and failed[0] <= now - self.window:
+            failed.popleft()
+        return failed
+
+
+def find_user(users: tuple[BoardUser, ...], name: str) -> BoardUser | None:
+    wanted = name.strip().casefold()
+    return next((u for u in users if u.name.casefold() == wanted), None)
+
+
+def password_ok(stored_hash: str | None, password: str) -> bool:
+    """argon2 verify; CPU-heavy by design, so call it off the event loop."""
+    try:
+        return _HASHER.verify(stored_hash or _DUMMY, password) and stored_hash is not None
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def hash_password(password: str) -> str:
+    return _HASHER.hash(password)
+
+
+def same(a: str, b: str) -> bool:
+    return hmac.compare_digest(a.encode(), b.encode())

@@ -1,0 +1,35 @@
+"""A board-enabled app for tests: three users (nurse, manager, viewer) with argon2 hashes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from support import TOKENS, config_text
+
+from escalator.web.board.auth import hash_password
+
+PASSWORDS = {"Anna": "anna-secret-1", "Maija": "maija-secret-2", "Olli": "olli-secret-3"}
+ROLES = {"Anna": "nurse", "Maija": "manager", "Olli": "viewer"}
+_HASHES = {name: hash_password(pw) for name, pw in PASSWORDS.items()}
+ENV = {**TOKENS, **{f"BOARD_HASH_{n.upper()}": h for n, h in _HASHES.items()}}
+SHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
+
+BOARD_YAML = "\nboard:\n  session_ttl: 1h\n  users:\n" + "".join(
+    f"    - {{name: {n}, role: {r}, password_hash_env: BOARD_HASH_{n.upper()}}}\n"
+    for n, r in ROLES.items())
+
+
+def board_config(storage: str) -> str:
+    return config_text(storage) + BOARD_YAML
+
+
+async def build(tmp_path, clock, recorder):
+    """The app with the board's users, every chat/mail/SMS recorded, no timers of its own."""
+    from escalator.app import Escalator
+    from escalator.config import load_config_text
+
+    cfg, _ = load_config_text(board_config(f"sqlite:///{tmp_path}/board.db"), env=ENV)
+    app = Escalator(cfg, clock=clock, env=ENV,
+                    notifiers={"telegram": recorder, "email": recorder, "sms": recorder})
+    await app.start(serve_http=False, schedule=False)
+    return app
