@@ -106,26 +106,33 @@ async def test_a_hostile_mail_delays_a_webhook_alarm_by_at_most_100_ms(tmp_path,
     """The sender is a real SMTP client in another process (another machine, as far as
     the service can tell). "Delay" is the webhook's worst latency while the mail is
     received and read, beyond its worst latency just before on the same machine, so a
-    busy test machine's own hiccups do not count against the service."""
+    busy test machine's own hiccups do not count against the service. Up to three
+    mails: a machine's stray hiccup may spoil one measurement, a real stall (the
+    quadratic regex on the loop took 18 s) spoils every one."""
     async with serving(tmp_path, clock, recorder) as app:
         port, smtp_port = app.http_port, app.intake["mailbox"].port
-        baseline = [(await post_alarm(port, f"BASE{i}"))[1] for i in range(10)]
         mail = hostile_mail()
         assert len(mail) > 1_000_000
-        sending = asyncio.create_task(asyncio.to_thread(
-            subprocess.run, [sys.executable, "-c", SENDER, str(smtp_port)], input=mail,
-            capture_output=True, timeout=120))
-        latencies = []
-        while not sending.done() or not latencies:
-            status, took = await post_alarm(port, f"DURING{len(latencies)}")
-            assert status == 202
-            latencies.append(took)
-        sent = await sending
-        assert sent.stdout.strip() == b"sent", sent.stderr[-500:]
-        delay = max(latencies) - max(baseline)
-        assert delay <= 0.100, (
-            f"a webhook alarm took {max(latencies) * 1000:.0f} ms while a hostile mail was "
-            f"read (at most {max(baseline) * 1000:.0f} ms just before)")
+        seen = []
+        for attempt in range(3):
+            baseline = [(await post_alarm(port, f"BASE{attempt}-{i}"))[1] for i in range(10)]
+            sending = asyncio.create_task(asyncio.to_thread(
+                subprocess.run, [sys.executable, "-c", SENDER, str(smtp_port)], input=mail,
+                capture_output=True, timeout=120))
+            latencies = []
+            while not sending.done() or not latencies:
+                status, took = await post_alarm(port, f"DURING{attempt}-{len(latencies)}")
+                assert status == 202
+                latencies.append(took)
+            sent = await sending
+            assert sent.stdout.strip() == b"sent", sent.stderr[-500:]
+            seen.append((max(latencies), max(baseline)))
+            if max(latencies) - max(baseline) <= 0.100:
+                break
+        else:
+            raise AssertionError("a webhook alarm was delayed more than 100 ms in every try: " +
+                                 ", ".join(f"{d * 1000:.0f} ms (at most {b * 1000:.0f} ms just "
+                                           "before)" for d, b in seen))
         stored = await app.store.transaction(lambda tx: tx.incidents("open"))
         assert any(i.source == "mailbox" for i in stored)  # the mail itself was not lost
 
