@@ -321,10 +321,10 @@ def _timeline(v: Visitor, timeline: list[dict[str, Any]]) -> str:
     """The latest history, newest first. Refused attempts are counted, not listed: a
     stranger pressing buttons must not push the real history off the page."""
     refused = [e for e in timeline if e["reason"] == Reason.REFUSED.value]
-    history = [e for e in timeline if e["reason"] != Reason.REFUSED.value]
+    history = told_together([e for e in timeline if e["reason"] != Reason.REFUSED.value])
     items = []
-    for entry in history[-TIMELINE_SHOWN:][::-1]:  # newest first: what a reader needs
-        who = v.names.get(entry["party"], entry["party"]) if entry["party"] else ""
+    for entry, parties in history[-TIMELINE_SHOWN:][::-1]:  # newest first: what one needs
+        who = ", ".join(v.names.get(p, p) for p in parties)
         text = scrub(" – ".join(x for x in (who, _entry_text(v, entry)) if x))
         items.append(f"<li><small>{esc(_when(v, entry['at']))}</small> {esc(text)}</li>")
     if refused:
@@ -332,6 +332,22 @@ def _timeline(v: Visitor, timeline: list[dict[str, Any]]) -> str:
                  last=_when(v, refused[-1]["at"]))
         items.append(f'<li class="refused"><small>{esc(said)}</small></li>')
     return f"<h2>{esc(t(v.lang, 'page.timeline'))}</h2><ul>{''.join(items)}</ul>"
+
+
+def told_together(entries: list[dict[str, Any]]
+                  ) -> list[tuple[dict[str, Any], list[str]]]:
+    """One line per thing that happened: the same news told to several parties at the
+    same moment ("taken by the vendor", to the nurse and to maintenance) is one line
+    naming them all, so the page's twenty lines reach further back."""
+    grouped: list[tuple[dict[str, Any], list[str]]] = []
+    for e in entries:
+        key = (e["at"], e["reason"], e["detail"])
+        if grouped and e["party"] and grouped[-1][1] and \
+                (grouped[-1][0]["at"], grouped[-1][0]["reason"], grouped[-1][0]["detail"]) == key:
+            grouped[-1][1].append(e["party"])
+        else:
+            grouped.append((e, [e["party"]] if e["party"] else []))
+    return grouped
 
 
 def _entry_text(v: Visitor, entry: dict[str, Any]) -> str:

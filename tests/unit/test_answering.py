@@ -97,3 +97,18 @@ OPEN, DONE = incident(), replace(incident(State.RESOLVED))
 ])
 def test_correlate(state, current, recent, expected):
     assert correlate(state, current, recent) is expected
+
+
+def test_the_same_news_to_several_parties_is_one_timeline_line():
+    from escalator.web.ackpage import told_together
+
+    at, later = "2026-11-24T07:10:00+00:00", "2026-11-24T07:20:00+00:00"
+    rows = [
+        {"at": at, "reason": "ACKED", "party": "vendor", "detail": '{"by": "V"}'},
+        {"at": at, "reason": "ACKED", "party": "ward", "detail": '{"by": "V"}'},
+        {"at": at, "reason": "ACKED", "party": None, "detail": '{"by": "V"}'},
+        {"at": later, "reason": "ACKED", "party": "ward", "detail": '{"by": "V"}'},
+        {"at": later, "reason": "NOTE", "party": "ward", "detail": '{"by": "V"}'},
+    ]
+    assert [(e["reason"], parties) for e, parties in told_together(rows)] == [
+        ("ACKED", ["vendor", "ward"]), ("ACKED", []), ("ACKED", ["ward"]), ("NOTE", ["ward"])]
