@@ -284,7 +284,7 @@ def _promises(v: Visitor, inc: Incident) -> list[tuple[str, str]]:
         if inc.ack_deadline:
             rows.append((t(lang, "label.ack_deadline"), esc(local_time(inc.ack_deadline, v.tz))))
     if inc.false_alarm_deadline and inc.state in WAITING_FOR_CLEAR:
-        if inc.clear_promised_by:
+        if inc.clear_promised_by and inc.clear_promised_by != inc.false_alarm_deadline:
             rows.append((t(lang, "label.promised"),
                          esc(local_time(inc.clear_promised_by, v.tz))))
         rows.append((t(lang, "label.clear_by"),

@@ -140,7 +140,7 @@ def promises(f: CardFacts) -> list[str]:
     if inc.state is State.ACKNOWLEDGED and inc.ack_deadline:
         lines.append(f"⏰ {t(lang, 'label.ack_deadline')}: {when(inc.ack_deadline)}")
     if inc.state in WAITING_FOR_CLEAR and inc.false_alarm_deadline:
-        if inc.clear_promised_by:
+        if inc.clear_promised_by and inc.clear_promised_by != inc.false_alarm_deadline:
             lines.append(f"🤝 {t(lang, 'label.promised')}: {when(inc.clear_promised_by)}")
         lines.append(f"⏰ {t(lang, 'label.clear_by')}: {when(inc.false_alarm_deadline)}")
     if inc.reopened:
