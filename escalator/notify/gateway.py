@@ -9,9 +9,13 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
+
+import aiohttp
+
+from escalator.errors import NotifyError
 
 Settings = Mapping[str, Any]
 
@@ -97,3 +101,47 @@ def retry_after(value: str | None) -> float | None:
         return max(0.0, float(value)) if value else None
     except ValueError:
         return None
+
+
+def auth_headers(channel: str, settings: Settings,
+                 secrets: Callable[[str], str | None]) -> dict[str, str]:
+    """Accept JSON; Authorization from `auth_header_env` when the facility names one."""
+    headers = {"Accept": "application/json"}
+    env = settings.get("auth_header_env")
+    if env:
+        auth = secrets(env)
+        if not auth:
+            raise NotifyError(f"{channel}: environment variable {env} is not set",
+                              recoverable=False)
+        headers["Authorization"] = auth
+    return headers
+
+
+async def send(session: aiohttp.ClientSession, req: GatewayRequest, headers: dict[str, str],
+               timeout: aiohttp.ClientTimeout, channel: str) -> str:
+    """One request to the gateway; its answer's text (at most 2,000 characters).
+
+    2xx is accepted; 408, 425, 429 and 5xx, timeouts and network errors are retryable
+    (with Retry-After); any other answer is permanent, so the party's next contact
+    is tried.
+    """
+    kwargs: dict[str, Any] = {"headers": headers, "timeout": timeout}
+    if req.method == "GET":
+        kwargs["params"] = {k: flat(v) for k, v in req.fields.items()}
+    elif req.body == "json":
+        kwargs["data"] = json.dumps(req.fields, ensure_ascii=False).encode()
+        headers["Content-Type"] = "application/json"
+    else:
+        kwargs["data"] = {k: flat(v) for k, v in req.fields.items()}
+    try:
+        async with session.request(req.method, req.url, **kwargs) as resp:
+            body = (await resp.text())[:2000]
+            if resp.status >= 300:
+                recoverable = resp.status >= 500 or resp.status in (408, 425, 429)
+                raise NotifyError(
+                    f"{channel} gateway answered HTTP {resp.status}: {body[:200].strip()}",
+                    recoverable=recoverable,
+                    retry_after=retry_after(resp.headers.get("Retry-After")))
+    except (aiohttp.ClientError, TimeoutError) as exc:
+        raise NotifyError(f"{channel} gateway unreachable: {exc!r}", recoverable=True) from exc
+    return body

@@ -17,9 +17,7 @@ next contact.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
-from typing import Any
 
 import aiohttp
 
@@ -34,11 +32,11 @@ from escalator.notify.gateway import (
     GatewayRequest,
     Preset,
     Settings,
+    auth_headers,
     expand,
-    flat,
     preset_problems,
     request,
-    retry_after,
+    send,
     template,
 )
 
@@ -127,33 +125,5 @@ class SmsNotifier:
             raise NotifyError("; ".join(found), recoverable=False)
         text = sms_text(message, self._facility().name)
         req = build_request(settings, contact.address, text, message)
-        headers = {"Accept": "application/json"}
-        env = settings.get("auth_header_env")
-        if env:
-            auth = self._secrets(env)
-            if not auth:
-                raise NotifyError(f"sms: environment variable {env} is not set",
-                                  recoverable=False)
-            headers["Authorization"] = auth
-        await self._post(req, headers)
-
-    async def _post(self, req: SmsRequest, headers: dict[str, str]) -> None:
-        kwargs: dict[str, Any] = {"headers": headers, "timeout": self._timeout}
-        if req.method == "GET":
-            kwargs["params"] = {k: flat(v) for k, v in req.fields.items()}
-        elif req.body == "json":
-            kwargs["data"] = json.dumps(req.fields, ensure_ascii=False).encode()
-            headers["Content-Type"] = "application/json"
-        else:
-            kwargs["data"] = {k: flat(v) for k, v in req.fields.items()}
-        try:
-            async with self._session().request(req.method, req.url, **kwargs) as resp:
-                if resp.status < 300:
-                    return
-                detail = (await resp.text())[:200].strip()
-                recoverable = resp.status >= 500 or resp.status in (408, 425, 429)
-                raise NotifyError(f"sms gateway answered HTTP {resp.status}: {detail}",
-                                  recoverable=recoverable,
-                                  retry_after=retry_after(resp.headers.get("Retry-After")))
-        except (aiohttp.ClientError, TimeoutError) as exc:
-            raise NotifyError(f"sms gateway unreachable: {exc!r}", recoverable=True) from exc
+        headers = auth_headers("sms", settings, self._secrets)
+        await send(self._session(), req, headers, self._timeout, "sms")

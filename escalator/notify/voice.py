@@ -27,7 +27,6 @@ import json
 import logging
 from collections.abc import Callable
 from datetime import timedelta
-from typing import Any
 
 import aiohttp
 
@@ -43,11 +42,11 @@ from escalator.notify.gateway import (
     GatewayRequest,
     Preset,
     Settings,
+    auth_headers,
     expand,
-    flat,
     preset_problems,
     request,
-    retry_after,
+    send,
     template,
 )
 from escalator.storage import voicecalls
@@ -162,40 +161,11 @@ class VoiceNotifier:
                                 facility.timezone, now, message.detail)
         req = build_request(settings, contact.address, text, message.language,
                             f"{base}/key", f"{base}/ended", message)
-        headers = {"Accept": "application/json"}
-        env = settings.get("auth_header_env")
-        if env:
-            auth = self._secrets(env)
-            if not auth:
-                raise NotifyError(f"voice: environment variable {env} is not set",
-                                  recoverable=False)
-            headers["Authorization"] = auth
-        call_ref = await self._post(req, headers)
+        headers = auth_headers("voice", settings, self._secrets)
+        body = await send(self._session(), req, headers, self._timeout, "voice")
+        call_ref = _call_ref(body)
         await self._store.transaction(lambda tx: voicecalls.placed(
             tx, message.delivery_id, inc.id, message.party, contact.address, call_ref, now))
-
-    async def _post(self, req: CallRequest, headers: dict[str, str]) -> str | None:
-        """Place the call; the gateway's id for it (kept for the operators' logs)."""
-        kwargs: dict[str, Any] = {"headers": headers, "timeout": self._timeout}
-        if req.method == "GET":
-            kwargs["params"] = {k: flat(v) for k, v in req.fields.items()}
-        elif req.body == "json":
-            kwargs["data"] = json.dumps(req.fields, ensure_ascii=False).encode()
-            headers["Content-Type"] = "application/json"
-        else:
-            kwargs["data"] = {k: flat(v) for k, v in req.fields.items()}
-        try:
-            async with self._session().request(req.method, req.url, **kwargs) as resp:
-                body = (await resp.text())[:2000]
-                if resp.status >= 300:
-                    recoverable = resp.status >= 500 or resp.status in (408, 425, 429)
-                    raise NotifyError(
-                        f"voice gateway answered HTTP {resp.status}: {body[:200].strip()}",
-                        recoverable=recoverable,
-                        retry_after=retry_after(resp.headers.get("Retry-After")))
-        except (aiohttp.ClientError, TimeoutError) as exc:
-            raise NotifyError(f"voice gateway unreachable: {exc!r}", recoverable=True) from exc
-        return _call_ref(body)
 
 
 def _call_ref(body: str) -> str | None:
