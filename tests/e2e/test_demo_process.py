@@ -12,22 +12,17 @@ import asyncio
 import os
 import re
 import signal
-import socket
 import sys
 from pathlib import Path
 
 import pytest
 from board_support import SHOTS
+from outside import free_port
 
 pytestmark = pytest.mark.e2e
 
 LINK = re.compile(r"(http://127\.0\.0\.1:\d+/board/login/once/\S+)")
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture

@@ -18,6 +18,7 @@ import time
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
+from outside import free_port
 from pg import fresh_database
 
 pytestmark = pytest.mark.e2e
@@ -46,11 +47,6 @@ deadman:
   token_env: DEADMAN_TOKEN
 """
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def drain(sock: socket.socket) -> list[str]:

@@ -10,7 +10,6 @@ the building network gets a clear 4xx, never a crash or a stall.
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -20,6 +19,7 @@ from pathlib import Path
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
+from outside import free_port
 from schemathesis import checks
 
 from escalator.web.api import openapi_document
@@ -50,16 +50,11 @@ schema = schemathesis.openapi.from_dict(openapi_document())
 schema.config.generation.update(modes=list(schemathesis.GenerationMode))
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
 
 @pytest.fixture(scope="module")
 def base_url(tmp_path_factory):
     tmp: Path = tmp_path_factory.mktemp("fuzz")
-    port = _free_port()
+    port = free_port()
     config = tmp / "fuzz.yaml"
     config.write_text(CONFIG.format(port=port, db=tmp / "fuzz.db"))
     log = (tmp / "service.log").open("wb")

@@ -12,7 +12,6 @@ import asyncio
 import logging
 import os
 import resource
-import socket
 import subprocess
 import sys
 import time
@@ -20,6 +19,7 @@ from contextlib import asynccontextmanager
 
 import aiohttp
 from intake_support import ENV, WAIT, tcp_exchange, with_sources
+from outside import free_port
 
 from escalator.intake import dc09
 from escalator.listeners import HTTP_LIMITS
@@ -60,11 +60,6 @@ async def serving(tmp_path, clock, recorder):
     finally:
         await app.stop()
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 async def post_alarm(port: int, code: str, *, local: str = "127.0.0.1") -> tuple[int, float]:

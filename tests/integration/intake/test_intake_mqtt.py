@@ -3,21 +3,16 @@
 from __future__ import annotations
 
 import json
-import socket
 
 import pytest
 from intake_support import events, incidents, until
+from outside import free_port
 
 from escalator.domain.model import State
 
 aiomqtt = pytest.importorskip("aiomqtt")
 amqtt_broker = pytest.importorskip("amqtt.broker")
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture
