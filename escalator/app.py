@@ -103,7 +103,7 @@ class Escalator:
         self._keeper: asyncio.Task[None] | None = None
         install_code_overrides(config.codes)
         self.service = EscalationService(self.store, config, build_directory(config), self.clock,
-                                         on_change=self.poke)
+                                         on_change=self.poke, on_due=self.due_by)
         self.telegram = self._telegram(config)
         self.dispatcher = Dispatcher(
             self.store, lambda: self._config, self._notifiers(), self.log_notifier,
@@ -305,6 +305,13 @@ class Escalator:
         self.board.changes.notify()
         if self.waker:
             self.waker.poke()
+
+    def due_by(self, at: datetime | None) -> None:
+        """An event stored whose notices went straight to the dispatcher: the board
+        changed, and the waker needs to know only when the new timer is due."""
+        self.board.changes.notify()
+        if self.waker:
+            self.waker.due_by(at)
 
     async def tick(self) -> datetime | None:
         """Apply due timers, then send due deliveries; the earliest next due time."""

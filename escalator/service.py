@@ -17,6 +17,7 @@ from functools import partial
 
 from escalator import maintenance_holds
 from escalator.clock import Clock
+from escalator.commitqueue import CommitQueue
 from escalator.config.followup import follow_up
 from escalator.config.model import Config
 from escalator.domain import policy
@@ -49,6 +50,7 @@ WAKE_BATCH = 200  # incidents decided per transaction by the waker
 WAKE_ROUNDS = 5  # batches per wake() before the deliveries they made get their turn
 INTAKE_WAIT_S = 2.0  # longest an event queues for its turn at the store before a 503
 CONFLICT_RETRIES = 3
+INTAKE_BATCH = 100  # events sharing one transaction at most (group commit)
 
 
 @dataclass(frozen=True)
@@ -67,13 +69,19 @@ class EscalationService:
         directory: Directory,
         clock: Clock,
         on_change: Callable[[], None] | None = None,
+        on_due: Callable[[datetime | None], None] | None = None,
     ) -> None:
         self.store = store
         self.config = config
         self.directory = directory
         self.clock = clock
         self._on_change = on_change or (lambda: None)
+        # on_due: an event changed nothing but timers (its notices went straight to the
+        # dispatcher): the waker needs only the earliest new due time, not a tick
+        self._on_due = on_due
         self._lock = asyncio.Lock()
+        self._intake: CommitQueue[AlarmEvent, IngestResult] = CommitQueue(
+            self._store_events, self._lock, INTAKE_WAIT_S, INTAKE_BATCH)
         self.listeners: list[Callable[[Incident], None]] = []  # told of each action's result
 
     def reconfigure(self, config: Config, directory: Directory) -> None:
@@ -83,35 +91,43 @@ class EscalationService:
 
     # -- intake ---------------------------------------------------------------
     async def ingest(self, event: AlarmEvent) -> IngestResult:
-        """Store the event and its consequences in one transaction, then poke the waker.
+        """Store the event and its consequences durably, then tell the waker.
 
-        A sender is never held for the length of someone else's lock: while the
-        store has just met one (`store.busy`) intake answers StorageBusy (503) at
-        once, and no event queues longer than INTAKE_WAIT_S for its turn. A
-        uniqueness conflict means another instance stored the same alarm first:
-        run again, and see its incident."""
+        Events arriving together share one transaction (group commit,
+        `escalator.commitqueue`): each caller still returns only after its event
+        is committed. A sender is never held for the length of someone else's
+        lock: while the store has just met one (`store.busy`) intake answers
+        StorageBusy (503) at once, and no event queues longer than INTAKE_WAIT_S
+        for its turn."""
         if self.store.busy:
             raise StorageBusy("intake: the database is locked by another writer; retry shortly")
-        deadline = time.monotonic() + INTAKE_WAIT_S
-        try:
-            await asyncio.wait_for(self._lock.acquire(), INTAKE_WAIT_S)
-        except TimeoutError:
-            raise StorageBusy("intake: the store is backed up; retry shortly") from None
-        try:
-            for attempt in range(CONFLICT_RETRIES):
-                try:
-                    result = await self.store.transaction(
-                        lambda tx: self._ingest(tx, event),
-                        wait=max(0.0, deadline - time.monotonic()))
-                    break
-                except StorageConflict:
-                    if attempt == CONFLICT_RETRIES - 1:
-                        raise
-        finally:
-            self._lock.release()
-        if not result.duplicate:
-            self._on_change()
-        return result
+        return await self._intake.submit(event)
+
+    async def _store_events(self, events: list[AlarmEvent], deadline: float
+                            ) -> list[IngestResult]:
+        """One transaction for a batch of events (under the service lock). A uniqueness
+        conflict means another instance stored the same alarm first: run again, and see
+        its incident."""
+        for attempt in range(CONFLICT_RETRIES):
+            try:
+                results, wake_at, needs_claim = await self.store.transaction(
+                    partial(self._ingest_all, events=events),
+                    wait=max(0.0, deadline - time.monotonic()))
+                break
+            except StorageConflict:
+                if attempt == CONFLICT_RETRIES - 1:
+                    raise
+        if any(not r.duplicate for r in results):
+            if needs_claim or self._on_due is None:
+                self._on_change()
+            else:  # the outbox rows are in their lanes already: only the timer is news
+                self._on_due(wake_at)
+        return results
+
+    def _ingest_all(self, tx: Tx, events: list[AlarmEvent]
+                    ) -> tuple[list[IngestResult], datetime | None, bool]:
+        results = [self._ingest(tx, event) for event in events]
+        return results, tx.wake_at, tx.needs_claim
 
     def _ingest(self, tx: Tx, event: AlarmEvent) -> IngestResult:
         now = event.received_at

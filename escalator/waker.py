@@ -29,6 +29,7 @@ class Waker:
         self._stopping = False
         self._idle = asyncio.Event()
         self._idle.set()
+        self._scheduled_at: datetime | None = None  # when the next tick is set to run
         logging.getLogger("apscheduler").setLevel(logging.WARNING)  # one line per tick is noise
 
     def start(self) -> None:
@@ -55,15 +56,28 @@ class Waker:
         if not self._running:
             self._schedule(datetime.now(UTC))
 
+    def due_by(self, at: datetime | None) -> None:
+        """Something new is due at `at` and nothing else changed: make sure a tick runs
+        by then, without running one now (a new alarm's notices are already on their
+        way; its ladder's next step is what the waker must not miss)."""
+        if at is None:
+            return
+        if self._running:  # the tick in progress may have read the earliest time already
+            self._dirty = True
+        elif self._scheduled_at is None or at < self._scheduled_at:
+            self._schedule(at)
+
     def _schedule(self, at: datetime) -> None:
         if self._stopping or not self._scheduler.running:
             return
+        self._scheduled_at = at
         self._scheduler.add_job(self._run, "date", run_date=at, id="tick",
                                 replace_existing=True, misfire_grace_time=None,
                                 coalesce=True, max_instances=1)
 
     async def _run(self) -> None:
         self._running = True
+        self._scheduled_at = None
         self._idle.clear()
         due: datetime | None = None
         try:

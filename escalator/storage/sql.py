@@ -76,6 +76,10 @@ class Tx:
         self.claim_fresh = claim_fresh
         self.fresh: list[tuple[DeliveryRow, Incident, None]] = []
         self.fresh_nonces: dict[int, bytes] = {}  # their incidents' ack-link nonces
+        # for the waker: the earliest incident timer this transaction set, and whether
+        # it left outbox rows only a claim (a tick) will send
+        self.wake_at: datetime | None = None
+        self.needs_claim = False
 
     @property
     def dialect(self) -> Dialect:
@@ -119,13 +123,19 @@ class Tx:
         return self.rows("SELECT * FROM events WHERE incident_id = ? ORDER BY id", (incident_id,))
 
     # -- incidents ------------------------------------------------------------
+    def _due(self, next_due: datetime | None) -> None:
+        if next_due is not None and (self.wake_at is None or next_due < self.wake_at):
+            self.wake_at = next_due
+
     def add_incident(self, inc: Incident, next_due: datetime | None) -> int:
+        self._due(next_due)
         cols = ", ".join(INCIDENT_COLUMNS)
         marks = ",".join("?" * len(INCIDENT_COLUMNS))
         return self.insert(f"INSERT INTO incidents ({cols}) VALUES ({marks})",
                            incident_values(inc, next_due))
 
     def save_incident(self, inc: Incident, next_due: datetime | None) -> None:
+        self._due(next_due)
         sets = ", ".join(f"{c} = ?" for c in INCIDENT_COLUMNS)
         self.execute(f"UPDATE incidents SET {sets} WHERE id = ?",
                      (*incident_values(inc, next_due), inc.id))
@@ -181,6 +191,8 @@ class Tx:
         """Many decisions in a few statements (the waker's batch): incidents, timeline,
         outbox and safety records, as `EscalationService._persist` writes one."""
         ds = list(decisions)
+        for d in ds:
+            self._due(d.next_due)
         sets = ", ".join(f"{c} = ?" for c in INCIDENT_COLUMNS)
         self.executemany(f"UPDATE incidents SET {sets} WHERE id = ?",
                          [(*incident_values(d.incident, d.next_due), d.incident.id) for d in ds])
@@ -228,6 +240,8 @@ class Tx:
     # -- deliveries (outbox) --------------------------------------------------
     def add_deliveries(self, incident_id: int, notices: Iterable[Notice], now: datetime) -> None:
         status = "sending" if self.claim_fresh else "pending"
+        if not self.claim_fresh:
+            self.needs_claim = True
         made: list[tuple[int, Notice]] = []
         for n in notices:
             made.append((self.insert(
@@ -241,7 +255,9 @@ class Tx:
             from escalator.storage.nonces import link_nonces  # it builds on this module
 
             inc = self.incident(incident_id)
-            if inc is not None:
+            if inc is None:
+                self.needs_claim = True
+            else:
                 self.fresh_nonces.update(link_nonces(self, (incident_id,)))
                 self.fresh += [(DeliveryRow(
                     row_id, incident_id, n.party, n.reason.value, n.step, n.loop, n.detail,
