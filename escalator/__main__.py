@@ -157,7 +157,9 @@ def _run(args: argparse.Namespace) -> int:
         except ValueError as exc:
             print(f"escalator run: --listen {args.listen}: {exc}", file=sys.stderr)
             return 2
-    return asyncio.run(_serve(config, env))
+    from escalator import eventloop
+
+    return eventloop.run(_serve(config, env), env)
 
 
 def _listen_at(config, listen: str):  # type: ignore[no-untyped-def]

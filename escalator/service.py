@@ -372,7 +372,7 @@ class EscalationService:
         inc = d.incident
         tx.save_incident(inc, d.next_due)
         tx.add_entries(inc.id, d.entries)
-        tx.add_deliveries(inc.id, d.notices, now)
+        tx.add_deliveries(inc.id, d.notices, now, inc)
         tx.add_safety(inc.id, d.safety)
 
 

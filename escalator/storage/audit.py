@@ -57,6 +57,10 @@ def link_hash(prev_hash: str, row_id: int, at: str, kind: str, actor: str | None
 
 
 def _head(tx: Tx) -> tuple[int, str]:
+    """The chain's head: read (and on PostgreSQL locked) once per transaction, then
+    kept on the transaction as each row is appended (a reminder round appends hundreds)."""
+    if tx.audit_head is not None:
+        return tx.audit_head
     lock = " FOR UPDATE" if tx.dialect.name == "postgresql" else ""
     row = tx.one(f"SELECT last_id, last_hash FROM audit_head WHERE id = 1{lock}")
     if row is None:  # the schema inserts it; a database restored without it starts afresh
@@ -76,6 +80,7 @@ def record(tx: Tx, kind: str, *, at: datetime, actor: str | None = None,
                " hash) VALUES (?,?,?,?,?,?,?,?)",
                (row_id, when, kind, actor, incident_id, canonical(body), last_hash, digest))
     tx.execute("UPDATE audit_head SET last_id = ?, last_hash = ? WHERE id = 1", (row_id, digest))
+    tx.audit_head = (row_id, digest)
     return row_id
 
 

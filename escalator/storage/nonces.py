@@ -21,10 +21,10 @@ def link_nonces(tx: Tx, incident_ids: Iterable[int]) -> dict[int, bytes]:
     """Each incident's nonce, made now for those that have none yet."""
     found: dict[int, bytes] = {}
     for incident_id in set(incident_ids):
-        tx.execute("INSERT INTO incident_nonces (incident_id, nonce) VALUES (?, ?) "
-                   "ON CONFLICT (incident_id) DO NOTHING",
-                   (incident_id, secrets.token_hex(NONCE_BYTES)))
-        nonce = link_nonce(tx, incident_id)
+        made = tx.execute("INSERT INTO incident_nonces (incident_id, nonce) VALUES (?, ?) "
+                          "ON CONFLICT (incident_id) DO NOTHING RETURNING nonce",
+                          (incident_id, secrets.token_hex(NONCE_BYTES))).fetchall()
+        nonce = bytes.fromhex(made[0][0]) if made else link_nonce(tx, incident_id)
         assert nonce is not None
         found[incident_id] = nonce
     return found

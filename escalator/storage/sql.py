@@ -80,6 +80,7 @@ class Tx:
         # it left outbox rows only a claim (a tick) will send
         self.wake_at: datetime | None = None
         self.needs_claim = False
+        self.audit_head: tuple[int, str] | None = None  # escalator.storage.audit keeps it
 
     @property
     def dialect(self) -> Dialect:
@@ -198,7 +199,7 @@ class Tx:
                          [(*incident_values(d.incident, d.next_due), d.incident.id) for d in ds])
         for d in ds:  # one by one: each row joins the audit chain in order
             self.add_entries(d.incident.id, d.entries)
-            self.add_deliveries(d.incident.id, d.notices, now)
+            self.add_deliveries(d.incident.id, d.notices, now, d.incident)
             self.add_safety(d.incident.id, d.safety)
 
     def executemany(self, sql: str, rows: list[tuple[Any, ...]]) -> None:
@@ -238,7 +239,10 @@ class Tx:
             " ORDER BY s.id DESC LIMIT ?", (limit,))
 
     # -- deliveries (outbox) --------------------------------------------------
-    def add_deliveries(self, incident_id: int, notices: Iterable[Notice], now: datetime) -> None:
+    def add_deliveries(self, incident_id: int, notices: Iterable[Notice], now: datetime,
+                       incident: Incident | None = None) -> None:
+        """The outbox rows of a decision; `incident`: the incident as this transaction
+        leaves it, if the caller has it (saves reading it back for the fresh hand-over)."""
         status = "sending" if self.claim_fresh else "pending"
         if not self.claim_fresh:
             self.needs_claim = True
@@ -254,7 +258,7 @@ class Tx:
         if self.claim_fresh and made:  # the incident as this transaction leaves it
             from escalator.storage.nonces import link_nonces  # it builds on this module
 
-            inc = self.incident(incident_id)
+            inc = incident if incident is not None else self.incident(incident_id)
             if inc is None:
                 self.needs_claim = True
             else:
@@ -399,12 +403,8 @@ class Tx:
         return self.one("SELECT * FROM sources WHERE id = ?", (source_id,))
 
     def touch_source(self, source_id: str, at: datetime) -> None:
-        if self.source(source_id) is None:
-            self.execute("INSERT INTO sources (id, last_seen_at) VALUES (?, ?)",
-                         (source_id, ts(at)))
-        else:
-            self.execute("UPDATE sources SET last_seen_at = ? WHERE id = ?",
-                         (ts(at), source_id))
+        self.execute("INSERT INTO sources (id, last_seen_at) VALUES (?, ?) ON CONFLICT (id)"
+                     " DO UPDATE SET last_seen_at = excluded.last_seen_at", (source_id, ts(at)))
 
     def set_source_silent(self, source_id: str, incident_id: int | None) -> None:
         self.execute("UPDATE sources SET silent_incident_id = ? WHERE id = ?",
