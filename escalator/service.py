@@ -46,8 +46,8 @@ from escalator.storage.sql import Tx
 
 log = logging.getLogger(__name__)
 
-WAKE_BATCH = 200  # incidents decided per transaction by the waker
-WAKE_ROUNDS = 5  # batches per wake() before the deliveries they made get their turn
+WAKE_BATCH = 50  # incidents decided per transaction by the waker: intake waits one at most
+WAKE_ROUNDS = 20  # batches per wake() before the deliveries they made get their turn
 INTAKE_WAIT_S = 2.0  # longest an event queues for its turn at the store before a 503
 CONFLICT_RETRIES = 3
 INTAKE_BATCH = 100  # events sharing one transaction at most (group commit)

@@ -44,9 +44,15 @@ CONFIG_RELOADED = "config.reloaded"
 CONFIG_REJECTED = "config.rejected"
 
 
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
 def canonical(value: Any) -> str:
-    """The one JSON text of a value: sorted keys, no spaces, UTF-8 kept as is."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    """The one JSON text of a value: sorted keys, no spaces, UTF-8 kept as is.
+
+    (The same text as json.dumps with these options; one encoder made once, since
+    a reminder round hashes thousands of rows and json.dumps builds one per call.)"""
+    return _CANONICAL.encode(value)
 
 
 def link_hash(prev_hash: str, row_id: int, at: str, kind: str, actor: str | None,
@@ -79,9 +85,18 @@ def record(tx: Tx, kind: str, *, at: datetime, actor: str | None = None,
     tx.execute("INSERT INTO audit_log (id, at, kind, actor, incident_id, payload, prev_hash,"
                " hash) VALUES (?,?,?,?,?,?,?,?)",
                (row_id, when, kind, actor, incident_id, canonical(body), last_hash, digest))
-    tx.execute("UPDATE audit_head SET last_id = ?, last_hash = ? WHERE id = 1", (row_id, digest))
-    tx.audit_head = (row_id, digest)
+    tx.audit_head = (row_id, digest)  # written to audit_head once, before the commit
+    tx.audit_moved = True
     return row_id
+
+
+def flush(tx: Tx) -> None:
+    """Write the chain's head as this transaction's rows left it (`Tx.finish` calls this
+    before the commit; readers of the head in the same transaction first)."""
+    if tx.audit_moved and tx.audit_head is not None:
+        tx.execute("UPDATE audit_head SET last_id = ?, last_hash = ? WHERE id = 1",
+                   tx.audit_head)
+        tx.audit_moved = False
 
 
 def record_entries(tx: Tx, incident_id: int, entries: Iterable[Entry]) -> None:
@@ -135,6 +150,7 @@ class Verdict:
 
 def verify_tx(tx: Tx) -> Verdict:
     """Walk the chain in id order; stop at the first row that does not fit."""
+    flush(tx)
     expected_id, prev, count = 1, GENESIS, 0
     while True:
         rows = tx.rows("SELECT * FROM audit_log WHERE id >= ? ORDER BY id LIMIT ?",
@@ -187,5 +203,6 @@ def rows_tx(tx: Tx, incident_id: int | None = None, limit: int = 1000) -> list[d
 
 def head_tx(tx: Tx) -> tuple[int, str]:
     """(last id, last hash): what an outside witness keeps to catch a rewritten tail."""
+    flush(tx)
     row = tx.one("SELECT last_id, last_hash FROM audit_head WHERE id = 1")
     return (int(row["last_id"]), str(row["last_hash"])) if row else (0, GENESIS)

@@ -14,13 +14,24 @@ from collections.abc import Iterable
 
 from escalator.storage.sql import Tx
 
+CHUNK = 500  # ids per IN (...) query
 NONCE_BYTES = 6  # distinguishes incident instances; the HMAC is what makes links unforgeable
 
 
 def link_nonces(tx: Tx, incident_ids: Iterable[int]) -> dict[int, bytes]:
-    """Each incident's nonce, made now for those that have none yet."""
+    """Each incident's nonce, made now for those that have none yet (a few statements
+    for a whole reminder round, not two per incident)."""
+    wanted = sorted(set(incident_ids))
     found: dict[int, bytes] = {}
-    for incident_id in set(incident_ids):
+    for start in range(0, len(wanted), CHUNK):
+        chunk = wanted[start:start + CHUNK]
+        marks = ",".join("?" * len(chunk))
+        for row in tx.rows(f"SELECT incident_id, nonce FROM incident_nonces"
+                           f" WHERE incident_id IN ({marks})", chunk):
+            found[int(row["incident_id"])] = bytes.fromhex(row["nonce"])
+    for incident_id in wanted:
+        if incident_id in found:
+            continue
         made = tx.execute("INSERT INTO incident_nonces (incident_id, nonce) VALUES (?, ?) "
                           "ON CONFLICT (incident_id) DO NOTHING RETURNING nonce",
                           (incident_id, secrets.token_hex(NONCE_BYTES))).fetchall()

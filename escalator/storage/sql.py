@@ -81,6 +81,8 @@ class Tx:
         self.wake_at: datetime | None = None
         self.needs_claim = False
         self.audit_head: tuple[int, str] | None = None  # escalator.storage.audit keeps it
+        self.audit_moved = False  # rows appended since audit_head was last written
+        self._nonces_wanted: list[int] = []  # fresh rows' incidents: nonces read in finish()
 
     @property
     def dialect(self) -> Dialect:
@@ -256,17 +258,25 @@ class Tx:
                  int(n.update), status, ts(now), ts(now))), n))
             audit.record_notices(self, incident_id, (n,), now)
         if self.claim_fresh and made:  # the incident as this transaction leaves it
-            from escalator.storage.nonces import link_nonces  # it builds on this module
-
             inc = incident if incident is not None else self.incident(incident_id)
             if inc is None:
                 self.needs_claim = True
             else:
-                self.fresh_nonces.update(link_nonces(self, (incident_id,)))
+                self._nonces_wanted.append(incident_id)
                 self.fresh += [(DeliveryRow(
                     row_id, incident_id, n.party, n.reason.value, n.step, n.loop, n.detail,
                     n.update, "sending", 0, 0, now, now, None, None, None), inc, None)
                     for row_id, n in made]
+
+    def finish(self) -> None:
+        """Just before the commit: what was kept back to be written once per transaction
+        (the audit chain's head; the link nonces of the fresh rows' incidents, in one go)."""
+        if self._nonces_wanted:
+            from escalator.storage.nonces import link_nonces  # it builds on this module
+
+            self.fresh_nonces.update(link_nonces(self, self._nonces_wanted))
+            self._nonces_wanted = []
+        audit.flush(self)
 
     def due_deliveries(self, now: datetime, limit: int = 100) -> list[DeliveryRow]:
         found = self.rows("SELECT * FROM deliveries WHERE status = 'pending' AND"
@@ -592,6 +602,7 @@ class SqlStore:
         try:
             tx = Tx(conn, self.dialect, claim_fresh=sink is not None)
             result = fn(tx)
+            tx.finish()
             conn.commit()
             if tx.fresh and sink is not None and self._loop is not None:
                 self._loop.call_soon_threadsafe(sink, list(tx.fresh), dict(tx.fresh_nonces))
