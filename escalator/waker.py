@@ -73,9 +73,15 @@ class Waker:
         self._scheduled_at = at
         self._scheduler.add_job(self._run, "date", run_date=at, id="tick",
                                 replace_existing=True, misfire_grace_time=None,
-                                coalesce=True, max_instances=1)
+                                coalesce=True, max_instances=2)
+        # two: `_run` schedules its successor while APScheduler still counts it as
+        # running; with one, a successor due at once was skipped, and (a date job
+        # runs once) no tick came until the next poke. `_run` itself never overlaps.
 
     async def _run(self) -> None:
+        if self._running:  # never two ticks at once: the one running ticks again
+            self._dirty = True
+            return
         self._running = True
         self._scheduled_at = None
         self._idle.clear()

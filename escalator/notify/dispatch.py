@@ -52,6 +52,7 @@ MAX_ROUNDS = 10  # settled mode: a fallback to the next contact is sent in the s
 CLAIM_LIMIT = 500
 MAX_IN_FLIGHT = 1000  # claimed and not yet recorded; past it, rows wait in the table (where
 # stale reminders still collapse) instead of in memory
+OUTCOME_BATCH = 100  # outcomes written per transaction at most
 OUTCOME_LINGER_S = 0.02  # live: outcomes gather this long before they are written
 PARTY_PARALLEL = 16  # sends in flight to one party at most (a dead one cannot eat sockets)
 CLOSED = (State.ACKNOWLEDGED, State.RESOLVED, *WAITING_FOR_CLEAR)  # calls not sent any more
@@ -405,7 +406,9 @@ class Dispatcher:
                 # (live: a few milliseconds more before `sent` is written, at most one
                 # duplicate after a crash either way; settled tests: this turn only)
                 await asyncio.sleep(0 if self.settle else OUTCOME_LINGER_S)
-                batch, self._outcomes = self._outcomes, []
+                # a bounded batch: intake's transaction waits for one of these at most
+                batch = self._outcomes[:OUTCOME_BATCH]
+                self._outcomes = self._outcomes[OUTCOME_BATCH:]
                 now = self.clock.now()
                 try:
                     await self.store.transaction(partial(_record, outcomes=batch, now=now))

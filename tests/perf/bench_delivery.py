@@ -115,6 +115,7 @@ async def keeping_up(incidents: int, seconds: float) -> None:
         app.poke()
         print(f"opened {incidents} incidents in {time.perf_counter() - t0:.1f} s")
         intake: list[float] = []
+        cpu0 = time.process_time()
         end = time.perf_counter() + seconds
         n = 0
         while time.perf_counter() < end:
@@ -124,6 +125,7 @@ async def keeping_up(incidents: int, seconds: float) -> None:
             intake.append(time.perf_counter() - s)
             n += 1
             await asyncio.sleep(0.1)
+        cpu = time.process_time() - cpu0
         stats = await app.store.transaction(lambda tx: tx.rows(
             "SELECT incident_id, created_at, sent_at FROM deliveries WHERE reason = 'RENOTIFY'"
             " AND status = 'sent' ORDER BY incident_id, id"))
@@ -150,6 +152,9 @@ async def keeping_up(incidents: int, seconds: float) -> None:
     print(f"reminders sent: {len(stats)} in {seconds:.0f} s ({len(stats) / seconds:,.0f}/s;"
           f" {due_rate:,.0f}/s due); deliveries by status: "
           f"{ {r['status']: r['n'] for r in backlog} }")
+    print(f"CPU of the service (all its threads): {cpu:.1f} s in {seconds:.0f} s ="
+          f" {cpu / seconds * 100:.0f} % of a core; {cpu / max(1, len(stats)) * 1e3:.2f} ms"
+          f" per reminder sent; load average at the end {os.getloadavg()[0]:.1f}")
     print("minute  reminders  lateness p50    p99     max")
     for minute, values in sorted(late.items()):
         print(f"{minute:>6}  {len(values):>9}  {pct(values, .5):>9.3f} s {pct(values, .99):>6.3f} s"
