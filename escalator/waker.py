@@ -56,6 +56,11 @@ class Waker:
         if not self._running:
             self._schedule(datetime.now(UTC))
 
+    @property
+    def next_tick_at(self) -> datetime | None:
+        """When the next tick is set to run (None: one is running or none is set)."""
+        return self._scheduled_at
+
     def due_by(self, at: datetime | None) -> None:
         """Something new is due at `at` and nothing else changed: make sure a tick runs
         by then, without running one now (a new alarm's notices are already on their
