@@ -16,8 +16,8 @@ from zoneinfo import ZoneInfo
 
 from escalator.domain.model import read_params
 from escalator.domain.register import SafetyView, parameters
-from escalator.i18n import TEXTS, code_label, t
-from escalator.i18n.explain import explain
+from escalator.i18n import code_label, t
+from escalator.i18n.explain import explain, fill
 from escalator.i18n.explain import values as explain_values
 
 CSV_COLUMNS = ("id", "incident", "cause", "cause_text", "recorded_at", "code", "what", "point",
@@ -42,19 +42,14 @@ def span(value: timedelta | None) -> str:
     return f"{hours} h {mins:02d} min" if hours else f"{mins} min"
 
 
-class _Missing(dict[str, str]):
-    def __missing__(self, key: str) -> str:
-        return "?"
-
-
 def cause_text(lang: str, cause: str, detail: str = "", tz: str = "UTC") -> str:
     """Known causes in words with their stored parameters; a cause added later without a
     text is shown as its code."""
-    table = TEXTS.get(f"cause.{cause}")
-    if not table:
-        return cause
     vals = explain_values(lang, read_params(detail), tz, None)
-    text = (table.get(lang) or table["en"]).format_map(_Missing(vals))
+    found = fill(lang, f"cause.{cause}", vals)
+    if found is None:
+        return cause
+    text = found
     return text[:1].upper() + text[1:]
 
 

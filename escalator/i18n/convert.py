@@ -1,0 +1,149 @@
+"""Turn a module of text dicts into entries of the gettext catalogues (re-runnable).
+
+Developers (and helpers who work on a branch) may write new texts in the old
+style, a module-level dict `{"key": {"fi": .., "sv": .., "en": ..}}`; this
+moves them into `escalator/i18n/locale/{fi,sv,en}/LC_MESSAGES/escalator.po`
+and the template `escalator.pot`, where translators work on them:
+
+    python -m escalator.i18n.convert escalator.some.module [--prefix code.] [--attr TEXTS]
+
+The key becomes the entry's `msgctxt` (what the code asks for), the English
+text its `msgid` (what a translator reads), each language's text its `msgstr`.
+A value given as a pair `("one", "{n} other")` is a plural entry
+(`msgid_plural`, one form per the language's `Plural-Forms`). An existing key
+is replaced, a new one is appended, nothing else is touched: running it twice
+gives the same files. Afterwards delete the dict; the code keeps calling
+`t(lang, key, ...)` / `tn(lang, key, n, ...)`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+
+from babel.messages.catalog import Catalog
+from babel.messages.pofile import read_po, write_po
+
+from escalator.i18n.catalogs import DOMAIN, LANGUAGES, LOCALE_DIR
+
+Text = str | tuple[str, ...]
+Entry = tuple[str, Mapping[str, Text]]
+
+HEADER = "Texts of escalator, the alarm escalation service for care facilities."
+
+
+def po_path(lang: str, locale_dir: Path = LOCALE_DIR) -> Path:
+    return locale_dir / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
+
+
+def pot_path(locale_dir: Path = LOCALE_DIR) -> Path:
+    return locale_dir / f"{DOMAIN}.pot"
+
+
+def entries_of(module: object, attrs: Sequence[str] = (), prefix: str = "") -> list[Entry]:
+    """Every module-level dict of language dicts (or only `attrs`), keys prefixed."""
+    names = attrs or [n for n in vars(module) if n.isupper() and not n.startswith("_")]
+    out: list[Entry] = []
+    for name in names:
+        table = getattr(module, name)
+        if not isinstance(table, Mapping) or not table:
+            continue
+        if not all(isinstance(v, Mapping) and "en" in v for v in table.values()):
+            continue
+        for key, texts in table.items():
+            out.append((prefix + str(key), {lang: _text(texts[lang]) for lang in texts}))
+    return out
+
+
+def _text(value: object) -> Text:
+    if isinstance(value, list | tuple):
+        return tuple(str(v) for v in value)
+    return str(value)
+
+
+def _load(path: Path, locale: str | None) -> Catalog:
+    if path.exists():
+        with path.open("rb") as f:
+            return read_po(f, locale=locale, domain=DOMAIN)
+    catalog = Catalog(locale=locale, domain=DOMAIN, project="escalator", version="1",
+                      header_comment=f"# {HEADER}\n#", fuzzy=False)
+    return catalog
+
+
+def _save(catalog: Catalog, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("wb") as f:
+        write_po(f, catalog, width=76, omit_header=False, include_previous=False)
+
+
+def merge(entries: Iterable[Entry], locale_dir: Path = LOCALE_DIR) -> int:
+    """Write the entries into the template and every language's catalogue; count changes."""
+    entries = list(entries)
+    changed = 0
+    pot = _load(pot_path(locale_dir), None)
+    for key, texts in entries:
+        en = texts["en"]
+        blank: Text = ("", "") if isinstance(en, tuple) else ""
+        _add(pot, key, en, blank)
+    _save(pot, pot_path(locale_dir))
+    for lang in LANGUAGES:
+        catalog = _load(po_path(lang, locale_dir), lang)
+        for key, texts in entries:
+            string = texts.get(lang)
+            if string is None:
+                raise SystemExit(f"{key}: no {lang} text (fi, sv and en are all needed)")
+            changed += _add(catalog, key, texts["en"], string)
+        _save(catalog, po_path(lang, locale_dir))
+    return changed
+
+
+def _add(catalog: Catalog, key: str, en: Text, string: Text) -> int:
+    if isinstance(en, tuple) != isinstance(string, tuple):
+        raise SystemExit(f"{key}: plural in one language and not in another")
+    msgid: Text = en if isinstance(en, str) else (en[0], en[-1])
+    return int(_put_message(catalog, key, msgid, string))
+
+
+def _put_message(catalog: Catalog, key: str, msgid: Text, string: Text) -> bool:
+    for old in list(catalog):
+        if old.context == key:
+            if old.id == msgid and old.string == string and not old.fuzzy:
+                return False
+            catalog.delete(old.id, context=key)
+            break
+    catalog.add(msgid, string, context=key)
+    return True
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m escalator.i18n.convert",
+                                     description=__doc__.split("\n\n")[0])
+    parser.add_argument("modules", nargs="+", help="dotted module names holding text dicts")
+    parser.add_argument("--attr", action="append", default=[],
+                        help="only this dict of the module (repeatable)")
+    parser.add_argument("--prefix", default="", help="put before every key, e.g. 'code.'")
+    parser.add_argument("--locale-dir", type=Path, default=LOCALE_DIR)
+    args = parser.parse_args(argv)
+    entries: list[Entry] = []
+    for name in args.modules:
+        found = entries_of(importlib.import_module(name), args.attr, args.prefix)
+        if not found:
+            print(f"{name}: no text dicts found", file=sys.stderr)
+            return 2
+        entries += found
+    seen: dict[str, Mapping[str, Text]] = {}
+    for key, texts in entries:
+        if key in seen and seen[key] != texts:
+            print(f"{key}: given twice with different texts", file=sys.stderr)
+            return 2
+        seen[key] = texts
+    changed = merge(entries, args.locale_dir)
+    print(f"{len(entries)} texts read, {changed} catalogue entries written or changed")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
