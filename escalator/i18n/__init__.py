@@ -28,28 +28,32 @@ def reader_language(person: str | None, facility: str | None) -> str:
     return "en"
 
 
-def template(lang: str, key: str, n: object = None) -> str | None:
+def template(lang: str, key: str, n: object = None,
+             values: dict[str, object] | None = None) -> str | None:
     """The raw text of `key` in `lang` (English when `lang` lacks it); None when unknown.
 
-    A plural entry gives the form for `n` (the general form without one).
+    A plural entry gives the form for `n`, else for the count among `values`
+    (its first placeholder holding a whole number), else its general form.
     """
     found = catalogs.lookup(key, lang)
     if found is None:
         return None
     got, text = found
+    if n is None and values:
+        n = catalogs.count_of(text, values)
     return catalogs.choose(got, text, n)
 
 
 def t(lang: str, key: str, **values: object) -> str:
     """The text of `key` in `lang` with `{name}` placeholders filled.
 
-    A plural entry takes its count from `n` or `count` (call `tn` to name it).
+    A plural entry takes its count from its first placeholder holding a whole
+    number; call `tn` when another placeholder comes first.
     """
-    n = values.get("n", values.get("count"))
-    return _format(template(lang, key, n) or key, values)
+    return _format(template(lang, key, None, values) or key, values)
 
 
-def tn(lang: str, key: str, n: int, **values: object) -> str:
+def tn(lang: str, key: str, n: int, /, **values: object) -> str:
     """A text that shows a count: the plural form for `n` per the language's rules."""
     return _format(template(lang, key, n) or key, values)
 

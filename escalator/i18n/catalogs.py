@@ -17,6 +17,7 @@ import gettext
 from collections.abc import Callable, Iterator, Mapping
 from functools import cache
 from pathlib import Path
+from string import Formatter
 
 from babel.messages.catalog import Catalog
 from babel.messages.pofile import read_po
@@ -89,6 +90,17 @@ def choose(lang: str, forms: Text, n: object) -> str:
         count = 2  # no count given: the general ("other") form reads right
     index = plural_index(lang)(abs(count))
     return forms[min(index, len(forms) - 1)]
+
+
+def count_of(forms: Text, values: Mapping[str, object]) -> object:
+    """The count a plural entry shows: its first placeholder that holds a whole number."""
+    if isinstance(forms, str):
+        return None
+    for _, name, _, _ in Formatter().parse(forms[-1]):
+        value = values.get(name) if name else None
+        if isinstance(value, int) or (isinstance(value, str) and value.isdigit()):
+            return value
+    return None
 
 
 def has(key: str) -> bool:

@@ -24,7 +24,7 @@ import sys
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
-from babel.messages.catalog import Catalog
+from babel.messages.catalog import Catalog, Message
 from babel.messages.pofile import read_po, write_po
 
 from escalator.i18n.catalogs import DOMAIN, LANGUAGES, LOCALE_DIR
@@ -80,42 +80,55 @@ def _save(catalog: Catalog, path: Path) -> None:
 
 
 def merge(entries: Iterable[Entry], locale_dir: Path = LOCALE_DIR) -> int:
-    """Write the entries into the template and every language's catalogue; count changes."""
+    """Write the entries into the template and every language's catalogue; count changes.
+
+    A key already there is replaced where it stands (small diffs for review);
+    a new key goes at the end.
+    """
     entries = list(entries)
     changed = 0
-    pot = _load(pot_path(locale_dir), None)
     for key, texts in entries:
-        en = texts["en"]
-        blank: Text = ("", "") if isinstance(en, tuple) else ""
-        _add(pot, key, en, blank)
-    _save(pot, pot_path(locale_dir))
+        missing = [lang for lang in LANGUAGES if not texts.get(lang)]
+        if missing:
+            raise SystemExit(f"{key}: no {', '.join(missing)} text (fi, sv and en are all needed)")
+        if len({isinstance(texts[lang], tuple) for lang in LANGUAGES}) > 1:
+            raise SystemExit(f"{key}: plural in one language and not in another")
+    blank = {key: ("", "") if isinstance(texts["en"], tuple) else "" for key, texts in entries}
+    _rewrite(_load(pot_path(locale_dir), None), pot_path(locale_dir), entries, blank)
     for lang in LANGUAGES:
-        catalog = _load(po_path(lang, locale_dir), lang)
-        for key, texts in entries:
-            string = texts.get(lang)
-            if string is None:
-                raise SystemExit(f"{key}: no {lang} text (fi, sv and en are all needed)")
-            changed += _add(catalog, key, texts["en"], string)
-        _save(catalog, po_path(lang, locale_dir))
+        strings = {key: texts[lang] for key, texts in entries}
+        changed += _rewrite(_load(po_path(lang, locale_dir), lang), po_path(lang, locale_dir),
+                            entries, strings)
     return changed
 
 
-def _add(catalog: Catalog, key: str, en: Text, string: Text) -> int:
-    if isinstance(en, tuple) != isinstance(string, tuple):
-        raise SystemExit(f"{key}: plural in one language and not in another")
-    msgid: Text = en if isinstance(en, str) else (en[0], en[-1])
-    return int(_put_message(catalog, key, msgid, string))
+def _rewrite(catalog: Catalog, path: Path, entries: list[Entry],
+             strings: Mapping[str, Text]) -> int:
+    """The catalogue with each entry's context given `msgid` and `strings[key]`."""
+    wanted = {key: (_msgid(texts["en"]), strings[key]) for key, texts in entries}
+    old = [m for m in catalog if m.id]
+    changed = 0
+    for message in old:
+        catalog.delete(message.id, context=message.context)
+    for message in old:
+        if message.context in wanted:
+            msgid, string = wanted.pop(message.context)
+            same = message.id == msgid and message.string == string and not message.fuzzy
+            changed += not same
+            message = Message(msgid, string, context=message.context,
+                              flags=message.flags - {"fuzzy"},
+                              auto_comments=message.auto_comments,
+                              user_comments=message.user_comments)
+        catalog[message.id] = message  # type: ignore[index]
+    for key, (msgid, string) in wanted.items():
+        catalog.add(msgid, string, context=key)
+        changed += 1
+    _save(catalog, path)
+    return changed
 
 
-def _put_message(catalog: Catalog, key: str, msgid: Text, string: Text) -> bool:
-    for old in list(catalog):
-        if old.context == key:
-            if old.id == msgid and old.string == string and not old.fuzzy:
-                return False
-            catalog.delete(old.id, context=key)
-            break
-    catalog.add(msgid, string, context=key)
-    return True
+def _msgid(en: Text) -> Text:
+    return en if isinstance(en, str) else (en[0], en[-1])
 
 
 def main(argv: Sequence[str] | None = None) -> int:

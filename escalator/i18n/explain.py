@@ -8,7 +8,6 @@ in the facility's zone: "14:30" on the day of `now`, "24.12. 14:30" otherwise.
 from __future__ import annotations
 
 from datetime import datetime
-from string import Formatter
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -70,19 +69,12 @@ class _Blank(dict[str, str]):
 
 
 def _template(lang: str, key: str, vals: dict[str, str]) -> str | None:
-    """The text of `key`; a plural entry in the form for its count (its first placeholder)."""
+    """The text of `key`; a plural entry in the form for the count it shows."""
     found = catalogs.lookup(key, lang)
     if found is None:
         return None
     got, text = found
-    return catalogs.choose(got, text, _count(text, vals))
-
-
-def _count(text: str | tuple[str, ...], vals: dict[str, str]) -> object:
-    if isinstance(text, str):
-        return None
-    names = [name for _, name, _, _ in Formatter().parse(text[-1]) if name]
-    return vals.get(names[0]) if names else None
+    return catalogs.choose(got, text, catalogs.count_of(text, vals))
 
 
 def fill(lang: str, key: str, vals: dict[str, str]) -> str | None:

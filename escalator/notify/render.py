@@ -6,7 +6,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from escalator.domain.model import Incident
-from escalator.i18n import code_label, t
+from escalator.i18n import code_label, t, tn
 from escalator.i18n.codes import code_todo
 from escalator.i18n.explain import explain
 
@@ -40,7 +40,7 @@ def body(
         lines.append(f"{t(lang, 'label.where')}: {incident.point}")
     lines.append(f"{t(lang, 'label.since')}: {since}")
     if incident.count > 1:
-        lines.append(t(lang, "label.count", count=incident.count))
+        lines.append(tn(lang, "label.count", incident.count, count=incident.count))
     lines.append(f"{t(lang, 'label.state')}: {t(lang, 'state.' + incident.state.value)}")
     if ack_url and incident.is_open:
         lines += ["", f"{t(lang, 'label.act')}: {ack_url}"]

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from importlib import resources
 
-from escalator.i18n import code_label, t
+from escalator.i18n import code_label, t, tn
 from escalator.reports.safety_text import as_text, cause_text, local, span
 from escalator.reports.weekly import Durations, Summary
 
@@ -58,7 +58,7 @@ MAX_ROWS = 25  # a long table is cut here with "… and N more" (the CSV has eve
 def _cut(rows: tuple[tuple[str, ...], ...], lang: str) -> tuple[tuple[str, ...], ...]:
     if len(rows) <= MAX_ROWS:
         return rows
-    more = t(lang, "wk.more", n=len(rows) - MAX_ROWS)
+    more = tn(lang, "wk.more", len(rows) - MAX_ROWS, n=len(rows) - MAX_ROWS)
     return (*rows[:MAX_ROWS], (more, *([""] * (len(rows[0]) - 1))))
 
 
@@ -82,7 +82,7 @@ def model(s: Summary, lang: str, tz: str, names: Mapping[str, str], facility: st
                       for p in s.parties), empty=none),
         Section(t(lang, "wk.safety"),
                 text=tuple(as_text(v, lang, tz, names) for v in s.safety[:MAX_ROWS])
-                + ((t(lang, "wk.more", n=len(s.safety) - MAX_ROWS),)
+                + ((tn(lang, "wk.more", len(s.safety) - MAX_ROWS, n=len(s.safety) - MAX_ROWS),)
                    if len(s.safety) > MAX_ROWS else ()),
                 pre=True, empty=t(lang, "wk.safety_none")),
         Section(t(lang, "wk.longest"), (col("code"), col("point"), col("opened"), col("lasted"),

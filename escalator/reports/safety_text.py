@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from escalator.domain.model import read_params
 from escalator.domain.register import SafetyView, parameters
-from escalator.i18n import code_label, t
+from escalator.i18n import code_label, t, tn
 from escalator.i18n.explain import explain, fill
 from escalator.i18n.explain import values as explain_values
 
@@ -142,8 +142,8 @@ def as_text(v: SafetyView, lang: str, tz: str, names: Mapping[str, str]) -> str:
              "", f"{t(lang, 'reg.contacts')}:"]
     lines += [f"  {contact_line(c, lang, tz, names)}" for c in v.contacts] or ["  –"]
     lines += ["", f"{t(lang, 'reg.parties')}:"]
-    lines += ["  " + t(lang, "reg.party_line", party=names.get(p.party, p.party), calls=p.calls,
-                       outcome=t(lang, f"reg.outcome.{p.outcome}"))
+    lines += ["  " + tn(lang, "reg.party_line", p.calls, party=names.get(p.party, p.party),
+                        calls=p.calls, outcome=t(lang, f"reg.outcome.{p.outcome}"))
               for p in v.parties] or ["  –"]
     lines += ["", t(lang, "reg.attention", taps=v.attention.taps,
                     messages=v.attention.messages)]

@@ -18,7 +18,7 @@ from aiohttp import web
 
 from escalator.domain.model import WAITING_FOR_CLEAR, Action, Incident, Reason, State
 from escalator.errors import ActionError
-from escalator.i18n import code_label, t
+from escalator.i18n import code_label, t, tn
 from escalator.i18n.explain import explain
 from escalator.service import MAX_SNOOZE
 from escalator.storage.nonces import link_nonce
@@ -263,9 +263,9 @@ def _facts(v: Visitor, inc: Incident) -> str:
     rows.append((t(lang, "label.state"), f'<span class="state">{esc(state)}</span>'))
     rows += _promises(v, inc)
     if inc.count > 1:
-        rows.append(("", esc(t(lang, "label.count", count=inc.count))))
+        rows.append(("", esc(tn(lang, "label.count", inc.count, count=inc.count))))
     if inc.reopened:
-        rows.append(("", esc(t(lang, "label.reopened", n=inc.reopened))))
+        rows.append(("", esc(tn(lang, "label.reopened", inc.reopened, n=inc.reopened))))
     if inc.safety:
         causes = ", ".join(t(lang, f"safety.{c}") for c in dict.fromkeys(inc.safety))
         rows.append((t(lang, "label.safety"), f'<strong class="safety">{esc(causes)}</strong>'))
@@ -328,8 +328,8 @@ def _timeline(v: Visitor, timeline: list[dict[str, Any]]) -> str:
         text = scrub(" – ".join(x for x in (who, _entry_text(v, entry)) if x))
         items.append(f"<li><small>{esc(_when(v, entry['at']))}</small> {esc(text)}</li>")
     if refused:
-        said = t(v.lang, "page.refused_count", count=len(refused),
-                 last=_when(v, refused[-1]["at"]))
+        said = tn(v.lang, "page.refused_count", len(refused), count=len(refused),
+                  last=_when(v, refused[-1]["at"]))
         items.append(f'<li class="refused"><small>{esc(said)}</small></li>')
     return f"<h2>{esc(t(v.lang, 'page.timeline'))}</h2><ul>{''.join(items)}</ul>"
 

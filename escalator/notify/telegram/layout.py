@@ -20,7 +20,7 @@ from escalator.i18n.codes import severity_rank
 from escalator.notify.telegram import callback
 from escalator.notify.telegram.guidance import Upcoming, false_alarm_at
 from escalator.notify.telegram.records import Queued
-from escalator.notify.telegram.texts import t
+from escalator.notify.telegram.texts import t, tn
 
 TELEGRAM_LIMIT = 4096
 TEXT_CAP, POINT_CAP, CONTACTED_CAP, ITEM_CAP = 1500, 300, 800, 300
@@ -111,7 +111,7 @@ def card_text(f: CardFacts) -> str:
         lines.append(shorten(inc.text, TEXT_CAP))
     since = f"🕒 {t(lang, 'label.since')}: {local(inc.opened_at, f.tz, f.now)}"
     if inc.count > 1:
-        since += f" ({t(lang, 'label.count', count=inc.count)})"
+        since += f" ({tn(lang, 'label.count', inc.count, count=inc.count)})"
     lines += [since, "", f"{t(lang, 'label.serious')}: {f.serious}"]
     todo = f.todo
     if f.contacting_now:
@@ -144,7 +144,7 @@ def promises(f: CardFacts) -> list[str]:
             lines.append(f"🤝 {t(lang, 'label.promised')}: {when(inc.clear_promised_by)}")
         lines.append(f"⏰ {t(lang, 'label.clear_by')}: {when(inc.false_alarm_deadline)}")
     if inc.reopened:
-        lines.append(f"🔁 {t(lang, 'label.reopened', n=inc.reopened)}")
+        lines.append(f"🔁 {tn(lang, 'label.reopened', inc.reopened, n=inc.reopened)}")
     if inc.safety:
         causes = ", ".join(t(lang, f"safety.{c}") for c in dict.fromkeys(inc.safety))
         lines.append(f"⚠️ {t(lang, 'label.safety')}: {causes}")
@@ -220,7 +220,7 @@ def digest_parts(items: Sequence[Queued], incidents: Mapping[int, Incident], lan
     rows = sorted(items, key=lambda q: (_rank(q, incidents), DIGEST_ORDER.get(q.reason, 99),
                                         _label(q, incidents, lang), q.incident_id, q.id))
     totals = Counter(q.reason for q in rows)
-    head = t(lang, "digest.head", count=len(rows))
+    head = tn(lang, "digest.head", len(rows), count=len(rows))
     tail = ["", t(lang, "digest.foot")]
     room = limit - tg_len(head) - tg_len("\n".join(tail)) - tg_len(t(lang, "digest.more")) - 20
     chunks: list[tuple[list[str], list[int]]] = [([], [])]

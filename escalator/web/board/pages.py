@@ -27,7 +27,7 @@ from escalator.web.board import duty, rows
 from escalator.web.board.auth import REGISTER_ROLES, Session, find_user, password_ok, same
 from escalator.web.board.picture import Call, Mark, picture
 from escalator.web.board.state import BoardState
-from escalator.web.board.texts import LANGS, bt
+from escalator.web.board.texts import LANGS, bt, tn
 from escalator.web.views import APP
 
 COOKIE = "escalator_board"
@@ -160,7 +160,7 @@ async def login(request: web.Request) -> web.Response:
     wait = state.limiter.wait(keys, now)
     if wait is not None:
         minutes = max(1, int(wait.total_seconds() // 60) + 1)
-        return _login_form(request, bt(lang, "login.slow", minutes=minutes), 429,
+        return _login_form(request, tn(lang, "login.slow", minutes, minutes=minutes), 429,
                            {"Retry-After": str(int(wait.total_seconds()) + 1)})
     users = app.config.board.users if app.config.board else ()
     user = find_user(users, name)
