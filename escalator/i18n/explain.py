@@ -9,10 +9,9 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from escalator.domain.model import read_params
-from escalator.i18n import catalogs, code_label, t
+from escalator.i18n import catalogs, code_label, dates, t
 
 TIME_KEYS = ("eta", "until", "deadline", "promised", "at", "resolved_at", "since")
 # Appended, in this order, to these reasons' sentences when the parameter is there.
@@ -26,13 +25,10 @@ FRAGMENTS: dict[str, frozenset[str]] = {
 }
 
 
-def when(at: datetime, tz: str, now: datetime | None = None) -> str:
-    """A clock time in the facility's zone; with the date when it is not today."""
-    zone = ZoneInfo(tz)
-    local = at.astimezone(zone)
-    if now is not None and local.date() == now.astimezone(zone).date():
-        return local.strftime("%H:%M")
-    return local.strftime("%d.%m. %H:%M")
+def when(at: datetime, tz: str, now: datetime | None, lang: str) -> str:
+    """A clock time in the facility's zone and the reader's locale; with the date when it
+    is not today."""
+    return dates.moment(at, tz, lang, now)
 
 
 def values(lang: str, raw: dict[str, Any], tz: str, now: datetime | None) -> dict[str, str]:
@@ -41,7 +37,7 @@ def values(lang: str, raw: dict[str, Any], tz: str, now: datetime | None) -> dic
     for key, value in raw.items():
         if key in TIME_KEYS and isinstance(value, str):
             try:
-                out[key] = when(datetime.fromisoformat(value), tz, now)
+                out[key] = when(datetime.fromisoformat(value), tz, now, lang)
                 continue
             except ValueError:
                 pass

@@ -258,7 +258,7 @@ def _facts(v: Visitor, inc: Incident) -> str:
     rows = []
     if inc.point:
         rows.append((t(lang, "label.where"), esc(inc.point)))
-    rows.append((t(lang, "label.since"), esc(local_time(inc.opened_at, v.tz))))
+    rows.append((t(lang, "label.since"), esc(local_time(inc.opened_at, v.tz, v.lang))))
     state = t(lang, f"state.{inc.state.value}")
     rows.append((t(lang, "label.state"), f'<span class="state">{esc(state)}</span>'))
     rows += _promises(v, inc)
@@ -280,15 +280,16 @@ def _promises(v: Visitor, inc: Incident) -> list[tuple[str, str]]:
     if inc.acked_by and inc.state is State.ACKNOWLEDGED:
         rows.append((t(lang, "label.taken_by"), esc(scrub(inc.acked_by))))
         if inc.eta:
-            rows.append((t(lang, "label.eta"), esc(local_time(inc.eta, v.tz))))
+            rows.append((t(lang, "label.eta"), esc(local_time(inc.eta, v.tz, v.lang))))
         if inc.ack_deadline:
-            rows.append((t(lang, "label.ack_deadline"), esc(local_time(inc.ack_deadline, v.tz))))
+            rows.append((t(lang, "label.ack_deadline"),
+                         esc(local_time(inc.ack_deadline, v.tz, v.lang))))
     if inc.false_alarm_deadline and inc.state in WAITING_FOR_CLEAR:
         if inc.clear_promised_by and inc.clear_promised_by != inc.false_alarm_deadline:
             rows.append((t(lang, "label.promised"),
-                         esc(local_time(inc.clear_promised_by, v.tz))))
+                         esc(local_time(inc.clear_promised_by, v.tz, v.lang))))
         rows.append((t(lang, "label.clear_by"),
-                     esc(local_time(inc.false_alarm_deadline, v.tz))))
+                     esc(local_time(inc.false_alarm_deadline, v.tz, v.lang))))
     return rows
 
 
@@ -358,4 +359,4 @@ def _entry_text(v: Visitor, entry: dict[str, Any]) -> str:
 
 def _when(v: Visitor, stored: str) -> str:
     at = dt(stored)
-    return local_time(at, v.tz) if at else ""
+    return local_time(at, v.tz, v.lang) if at else ""
