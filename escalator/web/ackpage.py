@@ -18,7 +18,7 @@ from aiohttp import web
 
 from escalator.domain.model import WAITING_FOR_CLEAR, Action, Incident, Reason, State
 from escalator.errors import ActionError
-from escalator.i18n import code_label, t, tn
+from escalator.i18n import code_label, reader_language, t, tn
 from escalator.i18n.explain import explain
 from escalator.service import MAX_SNOOZE
 from escalator.storage.nonces import link_nonce
@@ -73,8 +73,8 @@ def _visitor(request: web.Request) -> Visitor | web.Response:
             return _json({"error": t(lang, "page.link_revoked")}, 403)
         return message_page(lang, t(lang, "page.title"), t(lang, "page.link_revoked"), 403)
     names = {pid: p.name for pid, p in config.parties.items()}
-    return Visitor(claim, party.name, party.language or lang, config.facility.timezone,
-                   names, app.clock.now(), config.http.max_snooze)
+    return Visitor(claim, party.name, reader_language(party.language, lang),
+                   config.facility.timezone, names, app.clock.now(), config.http.max_snooze)
 
 
 async def _load(request: web.Request, claim: LinkClaim
