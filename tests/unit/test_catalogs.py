@@ -175,3 +175,29 @@ def test_the_catalogues_ship_with_the_package():
     pyproject = (Path(__file__).parents[2] / "pyproject.toml").read_text(encoding="utf-8")
     assert '"i18n/locale/*/LC_MESSAGES/*.po"' in pyproject
     assert '"i18n/locale/*.pot"' in pyproject
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_compiled_catalogues_answer_stdlib_gettext_as_our_lookup_does(tmp_path, lang):
+    """What `pybabel compile` makes is ordinary gettext: pgettext/npgettext agree with t/tn."""
+    import gettext
+
+    from babel.messages.mofile import write_mo
+
+    mo = tmp_path / "escalator.mo"
+    with mo.open("wb") as f:
+        write_mo(f, catalogs.catalog(lang))
+    with mo.open("rb") as f:
+        gnu = gettext.GNUTranslations(f)
+    for key, text in catalogs.messages(lang).items():
+        en = catalogs.catalog("en").get(_msgid(key), context=key)
+        assert en is not None
+        if isinstance(text, tuple):
+            for n in (1, 2, 5):
+                assert gnu.npgettext(key, en.id[0], en.id[1], n) == tn(lang, key, n), (key, n)
+        else:
+            assert gnu.pgettext(key, en.id) == text, key
+
+
+def _msgid(key: str):
+    return next(m.id for m in catalogs.catalog("en") if m.context == key)
