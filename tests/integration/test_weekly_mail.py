@@ -80,6 +80,8 @@ async def test_generated_week_arrives_once_with_html_pdf_and_csv(
     assert "Viikkoraportti 2026-W48" in out and "Hälytyksiä viikolla: 6" in out
     assert "Kukaan ei ottanut hälytystä hoitaakseen" in out  # the night's safety record
     assert "Loop 3, wing C" in out  # still open at the end of the week
+    # column widths follow the words: no header is broken inside a word
+    assert "Kuittausaika" in out and "(suljettu/poissa)" in out
     rows = list(csv.DictReader(io.StringIO(got["lehtioja-2026-W48.csv"])))
     assert [int(r["incident"]) for r in rows] == [  # one row per alarm, reopened ones too
         ids[k] for k in ("loop1", "leak", "loop2", "loop3", "night", "span")]
