@@ -68,6 +68,8 @@ async def test_generated_week_arrives_once_with_html_pdf_and_csv(
     [mail] = weekly(mailbox, "2026-W48")
     assert mailbox.envelopes[-1][1] == ["tilaaja@kunta.example", "hallitus@kunta.example"]
     assert mail["Subject"] == "Lehtiojan palvelukeskus: viikkoraportti 2026-W48"
+    # one id per facility and week (a resend after a crash is recognisably the same mail)
+    assert mail["Message-ID"].startswith("<weekly-2026-W48.") and "@" in mail["Message-ID"]
     got = parts(mail)
     html = got["text/html"]
     assert "Hälytyksiä viikolla: 6" in html and 'src="cid:trend"' in html
