@@ -7,7 +7,8 @@ Run by tests/unit/test_catalogs.py and by hand after editing a `.po`:
 What counts as a problem (each one a line saying file, key and why):
 - a `.po` or the `.pot` that Babel cannot read, or that cannot be compiled;
 - a key in one file and not in another (the template and fi, sv, en agree);
-- in fi and sv: an empty or fuzzy entry (a translator has not finished it);
+- in fi and sv: an empty or fuzzy entry, or one left as the English text (a
+  translator has not finished it; `SAME_AS_ENGLISH` lists the few meant to be so);
 - a plural entry without exactly the forms its language's `Plural-Forms` says,
   or a `Plural-Forms` header that is not the language's;
 - `{name}` placeholders that differ between the English and a translation
@@ -38,6 +39,11 @@ REQUIRED = ("fi", "sv")  # English is the msgid itself; these two must be comple
 PLURAL_FORMS = {"fi": "nplurals=2; plural=(n != 1);", "sv": "nplurals=2; plural=(n != 1);",
                 "en": "nplurals=2; plural=(n != 1);"}
 # Lookup functions and the position of their key argument.
+# Entries whose Finnish and Swedish are the English text on purpose (names, units, "{a}: {b}").
+# Any other fi/sv text equal to the English counts as not translated.
+SAME_AS_ENGLISH = frozenset({
+    "unit.minutes", "unit.min", "unit.h", "wk.period", "signed_in", "outbox.pressed_as",
+    "ch.telegram", "ch.sms", "channel.telegram", "failure.line"})
 LOOKUPS = {"t": 1, "tn": 1, "bt": 1, "say": 1, "_say": 1, "_reply": 2, "shared": 1,
            "shared_t": 1, "template": 1}
 
@@ -120,6 +126,10 @@ def _entry_problems(m: Message, lang: str, nplurals: int) -> list[str]:
         out.append(f"{len(strings)} plural forms, the language has {nplurals}")
     if lang in REQUIRED and not all(strings):
         out.append("not translated (empty)")
+    elif lang in REQUIRED and tuple(strings) == tuple(ids)[:len(strings)] \
+            and m.context not in SAME_AS_ENGLISH:
+        out.append("not translated (the English text; if meant, add the key to "
+                   "SAME_AS_ENGLISH in escalator/i18n/check.py)")
     if not any(strings):
         return out
     wanted = frozenset().union(*(placeholders(i) for i in ids))

@@ -72,6 +72,10 @@ def _placeholder(cat, m):
     m.string = m.string.replace("{name}", "{nimi}")
 
 
+def _english(cat, m):
+    m.string = m.id
+
+
 def _one_form(cat, m):
     m.string = (m.string[0],)
 
@@ -84,6 +88,7 @@ def _drop(cat, m):
     ("fi", "label.you", _fuzzy, "label.you: fuzzy"),
     ("sv", "label.you", _empty, "label.you: not translated"),
     ("sv", "label.you", _placeholder, "label.you: placeholders ['nimi'] != English ['name']"),
+    ("sv", "page.title", _english, "page.title: not translated (the English text"),
     ("fi", "label.count", _one_form, "label.count: not translated"),  # form 2 written empty
     ("fi", "page.title", _drop, "page.title: missing"),
 ])
