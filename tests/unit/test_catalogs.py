@@ -206,3 +206,19 @@ def test_compiled_catalogues_answer_stdlib_gettext_as_our_lookup_does(tmp_path, 
 
 def _msgid(key: str):
     return next(m.id for m in catalogs.catalog("en") if m.context == key)
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_every_text_renders_with_its_values_filled_in(lang):
+    """Every entry, every form: all placeholders filled, none left over, no format error."""
+    from escalator.i18n.check import placeholders
+
+    for key, text in catalogs.messages(lang).items():
+        for n, form in enumerate(text if isinstance(text, tuple) else (text,)):
+            values = {name: f"<{name}>" for name in placeholders(form)}
+            shown = form.format(**values)
+            assert "{" not in shown.replace("{{", "") and all(v in shown for v in values.values())
+            if isinstance(text, tuple):
+                assert tn(lang, key, 1 if n == 0 else 5, **values) == shown, key
+            else:
+                assert t(lang, key, **values) == shown, key
