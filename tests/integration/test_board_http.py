@@ -13,6 +13,7 @@ from escalator.domain.model import Action, AlarmEvent, State
 from escalator.errors import ConfigError
 from escalator.web.server import build_web_app
 
+
 @pytest.fixture
 async def client(tmp_path, clock, recorder):
     app = await build(tmp_path, clock, recorder)
