@@ -37,6 +37,7 @@ log = logging.getLogger(__name__)
 
 CONFIG_SAVED = "config.saved"  # audit kind: a person saved (or restored) a version
 FILE = "file"  # actor and origin of a version edited on disk
+SIMULATE_HORIZON = timedelta(hours=12)  # a night shift and more; the CLI's --hours goes further
 
 
 class Running(Protocol):
@@ -131,7 +132,7 @@ class ConfigEditing:
                                        env=self._env, strict_secrets=True)
 
     async def simulate(self, text: str, code: str, source: str, point: str,
-                       at: str) -> Simulated:
+                       at: str, horizon: timedelta = SIMULATE_HORIZON) -> Simulated:
         """`escalator simulate` on the edited text, at a local time ("2026-12-24 02:00")."""
         checked = await self.check(text)
         if checked.config is None:
@@ -143,7 +144,7 @@ class ConfigEditing:
             return Simulated(checked, error=str(exc))
         lines = await asyncio.to_thread(timeline, config, code.strip(), when,
                                         source=source.strip() or "terminal",
-                                        point=point.strip(), horizon=timedelta(days=2))
+                                        point=point.strip(), horizon=horizon)
         return Simulated(checked, tuple(lines))
 
     # -- saving --------------------------------------------------------------------

@@ -7,6 +7,7 @@ import html
 import io
 import os
 import re
+from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -90,10 +91,11 @@ async def test_simulate_runs_the_unsaved_text(client):
         "point": "Palosilmukka 2", "at": "2026-12-24 02:00"})
     assert resp.status == 200
     page = html.unescape(await resp.text())
-    shown = re.search(r'<pre class="sim" id="sim-lines">(.*?)</pre>', page, re.S).group(1)
+    shown = re.search(r'<pre[^>]* id="sim-lines"[^>]*>(.*?)</pre>', page, re.S).group(1)
     config, _ = load_config_text(edited, env=ENV)
     at = parse_at("2026-12-24 02:00", ZoneInfo("Europe/Helsinki"), client.escalator.clock.now())
-    assert shown.splitlines() == timeline(config, "FT", at, point="Palosilmukka 2")
+    assert shown.splitlines() == timeline(config, "FT", at, point="Palosilmukka 2",
+                                          horizon=timedelta(hours=12))
     assert "Thu 02:00" in shown and "Yöhoitaja Eeva" in shown
     assert "Yöhoitaja" not in client.path.read_text()  # nothing saved
 

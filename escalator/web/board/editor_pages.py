@@ -15,7 +15,7 @@ from aiohttp import web
 
 from escalator.config.cli import summary
 from escalator.config.files import digest
-from escalator.config_editing import ConfigEditing, Refused, Stale
+from escalator.config_editing import SIMULATE_HORIZON, ConfigEditing, Refused, Stale
 from escalator.notify.telegram.layout import local
 from escalator.web.board.auth import Session
 from escalator.web.board.editor_chrome import EDITING, EDITOR_ROLES, chrome
@@ -83,6 +83,7 @@ def _page(request: web.Request, session: Session, text: str, base: str, status: 
     return render(request, "config.html", session, status, text=text, base=base,
                   file=editing.path, problems=shown, bad_lines=bad_lines,
                   line_count=max(1, text.count("\n") + 1), sim=values.pop("sim", {}),
+                  sim_hours=int(SIMULATE_HORIZON.total_seconds() // 3600),
                   **values)
 
 

@@ -58,10 +58,12 @@ TEXTS: dict[str, dict[str, str]] = {
                       "en": "Time (local time)"},
     "config.sim.hint": {"fi": "esim. 2026-12-24 02:00", "sv": "t.ex. 2026-12-24 02:00",
                         "en": "e.g. 2026-12-24 02:00"},
-    "config.sim.result": {"fi": "Kuka tavoitetaan ja milloin (muokatulla tekstillä, "
-                                "tallentamatta)",
-                          "sv": "Vem som nås och när (med den redigerade texten, osparad)",
-                          "en": "Who is reached, when (with the edited text, unsaved)"},
+    "config.sim.result": {"fi": "Kuka tavoitetaan ja milloin seuraavien {hours} tunnin aikana "
+                                "(muokatulla tekstillä, tallentamatta)",
+                          "sv": "Vem som nås och när under de följande {hours} timmarna "
+                                "(med den redigerade texten, osparad)",
+                          "en": "Who is reached, when, over the next {hours} hours "
+                                "(with the edited text, unsaved)"},
     "config.sim.need_code": {"fi": "Anna hälytyskoodi.", "sv": "Ange en larmkod.",
                              "en": "Give an alarm code."},
     "config.banner": {
