@@ -156,3 +156,14 @@ async def test_a_broken_file_on_disk_shows_managers_a_banner_until_fixed(client,
     os.utime(client.path, ns=(2, 2))
     assert await app.config_watch.poll() is True
     assert 'id="config-banner"' not in await (await client.get("/board/")).text()
+
+
+async def test_a_large_config_fits_in_the_form(client):
+    """More than the service's 64 KiB body limit: a region's many people still save."""
+    assert await sign_in(client, "Maija") == 303
+    form = await form_of(client)
+    big = form["text"] + "".join(f"# note {n:05d} {'x' * 90}\n" for n in range(1200))
+    assert len(big.encode()) > 100_000
+    resp = await client.post("/board/config", data={**form, "text": big, "op": "save"},
+                             allow_redirects=False)
+    assert resp.status == 303 and client.path.read_text() == big

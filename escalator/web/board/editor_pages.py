@@ -15,6 +15,7 @@ from aiohttp import web
 
 from escalator.config.cli import summary
 from escalator.config.files import digest
+from escalator.config.loader import MAX_CONFIG_BYTES
 from escalator.config_editing import SIMULATE_HORIZON, ConfigEditing, Refused, Stale
 from escalator.notify.telegram.layout import local
 from escalator.web.board.auth import Session
@@ -23,6 +24,7 @@ from escalator.web.board.editor_texts import et
 from escalator.web.board.pages import (
     _ENV,
     HEADERS,
+    Handler,
     board_state,
     forbidden,
     language,
@@ -31,16 +33,27 @@ from escalator.web.board.pages import (
 from escalator.web.views import APP
 
 MAX_FIELD = 200
+# The config travels form-encoded (up to ~3 bytes per byte); the loader refuses more than
+# MAX_CONFIG_BYTES with its own clear message. Only this route gets the room; the body is
+# read only once the session is known (`signed_in`).
+MAX_EDIT_BODY = 3 * MAX_CONFIG_BYTES + 64 * 1024
 
 
 def setup(web_app: web.Application) -> None:
     web_app[EDITING] = web_app[APP].config_editing
     r = web_app.router
     r.add_get("/board/config", editor)
-    r.add_post("/board/config", submit)
+    r.add_post("/board/config", roomy(submit))
     r.add_get("/board/config/history", history)
     r.add_get("/board/config/history/{id}", version)
     r.add_post("/board/config/history/{id}/restore", restore)
+
+
+def roomy(handler: Handler) -> Handler:
+    """The whole config fits in the form (the service's default body limit is 64 KiB)."""
+    async def wrapped(request: web.Request) -> web.StreamResponse:
+        return await handler(request.clone(client_max_size=MAX_EDIT_BODY))
+    return wrapped
 
 
 def _editing(request: web.Request) -> ConfigEditing:
