@@ -159,6 +159,7 @@ async def test_a_broken_file_on_disk_is_refused_and_the_fix_clears_it(edited, cl
     assert problem.since == loaded_at
     health = app.health()["config"]
     assert health["ok"] is False and f":{problem.line}:" in health["error"]
+    assert health["since"] == loaded_at.isoformat()  # the last good one, in force since
     assert await watch.poll() is None  # not reloaded again until it changes
     path.write_text(good.replace("loops: 2", "loops: 3"))
     os.utime(path, ns=(2, 2))
