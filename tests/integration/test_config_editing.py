@@ -180,3 +180,31 @@ async def test_the_editors_own_save_is_not_reloaded_again_by_the_watch(edited):
     await app.config_audit.drain()
     assert len(await rows_of(app, audit.CONFIG_RELOADED)) == reloads
     assert len(await editing.history()) == 2
+
+
+async def test_the_demo_edits_a_copy_of_its_config_and_keeps_its_port(tmp_path, clock):
+    from importlib import resources
+
+    from escalator.app import Escalator
+    from escalator.demo import demo_config, demo_env
+
+    bundled = resources.files("escalator").joinpath("examples/demo.yaml").read_text("utf-8")
+    env = demo_env({})
+    config = demo_config(tmp_path, "127.0.0.1", 8123, env)
+    assert config.path == str(tmp_path / "escalator.yaml")
+    app = Escalator(config, clock=clock, env=env)
+    await app.start(serve_http=False, schedule=False)
+    try:
+        draft = await app.config_editing.current()
+        assert draft.text == bundled
+        assert draft.text.count("    loops: 1\n") == 1
+        edited = draft.text.replace("    loops: 1\n", "    loops: 2\n")
+        saved = await app.config_editing.save(edited, draft.version, "Demo")
+        assert (tmp_path / "escalator.yaml").read_text() == edited
+        assert app.config.http.port == 8123
+        assert [ladder.loops for ladder in app.config.ladders.values()] == [2]
+        assert any("restart" in w for w in saved.warnings)  # http is the demo's, kept
+        assert resources.files("escalator").joinpath("examples/demo.yaml").read_text(
+            "utf-8") == bundled  # the installed file is never written
+    finally:
+        await app.stop()
