@@ -122,7 +122,7 @@ class ConfigEditing:
     # -- reading and checking ------------------------------------------------------
     async def current(self) -> Draft:
         assert self.path
-        text = await asyncio.to_thread(read, self.path)
+        text = await asyncio.to_thread(_read_or_empty, self.path)
         return Draft(text, digest(text))
 
     async def check(self, text: str) -> Checked:
@@ -156,7 +156,7 @@ class ConfigEditing:
         if not checked.ok:
             raise Refused(checked)
         async with self.lock:
-            before = await asyncio.to_thread(read, self.path)
+            before = await asyncio.to_thread(_read_or_empty, self.path)
             if digest(before) != base:
                 raise Stale(digest(before))
             old_config = self._running.config
@@ -190,7 +190,7 @@ class ConfigEditing:
 
         def work(tx: Tx) -> int:
             last = config_versions.latest(tx)
-            if last is None or last.sha256 != digest(before):  # keep what it replaced
+            if before and (last is None or last.sha256 != digest(before)):  # keep what it replaced
                 _add(tx, path, now, FILE, FILE, last.body if last else None, before, [])
             version_id = _add(tx, path, now, actor, origin, before, text, sections)
             counted = change(before, text)
@@ -256,6 +256,14 @@ class ConfigEditing:
         old_name = f"#{previous.id}" if previous else "-"
         return found, change(previous.body if previous else "", found.body, old_name,
                              f"#{found.id}")
+
+
+def _read_or_empty(path: str) -> str:
+    """A deleted file reads as empty: the editor can write it again (restore a version)."""
+    try:
+        return read(path)
+    except FileNotFoundError:
+        return ""
 
 
 def _add(tx: Tx, path: str, at: datetime, actor: str, origin: str, old: str | None,

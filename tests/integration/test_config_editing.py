@@ -208,3 +208,18 @@ async def test_the_demo_edits_a_copy_of_its_config_and_keeps_its_port(tmp_path, 
             "utf-8") == bundled  # the installed file is never written
     finally:
         await app.stop()
+
+
+async def test_a_deleted_file_is_written_again_by_restoring_a_version(edited):
+    app, path = edited
+    editing = app.config_editing
+    draft = await editing.current()
+    saved = await editing.save(draft.text.replace("loops: 2", "loops: 3"), draft.version, "Maija")
+    path.unlink()
+    assert await app.config_watch.poll() is None  # nothing to read: nothing reloaded
+    assert app.config.ladders["technical-fault"].loops == 3
+    empty = await editing.current()
+    assert empty.text == ""
+    await editing.restore(saved.version_id, empty.version, "Maija")
+    assert "loops: 3" in path.read_text()
+    assert [v.origin for v in await editing.history()] == ["restore", "board", "file"]
