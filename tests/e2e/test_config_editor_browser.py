@@ -125,7 +125,7 @@ async def test_a_valid_edit_is_saved_and_in_force_with_open_alarms_kept(served, 
     after = await app.store.transaction(lambda tx: tx.incident(incident))
     assert after == before and after.state is State.OPEN
     SHOTS.mkdir(parents=True, exist_ok=True)
-    await desktop.screenshot(path=str(SHOTS / "config-editor-saved-sv.png"))
+    await desktop.screenshot(path=str(SHOTS / "config-editor-saved-sv.png"), full_page=True)
     recorder.clear()
     clock.advance(minutes=10)  # the timer set before the save still fires: to step 2
     await app.tick()
