@@ -11,9 +11,10 @@ The key becomes the entry's `msgctxt` (what the code asks for), the English
 text its `msgid` (what a translator reads), each language's text its `msgstr`.
 A value given as a pair `("one", "{n} other")` is a plural entry
 (`msgid_plural`, one form per the language's `Plural-Forms`). An existing key
-is replaced, a new one is appended, nothing else is touched: running it twice
-gives the same files. Afterwards delete the dict; the code keeps calling
-`t(lang, key, ...)` / `tn(lang, key, n, ...)`.
+is replaced (and said on stderr, so a clash of keys is seen), a new one is
+appended, nothing else is touched: running it twice gives the same files.
+Afterwards delete the dict; the code keeps calling `t(lang, key, ...)` /
+`tn(lang, key, n, ...)`.
 """
 
 from __future__ import annotations
@@ -93,6 +94,10 @@ def merge(entries: Iterable[Entry], locale_dir: Path = LOCALE_DIR) -> int:
             raise SystemExit(f"{key}: no {', '.join(missing)} text (fi, sv and en are all needed)")
         if len({isinstance(texts[lang], tuple) for lang in LANGUAGES}) > 1:
             raise SystemExit(f"{key}: plural in one language and not in another")
+    existing = {m.context: m.id for m in _load(po_path("en", locale_dir), "en") if m.id}
+    for key, texts in entries:
+        if key in existing and existing[key] != _msgid(texts["en"]):
+            print(f"replacing {key}: was {existing[key]!r}", file=sys.stderr)
     blank = {key: ("", "") if isinstance(texts["en"], tuple) else "" for key, texts in entries}
     _rewrite(_load(pot_path(locale_dir), None), pot_path(locale_dir), entries, blank)
     for lang in LANGUAGES:

@@ -63,6 +63,7 @@ def test_a_changed_text_is_replaced_where_it_stands(tmp_path, locale, capsys):
     sv = entries(locale, "sv")
     assert list(sv) == order
     assert (sv["page.title"].id, sv["page.title"].string) == ("Alarm!", "Larm!")
+    assert "replacing page.title: was 'Alarm'" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("module, body, said", [
