@@ -28,13 +28,18 @@ from escalator.config.settings import (
     STORAGE_DEFAULT,
     STORAGE_PATTERN,
 )
-from escalator.domain.hours import DURATION_EXPECTED, HOURS_EXPECTED
+from escalator.domain.hours import DURATION_EXPECTED, HOURS_EXPECTED, UNIT_OF
 from escalator.i18n.codes import SEVERITIES
 
-DURATION_PATTERN = r"^\s*(\d+(\.\d+)?\s*[smhdSMHD]\s*)+$"
-_LETTERS = "[A-Za-zÅÄÖåäö]+"
-_WINDOW = rf"{_LETTERS}(\s*-\s*{_LETTERS})?\s+\d{{1,2}}:\d{{2}}\s*-\s*\d{{1,2}}:\d{{2}}"
-HOURS_PATTERN = rf"^\s*{_WINDOW}\s*(,\s*{_WINDOW}\s*)*,?\s*$"
+_UNIT_WORDS = "|".join(sorted({*UNIT_OF, *(u.upper() for u in UNIT_OF if len(u) == 1)},
+                              key=lambda w: (-len(w), w)))
+DURATION_PATTERN = rf"^\s*(\d+([.,]\d+)?\s*({_UNIT_WORDS})\.?\s*)+$"
+_LETTERS = r"[A-Za-zÅÄÖåäö]+\.?"
+_DAYS = rf"{_LETTERS}(\s*[-–]\s*{_LETTERS})?"
+_TIME = r"\d{1,2}([:.]\d{2})?"
+_WINDOW = (rf"{_DAYS}(\s*[,/&]\s*{_DAYS})*\s+((klo|kl|KLO|Klo|Kl)\.?\s*)?"
+           rf"{_TIME}\s*[-–]\s*{_TIME}")
+HOURS_PATTERN = rf"^\s*{_WINDOW}\s*([,;]\s*{_WINDOW}\s*)*[,;]?\s*$"
 _POINT = r"\d{4}-\d{2}-\d{2}([T ]\d{1,2}:\d{2}(:\d{2})?)?"
 PERIOD_PATTERN = rf"^\s*{_POINT}(\s*\.\.\s*{_POINT})?\s*$"
 LOCAL_TIME_PATTERN = r"^\s*\d{4}-\d{2}-\d{2}[T ]\d{1,2}:\d{2}(:\d{2})?\s*$"
@@ -78,7 +83,8 @@ def _common_defs() -> dict[str, Any]:
     return {
         "duration": {"type": "string", "pattern": DURATION_PATTERN,
                      "description": f"{DURATION_EXPECTED[0].upper()}{DURATION_EXPECTED[1:]}"
-                                    " (parts may be combined: 1h30m)."},
+                                    " (parts may be combined: 1h30m, 1 h 30 min; units in "
+                                    "English, Finnish or Swedish: min, t, tim, sek)."},
         "hours": {"type": "string", "pattern": HOURS_PATTERN,
                   "description": f"Weekly {HOURS_EXPECTED}; an overnight window such as "
                                  "Mon-Sun 21:00-07:00 belongs to the day it starts."},

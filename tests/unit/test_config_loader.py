@@ -256,8 +256,9 @@ def test_file_errors_name_the_file(tmp_path):
 
 # --- one broken edit, one exact problem ---------------------------------------
 
-DURATION = "a duration like 30s, 5m, 2h or 1d"
-HOURS = 'opening hours like "Mon-Fri 07:00-16:00" (several joined with ",")'
+DURATION = "a duration like 30s, 5m, 5 min, 1 h 30 min, 2 t or 1d"
+HOURS = ('opening hours like "Mon-Fri 07:00-16:00", "ma-pe 7.00-16.00" '
+         'or "må-fre 7-16" (several joined with ",")')
 PERIOD = ('a date "2026-12-24", a range "2026-12-24..2026-12-26" '
           'or "2026-12-24T08:00..2026-12-24T16:00"')
 ENV_NAME = "an environment variable name like ESCALATOR_TOKEN (A-Z, 0-9, _)"
@@ -266,8 +267,8 @@ HIDDEN = "text of {} characters (not shown: it may be a secret)"
 ERRORS = {
     # durations
     "duration": ([("escalate_after: 1h", "escalate_after: 10x")],
-                 'cfg.yaml:57: ladders.fault.steps[1].escalate_after: found "10x", '
-                 f"expected {DURATION}"),
+                 'cfg.yaml:57: ladders.fault.steps[1].escalate_after: found "10x" '
+                 f"(unknown unit 'x': use s, min, h or d), expected {DURATION}"),
     "duration without unit": ([("escalate_after: 1h", "escalate_after: 10")],
                               "cfg.yaml:57: ladders.fault.steps[1].escalate_after: found 10 "
                               f"(a number without a unit), expected {DURATION}"),
@@ -381,7 +382,8 @@ ERRORS = {
                            "a list of contacts, each a contact like {email: name@example.com}"),
     "hours": ([("hours: Mon-Fri", "hours: Mon-Fry")],
               'cfg.yaml:32: people.vendor.hours: found "Mon-Fry 07:00-16:00" '
-              f"(unknown day 'Fry'), expected {HOURS}"),
+              "(unknown day 'Fry' (days are Mon..Sun, ma..su or må..sö)), "
+              f"expected {HOURS}"),
     "absent": ([("2026-12-24..2026-12-26", "2026-12-26..2026-12-24")],
                'cfg.yaml:33: people.vendor.absent[0]: found "2026-12-26..2026-12-24" '
                f"('2026-12-26..2026-12-24' ends before it starts), expected {PERIOD}"),
@@ -403,7 +405,8 @@ ERRORS = {
                    "(did you mean 'night'?)"),
     "roster when": ([('"Mon-Sun 21:00-07:00"', '"Mon-Sun 21:00-31:00"')],
                     'cfg.yaml:48: rosters.on-duty[1].when: found "Mon-Sun 21:00-31:00" '
-                    f"(impossible time in 'Mon-Sun 21:00-31:00'), expected {HOURS}"),
+                    "(impossible time '31:00' in 'Mon-Sun 21:00-31:00'), "
+                    f"expected {HOURS}"),
     "roster who is a roster": ([("{who: night,", "{who: on-duty,")],
                                "cfg.yaml:48: rosters.on-duty[1].who: 'on-duty' is a roster; "
                                "a roster entry must name a party"),
