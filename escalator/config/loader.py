@@ -52,6 +52,7 @@ from escalator.config.people import (
     parse_people,
     parse_rosters,
 )
+from escalator.config.phones import country_of_timezone
 from escalator.config.reports import REPORTS_KEYS, WEEKLY_KEYS, parse_reports
 from escalator.config.settings import (
     BUILT_SOURCE_KINDS,
@@ -157,7 +158,8 @@ def _build(problems: Problems, data: Any, path: str | None) -> Config | None:
     http = parse_http(problems, root.key("http"))
     storage = parse_storage(problems, root.key("storage"))
     sources = parse_sources(problems, root.key("sources"), ladder_ids)
-    parties = parse_people(problems, root.key("people"))
+    parties = parse_people(problems, root.key("people"),
+                           facility.country if facility else country_of_timezone(""))
     rosters = parse_rosters(problems, root.key("rosters"), party_ids)
     targets = party_ids | _declared(root.key("rosters"))
     ladders = parse_ladders(problems, root.key("ladders"), targets)

@@ -31,6 +31,7 @@ class Facility:
     language: str = "fi"
     holidays: str | None = None  # ISO country code, e.g. FI, SE
     closed_days: tuple[date, ...] = ()  # the facility's own extra holidays
+    country: str = "FI"  # phone numbers without "+" are read as dialled here (config/phones.py)
 
 
 @dataclass(frozen=True)

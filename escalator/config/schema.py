@@ -43,9 +43,10 @@ HOURS_PATTERN = rf"^\s*{_WINDOW}\s*([,;]\s*{_WINDOW}\s*)*[,;]?\s*$"
 _POINT = r"\d{4}-\d{2}-\d{2}([T ]\d{1,2}:\d{2}(:\d{2})?)?"
 PERIOD_PATTERN = rf"^\s*{_POINT}(\s*\.\.\s*{_POINT})?\s*$"
 LOCAL_TIME_PATTERN = r"^\s*\d{4}-\d{2}-\d{2}[T ]\d{1,2}:\d{2}(:\d{2})?\s*$"
-PHONE_PATTERN = r"^\s*\+?(\s*\d){7,16}\s*$"
+# National forms ("040 123 4567", "070-123 45 67") too: the loader reads them with
+# facility.country and checks the numbering plan; the schema only checks the shape.
+PHONE_PATTERN = r"^\s*(\+|00)?\s*(\(?\d\)?[\s.-]*){6,17}$"
 URL_PATTERN = r"^https?://[^\s/]+"
-E164_PATTERN = r"^\s*\+[1-9]([\s-]*\d){6,14}\s*$"  # E164 with the spaces people type
 
 _REF = "#/$defs/"
 
@@ -108,6 +109,10 @@ def _facility() -> dict[str, Any]:
         "holidays": {"type": ["string", "null"], "pattern": "^[A-Za-z]{2,3}$",
                      "description": "Country code (FI, SE, ...) whose public holidays close "
                                     "parties with opening hours; null: none."},
+        "country": {"type": "string", "pattern": "^[A-Za-z]{2}$",
+                    "description": "Country (FI, SE, ...) in which phone numbers without '+' "
+                                   "are read, e.g. 040 123 4567; default: the time zone's "
+                                   "country, else FI."},
         "closed_days": {"type": "array", "description": "The facility's own extra holidays.",
                         "items": {"type": "string", "format": "date"}},
     }, keys.FACILITY_REQUIRED)
@@ -170,12 +175,13 @@ def _contact() -> dict[str, Any]:
                                {"type": "string", "pattern": TELEGRAM_CHAT.pattern}]},
         "email": {"type": "string", "pattern": EMAIL.pattern, "description": "Email address."},
         "sms": {"type": "string", "pattern": PHONE_PATTERN,
-                "description": "Phone number in quotes, like \"+358401234567\"."},
+                "description": "Phone number in quotes, like \"+358 40 123 4567\" or "
+                               "\"040 123 4567\" (read with facility.country)."},
         "webhook": {**_ref("url"), "description": "URL to POST the notice to."},
-        "voice": {"type": "string", "pattern": E164_PATTERN,
-                  "description": "A hotline to phone, in quotes in E.164 form, like "
-                                 "\"+358401234567\"; the alarm is read aloud and a key "
-                                 "press answers it."},
+        "voice": {"type": "string", "pattern": PHONE_PATTERN,
+                  "description": "A hotline to phone, in quotes, like \"+358 20 123 4567\" "
+                                 "or \"020 123 4567\" (read with facility.country); the alarm "
+                                 "is read aloud and a key press answers it."},
     }
     options = {"secret_env": {**_ref("env"), "description": "Environment variable with the "
                                                             "HMAC secret signing webhook posts."}}

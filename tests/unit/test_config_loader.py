@@ -262,6 +262,7 @@ HOURS = ('opening hours like "Mon-Fri 07:00-16:00", "ma-pe 7.00-16.00" '
 PERIOD = ('a date "2026-12-24", a range "2026-12-24..2026-12-26" '
           'or "2026-12-24T08:00..2026-12-24T16:00"')
 ENV_NAME = "an environment variable name like ESCALATOR_TOKEN (A-Z, 0-9, _)"
+PHONE = 'a phone number like "+358 41 2345678" or, dialled in FI, "041 2345678" (in quotes)'
 HIDDEN = "text of {} characters (not shown: it may be a secret)"
 
 ERRORS = {
@@ -352,11 +353,22 @@ ERRORS = {
               "expected an email address like name@example.com"),
     "sms unquoted": ([('- sms: "+358 40 123 4567"', "- sms: +358401234567")],
                      "cfg.yaml:29: people.ward.contact[1].sms: found 358401234567 (a number: "
-                     "YAML drops the '+', so quote phone numbers), expected a phone number "
-                     'like "+358401234567" (7 to 16 digits)'),
+                     "YAML drops the '+' and a leading 0, so quote phone numbers), "
+                     f"expected {PHONE}"),
     "sms short": ([('"+358 40 123 4567"', '"+358 40"')],
-                  'cfg.yaml:29: people.ward.contact[1].sms: found "+358 40", expected a phone '
-                  'number like "+358401234567" (7 to 16 digits)'),
+                  'cfg.yaml:29: people.ward.contact[1].sms: found "+358 40" '
+                  f"(too short for +358 (FI)), expected {PHONE}"),
+    "sms national too short": ([('"+358 40 123 4567"', '"040 123"')],
+                               'cfg.yaml:29: people.ward.contact[1].sms: found "040 123" '
+                               f"(no such number range for FI), expected {PHONE}"),
+    "sms not a number": ([('"+358 40 123 4567"', '"ward phone"')],
+                         'cfg.yaml:29: people.ward.contact[1].sms: found "ward phone" '
+                         "(only digits, spaces, '+', '-' and brackets), "
+                         f"expected {PHONE}"),
+    "facility country": ([("  holidays: FI\n", "  holidays: FI\n  country: Finland\n")],
+                         'cfg.yaml:7: facility.country: found "Finland", expected a country '
+                         "code like FI or SE (phone numbers without '+' are read as dialled "
+                         "there)"),
     "telegram": ([("- telegram: -100123", "- telegram: ward-chat")],
                  'cfg.yaml:28: people.ward.contact[0].telegram: found "ward-chat", expected a '
                  "Telegram chat id (a number, negative for groups) or a @username"),
