@@ -122,7 +122,7 @@ def _first_party(config: Config) -> str:
     """The first party the first ladder's first step names (a roster: its first member)."""
     target = next(iter(config.ladders.values())).steps[0].notify[0]
     roster = config.rosters.get(target)
-    return roster.entries[0].who if roster else target
+    return (roster.members or (target,))[0] if roster else target
 
 
 def _run(args: argparse.Namespace) -> int:

@@ -19,6 +19,12 @@ from pathlib import Path
 from typing import Any
 
 from escalator.config.board import BOARD_KEYS, USER_KEYS, parse_board
+from escalator.config.calendar_rosters import (
+    CALENDAR_ROSTER_KEYS,
+    CALENDAR_ROSTER_REQUIRED,
+    ICAL_KEYS,
+    RosterFeed,
+)
 from escalator.config.check import At, Problems, mapping
 from escalator.config.codes import CODE_ENTRY_KEYS, parse_codes
 from escalator.config.deadman import DEADMAN_KEYS, parse_deadman
@@ -83,7 +89,8 @@ __all__ = [
     "BUILT_SOURCE_KINDS", "CHANNEL_CHOICES", "CHANNEL_KEYS", "CONTACT_CHANNELS",
     "CONTACT_OPTIONS", "FACILITY_KEYS", "FACILITY_REQUIRED", "HTTP_KEYS", "LADDER_KEYS",
     "LADDER_REQUIRED", "MAINTENANCE_KEYS", "MAINTENANCE_MATCH_KEYS", "MAINTENANCE_REQUIRED",
-    "MATCH_KEYS", "PARTY_KEYS", "PARTY_REQUIRED", "ROSTER_ENTRY_KEYS",
+    "CALENDAR_ROSTER_KEYS", "CALENDAR_ROSTER_REQUIRED", "ICAL_KEYS", "MATCH_KEYS", "PARTY_KEYS",
+    "PARTY_REQUIRED", "ROSTER_ENTRY_KEYS",
     "ROSTER_ENTRY_REQUIRED", "ROUTE_KEYS", "ROUTE_REQUIRED", "SOURCE_KEYS", "SOURCE_REQUIRED",
     "STEP_KEYS", "STEP_REQUIRED", "TOP_KEYS", "TOP_REQUIRED", "load_config", "load_config_text",
 ]
@@ -160,7 +167,10 @@ def _build(problems: Problems, data: Any, path: str | None) -> Config | None:
     sources = parse_sources(problems, root.key("sources"), ladder_ids)
     parties = parse_people(problems, root.key("people"),
                            facility.country if facility else country_of_timezone(""))
-    rosters = parse_rosters(problems, root.key("rosters"), party_ids)
+    feeds: dict[str, RosterFeed] = {}
+    rosters = parse_rosters(problems, root.key("rosters"), party_ids, parties=parties,
+                            base_dir=Path(path).parent if path else Path.cwd(),
+                            timezone=(facility or Facility("", "")).timezone, feeds=feeds)
     targets = party_ids | _declared(root.key("rosters"))
     ladders = parse_ladders(problems, root.key("ladders"), targets)
     routes = parse_routes(problems, root.key("routes"), ladder_ids,
@@ -173,6 +183,7 @@ def _build(problems: Problems, data: Any, path: str | None) -> Config | None:
                     reports=parse_reports(problems, root.key("reports"), parties),
                     board=parse_board(problems, root.key("board")),
                     delivery=parse_delivery(problems, root.key("delivery")))
+    config = replace(config, roster_feeds=feeds)
     maximum = parse_maintenance_max(problems, root.key("maintenance_max"))
     windows = parse_maintenance(problems, root.key("maintenance"), _declared(root.key("sources")),
                                 config.facility.timezone, maximum)
@@ -218,7 +229,8 @@ def key_sets() -> dict[str, Collection[str]]:
     sets: dict[str, Collection[str]] = {
         "top": TOP_KEYS, "facility": FACILITY_KEYS, "http": HTTP_KEYS, "party": PARTY_KEYS,
         "contact": (*CONTACT_CHANNELS, *{k for ks in CONTACT_OPTIONS.values() for k in ks}),
-        "roster_entry": ROSTER_ENTRY_KEYS, "ladder": LADDER_KEYS, "step": STEP_KEYS,
+        "roster_entry": ROSTER_ENTRY_KEYS, "calendar_roster": CALENDAR_ROSTER_KEYS,
+        "ical": ICAL_KEYS, "ladder": LADDER_KEYS, "step": STEP_KEYS,
         "route": ROUTE_KEYS, "match": MATCH_KEYS, "channels": tuple(CHANNEL_KEYS),
         "delivery": DELIVERY_KEYS,
     }

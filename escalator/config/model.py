@@ -13,6 +13,7 @@ from datetime import date, time, timedelta
 from typing import Any
 
 from escalator.config.board import BoardConfig
+from escalator.config.calendar_rosters import RosterFeed
 from escalator.config.deadman import DeadmanConfig
 from escalator.domain.availability import Party, Roster
 from escalator.domain.ladder import Ladder, Route
@@ -116,6 +117,7 @@ class Config:
     reports: ReportsConfig | None = None
     board: BoardConfig | None = None  # who may sign in to the web board
     delivery: DeliveryConfig = field(default_factory=DeliveryConfig)
+    roster_feeds: Mapping[str, RosterFeed] = field(default_factory=dict)  # calendars at URLs
 
     def secret_envs(self) -> list[tuple[str, str]]:
         """(config path, environment variable) of every secret the config names."""

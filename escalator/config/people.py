@@ -7,10 +7,12 @@ found at three in the morning is a missed alarm.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Mapping
 from datetime import date
+from pathlib import Path
 from typing import Any
 
+from escalator.config.calendar_rosters import RosterFeed, parse_calendar_roster
 from escalator.config.check import (
     At,
     Problems,
@@ -206,8 +208,12 @@ def _telegram_users(problems: Problems, at: At | None) -> tuple[int, ...]:
 
 
 def parse_rosters(
-    problems: Problems, at: At | None, party_ids: Collection[str],
+    problems: Problems, at: At | None, party_ids: Collection[str], *,
+    parties: Mapping[str, Party] | None = None, base_dir: Path | None = None,
+    timezone: str = "Europe/Helsinki", feeds: dict[str, RosterFeed] | None = None,
 ) -> dict[str, Roster]:
+    """Rosters as lists of weekly entries, or with a calendar (config/calendar_rosters.py);
+    a roster whose calendar is at a URL is added to `feeds` for the service to fetch."""
     if at is None or at.value is None:
         return {}
     if not isinstance(at.value, dict):
@@ -220,7 +226,16 @@ def parse_rosters(
         if rid in party_ids:
             problems.error(entry, f"roster id {rid!r} is also a party id; "
                                   "a ladder step could not tell which one is meant")
-        roster = _roster(problems, rid, entry, party_ids, set(at.value))
+        if isinstance(entry.value, dict):
+            entries_at = entry.key("entries")
+            weekly = () if entries_at is None else _entries(
+                problems, entries_at, party_ids, set(at.value))
+            roster = parse_calendar_roster(
+                problems, rid, entry, parties or {}, party_ids, weekly,
+                base_dir=base_dir or Path.cwd(), timezone=timezone,
+                feeds={} if feeds is None else feeds)
+        else:
+            roster = _roster(problems, rid, entry, party_ids, set(at.value))
         if roster is not None:
             rosters[rid] = roster
     return rosters
@@ -229,7 +244,20 @@ def parse_rosters(
 def _roster(
     problems: Problems, rid: str, at: At, party_ids: Collection[str], roster_ids: Collection[str],
 ) -> Roster | None:
-    if not sequence(problems, at, f"a list of entries, each {ROSTER_ENTRY_EXPECTED}",
+    entries = _entries(problems, at, party_ids, roster_ids)
+    if entries is None:
+        return None
+    gap = first_gap([w for e in entries for w in e.when.windows])
+    if gap:
+        problems.warn(at, f"nobody is on shift at some times, e.g. {gap}")
+    return Roster(rid, entries)
+
+
+def _entries(
+    problems: Problems, at: At, party_ids: Collection[str], roster_ids: Collection[str],
+) -> tuple[RosterEntry, ...] | None:
+    if not sequence(problems, at, f"a list of entries, each {ROSTER_ENTRY_EXPECTED}, "
+                                  f"or a calendar like {{ical: {{file: shifts.ics}}}}",
                     non_empty=True):
         return None
     before = problems.count
@@ -244,10 +272,7 @@ def _roster(
             entries.append(RosterEntry(who, when))
     if problems.count > before:
         return None
-    gap = first_gap([w for e in entries for w in e.when.windows])
-    if gap:
-        problems.warn(at, f"nobody is on shift at some times, e.g. {gap}")
-    return Roster(rid, tuple(entries))
+    return tuple(entries)
 
 
 def _who(

@@ -263,8 +263,27 @@ def _ladder_defs() -> dict[str, Any]:
         "who": {"type": "string", "description": "Party id."},
         "when": _ref("hours"),
     }, keys.ROSTER_ENTRY_REQUIRED)
+    calendar_roster = _obj("Shifts from a staffing system's calendar (iCalendar).", {
+        "ical": _ref("ical"),
+        "match": {"type": ["object", "null"], "additionalProperties": {"type": "string"},
+                  "description": "Names or e-mails in the calendar -> party ids (a party's "
+                                 "own id, name and e-mail match without this)."},
+        "entries": {"type": "array", "minItems": 1, "items": _ref("roster_entry"),
+                    "description": "Weekly entries on top of the calendar's shifts."},
+    }, keys.CALENDAR_ROSTER_REQUIRED)
+    ical = _obj("Where the calendar is: a file or a URL (one of them).", {
+        "file": {"type": "string", "minLength": 1,
+                 "description": "An .ics file, relative to this config file; read at load."},
+        "url": {**_ref("url"), "description": "An .ics URL the service fetches; the last "
+                                              "good copy is kept while it fails."},
+        "refresh": {**_ref("duration"), "default": "15 min",
+                    "description": "How often the URL is fetched (at least 1 min)."},
+        "timeout": {**_ref("duration"), "default": "10 s",
+                    "description": "The longest one fetch may take (at most 60 s)."},
+    })
+    ical["oneOf"] = [{"required": ["file"]}, {"required": ["url"]}]
     return {"step": step, "ladder": ladder, "match": match, "route": route,
-            "roster_entry": roster_entry}
+            "roster_entry": roster_entry, "calendar_roster": calendar_roster, "ical": ical}
 
 
 def _channel_key(key: str, channel: str = "") -> dict[str, Any]:
@@ -382,8 +401,9 @@ def json_schema() -> dict[str, Any]:
         "people": {"type": "object", "minProperties": 1, "additionalProperties": _ref("party"),
                    "description": "Parties (persons, chats, companies) by id."},
         "rosters": {"type": ["object", "null"], "description": "Shifts; a step may name one.",
-                    "additionalProperties": {"type": "array", "minItems": 1,
-                                             "items": _ref("roster_entry")}},
+                    "additionalProperties": {"oneOf": [
+                        {"type": "array", "minItems": 1, "items": _ref("roster_entry")},
+                        _ref("calendar_roster")]}},
         "ladders": {"type": "object", "minProperties": 1, "additionalProperties": _ref("ladder"),
                     "description": "Escalation ladders by id."},
         "routes": {"type": "array", "minItems": 1, "items": _ref("route"),
