@@ -77,7 +77,8 @@ def parse_calendar_roster(
     before = problems.count
     match = _match(problems, at.key("match"), party_ids)
     ical_at = at.key("ical")
-    assert ical_at is not None  # required
+    if ical_at is None:  # reported as missing (or misspelt) by `mapping`
+        return None
     if mapping(problems, ical_at, ICAL_KEYS, expected=ICAL_EXPECTED) is None:
         return None
     file_at, url_at = ical_at.key("file"), ical_at.key("url")
