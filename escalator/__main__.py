@@ -1,5 +1,5 @@
-"""Command line: `escalator run | demo | config check | config schema | simulate | audit |
-backup | restore | safety | report`."""
+"""Command line: `escalator run | demo | config check | config schema | simulate | roster show |
+audit | backup | restore | safety | report`."""
 
 from __future__ import annotations
 
@@ -61,6 +61,9 @@ def main(argv: list[str] | None = None) -> int:
     from escalator.reports.cli import add_commands as add_report_commands
 
     ops_cli.add_parsers(sub)
+    from escalator import rostershow
+
+    rostershow.add_parser(sub)  # roster show: who is on duty when
     add_report_commands(sub)  # safety list|show|export, report weekly
     args = parser.parse_args(argv)
     if args.command in ("audit", "backup", "restore"):
@@ -75,6 +78,8 @@ def main(argv: list[str] | None = None) -> int:
         return cmd_check(args.file) if args.config_command == "check" else cmd_schema()
     if args.command == "simulate":
         return _simulate(args)
+    if args.command == "roster":
+        return rostershow.run(args)
     if args.command == "demo":
         return _demo(args)
     return _run(args)

@@ -210,3 +210,38 @@ def test_the_fetch_timeout_is_bounded():
             "timeout: 1 s", "timeout: 5 min"), env={})
     assert "expected a duration of at most 60 s" in caught.value.problems[0]
     assert timedelta(seconds=60)  # the cap named in the message
+
+
+@pytest.mark.parametrize(("mode", "says"), [
+    ("good", "  Fri 2027-03-26 21:00 – Sat 2027-03-27 07:00  Anna Virtanen"),
+    ("500", "!! The calendar could not be fetched from 127.0.0.1: the server answered HTTP 500"),
+    ("html", "!! The calendar could not be fetched from 127.0.0.1: the answer is not an "
+             "iCalendar (not an iCalendar (it starts '<html><body>Kirjaudu"),
+])
+async def test_roster_show_fetches_the_url_once(tmp_path, server, mode, says):
+    import argparse
+    import io
+
+    from escalator import rostershow
+
+    server.mode = mode
+    path = tmp_path / "e.yaml"
+    path.write_text(CONFIG.format(db=tmp_path / "e.db", url=server.url), encoding="utf-8")
+    args = argparse.Namespace(config=str(path), roster=None, start="2027-03-26 20:00",
+                              end="2027-03-27 08:00", lang="en")
+    out, err = io.StringIO(), io.StringIO()
+    assert await asyncio.to_thread(rostershow.run, args, out, err) == 0
+    assert server.hits == 1
+    assert any(line.startswith(says) for line in out.getvalue().splitlines()), out.getvalue()
+
+
+async def test_the_board_duty_view_shows_the_calendar_roster(app_on, server, clock):
+    from escalator.web.board import duty
+
+    app = app_on
+    await fetched(app)
+    now = ANNAS_NIGHT.astimezone(UTC)
+    [roster] = duty.rosters(app.config, app.service.directory, now)
+    assert roster.label == "nights" and roster.now == ("Anna Virtanen",)
+    assert roster.next_at == datetime(2027, 3, 27, 5, 0, tzinfo=UTC)  # 07:00 local
+    assert roster.next_names == ()  # the day shift is the ward's, not on this roster: a gap
