@@ -108,8 +108,14 @@ def _simulate(args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(exc, file=sys.stderr)
         return 2
+    from escalator.rostershow import fetched_calendars
+
+    calendars, failures = asyncio.run(fetched_calendars(config, "en"))  # rosters at URLs
+    for why in failures.values():
+        print(why, file=sys.stderr)
     print("\n".join(timeline(config, args.code, at, source=args.source, point=args.point,
-                             horizon=timedelta(hours=args.hours), taken=taken)))
+                             horizon=timedelta(hours=args.hours), taken=taken,
+                             calendars=calendars)))
     return 0
 
 

@@ -142,7 +142,9 @@ def _sources(config: Config, roster: Roster, lang: str) -> list[str]:
     return found
 
 
-async def _fetched(config: Config, lang: str) -> tuple[dict[str, ShiftCalendar], dict[str, str]]:
+async def fetched_calendars(
+    config: Config, lang: str,
+) -> tuple[dict[str, ShiftCalendar], dict[str, str]]:
     """The calendars at URLs, fetched once now; why not, per roster, for those that failed."""
     if not config.roster_feeds:
         return {}, {}
@@ -207,7 +209,7 @@ def run(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None 
         print(t("roster.unknown", lang, roster=unknown[0], known=", ".join(config.rosters))
               if unknown else t("roster.none", lang), file=err)
         return 2
-    calendars, failures = asyncio.run(_fetched(config, lang))
+    calendars, failures = asyncio.run(fetched_calendars(config, lang))
     directory = build_directory(config, calendars)
     print("\n".join(render(config, directory, wanted, start, end, lang, failures)).rstrip(),
           file=out)

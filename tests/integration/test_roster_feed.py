@@ -245,3 +245,16 @@ async def test_the_board_duty_view_shows_the_calendar_roster(app_on, server, clo
     assert roster.label == "nights" and roster.now == ("Anna Virtanen",)
     assert roster.next_at == datetime(2027, 3, 27, 5, 0, tzinfo=UTC)  # 07:00 local
     assert roster.next_names == ()  # the day shift is the ward's, not on this roster: a gap
+
+
+async def test_simulate_fetches_a_url_roster_once(tmp_path, server, capsys):
+    from escalator.__main__ import main
+
+    path = tmp_path / "e.yaml"
+    path.write_text(CONFIG.format(db=tmp_path / "e.db", url=server.url), encoding="utf-8")
+    code = await asyncio.to_thread(main, ["simulate", "--config", str(path), "--code", "FT",
+                                          "--at", "2027-03-26 23:00", "--hours", "0.1"])
+    out, _ = capsys.readouterr()
+    assert code == 0 and server.hits == 1
+    [first] = [line for line in out.splitlines() if "step 1" in line]
+    assert first.endswith("Anna Virtanen")

@@ -162,3 +162,11 @@ def test_durations_as_spoken(text, expected):
 def test_bad_spoken_durations_say_why(bad, says):
     with pytest.raises(ValueError, match=re.escape(says)):
         parse_duration(bad)
+
+
+@given(st.text(max_size=30))
+def test_duration_parser_never_crashes_on_garbage(text):
+    try:
+        assert parse_duration(text).total_seconds() > 0
+    except ValueError:
+        pass

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from escalator.config import ConfigError, load_config_text
 from escalator.config.phones import country_of_timezone, to_e164
@@ -78,3 +80,10 @@ def test_an_unknown_country_is_refused():
 def test_to_e164_says_why():
     assert to_e164("040 123 4567", "FI") == ("+358401234567", None)
     assert to_e164("", "FI")[0] is None
+
+
+@given(st.text(max_size=24))
+def test_any_text_is_a_number_in_e164_or_a_reason(text):
+    number, why = to_e164(text, "FI")
+    assert (number is None) != (why is None)
+    assert number is None or (number.startswith("+") and number[1:].isdigit())

@@ -75,3 +75,12 @@ def test_someone_absent_is_shown_as_not_reachable(config_file, capsys):
 def test_bad_options_say_what_is_wrong(config_file, capsys, args, says):
     code, _, err = show(capsys, config_file, *args, "--lang", "en")
     assert code == 2 and says in err
+
+
+def test_simulate_calls_who_the_calendar_puts_on_shift(config_file, capsys):
+    code = main(["simulate", "--config", str(config_file), "--code", "FT",
+                 "--at", "2027-03-31 23:00", "--hours", "0.1"])
+    out, _ = capsys.readouterr()
+    assert code == 0
+    [first] = [line for line in out.splitlines() if "step 1" in line]
+    assert first.endswith("Mikko Korhonen")  # the EXDATE night's substitute
