@@ -105,7 +105,7 @@ class Escalator:
         self._keeper: asyncio.Task[None] | None = None
         install_code_overrides(config.codes)
         self.rosters = RosterFeeds(lambda: self._config, self._http, self.clock,
-                                   self._rosters_fetched, self.poke)  # calendars at URLs
+                                   self._rosters_fetched, self.poke, self.store)  # at URLs
         self.service = EscalationService(self.store, config, self._directory(config), self.clock,
                                          on_change=self.poke)
         self.telegram = self._telegram(config)
@@ -191,6 +191,8 @@ class Escalator:
                 raise
             log.error("store unavailable at start, will keep trying: %s", exc)
         await self.config_audit.loaded(self._config)
+        if await self.rosters.restore():  # roster calendars kept by the last run
+            self._rosters_fetched()
         self.dispatcher.settle = not schedule  # live: lanes run on; tests: tick() settles
         if not schedule:
             await self._lead(schedule=False)

@@ -29,6 +29,9 @@ from escalator.config.calendar_rosters import RosterFeed
 from escalator.config.ical import MAX_CALENDAR_BYTES, CalendarError, read_calendar
 from escalator.config.model import Config
 from escalator.domain.shifts import ShiftCalendar
+from escalator.errors import StorageError
+from escalator.storage import rostercal
+from escalator.storage.sql import SqlStore
 
 log = logging.getLogger(__name__)
 RETRY_AFTER = timedelta(minutes=1)  # after a failure, at most this long to the next try
@@ -90,8 +93,9 @@ class RosterFeeds:
 
     def __init__(self, config: Callable[[], Config], http: Callable[[], aiohttp.ClientSession],
                  clock: Clock, on_update: Callable[[], None],
-                 poke: Callable[[], None] | None = None) -> None:
+                 poke: Callable[[], None] | None = None, store: SqlStore | None = None) -> None:
         self._config = config
+        self._store = store
         self._poke = poke
         self._http = http
         self._clock = clock
@@ -117,6 +121,31 @@ class RosterFeeds:
             self._task = asyncio.get_running_loop().create_task(self._fetch_all(due))
             return None
         return min(s.due for f in feeds.values() if (s := self.states.get(f.url)) and s.due)
+
+    async def restore(self) -> bool:
+        """The copies kept in the store by an earlier run (True if any): a restart while
+        the staffing system is down still knows who is on shift."""
+        urls = [f.url for f in self._feeds().values()]
+        if self._store is None or not urls:
+            return False
+        try:
+            kept = await self._store.transaction(lambda tx: rostercal.load(tx, urls))
+        except StorageError as exc:
+            log.warning("roster calendars: no kept copies read (%s)", exc)
+            return False
+        for url, (body, when) in kept.items():
+            state = self.states.setdefault(url, FeedState())
+            if state.body is None:
+                state.body, state.good_at = body, when
+        return bool(kept)
+
+    async def _keep(self, url: str, body: bytes, when: datetime) -> None:
+        if self._store is None:
+            return
+        try:
+            await self._store.transaction(lambda tx: rostercal.save(tx, url, body, when))
+        except StorageError as exc:  # the copy in memory is used; only a restart loses it
+            log.warning("roster calendar from %s not kept in the store (%s)", host_of(url), exc)
 
     async def settle(self) -> None:
         """Wait for a fetch in progress (tests, and `escalator roster show`)."""
@@ -160,6 +189,7 @@ class RosterFeeds:
             return False
         state.body, state.good_at, state.calendar = body, self._clock.now(), calendar
         state.parsed_for = self._key(feed, config)
+        await self._keep(feed.url, body, state.good_at)
         for u in calendar.unmatched:
             log.warning("roster %s: calendar at %s, line %s, event %s: %s match nobody",
                         feed.roster, host_of(feed.url), u.line, u.uid, ", ".join(u.names))

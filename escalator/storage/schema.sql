@@ -255,3 +255,11 @@ CREATE TABLE IF NOT EXISTS incident_nonces (
     incident_id INTEGER PRIMARY KEY,
     nonce TEXT NOT NULL
 );
+-- Roster calendars fetched from URLs (escalator/storage/rostercal.py): the last good
+-- copy of each, so a restart while the staffing system is down keeps its shifts.
+-- Keyed by a hash of the URL: calendar URLs often carry a secret token.
+CREATE TABLE IF NOT EXISTS roster_calendars (
+    url_hash TEXT PRIMARY KEY,
+    body TEXT NOT NULL,
+    fetched_at TEXT NOT NULL
+);

@@ -258,3 +258,24 @@ async def test_simulate_fetches_a_url_roster_once(tmp_path, server, capsys):
     assert code == 0 and server.hits == 1
     [first] = [line for line in out.splitlines() if "step 1" in line]
     assert first.endswith("Anna Virtanen")
+
+
+async def test_a_restart_while_the_server_is_down_keeps_the_shifts(make_app, tmp_path, server,
+                                                                   clock, store_url):
+    """The last good copy is kept in the store (SQLite and PostgreSQL), keyed by a hash of
+    the URL, never the URL: a restart during an outage still knows who is on shift."""
+    text = CONFIG.format(db="unused.db", url=server.url).replace(
+        'storage: "sqlite:///unused.db"', f'storage: "{store_url}"')
+    first = await make_app(text, storage=store_url)
+    await fetched(first)
+    rows = await first.store.transaction(lambda tx: tx.rows("SELECT * FROM roster_calendars"))
+    assert len(rows) == 1 and server.url not in str(rows)
+    await first.stop()
+    server.mode = "500"
+    clock.advance(hours=1)
+    second = await make_app(text, storage=store_url)
+    assert nights(second) == ["night-nurse"]  # before any fetch: the kept copy
+    await fetched(second)
+    assert nights(second) == ["night-nurse"]
+    assert second.health()["rosters"]["rosters"]["nights"]["good_at"] == \
+        "2027-03-20T08:00:00+00:00"
