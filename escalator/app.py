@@ -192,6 +192,7 @@ class Escalator:
             log.error("store unavailable at start, will keep trying: %s", exc)
         await self.config_audit.loaded(self._config)
         if await self.rosters.restore():  # roster calendars kept by the last run
+            await self.rosters.prepare(self._config)
             self._rosters_fetched()
         self.dispatcher.settle = not schedule  # live: lanes run on; tests: tick() settles
         if not schedule:
@@ -381,7 +382,10 @@ class Escalator:
         path = self._config.path
         if not path:
             return ["no config file to reload"]
-        return self._swap_in(path, await asyncio.to_thread(self._read_config, path))
+        loaded = await asyncio.to_thread(self._read_config, path)
+        if not isinstance(loaded, ConfigError):  # URL rosters' shifts, read off the loop too
+            await self.rosters.prepare(loaded[0])
+        return self._swap_in(path, loaded)
 
     def _read_config(self, path: str) -> tuple[Config, list[str]] | ConfigError:
         try:

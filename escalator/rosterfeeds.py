@@ -215,6 +215,19 @@ class RosterFeeds:
         return read_calendar(body, source=host_of(feed.url), parties=config.parties,
                              match=dict(feed.match), zone=ZoneInfo(config.facility.timezone))
 
+    async def prepare(self, config: Config) -> None:
+        """Read the kept copies with `config`'s people off the event loop (a year of shifts
+        takes a few hundred ms), so `calendars(config)` after a reload finds them read."""
+        for feed in config.roster_feeds.values():
+            state = self.states.get(feed.url)
+            if state is None or state.body is None or state.parsed_for == self._key(feed, config):
+                continue
+            try:
+                calendar = await asyncio.to_thread(self._read, state.body, feed, config)
+            except CalendarError:
+                continue
+            state.calendar, state.parsed_for = calendar, self._key(feed, config)
+
     def calendars(self, config: Config) -> dict[str, ShiftCalendar]:
         """roster id -> the calendar of its last good copy, read with `config`'s people."""
         found = {}

@@ -88,6 +88,10 @@ def parse_calendar_roster(
     refresh = _bounded(problems, ical_at.key("refresh"), DEFAULT_REFRESH, MIN_REFRESH, None)
     timeout = _bounded(problems, ical_at.key("timeout"), DEFAULT_TIMEOUT, None, MAX_TIMEOUT)
     calendar = None
+    for key in ("refresh", "timeout"):
+        if file_at is not None and (unused := ical_at.key(key)) is not None:
+            problems.warn(unused, f"'{key}' is for a calendar at a url; a file is read at "
+                                  "start and at every reload (SIGHUP)")
     if file_at is not None:
         calendar = _from_file(problems, file_at, ical_at, parties, match, base_dir, timezone)
     elif url_at is not None and (url := http_url(problems, url_at)) and refresh and timeout:

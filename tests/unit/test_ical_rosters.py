@@ -195,3 +195,11 @@ def test_the_schema_accepts_calendar_rosters_and_refuses_file_and_url():
 def test_what_is_not_a_calendar_raises_calendar_error(text):
     with pytest.raises(CalendarError):
         read_calendar(text, source="x", parties={}, match={}, zone=HELSINKI)
+
+
+def test_refresh_on_a_file_is_warned_about(config_file):
+    text = CONFIG.replace("{file: shifts.ics}", "{file: shifts.ics, refresh: 5 min}")
+    config_file.write_text(text, encoding="utf-8")
+    _, warnings = load_config(config_file, env={})
+    assert f"{config_file}:20: rosters.on-duty.ical.refresh: 'refresh' is for a calendar at " \
+           "a url; a file is read at start and at every reload (SIGHUP)" in warnings
