@@ -169,7 +169,7 @@ def _build(problems: Problems, data: Any, path: str | None) -> Config | None:
                            facility.country if facility else country_of_timezone(""))
     feeds: dict[str, RosterFeed] = {}
     rosters = parse_rosters(problems, root.key("rosters"), party_ids, parties=parties,
-                            base_dir=Path(path).parent if path else Path.cwd(),
+                            base_dir=_base_dir(path or problems.filename),
                             timezone=(facility or Facility("", "")).timezone, feeds=feeds)
     targets = party_ids | _declared(root.key("rosters"))
     ladders = parse_ladders(problems, root.key("ladders"), targets)
@@ -191,6 +191,12 @@ def _build(problems: Problems, data: Any, path: str | None) -> Config | None:
     _unused_ladders(problems, root.key("ladders"), config)
     warn_unreachable_callbacks(problems, root.key("channels"), config)
     return config
+
+
+def _base_dir(name: str) -> Path:
+    """Where files the config names (a roster's `ical: {file: ...}`) are looked for: beside
+    the config file, also when its text is checked in hand (the editor's Check)."""
+    return Path(name).parent if name and not name.startswith("<") else Path.cwd()
 
 
 def _declared(at: At | None) -> set[str]:

@@ -203,3 +203,11 @@ def test_refresh_on_a_file_is_warned_about(config_file):
     _, warnings = load_config(config_file, env={})
     assert f"{config_file}:20: rosters.on-duty.ical.refresh: 'refresh' is for a calendar at " \
            "a url; a file is read at start and at every reload (SIGHUP)" in warnings
+
+
+def test_text_checked_in_hand_finds_the_calendar_beside_its_file(config_file, monkeypatch,
+                                                                 tmp_path_factory):
+    """The editor checks the text it holds, named by its path: shifts.ics is beside it."""
+    monkeypatch.chdir(tmp_path_factory.mktemp("elsewhere"))
+    config, _ = load_config_text(CONFIG, filename=str(config_file), env={})
+    assert config.rosters["on-duty"].calendar is not None
