@@ -242,7 +242,7 @@ async def test_the_board_duty_view_shows_the_calendar_roster(app_on, server, clo
     await fetched(app)
     now = ANNAS_NIGHT.astimezone(UTC)
     [roster] = duty.rosters(app.config, app.service.directory, now)
-    assert roster.label == "nights" and roster.now == ("Anna Virtanen",)
+    assert roster.label == "nights (127.0.0.1)" and roster.now == ("Anna Virtanen",)
     assert roster.next_at == datetime(2027, 3, 27, 5, 0, tzinfo=UTC)  # 07:00 local
     assert roster.next_names == ()  # the day shift is the ward's, not on this roster: a gap
 

@@ -211,3 +211,14 @@ def test_text_checked_in_hand_finds_the_calendar_beside_its_file(config_file, mo
     monkeypatch.chdir(tmp_path_factory.mktemp("elsewhere"))
     config, _ = load_config_text(CONFIG, filename=str(config_file), env={})
     assert config.rosters["on-duty"].calendar is not None
+
+
+def test_the_board_shows_who_now_who_next_and_where_the_shifts_come_from(config_file):
+    from escalator.web.board import duty
+
+    config, _ = load_config(config_file, env={})
+    [roster] = duty.rosters(config, build_directory(config), local("2027-04-05 20:00"))
+    assert roster.label == "on-duty (shifts.ics)"
+    assert roster.now == ("Ward A",)
+    assert (roster.next_names, roster.next_at) == ((), local("2027-04-05 21:00"))  # Matti's
+    assert not roster.gap  # ... unknown night is the gap to come, shown as "nobody from"
