@@ -16,6 +16,8 @@ from escalator.clock import Clock, SystemClock
 from escalator.config import build_directory, load_config
 from escalator.config.model import Config
 from escalator.config_audit import ConfigAudit
+from escalator.config_editing import ConfigEditing
+from escalator.config_watch import ConfigWatch
 from escalator.domain.availability import Directory
 from escalator.errors import ConfigError, StorageError, StoreLocked
 from escalator.i18n.codes import install_overrides as install_code_overrides
@@ -84,6 +86,8 @@ class Escalator:
         self.metrics = Metrics()
         self.started_at: datetime | None = None
         self.last_reload_error: str | None = None
+        self.config_problems: tuple[str, ...] = ()  # of the last refused reload, until a good one
+        self.config_since: datetime | None = self.clock.now()  # when the config in force loaded
         self.store: SqlStore = open_store(config.storage, exclusive=True)
         self.config_audit = ConfigAudit(self.store, self.clock)
         previous = self.secret(config.http.previous_secret_env)
@@ -101,6 +105,8 @@ class Escalator:
         self.http_port: int | None = None  # as bound (the config may say 0)
         self.intake: dict[str, IntakeAdapter] = {}
         self.board = BoardState()  # the web board's sessions and live-change signal
+        self.config_editing = ConfigEditing(self, self.store, self.clock, self.env)  # the editor
+        self.config_watch = ConfigWatch(self.config_editing)  # an edit on disk reloads it
         self.leading = False  # see `start`: one instance per database leads
         self._keeper: asyncio.Task[None] | None = None
         install_code_overrides(config.codes)
@@ -208,7 +214,9 @@ class Escalator:
                 HTTP_LIMITS)  # not TCPSite: every connection passes the caps (listeners.py)
             self.http_port = self._http_server.sockets[0].getsockname()[1]
             log.info("listening on http://%s:%s", self.config.http.host, self.config.http.port)
+        await self.config_watch.prime()
         if schedule:
+            self.config_watch.start()
             if self.store.is_leader:
                 await self._lead()
             self._keeper = asyncio.create_task(self._keep_store(), name="store-keeper")
@@ -289,6 +297,7 @@ class Escalator:
         """Stop every part, each within STOP_STEP seconds: one part that hangs (a peer that
         never closes, a stuck driver) must not keep SIGTERM from finishing; what was
         sent is recorded, what was not stays due for the next start."""
+        await within(STOP_STEP, "config watch", self.config_watch.stop())
         if self._keeper is not None:
             await within(STOP_STEP, "store keeper", cancel_and_wait(self._keeper))
             self._keeper = None
@@ -396,6 +405,8 @@ class Escalator:
     def _swap_in(self, path: str, loaded: tuple[Config, list[str]] | ConfigError) -> list[str]:
         if isinstance(loaded, ConfigError):
             self.last_reload_error = str(loaded)
+            self.config_problems = tuple(loaded.problems)
+            self.poke()  # the board's banner
             self.config_audit.rejected(path, len(loaded.problems))
             log.error("config reload failed; keeping the last good config:\n%s", loaded)
             return loaded.problems
@@ -411,6 +422,7 @@ class Escalator:
         install_code_overrides(config.codes)
         self.service.reconfigure(config, self._directory(config))
         self.last_reload_error = None
+        self.config_problems, self.config_since = (), self.clock.now()
         log.info("config reloaded from %s", path)
         return warnings
 
@@ -428,7 +440,8 @@ class Escalator:
                                                      and self.waker.running),
                           "role": "leader" if self.leading else "standby"},
             "config": {"ok": self.last_reload_error is None, "path": self._config.path,
-                       "error": self.last_reload_error},
+                       "error": self.last_reload_error,
+                       "since": self.config_since.isoformat() if self.config_since else None},
             **({"telegram": self.telegram.health()} if self.telegram else {}),
             **({"intake": self._intake_health()} if self.intake else {}),
             **({"rosters": self.rosters.health()} if self._config.roster_feeds else {}),

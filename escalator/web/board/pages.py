@@ -23,8 +23,9 @@ from escalator.notify.telegram.layout import local
 from escalator.service import parse_minutes, snooze_choices
 from escalator.storage.rows import dt
 from escalator.web import answers
-from escalator.web.board import duty, rows
+from escalator.web.board import duty, login_csrf, rows
 from escalator.web.board.auth import REGISTER_ROLES, Session, find_user, password_ok, same
+from escalator.web.board.editor_chrome import chrome
 from escalator.web.board.picture import Call, Mark, picture
 from escalator.web.board.state import BoardState
 from escalator.web.board.texts import LANGS, bt
@@ -78,7 +79,8 @@ def render(request: web.Request, template: str, session: Session | None, status:
     text = _ENV.get_template(template).render(
         lang=lang, t=lambda key, **kw: bt(lang, key, **kw), session=session,
         path=request.path, has_outbox=board_state(request).outbox is not None,
-        register_roles=REGISTER_ROLES, **values)
+        register_roles=REGISTER_ROLES,
+        editor=chrome(request, session.role if session else None, lang), **values)
     return web.Response(text=text, status=status, content_type="text/html", charset="utf-8",
                         headers=HEADERS)
 
@@ -143,8 +145,10 @@ def _login_form(request: web.Request, error: str, status: int,
                 headers: dict[str, str] | None = None) -> web.Response:
     config = request.app[APP].config
     no_users = not (config.board and config.board.users)
+    csrf = login_csrf.token(request)
     response = render(request, "login.html", None, status, error=error,
-                      next=safe_next(request.query.get("next")), no_users=no_users)
+                      next=safe_next(request.query.get("next")), no_users=no_users, csrf=csrf)
+    login_csrf.remember(response, csrf, request.secure)
     response.headers.update(headers or {})
     return response
 
@@ -153,6 +157,8 @@ async def login(request: web.Request) -> web.Response:
     app, state = request.app[APP], board_state(request)
     lang = language(request, None)
     form = await request.post()
+    if not login_csrf.valid(request, form.get("csrf")):  # before counting it as an attempt
+        return _login_form(request, bt(lang, "csrf"), 403)
     name = str(form.get("name", ""))[:200]
     password = str(form.get("password", ""))[:1000]
     now = app.clock.now()
