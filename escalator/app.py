@@ -18,6 +18,7 @@ from escalator.config.model import Config
 from escalator.config_audit import ConfigAudit
 from escalator.config_editing import ConfigEditing
 from escalator.config_watch import ConfigWatch
+from escalator.domain.availability import Directory
 from escalator.errors import ConfigError, StorageError, StoreLocked
 from escalator.i18n.codes import install_overrides as install_code_overrides
 from escalator.intake import IntakeAdapter, build_adapters
@@ -35,6 +36,7 @@ from escalator.notify.webhook import WebhookNotifier
 from escalator.redact import add_secrets
 from escalator.reports import mail as report_mail
 from escalator.reports.scheduler import ReportScheduler
+from escalator.rosterfeeds import RosterFeeds
 from escalator.service import EscalationService
 from escalator.storage import SqlStore, open_store
 from escalator.tasks import cancel_and_wait
@@ -108,7 +110,9 @@ class Escalator:
         self.leading = False  # see `start`: one instance per database leads
         self._keeper: asyncio.Task[None] | None = None
         install_code_overrides(config.codes)
-        self.service = EscalationService(self.store, config, build_directory(config), self.clock,
+        self.rosters = RosterFeeds(lambda: self._config, self._http, self.clock,
+                                   self._rosters_fetched, self.poke, self.store)  # at URLs
+        self.service = EscalationService(self.store, config, self._directory(config), self.clock,
                                          on_change=self.poke)
         self.telegram = self._telegram(config)
         self.dispatcher = Dispatcher(
@@ -124,6 +128,13 @@ class Escalator:
     @property
     def config(self) -> Config:
         return self._config
+
+    def _directory(self, config: Config) -> Directory:
+        return build_directory(config, self.rosters.calendars(config))
+
+    def _rosters_fetched(self) -> None:
+        """A roster calendar brought new shifts: the ladders use them from now on."""
+        self.service.reconfigure(self._config, self._directory(self._config))
 
     def secret(self, env_name: str | None) -> str | None:
         return self.env.get(env_name) if env_name else None
@@ -186,6 +197,9 @@ class Escalator:
                 raise
             log.error("store unavailable at start, will keep trying: %s", exc)
         await self.config_audit.loaded(self._config)
+        if await self.rosters.restore():  # roster calendars kept by the last run
+            await self.rosters.prepare(self._config)
+            self._rosters_fetched()
         self.dispatcher.settle = not schedule  # live: lanes run on; tests: tick() settles
         if not schedule:
             await self._lead(schedule=False)
@@ -298,6 +312,7 @@ class Escalator:
             await asyncio.gather(self._pump, return_exceptions=True)
         # a summary being sent is stopped before the store closes
         await within(STOP_STEP, "weekly report", self.reports.stop())
+        await within(STOP_STEP, "roster calendars", self.rosters.stop())
         if self._http_server is not None:
             self._http_server.close()
             self._http_server = None
@@ -324,8 +339,9 @@ class Escalator:
             due_deliveries = await self.dispatcher.run_due()
             due_channel = await self._pump_telegram()
             due_report = self.reports.kick()  # the summary is made and sent in its own task
-            found = [d for d in (due_incidents, due_deliveries, due_channel, due_report)
-                     if d is not None]
+            due_rosters = self.rosters.kick()  # roster calendars at URLs, in their own task
+            found = [d for d in (due_incidents, due_deliveries, due_channel, due_report,
+                                 due_rosters) if d is not None]
             due = min(found) if found else None
             if due is None or due > self.clock.now():
                 return due
@@ -375,7 +391,10 @@ class Escalator:
         path = self._config.path
         if not path:
             return ["no config file to reload"]
-        return self._swap_in(path, await asyncio.to_thread(self._read_config, path))
+        loaded = await asyncio.to_thread(self._read_config, path)
+        if not isinstance(loaded, ConfigError):  # URL rosters' shifts, read off the loop too
+            await self.rosters.prepare(loaded[0])
+        return self._swap_in(path, loaded)
 
     def _read_config(self, path: str) -> tuple[Config, list[str]] | ConfigError:
         try:
@@ -401,7 +420,7 @@ class Escalator:
         add_secrets(self.env.get(name) for _, name in config.secret_envs())
         self._config = config
         install_code_overrides(config.codes)
-        self.service.reconfigure(config, build_directory(config))
+        self.service.reconfigure(config, self._directory(config))
         self.last_reload_error = None
         self.config_problems, self.config_since = (), self.clock.now()
         log.info("config reloaded from %s", path)
@@ -425,6 +444,7 @@ class Escalator:
                        "since": self.config_since.isoformat() if self.config_since else None},
             **({"telegram": self.telegram.health()} if self.telegram else {}),
             **({"intake": self._intake_health()} if self.intake else {}),
+            **({"rosters": self.rosters.health()} if self._config.roster_feeds else {}),
             "started_at": self.started_at.astimezone(UTC).isoformat() if self.started_at else None,
         }
 

@@ -203,6 +203,20 @@ class ConfigEditing:
         return await self._store.transaction(work)
 
     # -- a file edited on disk -------------------------------------------------------
+    def calendar_files(self) -> list[str]:
+        """The roster calendars the running config read from files (watched too)."""
+        rosters = self._running.config.rosters.values()
+        return sorted({r.calendar.path for r in rosters if r.calendar and r.calendar.path})
+
+    async def calendars_changed(self) -> bool:
+        """A roster's .ics file changed on disk: reload, so the new shifts count now.
+        A broken calendar is refused like a broken config (the last good one stays)."""
+        await self._running.reload_async()
+        if self._running.config_problems:
+            log.error("a roster calendar on disk does not load; running the last good version")
+            return False
+        return True
+
     async def disk_changed(self, text: str) -> bool:
         """The watcher saw new text on disk: reload it like SIGHUP; True when it loaded.
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_date, format_skeleton, format_time
+from babel.dates import format_date, format_skeleton, format_time, get_day_names
 from babel.numbers import format_decimal
 
 from escalator.i18n.catalogs import normalise
@@ -51,6 +51,11 @@ def stamp(at: datetime, tz: str, lang: str) -> str:
     """Date and time in full: 24.12.2026 14.05 (fi), 24/12/2026 14:05 (en)."""
     local = _local(at, tz)
     return f"{day(local.date(), lang)} {clock(at, tz, lang)}"
+
+
+def weekday(at: datetime, tz: str, lang: str) -> str:
+    """The day's short name in the facility's zone: ma, mån, Mon."""
+    return str(get_day_names("abbreviated", locale=locale_of(lang))[_local(at, tz).weekday()])
 
 
 def day(d: date, lang: str) -> str:

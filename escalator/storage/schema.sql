@@ -270,3 +270,11 @@ CREATE TABLE IF NOT EXISTS config_versions (
     sections TEXT NOT NULL,
     body TEXT NOT NULL
 );
+-- Roster calendars fetched from URLs (escalator/storage/rostercal.py): the last good
+-- copy of each, so a restart while the staffing system is down keeps its shifts.
+-- Keyed by a hash of the URL: calendar URLs often carry a secret token.
+CREATE TABLE IF NOT EXISTS roster_calendars (
+    url_hash TEXT PRIMARY KEY,
+    body TEXT NOT NULL,
+    fetched_at TEXT NOT NULL
+);
