@@ -127,7 +127,7 @@ async def submit(request: web.Request, session: Session) -> web.Response:
             return _page(request, session, text, base, 400, sim=sim,
                          error=et(lang, "config.sim.need_code"))
         simulated = await editing.simulate(text, sim["code"], sim["source"], sim["point"],
-                                           sim["at"])
+                                           sim["at"], lang=lang)
         checked = simulated.checked
         if not checked.ok:
             return _page(request, session, text, base, 400, sim=sim, problems=checked.problems,
