@@ -18,7 +18,7 @@ from aiohttp import web
 
 from escalator.domain.model import WAITING_FOR_CLEAR, Action, Incident, Reason, State
 from escalator.errors import ActionError
-from escalator.i18n import code_label, t
+from escalator.i18n import code_label, reader_language, t, tn
 from escalator.i18n.explain import explain
 from escalator.service import MAX_SNOOZE
 from escalator.storage.nonces import link_nonce
@@ -73,8 +73,8 @@ def _visitor(request: web.Request) -> Visitor | web.Response:
             return _json({"error": t(lang, "page.link_revoked")}, 403)
         return message_page(lang, t(lang, "page.title"), t(lang, "page.link_revoked"), 403)
     names = {pid: p.name for pid, p in config.parties.items()}
-    return Visitor(claim, party.name, party.language or lang, config.facility.timezone,
-                   names, app.clock.now(), config.http.max_snooze)
+    return Visitor(claim, party.name, reader_language(party.language, lang),
+                   config.facility.timezone, names, app.clock.now(), config.http.max_snooze)
 
 
 async def _load(request: web.Request, claim: LinkClaim
@@ -258,14 +258,14 @@ def _facts(v: Visitor, inc: Incident) -> str:
     rows = []
     if inc.point:
         rows.append((t(lang, "label.where"), esc(inc.point)))
-    rows.append((t(lang, "label.since"), esc(local_time(inc.opened_at, v.tz))))
+    rows.append((t(lang, "label.since"), esc(local_time(inc.opened_at, v.tz, v.lang))))
     state = t(lang, f"state.{inc.state.value}")
     rows.append((t(lang, "label.state"), f'<span class="state">{esc(state)}</span>'))
     rows += _promises(v, inc)
     if inc.count > 1:
-        rows.append(("", esc(t(lang, "label.count", count=inc.count))))
+        rows.append(("", esc(tn(lang, "label.count", inc.count, count=inc.count))))
     if inc.reopened:
-        rows.append(("", esc(t(lang, "label.reopened", n=inc.reopened))))
+        rows.append(("", esc(tn(lang, "label.reopened", inc.reopened, n=inc.reopened))))
     if inc.safety:
         causes = ", ".join(t(lang, f"safety.{c}") for c in dict.fromkeys(inc.safety))
         rows.append((t(lang, "label.safety"), f'<strong class="safety">{esc(causes)}</strong>'))
@@ -280,15 +280,16 @@ def _promises(v: Visitor, inc: Incident) -> list[tuple[str, str]]:
     if inc.acked_by and inc.state is State.ACKNOWLEDGED:
         rows.append((t(lang, "label.taken_by"), esc(scrub(inc.acked_by))))
         if inc.eta:
-            rows.append((t(lang, "label.eta"), esc(local_time(inc.eta, v.tz))))
+            rows.append((t(lang, "label.eta"), esc(local_time(inc.eta, v.tz, v.lang))))
         if inc.ack_deadline:
-            rows.append((t(lang, "label.ack_deadline"), esc(local_time(inc.ack_deadline, v.tz))))
+            rows.append((t(lang, "label.ack_deadline"),
+                         esc(local_time(inc.ack_deadline, v.tz, v.lang))))
     if inc.false_alarm_deadline and inc.state in WAITING_FOR_CLEAR:
         if inc.clear_promised_by and inc.clear_promised_by != inc.false_alarm_deadline:
             rows.append((t(lang, "label.promised"),
-                         esc(local_time(inc.clear_promised_by, v.tz))))
+                         esc(local_time(inc.clear_promised_by, v.tz, v.lang))))
         rows.append((t(lang, "label.clear_by"),
-                     esc(local_time(inc.false_alarm_deadline, v.tz))))
+                     esc(local_time(inc.false_alarm_deadline, v.tz, v.lang))))
     return rows
 
 
@@ -328,8 +329,8 @@ def _timeline(v: Visitor, timeline: list[dict[str, Any]]) -> str:
         text = scrub(" – ".join(x for x in (who, _entry_text(v, entry)) if x))
         items.append(f"<li><small>{esc(_when(v, entry['at']))}</small> {esc(text)}</li>")
     if refused:
-        said = t(v.lang, "page.refused_count", count=len(refused),
-                 last=_when(v, refused[-1]["at"]))
+        said = tn(v.lang, "page.refused_count", len(refused), count=len(refused),
+                  last=_when(v, refused[-1]["at"]))
         items.append(f'<li class="refused"><small>{esc(said)}</small></li>')
     return f"<h2>{esc(t(v.lang, 'page.timeline'))}</h2><ul>{''.join(items)}</ul>"
 
@@ -358,4 +359,4 @@ def _entry_text(v: Visitor, entry: dict[str, Any]) -> str:
 
 def _when(v: Visitor, stored: str) -> str:
     at = dt(stored)
-    return local_time(at, v.tz) if at else ""
+    return local_time(at, v.tz, v.lang) if at else ""

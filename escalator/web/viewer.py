@@ -46,7 +46,7 @@ async def page(request: web.Request, incident: Incident, lang: str) -> web.Respo
              f'<p class="msg">{esc(t(lang, "reg.view_only"))}</p>',
              f"<dl><dt>{esc(t(lang, 'label.where'))}</dt><dd>{esc(incident.point or '–')}</dd>"
              f"<dt>{esc(t(lang, 'label.since'))}</dt>"
-             f"<dd>{esc(local(incident.opened_at, tz))}</dd>"
+             f"<dd>{esc(local(incident.opened_at, tz, lang))}</dd>"
              f"<dt>{esc(t(lang, 'label.state'))}</dt><dd>{esc(state)}</dd></dl>"]
     for v in views:
         parts.append(f"<pre {PRE}>{esc(as_text(v, lang, tz, names))}</pre>")

@@ -10,12 +10,11 @@ import html
 from datetime import UTC, datetime
 from string import Template
 from typing import TYPE_CHECKING, Any
-from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
 from escalator.domain.model import Incident
-from escalator.i18n import code_label
+from escalator.i18n import code_label, dates
 from escalator.storage.rows import DeliveryRow
 
 if TYPE_CHECKING:
@@ -53,9 +52,10 @@ def iso(value: datetime | None) -> str | None:
     return value.astimezone(UTC).isoformat() if value else None
 
 
-def local_time(value: datetime, tz: str) -> str:
-    """How a Finnish nurse writes a time: 24.11.2026 09:00, in the facility's zone."""
-    return value.astimezone(ZoneInfo(tz)).strftime("%d.%m.%Y %H:%M")
+def local_time(value: datetime, tz: str, lang: str) -> str:
+    """Date and time as the reader writes them (24.11.2026 9.00 in Finnish), in the
+    facility's zone."""
+    return dates.stamp(value, tz, lang)
 
 
 def incident_json(inc: Incident, lang: str) -> dict[str, Any]:

@@ -23,7 +23,7 @@ from aiohttp import web
 
 from escalator.domain.model import Action, Incident, Reason, State
 from escalator.errors import ActionError
-from escalator.i18n import t
+from escalator.i18n import reader_language, t
 from escalator.notify import speech
 from escalator.storage import voicecalls
 from escalator.storage.rows import DeliveryRow
@@ -86,7 +86,7 @@ async def _fields(request: web.Request) -> Mapping[str, Any]:
 
 def _lang(app: Escalator, party: str) -> str:
     found = app.config.parties.get(party)
-    return (found.language if found else None) or app.config.facility.language
+    return reader_language(found.language if found else None, app.config.facility.language)
 
 
 def _preset(app: Escalator) -> str:

@@ -23,11 +23,12 @@ from escalator.notify.telegram.layout import local
 from escalator.service import parse_minutes, snooze_choices
 from escalator.storage.rows import dt
 from escalator.web import answers
-from escalator.web.board import duty, rows
+from escalator.web.board import duty, login_csrf, rows
 from escalator.web.board.auth import REGISTER_ROLES, Session, find_user, password_ok, same
+from escalator.web.board.editor_chrome import chrome
 from escalator.web.board.picture import Call, Mark, picture
 from escalator.web.board.state import BoardState
-from escalator.web.board.texts import LANGS, bt
+from escalator.web.board.texts import LANGS, bt, tn
 from escalator.web.views import APP
 
 COOKIE = "escalator_board"
@@ -78,7 +79,8 @@ def render(request: web.Request, template: str, session: Session | None, status:
     text = _ENV.get_template(template).render(
         lang=lang, t=lambda key, **kw: bt(lang, key, **kw), session=session,
         path=request.path, has_outbox=board_state(request).outbox is not None,
-        register_roles=REGISTER_ROLES, **values)
+        register_roles=REGISTER_ROLES,
+        editor=chrome(request, session.role if session else None, lang), **values)
     return web.Response(text=text, status=status, content_type="text/html", charset="utf-8",
                         headers=HEADERS)
 
@@ -143,8 +145,10 @@ def _login_form(request: web.Request, error: str, status: int,
                 headers: dict[str, str] | None = None) -> web.Response:
     config = request.app[APP].config
     no_users = not (config.board and config.board.users)
+    csrf = login_csrf.token(request)
     response = render(request, "login.html", None, status, error=error,
-                      next=safe_next(request.query.get("next")), no_users=no_users)
+                      next=safe_next(request.query.get("next")), no_users=no_users, csrf=csrf)
+    login_csrf.remember(response, csrf, request.secure)
     response.headers.update(headers or {})
     return response
 
@@ -153,6 +157,8 @@ async def login(request: web.Request) -> web.Response:
     app, state = request.app[APP], board_state(request)
     lang = language(request, None)
     form = await request.post()
+    if not login_csrf.valid(request, form.get("csrf")):  # before counting it as an attempt
+        return _login_form(request, bt(lang, "csrf"), 403)
     name = str(form.get("name", ""))[:200]
     password = str(form.get("password", ""))[:1000]
     now = app.clock.now()
@@ -160,7 +166,7 @@ async def login(request: web.Request) -> web.Response:
     wait = state.limiter.wait(keys, now)
     if wait is not None:
         minutes = max(1, int(wait.total_seconds() // 60) + 1)
-        return _login_form(request, bt(lang, "login.slow", minutes=minutes), 429,
+        return _login_form(request, tn(lang, "login.slow", minutes, minutes=minutes), 429,
                            {"Retry-After": str(int(wait.total_seconds()) + 1)})
     users = app.config.board.users if app.config.board else ()
     user = find_user(users, name)
@@ -303,7 +309,7 @@ async def show_incident(request: web.Request, session: Session, said: str = "",
     now, config = app.clock.now(), app.config
     tz = config.facility.timezone
     names = {pid: p.name for pid, p in config.parties.items()}
-    entries = [{"when": local(at, tz, now) if (at := dt(e["at"])) else "",
+    entries = [{"when": local(at, tz, now, lang) if (at := dt(e["at"])) else "",
                 "who": names.get(e["party"], e["party"] or ""),
                 "text": explain(lang, e["reason"], e["detail"] or "", tz=tz, now=now,
                                 timeline=True),
@@ -334,7 +340,7 @@ def _picture(inc: Incident, timeline: list[dict[str, Any]], deliveries: list[Any
     end = inc.resolved_at if inc.state is State.RESOLVED and inc.resolved_at else now
     return picture(steps, sorted(calls, key=lambda c: c.at), marks, inc.opened_at, end,
                    config.facility.timezone, bt(lang, "ladder.picture"),
-                   bt(lang, "ladder.picture_desc"), bt(lang, "ladder.you_are_here"))
+                   bt(lang, "ladder.picture_desc"), bt(lang, "ladder.you_are_here"), lang)
 
 
 @signed_in
@@ -401,12 +407,12 @@ def duration(lang: str, minutes: int) -> str:
 async def oncall(request: web.Request, session: Session) -> web.Response:
     app = request.app[APP]
     now, config, directory = app.clock.now(), app.config, app.service.directory
-    tz = config.facility.timezone
+    tz, lang = config.facility.timezone, language(request, session)
     roster_duty = duty.rosters(config, directory, now)
     ladder_duty = duty.ladders(config, directory, now)
     gaps = sum(d.gap for d in roster_duty) + sum(ld.gap for ld in ladder_duty)
     return render(request, "oncall.html", session, rosters=roster_duty, ladders=ladder_duty,
-                  gaps=gaps, when=lambda at: local(at, tz, now))
+                  gaps=gaps, when=lambda at: local(at, tz, now, lang))
 
 
 @signed_in
@@ -417,7 +423,8 @@ async def safety(request: web.Request, session: Session) -> web.Response:
     lang = language(request, session)
     now, tz = app.clock.now(), app.config.facility.timezone
     found = await app.store.transaction(lambda tx: tx.safety_incidents(limit=200))
-    records = [{"id": r["incident_id"], "when": local(at, tz, now) if (at := dt(r["at"])) else "",
+    records = [{"id": r["incident_id"],
+                "when": local(at, tz, now, lang) if (at := dt(r["at"])) else "",
                 "cause": bt(lang, f"safety.{r['cause']}"),
                 "label": code_label(lang, r["code"]), "point": r["point"] or ""}
                for r in found]
