@@ -16,6 +16,9 @@ from escalator.clock import Clock, SystemClock
 from escalator.config import build_directory, load_config
 from escalator.config.model import Config
 from escalator.config_audit import ConfigAudit
+from escalator.entrypoints.http.board.state import BoardState
+from escalator.entrypoints.http.links import LinkSigner
+from escalator.entrypoints.http.notelimit import NoteLimiter
 from escalator.errors import ConfigError, StorageError, StoreLocked
 from escalator.i18n.codes import install_overrides as install_code_overrides
 from escalator.intake import IntakeAdapter, build_adapters
@@ -37,9 +40,6 @@ from escalator.service import EscalationService
 from escalator.storage import SqlStore, open_store
 from escalator.tasks import cancel_and_wait
 from escalator.waker import Waker
-from escalator.web.board.state import BoardState
-from escalator.web.links import LinkSigner
-from escalator.web.notelimit import NoteLimiter
 
 log = logging.getLogger(__name__)
 STOP_STEP = 5.0  # seconds each part may take to stop
@@ -184,7 +184,7 @@ class Escalator:
         if not schedule:
             await self._lead(schedule=False)
         if serve_http:
-            from escalator.web.server import build_web_app
+            from escalator.entrypoints.http.server import build_web_app
 
             self._runner = web.AppRunner(build_web_app(self), access_log=None)
             await self._runner.setup()

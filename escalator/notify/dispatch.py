@@ -37,6 +37,7 @@ from escalator.domain.answering import CALLS, superseded
 from escalator.domain.availability import Contact, Party
 from escalator.domain.model import WAITING_FOR_CLEAR, Entry, Incident, Reason, State, params
 from escalator.domain.retry import Next, after_failure, overdue
+from escalator.entrypoints.http.links import LinkSigner
 from escalator.errors import NotifyError
 from escalator.notify import render
 from escalator.notify.base import Held, Message, Notifier
@@ -44,7 +45,6 @@ from escalator.storage import audit
 from escalator.storage.nonces import link_nonces
 from escalator.storage.rows import DeliveryRow
 from escalator.storage.sql import SqlStore, Tx
-from escalator.web.links import LinkSigner
 
 log = logging.getLogger(__name__)
 

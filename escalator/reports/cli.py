@@ -72,8 +72,8 @@ def run(args: argparse.Namespace) -> int:
 def _when(raw: str | None, tz: str) -> Any:
     if not raw:
         return None
-    from escalator.web.safety import parse_when
-    from escalator.web.views import ApiError
+    from escalator.entrypoints.http.safety import parse_when
+    from escalator.entrypoints.http.views import ApiError
 
     try:
         return parse_when(raw, tz, "date")

@@ -14,7 +14,7 @@ from aiohttp.test_utils import TestServer
 from support import config_text, said
 
 from escalator.domain.model import Action, AlarmEvent, State
-from escalator.web.server import build_web_app
+from escalator.entrypoints.http.server import build_web_app
 
 pytestmark = pytest.mark.e2e
 

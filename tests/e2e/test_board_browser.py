@@ -18,7 +18,7 @@ from support import TOKENS
 
 from escalator.domain.answering import CALLS
 from escalator.domain.model import AlarmEvent, State
-from escalator.web.server import build_web_app
+from escalator.entrypoints.http.server import build_web_app
 
 pytestmark = pytest.mark.e2e
 BOARD = re.compile(r"^http://[^/]+/board/$")  # the list, not the sign-in page (?next=)

@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from support import TOKENS, config_text
 
-from escalator.web.server import build_web_app
+from escalator.entrypoints.http.server import build_web_app
 
 pytestmark = pytest.mark.e2e
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from tg_support import fake_tg, tg_app  # noqa: F401 - fixtures of the test_telegram_* tests
 
-from escalator.web.server import build_web_app
+from escalator.entrypoints.http.server import build_web_app
 
 
 @pytest.fixture

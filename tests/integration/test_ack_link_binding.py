@@ -11,8 +11,8 @@ from tg_support import CHAT_A, STRANGER, alarm
 from escalator.app import Escalator
 from escalator.config import load_config
 from escalator.domain.model import Action, AlarmEvent, State
+from escalator.entrypoints.http.server import build_web_app
 from escalator.errors import NotifyError
-from escalator.web.server import build_web_app
 
 CONTRACTOR = """  contractor:
     name: Local electrical contractor

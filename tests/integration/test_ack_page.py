@@ -11,7 +11,7 @@ from support import config_text
 from support import said as said_text
 
 from escalator.domain.model import AlarmEvent
-from escalator.web.server import build_web_app
+from escalator.entrypoints.http.server import build_web_app
 
 
 @pytest.fixture

@@ -10,8 +10,8 @@ from board_support import ENV, PASSWORDS, board_config, build
 
 from escalator.config import load_config_text
 from escalator.domain.model import Action, AlarmEvent, State
+from escalator.entrypoints.http.server import build_web_app
 from escalator.errors import ConfigError
-from escalator.web.server import build_web_app
 
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 

@@ -10,8 +10,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from escalator.entrypoints.http.server import build_web_app
 from escalator.waker import Waker
-from escalator.web.server import build_web_app
 
 DOCKERFILE = Path(__file__).resolve().parents[2] / "Dockerfile"
 

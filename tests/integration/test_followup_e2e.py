@@ -15,7 +15,7 @@ from support import TOKENS, config_text, said
 from tg_support import CHAT_A, NURSE_A, fake_tg, tg_app  # noqa: F401 - fixtures
 
 from escalator.domain.model import Reason, State
-from escalator.web.server import build_web_app
+from escalator.entrypoints.http.server import build_web_app
 
 HEL = ZoneInfo("Europe/Helsinki")
 TERMINAL = {"Authorization": f"Bearer {TOKENS['ESCALATOR_TERMINAL_TOKEN']}"}

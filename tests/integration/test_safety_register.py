@@ -15,9 +15,9 @@ from report_support import local, report_yaml, run_until
 from support import TOKENS
 
 from escalator.domain.model import Action, AlarmEvent
+from escalator.entrypoints.http.server import build_web_app
 from escalator.errors import NotifyError
 from escalator.notify.email import build_mail
-from escalator.web.server import build_web_app
 
 OPERATOR = {"Authorization": f"Bearer {TOKENS['ESCALATOR_API_TOKEN']}"}
 PURCHASER = """  purchaser:

@@ -10,9 +10,9 @@ from test_telegram_press import press
 from tg_support import CHAT_A, CHAT_B, NURSE_A, alarm, deliveries, incident
 
 from escalator.domain.model import Action, AlarmEvent, Reason, State
+from escalator.entrypoints.http.server import build_web_app
 from escalator.errors import ActionError
 from escalator.notify.render import headline_for
-from escalator.web.server import build_web_app
 
 
 async def opened(app, clock) -> int:

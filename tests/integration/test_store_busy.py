@@ -11,7 +11,7 @@ import time
 
 from support import TOKENS
 
-from escalator.web.server import build_web_app
+from escalator.entrypoints.http.server import build_web_app
 
 TERMINAL = {"Authorization": f"Bearer {TOKENS['ESCALATOR_TERMINAL_TOKEN']}"}
 

@@ -22,7 +22,7 @@ from support import TOKENS
 
 from escalator.app import Escalator
 from escalator.config import load_config_text
-from escalator.web.server import build_web_app
+from escalator.entrypoints.http.server import build_web_app
 
 TERMINAL = {"Authorization": f"Bearer {TOKENS['ESCALATOR_TERMINAL_TOKEN']}"}
 HEAL_WITHIN_S = 5.0

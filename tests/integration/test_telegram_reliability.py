@@ -14,7 +14,7 @@ from tg_support import (
     incident,
 )
 
-from escalator.web.server import build_web_app
+from escalator.entrypoints.http.server import build_web_app
 
 DETAILS = {"Authorization": f"Bearer {TOKENS['ESCALATOR_API_TOKEN']}"}  # /healthz details
 

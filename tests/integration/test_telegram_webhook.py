@@ -6,8 +6,8 @@ from fake_telegram import FakeTelegram
 from tg_support import CHAT_A, NURSE_A, alarm, incident
 
 from escalator.domain.model import State
+from escalator.entrypoints.http.server import build_web_app
 from escalator.notify.telegram.webhook import SECRET_HEADER
-from escalator.web.server import build_web_app
 
 
 async def test_webhook_mode_receives_presses_with_the_secret_only(tg_app, fake_tg: FakeTelegram,

@@ -11,7 +11,7 @@ from support import TOKENS, config_text
 from escalator.app import Escalator
 from escalator.config import load_config
 from escalator.domain.model import Action, AlarmEvent
-from escalator.web.server import build_web_app
+from escalator.entrypoints.http.server import build_web_app
 
 OPERATOR = {"Authorization": f"Bearer {TOKENS['ESCALATOR_API_TOKEN']}"}
 

@@ -13,9 +13,9 @@ import logging
 
 from aiohttp import web
 
+from escalator.entrypoints.http.views import APP
 from escalator.errors import NotifyError
 from escalator.logthrottle import Throttle
-from escalator.web.views import APP
 
 log = logging.getLogger(__name__)
 

@@ -17,8 +17,8 @@ from email.parser import BytesParser
 from intake_support import with_sources
 from support import TOKENS
 
+from escalator.entrypoints.http.server import build_web_app
 from escalator.notify.email import build_mail
-from escalator.web.server import build_web_app
 
 TERMINAL = {"Authorization": f"Bearer {TOKENS['ESCALATOR_TERMINAL_TOKEN']}"}
 EMAIL = """\

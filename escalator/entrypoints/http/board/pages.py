@@ -16,19 +16,25 @@ from aiohttp import web
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from escalator.domain.model import Action, Incident, Reason, State
+from escalator.entrypoints.http import answers
+from escalator.entrypoints.http.board import duty, rows
+from escalator.entrypoints.http.board.auth import (
+    REGISTER_ROLES,
+    Session,
+    find_user,
+    password_ok,
+    same,
+)
+from escalator.entrypoints.http.board.picture import Call, Mark, picture
+from escalator.entrypoints.http.board.state import BoardState
+from escalator.entrypoints.http.board.texts import LANGS, bt
+from escalator.entrypoints.http.views import APP
 from escalator.errors import ActionError
 from escalator.i18n import code_label
 from escalator.i18n.explain import explain
 from escalator.notify.telegram.layout import local
 from escalator.service import parse_minutes, snooze_choices
 from escalator.storage.rows import dt
-from escalator.web import answers
-from escalator.web.board import duty, rows
-from escalator.web.board.auth import REGISTER_ROLES, Session, find_user, password_ok, same
-from escalator.web.board.picture import Call, Mark, picture
-from escalator.web.board.state import BoardState
-from escalator.web.board.texts import LANGS, bt
-from escalator.web.views import APP
 
 COOKIE = "escalator_board"
 LANG_COOKIE = "escalator_lang"
@@ -51,7 +57,7 @@ MARKS = {Reason.ACKED.value: "act.take", Reason.FALSE_ALARM.value: "act.false_al
          Reason.RESOLVED.value: "act.resolve", Reason.CLEARED.value: "state.resolved",
          Reason.SNOOZED.value: "state.snoozed", Reason.AWAITING_CLEAR.value: "act.resolve"}
 
-_ENV = Environment(loader=PackageLoader("escalator.web.board", "templates"),
+_ENV = Environment(loader=PackageLoader("escalator.entrypoints.http.board", "templates"),
                    autoescape=select_autoescape(default=True), trim_blocks=True,
                    lstrip_blocks=True)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]

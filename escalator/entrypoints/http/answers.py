@@ -27,11 +27,11 @@ from zoneinfo import ZoneInfo
 
 from escalator.domain.answering import Call, may_escalate
 from escalator.domain.model import Action, Incident, State
+from escalator.entrypoints.http.views import esc
 from escalator.errors import ActionError
 from escalator.i18n import t
 from escalator.service import MAX_SNOOZE, parse_minutes, snooze_choices
 from escalator.storage.sql import Tx
-from escalator.web.views import esc
 
 MAX_NOTE = 2000
 # Page answer -> the action it performs.

@@ -22,14 +22,14 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 
 from escalator.domain.model import Action, Incident, Reason, State
+from escalator.entrypoints.http import answers
+from escalator.entrypoints.http.links import LinkClaim, LinkError
+from escalator.entrypoints.http.views import APP
 from escalator.errors import ActionError
 from escalator.i18n import t
 from escalator.notify import speech
 from escalator.storage import voicecalls
 from escalator.storage.rows import DeliveryRow
-from escalator.web import answers
-from escalator.web.links import LinkClaim, LinkError
-from escalator.web.views import APP
 
 if TYPE_CHECKING:
     from escalator.app import Escalator

@@ -14,12 +14,12 @@ from datetime import datetime
 from escalator.config.model import Config
 from escalator.domain.availability import Directory
 from escalator.domain.model import Incident, State
+from escalator.entrypoints.http.board.texts import bt
 from escalator.i18n import code_label
 from escalator.i18n.codes import code_severity
 from escalator.notify.telegram import guidance
 from escalator.notify.telegram.layout import local
 from escalator.notify.telegram.texts import t as tg
-from escalator.web.board.texts import bt
 
 SEVERITY_RANK = {"critical": 4, "high": 3, "medium": 2, "low": 1, "info": 0}
 

@@ -10,8 +10,8 @@ from pathlib import Path
 
 from aiohttp import web
 
-from escalator.web.board import outbox_pages, pages
-from escalator.web.views import APP
+from escalator.entrypoints.http.board import outbox_pages, pages
+from escalator.entrypoints.http.views import APP
 
 STATIC = Path(__file__).parent / "static"
 

@@ -12,12 +12,12 @@ from aiohttp import web
 from escalator.config.model import Config
 from escalator.domain.model import Incident
 from escalator.domain.register import contact_lines
+from escalator.entrypoints.http.views import APP, esc, html_page
 from escalator.i18n import code_label, t
 from escalator.reports import data
 from escalator.reports.safety_text import as_text, contact_line, local
 from escalator.storage import register as store
 from escalator.storage.sql import Tx
-from escalator.web.views import APP, esc, html_page
 
 PRE = ('style="white-space:pre-wrap;font-family:Menlo,Consolas,monospace;font-size:13px;'
        'background:#f6f6f6;padding:10px;border-radius:6px"')

@@ -17,6 +17,17 @@ from typing import Any
 from aiohttp import web
 
 from escalator.domain.model import WAITING_FOR_CLEAR, Action, Incident, Reason, State
+from escalator.entrypoints.http import answers, viewer
+from escalator.entrypoints.http.links import LinkClaim, LinkError, bound
+from escalator.entrypoints.http.privacy import scrub
+from escalator.entrypoints.http.views import (
+    APP,
+    PAGE_HEADERS,
+    esc,
+    html_page,
+    local_time,
+    message_page,
+)
 from escalator.errors import ActionError
 from escalator.i18n import code_label, t
 from escalator.i18n.explain import explain
@@ -24,10 +35,6 @@ from escalator.service import MAX_SNOOZE
 from escalator.storage.nonces import link_nonce
 from escalator.storage.rows import dt
 from escalator.storage.sql import Tx
-from escalator.web import answers, viewer
-from escalator.web.links import LinkClaim, LinkError, bound
-from escalator.web.privacy import scrub
-from escalator.web.views import APP, PAGE_HEADERS, esc, html_page, local_time, message_page
 
 MAX_NOTE = answers.MAX_NOTE
 TIMELINE_SHOWN = 20

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import asyncio
 
+from escalator.entrypoints.http.board.auth import LoginLimiter, Sessions
 from escalator.notify.outbox import Outbox
-from escalator.web.board.auth import LoginLimiter, Sessions
 
 
 class Changes:

@@ -17,11 +17,11 @@ from typing import Any
 from aiohttp import web
 
 from escalator.domain.model import EVENT_STATES, AlarmEvent
+from escalator.entrypoints.http.views import APP, BEARER_CHALLENGE, ApiError
 from escalator.errors import IntakeError, StorageError, UnstorableError
 from escalator.intake import clean
 from escalator.intake.clean import multi_line, one_line
 from escalator.service import IngestResult
-from escalator.web.views import APP, BEARER_CHALLENGE, ApiError
 
 MAX_BATCH = 100
 KNOWN_FIELDS = ("code", "state", "point", "text", "severity", "time", "id")

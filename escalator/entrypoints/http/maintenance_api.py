@@ -30,11 +30,11 @@ from escalator.domain.maintenance import (
     local_to_utc,
     renew,
 )
+from escalator.entrypoints.http.api import _json_object
+from escalator.entrypoints.http.tokens import OPERATOR, VIEWER, require
+from escalator.entrypoints.http.views import APP, ApiError, iso
 from escalator.storage import maintenance as stored
 from escalator.storage.sql import Tx
-from escalator.web.api import _json_object
-from escalator.web.tokens import OPERATOR, VIEWER, require
-from escalator.web.views import APP, ApiError, iso
 
 MAX_REASON = 200
 CREATE_KEYS = {"match", "from", "until", "reason", "by"}
@@ -193,7 +193,7 @@ def _reason(body: dict[str, Any]) -> str:
 
 
 def _by(given: object, token: str) -> str:
-    """Who acts is the token's name (`escalator.web.tokens`); a `by` naming anyone else is
+    """Who acts is the token's name (`entrypoints/http/tokens.py`); a `by` naming anyone else is
     refused, so nobody can set a window in someone else's name."""
     if given not in (None, token):
         raise ApiError(400, f"by: changes with this token are recorded as {token!r}; leave "

@@ -19,13 +19,13 @@ from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
+from escalator.entrypoints.http.api import _json_object, _limit
+from escalator.entrypoints.http.tokens import OPERATOR, VIEWER, require
+from escalator.entrypoints.http.views import APP, ApiError
 from escalator.reports import data
 from escalator.reports.safety_text import as_json, as_text
 from escalator.storage import register as store
 from escalator.storage.sql import Tx
-from escalator.web.api import _json_object, _limit
-from escalator.web.tokens import OPERATOR, VIEWER, require
-from escalator.web.views import APP, ApiError
 
 MAX_TEXT = 4000
 STATES = ("open", "closed")

@@ -15,15 +15,22 @@ from aiohttp import web
 
 from escalator.domain.answering import CALLS, already_handled
 from escalator.domain.model import Action, Incident
+from escalator.entrypoints.http.board.auth import Session
+from escalator.entrypoints.http.board.pages import (
+    board_state,
+    forbidden,
+    language,
+    render,
+    say,
+    signed_in,
+)
+from escalator.entrypoints.http.board.texts import bt
+from escalator.entrypoints.http.views import APP
 from escalator.errors import ActionError
 from escalator.notify.outbox import Kept
 from escalator.notify.telegram import callback
 from escalator.notify.telegram.texts import t as tg
 from escalator.storage.sql import Tx
-from escalator.web.board.auth import Session
-from escalator.web.board.pages import board_state, forbidden, language, render, say, signed_in
-from escalator.web.board.texts import bt
-from escalator.web.views import APP
 
 SHOWN = 60
 

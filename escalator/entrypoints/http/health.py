@@ -17,10 +17,10 @@ from typing import Any
 from aiohttp import web
 
 from escalator.domain.model import State
+from escalator.entrypoints.http.tokens import caller
+from escalator.entrypoints.http.views import APP
 from escalator.errors import StorageError
 from escalator.storage.sql import Tx
-from escalator.web.tokens import caller
-from escalator.web.views import APP
 
 log = logging.getLogger(__name__)
 

@@ -14,11 +14,20 @@ from typing import TYPE_CHECKING
 
 from aiohttp import web
 
+from escalator.entrypoints.http import (
+    ackpage,
+    api,
+    board,
+    health,
+    intake,
+    maintenance_api,
+    safety,
+    voice,
+)
+from escalator.entrypoints.http.views import APP, ApiError, message_page
 from escalator.errors import StorageError
 from escalator.i18n import t
 from escalator.notify.telegram import webhook as telegram_webhook
-from escalator.web import ackpage, api, board, health, intake, maintenance_api, safety, voice
-from escalator.web.views import APP, ApiError, message_page
 
 if TYPE_CHECKING:
     from escalator.app import Escalator

@@ -14,7 +14,7 @@ import hmac
 from aiohttp import web
 
 from escalator.config.model import ApiToken
-from escalator.web.views import APP, BEARER_CHALLENGE, ApiError
+from escalator.entrypoints.http.views import APP, BEARER_CHALLENGE, ApiError
 
 OPERATOR, VIEWER = "operator", "viewer"
 

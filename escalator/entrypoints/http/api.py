@@ -1,6 +1,6 @@
 """The operator API: look at incidents, act on them, reload the configuration.
 
-Every route needs one of the named tokens (`escalator.web.tokens`): a viewer
+Every route needs one of the named tokens (`escalator.entrypoints.http.tokens`): a viewer
 token reads, an operator token also acts and reloads. Actions go through the
 same `service.act` as the ack links, so the timeline and the people on the
 ladder see an operator's action exactly like a nurse's; who acted is the
@@ -18,11 +18,11 @@ import yaml
 from aiohttp import web
 
 from escalator.domain.model import Action, State
+from escalator.entrypoints.http.tokens import OPERATOR, VIEWER, require
+from escalator.entrypoints.http.views import APP, ApiError, delivery_json, incident_json
 from escalator.errors import ActionError
 from escalator.service import parse_minutes
 from escalator.storage.sql import Tx
-from escalator.web.tokens import OPERATOR, VIEWER, require
-from escalator.web.views import APP, ApiError, delivery_json, incident_json
 
 MAX_LIMIT = 500
 MAX_NOTE = 2000
@@ -44,7 +44,7 @@ async def openapi(request: web.Request) -> web.Response:
 
 
 def openapi_document() -> dict[str, Any]:
-    text = resources.files("escalator.web").joinpath("openapi.yaml").read_text()
+    text = resources.files("escalator.entrypoints.http").joinpath("openapi.yaml").read_text()
     found: dict[str, Any] = yaml.safe_load(text)
     return found
 
