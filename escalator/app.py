@@ -17,11 +17,12 @@ from escalator.config import build_directory, load_config
 from escalator.config.model import Config
 from escalator.config_audit import ConfigAudit
 from escalator.entrypoints.http.board.state import BoardState
-from escalator.entrypoints.http.links import LinkSigner
-from escalator.entrypoints.http.notelimit import NoteLimiter
+from escalator.entrypoints.http.keys import UseCases
+from escalator.entrypoints.http.server import build_web_app
 from escalator.errors import ConfigError, StorageError, StoreLocked
 from escalator.i18n.codes import install_overrides as install_code_overrides
 from escalator.intake import IntakeAdapter, build_adapters
+from escalator.links import LinkSigner
 from escalator.listeners import HTTP_LIMITS, Gate, listen
 from escalator.metrics import Metrics
 from escalator.notify.base import Notifier
@@ -31,6 +32,7 @@ from escalator.notify.log import LogNotifier
 from escalator.notify.sms import SmsNotifier
 from escalator.notify.telegram import TelegramChannel
 from escalator.notify.telegram import from_config as telegram_settings
+from escalator.notify.telegram import webhook as telegram_webhook
 from escalator.notify.voice import CALLBACK_TTL, VoiceNotifier
 from escalator.notify.webhook import WebhookNotifier
 from escalator.redact import add_secrets
@@ -39,6 +41,14 @@ from escalator.reports.scheduler import ReportScheduler
 from escalator.service import EscalationService
 from escalator.storage import SqlStore, open_store
 from escalator.tasks import cancel_and_wait
+from escalator.usecases.answering import Answering
+from escalator.usecases.configuring import Configuring
+from escalator.usecases.context import Context
+from escalator.usecases.health import Health
+from escalator.usecases.intake import Intake
+from escalator.usecases.notelimit import NoteLimiter
+from escalator.usecases.queries import Queries
+from escalator.usecases.records import Records
 from escalator.waker import Waker
 
 log = logging.getLogger(__name__)
@@ -88,7 +98,7 @@ class Escalator:
         self.signer = LinkSigner(self._secret_bytes(config), config.http.link_ttl,
                                  previous.encode() if previous else None)
         self.log_notifier = LogNotifier()
-        self.note_limiter = NoteLimiter()  # notes per link and per person (web/notelimit.py)
+        self.note_limiter = NoteLimiter()  # notes per link and per person (usecases/notelimit.py)
         self._session: aiohttp.ClientSession | None = None
         self.waker: Waker | None = None
         self._pump: asyncio.Task[None] | None = None
@@ -164,6 +174,26 @@ class Escalator:
             self._session = aiohttp.ClientSession()
         return self._session
 
+    # -- what the entry points may use -----------------------------------------
+    def use_cases(self) -> UseCases:
+        """The narrow objects the HTTP handlers take, each over only the parts it needs."""
+        context = Context(lambda: self._config, self.clock, self.secret)
+        return UseCases(
+            context=context,
+            intake=Intake(context, self.service.ingest, self.metrics),
+            answering=Answering(context, self.service, self.note_limiter, self.signer,
+                                self.store, self.dispatcher.not_reached, self.poke),
+            queries=Queries(context, self.store, lambda: self.service.directory),
+            records=Records(context, self.store, self.poke),
+            health=Health(self.store, self.metrics, self.health),
+            configuring=Configuring(lambda: self._config, self.reload_async),
+            board=self.board,
+        )
+
+    def web_app(self) -> web.Application:
+        """The HTTP entry points over this service's use cases (and Telegram's webhook)."""
+        return build_web_app(self.use_cases(), [telegram_webhook.routes(self.telegram)])
+
     # -- lifecycle ------------------------------------------------------------
     async def start(self, *, serve_http: bool = True, schedule: bool = True) -> None:
         """Serve HTTP on every instance; lead (timers, sending, Telegram polling, the
@@ -184,9 +214,7 @@ class Escalator:
         if not schedule:
             await self._lead(schedule=False)
         if serve_http:
-            from escalator.entrypoints.http.server import build_web_app
-
-            self._runner = web.AppRunner(build_web_app(self), access_log=None)
+            self._runner = web.AppRunner(self.web_app(), access_log=None)
             await self._runner.setup()
             assert self._runner.server is not None
             self._http_server, self.http_gate = await listen(

@@ -37,8 +37,8 @@ from escalator.domain.answering import CALLS, superseded
 from escalator.domain.availability import Contact, Party
 from escalator.domain.model import WAITING_FOR_CLEAR, Entry, Incident, Reason, State, params
 from escalator.domain.retry import Next, after_failure, overdue
-from escalator.entrypoints.http.links import LinkSigner
 from escalator.errors import NotifyError
+from escalator.links import LinkSigner
 from escalator.notify import render
 from escalator.notify.base import Held, Message, Notifier
 from escalator.storage import audit

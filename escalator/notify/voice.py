@@ -34,9 +34,9 @@ from escalator.clock import Clock
 from escalator.config.model import Facility
 from escalator.domain.answering import CALLS
 from escalator.domain.availability import Contact
-from escalator.entrypoints.http.links import LinkSigner
 from escalator.errors import ConfigError, NotifyError
 from escalator.i18n import t
+from escalator.links import LinkSigner
 from escalator.notify import speech
 from escalator.notify.base import Message
 from escalator.notify.gateway import (

@@ -18,7 +18,6 @@ from support import TOKENS
 
 from escalator.domain.answering import CALLS
 from escalator.domain.model import AlarmEvent, State
-from escalator.entrypoints.http.server import build_web_app
 
 pytestmark = pytest.mark.e2e
 BOARD = re.compile(r"^http://[^/]+/board/$")  # the list, not the sign-in page (?next=)
@@ -27,7 +26,7 @@ BOARD = re.compile(r"^http://[^/]+/board/$")  # the list, not the sign-in page (
 @pytest.fixture
 async def served(tmp_path, clock, recorder):
     app = await build(tmp_path, clock, recorder)
-    async with TestServer(build_web_app(app), host="127.0.0.1") as server:
+    async with TestServer(app.web_app(), host="127.0.0.1") as server:
         yield app, server
     await app.stop()
 

@@ -10,7 +10,6 @@ from board_support import ENV, PASSWORDS, board_config, build
 
 from escalator.config import load_config_text
 from escalator.domain.model import Action, AlarmEvent, State
-from escalator.entrypoints.http.server import build_web_app
 from escalator.errors import ConfigError
 
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')
@@ -19,7 +18,7 @@ CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 @pytest.fixture
 async def client(tmp_path, clock, recorder):
     app = await build(tmp_path, clock, recorder)
-    async with TestClient(TestServer(build_web_app(app))) as c:
+    async with TestClient(TestServer(app.web_app())) as c:
         c.escalator = app
         yield c
     await app.stop()
@@ -154,7 +153,7 @@ async def demo_client(tmp_path, clock):
                              lambda: app.service.directory)
     app.board.outbox = box
     await app.start(serve_http=False, schedule=False)
-    async with TestClient(TestServer(build_web_app(app))) as c:
+    async with TestClient(TestServer(app.web_app())) as c:
         c.escalator = app
         yield c
     await app.stop()

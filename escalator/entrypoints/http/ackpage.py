@@ -18,10 +18,9 @@ from aiohttp import web
 
 from escalator.domain.model import WAITING_FOR_CLEAR, Action, Incident, Reason, State
 from escalator.entrypoints.http import answers, viewer
-from escalator.entrypoints.http.links import LinkClaim, LinkError, bound
+from escalator.entrypoints.http.keys import ANSWERING
 from escalator.entrypoints.http.privacy import scrub
 from escalator.entrypoints.http.views import (
-    APP,
     PAGE_HEADERS,
     esc,
     html_page,
@@ -31,6 +30,7 @@ from escalator.entrypoints.http.views import (
 from escalator.errors import ActionError
 from escalator.i18n import code_label, t
 from escalator.i18n.explain import explain
+from escalator.links import LinkClaim, LinkError, bound
 from escalator.service import MAX_SNOOZE
 from escalator.storage.nonces import link_nonce
 from escalator.storage.rows import dt
@@ -64,11 +64,11 @@ class Visitor:
 
 def _visitor(request: web.Request) -> Visitor | web.Response:
     """The link's party, or the page explaining why the link cannot be used."""
-    app = request.app[APP]
-    config = app.config
+    answering = request.app[ANSWERING]
+    config = answering.context.config
     lang = config.facility.language
     try:
-        claim = app.signer.check(request.match_info["token"], app.clock.now())
+        claim = answering.claim(request.match_info["token"])
     except LinkError as exc:
         key, status = ("page.link_expired", 410) if exc.expired else ("page.link_invalid", 400)
         if _wants_json(request):
@@ -81,7 +81,7 @@ def _visitor(request: web.Request) -> Visitor | web.Response:
         return message_page(lang, t(lang, "page.title"), t(lang, "page.link_revoked"), 403)
     names = {pid: p.name for pid, p in config.parties.items()}
     return Visitor(claim, party.name, party.language or lang, config.facility.timezone,
-                   names, app.clock.now(), config.http.max_snooze)
+                   names, answering.context.now(), config.http.max_snooze)
 
 
 async def _load(request: web.Request, claim: LinkClaim
@@ -94,7 +94,7 @@ async def _load(request: web.Request, claim: LinkClaim
             return None, []
         return incident, tx.timeline(incident.id)
 
-    return await request.app[APP].store.transaction(read)
+    return await request.app[ANSWERING].read(read)
 
 
 def _say(v: Visitor, key: str, status: int, **values: object) -> web.Response:
@@ -108,7 +108,8 @@ async def show(request: web.Request) -> web.Response:
     incident, timeline = await _load(request, v.claim)
     if incident is None:
         return _say(v, "page.not_found", 404)
-    if viewer.is_viewer(request.app[APP].config, v.claim.party):  # the record, no buttons
+    config = request.app[ANSWERING].context.config
+    if viewer.is_viewer(config, v.claim.party):  # the record, no buttons
         return await viewer.page(request, incident, v.lang)
     return html_page(v.lang, code_label(v.lang, incident.code),
                      render_incident(v, incident, timeline, request.path))
@@ -119,12 +120,13 @@ async def perform(request: web.Request) -> web.Response:
     v = _visitor(request)
     if isinstance(v, web.Response):
         return v
-    app = request.app[APP]
-    if viewer.is_viewer(app.config, v.claim.party):  # read-only links never act
+    answering = request.app[ANSWERING]
+    config = answering.context.config
+    if viewer.is_viewer(config, v.claim.party):  # read-only links never act
         return _reply(request, v, "reg.refused", 403)
-    now = app.clock.now()
+    now = answering.context.now()
     try:
-        answer = answers.parse(await _fields(request), now, v.tz, app.config.http.max_snooze)
+        answer = answers.parse(await _fields(request), now, v.tz, config.http.max_snooze)
     except answers.AnswerError as exc:
         return _reply(request, v, exc.key, 400)
     incident, _ = await _load(request, v.claim)
@@ -133,11 +135,10 @@ async def perform(request: web.Request) -> web.Response:
     if incident.state is State.RESOLVED and answer.action is not Action.NOTE:
         return _closed(request, v, incident)
     if answer.action is Action.NOTE:
-        wait = app.note_limiter.admit((incident.id, v.claim.party), ("party", v.claim.party),
-                                      now)
+        wait = answering.note_wait((incident.id, v.claim.party), ("party", v.claim.party))
         if wait is not None:
             return _too_many(request, v, wait)
-    act = app.service.act
+    act = answering.act
     known = await _delivery_ids(request, incident.id)
     try:
         after = await act(incident.id, answer.action, v.name, party=v.claim.party,
@@ -174,14 +175,14 @@ async def _fields(request: web.Request) -> Mapping[str, Any]:
 
 
 async def _delivery_ids(request: web.Request, incident_id: int) -> set[int]:
-    rows = await request.app[APP].store.transaction(lambda tx: tx.deliveries(incident_id))
+    rows = await request.app[ANSWERING].read(lambda tx: tx.deliveries(incident_id))
     return {d.id for d in rows}
 
 
 async def _escalated_to(request: web.Request, v: Visitor, after: Incident,
                         known: set[int]) -> list[str]:
     """Who this escalation reached: the calls (not the updates) queued by it."""
-    rows = await request.app[APP].store.transaction(lambda tx: tx.deliveries(after.id))
+    rows = await request.app[ANSWERING].read(lambda tx: tx.deliveries(after.id))
     return [v.names.get(d.party, d.party) for d in rows if d.id not in known
             and d.reason == Reason.ESCALATED.value and not d.is_update]
 

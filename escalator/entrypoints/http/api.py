@@ -18,8 +18,9 @@ import yaml
 from aiohttp import web
 
 from escalator.domain.model import Action, State
+from escalator.entrypoints.http.keys import ANSWERING, CONFIGURING, CONTEXT, QUERIES
 from escalator.entrypoints.http.tokens import OPERATOR, VIEWER, require
-from escalator.entrypoints.http.views import APP, ApiError, delivery_json, incident_json
+from escalator.entrypoints.http.views import ApiError, delivery_json, incident_json
 from escalator.errors import ActionError
 from escalator.service import parse_minutes
 from escalator.storage.sql import Tx
@@ -50,7 +51,7 @@ def openapi_document() -> dict[str, Any]:
 
 
 def _lang(request: web.Request) -> str:
-    return request.app[APP].config.facility.language
+    return request.app[CONTEXT].config.facility.language
 
 
 def _incident_id(request: web.Request) -> int:
@@ -81,7 +82,7 @@ async def list_incidents(request: web.Request) -> web.Response:
     if raw is not None and not raw.isdecimal():
         raise ApiError(400, f"cursor must be the value of a previous page's cursor, got {raw!r}")
     before = int(raw) if raw else None
-    found = await request.app[APP].store.transaction(
+    found = await request.app[QUERIES].read(
         lambda tx: tx.incidents_page(state, limit + 1, before))
     lang = _lang(request)
     page, more = found[:limit], len(found) > limit
@@ -107,7 +108,7 @@ async def get_incident(request: web.Request) -> web.Response:
                 "deliveries": [delivery_json(d) for d in tx.deliveries(incident_id)],
                 "events": [_event_json(e) for e in tx.events_for(incident_id)]}
 
-    found = await request.app[APP].store.transaction(read)
+    found = await request.app[QUERIES].read(read)
     if found is None:
         raise ApiError(404, f"no incident {incident_id}")
     return web.json_response(found)
@@ -122,20 +123,19 @@ async def act(request: web.Request) -> web.Response:
     by = require(request, OPERATOR).name
     incident_id = _incident_id(request)
     action, note, minutes = _parse_action(await _json_object(request), by,
-                                          request.app[APP].config.http.max_snooze)
-    app = request.app[APP]
-    exists = await app.store.transaction(lambda tx: tx.incident(incident_id) is not None)
+                                          request.app[CONTEXT].config.http.max_snooze)
+    answering = request.app[ANSWERING]
+    exists = await request.app[QUERIES].read(lambda tx: tx.incident(incident_id) is not None)
     if not exists:
         raise ApiError(404, f"no incident {incident_id}")
     if action is Action.NOTE:
-        wait = app.note_limiter.admit(("token", by, incident_id), ("token", by),
-                                      app.clock.now())
+        wait = answering.note_wait(("token", by, incident_id), ("token", by))
         if wait is not None:
             seconds = max(1, int(wait.total_seconds()))
             raise ApiError(429, f"too many notes from {by!r}: try again in {seconds} s",
                            headers={"Retry-After": str(seconds)}, retry_after=seconds)
     try:
-        incident = await app.service.act(incident_id, action, by, minutes=minutes, note=note)
+        incident = await answering.act(incident_id, action, by, minutes=minutes, note=note)
     except ActionError as exc:
         raise ApiError(400, str(exc)) from None
     return web.json_response(incident_json(incident, _lang(request)))
@@ -179,9 +179,7 @@ async def _json_object(request: web.Request) -> dict[str, Any]:
 async def reload_config(request: web.Request) -> web.Response:
     """Swap the config only if the new one is valid; otherwise say why and keep the old one."""
     require(request, OPERATOR)
-    app = request.app[APP]
-    before = app.config
-    messages = await app.reload_async()
-    if app.config is before:  # nothing was swapped in: these are the problems
+    swapped, messages = await request.app[CONFIGURING].reload()
+    if not swapped:  # the last good config stays: these are the problems
         return web.json_response({"ok": False, "problems": messages}, status=422)
     return web.json_response({"ok": True, "warnings": messages})

@@ -9,7 +9,6 @@ its `id` makes that retry harmless.
 
 from __future__ import annotations
 
-import hmac
 import json
 from datetime import datetime
 from typing import Any
@@ -17,7 +16,8 @@ from typing import Any
 from aiohttp import web
 
 from escalator.domain.model import EVENT_STATES, AlarmEvent
-from escalator.entrypoints.http.views import APP, BEARER_CHALLENGE, ApiError
+from escalator.entrypoints.http.keys import INTAKE
+from escalator.entrypoints.http.views import BEARER_CHALLENGE, ApiError
 from escalator.errors import IntakeError, StorageError, UnstorableError
 from escalator.intake import clean
 from escalator.intake.clean import multi_line, one_line
@@ -27,8 +27,6 @@ MAX_BATCH = 100
 KNOWN_FIELDS = ("code", "state", "point", "text", "severity", "time", "id")
 LIMITS = {"code": 64, "point": 256, "text": 2000, "severity": 32, "id": 128}
 
-RECEIVED = "escalator_events_received_total"
-REJECTED = "escalator_events_rejected_total"
 
 
 def setup(web_app: web.Application) -> None:
@@ -36,13 +34,13 @@ def setup(web_app: web.Application) -> None:
 
 
 async def receive(request: web.Request) -> web.Response:
-    app = request.app[APP]
+    intake = request.app[INTAKE]
     source = _source_for(request)
     if source is None:
         raise _reject(request, 401, "unauthorized", "missing or unknown bearer token",
                       headers=BEARER_CHALLENGE)
     payload = await _read_json(request)
-    now = app.clock.now()
+    now = intake.context.now()
     try:
         if isinstance(payload, list):
             parsed = parse_batch(payload, source, now)
@@ -53,8 +51,7 @@ async def receive(request: web.Request) -> web.Response:
     results = []
     for event, ignored in parsed:
         result = await _ingest(request, event)
-        app.metrics.inc(RECEIVED, "Events accepted and stored, by source and state",
-                        source=source, state=event.state)
+        intake.received(source, event.state)
         results.append(_result_json(result, ignored))
     body: Any = results if isinstance(payload, list) else results[0]
     return web.json_response(body, status=202)
@@ -62,7 +59,7 @@ async def receive(request: web.Request) -> web.Response:
 
 async def _ingest(request: web.Request, event: AlarmEvent) -> IngestResult:
     try:
-        return await request.app[APP].service.ingest(event)
+        return await request.app[INTAKE].ingest(event)
     except UnstorableError as exc:
         reason = str(exc.__cause__ or "refused")[:200]
         raise _reject(request, 422, "unstorable",
@@ -85,13 +82,7 @@ def _source_for(request: web.Request) -> str | None:
     token = token.strip()
     if scheme.lower() != "bearer" or not token:
         return None
-    app = request.app[APP]
-    found = None
-    for sid, src in app.config.sources.items():
-        secret = app.secret(src.token_env) if src.kind == "webhook" else None
-        if secret and hmac.compare_digest(token.encode(), secret.encode()):
-            found = sid
-    return found
+    return request.app[INTAKE].source_for(token)
 
 
 async def _read_json(request: web.Request) -> Any:
@@ -113,7 +104,7 @@ def _reject(request: web.Request, status: int, reason: str, message: str,
 
 
 def _count_rejected(request: web.Request, reason: str) -> None:
-    request.app[APP].metrics.inc(REJECTED, "Events refused, by reason", reason=reason)
+    request.app[INTAKE].rejected(reason)
 
 
 # -- validation -------------------------------------------------------------------

@@ -31,8 +31,9 @@ from escalator.domain.maintenance import (
     renew,
 )
 from escalator.entrypoints.http.api import _json_object
+from escalator.entrypoints.http.keys import RECORDS
 from escalator.entrypoints.http.tokens import OPERATOR, VIEWER, require
-from escalator.entrypoints.http.views import APP, ApiError, iso
+from escalator.entrypoints.http.views import ApiError, iso
 from escalator.storage import maintenance as stored
 from escalator.storage.sql import Tx
 
@@ -52,16 +53,17 @@ def setup(web_app: web.Application) -> None:
 
 async def list_windows(request: web.Request) -> web.Response:
     require(request, VIEWER)
-    app = request.app[APP]
-    now = app.clock.now()
-    from_api = await app.store.transaction(lambda tx: stored.windows_ending_after(tx, now))
-    tz = ZoneInfo(app.config.facility.timezone)
-    found = [_json(w, tz, now, "config") for w in app.config.maintenance if w.ends > now]
+    records = request.app[RECORDS]
+    now = records.context.now()
+    from_api = await records.read(lambda tx: stored.windows_ending_after(tx, now))
+    config = records.context.config
+    tz = ZoneInfo(config.facility.timezone)
+    found = [_json(w, tz, now, "config") for w in config.maintenance if w.ends > now]
     found += [{**_json(s.window, tz, now, "api"), "created_by": s.created_by,
                "created_at": iso(s.created_at), "updated_by": s.updated_by,
                "updated_at": iso(s.updated_at)} for s in from_api]
     return web.json_response({"maintenance": found,
-                              "maintenance_max": format_duration(app.config.maintenance_max)})
+                              "maintenance_max": format_duration(config.maintenance_max)})
 
 
 def _json(w: MaintenanceWindow, tz: ZoneInfo, now: datetime, origin: str) -> dict[str, Any]:
@@ -79,9 +81,9 @@ async def create_or_renew(request: web.Request) -> web.Response:
     if "id" in body:
         return await _renew(request, _window_id(str(body["id"])), body, RENEW_KEYS, token)
     _only(body, CREATE_KEYS)
-    app = request.app[APP]
-    now = app.clock.now()
-    config = app.config
+    records = request.app[RECORDS]
+    now = records.context.now()
+    config = records.context.config
     tz = ZoneInfo(config.facility.timezone)
     starts = now if body.get("from") in (None, "") else _time(body, "from", tz)
     ends = _time(body, "until", tz)
@@ -95,8 +97,7 @@ async def create_or_renew(request: web.Request) -> web.Response:
     sources, codes, point = _match(body.get("match"), set(config.sources))
     draft = MaintenanceWindow("", starts, ends, _reason(body), sources, codes, point)
     by = _by(body.get("by"), token)
-    window_id = await app.store.transaction(lambda tx: stored.add_window(tx, draft, by, now))
-    app.poke()
+    window_id = await records.write(lambda tx: stored.add_window(tx, draft, by, now))
     return web.json_response(_json(replace(draft, id=str(window_id)), tz, now, "api"),
                              status=201)
 
@@ -111,12 +112,12 @@ async def patch_window(request: web.Request) -> web.Response:
 async def _renew(request: web.Request, window_id: int, body: dict[str, Any],
                  allowed: set[str], token: str) -> web.Response:
     _only(body, allowed)
-    app = request.app[APP]
-    now = app.clock.now()
-    tz = ZoneInfo(app.config.facility.timezone)
+    records = request.app[RECORDS]
+    now = records.context.now()
+    tz = ZoneInfo(records.context.config.facility.timezone)
     until = _time(body, "until", tz)
     by = _by(body.get("by"), token)
-    maximum = app.config.maintenance_max
+    maximum = records.context.config.maintenance_max
 
     def work(tx: Tx) -> MaintenanceWindow:
         current = _existing(tx, window_id, now)
@@ -127,8 +128,7 @@ async def _renew(request: web.Request, window_id: int, body: dict[str, Any],
         stored.set_until(tx, window_id, until, by, now)
         return renewed
 
-    renewed = await app.store.transaction(work)
-    app.poke()
+    renewed = await records.write(work)
     return web.json_response(_json(renewed, tz, now, "api"))
 
 
@@ -136,8 +136,8 @@ async def end_window(request: web.Request) -> web.Response:
     """End now rather than erase: the row stays as the record of who held what, and when."""
     token = require(request, OPERATOR).name
     window_id = _window_id(request.match_info["id"])
-    app = request.app[APP]
-    now = app.clock.now()
+    records = request.app[RECORDS]
+    now = records.context.now()
     by = _by(request.query.get("by"), token)
 
     def work(tx: Tx) -> MaintenanceWindow:
@@ -145,9 +145,9 @@ async def end_window(request: web.Request) -> web.Response:
         stored.set_until(tx, window_id, now, by, now)
         return replace(current, ends=now)
 
-    ended = await app.store.transaction(work)
-    app.poke()
-    return web.json_response(_json(ended, ZoneInfo(app.config.facility.timezone), now, "api"))
+    ended = await records.write(work)
+    tz = ZoneInfo(records.context.config.facility.timezone)
+    return web.json_response(_json(ended, tz, now, "api"))
 
 
 def _existing(tx: Tx, window_id: int, now: datetime) -> MaintenanceWindow:

@@ -20,12 +20,14 @@ from zoneinfo import ZoneInfo
 from aiohttp import web
 
 from escalator.entrypoints.http.api import _json_object, _limit
+from escalator.entrypoints.http.keys import RECORDS
 from escalator.entrypoints.http.tokens import OPERATOR, VIEWER, require
-from escalator.entrypoints.http.views import APP, ApiError
+from escalator.entrypoints.http.views import ApiError
 from escalator.reports import data
 from escalator.reports.safety_text import as_json, as_text
 from escalator.storage import register as store
 from escalator.storage.sql import Tx
+from escalator.usecases.records import Records
 
 MAX_TEXT = 4000
 STATES = ("open", "closed")
@@ -60,16 +62,17 @@ def _id(request: web.Request) -> int:
     return int(raw)
 
 
-def _record_json(app: Any, v: Any) -> dict[str, Any]:
-    lang, names = app.config.facility.language, {p: x.name for p, x in app.config.parties.items()}
-    found = as_json(v, lang, names, app.config.facility.timezone)
+def _record_json(records: Records, v: Any) -> dict[str, Any]:
+    config = records.context.config
+    lang, names = config.facility.language, {p: x.name for p, x in config.parties.items()}
+    found = as_json(v, lang, names, config.facility.timezone)
     return {**found, "incident_id": found["incident"], "code_label": found["what"]}
 
 
 async def list_records(request: web.Request) -> web.Response:
     require(request, VIEWER)
-    app = request.app[APP]
-    q, tz = request.query, app.config.facility.timezone
+    records = request.app[RECORDS]
+    q, tz = request.query, records.context.config.facility.timezone
     start = parse_when(q["from"], tz, "from") if q.get("from") else None
     end = parse_when(q["to"], tz, "to") if q.get("to") else None
     state = q.get("state") or None
@@ -78,7 +81,8 @@ async def list_records(request: web.Request) -> web.Response:
     cursor = q.get("cursor") or None
     if cursor is not None and not (cursor.isdecimal() and len(cursor) <= 18):
         raise ApiError(400, f"cursor: use next_cursor from the previous page, got {cursor!r}")
-    limit, staff, now = _limit(request), data.care_staff(app.config), app.clock.now()
+    staff, now = data.care_staff(records.context.config), records.context.now()
+    limit = _limit(request)
 
     def read(tx: Tx) -> list[Any]:
         rows = store.safety_page(tx, start=start, end=end, cause=q.get("cause") or None,
@@ -86,25 +90,25 @@ async def list_records(request: web.Request) -> web.Response:
                                  limit=limit)
         return data.views(tx, rows, staff, now)
 
-    views = await app.store.transaction(read)
+    views = await records.read(read)
     return web.json_response({
-        "safety_incidents": [_record_json(app, v) for v in views],
+        "safety_incidents": [_record_json(records, v) for v in views],
         "next_cursor": str(views[-1].safety.id) if len(views) == limit else None})
 
 
 async def get_record(request: web.Request) -> web.Response:
     require(request, VIEWER)
-    app, safety_id = request.app[APP], _id(request)
-    staff, now = data.care_staff(app.config), app.clock.now()
-    v = await app.store.transaction(lambda tx: data.view(tx, safety_id, staff, now))
+    records, safety_id = request.app[RECORDS], _id(request)
+    staff, now = data.care_staff(records.context.config), records.context.now()
+    v = await records.read(lambda tx: data.view(tx, safety_id, staff, now))
     if v is None:
         raise ApiError(404, f"no safety incident {safety_id}")
     if request.query.get("format") == "text":
-        names = {p: x.name for p, x in app.config.parties.items()}
-        return web.Response(text=as_text(v, app.config.facility.language,
-                                         app.config.facility.timezone, names),
+        names = {p: x.name for p, x in records.context.config.parties.items()}
+        return web.Response(text=as_text(v, records.context.config.facility.language,
+                                         records.context.config.facility.timezone, names),
                             content_type="text/plain", charset="utf-8")
-    return web.json_response(_record_json(app, v))
+    return web.json_response(_record_json(records, v))
 
 
 def _field(body: dict[str, Any], name: str, *, required: bool = True) -> str:
@@ -128,10 +132,10 @@ def _by(request: web.Request, body: dict[str, Any]) -> str:
 
 async def add_note(request: web.Request) -> web.Response:
     require(request, OPERATOR)
-    app, safety_id = request.app[APP], _id(request)
+    records, safety_id = request.app[RECORDS], _id(request)
     body = await _json_object(request)
     by, note = _by(request, body), _field(body, "note")
-    now = app.clock.now()
+    now = records.context.now()
 
     def write(tx: Tx) -> bool:
         if store.safety_row(tx, safety_id) is None:
@@ -139,25 +143,25 @@ async def add_note(request: web.Request) -> web.Response:
         store.add_note(tx, safety_id, now, by, note)
         return True
 
-    if not await app.store.transaction(write):
+    if not await records.write(write):
         raise ApiError(404, f"no safety incident {safety_id}")
     return await _answer(request, safety_id, 201)
 
 
 async def close(request: web.Request) -> web.Response:
     require(request, OPERATOR)
-    app, safety_id = request.app[APP], _id(request)
+    records, safety_id = request.app[RECORDS], _id(request)
     body = await _json_object(request)
     by, cause = _by(request, body), _field(body, "cause")
     measures = _field(body, "measures", required=False)
-    now = app.clock.now()
+    now = records.context.now()
 
     def write(tx: Tx) -> str:
         if store.safety_row(tx, safety_id) is None:
             return "missing"
         return "closed" if store.close(tx, safety_id, now, by, cause, measures) else "already"
 
-    result = await app.store.transaction(write)
+    result = await records.write(write)
     if result == "missing":
         raise ApiError(404, f"no safety incident {safety_id}")
     if result == "already":
@@ -166,7 +170,7 @@ async def close(request: web.Request) -> web.Response:
 
 
 async def _answer(request: web.Request, safety_id: int, status: int) -> web.Response:
-    app = request.app[APP]
-    staff, now = data.care_staff(app.config), app.clock.now()
-    v = await app.store.transaction(lambda tx: data.view(tx, safety_id, staff, now))
-    return web.json_response(_record_json(app, v), status=status)
+    records = request.app[RECORDS]
+    staff, now = data.care_staff(records.context.config), records.context.now()
+    v = await records.read(lambda tx: data.view(tx, safety_id, staff, now))
+    return web.json_response(_record_json(records, v), status=status)

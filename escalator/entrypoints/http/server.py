@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import logging
 import secrets
-from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING
+from collections.abc import Awaitable, Callable, Sequence
 
 from aiohttp import web
 
@@ -24,13 +23,10 @@ from escalator.entrypoints.http import (
     safety,
     voice,
 )
-from escalator.entrypoints.http.views import APP, ApiError, message_page
+from escalator.entrypoints.http.keys import CONTEXT, UseCases
+from escalator.entrypoints.http.views import ApiError, message_page
 from escalator.errors import StorageError
 from escalator.i18n import t
-from escalator.notify.telegram import webhook as telegram_webhook
-
-if TYPE_CHECKING:
-    from escalator.app import Escalator
 
 log = logging.getLogger(__name__)
 
@@ -38,18 +34,23 @@ MAX_BODY = 64 * 1024  # an alarm event is a few hundred bytes; a full buffer of 
 RETRY_AFTER_S = "5"
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+Routes = Callable[[web.Application], None]
 
 
-def build_web_app(app: Escalator) -> web.Application:
+def build_web_app(uses: UseCases, more_routes: Sequence[Routes] = ()) -> web.Application:
+    """The HTTP entry points over the use cases they may take. `more_routes`: routes an
+    outbound channel brings along (Telegram's webhook), added by the composition root
+    so this layer knows no channel."""
     web_app = web.Application(client_max_size=MAX_BODY, middlewares=[error_boundary])
-    web_app[APP] = app
+    uses.install(web_app)
     intake.setup(web_app)
     api.setup(web_app)
     safety.setup(web_app)  # the safety register (replaces api's plain list)
     maintenance_api.setup(web_app)
     ackpage.setup(web_app)
     health.setup(web_app)
-    telegram_webhook.setup(web_app)  # only in the Telegram channel's webhook mode
+    for add in more_routes:  # e.g. the Telegram channel's webhook (only in webhook mode)
+        add(web_app)
     board.setup(web_app)  # the web board (and / redirects to it)
     voice.setup(web_app)  # a voice gateway's key presses and hang-ups
     return web_app
@@ -89,7 +90,7 @@ def _keep_headers(exc: web.HTTPException) -> dict[str, str]:
 def _unavailable(request: web.Request) -> web.Response:
     headers = {"Retry-After": RETRY_AFTER_S}
     if _is_page(request):
-        lang = request.app[APP].config.facility.language
+        lang = request.app[CONTEXT].config.facility.language
         page = message_page(lang, t(lang, "page.title"), t(lang, "page.unavailable"), 503)
         page.headers.update(headers)
         return page
@@ -99,6 +100,6 @@ def _unavailable(request: web.Request) -> web.Response:
 
 def _internal(request: web.Request, ref: str) -> web.Response:
     if _is_page(request):
-        lang = request.app[APP].config.facility.language
+        lang = request.app[CONTEXT].config.facility.language
         return message_page(lang, t(lang, "page.title"), t(lang, "page.error"), 500)
     return web.json_response({"error": "internal error", "ref": ref}, status=500)

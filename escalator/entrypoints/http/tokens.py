@@ -14,21 +14,22 @@ import hmac
 from aiohttp import web
 
 from escalator.config.model import ApiToken
-from escalator.entrypoints.http.views import APP, BEARER_CHALLENGE, ApiError
+from escalator.entrypoints.http.keys import CONTEXT
+from escalator.entrypoints.http.views import BEARER_CHALLENGE, ApiError
 
 OPERATOR, VIEWER = "operator", "viewer"
 
 
 def caller(request: web.Request) -> ApiToken | None:
     """The token this request carries, if it is one of the configured ones."""
-    app = request.app[APP]
+    context = request.app[CONTEXT]
     scheme, _, given = request.headers.get("Authorization", "").partition(" ")
     given = given.strip()
     if scheme.lower() != "bearer" or not given:
         return None
     found = None
-    for token in app.config.http.tokens():
-        expected = app.secret(token.token_env)
+    for token in context.config.http.tokens():
+        expected = context.secret(token.token_env)
         if expected and hmac.compare_digest(given.encode(), expected.encode()):
             found = found or token
     return found

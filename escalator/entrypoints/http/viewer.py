@@ -12,7 +12,8 @@ from aiohttp import web
 from escalator.config.model import Config
 from escalator.domain.model import Incident
 from escalator.domain.register import contact_lines
-from escalator.entrypoints.http.views import APP, esc, html_page
+from escalator.entrypoints.http.keys import QUERIES
+from escalator.entrypoints.http.views import esc, html_page
 from escalator.i18n import code_label, t
 from escalator.reports import data
 from escalator.reports.safety_text import as_text, contact_line, local
@@ -29,8 +30,8 @@ def is_viewer(config: Config, party_id: str) -> bool:
 
 
 async def page(request: web.Request, incident: Incident, lang: str) -> web.Response:
-    app = request.app[APP]
-    config, now = app.config, app.clock.now()
+    queries = request.app[QUERIES]
+    config, now = queries.context.config, queries.context.now()
     tz, staff = config.facility.timezone, data.care_staff(config)
     names = {pid: p.name for pid, p in config.parties.items()}
 
@@ -40,7 +41,7 @@ async def page(request: web.Request, incident: Incident, lang: str) -> web.Respo
         deliveries = store.deliveries(tx, [incident.id])[incident.id]
         return data.views(tx, rows, staff, now), list(contact_lines(timeline, deliveries))
 
-    views, lines = await app.store.transaction(read)
+    views, lines = await queries.read(read)
     state = t(lang, f"state.{incident.state.value}")
     parts = [f"<h1>{esc(code_label(lang, incident.code))}</h1>",
              f'<p class="msg">{esc(t(lang, "reg.view_only"))}</p>',

@@ -1,4 +1,4 @@
-"""Shared pieces of the HTTP layer: the app key, JSON shapes and the HTML page shell.
+"""Shared pieces of the HTTP layer: JSON shapes and the HTML page shell.
 
 The API and the ack page must describe an incident the same way, so the
 incident -> JSON mapping lives here and nowhere else.
@@ -9,7 +9,7 @@ from __future__ import annotations
 import html
 from datetime import UTC, datetime
 from string import Template
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from aiohttp import web
@@ -18,10 +18,6 @@ from escalator.domain.model import Incident
 from escalator.i18n import code_label
 from escalator.storage.rows import DeliveryRow
 
-if TYPE_CHECKING:
-    from escalator.app import Escalator
-
-APP: web.AppKey[Escalator] = web.AppKey("escalator")
 BEARER_CHALLENGE = {"WWW-Authenticate": 'Bearer realm="escalator"'}
 
 # Pages carry a credential in their URL: never cache them, never leak it onward,

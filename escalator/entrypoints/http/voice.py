@@ -23,20 +23,20 @@ from aiohttp import web
 
 from escalator.domain.model import Action, Incident, Reason, State
 from escalator.entrypoints.http import answers
-from escalator.entrypoints.http.links import LinkClaim, LinkError
-from escalator.entrypoints.http.views import APP
+from escalator.entrypoints.http.keys import ANSWERING
 from escalator.errors import ActionError
 from escalator.i18n import t
+from escalator.links import LinkClaim, LinkError
 from escalator.notify import speech
 from escalator.storage import voicecalls
 from escalator.storage.rows import DeliveryRow
 
 if TYPE_CHECKING:
-    from escalator.app import Escalator
+    from escalator.usecases.answering import Answering
 
 log = logging.getLogger(__name__)
 
-KEYS = {"1": "acknowledge", "2": "escalate"}  # the answers' kinds (web/answers.py)
+KEYS = {"1": "acknowledge", "2": "escalate"}  # the answers' kinds (entrypoints/http/answers.py)
 CHANNEL = "voice"
 
 
@@ -54,16 +54,16 @@ class Refused(Exception):
 
 async def _call_of(request: web.Request) -> tuple[LinkClaim, DeliveryRow]:
     """The signed claim and the delivery it is about; Refused if they do not match."""
-    app = request.app[APP]
+    answering = request.app[ANSWERING]
     try:
-        claim = app.signer.check(request.match_info["token"], app.clock.now())
+        claim = answering.claim(request.match_info["token"])
     except LinkError as exc:
         raise Refused(410, "link expired") if exc.expired else Refused(403, str(exc)) from exc
     try:
         delivery_id = int(request.match_info["delivery"])
     except ValueError:
         raise Refused(404, "no such call") from None
-    rows = await app.store.transaction(lambda tx: tx.deliveries(claim.incident_id))
+    rows = await answering.read(lambda tx: tx.deliveries(claim.incident_id))
     row = next((d for d in rows if d.id == delivery_id and d.party == claim.party), None)
     if row is None:
         raise Refused(404, "no such call")
@@ -84,13 +84,13 @@ async def _fields(request: web.Request) -> Mapping[str, Any]:
     return await request.post()
 
 
-def _lang(app: Escalator, party: str) -> str:
-    found = app.config.parties.get(party)
-    return (found.language if found else None) or app.config.facility.language
+def _lang(answering: Answering, party: str) -> str:
+    found = answering.context.config.parties.get(party)
+    return (found.language if found else None) or answering.context.config.facility.language
 
 
-def _preset(app: Escalator) -> str:
-    return str(app.config.channels.get(CHANNEL, {}).get("preset") or "generic")
+def _preset(answering: Answering) -> str:
+    return str(answering.context.config.channels.get(CHANNEL, {}).get("preset") or "generic")
 
 
 async def key_pressed(request: web.Request) -> web.Response:
@@ -98,54 +98,54 @@ async def key_pressed(request: web.Request) -> web.Response:
         claim, row = await _call_of(request)
     except Refused as exc:
         return _refused(exc)
-    app = request.app[APP]
-    lang = _lang(app, claim.party)
+    answering = request.app[ANSWERING]
+    lang = _lang(answering, claim.party)
     fields = await _fields(request)
     digit = str(fields.get("digits") or fields.get("Digits") or "").strip()[:1]
     kind = KEYS.get(digit)
     if kind is None:
         said = t(lang, "voice.no_choice")
     else:
-        now = app.clock.now()
-        await app.store.transaction(lambda tx: voicecalls.pressed(
+        now = answering.context.now()
+        await answering.record(lambda tx: voicecalls.pressed(
             tx, row.id, claim.incident_id, claim.party, digit, now))
-        said = await _answer(app, claim, kind, lang)
-    body, content_type = speech.reply(_preset(app), lang, said)
+        said = await _answer(answering, claim, kind, lang)
+    body, content_type = speech.reply(_preset(answering), lang, said)
     return web.Response(text=body, content_type=content_type)
 
 
-async def _answer(app: Escalator, claim: LinkClaim, kind: str, lang: str) -> str:
+async def _answer(answering: Answering, claim: LinkClaim, kind: str, lang: str) -> str:
     """The ack page's answer, given by phone: same parse, guard, action and confirmation."""
-    config, now = app.config, app.clock.now()
+    config, now = answering.context.config, answering.context.now()
     tz, party = config.facility.timezone, claim.party
     found = config.parties.get(party)
     name = found.name if found else party
     answer = answers.parse({"action": kind}, now, tz)
-    incident = await app.store.transaction(lambda tx: tx.incident(claim.incident_id))
+    incident = await answering.read(lambda tx: tx.incident(claim.incident_id))
     if incident is None:
         return t(lang, "page.not_found")
     if incident.state is State.RESOLVED:
         return t(lang, "page.closed", state=t(lang, f"state.{incident.state.value}"))
-    known = {d.id for d in await app.store.transaction(lambda tx: tx.deliveries(incident.id))}
+    known = {d.id for d in await answering.read(lambda tx: tx.deliveries(incident.id))}
     try:
-        after = await app.service.act(incident.id, answer.action, name, party=party,
+        after = await answering.act(incident.id, answer.action, name, party=party,
                                       minutes=answer.minutes, note=answer.note,
                                       clear_by=answer.clear_by, eta=answer.eta,
                                       said=answer.said, check=answers.guard(answer, party))
     except answers.NotCurrent:  # the ladder already passed them: keep the word, skip nothing
-        await app.service.act(incident.id, Action.NOTE, name, party=party, note=answer.note,
+        await answering.act(incident.id, Action.NOTE, name, party=party, note=answer.note,
                               said=answer.said)
         return t(lang, "confirm.not_current")
     except (ActionError, answers.Stale):
         log.warning("voice answer %s on incident %s not applied", kind, incident.id)
         return t(lang, "voice.failed")
     return answers.confirmation(lang, answer, after, party, tz, now,
-                                await _escalated_to(app, after, known))
+                                await _escalated_to(answering, after, known))
 
 
-async def _escalated_to(app: Escalator, after: Incident, known: set[int]) -> list[str]:
-    names = {pid: p.name for pid, p in app.config.parties.items()}
-    rows = await app.store.transaction(lambda tx: tx.deliveries(after.id))
+async def _escalated_to(answering: Answering, after: Incident, known: set[int]) -> list[str]:
+    names = {pid: p.name for pid, p in answering.context.config.parties.items()}
+    rows = await answering.read(lambda tx: tx.deliveries(after.id))
     return [names.get(d.party, d.party) for d in rows if d.id not in known
             and d.reason == Reason.ESCALATED.value and not d.is_update]
 
@@ -155,16 +155,14 @@ async def call_ended(request: web.Request) -> web.Response:
         claim, row = await _call_of(request)
     except Refused as exc:
         return _refused(exc)
-    app = request.app[APP]
+    answering = request.app[ANSWERING]
     fields = await _fields(request)
     status = str(fields.get("CallStatus") or fields.get("state") or fields.get("status")
                  or "ended")[:40]
-    now = app.clock.now()
-    before = await app.store.transaction(lambda tx: voicecalls.ended(tx, row.id, status, now))
+    now = answering.context.now()
+    before = await answering.record(lambda tx: voicecalls.ended(tx, row.id, status, now))
     if before is not None and (before.ended or before.digit in KEYS):
         return web.json_response({"ok": True})  # answered with a key, or told already
-    moved = await app.dispatcher.not_reached(
+    moved = await answering.not_reached(
         row.id, claim.incident_id, CHANNEL, f"call ended ({status}) with no key pressed")
-    if moved:
-        app.poke()
     return web.json_response({"ok": True, "next_contact": moved})

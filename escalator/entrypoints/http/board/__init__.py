@@ -11,7 +11,7 @@ from pathlib import Path
 from aiohttp import web
 
 from escalator.entrypoints.http.board import outbox_pages, pages
-from escalator.entrypoints.http.views import APP
+from escalator.entrypoints.http.keys import BOARD
 
 STATIC = Path(__file__).parent / "static"
 
@@ -38,4 +38,4 @@ def setup(web_app: web.Application) -> None:
 
 
 async def _stop_live(web_app: web.Application) -> None:
-    web_app[APP].board.changes.close()
+    web_app[BOARD].changes.close()

@@ -25,7 +25,7 @@ from escalator.entrypoints.http.board.pages import (
     signed_in,
 )
 from escalator.entrypoints.http.board.texts import bt
-from escalator.entrypoints.http.views import APP
+from escalator.entrypoints.http.keys import ANSWERING, CONTEXT, QUERIES
 from escalator.errors import ActionError
 from escalator.notify.outbox import Kept
 from escalator.notify.telegram import callback
@@ -41,7 +41,7 @@ async def outbox(request: web.Request, session: Session) -> web.Response:
     lang = language(request, session)
     if box is None:
         return say(request, session, bt(lang, "outbox.none"), 404)
-    app = request.app[APP]
+    app = request.app[CONTEXT]
     said = request.query.get("said", "")[:300]
     messages = await _cards(request, _latest_cards(box.messages()[:SHOWN]))
     return render(request, "outbox.html", session, messages=messages, said=said, count=box.count,
@@ -64,7 +64,7 @@ def _latest_cards(kept: list[Kept]) -> list[Kept]:
 
 async def _cards(request: web.Request, kept: list[Kept]) -> list[dict[str, Any]]:
     box = board_state(request).outbox
-    app = request.app[APP]
+    app = request.app[CONTEXT]
     tz, now = app.config.facility.timezone, app.clock.now()
     from escalator.notify.telegram.layout import local
 
@@ -72,7 +72,7 @@ async def _cards(request: web.Request, kept: list[Kept]) -> list[dict[str, Any]]
     for k in kept:
         item: dict[str, Any] = {"k": k, "when": local(k.at, tz, now), "card": "", "buttons": []}
         if k.channel == "telegram" and box is not None and box.card is not None:
-            incident = await app.store.transaction(partial(_incident, k.incident_id))
+            incident = await request.app[QUERIES].read(partial(_incident, k.incident_id))
             if incident is not None:
                 item["card"], item["buttons"] = await box.card(incident, k.language)
         elif k.channel == "voice" and k.reason in CALLS and not k.update:
@@ -98,8 +98,7 @@ async def press(request: web.Request, session: Session) -> web.Response:
     pressed = callback.parse(str(form.get("data", "")))
     if kept is None or pressed is None or pressed.incident_id != kept.incident_id:
         return say(request, session, bt(lang, "act.bad"), 400)
-    app = request.app[APP]
-    incident = await app.store.transaction(lambda tx: tx.incident(pressed.incident_id))
+    incident = await request.app[QUERIES].read(lambda tx: tx.incident(pressed.incident_id))
     if incident is None:
         return say(request, session, bt(lang, "not_found"), 404)
     reader = kept.language
@@ -108,8 +107,8 @@ async def press(request: web.Request, session: Session) -> web.Response:
             if incident.acked_by else bt(reader, f"state.{incident.state.value}")
     else:
         try:
-            await app.service.act(incident.id, pressed.action, kept.party_name,
-                                  party=kept.party, minutes=pressed.minutes)
+            await request.app[ANSWERING].act(incident.id, pressed.action, kept.party_name,
+                                             party=kept.party, minutes=pressed.minutes)
         except ActionError:
             return say(request, session, bt(lang, "act.bad"), 400)
         said = tg(reader, f"pop.done.{pressed.action.value}",

@@ -28,7 +28,7 @@ from escalator.entrypoints.http.board.auth import (
 from escalator.entrypoints.http.board.picture import Call, Mark, picture
 from escalator.entrypoints.http.board.state import BoardState
 from escalator.entrypoints.http.board.texts import LANGS, bt
-from escalator.entrypoints.http.views import APP
+from escalator.entrypoints.http.keys import ANSWERING, BOARD, CONTEXT, QUERIES
 from escalator.errors import ActionError
 from escalator.i18n import code_label
 from escalator.i18n.explain import explain
@@ -64,7 +64,7 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
 def board_state(request: web.Request) -> BoardState:
-    return request.app[APP].board
+    return request.app[BOARD]
 
 
 # -- helpers ----------------------------------------------------------------------
@@ -75,7 +75,7 @@ def language(request: web.Request, session: Session | None) -> str:
         return chosen
     if session and session.lang in LANGS:
         return session.lang
-    return request.app[APP].config.facility.language
+    return request.app[CONTEXT].config.facility.language
 
 
 def render(request: web.Request, template: str, session: Session | None, status: int = 200,
@@ -95,7 +95,7 @@ def say(request: web.Request, session: Session | None, message: str, status: int
 
 
 def current(request: web.Request) -> Session | None:
-    app = request.app[APP]
+    app = request.app[CONTEXT]
     return board_state(request).sessions.get(request.cookies.get(COOKIE), app.clock.now())
 
 
@@ -147,7 +147,7 @@ async def login_page(request: web.Request) -> web.Response:
 
 def _login_form(request: web.Request, error: str, status: int,
                 headers: dict[str, str] | None = None) -> web.Response:
-    config = request.app[APP].config
+    config = request.app[CONTEXT].config
     no_users = not (config.board and config.board.users)
     response = render(request, "login.html", None, status, error=error,
                       next=safe_next(request.query.get("next")), no_users=no_users)
@@ -156,7 +156,7 @@ def _login_form(request: web.Request, error: str, status: int,
 
 
 async def login(request: web.Request) -> web.Response:
-    app, state = request.app[APP], board_state(request)
+    app, state = request.app[CONTEXT], board_state(request)
     lang = language(request, None)
     form = await request.post()
     name = str(form.get("name", ""))[:200]
@@ -186,7 +186,7 @@ async def login(request: web.Request) -> web.Response:
 
 async def login_once(request: web.Request) -> web.Response:
     """The demo's one-time link: signs in and forgets the token."""
-    app, state = request.app[APP], board_state(request)
+    app, state = request.app[CONTEXT], board_state(request)
     now = app.clock.now()
     found = state.sessions.redeem(request.match_info["token"], now)
     if found is None:
@@ -221,14 +221,14 @@ async def choose_language(request: web.Request) -> web.Response:
 # -- open alarms ------------------------------------------------------------------
 
 async def _open(request: web.Request) -> list[Incident]:
-    found = await request.app[APP].store.transaction(lambda tx: tx.incidents(limit=500))
+    found = await request.app[QUERIES].read(lambda tx: tx.incidents(limit=500))
     return rows.order([i for i in found if i.state is not State.RESOLVED])
 
 
 async def list_html(request: web.Request, session: Session, lang: str) -> str:
-    app = request.app[APP]
+    app = request.app[CONTEXT]
     now = app.clock.now()
-    shown = [rows.row(i, app.config, app.service.directory, lang, now)
+    shown = [rows.row(i, app.config, request.app[QUERIES].directory, lang, now)
              for i in await _open(request)]
     return _ENV.get_template("_list.html").render(
         rows=shown, t=lambda key, **kw: bt(lang, key, **kw), lang=lang)
@@ -243,7 +243,7 @@ async def board(request: web.Request, session: Session) -> web.Response:
 @signed_in
 async def events(request: web.Request, session: Session) -> web.StreamResponse:
     """Server-sent events: the open-alarms list as HTML, whenever it changes."""
-    state, app = board_state(request), request.app[APP]
+    state, app = board_state(request), request.app[CONTEXT]
     lang = language(request, session)
     response = web.StreamResponse(headers={
         **HEADERS, "Content-Type": "text/event-stream", "X-Accel-Buffering": "no"})
@@ -282,7 +282,7 @@ async def _incident(request: web.Request) -> tuple[Incident | None, list[dict[st
         incident_id = int(request.match_info["id"])
     except ValueError:
         return None, [], []
-    return await request.app[APP].store.transaction(
+    return await request.app[QUERIES].read(
         lambda tx: (tx.incident(incident_id), tx.timeline(incident_id),
                     tx.deliveries(incident_id)))
 
@@ -301,7 +301,7 @@ async def incident_page(request: web.Request, session: Session) -> web.Response:
 
 async def show_incident(request: web.Request, session: Session, said: str = "",
                         status: int = 200, bad: bool = False) -> web.Response:
-    app = request.app[APP]
+    app = request.app[CONTEXT]
     lang = language(request, session)
     incident, timeline, deliveries = await _incident(request)
     if incident is None:
@@ -316,7 +316,8 @@ async def show_incident(request: web.Request, session: Session, said: str = "",
                 "reason": e["reason"]} for e in reversed(timeline)]
     return render(
         request, "incident.html", session, status,
-        inc=incident, row=rows.row(incident, config, app.service.directory, lang, now),
+        inc=incident,
+        row=rows.row(incident, config, request.app[QUERIES].directory, lang, now),
         entries=entries, svg=_picture(incident, timeline, deliveries, config, lang, now),
         said=said, bad=bad, snoozes=snooze_choices(config.http.max_snooze),
         version=answers.version(incident),
@@ -348,7 +349,7 @@ async def act(request: web.Request, session: Session) -> web.Response:
     lang = language(request, session)
     if not session.can_act:
         return forbidden(request, session)
-    app = request.app[APP]
+    app = request.app[CONTEXT]
     form = await request.post()
     action = ACTIONS.get(str(form.get("action", "")))
     incident, _, _ = await _incident(request)
@@ -373,8 +374,8 @@ async def act(request: web.Request, session: Session) -> web.Response:
             raise answers.Stale(current)
 
     try:
-        after = await app.service.act(incident.id, action, session.name, minutes=minutes,
-                                      note=note, check=fresh)
+        after = await request.app[ANSWERING].act(incident.id, action, session.name,
+                                                 minutes=minutes, note=note, check=fresh)
     except answers.Stale as exc:
         state = bt(lang, f"state.{exc.incident.state.value}")
         return await show_incident(request, session, bt(lang, "act.refused", state=state),
@@ -405,8 +406,8 @@ def duration(lang: str, minutes: int) -> str:
 
 @signed_in
 async def oncall(request: web.Request, session: Session) -> web.Response:
-    app = request.app[APP]
-    now, config, directory = app.clock.now(), app.config, app.service.directory
+    app = request.app[CONTEXT]
+    now, config, directory = app.clock.now(), app.config, request.app[QUERIES].directory
     tz = config.facility.timezone
     roster_duty = duty.rosters(config, directory, now)
     ladder_duty = duty.ladders(config, directory, now)
@@ -419,10 +420,10 @@ async def oncall(request: web.Request, session: Session) -> web.Response:
 async def safety(request: web.Request, session: Session) -> web.Response:
     if session.role not in REGISTER_ROLES:
         return forbidden(request, session)
-    app = request.app[APP]
+    app = request.app[CONTEXT]
     lang = language(request, session)
     now, tz = app.clock.now(), app.config.facility.timezone
-    found = await app.store.transaction(lambda tx: tx.safety_incidents(limit=200))
+    found = await request.app[QUERIES].read(lambda tx: tx.safety_incidents(limit=200))
     records = [{"id": r["incident_id"], "when": local(at, tz, now) if (at := dt(r["at"])) else "",
                 "cause": bt(lang, f"safety.{r['cause']}"),
                 "label": code_label(lang, r["code"]), "point": r["point"] or ""}
