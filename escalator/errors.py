@@ -29,12 +29,36 @@ class NotifyError(EscalatorError):
     `recoverable` failures (timeouts, 5xx, 429) are retried on the same
     channel, after `retry_after` seconds when the far end said so; the others
     fall through to the party's next contact method.
+
+    `kind` says what went wrong in a word a reader's sentence is made from
+    (`FAILURES`); the message is the technical detail for logs and the API.
     """
 
-    def __init__(self, message: str, *, recoverable: bool, retry_after: float | None = None):
+    def __init__(self, message: str, *, recoverable: bool, retry_after: float | None = None,
+                 kind: str = "error"):
         super().__init__(message)
         self.recoverable = recoverable
         self.retry_after = retry_after
+        self.kind = kind if kind in FAILURES else "error"
+
+
+# What went wrong with a send, as stored in a timeline entry (`failure=`) and
+# rendered per reader by escalator.i18n.failures.
+FAILURES = frozenset({
+    "timeout",        # no answer within the send timeout
+    "unreachable",    # no connection to the far end
+    "busy",           # the far end answered 5xx, 429 or "try again later"
+    "refused",        # the far end refused this message for good
+    "bad_address",    # the address or number was not accepted
+    "not_set_up",     # a secret is missing or the channel is not running
+    "not_carried",    # this kind of notice is not sent this way
+    "down_too_long",  # held by the channel past fallback_after
+    "kept_failing",   # retried until fallback_after without success
+    "not_answered",   # accepted, but nobody answered (a phone call with no key pressed)
+    "no_contact",     # the party or its contact is gone from the config
+    "crashed",        # a fault in our own channel code
+    "error",          # none of the above
+})
 
 
 class StorageError(EscalatorError):

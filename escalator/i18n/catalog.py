@@ -124,3 +124,8 @@ TEXTS.update({k: v for k, v in _VOICE.items() if k not in TEXTS})
 from escalator.i18n.access import TEXTS as _ACCESS  # noqa: E402
 
 TEXTS.update({k: v for k, v in _ACCESS.items() if k not in TEXTS})
+
+# What went wrong with a send (channel, failure kind, next channel).
+from escalator.i18n.failures import TEXTS as _FAILURES  # noqa: E402
+
+TEXTS.update({k: v for k, v in _FAILURES.items() if k not in TEXTS})

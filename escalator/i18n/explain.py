@@ -54,11 +54,27 @@ def values(lang: str, raw: dict[str, Any], tz: str, now: datetime | None) -> dic
         out["cause"] = _fill(lang, f"cause.{raw['cause']}", out) or str(raw["cause"])
     if "why" in raw:
         out["why"] = _fill(lang, f"why.{raw['why']}", out) or str(raw["why"])
+    if "failure" in raw:  # a send that failed: in words, the technical error stays out
+        out["error"] = failure(lang, raw)
     if "error" not in out:
         out["error"] = out.get("text", "")
     if "who" not in out:
         out["who"] = out.get("text", "?")
     return out
+
+
+def failure(lang: str, raw: dict[str, Any]) -> str:
+    """"e-mail: could not be reached, trying SMS next" in the reader's language."""
+    def channel(name: object) -> str:
+        return t(lang, f"channel.{name}") if f"channel.{name}" in TEXTS else str(name)
+
+    what = t(lang, f"failure.{raw['failure']}") if f"failure.{raw['failure']}" in TEXTS \
+        else t(lang, "failure.error")
+    text = t(lang, "failure.line", channel=channel(raw["channel"]), failure=what) \
+        if raw.get("channel") else what
+    if raw.get("next"):
+        text += "; " + t(lang, "failure.next", next=channel(raw["next"]))
+    return text
 
 
 class _Blank(dict[str, str]):

@@ -26,7 +26,7 @@ import logging
 import random
 from collections import deque
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from functools import partial
 
@@ -65,7 +65,9 @@ class Outcome:
     row: DeliveryRow
     fields: dict[str, object]
     failed_for_good: bool = False
-    note: str = ""
+    # A channel gave up: what the timeline says (channel, failure kind, next
+    # channel, the technical error for the API), rendered per reader later.
+    note: dict[str, str] = field(default_factory=dict)
     failing_since: object = KEEP  # datetime | None | KEEP
 
     @property
@@ -215,7 +217,8 @@ class Dispatcher:
             if party is None or row.contact_index >= len(party.contacts):
                 return None
             contact = party.contacts[row.contact_index]
-            o = self._move_on(row, party, f"{contact.channel} {contact.address}: {error}", now)
+            o = self._move_on(row, party, f"{contact.channel} {contact.address}: {error}", now,
+                              contact.channel, "not_answered")
             _record(tx, [o], now)
             return o
 
@@ -284,8 +287,8 @@ class Dispatcher:
                            failing_since=None)
         if party is None or row.contact_index >= len(party.contacts):
             why = "party no longer in the config" if party is None else "no contact method left"
-            return Outcome(row, {"status": "failed", "error": why}, True, why,
-                           failing_since=None)
+            return Outcome(row, {"status": "failed", "error": why}, True,
+                           {"failure": "no_contact", "error": why}, failing_since=None)
         contact = party.contacts[row.contact_index]
         limit = fallback_after(config.delivery, config.channels, contact.channel)
         notifier = self.notifiers.get(contact.channel)
@@ -296,7 +299,7 @@ class Dispatcher:
             return await self._check_held(row, party, contact, notifier, limit, now)
         if overdue(now, failing_since, limit):
             why = row.error or f"{contact.channel} {contact.address}: failing"
-            return self._move_on(row, party, why, now)
+            return self._move_on(row, party, why, now, contact.channel, "kept_failing")
         message = self._message(row, incident, party, config, now)
         timeout = config.delivery.send_timeout.total_seconds()
         try:
@@ -306,14 +309,16 @@ class Dispatcher:
                                  "next_attempt_at": now + limit, "error": None},
                            failing_since=None)
         except TimeoutError:
-            error = NotifyError(f"no answer within {timeout:g} s", recoverable=True)
+            error = NotifyError(f"no answer within {timeout:g} s", recoverable=True,
+                                kind="timeout")
             return self._after_failure(row, party, contact, error, now, failing_since, limit)
         except NotifyError as exc:
             return self._after_failure(row, party, contact, exc, now, failing_since, limit)
         except Exception as exc:  # a channel bug must not stall the ladder
             log.exception("channel %s crashed on delivery %s", contact.channel, row.id)
             return self._after_failure(row, party, contact,
-                                       NotifyError(repr(exc), recoverable=False), now,
+                                       NotifyError(repr(exc), recoverable=False,
+                                                   kind="crashed"), now,
                                        failing_since, limit)
         return Outcome(row, {"status": "sent", "sent_at": self.clock.now(), "channel": label,
                              "attempts": row.attempts + 1, "error": None},
@@ -330,7 +335,7 @@ class Dispatcher:
         if verdict == "waiting":
             return Outcome(row, {"status": "queued", "next_attempt_at": now + limit})
         error = f"{contact.channel} {contact.address}: held for {limit} and the channel is down"
-        return self._move_on(row, party, error, now)
+        return self._move_on(row, party, error, now, contact.channel, "down_too_long")
 
     def _past_call_only(self, row: DeliveryRow, party: Party, now: datetime) -> Outcome:
         """An update is not phoned: the next contact that carries updates gets it, or,
@@ -359,19 +364,24 @@ class Dispatcher:
             return Outcome(row, {"status": "pending", "attempts": attempts, "error": error,
                                  "channel": contact.channel, "next_attempt_at": plan.at},
                            failing_since=plan.failing_since)
-        return self._move_on(replace(row, attempts=attempts), party, error, now)
+        return self._move_on(replace(row, attempts=attempts), party, error, now,
+                             contact.channel, exc.kind)
 
-    def _move_on(self, row: DeliveryRow, party: Party, error: str, now: datetime) -> Outcome:
+    def _move_on(self, row: DeliveryRow, party: Party, error: str, now: datetime,
+                 channel: str, failure: str) -> Outcome:
+        """The next contact, or the end of this party: the timeline is told in words
+        each reader gets in their own language (`failure`), the API gets `error`."""
+        note = {"channel": channel, "failure": failure, "error": error}
         nxt = row.contact_index + 1
         if nxt < len(party.contacts):
             log.warning("delivery %s to %s: %s; trying %s next", row.id, row.party, error,
                         party.contacts[nxt].channel)
             return Outcome(row, {"status": "pending", "contact_index": nxt, "attempts": 0,
                                  "error": error, "next_attempt_at": now},
-                           note=f"{error}; trying {party.contacts[nxt].channel} next",
+                           note={**note, "next": party.contacts[nxt].channel},
                            failing_since=None)
         return Outcome(row, {"status": "failed", "attempts": row.attempts, "error": error},
-                       True, f"every contact failed; last: {error}", failing_since=None)
+                       True, note, failing_since=None)
 
     def _message(
         self, row: DeliveryRow, incident: Incident, party: Party, config: Config, now: datetime
@@ -452,5 +462,4 @@ def _record(tx: Tx, outcomes: list[Outcome], now: datetime) -> None:
         if o.note:  # a channel gave up: the timeline says which, and what happens next
             reason = Reason.DELIVERY_FAILED if o.failed_for_good else Reason.CHANNEL_FAILED
             tx.add_entries(o.row.incident_id, [Entry(now, reason, o.row.party,
-                                                     params(notice=o.row.reason,
-                                                            error=o.note))])
+                                                     params(notice=o.row.reason, **o.note))])

@@ -55,10 +55,13 @@ def _failure(exc: BaseException) -> NotifyError:
     lacks what the config asks for (AUTH, STARTTLS) will not mend itself in minutes."""
     if isinstance(exc, ssl.SSLCertVerificationError) or isinstance(
             exc.__cause__, ssl.SSLCertVerificationError):
-        return NotifyError(f"SMTP TLS certificate not trusted: {exc}", recoverable=False)
+        return NotifyError(f"SMTP TLS certificate not trusted: {exc}", recoverable=False,
+                           kind="unreachable")
     if isinstance(exc, OSError | TimeoutError):  # refused, reset, disconnected, timed out
-        return NotifyError(f"SMTP server unreachable: {exc!r}", recoverable=True)
-    return NotifyError(f"SMTP: {exc}", recoverable=False)  # e.g. AUTH not supported
+        return NotifyError(f"SMTP server unreachable: {exc!r}", recoverable=True,
+                           kind="unreachable")
+    return NotifyError(f"SMTP: {exc}", recoverable=False,  # e.g. AUTH not supported
+                       kind="not_set_up")
 
 
 def thread_root(message: Message, facility: Facility, domain: str) -> str:
@@ -153,18 +156,20 @@ class EmailNotifier:
         settings = self._settings()
         found = problems(settings)
         if found:
-            raise NotifyError("; ".join(found), recoverable=False)
+            raise NotifyError("; ".join(found), recoverable=False, kind="not_set_up")
         mail = build_mail(message, settings, contact.address, self._facility(), self._clock)
         try:
             await aiosmtplib.send(mail, **self._connection(settings))
         except aiosmtplib.SMTPRecipientsRefused as exc:
             codes = [r.code for r in exc.recipients]
             text = "; ".join(f"{r.code} {r.message}" for r in exc.recipients)
-            raise NotifyError(f"recipient refused: {text}",
-                              recoverable=all(400 <= c < 500 for c in codes)) from exc
+            busy = all(400 <= c < 500 for c in codes)
+            raise NotifyError(f"recipient refused: {text}", recoverable=busy,
+                              kind="busy" if busy else "bad_address") from exc
         except aiosmtplib.SMTPResponseException as exc:
-            raise NotifyError(f"SMTP {exc.code} {exc.message}",
-                              recoverable=400 <= exc.code < 500) from exc
+            busy = 400 <= exc.code < 500
+            raise NotifyError(f"SMTP {exc.code} {exc.message}", recoverable=busy,
+                              kind="busy" if busy else "refused") from exc
         except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
             raise _failure(exc) from exc
 
@@ -184,6 +189,7 @@ class EmailNotifier:
             username, password = self._secrets(user_env), self._secrets(password_env)
             if not username or not password:
                 raise NotifyError(f"SMTP login: environment variable {user_env} or "
-                                  f"{password_env} is not set", recoverable=False)
+                                  f"{password_env} is not set", recoverable=False,
+                                  kind="not_set_up")
             options["username"], options["password"] = username, password
         return options

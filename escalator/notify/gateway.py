@@ -112,7 +112,7 @@ def auth_headers(channel: str, settings: Settings,
         auth = secrets(env)
         if not auth:
             raise NotifyError(f"{channel}: environment variable {env} is not set",
-                              recoverable=False)
+                              recoverable=False, kind="not_set_up")
         headers["Authorization"] = auth
     return headers
 
@@ -141,7 +141,9 @@ async def send(session: aiohttp.ClientSession, req: GatewayRequest, headers: dic
                 raise NotifyError(
                     f"{channel} gateway answered HTTP {resp.status}: {body[:200].strip()}",
                     recoverable=recoverable,
-                    retry_after=retry_after(resp.headers.get("Retry-After")))
+                    retry_after=retry_after(resp.headers.get("Retry-After")),
+                    kind="busy" if recoverable else "refused")
     except (aiohttp.ClientError, TimeoutError) as exc:
-        raise NotifyError(f"{channel} gateway unreachable: {exc!r}", recoverable=True) from exc
+        raise NotifyError(f"{channel} gateway unreachable: {exc!r}", recoverable=True,
+                          kind="unreachable") from exc
     return body

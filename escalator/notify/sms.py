@@ -122,7 +122,7 @@ class SmsNotifier:
         settings = self._settings()
         found = problems(settings)
         if found:
-            raise NotifyError("; ".join(found), recoverable=False)
+            raise NotifyError("; ".join(found), recoverable=False, kind="not_set_up")
         text = sms_text(message, self._facility().name)
         req = build_request(settings, contact.address, text, message)
         headers = auth_headers("sms", settings, self._secrets)

@@ -149,9 +149,10 @@ class VoiceNotifier:
         settings = self._settings()
         found = problems(settings)
         if found:
-            raise NotifyError("; ".join(found), recoverable=False)
+            raise NotifyError("; ".join(found), recoverable=False, kind="not_set_up")
         if message.update or message.reason not in CALLS:  # the dispatcher skips these
-            raise NotifyError("voice: only calls to act are phoned", recoverable=False)
+            raise NotifyError("voice: only calls to act are phoned", recoverable=False,
+                              kind="not_carried")
         now = self._clock.now()
         inc = message.incident
         token = self._signer.make(inc.id, message.party, now)
@@ -178,6 +179,7 @@ def _call_ref(body: str) -> str | None:
         return None
     state = str(data.get("state") or data.get("status") or "")
     if state in ("failed", "busy", "no-answer", "canceled"):
-        raise NotifyError(f"voice gateway: the call {state} at once", recoverable=False)
+        raise NotifyError(f"voice gateway: the call {state} at once", recoverable=False,
+                          kind="refused")
     ref = data.get("id") or data.get("sid") or data.get("call_id")
     return str(ref)[:100] if ref is not None else None

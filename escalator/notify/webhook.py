@@ -59,7 +59,8 @@ class WebhookNotifier:
         env = contact.option("secret_env")
         secret = self._secrets(env) if env else None
         if env and not secret:
-            raise NotifyError(f"webhook secret {env} is not set", recoverable=False)
+            raise NotifyError(f"webhook secret {env} is not set", recoverable=False,
+                              kind="not_set_up")
         if secret:
             headers["X-Escalator-Signature"] = sign(secret.encode(), timestamp, body)
         try:
@@ -70,7 +71,9 @@ class WebhookNotifier:
                 wait = retry_after(resp.headers.get("Retry-After"))
                 recoverable = resp.status >= 500 or resp.status in (408, 425, 429)
                 raise NotifyError(f"webhook answered HTTP {resp.status}",
-                                  recoverable=recoverable, retry_after=wait)
+                                  recoverable=recoverable, retry_after=wait,
+                                  kind="busy" if recoverable else "refused")
         except (aiohttp.ClientError, TimeoutError) as exc:
-            raise NotifyError(f"webhook unreachable: {exc!r}", recoverable=True) from exc
+            raise NotifyError(f"webhook unreachable: {exc!r}", recoverable=True,
+                              kind="unreachable") from exc
 

@@ -9,6 +9,7 @@ from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.lib.units import mm
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import (
     Image,
     Paragraph,
@@ -22,6 +23,36 @@ from reportlab.platypus import (
 from escalator.reports.render import Model
 
 BLUE = colors.HexColor("#1f4e79")
+
+
+PADDING = 12.0  # a Table cell's default left + right padding, in points
+
+
+def column_widths(columns: tuple[str, ...], rows: tuple[tuple[str, ...], ...], font: str,
+                  size: float, total: float) -> list[float]:
+    """Widths that never break a word: each column gets at least its longest word
+    (headers in bold), and the room left is shared by how much more each column's
+    longest text would need to stand on one line.
+
+    Equal shares broke Finnish headers inside words ("Kuittausaik a"): a long
+    compound needs its column, a "Määrä" column does not.
+    """
+    bold = font + "-Bold" if not font.endswith("-Bold") else font
+
+    def word(text: str, face: str) -> float:
+        return max((stringWidth(w, face, size) for w in text.split()), default=0.0)
+
+    least = [max([word(c, bold)] + [word(r[i], font) for r in rows]) + PADDING
+             for i, c in enumerate(columns)]
+    whole = [max([stringWidth(c, bold, size)] + [stringWidth(r[i], font, size) for r in rows])
+             + PADDING for i, c in enumerate(columns)]
+    if sum(least) >= total:  # cannot be helped: shrink evenly, words may break
+        return [w * total / sum(least) for w in least]
+    if sum(whole) <= total:  # everything fits on one line: share the slack evenly
+        return [w + (total - sum(whole)) / len(whole) for w in whole]
+    want = [w - m for w, m in zip(whole, least, strict=True)]
+    room = total - sum(least)
+    return [m + room * x / sum(want) for m, x in zip(least, want, strict=True)]
 
 
 def pdf_bytes(m: Model, chart: bytes) -> bytes:
@@ -45,9 +76,8 @@ def pdf_bytes(m: Model, chart: bytes) -> bytes:
         elif s.columns and s.rows:
             data = [[Paragraph(f"<b>{escape(c)}</b>", cell) for c in s.columns]]
             data += [[Paragraph(escape(v), cell) for v in r] for r in s.rows]
-            first = width * (0.3 if len(s.columns) > 3 else 1 / len(s.columns))
-            rest = (width - first) / (len(s.columns) - 1)
-            table = Table(data, repeatRows=1, colWidths=[first] + [rest] * (len(s.columns) - 1))
+            widths = column_widths(s.columns, s.rows, cell.fontName, cell.fontSize, width)
+            table = Table(data, repeatRows=1, colWidths=widths)
             table.setStyle(TableStyle([
                 ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#eef3f8")),
                 ("LINEBELOW", (0, 0), (-1, -1), 0.25, colors.HexColor("#c9d6e3")),

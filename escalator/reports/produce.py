@@ -10,7 +10,7 @@ import asyncio
 from dataclasses import dataclass
 from datetime import datetime
 from email.message import EmailMessage
-from email.utils import format_datetime, formataddr, make_msgid, parseaddr
+from email.utils import format_datetime, formataddr, parseaddr
 
 from escalator.config.model import Config, WeeklyReport
 from escalator.i18n import t
@@ -75,7 +75,10 @@ def mail(p: Produced, config: Config, to: list[str], sender: str, now: datetime)
     msg["Subject"] = t(lang, "wk.subject", facility=config.facility.name, week=label)
     msg["Date"] = format_datetime(now)
     domain = parseaddr(sender)[1].rpartition("@")[2] or "escalator.invalid"
-    msg["Message-ID"] = make_msgid(f"weekly-{label}.{config.facility.id}", domain=domain)
+    # One Message-ID per facility and week: if the process dies after the server
+    # accepted the mail but before `sent_at` was written, the resend carries the
+    # same id and mail systems that deduplicate by it show the week once.
+    msg["Message-ID"] = f"<weekly-{label}.{config.facility.id}@{domain}>"
     msg["Auto-Submitted"] = "auto-generated"
     msg.set_content(f"{p.model.title}\n{p.model.period}\n\n{p.model.total}\n\n"
                     f"{t(lang, 'wk.mail_intro')}\n\n-- \n{p.model.footer}\n")

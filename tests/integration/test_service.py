@@ -11,7 +11,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 from support import TOKENS
 
-from escalator.domain.model import Action, AlarmEvent, Reason, SafetyCause, State
+from escalator.domain.model import Action, AlarmEvent, Reason, SafetyCause, State, read_params
 from escalator.errors import NotifyError
 
 
@@ -151,7 +151,7 @@ async def test_failing_channel_falls_back_to_the_next_contact(make_app, clock, r
     res = await app.service.ingest(alarm(clock))
     await app.tick()
     await app.service.act(res.incident_id, Action.ESCALATE, "Nurse", party="ward-a")
-    recorder.failures = [NotifyError("550 no such user", recoverable=False)]
+    recorder.failures = [NotifyError("550 no such user", recoverable=False, kind="bad_address")]
     await app.tick()
     vendor = [m for c, m in recorder.sent if m.party == "alarm-vendor"]
     assert [c.channel for c, m in recorder.sent if m.party == "alarm-vendor"] == ["sms"]
@@ -159,7 +159,9 @@ async def test_failing_channel_falls_back_to_the_next_contact(make_app, clock, r
     # the e-mail failure is not swept under the rug: the timeline names it and the fallback
     failed = [e for e in await timeline(app, res.incident_id) if e["reason"] == "CHANNEL_FAILED"]
     assert [e["party"] for e in failed] == ["alarm-vendor"]
-    assert "550 no such user" in failed[0]["detail"] and "trying sms next" in failed[0]["detail"]
+    said = read_params(failed[0]["detail"])
+    assert "550 no such user" in said["error"]
+    assert (said["channel"], said["failure"], said["next"]) == ("email", "bad_address", "sms")
 
 
 async def test_recoverable_failure_is_retried_with_backoff(make_app, clock, recorder):

@@ -68,6 +68,8 @@ async def test_generated_week_arrives_once_with_html_pdf_and_csv(
     [mail] = weekly(mailbox, "2026-W48")
     assert mailbox.envelopes[-1][1] == ["tilaaja@kunta.example", "hallitus@kunta.example"]
     assert mail["Subject"] == "Lehtiojan palvelukeskus: viikkoraportti 2026-W48"
+    # one id per facility and week (a resend after a crash is recognisably the same mail)
+    assert mail["Message-ID"].startswith("<weekly-2026-W48.") and "@" in mail["Message-ID"]
     got = parts(mail)
     html = got["text/html"]
     assert "Hälytyksiä viikolla: 6" in html and 'src="cid:trend"' in html
@@ -80,6 +82,8 @@ async def test_generated_week_arrives_once_with_html_pdf_and_csv(
     assert "Viikkoraportti 2026-W48" in out and "Hälytyksiä viikolla: 6" in out
     assert "Kukaan ei ottanut hälytystä hoitaakseen" in out  # the night's safety record
     assert "Loop 3, wing C" in out  # still open at the end of the week
+    # column widths follow the words: no header is broken inside a word
+    assert "Kuittausaika" in out and "(suljettu/poissa)" in out
     rows = list(csv.DictReader(io.StringIO(got["lehtioja-2026-W48.csv"])))
     assert [int(r["incident"]) for r in rows] == [  # one row per alarm, reopened ones too
         ids[k] for k in ("loop1", "leak", "loop2", "loop3", "night", "span")]

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 import pytest
 
 from escalator.domain.model import Reason, SafetyCause, params
+from escalator.errors import FAILURES
 from escalator.i18n import TEXTS
 from escalator.i18n.explain import explain
 
@@ -32,6 +33,8 @@ def samples() -> list[str]:
     found += [params(**base, cause=c.value) for c in SafetyCause]
     found += [params(**base, why=w) for w in WHYS]
     found += [params(**base, said=s) for s in SAIDS]
+    found += [params(**base, failure=f, channel=c, next="email", error="HTTP 500 from peer")
+              for f in sorted(FAILURES) for c in ("webhook", "sms", "voice", "telegram")]
     return found
 
 
@@ -88,3 +91,21 @@ def test_the_english_check_would_catch_a_leak():
     """The guard itself: an English phrase in a Finnish text is found."""
     leaked = "Hälytys siirretty eteenpäin: Passed on to Kiinteistöhuolto Oy"
     assert any(p in leaked for p in ENGLISH)
+
+
+@pytest.mark.parametrize("lang", ["fi", "sv", "en"])
+@pytest.mark.parametrize("kind", sorted(FAILURES))
+def test_a_failed_send_is_told_in_words_without_the_technical_error(lang, kind):
+    detail = params(notice="FIRST", channel="telegram", failure=kind, next="sms",
+                    error="telegram error: Internal Server Error")
+    text = explain(lang, "CHANNEL_FAILED", detail)
+    assert "Internal Server Error" not in text and "telegram error" not in text
+    assert TEXTS[f"failure.{kind}"][lang] in text
+    assert TEXTS["channel.sms"][lang] in text  # what happens next
+
+
+def test_a_failed_send_reads_as_one_finnish_sentence():
+    detail = params(notice="FIRST", channel="webhook", failure="timeout", next="email",
+                    error="no answer within 10 s")
+    assert explain("fi", "CHANNEL_FAILED", detail) == (
+        "Yhteystapa ei toiminut: ei vastannut ajoissa (webhook-kutsu); seuraavaksi sähköposti")

@@ -50,7 +50,8 @@ class Connection:
     @property
     def bot(self) -> ExtBot[Any]:
         if self.app is None:
-            raise NotifyError("telegram channel is not running", recoverable=True)
+            raise NotifyError("telegram channel is not running", recoverable=True,
+                              kind="unreachable")
         return self.app.bot
 
     def build(self) -> Application:
@@ -141,7 +142,8 @@ class Connection:
         """An update from the webhook route; ValueError if it is not one."""
         app = self.app
         if app is None or not app.running:
-            raise NotifyError("telegram channel is not running", recoverable=True)
+            raise NotifyError("telegram channel is not running", recoverable=True,
+                              kind="unreachable")
         try:
             update = Update.de_json(data, app.bot)
         except Exception as exc:  # PTB raises whatever a malformed body provokes

@@ -35,15 +35,19 @@ def retry_after_seconds(exc: RetryAfter) -> float:
 def to_notify_error(exc: TelegramError, chat: str) -> NotifyError:
     if isinstance(exc, RetryAfter):
         return NotifyError(f"telegram flood control in chat {chat}", recoverable=True,
-                           retry_after=retry_after_seconds(exc))
+                           retry_after=retry_after_seconds(exc), kind="busy")
     if isinstance(exc, ChatMigrated):
         return NotifyError(f"telegram chat {chat} became supergroup {exc.new_chat_id}: "
-                           "put the new id in the config", recoverable=False)
+                           "put the new id in the config", recoverable=False,
+                           kind="bad_address")
     if isinstance(exc, Forbidden | BadRequest | InvalidToken):
-        return NotifyError(f"telegram refused chat {chat}: {exc.message}", recoverable=False)
+        kind = "not_set_up" if isinstance(exc, InvalidToken) else "bad_address"
+        return NotifyError(f"telegram refused chat {chat}: {exc.message}", recoverable=False,
+                           kind=kind)
     if isinstance(exc, NetworkError):  # includes TimedOut; 5xx answers arrive as NetworkError
-        return NotifyError(f"telegram unreachable: {exc.message}", recoverable=True)
-    return NotifyError(f"telegram error: {exc.message}", recoverable=True)
+        return NotifyError(f"telegram unreachable: {exc.message}", recoverable=True,
+                           kind="unreachable")
+    return NotifyError(f"telegram error: {exc.message}", recoverable=True, kind="busy")
 
 
 def not_modified(exc: TelegramError) -> bool:

@@ -39,7 +39,7 @@ class NoteDesk:
         if not self.allowance.admit(chat, now, 1):
             wait = (self.allowance.free_at(chat, now) - now).total_seconds()
             raise NotifyError(f"notes to chat {chat}: {NOTES_PER_MINUTE} a minute at most",
-                              recoverable=True, retry_after=max(wait, 1.0))
+                              recoverable=True, retry_after=max(wait, 1.0), kind="busy")
         lang = await self.desk.language(chat, message.language)
         text = "📝 " + headline_for(message.reason, message.detail, message.update, lang)
         reply_to = ref.message_id if ref is not None and not ref.digest else None
