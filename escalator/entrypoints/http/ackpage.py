@@ -22,7 +22,6 @@ from escalator.entrypoints.http.keys import ANSWERING
 from escalator.entrypoints.http.privacy import scrub
 from escalator.entrypoints.http.views import (
     PAGE_HEADERS,
-    esc,
     html_page,
     local_time,
     message_page,
@@ -111,8 +110,7 @@ async def show(request: web.Request) -> web.Response:
     config = request.app[ANSWERING].context.config
     if viewer.is_viewer(config, v.claim.party):  # the record, no buttons
         return await viewer.page(request, incident, v.lang)
-    return html_page(v.lang, code_label(v.lang, incident.code),
-                     render_incident(v, incident, timeline, request.path))
+    return incident_page(v, incident, timeline)
 
 
 async def perform(request: web.Request) -> web.Response:
@@ -219,10 +217,8 @@ def _closed(request: web.Request, v: Visitor, incident: Incident) -> web.Respons
     if _wants_json(request):
         return _json({"error": text, "incident": incident.id, "state": incident.state.value},
                      409)
-    body = (f"<h1>{esc(code_label(v.lang, incident.code))}</h1>\n"
-            f'<p class="msg">{esc(text)}</p>\n'
-            f'<p><a href="{esc(request.path)}">{esc(t(v.lang, "label.back"))}</a></p>')
-    return html_page(v.lang, t(v.lang, "page.title"), body)
+    return html_page("ack_closed.html", v.lang, t(v.lang, "page.title"),
+                     heading=code_label(v.lang, incident.code), text=text, back=request.path)
 
 
 def _done(request: web.Request, v: Visitor, incident: Incident, said: str) -> web.Response:
@@ -230,116 +226,91 @@ def _done(request: web.Request, v: Visitor, incident: Incident, said: str) -> we
     if _wants_json(request):
         return _json({"incident": incident.id, "state": incident.state.value,
                       "message": said})
-    state = t(v.lang, f"state.{incident.state.value}")
-    body = (f"<h1>{esc(code_label(v.lang, incident.code))}</h1>\n"
-            f'<p class="msg" role="status">{esc(said)}</p>\n'
-            f"<p>{esc(t(v.lang, 'label.state'))}: "
-            f'<span class="state">{esc(state)}</span></p>\n'
-            f'<p><a href="{esc(request.path)}">{esc(t(v.lang, "label.back"))}</a></p>')
-    return html_page(v.lang, t(v.lang, "page.title"), body)
+    return html_page("ack_done.html", v.lang, t(v.lang, "page.title"),
+                     heading=code_label(v.lang, incident.code), said=said,
+                     state=t(v.lang, f"state.{incident.state.value}"), back=request.path)
 
 
 # -- the incident page ------------------------------------------------------------
 
-def render_incident(v: Visitor, inc: Incident, timeline: list[dict[str, Any]],
-                    path: str) -> str:
-    lang = v.lang
-    parts = [f"<h1>{esc(code_label(lang, inc.code))}</h1>"]
-    if inc.text:
-        parts.append(f"<p>{esc(inc.text)}</p>")
-    parts.append(_facts(v, inc))
-    parts.append(f"<p><small>{esc(t(lang, 'label.you', name=v.name))}</small></p>")
+def incident_page(v: Visitor, inc: Incident, timeline: list[dict[str, Any]]
+                  ) -> web.Response:
+    """The alarm, what was promised, the answers, who was told and what happened
+    (laid out by templates/ack_incident.html)."""
+    lang, heading = v.lang, code_label(v.lang, inc.code)
+    closed = ""
     if inc.state is State.RESOLVED:
-        state = t(lang, f"state.{inc.state.value}")
-        parts.append(f'<p class="msg">{esc(t(lang, "page.closed", state=state))}</p>')
-    else:
-        parts.append(f"<h2>{esc(t(lang, 'ack.answer'))}</h2>")
-        parts.append(answers.forms(lang, inc, v.max_snooze))
-    parts.append(_note_form(lang))
-    parts.append(_contacted(v, timeline))
-    parts.append(_timeline(v, timeline))
-    return "\n".join(parts)
+        closed = t(lang, "page.closed", state=t(lang, f"state.{inc.state.value}"))
+    history, refused = _timeline(v, timeline)
+    return html_page(
+        "ack_incident.html", lang, heading, heading=heading, inc=inc, facts=_facts(v, inc),
+        name=v.name, closed=closed,
+        forms=[] if closed else answers.forms(lang, inc, v.max_snooze), max_note=MAX_NOTE,
+        contacted=_contacted(v, timeline), history=history, refused=refused)
 
 
-def _facts(v: Visitor, inc: Incident) -> str:
+Fact = tuple[str, str, str]  # label ("" for none), text, kind ("", "state" or "safety")
+
+
+def _facts(v: Visitor, inc: Incident) -> list[Fact]:
     lang = v.lang
-    rows = []
+    rows: list[Fact] = []
     if inc.point:
-        rows.append((t(lang, "label.where"), esc(inc.point)))
-    rows.append((t(lang, "label.since"), esc(local_time(inc.opened_at, v.tz))))
-    state = t(lang, f"state.{inc.state.value}")
-    rows.append((t(lang, "label.state"), f'<span class="state">{esc(state)}</span>'))
+        rows.append((t(lang, "label.where"), inc.point, ""))
+    rows.append((t(lang, "label.since"), local_time(inc.opened_at, v.tz), ""))
+    rows.append((t(lang, "label.state"), t(lang, f"state.{inc.state.value}"), "state"))
     rows += _promises(v, inc)
     if inc.count > 1:
-        rows.append(("", esc(t(lang, "label.count", count=inc.count))))
+        rows.append(("", t(lang, "label.count", count=inc.count), ""))
     if inc.reopened:
-        rows.append(("", esc(t(lang, "label.reopened", n=inc.reopened))))
+        rows.append(("", t(lang, "label.reopened", n=inc.reopened), ""))
     if inc.safety:
         causes = ", ".join(t(lang, f"safety.{c}") for c in dict.fromkeys(inc.safety))
-        rows.append((t(lang, "label.safety"), f'<strong class="safety">{esc(causes)}</strong>'))
-    items = "".join(f"<dt>{esc(k)}</dt><dd>{val}</dd>" if k else f"<dd>{val}</dd>"
-                    for k, val in rows)
-    return f"<dl>{items}</dl>"
-
-
-def _promises(v: Visitor, inc: Incident) -> list[tuple[str, str]]:
-    """What the taker or the caller of a false alarm promised, and by when it is checked."""
-    lang, rows = v.lang, []
-    if inc.acked_by and inc.state is State.ACKNOWLEDGED:
-        rows.append((t(lang, "label.taken_by"), esc(scrub(inc.acked_by))))
-        if inc.eta:
-            rows.append((t(lang, "label.eta"), esc(local_time(inc.eta, v.tz))))
-        if inc.ack_deadline:
-            rows.append((t(lang, "label.ack_deadline"), esc(local_time(inc.ack_deadline, v.tz))))
-    if inc.false_alarm_deadline and inc.state in WAITING_FOR_CLEAR:
-        if inc.clear_promised_by and inc.clear_promised_by != inc.false_alarm_deadline:
-            rows.append((t(lang, "label.promised"),
-                         esc(local_time(inc.clear_promised_by, v.tz))))
-        rows.append((t(lang, "label.clear_by"),
-                     esc(local_time(inc.false_alarm_deadline, v.tz))))
+        rows.append((t(lang, "label.safety"), causes, "safety"))
     return rows
 
 
-def _note_form(lang: str) -> str:
-    return (f'<form method="post"><input type="hidden" name="action" value="note">'
-            f'<label for="note">{esc(t(lang, "label.note"))}</label>'
-            f'<textarea id="note" name="note" rows="5" maxlength="{MAX_NOTE}" required>'
-            f"</textarea>"
-            f'<button class="note" type="submit">{esc(t(lang, "action.note"))}</button>'
-            f"</form>")
+def _promises(v: Visitor, inc: Incident) -> list[Fact]:
+    """What the taker or the caller of a false alarm promised, and by when it is checked."""
+    lang, rows = v.lang, []
+    if inc.acked_by and inc.state is State.ACKNOWLEDGED:
+        rows.append((t(lang, "label.taken_by"), scrub(inc.acked_by), ""))
+        if inc.eta:
+            rows.append((t(lang, "label.eta"), local_time(inc.eta, v.tz), ""))
+        if inc.ack_deadline:
+            rows.append((t(lang, "label.ack_deadline"), local_time(inc.ack_deadline, v.tz), ""))
+    if inc.false_alarm_deadline and inc.state in WAITING_FOR_CLEAR:
+        if inc.clear_promised_by and inc.clear_promised_by != inc.false_alarm_deadline:
+            rows.append((t(lang, "label.promised"), local_time(inc.clear_promised_by, v.tz), ""))
+        rows.append((t(lang, "label.clear_by"), local_time(inc.false_alarm_deadline, v.tz), ""))
+    return rows
 
 
-def _contacted(v: Visitor, timeline: list[dict[str, Any]]) -> str:
+def _contacted(v: Visitor, timeline: list[dict[str, Any]]) -> list[tuple[str, str]]:
     """Everyone the ladder has told so far, with when they were last told."""
     last: dict[str, str] = {}
     for entry in timeline:
         if entry["reason"] in CONTACT_REASONS and entry["party"]:
             last.pop(entry["party"], None)  # keep the order of the latest contact
             last[entry["party"]] = entry["at"]
-    heading = f"<h2>{esc(t(v.lang, 'label.contacted'))}</h2>"
-    if not last:
-        return f"{heading}<p>{esc(t(v.lang, 'label.nobody_contacted'))}</p>"
-    items = "".join(
-        f"<li>{esc(v.names.get(p, p))} <small>{esc(_when(v, at))}</small></li>"
-        for p, at in last.items())
-    return f"{heading}<ul>{items}</ul>"
+    return [(v.names.get(p, p), _when(v, at)) for p, at in last.items()]
 
 
-def _timeline(v: Visitor, timeline: list[dict[str, Any]]) -> str:
-    """The latest history, newest first. Refused attempts are counted, not listed: a
-    stranger pressing buttons must not push the real history off the page."""
+def _timeline(v: Visitor, timeline: list[dict[str, Any]]
+              ) -> tuple[list[tuple[str, str]], str]:
+    """The latest history, newest first, and a line counting refused attempts: they are
+    counted, not listed, so a stranger pressing buttons cannot push the real history off
+    the page."""
     refused = [e for e in timeline if e["reason"] == Reason.REFUSED.value]
     history = told_together([e for e in timeline if e["reason"] != Reason.REFUSED.value])
-    items = []
+    lines = []
     for entry, parties in history[-TIMELINE_SHOWN:][::-1]:  # newest first: what one needs
         who = ", ".join(v.names.get(p, p) for p in parties)
-        text = scrub(" – ".join(x for x in (who, _entry_text(v, entry)) if x))
-        items.append(f"<li><small>{esc(_when(v, entry['at']))}</small> {esc(text)}</li>")
-    if refused:
-        said = t(v.lang, "page.refused_count", count=len(refused),
-                 last=_when(v, refused[-1]["at"]))
-        items.append(f'<li class="refused"><small>{esc(said)}</small></li>')
-    return f"<h2>{esc(t(v.lang, 'page.timeline'))}</h2><ul>{''.join(items)}</ul>"
+        lines.append((_when(v, entry["at"]),
+                      scrub(" – ".join(x for x in (who, _entry_text(v, entry)) if x))))
+    said = t(v.lang, "page.refused_count", count=len(refused),
+             last=_when(v, refused[-1]["at"])) if refused else ""
+    return lines, said
 
 
 def told_together(entries: list[dict[str, Any]]

@@ -27,7 +27,6 @@ from zoneinfo import ZoneInfo
 
 from escalator.domain.answering import Call, may_escalate
 from escalator.domain.model import Action, Incident, State
-from escalator.entrypoints.http.views import esc
 from escalator.errors import ActionError
 from escalator.i18n import t
 from escalator.service import MAX_SNOOZE, parse_minutes, snooze_choices
@@ -193,45 +192,46 @@ def confirmation(lang: str, answer: Answer, after: Incident, party: str, tz: str
     return t(lang, f"confirm.{kind}", told=told)
 
 
-# -- the forms -------------------------------------------------------------------
+# -- the forms (laid out by templates/_answers.html) ------------------------------
 
-def forms(lang: str, inc: Incident, max_snooze: timedelta = MAX_SNOOZE) -> str:
+@dataclass(frozen=True)
+class Field:
+    """The one input a form may carry: a time (`options` empty) or a choice of minutes."""
+
+    id: str
+    name: str
+    label: str
+    required: bool = False
+    options: tuple[tuple[int, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class Form:
+    action: str  # one of KINDS
+    version: str  # the incident as the page showed it (see `version`)
+    button: str
+    field: Field | None = None
+
+
+def forms(lang: str, inc: Incident, max_snooze: timedelta = MAX_SNOOZE) -> list[Form]:
     """The answers, likeliest first; each a form of its own so it works without JavaScript."""
     v = version(inc)
     out = [
-        _form("acknowledge", v, t(lang, "ack.take"),
-              _time_input("eta-take", "eta", t(lang, "ack.eta_optional"), required=False)),
-        _form("on_way", v, t(lang, "ack.on_way"),
-              _time_input("eta-way", "eta", t(lang, "ack.on_way_label"), required=True)),
-        _form("escalate", v, t(lang, "ack.not_ours")),
-        _form("false_alarm", v, t(lang, "ack.false_alarm"),
-              _time_input("clear-by", "clear_by", t(lang, "ack.false_alarm_label"),
-                          required=True)),
-        _form("resolve", v, t(lang, "ack.resolve")),
+        Form("acknowledge", v, t(lang, "ack.take"),
+             Field("eta-take", "eta", t(lang, "ack.eta_optional"))),
+        Form("on_way", v, t(lang, "ack.on_way"),
+             Field("eta-way", "eta", t(lang, "ack.on_way_label"), required=True)),
+        Form("escalate", v, t(lang, "ack.not_ours")),
+        Form("false_alarm", v, t(lang, "ack.false_alarm"),
+             Field("clear-by", "clear_by", t(lang, "ack.false_alarm_label"), required=True)),
+        Form("resolve", v, t(lang, "ack.resolve")),
     ]
     if inc.state is not State.FALSE_ALARM:
-        out.append(_snooze_form(lang, v, max_snooze))
-    return "\n".join(out)
-
-
-def _form(kind: str, v: str, button: str, inputs: str = "") -> str:
-    return (f'<form method="post"><input type="hidden" name="action" value="{kind}">'
-            f'<input type="hidden" name="version" value="{v}">{inputs}'
-            f'<button class="{kind}" type="submit">{esc(button)}</button></form>')
-
-
-def _time_input(id_: str, name: str, label: str, *, required: bool) -> str:
-    req = " required" if required else ""
-    return (f'<label for="{id_}">{esc(label)}</label>'
-            f'<input type="time" id="{id_}" name="{name}"{req}>')
-
-
-def _snooze_form(lang: str, v: str, max_snooze: timedelta) -> str:
-    options = "".join(f'<option value="{m}">{esc(_duration(lang, m))}</option>'
-                      for m in snooze_choices(max_snooze))
-    select = (f'<label for="minutes">{esc(t(lang, "label.snooze_for"))}</label>'
-              f'<select id="minutes" name="minutes">{options}</select>')
-    return _form("snooze", v, t(lang, "action.snooze"), select)
+        options = tuple((m, _duration(lang, m)) for m in snooze_choices(max_snooze))
+        out.append(Form("snooze", v, t(lang, "action.snooze"),
+                        Field("minutes", "minutes", t(lang, "label.snooze_for"),
+                              options=options)))
+    return out
 
 
 def _duration(lang: str, minutes: int) -> str:

@@ -13,15 +13,12 @@ from escalator.config.model import Config
 from escalator.domain.model import Incident
 from escalator.domain.register import contact_lines
 from escalator.entrypoints.http.keys import QUERIES
-from escalator.entrypoints.http.views import esc, html_page
+from escalator.entrypoints.http.views import html_page
 from escalator.i18n import code_label, t
 from escalator.reports import data
 from escalator.reports.safety_text import as_text, contact_line, local
 from escalator.storage import register as store
 from escalator.storage.sql import Tx
-
-PRE = ('style="white-space:pre-wrap;font-family:Menlo,Consolas,monospace;font-size:13px;'
-       'background:#f6f6f6;padding:10px;border-radius:6px"')
 
 
 def is_viewer(config: Config, party_id: str) -> bool:
@@ -42,16 +39,9 @@ async def page(request: web.Request, incident: Incident, lang: str) -> web.Respo
         return data.views(tx, rows, staff, now), list(contact_lines(timeline, deliveries))
 
     views, lines = await queries.read(read)
-    state = t(lang, f"state.{incident.state.value}")
-    parts = [f"<h1>{esc(code_label(lang, incident.code))}</h1>",
-             f'<p class="msg">{esc(t(lang, "reg.view_only"))}</p>',
-             f"<dl><dt>{esc(t(lang, 'label.where'))}</dt><dd>{esc(incident.point or '–')}</dd>"
-             f"<dt>{esc(t(lang, 'label.since'))}</dt>"
-             f"<dd>{esc(local(incident.opened_at, tz))}</dd>"
-             f"<dt>{esc(t(lang, 'label.state'))}</dt><dd>{esc(state)}</dd></dl>"]
-    for v in views:
-        parts.append(f"<pre {PRE}>{esc(as_text(v, lang, tz, names))}</pre>")
-    if not views:
-        items = "".join(f"<li>{esc(contact_line(c, lang, tz, names))}</li>" for c in lines)
-        parts.append(f"<h2>{esc(t(lang, 'reg.contacts'))}</h2><ul>{items}</ul>")
-    return html_page(lang, code_label(lang, incident.code), "\n".join(parts))
+    heading = code_label(lang, incident.code)
+    return html_page("viewer.html", lang, heading, heading=heading, inc=incident,
+                     since=local(incident.opened_at, tz),
+                     state=t(lang, f"state.{incident.state.value}"),
+                     records=[as_text(v, lang, tz, names) for v in views],
+                     contacts=[contact_line(c, lang, tz, names) for c in lines])

@@ -6,16 +6,16 @@ incident -> JSON mapping lives here and nowhere else.
 
 from __future__ import annotations
 
-import html
 from datetime import UTC, datetime
-from string import Template
+from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from aiohttp import web
+from jinja2 import Environment, PackageLoader, select_autoescape
 
 from escalator.domain.model import Incident
-from escalator.i18n import code_label
+from escalator.i18n import code_label, t
 from escalator.storage.rows import DeliveryRow
 
 BEARER_CHALLENGE = {"WWW-Authenticate": 'Bearer realm="escalator"'}
@@ -101,54 +101,19 @@ def delivery_json(row: DeliveryRow) -> dict[str, Any]:
     }
 
 
-# -- HTML -------------------------------------------------------------------------
+# -- HTML: the pages' layout is in templates/ ---------------------------------------
 
-_PAGE = Template("""<!doctype html>
-<html lang="$lang">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="robots" content="noindex">
-<title>$title</title>
-<style>
-body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0;
- padding:1rem;max-width:36rem;margin-inline:auto;font-size:1.1rem;line-height:1.45;
- color:#111;background:#fff}
-h1{font-size:1.5rem;margin:.2rem 0 .6rem}
-dl{margin:0 0 1rem}dt{font-weight:600;margin-top:.4rem}dd{margin:0}
-.msg{padding:1rem;border-radius:.5rem;background:#eef4ff;border:2px solid #3561c4}
-.msg.bad{background:#fff1f0;border-color:#c0392b}
-.state{display:inline-block;padding:.1rem .5rem;border-radius:.3rem;background:#eee}
-.safety{display:inline-block;padding:.1rem .5rem;border-radius:.3rem;background:#fff1f0;
-color:#8b1a10;border:2px solid #c0392b}
-form{margin:.6rem 0}
-button{width:100%;min-height:3.5rem;font-size:1.2rem;border:0;border-radius:.5rem;
- color:#fff;background:#3561c4;cursor:pointer}
-button.acknowledge{background:#1e7d34}button.false_alarm{background:#8a5a00}
-button.escalate{background:#c0392b}button.resolve{background:#2c3e50}
-button.snooze,button.note{background:#555}button.on_way{background:#1e7d34}
-select,textarea,input[type=time]{width:100%;box-sizing:border-box;font-size:1.1rem;
- padding:.5rem;margin:.3rem 0;border-radius:.4rem;border:1px solid #888}
-form label{display:block;margin-top:.8rem}
-textarea{min-height:7rem}
-ul{padding-left:1.2rem}li{margin:.2rem 0}small{color:#555}
-a{color:#3561c4}
-</style>
-</head>
-<body>
-$body
-</body>
-</html>
-""")
+_ENV = Environment(loader=PackageLoader("escalator.entrypoints.http", "templates"),
+                   autoescape=select_autoescape(default=True, default_for_string=True),
+                   trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
 
 
-def esc(value: object) -> str:
-    return html.escape(str(value), quote=True)
-
-
-def html_page(lang: str, title: str, body: str, status: int = 200) -> web.Response:
-    """`body` is already-escaped HTML; everything from outside goes through `esc`."""
-    text = _PAGE.substitute(lang=esc(lang), title=esc(title), body=body)
+def html_page(template: str, lang: str, title: str, status: int = 200,
+              **values: Any) -> web.Response:
+    """`templates/<template>` in the reader's language; the engine escapes every value
+    (autoescape), so nothing from outside reaches the page as markup."""
+    text = _ENV.get_template(template).render(lang=lang, title=title, t=partial(t, lang),
+                                              **values)
     return web.Response(text=text, status=status, content_type="text/html",
                         charset="utf-8", headers=PAGE_HEADERS)
 
@@ -156,6 +121,4 @@ def html_page(lang: str, title: str, body: str, status: int = 200) -> web.Respon
 def message_page(lang: str, title: str, message: str, status: int, *,
                  bad: bool = True) -> web.Response:
     """A one-sentence page for a person holding a phone: what went wrong, nothing else."""
-    cls = "msg bad" if bad else "msg"
-    body = f'<h1>{esc(title)}</h1>\n<p class="{cls}">{esc(message)}</p>'
-    return html_page(lang, title, body, status)
+    return html_page("message.html", lang, title, status, message=message, bad=bad)
