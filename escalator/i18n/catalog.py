@@ -50,7 +50,7 @@ TEXTS: dict[str, dict[str, str]] = {
                     "sv": "Larmet är redan hanterat ({state}).",
                     "en": "This alarm has already been handled ({state})."},
     "page.timeline": {"fi": "Tapahtumat", "sv": "Händelser", "en": "What has happened"},
-    # -- ack page (escalator/entrypoints/http/ackpage.py) --
+    # -- ack page (escalator/web/ackpage.py) --
     "page.title": {"fi": "Hälytys", "sv": "Larm", "en": "Alarm"},
     "page.link_invalid": {
         "fi": "Linkki ei kelpaa. Avaa linkki suoraan viestistä, sellaisenaan.",
