@@ -8,10 +8,10 @@ running service as a whole; `UseCases` is what the composition root hands over t
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from aiohttp import web
 
-from escalator.entrypoints.http.board.state import BoardState
 from escalator.usecases.answering import Answering
 from escalator.usecases.configuring import Configuring
 from escalator.usecases.context import Context
@@ -20,6 +20,9 @@ from escalator.usecases.intake import Intake
 from escalator.usecases.queries import Queries
 from escalator.usecases.records import Records
 
+if TYPE_CHECKING:  # the board's package brings its pages, which read these keys
+    from escalator.entrypoints.http.board.state import BoardState
+
 CONTEXT = web.AppKey("context", Context)
 INTAKE = web.AppKey("intake", Intake)
 ANSWERING = web.AppKey("answering", Answering)
@@ -27,7 +30,7 @@ QUERIES = web.AppKey("queries", Queries)
 RECORDS = web.AppKey("records", Records)
 HEALTH = web.AppKey("health", Health)
 CONFIGURING = web.AppKey("configuring", Configuring)
-BOARD = web.AppKey("board", BoardState)
+BOARD: web.AppKey[BoardState] = web.AppKey("board")
 
 
 @dataclass(frozen=True)
