@@ -13,9 +13,8 @@ first; `cursor` is opaque to clients (today the last id of the page).
 
 from __future__ import annotations
 
-from datetime import datetime, time
+from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
@@ -23,7 +22,7 @@ from escalator.entrypoints.http.api import _json_object, _limit
 from escalator.entrypoints.http.keys import RECORDS
 from escalator.entrypoints.http.tokens import OPERATOR, VIEWER, require
 from escalator.entrypoints.http.views import ApiError
-from escalator.reports import data
+from escalator.reports import data, when
 from escalator.reports.safety_text import as_json, as_text
 from escalator.storage import register as store
 from escalator.storage.sql import Tx
@@ -42,17 +41,11 @@ def setup(web_app: web.Application) -> None:
 
 
 def parse_when(raw: str, tz: str, name: str) -> datetime:
-    """`2026-11-24` (midnight, facility time) or `2026-11-24T08:00:00+02:00`."""
+    """`2026-11-24` (midnight, facility time) or `2026-11-24T08:00:00+02:00`; else 400."""
     try:
-        if len(raw) == 10:
-            return datetime.combine(datetime.fromisoformat(raw).date(), time(0), ZoneInfo(tz))
-        found = datetime.fromisoformat(raw)
-    except ValueError:
-        found = None
-    if found is None or found.tzinfo is None:
-        raise ApiError(400, f"{name}: expected a date like 2026-11-24 or a time with an offset"
-                            f" like 2026-11-24T08:00:00+02:00, got {raw!r}")
-    return found
+        return when.parse_when(raw, tz, name)
+    except ValueError as exc:
+        raise ApiError(400, str(exc)) from None
 
 
 def _id(request: web.Request) -> int:
