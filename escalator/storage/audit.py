@@ -29,7 +29,8 @@ from typing import Any
 
 from escalator.domain.model import Entry, Notice
 from escalator.storage.rows import ts
-from escalator.storage.statements import Statements, Transactions
+from escalator.storage.statements import Statements as Tx  # sql.Tx is one; no circle
+from escalator.storage.statements import Transactions
 
 GENESIS = "0" * 64
 SYSTEM = "escalator"  # the actor when the service itself decided
@@ -54,7 +55,7 @@ def link_hash(prev_hash: str, row_id: int, at: str, kind: str, actor: str | None
     return hashlib.sha256((prev_hash + body).encode("utf-8")).hexdigest()
 
 
-def _head(tx: Statements) -> tuple[int, str]:
+def _head(tx: Tx) -> tuple[int, str]:
     lock = " FOR UPDATE" if tx.dialect.name == "postgresql" else ""
     row = tx.one(f"SELECT last_id, last_hash FROM audit_head WHERE id = 1{lock}")
     if row is None:  # the schema inserts it; a database restored without it starts afresh
@@ -64,7 +65,7 @@ def _head(tx: Statements) -> tuple[int, str]:
     return int(row["last_id"]), str(row["last_hash"])
 
 
-def record(tx: Statements, kind: str, *, at: datetime, actor: str | None = None,
+def record(tx: Tx, kind: str, *, at: datetime, actor: str | None = None,
            incident_id: int | None = None, payload: Mapping[str, Any] | None = None) -> int:
     """Append one row to the chain inside the caller's transaction; returns its id."""
     last_id, last_hash = _head(tx)
@@ -77,7 +78,7 @@ def record(tx: Statements, kind: str, *, at: datetime, actor: str | None = None,
     return row_id
 
 
-def record_entries(tx: Statements, incident_id: int, entries: Iterable[Entry]) -> None:
+def record_entries(tx: Tx, incident_id: int, entries: Iterable[Entry]) -> None:
     """Every timeline line: actions, acknowledgements, refusals, escalations, failures."""
     for e in entries:
         record(tx, f"timeline.{e.reason.value}", at=e.at, actor=e.party or SYSTEM,
@@ -86,8 +87,7 @@ def record_entries(tx: Statements, incident_id: int, entries: Iterable[Entry]) -
                         "step": e.step})
 
 
-def record_notices(tx: Statements, incident_id: int, notices: Iterable[Notice],
-                   now: datetime) -> None:
+def record_notices(tx: Tx, incident_id: int, notices: Iterable[Notice], now: datetime) -> None:
     """Every notification the service decided to send (the outbox rows)."""
     for n in notices:
         record(tx, NOTICE_QUEUED, at=now, actor=SYSTEM, incident_id=incident_id,
@@ -95,7 +95,7 @@ def record_notices(tx: Statements, incident_id: int, notices: Iterable[Notice],
                         "loop": n.loop, "detail": n.detail, "update": bool(n.update)})
 
 
-def record_delivery(tx: Statements, delivery_id: int, incident_id: int, party: str, reason: str,
+def record_delivery(tx: Tx, delivery_id: int, incident_id: int, party: str, reason: str,
                     fields: Mapping[str, Any], now: datetime) -> None:
     """One attempt's outcome: sent, failed for good, retried, or moved to the next contact."""
     status = fields.get("status")
@@ -127,7 +127,7 @@ class Verdict:
         return self.broken is None
 
 
-def verify_tx(tx: Statements) -> Verdict:
+def verify_tx(tx: Tx) -> Verdict:
     """Walk the chain in id order; stop at the first row that does not fit."""
     expected_id, prev, count = 1, GENESIS, 0
     while True:
@@ -164,8 +164,7 @@ async def verify(store: Transactions) -> Verdict:
     return await store.transaction(verify_tx)
 
 
-def rows_tx(tx: Statements, incident_id: int | None = None,
-            limit: int = 1000) -> list[dict[str, Any]]:
+def rows_tx(tx: Tx, incident_id: int | None = None, limit: int = 1000) -> list[dict[str, Any]]:
     """The newest rows (of one incident, if given), oldest first, payload decoded."""
     if incident_id is None:
         found = tx.rows("SELECT * FROM audit_log ORDER BY id DESC LIMIT ?", (limit,))
@@ -180,7 +179,7 @@ def rows_tx(tx: Statements, incident_id: int | None = None,
     return list(reversed(found))
 
 
-def head_tx(tx: Statements) -> tuple[int, str]:
+def head_tx(tx: Tx) -> tuple[int, str]:
     """(last id, last hash): what an outside witness keeps to catch a rewritten tail."""
     row = tx.one("SELECT last_id, last_hash FROM audit_head WHERE id = 1")
     return (int(row["last_id"]), str(row["last_hash"])) if row else (0, GENESIS)

@@ -12,12 +12,12 @@ from __future__ import annotations
 import secrets
 from collections.abc import Iterable
 
-from escalator.storage.statements import Statements
+from escalator.storage.statements import Statements as Tx  # sql.Tx is one; no circle
 
 NONCE_BYTES = 6  # distinguishes incident instances; the HMAC is what makes links unforgeable
 
 
-def link_nonces(tx: Statements, incident_ids: Iterable[int]) -> dict[int, bytes]:
+def link_nonces(tx: Tx, incident_ids: Iterable[int]) -> dict[int, bytes]:
     """Each incident's nonce, made now for those that have none yet."""
     found: dict[int, bytes] = {}
     for incident_id in set(incident_ids):
@@ -30,7 +30,7 @@ def link_nonces(tx: Statements, incident_ids: Iterable[int]) -> dict[int, bytes]
     return found
 
 
-def link_nonce(tx: Statements, incident_id: int) -> bytes | None:
+def link_nonce(tx: Tx, incident_id: int) -> bytes | None:
     """The incident's nonce; None if no link was ever made for it in this database."""
     row = tx.one("SELECT nonce FROM incident_nonces WHERE incident_id = ?", (incident_id,))
     return bytes.fromhex(row["nonce"]) if row else None

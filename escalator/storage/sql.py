@@ -33,7 +33,6 @@ from escalator.domain.model import (
 from escalator.errors import StorageBusy, StorageConflict, StorageError, UnstorableError
 from escalator.storage import audit
 from escalator.storage.filelock import FileLock
-from escalator.storage.nonces import link_nonces
 from escalator.storage.rows import (
     ADDED_INCIDENT_COLUMNS,
     INCIDENT_COLUMNS,
@@ -239,6 +238,8 @@ class Tx:
                  int(n.update), status, ts(now), ts(now))), n))
             audit.record_notices(self, incident_id, (n,), now)
         if self.claim_fresh and made:  # the incident as this transaction leaves it
+            from escalator.storage.nonces import link_nonces  # it builds on this module
+
             inc = self.incident(incident_id)
             if inc is not None:
                 self.fresh_nonces.update(link_nonces(self, (incident_id,)))
