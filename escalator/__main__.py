@@ -1,5 +1,5 @@
-"""Command line: `escalator run | demo | config check | config schema | simulate | audit |
-backup | restore | safety | report`."""
+"""Command line: `escalator run | demo | config check | config schema | simulate | roster show |
+audit | backup | restore | safety | report`."""
 
 from __future__ import annotations
 
@@ -61,6 +61,9 @@ def main(argv: list[str] | None = None) -> int:
     from escalator.reports.cli import add_commands as add_report_commands
 
     ops_cli.add_parsers(sub)
+    from escalator import rostershow
+
+    rostershow.add_parser(sub)  # roster show: who is on duty when
     add_report_commands(sub)  # safety list|show|export, report weekly
     args = parser.parse_args(argv)
     if args.command in ("audit", "backup", "restore"):
@@ -75,6 +78,8 @@ def main(argv: list[str] | None = None) -> int:
         return cmd_check(args.file) if args.config_command == "check" else cmd_schema()
     if args.command == "simulate":
         return _simulate(args)
+    if args.command == "roster":
+        return rostershow.run(args)
     if args.command == "demo":
         return _demo(args)
     return _run(args)
@@ -103,8 +108,14 @@ def _simulate(args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(exc, file=sys.stderr)
         return 2
+    from escalator.rostershow import fetched_calendars
+
+    calendars, failures = asyncio.run(fetched_calendars(config, "en"))  # rosters at URLs
+    for why in failures.values():
+        print(why, file=sys.stderr)
     print("\n".join(timeline(config, args.code, at, source=args.source, point=args.point,
-                             horizon=timedelta(hours=args.hours), taken=taken)))
+                             horizon=timedelta(hours=args.hours), taken=taken,
+                             calendars=calendars)))
     return 0
 
 
@@ -122,7 +133,7 @@ def _first_party(config: Config) -> str:
     """The first party the first ladder's first step names (a roster: its first member)."""
     target = next(iter(config.ladders.values())).steps[0].notify[0]
     roster = config.rosters.get(target)
-    return roster.entries[0].who if roster else target
+    return (roster.members or (target,))[0] if roster else target
 
 
 def _run(args: argparse.Namespace) -> int:

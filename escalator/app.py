@@ -16,6 +16,9 @@ from escalator.clock import Clock, SystemClock
 from escalator.config import build_directory, load_config
 from escalator.config.model import Config
 from escalator.config_audit import ConfigAudit
+from escalator.config_editing import ConfigEditing
+from escalator.config_watch import ConfigWatch
+from escalator.domain.availability import Directory
 from escalator.entrypoints.http.board.state import BoardState
 from escalator.entrypoints.http.keys import UseCases
 from escalator.entrypoints.http.server import build_web_app
@@ -38,6 +41,7 @@ from escalator.notify.webhook import WebhookNotifier
 from escalator.redact import add_secrets
 from escalator.reports import mail as report_mail
 from escalator.reports.scheduler import ReportScheduler
+from escalator.rosterfeeds import RosterFeeds
 from escalator.service import EscalationService
 from escalator.storage import SqlStore, open_store
 from escalator.tasks import cancel_and_wait
@@ -92,6 +96,8 @@ class Escalator:
         self.metrics = Metrics()
         self.started_at: datetime | None = None
         self.last_reload_error: str | None = None
+        self.config_problems: tuple[str, ...] = ()  # of the last refused reload, until a good one
+        self.config_since: datetime | None = self.clock.now()  # when the config in force loaded
         self.store: SqlStore = open_store(config.storage, exclusive=True)
         self.config_audit = ConfigAudit(self.store, self.clock)
         previous = self.secret(config.http.previous_secret_env)
@@ -109,10 +115,14 @@ class Escalator:
         self.http_port: int | None = None  # as bound (the config may say 0)
         self.intake: dict[str, IntakeAdapter] = {}
         self.board = BoardState()  # the web board's sessions and live-change signal
+        self.config_editing = ConfigEditing(self, self.store, self.clock, self.env)  # the editor
+        self.config_watch = ConfigWatch(self.config_editing)  # an edit on disk reloads it
         self.leading = False  # see `start`: one instance per database leads
         self._keeper: asyncio.Task[None] | None = None
         install_code_overrides(config.codes)
-        self.service = EscalationService(self.store, config, build_directory(config), self.clock,
+        self.rosters = RosterFeeds(lambda: self._config, self._http, self.clock,
+                                   self._rosters_fetched, self.poke, self.store)  # at URLs
+        self.service = EscalationService(self.store, config, self._directory(config), self.clock,
                                          on_change=self.poke)
         self.telegram = self._telegram(config)
         self.dispatcher = Dispatcher(
@@ -128,6 +138,13 @@ class Escalator:
     @property
     def config(self) -> Config:
         return self._config
+
+    def _directory(self, config: Config) -> Directory:
+        return build_directory(config, self.rosters.calendars(config))
+
+    def _rosters_fetched(self) -> None:
+        """A roster calendar brought new shifts: the ladders use them from now on."""
+        self.service.reconfigure(self._config, self._directory(self._config))
 
     def secret(self, env_name: str | None) -> str | None:
         return self.env.get(env_name) if env_name else None
@@ -188,6 +205,7 @@ class Escalator:
             health=Health(self.store, self.metrics, self.health),
             configuring=Configuring(lambda: self._config, self.reload_async),
             board=self.board,
+            editing=self.config_editing,
         )
 
     def web_app(self) -> web.Application:
@@ -210,6 +228,9 @@ class Escalator:
                 raise
             log.error("store unavailable at start, will keep trying: %s", exc)
         await self.config_audit.loaded(self._config)
+        if await self.rosters.restore():  # roster calendars kept by the last run
+            await self.rosters.prepare(self._config)
+            self._rosters_fetched()
         self.dispatcher.settle = not schedule  # live: lanes run on; tests: tick() settles
         if not schedule:
             await self._lead(schedule=False)
@@ -222,7 +243,9 @@ class Escalator:
                 HTTP_LIMITS)  # not TCPSite: every connection passes the caps (listeners.py)
             self.http_port = self._http_server.sockets[0].getsockname()[1]
             log.info("listening on http://%s:%s", self.config.http.host, self.config.http.port)
+        await self.config_watch.prime()
         if schedule:
+            self.config_watch.start()
             if self.store.is_leader:
                 await self._lead()
             self._keeper = asyncio.create_task(self._keep_store(), name="store-keeper")
@@ -303,6 +326,7 @@ class Escalator:
         """Stop every part, each within STOP_STEP seconds: one part that hangs (a peer that
         never closes, a stuck driver) must not keep SIGTERM from finishing; what was
         sent is recorded, what was not stays due for the next start."""
+        await within(STOP_STEP, "config watch", self.config_watch.stop())
         if self._keeper is not None:
             await within(STOP_STEP, "store keeper", cancel_and_wait(self._keeper))
             self._keeper = None
@@ -317,6 +341,7 @@ class Escalator:
             await asyncio.gather(self._pump, return_exceptions=True)
         # a summary being sent is stopped before the store closes
         await within(STOP_STEP, "weekly report", self.reports.stop())
+        await within(STOP_STEP, "roster calendars", self.rosters.stop())
         if self._http_server is not None:
             self._http_server.close()
             self._http_server = None
@@ -343,8 +368,9 @@ class Escalator:
             due_deliveries = await self.dispatcher.run_due()
             due_channel = await self._pump_telegram()
             due_report = self.reports.kick()  # the summary is made and sent in its own task
-            found = [d for d in (due_incidents, due_deliveries, due_channel, due_report)
-                     if d is not None]
+            due_rosters = self.rosters.kick()  # roster calendars at URLs, in their own task
+            found = [d for d in (due_incidents, due_deliveries, due_channel, due_report,
+                                 due_rosters) if d is not None]
             due = min(found) if found else None
             if due is None or due > self.clock.now():
                 return due
@@ -394,7 +420,10 @@ class Escalator:
         path = self._config.path
         if not path:
             return ["no config file to reload"]
-        return self._swap_in(path, await asyncio.to_thread(self._read_config, path))
+        loaded = await asyncio.to_thread(self._read_config, path)
+        if not isinstance(loaded, ConfigError):  # URL rosters' shifts, read off the loop too
+            await self.rosters.prepare(loaded[0])
+        return self._swap_in(path, loaded)
 
     def _read_config(self, path: str) -> tuple[Config, list[str]] | ConfigError:
         try:
@@ -405,6 +434,8 @@ class Escalator:
     def _swap_in(self, path: str, loaded: tuple[Config, list[str]] | ConfigError) -> list[str]:
         if isinstance(loaded, ConfigError):
             self.last_reload_error = str(loaded)
+            self.config_problems = tuple(loaded.problems)
+            self.poke()  # the board's banner
             self.config_audit.rejected(path, len(loaded.problems))
             log.error("config reload failed; keeping the last good config:\n%s", loaded)
             return loaded.problems
@@ -418,8 +449,9 @@ class Escalator:
         add_secrets(self.env.get(name) for _, name in config.secret_envs())
         self._config = config
         install_code_overrides(config.codes)
-        self.service.reconfigure(config, build_directory(config))
+        self.service.reconfigure(config, self._directory(config))
         self.last_reload_error = None
+        self.config_problems, self.config_since = (), self.clock.now()
         log.info("config reloaded from %s", path)
         return warnings
 
@@ -437,9 +469,11 @@ class Escalator:
                                                      and self.waker.running),
                           "role": "leader" if self.leading else "standby"},
             "config": {"ok": self.last_reload_error is None, "path": self._config.path,
-                       "error": self.last_reload_error},
+                       "error": self.last_reload_error,
+                       "since": self.config_since.isoformat() if self.config_since else None},
             **({"telegram": self.telegram.health()} if self.telegram else {}),
             **({"intake": self._intake_health()} if self.intake else {}),
+            **({"rosters": self.rosters.health()} if self._config.roster_feeds else {}),
             "started_at": self.started_at.astimezone(UTC).isoformat() if self.started_at else None,
         }
 

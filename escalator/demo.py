@@ -63,11 +63,16 @@ OTHERS = (
 
 
 def demo_config(workdir: Path, host: str, port: int, env: Mapping[str, str]) -> Config:
-    path = str(resources.files("escalator").joinpath("examples/demo.yaml"))
+    """The bundled demo config, copied fresh into the working directory at every start
+    so the board's config editor has a file of the demo's own to edit (never the
+    installed package's); the host, port and database are the demo's, not the file's."""
+    bundled = resources.files("escalator").joinpath("examples/demo.yaml").read_text("utf-8")
+    path = workdir / "escalator.yaml"
+    path.write_text(bundled, encoding="utf-8")
     config, _ = load_config(path, env=env, strict_secrets=True)
     url = f"http://{host}:{port}"
     http = replace(config.http, host=host, port=port, public_url=url)
-    return replace(config, http=http, path=None,
+    return replace(config, http=http,
                    storage=f"sqlite:///{(workdir / 'escalator.db').resolve()}")
 
 

@@ -6,6 +6,7 @@ Christmas Eve?" from the pure policy, without storage, network or waiting.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -18,6 +19,7 @@ from escalator.domain.availability import Directory
 from escalator.domain.ladder import FollowUp, Ladder, route_for
 from escalator.domain.maintenance import MaintenanceWindow, covering, released
 from escalator.domain.model import Action, Decision, Entry, Incident, Reason, State, params
+from escalator.domain.shifts import ShiftCalendar
 from escalator.i18n.explain import explain
 
 
@@ -68,14 +70,16 @@ def walk(incident: Incident, ladder: Ladder, directory: Directory, until: dateti
 def timeline(
     config: Config, code: str, at: datetime, *, source: str = "terminal", point: str = "",
     horizon: timedelta = timedelta(days=2), taken: Taken | None = None,
+    calendars: Mapping[str, ShiftCalendar] | None = None,
 ) -> list[str]:
+    """`calendars`: shifts of rosters whose calendar is at a URL, fetched by the caller."""
     tz = ZoneInfo(config.facility.timezone)
     at = at.astimezone(UTC)  # all arithmetic in UTC; local time only when shown
     route = route_for(config.routes, source, code)
     ladder_id = route.ladder if route else config.routes[0].ladder
     ladder = config.ladders[ladder_id]
     incident = Incident(0, source, code, point, "", "", ladder_id, State.OPEN, at, at)
-    directory = build_directory(config)
+    directory = build_directory(config, calendars)
     lines = [f"Alarm {code} at {at.astimezone(tz):%a %Y-%m-%d %H:%M} ({config.facility.timezone})"
              f" -> ladder {ladder_id}"]
     follow = follow_up(config, source, code, ladder_id)

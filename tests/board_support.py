@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from support import TOKENS, config_text
@@ -33,3 +34,20 @@ async def build(tmp_path, clock, recorder):
                     notifiers={"telegram": recorder, "email": recorder, "sms": recorder})
     await app.start(serve_http=False, schedule=False)
     return app
+
+
+CSRF = re.compile(r'name="csrf" value="([^"]+)"')
+
+
+async def login_token(client) -> str:
+    """The sign-in form's CSRF token (its cookie goes into the client's jar)."""
+    page = await (await client.get("/board/login")).text()
+    return CSRF.search(page).group(1)
+
+
+async def sign_in(client, name: str, password: str | None = None) -> int:
+    """Sign in through the form as a browser would: the page first, then the POST."""
+    resp = await client.post("/board/login", data={
+        "name": name, "password": PASSWORDS.get(name, "") if password is None else password,
+        "next": "/board/", "csrf": await login_token(client)}, allow_redirects=False)
+    return resp.status

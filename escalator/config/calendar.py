@@ -7,6 +7,8 @@ time, only for years that are actually asked about.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import replace
 from datetime import date
 from zoneinfo import ZoneInfo
 
@@ -14,6 +16,7 @@ import holidays
 
 from escalator.config.model import Config, Facility
 from escalator.domain.availability import Directory, HolidayLookup
+from escalator.domain.shifts import ShiftCalendar
 
 CLOSED_DAY = "closed day"
 
@@ -50,10 +53,16 @@ def _holiday_language(country: str, language: str) -> str | None:
     return None
 
 
-def build_directory(config: Config) -> Directory:
+def build_directory(
+    config: Config, calendars: Mapping[str, ShiftCalendar] | None = None,
+) -> Directory:
+    """`calendars`: the shifts fetched for rosters whose calendar is at a URL
+    (escalator/rosterfeeds.py), by roster id."""
+    rosters = {rid: replace(r, calendar=calendars[rid]) if calendars and rid in calendars else r
+               for rid, r in config.rosters.items()}
     return Directory(
         parties=config.parties,
-        rosters=config.rosters,
+        rosters=rosters,
         tz=ZoneInfo(config.facility.timezone),
         holiday=holiday_lookup(config.facility),
     )

@@ -241,13 +241,15 @@ def choice(problems: Problems, at: At, options: Collection[str]) -> str | None:
 def duration(problems: Problems, at: At) -> timedelta | None:
     try:
         return parse_duration(at.value)
-    except ValueError:
-        pass
+    except ValueError as exc:
+        why = str(exc)
     value = at.value
     if isinstance(value, int | float) and not isinstance(value, bool):
         problems.bad(at, DURATION_EXPECTED, "a number without a unit")
-    elif isinstance(value, str) and re.fullmatch(r"\s*0+(\.0+)?\s*[smhdSMHD]\s*", value):
+    elif why.startswith("a duration must be longer"):
         problems.bad(at, "a duration longer than zero")
+    elif why.startswith("unknown unit"):
+        problems.bad(at, DURATION_EXPECTED, why)
     else:
         problems.bad(at, DURATION_EXPECTED)
     return None

@@ -11,55 +11,34 @@ import sys
 from collections.abc import Mapping
 from typing import TextIO
 
-from escalator.config.loader import load_config
 from escalator.config.model import Config
 from escalator.config.schema import json_schema
-from escalator.errors import ConfigError
 
 
 def cmd_check(
     path: str, out: TextIO = sys.stdout, err: TextIO = sys.stderr,
     env: Mapping[str, str] | None = None,
 ) -> int:
-    """0 when the file loads (warnings are printed but do not fail it), else 1."""
-    try:
-        config, warnings = load_config(path, env=env)
-    except ConfigError as exc:
-        for problem in exc.problems:
-            print(problem, file=err)
-        for warning in getattr(exc, "warnings", []):
+    """0 when the file loads (warnings are printed but do not fail it), else 1.
+
+    The board's editor checks through the same `checking.check_text`, so both
+    say the same thing."""
+    from escalator.config.checking import check_file
+
+    checked = check_file(path, env=env)
+    if not checked.ok:
+        for problem in checked.problems:
+            print(problem.text, file=err)
+        for warning in checked.warnings:
             print(f"warning: {warning}", file=err)
-        count = len(exc.problems)
+        count = len(checked.problems)
         print(f"{path}: {count} problem{'' if count == 1 else 's'}", file=err)
         return 1
-    unusable = channel_problems(config)
-    if unusable:
-        for problem in unusable:
-            print(f"{path}: {problem}", file=err)
-        print(f"{path}: {len(unusable)} problem{'' if len(unusable) == 1 else 's'}", file=err)
-        return 1
-    print(f"{path}: OK — {summary(config)}", file=out)
-    for warning in warnings:
+    assert checked.config is not None
+    print(f"{path}: OK — {summary(checked.config)}", file=out)
+    for warning in checked.warnings:
         print(f"warning: {warning}", file=out)
     return 0
-
-
-def channel_problems(config: Config) -> list[str]:
-    """A channel whose settings are well-formed but cannot send (Twilio without `url`).
-
-    The same checks the channels run when `escalator run` builds them, so `check`
-    passing means `run` will not stop on them.
-    """
-    from escalator.notify import email, sms, voice  # the channels own what they need
-
-    found: list[str] = []
-    if "email" in config.channels:
-        found += email.problems(config.channels["email"])
-    if "sms" in config.channels:
-        found += sms.problems(config.channels["sms"])
-    if "voice" in config.channels:
-        found += voice.problems(config.channels["voice"])
-    return found
 
 
 def summary(config: Config) -> str:

@@ -19,6 +19,12 @@ from pathlib import Path
 from typing import Any
 
 from escalator.config.board import BOARD_KEYS, USER_KEYS, parse_board
+from escalator.config.calendar_rosters import (
+    CALENDAR_ROSTER_KEYS,
+    CALENDAR_ROSTER_REQUIRED,
+    ICAL_KEYS,
+    RosterFeed,
+)
 from escalator.config.check import At, Problems, mapping
 from escalator.config.codes import CODE_ENTRY_KEYS, parse_codes
 from escalator.config.deadman import DEADMAN_KEYS, parse_deadman
@@ -52,6 +58,7 @@ from escalator.config.people import (
     parse_people,
     parse_rosters,
 )
+from escalator.config.phones import country_of_timezone
 from escalator.config.reports import REPORTS_KEYS, WEEKLY_KEYS, parse_reports
 from escalator.config.settings import (
     BUILT_SOURCE_KINDS,
@@ -82,7 +89,8 @@ __all__ = [
     "BUILT_SOURCE_KINDS", "CHANNEL_CHOICES", "CHANNEL_KEYS", "CONTACT_CHANNELS",
     "CONTACT_OPTIONS", "FACILITY_KEYS", "FACILITY_REQUIRED", "HTTP_KEYS", "LADDER_KEYS",
     "LADDER_REQUIRED", "MAINTENANCE_KEYS", "MAINTENANCE_MATCH_KEYS", "MAINTENANCE_REQUIRED",
-    "MATCH_KEYS", "PARTY_KEYS", "PARTY_REQUIRED", "ROSTER_ENTRY_KEYS",
+    "CALENDAR_ROSTER_KEYS", "CALENDAR_ROSTER_REQUIRED", "ICAL_KEYS", "MATCH_KEYS", "PARTY_KEYS",
+    "PARTY_REQUIRED", "ROSTER_ENTRY_KEYS",
     "ROSTER_ENTRY_REQUIRED", "ROUTE_KEYS", "ROUTE_REQUIRED", "SOURCE_KEYS", "SOURCE_REQUIRED",
     "STEP_KEYS", "STEP_REQUIRED", "TOP_KEYS", "TOP_REQUIRED", "load_config", "load_config_text",
 ]
@@ -157,8 +165,12 @@ def _build(problems: Problems, data: Any, path: str | None) -> Config | None:
     http = parse_http(problems, root.key("http"))
     storage = parse_storage(problems, root.key("storage"))
     sources = parse_sources(problems, root.key("sources"), ladder_ids)
-    parties = parse_people(problems, root.key("people"))
-    rosters = parse_rosters(problems, root.key("rosters"), party_ids)
+    parties = parse_people(problems, root.key("people"),
+                           facility.country if facility else country_of_timezone(""))
+    feeds: dict[str, RosterFeed] = {}
+    rosters = parse_rosters(problems, root.key("rosters"), party_ids, parties=parties,
+                            base_dir=_base_dir(path or problems.filename),
+                            timezone=(facility or Facility("", "")).timezone, feeds=feeds)
     targets = party_ids | _declared(root.key("rosters"))
     ladders = parse_ladders(problems, root.key("ladders"), targets)
     routes = parse_routes(problems, root.key("routes"), ladder_ids,
@@ -171,6 +183,7 @@ def _build(problems: Problems, data: Any, path: str | None) -> Config | None:
                     reports=parse_reports(problems, root.key("reports"), parties),
                     board=parse_board(problems, root.key("board")),
                     delivery=parse_delivery(problems, root.key("delivery")))
+    config = replace(config, roster_feeds=feeds)
     maximum = parse_maintenance_max(problems, root.key("maintenance_max"))
     windows = parse_maintenance(problems, root.key("maintenance"), _declared(root.key("sources")),
                                 config.facility.timezone, maximum)
@@ -178,6 +191,12 @@ def _build(problems: Problems, data: Any, path: str | None) -> Config | None:
     _unused_ladders(problems, root.key("ladders"), config)
     warn_unreachable_callbacks(problems, root.key("channels"), config)
     return config
+
+
+def _base_dir(name: str) -> Path:
+    """Where files the config names (a roster's `ical: {file: ...}`) are looked for: beside
+    the config file, also when its text is checked in hand (the editor's Check)."""
+    return Path(name).parent if name and not name.startswith("<") else Path.cwd()
 
 
 def _declared(at: At | None) -> set[str]:
@@ -216,7 +235,8 @@ def key_sets() -> dict[str, Collection[str]]:
     sets: dict[str, Collection[str]] = {
         "top": TOP_KEYS, "facility": FACILITY_KEYS, "http": HTTP_KEYS, "party": PARTY_KEYS,
         "contact": (*CONTACT_CHANNELS, *{k for ks in CONTACT_OPTIONS.values() for k in ks}),
-        "roster_entry": ROSTER_ENTRY_KEYS, "ladder": LADDER_KEYS, "step": STEP_KEYS,
+        "roster_entry": ROSTER_ENTRY_KEYS, "calendar_roster": CALENDAR_ROSTER_KEYS,
+        "ical": ICAL_KEYS, "ladder": LADDER_KEYS, "step": STEP_KEYS,
         "route": ROUTE_KEYS, "match": MATCH_KEYS, "channels": tuple(CHANNEL_KEYS),
         "delivery": DELIVERY_KEYS,
     }

@@ -13,6 +13,7 @@ from datetime import date, time, timedelta
 from typing import Any
 
 from escalator.config.board import BoardConfig
+from escalator.config.calendar_rosters import RosterFeed
 from escalator.config.deadman import DeadmanConfig
 from escalator.domain.availability import Party, Roster
 from escalator.domain.ladder import Ladder, Route
@@ -31,6 +32,7 @@ class Facility:
     language: str = "fi"
     holidays: str | None = None  # ISO country code, e.g. FI, SE
     closed_days: tuple[date, ...] = ()  # the facility's own extra holidays
+    country: str = "FI"  # phone numbers without "+" are read as dialled here (config/phones.py)
 
 
 @dataclass(frozen=True)
@@ -115,6 +117,7 @@ class Config:
     reports: ReportsConfig | None = None
     board: BoardConfig | None = None  # who may sign in to the web board
     delivery: DeliveryConfig = field(default_factory=DeliveryConfig)
+    roster_feeds: Mapping[str, RosterFeed] = field(default_factory=dict)  # calendars at URLs
 
     def secret_envs(self) -> list[tuple[str, str]]:
         """(config path, environment variable) of every secret the config names."""

@@ -7,10 +7,12 @@ found at three in the morning is a missed alarm.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Mapping
 from datetime import date
+from pathlib import Path
 from typing import Any
 
+from escalator.config.calendar_rosters import RosterFeed, parse_calendar_roster
 from escalator.config.check import (
     At,
     Problems,
@@ -29,6 +31,7 @@ from escalator.config.check import (
     text,
 )
 from escalator.config.model import CHANNELS, LANGUAGES
+from escalator.config.phones import DEFAULT_COUNTRY, phone
 from escalator.domain.availability import Contact, Party, Roster, RosterEntry
 from escalator.domain.hours import Period, WeeklyHours
 
@@ -43,20 +46,18 @@ ROSTER_ENTRY_REQUIRED = ("who", "when")
 
 TELEGRAM_CHAT = re.compile(r"^(-?\d+|@[A-Za-z0-9_]{3,})$")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
-PHONE = re.compile(r"^\+?\d{7,16}$")
 TELEGRAM_EXPECTED = "a Telegram chat id (a number, negative for groups) or a @username"
 EMAIL_EXPECTED = "an email address like name@example.com"
-PHONE_EXPECTED = 'a phone number like "+358401234567" (7 to 16 digits)'
-E164 = re.compile(r"^\+[1-9]\d{6,14}$")  # a voice gateway dials nothing else
-E164_EXPECTED = ('a phone number in international (E.164) form like "+358401234567": '
-                 "'+', the country code and the number, 7 to 15 digits")
 PERIOD_EXPECTED = ('a date "2026-12-24", a range "2026-12-24..2026-12-26" '
                    'or "2026-12-24T08:00..2026-12-24T16:00"')
 CONTACT_EXPECTED = "a contact like {email: name@example.com}"
 ROSTER_ENTRY_EXPECTED = 'a roster entry like {who: ward-a, when: "Mon-Sun 07:00-21:00"}'
 
 
-def parse_people(problems: Problems, at: At | None) -> dict[str, Party]:
+def parse_people(
+    problems: Problems, at: At | None, country: str = DEFAULT_COUNTRY,
+) -> dict[str, Party]:
+    """`country`: the facility's, for phone numbers written without "+" (040 123 4567)."""
     if at is None:
         return {}
     if not isinstance(at.value, dict):
@@ -68,19 +69,19 @@ def parse_people(problems: Problems, at: At | None) -> dict[str, Party]:
     for pid, entry in at.entries():
         if identifier(problems, At(pid, entry.line, at.path), "a party id (text)") is None:
             continue
-        party = _party(problems, pid, entry)
+        party = _party(problems, pid, entry, country)
         if party is not None:
             parties[pid] = party
     return parties
 
 
-def _party(problems: Problems, pid: str, at: At) -> Party | None:
+def _party(problems: Problems, pid: str, at: At, country: str) -> Party | None:
     if mapping(problems, at, PARTY_KEYS, PARTY_REQUIRED, expected="a party with name and contact") \
             is None:
         return None
     before = problems.count
     name = _opt(problems, at.key("name"), text)
-    contacts = _contacts(problems, at.key("contact"))
+    contacts = _contacts(problems, at.key("contact"), country)
     open_hours = _opt(problems, at.key("hours"), hours)
     absent = _absent(problems, at.key("absent"))
     holidays_open = _opt(problems, at.key("open_on_holidays"), boolean)
@@ -97,16 +98,16 @@ def _opt(problems: Problems, at: At | None, check: Callable) -> Any:
     return None if at is None else check(problems, at)
 
 
-def _contacts(problems: Problems, at: At | None) -> tuple[Contact, ...]:
+def _contacts(problems: Problems, at: At | None, country: str) -> tuple[Contact, ...]:
     if at is None or not sequence(problems, at, f"a list of contacts, each {CONTACT_EXPECTED}"):
         return ()
     if not at.value:
         problems.warn(at, "no contact methods: this party can never be notified")
-    found = (_contact(problems, item) for item in at.items())
+    found = (_contact(problems, item, country) for item in at.items())
     return tuple(c for c in found if c is not None)
 
 
-def _contact(problems: Problems, at: At) -> Contact | None:
+def _contact(problems: Problems, at: At, country: str) -> Contact | None:
     if not isinstance(at.value, dict):
         problems.bad(at, CONTACT_EXPECTED)
         return None
@@ -125,7 +126,8 @@ def _contact(problems: Problems, at: At) -> Contact | None:
     channel = channels[0]
     address_at = at.key(channel)
     assert address_at is not None  # channels were taken from this mapping's keys
-    address = _ADDRESS[channel](problems, address_at)
+    address = (phone(problems, address_at, country) if channel in PHONE_CHANNELS
+               else _ADDRESS[channel](problems, address_at))
     options = tuple((key, value) for key in CONTACT_OPTIONS.get(channel, ())
                     if (entry := at.key(key)) is not None
                     and (value := env_name(problems, entry)) is not None)
@@ -172,35 +174,10 @@ def _email(problems: Problems, at: At) -> str | None:
     return None
 
 
-def _sms(problems: Problems, at: At) -> str | None:
-    if isinstance(at.value, int) and not isinstance(at.value, bool):
-        problems.bad(at, PHONE_EXPECTED, "a number: YAML drops the '+', so quote phone numbers")
-        return None
-    if isinstance(at.value, str) and PHONE.match(number := at.value.replace(" ", "")):
-        return number
-    problems.bad(at, PHONE_EXPECTED)
-    return None
-
-
-def _voice(problems: Problems, at: At) -> str | None:
-    """A hotline to phone: E.164 only, since "040 123 4567" means nothing abroad."""
-    if isinstance(at.value, int) and not isinstance(at.value, bool):
-        problems.bad(at, E164_EXPECTED, "a number: YAML drops the '+', so quote phone numbers")
-        return None
-    if isinstance(at.value, str):
-        number = re.sub(r"[\s-]", "", at.value)
-        if E164.match(number):
-            return number
-        if number.startswith("0"):
-            problems.bad(at, E164_EXPECTED, "write the country code instead of the leading 0")
-            return None
-    problems.bad(at, E164_EXPECTED)
-    return None
-
-
 _ADDRESS: dict[str, Callable[[Problems, At], str | None]] = {
-    "telegram": _telegram, "email": _email, "sms": _sms, "webhook": http_url, "voice": _voice,
+    "telegram": _telegram, "email": _email, "webhook": http_url,
 }
+PHONE_CHANNELS = ("sms", "voice")  # read with the facility's country (config/phones.py)
 
 
 def _absent(problems: Problems, at: At | None) -> tuple[Period, ...]:
@@ -231,8 +208,12 @@ def _telegram_users(problems: Problems, at: At | None) -> tuple[int, ...]:
 
 
 def parse_rosters(
-    problems: Problems, at: At | None, party_ids: Collection[str],
+    problems: Problems, at: At | None, party_ids: Collection[str], *,
+    parties: Mapping[str, Party] | None = None, base_dir: Path | None = None,
+    timezone: str = "Europe/Helsinki", feeds: dict[str, RosterFeed] | None = None,
 ) -> dict[str, Roster]:
+    """Rosters as lists of weekly entries, or with a calendar (config/calendar_rosters.py);
+    a roster whose calendar is at a URL is added to `feeds` for the service to fetch."""
     if at is None or at.value is None:
         return {}
     if not isinstance(at.value, dict):
@@ -245,7 +226,16 @@ def parse_rosters(
         if rid in party_ids:
             problems.error(entry, f"roster id {rid!r} is also a party id; "
                                   "a ladder step could not tell which one is meant")
-        roster = _roster(problems, rid, entry, party_ids, set(at.value))
+        if isinstance(entry.value, dict):
+            entries_at = entry.key("entries")
+            weekly = () if entries_at is None else _entries(
+                problems, entries_at, party_ids, set(at.value))
+            roster = parse_calendar_roster(
+                problems, rid, entry, parties or {}, party_ids, weekly,
+                base_dir=base_dir or Path.cwd(), timezone=timezone,
+                feeds={} if feeds is None else feeds)
+        else:
+            roster = _roster(problems, rid, entry, party_ids, set(at.value))
         if roster is not None:
             rosters[rid] = roster
     return rosters
@@ -254,7 +244,20 @@ def parse_rosters(
 def _roster(
     problems: Problems, rid: str, at: At, party_ids: Collection[str], roster_ids: Collection[str],
 ) -> Roster | None:
-    if not sequence(problems, at, f"a list of entries, each {ROSTER_ENTRY_EXPECTED}",
+    entries = _entries(problems, at, party_ids, roster_ids)
+    if entries is None:
+        return None
+    gap = first_gap([w for e in entries for w in e.when.windows])
+    if gap:
+        problems.warn(at, f"nobody is on shift at some times, e.g. {gap}")
+    return Roster(rid, entries)
+
+
+def _entries(
+    problems: Problems, at: At, party_ids: Collection[str], roster_ids: Collection[str],
+) -> tuple[RosterEntry, ...] | None:
+    if not sequence(problems, at, f"a list of entries, each {ROSTER_ENTRY_EXPECTED}, "
+                                  f"or a calendar like {{ical: {{file: shifts.ics}}}}",
                     non_empty=True):
         return None
     before = problems.count
@@ -269,10 +272,7 @@ def _roster(
             entries.append(RosterEntry(who, when))
     if problems.count > before:
         return None
-    gap = first_gap([w for e in entries for w in e.when.windows])
-    if gap:
-        problems.warn(at, f"nobody is on shift at some times, e.g. {gap}")
-    return Roster(rid, tuple(entries))
+    return tuple(entries)
 
 
 def _who(

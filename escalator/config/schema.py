@@ -28,19 +28,25 @@ from escalator.config.settings import (
     STORAGE_DEFAULT,
     STORAGE_PATTERN,
 )
-from escalator.domain.hours import DURATION_EXPECTED, HOURS_EXPECTED
+from escalator.domain.hours import DURATION_EXPECTED, HOURS_EXPECTED, UNIT_OF
 from escalator.i18n.codes import SEVERITIES
 
-DURATION_PATTERN = r"^\s*(\d+(\.\d+)?\s*[smhdSMHD]\s*)+$"
-_LETTERS = "[A-Za-zÅÄÖåäö]+"
-_WINDOW = rf"{_LETTERS}(\s*-\s*{_LETTERS})?\s+\d{{1,2}}:\d{{2}}\s*-\s*\d{{1,2}}:\d{{2}}"
-HOURS_PATTERN = rf"^\s*{_WINDOW}\s*(,\s*{_WINDOW}\s*)*,?\s*$"
+_UNIT_WORDS = "|".join(sorted({*UNIT_OF, *(u.upper() for u in UNIT_OF if len(u) == 1)},
+                              key=lambda w: (-len(w), w)))
+DURATION_PATTERN = rf"^\s*(\d+([.,]\d+)?\s*({_UNIT_WORDS})\.?\s*)+$"
+_LETTERS = r"[A-Za-zÅÄÖåäö]+\.?"
+_DAYS = rf"{_LETTERS}(\s*[-–]\s*{_LETTERS})?"
+_TIME = r"\d{1,2}([:.]\d{2})?"
+_WINDOW = (rf"{_DAYS}(\s*[,/&]\s*{_DAYS})*\s+((klo|kl|KLO|Klo|Kl)\.?\s*)?"
+           rf"{_TIME}\s*[-–]\s*{_TIME}")
+HOURS_PATTERN = rf"^\s*{_WINDOW}\s*([,;]\s*{_WINDOW}\s*)*[,;]?\s*$"
 _POINT = r"\d{4}-\d{2}-\d{2}([T ]\d{1,2}:\d{2}(:\d{2})?)?"
 PERIOD_PATTERN = rf"^\s*{_POINT}(\s*\.\.\s*{_POINT})?\s*$"
 LOCAL_TIME_PATTERN = r"^\s*\d{4}-\d{2}-\d{2}[T ]\d{1,2}:\d{2}(:\d{2})?\s*$"
-PHONE_PATTERN = r"^\s*\+?(\s*\d){7,16}\s*$"
+# National forms ("040 123 4567", "070-123 45 67") too: the loader reads them with
+# facility.country and checks the numbering plan; the schema only checks the shape.
+PHONE_PATTERN = r"^\s*(\+|00)?\s*(\(?\d\)?[\s.-]*){6,17}$"
 URL_PATTERN = r"^https?://[^\s/]+"
-E164_PATTERN = r"^\s*\+[1-9]([\s-]*\d){6,14}\s*$"  # E164 with the spaces people type
 
 _REF = "#/$defs/"
 
@@ -78,7 +84,8 @@ def _common_defs() -> dict[str, Any]:
     return {
         "duration": {"type": "string", "pattern": DURATION_PATTERN,
                      "description": f"{DURATION_EXPECTED[0].upper()}{DURATION_EXPECTED[1:]}"
-                                    " (parts may be combined: 1h30m)."},
+                                    " (parts may be combined: 1h30m, 1 h 30 min; units in "
+                                    "English, Finnish or Swedish: min, t, tim, sek)."},
         "hours": {"type": "string", "pattern": HOURS_PATTERN,
                   "description": f"Weekly {HOURS_EXPECTED}; an overnight window such as "
                                  "Mon-Sun 21:00-07:00 belongs to the day it starts."},
@@ -102,6 +109,10 @@ def _facility() -> dict[str, Any]:
         "holidays": {"type": ["string", "null"], "pattern": "^[A-Za-z]{2,3}$",
                      "description": "Country code (FI, SE, ...) whose public holidays close "
                                     "parties with opening hours; null: none."},
+        "country": {"type": "string", "pattern": "^[A-Za-z]{2}$",
+                    "description": "Country (FI, SE, ...) in which phone numbers without '+' "
+                                   "are read, e.g. 040 123 4567; default: the time zone's "
+                                   "country, else FI."},
         "closed_days": {"type": "array", "description": "The facility's own extra holidays.",
                         "items": {"type": "string", "format": "date"}},
     }, keys.FACILITY_REQUIRED)
@@ -164,12 +175,13 @@ def _contact() -> dict[str, Any]:
                                {"type": "string", "pattern": TELEGRAM_CHAT.pattern}]},
         "email": {"type": "string", "pattern": EMAIL.pattern, "description": "Email address."},
         "sms": {"type": "string", "pattern": PHONE_PATTERN,
-                "description": "Phone number in quotes, like \"+358401234567\"."},
+                "description": "Phone number in quotes, like \"+358 40 123 4567\" or "
+                               "\"040 123 4567\" (read with facility.country)."},
         "webhook": {**_ref("url"), "description": "URL to POST the notice to."},
-        "voice": {"type": "string", "pattern": E164_PATTERN,
-                  "description": "A hotline to phone, in quotes in E.164 form, like "
-                                 "\"+358401234567\"; the alarm is read aloud and a key "
-                                 "press answers it."},
+        "voice": {"type": "string", "pattern": PHONE_PATTERN,
+                  "description": "A hotline to phone, in quotes, like \"+358 20 123 4567\" "
+                                 "or \"020 123 4567\" (read with facility.country); the alarm "
+                                 "is read aloud and a key press answers it."},
     }
     options = {"secret_env": {**_ref("env"), "description": "Environment variable with the "
                                                             "HMAC secret signing webhook posts."}}
@@ -251,8 +263,27 @@ def _ladder_defs() -> dict[str, Any]:
         "who": {"type": "string", "description": "Party id."},
         "when": _ref("hours"),
     }, keys.ROSTER_ENTRY_REQUIRED)
+    calendar_roster = _obj("Shifts from a staffing system's calendar (iCalendar).", {
+        "ical": _ref("ical"),
+        "match": {"type": ["object", "null"], "additionalProperties": {"type": "string"},
+                  "description": "Names or e-mails in the calendar -> party ids (a party's "
+                                 "own id, name and e-mail match without this)."},
+        "entries": {"type": "array", "minItems": 1, "items": _ref("roster_entry"),
+                    "description": "Weekly entries on top of the calendar's shifts."},
+    }, keys.CALENDAR_ROSTER_REQUIRED)
+    ical = _obj("Where the calendar is: a file or a URL (one of them).", {
+        "file": {"type": "string", "minLength": 1,
+                 "description": "An .ics file, relative to this config file; read at load."},
+        "url": {**_ref("url"), "description": "An .ics URL the service fetches; the last "
+                                              "good copy is kept while it fails."},
+        "refresh": {**_ref("duration"), "default": "15 min",
+                    "description": "How often the URL is fetched (at least 1 min)."},
+        "timeout": {**_ref("duration"), "default": "10 s",
+                    "description": "The longest one fetch may take (at most 60 s)."},
+    })
+    ical["oneOf"] = [{"required": ["file"]}, {"required": ["url"]}]
     return {"step": step, "ladder": ladder, "match": match, "route": route,
-            "roster_entry": roster_entry}
+            "roster_entry": roster_entry, "calendar_roster": calendar_roster, "ical": ical}
 
 
 def _channel_key(key: str, channel: str = "") -> dict[str, Any]:
@@ -370,8 +401,9 @@ def json_schema() -> dict[str, Any]:
         "people": {"type": "object", "minProperties": 1, "additionalProperties": _ref("party"),
                    "description": "Parties (persons, chats, companies) by id."},
         "rosters": {"type": ["object", "null"], "description": "Shifts; a step may name one.",
-                    "additionalProperties": {"type": "array", "minItems": 1,
-                                             "items": _ref("roster_entry")}},
+                    "additionalProperties": {"oneOf": [
+                        {"type": "array", "minItems": 1, "items": _ref("roster_entry")},
+                        _ref("calendar_roster")]}},
         "ladders": {"type": "object", "minProperties": 1, "additionalProperties": _ref("ladder"),
                     "description": "Escalation ladders by id."},
         "routes": {"type": "array", "minItems": 1, "items": _ref("route"),

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 import holidays
 
+from escalator.config import phones
 from escalator.config.access import parse_access
 from escalator.config.check import (
     At,
@@ -34,6 +35,7 @@ from escalator.config.check import (
     text,
 )
 from escalator.config.model import LANGUAGES, SOURCE_KINDS, Facility, HttpConfig, SourceConfig
+from escalator.config.phones import country_of_timezone
 from escalator.config.sources import (
     SOURCE_KEYS,
     SOURCE_REQUIRED,
@@ -41,7 +43,7 @@ from escalator.config.sources import (
     parse_options,
 )
 
-FACILITY_KEYS = ("id", "name", "timezone", "language", "holidays", "closed_days")
+FACILITY_KEYS = ("id", "name", "timezone", "language", "holidays", "closed_days", "country")
 FACILITY_REQUIRED = ("id", "name")
 HTTP_KEYS = ("listen", "public_url", "api_token_env", "secret_env", "link_ttl", "max_snooze",
              "previous_secret_env", "api_tokens")
@@ -92,9 +94,11 @@ def parse_facility(problems: Problems, at: At | None) -> Facility | None:
     language = _opt(problems, at.key("language"), lambda p, a: choice(p, a, LANGUAGES))
     country = _country(problems, at.key("holidays"))
     closed = _closed_days(problems, at.key("closed_days"))
+    dialling = _opt(problems, at.key("country"), phone_country) or country_of_timezone(timezone)
     if problems.count > before or fid is None or name is None:
         return None
-    return Facility(fid, name, timezone, language or Facility.language, country, closed)
+    return Facility(fid, name, timezone, language or Facility.language, country, closed,
+                    dialling)
 
 
 def _opt(problems: Problems, at: At | None, check: Callable) -> Any:
@@ -126,6 +130,20 @@ def _timezone(problems: Problems, at: At) -> str | None:
             problems.error(at, f"found {describe(at.value)}, expected {expected}{hint}")
             return None
     problems.bad(at, expected)
+    return None
+
+
+def phone_country(problems: Problems, at: At) -> str | None:
+    """`facility.country`: how numbers without "+" are read (040 ... in FI, 070 ... in SE)."""
+    expected = "a country code like FI or SE (phone numbers without '+' are read as dialled there)"
+    if isinstance(at.value, bool):
+        problems.bad(at, expected, 'YAML reads NO as false: write "NO" in quotes for Norway')
+        return None
+    if isinstance(at.value, str) and phones.supported(at.value.strip()):
+        return at.value.strip().upper()
+    known = phones.regions()
+    hint = did_you_mean(str(at.value).upper(), known) if isinstance(at.value, str) else ""
+    problems.error(at, f"found {describe(at.value)}, expected {expected}{hint}")
     return None
 
 

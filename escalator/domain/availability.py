@@ -13,6 +13,7 @@ from datetime import date, datetime, timedelta, tzinfo
 
 from escalator.domain.hours import Period, WeeklyHours
 from escalator.domain.model import params
+from escalator.domain.shifts import ShiftCalendar
 
 HolidayLookup = Callable[[date], str | None]
 
@@ -54,8 +55,25 @@ class RosterEntry:
 
 @dataclass(frozen=True)
 class Roster:
+    """Weekly entries, dated shifts from a calendar (escalator/domain/shifts.py), or both."""
+
     id: str
     entries: tuple[RosterEntry, ...]
+    calendar: ShiftCalendar | None = None
+    people: tuple[str, ...] = ()  # parties a calendar may name (its `match:` targets)
+
+    def on_shift(self, local: datetime) -> list[str]:
+        """Who works at `local` (a zoned time): weekly entries first, then the calendar's."""
+        found = [e.who for e in self.entries if e.when.contains(local)]
+        if self.calendar is not None:
+            found.extend(self.calendar.on_duty(local))
+        return list(dict.fromkeys(found))
+
+    @property
+    def members(self) -> tuple[str, ...]:
+        """Everyone this roster may put on shift."""
+        calendar = self.calendar.people if self.calendar else ()
+        return tuple(dict.fromkeys((*(e.who for e in self.entries), *calendar, *self.people)))
 
 
 @dataclass(frozen=True)
@@ -105,7 +123,7 @@ class Directory:
         """A step's target (a party or a roster) -> the parties to notify, with availability."""
         if target in self.rosters:
             local = self.local(now)
-            on_shift = [e.who for e in self.rosters[target].entries if e.when.contains(local)]
+            on_shift = self.rosters[target].on_shift(local)
             if not on_shift:
                 return [Reach(target, False, params(why="no_shift"), via=target)]
             reaches = []
@@ -122,6 +140,9 @@ class Directory:
         holidays); the availability itself is checked again at that moment.
         """
         party = self.parties.get(party_id)
+        roster = self.rosters.get(party_id)
+        if party is None and roster is not None and roster.calendar is not None:
+            return roster.calendar.next_change(now)  # nobody on shift: the next one starts
         if party is None:
             return None
         local = self.local(now)

@@ -14,27 +14,59 @@ from datetime import date, datetime, time, timedelta
 from functools import cached_property
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-_DAY_ALIASES = {
-    # English, Finnish and Swedish abbreviations, so a manager can write her own.
-    "mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4, "sat": 5, "sun": 6,
-    "ma": 0, "ti": 1, "ke": 2, "to": 3, "pe": 4, "la": 5, "su": 6,
-    "mån": 0, "tis": 1, "ons": 2, "tor": 3, "fre": 4, "lör": 5, "sön": 6,
-}
-_WINDOW = re.compile(
-    r"^\s*(?P<d1>[^\W\d_]+)(?:\s*-\s*(?P<d2>[^\W\d_]+))?\s+"
-    r"(?P<h1>\d{1,2}):(?P<m1>\d{2})\s*-\s*(?P<h2>\d{1,2}):(?P<m2>\d{2})\s*$"
+_DAY_NAMES = (
+    # English, Finnish and Swedish: a manager writes her own, whole or cut short
+    # (`ma`, `mån`, `Mon`, `maanantai`); a cut must name one day only.
+    ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"),
+    ("maanantai", "tiistai", "keskiviikko", "torstai", "perjantai", "lauantai", "sunnuntai"),
+    ("måndag", "tisdag", "onsdag", "torsdag", "fredag", "lördag", "söndag"),
 )
-HOURS_EXPECTED = 'opening hours like "Mon-Fri 07:00-16:00" (several joined with ",")'
+_DAY = r"[^\W\d_]+\.?"
+_DAY_SPAN = rf"{_DAY}(?:\s*[-–]\s*{_DAY})?"
+_TIME = r"\d{1,2}(?:[:.]\d{2})?"
+# `ma-pe 07.00-16.00`, `ti,to 8.30-12`, `la-su klo 9-15`, `Mon-Fri 07:00-16:00`;
+# windows are joined with "," or ";" (a "," between day names lists days instead).
+_WINDOW = re.compile(
+    rf"\s*(?P<days>{_DAY_SPAN}(?:\s*[,/&]\s*{_DAY_SPAN})*)\s+(?:(?:klo|kl)\.?\s*)?"
+    rf"(?P<t1>{_TIME})\s*[-–]\s*(?P<t2>{_TIME})\s*(?:[,;]|$)",
+    re.IGNORECASE,
+)
+HOURS_EXPECTED = ('opening hours like "Mon-Fri 07:00-16:00", "ma-pe 7.00-16.00" '
+                  'or "må-fre 7-16" (several joined with ",")')
+DAYS_KNOWN = "Mon..Sun, ma..su or må..sö"
 
 
 def _day(token: str) -> int:
-    key = token.strip().lower()[:3]
-    if key in _DAY_ALIASES:
-        return _DAY_ALIASES[key]
-    key2 = token.strip().lower()[:2]
-    if key2 in _DAY_ALIASES:
-        return _DAY_ALIASES[key2]
-    raise ValueError(f"unknown day {token!r}")
+    word = token.strip().rstrip(".").lower()
+    days = {i for names in _DAY_NAMES for i, name in enumerate(names)
+            if len(word) >= 2 and name.startswith(word)}
+    if len(days) == 1:
+        return days.pop()
+    raise ValueError(f"unknown day {token.strip()!r} (days are {DAYS_KNOWN})")
+
+
+def _minutes(token: str, part: str) -> int:
+    """`7`, `07.00`, `7:30` -> minutes from midnight (24 or 24:00 allowed as an end)."""
+    hour, _, minute = token.replace(".", ":").partition(":")
+    h, m = int(hour), int(minute or 0)
+    if h > 24 or m > 59 or (h == 24 and m != 0):
+        raise ValueError(f"impossible time {token!r} in {part!r}")
+    return h * 60 + m
+
+
+def _days(spec: str) -> list[int]:
+    """`ma-pe` -> 0..4, `ti,to` -> 1, 3, `fre-mån` -> 4, 5, 6, 0."""
+    found: list[int] = []
+    for item in re.split(r"\s*[,/&]\s*", spec.strip()):
+        first, last = ([part.strip() for part in re.split(r"[-–]", item, maxsplit=1)] + [""])[:2]
+        day = _day(first)
+        end = _day(last) if last else day
+        while True:
+            found.append(day)
+            if day == end:
+                break
+            day = (day + 1) % 7
+    return found
 
 
 @dataclass(frozen=True)
@@ -55,27 +87,25 @@ class WeeklyHours:
     def parse(cls, text: str) -> WeeklyHours:
         """Parse `Mon-Fri 07:00-16:00, Sat 10:00-14:00`; ValueError says what is wrong."""
         windows: list[Window] = []
-        parts = [p for p in str(text).split(",") if p.strip()]
-        if not parts:
+        raw = str(text)
+        if not raw.strip():
             raise ValueError("empty opening hours")
-        for part in parts:
-            m = _WINDOW.match(part)
+        pos = 0
+        while pos < len(raw) and raw[pos:].strip():
+            m = _WINDOW.match(raw, pos)
             if not m:
-                raise ValueError(f"cannot read {part.strip()!r}")
-            d1 = _day(m["d1"])
-            d2 = _day(m["d2"]) if m["d2"] else d1
-            h1, m1, h2, m2 = (int(m[k]) for k in ("h1", "m1", "h2", "m2"))
-            if h1 > 23 or m1 > 59 or h2 > 24 or m2 > 59 or (h2 == 24 and m2 != 0):
-                raise ValueError(f"impossible time in {part.strip()!r}")
-            start, end = h1 * 60 + m1, h2 * 60 + m2
+                rest = re.split(r"[,;]", raw[pos:].strip(), maxsplit=1)[0]
+                if not re.search(r"\d", rest):
+                    raise ValueError(f"{rest!r} has days but no times, like 07.00-16.00")
+                raise ValueError(f"cannot read {rest!r}")
+            part = m.group(0).strip().rstrip(",;").strip()
+            start, end = _minutes(m["t1"], part), _minutes(m["t2"], part)
+            if start >= 24 * 60:
+                raise ValueError(f"impossible time {m['t1']!r} in {part!r}")
             if end <= start:
                 end += 24 * 60  # overnight: runs into the next morning
-            day = d1
-            while True:
-                windows.append(Window(day, start, end))
-                if day == d2:
-                    break
-                day = (day + 1) % 7
+            windows.extend(Window(day, start, end) for day in _days(m["days"]))
+            pos = m.end()
         return cls(tuple(windows), str(text))
 
     @cached_property
@@ -165,26 +195,43 @@ def _parse_point(text: str, *, end: bool) -> datetime:
         ) from None
 
 
-_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d)\s*$")
+# Units as people write them in English, Finnish and Swedish: `5 min`, `2 t`, `90 sek`.
+_UNIT_WORDS = {
+    "s": ("s", "sec", "secs", "second", "seconds", "sek", "sekunti", "sekuntia", "sekunnit",
+          "sekund", "sekunder"),
+    "m": ("m", "min", "mins", "minute", "minutes", "minuutti", "minuuttia", "minuutit",
+          "minut", "minuter"),
+    "h": ("h", "hr", "hrs", "hour", "hours", "t", "tunti", "tuntia", "tunnit", "tim", "timme",
+          "timmar"),
+    "d": ("d", "day", "days", "pv", "päivä", "päivää", "päivät", "vrk", "dygn", "dag", "dagar"),
+}
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
-DURATION_EXPECTED = "a duration like 30s, 5m, 2h or 1d"
+UNIT_OF = {word: unit for unit, words in _UNIT_WORDS.items() for word in words}
+_DURATION_PART = re.compile(r"(\d+(?:[.,]\d+)?)\s*([^\W\d_]+)\.?")
+DURATION_EXPECTED = "a duration like 30s, 5m, 5 min, 1 h 30 min, 2 t or 1d"
 
 
 def parse_duration(value: object) -> timedelta:
-    """`5m` -> 5 minutes. Several parts (`1h30m`) are accepted too."""
+    """`5m`, `5 min`, `1 h 30 min`, `90 sek`, `2 t` -> a timedelta; ValueError says why not."""
     if isinstance(value, bool):
         raise ValueError(f"expected {DURATION_EXPECTED}")
     if isinstance(value, int | float):
         raise ValueError(f"a bare number {value!r} has no unit; expected {DURATION_EXPECTED}")
     text = str(value).strip().lower()
-    parts = re.findall(r"\d+(?:\.\d+)?\s*[smhd]", text)
-    if not parts or "".join(p.replace(" ", "") for p in parts) != text.replace(" ", ""):
+    total, pos = 0.0, 0
+    while pos < len(text):
+        m = _DURATION_PART.match(text, pos)
+        if m is None:
+            raise ValueError(f"expected {DURATION_EXPECTED}")
+        unit = UNIT_OF.get(m[2])
+        if unit is None:
+            raise ValueError(f"unknown unit {m[2]!r}: use s, min, h or d")
+        total += float(m[1].replace(",", ".")) * _UNITS[unit]
+        pos = m.end()
+        while pos < len(text) and text[pos] in " \t":
+            pos += 1
+    if pos == 0:
         raise ValueError(f"expected {DURATION_EXPECTED}")
-    total = 0.0
-    for p in parts:
-        m = _DURATION.match(p)
-        assert m is not None
-        total += float(m[1]) * _UNITS[m[2]]
     if total <= 0:
         raise ValueError("a duration must be longer than zero")
     return timedelta(seconds=total)

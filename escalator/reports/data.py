@@ -19,7 +19,7 @@ from escalator.storage.sql import Tx
 
 def care_staff(config: Config) -> frozenset[str]:
     """The care staff: whoever a roster puts on shift, and the ward chats (Telegram)."""
-    found = {e.who for r in config.rosters.values() for e in r.entries}
+    found = {who for r in config.rosters.values() for who in r.members}
     found |= {pid for pid, p in config.parties.items()
               if any(c.channel == "telegram" for c in p.contacts)}
     return frozenset(p for p in found if config.parties.get(p) is None

@@ -255,3 +255,26 @@ CREATE TABLE IF NOT EXISTS incident_nonces (
     incident_id INTEGER PRIMARY KEY,
     nonce TEXT NOT NULL
 );
+-- Config history (escalator/storage/config_versions.py): every version of the config file
+-- that came into force (saved from the board's editor, or edited on disk and reloaded),
+-- with who and when. The board shows them, diffs them and restores one.
+CREATE TABLE IF NOT EXISTS config_versions (
+    id {pk},
+    saved_at TEXT NOT NULL,
+    actor TEXT NOT NULL,
+    origin TEXT NOT NULL,
+    path TEXT NOT NULL,
+    sha256 TEXT NOT NULL,
+    added INTEGER NOT NULL,
+    removed INTEGER NOT NULL,
+    sections TEXT NOT NULL,
+    body TEXT NOT NULL
+);
+-- Roster calendars fetched from URLs (escalator/storage/rostercal.py): the last good
+-- copy of each, so a restart while the staffing system is down keeps its shifts.
+-- Keyed by a hash of the URL: calendar URLs often carry a secret token.
+CREATE TABLE IF NOT EXISTS roster_calendars (
+    url_hash TEXT PRIMARY KEY,
+    body TEXT NOT NULL,
+    fetched_at TEXT NOT NULL
+);

@@ -6,13 +6,11 @@ import re
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
-from board_support import ENV, PASSWORDS, board_config, build
+from board_support import CSRF, ENV, PASSWORDS, board_config, build, login_token, sign_in
 
 from escalator.config import load_config_text
 from escalator.domain.model import Action, AlarmEvent, State
 from escalator.errors import ConfigError
-
-CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 
 
 @pytest.fixture
@@ -22,13 +20,6 @@ async def client(tmp_path, clock, recorder):
         c.escalator = app
         yield c
     await app.stop()
-
-
-async def sign_in(client, name: str, password: str | None = None) -> int:
-    resp = await client.post("/board/login", data={
-        "name": name, "password": PASSWORDS.get(name, "") if password is None else password,
-        "next": "/board/"}, allow_redirects=False)
-    return resp.status
 
 
 async def csrf(client, path: str = "/board/") -> str:
@@ -73,10 +64,30 @@ async def test_sign_in_is_rate_limited(client, clock):
     for _ in range(5):
         assert await sign_in(client, "Maija", "guess") == 401
     assert await sign_in(client, "Maija") == 429  # even the right password waits
-    resp = await client.post("/board/login", data={"name": "Maija", "password": "x"})
+    resp = await client.post("/board/login", data={"name": "Maija", "password": "x",
+                                                   "csrf": await login_token(client)})
     assert resp.status == 429 and int(resp.headers["Retry-After"]) > 0
     clock.advance(minutes=16)
     assert await sign_in(client, "Maija") == 303
+
+
+async def test_the_sign_in_form_needs_its_csrf_token(client):
+    """No session yet: the form's token must match its cookie (a double submit)."""
+    form = {"name": "Maija", "password": PASSWORDS["Maija"], "next": "/board/"}
+    resp = await client.post("/board/login", data=form, allow_redirects=False)
+    assert resp.status == 403  # no token, no cookie: another site's form
+    token = await login_token(client)
+    resp = await client.post("/board/login", data={**form, "csrf": "x" * 43},
+                             allow_redirects=False)
+    assert resp.status == 403  # a token that is not the cookie's
+    assert (await client.get("/board/", allow_redirects=False)).status == 303
+    for _ in range(6):  # refused forms are not counted as guesses
+        await client.post("/board/login", data={**form, "password": "guess"})
+    assert (await client.post("/board/login", data={**form, "csrf": token},
+                              allow_redirects=False)).status == 303
+    client.session.cookie_jar.clear()
+    page = await (await client.get("/board/login")).text()
+    assert 'name="csrf"' in page
 
 
 async def test_every_post_needs_the_sessions_csrf_token(client, clock):

@@ -50,8 +50,9 @@ def test_check_failure_prints_problems_to_err(tmp_path):
     assert err.splitlines() == [
         f"{path}:68: ladders.technical-fault.steps[0].notify[0]: unknown party or roster "
         "'nurse-on-dutty' (did you mean 'nurse-on-duty'?)",
-        f'{path}:73: ladders.technical-fault.steps[1].escalate_after: found "10x", '
-        "expected a duration like 30s, 5m, 2h or 1d",
+        f'{path}:73: ladders.technical-fault.steps[1].escalate_after: found "10x" '
+        "(unknown unit 'x': use s, min, h or d), "
+        "expected a duration like 30s, 5m, 5 min, 1 h 30 min, 2 t or 1d",
         f"warning: {path}:25: sources.terminal.token_env: "
         "environment variable ESCALATOR_TERMINAL_TOKEN is not set",
         f"{path}: 2 problems",

@@ -256,18 +256,20 @@ def test_file_errors_name_the_file(tmp_path):
 
 # --- one broken edit, one exact problem ---------------------------------------
 
-DURATION = "a duration like 30s, 5m, 2h or 1d"
-HOURS = 'opening hours like "Mon-Fri 07:00-16:00" (several joined with ",")'
+DURATION = "a duration like 30s, 5m, 5 min, 1 h 30 min, 2 t or 1d"
+HOURS = ('opening hours like "Mon-Fri 07:00-16:00", "ma-pe 7.00-16.00" '
+         'or "må-fre 7-16" (several joined with ",")')
 PERIOD = ('a date "2026-12-24", a range "2026-12-24..2026-12-26" '
           'or "2026-12-24T08:00..2026-12-24T16:00"')
 ENV_NAME = "an environment variable name like ESCALATOR_TOKEN (A-Z, 0-9, _)"
+PHONE = 'a phone number like "+358 41 2345678" or, dialled in FI, "041 2345678" (in quotes)'
 HIDDEN = "text of {} characters (not shown: it may be a secret)"
 
 ERRORS = {
     # durations
     "duration": ([("escalate_after: 1h", "escalate_after: 10x")],
-                 'cfg.yaml:57: ladders.fault.steps[1].escalate_after: found "10x", '
-                 f"expected {DURATION}"),
+                 'cfg.yaml:57: ladders.fault.steps[1].escalate_after: found "10x" '
+                 f"(unknown unit 'x': use s, min, h or d), expected {DURATION}"),
     "duration without unit": ([("escalate_after: 1h", "escalate_after: 10")],
                               "cfg.yaml:57: ladders.fault.steps[1].escalate_after: found 10 "
                               f"(a number without a unit), expected {DURATION}"),
@@ -351,11 +353,22 @@ ERRORS = {
               "expected an email address like name@example.com"),
     "sms unquoted": ([('- sms: "+358 40 123 4567"', "- sms: +358401234567")],
                      "cfg.yaml:29: people.ward.contact[1].sms: found 358401234567 (a number: "
-                     "YAML drops the '+', so quote phone numbers), expected a phone number "
-                     'like "+358401234567" (7 to 16 digits)'),
+                     "YAML drops the '+' and a leading 0, so quote phone numbers), "
+                     f"expected {PHONE}"),
     "sms short": ([('"+358 40 123 4567"', '"+358 40"')],
-                  'cfg.yaml:29: people.ward.contact[1].sms: found "+358 40", expected a phone '
-                  'number like "+358401234567" (7 to 16 digits)'),
+                  'cfg.yaml:29: people.ward.contact[1].sms: found "+358 40" '
+                  f"(too short for +358 (FI)), expected {PHONE}"),
+    "sms national too short": ([('"+358 40 123 4567"', '"040 123"')],
+                               'cfg.yaml:29: people.ward.contact[1].sms: found "040 123" '
+                               f"(no such number range for FI), expected {PHONE}"),
+    "sms not a number": ([('"+358 40 123 4567"', '"ward phone"')],
+                         'cfg.yaml:29: people.ward.contact[1].sms: found "ward phone" '
+                         "(only digits, spaces, '+', '-' and brackets), "
+                         f"expected {PHONE}"),
+    "facility country": ([("  holidays: FI\n", "  holidays: FI\n  country: Finland\n")],
+                         'cfg.yaml:7: facility.country: found "Finland", expected a country '
+                         "code like FI or SE (phone numbers without '+' are read as dialled "
+                         "there)"),
     "telegram": ([("- telegram: -100123", "- telegram: ward-chat")],
                  'cfg.yaml:28: people.ward.contact[0].telegram: found "ward-chat", expected a '
                  "Telegram chat id (a number, negative for groups) or a @username"),
@@ -381,7 +394,8 @@ ERRORS = {
                            "a list of contacts, each a contact like {email: name@example.com}"),
     "hours": ([("hours: Mon-Fri", "hours: Mon-Fry")],
               'cfg.yaml:32: people.vendor.hours: found "Mon-Fry 07:00-16:00" '
-              f"(unknown day 'Fry'), expected {HOURS}"),
+              "(unknown day 'Fry' (days are Mon..Sun, ma..su or må..sö)), "
+              f"expected {HOURS}"),
     "absent": ([("2026-12-24..2026-12-26", "2026-12-26..2026-12-24")],
                'cfg.yaml:33: people.vendor.absent[0]: found "2026-12-26..2026-12-24" '
                f"('2026-12-26..2026-12-24' ends before it starts), expected {PERIOD}"),
@@ -403,7 +417,8 @@ ERRORS = {
                    "(did you mean 'night'?)"),
     "roster when": ([('"Mon-Sun 21:00-07:00"', '"Mon-Sun 21:00-31:00"')],
                     'cfg.yaml:48: rosters.on-duty[1].when: found "Mon-Sun 21:00-31:00" '
-                    f"(impossible time in 'Mon-Sun 21:00-31:00'), expected {HOURS}"),
+                    "(impossible time '31:00' in 'Mon-Sun 21:00-31:00'), "
+                    f"expected {HOURS}"),
     "roster who is a roster": ([("{who: night,", "{who: on-duty,")],
                                "cfg.yaml:48: rosters.on-duty[1].who: 'on-duty' is a roster; "
                                "a roster entry must name a party"),

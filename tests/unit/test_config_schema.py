@@ -100,7 +100,9 @@ REJECTED = {
     "unknown step key": ("escalate_after: 5m", "escalate_after: 5m\n        escalate_afer: 5m"),
     "bad duration": ("escalate_after: 5m", "escalate_after: 10x"),
     "bare number duration": ("escalate_after: 5m", "escalate_after: 10"),
-    "bad hours": ("    name: A\n", "    name: A\n    hours: Mon-Fri 7-16\n"),
+    "bad hours": ("    name: A\n", "    name: A\n    hours: Mon-Fri 7 to 16\n"),
+    "hours without times": ("    name: A\n", "    name: A\n    hours: ma-pe\n"),
+    "duration with a word unit": ("escalate_after: 5m", "escalate_after: 5 minits"),
     "bad env name": ("routes:", "sources: {t: {kind: webhook, token_env: lower}}\nroutes:"),
     "sia with a token": ("routes:", "sources: {t: {kind: sia, token_env: T}}\nroutes:"),
     "bad storage": ("routes:", "storage: mysql://x\nroutes:"),
@@ -127,6 +129,12 @@ ACCEPTED = {
     "numeric code": ("[{ladder: l}]", "[{match: {code: [FT, 130]}, ladder: l}]"),
     "null sections": ("routes:", "rosters:\nchannels:\nhttp:\nroutes:"),
     "combined duration": ("escalate_after: 5m", "escalate_after: 1h30m"),
+    "duration as spoken": ("escalate_after: 5m", "escalate_after: 1 h 30 min"),
+    "duration in Finnish": ("escalate_after: 5m", "escalate_after: 2 t"),
+    "duration in seconds": ("escalate_after: 5m", "escalate_after: 90 sek"),
+    "Finnish hours": ("    name: A\n", "    name: A\n    hours: ma-pe 07.00-16.00, la-su 9-15\n"),
+    "Swedish hours": ("    name: A\n", "    name: A\n    hours: må-fre 07.00-16.00, lö-sö 10-14\n"),
+    "listed days": ("    name: A\n", "    name: A\n    hours: ti,to 8.30-12\n"),
     "channels": ("routes:", "channels:\n  email: {host: h, port: 25, security: none}\nroutes:"),
 }
 

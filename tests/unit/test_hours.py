@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 
 import pytest
@@ -31,8 +32,9 @@ def test_overnight_window_started_the_previous_day():
     assert hours.started_on(datetime(2026, 11, 24, 3, 0)) == datetime(2026, 11, 23).date()
 
 
-@pytest.mark.parametrize("spec", ["", "Mon 7-16", "Xyz 07:00-16:00", "Mon 25:00-26:00",
-                                  "Mon 07:00-24:30", "Mon-Fri"])
+@pytest.mark.parametrize("spec", ["", "Mon 7", "Xyz 07:00-16:00", "Mon 25:00-26:00",
+                                  "Mon 07:00-24:30", "Mon-Fri", "ma-pe 7.5-16", "ma-pe 7-16 la 9",
+                                  "Mon 07:60-08:00", "ti,, to 8-12"])
 def test_unreadable_hours_are_refused(spec):
     with pytest.raises(ValueError):
         WeeklyHours.parse(spec)
@@ -87,3 +89,84 @@ def test_contains_agrees_with_a_brute_force_reading(day, h1, m1, h2, m2, when):
     inside = any(window_start <= minute_of_week + k * 10080 < window_start + (end - start)
                  for k in (0, 1))
     assert hours.contains(when) is inside
+
+
+# --- as people write them: Finnish, Swedish, dots for minutes, bare hours ----------------
+
+MON, TUE, WED, THU, FRI, SAT, SUN = (datetime(2026, 11, 23 + d) for d in range(7))
+
+
+def _open_at(spec: str) -> set[tuple[int, int]]:
+    """(weekday, minute) pairs of every open quarter hour: the whole week, read brute force."""
+    hours = WeeklyHours.parse(spec)
+    return {(d, q) for d in range(7) for q in range(0, 1440, 15)
+            if hours.contains(MON + timedelta(days=d, minutes=q))}
+
+
+@pytest.mark.parametrize(("spoken", "written"), [
+    ("ma-pe 07.00-16.00", "Mon-Fri 07:00-16:00"),
+    ("la-su 9-15", "Sat-Sun 09:00-15:00"),
+    ("må-fre 07.00-16.00", "Mon-Fri 07:00-16:00"),
+    ("lö-sö 10-14", "Sat-Sun 10:00-14:00"),
+    ("ti,to 8.30-12", "Tue 08:30-12:00, Thu 08:30-12:00"),
+    ("ti, to 8.30-12, pe 8-10", "Tue 08:30-12:00, Thu 08:30-12:00, Fri 08:00-10:00"),
+    ("ma-pe klo 7-16", "Mon-Fri 07:00-16:00"),
+    ("må–fre kl. 7–16", "Mon-Fri 07:00-16:00"),
+    ("MA-PE 7-16; LA 9-12", "Mon-Fri 07:00-16:00, Sat 09:00-12:00"),
+    ("maanantai-perjantai 7-16", "Mon-Fri 07:00-16:00"),
+    ("måndag-fredag 7-16", "Mon-Fri 07:00-16:00"),
+    ("pe-ma 22-6", "Fri-Mon 22:00-06:00"),
+    ("su 0-24", "Sun 00:00-24:00"),
+])
+def test_finnish_and_swedish_hours_mean_the_same_as_english(spoken, written):
+    assert _open_at(spoken) == _open_at(written)
+    assert _open_at(spoken)  # not vacuously equal
+
+
+def test_finnish_hours_open_and_close_where_written():
+    hours = WeeklyHours.parse("ma-pe 07.00-16.00, la-su 9-15")
+    assert hours.contains(MON.replace(hour=7))
+    assert not hours.contains(MON.replace(hour=6, minute=59))
+    assert not hours.contains(FRI.replace(hour=16))
+    assert hours.contains(SAT.replace(hour=9)) and not hours.contains(SUN.replace(hour=15))
+    assert hours.text == "ma-pe 07.00-16.00, la-su 9-15"  # shown as written
+
+
+@pytest.mark.parametrize(("spec", "says"), [
+    ("ma-pe", "has days but no times"),
+    ("xx-pe 7-16", "unknown day 'xx' (days are Mon..Sun, ma..su or må..sö)"),
+    ("ma-pe 7.00-25.00", "impossible time '25.00'"),
+])
+def test_unreadable_spoken_hours_say_why(spec, says):
+    with pytest.raises(ValueError, match=re.escape(says)):
+        WeeklyHours.parse(spec)
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("5 min", timedelta(minutes=5)), ("5 min 30 s", timedelta(minutes=5, seconds=30)),
+    ("2 h", timedelta(hours=2)), ("1 h 30 min", timedelta(minutes=90)),
+    ("10 s", timedelta(seconds=10)), ("90 sek", timedelta(seconds=90)),
+    ("2 t", timedelta(hours=2)), ("1,5 h", timedelta(minutes=90)),
+    ("15 minuuttia", timedelta(minutes=15)), ("2 timmar", timedelta(hours=2)),
+    ("1 vrk", timedelta(days=1)), ("5 MIN", timedelta(minutes=5)), ("5m", timedelta(minutes=5)),
+])
+def test_durations_as_spoken(text, expected):
+    assert parse_duration(text) == expected
+
+
+@pytest.mark.parametrize(("bad", "says"), [
+    ("5 minits", "unknown unit 'minits'"), ("5 kk", "unknown unit 'kk'"),
+    ("min 5", "expected a duration like"), ("5 min,", "expected a duration like"),
+    ("0 min", "longer than zero"),
+])
+def test_bad_spoken_durations_say_why(bad, says):
+    with pytest.raises(ValueError, match=re.escape(says)):
+        parse_duration(bad)
+
+
+@given(st.text(max_size=30))
+def test_duration_parser_never_crashes_on_garbage(text):
+    try:
+        assert parse_duration(text).total_seconds() > 0
+    except ValueError:
+        pass

@@ -30,3 +30,44 @@ def test_readme_example_loads(block):
     text = MINIMAL.replace("routes:", block + "routes:")
     assert schema_errors(text) == []
     load_config_text(text, env={})
+
+
+def _section(title: str) -> str:
+    text = README.read_text(encoding="utf-8")
+    start = text.index(f"## {title}")
+    return text[start:text.index("\n## ", start + 3)]
+
+
+def test_the_calendar_roster_example_loads(tmp_path):
+    """The README's roster example, with a calendar file beside it and its people."""
+    import shutil
+
+    from escalator.config import load_config
+
+    [block] = re.findall(r"```yaml\n(.*?)```", _section("Rosters from a calendar"), re.S)
+    fixture = Path(__file__).resolve().parents[1] / "fixtures" / "ical" / "hoiva_shifts.ics"
+    shutil.copy(fixture, tmp_path / "shifts.ics")
+    people = "".join(f"  {p}:\n    name: {p}\n    contact: [{{email: {p}@x.example}}]\n"
+                     for p in ("ward-a", "maintenance"))
+    text = MINIMAL.replace("people:\n", "people:\n" + people).replace("routes:", block + "routes:")
+    assert schema_errors(text) == []
+    (tmp_path / "e.yaml").write_text(text, encoding="utf-8")
+    config, _ = load_config(tmp_path / "e.yaml", env={})
+    assert set(config.rosters) == {"night-nurses", "on-call"}
+    assert set(config.roster_feeds) == {"on-call"}
+
+
+def test_the_spoken_forms_in_the_readme_load():
+    from escalator.domain.hours import WeeklyHours, parse_duration
+
+    rows = [line.split("|")[1:3] for line in _section("Config as people write it").splitlines()
+            if line.startswith("| ")]
+    durations = [d for what, cell in rows if what.strip() == "durations"
+                 for d in re.findall(r"`([^`]+)`", cell)]
+    hours = [h for what, cell in rows if what.strip() in ("opening hours", "")
+             for h in re.findall(r"`([^`]+)`", cell)]
+    assert len(durations) >= 10 and len(hours) >= 7
+    for d in durations:
+        parse_duration(d)
+    for h in hours:
+        WeeklyHours.parse(h)

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from aiohttp import web
 
+from escalator.config_editing import ConfigEditing
 from escalator.usecases.answering import Answering
 from escalator.usecases.configuring import Configuring
 from escalator.usecases.context import Context
@@ -31,6 +32,7 @@ RECORDS = web.AppKey("records", Records)
 HEALTH = web.AppKey("health", Health)
 CONFIGURING = web.AppKey("configuring", Configuring)
 BOARD: web.AppKey[BoardState] = web.AppKey("board")
+EDITING = web.AppKey("config_editing", ConfigEditing)  # the manager's config editor
 
 
 @dataclass(frozen=True)
@@ -43,6 +45,7 @@ class UseCases:
     health: Health
     configuring: Configuring
     board: BoardState  # sessions, sign-in limits and the live-change signal
+    editing: ConfigEditing  # the board's config editor: check, simulate, save, history
 
     def install(self, web_app: web.Application) -> None:
         web_app[CONTEXT] = self.context
@@ -53,3 +56,4 @@ class UseCases:
         web_app[HEALTH] = self.health
         web_app[CONFIGURING] = self.configuring
         web_app[BOARD] = self.board
+        web_app[EDITING] = self.editing

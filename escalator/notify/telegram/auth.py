@@ -76,7 +76,7 @@ def facility_parties(config: Config) -> set[str]:
     found: set[str] = set()
     for target in targets:
         roster = config.rosters.get(target)
-        found.update(e.who for e in roster.entries) if roster else found.add(target)
+        found.update(roster.members) if roster else found.add(target)
     return found
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from aiohttp import web
 
-from escalator.entrypoints.http.board import outbox_pages, pages
+from escalator.entrypoints.http.board import editor_pages, outbox_pages, pages
 from escalator.entrypoints.http.keys import BOARD
 
 STATIC = Path(__file__).parent / "static"
@@ -33,6 +33,7 @@ def setup(web_app: web.Application) -> None:
     r.add_get("/board/safety", pages.safety)
     r.add_get("/board/outbox", outbox_pages.outbox)
     r.add_post("/board/outbox/press", outbox_pages.press)
+    editor_pages.setup(web_app)  # the manager's config editor
     r.add_static("/board/static/", STATIC, append_version=False)
     web_app.on_shutdown.append(_stop_live)
 

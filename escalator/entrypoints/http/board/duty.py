@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from urllib.parse import urlsplit
 
 from escalator.config.model import Config
 from escalator.domain.availability import Directory
@@ -68,7 +69,17 @@ def duty(label: str, targets: tuple[str, ...], directory: Directory, now: dateti
 
 
 def rosters(config: Config, directory: Directory, now: datetime) -> list[Duty]:
-    return [duty(rid, (rid,), directory, now) for rid in config.rosters]
+    return [duty(_roster_label(rid, config, directory), (rid,), directory, now)
+            for rid in config.rosters]
+
+
+def _roster_label(rid: str, config: Config, directory: Directory) -> str:
+    """`nights (shifts.ics)`: where a calendar roster's shifts come from (a URL: its host)."""
+    roster = directory.rosters.get(rid)
+    feed = config.roster_feeds.get(rid)
+    source = urlsplit(feed.url).hostname if feed else \
+        roster.calendar.source if roster and roster.calendar else None
+    return f"{rid} ({source})" if source else rid
 
 
 def ladders(config: Config, directory: Directory, now: datetime) -> list[LadderDuty]:

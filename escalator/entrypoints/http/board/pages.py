@@ -17,7 +17,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 
 from escalator.domain.model import Action, Incident, Reason, State
 from escalator.entrypoints.http import answers
-from escalator.entrypoints.http.board import duty, rows
+from escalator.entrypoints.http.board import duty, login_csrf, rows
 from escalator.entrypoints.http.board.auth import (
     REGISTER_ROLES,
     Session,
@@ -25,6 +25,7 @@ from escalator.entrypoints.http.board.auth import (
     password_ok,
     same,
 )
+from escalator.entrypoints.http.board.editor_chrome import chrome
 from escalator.entrypoints.http.board.picture import Call, Mark, picture
 from escalator.entrypoints.http.board.state import BoardState
 from escalator.entrypoints.http.board.texts import LANGS, bt
@@ -84,7 +85,8 @@ def render(request: web.Request, template: str, session: Session | None, status:
     text = _ENV.get_template(template).render(
         lang=lang, t=lambda key, **kw: bt(lang, key, **kw), session=session,
         path=request.path, has_outbox=board_state(request).outbox is not None,
-        register_roles=REGISTER_ROLES, **values)
+        register_roles=REGISTER_ROLES,
+        editor=chrome(request, session.role if session else None, lang), **values)
     return web.Response(text=text, status=status, content_type="text/html", charset="utf-8",
                         headers=HEADERS)
 
@@ -149,8 +151,10 @@ def _login_form(request: web.Request, error: str, status: int,
                 headers: dict[str, str] | None = None) -> web.Response:
     config = request.app[CONTEXT].config
     no_users = not (config.board and config.board.users)
+    csrf = login_csrf.token(request)
     response = render(request, "login.html", None, status, error=error,
-                      next=safe_next(request.query.get("next")), no_users=no_users)
+                      next=safe_next(request.query.get("next")), no_users=no_users, csrf=csrf)
+    login_csrf.remember(response, csrf, request.secure)
     response.headers.update(headers or {})
     return response
 
@@ -159,6 +163,8 @@ async def login(request: web.Request) -> web.Response:
     app, state = request.app[CONTEXT], board_state(request)
     lang = language(request, None)
     form = await request.post()
+    if not login_csrf.valid(request, form.get("csrf")):  # before counting it as an attempt
+        return _login_form(request, bt(lang, "csrf"), 403)
     name = str(form.get("name", ""))[:200]
     password = str(form.get("password", ""))[:1000]
     now = app.clock.now()

@@ -1,0 +1,92 @@
+"""One answer to "does this config check?", for the command line and the board's editor.
+
+`escalator config check FILE` and the editor's Check button must say the
+same thing in the same words, so both come here: the loader's problems
+(`FILE:LINE: PATH: found X, expected Y`) and the channels' own checks. The
+editor also needs the line of each problem to highlight it, which is read
+back from the `FILE:LINE:` prefix every problem starts with.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+from escalator.config.loader import load_config, load_config_text
+from escalator.config.model import Config
+from escalator.errors import ConfigError
+
+
+@dataclass(frozen=True)
+class Problem:
+    text: str  # as `config check` prints it
+    line: int  # 0: not tied to a line
+
+
+@dataclass(frozen=True)
+class Checked:
+    """The outcome of one check: a config (when it loads) or problems; warnings either way."""
+
+    filename: str
+    config: Config | None
+    problems: tuple[Problem, ...]
+    warnings: tuple[str, ...]
+
+    @property
+    def ok(self) -> bool:
+        return self.config is not None and not self.problems
+
+    @property
+    def lines(self) -> frozenset[int]:
+        return frozenset(p.line for p in self.problems if p.line)
+
+
+def line_of(text: str, filename: str) -> int:
+    """The line number in `FILE:LINE: ...`; 0 when the problem names none."""
+    found = re.match(re.escape(filename) + r":(\d+):", text)
+    return int(found.group(1)) if found else 0
+
+
+def _checked(filename: str, load: Callable[[], tuple[Config, list[str]]]) -> Checked:
+    try:
+        config, warnings = load()
+    except ConfigError as exc:
+        return Checked(filename, None,
+                       tuple(Problem(p, line_of(p, filename)) for p in exc.problems),
+                       tuple(getattr(exc, "warnings", [])))
+
+    unusable = [f"{filename}: {p}" for p in channel_problems(config)]
+    if unusable:
+        return Checked(filename, None, tuple(Problem(p, 0) for p in unusable), tuple(warnings))
+    return Checked(filename, config, (), tuple(warnings))
+
+
+def channel_problems(config: Config) -> list[str]:
+    """A channel whose settings are well-formed but cannot send (Twilio without `url`).
+
+    The same checks the channels run when `escalator run` builds them, so `check`
+    passing means `run` will not stop on them.
+    """
+    from escalator.notify import email, sms, voice  # the channels own what they need
+
+    found: list[str] = []
+    if "email" in config.channels:
+        found += email.problems(config.channels["email"])
+    if "sms" in config.channels:
+        found += sms.problems(config.channels["sms"])
+    if "voice" in config.channels:
+        found += voice.problems(config.channels["voice"])
+    return found
+
+
+def check_file(path: str, *, env: Mapping[str, str] | None = None,
+               strict_secrets: bool = False) -> Checked:
+    return _checked(path, lambda: load_config(path, env=env, strict_secrets=strict_secrets))
+
+
+def check_text(text: str, filename: str, *, env: Mapping[str, str] | None = None,
+               strict_secrets: bool = False) -> Checked:
+    """Text not yet saved (the editor), reported under the name of the file it will be."""
+    return _checked(filename, lambda: load_config_text(
+        text, filename=filename, env=env, strict_secrets=strict_secrets))

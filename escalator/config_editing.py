@@ -1,0 +1,274 @@
+"""The facility manager's config editor, as one use case the board's pages call.
+
+Check, Simulate, Save, history and restore of the config file, plus what a
+file edited on disk means for the running service. The web layer gets this
+object and nothing more (no App): it reads and writes the file, keeps the
+history in the store and reloads through the same path as SIGHUP
+(`Running.reload_async`), which swaps the config in without touching open
+incidents or their timers (they live in the store, not in the config).
+
+Save refuses a text that does not check (the same check, with the same
+secrets rule, as the reload it triggers) and a stale edit: the editor
+carries the SHA-256 of the text it started from, and if the file no longer
+has that hash someone else saved in the meantime.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Protocol
+from zoneinfo import ZoneInfo
+
+from escalator.clock import Clock
+from escalator.config.checking import Checked, Problem, check_text, line_of
+from escalator.config.files import Change, change, digest, read, write_atomically
+from escalator.config.model import Config
+from escalator.config_audit import changed_sections
+from escalator.simulate import parse_at, timeline
+from escalator.storage import audit, config_versions
+from escalator.storage.config_versions import Version
+from escalator.storage.sql import SqlStore, Tx
+
+log = logging.getLogger(__name__)
+
+CONFIG_SAVED = "config.saved"  # audit kind: a person saved (or restored) a version
+FILE = "file"  # actor and origin of a version edited on disk
+SIMULATE_HORIZON = timedelta(hours=12)  # a night shift and more; the CLI's --hours goes further
+
+
+class Running(Protocol):
+    """What the editor needs of the running service (the Escalator has it)."""
+
+    @property
+    def config(self) -> Config: ...
+
+    config_problems: tuple[str, ...]
+    config_since: datetime | None
+
+    async def reload_async(self) -> list[str]: ...
+
+
+@dataclass(frozen=True)
+class Draft:
+    text: str
+    version: str  # SHA-256 of the text: a save from it is refused once the file differs
+
+
+@dataclass(frozen=True)
+class Saved:
+    version_id: int
+    version: str
+    warnings: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Simulated:
+    checked: Checked
+    lines: tuple[str, ...] = ()
+    error: str = ""  # the time could not be read
+
+
+class Refused(Exception):
+    """The text does not check: nothing was written."""
+
+    def __init__(self, checked: Checked) -> None:
+        super().__init__(f"{len(checked.problems)} problems")
+        self.checked = checked
+
+
+class Stale(Exception):
+    """The file changed since the editor read it: nothing was written."""
+
+    def __init__(self, current: str) -> None:
+        super().__init__("the config changed since it was opened")
+        self.current = current
+
+
+@dataclass(frozen=True)
+class DiskProblem:
+    """The file on disk does not load; the service runs its last good config."""
+
+    line: int
+    since: datetime | None  # when the config in force was loaded
+    problems: tuple[str, ...] = field(default=())
+
+
+class ConfigEditing:
+    def __init__(self, running: Running, store: SqlStore, clock: Clock,
+                 env: Mapping[str, str]) -> None:
+        self._running = running
+        self._store = store
+        self._clock = clock
+        self._env = env
+        self.path = running.config.path
+        self.lock = asyncio.Lock()  # one save (or one on-disk reload) at a time
+        self.known: str | None = None  # the hash of the text the service last read
+
+    @property
+    def timezone(self) -> str:
+        return self._running.config.facility.timezone
+
+    def now(self) -> datetime:
+        return self._clock.now()
+
+    @property
+    def editable(self) -> bool:
+        return bool(self.path)
+
+    # -- reading and checking ------------------------------------------------------
+    async def current(self) -> Draft:
+        assert self.path
+        text = await asyncio.to_thread(_read_or_empty, self.path)
+        return Draft(text, digest(text))
+
+    async def check(self, text: str) -> Checked:
+        """`config check`'s answer for this text, with the reload's rule for secrets
+        (a secret variable that is not set is an error: the reload would refuse it)."""
+        return await asyncio.to_thread(check_text, text, self.path or "<config>",
+                                       env=self._env, strict_secrets=True)
+
+    async def simulate(self, text: str, code: str, source: str, point: str,
+                       at: str, horizon: timedelta = SIMULATE_HORIZON) -> Simulated:
+        """`escalator simulate` on the edited text, at a local time ("2026-12-24 02:00")."""
+        checked = await self.check(text)
+        if checked.config is None:
+            return Simulated(checked)
+        config = checked.config
+        try:
+            when = parse_at(at, ZoneInfo(config.facility.timezone), self._clock.now())
+        except ValueError as exc:
+            return Simulated(checked, error=str(exc))
+        lines = await asyncio.to_thread(timeline, config, code.strip(), when,
+                                        source=source.strip() or "terminal",
+                                        point=point.strip(), horizon=horizon)
+        return Simulated(checked, tuple(lines))
+
+    # -- saving --------------------------------------------------------------------
+    async def save(self, text: str, base: str, actor: str, origin: str = "board") -> Saved:
+        """Write, reload, record; raises Refused (does not check) or Stale (changed meanwhile)."""
+        assert self.path
+        text = text.replace("\r\n", "\n")  # a browser's textarea sends CRLF
+        checked = await self.check(text)
+        if not checked.ok:
+            raise Refused(checked)
+        async with self.lock:
+            before = await asyncio.to_thread(_read_or_empty, self.path)
+            if digest(before) != base:
+                raise Stale(digest(before))
+            old_config = self._running.config
+            self.known = digest(text)  # the watcher must not reload it a second time
+            await asyncio.to_thread(write_atomically, self.path, text)
+            warnings = await self._running.reload_async()
+            if self._running.config_problems:  # the reload saw something the check did not
+                path = self.path
+                failed = tuple(Problem(p, line_of(p, path))
+                               for p in self._running.config_problems)
+                await asyncio.to_thread(write_atomically, path, before)
+                self.known = digest(before)
+                await self._running.reload_async()
+                raise Refused(Checked(path, None, failed, ()))
+            new_config = self._running.config
+            version_id = await self._record(before, text, actor, origin,
+                                            changed_sections(old_config, new_config))
+        log.info("config saved by %s (version %s)", actor, version_id)
+        return Saved(version_id, digest(text), tuple(warnings))
+
+    async def restore(self, version_id: int, base: str, actor: str) -> Saved:
+        found = await self._store.transaction(lambda tx: config_versions.version(tx, version_id))
+        if found is None:
+            raise KeyError(version_id)
+        return await self.save(found.body, base, actor, origin="restore")
+
+    async def _record(self, before: str, text: str, actor: str, origin: str,
+                      sections: list[str]) -> int:
+        assert self.path
+        path, now = self.path, self._clock.now()
+
+        def work(tx: Tx) -> int:
+            last = config_versions.latest(tx)
+            if before and (last is None or last.sha256 != digest(before)):  # keep what it replaced
+                _add(tx, path, now, FILE, FILE, last.body if last else None, before, [])
+            version_id = _add(tx, path, now, actor, origin, before, text, sections)
+            counted = change(before, text)
+            audit.record(tx, CONFIG_SAVED, at=now, actor=actor, payload={
+                "path": path, "version": version_id, "sha256": digest(text),
+                "previous_sha256": digest(before), "origin": origin,
+                "added": counted.added, "removed": counted.removed, "sections": sections})
+            return version_id
+
+        return await self._store.transaction(work)
+
+    # -- a file edited on disk -------------------------------------------------------
+    async def disk_changed(self, text: str) -> bool:
+        """The watcher saw new text on disk: reload it like SIGHUP; True when it loaded.
+
+        A good one goes into the history (by "file"); a broken one is refused by the
+        reload, which keeps the last good config and says why (log, /healthz, banner)."""
+        assert self.path
+        new = digest(text)
+        if new == self.known:
+            return not self._running.config_problems
+        self.known = new
+        old_config = self._running.config
+        await self._running.reload_async()
+        if self._running.config_problems:
+            found = self.disk_problem()
+            log.error("config on disk has an error at line %s; running the last good version",
+                      found.line if found else 0)
+            return False
+        sections = changed_sections(old_config, self._running.config)
+        path, now = self.path, self._clock.now()
+
+        def work(tx: Tx) -> None:
+            last = config_versions.latest(tx)
+            if last is None or last.sha256 != new:
+                _add(tx, path, now, FILE, FILE, last.body if last else None, text, sections)
+
+        await self._store.transaction(work)
+        return True
+
+    def disk_problem(self) -> DiskProblem | None:
+        """What the board's banner says to managers, while the file on disk does not load."""
+        problems = self._running.config_problems
+        if not problems:
+            return None
+        lines = [n for p in problems if (n := line_of(p, self.path or ""))]
+        return DiskProblem(lines[0] if lines else 0, self._running.config_since, problems)
+
+    # -- history -----------------------------------------------------------------------
+    async def history(self, limit: int = 200) -> list[Version]:
+        return await self._store.transaction(lambda tx: config_versions.versions(tx, limit))
+
+    async def version(self, version_id: int) -> tuple[Version, Change] | None:
+        """A version and what it changed against the one before it."""
+        def work(tx: Tx) -> tuple[Version, Version | None] | None:
+            found = config_versions.version(tx, version_id)
+            return (found, config_versions.before(tx, version_id)) if found else None
+
+        got = await self._store.transaction(work)
+        if got is None:
+            return None
+        found, previous = got
+        old_name = f"#{previous.id}" if previous else "-"
+        return found, change(previous.body if previous else "", found.body, old_name,
+                             f"#{found.id}")
+
+
+def _read_or_empty(path: str) -> str:
+    """A deleted file reads as empty: the editor can write it again (restore a version)."""
+    try:
+        return read(path)
+    except FileNotFoundError:
+        return ""
+
+
+def _add(tx: Tx, path: str, at: datetime, actor: str, origin: str, old: str | None,
+         new: str, sections: list[str]) -> int:
+    counted = change(old or "", new)
+    return config_versions.add(tx, at=at, actor=actor, origin=origin, path=path,
+                               sha256=digest(new), added=counted.added,
+                               removed=counted.removed, sections=sections, body=new)

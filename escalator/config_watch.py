@@ -1,0 +1,88 @@
+"""Watch the config file: an edit on disk is reloaded like SIGHUP, without a signal.
+
+Polls the file's size and modification time every POLL_S seconds (cheap; no
+inotify dependency, works on every file system including network mounts),
+and reads and hashes it only when they change. The hash decides: a file
+touched but not changed is not reloaded, nor is the text the editor has just
+saved. A broken file is refused by the reload itself, which keeps the last
+good config; the board shows managers a banner until the file is fixed.
+Tests call `poll()` directly instead of waiting for the loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+
+from escalator.config.files import read
+from escalator.config_editing import ConfigEditing
+from escalator.tasks import cancel_and_wait
+
+log = logging.getLogger(__name__)
+
+POLL_S = 2.0
+
+
+class ConfigWatch:
+    def __init__(self, editing: ConfigEditing, every: float = POLL_S) -> None:
+        self._editing = editing
+        self._every = every
+        self._seen: tuple[int, int] | None = None
+        self._task: asyncio.Task[None] | None = None
+
+    async def prime(self) -> None:
+        """At start: the file as the service read it is the known version."""
+        path = self._editing.path
+        if not path:
+            return
+        self._seen = _stamp(path)
+        try:
+            text = await asyncio.to_thread(read, path)
+        except OSError:
+            return
+        from escalator.config.files import digest
+
+        self._editing.known = digest(text)
+
+    async def poll(self) -> bool | None:
+        """One look at the file: None if unchanged, else whether the new text loaded."""
+        path = self._editing.path
+        if not path:
+            return None
+        stamp = _stamp(path)
+        if stamp is None or stamp == self._seen:
+            return None
+        async with self._editing.lock:  # never between the editor's write and its reload
+            self._seen = stamp
+            try:
+                text = await asyncio.to_thread(read, path)
+            except (OSError, UnicodeDecodeError) as exc:
+                log.error("config watch: cannot read %s: %s", path, exc)
+                return False
+            return await self._editing.disk_changed(text)
+
+    def start(self) -> None:
+        if self._editing.path and self._task is None:
+            self._task = asyncio.get_running_loop().create_task(self._run(), name="config-watch")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            await cancel_and_wait(self._task)
+            self._task = None
+
+    async def _run(self) -> None:
+        while True:
+            await asyncio.sleep(self._every)
+            try:
+                await self.poll()
+            except Exception:  # keep watching; the next round looks again
+                log.exception("config watch round failed")
+
+
+def _stamp(path: str) -> tuple[int, int] | None:
+    try:
+        found = os.stat(path)
+    except OSError:
+        return None
+    return found.st_mtime_ns, found.st_size

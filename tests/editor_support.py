@@ -1,0 +1,26 @@
+"""An app whose config is a real file (the editor edits it), with the board's users."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from board_support import ENV, board_config
+
+STEP2 = "      - notify: [alarm-vendor]\n"
+
+
+async def build_from_file(tmp_path: Path, clock, recorder, storage: str | None = None):
+    from escalator.app import Escalator
+    from escalator.config import load_config
+
+    path = tmp_path / "escalator.yaml"
+    path.write_text(board_config(storage or f"sqlite:///{tmp_path}/editor.db"), encoding="utf-8")
+    cfg, _ = load_config(path, env=ENV)
+    app = Escalator(cfg, clock=clock, env=ENV,
+                    notifiers={"telegram": recorder, "email": recorder, "sms": recorder})
+    await app.start(serve_http=False, schedule=False)
+    return app, path
+
+
+def line_of(text: str, needle: str) -> int:
+    return next(n for n, row in enumerate(text.splitlines(), 1) if needle in row)
