@@ -28,7 +28,8 @@ from escalator.config.checking import Checked, Problem, check_text, line_of
 from escalator.config.files import Change, change, digest, read, write_atomically
 from escalator.config.model import Config
 from escalator.config_audit import changed_sections
-from escalator.simulate import parse_at, timeline
+from escalator.i18n import t
+from escalator.simulate import in_words, parse_at, run
 from escalator.storage import audit, config_versions
 from escalator.storage.config_versions import Version
 from escalator.storage.sql import SqlStore, Tx
@@ -132,20 +133,22 @@ class ConfigEditing:
                                        env=self._env, strict_secrets=True)
 
     async def simulate(self, text: str, code: str, source: str, point: str,
-                       at: str, horizon: timedelta = SIMULATE_HORIZON) -> Simulated:
-        """`escalator simulate` on the edited text, at a local time ("2026-12-24 02:00")."""
+                       at: str, horizon: timedelta = SIMULATE_HORIZON,
+                       lang: str = "en") -> Simulated:
+        """`escalator simulate` on the edited text, at a local time ("2026-12-24 02:00"),
+        told in the reader's language."""
         checked = await self.check(text)
         if checked.config is None:
             return Simulated(checked)
         config = checked.config
         try:
             when = parse_at(at, ZoneInfo(config.facility.timezone), self._clock.now())
-        except ValueError as exc:
-            return Simulated(checked, error=str(exc))
-        lines = await asyncio.to_thread(timeline, config, code.strip(), when,
-                                        source=source.strip() or "terminal",
-                                        point=point.strip(), horizon=horizon)
-        return Simulated(checked, tuple(lines))
+        except ValueError:
+            return Simulated(checked, error=t(lang, "config.sim.bad_at", at=at))
+        dry = await asyncio.to_thread(run, config, code.strip(), when,
+                                      source=source.strip() or "terminal",
+                                      point=point.strip(), horizon=horizon)
+        return Simulated(checked, tuple(in_words(dry, lang)))
 
     # -- saving --------------------------------------------------------------------
     async def save(self, text: str, base: str, actor: str, origin: str = "board") -> Saved:
@@ -203,6 +206,20 @@ class ConfigEditing:
         return await self._store.transaction(work)
 
     # -- a file edited on disk -------------------------------------------------------
+    def calendar_files(self) -> list[str]:
+        """The roster calendars the running config read from files (watched too)."""
+        rosters = self._running.config.rosters.values()
+        return sorted({r.calendar.path for r in rosters if r.calendar and r.calendar.path})
+
+    async def calendars_changed(self) -> bool:
+        """A roster's .ics file changed on disk: reload, so the new shifts count now.
+        A broken calendar is refused like a broken config (the last good one stays)."""
+        await self._running.reload_async()
+        if self._running.config_problems:
+            log.error("a roster calendar on disk does not load; running the last good version")
+            return False
+        return True
+
     async def disk_changed(self, text: str) -> bool:
         """The watcher saw new text on disk: reload it like SIGHUP; True when it loaded.
 

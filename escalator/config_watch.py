@@ -29,6 +29,7 @@ class ConfigWatch:
         self._editing = editing
         self._every = every
         self._seen: tuple[int, int] | None = None
+        self._calendars: dict[str, tuple[int, int] | None] = {}
         self._task: asyncio.Task[None] | None = None
 
     async def prime(self) -> None:
@@ -37,6 +38,7 @@ class ConfigWatch:
         if not path:
             return
         self._seen = _stamp(path)
+        self._calendars = self._calendar_stamps()
         try:
             text = await asyncio.to_thread(read, path)
         except OSError:
@@ -52,7 +54,7 @@ class ConfigWatch:
             return None
         stamp = _stamp(path)
         if stamp is None or stamp == self._seen:
-            return None
+            return await self._poll_calendars()
         async with self._editing.lock:  # never between the editor's write and its reload
             self._seen = stamp
             try:
@@ -61,6 +63,23 @@ class ConfigWatch:
                 log.error("config watch: cannot read %s: %s", path, exc)
                 return False
             return await self._editing.disk_changed(text)
+
+    async def _poll_calendars(self) -> bool | None:
+        """A roster calendar file (shifts.ics) edited or replaced by the staffing system's
+        export: reloaded like the config itself. None when no calendar changed."""
+        stamps = self._calendar_stamps()
+        if set(stamps) != set(self._calendars):  # the config now reads other files
+            self._calendars = stamps
+            return None
+        if stamps == self._calendars:
+            return None
+        async with self._editing.lock:
+            loaded = await self._editing.calendars_changed()
+            self._calendars = self._calendar_stamps()  # as the reload left them
+            return loaded
+
+    def _calendar_stamps(self) -> dict[str, tuple[int, int] | None]:
+        return {f: _stamp(f) for f in self._editing.calendar_files()}
 
     def start(self) -> None:
         if self._editing.path and self._task is None:

@@ -43,7 +43,7 @@ class NotifyError(EscalatorError):
 
 
 # What went wrong with a send, as stored in a timeline entry (`failure=`) and
-# rendered per reader by escalator.i18n.failures.
+# rendered per reader from the catalogues (`failure.*` keys, escalator.i18n.explain.failure).
 FAILURES = frozenset({
     "timeout",        # no answer within the send timeout
     "unreachable",    # no connection to the far end

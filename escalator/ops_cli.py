@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from escalator.errors import ConfigError, StorageError
-from escalator.i18n.ops import say
+from escalator.i18n.ops import say, tn
 
 DEFAULT_CONFIG = "/etc/escalator/escalator.yaml"  # where deploy/escalator.service reads it
 
@@ -79,10 +79,10 @@ def _target(args: argparse.Namespace) -> tuple[str, str]:
 
 def verdict_text(lang: str, verdict: Any, last_hash: str) -> str:
     if verdict.ok:
-        return say(lang, "audit.intact", count=verdict.count, hash=last_hash[:16])
+        return tn(lang, "audit.intact", verdict.count, count=verdict.count, hash=last_hash[:16])
     b = verdict.broken
     why = say(lang, f"audit.{b.problem}", **b.params)
-    return say(lang, "audit.broken", id=b.id, why=why, count=verdict.count)
+    return tn(lang, "audit.broken", verdict.count, id=b.id, why=why, count=verdict.count)
 
 
 async def _with_store(url: str, fn: Any) -> Any:
@@ -129,7 +129,7 @@ def _backup(url: str, target: str, lang: str, out: TextIO, err: TextIO) -> int:
         print(say(lang, "backup.postgres"), file=err)
         return 2
     checked = backup.backup(url, target)
-    print(say(lang, "backup.done", out=target, incidents=checked.incidents,
+    print(tn(lang, "backup.done", checked.incidents, out=target, incidents=checked.incidents,
               audit=verdict_text(lang, checked.audit, "")), file=out)
     return 0 if checked.audit.ok else 1
 
@@ -139,7 +139,7 @@ def _restore(url: str, source: str, lang: str, out: TextIO) -> int:
     from escalator.storage import backup
 
     checked, moved = backup.restore(source, url, SystemClock().now())
-    print(say(lang, "restore.done", source=source, target=backup.sqlite_path(url),
+    print(tn(lang, "restore.done", checked.incidents, source=source, target=backup.sqlite_path(url),
               incidents=checked.incidents, audit=verdict_text(lang, checked.audit, "")),
           file=out)
     if moved:

@@ -39,7 +39,7 @@ CHUNK = 64 * 1024
 
 
 class FeedError(Exception):
-    """A fetch that brought no calendar; `code` and `params` say why (escalator/i18n/rosters.py)."""
+    """A fetch that brought no calendar; `code` and `params` say why (`feed.*` texts)."""
 
     def __init__(self, code: str, **params: object) -> None:
         super().__init__(code, params)

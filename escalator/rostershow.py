@@ -26,7 +26,8 @@ from escalator.config import build_directory
 from escalator.config.model import Config
 from escalator.domain.availability import Directory, Roster
 from escalator.domain.shifts import ShiftCalendar
-from escalator.i18n.rosters import WEEKDAYS, t
+from escalator.i18n import dates
+from escalator.i18n.rosters import t
 from escalator.rosterfeeds import RosterFeeds, host_of
 
 DEFAULT_SPAN = timedelta(days=7)
@@ -90,10 +91,8 @@ def spans(directory: Directory, roster_id: str, start: datetime, end: datetime) 
 
 
 def _when(moment: datetime, tz: ZoneInfo, lang: str) -> str:
-    local = moment.astimezone(tz)
-    day = WEEKDAYS[lang][local.weekday()]
-    date = f"{local.day}.{local.month}.{local.year}" if lang == "fi" else f"{local:%Y-%m-%d}"
-    return f"{day} {date} {local:%H:%M}"
+    """ma 24.11.2026 9.00 / mån 24.11.2026 9.00 / Mon 24/11/2026 09:00 (i18n.dates)."""
+    return f"{dates.weekday(moment, tz.key, lang)} {dates.stamp(moment, tz.key, lang)}"
 
 
 def render(config: Config, directory: Directory, roster_ids: list[str], start: datetime,
@@ -109,6 +108,7 @@ def render(config: Config, directory: Directory, roster_ids: list[str], start: d
                      + (f" – {', '.join(sources)}" if sources else ""))
         if rid in (failures or {}):
             lines.append((failures or {})[rid])
+        rows: list[tuple[str, str]] = []
         for span in spans(directory, rid, start, end):
             away = [t("roster.unreachable", lang, name=n) for n in span.away]
             if span.names:
@@ -119,9 +119,10 @@ def render(config: Config, directory: Directory, roster_ids: list[str], start: d
                 who = "!! " + t("roster.nobody", lang)
             until = _when(span.end, tz, lang)
             if span.end.astimezone(tz).date() == span.start.astimezone(tz).date():
-                until = f"{span.end.astimezone(tz):%H:%M}"
-            since = _when(span.start, tz, lang)
-            lines.append(f"  {since} – {until:<{len(since)}}  {who}")
+                until = dates.clock(span.end, tz.key, lang)
+            rows.append((f"{_when(span.start, tz, lang)} – {until}", who))
+        width = max((len(when) for when, _ in rows), default=0)  # times vary in width (9.00)
+        lines += [f"  {when:<{width}}  {who}" for when, who in rows]
         if roster.calendar is not None and roster.calendar.unmatched:
             lines.append(t("roster.unmatched_heading", lang))
             for u in roster.calendar.unmatched:

@@ -18,9 +18,20 @@ from escalator.domain import policy
 from escalator.domain.availability import Directory
 from escalator.domain.ladder import FollowUp, Ladder, route_for
 from escalator.domain.maintenance import MaintenanceWindow, covering, released
-from escalator.domain.model import Action, Decision, Entry, Incident, Reason, State, params
+from escalator.domain.model import (
+    Action,
+    Decision,
+    Entry,
+    Incident,
+    Reason,
+    SafetyRecord,
+    State,
+    params,
+    read_params,
+)
 from escalator.domain.shifts import ShiftCalendar
-from escalator.i18n.explain import explain
+from escalator.i18n import code_label, dates, t
+from escalator.i18n.explain import explain, values
 
 
 def parse_at(text: str | None, tz: ZoneInfo, now: datetime) -> datetime:
@@ -67,50 +78,124 @@ def walk(incident: Incident, ladder: Ladder, directory: Directory, until: dateti
     return decisions
 
 
-def timeline(
+@dataclass(frozen=True)
+class Run:
+    """One dry run: the policy's decisions and what is needed to tell them."""
+
+    config: Config
+    code: str
+    at: datetime
+    ladder_id: str
+    ladder: Ladder
+    directory: Directory
+    follow: FollowUp
+    held: MaintenanceWindow | None
+    decisions: list[Decision]
+    horizon: timedelta
+
+    def entries(self) -> list[Entry]:
+        return [e for d in self.decisions for e in d.entries]
+
+    def causes(self) -> list[str]:
+        return list(dict.fromkeys(s.cause.value for d in self.decisions for s in d.safety))
+
+    def records(self) -> list[SafetyRecord]:
+        return [s for d in self.decisions for s in d.safety]
+
+    def next_due(self) -> datetime | None:
+        last = self.decisions[-1].incident
+        return None if last.escalation.exhausted else policy.next_due(last, self.ladder,
+                                                                       self.follow)
+
+    def reaches_nobody(self) -> bool:
+        return not any(e.reason is not Reason.SKIPPED_UNAVAILABLE for e in self.entries())
+
+
+def run(
     config: Config, code: str, at: datetime, *, source: str = "terminal", point: str = "",
     horizon: timedelta = timedelta(days=2), taken: Taken | None = None,
     calendars: Mapping[str, ShiftCalendar] | None = None,
-) -> list[str]:
+) -> Run:
     """`calendars`: shifts of rosters whose calendar is at a URL, fetched by the caller."""
-    tz = ZoneInfo(config.facility.timezone)
     at = at.astimezone(UTC)  # all arithmetic in UTC; local time only when shown
     route = route_for(config.routes, source, code)
     ladder_id = route.ladder if route else config.routes[0].ladder
     ladder = config.ladders[ladder_id]
     incident = Incident(0, source, code, point, "", "", ladder_id, State.OPEN, at, at)
     directory = build_directory(config, calendars)
-    lines = [f"Alarm {code} at {at.astimezone(tz):%a %Y-%m-%d %H:%M} ({config.facility.timezone})"
-             f" -> ladder {ladder_id}"]
     follow = follow_up(config, source, code, ladder_id)
     held = covering(config.maintenance, source, code, point, at)
     if held is None:
         decisions = walk(incident, ladder, directory, at + horizon, follow, taken)
     else:  # recorded now; the ladder starts when the window ends
-        lines.append(_held_line(held, at, config))
         decisions = walk(replace(incident, opened_at=held.ends), ladder, directory,
                          held.ends + horizon, follow, taken)
         decisions[0] = released(decisions[0], params(work=held.reason))
-    for d in decisions:
-        for e in d.entries:
-            when = e.at.astimezone(tz)
-            offset = e.at - at
-            who = directory.name(e.party) if e.party else ""
-            tag = f"step {e.step + 1}" if e.step is not None else ""
-            lines.append(f"{when:%a %H:%M}  +{_fmt(offset):>7}  {tag:<7} {e.reason.value:<20}"
-                         f" {who}{' – ' + _said(e, config) if e.detail else ''}")
-    last = decisions[-1].incident
-    if any(d.safety for d in decisions):
-        causes = ", ".join(dict.fromkeys(s.cause.value for d in decisions for s in d.safety))
-        lines.append(f"Recorded as a safety incident ({causes}).")
-    if last.escalation.exhausted:
-        lines.append(f"Ladder exhausted: walked again every {_fmt(follow.rewalk_every)} until "
+    return Run(config, code, at, ladder_id, ladder, directory, follow, held, decisions, horizon)
+
+
+def timeline(
+    config: Config, code: str, at: datetime, *, source: str = "terminal", point: str = "",
+    horizon: timedelta = timedelta(days=2), taken: Taken | None = None,
+    calendars: Mapping[str, ShiftCalendar] | None = None,
+) -> list[str]:
+    """The command line's table (English, reason codes in a column, like a log)."""
+    r = run(config, code, at, source=source, point=point, horizon=horizon, taken=taken,
+            calendars=calendars)
+    tz = ZoneInfo(config.facility.timezone)
+    lines = [f"Alarm {code} at {r.at.astimezone(tz):%a %Y-%m-%d %H:%M} "
+             f"({config.facility.timezone}) -> ladder {r.ladder_id}"]
+    if r.held is not None:
+        lines.append(_held_line(r.held, r.at, config))
+    for e in r.entries():
+        when = e.at.astimezone(tz)
+        who = r.directory.name(e.party) if e.party else ""
+        tag = f"step {e.step + 1}" if e.step is not None else ""
+        lines.append(f"{when:%a %H:%M}  +{_fmt(e.at - r.at):>7}  {tag:<7} {e.reason.value:<20}"
+                     f" {who}{' – ' + _said(e, config) if e.detail else ''}")
+    if r.causes():
+        lines.append(f"Recorded as a safety incident ({', '.join(r.causes())}).")
+    due = r.next_due()
+    if r.decisions[-1].incident.escalation.exhausted:
+        lines.append(f"Ladder exhausted: walked again every {_fmt(r.follow.rewalk_every)} until "
                      "someone takes it.")
-    elif (due := policy.next_due(last, ladder, follow)) is not None:
+    elif due is not None:
         lines.append(f"... still escalating at the end of the {_fmt(horizon)} horizon"
                      f" (next at {due.astimezone(tz):%a %H:%M}).")
-    if not any(e.reason is not Reason.SKIPPED_UNAVAILABLE for d in decisions for e in d.entries):
+    if r.reaches_nobody():
         lines.append("Nobody would be reached.")
+    return lines
+
+
+def in_words(r: Run, lang: str) -> list[str]:
+    """The same run for a reader (the config editor): every line in `lang`, times as
+    that language writes them, each entry as the sentence a timeline shows."""
+    tz = r.config.facility.timezone
+    lines = [t(lang, "sim.header", what=code_label(lang, r.code), code=r.code,
+               when=f"{dates.weekday(r.at, tz, lang)} {dates.stamp(r.at, tz, lang)}", tz=tz,
+               ladder=r.ladder_id)]
+    if r.held is not None:
+        lines.append(explain(lang, Reason.MAINTENANCE_HELD.value,
+                             params(work=r.held.reason, until=r.held.ends), tz=tz, now=r.at))
+    for e in r.entries():
+        who = r.directory.name(e.party) if e.party else ""
+        step = t(lang, "sim.step", n=e.step + 1) if e.step is not None else ""
+        said = explain(lang, e.reason.value, e.detail, tz=tz, now=r.at, timeline=True)
+        lines.append(f"{dates.weekday(e.at, tz, lang)} {dates.clock(e.at, tz, lang)}  "
+                     f"+{_span(e.at - r.at)}  {step}  {who + ': ' if who else ''}{said}")
+    if r.records():
+        causes = "; ".join(dict.fromkeys(
+            t(lang, f"cause.{s.cause.value}", **values(lang, read_params(s.detail), tz, r.at))
+            for s in r.records()))
+        lines.append(t(lang, "sim.safety", causes=causes))
+    due = r.next_due()
+    if r.decisions[-1].incident.escalation.exhausted:
+        lines.append(t(lang, "sim.exhausted", every=_span(r.follow.rewalk_every)))
+    elif due is not None:
+        lines.append(t(lang, "sim.still", horizon=_span(r.horizon),
+                       next=f"{dates.weekday(due, tz, lang)} {dates.clock(due, tz, lang)}"))
+    if r.reaches_nobody():
+        lines.append(t(lang, "sim.nobody"))
     return lines
 
 
@@ -132,3 +217,10 @@ def _fmt(td: timedelta) -> str:
     minutes = int(td.total_seconds() // 60)
     hours, minutes = divmod(minutes, 60)
     return f"{hours}h{minutes:02d}m" if hours else f"{minutes}m"
+
+
+def _span(td: timedelta) -> str:
+    """A stretch of time as all three languages write it: 1 h 05 min, 40 min."""
+    minutes = int(td.total_seconds() // 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h {minutes:02d} min" if hours else f"{minutes} min"

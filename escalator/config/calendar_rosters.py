@@ -18,7 +18,7 @@ naming nobody we know are warnings at their line of the calendar.
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -157,4 +157,4 @@ def _from_file(
         return None
     for u in calendar.unmatched:
         problems.warn(ical_at, unmatched_text(name, u))
-    return calendar
+    return replace(calendar, path=str(path))

@@ -57,6 +57,7 @@ class ShiftCalendar:
     expand: Expand = _no_shifts  # (start, end) -> the shifts overlapping it, UTC
     unmatched: tuple[Unmatched, ...] = ()
     people: tuple[str, ...] = ()  # every party some event names
+    path: str = ""  # the file it was read from (watched for edits); "" for a URL
     _days: OrderedDict[datetime, tuple[Shift, ...]] = field(
         default_factory=OrderedDict, compare=False, hash=False, repr=False)
 

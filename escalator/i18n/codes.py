@@ -16,6 +16,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from escalator.i18n.catalogs import FromCatalog
+
 SEVERITIES = ("critical", "high", "medium", "low", "info")
 
 
@@ -26,87 +28,20 @@ class CodeInfo:
     todo: Mapping[str, str] = field(default_factory=dict)  # language -> "what to do"
 
 
-def _e(fi: str, sv: str, en: str, severity: str, todo_fi: str, todo_sv: str,
-       todo_en: str) -> CodeInfo:
-    return CodeInfo({"fi": fi, "sv": sv, "en": en}, severity,
-                    {"fi": todo_fi, "sv": todo_sv, "en": todo_en})
+def _e(code: str, severity: str) -> CodeInfo:
+    """A built-in entry: its words are the catalogue's `alarm.<code>.label` / `.todo`."""
+    return CodeInfo(FromCatalog(f"alarm.{code}.label"), severity,
+                    FromCatalog(f"alarm.{code}.todo"))
 
-
-_CHECK_FIRE = ("Tarkista paikka heti. Jos palaa: hätänumero 112 ja evakuointi.",
-               "Kontrollera platsen genast. Vid brand: ring 112 och utrym.",
-               "Check the location now. If there is fire: call 112 and evacuate.")
-_CALL_VENDOR = ("Ilmoita paloilmoitinhuoltoon; paloturvallisuus voi olla heikentynyt.",
-                "Meddela brandlarmsservice; brandskyddet kan vara nedsatt.",
-                "Call the fire alarm service company; fire protection may be impaired.")
-_CHECK_PANEL = ("Tarkista laitteen näyttö ja ilmoita huoltoon.",
-                "Kontrollera centralens display och meddela service.",
-                "Look at the panel's display and call service.")
-_NOTHING = ("Ei toimenpiteitä: yhteyskoe.", "Ingen åtgärd: provlarm.",
-            "Nothing to do: a communication test.")
 
 SIA: dict[str, CodeInfo] = {
-    "FA": _e("Palohälytys", "Brandlarm", "Fire alarm", "critical", *_CHECK_FIRE),
-    "FT": _e("Palohälytyssilmukan vika", "Fel i brandlarmsslingan", "Fire alarm loop fault",
-             "high", *_CALL_VENDOR),
-    "FS": _e("Palovaroitin likainen", "Brandvarnare smutsig", "Fire detector dirty", "low",
-             *_CALL_VENDOR),
-    "FB": _e("Palohälytysjärjestelmä ohitettu", "Brandlarm förbikopplat", "Fire alarm bypassed",
-             "high", *_CALL_VENDOR),
-    "BA": _e("Murtohälytys", "Inbrottslarm", "Burglary alarm", "high",
-             "Älä mene yksin. Soita vartiointiliikkeelle tai 112.",
-             "Gå inte ensam. Ring bevakningsbolaget eller 112.",
-             "Do not go alone. Call the security company or 112."),
-    "BT": _e("Murtohälytysjärjestelmän vika", "Fel i inbrottslarmet", "Burglary zone trouble",
-             "medium", *_CHECK_PANEL),
-    "PA": _e("Paniikkihälytys", "Överfallslarm", "Panic alarm", "critical",
-             "Mene paikalle heti tai soita 112. Joku pyytää apua.",
-             "Gå dit genast eller ring 112. Någon ber om hjälp.",
-             "Go there now or call 112. Someone is asking for help."),
-    "HA": _e("Ryöstöhälytys", "Rånlarm", "Hold-up alarm", "critical",
-             "Soita 112. Älä mene paikalle yksin.", "Ring 112. Gå inte dit ensam.",
-             "Call 112. Do not go there alone."),
-    "MA": _e("Terveyshälytys", "Medicinskt larm", "Medical alarm", "critical",
-             "Mene asukkaan luo heti; tarvittaessa 112.",
-             "Gå till den boende genast; ring 112 vid behov.",
-             "Go to the resident now; call 112 if needed."),
-    "TA": _e("Sabotaasihälytys (kansi auki)", "Sabotagelarm (locket öppet)",
-             "Tamper alarm (cover open)", "medium",
-             "Tarkista, onko laitteen kansi auki tai johto irti.",
-             "Kontrollera om locket är öppet eller en kabel lös.",
-             "Check whether a cover is open or a cable has been cut."),
-    "AT": _e("Sähkökatko (verkkojännite puuttuu)", "Nätspänningsbortfall",
-             "AC power loss", "high",
-             "Tarkista sähköt ja sulakkeet; laite toimii nyt akulla.",
-             "Kontrollera strömmen och säkringarna; enheten går nu på batteri.",
-             "Check power and fuses; the unit now runs on its battery."),
-    "YT": _e("Akku heikko", "Lågt batteri", "Low battery", "medium",
-             "Ilmoita huoltoon akun vaihdosta.", "Meddela service om batteribyte.",
-             "Ask service to replace the battery."),
-    "XT": _e("Lähettimen akku heikko", "Sändarens batteri lågt", "Transmitter battery low",
-             "medium", "Vaihda langattoman laitteen paristo.",
-             "Byt batteri i den trådlösa enheten.", "Replace the battery of the wireless device."),
-    "YP": _e("Virtalähteen vika", "Fel i strömförsörjningen", "Power supply trouble", "high",
-             *_CHECK_PANEL),
-    "YX": _e("Maavuoto", "Jordfel", "Earth leakage (ground fault)", "high",
-             "Ilmoita sähköurakoitsijalle tai huoltoon; älä koske kaapeleihin.",
-             "Meddela elektrikern eller service; rör inte kablarna.",
-             "Call the electrician or service; do not touch cables."),
-    "YC": _e("Tiedonsiirtovika", "Kommunikationsfel", "Communication fault", "high",
-             "Hälytykset eivät ehkä välity. Ilmoita hälytysliikkeelle.",
-             "Larm kanske inte förmedlas. Meddela larmleverantören.",
-             "Alarms may not get through. Call the alarm company."),
-    "LT": _e("Puhelinlinjan vika", "Fel på telefonlinjen", "Phone line trouble", "high",
-             "Hälytykset eivät ehkä välity. Ilmoita hälytysliikkeelle.",
-             "Larm kanske inte förmedlas. Meddela larmleverantören.",
-             "Alarms may not get through. Call the alarm company."),
-    "WA": _e("Vesivuoto", "Vattenläcka", "Water leak", "high",
-             "Tarkista paikka ja sulje vesi tarvittaessa.",
-             "Kontrollera platsen och stäng av vattnet vid behov.",
-             "Check the location and shut off the water if needed."),
-    "RP": _e("Automaattinen yhteyskoe", "Automatiskt provlarm", "Automatic test", "info",
-             *_NOTHING),
-    "RX": _e("Käsin tehty yhteyskoe", "Manuellt provlarm", "Manual test", "info", *_NOTHING),
-    "TS": _e("Testitila alkoi", "Testläge påbörjat", "Test mode started", "info", *_NOTHING),
+    "FA": _e("FA", "critical"), "FT": _e("FT", "high"), "FS": _e("FS", "low"),
+    "FB": _e("FB", "high"), "BA": _e("BA", "high"), "BT": _e("BT", "medium"),
+    "PA": _e("PA", "critical"), "HA": _e("HA", "critical"), "MA": _e("MA", "critical"),
+    "TA": _e("TA", "medium"), "AT": _e("AT", "high"), "YT": _e("YT", "medium"),
+    "XT": _e("XT", "medium"), "YP": _e("YP", "high"), "YX": _e("YX", "high"),
+    "YC": _e("YC", "high"), "LT": _e("LT", "high"), "WA": _e("WA", "high"), "RP": _e("RP", "info"),
+    "RX": _e("RX", "info"), "TS": _e("TS", "info"),
 }
 
 # Restore code -> the code it restores (its alarm becomes `clear`).
@@ -130,24 +65,8 @@ CONTACT_ID: dict[str, str] = {
 }
 
 EXTRA: dict[str, CodeInfo] = {
-    "email_unmatched": _e("Tunnistamaton sähköpostihälytys", "Okänt e-postlarm",
-                          "Unrecognised e-mail alarm", "medium",
-                          "Lue viesti ja tarkista laite; lisää sääntö asetuksiin.",
-                          "Läs meddelandet och kontrollera enheten; lägg till en regel.",
-                          "Read the message and check the device; add a rule to the config."),
-    "unreadable": _e("Lukukelvoton viesti laitteelta", "Oläsligt meddelande från enheten",
-                     "Unreadable message from a device", "medium",
-                     "Tarkista laitteen asetukset; viesti on tallessa.",
-                     "Kontrollera enhetens inställningar; meddelandet är sparat.",
-                     "Check the device's settings; the message is stored."),
-    "telegram_down": _e("Telegram ei ole tavoitettavissa", "Telegram går inte att nå",
-                        "Telegram unreachable", "high",
-                        "Ilmoitukset menevät varayhteyksille. Tarkista verkkoyhteys ja botti.",
-                        "Aviseringar går till reservkontakterna. Kontrollera nätet och boten.",
-                        "Notices go to fallback contacts. Check the network and the bot."),
-    "ESPA": _e("Hakulaitehälytys", "Personsökarlarm", "Paging alarm", "high",
-               "Lue viesti ja toimi sen mukaan.", "Läs meddelandet och agera därefter.",
-               "Read the message and act on it."),
+    "email_unmatched": _e("email_unmatched", "medium"), "unreadable": _e("unreadable", "medium"),
+    "telegram_down": _e("telegram_down", "high"), "ESPA": _e("ESPA", "high"),
 }
 
 _overrides: dict[str, CodeInfo] = {}

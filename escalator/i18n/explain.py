@@ -9,10 +9,9 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from escalator.domain.model import read_params
-from escalator.i18n import TEXTS, code_label, t
+from escalator.i18n import catalogs, code_label, dates, t
 
 TIME_KEYS = ("eta", "until", "deadline", "promised", "at", "resolved_at", "since")
 # Appended, in this order, to these reasons' sentences when the parameter is there.
@@ -26,13 +25,10 @@ FRAGMENTS: dict[str, frozenset[str]] = {
 }
 
 
-def when(at: datetime, tz: str, now: datetime | None = None) -> str:
-    """A clock time in the facility's zone; with the date when it is not today."""
-    zone = ZoneInfo(tz)
-    local = at.astimezone(zone)
-    if now is not None and local.date() == now.astimezone(zone).date():
-        return local.strftime("%H:%M")
-    return local.strftime("%d.%m. %H:%M")
+def when(at: datetime, tz: str, now: datetime | None, lang: str) -> str:
+    """A clock time in the facility's zone and the reader's locale; with the date when it
+    is not today."""
+    return dates.moment(at, tz, lang, now)
 
 
 def values(lang: str, raw: dict[str, Any], tz: str, now: datetime | None) -> dict[str, str]:
@@ -41,7 +37,7 @@ def values(lang: str, raw: dict[str, Any], tz: str, now: datetime | None) -> dic
     for key, value in raw.items():
         if key in TIME_KEYS and isinstance(value, str):
             try:
-                out[key] = when(datetime.fromisoformat(value), tz, now)
+                out[key] = when(datetime.fromisoformat(value), tz, now, lang)
                 continue
             except ValueError:
                 pass
@@ -51,9 +47,9 @@ def values(lang: str, raw: dict[str, Any], tz: str, now: datetime | None) -> dic
     if "code" in raw:
         out["what"] = code_label(lang, str(raw["code"]))
     if "cause" in raw:
-        out["cause"] = _fill(lang, f"cause.{raw['cause']}", out) or str(raw["cause"])
+        out["cause"] = fill(lang, f"cause.{raw['cause']}", out) or str(raw["cause"])
     if "why" in raw:
-        out["why"] = _fill(lang, f"why.{raw['why']}", out) or str(raw["why"])
+        out["why"] = fill(lang, f"why.{raw['why']}", out) or str(raw["why"])
     if "failure" in raw:  # a send that failed: in words, the technical error stays out
         out["error"] = failure(lang, raw)
     if "error" not in out:
@@ -66,9 +62,9 @@ def values(lang: str, raw: dict[str, Any], tz: str, now: datetime | None) -> dic
 def failure(lang: str, raw: dict[str, Any]) -> str:
     """"e-mail: could not be reached, trying SMS next" in the reader's language."""
     def channel(name: object) -> str:
-        return t(lang, f"channel.{name}") if f"channel.{name}" in TEXTS else str(name)
+        return t(lang, f"channel.{name}") if catalogs.has(f"channel.{name}") else str(name)
 
-    what = t(lang, f"failure.{raw['failure']}") if f"failure.{raw['failure']}" in TEXTS \
+    what = t(lang, f"failure.{raw['failure']}") if catalogs.has(f"failure.{raw['failure']}") \
         else t(lang, "failure.error")
     text = t(lang, "failure.line", channel=channel(raw["channel"]), failure=what) \
         if raw.get("channel") else what
@@ -84,11 +80,19 @@ class _Blank(dict[str, str]):
         return "?"
 
 
-def _fill(lang: str, key: str, vals: dict[str, str]) -> str | None:
-    if key not in TEXTS:
+def _template(lang: str, key: str, vals: dict[str, str]) -> str | None:
+    """The text of `key`; a plural entry in the form for the count it shows."""
+    found = catalogs.lookup(key, lang)
+    if found is None:
         return None
-    table = TEXTS[key]
-    return (table.get(lang) or table["en"]).format_map(_Blank(vals))
+    got, text = found
+    return catalogs.choose(got, text, catalogs.count_of(text, vals))
+
+
+def fill(lang: str, key: str, vals: dict[str, str]) -> str | None:
+    """`key`'s text with the readable values filled in; a missing one shows as '?'."""
+    found = _template(lang, key, vals)
+    return None if found is None else found.format_map(_Blank(vals))
 
 
 def explain(lang: str, reason: str, detail: str, *, update: bool = False, tz: str = "UTC",
@@ -103,26 +107,26 @@ def explain(lang: str, reason: str, detail: str, *, update: bool = False, tz: st
     key = f"reason.{reason}.update"
     if timeline and "to" in raw:
         update = True  # "passed on to X", told to those who had it before
-    if timeline and not update and f"reason.{reason}.timeline" in TEXTS:
+    if timeline and not update and catalogs.has(f"reason.{reason}.timeline"):
         key = f"reason.{reason}.timeline"
-    elif not (update and key in TEXTS):
+    elif not (update and catalogs.has(key)):
         key = f"reason.{reason}"
-    if raw.get("again") and f"reason.{reason}.again" in TEXTS:
+    if raw.get("again") and catalogs.has(f"reason.{reason}.again"):
         key = f"reason.{reason}.again"
-    if key not in TEXTS:
+    text_of = _template(lang, key, vals)
+    if text_of is None:
         return vals.get("text", reason)
-    template = TEXTS[key].get(lang) or TEXTS[key]["en"]
-    sentence = template.format_map(_Blank(vals))
+    sentence = text_of.format_map(_Blank(vals))
     parts = [sentence]
     if raw.get("promised") and raw.get("promised") == raw.get("deadline"):
         raw = {k: v for k, v in raw.items() if k != "promised"}  # said once is enough
     for frag, reasons in FRAGMENTS.items():
-        if frag in raw and reason in reasons and "{" + frag + "}" not in template:
-            parts.append(_fill(lang, f"frag.{frag}", vals) or "")
-    if raw.get("said") and f"said.{raw['said']}" in TEXTS:
+        if frag in raw and reason in reasons and "{" + frag + "}" not in text_of:
+            parts.append(fill(lang, f"frag.{frag}", vals) or "")
+    if raw.get("said") and catalogs.has(f"said.{raw['said']}"):
         parts.insert(1, t(lang, f"said.{raw['said']}"))
     text = ", ".join(parts)
-    if raw.get("note") and "{note}" not in template:
+    if raw.get("note") and "{note}" not in text_of:
         text += f": {raw['note']}"
     if "text" in raw and reason not in ("DELIVERY_FAILED", "CHANNEL_FAILED", "REFUSED"):
         text += f" – {raw['text']}"  # written before parameters existed: shown as it was

@@ -38,6 +38,7 @@ from escalator.domain.availability import Contact, Party
 from escalator.domain.model import WAITING_FOR_CLEAR, Entry, Incident, Reason, State, params
 from escalator.domain.retry import Next, after_failure, overdue
 from escalator.errors import NotifyError
+from escalator.i18n import reader_language
 from escalator.links import LinkSigner
 from escalator.notify import render
 from escalator.notify.base import Held, Message, Notifier
@@ -386,7 +387,7 @@ class Dispatcher:
     def _message(
         self, row: DeliveryRow, incident: Incident, party: Party, config: Config, now: datetime
     ) -> Message:
-        lang = party.language or config.facility.language
+        lang = reader_language(party.language, config.facility.language)
         token = self.signer.make(incident.id, party.id, now, self._nonces.get(incident.id))
         ack_url = f"{config.http.public_url.rstrip('/')}/ack/{token}"
         return Message(

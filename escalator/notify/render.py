@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from escalator.domain.model import Incident
-from escalator.i18n import code_label, t
+from escalator.i18n import code_label, dates, t, tn
 from escalator.i18n.codes import code_todo
 from escalator.i18n.explain import explain
 
@@ -29,7 +28,7 @@ def body(
 ) -> str:
     """The headline says what happened and why you get this; then what, where, since when."""
     headline = headline_for(reason, detail, update, lang, tz, now)
-    since = incident.opened_at.astimezone(ZoneInfo(tz)).strftime("%d.%m.%Y %H:%M")
+    since = dates.stamp(incident.opened_at, tz, lang)
     lines = [headline, "", code_label(lang, incident.code)]
     if incident.text:
         lines.append(incident.text)
@@ -40,7 +39,7 @@ def body(
         lines.append(f"{t(lang, 'label.where')}: {incident.point}")
     lines.append(f"{t(lang, 'label.since')}: {since}")
     if incident.count > 1:
-        lines.append(t(lang, "label.count", count=incident.count))
+        lines.append(tn(lang, "label.count", incident.count, count=incident.count))
     lines.append(f"{t(lang, 'label.state')}: {t(lang, 'state.' + incident.state.value)}")
     if ack_url and incident.is_open:
         lines += ["", f"{t(lang, 'label.act')}: {ack_url}"]

@@ -11,10 +11,9 @@ from __future__ import annotations
 import json
 from datetime import datetime
 from xml.sax.saxutils import escape, quoteattr
-from zoneinfo import ZoneInfo
 
 from escalator.domain.model import Incident
-from escalator.i18n import code_label, t
+from escalator.i18n import code_label, dates, t
 from escalator.i18n.explain import explain
 
 # The locale each gateway's text-to-speech wants for our languages.
@@ -37,16 +36,12 @@ def call_text(incident: Incident, reason: str, lang: str, facility: str, tz: str
     what = code_label(lang, incident.code) + (f", {incident.point}" if incident.point else "")
     headline = explain(lang, reason, detail, tz=tz, now=now).rstrip(".")
     return " ".join((t(lang, "voice.intro", facility=facility), f"{headline}.", f"{what}.",
-                     t(lang, "voice.since", time=_spoken_time(incident.opened_at, now, tz)),
+                     t(lang, "voice.since", time=_spoken_time(incident.opened_at, now, tz, lang)),
                      t(lang, "voice.keys")))
 
 
-def _spoken_time(at: datetime, now: datetime, tz: str) -> str:
-    zone = ZoneInfo(tz)
-    local = at.astimezone(zone)
-    if local.date() == now.astimezone(zone).date():
-        return local.strftime("%H:%M")
-    return f"{local.day}.{local.month}. {local.strftime('%H:%M')}"
+def _spoken_time(at: datetime, now: datetime, tz: str, lang: str) -> str:
+    return dates.moment(at, tz, lang, now)
 
 
 def elks_call(text: str, loc: str, answer_url: str) -> dict[str, object]:

@@ -100,7 +100,7 @@ async def _safety(args: argparse.Namespace, config: Config) -> int:
         await db.close()
     if args.safety_command == "list":
         for v in views:
-            print(f"{v.safety.id:>6}  {local(v.safety.at, tz)}  {v.state:<6}  "
+            print(f"{v.safety.id:>6}  {local(v.safety.at, tz, lang)}  {v.state:<6}  "
                   f"{v.incident.point or '-':<20}  {span(v.duration):>10}  "
                   f"{cause_text(lang, v.safety.cause, v.safety.detail, tz)}")
         return 0

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from importlib import resources
 
-from escalator.i18n import code_label, t
+from escalator.i18n import code_label, dates, t, tn
 from escalator.reports.safety_text import as_text, cause_text, local, span
 from escalator.reports.weekly import Durations, Summary
 
@@ -58,7 +58,7 @@ MAX_ROWS = 25  # a long table is cut here with "… and N more" (the CSV has eve
 def _cut(rows: tuple[tuple[str, ...], ...], lang: str) -> tuple[tuple[str, ...], ...]:
     if len(rows) <= MAX_ROWS:
         return rows
-    more = t(lang, "wk.more", n=len(rows) - MAX_ROWS)
+    more = tn(lang, "wk.more", len(rows) - MAX_ROWS, n=len(rows) - MAX_ROWS)
     return (*rows[:MAX_ROWS], (more, *([""] * (len(rows[0]) - 1))))
 
 
@@ -82,16 +82,16 @@ def model(s: Summary, lang: str, tz: str, names: Mapping[str, str], facility: st
                       for p in s.parties), empty=none),
         Section(t(lang, "wk.safety"),
                 text=tuple(as_text(v, lang, tz, names) for v in s.safety[:MAX_ROWS])
-                + ((t(lang, "wk.more", n=len(s.safety) - MAX_ROWS),)
+                + ((tn(lang, "wk.more", len(s.safety) - MAX_ROWS, n=len(s.safety) - MAX_ROWS),)
                    if len(s.safety) > MAX_ROWS else ()),
                 pre=True, empty=t(lang, "wk.safety_none")),
         Section(t(lang, "wk.longest"), (col("code"), col("point"), col("opened"), col("lasted"),
                                         col("state")),
-                tuple((code_label(lang, r.code), r.point or "–", local(r.opened_at, tz),
+                tuple((code_label(lang, r.code), r.point or "–", local(r.opened_at, tz, lang),
                        span(r.lasted), t(lang, f"state.{r.state}")) for r in s.longest),
                 empty=none),
         Section(t(lang, "wk.still_open"), (col("code"), col("point"), col("opened"), col("age")),
-                _cut(tuple((code_label(lang, r.code), r.point or "–", local(r.opened_at, tz),
+                _cut(tuple((code_label(lang, r.code), r.point or "–", local(r.opened_at, tz, lang),
                             span(r.lasted)) for r in s.still_open), lang), empty=none),
         Section(t(lang, "wk.repeated_false", threshold=s.false_alarm_threshold),
                 (col("point"), col("code"), col("false_alarms")),
@@ -101,14 +101,15 @@ def model(s: Summary, lang: str, tz: str, names: Mapping[str, str], facility: st
                 _cut(tuple((p or "–", code_label(lang, c), str(n)) for c, p, n in s.held_back),
                      lang), empty=none),
         Section(t(lang, "wk.staff"), text=(t(
-            lang, "wk.staff_line", taps=f"{s.attention.per_alarm(s.attention.taps):.1f}",
-            messages=f"{s.attention.per_alarm(s.attention.messages):.1f}",
+            lang, "wk.staff_line",
+            taps=dates.decimal(s.attention.per_alarm(s.attention.taps), lang),
+            messages=dates.decimal(s.attention.per_alarm(s.attention.messages), lang),
             one=s.attention.one_tap, n=s.attention.alarms),)),
     ]
     return Model(
         lang=lang, title=t(lang, "wk.title", week=s.week.label),
-        period=t(lang, "wk.period", start=s.week.monday.strftime("%d.%m.%Y"),
-                 end=last_day.strftime("%d.%m.%Y")),
+        period=t(lang, "wk.period", start=dates.day(s.week.monday, lang),
+                 end=dates.day(last_day, lang)),
         facility=facility, total=t(lang, "wk.alarms_total", n=s.total),
         sections=tuple(sections), footer=t(lang, "wk.footer", facility=facility),
         trend=s.trend)
@@ -134,7 +135,7 @@ def csv_text(s: Summary, lang: str, tz: str, names: Mapping[str, str]) -> str:
                 "minutes", "state", "safety"])
     for r in s.rows:
         w.writerow([s.week.label, r.incident_id, r.code, code_label(lang, r.code), r.point,
-                    local(r.opened_at, tz), local(r.ended_at, tz),
+                    local(r.opened_at, tz, lang), local(r.ended_at, tz, lang),
                     int(r.lasted.total_seconds() // 60), r.state,
                     "; ".join(causes.get(r.incident_id, []))])
     return out.getvalue()

@@ -12,12 +12,11 @@ import io
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from escalator.domain.model import read_params
 from escalator.domain.register import SafetyView, parameters
-from escalator.i18n import TEXTS, code_label, t
-from escalator.i18n.explain import explain
+from escalator.i18n import code_label, dates, t, tn
+from escalator.i18n.explain import explain, fill
 from escalator.i18n.explain import values as explain_values
 
 CSV_COLUMNS = ("id", "incident", "cause", "cause_text", "recorded_at", "code", "what", "point",
@@ -26,8 +25,8 @@ CSV_COLUMNS = ("id", "incident", "cause", "cause_text", "recorded_at", "code", "
                "closing_cause", "measures", "notes")
 
 
-def local(at: datetime | None, tz: str) -> str:
-    return at.astimezone(ZoneInfo(tz)).strftime("%d.%m.%Y %H:%M") if at else ""
+def local(at: datetime | None, tz: str, lang: str) -> str:
+    return dates.stamp(at, tz, lang) if at else ""
 
 
 def span(value: timedelta | None) -> str:
@@ -42,19 +41,14 @@ def span(value: timedelta | None) -> str:
     return f"{hours} h {mins:02d} min" if hours else f"{mins} min"
 
 
-class _Missing(dict[str, str]):
-    def __missing__(self, key: str) -> str:
-        return "?"
-
-
 def cause_text(lang: str, cause: str, detail: str = "", tz: str = "UTC") -> str:
     """Known causes in words with their stored parameters; a cause added later without a
     text is shown as its code."""
-    table = TEXTS.get(f"cause.{cause}")
-    if not table:
-        return cause
     vals = explain_values(lang, read_params(detail), tz, None)
-    text = (table.get(lang) or table["en"]).format_map(_Missing(vals))
+    found = fill(lang, f"cause.{cause}", vals)
+    if found is None:
+        return cause
+    text = found
     return text[:1].upper() + text[1:]
 
 
@@ -97,9 +91,9 @@ def as_csv(views: Sequence[SafetyView], lang: str, tz: str) -> str:
         writer.writerow([
             v.safety.id, inc.id, v.safety.cause,
             cause_text(lang, v.safety.cause, v.safety.detail, tz),
-            local(v.safety.at, tz), inc.code,
-            code_label(lang, inc.code), inc.point, inc.source, local(v.started_at, tz),
-            local(v.ended_at, tz), int(v.duration.total_seconds() // 60),
+            local(v.safety.at, tz, lang), inc.code,
+            code_label(lang, inc.code), inc.point, inc.source, local(v.started_at, tz, lang),
+            local(v.ended_at, tz, lang), int(v.duration.total_seconds() // 60),
             sum(p.calls for p in v.parties), outcomes.count("answered"),
             outcomes.count("no_answer") + outcomes.count("unreachable"),
             sum(len(p.skipped) for p in v.parties), v.attention.taps, v.attention.messages,
@@ -110,7 +104,7 @@ def as_csv(views: Sequence[SafetyView], lang: str, tz: str) -> str:
 
 def contact_line(c: Any, lang: str, tz: str, names: Mapping[str, str]) -> str:
     who = names.get(c.party, c.party) or "–"
-    when = local(c.at, tz)
+    when = local(c.at, tz, lang)
     if c.kind == "called":
         status = t(lang, f"reg.status.{c.status}") if c.status else ""
         if c.status == "failed" and c.detail:  # the channel's error, kept readable
@@ -139,25 +133,25 @@ def as_text(v: SafetyView, lang: str, tz: str, names: Mapping[str, str]) -> str:
              + (f" – {inc.text}" if inc.text else ""),
              f"{t(lang, 'reg.where')}: {inc.point or '–'} ({t(lang, 'reg.source')}: "
              f"{inc.source})",
-             f"{t(lang, 'reg.when')}: {local(v.started_at, tz)}"
-             + (f" – {local(v.ended_at, tz)}" if v.ended_at else ""),
-             f"{t(lang, 'reg.recorded')}: {local(v.safety.at, tz)}",
+             f"{t(lang, 'reg.when')}: {local(v.started_at, tz, lang)}"
+             + (f" – {local(v.ended_at, tz, lang)}" if v.ended_at else ""),
+             f"{t(lang, 'reg.recorded')}: {local(v.safety.at, tz, lang)}",
              f"{t(lang, 'reg.duration')}: {span(v.duration)}"
              + ("" if v.ended_at else " " + t(lang, "reg.still_open")),
              "", f"{t(lang, 'reg.contacts')}:"]
     lines += [f"  {contact_line(c, lang, tz, names)}" for c in v.contacts] or ["  –"]
     lines += ["", f"{t(lang, 'reg.parties')}:"]
-    lines += ["  " + t(lang, "reg.party_line", party=names.get(p.party, p.party), calls=p.calls,
-                       outcome=t(lang, f"reg.outcome.{p.outcome}"))
+    lines += ["  " + tn(lang, "reg.party_line", p.calls, party=names.get(p.party, p.party),
+                        calls=p.calls, outcome=t(lang, f"reg.outcome.{p.outcome}"))
               for p in v.parties] or ["  –"]
     lines += ["", t(lang, "reg.attention", taps=v.attention.taps,
                     messages=v.attention.messages)]
     if v.notes:
         lines += ["", f"{t(lang, 'reg.notes')}:"]
-        lines += [f"  {local(n.at, tz)}  {n.by}: {n.note}" for n in v.notes]
+        lines += [f"  {local(n.at, tz, lang)}  {n.by}: {n.note}" for n in v.notes]
     measures = v.review.measures if v.review and v.review.measures else ""
     lines += ["", f"{t(lang, 'reg.measures')}:", "  " + (measures or t(lang, "reg.measures_none"))]
     if v.review:
-        lines += ["", t(lang, "reg.closed", at=local(v.review.closed_at, tz),
+        lines += ["", t(lang, "reg.closed", at=local(v.review.closed_at, tz, lang),
                         by=v.review.closed_by, cause=v.review.cause)]
     return "\n".join(lines) + "\n"

@@ -59,7 +59,7 @@ async def test_the_page_reads_well_on_a_phone(served, clock, phone):
     await phone.goto(url_for(served, clock))
     assert await phone.locator("h1").inner_text() == "Fire alarm loop fault"
     facts = await phone.locator("dl").inner_text()
-    assert "Loop 2, wing B" in facts and "24.11.2026 09:00" in facts and "open" in facts
+    assert "Loop 2, wing B" in facts and "24/11/2026 09:00" in facts and "open" in facts
     contacted = await phone.locator("h2:has-text('Who has been contacted') + ul").inner_text()
     assert "Ward A nurse on duty" in contacted and VENDOR in contacted
     for label in ("We take it", "On our way", "Not ours: escalate now", "False alarm",
@@ -84,7 +84,7 @@ async def test_we_take_it_with_an_eta(served, clock, phone):
     assert inc.state is State.ACKNOWLEDGED and inc.acked_by == VENDOR
     acked = (await entries(served, "ACKED"))[0]  # then one line per party told
     assert acked["party"] == "alarm-vendor"
-    assert said(acked).startswith(f"Hoidossa: {VENDOR}, perillä viimeistään klo 24.11. 11:45")
+    assert said(acked).startswith(f"Hoidossa: {VENDOR}, perillä viimeistään klo 24.11. 11.45")
 
 
 async def test_on_our_way(served, clock, phone):
@@ -96,7 +96,7 @@ async def test_on_our_way(served, clock, phone):
     assert await confirmation(phone) == ("Thank you. The nurse on duty has been told you "
                                          "arrive by 14:30.")
     assert (await state_of(served)).state is State.ACKNOWLEDGED
-    assert "matkalla, perillä viimeistään klo 24.11. 14:30" in said(
+    assert "matkalla, perillä viimeistään klo 24.11. 14.30" in said(
         (await entries(served, "ACKED"))[0])
 
 

@@ -97,7 +97,7 @@ async def test_a_config_edit_with_an_error_shows_the_line(served, desktop):
     lines = desktop.locator("#sim-lines")
     await lines.wait_for()
     shown = await lines.inner_text()
-    assert "Thu 02:00" in shown and "Night nurse" in shown
+    assert "to 2.00" in shown and "porras 1  Night nurse" in shown
     await desktop.locator("#sim-result").evaluate("h => h.scrollIntoView()")
     await desktop.screenshot(path=str(SHOTS / "config-editor-simulate-fi.png"))
 

@@ -133,7 +133,7 @@ async def test_a_full_ladder_each_party_answers_from_its_own_channel(tmp_path, c
             await app.tick()
             acked = [m for m in recorder.to("ward-a") if m.reason == "ACKED"]
             assert "Security company fault hotline" in acked[-1].text
-            assert "perillä viimeistään klo 10:30" in acked[-1].text  # the nurse reads the ETA
+            assert "perillä viimeistään klo 10.30" in acked[-1].text  # the nurse reads the ETA
             said = await vendor.answer("note", note="Wiring in the building, not our panel.")
             assert said.startswith("Thank you. Your note is recorded and passed on")
             said = await vendor.answer("escalate")
@@ -149,7 +149,7 @@ async def test_a_full_ladder_each_party_answers_from_its_own_channel(tmp_path, c
             contractor = Party(http, link_in(sms[0].form["message"], base))
             said = await contractor.answer("on_way", eta="11:00")
             assert said == ("Tack. Sjuksköterskan i tjänst har fått veta att ni är på plats "
-                            "senast kl. 11:00.")
+                            "senast kl. 11.00.")
             await app.tick()
             vendor_mails = mailbox.to("faults@security.example")
             taken = vendor_mails[-1].get_body(("plain",)).get_content()

@@ -48,7 +48,7 @@ async def test_the_page_shows_what_where_since_state_and_who_was_told(
     assert '<meta name="viewport" content="width=device-width, initial-scale=1">' in page
     assert "Palohälytyssilmukan vika" in page  # what, in plain Finnish
     assert "Loop 2 / B-wing" in page  # where
-    assert "24.11.2026 09:00" in page  # since, in Helsinki time (07:00 UTC)
+    assert "24.11.2026 9.00" in page  # since, in Helsinki time (07:00 UTC), as Finns write it
     assert "avoin" in page  # state
     contacted = page.split("Kenelle on ilmoitettu", 1)[1]
     assert "Ward A nurse on duty" in contacted
@@ -80,14 +80,14 @@ ACTIONS = [
     ({"action": "acknowledge"}, "acknowledged", "ACKED", "ward-a",
      f"Kiitos. {OTHERS}, että hoidatte asian."),
     ({"action": "on_way", "eta": "9:40"}, "acknowledged", "ACKED", "ward-a",
-     f"Kiitos. {OTHERS}, että olette perillä viimeistään klo 09:40."),
+     f"Kiitos. {OTHERS}, että olette perillä viimeistään klo 9.40."),
     ({"action": "false_alarm", "clear_by": "10:00"}, "false_alarm", "FALSE_ALARM", "ward-a",
      f"Kiitos. {OTHERS}, että kyseessä on virheellinen hälytys, jonka kuittaatte etänä "
-     "viimeistään klo 10:00."),
+     "viimeistään klo 10.00."),
     ({"action": "resolve"}, "resolved", "RESOLVED", "ward-a",
      f"Kiitos. {OTHERS}, että asia on ratkaistu."),
     ({"action": "snooze", "minutes": "60"}, "snoozed", "SNOOZED", "ward-a",
-     "Kiitos. Muistutukset on keskeytetty klo 10:00 asti."),
+     "Kiitos. Muistutukset on keskeytetty klo 10.00 asti."),
     ({"action": "escalate"}, "open", "ESCALATED", "alarm-vendor",  # logged for whom it went
      "Kiitos. Hälytys on siirretty eteenpäin: Security company fault hotline."),
     ({"action": "note", "note": "Menen katsomaan,\nkestää 10 min"}, "open", "NOTE", "ward-a",

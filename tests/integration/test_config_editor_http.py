@@ -17,7 +17,7 @@ from editor_support import build_from_file, line_of
 
 from escalator.config import load_config_text
 from escalator.config.cli import cmd_check
-from escalator.simulate import parse_at, timeline
+from escalator.simulate import in_words, parse_at, run
 
 BASE = re.compile(r'name="base" value="([^"]+)"')
 
@@ -93,9 +93,11 @@ async def test_simulate_runs_the_unsaved_text(client):
     shown = re.search(r'<pre[^>]* id="sim-lines"[^>]*>(.*?)</pre>', page, re.S).group(1)
     config, _ = load_config_text(edited, env=ENV)
     at = parse_at("2026-12-24 02:00", ZoneInfo("Europe/Helsinki"), client.escalator.clock.now())
-    assert shown.splitlines() == timeline(config, "FT", at, point="Palosilmukka 2",
-                                          horizon=timedelta(hours=12))
-    assert "Thu 02:00" in shown and "Yöhoitaja Eeva" in shown
+    dry = run(config, "FT", at, point="Palosilmukka 2", horizon=timedelta(hours=12))
+    assert shown.splitlines() == in_words(dry, "fi")  # the manager reads Finnish
+    assert shown.startswith("Hälytys Palohälytyssilmukan vika (FT) to 24.12.2026 2.00")
+    assert "to 2.00  +0 min  porras 1  Yöhoitaja Eeva: hälytys lähetetty" in shown
+    assert "step" not in shown and "FIRST" not in shown  # no English, no reason codes
     assert "Yöhoitaja" not in client.path.read_text()  # nothing saved
 
 

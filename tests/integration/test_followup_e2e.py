@@ -235,10 +235,10 @@ async def test_the_nurses_card_shows_the_vendors_eta_and_when_it_is_checked(
     await app.tick()
     card = fake_tg.chat_messages(CHAT_A)[0]
     head = card.text.splitlines()[0]
-    assert head == ("🟡 Hoidossa: Security company fault hotline klo 09:10 – perillä "
-                    "viimeistään 10:00")
-    assert "⏰ Muistutus, ellei ratkaistu: 10:30" in card.text
-    assert "Seuraavaksi: ellei hälytystä ole ratkaistu klo 10:30 mennessä, muistutan" in card.text
+    assert head == ("🟡 Hoidossa: Security company fault hotline klo 9.10 – perillä "
+                    "viimeistään 10.00")
+    assert "⏰ Muistutus, ellei ratkaistu: 10.30" in card.text
+    assert "Seuraavaksi: ellei hälytystä ole ratkaistu klo 10.30 mennessä, muistutan" in card.text
 
 
 async def test_the_ack_page_never_says_passed_to_you_about_someone_else(

@@ -213,7 +213,7 @@ def test_the_fetch_timeout_is_bounded():
 
 
 @pytest.mark.parametrize(("mode", "says"), [
-    ("good", "  Fri 2027-03-26 21:00 – Sat 2027-03-27 07:00  Anna Virtanen"),
+    ("good", "  Fri 26/03/2027 21:00 – Sat 27/03/2027 07:00  Anna Virtanen"),
     ("500", "!! The calendar could not be fetched from 127.0.0.1: the server answered HTTP 500"),
     ("html", "!! The calendar could not be fetched from 127.0.0.1: the answer is not an "
              "iCalendar (not an iCalendar (it starts '<html><body>Kirjaudu"),

@@ -26,15 +26,15 @@ async def test_alarm_becomes_a_card_with_buttons(tg_app, fake_tg: FakeTelegram):
                                      f"snooze15:{iid}", f"snooze60:{iid}"]
     labels = fake_tg.labels(card)
     assert labels[0] == "➡️ Siirrä nyt: Security company fault hotline"
-    assert labels[1] == "✋ Otan hoitaakseni – soitot loppuvat, muistutus 13:00"
+    assert labels[1] == "✋ Otan hoitaakseni – soitot loppuvat, muistutus 13.00"
     assert all(len(data.encode()) <= 64 for data in fake_tg.buttons(card))
     text = card.text
     assert "Palohälytyssilmukan vika" in text and "FT" not in text  # what, in plain words
     assert "Loop 2, wing B" in text  # where
-    assert "Alkaen: 09:00" in text  # since when (Helsinki time)
+    assert "Alkaen: 9.00" in text  # since when (Helsinki time)
     assert "Tekninen vika, ei tulipalo" in text  # how serious
     assert "Ei tarvetta evakuoida. Kenenkään ei tarvitse soittaa" in text  # what to do
-    assert "Security company fault hotline klo 09:10" in text  # who is next, and when
+    assert "Security company fault hotline klo 9.10" in text  # who is next, and when
     assert [(d.party, d.status, d.channel) for d in await deliveries(app, iid)] == [
         ("ward-a", "sent", "telegram"), ("ward-b", "sent", "telegram")]
     assert len(fake_tg.chat_messages(CHAT_B)) == 1
@@ -114,6 +114,6 @@ async def test_cleared_alarm_removes_the_buttons(tg_app, fake_tg):
     await app.tick()
 
     [card] = fake_tg.chat_messages(CHAT_A)
-    assert card.text.startswith("✅ Kuittautunut päätteellä klo 09:02")
+    assert card.text.startswith("✅ Kuittautunut päätteellä klo 9.02")
     assert fake_tg.buttons(card) == []
     assert (await incident(app, iid)).state == "resolved"

@@ -28,7 +28,7 @@ async def test_the_card_comes_when_the_window_ends(tg_app, fake_tg: FakeTelegram
     await app.tick()
     [card] = fake_tg.chat_messages(CHAT_A)
     assert f"acknowledge:{iid}" in fake_tg.buttons(card)
-    assert "Kenelle on ilmoitettu: Ward A nurse on duty 10:00" in card.text  # told at 10:00
+    assert "Kenelle on ilmoitettu: Ward A nurse on duty 10.00" in card.text  # told at 10:00
     assert "Palohälytyssilmukan vika" in card.text and "Loop 2, wing B" in card.text
     assert {(d.party, d.reason, d.status) for d in await deliveries(app, iid)} == {
         ("ward-a", "MAINTENANCE_ENDED", "sent"), ("ward-b", "MAINTENANCE_ENDED", "sent")}

@@ -48,7 +48,7 @@ async def test_authorised_press_takes_it_edits_cards_stops_reminders(tg_app, fak
     assert inc.state is State.ACKNOWLEDGED
     assert inc.acked_by == "Anna Virtanen (Telegram 1001)"  # the Telegram user, recorded
     card_a = fake_tg.chat_messages(CHAT_A)[0]
-    assert card_a.text.startswith("🟡 Hoidossa: Anna Virtanen (Telegram 1001) klo 09:01")
+    assert card_a.text.startswith("🟡 Hoidossa: Anna Virtanen (Telegram 1001) klo 9.01")
     assert "acknowledge:" not in " ".join(fake_tg.buttons(card_a))
 
     sent_before = len(fake_tg.calls_of("sendMessage"))
@@ -108,7 +108,7 @@ async def test_second_press_hears_already_taken_by_whom_and_when(tg_app, fake_tg
     app.clock.advance(minutes=1)
 
     answer = await press(fake_tg, CHAT_A, NURSE_A2, f"acknowledge:{iid}", first_name="Bea")
-    assert answer["text"] == "ℹ️ Jo hoidossa: Anna Virtanen (Telegram 1001) klo 09:03."
+    assert answer["text"] == "ℹ️ Jo hoidossa: Anna Virtanen (Telegram 1001) klo 9.03."
     assert (await incident(app, iid)).acked_by == "Anna Virtanen (Telegram 1001)"
 
     await press(fake_tg, CHAT_A, NURSE_A, f"resolve:{iid}")

@@ -1,11 +1,12 @@
-"""The config editor's words: every one in Finnish, Swedish and English, same placeholders."""
+"""The config editor's words (in the shared catalogues): fi, sv and en, same placeholders."""
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
 
-from escalator.entrypoints.http.board.editor_texts import TEXTS, et
+from escalator.entrypoints.http.board.editor_texts import et
+from escalator.i18n import TEXTS
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "escalator" / "entrypoints" / "http" / "board" \
     / "templates"

@@ -84,7 +84,7 @@ def test_the_old_mixed_sentence_is_gone():
 def test_times_are_shown_in_the_facilitys_zone():
     detail = params(by="Vendor", eta=AT)
     text = explain("fi", "ACKED", detail, tz="Europe/Helsinki", now=AT)
-    assert text == "Hoidossa: Vendor, perillä viimeistään klo 14:30"
+    assert text == "Hoidossa: Vendor, perillä viimeistään klo 14.30"  # Finnish: 14.30
 
 
 def test_the_english_check_would_catch_a_leak():

@@ -29,16 +29,16 @@ def test_a_weekend_across_the_change_to_summer_time_in_finnish(config_file, caps
     code, lines, _ = show(capsys, config_file, "--from", "2027-03-27 00:00",
                           "--to", "2027-03-29 12:00")
     assert code == 0
-    assert lines == [
-        "Vuorolista on-duty: la 27.3.2027 00:00 – ma 29.3.2027 12:00 (Europe/Helsinki) – "
-        "kalenteri shifts.ics",
-        "  la 27.3.2027 00:00 – 07:00               Anna Virtanen",
-        "  la 27.3.2027 07:00 – 21:00               Property maintenance, Ward A",
-        "  la 27.3.2027 21:00 – su 28.3.2027 07:00  Property maintenance, Anna Virtanen",
-        "  su 28.3.2027 07:00 – 21:00               Property maintenance, Ward A",
-        "  su 28.3.2027 21:00 – ma 29.3.2027 00:00  Property maintenance, Anna Virtanen",
-        "  ma 29.3.2027 00:00 – 07:00               Anna Virtanen",
-        "  ma 29.3.2027 07:00 – 12:00               Ward A",
+    assert lines == [  # Finnish times: 0.00, 7.00 (the column stays aligned)
+        "Vuorolista on-duty: la 27.3.2027 0.00 – ma 29.3.2027 12.00 "
+        "(Europe/Helsinki) – kalenteri shifts.ics",
+        "  la 27.3.2027 0.00 – 7.00                Anna Virtanen",
+        "  la 27.3.2027 7.00 – 21.00               Property maintenance, Ward A",
+        "  la 27.3.2027 21.00 – su 28.3.2027 7.00  Property maintenance, Anna Virtanen",
+        "  su 28.3.2027 7.00 – 21.00               Property maintenance, Ward A",
+        "  su 28.3.2027 21.00 – ma 29.3.2027 0.00  Property maintenance, Anna Virtanen",
+        "  ma 29.3.2027 0.00 – 7.00                Anna Virtanen",
+        "  ma 29.3.2027 7.00 – 12.00               Ward A",
         "Kalenterin nimet, joita ei tunneta (näihin vuoroihin ei soiteta kenellekään):",
         "  shifts.ics:62: tapahtuma yovuoro-matti-20270405@hoivavuorot.example: "
         '"Matti Meikäläinen" – lisää match:-kohtaan',
@@ -49,12 +49,12 @@ def test_the_exdate_night_and_a_gap_in_english_and_swedish(config_file, capsys):
     _, lines, _ = show(capsys, config_file, "--from", "2027-03-31 20:00",
                        "--to", "2027-04-01 08:00", "--lang", "en")
     assert lines[1:4] == [
-        "  Wed 2027-03-31 20:00 – 21:00                 Ward A",
-        "  Wed 2027-03-31 21:00 – Thu 2027-04-01 07:00  Mikko Korhonen",
-        "  Thu 2027-04-01 07:00 – 08:00                 Ward A"]
+        "  Wed 31/03/2027 20:00 – 21:00                 Ward A",  # en_GB
+        "  Wed 31/03/2027 21:00 – Thu 01/04/2027 07:00  Mikko Korhonen",
+        "  Thu 01/04/2027 07:00 – 08:00                 Ward A"]
     _, lines, _ = show(capsys, config_file, "--from", "2027-04-05 20:00",
                        "--to", "2027-04-06 08:00", "--lang", "sv")
-    assert lines[2] == "  mån 2027-04-05 21:00 – tis 2027-04-06 07:00  !! ingen i tjänst"
+    assert lines[2] == "  mån 5.4.2027 21.00 – tis 6.4.2027 7.00  !! ingen i tjänst"  # sv_FI
 
 
 def test_someone_absent_is_shown_as_not_reachable(config_file, capsys):
@@ -63,7 +63,7 @@ def test_someone_absent_is_shown_as_not_reachable(config_file, capsys):
     config_file.write_text(text, encoding="utf-8")
     _, lines, _ = show(capsys, config_file, "--from", "2027-03-27 00:00",
                        "--to", "2027-03-27 07:00", "--lang", "en")
-    assert lines[1] == ("  Sat 2027-03-27 00:00 – 07:00                 !! nobody reachable: "
+    assert lines[1] == ("  Sat 27/03/2027 00:00 – 07:00  !! nobody reachable: "
                         "Anna Virtanen (not reachable)")
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from string import Formatter
 
 import pytest
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TimedOut
@@ -23,7 +22,6 @@ from escalator.notify.telegram.layout import (
     tg_len,
 )
 from escalator.notify.telegram.records import Queued
-from escalator.notify.telegram.texts import TEXTS
 
 NOW = datetime(2026, 11, 24, 7, 0, tzinfo=UTC)
 
@@ -117,17 +115,7 @@ def test_digest_splits_at_4096_and_carries_every_notice_once():
 
 
 # -- languages ------------------------------------------------------------------
-def test_every_telegram_text_is_in_finnish_swedish_and_english():
-    missing = [k for k, v in TEXTS.items() if set(v) != {"fi", "sv", "en"} or not all(v.values())]
-    assert missing == []
-
-
-def test_placeholders_agree_across_languages_and_do_not_clash_with_t():
-    for key, table in TEXTS.items():
-        fields = {lang: {f for _, f, _, _ in Formatter().parse(text) if f}
-                  for lang, text in table.items()}
-        assert fields["fi"] == fields["sv"] == fields["en"], key
-        assert not fields["en"] & {"lang", "key"}, key  # t(lang, key, **values)
+# Every text's fi/sv/en completeness and placeholders: tests/unit/test_catalogs.py.
 
 
 @pytest.mark.parametrize("lang, head, button", [

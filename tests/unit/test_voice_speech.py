@@ -24,10 +24,10 @@ def incident(point: str = "Loop 2, wing B") -> Incident:
 
 @pytest.mark.parametrize(("lang", "expected"), [
     ("fi", "Hälytyspalvelu, Lehtioja. Uusi hälytys. Palohälytyssilmukan vika, Loop 2, "
-           "wing B. Voimassa kello 09:00 alkaen. Paina 1, jos otatte hälytyksen "
+           "wing B. Voimassa kello 9.00 alkaen. Paina 1, jos otatte hälytyksen "
            "hoitaaksenne. Paina 2, jos se siirretään eteenpäin."),
     ("sv", "Larmtjänsten, Lehtioja. Nytt larm. Fel i brandlarmsslingan, Loop 2, wing B. "
-           "Aktivt sedan klockan 09:00. Tryck 1 om ni tar hand om larmet. Tryck 2 om det "
+           "Aktivt sedan klockan 9.00. Tryck 1 om ni tar hand om larmet. Tryck 2 om det "
            "ska skickas vidare."),
     ("en", "Alarm service, Lehtioja. New alarm. Fire alarm loop fault, Loop 2, wing B. "
            "Active since 09:00. Press 1 to take it. Press 2 to pass it on."),
@@ -40,7 +40,7 @@ def test_the_call_is_read_in_the_partys_language(lang, expected):
 def test_an_alarm_from_another_day_says_the_date():
     text = speech.call_text(incident(), "RENOTIFY", "en", "L", "Europe/Helsinki",
                             datetime(2026, 11, 25, 8, 0, tzinfo=UTC))
-    assert "Active since 24.11. 09:00." in text
+    assert "Active since 24/11 09:00." in text
 
 
 def test_every_voice_text_exists_in_every_language_and_differs_from_english():

@@ -27,7 +27,7 @@ from escalator.entrypoints.http.views import (
     message_page,
 )
 from escalator.errors import ActionError
-from escalator.i18n import code_label, t
+from escalator.i18n import code_label, reader_language, t, tn
 from escalator.i18n.explain import explain
 from escalator.links import LinkClaim, LinkError, bound
 from escalator.service import MAX_SNOOZE
@@ -79,8 +79,9 @@ def _visitor(request: web.Request) -> Visitor | web.Response:
             return _json({"error": t(lang, "page.link_revoked")}, 403)
         return message_page(lang, t(lang, "page.title"), t(lang, "page.link_revoked"), 403)
     names = {pid: p.name for pid, p in config.parties.items()}
-    return Visitor(claim, party.name, party.language or lang, config.facility.timezone,
-                   names, answering.context.now(), config.http.max_snooze)
+    return Visitor(claim, party.name, reader_language(party.language, lang),
+                   config.facility.timezone, names, answering.context.now(),
+                   config.http.max_snooze)
 
 
 async def _load(request: web.Request, claim: LinkClaim
@@ -257,13 +258,13 @@ def _facts(v: Visitor, inc: Incident) -> list[Fact]:
     rows: list[Fact] = []
     if inc.point:
         rows.append((t(lang, "label.where"), inc.point, ""))
-    rows.append((t(lang, "label.since"), local_time(inc.opened_at, v.tz), ""))
+    rows.append((t(lang, "label.since"), local_time(inc.opened_at, v.tz, v.lang), ""))
     rows.append((t(lang, "label.state"), t(lang, f"state.{inc.state.value}"), "state"))
     rows += _promises(v, inc)
     if inc.count > 1:
-        rows.append(("", t(lang, "label.count", count=inc.count), ""))
+        rows.append(("", tn(lang, "label.count", inc.count, count=inc.count), ""))
     if inc.reopened:
-        rows.append(("", t(lang, "label.reopened", n=inc.reopened), ""))
+        rows.append(("", tn(lang, "label.reopened", inc.reopened, n=inc.reopened), ""))
     if inc.safety:
         causes = ", ".join(t(lang, f"safety.{c}") for c in dict.fromkeys(inc.safety))
         rows.append((t(lang, "label.safety"), causes, "safety"))
@@ -276,13 +277,16 @@ def _promises(v: Visitor, inc: Incident) -> list[Fact]:
     if inc.acked_by and inc.state is State.ACKNOWLEDGED:
         rows.append((t(lang, "label.taken_by"), scrub(inc.acked_by), ""))
         if inc.eta:
-            rows.append((t(lang, "label.eta"), local_time(inc.eta, v.tz), ""))
+            rows.append((t(lang, "label.eta"), local_time(inc.eta, v.tz, lang), ""))
         if inc.ack_deadline:
-            rows.append((t(lang, "label.ack_deadline"), local_time(inc.ack_deadline, v.tz), ""))
+            rows.append((t(lang, "label.ack_deadline"),
+                         local_time(inc.ack_deadline, v.tz, lang), ""))
     if inc.false_alarm_deadline and inc.state in WAITING_FOR_CLEAR:
         if inc.clear_promised_by and inc.clear_promised_by != inc.false_alarm_deadline:
-            rows.append((t(lang, "label.promised"), local_time(inc.clear_promised_by, v.tz), ""))
-        rows.append((t(lang, "label.clear_by"), local_time(inc.false_alarm_deadline, v.tz), ""))
+            rows.append((t(lang, "label.promised"),
+                         local_time(inc.clear_promised_by, v.tz, lang), ""))
+        rows.append((t(lang, "label.clear_by"),
+                     local_time(inc.false_alarm_deadline, v.tz, lang), ""))
     return rows
 
 
@@ -308,8 +312,8 @@ def _timeline(v: Visitor, timeline: list[dict[str, Any]]
         who = ", ".join(v.names.get(p, p) for p in parties)
         lines.append((_when(v, entry["at"]),
                       scrub(" – ".join(x for x in (who, _entry_text(v, entry)) if x))))
-    said = t(v.lang, "page.refused_count", count=len(refused),
-             last=_when(v, refused[-1]["at"])) if refused else ""
+    said = tn(v.lang, "page.refused_count", len(refused), count=len(refused),
+              last=_when(v, refused[-1]["at"])) if refused else ""
     return lines, said
 
 
@@ -337,4 +341,4 @@ def _entry_text(v: Visitor, entry: dict[str, Any]) -> str:
 
 def _when(v: Visitor, stored: str) -> str:
     at = dt(stored)
-    return local_time(at, v.tz) if at else ""
+    return local_time(at, v.tz, v.lang) if at else ""

@@ -28,7 +28,7 @@ from zoneinfo import ZoneInfo
 from escalator.domain.answering import Call, may_escalate
 from escalator.domain.model import Action, Incident, State
 from escalator.errors import ActionError
-from escalator.i18n import t
+from escalator.i18n import dates, t
 from escalator.service import MAX_SNOOZE, parse_minutes, snooze_choices
 from escalator.storage.sql import Tx
 
@@ -95,11 +95,9 @@ def parse_time(text: str, now: datetime, tz: str) -> datetime | None:
     return None
 
 
-def clock_text(at: datetime, now: datetime, tz: str) -> str:
-    """14:30 today, 25.11. 14:30 on another day (in the facility's zone)."""
-    zone = ZoneInfo(tz)
-    local, today = at.astimezone(zone), now.astimezone(zone).date()
-    return local.strftime("%H:%M") if local.date() == today else local.strftime("%d.%m. %H:%M")
+def clock_text(at: datetime, now: datetime, tz: str, lang: str) -> str:
+    """14.30 today, 25.11. 14.30 on another day (facility's zone, reader's locale)."""
+    return dates.moment(at, tz, lang, now)
 
 
 def parse(form: Mapping[str, Any], now: datetime, tz: str,
@@ -173,22 +171,22 @@ def confirmation(lang: str, answer: Answer, after: Incident, party: str, tz: str
     told = t(lang, "confirm.told.nurse" if nurse_first else "confirm.told.others")
     kind = answer.kind
     if kind == "acknowledge" and answer.eta is not None:
-        return t(lang, "confirm.take_eta", told=told, time=clock_text(answer.eta, now, tz))
+        return t(lang, "confirm.take_eta", told=told, time=clock_text(answer.eta, now, tz, lang))
     if kind == "acknowledge":
         return t(lang, "confirm.take", told=told)
     if kind == "on_way" and answer.eta is not None:
-        return t(lang, "confirm.on_way", told=told, time=clock_text(answer.eta, now, tz))
+        return t(lang, "confirm.on_way", told=told, time=clock_text(answer.eta, now, tz, lang))
     if kind == "false_alarm":
         deadline = after.false_alarm_deadline or now
         promised = answer.clear_by or deadline
-        return t(lang, "confirm.false_alarm", told=told, time=clock_text(promised, now, tz),
-                 deadline=clock_text(deadline, now, tz))
+        return t(lang, "confirm.false_alarm", told=told, time=clock_text(promised, now, tz, lang),
+                 deadline=clock_text(deadline, now, tz, lang))
     if kind == "escalate":
         if escalated_to:
             return t(lang, "confirm.escalate", names=", ".join(escalated_to))
         return t(lang, "confirm.escalate_next")
     if kind == "snooze" and after.snoozed_until is not None:
-        return t(lang, "confirm.snooze", time=clock_text(after.snoozed_until, now, tz))
+        return t(lang, "confirm.snooze", time=clock_text(after.snoozed_until, now, tz, lang))
     return t(lang, f"confirm.{kind}", told=told)
 
 

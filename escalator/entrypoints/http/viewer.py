@@ -41,7 +41,7 @@ async def page(request: web.Request, incident: Incident, lang: str) -> web.Respo
     views, lines = await queries.read(read)
     heading = code_label(lang, incident.code)
     return html_page("viewer.html", lang, heading, heading=heading, inc=incident,
-                     since=local(incident.opened_at, tz),
+                     since=local(incident.opened_at, tz, lang),
                      state=t(lang, f"state.{incident.state.value}"),
                      records=[as_text(v, lang, tz, names) for v in views],
                      contacts=[contact_line(c, lang, tz, names) for c in lines])

@@ -9,13 +9,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from functools import partial
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from aiohttp import web
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from escalator.domain.model import Incident
-from escalator.i18n import code_label, t
+from escalator.i18n import code_label, dates, t
 from escalator.storage.rows import DeliveryRow
 
 BEARER_CHALLENGE = {"WWW-Authenticate": 'Bearer realm="escalator"'}
@@ -49,9 +48,10 @@ def iso(value: datetime | None) -> str | None:
     return value.astimezone(UTC).isoformat() if value else None
 
 
-def local_time(value: datetime, tz: str) -> str:
-    """How a Finnish nurse writes a time: 24.11.2026 09:00, in the facility's zone."""
-    return value.astimezone(ZoneInfo(tz)).strftime("%d.%m.%Y %H:%M")
+def local_time(value: datetime, tz: str, lang: str) -> str:
+    """Date and time as the reader writes them (24.11.2026 9.00 in Finnish), in the
+    facility's zone."""
+    return dates.stamp(value, tz, lang)
 
 
 def incident_json(inc: Incident, lang: str) -> dict[str, Any]:

@@ -25,7 +25,7 @@ from escalator.domain.model import Action, Incident, Reason, State
 from escalator.entrypoints.http import answers
 from escalator.entrypoints.http.keys import ANSWERING
 from escalator.errors import ActionError
-from escalator.i18n import t
+from escalator.i18n import reader_language, t
 from escalator.links import LinkClaim, LinkError
 from escalator.notify import speech
 from escalator.storage import voicecalls
@@ -86,7 +86,8 @@ async def _fields(request: web.Request) -> Mapping[str, Any]:
 
 def _lang(answering: Answering, party: str) -> str:
     found = answering.context.config.parties.get(party)
-    return (found.language if found else None) or answering.context.config.facility.language
+    return reader_language(found.language if found else None,
+                           answering.context.config.facility.language)
 
 
 def _preset(answering: Answering) -> str:

@@ -83,7 +83,7 @@ class CardDesk:
             if ladder else "",
             upcoming=upcoming, contacted=guidance.contacted(timeline, directory),
             pass_to=pass_to, remind_at=remind_at)
-        remind = layout.local(remind_at, config.facility.timezone, now) if remind_at else ""
+        remind = layout.local(remind_at, config.facility.timezone, now, lang) if remind_at else ""
         return layout.card_text(facts), markup(incident, lang, pass_to, remind)
 
     # -- Telegram calls ---------------------------------------------------------

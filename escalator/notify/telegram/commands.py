@@ -33,7 +33,7 @@ from escalator.notify.telegram.auth import (
 )
 from escalator.notify.telegram.cards import CardDesk
 from escalator.notify.telegram.guidance import available_names
-from escalator.notify.telegram.texts import t
+from escalator.notify.telegram.texts import t, tn
 
 log = logging.getLogger(__name__)
 
@@ -95,7 +95,7 @@ class Commands:
         rest = found[OPEN_CARDS:]
         if rest:
             ids = ", ".join(f"#{i.id}" for i in sorted(rest, key=lambda i: i.id))
-            await self._say(chat, t(lang, "cmd.open.more", count=len(found), ids=ids))
+            await self._say(chat, tn(lang, "cmd.open.more", len(found), count=len(found), ids=ids))
 
     async def status(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         chat, lang = await self._where(update)

@@ -12,15 +12,14 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from escalator.domain.model import WAITING_FOR_CLEAR, Action, Incident, Reason, State
-from escalator.i18n import code_label
+from escalator.i18n import code_label, dates
 from escalator.i18n.codes import severity_rank
 from escalator.notify.telegram import callback
 from escalator.notify.telegram.guidance import Upcoming, false_alarm_at
 from escalator.notify.telegram.records import Queued
-from escalator.notify.telegram.texts import t
+from escalator.notify.telegram.texts import t, tn
 
 TELEGRAM_LIMIT = 4096
 TEXT_CAP, POINT_CAP, CONTACTED_CAP, ITEM_CAP = 1500, 300, 800, 300
@@ -50,11 +49,9 @@ def shorten(text: str, limit: int) -> str:
     return "".join(cut) + "…"
 
 
-def local(at: datetime, tz: str, now: datetime) -> str:
-    """09:05 today, 23.11. 21:40 on another day: what a nurse would write."""
-    zone = ZoneInfo(tz)
-    when, today = at.astimezone(zone), now.astimezone(zone)
-    return when.strftime("%H:%M") if when.date() == today.date() else when.strftime("%d.%m. %H:%M")
+def local(at: datetime, tz: str, now: datetime, lang: str) -> str:
+    """9.05 today, 23.11. 21.40 on another day: what the reader would write (i18n.dates)."""
+    return dates.moment(at, tz, lang, now)
 
 
 @dataclass(frozen=True)
@@ -79,7 +76,7 @@ def headline(f: CardFacts) -> str:
     inc, lang = f.incident, f.lang
 
     def when(at: datetime | None) -> str:
-        return local(at, f.tz, f.now) if at else ""
+        return local(at, f.tz, f.now, f.lang) if at else ""
 
     if inc.escalation.exhausted and inc.state is State.OPEN:
         return t(lang, "head.exhausted")
@@ -109,9 +106,9 @@ def card_text(f: CardFacts) -> str:
         lines.append(f"📍 {t(lang, 'label.where')}: {shorten(inc.point, POINT_CAP)}")
     if inc.text:
         lines.append(shorten(inc.text, TEXT_CAP))
-    since = f"🕒 {t(lang, 'label.since')}: {local(inc.opened_at, f.tz, f.now)}"
+    since = f"🕒 {t(lang, 'label.since')}: {local(inc.opened_at, f.tz, f.now, f.lang)}"
     if inc.count > 1:
-        since += f" ({t(lang, 'label.count', count=inc.count)})"
+        since += f" ({tn(lang, 'label.count', inc.count, count=inc.count)})"
     lines += [since, "", f"{t(lang, 'label.serious')}: {f.serious}"]
     todo = f.todo
     if f.contacting_now:
@@ -119,11 +116,11 @@ def card_text(f: CardFacts) -> str:
     lines.append(f"{t(lang, 'label.todo')}: {todo}")
     if f.upcoming:
         up = f.upcoming
-        nxt = t(lang, up.key, who=up.who, time=local(up.at, f.tz, f.now))
+        nxt = t(lang, up.key, who=up.who, time=local(up.at, f.tz, f.now, f.lang))
         lines.append(f"{t(lang, 'label.next')}: {nxt}")
     lines += promises(f)
     if f.contacted:
-        told = ", ".join(f"{name} {local(at, f.tz, f.now)}" for name, at in f.contacted)
+        told = ", ".join(f"{name} {local(at, f.tz, f.now, f.lang)}" for name, at in f.contacted)
         lines.append(f"{t(lang, 'label.contacted')}: {shorten(told, CONTACTED_CAP)}")
     lines += ["", f"— {f.facility}"]
     return shorten("\n".join(lines), TELEGRAM_LIMIT)
@@ -135,7 +132,7 @@ def promises(f: CardFacts) -> list[str]:
     inc, lang, lines = f.incident, f.lang, []
 
     def when(at: datetime) -> str:
-        return local(at, f.tz, f.now)
+        return local(at, f.tz, f.now, f.lang)
 
     if inc.state is State.ACKNOWLEDGED and inc.ack_deadline:
         lines.append(f"⏰ {t(lang, 'label.ack_deadline')}: {when(inc.ack_deadline)}")
@@ -144,7 +141,7 @@ def promises(f: CardFacts) -> list[str]:
             lines.append(f"🤝 {t(lang, 'label.promised')}: {when(inc.clear_promised_by)}")
         lines.append(f"⏰ {t(lang, 'label.clear_by')}: {when(inc.false_alarm_deadline)}")
     if inc.reopened:
-        lines.append(f"🔁 {t(lang, 'label.reopened', n=inc.reopened)}")
+        lines.append(f"🔁 {tn(lang, 'label.reopened', inc.reopened, n=inc.reopened)}")
     if inc.safety:
         causes = ", ".join(t(lang, f"safety.{c}") for c in dict.fromkeys(inc.safety))
         lines.append(f"⚠️ {t(lang, 'label.safety')}: {causes}")
@@ -220,7 +217,7 @@ def digest_parts(items: Sequence[Queued], incidents: Mapping[int, Incident], lan
     rows = sorted(items, key=lambda q: (_rank(q, incidents), DIGEST_ORDER.get(q.reason, 99),
                                         _label(q, incidents, lang), q.incident_id, q.id))
     totals = Counter(q.reason for q in rows)
-    head = t(lang, "digest.head", count=len(rows))
+    head = tn(lang, "digest.head", len(rows), count=len(rows))
     tail = ["", t(lang, "digest.foot")]
     room = limit - tg_len(head) - tg_len("\n".join(tail)) - tg_len(t(lang, "digest.more")) - 20
     chunks: list[tuple[list[str], list[int]]] = [([], [])]

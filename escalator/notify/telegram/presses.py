@@ -97,7 +97,7 @@ class PressHandler:
         tz, now = self.config().facility.timezone, self.clock.now()
 
         def when(at: datetime | None) -> str:
-            return layout.local(at, tz, now) if at else "?"
+            return layout.local(at, tz, now, lang) if at else "?"
 
         handled = already_handled(incident, action)
         if handled is None:

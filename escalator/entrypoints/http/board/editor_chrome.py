@@ -33,6 +33,6 @@ def chrome(request: web.Request, role: str | None, lang: str) -> Chrome | None:
     found = editing.disk_problem()
     if found is not None:
         now = editing.now()
-        since = local(found.since, editing.timezone, now) if found.since else "?"
+        since = local(found.since, editing.timezone, now, lang) if found.since else "?"
         banner = et(lang, "config.banner", line=found.line or "?", since=since)
     return Chrome(et(lang, "nav.config"), banner, et(lang, "config.banner_open"))

@@ -125,7 +125,7 @@ async def submit(request: web.Request, session: Session) -> web.Response:
             return _page(request, session, text, base, 400, sim=sim,
                          error=et(lang, "config.sim.need_code"))
         simulated = await editing.simulate(text, sim["code"], sim["source"], sim["point"],
-                                           sim["at"])
+                                           sim["at"], lang=lang)
         checked = simulated.checked
         if not checked.ok:
             return _page(request, session, text, base, 400, sim=sim, problems=checked.problems,
@@ -161,7 +161,7 @@ async def history(request: web.Request, session: Session) -> web.Response:
     editing, lang = _editing(request), language(request, session)
     now, tz = editing.now(), editing.timezone
     current = (await editing.current()).version
-    rows = [{"id": v.id, "when": local(v.saved_at, tz, now), "who": v.actor,
+    rows = [{"id": v.id, "when": local(v.saved_at, tz, now, lang), "who": v.actor,
              "origin": v.origin, "lines": et(lang, "hist.lines", added=v.added, removed=v.removed),
              "sections": ", ".join(v.sections), "current": v.sha256 == current}
             for v in await editing.history()]
@@ -170,14 +170,14 @@ async def history(request: web.Request, session: Session) -> web.Response:
 
 @managers
 async def version(request: web.Request, session: Session) -> web.Response:
-    editing = _editing(request)
+    editing, lang = _editing(request), language(request, session)
     found = await editing.version(_id(request))
     if found is None:
         raise web.HTTPNotFound()
     v, changed = found
     draft = await editing.current()
     return render(request, "config_version.html", session, v=v,
-                  when=local(v.saved_at, editing.timezone, editing.now()),
+                  when=local(v.saved_at, editing.timezone, editing.now(), lang),
                   diff=[_diff_line(line) for line in changed.diff], base=draft.version,
                   current=digest(v.body) == draft.version)
 

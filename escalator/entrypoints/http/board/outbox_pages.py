@@ -70,7 +70,8 @@ async def _cards(request: web.Request, kept: list[Kept]) -> list[dict[str, Any]]
 
     found = []
     for k in kept:
-        item: dict[str, Any] = {"k": k, "when": local(k.at, tz, now), "card": "", "buttons": []}
+        item: dict[str, Any] = {"k": k, "when": local(k.at, tz, now, k.language), "card": "",
+                                "buttons": []}  # as the one it went to reads it
         if k.channel == "telegram" and box is not None and box.card is not None:
             incident = await request.app[QUERIES].read(partial(_incident, k.incident_id))
             if incident is not None:

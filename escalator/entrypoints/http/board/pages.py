@@ -28,7 +28,7 @@ from escalator.entrypoints.http.board.auth import (
 from escalator.entrypoints.http.board.editor_chrome import chrome
 from escalator.entrypoints.http.board.picture import Call, Mark, picture
 from escalator.entrypoints.http.board.state import BoardState
-from escalator.entrypoints.http.board.texts import LANGS, bt
+from escalator.entrypoints.http.board.texts import LANGS, bt, tn
 from escalator.entrypoints.http.keys import ANSWERING, BOARD, CONTEXT, QUERIES
 from escalator.errors import ActionError
 from escalator.i18n import code_label
@@ -172,7 +172,7 @@ async def login(request: web.Request) -> web.Response:
     wait = state.limiter.wait(keys, now)
     if wait is not None:
         minutes = max(1, int(wait.total_seconds() // 60) + 1)
-        return _login_form(request, bt(lang, "login.slow", minutes=minutes), 429,
+        return _login_form(request, tn(lang, "login.slow", minutes, minutes=minutes), 429,
                            {"Retry-After": str(int(wait.total_seconds()) + 1)})
     users = app.config.board.users if app.config.board else ()
     user = find_user(users, name)
@@ -315,7 +315,7 @@ async def show_incident(request: web.Request, session: Session, said: str = "",
     now, config = app.clock.now(), app.config
     tz = config.facility.timezone
     names = {pid: p.name for pid, p in config.parties.items()}
-    entries = [{"when": local(at, tz, now) if (at := dt(e["at"])) else "",
+    entries = [{"when": local(at, tz, now, lang) if (at := dt(e["at"])) else "",
                 "who": names.get(e["party"], e["party"] or ""),
                 "text": explain(lang, e["reason"], e["detail"] or "", tz=tz, now=now,
                                 timeline=True),
@@ -347,7 +347,7 @@ def _picture(inc: Incident, timeline: list[dict[str, Any]], deliveries: list[Any
     end = inc.resolved_at if inc.state is State.RESOLVED and inc.resolved_at else now
     return picture(steps, sorted(calls, key=lambda c: c.at), marks, inc.opened_at, end,
                    config.facility.timezone, bt(lang, "ladder.picture"),
-                   bt(lang, "ladder.picture_desc"), bt(lang, "ladder.you_are_here"))
+                   bt(lang, "ladder.picture_desc"), bt(lang, "ladder.you_are_here"), lang)
 
 
 @signed_in
@@ -414,12 +414,12 @@ def duration(lang: str, minutes: int) -> str:
 async def oncall(request: web.Request, session: Session) -> web.Response:
     app = request.app[CONTEXT]
     now, config, directory = app.clock.now(), app.config, request.app[QUERIES].directory
-    tz = config.facility.timezone
+    tz, lang = config.facility.timezone, language(request, session)
     roster_duty = duty.rosters(config, directory, now)
     ladder_duty = duty.ladders(config, directory, now)
     gaps = sum(d.gap for d in roster_duty) + sum(ld.gap for ld in ladder_duty)
     return render(request, "oncall.html", session, rosters=roster_duty, ladders=ladder_duty,
-                  gaps=gaps, when=lambda at: local(at, tz, now))
+                  gaps=gaps, when=lambda at: local(at, tz, now, lang))
 
 
 @signed_in
@@ -430,7 +430,8 @@ async def safety(request: web.Request, session: Session) -> web.Response:
     lang = language(request, session)
     now, tz = app.clock.now(), app.config.facility.timezone
     found = await request.app[QUERIES].read(lambda tx: tx.safety_incidents(limit=200))
-    records = [{"id": r["incident_id"], "when": local(at, tz, now) if (at := dt(r["at"])) else "",
+    records = [{"id": r["incident_id"],
+                "when": local(at, tz, now, lang) if (at := dt(r["at"])) else "",
                 "cause": bt(lang, f"safety.{r['cause']}"),
                 "label": code_label(lang, r["code"]), "point": r["point"] or ""}
                for r in found]

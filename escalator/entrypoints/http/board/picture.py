@@ -12,7 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from html import escape
-from zoneinfo import ZoneInfo
+
+from escalator.i18n import dates
 
 WIDTH, ROW, LEFT, TOP, RIGHT = 760, 34, 215, 40, 20
 
@@ -32,7 +33,8 @@ class Mark:
 
 
 def picture(steps: list[str], calls: list[Call], marks: list[Mark], start: datetime,
-            end: datetime, tz: str, title: str, desc: str, now_label: str) -> str:
+            end: datetime, tz: str, title: str, desc: str, now_label: str,
+            lang: str = "en") -> str:
     rows = len(steps)
     height = TOP + rows * ROW + 46
     span = max((end - start).total_seconds(), 60.0)
@@ -62,7 +64,7 @@ def picture(steps: list[str], calls: list[Call], marks: list[Mark], start: datet
         out.append(f'<line x1="{px:.1f}" y1="{TOP}" x2="{px:.1f}" y2="{axis_y + 4}" '
                    f'stroke="#ccc"/>')
         out.append(f'<text x="{px:.1f}" y="{axis_y + 18}" text-anchor="middle" font-size="12" '
-                   f'fill="#333">{at.astimezone(ZoneInfo(tz)).strftime("%H:%M")}</text>')
+                   f'fill="#333">{dates.clock(at, tz, lang)}</text>')
     if calls:
         path = [(x(calls[0].at), y(calls[0].step))]
         for c in calls[1:]:  # stays on a step until the next call, then moves
@@ -75,7 +77,7 @@ def picture(steps: list[str], calls: list[Call], marks: list[Mark], start: datet
         radius = 4 if c.reminder else 6
         out.append(f'<circle cx="{x(c.at):.1f}" cy="{y(c.step):.1f}" r="{radius}" '
                    f'fill="#3561c4"><title>{escape(c.who)} '
-                   f'{c.at.astimezone(ZoneInfo(tz)).strftime("%H:%M:%S")}</title></circle>')
+                   f'{dates.moment(c.at, tz, lang)}</title></circle>')
     for i, m in enumerate(marks):
         px = x(m.at)
         out.append(f'<line x1="{px:.1f}" y1="{TOP - 6}" x2="{px:.1f}" y2="{axis_y}" '
@@ -83,10 +85,10 @@ def picture(steps: list[str], calls: list[Call], marks: list[Mark], start: datet
         out.append(f'<text x="{px + 3:.1f}" y="{TOP - 24 + (i % 2) * 12}" font-size="12" '
                    f'fill="#14532d">{escape(_cut(m.label, 30))}</text>')
     out.append(f'<text x="{LEFT}" y="{axis_y + 36}" text-anchor="start" font-size="12" '
-               f'fill="#333">{start.astimezone(ZoneInfo(tz)).strftime("%d.%m. %H:%M")}</text>')
+               f'fill="#333">{dates.moment(start, tz, lang)}</text>')
     out.append(f'<text x="{LEFT + plot}" y="{axis_y + 36}" text-anchor="end" font-size="12" '
                f'fill="#333">{escape(now_label)} '
-               f'{end.astimezone(ZoneInfo(tz)).strftime("%H:%M")}</text>')
+               f'{dates.clock(end, tz, lang)}</text>')
     out.append("</svg>")
     return "\n".join(out)
 

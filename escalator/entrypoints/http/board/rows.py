@@ -80,14 +80,14 @@ def row(incident: Incident, config: Config, directory: Directory, lang: str,
     nxt = ""
     if upcoming is not None:
         nxt = f"{tg(lang, 'label.next')}: " + tg(lang, upcoming.key, who=upcoming.who,
-                                                  time=local(upcoming.at, tz, now))
+                                                  time=local(upcoming.at, tz, now, lang))
     return Row(
         id=incident.id, label=code_label(lang, incident.code), point=incident.point,
         text=incident.text, severity=severity, severity_words=bt(lang, f"sev.{severity}"),
         state=incident.state.value, state_words=bt(lang, f"state.{incident.state.value}"),
         place=bt(lang, "ladder.exhausted") if exhausted else place,
         now=bt(lang, "ladder.now", who=contacting) if contacting else "",
-        next=nxt, since=local(incident.opened_at, tz, now), exhausted=exhausted,
+        next=nxt, since=local(incident.opened_at, tz, now, lang), exhausted=exhausted,
         safety=bool(incident.safety), taken_by=incident.acked_by or "")
 
 
