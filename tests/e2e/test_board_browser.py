@@ -31,17 +31,6 @@ async def served(tmp_path, clock, recorder):
     await app.stop()
 
 
-@pytest.fixture
-async def desktop(browser):
-    context = await browser.new_context(viewport={"width": 1280, "height": 900})
-    page = await context.new_page()
-    page.set_default_timeout(15_000)
-    try:
-        yield page
-    finally:
-        await context.close()
-
-
 async def sign_in(page, server, name: str) -> None:
     await page.goto(str(server.make_url("/board/")))
     await page.get_by_label("User name").fill(name)  # the facility reads Finnish: switch
