@@ -25,6 +25,7 @@ from escalator.entrypoints.http.views import (
     html_page,
     local_time,
     message_page,
+    told_together,
 )
 from escalator.errors import ActionError
 from escalator.i18n import code_label, reader_language, t, tn
@@ -315,22 +316,6 @@ def _timeline(v: Visitor, timeline: list[dict[str, Any]]
     said = tn(v.lang, "page.refused_count", len(refused), count=len(refused),
               last=_when(v, refused[-1]["at"])) if refused else ""
     return lines, said
-
-
-def told_together(entries: list[dict[str, Any]]
-                  ) -> list[tuple[dict[str, Any], list[str]]]:
-    """One line per thing that happened: the same news told to several parties at the
-    same moment ("taken by the vendor", to the nurse and to maintenance) is one line
-    naming them all, so the page's twenty lines reach further back."""
-    grouped: list[tuple[dict[str, Any], list[str]]] = []
-    for e in entries:
-        key = (e["at"], e["reason"], e["detail"])
-        if grouped and e["party"] and grouped[-1][1] and \
-                (grouped[-1][0]["at"], grouped[-1][0]["reason"], grouped[-1][0]["detail"]) == key:
-            grouped[-1][1].append(e["party"])
-        else:
-            grouped.append((e, [e["party"]] if e["party"] else []))
-    return grouped
 
 
 def _entry_text(v: Visitor, entry: dict[str, Any]) -> str:

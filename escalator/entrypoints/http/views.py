@@ -122,3 +122,19 @@ def message_page(lang: str, title: str, message: str, status: int, *,
                  bad: bool = True) -> web.Response:
     """A one-sentence page for a person holding a phone: what went wrong, nothing else."""
     return html_page("message.html", lang, title, status, message=message, bad=bad)
+
+
+def told_together(entries: list[dict[str, Any]]
+                  ) -> list[tuple[dict[str, Any], list[str]]]:
+    """One line per thing that happened: the same news told to several parties at the
+    same moment ("taken by the vendor", to the nurse and to maintenance) is one line
+    naming them all, so the page's twenty lines reach further back."""
+    grouped: list[tuple[dict[str, Any], list[str]]] = []
+    for e in entries:
+        key = (e["at"], e["reason"], e["detail"])
+        if grouped and e["party"] and grouped[-1][1] and \
+                (grouped[-1][0]["at"], grouped[-1][0]["reason"], grouped[-1][0]["detail"]) == key:
+            grouped[-1][1].append(e["party"])
+        else:
+            grouped.append((e, [e["party"]] if e["party"] else []))
+    return grouped

@@ -30,6 +30,7 @@ from escalator.entrypoints.http.board.picture import Call, Mark, picture
 from escalator.entrypoints.http.board.state import BoardState
 from escalator.entrypoints.http.board.texts import LANGS, bt, tn
 from escalator.entrypoints.http.keys import ANSWERING, BOARD, CONTEXT, QUERIES
+from escalator.entrypoints.http.views import told_together
 from escalator.errors import ActionError
 from escalator.i18n import code_label
 from escalator.i18n.explain import explain
@@ -316,10 +317,10 @@ async def show_incident(request: web.Request, session: Session, said: str = "",
     tz = config.facility.timezone
     names = {pid: p.name for pid, p in config.parties.items()}
     entries = [{"when": local(at, tz, now, lang) if (at := dt(e["at"])) else "",
-                "who": names.get(e["party"], e["party"] or ""),
+                "who": ", ".join(names.get(p, p) for p in parties),
                 "text": explain(lang, e["reason"], e["detail"] or "", tz=tz, now=now,
                                 timeline=True),
-                "reason": e["reason"]} for e in reversed(timeline)]
+                "reason": e["reason"]} for e, parties in reversed(told_together(timeline))]
     return render(
         request, "incident.html", session, status,
         inc=incident,
