@@ -19,9 +19,13 @@ from escalator.config_audit import ConfigAudit
 from escalator.config_editing import ConfigEditing
 from escalator.config_watch import ConfigWatch
 from escalator.domain.availability import Directory
+from escalator.entrypoints.http.board.state import BoardState
+from escalator.entrypoints.http.keys import UseCases
+from escalator.entrypoints.http.server import build_web_app
 from escalator.errors import ConfigError, StorageError, StoreLocked
 from escalator.i18n.codes import install_overrides as install_code_overrides
 from escalator.intake import IntakeAdapter, build_adapters
+from escalator.links import LinkSigner
 from escalator.listeners import HTTP_LIMITS, Gate, listen
 from escalator.metrics import Metrics
 from escalator.notify.base import Notifier
@@ -31,6 +35,7 @@ from escalator.notify.log import LogNotifier
 from escalator.notify.sms import SmsNotifier
 from escalator.notify.telegram import TelegramChannel
 from escalator.notify.telegram import from_config as telegram_settings
+from escalator.notify.telegram import webhook as telegram_webhook
 from escalator.notify.voice import CALLBACK_TTL, VoiceNotifier
 from escalator.notify.webhook import WebhookNotifier
 from escalator.redact import add_secrets
@@ -40,10 +45,15 @@ from escalator.rosterfeeds import RosterFeeds
 from escalator.service import EscalationService
 from escalator.storage import SqlStore, open_store
 from escalator.tasks import cancel_and_wait
+from escalator.usecases.answering import Answering
+from escalator.usecases.configuring import Configuring
+from escalator.usecases.context import Context
+from escalator.usecases.health import Health
+from escalator.usecases.intake import Intake
+from escalator.usecases.notelimit import NoteLimiter
+from escalator.usecases.queries import Queries
+from escalator.usecases.records import Records
 from escalator.waker import Waker
-from escalator.web.board.state import BoardState
-from escalator.web.links import LinkSigner
-from escalator.web.notelimit import NoteLimiter
 
 log = logging.getLogger(__name__)
 STOP_STEP = 5.0  # seconds each part may take to stop
@@ -94,7 +104,7 @@ class Escalator:
         self.signer = LinkSigner(self._secret_bytes(config), config.http.link_ttl,
                                  previous.encode() if previous else None)
         self.log_notifier = LogNotifier()
-        self.note_limiter = NoteLimiter()  # notes per link and per person (web/notelimit.py)
+        self.note_limiter = NoteLimiter()  # notes per link and per person (usecases/notelimit.py)
         self._session: aiohttp.ClientSession | None = None
         self.waker: Waker | None = None
         self._pump: asyncio.Task[None] | None = None
@@ -181,6 +191,27 @@ class Escalator:
             self._session = aiohttp.ClientSession()
         return self._session
 
+    # -- what the entry points may use -----------------------------------------
+    def use_cases(self) -> UseCases:
+        """The narrow objects the HTTP handlers take, each over only the parts it needs."""
+        context = Context(lambda: self._config, self.clock, self.secret)
+        return UseCases(
+            context=context,
+            intake=Intake(context, self.service.ingest, self.metrics),
+            answering=Answering(context, self.service, self.note_limiter, self.signer,
+                                self.store, self.dispatcher.not_reached, self.poke),
+            queries=Queries(context, self.store, lambda: self.service.directory),
+            records=Records(context, self.store, self.poke),
+            health=Health(self.store, self.metrics, self.health),
+            configuring=Configuring(lambda: self._config, self.reload_async),
+            board=self.board,
+            editing=self.config_editing,
+        )
+
+    def web_app(self) -> web.Application:
+        """The HTTP entry points over this service's use cases (and Telegram's webhook)."""
+        return build_web_app(self.use_cases(), [telegram_webhook.routes(self.telegram)])
+
     # -- lifecycle ------------------------------------------------------------
     async def start(self, *, serve_http: bool = True, schedule: bool = True) -> None:
         """Serve HTTP on every instance; lead (timers, sending, Telegram polling, the
@@ -204,9 +235,7 @@ class Escalator:
         if not schedule:
             await self._lead(schedule=False)
         if serve_http:
-            from escalator.web.server import build_web_app
-
-            self._runner = web.AppRunner(build_web_app(self), access_log=None)
+            self._runner = web.AppRunner(self.web_app(), access_log=None)
             await self._runner.setup()
             assert self._runner.server is not None
             self._http_server, self.http_gate = await listen(

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from support import TOKENS, config_text
 
-from escalator.web.board.auth import hash_password
+from escalator.entrypoints.http.board.auth import hash_password
 
 PASSWORDS = {"Anna": "anna-secret-1", "Maija": "maija-secret-2", "Olli": "olli-secret-3"}
 ROLES = {"Anna": "nurse", "Maija": "manager", "Olli": "viewer"}

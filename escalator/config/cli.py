@@ -41,24 +41,6 @@ def cmd_check(
     return 0
 
 
-def channel_problems(config: Config) -> list[str]:
-    """A channel whose settings are well-formed but cannot send (Twilio without `url`).
-
-    The same checks the channels run when `escalator run` builds them, so `check`
-    passing means `run` will not stop on them.
-    """
-    from escalator.notify import email, sms, voice  # the channels own what they need
-
-    found: list[str] = []
-    if "email" in config.channels:
-        found += email.problems(config.channels["email"])
-    if "sms" in config.channels:
-        found += sms.problems(config.channels["sms"])
-    if "voice" in config.channels:
-        found += voice.problems(config.channels["voice"])
-    return found
-
-
 def summary(config: Config) -> str:
     counts = (
         (len(config.sources), "source", "sources"),

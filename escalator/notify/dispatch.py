@@ -39,13 +39,13 @@ from escalator.domain.model import WAITING_FOR_CLEAR, Entry, Incident, Reason, S
 from escalator.domain.retry import Next, after_failure, overdue
 from escalator.errors import NotifyError
 from escalator.i18n import reader_language
+from escalator.links import LinkSigner
 from escalator.notify import render
 from escalator.notify.base import Held, Message, Notifier
 from escalator.storage import audit
 from escalator.storage.nonces import link_nonces
 from escalator.storage.rows import DeliveryRow
 from escalator.storage.sql import SqlStore, Tx
-from escalator.web.links import LinkSigner
 
 log = logging.getLogger(__name__)
 

@@ -14,7 +14,7 @@ resolved" ... : domain/answering.py CALLS) is phoned; an update
 ("taken by ...") goes to the party's next contact that carries updates, or
 to nobody if the party is reached only by phone (`carries_updates`). The
 gateway accepting the call is all this module learns: the key press and the
-hang-up come back to `/voice/...` (escalator/web/voice.py), signed for this
+hang-up come back to `/voice/...` (escalator/entrypoints/http/voice.py), signed for this
 incident and party.
 Answers: 2xx accepted (a body saying the call already failed is not);
 408, 425, 429, 5xx, timeouts and network errors are retried; other 4xx fall
@@ -36,6 +36,7 @@ from escalator.domain.answering import CALLS
 from escalator.domain.availability import Contact
 from escalator.errors import ConfigError, NotifyError
 from escalator.i18n import t
+from escalator.links import LinkSigner
 from escalator.notify import speech
 from escalator.notify.base import Message
 from escalator.notify.gateway import (
@@ -51,7 +52,6 @@ from escalator.notify.gateway import (
 )
 from escalator.storage import voicecalls
 from escalator.storage.sql import SqlStore
-from escalator.web.links import LinkSigner
 
 log = logging.getLogger(__name__)
 

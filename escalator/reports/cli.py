@@ -20,6 +20,7 @@ from escalator.config.model import Config
 from escalator.errors import ConfigError, NotifyError, StorageError
 from escalator.reports import data
 from escalator.reports.safety_text import as_csv, as_json, as_text, cause_text, local, span
+from escalator.reports.when import parse_when
 from escalator.storage import open_store
 from escalator.storage import register as store
 
@@ -72,13 +73,7 @@ def run(args: argparse.Namespace) -> int:
 def _when(raw: str | None, tz: str) -> Any:
     if not raw:
         return None
-    from escalator.web.safety import parse_when
-    from escalator.web.views import ApiError
-
-    try:
-        return parse_when(raw, tz, "date")
-    except ApiError as exc:
-        raise ValueError(exc.message) from None
+    return parse_when(raw, tz, "date")  # ValueError: exit status 2 with the reason
 
 
 async def _safety(args: argparse.Namespace, config: Config) -> int:

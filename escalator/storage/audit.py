@@ -25,13 +25,12 @@ import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from escalator.domain.model import Entry, Notice
 from escalator.storage.rows import ts
-
-if TYPE_CHECKING:
-    from escalator.storage.sql import SqlStore, Tx
+from escalator.storage.statements import Statements as Tx  # sql.Tx is one; no circle
+from escalator.storage.statements import Transactions
 
 GENESIS = "0" * 64
 SYSTEM = "escalator"  # the actor when the service itself decided
@@ -182,7 +181,7 @@ def verify_tx(tx: Tx) -> Verdict:
     return Verdict(count)
 
 
-async def verify(store: SqlStore) -> Verdict:
+async def verify(store: Transactions) -> Verdict:
     return await store.transaction(verify_tx)
 
 

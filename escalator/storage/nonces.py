@@ -12,7 +12,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Iterable
 
-from escalator.storage.sql import Tx
+from escalator.storage.statements import Statements as Tx  # sql.Tx is one; no circle
 
 CHUNK = 500  # ids per IN (...) query
 NONCE_BYTES = 6  # distinguishes incident instances; the HMAC is what makes links unforgeable

@@ -47,6 +47,18 @@ async def browser():
 
 
 @pytest.fixture
+async def desktop(browser):
+    """A page the size of a manager's desktop screen, in a fresh context."""
+    context = await browser.new_context(viewport={"width": 1280, "height": 900})
+    page = await context.new_page()
+    page.set_default_timeout(15_000)
+    try:
+        yield page
+    finally:
+        await context.close()
+
+
+@pytest.fixture
 async def phone(browser):
     """A page the size of a phone screen, with touch, in a fresh context."""
     context = await browser.new_context(viewport={"width": 375, "height": 740},

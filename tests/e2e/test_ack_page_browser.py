@@ -14,7 +14,6 @@ from aiohttp.test_utils import TestServer
 from support import config_text, said
 
 from escalator.domain.model import Action, AlarmEvent, State
-from escalator.web.server import build_web_app
 
 pytestmark = pytest.mark.e2e
 
@@ -32,7 +31,7 @@ async def served(make_app, clock, tmp_path):
     await app.tick()
     await app.service.act(res.incident_id, Action.ESCALATE, "Nurse Anna", party="ward-a")
     await app.tick()
-    async with TestServer(build_web_app(app), host="127.0.0.1") as server:
+    async with TestServer(app.web_app(), host="127.0.0.1") as server:
         yield app, server, res.incident_id
 
 

@@ -18,7 +18,6 @@ from support import TOKENS
 
 from escalator.domain.answering import CALLS
 from escalator.domain.model import AlarmEvent, State
-from escalator.web.server import build_web_app
 
 pytestmark = pytest.mark.e2e
 BOARD = re.compile(r"^http://[^/]+/board/$")  # the list, not the sign-in page (?next=)
@@ -27,20 +26,9 @@ BOARD = re.compile(r"^http://[^/]+/board/$")  # the list, not the sign-in page (
 @pytest.fixture
 async def served(tmp_path, clock, recorder):
     app = await build(tmp_path, clock, recorder)
-    async with TestServer(build_web_app(app), host="127.0.0.1") as server:
+    async with TestServer(app.web_app(), host="127.0.0.1") as server:
         yield app, server
     await app.stop()
-
-
-@pytest.fixture
-async def desktop(browser):
-    context = await browser.new_context(viewport={"width": 1280, "height": 900})
-    page = await context.new_page()
-    page.set_default_timeout(15_000)
-    try:
-        yield page
-    finally:
-        await context.close()
 
 
 async def sign_in(page, server, name: str) -> None:

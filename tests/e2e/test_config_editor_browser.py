@@ -18,7 +18,6 @@ from editor_support import STEP2, build_from_file, line_of
 from support import TOKENS
 
 from escalator.domain.model import State
-from escalator.web.server import build_web_app
 
 pytestmark = pytest.mark.e2e
 BOARD = re.compile(r"^http://[^/]+/board/$")
@@ -30,20 +29,9 @@ LABELS = {"fi": ("Käyttäjätunnus", "Salasana", "Kirjaudu"),
 @pytest.fixture
 async def served(tmp_path, clock, recorder):
     app, path = await build_from_file(tmp_path, clock, recorder)
-    async with TestServer(build_web_app(app), host="127.0.0.1") as server:
+    async with TestServer(app.web_app(), host="127.0.0.1") as server:
         yield app, server, path
     await app.stop()
-
-
-@pytest.fixture
-async def desktop(browser):
-    context = await browser.new_context(viewport={"width": 1280, "height": 900})
-    page = await context.new_page()
-    page.set_default_timeout(15_000)
-    try:
-        yield page
-    finally:
-        await context.close()
 
 
 async def sign_in(page, server, name: str, lang: str) -> None:

@@ -14,8 +14,6 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from support import TOKENS, config_text
 
-from escalator.web.server import build_web_app
-
 pytestmark = pytest.mark.e2e
 
 OPERATOR = {"Authorization": f"Bearer {TOKENS['ESCALATOR_API_TOKEN']}"}
@@ -29,7 +27,7 @@ async def test_installation_work_holds_the_alarm_until_the_window_ends(
     storage = f"sqlite:///{tmp_path}/care.db"
     app = await make_app(config_text(storage).replace("    heartbeat_timeout: 15m\n", ""),
                          storage=storage)
-    client = await aiohttp_client(build_web_app(app))
+    client = await aiohttp_client(app.web_app())
 
     window = {"match": {"source": ["terminal"], "code": ["FT"], "point": "B-wing*"},
               "from": "2026-11-30 08:00", "reason": "installation work"}

@@ -5,8 +5,6 @@ from __future__ import annotations
 import pytest
 from tg_support import fake_tg, tg_app  # noqa: F401 - fixtures of the test_telegram_* tests
 
-from escalator.web.server import build_web_app
-
 
 @pytest.fixture
 async def app(make_app):
@@ -15,4 +13,4 @@ async def app(make_app):
 
 @pytest.fixture
 async def client(app, aiohttp_client):
-    return await aiohttp_client(build_web_app(app))
+    return await aiohttp_client(app.web_app())

@@ -12,7 +12,6 @@ from escalator.app import Escalator
 from escalator.config import load_config, load_config_text
 from escalator.domain.model import AlarmEvent
 from escalator.errors import ConfigError
-from escalator.web.server import build_web_app
 
 ENV = {**TOKENS, "ANNA_TOKEN": "anna-token-0123456789", "BOARD_TOKEN": "board-token-0123456789"}
 ANNA = {"Authorization": f"Bearer {ENV['ANNA_TOKEN']}"}
@@ -37,7 +36,7 @@ async def started(tmp_path, clock, recorder, aiohttp_client, text: str | None = 
     app = Escalator(cfg, clock=clock, env=ENV,
                     notifiers={"telegram": recorder, "email": recorder, "sms": recorder})
     await app.start(serve_http=False, schedule=False)
-    return app, path, await aiohttp_client(build_web_app(app))
+    return app, path, await aiohttp_client(app.web_app())
 
 
 async def test_actions_are_recorded_under_the_tokens_name_and_viewers_only_read(

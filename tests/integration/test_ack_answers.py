@@ -9,7 +9,7 @@ import pytest
 from support import said
 
 from escalator.domain.model import Action, AlarmEvent, Reason, State
-from escalator.web.answers import clock_text, parse_time
+from escalator.entrypoints.http.answers import clock_text, parse_time
 
 HELSINKI = "Europe/Helsinki"
 NOW = datetime(2026, 11, 24, 7, 0, tzinfo=UTC)  # 09:00 in Helsinki
@@ -103,13 +103,12 @@ async def test_the_page_in_english_for_an_english_party(make_app, clock, aiohttp
                                                         tmp_path):
     from support import config_text
 
-    from escalator.web.server import build_web_app
 
     text = config_text(f"sqlite:///{tmp_path}/en.db").replace(
         "    name: Security company fault hotline\n",
         "    name: Security company fault hotline\n    language: en\n")
     app = await make_app(text)
-    client = await aiohttp_client(build_web_app(app))
+    client = await aiohttp_client(app.web_app())
     res = await app.service.ingest(AlarmEvent("terminal", "FT", "alarm", clock.now()))
     url = link(app, clock, res.incident_id)
     page = await (await client.get(url)).text()

@@ -12,7 +12,6 @@ from escalator.app import Escalator
 from escalator.config import load_config
 from escalator.domain.model import Action, AlarmEvent, State
 from escalator.errors import NotifyError
-from escalator.web.server import build_web_app
 
 CONTRACTOR = """  contractor:
     name: Local electrical contractor
@@ -46,7 +45,7 @@ async def test_a_link_from_an_earlier_database_does_not_open_the_new_incident_1(
 
     new_app = await make_app(storage=f"sqlite:///{tmp_path}/new.db")  # the database recreated
     new_link = await first_link(new_app, recorder)
-    client = await aiohttp_client(build_web_app(new_app))
+    client = await aiohttp_client(new_app.web_app())
     assert old_link != new_link and old_link.split(".")[0][:8] == new_link.split(".")[0][:8]
     for stale in (old_link, legacy):
         resp = await client.get(stale)
@@ -68,7 +67,7 @@ async def test_a_party_removed_from_the_config_can_no_longer_use_its_links(
                     notifiers={"telegram": recorder, "email": recorder, "sms": recorder})
     await app.start(serve_http=False, schedule=False)
     try:
-        client = await aiohttp_client(build_web_app(app))
+        client = await aiohttp_client(app.web_app())
         res = await app.service.ingest(AlarmEvent("terminal", "FT", "alarm", clock.now()))
         await app.tick()
         link = f"/ack/{app.signer.make(res.incident_id, 'contractor', clock.now())}"
@@ -109,7 +108,7 @@ async def test_links_signed_with_the_previous_key_work_after_a_rotation(
     rotated = {**TOKENS, "ESCALATOR_SECRET_KEY": new_key, "OLD_LINK_KEY": old_key}
     for extra, status in (("  previous_secret_env: OLD_LINK_KEY\n", 200), ("", 400)):
         app = await start(rotated, extra)
-        client = await aiohttp_client(build_web_app(app))
+        client = await aiohttp_client(app.web_app())
         assert (await client.get(link)).status == status
         await client.close()
         await app.stop()
@@ -144,7 +143,7 @@ async def test_refused_presses_do_not_push_the_history_off_the_page(
     await app.tick()
     for _ in range(25):
         await press(fake_tg, CHAT_A, STRANGER, f"resolve:{iid}")
-    client = await aiohttp_client(build_web_app(app))
+    client = await aiohttp_client(app.web_app())
     page = await (await client.get(f"/ack/{app.signer.make(iid, 'ward-a', app.clock.now())}"
                                    )).text()
     history = page.split("Tapahtumat", 1)[1]
@@ -163,5 +162,5 @@ async def test_nonces_are_made_once_per_incident_on_both_databases(make_app, clo
     again = await app.store.transaction(lambda tx: link_nonces(tx, [1, 1]))
     assert first is not None and len(first) == 6 and again == {1: first}
     assert await app.store.transaction(lambda tx: link_nonce(tx, 2)) is None
-    client = await aiohttp_client(build_web_app(app))
+    client = await aiohttp_client(app.web_app())
     assert (await client.get(link)).status == 200

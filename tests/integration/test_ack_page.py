@@ -11,7 +11,6 @@ from support import config_text
 from support import said as said_text
 
 from escalator.domain.model import AlarmEvent
-from escalator.web.server import build_web_app
 
 
 @pytest.fixture
@@ -67,7 +66,7 @@ async def test_the_page_speaks_the_partys_own_language(make_app, clock, aiohttp_
     text = config_text(f"sqlite:///{tmp_path}/en.db").replace(
         "    name: Ward A nurse on duty\n", "    name: Ward A nurse on duty\n    language: en\n")
     app = await make_app(text)
-    client = await aiohttp_client(build_web_app(app))
+    client = await aiohttp_client(app.web_app())
     result = await app.service.ingest(AlarmEvent("terminal", "FT", "alarm", clock.now()))
     page = await (await client.get(link(app, clock, result.incident_id))).text()
     assert '<html lang="en">' in page

@@ -11,13 +11,12 @@ from board_support import CSRF, ENV, PASSWORDS, board_config, build, login_token
 from escalator.config import load_config_text
 from escalator.domain.model import Action, AlarmEvent, State
 from escalator.errors import ConfigError
-from escalator.web.server import build_web_app
 
 
 @pytest.fixture
 async def client(tmp_path, clock, recorder):
     app = await build(tmp_path, clock, recorder)
-    async with TestClient(TestServer(build_web_app(app))) as c:
+    async with TestClient(TestServer(app.web_app())) as c:
         c.escalator = app
         yield c
     await app.stop()
@@ -165,7 +164,7 @@ async def demo_client(tmp_path, clock):
                              lambda: app.service.directory)
     app.board.outbox = box
     await app.start(serve_http=False, schedule=False)
-    async with TestClient(TestServer(build_web_app(app))) as c:
+    async with TestClient(TestServer(app.web_app())) as c:
         c.escalator = app
         yield c
     await app.stop()
@@ -197,3 +196,22 @@ async def test_a_card_button_in_the_outbox_acts_as_the_cards_reader(demo_client,
     assert pressed.status == 200 and "Ward A nurse on duty" in await pressed.text()
     inc = await app.store.transaction(lambda tx: tx.incident(res.incident_id))
     assert inc.state is State.ACKNOWLEDGED and inc.acked_by == "Ward A nurse on duty"
+
+
+async def test_the_same_news_to_several_parties_is_one_line_on_the_board(client, clock):
+    """The vendor takes it: the nurse and the vendor are both told, the board says it once."""
+    app = client.escalator
+    res = await app.service.ingest(AlarmEvent("terminal", "FT", "alarm", clock.now()))
+    await app.tick()
+    await app.service.act(res.incident_id, Action.ESCALATE, "Nurse", party="ward-a")
+    await app.tick()
+    await app.service.act(res.incident_id, Action.ACKNOWLEDGE, "Vendor", party="alarm-vendor")
+    await app.tick()
+    timeline = await app.store.transaction(lambda tx: tx.timeline(res.incident_id))
+    told = [e["party"] for e in timeline if e["reason"] == "ACKED"]
+    assert len(told) >= 2  # stored once per party told ...
+    assert await sign_in(client, "Maija") == 303
+    page = await (await client.get(f"/board/incidents/{res.incident_id}")).text()
+    lines = re.findall(r'<li class="r-acked">(.*?)</li>', page, re.S)
+    assert len(lines) == 1, lines  # ... shown once, naming them all
+    assert all(name in lines[0] for name in ("Ward A", "Security company fault hotline"))

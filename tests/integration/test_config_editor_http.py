@@ -18,7 +18,6 @@ from editor_support import build_from_file, line_of
 from escalator.config import load_config_text
 from escalator.config.cli import cmd_check
 from escalator.simulate import in_words, parse_at, run
-from escalator.web.server import build_web_app
 
 BASE = re.compile(r'name="base" value="([^"]+)"')
 
@@ -26,7 +25,7 @@ BASE = re.compile(r'name="base" value="([^"]+)"')
 @pytest.fixture
 async def client(tmp_path, clock, recorder):
     app, path = await build_from_file(tmp_path, clock, recorder)
-    async with TestClient(TestServer(build_web_app(app))) as c:
+    async with TestClient(TestServer(app.web_app())) as c:
         c.escalator, c.path = app, path
         yield c
     await app.stop()

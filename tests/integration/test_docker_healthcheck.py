@@ -11,7 +11,6 @@ import sys
 from pathlib import Path
 
 from escalator.waker import Waker
-from escalator.web.server import build_web_app
 
 DOCKERFILE = Path(__file__).resolve().parents[2] / "Dockerfile"
 
@@ -40,7 +39,7 @@ async def test_healthcheck_passes_when_healthy_and_fails_when_the_store_is_down(
     app = await make_app(storage=db)
     app.waker = Waker(app.tick)
     app.waker.start()
-    client = await aiohttp_client(build_web_app(app))
+    client = await aiohttp_client(app.web_app())
     url = str(client.make_url("/healthz"))
     assert (await client.get("/healthz")).status == 200
     assert await run_check(url) == 0

@@ -15,7 +15,6 @@ from support import TOKENS, config_text, said
 from tg_support import CHAT_A, NURSE_A, fake_tg, tg_app  # noqa: F401 - fixtures
 
 from escalator.domain.model import Reason, State
-from escalator.web.server import build_web_app
 
 HEL = ZoneInfo("Europe/Helsinki")
 TERMINAL = {"Authorization": f"Bearer {TOKENS['ESCALATOR_TERMINAL_TOKEN']}"}
@@ -33,7 +32,7 @@ async def service(make_app, aiohttp_client, tmp_path):
                                 "    token_env: ESCALATOR_TERMINAL_TOKEN\n"
                                 "    sends_clear: true\n", 1)
         app = await make_app(text)
-        return app, await aiohttp_client(build_web_app(app))
+        return app, await aiohttp_client(app.web_app())
 
     return make
 

@@ -16,7 +16,6 @@ from escalator.app import Escalator
 from escalator.config import load_config
 from escalator.domain.model import Action, AlarmEvent, State
 from escalator.errors import NotifyError
-from escalator.web.server import build_web_app
 
 START = datetime(2026, 11, 24, 6, 30, tzinfo=UTC)  # Tue 08:30 in Helsinki
 WINDOW_END = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)  # 12:00 in Helsinki
@@ -151,7 +150,7 @@ async def test_api_window_survives_a_restart_and_renewal_moves_the_release(
     clock.set(START)
     text = care_home(store_url, windows="")
     app = await make_app(text, storage=store_url)
-    client = await aiohttp_client(build_web_app(app))
+    client = await aiohttp_client(app.web_app())
     status, body = await api(client, "POST", "/api/v1/maintenance", {
         "match": {"point": "B-wing*"}, "until": "2026-11-24 12:00",
         "reason": "installation work"})
@@ -165,7 +164,7 @@ async def test_api_window_survives_a_restart_and_renewal_moves_the_release(
     res = await again.service.ingest(alarm(clock))
     assert await again.tick() == WINDOW_END
     assert recorder.sent == []
-    client = await aiohttp_client(build_web_app(again))
+    client = await aiohttp_client(again.web_app())
     status, body = await api(client, "GET", "/api/v1/maintenance")
     assert [(w["id"], w["origin"], w["until_local"]) for w in body["maintenance"]] == [
         (window_id, "api", "2026-11-24 12:00")]
@@ -187,7 +186,7 @@ async def test_ending_a_window_early_releases_what_it_held(make_app, clock, reco
                                                              store_url, aiohttp_client):
     clock.set(START)
     app = await make_app(care_home(store_url, windows=""), storage=store_url)
-    client = await aiohttp_client(build_web_app(app))
+    client = await aiohttp_client(app.web_app())
     status, body = await api(client, "POST", "/api/v1/maintenance", {
         "match": {"source": "terminal", "code": ["FT"]}, "from": "2026-11-24 08:00",
         "until": "2026-11-24 12:00", "reason": "installation work"})

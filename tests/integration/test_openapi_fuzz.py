@@ -1,7 +1,7 @@
 """The HTTP API against its own OpenAPI description, fuzzed by schemathesis.
 
 A real `escalator run` process on SQLite; schemathesis generates valid and
-invalid requests for every documented operation from `escalator/web/openapi.yaml`
+invalid requests for every documented operation from `escalator/entrypoints/http/openapi.yaml`
 and checks that none gets a 5xx, that every status code and content type is a
 documented one, and that the answers match their schemas. A hostile client on
 the building network gets a clear 4xx, never a crash or a stall.
@@ -22,7 +22,7 @@ from hypothesis import HealthCheck, settings
 from outside import free_port
 from schemathesis import checks
 
-from escalator.web.api import openapi_document
+from escalator.entrypoints.http.api import openapi_document
 
 TOKENS = {
     "ESCALATOR_API_TOKEN": "op-token-fuzz",

@@ -10,8 +10,6 @@ from __future__ import annotations
 from fake_telegram import FakeTelegram
 from tg_support import CHAT_A, CHAT_B, alarm
 
-from escalator.web.server import build_web_app
-
 
 async def test_each_person_reads_their_own_language_over_the_facilitys(
         tg_app, fake_tg: FakeTelegram, clock, aiohttp_client):
@@ -26,7 +24,7 @@ async def test_each_person_reads_their_own_language_over_the_facilitys(
     assert "Palohälytys" not in card_b.text
     assert fake_tg.labels(card_b)[1].startswith("✋ Jag tar det")
 
-    client = await aiohttp_client(build_web_app(app))
+    client = await aiohttp_client(app.web_app())
     token = app.signer.make(iid, "ward-b", clock.now())
     page = await (await client.get(f"/ack/{token}")).text()
     assert '<html lang="sv">' in page

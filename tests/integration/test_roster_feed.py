@@ -236,7 +236,7 @@ async def test_roster_show_fetches_the_url_once(tmp_path, server, mode, says):
 
 
 async def test_the_board_duty_view_shows_the_calendar_roster(app_on, server, clock):
-    from escalator.web.board import duty
+    from escalator.entrypoints.http.board import duty
 
     app = app_on
     await fetched(app)

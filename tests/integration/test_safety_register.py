@@ -17,7 +17,6 @@ from support import TOKENS
 from escalator.domain.model import Action, AlarmEvent
 from escalator.errors import NotifyError
 from escalator.notify.email import build_mail
-from escalator.web.server import build_web_app
 
 OPERATOR = {"Authorization": f"Bearer {TOKENS['ESCALATOR_API_TOKEN']}"}
 PURCHASER = """  purchaser:
@@ -72,7 +71,7 @@ async def test_every_kind_of_record_with_its_report(make_app, clock, recorder, s
                                                     aiohttp_client):
     app = await make_app(register_yaml(store_url), storage=store_url)
     ids = await every_kind(app, clock, recorder)
-    client = await aiohttp_client(build_web_app(app))
+    client = await aiohttp_client(app.web_app())
     listed = (await (await client.get("/api/v1/safety-incidents?limit=500",
                                       headers=OPERATOR)).json())["safety_incidents"]
     found = {(r["cause"], r["incident_id"]) for r in listed}
@@ -119,7 +118,7 @@ async def test_filters_paging_notes_and_closing(make_app, clock, recorder, aioht
                                                 tmp_path):
     app = await make_app(register_yaml(f"sqlite:///{tmp_path}/r.db"))
     await every_kind(app, clock, recorder)
-    client = await aiohttp_client(build_web_app(app))
+    client = await aiohttp_client(app.web_app())
 
     async def get(query):
         resp = await client.get(f"/api/v1/safety-incidents{query}", headers=OPERATOR)
@@ -186,7 +185,7 @@ async def test_a_cause_without_a_text_is_shown_as_its_code(make_app, clock, aioh
         await app.store.transaction(lambda tx, cause=cause: tx.execute(
             "INSERT INTO safety_incidents (incident_id, cause, at, detail) VALUES (?,?,?,?)",
             (incident, cause, clock.now().isoformat(), "")))
-    client = await aiohttp_client(build_web_app(app))
+    client = await aiohttp_client(app.web_app())
     listed = (await (await client.get("/api/v1/safety-incidents", headers=OPERATOR)).json())
     texts = {r["cause"]: r["cause_text"] for r in listed["safety_incidents"]}
     assert texts["ack_not_resolved"] == \
@@ -206,7 +205,7 @@ async def test_purchaser_link_shows_the_record_and_never_acts(make_app, clock, r
                       app.config.facility, clock)
     html = mail.get_body(("html",)).get_content()
     assert "Avaa tiedot" in html and "Avaa hälytys ja vastaa" not in html
-    client = await aiohttp_client(build_web_app(app))
+    client = await aiohttp_client(app.web_app())
     path = told.ack_url.removeprefix("http://escalator.test")
     page = await (await client.get(path)).text()
     assert "Vain luku" in page and "<form" not in page and "<button" not in page

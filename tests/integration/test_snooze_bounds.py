@@ -12,7 +12,6 @@ from tg_support import CHAT_A, CHAT_B, NURSE_A, alarm, deliveries, incident
 from escalator.domain.model import Action, AlarmEvent, Reason, State
 from escalator.errors import ActionError
 from escalator.notify.render import headline_for
-from escalator.web.server import build_web_app
 
 
 async def opened(app, clock) -> int:
@@ -45,7 +44,7 @@ async def test_max_snooze_hides_and_refuses_longer_choices(make_app, clock, aioh
     text = config_text().replace("  public_url: http://escalator.test\n",
                                  "  public_url: http://escalator.test\n  max_snooze: 1h\n")
     app = await make_app(text)
-    client = await aiohttp_client(build_web_app(app))
+    client = await aiohttp_client(app.web_app())
     iid = await opened(app, clock)
     url = page(app, clock, iid)
     shown = await (await client.get(url)).text()

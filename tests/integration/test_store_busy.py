@@ -11,8 +11,6 @@ import time
 
 from support import TOKENS
 
-from escalator.web.server import build_web_app
-
 TERMINAL = {"Authorization": f"Bearer {TOKENS['ESCALATOR_TERMINAL_TOKEN']}"}
 
 HOLD_LOCK = """
@@ -36,7 +34,7 @@ async def timed_post(client, n: int) -> tuple[int, float, str | None]:
 
 async def test_locked_sqlite_answers_503_within_a_second(make_app, aiohttp_client, tmp_path):
     app = await make_app()
-    client = await aiohttp_client(build_web_app(app))
+    client = await aiohttp_client(app.web_app())
     assert (await timed_post(client, 0))[0] == 202
     holder = subprocess.Popen([sys.executable, "-c", HOLD_LOCK,
                                app.config.storage[len("sqlite:///"):]],

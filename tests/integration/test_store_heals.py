@@ -22,7 +22,6 @@ from support import TOKENS
 
 from escalator.app import Escalator
 from escalator.config import load_config_text
-from escalator.web.server import build_web_app
 
 TERMINAL = {"Authorization": f"Bearer {TOKENS['ESCALATOR_TERMINAL_TOKEN']}"}
 HEAL_WITHIN_S = 5.0
@@ -84,7 +83,7 @@ async def test_postgresql_restart_heals_without_restarting_the_service(
         own_pg, make_app, aiohttp_client):
     url = fresh_database(own_pg.url, "heal")
     app = await make_app(storage=url)
-    client = await aiohttp_client(build_web_app(app))
+    client = await aiohttp_client(app.web_app())
     assert (await post(client, 1)).status == 202
     await asyncio.to_thread(own_pg.stop)
     await assert_outage(client, 2)
@@ -109,7 +108,7 @@ def fill(where: Path) -> Path:
 
 async def test_full_disk_is_503_and_failing_health_then_heals(tmpfs, make_app, aiohttp_client):
     app = await make_app(storage=f"sqlite:///{tmpfs}/escalator.db")
-    client = await aiohttp_client(build_web_app(app))
+    client = await aiohttp_client(app.web_app())
     assert (await post(client, 1)).status == 202
     filler = await asyncio.to_thread(fill, tmpfs)
     await asyncio.sleep(1.1)  # the write probe runs at most once a second
@@ -147,7 +146,7 @@ async def test_read_only_database_made_writable_again_is_reopened(tmpfs, tmp_pat
                                                  "sms": _Null()})
     try:
         await app.start(serve_http=False)  # the real scheduler and store keeper
-        client = await aiohttp_client(build_web_app(app))
+        client = await aiohttp_client(app.web_app())
         await assert_outage(client, 1)
         remount(tmpfs, "rw")
         took = await healed(client, time.monotonic(), 2)

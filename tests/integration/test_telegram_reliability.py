@@ -14,8 +14,6 @@ from tg_support import (
     incident,
 )
 
-from escalator.web.server import build_web_app
-
 DETAILS = {"Authorization": f"Bearer {TOKENS['ESCALATOR_API_TOKEN']}"}  # /healthz details
 
 
@@ -156,7 +154,7 @@ async def open_outage(app):
 
 async def test_healthz_shows_telegram_state(tg_app, fake_tg, aiohttp_client):
     app = await tg_app()
-    client = await aiohttp_client(build_web_app(app))
+    client = await aiohttp_client(app.web_app())
     body = await (await client.get("/healthz", headers=DETAILS)).json()
     assert body["telegram"]["state"] == "connected"
     assert body["telegram"]["bot"] == "escalator_test_bot"

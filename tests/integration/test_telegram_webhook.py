@@ -7,7 +7,6 @@ from tg_support import CHAT_A, NURSE_A, alarm, incident
 
 from escalator.domain.model import State
 from escalator.notify.telegram.webhook import SECRET_HEADER
-from escalator.web.server import build_web_app
 
 
 async def test_webhook_mode_receives_presses_with_the_secret_only(tg_app, fake_tg: FakeTelegram,
@@ -19,7 +18,7 @@ async def test_webhook_mode_receives_presses_with_the_secret_only(tg_app, fake_t
     assert secret and fake_tg.token not in secret
     assert fake_tg.calls_of("getUpdates") == []  # no polling in webhook mode
 
-    client = await aiohttp_client(build_web_app(app))
+    client = await aiohttp_client(app.web_app())
     iid = await alarm(app)
     await app.tick()
     card = fake_tg.chat_messages(CHAT_A)[0]
@@ -41,14 +40,14 @@ async def test_webhook_mode_receives_presses_with_the_secret_only(tg_app, fake_t
 
 async def test_no_webhook_route_in_polling_mode(tg_app, aiohttp_client):
     app = await tg_app()
-    client = await aiohttp_client(build_web_app(app))
+    client = await aiohttp_client(app.web_app())
     assert (await client.post("/telegram/webhook", json={})).status == 404
 
 
 async def test_forged_posts_are_logged_at_most_once_a_minute(tg_app, fake_tg: FakeTelegram,
                                                              aiohttp_client, caplog):
     app = await tg_app(extra="mode: webhook\n    webhook_path: /tg/hook")
-    client = await aiohttp_client(build_web_app(app))
+    client = await aiohttp_client(app.web_app())
     update = fake_tg.press_update(CHAT_A, 1, NURSE_A, "acknowledge:1")
     for _ in range(50):
         forged = await client.post("/tg/hook", json=update, headers={SECRET_HEADER: "guess"})

@@ -394,9 +394,9 @@ async def test_a_hanging_gateway_is_a_retryable_failure_within_the_timeout(
     gateway.hang = True
     from escalator.config.model import Facility
     from escalator.domain.model import Escalation, Incident
+    from escalator.links import LinkSigner
     from escalator.notify.base import Message
     from escalator.storage import open_store
-    from escalator.web.links import LinkSigner
 
     store = open_store(f"sqlite:///{tmp_path}/hang.db")
     await store.open()

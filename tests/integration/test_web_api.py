@@ -11,7 +11,6 @@ from support import TOKENS, config_text
 from escalator.app import Escalator
 from escalator.config import load_config
 from escalator.domain.model import Action, AlarmEvent
-from escalator.web.server import build_web_app
 
 OPERATOR = {"Authorization": f"Bearer {TOKENS['ESCALATOR_API_TOKEN']}"}
 
@@ -218,7 +217,7 @@ async def test_reload_applies_a_good_file_and_keeps_the_last_good_one_on_errors(
                     notifiers={"telegram": recorder, "email": recorder, "sms": recorder})
     await app.start(serve_http=False, schedule=False)
     try:
-        client = await aiohttp_client(build_web_app(app))
+        client = await aiohttp_client(app.web_app())
         path.write_text(good.replace("name: Lehtiojan palvelukeskus", "name: Lehtioja"))
         resp = await client.post("/api/v1/config/reload", headers=OPERATOR)
         assert resp.status == 200
@@ -241,7 +240,7 @@ async def test_unexpected_errors_are_a_json_500_without_a_traceback(app, aiohttp
     async def broken(request: web.Request) -> web.Response:
         raise RuntimeError("secret detail /etc/escalator.yaml")
 
-    web_app = build_web_app(app)
+    web_app = app.web_app()
     web_app.router.add_get("/api/v1/broken", broken)
     client = await aiohttp_client(web_app)
     resp = await client.get("/api/v1/broken")

@@ -14,8 +14,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from support import TOKENS
 
-from escalator.web.server import build_web_app
-
 TERMINAL = {"Authorization": f"Bearer {TOKENS['ESCALATOR_TERMINAL_TOKEN']}"}
 
 # any code point, surrogates and controls included: JSON can carry "\ud800" and "\u0000"
@@ -39,7 +37,7 @@ bodies = json_values | events | st.lists(events, max_size=4)
 @pytest.fixture
 async def terminal(make_app, aiohttp_client):
     """One app for all examples (function-scoped fixtures are made once per test)."""
-    return await aiohttp_client(build_web_app(await make_app()))
+    return await aiohttp_client((await make_app()).web_app())
 
 
 @settings(max_examples=400, deadline=timedelta(seconds=5),

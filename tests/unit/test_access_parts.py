@@ -7,11 +7,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from escalator.entrypoints.http.privacy import scrub
+from escalator.links import LinkClaim, LinkSigner, bound
 from escalator.logthrottle import Throttle
 from escalator.redact import MASK, add_secrets, redact
-from escalator.web.links import LinkClaim, LinkSigner, bound
-from escalator.web.notelimit import NoteLimiter
-from escalator.web.privacy import scrub
+from escalator.usecases.notelimit import NoteLimiter
 
 T0 = datetime(2026, 11, 24, 7, 0, tzinfo=UTC)
 

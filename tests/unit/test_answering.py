@@ -100,7 +100,7 @@ def test_correlate(state, current, recent, expected):
 
 
 def test_the_same_news_to_several_parties_is_one_timeline_line():
-    from escalator.web.ackpage import told_together
+    from escalator.entrypoints.http.views import told_together
 
     at, later = "2026-11-24T07:10:00+00:00", "2026-11-24T07:20:00+00:00"
     rows = [

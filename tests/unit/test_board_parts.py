@@ -11,12 +11,12 @@ from support import TOKENS, config_text
 from escalator.config import build_directory, load_config_text
 from escalator.domain.availability import Contact
 from escalator.domain.model import Incident, State
+from escalator.entrypoints.http.board import duty, rows
+from escalator.entrypoints.http.board.picture import Call, Mark, picture
+from escalator.entrypoints.http.board.texts import bt
 from escalator.notify.base import Message
 from escalator.notify.gsm import measure
 from escalator.notify.outbox import render
-from escalator.web.board import duty, rows
-from escalator.web.board.picture import Call, Mark, picture
-from escalator.web.board.texts import bt
 
 NOW = datetime(2026, 11, 24, 7, 0, tzinfo=UTC)  # Tuesday 09:00 in Helsinki
 

@@ -12,7 +12,8 @@ import pytest
 from test_config_schema import schema_errors
 
 from escalator.config import ConfigError, load_config_text
-from escalator.config.cli import channel_problems, cmd_check
+from escalator.config.checking import channel_problems
+from escalator.config.cli import cmd_check
 from escalator.domain.availability import Contact
 from escalator.domain.model import Escalation, Incident, State, params
 from escalator.notify import speech

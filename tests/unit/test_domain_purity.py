@@ -8,7 +8,7 @@ from pathlib import Path
 import escalator.domain
 
 FORBIDDEN_IMPORTS = {"aiohttp", "telegram", "apscheduler", "yaml", "sqlite3", "psycopg",
-                     "asyncio", "escalator.storage", "escalator.web", "escalator.config",
+                     "asyncio", "escalator.storage", "escalator.entrypoints", "escalator.config",
                      "escalator.notify", "requests", "socket"}
 DOMAIN = Path(escalator.domain.__file__).parent
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from escalator.entrypoints.http.board.editor_texts import et
 from escalator.i18n import TEXTS
-from escalator.web.board.editor_texts import et
 
-TEMPLATES = Path(__file__).resolve().parents[2] / "escalator" / "web" / "board" / "templates"
+TEMPLATES = Path(__file__).resolve().parents[2] / "escalator" / "entrypoints" / "http" / "board" \
+    / "templates"
 
 
 def test_every_text_is_in_three_languages_with_the_same_placeholders():

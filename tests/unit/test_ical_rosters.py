@@ -214,7 +214,7 @@ def test_text_checked_in_hand_finds_the_calendar_beside_its_file(config_file, mo
 
 
 def test_the_board_shows_who_now_who_next_and_where_the_shifts_come_from(config_file):
-    from escalator.web.board import duty
+    from escalator.entrypoints.http.board import duty
 
     config, _ = load_config(config_file, env={})
     [roster] = duty.rosters(config, build_directory(config), local("2027-04-05 20:00"))

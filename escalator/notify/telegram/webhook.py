@@ -10,29 +10,37 @@ from __future__ import annotations
 
 import hmac
 import logging
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from aiohttp import web
 
 from escalator.errors import NotifyError
 from escalator.logthrottle import Throttle
-from escalator.web.views import APP
+
+if TYPE_CHECKING:
+    from escalator.notify.telegram.channel import TelegramChannel
 
 log = logging.getLogger(__name__)
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 FORGED: web.AppKey[Throttle] = web.AppKey("telegram_forged_log", Throttle)
+CHANNEL: web.AppKey[TelegramChannel] = web.AppKey("telegram_channel")
 
 
-def setup(web_app: web.Application) -> None:
-    channel = web_app[APP].telegram
-    if channel is not None and channel.settings.mode == "webhook":
-        web_app[FORGED] = Throttle()
-        web_app.router.add_post(channel.settings.webhook_path, receive)
+def routes(channel: TelegramChannel | None) -> Callable[[web.Application], None]:
+    """What the composition root hands to the web app: the webhook route for this
+    channel, or nothing when it polls (or there is no Telegram at all)."""
+    def setup(web_app: web.Application) -> None:
+        if channel is not None and channel.settings.mode == "webhook":
+            web_app[CHANNEL] = channel
+            web_app[FORGED] = Throttle()
+            web_app.router.add_post(channel.settings.webhook_path, receive)
+    return setup
 
 
 async def receive(request: web.Request) -> web.Response:
-    channel = request.app[APP].telegram
-    assert channel is not None
+    channel = request.app[CHANNEL]
     given = request.headers.get(SECRET_HEADER, "")
     if not hmac.compare_digest(given.encode(), channel.settings.webhook_secret.encode()):
         held = request.app[FORGED].allow(channel.clock.now())

@@ -18,7 +18,6 @@ from intake_support import with_sources
 from support import TOKENS
 
 from escalator.notify.email import build_mail
-from escalator.web.server import build_web_app
 
 TERMINAL = {"Authorization": f"Bearer {TOKENS['ESCALATOR_TERMINAL_TOKEN']}"}
 EMAIL = """\
@@ -50,7 +49,7 @@ def mails_for(app, recorder) -> list[bytes]:
 async def test_control_characters_in_a_webhook_event_are_normalised(
         make_app, store_url, aiohttp_client, recorder):
     app = await make_app(storage=store_url)
-    client = await aiohttp_client(build_web_app(app))
+    client = await aiohttp_client(app.web_app())
     body = json.dumps(HOSTILE).encode()  # "\ud800" travels as the JSON escape it is
     resp = await client.post("/api/v1/events", data=body, headers=TERMINAL)
     assert resp.status == 202, await resp.text()

@@ -1,0 +1,238 @@
+"""What a party can answer on the ack page, and what the page says back.
+
+The answers are the ones an outside company actually gives: *We take it*
+(with an optional arrival time), *On our way, ETA ...*, *Not ours: escalate
+now*, *False alarm: we will clear it remotely by ...*, *Resolved*, and a free
+note. Times are typed as a clock time in the facility's zone ("14:30") and
+mean the next such moment. What the others read (the ETA, the promised
+clearing time) is written once in the facility's language and travels as the
+action's note: into the timeline and into the ACKED / FALSE_ALARM / ... update
+every other notified party receives.
+
+Two guards make a replayed or stale form harmless: each form carries a
+fingerprint of the incident's state when the page was shown, and a changed
+state refuses the action with a page saying so; and "not ours" from a party the
+ladder has already passed is recorded as a note instead of skipping a step.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from escalator.domain.answering import Call, may_escalate
+from escalator.domain.model import Action, Incident, State
+from escalator.errors import ActionError
+from escalator.i18n import dates, t
+from escalator.service import MAX_SNOOZE, parse_minutes, snooze_choices
+from escalator.storage.sql import Tx
+
+MAX_NOTE = 2000
+# Page answer -> the action it performs.
+KINDS: dict[str, Action] = {
+    "acknowledge": Action.ACKNOWLEDGE, "on_way": Action.ACKNOWLEDGE,
+    "escalate": Action.ESCALATE, "false_alarm": Action.FALSE_ALARM,
+    "resolve": Action.RESOLVE, "snooze": Action.SNOOZE, "note": Action.NOTE,
+}
+_TIME = re.compile(r"^\s*(\d{1,2})(?:[:.]?(\d{2}))?\s*$")
+
+
+@dataclass(frozen=True)
+class Answer:
+    kind: str  # a key of KINDS
+    note: str  # the party's own words, if any
+    said: str = ""  # what the answer means beyond its action: on_way, not_ours
+    eta: datetime | None = None
+    clear_by: datetime | None = None
+    minutes: int | None = None
+    version: str | None = None  # the page's state fingerprint; machines may leave it out
+
+    @property
+    def action(self) -> Action:
+        return KINDS[self.kind]
+
+
+class AnswerError(Exception):
+    """The form cannot be used; `key` is the catalogue text telling the person why."""
+
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+class Stale(Exception):
+    """The incident changed after the page was shown (or the form was sent twice)."""
+
+    def __init__(self, incident: Incident) -> None:
+        super().__init__(incident.state.value)
+        self.incident = incident
+
+
+class NotCurrent(Exception):
+    """"Not ours" from a party the ladder has already moved past."""
+
+
+def parse_time(text: str, now: datetime, tz: str) -> datetime | None:
+    """"14:30", "14.30", "1430" or "9" -> the next such local time after `now`."""
+    m = _TIME.match(text or "")
+    if not m:
+        return None
+    hour, minute = int(m.group(1)), int(m.group(2) or 0)
+    if hour > 23 or minute > 59:
+        return None
+    zone = ZoneInfo(tz)
+    local = now.astimezone(zone)
+    for days in (0, 1):
+        day = (local + timedelta(days=days)).date()
+        at = datetime(day.year, day.month, day.day, hour, minute, tzinfo=zone)
+        if at > now:
+            return at
+    return None
+
+
+def clock_text(at: datetime, now: datetime, tz: str, lang: str) -> str:
+    """14.30 today, 25.11. 14.30 on another day (facility's zone, reader's locale)."""
+    return dates.moment(at, tz, lang, now)
+
+
+def parse(form: Mapping[str, Any], now: datetime, tz: str,
+          max_snooze: timedelta = MAX_SNOOZE) -> Answer:
+    kind = form.get("action")
+    if not isinstance(kind, str) or kind not in KINDS:
+        raise AnswerError("page.bad_form")
+    free = form.get("note", "")
+    free = free.replace("\r\n", "\n").strip()[:MAX_NOTE] if isinstance(free, str) else ""
+    version = form.get("version") if isinstance(form.get("version"), str) else None
+    try:
+        minutes = parse_minutes(form.get("minutes"), max_snooze) if kind == "snooze" else None
+    except ActionError:
+        raise AnswerError("page.bad_form") from None
+    eta = _time_field(form, "eta", now, tz)
+    clear_by = _time_field(form, "clear_by", now, tz)
+    said = ""
+    if kind == "on_way":
+        if eta is None:
+            raise AnswerError("page.need_time")
+        said = "on_way"
+    elif kind == "escalate":
+        said = "not_ours"
+    elif kind == "note" and not free:
+        raise AnswerError("page.note_empty")
+    return Answer(kind, free, said, eta, clear_by, minutes, version)
+
+
+def _time_field(form: Mapping[str, Any], name: str, now: datetime, tz: str) -> datetime | None:
+    value = form.get(name)
+    if value in (None, ""):
+        return None
+    at = parse_time(str(value), now, tz)
+    if at is None:
+        raise AnswerError("page.need_time")
+    return at
+
+
+def version(inc: Incident) -> str:
+    """A fingerprint of what an answer changes; reminders and escalation leave it alone."""
+    seen = "|".join(str(x) for x in (inc.state.value, inc.acked_at, inc.false_alarm_deadline,
+                                     inc.resolved_at, inc.snoozed_until))
+    return hashlib.sha256(seen.encode()).hexdigest()[:12]
+
+
+def guard(answer: Answer, party: str) -> Callable[[Tx, Incident], None]:
+    """Runs inside the action's transaction: refuse stale forms and step-skipping."""
+
+    def check(tx: Tx, incident: Incident) -> None:
+        if answer.action is Action.NOTE:
+            return
+        if answer.version is not None and answer.version != version(incident):
+            raise Stale(incident)
+        if answer.action is Action.ESCALATE and not _may_escalate(tx, incident, party):
+            raise NotCurrent()
+
+    return check
+
+
+def _may_escalate(tx: Tx, inc: Incident, party: str) -> bool:
+    """The rule is the domain's; this only loads the calls made so far."""
+    calls = (Call(d.party, d.reason, d.step, d.loop, d.is_update) for d in tx.deliveries(inc.id))
+    return may_escalate(inc, party, calls)
+
+
+# -- what the page says back ---------------------------------------------------
+
+def confirmation(lang: str, answer: Answer, after: Incident, party: str, tz: str,
+                 now: datetime, escalated_to: list[str]) -> str:
+    nurse_first = bool(after.notified) and after.notified[0] != party
+    told = t(lang, "confirm.told.nurse" if nurse_first else "confirm.told.others")
+    kind = answer.kind
+    if kind == "acknowledge" and answer.eta is not None:
+        return t(lang, "confirm.take_eta", told=told, time=clock_text(answer.eta, now, tz, lang))
+    if kind == "acknowledge":
+        return t(lang, "confirm.take", told=told)
+    if kind == "on_way" and answer.eta is not None:
+        return t(lang, "confirm.on_way", told=told, time=clock_text(answer.eta, now, tz, lang))
+    if kind == "false_alarm":
+        deadline = after.false_alarm_deadline or now
+        promised = answer.clear_by or deadline
+        return t(lang, "confirm.false_alarm", told=told, time=clock_text(promised, now, tz, lang),
+                 deadline=clock_text(deadline, now, tz, lang))
+    if kind == "escalate":
+        if escalated_to:
+            return t(lang, "confirm.escalate", names=", ".join(escalated_to))
+        return t(lang, "confirm.escalate_next")
+    if kind == "snooze" and after.snoozed_until is not None:
+        return t(lang, "confirm.snooze", time=clock_text(after.snoozed_until, now, tz, lang))
+    return t(lang, f"confirm.{kind}", told=told)
+
+
+# -- the forms (laid out by templates/_answers.html) ------------------------------
+
+@dataclass(frozen=True)
+class Field:
+    """The one input a form may carry: a time (`options` empty) or a choice of minutes."""
+
+    id: str
+    name: str
+    label: str
+    required: bool = False
+    options: tuple[tuple[int, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class Form:
+    action: str  # one of KINDS
+    version: str  # the incident as the page showed it (see `version`)
+    button: str
+    field: Field | None = None
+
+
+def forms(lang: str, inc: Incident, max_snooze: timedelta = MAX_SNOOZE) -> list[Form]:
+    """The answers, likeliest first; each a form of its own so it works without JavaScript."""
+    v = version(inc)
+    out = [
+        Form("acknowledge", v, t(lang, "ack.take"),
+             Field("eta-take", "eta", t(lang, "ack.eta_optional"))),
+        Form("on_way", v, t(lang, "ack.on_way"),
+             Field("eta-way", "eta", t(lang, "ack.on_way_label"), required=True)),
+        Form("escalate", v, t(lang, "ack.not_ours")),
+        Form("false_alarm", v, t(lang, "ack.false_alarm"),
+             Field("clear-by", "clear_by", t(lang, "ack.false_alarm_label"), required=True)),
+        Form("resolve", v, t(lang, "ack.resolve")),
+    ]
+    if inc.state is not State.FALSE_ALARM:
+        options = tuple((m, _duration(lang, m)) for m in snooze_choices(max_snooze))
+        out.append(Form("snooze", v, t(lang, "action.snooze"),
+                        Field("minutes", "minutes", t(lang, "label.snooze_for"),
+                              options=options)))
+    return out
+
+
+def _duration(lang: str, minutes: int) -> str:
+    if minutes % 60 == 0:
+        return t(lang, "unit.hours", n=minutes // 60)
+    return t(lang, "unit.minutes", n=minutes)

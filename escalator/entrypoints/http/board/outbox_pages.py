@@ -1,0 +1,124 @@
+"""The demo's outbox on screen: every message as its reader got it, with working buttons.
+
+A Telegram card's buttons act exactly as a press in the chat would: as the
+party the card was sent to, through `service.act`, answered with "already
+taken by ..." when someone else was quicker. E-mails and SMS carry the real
+ack link, which opens the real ack page.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import Any
+
+from aiohttp import web
+
+from escalator.domain.answering import CALLS, already_handled
+from escalator.domain.model import Action, Incident
+from escalator.entrypoints.http.board.auth import Session
+from escalator.entrypoints.http.board.pages import (
+    board_state,
+    forbidden,
+    language,
+    render,
+    say,
+    signed_in,
+)
+from escalator.entrypoints.http.board.texts import bt
+from escalator.entrypoints.http.keys import ANSWERING, CONTEXT, QUERIES
+from escalator.errors import ActionError
+from escalator.notify.outbox import Kept
+from escalator.notify.telegram import callback
+from escalator.notify.telegram.texts import t as tg
+from escalator.storage.sql import Tx
+
+SHOWN = 60
+
+
+@signed_in
+async def outbox(request: web.Request, session: Session) -> web.Response:
+    box = board_state(request).outbox
+    lang = language(request, session)
+    if box is None:
+        return say(request, session, bt(lang, "outbox.none"), 404)
+    app = request.app[CONTEXT]
+    said = request.query.get("said", "")[:300]
+    messages = await _cards(request, _latest_cards(box.messages()[:SHOWN]))
+    return render(request, "outbox.html", session, messages=messages, said=said, count=box.count,
+                  tz=app.config.facility.timezone)
+
+
+def _latest_cards(kept: list[Kept]) -> list[Kept]:
+    """A chat shows one card per alarm (Telegram edits it): keep its newest message."""
+    seen: set[tuple[str, int]] = set()
+    shown = []
+    for k in kept:
+        if k.channel == "telegram":
+            key = (k.party, k.incident_id)
+            if key in seen:
+                continue
+            seen.add(key)
+        shown.append(k)
+    return shown
+
+
+async def _cards(request: web.Request, kept: list[Kept]) -> list[dict[str, Any]]:
+    box = board_state(request).outbox
+    app = request.app[CONTEXT]
+    tz, now = app.config.facility.timezone, app.clock.now()
+    from escalator.notify.telegram.layout import local
+
+    found = []
+    for k in kept:
+        item: dict[str, Any] = {"k": k, "when": local(k.at, tz, now, k.language), "card": "",
+                                "buttons": []}  # as the one it went to reads it
+        if k.channel == "telegram" and box is not None and box.card is not None:
+            incident = await request.app[QUERIES].read(partial(_incident, k.incident_id))
+            if incident is not None:
+                item["card"], item["buttons"] = await box.card(incident, k.language)
+        elif k.channel == "voice" and k.reason in CALLS and not k.update:
+            item["buttons"] = [[  # the keys the caller is told about
+                (f"1 – {bt(k.language, 'act.take')}",
+                 callback.encode(Action.ACKNOWLEDGE, k.incident_id)),
+                (f"2 – {bt(k.language, 'act.pass_on')}",
+                 callback.encode(Action.ESCALATE, k.incident_id))]]
+        found.append(item)
+    return found
+
+
+@signed_in
+async def press(request: web.Request, session: Session) -> web.Response:
+    """A card's button, pressed as the card's reader."""
+    if not session.can_act:
+        return forbidden(request, session)
+    box = board_state(request).outbox
+    lang = language(request, session)
+    form = await request.post()
+    kept = box.get(int(str(form.get("kept", "0")))) if box and str(
+        form.get("kept", "")).isdigit() else None
+    pressed = callback.parse(str(form.get("data", "")))
+    if kept is None or pressed is None or pressed.incident_id != kept.incident_id:
+        return say(request, session, bt(lang, "act.bad"), 400)
+    incident = await request.app[QUERIES].read(lambda tx: tx.incident(pressed.incident_id))
+    if incident is None:
+        return say(request, session, bt(lang, "not_found"), 404)
+    reader = kept.language
+    if already_handled(incident, pressed.action) is not None:
+        said = tg(reader, "pop.taken", who=incident.acked_by or "?", time="") \
+            if incident.acked_by else bt(reader, f"state.{incident.state.value}")
+    else:
+        try:
+            await request.app[ANSWERING].act(incident.id, pressed.action, kept.party_name,
+                                             party=kept.party, minutes=pressed.minutes)
+        except ActionError:
+            return say(request, session, bt(lang, "act.bad"), 400)
+        said = tg(reader, f"pop.done.{pressed.action.value}",
+                  duration=f"{pressed.minutes or 15} min")
+    text = bt(lang, "outbox.pressed_as", who=kept.party_name, said=said)
+    from urllib.parse import quote
+
+    raise web.HTTPSeeOther(f"/board/outbox?said={quote(text)}#m{kept.id}")
+
+
+def _incident(incident_id: int, tx: Tx) -> Incident | None:
+    return tx.incident(incident_id)

@@ -1,0 +1,443 @@
+"""The board's pages: sign-in, open alarms (live), one alarm, on duty, safety register.
+
+Every page but the sign-in page needs a session; every POST needs the
+session's CSRF token; actions go through `service.act` exactly like the ack
+page and Telegram, recorded under the signed-in person's name.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from typing import Any
+
+from aiohttp import web
+from jinja2 import Environment, PackageLoader, select_autoescape
+
+from escalator.domain.model import Action, Incident, Reason, State
+from escalator.entrypoints.http import answers
+from escalator.entrypoints.http.board import duty, login_csrf, rows
+from escalator.entrypoints.http.board.auth import (
+    REGISTER_ROLES,
+    Session,
+    find_user,
+    password_ok,
+    same,
+)
+from escalator.entrypoints.http.board.editor_chrome import chrome
+from escalator.entrypoints.http.board.picture import Call, Mark, picture
+from escalator.entrypoints.http.board.state import BoardState
+from escalator.entrypoints.http.board.texts import LANGS, bt, tn
+from escalator.entrypoints.http.keys import ANSWERING, BOARD, CONTEXT, QUERIES
+from escalator.entrypoints.http.views import told_together
+from escalator.errors import ActionError
+from escalator.i18n import code_label
+from escalator.i18n.explain import explain
+from escalator.notify.telegram.layout import local
+from escalator.service import parse_minutes, snooze_choices
+from escalator.storage.rows import dt
+
+COOKIE = "escalator_board"
+LANG_COOKIE = "escalator_lang"
+MAX_NOTE = answers.MAX_NOTE
+LIVE_FALLBACK_S = 1.0  # a change nobody signalled (a timer fired) still shows within this
+KEEPALIVE_S = 15.0
+HEADERS = {
+    "Cache-Control": "no-store",
+    "Referrer-Policy": "same-origin",
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Content-Security-Policy": "default-src 'none'; style-src 'self'; script-src 'self'; "
+                               "connect-src 'self'; img-src 'self' data:; form-action 'self'; "
+                               "frame-ancestors 'none'; base-uri 'none'",
+}
+ACTIONS = {"acknowledge": Action.ACKNOWLEDGE, "escalate": Action.ESCALATE,
+           "false_alarm": Action.FALSE_ALARM, "resolve": Action.RESOLVE,
+           "snooze": Action.SNOOZE, "note": Action.NOTE}
+MARKS = {Reason.ACKED.value: "act.take", Reason.FALSE_ALARM.value: "act.false_alarm",
+         Reason.RESOLVED.value: "act.resolve", Reason.CLEARED.value: "state.resolved",
+         Reason.SNOOZED.value: "state.snoozed", Reason.AWAITING_CLEAR.value: "act.resolve"}
+
+_ENV = Environment(loader=PackageLoader("escalator.entrypoints.http.board", "templates"),
+                   autoescape=select_autoescape(default=True), trim_blocks=True,
+                   lstrip_blocks=True)
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+def board_state(request: web.Request) -> BoardState:
+    return request.app[BOARD]
+
+
+# -- helpers ----------------------------------------------------------------------
+
+def language(request: web.Request, session: Session | None) -> str:
+    chosen = request.cookies.get(LANG_COOKIE)
+    if chosen in LANGS:
+        return chosen
+    if session and session.lang in LANGS:
+        return session.lang
+    return request.app[CONTEXT].config.facility.language
+
+
+def render(request: web.Request, template: str, session: Session | None, status: int = 200,
+           **values: Any) -> web.Response:
+    lang = language(request, session)
+    text = _ENV.get_template(template).render(
+        lang=lang, t=lambda key, **kw: bt(lang, key, **kw), session=session,
+        path=request.path, has_outbox=board_state(request).outbox is not None,
+        register_roles=REGISTER_ROLES,
+        editor=chrome(request, session.role if session else None, lang), **values)
+    return web.Response(text=text, status=status, content_type="text/html", charset="utf-8",
+                        headers=HEADERS)
+
+
+def say(request: web.Request, session: Session | None, message: str, status: int
+        ) -> web.Response:
+    return render(request, "message.html", session, status, message=message)
+
+
+def current(request: web.Request) -> Session | None:
+    app = request.app[CONTEXT]
+    return board_state(request).sessions.get(request.cookies.get(COOKIE), app.clock.now())
+
+
+def signed_in(handler: Callable[[web.Request, Session], Awaitable[web.StreamResponse]]
+              ) -> Handler:
+    """Pages: without a session, to the sign-in page (and back here afterwards)."""
+    async def wrapped(request: web.Request) -> web.StreamResponse:
+        session = current(request)
+        if session is None:
+            if request.method == "GET" and "text/event-stream" not in \
+                    request.headers.get("Accept", ""):
+                raise web.HTTPSeeOther(f"/board/login?next={request.path_qs}")
+            return web.Response(status=401, text="sign in first", headers=HEADERS)
+        if request.method == "POST":
+            form = await request.post()
+            token = form.get("csrf")
+            if not isinstance(token, str) or not same(token, session.csrf):
+                return say(request, session, bt(language(request, session), "csrf"), 403)
+        return await handler(request, session)
+    return wrapped
+
+
+def forbidden(request: web.Request, session: Session) -> web.Response:
+    return say(request, session, bt(language(request, session), "forbidden"), 403)
+
+
+def safe_next(value: object) -> str:
+    """Only our own pages: never an open redirect to another site."""
+    if isinstance(value, str) and value.startswith("/board") and "//" not in value \
+            and "\\" not in value:
+        return value
+    return "/board/"
+
+
+def set_session_cookie(response: web.StreamResponse, token: str, max_age: int,
+                       secure: bool) -> None:
+    response.set_cookie(COOKIE, token, max_age=max_age, httponly=True, samesite="Strict",
+                        path="/", secure=secure)
+
+
+# -- sign-in ----------------------------------------------------------------------
+
+async def login_page(request: web.Request) -> web.Response:
+    session = current(request)
+    if session is not None:
+        raise web.HTTPSeeOther(safe_next(request.query.get("next")))
+    return _login_form(request, "", 200)
+
+
+def _login_form(request: web.Request, error: str, status: int,
+                headers: dict[str, str] | None = None) -> web.Response:
+    config = request.app[CONTEXT].config
+    no_users = not (config.board and config.board.users)
+    csrf = login_csrf.token(request)
+    response = render(request, "login.html", None, status, error=error,
+                      next=safe_next(request.query.get("next")), no_users=no_users, csrf=csrf)
+    login_csrf.remember(response, csrf, request.secure)
+    response.headers.update(headers or {})
+    return response
+
+
+async def login(request: web.Request) -> web.Response:
+    app, state = request.app[CONTEXT], board_state(request)
+    lang = language(request, None)
+    form = await request.post()
+    if not login_csrf.valid(request, form.get("csrf")):  # before counting it as an attempt
+        return _login_form(request, bt(lang, "csrf"), 403)
+    name = str(form.get("name", ""))[:200]
+    password = str(form.get("password", ""))[:1000]
+    now = app.clock.now()
+    keys = (f"ip:{request.remote}", f"name:{name.strip().casefold()}")
+    wait = state.limiter.wait(keys, now)
+    if wait is not None:
+        minutes = max(1, int(wait.total_seconds() // 60) + 1)
+        return _login_form(request, tn(lang, "login.slow", minutes, minutes=minutes), 429,
+                           {"Retry-After": str(int(wait.total_seconds()) + 1)})
+    users = app.config.board.users if app.config.board else ()
+    user = find_user(users, name)
+    stored = app.secret(user.password_hash_env) if user else None
+    ok = await asyncio.to_thread(password_ok, stored, password)
+    if not ok or user is None:
+        state.limiter.failed(keys, now)
+        return _login_form(request, bt(lang, "login.bad"), 401)
+    state.limiter.succeeded(keys)
+    ttl = app.config.board.session_ttl if app.config.board else None
+    assert ttl is not None
+    token = state.sessions.start(user.name, user.role, now, ttl)
+    response = web.HTTPSeeOther(safe_next(form.get("next")))
+    set_session_cookie(response, token, int(ttl.total_seconds()), request.secure)
+    raise response
+
+
+async def login_once(request: web.Request) -> web.Response:
+    """The demo's one-time link: signs in and forgets the token."""
+    app, state = request.app[CONTEXT], board_state(request)
+    now = app.clock.now()
+    found = state.sessions.redeem(request.match_info["token"], now)
+    if found is None:
+        return say(request, None, bt(language(request, None), "login.expired"), 410)
+    ttl = app.config.board.session_ttl if app.config.board else None
+    from datetime import timedelta
+
+    ttl = ttl or timedelta(hours=12)
+    token = state.sessions.start(found[0], found[1], now, ttl)
+    response = web.HTTPSeeOther("/board/")
+    set_session_cookie(response, token, int(ttl.total_seconds()), request.secure)
+    raise response
+
+
+@signed_in
+async def logout(request: web.Request, session: Session) -> web.Response:
+    board_state(request).sessions.end(request.cookies.get(COOKIE))
+    response = web.HTTPSeeOther("/board/login")
+    response.del_cookie(COOKIE, path="/")
+    raise response
+
+
+async def choose_language(request: web.Request) -> web.Response:
+    """A preference, not an action: a cookie and back to where the reader was."""
+    lang = request.match_info["lang"]
+    response = web.HTTPSeeOther(safe_next(request.query.get("next")))
+    if lang in LANGS:
+        response.set_cookie(LANG_COOKIE, lang, max_age=365 * 86400, samesite="Lax", path="/")
+    raise response
+
+
+# -- open alarms ------------------------------------------------------------------
+
+async def _open(request: web.Request) -> list[Incident]:
+    found = await request.app[QUERIES].read(lambda tx: tx.incidents(limit=500))
+    return rows.order([i for i in found if i.state is not State.RESOLVED])
+
+
+async def list_html(request: web.Request, session: Session, lang: str) -> str:
+    app = request.app[CONTEXT]
+    now = app.clock.now()
+    shown = [rows.row(i, app.config, request.app[QUERIES].directory, lang, now)
+             for i in await _open(request)]
+    return _ENV.get_template("_list.html").render(
+        rows=shown, t=lambda key, **kw: bt(lang, key, **kw), lang=lang)
+
+
+@signed_in
+async def board(request: web.Request, session: Session) -> web.Response:
+    lang = language(request, session)
+    return render(request, "board.html", session, listing=await list_html(request, session, lang))
+
+
+@signed_in
+async def events(request: web.Request, session: Session) -> web.StreamResponse:
+    """Server-sent events: the open-alarms list as HTML, whenever it changes."""
+    state, app = board_state(request), request.app[CONTEXT]
+    lang = language(request, session)
+    response = web.StreamResponse(headers={
+        **HEADERS, "Content-Type": "text/event-stream", "X-Accel-Buffering": "no"})
+    await response.prepare(request)
+    token = request.cookies.get(COOKIE)
+    last, seen, quiet, last_count = "", -1, 0.0, -1
+    try:
+        while not state.changes.closing:
+            if state.sessions.get(token, app.clock.now()) is None:
+                await response.write(b"event: signed-out\ndata: -\n\n")
+                break
+            html = await list_html(request, session, lang)
+            if html != last:
+                data = "".join(f"data: {line}\n" for line in html.split("\n"))
+                await response.write(f"event: board\n{data}\n".encode())
+                last, quiet = html, 0.0
+            sent = state.outbox.count if state.outbox else 0
+            if sent != last_count:
+                await response.write(f"event: outbox\ndata: {sent}\n\n".encode())
+                last_count, quiet = sent, 0.0
+            elif quiet >= KEEPALIVE_S:
+                await response.write(b": keep-alive\n\n")
+                quiet = 0.0
+            seen = await state.changes.wait(seen, LIVE_FALLBACK_S)
+            quiet += LIVE_FALLBACK_S
+    except (ConnectionResetError, asyncio.CancelledError):
+        pass
+    return response
+
+
+# -- one alarm --------------------------------------------------------------------
+
+async def _incident(request: web.Request) -> tuple[Incident | None, list[dict[str, Any]],
+                                                    list[Any]]:
+    try:
+        incident_id = int(request.match_info["id"])
+    except ValueError:
+        return None, [], []
+    return await request.app[QUERIES].read(
+        lambda tx: (tx.incident(incident_id), tx.timeline(incident_id),
+                    tx.deliveries(incident_id)))
+
+
+@signed_in
+async def incident_page(request: web.Request, session: Session) -> web.Response:
+    """The alarm; after an action (POST, then redirect here) with what was saved."""
+    lang = language(request, session)
+    done = ACTIONS.get(request.query.get("done", ""))
+    if done is None:
+        return await show_incident(request, session)
+    minutes = request.query.get("minutes", "")
+    words = _action_words(lang, done, int(minutes) if minutes.isdigit() else None)
+    return await show_incident(request, session, bt(lang, "act.done", action=words))
+
+
+async def show_incident(request: web.Request, session: Session, said: str = "",
+                        status: int = 200, bad: bool = False) -> web.Response:
+    app = request.app[CONTEXT]
+    lang = language(request, session)
+    incident, timeline, deliveries = await _incident(request)
+    if incident is None:
+        return say(request, session, bt(lang, "not_found"), 404)
+    now, config = app.clock.now(), app.config
+    tz = config.facility.timezone
+    names = {pid: p.name for pid, p in config.parties.items()}
+    entries = [{"when": local(at, tz, now, lang) if (at := dt(e["at"])) else "",
+                "who": ", ".join(names.get(p, p) for p in parties),
+                "text": explain(lang, e["reason"], e["detail"] or "", tz=tz, now=now,
+                                timeline=True),
+                "reason": e["reason"]} for e, parties in reversed(told_together(timeline))]
+    return render(
+        request, "incident.html", session, status,
+        inc=incident,
+        row=rows.row(incident, config, request.app[QUERIES].directory, lang, now),
+        entries=entries, svg=_picture(incident, timeline, deliveries, config, lang, now),
+        said=said, bad=bad, snoozes=snooze_choices(config.http.max_snooze),
+        version=answers.version(incident),
+        is_open=incident.state is not State.RESOLVED, max_note=MAX_NOTE,
+        allowed=rows.actions(incident),
+        label=code_label(lang, incident.code))
+
+
+def _picture(inc: Incident, timeline: list[dict[str, Any]], deliveries: list[Any],
+             config: Any, lang: str, now: datetime) -> str:
+    ladder = config.ladders.get(inc.ladder)
+    directory_name = {pid: p.name for pid, p in config.parties.items()}
+    steps = [f"{n}. " + ", ".join(directory_name.get(p, p) for p in s.notify)
+             for n, s in enumerate(ladder.steps if ladder else (), 1)]
+    steps.append(bt(lang, "ladder.exhausted"))
+    calls = [Call(d.created_at, len(steps) - 1 if d.step is None else d.step,
+                  directory_name.get(d.party, d.party), d.reason == Reason.RENOTIFY.value)
+             for d in deliveries if not d.is_update]
+    marks = [Mark(at, bt(lang, MARKS[e["reason"]]))
+             for e in timeline if e["reason"] in MARKS and (at := dt(e["at"]))]
+    end = inc.resolved_at if inc.state is State.RESOLVED and inc.resolved_at else now
+    return picture(steps, sorted(calls, key=lambda c: c.at), marks, inc.opened_at, end,
+                   config.facility.timezone, bt(lang, "ladder.picture"),
+                   bt(lang, "ladder.picture_desc"), bt(lang, "ladder.you_are_here"), lang)
+
+
+@signed_in
+async def act(request: web.Request, session: Session) -> web.Response:
+    lang = language(request, session)
+    if not session.can_act:
+        return forbidden(request, session)
+    app = request.app[CONTEXT]
+    form = await request.post()
+    action = ACTIONS.get(str(form.get("action", "")))
+    incident, _, _ = await _incident(request)
+    if incident is None:
+        return say(request, session, bt(lang, "not_found"), 404)
+    try:
+        minutes = parse_minutes(form.get("minutes"), app.config.http.max_snooze) \
+            if action is Action.SNOOZE else None
+    except ActionError:
+        action = None
+    note = str(form.get("note", "")).replace("\r\n", "\n").strip()[:MAX_NOTE]
+    if action is None or (action is Action.NOTE and not note) or (
+            action is not Action.NOTE and action.value not in rows.actions(incident)):
+        return await show_incident(request, session, bt(lang, "act.bad"), 400, bad=True)
+    if action is Action.SNOOZE and minutes is None:
+        minutes = snooze_choices(app.config.http.max_snooze)[0]
+    version = form.get("version")
+
+    def fresh(tx: Any, current: Incident) -> None:
+        if action is not Action.NOTE and isinstance(version, str) \
+                and version != answers.version(current):
+            raise answers.Stale(current)
+
+    try:
+        after = await request.app[ANSWERING].act(incident.id, action, session.name,
+                                                 minutes=minutes, note=note, check=fresh)
+    except answers.Stale as exc:
+        state = bt(lang, f"state.{exc.incident.state.value}")
+        return await show_incident(request, session, bt(lang, "act.refused", state=state),
+                                   409, bad=True)
+    except ActionError:
+        state = bt(lang, f"state.{incident.state.value}")
+        return await show_incident(request, session, bt(lang, "act.refused", state=state),
+                                   409, bad=True)
+    suffix = f"&minutes={minutes}" if minutes else ""
+    raise web.HTTPSeeOther(f"/board/incidents/{after.id}?done={action.value}{suffix}")
+
+
+def _action_words(lang: str, action: Action, minutes: int | None) -> str:
+    if action is Action.SNOOZE:
+        return bt(lang, "act.snooze", duration=duration(lang, minutes or 15))
+    key = {Action.ACKNOWLEDGE: "act.take", Action.ESCALATE: "act.pass_on",
+           Action.FALSE_ALARM: "act.false_alarm", Action.RESOLVE: "act.resolve",
+           Action.NOTE: "act.note"}[action]
+    return bt(lang, key)
+
+
+def duration(lang: str, minutes: int) -> str:
+    return bt(lang, "unit.h", n=minutes // 60) if minutes % 60 == 0 \
+        else bt(lang, "unit.min", n=minutes)
+
+
+# -- on duty, safety register ------------------------------------------------------
+
+@signed_in
+async def oncall(request: web.Request, session: Session) -> web.Response:
+    app = request.app[CONTEXT]
+    now, config, directory = app.clock.now(), app.config, request.app[QUERIES].directory
+    tz, lang = config.facility.timezone, language(request, session)
+    roster_duty = duty.rosters(config, directory, now)
+    ladder_duty = duty.ladders(config, directory, now)
+    gaps = sum(d.gap for d in roster_duty) + sum(ld.gap for ld in ladder_duty)
+    return render(request, "oncall.html", session, rosters=roster_duty, ladders=ladder_duty,
+                  gaps=gaps, when=lambda at: local(at, tz, now, lang))
+
+
+@signed_in
+async def safety(request: web.Request, session: Session) -> web.Response:
+    if session.role not in REGISTER_ROLES:
+        return forbidden(request, session)
+    app = request.app[CONTEXT]
+    lang = language(request, session)
+    now, tz = app.clock.now(), app.config.facility.timezone
+    found = await request.app[QUERIES].read(lambda tx: tx.safety_incidents(limit=200))
+    records = [{"id": r["incident_id"],
+                "when": local(at, tz, now, lang) if (at := dt(r["at"])) else "",
+                "cause": bt(lang, f"safety.{r['cause']}"),
+                "label": code_label(lang, r["code"]), "point": r["point"] or ""}
+               for r in found]
+    return render(request, "safety.html", session, records=records)
+
+
+async def root(request: web.Request) -> web.Response:
+    raise web.HTTPSeeOther("/board/")

@@ -1,0 +1,105 @@
+"""What the board shows about an incident, as plain values for the templates.
+
+Pure functions of an incident, its ladder, the directory and `now`, so the
+order ("most severe and newest first") and the words are tested without a
+browser, and the templates only lay out what is decided here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from escalator.config.model import Config
+from escalator.domain.availability import Directory
+from escalator.domain.model import Incident, State
+from escalator.entrypoints.http.board.texts import bt
+from escalator.i18n import code_label
+from escalator.i18n.codes import code_severity
+from escalator.notify.telegram import guidance
+from escalator.notify.telegram.layout import local
+from escalator.notify.telegram.texts import t as tg
+
+SEVERITY_RANK = {"critical": 4, "high": 3, "medium": 2, "low": 1, "info": 0}
+
+
+def severity_of(incident: Incident) -> str:
+    """The event's own severity, else the code catalogue's; unknown reads as "high"
+    (an alarm nobody has classified deserves attention, not silence)."""
+    found = (incident.severity or code_severity(incident.code) or "high").strip().lower()
+    return found if found in SEVERITY_RANK else "high"
+
+
+def order(incidents: Sequence[Incident]) -> list[Incident]:
+    """Most severe first; among equals, the newest first; nobody-took-it above the rest."""
+    return sorted(incidents, key=lambda i: (
+        -int(i.escalation.exhausted and i.state is State.OPEN),
+        -SEVERITY_RANK[severity_of(i)], -i.opened_at.timestamp(), -i.id))
+
+
+@dataclass(frozen=True)
+class Row:
+    id: int
+    label: str
+    point: str
+    text: str
+    severity: str  # the key: critical, high, ... (the CSS class)
+    severity_words: str
+    state: str
+    state_words: str
+    place: str  # "Step 2 of 4, round 1"
+    now: str  # who is being contacted now
+    next: str  # what happens next, and when
+    since: str
+    exhausted: bool
+    safety: bool
+    taken_by: str
+
+
+def row(incident: Incident, config: Config, directory: Directory, lang: str,
+        now: datetime) -> Row:
+    tz = config.facility.timezone
+    ladder = config.ladders.get(incident.ladder)
+    esc = incident.escalation
+    severity = severity_of(incident)
+    place = ""
+    if ladder is not None and esc.step >= 0:
+        place = bt(lang, "ladder.step", step=min(esc.step, len(ladder.steps) - 1) + 1,
+                   steps=len(ladder.steps))
+        if esc.loop:
+            place += ", " + bt(lang, "ladder.round", loop=esc.loop + 1)
+    exhausted = esc.exhausted and incident.state is State.OPEN
+    contacting = ""
+    upcoming = None
+    if ladder is not None:
+        contacting = (guidance.available_names(ladder.steps[esc.step].notify, directory, now)
+                      if incident.state is State.OPEN and not esc.exhausted
+                      and 0 <= esc.step < len(ladder.steps) else "")
+        upcoming = guidance.upcoming(incident, ladder, directory)
+    nxt = ""
+    if upcoming is not None:
+        nxt = f"{tg(lang, 'label.next')}: " + tg(lang, upcoming.key, who=upcoming.who,
+                                                  time=local(upcoming.at, tz, now, lang))
+    return Row(
+        id=incident.id, label=code_label(lang, incident.code), point=incident.point,
+        text=incident.text, severity=severity, severity_words=bt(lang, f"sev.{severity}"),
+        state=incident.state.value, state_words=bt(lang, f"state.{incident.state.value}"),
+        place=bt(lang, "ladder.exhausted") if exhausted else place,
+        now=bt(lang, "ladder.now", who=contacting) if contacting else "",
+        next=nxt, since=local(incident.opened_at, tz, now, lang), exhausted=exhausted,
+        safety=bool(incident.safety), taken_by=incident.acked_by or "")
+
+
+def actions(incident: Incident) -> tuple[str, ...]:
+    """The answers that make sense in the incident's state (as on the Telegram card)."""
+    state = incident.state
+    if state in (State.OPEN, State.SNOOZED):
+        return ("acknowledge", "escalate", "false_alarm", "resolve", "snooze")
+    if state is State.ACKNOWLEDGED:
+        return ("resolve", "false_alarm", "escalate")
+    if state is State.FALSE_ALARM:
+        return ("resolve", "escalate")
+    if state is State.AWAITING_CLEAR:
+        return ("escalate",)
+    return ()

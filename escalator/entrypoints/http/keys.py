@@ -1,0 +1,59 @@
+"""The use cases the HTTP handlers may take, each under its own typed key.
+
+A handler module reads only the keys it needs (`request.app[ANSWERING]`), never the
+running service as a whole; `UseCases` is what the composition root hands over to
+`server.build_web_app`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from aiohttp import web
+
+from escalator.config_editing import ConfigEditing
+from escalator.usecases.answering import Answering
+from escalator.usecases.configuring import Configuring
+from escalator.usecases.context import Context
+from escalator.usecases.health import Health
+from escalator.usecases.intake import Intake
+from escalator.usecases.queries import Queries
+from escalator.usecases.records import Records
+
+if TYPE_CHECKING:  # the board's package brings its pages, which read these keys
+    from escalator.entrypoints.http.board.state import BoardState
+
+CONTEXT = web.AppKey("context", Context)
+INTAKE = web.AppKey("intake", Intake)
+ANSWERING = web.AppKey("answering", Answering)
+QUERIES = web.AppKey("queries", Queries)
+RECORDS = web.AppKey("records", Records)
+HEALTH = web.AppKey("health", Health)
+CONFIGURING = web.AppKey("configuring", Configuring)
+BOARD: web.AppKey[BoardState] = web.AppKey("board")
+EDITING = web.AppKey("config_editing", ConfigEditing)  # the manager's config editor
+
+
+@dataclass(frozen=True)
+class UseCases:
+    context: Context
+    intake: Intake
+    answering: Answering
+    queries: Queries
+    records: Records
+    health: Health
+    configuring: Configuring
+    board: BoardState  # sessions, sign-in limits and the live-change signal
+    editing: ConfigEditing  # the board's config editor: check, simulate, save, history
+
+    def install(self, web_app: web.Application) -> None:
+        web_app[CONTEXT] = self.context
+        web_app[INTAKE] = self.intake
+        web_app[ANSWERING] = self.answering
+        web_app[QUERIES] = self.queries
+        web_app[RECORDS] = self.records
+        web_app[HEALTH] = self.health
+        web_app[CONFIGURING] = self.configuring
+        web_app[BOARD] = self.board
+        web_app[EDITING] = self.editing

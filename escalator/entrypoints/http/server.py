@@ -1,0 +1,105 @@
+"""The aiohttp application: routes from each web module plus one error boundary.
+
+The error boundary exists so that no caller ever sees a traceback (it may
+name files, SQL or secrets) and so that a store outage reads as "retry later"
+(503 + Retry-After) rather than a crash: alarm terminals retry on 5xx.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import Awaitable, Callable, Sequence
+
+from aiohttp import web
+
+from escalator.entrypoints.http import (
+    ackpage,
+    api,
+    board,
+    health,
+    intake,
+    maintenance_api,
+    safety,
+    voice,
+)
+from escalator.entrypoints.http.keys import CONTEXT, UseCases
+from escalator.entrypoints.http.views import ApiError, message_page
+from escalator.errors import StorageError
+from escalator.i18n import t
+
+log = logging.getLogger(__name__)
+
+MAX_BODY = 64 * 1024  # an alarm event is a few hundred bytes; a full buffer of 100 fits easily
+RETRY_AFTER_S = "5"
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+Routes = Callable[[web.Application], None]
+
+
+def build_web_app(uses: UseCases, more_routes: Sequence[Routes] = ()) -> web.Application:
+    """The HTTP entry points over the use cases they may take. `more_routes`: routes an
+    outbound channel brings along (Telegram's webhook), added by the composition root
+    so this layer knows no channel."""
+    web_app = web.Application(client_max_size=MAX_BODY, middlewares=[error_boundary])
+    uses.install(web_app)
+    intake.setup(web_app)
+    api.setup(web_app)
+    safety.setup(web_app)  # the safety register (replaces api's plain list)
+    maintenance_api.setup(web_app)
+    ackpage.setup(web_app)
+    health.setup(web_app)
+    for add in more_routes:  # e.g. the Telegram channel's webhook (only in webhook mode)
+        add(web_app)
+    board.setup(web_app)  # the web board (and / redirects to it)
+    voice.setup(web_app)  # a voice gateway's key presses and hang-ups
+    return web_app
+
+
+def _is_page(request: web.Request) -> bool:
+    return request.path.startswith(("/ack/", "/board"))
+
+
+@web.middleware
+async def error_boundary(request: web.Request, handler: Handler) -> web.StreamResponse:
+    try:
+        return await handler(request)
+    except ApiError as exc:
+        return web.json_response({"error": exc.message, **exc.extra}, status=exc.status,
+                                 headers=exc.headers)
+    except web.HTTPException as exc:
+        if exc.status >= 400 and request.path.startswith("/api/"):
+            return web.json_response({"error": exc.reason}, status=exc.status,
+                                     headers=_keep_headers(exc))
+        raise
+    except StorageError as exc:
+        log.error("%s %s: storage unavailable: %s", request.method, request.path, exc)
+        return _unavailable(request)
+    except Exception:
+        ref = secrets.token_hex(6)
+        log.exception("%s %s failed (ref %s)", request.method, request.path, ref)
+        return _internal(request, ref)
+
+
+def _keep_headers(exc: web.HTTPException) -> dict[str, str]:
+    """Allow, WWW-Authenticate and friends must survive the JSON rewrite."""
+    return {k: v for k, v in exc.headers.items() if k.lower() not in
+            ("content-type", "content-length")}
+
+
+def _unavailable(request: web.Request) -> web.Response:
+    headers = {"Retry-After": RETRY_AFTER_S}
+    if _is_page(request):
+        lang = request.app[CONTEXT].config.facility.language
+        page = message_page(lang, t(lang, "page.title"), t(lang, "page.unavailable"), 503)
+        page.headers.update(headers)
+        return page
+    return web.json_response({"error": "storage unavailable, retry later"}, status=503,
+                             headers=headers)
+
+
+def _internal(request: web.Request, ref: str) -> web.Response:
+    if _is_page(request):
+        lang = request.app[CONTEXT].config.facility.language
+        return message_page(lang, t(lang, "page.title"), t(lang, "page.error"), 500)
+    return web.json_response({"error": "internal error", "ref": ref}, status=500)
