@@ -22,6 +22,11 @@ class Named(Protocol):
 
 
 class Statements(Protocol):
+    # the audit chain's head as this transaction left it, and whether it moved since it
+    # was last written (audit.py keeps them; Tx.finish writes the head before the commit)
+    audit_head: tuple[int, str] | None
+    audit_moved: bool
+
     @property
     def dialect(self) -> Named: ...
 
