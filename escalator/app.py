@@ -15,6 +15,7 @@ from aiohttp import web
 from escalator.clock import Clock, SystemClock
 from escalator.config import build_directory, load_config
 from escalator.config.model import Config
+from escalator.config_alarm import ConfigAlarm
 from escalator.config_audit import ConfigAudit
 from escalator.config_editing import ConfigEditing
 from escalator.config_watch import ConfigWatch
@@ -116,7 +117,10 @@ class Escalator:
         self.intake: dict[str, IntakeAdapter] = {}
         self.board = BoardState()  # the web board's sessions and live-change signal
         self.config_editing = ConfigEditing(self, self.store, self.clock, self.env)  # the editor
-        self.config_watch = ConfigWatch(self.config_editing)  # an edit on disk reloads it
+        # an edit on disk reloads it; a broken file is an alarm until a good one loads
+        self.config_watch = ConfigWatch(self.config_editing, alarm=ConfigAlarm(
+            lambda event: self.service.ingest(event), self.clock, config.path or "",
+            lambda key: self.store.transaction(lambda tx: tx.open_incident(key) is not None)))
         self.leading = False  # see `start`: one instance per database leads
         self._keeper: asyncio.Task[None] | None = None
         install_code_overrides(config.codes)

@@ -16,6 +16,7 @@ import logging
 import os
 
 from escalator.config.files import read
+from escalator.config_alarm import ConfigAlarm
 from escalator.config_editing import ConfigEditing
 from escalator.tasks import cancel_and_wait
 
@@ -25,8 +26,10 @@ POLL_S = 2.0
 
 
 class ConfigWatch:
-    def __init__(self, editing: ConfigEditing, every: float = POLL_S) -> None:
+    def __init__(self, editing: ConfigEditing, every: float = POLL_S,
+                 alarm: ConfigAlarm | None = None) -> None:
         self._editing = editing
+        self._alarm = alarm
         self._every = every
         self._seen: tuple[int, int] | None = None
         self._calendars: dict[str, tuple[int, int] | None] = {}
@@ -46,9 +49,31 @@ class ConfigWatch:
         from escalator.config.files import digest
 
         self._editing.known = digest(text)
+        if self._alarm is not None:
+            try:
+                await self._alarm.started(self._editing.known)
+            except Exception:  # never keep the service from starting over this
+                log.exception("config alarm: could not clear an alarm left from before")
 
     async def poll(self) -> bool | None:
-        """One look at the file: None if unchanged, else whether the new text loaded."""
+        """One look at the file: None if unchanged, else whether the new text loaded.
+        A refused file raises the `config_invalid` alarm; a good one clears it."""
+        loaded = await self._look()
+        if loaded is not None and self._alarm is not None:
+            try:
+                if loaded:
+                    await self._alarm.loaded()
+                else:
+                    found = self._editing.disk_problem()
+                    await self._alarm.broken(self._editing.known or "",
+                                             found.line if found else 0)
+            except Exception:  # the store may be down too: look again next round
+                log.exception("config alarm could not be recorded")
+                self._seen = None
+                self._calendars = {}
+        return loaded
+
+    async def _look(self) -> bool | None:
         path = self._editing.path
         if not path:
             return None

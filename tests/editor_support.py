@@ -9,12 +9,16 @@ from board_support import ENV, board_config
 STEP2 = "      - notify: [alarm-vendor]\n"
 
 
-async def build_from_file(tmp_path: Path, clock, recorder, storage: str | None = None):
+async def build_from_file(tmp_path: Path, clock, recorder, storage: str | None = None,
+                          keep: bool = False):
+    """`keep`: start on the file as it is (a restart), instead of writing it afresh."""
     from escalator.app import Escalator
     from escalator.config import load_config
 
     path = tmp_path / "escalator.yaml"
-    path.write_text(board_config(storage or f"sqlite:///{tmp_path}/editor.db"), encoding="utf-8")
+    if not keep:
+        path.write_text(board_config(storage or f"sqlite:///{tmp_path}/editor.db"),
+                        encoding="utf-8")
     cfg, _ = load_config(path, env=ENV)
     app = Escalator(cfg, clock=clock, env=ENV,
                     notifiers={"telegram": recorder, "email": recorder, "sms": recorder})

@@ -67,6 +67,7 @@ CONTACT_ID: dict[str, str] = {
 EXTRA: dict[str, CodeInfo] = {
     "email_unmatched": _e("email_unmatched", "medium"), "unreadable": _e("unreadable", "medium"),
     "telegram_down": _e("telegram_down", "high"), "ESPA": _e("ESPA", "high"),
+    "config_invalid": _e("config_invalid", "medium"),
 }
 
 _overrides: dict[str, CodeInfo] = {}
