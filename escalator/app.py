@@ -349,6 +349,8 @@ class Escalator:
         if self._http_server is not None:
             self._http_server.close()
             self._http_server = None
+            if self.http_gate is not None:
+                self.http_gate.close_all()
         if self._runner:
             await within(STOP_STEP, "http", self._runner.cleanup())
         if self._session and not self._session.closed:

@@ -58,6 +58,7 @@ class Gate:
         self.open: Counter[str] = Counter()
         self.refused = 0
         self._refused: Counter[str] = Counter()
+        self.transports: set[asyncio.Transport] = set()  # admitted and still open
 
     @property
     def total(self) -> int:
@@ -76,6 +77,14 @@ class Gate:
             return False
         self.open[client] += 1
         return True
+
+    def close_all(self) -> None:
+        """At stop: close every connection still open. `Server.close()` only stops new
+        ones (before Python 3.12), so an idle device's socket would outlive the service
+        and be found unclosed by the garbage collector."""
+        for transport in list(self.transports):
+            transport.abort()
+        self.transports.clear()
 
     def release(self, client: str) -> None:
         self.open[client] -= 1
@@ -106,6 +115,7 @@ class _Gated(asyncio.Protocol):
             transport.abort()
             return
         self._client, self._transport = client, transport
+        self._gate.transports.add(transport)
         size = self._gate.limits.recv_buffer
         sock = transport.get_extra_info("socket")
         if size and sock is not None:
@@ -149,6 +159,8 @@ class _Gated(asyncio.Protocol):
             return
         assert self._client is not None
         self._gate.release(self._client)
+        if self._transport is not None:
+            self._gate.transports.discard(self._transport)
         inner, self._inner, self._transport = self._inner, None, None
         inner.connection_lost(exc)
 

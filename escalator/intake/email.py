@@ -67,6 +67,8 @@ class EmailReceiver:
     async def stop(self) -> None:
         if self._server is not None:
             self._server.close()
+            if self.gate is not None:
+                self.gate.close_all()
             await self._server.wait_closed()
             self._server = None
 

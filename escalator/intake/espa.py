@@ -57,6 +57,8 @@ class EspaReceiver:
     async def stop(self) -> None:
         if self._server is not None:
             self._server.close()
+        if self.gate is not None:
+            self.gate.close_all()
         for task in list(self._tasks):
             task.cancel()
         for task in list(self._tasks):

@@ -120,6 +120,8 @@ class SiaReceiver:
         for task in list(self._tasks):
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
+        if self.gate is not None:
+            self.gate.close_all()
         if self._tcp is not None:
             await self._tcp.wait_closed()
         self._tcp = self._udp = None

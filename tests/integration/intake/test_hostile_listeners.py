@@ -236,3 +236,23 @@ async def test_a_silent_connection_is_closed_after_the_idle_time_and_caps_hold()
     finally:
         server.close()
         await server.wait_closed()
+
+
+async def test_connections_left_open_are_closed_when_the_service_stops(tmp_path, clock,
+                                                                        recorder):
+    """An idle device's socket does not outlive the service (Server.close() alone only
+    stops new connections): each listener closes what it still holds."""
+    async with serving(tmp_path, clock, recorder) as app:
+        ports = {"http": app.http_port, "smtp": app.intake["mailbox"].port,
+                 "sia": app.intake["panel"].tcp_port}
+        held = {name: await asyncio.open_connection("127.0.0.1", port)
+                for name, port in ports.items()}
+        await asyncio.sleep(0.05)  # let the listeners take them in (not a timing check)
+        greeting = await asyncio.wait_for(held["smtp"][0].readline(), WAIT)
+        assert greeting.startswith(b"220")
+    for name, (reader, writer) in held.items():
+        try:  # the far end went away: end of stream, or a reset
+            assert await asyncio.wait_for(reader.read(), WAIT) == b"", name
+        except ConnectionResetError:
+            pass
+        writer.close()
