@@ -51,3 +51,14 @@ async def sign_in(client, name: str, password: str | None = None) -> int:
         "name": name, "password": PASSWORDS.get(name, "") if password is None else password,
         "next": "/board/", "csrf": await login_token(client)}, allow_redirects=False)
     return resp.status
+
+
+async def post_event(server, **body) -> int:
+    """An alarm through the real HTTP intake of a test server; its incident id."""
+    from aiohttp import ClientSession
+
+    async with ClientSession() as http:
+        async with http.post(server.make_url("/api/v1/events"), json=body, headers={
+                "Authorization": f"Bearer {TOKENS['ESCALATOR_TERMINAL_TOKEN']}"}) as resp:
+            assert resp.status == 202, await resp.text()
+            return (await resp.json())["incident"]

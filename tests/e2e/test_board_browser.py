@@ -11,10 +11,8 @@ from __future__ import annotations
 import re
 
 import pytest
-from aiohttp import ClientSession
 from aiohttp.test_utils import TestServer
-from board_support import PASSWORDS, SHOTS, build
-from support import TOKENS
+from board_support import PASSWORDS, SHOTS, build, post_event
 
 from escalator.domain.answering import CALLS
 from escalator.domain.model import AlarmEvent, State
@@ -41,14 +39,6 @@ async def sign_in(page, server, name: str) -> None:
 
 async def english(page, server) -> None:
     await page.goto(str(server.make_url("/board/language/en?next=/board/login")))
-
-
-async def post_event(server, **body) -> int:
-    async with ClientSession() as http:
-        async with http.post(server.make_url("/api/v1/events"), json=body, headers={
-                "Authorization": f"Bearer {TOKENS['ESCALATOR_TERMINAL_TOKEN']}"}) as resp:
-            assert resp.status == 202, await resp.text()
-            return (await resp.json())["incident"]
 
 
 async def test_a_new_alarm_appears_within_two_seconds_without_reload(served, desktop):

@@ -11,11 +11,9 @@ import os
 import re
 
 import pytest
-from aiohttp import ClientSession
 from aiohttp.test_utils import TestServer
-from board_support import PASSWORDS, SHOTS
+from board_support import PASSWORDS, SHOTS, post_event
 from editor_support import STEP2, build_from_file, line_of
-from support import TOKENS
 
 from escalator.domain.model import State
 
@@ -41,14 +39,6 @@ async def sign_in(page, server, name: str, lang: str) -> None:
     await page.get_by_label(password).fill(PASSWORDS[name])
     await page.get_by_role("button", name=button, exact=True).click()
     await page.wait_for_url(BOARD)
-
-
-async def post_event(server, **body) -> int:
-    async with ClientSession() as http:
-        async with http.post(server.make_url("/api/v1/events"), json=body, headers={
-                "Authorization": f"Bearer {TOKENS['ESCALATOR_TERMINAL_TOKEN']}"}) as resp:
-            assert resp.status == 202, await resp.text()
-            return (await resp.json())["incident"]
 
 
 async def test_a_config_edit_with_an_error_shows_the_line(served, desktop):
