@@ -7,6 +7,7 @@ from typing import Protocol
 
 from escalator.domain.availability import Contact
 from escalator.domain.model import Incident
+from escalator.errors import NotifyError
 
 
 @dataclass(frozen=True)
@@ -51,3 +52,10 @@ class Notifier(Protocol):
     """A channel. Raise NotifyError(recoverable=...) on failure; return on acceptance."""
 
     async def send(self, contact: Contact, message: Message) -> None: ...
+
+
+def require_set_up(found: list[str]) -> None:
+    """A channel whose settings have problems now (a secret removed since start) fails
+    the send for good, so the party's next contact is tried at once."""
+    if found:
+        raise NotifyError("; ".join(found), recoverable=False, kind="not_set_up")

@@ -31,7 +31,7 @@ from escalator.config.model import Facility
 from escalator.domain.availability import Contact
 from escalator.errors import ConfigError, NotifyError
 from escalator.i18n import t
-from escalator.notify.base import Message
+from escalator.notify.base import Message, require_set_up
 
 Settings = Mapping[str, Any]
 DEFAULT_PORTS = {"none": 25, "starttls": 587, "tls": 465}
@@ -154,9 +154,7 @@ class EmailNotifier:
 
     async def send(self, contact: Contact, message: Message) -> None:
         settings = self._settings()
-        found = problems(settings)
-        if found:
-            raise NotifyError("; ".join(found), recoverable=False, kind="not_set_up")
+        require_set_up(problems(settings))
         mail = build_mail(message, settings, contact.address, self._facility(), self._clock)
         try:
             await aiosmtplib.send(mail, **self._connection(settings))

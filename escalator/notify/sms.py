@@ -24,10 +24,10 @@ import aiohttp
 from escalator.config.model import Facility
 from escalator.domain.answering import CALLS  # a call to act, not news of one
 from escalator.domain.availability import Contact
-from escalator.errors import ConfigError, NotifyError
+from escalator.errors import ConfigError
 from escalator.i18n import code_label
 from escalator.notify import gsm, render
-from escalator.notify.base import Message
+from escalator.notify.base import Message, require_set_up
 from escalator.notify.gateway import (
     GatewayRequest,
     Preset,
@@ -120,9 +120,7 @@ class SmsNotifier:
 
     async def send(self, contact: Contact, message: Message) -> None:
         settings = self._settings()
-        found = problems(settings)
-        if found:
-            raise NotifyError("; ".join(found), recoverable=False, kind="not_set_up")
+        require_set_up(problems(settings))
         text = sms_text(message, self._facility().name)
         req = build_request(settings, contact.address, text, message)
         headers = auth_headers("sms", settings, self._secrets)

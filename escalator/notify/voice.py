@@ -38,7 +38,7 @@ from escalator.errors import ConfigError, NotifyError
 from escalator.i18n import t
 from escalator.links import LinkSigner
 from escalator.notify import speech
-from escalator.notify.base import Message
+from escalator.notify.base import Message, require_set_up
 from escalator.notify.gateway import (
     GatewayRequest,
     Preset,
@@ -147,9 +147,7 @@ class VoiceNotifier:
 
     async def send(self, contact: Contact, message: Message) -> None:
         settings = self._settings()
-        found = problems(settings)
-        if found:
-            raise NotifyError("; ".join(found), recoverable=False, kind="not_set_up")
+        require_set_up(problems(settings))
         if message.update or message.reason not in CALLS:  # the dispatcher skips these
             raise NotifyError("voice: only calls to act are phoned", recoverable=False,
                               kind="not_carried")
