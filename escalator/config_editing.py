@@ -24,7 +24,7 @@ from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from escalator.clock import Clock
-from escalator.config.checking import Checked, Problem, check_text, line_of
+from escalator.config.checking import Checked, as_problem, check_text, line_of
 from escalator.config.files import Change, change, digest, read, write_atomically
 from escalator.config.model import Config
 from escalator.config_audit import changed_sections
@@ -168,8 +168,7 @@ class ConfigEditing:
             warnings = await self._running.reload_async()
             if self._running.config_problems:  # the reload saw something the check did not
                 path = self.path
-                failed = tuple(Problem(p, line_of(p, path))
-                               for p in self._running.config_problems)
+                failed = tuple(as_problem(p, path) for p in self._running.config_problems)
                 await asyncio.to_thread(write_atomically, path, before)
                 self.known = digest(before)
                 await self._running.reload_async()

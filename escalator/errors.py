@@ -8,10 +8,17 @@ class EscalatorError(Exception):
 
 
 class ConfigError(EscalatorError):
-    """A configuration problem a person must fix; carries every problem found."""
+    """A configuration problem a person must fix; carries every problem found.
 
-    def __init__(self, problems: list[str]) -> None:
+    Each problem is text (the English sentence `config check` prints); most are an
+    `escalator.config.problem.ConfigProblem`, which also holds the reason code and
+    parameters to say it in the reader's language. `warnings` come along from the
+    same load (shown with the problems, they do not fail it).
+    """
+
+    def __init__(self, problems: list[str], warnings: list[str] | None = None) -> None:
         self.problems = list(problems)
+        self.warnings = list(warnings or ())
         super().__init__("\n".join(self.problems))
 
 

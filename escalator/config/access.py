@@ -20,6 +20,7 @@ from typing import Any
 
 from escalator.config.check import At, Problems, choice, duration, env_name, mapping, text
 from escalator.config.model import API_ROLES, ApiToken
+from escalator.config.problem import phrase
 
 TOKEN_KEYS = ("name", "token_env", "role")
 MIN_SNOOZE = timedelta(minutes=15)  # the shortest snooze offered anywhere
@@ -32,7 +33,7 @@ def parse_access(problems: Problems, at: At) -> dict[str, Any]:
     if snooze_at is not None:
         limit = duration(problems, snooze_at)
         if limit is not None and limit < MIN_SNOOZE:
-            problems.bad(snooze_at, "a duration of at least 15m (the shortest snooze offered)")
+            problems.bad(snooze_at, phrase("cfg.want.snooze_limit"))
         elif limit is not None:
             found["max_snooze"] = limit
     previous_at = at.key("previous_secret_env")
@@ -46,7 +47,7 @@ def parse_access(problems: Problems, at: At) -> dict[str, Any]:
 
 def _tokens(problems: Problems, at: At) -> tuple[ApiToken, ...]:
     if not isinstance(at.value, list):
-        problems.bad(at, "a list of {name, token_env, role} entries")
+        problems.bad(at, phrase("cfg.want.api_tokens"))
         return ()
     tokens, names = [], set()
     for item in at.items():
@@ -56,7 +57,7 @@ def _tokens(problems: Problems, at: At) -> tuple[ApiToken, ...]:
         env = _get(problems, item, "token_env", env_name)
         role = _get(problems, item, "role", lambda p, a: choice(p, a, API_ROLES)) or "operator"
         if name in names:
-            problems.error(item, f"the token name {name!r} is used twice")
+            problems.error(item, "cfg.token_name_twice", name=repr(name))
         if name and env:
             names.add(name)
             tokens.append(ApiToken(name.strip(), env, role))

@@ -12,6 +12,7 @@ from datetime import timedelta
 from typing import Any
 
 from escalator.config.check import At, Problems, choice, duration, env_name, mapping, sequence, text
+from escalator.config.problem import phrase
 
 BOARD_KEYS = ("users", "session_ttl")
 USER_KEYS = ("name", "role", "password_hash_env")
@@ -37,19 +38,19 @@ def parse_board(problems: Problems, at: At | None) -> BoardConfig | None:
     if at is None or at.value is None:
         return None
     if mapping(problems, at, BOARD_KEYS, (),
-               expected="a mapping with users (and session_ttl)") is None:
+               expected=phrase("cfg.want.board")) is None:
         return None
     users: list[BoardUser] = []
     users_at = at.key("users")
     if users_at is not None and sequence(problems, users_at,
-                                         "a list of {name, role, password_hash_env}"):
+                                         phrase("cfg.want.board_users")):
         seen: set[str] = set()
         for item in users_at.items():
             user = _user(problems, item)
             if user is None:
                 continue
             if user.name.casefold() in seen:
-                problems.error(item, f"user {user.name!r} is listed twice")
+                problems.error(item, "cfg.user_twice", name=repr(user.name))
                 continue
             seen.add(user.name.casefold())
             users.append(user)
@@ -58,7 +59,7 @@ def parse_board(problems: Problems, at: At | None) -> BoardConfig | None:
     if ttl_at is not None:
         found = duration(problems, ttl_at)
         if found is not None and not MIN_SESSION <= found <= MAX_SESSION:
-            problems.bad(ttl_at, "between 5m and 7d")
+            problems.bad(ttl_at, phrase("cfg.want.session_ttl"))
         elif found is not None:
             ttl = found
     return BoardConfig(tuple(users), ttl)
@@ -66,11 +67,11 @@ def parse_board(problems: Problems, at: At | None) -> BoardConfig | None:
 
 def _user(problems: Problems, at: At) -> BoardUser | None:
     if mapping(problems, at, USER_KEYS, USER_KEYS,
-               expected="a mapping with name, role and password_hash_env") is None:
+               expected=phrase("cfg.want.board_user")) is None:
         return None
     before = problems.count
     name_at = at.key("name")
-    name = text(problems, name_at, "a user name") if name_at is not None else None
+    name = text(problems, name_at, phrase("cfg.want.user_name")) if name_at is not None else None
     role_at = at.key("role")
     role = choice(problems, role_at, ROLES) if role_at is not None else None
     env_at = at.key("password_hash_env")

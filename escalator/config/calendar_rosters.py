@@ -24,6 +24,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from escalator.config.check import (
+    DURATION,
     At,
     Problems,
     duration,
@@ -31,15 +32,17 @@ from escalator.config.check import (
     mapping,
     reference,
     text,
+    why_of,
 )
 from escalator.config.ical import MAX_CALENDAR_BYTES, CalendarError, read_calendar
+from escalator.config.problem import phrase
 from escalator.domain.availability import Party, Roster, RosterEntry
 from escalator.domain.shifts import ShiftCalendar, Unmatched
 
 CALENDAR_ROSTER_KEYS = ("ical", "match", "entries")
 CALENDAR_ROSTER_REQUIRED = ("ical",)
 ICAL_KEYS = ("file", "url", "refresh", "timeout")
-ICAL_EXPECTED = 'a calendar like {file: shifts.ics} or {url: "https://...", refresh: 15 min}'
+ICAL_EXPECTED = phrase("cfg.want.ical")
 DEFAULT_REFRESH = timedelta(minutes=15)
 MIN_REFRESH = timedelta(minutes=1)
 DEFAULT_TIMEOUT = timedelta(seconds=10)
@@ -83,15 +86,14 @@ def parse_calendar_roster(
         return None
     file_at, url_at = ical_at.key("file"), ical_at.key("url")
     if (file_at is None) == (url_at is None):
-        problems.error(ical_at, "give one of 'file' or 'url'")
+        problems.error(ical_at, "cfg.ical_file_or_url")
         return None
     refresh = _bounded(problems, ical_at.key("refresh"), DEFAULT_REFRESH, MIN_REFRESH, None)
     timeout = _bounded(problems, ical_at.key("timeout"), DEFAULT_TIMEOUT, None, MAX_TIMEOUT)
     calendar = None
     for key in ("refresh", "timeout"):
         if file_at is not None and (unused := ical_at.key(key)) is not None:
-            problems.warn(unused, f"'{key}' is for a calendar at a url; a file is read at "
-                                  "start and at every reload (SIGHUP)")
+            problems.warn(unused, "cfg.ical_url_only", keyname=repr(key))
     if file_at is not None:
         calendar = _from_file(problems, file_at, ical_at, parties, match, base_dir, timezone)
     elif url_at is not None and (url := http_url(problems, url_at)) and refresh and timeout:
@@ -106,11 +108,11 @@ def _match(problems: Problems, at: At | None, party_ids: Collection[str]) -> dic
     if at is None or at.value is None:
         return {}
     if not isinstance(at.value, dict):
-        problems.bad(at, 'a mapping of calendar names to party ids, like {"Anna Virtanen": anna}')
+        problems.bad(at, phrase("cfg.want.calendar_match"))
         return {}
     found = {}
     for key, entry in at.entries():
-        name = text(problems, At(key, entry.line, at.path), "a name or e-mail (text)")
+        name = text(problems, At(key, entry.line, at.path), phrase("cfg.want.name_or_email"))
         pid = reference(problems, entry, party_ids, "party") if name else None
         if name and pid:
             found[name] = pid
@@ -125,9 +127,11 @@ def _bounded(problems: Problems, at: At | None, default: timedelta,
     if value is None:
         return None
     if (least and value < least) or (most and value > most):
-        span = f"at least {int(least.total_seconds())} s" if least and value < least \
-            else f"at most {int(most.total_seconds())} s" if most else ""
-        problems.bad(at, f"a duration of {span}")
+        span = phrase("cfg.want.seconds_at_least", n=int(least.total_seconds())) \
+            if least and value < least \
+            else phrase("cfg.want.seconds_at_most", n=int(most.total_seconds())) if most \
+            else DURATION
+        problems.bad(at, span)
         return None
     return value
 
@@ -136,25 +140,29 @@ def _from_file(
     problems: Problems, file_at: At, ical_at: At, parties: Mapping[str, Party],
     match: Mapping[str, str], base_dir: Path, timezone: str,
 ) -> ShiftCalendar | None:
-    name = text(problems, file_at, "a file name like shifts.ics")
+    name = text(problems, file_at, phrase("cfg.want.ics_name"))
     if name is None:
         return None
     path = Path(name) if Path(name).is_absolute() else base_dir / name
     try:
         if path.stat().st_size > MAX_CALENDAR_BYTES:
-            problems.bad(file_at, f"a calendar of at most {MAX_CALENDAR_BYTES:,} bytes",
-                         f"{path.stat().st_size:,} bytes")
+            problems.bad(file_at, phrase("cfg.want.calendar_size", most=f"{MAX_CALENDAR_BYTES:,}"),
+                         phrase("cfg.why.bytes", size=f"{path.stat().st_size:,}"))
             return None
         data = path.read_bytes()
     except OSError as exc:
-        problems.bad(file_at, "an iCalendar file to read", f"{path}: {exc.strerror or exc}")
+        problems.bad(file_at, phrase("cfg.want.ics_to_read"),
+                     phrase("cfg.why.in_file", file=str(path), why=exc.strerror or str(exc)))
         return None
     try:
         calendar = read_calendar(data, source=name, parties=parties, match=match,
                                  zone=ZoneInfo(timezone))
     except CalendarError as exc:
-        problems.bad(file_at, "an iCalendar file (.ics)", f"{name}: {exc}")
+        problems.bad(file_at, phrase("cfg.want.ics"),
+                     phrase("cfg.why.in_file", file=name, why=why_of(exc)))
         return None
     for u in calendar.unmatched:
-        problems.warn(ical_at, unmatched_text(name, u))
+        problems.warn(ical_at, "cfg.ical_unmatched", where=f"{name}:{u.line}" if u.line else name,
+                      uid=u.uid, names=", ".join(f'"{n}"' for n in u.names),
+                      first=u.names[0])
     return replace(calendar, path=str(path))

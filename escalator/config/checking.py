@@ -1,10 +1,10 @@
 """One answer to "does this config check?", for the command line and the board's editor.
 
 `escalator config check FILE` and the editor's Check button must say the
-same thing in the same words, so both come here: the loader's problems
-(`FILE:LINE: PATH: found X, expected Y`) and the channels' own checks. The
-editor also needs the line of each problem to highlight it, which is read
-back from the `FILE:LINE:` prefix every problem starts with.
+same thing, so both come here: the loader's problems (`FILE:LINE: PATH: found
+X, expected Y`) and the channels' own checks. Each is a `ConfigProblem`: the
+command line prints its English text, the editor renders it in the reader's
+language and highlights its `line`.
 """
 
 from __future__ import annotations
@@ -15,13 +15,10 @@ from dataclasses import dataclass
 
 from escalator.config.loader import load_config, load_config_text
 from escalator.config.model import Config
+from escalator.config.problem import ConfigProblem
 from escalator.errors import ConfigError
 
-
-@dataclass(frozen=True)
-class Problem:
-    text: str  # as `config check` prints it
-    line: int  # 0: not tied to a line
+Problem = ConfigProblem  # `.text` as `config check` prints it, `.line` (0: not tied to a line)
 
 
 @dataclass(frozen=True)
@@ -31,7 +28,7 @@ class Checked:
     filename: str
     config: Config | None
     problems: tuple[Problem, ...]
-    warnings: tuple[str, ...]
+    warnings: tuple[str, ...]  # ConfigProblems too, where the loader gave them
 
     @property
     def ok(self) -> bool:
@@ -44,22 +41,42 @@ class Checked:
 
 def line_of(text: str, filename: str) -> int:
     """The line number in `FILE:LINE: ...`; 0 when the problem names none."""
+    if isinstance(text, ConfigProblem):
+        return text.line
     found = re.match(re.escape(filename) + r":(\d+):", text)
     return int(found.group(1)) if found else 0
+
+
+def as_problem(text: str, filename: str) -> Problem:
+    """A problem as found, or text without a code (from code that raises plain text) kept
+    word for word: its code `cfg.text` shows it as it is in every language."""
+    if isinstance(text, ConfigProblem):
+        return text
+    line = line_of(text, filename)
+    if line:
+        rest = text[len(f"{filename}:{line}: "):]
+        return ConfigProblem(filename, line, "", "cfg.text", {"text": rest})
+    return ConfigProblem("", 0, "", "cfg.text", {"text": text})
 
 
 def _checked(filename: str, load: Callable[[], tuple[Config, list[str]]]) -> Checked:
     try:
         config, warnings = load()
     except ConfigError as exc:
-        return Checked(filename, None,
-                       tuple(Problem(p, line_of(p, filename)) for p in exc.problems),
-                       tuple(getattr(exc, "warnings", [])))
+        return Checked(filename, None, tuple(as_problem(p, filename) for p in exc.problems),
+                       tuple(exc.warnings))
 
-    unusable = [f"{filename}: {p}" for p in channel_problems(config)]
+    unusable = [_in_file(p, filename) for p in channel_problems(config)]
     if unusable:
-        return Checked(filename, None, tuple(Problem(p, 0) for p in unusable), tuple(warnings))
+        return Checked(filename, None, tuple(unusable), tuple(warnings))
     return Checked(filename, config, (), tuple(warnings))
+
+
+def _in_file(problem: str, filename: str) -> Problem:
+    """A channel's problem (`channels.email.host: ...`) under the config file's name."""
+    if isinstance(problem, ConfigProblem):
+        return ConfigProblem(filename, 0, problem.path, problem.code, problem.params)
+    return ConfigProblem(filename, 0, "", "cfg.text", {"text": problem})
 
 
 def channel_problems(config: Config) -> list[str]:

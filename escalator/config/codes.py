@@ -17,8 +17,10 @@ from typing import Any
 
 from escalator.config.check import At, Problems, choice, identifier, mapping, text
 from escalator.config.model import LANGUAGES
+from escalator.config.problem import phrase
 from escalator.i18n.codes import SEVERITIES, CodeInfo
 
+CODE = phrase("cfg.want.alarm_code")
 CODE_ENTRY_KEYS = (*LANGUAGES, "severity", "todo")
 
 
@@ -26,12 +28,12 @@ def parse_codes(problems: Problems, at: At | None) -> dict[str, CodeInfo]:
     if at is None or at.value is None:
         return {}
     if not isinstance(at.value, dict):
-        problems.bad(at, "a mapping of alarm codes to their names")
+        problems.bad(at, phrase("cfg.want.codes_section"))
         return {}
     found = {}
     for code, entry in at.entries():
         code_text = str(code) if isinstance(code, int) and not isinstance(code, bool) else code
-        if identifier(problems, At(code_text, entry.line, at.path), "an alarm code") is None:
+        if identifier(problems, At(code_text, entry.line, at.path), CODE) is None:
             continue
         info = _entry(problems, entry)
         if info is not None:
@@ -41,12 +43,12 @@ def parse_codes(problems: Problems, at: At | None) -> dict[str, CodeInfo]:
 
 def _entry(problems: Problems, at: At) -> CodeInfo | None:
     if mapping(problems, at, CODE_ENTRY_KEYS,
-               expected="a mapping like {fi: Maavuoto, en: Earth leakage}") is None:
+               expected=phrase("cfg.want.code_entry")) is None:
         return None
     before = problems.count
     labels = {lang: text(problems, v) for lang, v in at.entries() if lang in LANGUAGES}
     if not labels:
-        problems.error(at, f"give the name in at least one language ({', '.join(LANGUAGES)})")
+        problems.error(at, "cfg.code_no_name", languages=", ".join(LANGUAGES))
     severity_at = at.key("severity")
     severity = choice(problems, severity_at, SEVERITIES) if severity_at else "medium"
     todo = _todo(problems, at.key("todo"))
@@ -61,7 +63,7 @@ def _todo(problems: Problems, at: At | None) -> dict[str, Any]:
     if isinstance(at.value, str):
         value = text(problems, at)
         return {lang: value for lang in LANGUAGES} if value else {}
-    if mapping(problems, at, LANGUAGES, expected="a text, or a mapping {fi: ..., en: ...}") \
+    if mapping(problems, at, LANGUAGES, expected=phrase("cfg.want.todo")) \
             is None:
         return {}
     return {lang: text(problems, v) for lang, v in at.entries() if lang in LANGUAGES}

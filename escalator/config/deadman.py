@@ -15,6 +15,7 @@ from datetime import timedelta
 from typing import Any
 
 from escalator.config.check import At, Problems, choice, duration, env_name, http_url, mapping
+from escalator.config.problem import phrase
 
 DEADMAN_KEYS = ("url", "every", "token_env", "method", "timeout")
 DEADMAN_REQUIRED = ("url",)
@@ -35,7 +36,7 @@ def parse_deadman(problems: Problems, at: At | None) -> DeadmanConfig | None:
     if at is None or at.value is None:
         return None
     if mapping(problems, at, DEADMAN_KEYS, DEADMAN_REQUIRED,
-               expected="a mapping with url (and every, token_env, method, timeout)") is None:
+               expected=phrase("cfg.want.deadman")) is None:
         return None
     before = problems.count
     url_at = at.key("url")
@@ -44,7 +45,7 @@ def parse_deadman(problems: Problems, at: At | None) -> DeadmanConfig | None:
     every = _opt(problems, at.key("every"), duration) or default.every
     every_at = at.key("every")
     if every_at is not None and every < MIN_EVERY:
-        problems.bad(every_at, "at least 30s (a monitor's period is minutes)")
+        problems.bad(every_at, phrase("cfg.want.deadman_every"))
     token = _opt(problems, at.key("token_env"), env_name)
     method_at = at.key("method")
     method = (choice(problems, method_at, DEADMAN_METHODS) if method_at is not None
@@ -52,7 +53,7 @@ def parse_deadman(problems: Problems, at: At | None) -> DeadmanConfig | None:
     timeout = _opt(problems, at.key("timeout"), duration) or default.timeout
     timeout_at = at.key("timeout")
     if timeout_at is not None and timeout >= every:
-        problems.bad(timeout_at, "shorter than `every`")
+        problems.bad(timeout_at, phrase("cfg.want.deadman_timeout"))
     if problems.count > before or url is None:
         return None
     return DeadmanConfig(url, every, token, method, timeout)

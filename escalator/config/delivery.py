@@ -16,6 +16,7 @@ from typing import Any
 
 from escalator.config.check import At, Problems, duration, mapping
 from escalator.config.model import DeliveryConfig
+from escalator.config.problem import phrase
 
 DELIVERY_KEYS = ("fallback_after", "send_timeout")
 MAX_SEND_TIMEOUT = timedelta(minutes=2)
@@ -28,7 +29,7 @@ def parse_delivery(problems: Problems, at: At | None) -> DeliveryConfig:
     fallback = _positive(problems, at.key("fallback_after")) or default.fallback_after
     timeout = _positive(problems, at.key("send_timeout")) or default.send_timeout
     if timeout > MAX_SEND_TIMEOUT:
-        problems.bad(at.key("send_timeout"), "at most 2m")  # type: ignore[arg-type]
+        problems.bad(at.key("send_timeout"), phrase("cfg.want.send_timeout"))  # type: ignore[arg-type]
         timeout = default.send_timeout
     return DeliveryConfig(fallback, timeout)
 
@@ -38,7 +39,7 @@ def _positive(problems: Problems, at: At | None) -> timedelta | None:
         return None
     value = duration(problems, at)
     if value is not None and value <= timedelta(0):
-        problems.bad(at, "a duration longer than zero, like 60s")
+        problems.bad(at, phrase("cfg.want.positive_duration"))
         return None
     return value
 

@@ -24,13 +24,14 @@ import icalendar
 import recurring_ical_events
 
 from escalator.domain.availability import Party
+from escalator.domain.hours import Unreadable
 from escalator.domain.shifts import Shift, ShiftCalendar, Unmatched
 
 MAX_CALENDAR_BYTES = 5 * 1024 * 1024  # a year of a ward's shifts is a few hundred KB
 MIN_NAME = 4  # shorter names are not searched for inside a SUMMARY ("A" is in every word)
 
 
-class CalendarError(ValueError):
+class CalendarError(Unreadable):
     """Not an iCalendar we can read; the message says what was found."""
 
 
@@ -125,15 +126,19 @@ def _event_lines(text: str) -> list[int]:
 def parse_calendar(text: str | bytes) -> Any:
     """The VCALENDAR in `text`, or CalendarError saying what was found instead."""
     if len(text) > MAX_CALENDAR_BYTES:
-        raise CalendarError(f"{len(text):,} bytes, more than the {MAX_CALENDAR_BYTES:,} read")
+        raise CalendarError(f"{len(text):,} bytes, more than the {MAX_CALENDAR_BYTES:,} read",
+                            "cfg.why.calendar_too_big", size=f"{len(text):,}",
+                            most=f"{MAX_CALENDAR_BYTES:,}")
     raw = text.decode("utf-8", "replace") if isinstance(text, bytes) else text
     if "BEGIN:VCALENDAR" not in raw[:4096].upper():
         start = raw.strip()[:40].replace("\n", " ")
-        raise CalendarError(f"not an iCalendar (it starts {start!r}, expected BEGIN:VCALENDAR)")
+        raise CalendarError(f"not an iCalendar (it starts {start!r}, expected BEGIN:VCALENDAR)",
+                            "cfg.why.not_ical", start=repr(start))
     try:
         return icalendar.Calendar.from_ical(raw)
     except (ValueError, IndexError, KeyError, TypeError) as exc:
-        raise CalendarError(f"not a readable iCalendar ({exc})") from None
+        raise CalendarError(f"not a readable iCalendar ({exc})", "cfg.why.unreadable_ical",
+                            reason=str(exc)) from None
 
 
 def read_calendar(
@@ -158,7 +163,8 @@ def read_calendar(
         for start in _starts(calendar, zone):  # a broken RRULE fails here, not at 3 a.m.
             query.between(start, start + timedelta(days=1))
     except Exception as exc:  # noqa: BLE001 - the library raises many kinds for one bad rule
-        raise CalendarError(f"its recurrences cannot be read ({exc})") from None
+        raise CalendarError(f"its recurrences cannot be read ({exc})", "cfg.why.bad_recurrence",
+                            reason=str(exc)) from None
 
     def expand(start: datetime, end: datetime) -> tuple[Shift, ...]:
         try:

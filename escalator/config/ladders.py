@@ -21,9 +21,13 @@ from escalator.config.check import (
     reference,
     sequence,
 )
+from escalator.config.problem import phrase
 from escalator.domain.hours import format_duration
 from escalator.domain.ladder import Ladder, Route, Step
 
+LADDER = phrase("cfg.want.ladder")
+LADDER_ID = phrase("cfg.want.ladder_id")
+LADDER_ID_TEXT = phrase("cfg.want.ladder_id_text")
 LADDER_KEYS = ("steps", "loops", "on_exhausted", "ack_timeout", "rewalk_every")
 LADDER_REQUIRED = ("steps",)
 STEP_KEYS = ("notify", "repeat_every", "escalate_after")
@@ -33,22 +37,22 @@ ROUTE_KEYS = ("match", "ladder", "false_alarm_clear_within", "ack_timeout", "eta
 ROUTE_REQUIRED = ("ladder",)
 MATCH_KEYS = ("code", "source")
 
-STEP_EXPECTED = "a step like {notify: [manager], escalate_after: 10m}"
-ROUTE_EXPECTED = "a route like {match: {code: [FT]}, ladder: technical-fault}"
-TARGET = "party or roster"
+STEP_EXPECTED = phrase("cfg.want.step")
+ROUTE_EXPECTED = phrase("cfg.want.route")
+TARGET = "target"  # a party or a roster: `cfg.unknown.target`, `cfg.want.*.target_id`
 
 
 def parse_ladders(problems: Problems, at: At | None, targets: Collection[str]) -> dict[str, Ladder]:
     if at is None:
         return {}
     if not isinstance(at.value, dict):
-        problems.bad(at, "a mapping of ladder ids to ladders")
+        problems.bad(at, phrase("cfg.want.ladders"))
         return {}
     if not at.value:
-        problems.error(at, "found an empty mapping, expected at least one ladder")
+        problems.error(at, "cfg.no_ladders")
     ladders = {}
     for lid, entry in at.entries():
-        if identifier(problems, At(lid, entry.line, at.path), "a ladder id (text)") is None:
+        if identifier(problems, At(lid, entry.line, at.path), LADDER_ID_TEXT) is None:
             continue
         ladder = _ladder(problems, lid, entry, targets)
         if ladder is not None:
@@ -57,7 +61,7 @@ def parse_ladders(problems: Problems, at: At | None, targets: Collection[str]) -
 
 
 def _ladder(problems: Problems, lid: str, at: At, targets: Collection[str]) -> Ladder | None:
-    if mapping(problems, at, LADDER_KEYS, LADDER_REQUIRED, expected="a ladder with steps") is None:
+    if mapping(problems, at, LADDER_KEYS, LADDER_REQUIRED, expected=LADDER) is None:
         return None
     before = problems.count
     steps = _steps(problems, at.key("steps"), targets)
@@ -70,8 +74,7 @@ def _ladder(problems: Problems, lid: str, at: At, targets: Collection[str]) -> L
     rewalk_at = at.key("rewalk_every")
     rewalk = _optional_duration(problems, rewalk_at)
     if rewalk is not None and rewalk < timedelta(minutes=5) and rewalk_at is not None:
-        problems.error(rewalk_at, f"found {format_duration(rewalk)}, expected at least 5m "
-                                  "(the whole ladder is called again each time)")
+        problems.error(rewalk_at, "cfg.rewalk_too_short", found=format_duration(rewalk))
     if problems.count > before or loops is None:
         return None
     return Ladder(lid, steps, loops, on_exhausted, ack_timeout,
@@ -83,7 +86,7 @@ def _optional_duration(problems: Problems, at: At | None) -> timedelta | None:
 
 
 def _steps(problems: Problems, at: At | None, targets: Collection[str]) -> tuple[Step, ...]:
-    if at is None or not sequence(problems, at, f"a list of steps, each {STEP_EXPECTED}",
+    if at is None or not sequence(problems, at, phrase("cfg.want.steps"),
                                   non_empty=True):
         return ()
     found = (_step(problems, item, targets) for item in at.items())
@@ -100,9 +103,8 @@ def _step(problems: Problems, at: At, targets: Collection[str]) -> Step | None:
     escalate = None if escalate_at is None else duration(problems, escalate_at)
     if repeat_at is not None and repeat is not None and escalate is not None \
             and repeat >= escalate:
-        problems.warn(repeat_at, f"{format_duration(repeat)} is not shorter than "
-                                 f"escalate_after {format_duration(escalate)}: "
-                                 "will never repeat before escalating")
+        problems.warn(repeat_at, "cfg.repeat_not_shorter", repeat=format_duration(repeat),
+                      escalate=format_duration(escalate))
     if not notify or escalate is None or (repeat_at is not None and repeat is None):
         return None
     return Step(notify, escalate, repeat)
@@ -113,7 +115,7 @@ def _targets(
 ) -> tuple[str, ...]:
     """Party or roster ids; every unknown one is reported, not just the first."""
     before = problems.count
-    items = names(problems, at, f"{TARGET} id", non_empty=non_empty)
+    items = names(problems, at, f"{TARGET}_id", non_empty=non_empty)
     found = tuple(ref for item in items if (ref := reference(problems, item, targets, TARGET)))
     return () if problems.count > before else found
 
@@ -122,7 +124,7 @@ def parse_routes(
     problems: Problems, at: At | None, ladder_ids: Collection[str], source_ids: Collection[str],
     party_ids: Collection[str] = (),
 ) -> tuple[Route, ...]:
-    if at is None or not sequence(problems, at, f"a list of routes, each {ROUTE_EXPECTED}",
+    if at is None or not sequence(problems, at, phrase("cfg.want.routes"),
                                   non_empty=True):
         return ()
     parsed = [(item, _route(problems, item, ladder_ids, source_ids, party_ids))
@@ -140,7 +142,7 @@ def _route(
     before = problems.count
     ladder_at = at.key("ladder")
     ladder = None
-    if ladder_at is not None and identifier(problems, ladder_at, "a ladder id") is not None:
+    if ladder_at is not None and identifier(problems, ladder_at, LADDER_ID) is not None:
         ladder = reference(problems, ladder_at, ladder_ids, "ladder")
     codes, sources = _match(problems, at.key("match"), source_ids)
     clear_at = at.key("false_alarm_clear_within")
@@ -148,9 +150,7 @@ def _route(
     clears_at = at.key("clears")
     clears = () if clears_at is None else _parties(problems, clears_at, party_ids)
     if clear_at is not None and not clears:
-        problems.warn(clear_at, "a clear deadline but nobody in 'clears': when someone calls the "
-                                "alarm false or fixed, nobody is asked to clear it at the "
-                                "terminal (e.g. clears: [alarm-vendor])")
+        problems.warn(clear_at, "cfg.clear_nobody")
     follow = {k: _optional_duration(problems, at.key(k))
               for k in ("ack_timeout", "eta_grace", "reopen_within")}
     if problems.count > before or ladder is None:
@@ -162,7 +162,7 @@ def _route(
 def _parties(problems: Problems, at: At, party_ids: Collection[str]) -> tuple[str, ...]:
     """Party ids only (a roster cannot clear a terminal): those who can clear the alarm."""
     before = problems.count
-    items = names(problems, at, "party id", non_empty=False)
+    items = names(problems, at, "party_id", non_empty=False)
     found = tuple(ref for item in items if (ref := reference(problems, item, party_ids, "party")))
     return () if problems.count > before else found
 
@@ -172,13 +172,13 @@ def _match(
 ) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """No `match` (or an empty one) matches every event: the catch-all."""
     if at is None or mapping(problems, at, MATCH_KEYS,
-                             expected="a mapping like {code: [FT], source: terminal}") is None:
+                             expected=phrase("cfg.want.route_match")) is None:
         return (), ()
     code_at, source_at = at.key("code"), at.key("source")
     codes = () if code_at is None else _codes(problems, code_at)
     sources: tuple[str, ...] = ()
     if source_at is not None:
-        items = names(problems, source_at, "source id")
+        items = names(problems, source_at, "source_id")
         sources = tuple(s for item in items
                         if (s := reference(problems, item, source_ids, "source")))
     return codes, sources
@@ -186,7 +186,7 @@ def _match(
 
 def _codes(problems: Problems, at: At) -> tuple[str, ...]:
     """Alarm codes are text, but numeric codes (SIA, Contact ID) arrive as YAML ints."""
-    expected = "an alarm code or a list of codes like [FT, YX]"
+    expected = phrase("cfg.want.codes")
     if _is_code(at.value):
         return (str(at.value).strip(),)
     if not sequence(problems, at, expected, non_empty=True):
@@ -196,7 +196,7 @@ def _codes(problems: Problems, at: At) -> tuple[str, ...]:
         if _is_code(item.value):
             codes.append(str(item.value).strip())
         else:
-            problems.bad(item, "an alarm code (text)")
+            problems.bad(item, phrase("cfg.want.code_text"))
     return tuple(codes)
 
 
@@ -211,9 +211,9 @@ def _reachability(problems: Problems, at: At, parsed: list[tuple[At, Route | Non
     catch_all = None
     for item, route in parsed:
         if catch_all is not None:
-            problems.warn(item, f"unreachable: {catch_all} above matches every event")
+            problems.warn(item, "cfg.route_unreachable", route=catch_all)
         elif route is not None and not route.codes and not route.sources:
             catch_all = item.path
     first = parsed[0][1]
     if catch_all is None and first is not None:
-        problems.warn(at, f"events matching no route use ladder {first.ladder!r}")
+        problems.warn(at, "cfg.no_catch_all", ladder=repr(first.ladder))

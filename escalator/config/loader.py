@@ -59,6 +59,7 @@ from escalator.config.people import (
     parse_rosters,
 )
 from escalator.config.phones import country_of_timezone
+from escalator.config.problem import ConfigProblem, phrase
 from escalator.config.reports import REPORTS_KEYS, WEEKLY_KEYS, parse_reports
 from escalator.config.settings import (
     BUILT_SOURCE_KINDS,
@@ -99,9 +100,9 @@ __all__ = [
 MAX_CONFIG_BYTES = 1024 * 1024  # a facility's config is a few KB; a bigger one is a mistake
 
 
-def _too_big(name: str, size: int) -> str:
-    return (f"{name}: the file has {size:,} bytes, at most {MAX_CONFIG_BYTES:,} are read "
-            "(a facility's config is a few KB): is this the right file?")
+def _too_big(name: str, size: int) -> ConfigProblem:
+    return ConfigProblem(name, 0, "", "cfg.file_too_big",
+                         {"size": f"{size:,}", "most": f"{MAX_CONFIG_BYTES:,}"})
 
 
 def load_config(
@@ -116,9 +117,11 @@ def load_config(
             raise ConfigError([_too_big(name, size)])
         text = Path(name).read_text(encoding="utf-8")
     except OSError as exc:
-        raise ConfigError([f"{name}: cannot read the file: {exc.strerror or exc}"]) from None
+        raise ConfigError([ConfigProblem(name, 0, "", "cfg.cannot_read_file",
+                                         {"reason": exc.strerror or str(exc)})]) from None
     except UnicodeDecodeError as exc:
-        raise ConfigError([f"{name}: not UTF-8 text ({exc.reason} at byte {exc.start})"]) from None
+        raise ConfigError([ConfigProblem(name, 0, "", "cfg.not_utf8",
+                                         {"reason": exc.reason, "byte": exc.start})]) from None
     return _load(text, name, env, strict_secrets, config_path=name)
 
 
@@ -138,26 +141,23 @@ def _load(
 ) -> tuple[Config, list[str]]:
     data, duplicates = parse(text, filename)
     problems = Problems(filename)
-    for line, message in duplicates:
-        problems.add(line, message)
+    for line, found in duplicates:
+        problems.add(line, found.code, **dict(found.params))
     config = _build(problems, data, config_path)
     if config is not None:
         _check_secrets(problems, config, os.environ if env is None else env, strict_secrets)
     if problems.count or config is None:
-        error = ConfigError(problems.errors)
-        error.warnings = problems.warnings  # type: ignore[attr-defined]
-        raise error
+        raise ConfigError(problems.errors, warnings=problems.warnings)
     return config, problems.warnings
 
 
 def _build(problems: Problems, data: Any, path: str | None) -> Config | None:
     root = At(data, 1, "")
     if data is None:
-        problems.error(root, "the file is empty, expected a mapping with facility, people, "
-                             "ladders and routes")
+        problems.error(root, "cfg.file_empty")
         return None
     if mapping(problems, root, TOP_KEYS, TOP_REQUIRED,
-               expected="a mapping with facility, people, ladders and routes") is None:
+               expected=phrase("cfg.want.top")) is None:
         return None
     ladder_ids = _declared(root.key("ladders"))
     party_ids = _declared(root.key("people"))
@@ -212,7 +212,7 @@ def _unused_ladders(problems: Problems, at: At | None, config: Config) -> None:
     used = {r.ladder for r in config.routes} | {s.ladder for s in config.sources.values()}
     for lid, entry in at.entries():
         if lid in config.ladders and lid not in used:
-            problems.warn(entry, "this ladder is not used by any route or source")
+            problems.warn(entry, "cfg.ladder_unused")
 
 
 def _check_secrets(
@@ -223,11 +223,10 @@ def _check_secrets(
         if env.get(name):
             continue
         at = At(name, problems.line_for(path), path)
-        message = f"environment variable {name} is not set"
         if strict:
-            problems.error(at, message)
+            problems.error(at, "cfg.env_not_set", name=name)
         else:
-            problems.warn(at, message)
+            problems.warn(at, "cfg.env_not_set", name=name)
 
 
 def key_sets() -> dict[str, Collection[str]]:

@@ -15,22 +15,21 @@ from zoneinfo import ZoneInfo
 from escalator.config.check import (
     At,
     Problems,
-    describe,
     duration,
     mapping,
     names,
     reference,
     sequence,
     text,
+    why_of,
 )
 from escalator.config.ladders import _codes
+from escalator.config.problem import phrase
 from escalator.domain.hours import format_duration
 from escalator.domain.maintenance import (
     DEFAULT_MAINTENANCE_MAX,
-    LOCAL_TIME_EXPECTED,
     MaintenanceWindow,
     check_window,
-    explain,
     local_to_utc,
     wall_to_utc,
 )
@@ -38,8 +37,7 @@ from escalator.domain.maintenance import (
 MAINTENANCE_KEYS = ("match", "from", "until", "reason")
 MAINTENANCE_REQUIRED = ("from", "until", "reason")
 MAINTENANCE_MATCH_KEYS = ("source", "code", "point")
-WINDOW_EXPECTED = ('a window like {match: {point: "B-wing*"}, from: "2026-12-01 08:00", '
-                   'until: "2026-12-05 16:00", reason: installation work}')
+WINDOW_EXPECTED = phrase("cfg.want.maintenance_window")
 
 
 def parse_maintenance_max(problems: Problems, at: At | None) -> timedelta:
@@ -54,7 +52,7 @@ def parse_maintenance(
 ) -> tuple[MaintenanceWindow, ...]:
     if at is None or at.value is None:
         return ()
-    if not sequence(problems, at, f"a list of maintenance windows, each {WINDOW_EXPECTED}"):
+    if not sequence(problems, at, phrase("cfg.want.maintenance_windows")):
         return ()
     tz = ZoneInfo(timezone)
     found = []
@@ -79,11 +77,11 @@ def _window(
     ends = None if until_at is None else _local_time(problems, until_at, tz)
     reason_at = at.key("reason")
     reason = None if reason_at is None else text(problems, reason_at,
-                                                 "what the work is, like installation work")
+                                                 phrase("cfg.want.maintenance_reason"))
     if starts is not None and ends is not None and until_at is not None:
         problem = check_window(starts, ends, maximum)
         if problem is not None:
-            problems.error(until_at, explain(problem, maximum, format_duration(maximum)))
+            problems.error(until_at, f"cfg.window.{problem.value}", max=format_duration(maximum))
     if problems.count > before or starts is None or ends is None or reason is None:
         return None
     return MaintenanceWindow(window_id, starts, ends, reason, sources, codes, point)
@@ -100,9 +98,9 @@ def _local_time(problems: Problems, at: At, tz: ZoneInfo) -> datetime | None:
         if isinstance(value, str):
             return local_to_utc(value, tz)
     except ValueError as exc:
-        problems.error(at, f"found {describe(value)} ({exc}), expected {LOCAL_TIME_EXPECTED}")
+        problems.bad(at, phrase("cfg.want.local_time"), why_of(exc))
         return None
-    problems.bad(at, LOCAL_TIME_EXPECTED)
+    problems.bad(at, phrase("cfg.want.local_time"))
     return None
 
 
@@ -111,16 +109,15 @@ def _match(
 ) -> tuple[tuple[str, ...], tuple[str, ...], str]:
     """Every key optional; no `match` at all holds every alarm of the facility."""
     if at is None or mapping(problems, at, MAINTENANCE_MATCH_KEYS,
-                             expected='a mapping like {source: [terminal], code: [FT], '
-                                      'point: "B-wing*"}') is None:
+                             expected=phrase("cfg.want.maintenance_match")) is None:
         return (), (), ""
     source_at, code_at, point_at = at.key("source"), at.key("code"), at.key("point")
     sources: tuple[str, ...] = ()
     if source_at is not None:
-        sources = tuple(s for item in names(problems, source_at, "source id")
+        sources = tuple(s for item in names(problems, source_at, "source_id")
                         if (s := reference(problems, item, source_ids, "source")))
     codes = () if code_at is None else _codes(problems, code_at)
     point = ""
     if point_at is not None:
-        point = text(problems, point_at, 'a point or a pattern like "B-wing*"') or ""
+        point = text(problems, point_at, phrase("cfg.want.point_pattern")) or ""
     return sources, codes, point

@@ -29,12 +29,15 @@ from escalator.config.check import (
     reference,
     sequence,
     text,
+    why_of,
 )
 from escalator.config.model import CHANNELS, LANGUAGES
 from escalator.config.phones import DEFAULT_COUNTRY, phone
+from escalator.config.problem import phrase
 from escalator.domain.availability import Contact, Party, Roster, RosterEntry
 from escalator.domain.hours import Period, WeeklyHours
 
+PARTY_ID = phrase("cfg.want.party_id_text")
 PARTY_KEYS = ("name", "contact", "hours", "absent", "open_on_holidays", "language",
               "telegram_user", "role")
 ROLES = ("staff", "viewer")  # viewer: the purchaser; links show, never act
@@ -46,12 +49,11 @@ ROSTER_ENTRY_REQUIRED = ("who", "when")
 
 TELEGRAM_CHAT = re.compile(r"^(-?\d+|@[A-Za-z0-9_]{3,})$")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
-TELEGRAM_EXPECTED = "a Telegram chat id (a number, negative for groups) or a @username"
-EMAIL_EXPECTED = "an email address like name@example.com"
-PERIOD_EXPECTED = ('a date "2026-12-24", a range "2026-12-24..2026-12-26" '
-                   'or "2026-12-24T08:00..2026-12-24T16:00"')
-CONTACT_EXPECTED = "a contact like {email: name@example.com}"
-ROSTER_ENTRY_EXPECTED = 'a roster entry like {who: ward-a, when: "Mon-Sun 07:00-21:00"}'
+TELEGRAM_EXPECTED = phrase("cfg.want.telegram")
+EMAIL_EXPECTED = phrase("cfg.want.email")
+PERIOD_EXPECTED = phrase("cfg.want.period")
+CONTACT_EXPECTED = phrase("cfg.want.contact")
+ROSTER_ENTRY_EXPECTED = phrase("cfg.want.roster_entry")
 
 
 def parse_people(
@@ -61,13 +63,13 @@ def parse_people(
     if at is None:
         return {}
     if not isinstance(at.value, dict):
-        problems.bad(at, "a mapping of party ids to parties")
+        problems.bad(at, phrase("cfg.want.people"))
         return {}
     if not at.value:
-        problems.error(at, "found an empty mapping, expected at least one party")
+        problems.error(at, "cfg.no_people")
     parties = {}
     for pid, entry in at.entries():
-        if identifier(problems, At(pid, entry.line, at.path), "a party id (text)") is None:
+        if identifier(problems, At(pid, entry.line, at.path), PARTY_ID) is None:
             continue
         party = _party(problems, pid, entry, country)
         if party is not None:
@@ -76,7 +78,7 @@ def parse_people(
 
 
 def _party(problems: Problems, pid: str, at: At, country: str) -> Party | None:
-    if mapping(problems, at, PARTY_KEYS, PARTY_REQUIRED, expected="a party with name and contact") \
+    if mapping(problems, at, PARTY_KEYS, PARTY_REQUIRED, expected=phrase("cfg.want.party")) \
             is None:
         return None
     before = problems.count
@@ -99,10 +101,10 @@ def _opt(problems: Problems, at: At | None, check: Callable) -> Any:
 
 
 def _contacts(problems: Problems, at: At | None, country: str) -> tuple[Contact, ...]:
-    if at is None or not sequence(problems, at, f"a list of contacts, each {CONTACT_EXPECTED}"):
+    if at is None or not sequence(problems, at, phrase("cfg.want.contacts")):
         return ()
     if not at.value:
-        problems.warn(at, "no contact methods: this party can never be notified")
+        problems.warn(at, "cfg.no_contacts")
     found = (_contact(problems, item, country) for item in at.items())
     return tuple(c for c in found if c is not None)
 
@@ -116,12 +118,11 @@ def _contact(problems: Problems, at: At, country: str) -> Contact | None:
         else (*CONTACT_CHANNELS, *_all_options())
     unknown = _contact_keys(problems, at, allowed, bool(channels))
     if len(channels) > 1:
-        problems.error(at, f"found {len(channels)} channels ({', '.join(channels)}), expected "
-                           "one channel per list item: write each as its own '- ' item")
+        problems.error(at, "cfg.contact_channels", n=len(channels), channels=", ".join(channels))
         return None
     if not channels:
         if not unknown:
-            problems.error(at, f"found no channel, expected one of {one_of(CONTACT_CHANNELS)}")
+            problems.error(at, "cfg.contact_no_channel", channels=one_of(CONTACT_CHANNELS))
         return None
     channel = channels[0]
     address_at = at.key(channel)
@@ -151,9 +152,10 @@ def _contact_keys(problems: Problems, at: At, allowed: Collection[str], has_chan
         owners = [ch for ch, keys in CONTACT_OPTIONS.items() if key in keys]
         where = At(key, entry.line, at.path)
         if owners and has_channel:
-            problems.error(where, f"key {key!r} is only for {one_of(owners)} contacts")
+            problems.error(where, "cfg.key_only_for", keyname=repr(key), channels=one_of(owners))
         else:
-            problems.error(where, f"unknown key {str(key)!r}{did_you_mean(key, allowed)}")
+            problems.error(where, "cfg.unknown_key", keyname=repr(str(key)),
+                           hint=did_you_mean(key, allowed))
     return bad
 
 
@@ -181,7 +183,7 @@ PHONE_CHANNELS = ("sms", "voice")  # read with the facility's country (config/ph
 
 
 def _absent(problems: Problems, at: At | None) -> tuple[Period, ...]:
-    if at is None or not sequence(problems, at, f"a list of periods, each {PERIOD_EXPECTED}"):
+    if at is None or not sequence(problems, at, phrase("cfg.want.periods")):
         return ()
     periods = []
     for item in at.items():
@@ -191,7 +193,7 @@ def _absent(problems: Problems, at: At | None) -> tuple[Period, ...]:
         try:
             periods.append(Period.parse(str(item.value)))
         except ValueError as exc:
-            problems.bad(item, PERIOD_EXPECTED, str(exc))
+            problems.bad(item, PERIOD_EXPECTED, why_of(exc))
     return tuple(periods)
 
 
@@ -202,7 +204,7 @@ def _telegram_users(problems: Problems, at: At | None) -> tuple[int, ...]:
     if not isinstance(at.value, list):
         user = integer(problems, at)
         return () if user is None else (user,)
-    sequence(problems, at, "a list of Telegram user ids")
+    sequence(problems, at, phrase("cfg.want.telegram_users"))
     users = (integer(problems, item) for item in at.items())
     return tuple(u for u in users if u is not None)
 
@@ -217,15 +219,14 @@ def parse_rosters(
     if at is None or at.value is None:
         return {}
     if not isinstance(at.value, dict):
-        problems.bad(at, "a mapping of roster ids to lists of entries")
+        problems.bad(at, phrase("cfg.want.rosters"))
         return {}
     rosters = {}
     for rid, entry in at.entries():
-        if identifier(problems, At(rid, entry.line, at.path), "a roster id (text)") is None:
+        if identifier(problems, At(rid, entry.line, at.path), phrase("cfg.want.roster_id")) is None:
             continue
         if rid in party_ids:
-            problems.error(entry, f"roster id {rid!r} is also a party id; "
-                                  "a ladder step could not tell which one is meant")
+            problems.error(entry, "cfg.roster_is_party", id=repr(rid))
         if isinstance(entry.value, dict):
             entries_at = entry.key("entries")
             weekly = () if entries_at is None else _entries(
@@ -249,16 +250,16 @@ def _roster(
         return None
     gap = first_gap([w for e in entries for w in e.when.windows])
     if gap:
-        problems.warn(at, f"nobody is on shift at some times, e.g. {gap}")
+        day, hhmm = gap.split(" ")
+        when = phrase("cfg.gap_at", day=phrase(f"cfg.day.{day}"), time=hhmm)
+        problems.warn(at, "cfg.roster_gap", gap=when)
     return Roster(rid, entries)
 
 
 def _entries(
     problems: Problems, at: At, party_ids: Collection[str], roster_ids: Collection[str],
 ) -> tuple[RosterEntry, ...] | None:
-    if not sequence(problems, at, f"a list of entries, each {ROSTER_ENTRY_EXPECTED}, "
-                                  f"or a calendar like {{ical: {{file: shifts.ics}}}}",
-                    non_empty=True):
+    if not sequence(problems, at, phrase("cfg.want.roster_entries"), non_empty=True):
         return None
     before = problems.count
     entries = []
@@ -279,10 +280,10 @@ def _who(
     problems: Problems, at: At | None, party_ids: Collection[str], roster_ids: Collection[str],
 ) -> str | None:
     """Rosters do not nest: a shift is worked by a party."""
-    if at is None or identifier(problems, at, "a party id") is None:
+    if at is None or identifier(problems, at, phrase("cfg.want.one.party_id")) is None:
         return None
     if at.value in roster_ids and at.value not in party_ids:
-        problems.error(at, f"{at.value!r} is a roster; a roster entry must name a party")
+        problems.error(at, "cfg.entry_names_roster", name=repr(at.value))
         return None
     return reference(problems, at, party_ids, "party")
 

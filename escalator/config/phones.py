@@ -17,22 +17,24 @@ import phonenumbers
 from phonenumbers import NumberParseException, PhoneNumberFormat, ValidationResult
 
 from escalator.config.check import At, Problems
+from escalator.config.problem import Phrase, phrase
 
 DEFAULT_COUNTRY = "FI"
 _NOT_DIALLED = re.compile(r"[^\d\s+\-().]")
 
+# Why a text is not a number, as `cfg.why.phone.*` catalogue keys.
 _PARSE_WHY = {
-    NumberParseException.INVALID_COUNTRY_CODE: "no such country code",
-    NumberParseException.NOT_A_NUMBER: "not a phone number",
-    NumberParseException.TOO_SHORT_AFTER_IDD: "too short",
-    NumberParseException.TOO_SHORT_NSN: "too short",
-    NumberParseException.TOO_LONG: "too long",
+    NumberParseException.INVALID_COUNTRY_CODE: "cfg.why.phone.no_country_code",
+    NumberParseException.NOT_A_NUMBER: "cfg.why.phone.not_a_number",
+    NumberParseException.TOO_SHORT_AFTER_IDD: "cfg.why.phone.too_short",
+    NumberParseException.TOO_SHORT_NSN: "cfg.why.phone.too_short",
+    NumberParseException.TOO_LONG: "cfg.why.phone.too_long",
 }
 _LENGTH_WHY = {
-    ValidationResult.TOO_SHORT: "too short",
-    ValidationResult.TOO_LONG: "too long",
-    ValidationResult.INVALID_LENGTH: "the wrong number of digits",
-    ValidationResult.INVALID_COUNTRY_CODE: "no such country code",
+    ValidationResult.TOO_SHORT: "cfg.why.phone.too_short",
+    ValidationResult.TOO_LONG: "cfg.why.phone.too_long",
+    ValidationResult.INVALID_LENGTH: "cfg.why.phone.wrong_digits",
+    ValidationResult.INVALID_COUNTRY_CODE: "cfg.why.phone.no_country_code",
 }
 
 
@@ -66,44 +68,45 @@ def country_of_timezone(timezone: str) -> str:
     return country if supported(country) else DEFAULT_COUNTRY
 
 
-def example(country: str) -> str:
+def example(country: str) -> str | Phrase:
     """`"+358 40 1234567" or, in FI, "040 1234567"`: both forms, from the numbering plan."""
     number = phonenumbers.example_number_for_type(country, phonenumbers.PhoneNumberType.MOBILE)
     if number is None:
         return '"+358 40 1234567"'
     international = phonenumbers.format_number(number, PhoneNumberFormat.INTERNATIONAL)
     national = phonenumbers.format_number(number, PhoneNumberFormat.NATIONAL)
-    return f'"{international}" or, dialled in {country}, "{national}"'
+    return phrase("cfg.phone_example", international=international, country=country,
+                  national=national)
 
 
-def expected(country: str) -> str:
-    return f"a phone number like {example(country)} (in quotes)"
+def expected(country: str) -> Phrase:
+    return phrase("cfg.want.phone", example=example(country))
 
 
-def to_e164(text: str, country: str) -> tuple[str | None, str | None]:
+def to_e164(text: str, country: str) -> tuple[str | None, Phrase | None]:
     """(the number in E.164, None) or (None, why it is not a number in `country`)."""
     if _NOT_DIALLED.search(text):  # phonenumbers would read "HOTLINE" as keypad digits
-        return None, "only digits, spaces, '+', '-' and brackets"
+        return None, phrase("cfg.why.phone.only_digits")
     try:
         number = phonenumbers.parse(text, country)
     except NumberParseException as exc:
-        return None, _PARSE_WHY.get(exc.error_type, "not a phone number")
+        return None, phrase(_PARSE_WHY.get(exc.error_type, "cfg.why.phone.not_a_number"))
     if phonenumbers.is_valid_number(number):
         return phonenumbers.format_number(number, PhoneNumberFormat.E164), None
     region = phonenumbers.region_code_for_country_code(number.country_code or 0)
     length = phonenumbers.is_possible_number_with_reason(number)
-    why = _LENGTH_WHY.get(length, "no such number range")
+    why = _LENGTH_WHY.get(length, "cfg.why.phone.no_range")
     plus = text.strip().startswith(("+", "00"))
     known = region not in ("ZZ", "001")
     where = (f"+{number.country_code}" + (f" ({region})" if known else "")) if plus else country
-    return None, f"{why} for {where}"
+    return None, phrase("cfg.why.phone.for", why=phrase(why), where=where)
 
 
 def phone(problems: Problems, at: At, country: str) -> str | None:
     """A contact's `sms:` or `voice:` number -> E.164, or a FILE:LINE problem saying why not."""
     if isinstance(at.value, int) and not isinstance(at.value, bool):
         problems.bad(at, expected(country),
-                     "a number: YAML drops the '+' and a leading 0, so quote phone numbers")
+                     phrase("cfg.why.phone.unquoted"))
         return None
     if not isinstance(at.value, str) or not at.value.strip():
         problems.bad(at, expected(country))

@@ -21,6 +21,7 @@ from datetime import time
 from escalator.config.check import At, Problems, choice, integer, mapping, names
 from escalator.config.model import LANGUAGES, ReportsConfig, WeeklyReport
 from escalator.config.people import EMAIL
+from escalator.config.problem import phrase
 from escalator.domain.availability import Party
 from escalator.domain.hours import DAYS
 
@@ -28,7 +29,7 @@ REPORTS_KEYS = ("weekly",)
 WEEKLY_KEYS = ("to", "day", "at", "language", "false_alarm_threshold")
 WEEKLY_REQUIRED = ("to",)
 TIME = re.compile(r"^([01]?\d|2[0-3])[:.]([0-5]\d)$")
-TIME_EXPECTED = 'a time of day like "08:00"'
+TIME_EXPECTED = phrase("cfg.want.time_of_day")
 DAY_NAMES = {**{d: i for i, d in enumerate(DAYS)},
              **{d: i for i, d in enumerate(("ma", "ti", "ke", "to", "pe", "la", "su"))},
              **{d: i for i, d in enumerate(("mån", "tis", "ons", "tor", "fre", "lör", "sön"))}}
@@ -38,7 +39,7 @@ def parse_reports(problems: Problems, at: At | None,
                   parties: Mapping[str, Party]) -> ReportsConfig | None:
     if at is None or at.value is None:
         return None
-    if mapping(problems, at, REPORTS_KEYS, expected="a mapping with weekly") is None:
+    if mapping(problems, at, REPORTS_KEYS, expected=phrase("cfg.want.reports")) is None:
         return None
     weekly_at = at.key("weekly")
     return ReportsConfig(weekly=_weekly(problems, weekly_at, parties) if weekly_at else None)
@@ -46,7 +47,7 @@ def parse_reports(problems: Problems, at: At | None,
 
 def _weekly(problems: Problems, at: At, parties: Mapping[str, Party]) -> WeeklyReport | None:
     if mapping(problems, at, WEEKLY_KEYS, WEEKLY_REQUIRED,
-               expected="a mapping with to, day and at") is None:
+               expected=phrase("cfg.want.weekly")) is None:
         return None
     before = problems.count
     to_at = at.key("to")
@@ -70,10 +71,10 @@ def _recipient(problems: Problems, at: At, parties: Mapping[str, Party]) -> str 
         return value
     party = parties.get(value)
     if party is None:
-        problems.bad(at, "an e-mail address or the id of a party with an e-mail contact")
+        problems.bad(at, phrase("cfg.want.report_recipient"))
         return None
     if not any(c.channel == "email" for c in party.contacts):
-        problems.error(at, f"party {value!r} has no e-mail contact to send the summary to")
+        problems.error(at, "cfg.report_no_email", party=repr(value))
         return None
     return value
 
@@ -83,7 +84,7 @@ def _day(problems: Problems, at: At | None) -> int | None:
         return 0
     if isinstance(at.value, str) and at.value.strip().lower() in DAY_NAMES:
         return DAY_NAMES[at.value.strip().lower()]
-    problems.bad(at, f"a day of the week: {', '.join(DAYS)}")
+    problems.bad(at, phrase("cfg.want.weekday", days=", ".join(DAYS)))
     return None
 
 

@@ -36,6 +36,7 @@ from escalator.config.check import (
 )
 from escalator.config.model import LANGUAGES, SOURCE_KINDS, Facility, HttpConfig, SourceConfig
 from escalator.config.phones import country_of_timezone
+from escalator.config.problem import phrase
 from escalator.config.sources import (
     SOURCE_KEYS,
     SOURCE_REQUIRED,
@@ -43,6 +44,7 @@ from escalator.config.sources import (
     parse_options,
 )
 
+LADDER_ID = phrase("cfg.want.ladder_id")
 FACILITY_KEYS = ("id", "name", "timezone", "language", "holidays", "closed_days", "country")
 FACILITY_REQUIRED = ("id", "name")
 HTTP_KEYS = ("listen", "public_url", "api_token_env", "secret_env", "link_ttl", "max_snooze",
@@ -75,17 +77,17 @@ CHANNEL_OWN_CHOICES: dict[str, dict[str, tuple[str, ...]]] = {
 }
 
 SLUG = r"^[a-z0-9][a-z0-9_-]*$"
-SLUG_EXPECTED = "a short lowercase id like lehtioja (a-z, 0-9, '-', '_')"
+SLUG_EXPECTED = phrase("cfg.want.slug")
 STORAGE_DEFAULT = "sqlite:///escalator.db"
 STORAGE_PATTERN = r"^(sqlite:///.+|postgres(ql)?://.+)$"
-STORAGE_EXPECTED = ("a storage URL: sqlite:///relative.db, sqlite:////abs/path.db, "
-                    "sqlite:///:memory: or postgresql://user@host/dbname")
-LISTEN_EXPECTED = "HOST:PORT like 127.0.0.1:8080"
+STORAGE_EXPECTED = phrase("cfg.want.storage")
+LISTEN_EXPECTED = phrase("cfg.want.listen", example="127.0.0.1:8080")
+NORWAY = phrase("cfg.why.norway")  # `holidays: NO` is a YAML boolean
 
 
 def parse_facility(problems: Problems, at: At | None) -> Facility | None:
     if at is None or mapping(problems, at, FACILITY_KEYS, FACILITY_REQUIRED,
-                             expected="a mapping with id and name") is None:
+                             expected=phrase("cfg.want.facility")) is None:
         return None
     before = problems.count
     fid = _slug(problems, at.key("id"))
@@ -120,14 +122,15 @@ def _zone_names() -> frozenset[str]:
 
 
 def _timezone(problems: Problems, at: At) -> str | None:
-    expected = "a time zone name like Europe/Helsinki"
+    expected = phrase("cfg.want.timezone")
     if isinstance(at.value, str) and at.value.strip():
         try:
             ZoneInfo(at.value)
             return at.value
         except (ZoneInfoNotFoundError, ValueError):
             hint = did_you_mean(at.value, _zone_names())
-            problems.error(at, f"found {describe(at.value)}, expected {expected}{hint}")
+            problems.error(at, "cfg.found_expected_hint", found=describe(at.value),
+                           expected=expected, hint=hint)
             return None
     problems.bad(at, expected)
     return None
@@ -135,15 +138,16 @@ def _timezone(problems: Problems, at: At) -> str | None:
 
 def phone_country(problems: Problems, at: At) -> str | None:
     """`facility.country`: how numbers without "+" are read (040 ... in FI, 070 ... in SE)."""
-    expected = "a country code like FI or SE (phone numbers without '+' are read as dialled there)"
+    expected = phrase("cfg.want.dialling_country")
     if isinstance(at.value, bool):
-        problems.bad(at, expected, 'YAML reads NO as false: write "NO" in quotes for Norway')
+        problems.bad(at, expected, NORWAY)
         return None
     if isinstance(at.value, str) and phones.supported(at.value.strip()):
         return at.value.strip().upper()
     known = phones.regions()
     hint = did_you_mean(str(at.value).upper(), known) if isinstance(at.value, str) else ""
-    problems.error(at, f"found {describe(at.value)}, expected {expected}{hint}")
+    problems.error(at, "cfg.found_expected_hint", found=describe(at.value), expected=expected,
+                   hint=hint)
     return None
 
 
@@ -151,20 +155,21 @@ def _country(problems: Problems, at: At | None) -> str | None:
     """`holidays: NO` (Norway) is a YAML boolean, hence the hint to quote it."""
     if at is None or at.value is None:
         return None
-    expected = "a country code like FI or SE, or null for no public holidays"
+    expected = phrase("cfg.want.holidays")
     if isinstance(at.value, bool):
-        problems.bad(at, expected, 'YAML reads NO as false: write "NO" in quotes for Norway')
+        problems.bad(at, expected, NORWAY)
         return None
     supported = holidays.list_supported_countries()
     if isinstance(at.value, str) and at.value.strip().upper() in supported:
         return at.value.strip().upper()
     hint = did_you_mean(str(at.value).upper(), supported) if isinstance(at.value, str) else ""
-    problems.error(at, f"found {describe(at.value)}, expected {expected}{hint}")
+    problems.error(at, "cfg.found_expected_hint", found=describe(at.value), expected=expected,
+                   hint=hint)
     return None
 
 
 def _closed_days(problems: Problems, at: At | None) -> tuple[date, ...]:
-    if at is None or not sequence(problems, at, "a list of dates like 2026-12-24"):
+    if at is None or not sequence(problems, at, phrase("cfg.want.dates")):
         return ()
     days = []
     for item in at.items():
@@ -175,7 +180,7 @@ def _closed_days(problems: Problems, at: At | None) -> tuple[date, ...]:
         try:
             days.append(date.fromisoformat(str(value).strip()))
         except ValueError:
-            problems.bad(item, "a date like 2026-12-24")
+            problems.bad(item, phrase("cfg.want.date"))
     return tuple(days)
 
 
@@ -224,11 +229,11 @@ def parse_sources(
     if at is None or at.value is None:
         return {}
     if not isinstance(at.value, dict):
-        problems.bad(at, "a mapping of source ids to sources")
+        problems.bad(at, phrase("cfg.want.sources"))
         return {}
     sources = {}
     for sid, entry in at.entries():
-        if identifier(problems, At(sid, entry.line, at.path), "a source id (text)") is None:
+        if identifier(problems, At(sid, entry.line, at.path), phrase("cfg.want.source_id")) is None:
             continue
         source = _source(problems, sid, entry, ladder_ids)
         if source is not None:
@@ -242,18 +247,18 @@ def _source(
 ) -> SourceConfig | None:
     """Only built kinds are accepted: a configured but unbuilt source would be silent."""
     if not isinstance(at.value, dict):
-        problems.bad(at, "a source like {kind: webhook, token_env: TERMINAL_TOKEN}")
+        problems.bad(at, phrase("cfg.want.source"))
         return None
     kind_at = at.key("kind")
     if kind_at is None:
-        problems.error(at, "missing required key 'kind'")
+        problems.error(at, "cfg.missing_key", keyname=repr("kind"))
         return None
     kind = choice(problems, kind_at, SOURCE_KINDS)
     if kind is None:
         return None
     if kind not in SOURCE_KEYS:
-        problems.error(kind_at, f"kind {kind!r} is not built yet "
-                                f"(built: {', '.join(BUILT_SOURCE_KINDS)})")
+        problems.error(kind_at, "cfg.kind_not_built", kind=repr(kind),
+                       built=", ".join(BUILT_SOURCE_KINDS))
         return None
     before = problems.count
     mapping(problems, at, SOURCE_KEYS[kind], SOURCE_REQUIRED[kind])
@@ -261,7 +266,7 @@ def _source(
     heartbeat = _opt(problems, at.key("heartbeat_timeout"), duration)
     ladder_at = at.key("ladder")
     ladder = None
-    if ladder_at is not None and identifier(problems, ladder_at, "a ladder id") is not None:
+    if ladder_at is not None and identifier(problems, ladder_at, LADDER_ID) is not None:
         ladder = reference(problems, ladder_at, ladder_ids, "ladder")
     options = parse_options(problems, kind, at)
     if problems.count > before:
@@ -275,7 +280,7 @@ def parse_channels(
     """Plain dicts: each notifier reads its own keys, the loader only vouches for them."""
     if at is None or at.value is None:
         return {}
-    if mapping(problems, at, tuple(CHANNEL_KEYS), expected="a mapping of channel names") is None:
+    if mapping(problems, at, tuple(CHANNEL_KEYS), expected=phrase("cfg.want.channels")) is None:
         return {}
     channels = {}
     for name, entry in at.entries():
@@ -307,7 +312,7 @@ def _channel_value(problems: Problems, key: str, at: At, party_ids: Collection[s
     if key == "port":
         return integer(problems, at, 1, 65535)
     if key == "staff_users":
-        if not sequence(problems, at, "a list of Telegram user ids"):
+        if not sequence(problems, at, phrase("cfg.want.telegram_users")):
             return None
         users = [integer(problems, item) for item in at.items()]
         return None if None in users else users
@@ -315,12 +320,12 @@ def _channel_value(problems: Problems, key: str, at: At, party_ids: Collection[s
         return duration(problems, at)
     if key == "alert_to":  # who hears that Telegram is down, through their other contacts
         found = [reference(problems, item, party_ids, "party")
-                 for item in names(problems, at, "party id")]
+                 for item in names(problems, at, "party_id")]
         return None if None in found or not found else found
     if key == "webhook_path":
         if isinstance(at.value, str) and at.value.startswith("/"):
             return at.value
-        problems.bad(at, "a URL path starting with '/'")
+        problems.bad(at, phrase("cfg.want.url_path"))
         return None
     if key == "params":
         return _params(problems, at)
@@ -329,7 +334,7 @@ def _channel_value(problems: Problems, key: str, at: At, party_ids: Collection[s
 
 def _params(problems: Problems, at: At) -> dict[str, Any] | None:
     if not isinstance(at.value, dict):
-        problems.bad(at, "a mapping of request parameters")
+        problems.bad(at, phrase("cfg.want.request_params"))
         return None
     params = {}
     for key, value_at in at.entries():
@@ -337,5 +342,5 @@ def _params(problems: Problems, at: At) -> dict[str, Any] | None:
         if isinstance(value, str | int | float | bool) and isinstance(key, str):
             params[key] = value
         else:
-            problems.bad(value_at, "a text or number parameter value")
+            problems.bad(value_at, phrase("cfg.want.param_value"))
     return params

@@ -29,6 +29,7 @@ from escalator.config.check import (
     sequence,
     text,
 )
+from escalator.config.problem import phrase
 
 COMMON = ("kind", "heartbeat_timeout", "ladder")
 # a kind is accepted in the config only once it works
@@ -71,8 +72,8 @@ DEFAULTS: dict[str, dict[str, Any]] = {
 }
 SIA_ACCOUNT = re.compile(r"^[0-9A-Fa-f]{3,16}$")
 PATH = re.compile(r"^(\$topic\[\d+\]|[^.\[\]]+(\[\d+\])*(\.[^.\[\]]+(\[\d+\])*)*)$")
-PATH_EXPECTED = "a field path like alarm.code, items[0].name or @id (see README: poll)"
-LISTEN_EXPECTED = "HOST:PORT like 0.0.0.0:5000"
+PATH_EXPECTED = phrase("cfg.want.field_path")
+LISTEN_EXPECTED = phrase("cfg.want.listen", example="0.0.0.0:5000")
 
 
 def parse_options(problems: Problems, kind: str, at: At) -> dict[str, Any]:
@@ -85,12 +86,10 @@ def parse_options(problems: Problems, kind: str, at: At) -> dict[str, Any]:
         if value is not None:
             options[key] = value
     if kind == "espa" and at.key("listen") is None and at.key("serial") is None:
-        problems.error(at, "missing 'listen' (TCP HOST:PORT) or 'serial' (a device such as "
-                           "/dev/ttyUSB0)")
+        problems.error(at, "cfg.espa_listen_or_serial")
     if kind in ("poll", "mqtt") and "fields" in options and "code" not in options \
             and "code" not in options["fields"]:
-        problems.error(at, "say where the alarm code comes from: fields.code (a path) or "
-                           "code (the same code for every alarm)")
+        problems.error(at, "cfg.code_from_where")
     return options
 
 
@@ -127,7 +126,7 @@ def _items_path(problems: Problems, at: At) -> str | None:
 
 def _fields(keys: tuple[str, ...]) -> Callable[[Problems, At], dict[str, str] | None]:
     def check(problems: Problems, at: At) -> dict[str, str] | None:
-        if mapping(problems, at, keys, expected="a mapping like {code: alarm.code}") is None:
+        if mapping(problems, at, keys, expected=phrase("cfg.want.fields")) is None:
             return None
         found = {k: _path(problems, v) for k, v in at.entries() if k in keys}
         return None if None in found.values() else found  # type: ignore[return-value]
@@ -135,7 +134,7 @@ def _fields(keys: tuple[str, ...]) -> Callable[[Problems, At], dict[str, str] | 
 
 
 def _accounts(problems: Problems, at: At) -> tuple[dict[str, str | bool | None], ...] | None:
-    expected = 'a list like [{account: "1234", key_env: SIA_KEY}]'
+    expected = phrase("cfg.want.sia_accounts")
     if not sequence(problems, at, expected, non_empty=True):
         return None
     accounts, seen = [], set()
@@ -148,10 +147,10 @@ def _accounts(problems: Problems, at: At) -> tuple[dict[str, str | bool | None],
         account = str(value) if isinstance(value, int | str) and not isinstance(value, bool) \
             else None
         if account is None or not SIA_ACCOUNT.match(account):
-            problems.bad(acct_at, 'an account number of 3 to 16 hex digits, in quotes: "1234"')
+            problems.bad(acct_at, phrase("cfg.want.sia_account"))
             continue
         if account.upper() in seen:
-            problems.error(acct_at, f"account {account!r} is listed twice")
+            problems.error(acct_at, "cfg.account_twice", account=repr(account))
             continue
         seen.add(account.upper())
         key_at = item.key("key_env")
@@ -159,9 +158,7 @@ def _accounts(problems: Problems, at: At) -> tuple[dict[str, str | bool | None],
         plain_at = item.key("allow_unencrypted")
         plain = boolean(problems, plain_at) if plain_at is not None else False
         if key_at is None and not plain:
-            problems.warn(acct_at, f"account {account} has no key_env: anyone on the network "
-                          "can send alarms (and false clears) as this panel; give it an AES "
-                          "key, or say `allow_unencrypted: true` if that is intended")
+            problems.warn(acct_at, "cfg.account_no_key", account=account)
         accounts.append({"account": account.upper(), "key_env": key_env,
                          "allow_unencrypted": bool(plain)})
     return tuple(accounts)
@@ -171,7 +168,7 @@ def _window(problems: Problems, at: At) -> tuple[timedelta, timedelta] | None | 
     """`[40s, 20s]` (how far in the past, in the future) or `off` (YAML reads it as false)."""
     if at.value is False or at.value == "off":
         return False
-    expected = "[PAST, FUTURE] like [40s, 20s], or off"
+    expected = phrase("cfg.want.time_window")
     if not isinstance(at.value, list) or len(at.value) != 2:
         problems.bad(at, expected)
         return None
@@ -180,7 +177,7 @@ def _window(problems: Problems, at: At) -> tuple[timedelta, timedelta] | None | 
 
 
 def _rules(problems: Problems, at: At) -> tuple[dict[str, Any], ...] | None:
-    if not sequence(problems, at, "a list of rules like {match: 'Maavuoto', code: YX}"):
+    if not sequence(problems, at, phrase("cfg.want.text_rules")):
         return None
     rules = []
     for item in at.items():
@@ -203,12 +200,12 @@ def _rules(problems: Problems, at: At) -> tuple[dict[str, Any], ...] | None:
 
 def _regex(problems: Problems, at: At) -> str | None:
     if not isinstance(at.value, str) or not at.value:
-        problems.bad(at, "a regular expression")
+        problems.bad(at, phrase("cfg.want.regex"))
         return None
     try:
         patterns.compile_rule(at.value)
     except patterns.PatternError as exc:
-        problems.bad(at, "a regular expression", str(exc))
+        problems.bad(at, phrase("cfg.want.regex"), str(exc))
         return None
     return at.value
 
@@ -216,9 +213,9 @@ def _regex(problems: Problems, at: At) -> str | None:
 def _addresses(problems: Problems, at: At) -> tuple[str, ...] | None:
     if isinstance(at.value, str):
         return (at.value.strip().lower(),)
-    if not sequence(problems, at, "a list of e-mail addresses", non_empty=True):
+    if not sequence(problems, at, phrase("cfg.want.email_list"), non_empty=True):
         return None
-    found = [text(problems, item, "an e-mail address") for item in at.items()]
+    found = [text(problems, item, phrase("cfg.want.email_address")) for item in at.items()]
     return None if None in found else tuple(f.lower() for f in found if f)
 
 
@@ -226,7 +223,7 @@ def _espa_address(problems: Problems, at: At) -> str | None:
     value = str(at.value) if isinstance(at.value, int | str) else ""
     if re.fullmatch(r"[0-9]", value):
         return value
-    problems.bad(at, "one digit, 0 to 9 (the paging system is usually 2)")
+    problems.bad(at, phrase("cfg.want.espa_digit"))
     return None
 
 
@@ -269,8 +266,8 @@ def check_unique_listen(problems: Problems, at: At) -> None:
             if where.endswith(":0"):
                 continue  # a port picked by the system never collides
             if (key, where) in seen:
-                problems.error(value_at, f"{where} is already used by source "
-                                         f"{seen[(key, where)]!r}")
+                problems.error(value_at, "cfg.address_taken", address=where,
+                               source=repr(seen[(key, where)]))
             else:
                 seen[(key, where)] = str(sid)
 
@@ -280,7 +277,8 @@ def check_unique_listen(problems: Problems, at: At) -> None:
 _ENV = {"$ref": "#/$defs/env"}
 _DURATION = {"$ref": "#/$defs/duration"}
 _LISTEN = {"type": "string", "pattern": r"^\S+:\d{1,5}$"}
-_PATH_SCHEMA = {"type": "string", "pattern": PATH.pattern, "description": PATH_EXPECTED}
+_PATH_SCHEMA = {"type": "string", "pattern": PATH.pattern,
+                "description": PATH_EXPECTED.render("en")}
 _CODE = {"oneOf": [{"type": "string", "minLength": 1}, {"type": "integer"}]}
 
 

@@ -24,9 +24,7 @@ def warn_unreachable_callbacks(problems: Problems, channels_at: At | None,
     if not _loopback(host):
         return
     at = channels_at.key("voice") or channels_at
-    problems.warn(at, f"http.public_url is {config.http.public_url}: a voice gateway cannot "
-                      "call back there, so key presses and unanswered calls would never "
-                      "arrive; set http.public_url to the address the gateway can reach")
+    problems.warn(at, "cfg.voice_loopback", url=config.http.public_url)
 
 
 def _loopback(host: str) -> bool:

@@ -14,6 +14,7 @@ import yaml
 from yaml.constructor import ConstructorError
 from yaml.nodes import MappingNode, SequenceNode
 
+from escalator.config.problem import ConfigProblem, Phrase, phrase
 from escalator.errors import ConfigError
 
 MERGE_TAG = "tag:yaml.org,2002:merge"
@@ -52,7 +53,7 @@ class MarkedLoader(yaml.SafeLoader):
 
     def __init__(self, stream: str) -> None:
         super().__init__(stream)
-        self.duplicates: list[tuple[int, str]] = []
+        self.duplicates: list[tuple[int, ConfigProblem]] = []
 
     def construct_marked_map(self, node: MappingNode):  # type: ignore[no-untyped-def]
         data = MarkedMap(_line(node))
@@ -95,8 +96,8 @@ class MarkedLoader(yaml.SafeLoader):
                 continue
             key = key_node.value
             if key in first:
-                self.duplicates.append(
-                    (_line(key_node), f"duplicate key {key!r}, first at line {first[key]}"))
+                self.duplicates.append((_line(key_node), ConfigProblem(
+                    "", 0, "", "cfg.duplicate_key", {"keyname": repr(key), "first": first[key]})))
             else:
                 first[key] = _line(key_node)
 
@@ -107,7 +108,7 @@ MarkedLoader.add_constructor("tag:yaml.org,2002:timestamp",
                              MarkedLoader.construct_lenient_timestamp)
 
 
-def parse(text: str, filename: str) -> tuple[Any, list[tuple[int, str]]]:
+def parse(text: str, filename: str) -> tuple[Any, list[tuple[int, ConfigProblem]]]:
     """The document and its duplicate keys as (line, message); broken YAML raises ConfigError.
 
     Duplicates are returned rather than raised so the loader can report them
@@ -123,32 +124,36 @@ def parse(text: str, filename: str) -> tuple[Any, list[tuple[int, str]]]:
         position = getattr(exc, "position", 0) or 0
         line = text[:position].count("\n") + 1
         reason = getattr(exc, "reason", None) or str(exc)
-        raise ConfigError([f"{filename}:{line}: YAML syntax error: {reason}"]) from None
+        raise ConfigError([ConfigProblem(filename, line, "", "cfg.yaml_syntax",
+                                         {"reason": reason})]) from None
     finally:
         if loader is not None:
             loader.dispose()
     return data, loader.duplicates
 
 
+# The parser's own words (English, from PyYAML) stay as they are; the hint is ours.
 HINTS = {
     # `storage: sqlite:///:memory:` or `name: Note: ...` trip this one.
-    "mapping values are not allowed here":
-        "a value containing ': ' or ending in ':' must be in quotes",
-    "found character '\\t' that cannot start any token": "indent with spaces, not tabs",
+    "mapping values are not allowed here": "cfg.yaml_hint.quote_colon",
+    "found character '\\t' that cannot start any token": "cfg.yaml_hint.tabs",
 }
 
 
-def syntax_problem(exc: yaml.MarkedYAMLError, filename: str) -> str:
+def syntax_problem(exc: yaml.MarkedYAMLError, filename: str) -> ConfigProblem:
     """One line, pointing at the problem rather than at where the parser started."""
     mark = exc.problem_mark or exc.context_mark
     line = mark.line + 1 if mark is not None else 1
-    problem = exc.problem or "cannot read the file"
-    if problem in HINTS:
-        return f"{filename}:{line}: YAML syntax error: {problem} ({HINTS[problem]})"
+    problem: str | Phrase = exc.problem or phrase("cfg.yaml_unreadable")
+    if isinstance(problem, str) and problem in HINTS:
+        return ConfigProblem(filename, line, "", "cfg.yaml_syntax_why",
+                             {"reason": problem, "why": phrase(HINTS[problem])})
     if exc.context:
-        where = exc.context
+        where: str | Phrase = exc.context
         if exc.context_mark is not None and exc.problem_mark is not None \
                 and exc.context_mark.line != exc.problem_mark.line:
-            where += f" at line {exc.context_mark.line + 1}"
-        return f"{filename}:{line}: YAML syntax error: {problem} ({where})"
-    return f"{filename}:{line}: YAML syntax error: {problem}"
+            where = phrase("cfg.yaml_context_at", context=exc.context,
+                           line=exc.context_mark.line + 1)
+        return ConfigProblem(filename, line, "", "cfg.yaml_syntax_why",
+                             {"reason": problem, "why": where})
+    return ConfigProblem(filename, line, "", "cfg.yaml_syntax", {"reason": problem})

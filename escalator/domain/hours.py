@@ -36,13 +36,27 @@ HOURS_EXPECTED = ('opening hours like "Mon-Fri 07:00-16:00", "ma-pe 7.00-16.00" 
 DAYS_KNOWN = "Mon..Sun, ma..su or må..sö"
 
 
+class Unreadable(ValueError):
+    """Text that cannot be read as hours, a period or a duration.
+
+    The message is the English sentence; `code` (a `cfg.why.*` catalogue key) and
+    `params` say the same for the config check, which shows it in the reader's language.
+    """
+
+    def __init__(self, message: str, code: str, **params: object) -> None:
+        super().__init__(message)
+        self.code = code
+        self.params = params
+
+
 def _day(token: str) -> int:
     word = token.strip().rstrip(".").lower()
     days = {i for names in _DAY_NAMES for i, name in enumerate(names)
             if len(word) >= 2 and name.startswith(word)}
     if len(days) == 1:
         return days.pop()
-    raise ValueError(f"unknown day {token.strip()!r} (days are {DAYS_KNOWN})")
+    raise Unreadable(f"unknown day {token.strip()!r} (days are {DAYS_KNOWN})",
+                     "cfg.why.unknown_day", day=repr(token.strip()), days=DAYS_KNOWN)
 
 
 def _minutes(token: str, part: str) -> int:
@@ -50,7 +64,8 @@ def _minutes(token: str, part: str) -> int:
     hour, _, minute = token.replace(".", ":").partition(":")
     h, m = int(hour), int(minute or 0)
     if h > 24 or m > 59 or (h == 24 and m != 0):
-        raise ValueError(f"impossible time {token!r} in {part!r}")
+        raise Unreadable(f"impossible time {token!r} in {part!r}", "cfg.why.impossible_time",
+                         time=repr(token), part=repr(part))
     return h * 60 + m
 
 
@@ -89,19 +104,21 @@ class WeeklyHours:
         windows: list[Window] = []
         raw = str(text)
         if not raw.strip():
-            raise ValueError("empty opening hours")
+            raise Unreadable("empty opening hours", "cfg.why.empty_hours")
         pos = 0
         while pos < len(raw) and raw[pos:].strip():
             m = _WINDOW.match(raw, pos)
             if not m:
                 rest = re.split(r"[,;]", raw[pos:].strip(), maxsplit=1)[0]
                 if not re.search(r"\d", rest):
-                    raise ValueError(f"{rest!r} has days but no times, like 07.00-16.00")
-                raise ValueError(f"cannot read {rest!r}")
+                    raise Unreadable(f"{rest!r} has days but no times, like 07.00-16.00",
+                                     "cfg.why.days_no_times", text=repr(rest))
+                raise Unreadable(f"cannot read {rest!r}", "cfg.why.cannot_read", text=repr(rest))
             part = m.group(0).strip().rstrip(",;").strip()
             start, end = _minutes(m["t1"], part), _minutes(m["t2"], part)
             if start >= 24 * 60:
-                raise ValueError(f"impossible time {m['t1']!r} in {part!r}")
+                raise Unreadable(f"impossible time {m['t1']!r} in {part!r}",
+                                 "cfg.why.impossible_time", time=repr(m["t1"]), part=repr(part))
             if end <= start:
                 end += 24 * 60  # overnight: runs into the next morning
             windows.extend(Window(day, start, end) for day in _days(m["days"]))
@@ -174,7 +191,8 @@ class Period:
         start = _parse_point(first, end=False)
         end = _parse_point(last, end=True)
         if end <= start:
-            raise ValueError(f"{raw!r} ends before it starts")
+            raise Unreadable(f"{raw!r} ends before it starts", "cfg.why.ends_before_start",
+                             text=repr(raw))
         return cls(start, end, raw)
 
     def contains(self, local_naive: datetime) -> bool:
@@ -190,9 +208,9 @@ def _parse_point(text: str, *, end: bool) -> datetime:
             return moment + timedelta(days=1) if end else moment
         return datetime.fromisoformat(t.replace(" ", "T")).replace(tzinfo=None)
     except ValueError:
-        raise ValueError(
-            f"cannot read {t!r}: expected a date 2026-12-24 or a time 2026-12-24T08:00"
-        ) from None
+        raise Unreadable(
+            f"cannot read {t!r}: expected a date 2026-12-24 or a time 2026-12-24T08:00",
+            "cfg.why.not_date_or_time", text=repr(t)) from None
 
 
 # Units as people write them in English, Finnish and Swedish: `5 min`, `2 t`, `90 sek`.
@@ -225,7 +243,8 @@ def parse_duration(value: object) -> timedelta:
             raise ValueError(f"expected {DURATION_EXPECTED}")
         unit = UNIT_OF.get(m[2])
         if unit is None:
-            raise ValueError(f"unknown unit {m[2]!r}: use s, min, h or d")
+            raise Unreadable(f"unknown unit {m[2]!r}: use s, min, h or d", "cfg.why.unknown_unit",
+                             unit=repr(m[2]))
         total += float(m[1].replace(",", ".")) * _UNITS[unit]
         pos = m.end()
         while pos < len(text) and text[pos] in " \t":

@@ -19,6 +19,7 @@ from enum import StrEnum
 from fnmatch import fnmatchcase
 from zoneinfo import ZoneInfo
 
+from escalator.domain.hours import Unreadable
 from escalator.domain.model import Decision, Reason
 
 DEFAULT_MAINTENANCE_MAX = timedelta(days=7)
@@ -139,7 +140,8 @@ def local_to_utc(text: str, tz: ZoneInfo) -> datetime:
     try:
         parsed = datetime.fromisoformat(text.strip().replace(" ", "T", 1))
     except ValueError:
-        raise ValueError(f"expected {LOCAL_TIME_EXPECTED}") from None
+        raise Unreadable(f"expected {LOCAL_TIME_EXPECTED}", "cfg.why.expected_local_time") \
+            from None
     if parsed.tzinfo is not None:
         return parsed.astimezone(UTC)
     return wall_to_utc(parsed, tz)
@@ -149,6 +151,7 @@ def wall_to_utc(naive: datetime, tz: ZoneInfo) -> datetime:
     local = naive.replace(tzinfo=tz, fold=0)
     utc = local.astimezone(UTC)
     if utc.astimezone(tz).replace(tzinfo=None) != naive:
-        raise ValueError(f"{naive:%Y-%m-%d %H:%M} does not exist in {tz.key} "
-                         "(the clocks are moved forward then)")
+        raise Unreadable(f"{naive:%Y-%m-%d %H:%M} does not exist in {tz.key} "
+                         "(the clocks are moved forward then)", "cfg.why.clock_gap",
+                         time=f"{naive:%Y-%m-%d %H:%M}", zone=tz.key)
     return utc

@@ -43,7 +43,8 @@ PLURAL_FORMS = {"fi": "nplurals=2; plural=(n != 1);", "sv": "nplurals=2; plural=
 # Any other fi/sv text equal to the English counts as not translated.
 SAME_AS_ENGLISH = frozenset({
     "unit.minutes", "unit.min", "unit.h", "wk.period", "signed_in", "outbox.pressed_as",
-    "ch.telegram", "ch.sms", "channel.telegram", "failure.line", "hist.version"})
+    "ch.telegram", "ch.sms", "channel.telegram", "failure.line", "hist.version",
+    "cfg.text"})
 LOOKUPS = {"t": 1, "tn": 1, "bt": 1, "et": 1, "say": 1, "_say": 1, "_reply": 2, "shared": 1,
            "shared_t": 1, "template": 1}
 

@@ -28,6 +28,7 @@ import aiosmtplib
 
 from escalator.clock import Clock
 from escalator.config.model import Facility
+from escalator.config.problem import ConfigProblem
 from escalator.domain.availability import Contact
 from escalator.errors import ConfigError, NotifyError
 from escalator.i18n import t
@@ -38,15 +39,14 @@ DEFAULT_PORTS = {"none": 25, "starttls": 587, "tls": 465}
 
 
 def problems(settings: Settings) -> list[str]:
-    found = []
+    found: list[str] = []
     if not settings.get("host"):
-        found.append("channels.email.host: the SMTP server's host name is missing")
+        found.append(ConfigProblem("", 0, "channels.email.host", "cfg.email.no_host"))
     sender = parseaddr(str(settings.get("from") or ""))[1]
     if "@" not in sender:
-        found.append("channels.email.from: the sender address (like "
-                     "'Escalator <alarms@example.com>') is missing")
+        found.append(ConfigProblem("", 0, "channels.email.from", "cfg.email.no_from"))
     if bool(settings.get("username_env")) != bool(settings.get("password_env")):
-        found.append("channels.email: give both username_env and password_env, or neither")
+        found.append(ConfigProblem("", 0, "channels.email", "cfg.email.login_pair"))
     return found
 
 

@@ -15,6 +15,7 @@ from typing import Any
 
 import aiohttp
 
+from escalator.config.problem import ConfigProblem, phrase
 from escalator.errors import NotifyError
 
 Settings = Mapping[str, Any]
@@ -41,17 +42,21 @@ class GatewayRequest:
 def preset_problems(channel: str, settings: Settings, presets: Mapping[str, Preset],
                     needs_from: str) -> list[str]:
     """What stops `channels.<channel>` from working at all; empty when it can.
-    `needs_from` says what the preset's `from` must be, in the reader's words."""
+    `needs_from` is the catalogue key saying what the preset's `from` must be."""
     name = settings.get("preset") or "generic"
     preset = presets.get(name)
+    where = f"channels.{channel}"
     if preset is None:
-        return [f"channels.{channel}.preset: found {name!r}, expected one of "
-                f"{', '.join(presets)}"]
-    found = []
+        return [ConfigProblem("", 0, f"{where}.preset", "cfg.gateway.unknown_preset",
+                              {"name": repr(name), "presets": ", ".join(presets)})]
+    found: list[str] = []
     if not (settings.get("url") or preset.url):
-        found.append(f"channels.{channel}.url: the {name} preset needs url ({preset.url_hint})")
+        hint = phrase(preset.url_hint) if preset.url_hint.startswith("cfg.") else preset.url_hint
+        found.append(ConfigProblem("", 0, f"{where}.url", "cfg.gateway.needs_url",
+                                   {"preset": name, "hint": hint}))
     if preset.needs_from and not settings.get("from"):
-        found.append(f"channels.{channel}.from: the {name} preset needs {needs_from}")
+        found.append(ConfigProblem("", 0, f"{where}.from", "cfg.gateway.needs_from",
+                                   {"preset": name, "what": phrase(needs_from)}))
     return found
 
 

@@ -57,15 +57,13 @@ PRESETS: dict[str, Preset] = {
                           "recipients": [{"msisdn": "{to_digits:int}"}]},
                          needs_from=False),
     "generic": Preset(None, "POST", "form", {"to": "{to}", "from": "{from}", "text": "{text}"},
-                      needs_from=False, url_hint="your gateway's send URL"),
+                      needs_from=False, url_hint="cfg.gateway.send_url"),
 }
 
 
 def problems(settings: Settings) -> list[str]:
     """What stops this configuration from sending at all; empty when it can."""
-    return preset_problems("sms", settings, PRESETS, "a sender (a number in E.164 format or "
-                                                     "an alphanumeric sender id of up to 11 "
-                                                     "characters)")
+    return preset_problems("sms", settings, PRESETS, "cfg.gateway.sms_from")
 
 
 SmsRequest = GatewayRequest

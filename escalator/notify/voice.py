@@ -80,14 +80,13 @@ PRESETS: dict[str, Preset] = {
     "generic": Preset(None, "POST", "json",
                       {"to": "{to}", "from": "{from}", "text": "{text}", "language": "{locale}",
                        "answer_url": "{answer_url}", "status_url": "{status_url}"},
-                      needs_from=False, url_hint="your gateway's call URL"),
+                      needs_from=False, url_hint="cfg.gateway.call_url"),
 }
 
 
 def problems(settings: Settings) -> list[str]:
     """What stops this configuration from calling at all; empty when it can."""
-    return preset_problems("voice", settings, PRESETS,
-                           "the calling number (E.164, one of your numbers at the gateway)")
+    return preset_problems("voice", settings, PRESETS, "cfg.gateway.voice_from")
 
 
 CallRequest = GatewayRequest

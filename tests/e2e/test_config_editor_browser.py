@@ -57,6 +57,8 @@ async def test_a_config_edit_with_an_error_shows_the_line(served, desktop):
     await alert.wait_for()
     said = await alert.inner_text()
     assert f"rivi {line}" in said and f"{path}:{line}:" in said and "puoli tuntia" in said
+    assert 'löytyi "puoli tuntia", pitäisi olla kesto' in said  # said in Finnish,
+    assert "found" not in said and "expected" not in said  # not in the CLI's English
     assert await desktop.locator(f"#gutter #L{line}").get_attribute("class") == "bad"
     assert await area.input_value() == broken  # the edit is kept, not lost
     await desktop.get_by_role("link", name=f"rivi {line}").click()  # to the line
@@ -138,6 +140,7 @@ async def test_a_broken_file_on_disk_shows_the_manager_a_banner(served, desktop)
     banner = desktop.locator("#config-banner")
     line = line_of(broken, "loops: monta")
     assert f"rivillä {line}" in await banner.inner_text()
+    assert 'löytyi "monta", pitäisi olla kokonaisluku' in await banner.inner_text()
     SHOTS.mkdir(parents=True, exist_ok=True)
     await desktop.screenshot(path=str(SHOTS / "config-banner-fi.png"))
     path.write_text(good)

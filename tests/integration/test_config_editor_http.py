@@ -57,7 +57,7 @@ async def test_only_managers_open_the_editor(client):
     assert (await client.get("/board/config")).status == 200
 
 
-async def test_check_shows_configs_own_words_at_the_line(client):
+async def test_check_shows_the_configs_own_problem_in_the_readers_words_at_the_line(client):
     assert await sign_in(client, "Maija") == 303
     form = await form_of(client)
     assert form["text"] == client.path.read_text()
@@ -73,7 +73,10 @@ async def test_check_shows_configs_own_words_at_the_line(client):
     cmd_check(str(copy), err=err, env=ENV)
     (expected,) = [p.replace(str(copy), str(client.path))
                    for p in err.getvalue().splitlines()[:-1]]
-    assert f"{client.path}:{line}:" in expected and expected in page
+    # the same problem at the same file, line and path as `config check`, said in Finnish
+    place = f"{client.path}:{line}: ladders.technical-fault.steps[1].repeat_every: "
+    assert expected.startswith(place) and expected not in page
+    assert place + 'löytyi "soon", pitäisi olla kesto, esimerkiksi 30s' in page
     assert f'<span id="L{line}" class="bad">{line}</span>' in page  # the line, highlighted
     assert f'data-line="{line}"' in page
     assert "repeat_every: soon" in page  # and the edited text is kept

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 
 from aiohttp import web
 
+from escalator.config.checking import line_of
+from escalator.config.problem import message
 from escalator.entrypoints.http.board.editor_texts import et
 from escalator.entrypoints.http.keys import EDITING
 from escalator.notify.telegram.layout import local
@@ -22,6 +24,7 @@ class Chrome:
     nav: str
     banner: str
     open: str
+    why: str = ""  # the problem at the banner's line, in the reader's language
 
 
 def chrome(request: web.Request, role: str | None, lang: str) -> Chrome | None:
@@ -29,10 +32,13 @@ def chrome(request: web.Request, role: str | None, lang: str) -> Chrome | None:
     editing = request.app.get(EDITING)
     if editing is None or role not in EDITOR_ROLES:
         return None
-    banner = ""
+    banner = why = ""
     found = editing.disk_problem()
     if found is not None:
         now = editing.now()
         since = local(found.since, editing.timezone, now, lang) if found.since else "?"
         banner = et(lang, "config.banner", line=found.line or "?", since=since)
-    return Chrome(et(lang, "nav.config"), banner, et(lang, "config.banner_open"))
+        first = next((p for p in found.problems if line_of(p, editing.path or "") == found.line),
+                     found.problems[0] if found.problems else "")
+        why = message(first, lang) if first else ""
+    return Chrome(et(lang, "nav.config"), banner, et(lang, "config.banner_open"), why)

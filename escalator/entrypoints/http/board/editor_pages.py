@@ -16,6 +16,8 @@ from aiohttp import web
 from escalator.config.cli import summary
 from escalator.config.files import digest
 from escalator.config.loader import MAX_CONFIG_BYTES
+from escalator.config.problem import render as render_problem
+from escalator.config.problem import rendered
 from escalator.config_editing import SIMULATE_HORIZON, ConfigEditing, Refused, Stale
 from escalator.entrypoints.http.board.auth import Session
 from escalator.entrypoints.http.board.editor_chrome import EDITING, EDITOR_ROLES, chrome
@@ -85,12 +87,14 @@ def managers(handler: Any) -> Any:
 
 def _page(request: web.Request, session: Session, text: str, base: str, status: int = 200,
           **values: Any) -> web.Response:
-    editing = _editing(request)
+    editing, lang = _editing(request), language(request, session)
     problems = values.pop("problems", ())
     bad_lines = sorted({p.line for p in problems if p.line})
     source = text.split("\n")
-    shown = [(p, source[p.line - 1].strip() if 0 < p.line <= len(source) else "")
-             for p in problems]
+    # (problem, its source line, the problem in the reader's language)
+    shown = [(p, source[p.line - 1].strip() if 0 < p.line <= len(source) else "",
+              render_problem(p, lang)) for p in problems]
+    values["warnings"] = rendered(values.get("warnings", ()), lang)
     return render(request, "config.html", session, status, text=text, base=base,
                   file=editing.path, problems=shown, bad_lines=bad_lines,
                   line_count=max(1, text.count("\n") + 1), sim=values.pop("sim", {}),
