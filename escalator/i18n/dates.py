@@ -10,6 +10,7 @@ the catalogues; only the numbers are formatted here.
 from __future__ import annotations
 
 from datetime import date, datetime
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_skeleton, format_time, get_day_names
@@ -31,7 +32,16 @@ def _local(at: datetime, tz: str) -> datetime:
 
 def clock(at: datetime, tz: str, lang: str) -> str:
     """The time of day: 14.05 (fi, sv) or 14:05 (en)."""
-    return format_time(_local(at, tz), "short", locale=locale_of(lang))
+    return _clock(_local(at, tz).replace(second=0, microsecond=0, tzinfo=None), lang)
+
+
+# Babel parses the locale's pattern on every call (about 10 µs): every reminder's text
+# has a time in it, so the few hundred distinct minutes and days a day shows are kept.
+# The key is the wall-clock minute without its zone: aware datetimes of one instant in
+# two zones are equal (and hash alike), and would share one text.
+@lru_cache(maxsize=4096)
+def _clock(wall_minute: datetime, lang: str) -> str:
+    return format_time(wall_minute, "short", locale=locale_of(lang))
 
 
 def day_month(at: datetime | date, lang: str) -> str:
@@ -60,6 +70,11 @@ def weekday(at: datetime, tz: str, lang: str) -> str:
 
 def day(d: date, lang: str) -> str:
     """A calendar date: 24.12.2026 (fi, sv), 24/12/2026 (en)."""
+    return _day(date(d.year, d.month, d.day), lang)  # a datetime is a date too: its day
+
+
+@lru_cache(maxsize=1024)
+def _day(d: date, lang: str) -> str:
     return format_date(d, "short", locale=locale_of(lang))
 
 

@@ -76,9 +76,10 @@ class Tx:
         self.claim_fresh = claim_fresh
         self.fresh: list[tuple[DeliveryRow, Incident, None]] = []
         self.fresh_nonces: dict[int, bytes] = {}  # their incidents' ack-link nonces
-        # for the waker: the earliest incident timer this transaction set, and whether
-        # it left outbox rows only a claim (a tick) will send
-        self.wake_at: datetime | None = None
+        # for the waker: each incident's timer as this transaction leaves it (a later save
+        # of the same incident replaces an earlier one), and whether it left outbox rows
+        # only a claim (a tick) will send
+        self._timers: dict[int, datetime | None] = {}
         self.needs_claim = False
         self.audit_head: tuple[int, str] | None = None  # escalator.storage.audit keeps it
         self.audit_moved = False  # rows appended since audit_head was last written
@@ -126,19 +127,24 @@ class Tx:
         return self.rows("SELECT * FROM events WHERE incident_id = ? ORDER BY id", (incident_id,))
 
     # -- incidents ------------------------------------------------------------
-    def _due(self, next_due: datetime | None) -> None:
-        if next_due is not None and (self.wake_at is None or next_due < self.wake_at):
-            self.wake_at = next_due
+    @property
+    def wake_at(self) -> datetime | None:
+        """The earliest incident timer this transaction left set. Only the last save of
+        each incident counts: a new incident is inserted due at once and saved with its
+        real timer a moment later, and that placeholder must not wake the waker."""
+        timers = [at for at in self._timers.values() if at is not None]
+        return min(timers) if timers else None
 
     def add_incident(self, inc: Incident, next_due: datetime | None) -> int:
-        self._due(next_due)
         cols = ", ".join(INCIDENT_COLUMNS)
         marks = ",".join("?" * len(INCIDENT_COLUMNS))
-        return self.insert(f"INSERT INTO incidents ({cols}) VALUES ({marks})",
-                           incident_values(inc, next_due))
+        incident_id = self.insert(f"INSERT INTO incidents ({cols}) VALUES ({marks})",
+                                  incident_values(inc, next_due))
+        self._timers[incident_id] = next_due
+        return incident_id
 
     def save_incident(self, inc: Incident, next_due: datetime | None) -> None:
-        self._due(next_due)
+        self._timers[inc.id] = next_due
         sets = ", ".join(f"{c} = ?" for c in INCIDENT_COLUMNS)
         self.execute(f"UPDATE incidents SET {sets} WHERE id = ?",
                      (*incident_values(inc, next_due), inc.id))
@@ -195,7 +201,7 @@ class Tx:
         outbox and safety records, as `EscalationService._persist` writes one."""
         ds = list(decisions)
         for d in ds:
-            self._due(d.next_due)
+            self._timers[d.incident.id] = d.next_due
         sets = ", ".join(f"{c} = ?" for c in INCIDENT_COLUMNS)
         self.executemany(f"UPDATE incidents SET {sets} WHERE id = ?",
                          [(*incident_values(d.incident, d.next_due), d.incident.id) for d in ds])

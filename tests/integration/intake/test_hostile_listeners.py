@@ -238,6 +238,37 @@ async def test_a_silent_connection_is_closed_after_the_idle_time_and_caps_hold()
         await server.wait_closed()
 
 
+async def test_a_connection_that_keeps_talking_stays_and_is_closed_once_it_stops():
+    """Idle means no data for the idle time, counted from the last chunk: a device that
+    keeps sending within it is never cut off, and one that falls silent is."""
+    from escalator.listeners import Limits, listen, stream_factory
+
+    heard: list[bytes] = []
+
+    async def sink(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        while chunk := await reader.read(10):
+            heard.append(chunk)
+        writer.close()
+
+    server, gate = await listen("test", stream_factory(sink), "127.0.0.1", 0,
+                                Limits(total=3, per_client=2, idle=1.0))
+    port = server.sockets[0].getsockname()[1]
+    try:
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        for n in range(10):  # 10 chunks 0.25 s apart: 2.5 s in all, over twice the idle time
+            writer.write(b"%d" % n)
+            await writer.drain()
+            await asyncio.sleep(0.25)
+        assert gate.total == 1  # still open: it never went quiet for the idle time
+        assert b"".join(heard) == b"0123456789"
+        assert await asyncio.wait_for(reader.read(), WAIT) == b""  # silent now: closed
+        assert gate.total == 0
+        writer.close()
+    finally:
+        server.close()
+        await server.wait_closed()
+
+
 async def test_connections_left_open_are_closed_when_the_service_stops(tmp_path, clock,
                                                                         recorder):
     """An idle device's socket does not outlive the service (Server.close() alone only
