@@ -212,6 +212,9 @@ async def _serve(config, env) -> int:  # type: ignore[no-untyped-def]
 
     supervision = Supervision(app, env)  # systemd READY/WATCHDOG, dead man's switch
     supervision.start()
+    from escalator.eventloop import freeze_startup_objects
+
+    freeze_startup_objects()
     logging.info("escalator running for %s; SIGHUP reloads the config", config.facility.name)
     await stop.wait()
     await supervision.stop()
