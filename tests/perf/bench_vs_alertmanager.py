@@ -312,11 +312,14 @@ async def w1(http, sink, systems, quick: bool) -> list[str]:
     return rows
 
 
+RATES = (100, 200, 400, 800, 1200, 1600, 2400)  # the sender and the sink share the 2 cores
+
+
 async def w2(http, sink, systems, quick: bool) -> list[str]:
     figures = {}
     for system in systems:
         best = 0
-        for rate in (100, 200, 400, 800, 1200, 1600, 2400):
+        for rate in RATES:
             count = int(rate * (1.5 if quick else 3))
             lat, delivered = await stream(http, sink, system, rate, count, f"w2r{rate}-")
             if delivered >= 0.99 * count and pct(lat, .99) <= 0.100:
@@ -324,7 +327,10 @@ async def w2(http, sink, systems, quick: bool) -> list[str]:
             else:
                 break
         figures[system.name] = (best,)
-    return [_row("W2 max rate, >=99% and p99<=100ms", figures, lambda f: f"{f[0]}/s", 0)]
+    top = RATES[-1]  # passing it says "at least": the bench drives no faster
+    return [_row("W2 max rate, >=99% and p99<=100ms", figures,
+                 lambda f: f"{f[0]}/s" + (" (the bench's top rate)" if f[0] == top else ""),
+                 0)]
 
 
 def _row(label: str, figures: dict, fmt, index: int) -> str:
