@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+from aiohttp.test_utils import TestClient, TestServer
 from board_support import ENV, board_config
 
 STEP2 = "      - notify: [alarm-vendor]\n"
@@ -28,3 +30,13 @@ async def build_from_file(tmp_path: Path, clock, recorder, storage: str | None =
 
 def line_of(text: str, needle: str) -> int:
     return next(n for n, row in enumerate(text.splitlines(), 1) if needle in row)
+
+
+@pytest.fixture(name="client")
+async def editor_client(tmp_path, clock, recorder):
+    """The board's HTTP app on a config file, with the app and the file at hand."""
+    app, path = await build_from_file(tmp_path, clock, recorder)
+    async with TestClient(TestServer(app.web_app())) as c:
+        c.escalator, c.path = app, path
+        yield c
+    await app.stop()

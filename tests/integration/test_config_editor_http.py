@@ -10,25 +10,14 @@ import re
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
-import pytest
-from aiohttp.test_utils import TestClient, TestServer
 from board_support import CSRF, ENV, sign_in
-from editor_support import build_from_file, line_of
+from editor_support import build_from_file, editor_client, line_of  # noqa: F401 - fixture
 
 from escalator.config import load_config_text
 from escalator.config.cli import cmd_check
 from escalator.simulate import in_words, parse_at, run
 
 BASE = re.compile(r'name="base" value="([^"]+)"')
-
-
-@pytest.fixture
-async def client(tmp_path, clock, recorder):
-    app, path = await build_from_file(tmp_path, clock, recorder)
-    async with TestClient(TestServer(app.web_app())) as c:
-        c.escalator, c.path = app, path
-        yield c
-    await app.stop()
 
 
 async def form_of(client) -> dict[str, str]:

@@ -12,9 +12,8 @@ import os
 import re
 
 import pytest
-from aiohttp.test_utils import TestClient, TestServer
 from board_support import CSRF, sign_in
-from editor_support import build_from_file, line_of
+from editor_support import build_from_file, editor_client, line_of  # noqa: F401 - fixture
 
 from escalator.config_editing import _add
 from escalator.i18n import catalogs
@@ -31,15 +30,6 @@ SAID = {
            'hittade "soon", borde vara en tidslängd, till exempel 30s, 5m, 5 min, 1 h 30 min, '
            "2 t eller 1d"),
 }
-
-
-@pytest.fixture
-async def client(tmp_path, clock, recorder):
-    app, path = await build_from_file(tmp_path, clock, recorder)
-    async with TestClient(TestServer(app.web_app())) as c:
-        c.escalator, c.path = app, path
-        yield c
-    await app.stop()
 
 
 async def manager(client, lang: str) -> dict[str, str]:
