@@ -18,8 +18,6 @@ from escalator.config.model import Config
 from escalator.config.problem import ConfigProblem
 from escalator.errors import ConfigError
 
-Problem = ConfigProblem  # `.text` as `config check` prints it, `.line` (0: not tied to a line)
-
 
 @dataclass(frozen=True)
 class Checked:
@@ -27,7 +25,7 @@ class Checked:
 
     filename: str
     config: Config | None
-    problems: tuple[Problem, ...]
+    problems: tuple[ConfigProblem, ...]  # `.text` as `config check` prints it
     warnings: tuple[str, ...]  # ConfigProblems too, where the loader gave them
 
     @property
@@ -47,7 +45,7 @@ def line_of(text: str, filename: str) -> int:
     return int(found.group(1)) if found else 0
 
 
-def as_problem(text: str, filename: str) -> Problem:
+def as_problem(text: str, filename: str) -> ConfigProblem:
     """A problem as found, or text without a code (from code that raises plain text) kept
     word for word: its code `cfg.text` shows it as it is in every language."""
     if isinstance(text, ConfigProblem):
@@ -72,7 +70,7 @@ def _checked(filename: str, load: Callable[[], tuple[Config, list[str]]]) -> Che
     return Checked(filename, config, (), tuple(warnings))
 
 
-def _in_file(problem: str, filename: str) -> Problem:
+def _in_file(problem: str, filename: str) -> ConfigProblem:
     """A channel's problem (`channels.email.host: ...`) under the config file's name."""
     if isinstance(problem, ConfigProblem):
         return ConfigProblem(filename, 0, problem.path, problem.code, problem.params)
