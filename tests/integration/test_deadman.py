@@ -198,7 +198,8 @@ def test_deadman_config_loads_with_defaults_and_names_bad_lines():
 def test_the_readme_example_loads():
     from pathlib import Path
 
-    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    readme = (Path(__file__).resolve().parents[2] / "docs" / "deployment.md").read_text(
+        encoding="utf-8")
     block = readme.split("```yaml\ndeadman:", 1)[1].split("```", 1)[0]
     cfg, _ = load_config_text(BASE + "deadman:" + block, env={"HEALTHCHECKS_TOKEN": "x"})
     assert cfg.deadman == DeadmanConfig("https://hc-ping.com/{token}", timedelta(minutes=5),

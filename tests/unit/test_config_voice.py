@@ -111,7 +111,7 @@ def test_config_check_refuses_twilio_without_its_account_url(tmp_path):
         in err.getvalue()
 
 
-README = Path(__file__).resolve().parents[2] / "README.md"
+README = Path(__file__).resolve().parents[2] / "docs" / "api-and-channels.md"
 
 
 def readme_section() -> str:

@@ -1,4 +1,5 @@
-"""The README's source and code examples load, and the schema accepts them."""
+"""The docs' source and code examples load, and the schema accepts them; so does the
+README's first configuration."""
 
 from __future__ import annotations
 
@@ -10,12 +11,21 @@ from test_config_schema import MINIMAL, schema_errors
 
 from escalator.config import load_config_text
 
-README = Path(__file__).resolve().parents[2] / "README.md"
+ROOT = Path(__file__).resolve().parents[2]
+README = ROOT / "README.md"
+SOURCES = ROOT / "docs" / "sources.md"
+CONFIGURATION = ROOT / "docs" / "configuration.md"
+
+
+def _section(title: str) -> str:
+    text = CONFIGURATION.read_text(encoding="utf-8")
+    start = text.index(f"## {title}")
+    end = text.find("\n## ", start + 3)
+    return text[start:end if end >= 0 else len(text)]
 
 
 def examples() -> list[str]:
-    text = README.read_text(encoding="utf-8")
-    part = text[text.index("## Alarm sources"):text.index("## What happens to an alarm")]
+    part = SOURCES.read_text(encoding="utf-8") + _section("Alarm codes")
     return re.findall(r"```yaml\n(.*?)```", part, re.S)
 
 
@@ -30,12 +40,6 @@ def test_readme_example_loads(block):
     text = MINIMAL.replace("routes:", block + "routes:")
     assert schema_errors(text) == []
     load_config_text(text, env={})
-
-
-def _section(title: str) -> str:
-    text = README.read_text(encoding="utf-8")
-    start = text.index(f"## {title}")
-    return text[start:text.index("\n## ", start + 3)]
 
 
 def test_the_calendar_roster_example_loads(tmp_path):
@@ -71,3 +75,19 @@ def test_the_spoken_forms_in_the_readme_load():
         parse_duration(d)
     for h in hours:
         WeeklyHours.parse(h)
+
+
+def test_the_readme_first_configuration_checks_clean(tmp_path):
+    """The configuration a newcomer copies from the README loads with no problem."""
+    from escalator.config import load_config
+
+    text = README.read_text(encoding="utf-8")
+    part = text[text.index("## A first configuration"):]
+    block = re.findall(r"```yaml\n(.*?)```", part, re.S)[0]
+    assert schema_errors(block) == []
+    (tmp_path / "first.yaml").write_text(block, encoding="utf-8")
+    env = {"ESCALATOR_API_TOKEN": "a" * 32, "ESCALATOR_SECRET_KEY": "s" * 32,
+           "ESCALATOR_TERMINAL_TOKEN": "t" * 32}
+    config, warnings = load_config(tmp_path / "first.yaml", env=env)
+    assert set(config.parties) == {"nurse", "vendor", "manager"}
+    assert [str(w) for w in warnings] == []
