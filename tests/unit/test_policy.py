@@ -50,12 +50,22 @@ def incident(at: datetime = TUESDAY_9) -> Incident:
     return Incident(1, "terminal", "FT", "loop 2", "", "", "technical-fault", State.OPEN, at, at)
 
 
+MAX_DECISIONS = 5_000  # a week of 5-minute reminders is ~2,000
+
+
 def run_until(inc: Incident, d: Directory, until: datetime, ladder: Ladder = LADDER):
-    """Drive decide() at each due time, like the waker would; return all notices with times."""
+    """Drive decide() at each due time, like the waker would; return all notices with times.
+
+    Bounded: a policy whose next due time stops moving forward (a mutation, a bug)
+    fails the test at once instead of hanging it."""
     first = policy.start(inc, ladder, d, inc.opened_at)
     log = [(inc.opened_at, n) for n in first.notices]
     current, decisions = first.incident, [first]
+    last = None
     while (due := policy.next_due(current, ladder)) is not None and due <= until:
+        assert last is None or due > last, f"next_due did not move on from {last}"
+        assert len(decisions) < MAX_DECISIONS, "the ladder never settles"
+        last = due
         dec = policy.decide(current, ladder, d, due)
         log += [(due, n) for n in dec.notices]
         decisions.append(dec)
