@@ -12,7 +12,7 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
-from escalator.clock import Clock, SystemClock
+from escalator.clock import Clock, SteadyClock, SystemClock
 from escalator.config import build_directory, load_config
 from escalator.config.model import Config
 from escalator.config_alarm import ConfigAlarm
@@ -122,6 +122,7 @@ class Escalator:
             lambda event: self.service.ingest(event), self.clock, config.path or "",
             lambda key: self.store.transaction(lambda tx: tx.open_incident(key) is not None)))
         self.leading = False  # see `start`: one instance per database leads
+        self._forward_steps = 0  # the clock's steps forward the keeper has seen
         self._keeper: asyncio.Task[None] | None = None
         install_code_overrides(config.codes)
         self.rosters = RosterFeeds(lambda: self._config, self._http, self.clock,
@@ -231,6 +232,7 @@ class Escalator:
             if not schedule:
                 raise
             log.error("store unavailable at start, will keep trying: %s", exc)
+        await self._clock_not_behind_store()
         await self.config_audit.loaded(self._config)
         if await self.rosters.restore():  # roster calendars kept by the last run
             await self.rosters.prepare(self._config)
@@ -254,6 +256,20 @@ class Escalator:
                 await self._lead()
             self._keeper = asyncio.create_task(self._keep_store(), name="store-keeper")
 
+    async def _clock_not_behind_store(self) -> None:
+        """A restart after the wall clock was stepped back (a VM restored from a backup
+        with its clock behind): the timers stored by the last run are in its time, so
+        this run starts its steady clock no earlier than the last time it wrote down."""
+        if not isinstance(self.clock, SteadyClock) or not self.store.healthy:
+            return
+        try:
+            latest = await self.store.transaction(lambda tx: tx.latest_entry_at())
+        except StorageError as exc:
+            log.warning("could not read the last recorded time: %s", exc)
+            return
+        if latest is not None:
+            self.clock.not_before(latest)
+
     async def _lead(self, *, schedule: bool = True) -> None:
         """Take up the work only one instance may do."""
         self.leading = True
@@ -272,7 +288,7 @@ class Escalator:
             self.leading = False
             raise
         if schedule:
-            self.waker = Waker(self.tick)
+            self.waker = Waker(self.tick, self.clock)
             self.waker.start()
 
     async def _follow(self) -> None:
@@ -307,10 +323,20 @@ class Escalator:
                     await self._lead()
                 elif not leader and self.leading:
                     await self._follow()
-                elif leader and self.store.dialect.name != "sqlite":
+                elif leader and (self.store.dialect.name != "sqlite"
+                                 or self._clock_stepped_forward()):
                     self.poke()
             except Exception:  # keep keeping; the next round tries again
                 log.exception("store keeper round failed")
+
+    def _clock_stepped_forward(self) -> bool:
+        """Reading the clock notices (and logs) a step; after one forward, what fell due
+        in the jump is done now rather than when the waker's timer would have fired."""
+        if not isinstance(self.clock, SteadyClock):
+            return False
+        self.clock.now()
+        seen, self._forward_steps = self._forward_steps, self.clock.forward_steps
+        return seen != self._forward_steps
 
     async def _start_intake(self) -> None:
         """Listeners and pollers for the sources; all of them, or none (then raise)."""

@@ -231,6 +231,11 @@ class Tx:
                          (incident_id, ts(e.at), e.reason.value, e.party, e.detail, e.step))
             audit.record_entries(self, incident_id, (e,))  # same transaction: tamper-evident
 
+    def latest_entry_at(self) -> datetime | None:
+        """When the newest timeline entry was written (the clock's floor at start)."""
+        row = self.one("SELECT at FROM timeline ORDER BY id DESC LIMIT 1")
+        return dt(row["at"]) if row else None
+
     def timeline(self, incident_id: int) -> list[dict[str, Any]]:
         return self.rows("SELECT at, reason, party, detail, step FROM timeline"
                          " WHERE incident_id = ? ORDER BY id", (incident_id,))
