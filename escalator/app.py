@@ -499,11 +499,21 @@ class Escalator:
         sources = {sid: adapter.health() for sid, adapter in self.intake.items()}
         return {"ok": all(h.get("running") for h in sources.values()), "sources": sources}
 
+    def _store_health(self) -> dict[str, Any]:
+        """Failing (cannot connect or write) or busy (another writer holds the lock intake
+        needs, so intake answers 503): either way a load balancer should look elsewhere."""
+        kind = self.store.dialect.name
+        if not self.store.healthy:
+            return {"ok": False, "kind": kind, "error": self.store.last_error}
+        busy = self.store.busy_reason
+        if busy:
+            return {"ok": False, "kind": kind, "busy": True, "error": busy}
+        return {"ok": True, "kind": kind}
+
     def health(self) -> dict[str, Any]:
         """Each component's state, for /healthz and for people looking at it."""
         return {
-            "store": {"ok": self.store.healthy, "kind": self.store.dialect.name,
-                      **({} if self.store.healthy else {"error": self.store.last_error})},
+            "store": self._store_health(),
             "scheduler": {"ok": not self.leading or (self.waker is not None
                                                      and self.waker.running),
                           "role": "leader" if self.leading else "standby"},

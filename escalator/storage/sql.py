@@ -30,7 +30,13 @@ from escalator.domain.model import (
     SafetyRecord,
     State,
 )
-from escalator.errors import StorageBusy, StorageConflict, StorageError, UnstorableError
+from escalator.errors import (
+    StorageBusy,
+    StorageConflict,
+    StorageError,
+    StoreLocked,
+    UnstorableError,
+)
 from escalator.storage import audit
 from escalator.storage.filelock import FileLock
 from escalator.storage.rows import (
@@ -458,6 +464,7 @@ class SqlStore:
         self._last_probe = float("-inf")
         self._leader = False
         self._busy_until = 0.0
+        self.write_blocked: str | None = None  # the last write probe met another's lock
         self.healthy = False
         # the live dispatcher's intake of new outbox rows (already `sending`), called on
         # the event loop after each commit that made some; None: the waker claims them
@@ -473,8 +480,6 @@ class SqlStore:
         `StorageError` when the database cannot be reached now; the store then
         keeps trying on later calls (see `keep`)."""
         self._loop = asyncio.get_running_loop()
-        if self._file_lock is not None:
-            self._file_lock.acquire()
         await self._run(self._ensure_sync)
         self.healthy, self.last_error = True, None  # it has just written the schema
 
@@ -514,12 +519,27 @@ class SqlStore:
         self._last_probe = time.monotonic()
         try:
             await self._run(self._transaction_sync, self._heartbeat, None)
+        except StorageBusy as exc:  # another writer holds the lock intake would need
+            self.write_blocked = _first_line(exc)
+            return False
         except StorageError:
             return False
-        self.healthy, self.last_error = True, None
+        self.healthy, self.last_error, self.write_blocked = True, None, None
         return True
 
+    @property
+    def busy_reason(self) -> str | None:
+        """Why writes wait on another writer right now, as intake would find it (None:
+        they do not): a lock met by intake a moment ago, or by the last write probe
+        (until a probe gets through). /healthz is 503 while this is set."""
+        if self.busy:
+            return f"{self.label}: busy, another writer holds the database"
+        return self.write_blocked
+
     def _heartbeat(self, tx: Tx) -> None:
+        if self.dialect is POSTGRES:  # the table locks intake's writes take: a writer
+            tx.execute("LOCK TABLE events, incidents, timeline, deliveries"  # holding any
+                       " IN ROW EXCLUSIVE MODE")  # of them makes intake (and this) busy
         tx.execute("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key)"
                    " DO UPDATE SET value = excluded.value",
                    (f"heartbeat {socket.gethostname()}", ts(datetime.now(UTC))))
@@ -540,6 +560,8 @@ class SqlStore:
         if time.monotonic() < self._retry_at:
             raise StorageError(f"{self.label}: unavailable ({self.last_error}); reconnecting")
         try:
+            if self._file_lock is not None:  # SQLite: first the lock (StoreLocked: not ours)
+                self._lock_file()
             conn = self._connect()
             if not self._schema_ready:
                 self._apply_schema(conn)
@@ -559,6 +581,14 @@ class SqlStore:
                 self._after_error(exc)
                 raise
         return conn
+
+    def _lock_file(self) -> None:
+        assert self._file_lock is not None
+        try:
+            self._file_lock.acquire()
+        except StorageError as exc:  # StoreLocked too: while another has it, not ours
+            self.healthy, self.last_error = False, str(exc)
+            raise
 
     def _apply_schema(self, conn: Any) -> None:
         schema = resources.files("escalator.storage").joinpath("schema.sql").read_text()
