@@ -34,7 +34,6 @@ from escalator.errors import (
     StorageBusy,
     StorageConflict,
     StorageError,
-    StoreLocked,
     UnstorableError,
 )
 from escalator.storage import audit
