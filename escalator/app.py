@@ -45,6 +45,7 @@ from escalator.reports.scheduler import ReportScheduler
 from escalator.rosterfeeds import RosterFeeds
 from escalator.service import EscalationService
 from escalator.storage import SqlStore, open_store
+from escalator.storage.listen import DueListener
 from escalator.tasks import cancel_and_wait
 from escalator.usecases.answering import Answering
 from escalator.usecases.configuring import Configuring
@@ -124,6 +125,7 @@ class Escalator:
         self.leading = False  # see `start`: one instance per database leads
         self._forward_steps = 0  # the clock's steps forward the keeper has seen
         self._keeper: asyncio.Task[None] | None = None
+        self.listener: DueListener | None = None  # PostgreSQL leader: followers' NOTIFY
         install_code_overrides(config.codes)
         self.rosters = RosterFeeds(lambda: self._config, self._http, self.clock,
                                    self._rosters_fetched, self.poke, self.store)  # at URLs
@@ -290,6 +292,9 @@ class Escalator:
         if schedule:
             self.waker = Waker(self.tick, self.clock)
             self.waker.start()
+            if self.store.dialect.name != "sqlite":  # hear a follower's alarm at once
+                self.listener = DueListener(self._config.storage, self.poke)
+                self.listener.start()
 
     async def _follow(self) -> None:
         """The leader lock is gone (the session died): stop everything only one may do."""
@@ -299,6 +304,7 @@ class Escalator:
 
     async def _stop_leading(self) -> None:
         self.store.fresh_sink = None
+        await self._stop_listening()
         for adapter in reversed(list(self.intake.values())):
             await adapter.stop()
         self.intake = {}
@@ -312,7 +318,8 @@ class Escalator:
     async def _keep_store(self) -> None:
         """Every second: reconnect the store if it dropped its connection, keep or take
         the leader lock, and (PostgreSQL) poke the leader's waker so alarms taken in
-        by another instance are seen within a second."""
+        by another instance are seen within a second even if a NOTIFY was lost
+        (escalator/storage/listen.py hears them at once)."""
         while True:
             await asyncio.sleep(KEEP_EVERY_S)
             try:
@@ -328,6 +335,11 @@ class Escalator:
                     self.poke()
             except Exception:  # keep keeping; the next round tries again
                 log.exception("store keeper round failed")
+
+    async def _stop_listening(self) -> None:
+        if self.listener is not None:
+            await self.listener.stop()
+            self.listener = None
 
     def _clock_stepped_forward(self) -> bool:
         """Reading the clock notices (and logs) a step; after one forward, what fell due
@@ -360,6 +372,7 @@ class Escalator:
         if self._keeper is not None:
             await within(STOP_STEP, "store keeper", cancel_and_wait(self._keeper))
             self._keeper = None
+        await within(STOP_STEP, "listener", self._stop_listening())
         for sid, adapter in reversed(list(self.intake.items())):
             await within(STOP_STEP, f"source {sid}", adapter.stop())
         if self.waker:

@@ -57,6 +57,11 @@ RECONNECT_FIRST_S = 0.1  # then 0.2, 0.4 ... at most RECONNECT_MAX_S between tri
 RECONNECT_MAX_S = 2.0
 PROBE_INTERVAL_S = 1.0
 LEADER_LOCK_KEY = 0x45534341  # "ESCA": one leader per PostgreSQL database
+DUE_CHANNEL = "escalator_due"  # NOTIFY: a follower stored work the leader must do
+PG_CONNECT_OPTIONS: dict[str, Any] = {
+    "connect_timeout": 3, "keepalives": 1, "keepalives_idle": 5, "keepalives_interval": 2,
+    "keepalives_count": 2, "tcp_user_timeout": 8000,  # a cut-off peer noticed within ~10 s
+    "options": f"-c lock_timeout={PG_LOCK_TIMEOUT_MS}"}
 
 
 @dataclass(frozen=True)
@@ -139,6 +144,12 @@ class Tx:
         real timer a moment later, and that placeholder must not wake the waker."""
         timers = [at for at in self._timers.values() if at is not None]
         return min(timers) if timers else None
+
+    @property
+    def wakes_leader(self) -> bool:
+        """This transaction left work for the leader's waker (outbox rows to claim, a
+        timer set): a follower tells the leader at its commit (`DUE_CHANNEL`)."""
+        return self.needs_claim or bool(self._timers)
 
     def add_incident(self, inc: Incident, next_due: datetime | None) -> int:
         cols = ", ".join(INCIDENT_COLUMNS)
@@ -643,6 +654,8 @@ class SqlStore:
             tx = Tx(conn, self.dialect, claim_fresh=sink is not None)
             result = fn(tx)
             tx.finish()
+            if self.dialect is POSTGRES and not self._leader and tx.wakes_leader:
+                tx.execute(f"NOTIFY {DUE_CHANNEL}")  # sent at the commit, only if it commits
             conn.commit()
             if tx.fresh and sink is not None and self._loop is not None:
                 self._loop.call_soon_threadsafe(sink, list(tx.fresh), dict(tx.fresh_nonces))
@@ -761,10 +774,7 @@ def _postgres_connect(url: str) -> Callable[[], Any]:
     def connect() -> Any:
         import psycopg  # optional dependency, only needed for postgresql:// URLs
 
-        return psycopg.connect(url, autocommit=False, connect_timeout=3, keepalives=1,
-                               keepalives_idle=5, keepalives_interval=2, keepalives_count=2,
-                               tcp_user_timeout=8000,
-                               options=f"-c lock_timeout={PG_LOCK_TIMEOUT_MS}")
+        return psycopg.connect(url, autocommit=False, **PG_CONNECT_OPTIONS)
     return connect
 
 
