@@ -51,6 +51,7 @@ class SteadyClock:
         self._epoch = wall() - _seconds(monotonic())  # the wall time at monotonic 0
         self.behind = timedelta(0)  # how far the wall clock is behind this clock
         self.forward_steps = 0  # steps forward seen (the keeper pokes the waker on one)
+        self.jumped = timedelta(0)  # their sum, until `take_jump` (sources' silence)
 
     def now(self) -> datetime:
         wall, mono = self._wall(), _seconds(self._monotonic())
@@ -58,6 +59,7 @@ class SteadyClock:
         if wall >= steady:
             if wall - steady >= STEP_LOGGED:
                 self.forward_steps += 1
+                self.jumped += wall - steady
                 log.warning("the wall clock stepped forward by %s; what fell due in the jump"
                             " is done now", _span(wall - steady))
             elif self.behind >= STEP_LOGGED:
@@ -71,6 +73,12 @@ class SteadyClock:
                         " it catches up", _span(steady - wall - self.behind), _span(steady - wall))
         self.behind = steady - wall
         return steady
+
+    def take_jump(self) -> timedelta:
+        """How far the clock jumped forward since the last call: no time that passed.
+        A source's silence is measured net of it (EscalationService._check_sources)."""
+        jumped, self.jumped = self.jumped, timedelta(0)
+        return jumped
 
     def not_before(self, at: datetime) -> None:
         """Run on from `at` if the wall clock is behind it (what the last run wrote down),

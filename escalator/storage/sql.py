@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable, Collection, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from importlib import resources
 from pathlib import Path
 from typing import Any, TypeVar
@@ -442,6 +442,15 @@ class Tx:
     def touch_source(self, source_id: str, at: datetime) -> None:
         self.execute("INSERT INTO sources (id, last_seen_at) VALUES (?, ?) ON CONFLICT (id)"
                      " DO UPDATE SET last_seen_at = excluded.last_seen_at", (source_id, ts(at)))
+
+    def shift_source_heartbeats(self, by: timedelta, now: datetime) -> None:
+        """The wall clock jumped forward `by`: move each source's last sign of life with
+        it (never past `now`), so a heartbeat timeout counts only time that passed."""
+        for row in self.rows("SELECT id, last_seen_at FROM sources"):
+            seen = dt(row["last_seen_at"])
+            if seen is not None:
+                self.execute("UPDATE sources SET last_seen_at = ? WHERE id = ?",
+                             (ts(min(seen + by, now)), row["id"]))
 
     def set_source_silent(self, source_id: str, incident_id: int | None) -> None:
         self.execute("UPDATE sources SET silent_incident_id = ? WHERE id = ?",

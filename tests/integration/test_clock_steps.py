@@ -71,9 +71,15 @@ async def test_wall_clock_stepped_forward_an_hour_escalates_once_like_a_short_ou
     clock.advance(minutes=14)  # the new step's reminder every 15 min, from the jump
     await app.tick()
     assert len(await told()) == 3
+    # the terminal (heartbeat timeout 15 min) spoke just before the jump: the jump
+    # is not an hour of its silence
+    opened = await app.store.transaction(lambda tx: tx.incidents("open"))
+    assert [i.code for i in opened] == ["FT"]
     clock.advance(minutes=1)
     await app.tick()
     assert (await told())[3:] == [("alarm-vendor", "RENOTIFY")]
+    opened = await app.store.transaction(lambda tx: tx.incidents("open"))
+    assert sorted(i.code for i in opened) == ["FT", "source_silent"]  # now it is silent
 
 
 async def test_a_step_back_then_forward_again_neither_repeats_nor_skips(
