@@ -30,12 +30,7 @@ from escalator.domain.model import (
     SafetyRecord,
     State,
 )
-from escalator.errors import (
-    StorageBusy,
-    StorageConflict,
-    StorageError,
-    UnstorableError,
-)
+from escalator.errors import StorageBusy, StorageConflict, StorageError, UnstorableError
 from escalator.storage import audit
 from escalator.storage.filelock import FileLock
 from escalator.storage.rows import (
