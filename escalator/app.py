@@ -529,7 +529,10 @@ class Escalator:
             "store": self._store_health(),
             "scheduler": {"ok": not self.leading or (self.waker is not None
                                                      and self.waker.running),
-                          "role": "leader" if self.leading else "standby"},
+                          "role": "leader" if self.leading else "standby",
+                          # PostgreSQL leader: LISTEN in force (else followers' alarms wait
+                          # for the once-a-second look)
+                          **({"listening": self.listener.listening} if self.listener else {})},
             "config": {"ok": self.last_reload_error is None, "path": self._config.path,
                        "error": self.last_reload_error,
                        "since": self.config_since.isoformat() if self.config_since else None},

@@ -124,3 +124,37 @@ async def test_restart_with_the_wall_clock_behind_the_store_runs_on_from_the_sto
         assert recorder.reasons() == [("ward-a", "RENOTIFY")]
     finally:
         await app.stop()
+
+
+async def test_the_store_keeper_pokes_the_waker_when_the_wall_clock_jumps_forward(
+        make_app, clock, monkeypatch):
+    """What fell due in the jump is done within a keeper round, not when the waker's
+    timer (set on the monotonic clock before the jump) would have fired."""
+    import asyncio
+
+    import escalator.app
+
+    class Pokes:
+        count = 0
+
+        def poke(self) -> None:
+            self.count += 1
+
+    monkeypatch.setattr(escalator.app, "KEEP_EVERY_S", 0.01)
+    app = await make_app()  # SQLite: the keeper pokes nothing on its own
+    pokes = Pokes()
+    app.waker = pokes  # type: ignore[assignment]
+    keeper = asyncio.create_task(app._keep_store())
+    try:
+        for _ in range(5):
+            await asyncio.sleep(0.02)
+        assert pokes.count == 0
+        clock.step_wall(hours=1)
+        for _ in range(500):
+            if pokes.count:
+                break
+            await asyncio.sleep(0.01)
+        assert pokes.count == 1
+    finally:
+        keeper.cancel()
+        app.waker = None

@@ -60,6 +60,8 @@ async def test_the_leader_hears_a_followers_alarm_without_waiting_for_its_poll(
             await asyncio.wait_for(heard.arrived.wait(), 10)  # the poll would be an hour
             print(f"follower's alarm to first notice: {heard.at[f'loop {n}'] - accepted:.3f} s")
         assert leader.listener is not None and leader.listener.heard >= 3
+        assert leader.health()["scheduler"]["listening"] is True
+        assert "listening" not in follower.health()["scheduler"]
     finally:
         await follower.stop()
         await leader.stop()
