@@ -12,7 +12,7 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
-from escalator.clock import Clock, SystemClock
+from escalator.clock import Clock, SteadyClock, SystemClock
 from escalator.config import build_directory, load_config
 from escalator.config.model import Config
 from escalator.config_alarm import ConfigAlarm
@@ -45,6 +45,7 @@ from escalator.reports.scheduler import ReportScheduler
 from escalator.rosterfeeds import RosterFeeds
 from escalator.service import EscalationService
 from escalator.storage import SqlStore, open_store
+from escalator.storage.listen import DueListener
 from escalator.tasks import cancel_and_wait
 from escalator.usecases.answering import Answering
 from escalator.usecases.configuring import Configuring
@@ -122,7 +123,9 @@ class Escalator:
             lambda event: self.service.ingest(event), self.clock, config.path or "",
             lambda key: self.store.transaction(lambda tx: tx.open_incident(key) is not None)))
         self.leading = False  # see `start`: one instance per database leads
+        self._forward_steps = 0  # the clock's steps forward the keeper has seen
         self._keeper: asyncio.Task[None] | None = None
+        self.listener: DueListener | None = None  # PostgreSQL leader: followers' NOTIFY
         install_code_overrides(config.codes)
         self.rosters = RosterFeeds(lambda: self._config, self._http, self.clock,
                                    self._rosters_fetched, self.poke, self.store)  # at URLs
@@ -231,6 +234,7 @@ class Escalator:
             if not schedule:
                 raise
             log.error("store unavailable at start, will keep trying: %s", exc)
+        await self._clock_not_behind_store()
         await self.config_audit.loaded(self._config)
         if await self.rosters.restore():  # roster calendars kept by the last run
             await self.rosters.prepare(self._config)
@@ -254,6 +258,20 @@ class Escalator:
                 await self._lead()
             self._keeper = asyncio.create_task(self._keep_store(), name="store-keeper")
 
+    async def _clock_not_behind_store(self) -> None:
+        """A restart after the wall clock was stepped back (a VM restored from a backup
+        with its clock behind): the timers stored by the last run are in its time, so
+        this run starts its steady clock no earlier than the last time it wrote down."""
+        if not isinstance(self.clock, SteadyClock) or not self.store.healthy:
+            return
+        try:
+            latest = await self.store.transaction(lambda tx: tx.latest_entry_at())
+        except StorageError as exc:
+            log.warning("could not read the last recorded time: %s", exc)
+            return
+        if latest is not None:
+            self.clock.not_before(latest)
+
     async def _lead(self, *, schedule: bool = True) -> None:
         """Take up the work only one instance may do."""
         self.leading = True
@@ -272,8 +290,11 @@ class Escalator:
             self.leading = False
             raise
         if schedule:
-            self.waker = Waker(self.tick)
+            self.waker = Waker(self.tick, self.clock)
             self.waker.start()
+            if self.store.dialect.name != "sqlite":  # hear a follower's alarm at once
+                self.listener = DueListener(self._config.storage, self.poke)
+                self.listener.start()
 
     async def _follow(self) -> None:
         """The leader lock is gone (the session died): stop everything only one may do."""
@@ -283,6 +304,7 @@ class Escalator:
 
     async def _stop_leading(self) -> None:
         self.store.fresh_sink = None
+        await self._stop_listening()
         for adapter in reversed(list(self.intake.values())):
             await adapter.stop()
         self.intake = {}
@@ -296,7 +318,8 @@ class Escalator:
     async def _keep_store(self) -> None:
         """Every second: reconnect the store if it dropped its connection, keep or take
         the leader lock, and (PostgreSQL) poke the leader's waker so alarms taken in
-        by another instance are seen within a second."""
+        by another instance are seen within a second even if a NOTIFY was lost
+        (escalator/storage/listen.py hears them at once)."""
         while True:
             await asyncio.sleep(KEEP_EVERY_S)
             try:
@@ -307,10 +330,25 @@ class Escalator:
                     await self._lead()
                 elif not leader and self.leading:
                     await self._follow()
-                elif leader and self.store.dialect.name != "sqlite":
+                elif leader and (self.store.dialect.name != "sqlite"
+                                 or self._clock_stepped_forward()):
                     self.poke()
             except Exception:  # keep keeping; the next round tries again
                 log.exception("store keeper round failed")
+
+    async def _stop_listening(self) -> None:
+        if self.listener is not None:
+            await self.listener.stop()
+            self.listener = None
+
+    def _clock_stepped_forward(self) -> bool:
+        """Reading the clock notices (and logs) a step; after one forward, what fell due
+        in the jump is done now rather than when the waker's timer would have fired."""
+        if not isinstance(self.clock, SteadyClock):
+            return False
+        self.clock.now()
+        seen, self._forward_steps = self._forward_steps, self.clock.forward_steps
+        return seen != self._forward_steps
 
     async def _start_intake(self) -> None:
         """Listeners and pollers for the sources; all of them, or none (then raise)."""
@@ -334,6 +372,7 @@ class Escalator:
         if self._keeper is not None:
             await within(STOP_STEP, "store keeper", cancel_and_wait(self._keeper))
             self._keeper = None
+        await within(STOP_STEP, "listener", self._stop_listening())
         for sid, adapter in reversed(list(self.intake.items())):
             await within(STOP_STEP, f"source {sid}", adapter.stop())
         if self.waker:
@@ -473,14 +512,27 @@ class Escalator:
         sources = {sid: adapter.health() for sid, adapter in self.intake.items()}
         return {"ok": all(h.get("running") for h in sources.values()), "sources": sources}
 
+    def _store_health(self) -> dict[str, Any]:
+        """Failing (cannot connect or write) or busy (another writer holds the lock intake
+        needs, so intake answers 503): either way a load balancer should look elsewhere."""
+        kind = self.store.dialect.name
+        if not self.store.healthy:
+            return {"ok": False, "kind": kind, "error": self.store.last_error}
+        busy = self.store.busy_reason
+        if busy:
+            return {"ok": False, "kind": kind, "busy": True, "error": busy}
+        return {"ok": True, "kind": kind}
+
     def health(self) -> dict[str, Any]:
         """Each component's state, for /healthz and for people looking at it."""
         return {
-            "store": {"ok": self.store.healthy, "kind": self.store.dialect.name,
-                      **({} if self.store.healthy else {"error": self.store.last_error})},
+            "store": self._store_health(),
             "scheduler": {"ok": not self.leading or (self.waker is not None
                                                      and self.waker.running),
-                          "role": "leader" if self.leading else "standby"},
+                          "role": "leader" if self.leading else "standby",
+                          # PostgreSQL leader: LISTEN in force (else followers' alarms wait
+                          # for the once-a-second look)
+                          **({"listening": self.listener.listening} if self.listener else {})},
             "config": {"ok": self.last_reload_error is None, "path": self._config.path,
                        "error": self.last_reload_error,
                        "since": self.config_since.isoformat() if self.config_since else None},

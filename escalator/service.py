@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from functools import partial
 
 from escalator import maintenance_holds
-from escalator.clock import Clock
+from escalator.clock import Clock, SteadyClock
 from escalator.commitqueue import CommitQueue
 from escalator.config.followup import follow_up
 from escalator.config.model import Config
@@ -301,6 +301,8 @@ class EscalationService:
                                          self._follow(i)) for i in found], now)
         if len(found) == WAKE_BATCH:
             return now, True
+        if isinstance(self.clock, SteadyClock) and (jump := self.clock.take_jump()):
+            tx.shift_source_heartbeats(jump, now)  # a step forward is not their silence
         source_due = self._check_sources(tx, now)
         candidates = [d for d in (tx.earliest_due(), source_due) if d is not None]
         return (min(candidates) if candidates else None), False

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from escalator.clock import SteadyClock
 from escalator.domain.availability import Contact
 from escalator.errors import NotifyError
 from escalator.notify.base import Message
@@ -19,20 +20,35 @@ TOKENS = {
 }
 
 
-class FakeClock:
+class FakeClock(SteadyClock):
+    """The service's steady clock over a fake wall clock and a fake monotonic clock.
+
+    `advance` moves both (time passes); `step_wall` moves only the wall clock, as an
+    NTP correction or a restored VM does; `set` jumps to a time as if it had passed."""
+
     def __init__(self, start: datetime | None = None) -> None:
         # A Tuesday morning in Helsinki (09:00 local): everyone's office is open.
-        self._now = start or datetime(2026, 11, 24, 7, 0, tzinfo=UTC)
+        self._wall_now = start or datetime(2026, 11, 24, 7, 0, tzinfo=UTC)
+        self._mono = timedelta(0)  # exact: every reading is whole microseconds
+        super().__init__(lambda: self._wall_now, self.monotonic)
 
-    def now(self) -> datetime:
-        return self._now
+    def monotonic(self) -> float:
+        return self._mono.total_seconds()
 
     def advance(self, **kwargs: float) -> datetime:
-        self._now += timedelta(**kwargs)
-        return self._now
+        delta = timedelta(**kwargs)
+        self._wall_now += delta
+        self._mono += delta
+        return self.now()
 
     def set(self, when: datetime) -> None:
-        self._now = when
+        delta = when - self.now()
+        self._wall_now += delta
+        self._mono += delta
+
+    def step_wall(self, **kwargs: float) -> None:
+        """The wall clock jumps; the monotonic clock does not move."""
+        self._wall_now += timedelta(**kwargs)
 
 
 class RecordingNotifier:

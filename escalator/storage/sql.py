@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable, Collection, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from importlib import resources
 from pathlib import Path
 from typing import Any, TypeVar
@@ -52,6 +52,11 @@ RECONNECT_FIRST_S = 0.1  # then 0.2, 0.4 ... at most RECONNECT_MAX_S between tri
 RECONNECT_MAX_S = 2.0
 PROBE_INTERVAL_S = 1.0
 LEADER_LOCK_KEY = 0x45534341  # "ESCA": one leader per PostgreSQL database
+DUE_CHANNEL = "escalator_due"  # NOTIFY: a follower stored work the leader must do
+PG_CONNECT_OPTIONS: dict[str, Any] = {
+    "connect_timeout": 3, "keepalives": 1, "keepalives_idle": 5, "keepalives_interval": 2,
+    "keepalives_count": 2, "tcp_user_timeout": 8000,  # a cut-off peer noticed within ~10 s
+    "options": f"-c lock_timeout={PG_LOCK_TIMEOUT_MS}"}
 
 
 @dataclass(frozen=True)
@@ -134,6 +139,12 @@ class Tx:
         real timer a moment later, and that placeholder must not wake the waker."""
         timers = [at for at in self._timers.values() if at is not None]
         return min(timers) if timers else None
+
+    @property
+    def wakes_leader(self) -> bool:
+        """This transaction left work for the leader's waker (outbox rows to claim, a
+        timer set): a follower tells the leader at its commit (`DUE_CHANNEL`)."""
+        return self.needs_claim or bool(self._timers)
 
     def add_incident(self, inc: Incident, next_due: datetime | None) -> int:
         cols = ", ".join(INCIDENT_COLUMNS)
@@ -230,6 +241,11 @@ class Tx:
                          " VALUES (?,?,?,?,?,?)",
                          (incident_id, ts(e.at), e.reason.value, e.party, e.detail, e.step))
             audit.record_entries(self, incident_id, (e,))  # same transaction: tamper-evident
+
+    def latest_entry_at(self) -> datetime | None:
+        """When the newest timeline entry was written (the clock's floor at start)."""
+        row = self.one("SELECT at FROM timeline ORDER BY id DESC LIMIT 1")
+        return dt(row["at"]) if row else None
 
     def timeline(self, incident_id: int) -> list[dict[str, Any]]:
         return self.rows("SELECT at, reason, party, detail, step FROM timeline"
@@ -422,6 +438,15 @@ class Tx:
         self.execute("INSERT INTO sources (id, last_seen_at) VALUES (?, ?) ON CONFLICT (id)"
                      " DO UPDATE SET last_seen_at = excluded.last_seen_at", (source_id, ts(at)))
 
+    def shift_source_heartbeats(self, by: timedelta, now: datetime) -> None:
+        """The wall clock jumped forward `by`: move each source's last sign of life with
+        it (never past `now`), so a heartbeat timeout counts only time that passed."""
+        for row in self.rows("SELECT id, last_seen_at FROM sources"):
+            seen = dt(row["last_seen_at"])
+            if seen is not None:
+                self.execute("UPDATE sources SET last_seen_at = ? WHERE id = ?",
+                             (ts(min(seen + by, now)), row["id"]))
+
     def set_source_silent(self, source_id: str, incident_id: int | None) -> None:
         self.execute("UPDATE sources SET silent_incident_id = ? WHERE id = ?",
                      (incident_id, source_id))
@@ -453,6 +478,7 @@ class SqlStore:
         self._last_probe = float("-inf")
         self._leader = False
         self._busy_until = 0.0
+        self.write_blocked: str | None = None  # the last write probe met another's lock
         self.healthy = False
         # the live dispatcher's intake of new outbox rows (already `sending`), called on
         # the event loop after each commit that made some; None: the waker claims them
@@ -468,8 +494,6 @@ class SqlStore:
         `StorageError` when the database cannot be reached now; the store then
         keeps trying on later calls (see `keep`)."""
         self._loop = asyncio.get_running_loop()
-        if self._file_lock is not None:
-            self._file_lock.acquire()
         await self._run(self._ensure_sync)
         self.healthy, self.last_error = True, None  # it has just written the schema
 
@@ -509,12 +533,27 @@ class SqlStore:
         self._last_probe = time.monotonic()
         try:
             await self._run(self._transaction_sync, self._heartbeat, None)
+        except StorageBusy as exc:  # another writer holds the lock intake would need
+            self.write_blocked = _first_line(exc)
+            return False
         except StorageError:
             return False
-        self.healthy, self.last_error = True, None
+        self.healthy, self.last_error, self.write_blocked = True, None, None
         return True
 
+    @property
+    def busy_reason(self) -> str | None:
+        """Why writes wait on another writer right now, as intake would find it (None:
+        they do not): a lock met by intake a moment ago, or by the last write probe
+        (until a probe gets through). /healthz is 503 while this is set."""
+        if self.busy:
+            return f"{self.label}: busy, another writer holds the database"
+        return self.write_blocked
+
     def _heartbeat(self, tx: Tx) -> None:
+        if self.dialect is POSTGRES:  # the table locks intake's writes take: a writer
+            tx.execute("LOCK TABLE events, incidents, timeline, deliveries"  # holding any
+                       " IN ROW EXCLUSIVE MODE")  # of them makes intake (and this) busy
         tx.execute("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key)"
                    " DO UPDATE SET value = excluded.value",
                    (f"heartbeat {socket.gethostname()}", ts(datetime.now(UTC))))
@@ -535,6 +574,8 @@ class SqlStore:
         if time.monotonic() < self._retry_at:
             raise StorageError(f"{self.label}: unavailable ({self.last_error}); reconnecting")
         try:
+            if self._file_lock is not None:  # SQLite: first the lock (StoreLocked: not ours)
+                self._lock_file()
             conn = self._connect()
             if not self._schema_ready:
                 self._apply_schema(conn)
@@ -554,6 +595,14 @@ class SqlStore:
                 self._after_error(exc)
                 raise
         return conn
+
+    def _lock_file(self) -> None:
+        assert self._file_lock is not None
+        try:
+            self._file_lock.acquire()
+        except StorageError as exc:  # StoreLocked too: while another has it, not ours
+            self.healthy, self.last_error = False, str(exc)
+            raise
 
     def _apply_schema(self, conn: Any) -> None:
         schema = resources.files("escalator.storage").joinpath("schema.sql").read_text()
@@ -609,6 +658,8 @@ class SqlStore:
             tx = Tx(conn, self.dialect, claim_fresh=sink is not None)
             result = fn(tx)
             tx.finish()
+            if self.dialect is POSTGRES and not self._leader and tx.wakes_leader:
+                tx.execute(f"NOTIFY {DUE_CHANNEL}")  # sent at the commit, only if it commits
             conn.commit()
             if tx.fresh and sink is not None and self._loop is not None:
                 self._loop.call_soon_threadsafe(sink, list(tx.fresh), dict(tx.fresh_nonces))
@@ -727,10 +778,7 @@ def _postgres_connect(url: str) -> Callable[[], Any]:
     def connect() -> Any:
         import psycopg  # optional dependency, only needed for postgresql:// URLs
 
-        return psycopg.connect(url, autocommit=False, connect_timeout=3, keepalives=1,
-                               keepalives_idle=5, keepalives_interval=2, keepalives_count=2,
-                               tcp_user_timeout=8000,
-                               options=f"-c lock_timeout={PG_LOCK_TIMEOUT_MS}")
+        return psycopg.connect(url, autocommit=False, **PG_CONNECT_OPTIONS)
     return connect
 
 

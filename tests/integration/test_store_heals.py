@@ -157,6 +157,48 @@ async def test_read_only_database_made_writable_again_is_reopened(tmpfs, tmp_pat
         await app.stop()
 
 
+async def test_first_start_on_a_read_only_file_system_serves_503_then_heals(
+        tmpfs, aiohttp_client, caplog):
+    """No database and no lock file yet, and the file system is read-only (it came up
+    read-only at boot): the service starts, serves 503 with the real reason, takes the
+    lock file and the database once it can write; a second one is still refused."""
+    import logging
+
+    from support import config_text
+
+    from escalator.errors import StoreLocked
+
+    db = tmpfs / "escalator.db"
+    cfg, _ = load_config_text(config_text(f"sqlite:///{db}", "http://127.0.0.1:9/hook"),
+                              env=TOKENS)
+    remount(tmpfs, "ro")
+    nulls = {"telegram": _Null(), "email": _Null(), "sms": _Null()}
+    app = Escalator(cfg, env=TOKENS, notifiers=nulls)
+    try:
+        with caplog.at_level(logging.ERROR, logger="escalator.app"):
+            await app.start(serve_http=False)  # not an exit: 503 and keep trying
+        assert "Read-only file system" in caplog.text
+        client = await aiohttp_client(app.web_app())
+        await assert_outage(client, 1)
+        details = {"Authorization": f"Bearer {TOKENS['ESCALATOR_API_TOKEN']}"}
+        body = await (await client.get("/healthz", headers=details)).json()
+        assert "Read-only file system" in body["store"]["error"]
+        assert not db.with_suffix(".db.lock").exists()
+        remount(tmpfs, "rw")
+        took = await healed(client, time.monotonic(), 2)
+        assert took <= HEAL_WITHIN_S
+        assert db.with_suffix(".db.lock").exists() and db.exists()
+
+        second = Escalator(cfg, env=TOKENS, notifiers=nulls)
+        with pytest.raises(StoreLocked, match="another escalator is already running"):
+            await second.start(serve_http=False)  # `escalator run` exits 1 on this
+        await second.stop()
+    finally:
+        if os.path.ismount(tmpfs):
+            subprocess.run(["mount", "-o", "remount,rw", str(tmpfs)], capture_output=True)
+        await app.stop()
+
+
 class _Null:
     async def send(self, contact, message) -> None:
         return None

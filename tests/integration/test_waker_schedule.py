@@ -1,14 +1,16 @@
 """The waker runs ticks when they are due, and a new alarm does not cost a tick.
 
-Real APScheduler on the real clock; the tests wait for something to happen
+The real loop on the real clock; the tests wait for something to happen
 (with a generous limit) and look at the schedule, never at elapsed time.
 """
 
 from __future__ import annotations
 
 import asyncio
+import time
 from datetime import UTC, datetime, timedelta
 
+from escalator.clock import SteadyClock
 from escalator.waker import IDLE_RECHECK, Waker
 
 
@@ -63,3 +65,35 @@ async def test_due_by_moves_the_next_tick_earlier_and_never_later():
         assert ticks == 1  # none of this ran a tick
     finally:
         await waker.stop()
+
+
+async def test_a_wall_clock_step_back_holds_no_tick():
+    """The wall clock is stepped back an hour while a tick is awaited in 0.3 s, and again
+    inside a tick: the waker waits on the loop's monotonic clock, so the ticks come."""
+    shift = timedelta(0)
+    clock = SteadyClock(lambda: datetime.now(UTC) + shift, time.monotonic)
+    ticks = 0
+    done = asyncio.Event()
+
+    async def tick() -> datetime | None:
+        nonlocal ticks, shift
+        ticks += 1
+        if ticks == 2:
+            shift -= timedelta(hours=1)  # stepped inside the tick, after reading `now`
+        if ticks == 3:
+            done.set()
+        return clock.now() + timedelta(seconds=0.3)
+
+    waker = Waker(tick, clock)
+    waker.start()
+    try:
+        while waker.next_tick_at is None:
+            await asyncio.sleep(0.01)
+        loop = asyncio.get_running_loop()
+        wait = waker.next_tick_loop_time
+        assert wait is not None and wait - loop.time() < 1.0
+        shift -= timedelta(hours=1)  # stepped back while the timer runs
+        await asyncio.wait_for(done.wait(), 10)
+    finally:
+        await waker.stop()
+    assert ticks == 3
