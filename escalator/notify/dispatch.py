@@ -330,6 +330,8 @@ class Dispatcher:
             while lane and not self._stopping:  # stopping: only the send under way ends
                 row, incident, since = lane[0]
                 async with slots:
+                    if self._stopping:  # waited for a slot while the stop began: not sent
+                        break
                     try:
                         outcome = await self._attempt(row, incident, since)
                     except asyncio.CancelledError:  # cut at the shutdown deadline
