@@ -138,6 +138,7 @@ def _first_party(config: Config) -> str:
 
 def _run(args: argparse.Namespace) -> int:
     from escalator.config import load_config
+    from escalator.config.loader import configured_channels
 
     logging.basicConfig(level=args.log_level.upper(),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -152,7 +153,8 @@ def _run(args: argparse.Namespace) -> int:
                 print(f"demo: {name}={env[name]}", file=sys.stderr)
     try:
         config, warnings = load_config(args.config or _example_path(), env=env,
-                                       strict_secrets=not args.demo)
+                                       strict_secrets=not args.demo,
+                                       ready=None if args.demo else configured_channels)
     except ConfigError as exc:
         print(exc, file=sys.stderr)
         return 1
@@ -170,7 +172,7 @@ def _run(args: argparse.Namespace) -> int:
             return 2
     from escalator import eventloop
 
-    return eventloop.run(_serve(config, env), env)
+    return eventloop.run(_serve(config, env, demo=args.demo), env)
 
 
 def _listen_at(config, listen: str):  # type: ignore[no-untyped-def]
@@ -182,11 +184,12 @@ def _listen_at(config, listen: str):  # type: ignore[no-untyped-def]
     return replace(config, http=replace(config.http, host=host, port=int(port)))
 
 
-async def _serve(config, env) -> int:  # type: ignore[no-untyped-def]
+async def _serve(config, env, demo: bool = False) -> int:  # type: ignore[no-untyped-def]
     from escalator.app import Escalator
 
     try:
-        app = Escalator(config, env=env)  # e.g. channels.sms without a url: say so, no trace
+        # e.g. channels.sms without a url: say so, no trace
+        app = Escalator(config, env=env, demo=demo)
     except ConfigError as exc:
         print(exc, file=sys.stderr)
         return 1

@@ -14,7 +14,8 @@ from aiohttp import web
 
 from escalator.clock import Clock, SystemClock
 from escalator.config import build_directory, load_config
-from escalator.config.model import Config
+from escalator.config.loader import configured_channels
+from escalator.config.model import CHANNELS, Config
 from escalator.config_alarm import ConfigAlarm
 from escalator.config_audit import ConfigAudit
 from escalator.config_editing import ConfigEditing
@@ -32,7 +33,7 @@ from escalator.metrics import Metrics
 from escalator.notify.base import Notifier
 from escalator.notify.dispatch import Dispatcher
 from escalator.notify.email import EmailNotifier
-from escalator.notify.log import LogNotifier
+from escalator.notify.log import LogNotifier, NotSetUp
 from escalator.notify.sms import SmsNotifier
 from escalator.notify.telegram import TelegramChannel
 from escalator.notify.telegram import from_config as telegram_settings
@@ -96,8 +97,12 @@ class Escalator:
         clock: Clock | None = None,
         env: Mapping[str, str] | None = None,
         notifiers: Mapping[str, Notifier] | None = None,
+        demo: bool = False,
     ) -> None:
         self._config = config
+        # a demo: messages to contacts whose channel is not set up go to the log;
+        # otherwise they fail (`not_set_up`) and the party's next contact is tried
+        self.demo = demo
         self.clock = clock or SystemClock()
         self.env = dict(os.environ if env is None else env)
         add_secrets(self.env.get(name) for _, name in config.secret_envs())
@@ -139,7 +144,8 @@ class Escalator:
                                          on_change=self.poke, on_due=self.due_by)
         self.telegram = self._telegram(config)
         self.dispatcher = Dispatcher(
-            self.store, lambda: self._config, self._notifiers(), self.log_notifier,
+            self.store, lambda: self._config, self._notifiers(),
+            self.log_notifier if demo else NotSetUp(),
             self.signer, self.clock, on_failed=self.service.delivery_failed, poke=self.poke)
         self.service.listeners.append(self.dispatcher.incident_changed)
         self.reports = ReportScheduler(self.store, lambda: self._config, self.clock,
@@ -189,6 +195,14 @@ class Escalator:
         if self.telegram:
             built["telegram"] = self.telegram
         return {**built, **self._extra_notifiers}
+
+    def ready_channels(self, config: Config) -> frozenset[str]:
+        """The channels a contact may use in `config` (config check, the editor, a
+        reload): those it sets up and those this service sends through; in a demo all,
+        the rest going to the log."""
+        if self.demo:
+            return frozenset(CHANNELS)
+        return configured_channels(config) | frozenset(self.dispatcher.notifiers)
 
     def _telegram(self, config: Config) -> TelegramChannel | None:
         """The Telegram channel if `channels.telegram` is configured and its token is set."""
@@ -473,7 +487,8 @@ class Escalator:
 
     def _read_config(self, path: str) -> tuple[Config, list[str]] | ConfigError:
         try:
-            return load_config(path, env=self.env, strict_secrets=True)
+            return load_config(path, env=self.env, strict_secrets=True,
+                               ready=self.ready_channels)
         except ConfigError as exc:
             return exc
 

@@ -71,7 +71,10 @@ async def test_a_config_that_does_not_check_is_not_saved(edited):
     copy.write_text(broken)
     err = io.StringIO()
     assert cmd_check(str(copy), err=err, env=app.env) == 1
-    expected = [p.replace(str(copy), str(path)) for p in err.getvalue().splitlines()[:-1]]
+    # save for the contacts whose channels only this test's recording fakes carry (the
+    # file sets up none): `config check` names those, the editor knows the service has them
+    expected = [p.replace(str(copy), str(path)) for p in err.getvalue().splitlines()[:-1]
+                if "is not set up" not in p]
     assert [p.text for p in refused.value.checked.problems] == expected
     assert path.read_text() == draft.text
     assert await editing.history() == []
@@ -192,7 +195,7 @@ async def test_the_demo_edits_a_copy_of_its_config_and_keeps_its_port(tmp_path, 
     env = demo_env({})
     config = demo_config(tmp_path, "127.0.0.1", 8123, env)
     assert config.path == str(tmp_path / "escalator.yaml")
-    app = Escalator(config, clock=clock, env=env)
+    app = Escalator(config, clock=clock, env=env, demo=True)  # as `escalator demo` makes it
     await app.start(serve_http=False, schedule=False)
     try:
         draft = await app.config_editing.current()
