@@ -131,3 +131,17 @@ def test_run_refuses_a_contact_whose_channel_is_not_set_up(tmp_path, monkeypatch
     err = capsys.readouterr().err
     assert f"{path}:32: people.ward-a.contact[0].telegram: 'ward-a' is reached by telegram" \
         in err
+
+
+def test_the_manager_reads_it_in_finnish_and_swedish():
+    from escalator.config.checking import check_file
+    from escalator.config.problem import render
+
+    first = check_file(str(EXAMPLE), env=SECRETS).problems[0]
+    assert first.code == "cfg.contact_not_set_up" and first.line == 32
+    assert render(first, "fi").endswith(
+        "'ward-a' tavoitetaan kanavalla telegram, mutta channels.telegram ei ole käytössä: "
+        "viestit eivät menisi kenellekään. Ota channels.telegram käyttöön tai poista tämä "
+        "yhteystapa (vain esittely kirjoittaa tällaiset viestit lokiin)")
+    assert "'ward-a' nås via telegram, men channels.telegram är inte inställd" \
+        in render(first, "sv")
