@@ -10,6 +10,7 @@ import os
 import secrets
 import signal
 import sys
+import threading
 from importlib import resources
 from zoneinfo import ZoneInfo
 
@@ -220,9 +221,35 @@ async def _serve(config, env, demo: bool = False) -> int:  # type: ignore[no-unt
     freeze_startup_objects()
     logging.info("escalator running for %s; SIGHUP reloads the config", config.facility.name)
     await stop.wait()
+    _exit_by(EXIT_WITHIN_S)
     await supervision.stop()
     await app.stop()
     return 0
+
+
+EXIT_WITHIN_S = 9.5  # SIGTERM to the end of the process, at most (design: 10 s)
+
+
+def _exit_by(seconds: float) -> threading.Timer:
+    """End the process `seconds` from now if it has not ended by itself.
+
+    `Escalator.stop` keeps its own deadline, but what runs in a worker thread cannot
+    be cancelled, and Python joins those threads before it exits: a DNS lookup for a
+    peer whose name server is gone would hold the exit for as long as the resolver
+    tries. Everything that matters is committed by then (each outcome in its own
+    transaction), so the exit is forced, and said."""
+    def force() -> None:
+        logging.getLogger("escalator").error(
+            "not stopped %.1f s after the signal (a worker thread is still busy); "
+            "exiting now", seconds)
+        for handler in logging.getLogger().handlers:
+            handler.flush()
+        os._exit(0)
+
+    timer = threading.Timer(seconds, force)
+    timer.daemon = True
+    timer.start()
+    return timer
 
 
 if __name__ == "__main__":

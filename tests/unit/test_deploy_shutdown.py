@@ -34,3 +34,25 @@ def test_systemd_and_compose_kill_only_after_the_design_time():
             if sid.startswith("escalator"):
                 grace = svc.get("stop_grace_period", "10s")  # docker's default
                 assert DESIGN_S < int(grace.rstrip("s")) <= 20, (name, sid)
+
+
+def test_a_worker_thread_stuck_at_exit_cannot_hold_the_process(monkeypatch):
+    """Past the deadline the process ends itself: Python would otherwise join a thread
+    stuck in, say, a DNS lookup for as long as the resolver tries."""
+    import os
+    import threading
+
+    from escalator.__main__ import EXIT_WITHIN_S, _exit_by
+
+    assert EXIT_WITHIN_S < DESIGN_S
+    forced = threading.Event()
+    codes: list[int] = []
+
+    def fake_exit(code: int) -> None:
+        codes.append(code)
+        forced.set()
+
+    monkeypatch.setattr(os, "_exit", fake_exit)
+    timer = _exit_by(0.01)
+    assert timer.daemon  # the timer itself never holds the exit
+    assert forced.wait(5) and codes == [0]
