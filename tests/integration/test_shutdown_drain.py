@@ -26,7 +26,7 @@ from escalator.notify.dispatch import CUT
 
 CONFIG = """
 facility: {{id: drain-home, name: Drain home, timezone: Europe/Helsinki, language: en}}
-storage: "sqlite:///{db}"
+storage: "{storage}"
 sources:
   terminal: {{kind: webhook, token_env: ESCALATOR_TERMINAL_TOKEN}}
 people:
@@ -55,8 +55,10 @@ class Hanging:
         await self.release.wait()
 
 
-async def _app(tmp_path, clock, hook: str = "http://127.0.0.1:9", **kwargs) -> Escalator:
-    cfg, _ = load_config_text(CONFIG.format(db=tmp_path / "drain.db", hook=hook), env=TOKENS)
+async def _app(tmp_path, clock, hook: str = "http://127.0.0.1:9", storage: str | None = None,
+               **kwargs) -> Escalator:
+    storage = storage or f"sqlite:///{tmp_path / 'drain.db'}"
+    cfg, _ = load_config_text(CONFIG.format(storage=storage, hook=hook), env=TOKENS)
     app = Escalator(cfg, clock=clock, env=TOKENS, **kwargs)
     await app.start(serve_http=False, schedule=False)
     return app
@@ -67,9 +69,9 @@ async def _rows(app: Escalator, incident_id: int):
 
 
 async def test_a_send_cut_at_the_deadline_is_marked_and_goes_out_again_with_its_id(
-        tmp_path, clock):
+        tmp_path, clock, store_url):
     peer = Hanging()
-    app = await _app(tmp_path, clock, notifiers={"webhook": peer})
+    app = await _app(tmp_path, clock, storage=store_url, notifiers={"webhook": peer})
     try:
         res = await app.service.ingest(AlarmEvent("terminal", "FT", "alarm", clock.now()))
         app.dispatcher.settle = False  # live: the lane runs on while run_due returns
@@ -198,4 +200,22 @@ async def test_intake_answers_503_while_the_service_stops(tmp_path, clock):
         assert await app.store.transaction(lambda tx: tx.incidents()) == []
     finally:
         await client.close()
+        await app.stop()
+
+
+async def test_a_database_made_before_the_mark_gets_its_column(tmp_path, clock):
+    import sqlite3
+
+    app = await _app(tmp_path, clock)
+    await app.stop()
+    db = sqlite3.connect(tmp_path / "drain.db")
+    db.execute("ALTER TABLE deliveries DROP COLUMN maybe_sent")  # as an earlier version left it
+    db.commit()
+    db.close()
+    app = await _app(tmp_path, clock)
+    try:
+        res = await app.service.ingest(AlarmEvent("terminal", "FT", "alarm", clock.now()))
+        [row] = await _rows(app, res.incident_id)
+        assert row.maybe_sent is False
+    finally:
         await app.stop()
