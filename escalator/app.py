@@ -379,8 +379,9 @@ class Escalator:
             await within(left(), f"source {sid}", adapter.stop())
         if self.waker:
             await within(left(), "scheduler", self.waker.stop(timeout=left(3.0)))
-        send_by = max(0.0, min(SEND_CUT_S, deadline - loop.time() - WRITE_S - CLOSE_S))
-        report = await self.dispatcher.stop(grace=send_by, write_grace=WRITE_S)
+        cut_at = min(began + SEND_CUT_S, deadline - WRITE_S - CLOSE_S)  # from the signal
+        report = await self.dispatcher.stop(grace=max(0.0, cut_at - loop.time()),
+                                            write_grace=WRITE_S)
         if self._pump is not None:
             self._pump.cancel()
             await asyncio.wait({self._pump}, timeout=left(1.0))
