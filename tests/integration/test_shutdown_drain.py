@@ -22,7 +22,7 @@ from escalator.config import load_config_text
 from escalator.domain.model import Action, AlarmEvent
 from escalator.entrypoints.http.views import delivery_json
 from escalator.notify.base import delivery_key
-from escalator.notify.dispatch import CUT
+from escalator.notify.dispatch import CUT, PARTY_PARALLEL
 
 CONFIG = """
 facility: {{id: drain-home, name: Drain home, timezone: Europe/Helsinki, language: en}}
@@ -117,6 +117,7 @@ async def test_nothing_new_is_started_while_stopping(tmp_path, clock):
         fresh = await app.store.transaction(lambda tx: tx.claim_deliveries(clock.now()))
         assert [row.incident_id for row, _, _ in fresh] == [second.incident_id]
         app.dispatcher.take_fresh(fresh, {})  # rows handed over after the stop began
+        assert app.dispatcher.lanes == 1  # no lane made for them
         assert not stopping.done()
         peer.release.set()  # the peer answers: the stop ends without cutting anything
         report = await stopping
@@ -127,6 +128,30 @@ async def test_nothing_new_is_started_while_stopping(tmp_path, clock):
         assert (row.status, row.maybe_sent) == ("pending", False)  # due at the next start
         [done] = await _rows(app, first.incident_id)
         assert (done.status, done.maybe_sent) == ("sent", False)
+    finally:
+        peer.release.set()
+        await app.stop()
+
+
+async def test_a_lane_waiting_for_its_party_slot_sends_nothing_once_stopping(tmp_path, clock):
+    """Past PARTY_PARALLEL sends to one party a lane waits for a slot; a slot freed during
+    the stop must not start its send (it would only be cut, or hold the stop up)."""
+    peer = Hanging()
+    app = await _app(tmp_path, clock, notifiers={"webhook": peer})
+    try:
+        for n in range(PARTY_PARALLEL + 1):
+            await app.service.ingest(AlarmEvent("terminal", "FT", "alarm", clock.now(),
+                                                point=f"loop {n}"))
+        app.dispatcher.settle = False
+        await app.dispatcher.run_due()
+        while len(peer.got) < PARTY_PARALLEL:
+            await asyncio.sleep(0.01)
+        stopping = asyncio.create_task(app.dispatcher.stop(grace=60, write_grace=5))
+        await asyncio.sleep(0)
+        peer.release.set()  # the sixteen answer; the seventeenth lane gets a slot now
+        report = await stopping
+        assert len(peer.got) == PARTY_PARALLEL
+        assert (report.cut, report.released) == (0, 1)
     finally:
         peer.release.set()
         await app.stop()
