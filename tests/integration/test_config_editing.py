@@ -226,3 +226,20 @@ async def test_a_deleted_file_is_written_again_by_restoring_a_version(edited):
     await editing.restore(saved.version_id, empty.version, "Maija")
     assert "loops: 3" in path.read_text()
     assert [v.origin for v in await editing.history()] == ["restore", "board", "file"]
+
+
+async def test_a_contact_through_a_channel_the_service_lacks_is_not_saved(edited):
+    """Issue 19, point 10: the editor refuses it at its line, as `config check` does; the
+    running service would have had to log it as "sent" or fail it at three at night."""
+    app, path = edited
+    editing = app.config_editing
+    draft = await editing.current()
+    added = draft.text.replace("      - email: manager@lehtioja.example",
+                               "      - voice: \"+358401112223\"")
+    with pytest.raises(Refused) as refused:
+        await editing.save(added, draft.version, "Maija")
+    [problem] = refused.value.checked.problems
+    assert (problem.code, problem.line) == ("cfg.contact_not_set_up",
+                                            line_of(added, "- voice: "))
+    assert problem.path == "people.manager.contact[0].voice"
+    assert path.read_text() == draft.text
