@@ -10,6 +10,7 @@ import os
 import secrets
 import signal
 import sys
+import threading
 from importlib import resources
 from zoneinfo import ZoneInfo
 
@@ -138,6 +139,7 @@ def _first_party(config: Config) -> str:
 
 def _run(args: argparse.Namespace) -> int:
     from escalator.config import load_config
+    from escalator.config.loader import configured_channels
 
     logging.basicConfig(level=args.log_level.upper(),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -152,7 +154,8 @@ def _run(args: argparse.Namespace) -> int:
                 print(f"demo: {name}={env[name]}", file=sys.stderr)
     try:
         config, warnings = load_config(args.config or _example_path(), env=env,
-                                       strict_secrets=not args.demo)
+                                       strict_secrets=not args.demo,
+                                       ready=None if args.demo else configured_channels)
     except ConfigError as exc:
         print(exc, file=sys.stderr)
         return 1
@@ -170,7 +173,7 @@ def _run(args: argparse.Namespace) -> int:
             return 2
     from escalator import eventloop
 
-    return eventloop.run(_serve(config, env), env)
+    return eventloop.run(_serve(config, env, demo=args.demo), env)
 
 
 def _listen_at(config, listen: str):  # type: ignore[no-untyped-def]
@@ -182,11 +185,12 @@ def _listen_at(config, listen: str):  # type: ignore[no-untyped-def]
     return replace(config, http=replace(config.http, host=host, port=int(port)))
 
 
-async def _serve(config, env) -> int:  # type: ignore[no-untyped-def]
+async def _serve(config, env, demo: bool = False) -> int:  # type: ignore[no-untyped-def]
     from escalator.app import Escalator
 
     try:
-        app = Escalator(config, env=env)  # e.g. channels.sms without a url: say so, no trace
+        # e.g. channels.sms without a url: say so, no trace
+        app = Escalator(config, env=env, demo=demo)
     except ConfigError as exc:
         print(exc, file=sys.stderr)
         return 1
@@ -217,9 +221,35 @@ async def _serve(config, env) -> int:  # type: ignore[no-untyped-def]
     freeze_startup_objects()
     logging.info("escalator running for %s; SIGHUP reloads the config", config.facility.name)
     await stop.wait()
+    _exit_by(EXIT_WITHIN_S)
     await supervision.stop()
     await app.stop()
     return 0
+
+
+EXIT_WITHIN_S = 9.5  # SIGTERM to the end of the process, at most (design: 10 s)
+
+
+def _exit_by(seconds: float) -> threading.Timer:
+    """End the process `seconds` from now if it has not ended by itself.
+
+    `Escalator.stop` keeps its own deadline, but what runs in a worker thread cannot
+    be cancelled, and Python joins those threads before it exits: a DNS lookup for a
+    peer whose name server is gone would hold the exit for as long as the resolver
+    tries. Everything that matters is committed by then (each outcome in its own
+    transaction), so the exit is forced, and said."""
+    def force() -> None:
+        logging.getLogger("escalator").error(
+            "not stopped %.1f s after the signal (a worker thread is still busy); "
+            "exiting now", seconds)
+        for handler in logging.getLogger().handlers:
+            handler.flush()
+        os._exit(0)
+
+    timer = threading.Timer(seconds, force)
+    timer.daemon = True
+    timer.start()
+    return timer
 
 
 if __name__ == "__main__":

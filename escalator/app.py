@@ -14,7 +14,8 @@ from aiohttp import web
 
 from escalator.clock import Clock, SteadyClock, SystemClock
 from escalator.config import build_directory, load_config
-from escalator.config.model import Config
+from escalator.config.loader import configured_channels
+from escalator.config.model import CHANNELS, Config
 from escalator.config_alarm import ConfigAlarm
 from escalator.config_audit import ConfigAudit
 from escalator.config_editing import ConfigEditing
@@ -32,7 +33,7 @@ from escalator.metrics import Metrics
 from escalator.notify.base import Notifier
 from escalator.notify.dispatch import Dispatcher
 from escalator.notify.email import EmailNotifier
-from escalator.notify.log import LogNotifier
+from escalator.notify.log import LogNotifier, NotSetUp
 from escalator.notify.sms import SmsNotifier
 from escalator.notify.telegram import TelegramChannel
 from escalator.notify.telegram import from_config as telegram_settings
@@ -58,7 +59,15 @@ from escalator.usecases.records import Records
 from escalator.waker import Waker
 
 log = logging.getLogger(__name__)
-STOP_STEP = 5.0  # seconds each part may take to stop
+STOP_STEP = 5.0  # seconds each part may take to stop, at most
+# SIGTERM to the end of `stop`: the design promises an exit within 10 s (the unit's
+# TimeoutStopSec and compose's stop_grace_period give 15 s); the rest is the process's
+# own exit. Sends still waiting for a peer at SEND_CUT_S are cut; their outcomes get
+# WRITE_S; closing the rest (HTTP, store) CLOSE_S.
+STOP_WITHIN_S = 8.0
+SEND_CUT_S = 5.0
+WRITE_S = 1.0
+CLOSE_S = 1.0
 
 
 async def within(seconds: float, what: str, step: Awaitable[Any]) -> None:
@@ -89,8 +98,12 @@ class Escalator:
         clock: Clock | None = None,
         env: Mapping[str, str] | None = None,
         notifiers: Mapping[str, Notifier] | None = None,
+        demo: bool = False,
     ) -> None:
         self._config = config
+        # a demo: messages to contacts whose channel is not set up go to the log;
+        # otherwise they fail (`not_set_up`) and the party's next contact is tried
+        self.demo = demo
         self.clock = clock or SystemClock()
         self.env = dict(os.environ if env is None else env)
         add_secrets(self.env.get(name) for _, name in config.secret_envs())
@@ -116,6 +129,7 @@ class Escalator:
         self.http_gate: Gate | None = None  # connection caps of the HTTP listener
         self.http_port: int | None = None  # as bound (the config may say 0)
         self.intake: dict[str, IntakeAdapter] = {}
+        self.accepting = True  # False from the start of `stop`: intake answers 503
         self.board = BoardState()  # the web board's sessions and live-change signal
         self.config_editing = ConfigEditing(self, self.store, self.clock, self.env)  # the editor
         # an edit on disk reloads it; a broken file is an alarm until a good one loads
@@ -133,7 +147,8 @@ class Escalator:
                                          on_change=self.poke, on_due=self.due_by)
         self.telegram = self._telegram(config)
         self.dispatcher = Dispatcher(
-            self.store, lambda: self._config, self._notifiers(), self.log_notifier,
+            self.store, lambda: self._config, self._notifiers(),
+            self.log_notifier if demo else NotSetUp(),
             self.signer, self.clock, on_failed=self.service.delivery_failed, poke=self.poke)
         self.service.listeners.append(self.dispatcher.incident_changed)
         self.reports = ReportScheduler(self.store, lambda: self._config, self.clock,
@@ -184,6 +199,14 @@ class Escalator:
             built["telegram"] = self.telegram
         return {**built, **self._extra_notifiers}
 
+    def ready_channels(self, config: Config) -> frozenset[str]:
+        """The channels a contact may use in `config` (config check, the editor, a
+        reload): those it sets up and those this service sends through; in a demo all,
+        the rest going to the log."""
+        if self.demo:
+            return frozenset(CHANNELS)
+        return configured_channels(config) | frozenset(self.dispatcher.notifiers)
+
     def _telegram(self, config: Config) -> TelegramChannel | None:
         """The Telegram channel if `channels.telegram` is configured and its token is set."""
         settings = telegram_settings(config.channels.get("telegram", {}), self.env)
@@ -204,7 +227,8 @@ class Escalator:
         context = Context(lambda: self._config, self.clock, self.secret)
         return UseCases(
             context=context,
-            intake=Intake(context, self.service.ingest, self.metrics),
+            intake=Intake(context, self.service.ingest, self.metrics,
+                          lambda: self.accepting),
             answering=Answering(context, self.service, self.note_limiter, self.signer,
                                 self.store, self.dispatcher.not_reached, self.poke),
             queries=Queries(context, self.store, lambda: self.service.directory),
@@ -365,39 +389,63 @@ class Escalator:
             raise
 
     async def stop(self) -> None:
-        """Stop every part, each within STOP_STEP seconds: one part that hangs (a peer that
-        never closes, a stuck driver) must not keep SIGTERM from finishing; what was
-        sent is recorded, what was not stays due for the next start."""
-        await within(STOP_STEP, "config watch", self.config_watch.stop())
+        """Stop within `STOP_WITHIN_S` whatever the peers do (docs/architecture.md,
+        "Shutdown"): first no new work (HTTP intake answers 503, the listener takes no
+        new connections, the sources close), then the dispatcher drains with one
+        deadline (sends cut at `SEND_CUT_S` are marked "may have been sent"), then the
+        rest, each step within what is left. What was not sent stays due for the next
+        start; the log says what is being stopped and, at the end, what was left."""
+        loop = asyncio.get_running_loop()
+        began = loop.time()
+        deadline = began + STOP_WITHIN_S
+
+        def left(cap: float = STOP_STEP) -> float:
+            return max(0.05, min(cap, deadline - loop.time()))
+
+        self.accepting = False  # HTTP intake: 503 + Retry-After from now on
+        self.store.fresh_sink = None  # new outbox rows wait in the table for the next start
+        if self._http_server is not None:
+            self._http_server.close()  # no new connections; open ones get 503 for alarms
+        log.info("stopping within %.0f s: HTTP intake refuses new alarms (503), %d sources "
+                 "close, %d delivery lanes finish the send under way (cut after %.0f s)",
+                 STOP_WITHIN_S, len(self.intake), self.dispatcher.lanes, SEND_CUT_S)
+        await within(left(), "config watch", self.config_watch.stop())
         if self._keeper is not None:
-            await within(STOP_STEP, "store keeper", cancel_and_wait(self._keeper))
+            await within(left(), "store keeper", cancel_and_wait(self._keeper))
             self._keeper = None
         await within(STOP_STEP, "listener", self._stop_listening())
         for sid, adapter in reversed(list(self.intake.items())):
-            await within(STOP_STEP, f"source {sid}", adapter.stop())
+            await within(left(), f"source {sid}", adapter.stop())
         if self.waker:
-            await within(STOP_STEP, "scheduler", self.waker.stop(timeout=3.0))
-        # sends in flight get 4 s; what did not go out stays due (SIGTERM within 10 s)
-        await self.dispatcher.stop(grace=4.0)
+            await within(left(), "scheduler", self.waker.stop(timeout=left(3.0)))
+        cut_at = min(began + SEND_CUT_S, deadline - WRITE_S - CLOSE_S)  # from the signal
+        report = await self.dispatcher.stop(grace=max(0.0, cut_at - loop.time()),
+                                            write_grace=WRITE_S)
         if self._pump is not None:
             self._pump.cancel()
-            await asyncio.gather(self._pump, return_exceptions=True)
+            await asyncio.wait({self._pump}, timeout=left(1.0))
         # a summary being sent is stopped before the store closes
-        await within(STOP_STEP, "weekly report", self.reports.stop())
-        await within(STOP_STEP, "roster calendars", self.rosters.stop())
+        await within(left(), "weekly report", self.reports.stop())
+        await within(left(), "roster calendars", self.rosters.stop())
         if self._http_server is not None:
-            self._http_server.close()
             self._http_server = None
             if self.http_gate is not None:
                 self.http_gate.close_all()
         if self._runner:
-            await within(STOP_STEP, "http", self._runner.cleanup())
+            await within(left(), "http", self._runner.cleanup())
         if self._session and not self._session.closed:
-            await within(STOP_STEP, "http client", self._session.close())
+            await within(left(), "http client", self._session.close())
         if self.telegram and self.leading:
-            await within(STOP_STEP, "telegram", self.telegram.stop())
-        await within(STOP_STEP, "audit", self.config_audit.drain())
-        await within(STOP_STEP, "store", self.store.close())
+            await within(left(), "telegram", self.telegram.stop())
+        await within(left(), "audit", self.config_audit.drain())
+        await within(left(), "store", self.store.close())
+        log.log(logging.WARNING if report.cut or report.unwritten else logging.INFO,
+                "stopped in %.1f s: %d delivery lanes were running; %d sends cut at the "
+                "deadline (may have been sent: sent again at the start with the same "
+                "delivery id), %d deliveries not started (due at the start), %d outcomes "
+                "not written (in flight: sent again at the start)",
+                loop.time() - began, report.lanes, report.cut, report.released,
+                report.unwritten)
 
     def poke(self) -> None:
         self.board.changes.notify()
@@ -479,7 +527,8 @@ class Escalator:
 
     def _read_config(self, path: str) -> tuple[Config, list[str]] | ConfigError:
         try:
-            return load_config(path, env=self.env, strict_secrets=True)
+            return load_config(path, env=self.env, strict_secrets=True,
+                               ready=self.ready_channels)
         except ConfigError as exc:
             return exc
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Protocol
@@ -51,6 +51,10 @@ class Running(Protocol):
     config_since: datetime | None
 
     async def reload_async(self) -> list[str]: ...
+
+    def ready_channels(self, config: Config) -> Collection[str]:
+        """The channels a contact may use (a contact through another is a problem)."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -130,7 +134,8 @@ class ConfigEditing:
         """`config check`'s answer for this text, with the reload's rule for secrets
         (a secret variable that is not set is an error: the reload would refuse it)."""
         return await asyncio.to_thread(check_text, text, self.path or "<config>",
-                                       env=self._env, strict_secrets=True)
+                                       env=self._env, strict_secrets=True,
+                                       ready=self._running.ready_channels)
 
     async def simulate(self, text: str, code: str, source: str, point: str,
                        at: str, horizon: timedelta = SIMULATE_HORIZON,

@@ -19,6 +19,25 @@ TOKENS = {
     "MAINT_HOOK_SECRET": "hook-secret-789",
 }
 
+# config/example.yaml ships with its channels as comments: outside a demo, `config
+# check` then names every contact they would carry. Tests that check the example as a
+# facility would run it append these (at the end: the example's line numbers stay) and
+# make its links public (a voice gateway must reach them); the secrets they name:
+EXAMPLE_CHANNELS = """
+channels:
+  telegram: {token_env: TELEGRAM_BOT_TOKEN}
+  email: {host: smtp.example.fi, from: "Lehtioja alarms <alarms@lehtioja.example>"}
+  sms: {preset: 46elks, from: Lehtioja, auth_header_env: SMS_AUTH}
+  voice: {preset: 46elks, from: "+46766861004", auth_header_env: VOICE_AUTH}
+"""
+EXAMPLE_CHANNEL_SECRETS = {"TELEGRAM_BOT_TOKEN": "c", "SMS_AUTH": "d", "VOICE_AUTH": "e"}
+
+
+def example_set_up(text: str, channels: str = EXAMPLE_CHANNELS) -> str:
+    """The example's text with its channels set up, as a facility would run it."""
+    return text.replace("public_url: http://127.0.0.1:8080",
+                        "public_url: https://alarms.lehtioja.example") + channels
+
 
 class FakeClock(SteadyClock):
     """The service's steady clock over a fake wall clock and a fake monotonic clock.

@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from escalator.config.loader import load_config, load_config_text
+from escalator.config.loader import Ready, configured_channels, load_config, load_config_text
 from escalator.config.model import Config
 from escalator.config.problem import ConfigProblem
 from escalator.errors import ConfigError
@@ -96,12 +96,17 @@ def channel_problems(config: Config) -> list[str]:
 
 
 def check_file(path: str, *, env: Mapping[str, str] | None = None,
-               strict_secrets: bool = False) -> Checked:
-    return _checked(path, lambda: load_config(path, env=env, strict_secrets=strict_secrets))
+               strict_secrets: bool = False, ready: Ready | None = configured_channels,
+               ) -> Checked:
+    """`ready`: the channels that can send; by default those the file sets up, as in
+    `escalator run` (a contact through any other is a problem at its line)."""
+    return _checked(path, lambda: load_config(path, env=env, strict_secrets=strict_secrets,
+                                              ready=ready))
 
 
 def check_text(text: str, filename: str, *, env: Mapping[str, str] | None = None,
-               strict_secrets: bool = False) -> Checked:
+               strict_secrets: bool = False, ready: Ready | None = configured_channels,
+               ) -> Checked:
     """Text not yet saved (the editor), reported under the name of the file it will be."""
     return _checked(filename, lambda: load_config_text(
-        text, filename=filename, env=env, strict_secrets=strict_secrets))
+        text, filename=filename, env=env, strict_secrets=strict_secrets, ready=ready))

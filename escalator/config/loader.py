@@ -13,7 +13,7 @@ drift.
 from __future__ import annotations
 
 import os
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -105,11 +105,24 @@ def _too_big(name: str, size: int) -> ConfigProblem:
                          {"size": f"{size:,}", "most": f"{MAX_CONFIG_BYTES:,}"})
 
 
+Ready = Callable[[Config], Collection[str]]  # the channels that can send, for a config
+
+
+def configured_channels(config: Config) -> frozenset[str]:
+    """What `escalator run` can send through: the channels the config sets up, and
+    webhooks (a contact's URL is all one needs)."""
+    return frozenset({"webhook", *config.channels})
+
+
 def load_config(
     path: str | os.PathLike[str], *, env: Mapping[str, str] | None = None,
-    strict_secrets: bool = False,
+    strict_secrets: bool = False, ready: Ready | None = None,
 ) -> tuple[Config, list[str]]:
-    """Load and validate a file; returns (config, warnings), raises ConfigError."""
+    """Load and validate a file; returns (config, warnings), raises ConfigError.
+
+    `ready`: the channels that can send (`configured_channels` for `escalator run`):
+    a contact through any other is an error at its line, since nobody would get its
+    messages. None (a demo, the simulator, tests with their own channels): not checked."""
     name = os.fspath(path)
     try:
         size = os.stat(name).st_size
@@ -122,22 +135,22 @@ def load_config(
     except UnicodeDecodeError as exc:
         raise ConfigError([ConfigProblem(name, 0, "", "cfg.not_utf8",
                                          {"reason": exc.reason, "byte": exc.start})]) from None
-    return _load(text, name, env, strict_secrets, config_path=name)
+    return _load(text, name, env, strict_secrets, config_path=name, ready=ready)
 
 
 def load_config_text(
     text: str, *, filename: str = "<config>", env: Mapping[str, str] | None = None,
-    strict_secrets: bool = False,
+    strict_secrets: bool = False, ready: Ready | None = None,
 ) -> tuple[Config, list[str]]:
     """Like `load_config` for text in hand (tests, the simulator, an upload)."""
     if len(text) > MAX_CONFIG_BYTES:
         raise ConfigError([_too_big(filename, len(text))])
-    return _load(text, filename, env, strict_secrets, config_path=None)
+    return _load(text, filename, env, strict_secrets, config_path=None, ready=ready)
 
 
 def _load(
     text: str, filename: str, env: Mapping[str, str] | None, strict_secrets: bool,
-    config_path: str | None,
+    config_path: str | None, ready: Ready | None = None,
 ) -> tuple[Config, list[str]]:
     data, duplicates = parse(text, filename)
     problems = Problems(filename)
@@ -146,6 +159,8 @@ def _load(
     config = _build(problems, data, config_path)
     if config is not None:
         _check_secrets(problems, config, os.environ if env is None else env, strict_secrets)
+        if ready is not None:
+            _contacts_set_up(problems, At(data, 1, "").key("people"), ready(config))
     if problems.count or config is None:
         raise ConfigError(problems.errors, warnings=problems.warnings)
     return config, problems.warnings
@@ -213,6 +228,27 @@ def _unused_ladders(problems: Problems, at: At | None, config: Config) -> None:
     for lid, entry in at.entries():
         if lid in config.ladders and lid not in used:
             problems.warn(entry, "cfg.ladder_unused")
+
+
+def _contacts_set_up(problems: Problems, people: At | None, ready: Collection[str]) -> None:
+    """A contact whose channel cannot send is an error at its line: outside a demo its
+    messages would reach nobody (and must never read "sent"), while the party's next
+    contact, which could reach them, would never be tried."""
+    if people is None or not isinstance(people.value, dict):
+        return
+    for pid, party in people.entries():
+        contacts = party.key("contact") if isinstance(party.value, dict) else None
+        if contacts is None or not isinstance(contacts.value, list):
+            continue
+        for item in contacts.items():
+            if not isinstance(item.value, dict):
+                continue
+            for channel in (k for k in item.value if k in CONTACT_CHANNELS):
+                if channel not in ready:
+                    at = item.key(channel)
+                    assert at is not None
+                    problems.error(at, "cfg.contact_not_set_up", party=repr(str(pid)),
+                                   channel=channel)
 
 
 def _check_secrets(

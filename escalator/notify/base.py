@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Protocol
 
 from escalator.domain.availability import Contact
@@ -28,6 +29,32 @@ class Message:
     ack_url: str
     tz: str = "UTC"  # the facility's zone, for times in the text
     read_only: bool = False  # a viewer's (the purchaser's): the link shows, never acts
+    key: str = ""  # the delivery's stable id for peers (`delivery_key`); "" -> the row id
+
+    @property
+    def delivery_key(self) -> str:
+        """What a peer may deduplicate on: the same for every send of this delivery,
+        also after a restart (a send cut at shutdown goes out again with it)."""
+        return self.key or f"escalator-delivery-{self.delivery_id}"
+
+
+def delivery_headers(message: Message) -> dict[str, str]:
+    """The delivery id on every HTTP request a channel makes for it (webhook, SMS and
+    voice gateways): `Idempotency-Key` is what most APIs deduplicate on."""
+    return {"Idempotency-Key": message.delivery_key,
+            "X-Escalator-Delivery": message.delivery_key}
+
+
+def delivery_key(facility: str, delivery_id: int, created_at: datetime) -> str:
+    """A delivery's id for the outside world, made only of what is stored with it.
+
+    The row id alone is not enough: two facilities posting to one vendor, or a
+    database restored from a backup, reuse row ids, and a receiver deduplicating on
+    them would drop a real alarm as a repeat. The facility and the row's creation
+    time (milliseconds, hex) make it unique; all three are stored, so every resend
+    carries the same key."""
+    stamp = int(created_at.timestamp() * 1000)
+    return f"{facility}-{delivery_id}-{stamp:x}"
 
 
 class Held(Exception):  # noqa: N818 - not an error: the channel's answer "kept for later"

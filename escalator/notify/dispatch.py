@@ -41,7 +41,7 @@ from escalator.errors import NotifyError
 from escalator.i18n import reader_language
 from escalator.links import LinkSigner
 from escalator.notify import render
-from escalator.notify.base import Held, Message, Notifier
+from escalator.notify.base import Held, Message, Notifier, delivery_key
 from escalator.storage import audit
 from escalator.storage.nonces import link_nonces
 from escalator.storage.rows import DeliveryRow
@@ -58,6 +58,7 @@ OUTCOME_LINGER_S = 0.02  # live: outcomes gather this long before they are writt
 PARTY_PARALLEL = 16  # sends in flight to one party at most (a dead one cannot eat sockets)
 CLOSED = (State.ACKNOWLEDGED, State.RESOLVED, *WAITING_FOR_CLEAR)  # calls not sent any more
 KEEP = object()  # failing_since unchanged
+CUT = "cut at shutdown after the request left: may have been sent; sent again with its id"
 
 Lane = tuple[str, int]  # (party, incident id)
 Item = tuple[DeliveryRow, Incident, "datetime | None"]
@@ -77,6 +78,28 @@ class Outcome:
     def done(self) -> bool:
         """The lane may go on: this row is out of the way (sent, held, dropped)."""
         return self.fields.get("status") not in ("pending", None)
+
+
+@dataclass
+class StopReport:
+    """What `Dispatcher.stop` left, for the shutdown's last log line."""
+
+    lanes: int = 0  # lanes running when the stop began
+    cut: int = 0  # sends cut at the deadline: may have been sent, sent again at start
+    released: int = 0  # claimed, not started: `pending` again, sent at the next start
+    unwritten: int = 0  # outcomes not written by the deadline: in flight, sent again
+    seconds: float = 0.0
+
+
+async def _within(step: Awaitable[object], seconds: float) -> bool:
+    """Await `step` for at most `seconds` (cancelled past that); whether it finished."""
+    task = asyncio.ensure_future(step)
+    done, _ = await asyncio.wait({task}, timeout=max(0.0, seconds))
+    if not done:
+        task.cancel()
+        await asyncio.wait({task}, timeout=0.1)
+        return False
+    return True
 
 
 class Dispatcher:
@@ -117,19 +140,31 @@ class Dispatcher:
         self._in_flight = 0  # rows claimed whose outcome is not written yet
         self._write_error: BaseException | None = None  # settled mode: for drain to raise
         self._throttled = False  # a claim was skipped for MAX_IN_FLIGHT: poke when room
+        self._writing = 0  # outcomes in the transaction being written now
+        self.report = StopReport()  # of the last `stop`
+
+    @property
+    def lanes(self) -> int:
+        """Lanes running now (each sends one party's notices about one incident)."""
+        return len(self._tasks)
 
     # -- the service's side ----------------------------------------------------
     def resume(self) -> None:
         """Leading (again): claim and send; `stop` ended the previous turn."""
         self._stopping = False
+        self._writing = 0
 
     async def recover(self) -> int:
         """At start: rows a crash left in flight are sent again (once), now."""
         now = self.clock.now()
-        count = await self.store.transaction(lambda tx: tx.release_in_flight(now))
+        count, cut = await self.store.transaction(
+            lambda tx: (tx.release_in_flight(now), tx.maybe_sent_due()))
         if count:
             log.warning("%d deliveries were in flight at the last stop; sending them again",
                         count)
+        if cut:
+            log.warning("%d deliveries were cut at the last shutdown and may have been sent; "
+                        "sending them again with the same delivery id", cut)
         return count
 
     def incident_changed(self, incident: Incident) -> None:
@@ -190,18 +225,55 @@ class Dispatcher:
                 error, self._write_error = self._write_error, None
                 raise error
 
-    async def stop(self, grace: float = 5.0) -> None:
-        """Shutdown: sends in flight get `grace` seconds; what did not go out stays due."""
+    async def stop(self, grace: float = 5.0, *, write_grace: float = 1.0) -> StopReport:
+        """Shutdown with one deadline for everything.
+
+        From now on nothing new is claimed or started: no claims, no new lanes, and
+        each lane ends after the send it is doing (what waits behind goes back to
+        `pending`, due as it was). Sends still waiting for their peer `grace`
+        seconds from now are cut: the request may have reached the peer, so the row
+        is marked `maybe_sent` and goes out again at the next start with the same
+        delivery id (the peer can drop the repeat). Outcomes are written until
+        `grace + write_grace`; rows whose outcome is not written by then stay in
+        flight in the table, and `recover` sends them again at the next start.
+        Never raises: a shutdown goes on whatever the peers and the store do."""
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        send_by, write_by = started + grace, started + grace + write_grace
         self._stopping = True
-        async with self._claiming:
-            pass
+        report = self.report = StopReport(lanes=len(self._tasks))
+        if not await _within(self._claiming.acquire(), send_by - loop.time()):
+            log.warning("stopping: a claim of due deliveries did not end in %.1f s", grace)
+        else:
+            self._claiming.release()  # a claim under way has handed its rows to lanes
         if self._tasks:
-            _, pending = await asyncio.wait(list(self._tasks), timeout=grace)
+            _, pending = await asyncio.wait(list(self._tasks),
+                                            timeout=max(0.0, send_by - loop.time()))
             for task in pending:
-                task.cancel()
+                task.cancel()  # the lane marks its send "may have been sent"
             if pending:
-                await asyncio.gather(*pending, return_exceptions=True)
-        await self.drain()
+                await asyncio.wait(pending, timeout=max(0.1, write_by - loop.time()))
+        await self._write_until(write_by)
+        report.unwritten = len(self._outcomes) + self._writing
+        report.seconds = loop.time() - started
+        return report
+
+    async def _write_until(self, deadline: float) -> None:
+        """Write the outcomes gathered so far, but only until `deadline` (loop time)."""
+        loop = asyncio.get_running_loop()
+        while self._outcomes or self._writer is not None:
+            if self._writer is None:
+                self._start_writer()
+            writer = self._writer
+            assert writer is not None
+            done, _ = await asyncio.wait({writer}, timeout=max(0.0, deadline - loop.time()))
+            if not done:
+                writer.cancel()
+                await asyncio.wait({writer}, timeout=0.1)
+                return
+            if self._write_error is not None:  # settled: the store refused; they stay
+                self._write_error = None
+                return
 
     async def not_reached(self, delivery_id: int, incident_id: int, channel: str,
                           error: str) -> bool:
@@ -238,6 +310,9 @@ class Dispatcher:
     # -- lanes -----------------------------------------------------------------
     def _enqueue(self, item: Item) -> None:
         row = item[0]
+        if self._stopping:  # no new lanes or sends while stopping: due again at the start
+            self._release(deque([item]))
+            return
         key = (row.party, row.incident_id)
         lane = self._lanes.get(key)
         if lane is not None:
@@ -252,10 +327,17 @@ class Dispatcher:
         lane = self._lanes[key]
         slots = self._party_slots.setdefault(key[0], asyncio.Semaphore(PARTY_PARALLEL))
         try:
-            while lane:
+            while lane and not self._stopping:  # stopping: only the send under way ends
                 row, incident, since = lane[0]
                 async with slots:
-                    outcome = await self._attempt(row, incident, since)
+                    if self._stopping:  # waited for a slot while the stop began: not sent
+                        break
+                    try:
+                        outcome = await self._attempt(row, incident, since)
+                    except asyncio.CancelledError:  # cut at the shutdown deadline
+                        lane.popleft()
+                        self._record(self._cut(row))
+                        raise
                 lane.popleft()
                 self._record(outcome)
                 if not outcome.done:  # a retry waits: later rows wait behind it, in order
@@ -270,10 +352,21 @@ class Dispatcher:
         """Rows claimed but not attempted go back to `pending`, due as they were."""
         while lane:
             row, _, _ = lane.popleft()
+            if self._stopping:
+                self.report.released += 1
             if row.status == "sending" or row.status == "pending":
                 self._record(Outcome(row, {"status": "pending"}))
             else:  # a held row keeps its place in the channel's queue
                 self._record(Outcome(row, {"status": row.status}))
+
+    def _cut(self, row: DeliveryRow) -> Outcome:
+        """A send cut while its peer had the request: it may have arrived. Due again at
+        once (the next start), with the mark the API shows and the same delivery id."""
+        if row.status == "queued":  # a held notice's check was cut: it stays held
+            return Outcome(row, {"status": "queued"})
+        self.report.cut += 1
+        return Outcome(row, {"status": "pending", "maybe_sent": 1, "attempts": row.attempts + 1,
+                             "next_attempt_at": self.clock.now(), "error": CUT})
 
     # -- one attempt -----------------------------------------------------------
     async def _attempt(self, row: DeliveryRow, incident: Incident,
@@ -393,7 +486,8 @@ class Dispatcher:
         token = self.signer.make(incident.id, party.id, now, self._nonces.get(incident.id))
         ack_url = f"{config.http.public_url.rstrip('/')}/ack/{token}"
         return Message(
-            delivery_id=row.id, incident=incident, party=party.id, party_name=party.name,
+            delivery_id=row.id, key=delivery_key(config.facility.id, row.id, row.created_at),
+            incident=incident, party=party.id, party_name=party.name,
             reason=row.reason, step=row.step, detail=row.detail, update=row.is_update,
             language=lang, subject=render.subject(incident, lang, config.facility.name),
             text=render.body(incident, row.reason, row.detail, row.is_update, lang,
@@ -421,17 +515,20 @@ class Dispatcher:
                 batch = self._outcomes[:OUTCOME_BATCH]
                 self._outcomes = self._outcomes[OUTCOME_BATCH:]
                 now = self.clock.now()
+                self._writing = len(batch)
                 try:
                     await self.store.transaction(partial(_record, outcomes=batch, now=now))
                 except Exception as exc:  # the store is down: keep them, try again later
                     log.exception("could not record %d delivery outcomes; retrying",
                                   len(batch))
+                    self._writing = 0
                     self._outcomes = batch + self._outcomes
                     if self.settle:  # the caller's tick fails; the next one writes them
                         self._write_error = exc
                         return
                     await asyncio.sleep(1.0)
                     continue
+                self._writing = 0
                 self._in_flight -= len(batch)  # one outcome per claimed row
                 await self._after_recorded(batch)
         finally:

@@ -5,7 +5,9 @@ generic), `url`, `method` (POST or GET), `body` (form or json),
 `auth_header_env` (an environment variable holding the whole Authorization
 header value) and `from`; `params` adds fields (or, for `generic`, is the
 whole template). Template values may use {to}, {to_digits}, {from}, {text},
-{encoding}, {segments}, {incident} and {delivery}.
+{encoding}, {segments}, {incident}, {delivery} and {delivery_key} (the delivery's
+stable id, also sent as the `Idempotency-Key` and `X-Escalator-Delivery`
+headers; GatewayAPI gets it as `userref`, the others' APIs have no field for it).
 
 The text is one SMS where it can be: 160 GSM-7 characters (ä, ö and å are
 GSM-7), shortened before the ack link, which is never cut. A text that needs
@@ -27,7 +29,7 @@ from escalator.domain.availability import Contact
 from escalator.errors import ConfigError
 from escalator.i18n import code_label
 from escalator.notify import gsm, render
-from escalator.notify.base import Message, require_set_up
+from escalator.notify.base import Message, delivery_headers, require_set_up
 from escalator.notify.gateway import (
     GatewayRequest,
     Preset,
@@ -54,7 +56,8 @@ PRESETS: dict[str, Preset] = {
     # GSM-7 unless told "encoding": "UCS2"; msisdn is the number without '+', as an integer.
     "gatewayapi": Preset("https://gatewayapi.com/rest/mtsms", "POST", "json",
                          {"sender": "{from}", "message": "{text}",
-                          "recipients": [{"msisdn": "{to_digits:int}"}]},
+                          "recipients": [{"msisdn": "{to_digits:int}"}],
+                          "userref": "{delivery_key}"},
                          needs_from=False),
     "generic": Preset(None, "POST", "form", {"to": "{to}", "from": "{from}", "text": "{text}"},
                       needs_from=False, url_hint="cfg.gateway.send_url"),
@@ -91,6 +94,7 @@ def build_request(settings: Settings, to: str, text: str, message: Message) -> S
         "{from}": str(settings.get("from") or ""), "{text}": text,
         "{encoding}": size.encoding, "{segments}": str(size.segments),
         "{incident}": str(message.incident.id), "{delivery}": str(message.delivery_id),
+        "{delivery_key}": message.delivery_key,
     }
     preset, fields = template(settings, PRESETS)
     if preset is PRESETS["gatewayapi"] and size.encoding == "UCS-2":
@@ -121,5 +125,5 @@ class SmsNotifier:
         require_set_up(problems(settings))
         text = sms_text(message, self._facility().name)
         req = build_request(settings, contact.address, text, message)
-        headers = auth_headers("sms", settings, self._secrets)
+        headers = {**auth_headers("sms", settings, self._secrets), **delivery_headers(message)}
         await send(self._session(), req, headers, self._timeout, "sms")

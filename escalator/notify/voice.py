@@ -7,7 +7,8 @@ holding the whole Authorization header value), `from` (the calling number) and
 `generic`, it is the whole template). Template values: {to}, {from}, {text},
 {language}, {locale}, {speech} (the preset's text-to-speech form), {twiml},
 {voice_start} (46elks call actions), {answer_url}, {status_url},
-{ring_seconds}, {incident} and {delivery}.
+{ring_seconds}, {incident}, {delivery} and {delivery_key} (the delivery's stable
+id, also sent as the `Idempotency-Key` and `X-Escalator-Delivery` headers).
 
 Only a call to act (first call, reminder, escalation, reopened, "taken but not
 resolved" ... : domain/answering.py CALLS) is phoned; an update
@@ -38,7 +39,7 @@ from escalator.errors import ConfigError, NotifyError
 from escalator.i18n import t
 from escalator.links import LinkSigner
 from escalator.notify import speech
-from escalator.notify.base import Message, require_set_up
+from escalator.notify.base import Message, delivery_headers, require_set_up
 from escalator.notify.gateway import (
     GatewayRequest,
     Preset,
@@ -104,6 +105,7 @@ def build_request(settings: Settings, to: str, text: str, lang: str, answer_url:
         "{answer_url}": answer_url, "{status_url}": status_url,
         "{ring_seconds}": str(int(ring.total_seconds())),
         "{incident}": str(message.incident.id), "{delivery}": str(message.delivery_id),
+        "{delivery_key}": message.delivery_key,
     }
     # Whole documents go in last, so their own text is not expanded again.
     documents = {
@@ -159,7 +161,8 @@ class VoiceNotifier:
                                 facility.timezone, now, message.detail)
         req = build_request(settings, contact.address, text, message.language,
                             f"{base}/key", f"{base}/ended", message)
-        headers = auth_headers("voice", settings, self._secrets)
+        headers = {**auth_headers("voice", settings, self._secrets),
+                   **delivery_headers(message)}
         body = await send(self._session(), req, headers, self._timeout, "voice")
         call_ref = _call_ref(body)
         await self._store.transaction(lambda tx: voicecalls.placed(

@@ -3,6 +3,11 @@
 Signature header `X-Escalator-Signature: sha256=<hex HMAC of the body>`, with
 `X-Escalator-Timestamp` inside the signed text so a captured request cannot be
 replayed later (the GitHub/Stripe convention).
+
+Every request carries the delivery's stable id (`Message.delivery_key`) as
+`Idempotency-Key` and `X-Escalator-Delivery` headers and as `delivery_key` in
+the body: a send cut at shutdown goes out again after the restart with the same
+id, so a receiver that keeps the ids it has seen drops the repeat.
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ import aiohttp
 
 from escalator.domain.availability import Contact
 from escalator.errors import NotifyError
-from escalator.notify.base import Message
+from escalator.notify.base import Message, delivery_headers
 from escalator.notify.gateway import retry_after
 
 
@@ -29,7 +34,7 @@ def payload(message: Message) -> dict[str, object]:
         "ack_url": message.ack_url, "state": inc.state.value, "code": inc.code,
         "point": inc.point, "source": inc.source, "severity": inc.severity,
         "opened_at": inc.opened_at.isoformat(), "count": inc.count,
-        "delivery": message.delivery_id,
+        "delivery": message.delivery_id, "delivery_key": message.delivery_key,
     }
 
 
@@ -55,7 +60,7 @@ class WebhookNotifier:
         body = json.dumps(payload(message), ensure_ascii=False).encode()
         timestamp = str(self._ts())
         headers = {"Content-Type": "application/json", "X-Escalator-Timestamp": timestamp,
-                   "Idempotency-Key": f"escalator-delivery-{message.delivery_id}"}
+                   **delivery_headers(message)}
         env = contact.option("secret_env")
         secret = self._secrets(env) if env else None
         if env and not secret:

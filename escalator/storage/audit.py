@@ -124,7 +124,8 @@ def record_delivery(tx: Tx, delivery_id: int, incident_id: int, party: str, reas
     record(tx, DELIVERY + str(status), at=now, actor=SYSTEM, incident_id=incident_id,
            payload={"delivery": delivery_id, "party": party, "reason": reason,
                     "channel": fields.get("channel"), "attempts": fields.get("attempts"),
-                    "error": fields.get("error")})
+                    "error": fields.get("error"),
+                    **({"maybe_sent": True} if fields.get("maybe_sent") else {})})
 
 
 # -- reading -------------------------------------------------------------------

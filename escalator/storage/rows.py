@@ -38,6 +38,9 @@ ADDED_INCIDENT_COLUMNS = (
     ("esc_exhausted_at", "TEXT"), ("esc_recheck_at", "TEXT"),
     ("esc_skipped", "TEXT NOT NULL DEFAULT '[]'"),
 )
+# A send cut at shutdown while its peer had the request: it may have arrived. The row
+# goes out again (same delivery id, so the peer can drop the repeat) and keeps the mark.
+ADDED_DELIVERY_COLUMNS = (("maybe_sent", "INTEGER NOT NULL DEFAULT 0"),)
 
 
 def incident_values(inc: Incident, next_due: datetime | None) -> tuple[Any, ...]:
@@ -107,6 +110,8 @@ class DeliveryRow:
     sent_at: datetime | None
     channel: str | None
     error: str | None
+    # a send of it was cut at shutdown after the request left: the peer may have it
+    maybe_sent: bool = False
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> DeliveryRow:
@@ -119,4 +124,5 @@ class DeliveryRow:
             contact_index=row["contact_index"], attempts=row["attempts"],
             next_attempt_at=nxt, created_at=created, sent_at=dt(row["sent_at"]),
             channel=row["channel"], error=row["error"],
+            maybe_sent=bool(row.get("maybe_sent")),
         )

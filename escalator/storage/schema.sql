@@ -90,7 +90,8 @@ CREATE TABLE IF NOT EXISTS deliveries (
     created_at TEXT NOT NULL,
     sent_at TEXT,
     channel TEXT,
-    error TEXT
+    error TEXT,
+    maybe_sent INTEGER NOT NULL DEFAULT 0 -- a send cut at shutdown: the peer may have it
 );
 CREATE INDEX IF NOT EXISTS deliveries_pending ON deliveries (status, next_attempt_at);
 CREATE INDEX IF NOT EXISTS deliveries_incident ON deliveries (incident_id);

@@ -34,6 +34,7 @@ from escalator.errors import StorageBusy, StorageConflict, StorageError, Unstora
 from escalator.storage import audit
 from escalator.storage.filelock import FileLock
 from escalator.storage.rows import (
+    ADDED_DELIVERY_COLUMNS,
     ADDED_INCIDENT_COLUMNS,
     INCIDENT_COLUMNS,
     DeliveryRow,
@@ -378,6 +379,12 @@ class Tx:
         cur = self.execute("UPDATE deliveries SET status = 'pending', next_attempt_at = ?"
                            " WHERE status = 'sending'", (ts(now),))
         return int(cur.rowcount or 0)
+
+    def maybe_sent_due(self) -> int:
+        """Rows cut at a shutdown while their peer had the request, not yet sent again."""
+        row = self.one("SELECT COUNT(*) AS n FROM deliveries WHERE status = 'pending'"
+                       " AND maybe_sent = 1")
+        return int(row["n"]) if row else 0
 
     def mark_delivery_sent(self, delivery_id: int, at: datetime, channel: str) -> None:
         """A channel that held a notice in its own queue has now really sent it."""
@@ -749,13 +756,15 @@ def _connection_lost(exc: BaseException, conn: Any) -> bool:
 
 
 def _add_missing_columns(tx: Tx) -> None:
-    """Bring the incidents table of a database made by an earlier version up to date."""
-    cur = tx.execute("SELECT * FROM incidents WHERE 1 = 0")
-    have = {c[0] for c in cur.description}
-    cur.fetchall()
-    for name, sql_type in ADDED_INCIDENT_COLUMNS:
-        if name not in have:
-            tx.execute(f"ALTER TABLE incidents ADD COLUMN {name} {sql_type}")
+    """Bring the tables of a database made by an earlier version up to date."""
+    for table, added in (("incidents", ADDED_INCIDENT_COLUMNS),
+                         ("deliveries", ADDED_DELIVERY_COLUMNS)):
+        cur = tx.execute(f"SELECT * FROM {table} WHERE 1 = 0")
+        have = {c[0] for c in cur.description}
+        cur.fetchall()
+        for name, sql_type in added:
+            if name not in have:
+                tx.execute(f"ALTER TABLE {table} ADD COLUMN {name} {sql_type}")
 
 
 def _marks(values: Collection[Any]) -> str:

@@ -20,6 +20,9 @@ class Intake:
     context: Context
     ingest_event: Callable[[AlarmEvent], Awaitable[IngestResult]]
     metrics: Metrics
+    # False while the service stops: an alarm taken then could not be sent before the
+    # exit, so the sender is told to retry (it reaches this or another instance later)
+    accepting: Callable[[], bool] = lambda: True
 
     def source_for(self, token: str) -> str | None:
         """The webhook source whose token this is; every token is compared, in constant

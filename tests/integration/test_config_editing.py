@@ -71,7 +71,10 @@ async def test_a_config_that_does_not_check_is_not_saved(edited):
     copy.write_text(broken)
     err = io.StringIO()
     assert cmd_check(str(copy), err=err, env=app.env) == 1
-    expected = [p.replace(str(copy), str(path)) for p in err.getvalue().splitlines()[:-1]]
+    # save for the contacts whose channels only this test's recording fakes carry (the
+    # file sets up none): `config check` names those, the editor knows the service has them
+    expected = [p.replace(str(copy), str(path)) for p in err.getvalue().splitlines()[:-1]
+                if "is not set up" not in p]
     assert [p.text for p in refused.value.checked.problems] == expected
     assert path.read_text() == draft.text
     assert await editing.history() == []
@@ -192,7 +195,7 @@ async def test_the_demo_edits_a_copy_of_its_config_and_keeps_its_port(tmp_path, 
     env = demo_env({})
     config = demo_config(tmp_path, "127.0.0.1", 8123, env)
     assert config.path == str(tmp_path / "escalator.yaml")
-    app = Escalator(config, clock=clock, env=env)
+    app = Escalator(config, clock=clock, env=env, demo=True)  # as `escalator demo` makes it
     await app.start(serve_http=False, schedule=False)
     try:
         draft = await app.config_editing.current()
@@ -223,3 +226,20 @@ async def test_a_deleted_file_is_written_again_by_restoring_a_version(edited):
     await editing.restore(saved.version_id, empty.version, "Maija")
     assert "loops: 3" in path.read_text()
     assert [v.origin for v in await editing.history()] == ["restore", "board", "file"]
+
+
+async def test_a_contact_through_a_channel_the_service_lacks_is_not_saved(edited):
+    """Issue 19, point 10: the editor refuses it at its line, as `config check` does; the
+    running service would have had to log it as "sent" or fail it at three at night."""
+    app, path = edited
+    editing = app.config_editing
+    draft = await editing.current()
+    added = draft.text.replace("      - email: manager@lehtioja.example",
+                               "      - voice: \"+358401112223\"")
+    with pytest.raises(Refused) as refused:
+        await editing.save(added, draft.version, "Maija")
+    [problem] = refused.value.checked.problems
+    assert (problem.code, problem.line) == ("cfg.contact_not_set_up",
+                                            line_of(added, "- voice: "))
+    assert problem.path == "people.manager.contact[0].voice"
+    assert path.read_text() == draft.text

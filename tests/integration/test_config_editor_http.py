@@ -60,8 +60,9 @@ async def test_check_shows_the_configs_own_problem_in_the_readers_words_at_the_l
     copy.write_text(broken)
     err = io.StringIO()
     cmd_check(str(copy), err=err, env=ENV)
-    (expected,) = [p.replace(str(copy), str(client.path))
-                   for p in err.getvalue().splitlines()[:-1]]
+    (expected,) = [p.replace(str(copy), str(client.path))  # save for the contacts whose
+                   for p in err.getvalue().splitlines()[:-1]  # channels only fakes carry
+                   if "is not set up" not in p]
     # the same problem at the same file, line and path as `config check`, said in Finnish
     place = f"{client.path}:{line}: ladders.technical-fault.steps[1].repeat_every: "
     assert expected.startswith(place) and expected not in page

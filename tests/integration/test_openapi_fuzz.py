@@ -36,7 +36,7 @@ storage: "sqlite:///{db}"
 sources:
   terminal: {{kind: webhook, token_env: ESCALATOR_TERMINAL_TOKEN}}
 people:
-  nurse: {{name: Nurse, contact: [{{email: nurse@home.example}}]}}
+  nurse: {{name: Nurse, contact: [{{webhook: "http://127.0.0.1:9/nurse"}}]}}
 ladders:
   fault:
     steps:

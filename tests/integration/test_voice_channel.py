@@ -20,6 +20,7 @@ from escalator.config import load_config_text
 from escalator.domain.availability import Contact
 from escalator.domain.model import Action, AlarmEvent, State, read_params
 from escalator.errors import NotifyError
+from escalator.notify.base import delivery_key
 from escalator.notify.voice import VoiceNotifier
 
 AUTH = "Basic ZWxrczpzZWNyZXQ="  # what VOICE_AUTH holds
@@ -150,6 +151,9 @@ async def test_46elks_call_reads_the_alarm_and_takes_one_key(tmp_path, clock, re
         assert call.end_url == call.key_url.removesuffix("/key") + "/ended"
         [row] = [d for d in await deliveries(app, incident_id) if d.party == "alarm-vendor"]
         assert (row.status, row.channel) == ("sent", "voice")
+        # the delivery's stable id, for a gateway that deduplicates (issue 17, point 3)
+        key = delivery_key("lehtioja", row.id, row.created_at)
+        assert call.headers["Idempotency-Key"] == call.headers["X-Escalator-Delivery"] == key
 
 
 async def test_twilio_call_is_twiml_gather_with_finnish_say(tmp_path, clock, recorder,

@@ -14,6 +14,7 @@ import re
 from pathlib import Path
 
 import pytest
+from support import EXAMPLE_CHANNEL_SECRETS, example_set_up
 
 from escalator.config.checking import check_file
 from escalator.config.cli import cmd_check
@@ -23,7 +24,7 @@ from escalator.i18n.check import SAME_AS_ENGLISH
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "config" / "example.yaml"
 GOLDEN = Path(__file__).resolve().parents[1] / "fixtures" / "config_check"
-SECRETS = {"ESCALATOR_API_TOKEN": "a", "ESCALATOR_SECRET_KEY": "b"}
+SECRETS = {"ESCALATOR_API_TOKEN": "a", "ESCALATOR_SECRET_KEY": "b", **EXAMPLE_CHANNEL_SECRETS}
 
 # Edits of the example config, one broken file each (`old` occurs once).
 CASES = {
@@ -47,12 +48,13 @@ CASES = {
 
 
 def broken(tmp_path: Path, name: str) -> Path:
+    """The example, its channels set up as a facility would run it, broken by `name`."""
     text = EXAMPLE.read_text(encoding="utf-8")
     for old, new in CASES[name]:
         assert text.count(old) == 1, old
         text = text.replace(old, new)
     path = tmp_path / f"{name}.yaml"
-    path.write_text(text, encoding="utf-8")
+    path.write_text(example_set_up(text), encoding="utf-8")
     return path
 
 

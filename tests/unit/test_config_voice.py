@@ -103,7 +103,8 @@ def test_the_schema_agrees_with_the_loader(number):
 
 def test_config_check_refuses_twilio_without_its_account_url(tmp_path):
     path = tmp_path / "voice.yaml"
-    path.write_text(edit("preset: 46elks", "preset: twilio"))
+    path.write_text(edit("preset: 46elks", "preset: twilio")
+                    + "  email: {host: smtp.vendor.example, from: alarms@x.example}\n")
     err = io.StringIO()
     assert cmd_check(str(path), out=io.StringIO(), err=err, env={}) == 1
     assert (f"{path}: channels.voice.url: the twilio preset needs url "

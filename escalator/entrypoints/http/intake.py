@@ -25,6 +25,7 @@ from escalator.service import IngestResult
 
 MAX_BATCH = 100
 KNOWN_FIELDS = ("code", "state", "point", "text", "severity", "time", "id")
+STOPPING_RETRY_S = "5"  # a restart takes a few seconds; another instance takes it at once
 LIMITS = {"code": 64, "point": 256, "text": 2000, "severity": 32, "id": 128}
 
 
@@ -39,6 +40,9 @@ async def receive(request: web.Request) -> web.Response:
     if source is None:
         raise _reject(request, 401, "unauthorized", "missing or unknown bearer token",
                       headers=BEARER_CHALLENGE)
+    if not intake.accepting():  # stopping: nothing taken now could be sent before the exit
+        raise _reject(request, 503, "stopping", "the service is stopping; retry shortly",
+                      headers={"Retry-After": STOPPING_RETRY_S})
     payload = await _read_json(request)
     now = intake.context.now()
     try:

@@ -98,6 +98,7 @@ def delivery_json(row: DeliveryRow) -> dict[str, Any]:
         "detail": row.detail,
         "created_at": iso(row.created_at),
         "sent_at": iso(row.sent_at),
+        "maybe_sent": row.maybe_sent,  # a send was cut at shutdown: the peer may have it
     }
 
 
