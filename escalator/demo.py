@@ -136,7 +136,7 @@ async def serve(workdir: Path, host: str, port: int, environ: Mapping[str, str],
         return 1
     outbox = Outbox(lambda: app.clock.now(), lambda: app.config.facility.name,
                     on_new=lambda: app.board.changes.notify())  # the live list follows
-    app = Escalator(config, env=env, notifiers={ch: outbox for ch in CHANNELS})
+    app = Escalator(config, env=env, notifiers=outbox.channels(CHANNELS))
     outbox.card = card_renderer(app.store, app.clock, lambda: app.config,
                                 lambda: app.service.directory)
     app.board.outbox = outbox

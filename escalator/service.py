@@ -23,6 +23,7 @@ from escalator.config.model import Config
 from escalator.domain import policy
 from escalator.domain.answering import Correlation, correlate
 from escalator.domain.availability import Directory
+from escalator.domain.guards import DEFAULT_SNOOZE, MAX_SNOOZE, snooze_choices
 from escalator.domain.hours import format_duration
 from escalator.domain.ladder import DEFAULT_FALSE_ALARM_CLEAR_WITHIN, FollowUp, Ladder, route_for
 from escalator.domain.model import (
@@ -225,7 +226,7 @@ class EscalationService:
                 if check is not None:
                     check(tx, incident)
                 if action is Action.SNOOZE:  # every entry point: page, Telegram, API
-                    parse_minutes(minutes or SNOOZE_CHOICES[0], self.config.http.max_snooze)
+                    parse_minutes(minutes or DEFAULT_SNOOZE, self.config.http.max_snooze)
                 told = party
                 if action is Action.NOTE and not incident.is_open:
                     told = None  # after resolve a note is recorded, not sent to everyone
@@ -374,15 +375,6 @@ class EscalationService:
         tx.add_entries(inc.id, d.entries)
         tx.add_deliveries(inc.id, d.notices, now, inc)
         tx.add_safety(inc.id, d.safety)
-
-
-SNOOZE_CHOICES = (15, 60, 240)  # minutes; the page offers these, Telegram the first two
-MAX_SNOOZE = timedelta(hours=4)  # `http.max_snooze` by default
-
-
-def snooze_choices(max_snooze: timedelta = MAX_SNOOZE) -> tuple[int, ...]:
-    """The snooze lengths that may be offered and accepted under `http.max_snooze`."""
-    return tuple(m for m in SNOOZE_CHOICES if timedelta(minutes=m) <= max_snooze)
 
 
 def parse_minutes(value: object, max_snooze: timedelta = MAX_SNOOZE) -> int | None:
