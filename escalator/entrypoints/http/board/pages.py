@@ -396,7 +396,9 @@ async def act(request: web.Request, session: Session) -> web.Response:
     outcome = await request.app[ANSWERING].answer(Command(
         board_actor(request, session), incident.id, action, minutes=minutes, note=note,
         version=seen if isinstance(seen, str) else None))
-    if outcome.kind in (Kind.DONE, Kind.NOOP):
+    if outcome.kind is Kind.NOOP:  # the same answer again: nothing new, nobody told
+        return await show_incident(request, session, bt(lang, "answer.repeat"))
+    if outcome.kind is Kind.DONE:
         suffix = f"&minutes={minutes}" if minutes else ""
         raise web.HTTPSeeOther(f"/board/incidents/{incident.id}?done={action.value}{suffix}")
     if outcome.kind is Kind.REFUSED:
