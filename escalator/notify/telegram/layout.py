@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from escalator.domain.guards import offered
+from escalator.domain.guards import DEFAULT_SNOOZE, offered
 from escalator.domain.model import WAITING_FOR_CLEAR, Action, Incident, Reason, State
 from escalator.i18n import code_label, dates
 from escalator.i18n.codes import severity_rank
@@ -159,7 +159,7 @@ def keyboard(incident: Incident, lang: str, pass_to: str = "",
     """
     def button(action: Action, minutes: int | None = None) -> Button:
         if action is Action.SNOOZE:
-            label = t(lang, "button.snooze", duration=duration(lang, minutes or 15))
+            label = t(lang, "button.snooze", duration=duration(lang, minutes or DEFAULT_SNOOZE))
         else:
             label = t(lang, f"action.{action.value}")
         return label, callback.encode(action, incident.id, minutes)
