@@ -62,9 +62,9 @@ class Visitor:
     max_snooze: timedelta = MAX_SNOOZE
 
 
-def _visitor(request: web.Request, answering_: bool = False) -> Visitor | web.Response:
+def _visitor(request: web.Request, for_answer: bool = False) -> Visitor | web.Response:
     """The link's party, or the page explaining why the link cannot be used. For an
-    answer (`answering_`) a party gone from the config is left to the answer's guards."""
+    answer (`for_answer`) a party gone from the config is left to the answer's guards."""
     answering = request.app[ANSWERING]
     config = answering.context.config
     lang = config.facility.language
@@ -76,7 +76,7 @@ def _visitor(request: web.Request, answering_: bool = False) -> Visitor | web.Re
             return _json({"error": t(lang, key)}, status)
         return message_page(lang, t(lang, "page.title"), t(lang, key), status)
     party = config.parties.get(claim.party)
-    if party is None and answering_:
+    if party is None and for_answer:
         return Visitor(claim, claim.party, lang, config.facility.timezone, {},
                        answering.context.now(), config.http.max_snooze)
     if party is None:  # removed from the config: its links are revoked (checked at use)
@@ -122,7 +122,7 @@ async def show(request: web.Request) -> web.Response:
 async def perform(request: web.Request) -> web.Response:
     """An answer from the page (a form) or from a ticket system (a form or JSON): read
     into a command for the answer use case, its outcome said back in the reader's words."""
-    v = _visitor(request, answering_=True)
+    v = _visitor(request, for_answer=True)
     if isinstance(v, web.Response):
         return v
     answering = request.app[ANSWERING]
