@@ -120,8 +120,6 @@ class Answering:
             return await self._refused(cmd, actor, exc.verdict, exc.incident)
         except ActionError:
             return Outcome(Why.BAD, incident)
-        self.ledger.record(actor.key, incident.id, Past(cmd.action, cmd.minutes, now),
-                           note=action is Action.NOTE)
         rows = await self.store.transaction(lambda tx: tx.deliveries(incident.id))
         new = [d for d in rows if d.id not in known]
         names = {pid: p.name for pid, p in self.context.config.parties.items()}
@@ -167,6 +165,11 @@ class Answering:
                             self._facts(actor, incident, now, pass_on), now)
             if verdict.why is not first.why:
                 raise _Refused(verdict if not verdict.acts else Verdict(Why.CHANGED), incident)
+            # counted here, under the service's lock: a second press at the same moment
+            # already sees this one (a transaction that fails after this only counts
+            # one answer too many, the safe direction)
+            self.ledger.record(actor.key, incident.id, Past(cmd.action, cmd.minutes, now),
+                               note=verdict.why is Why.DEMOTED or cmd.action is Action.NOTE)
         return check
 
     async def _refused(self, cmd: Command, actor: Actor, verdict: Verdict,

@@ -7,6 +7,7 @@ and the state table still refuses what no longer fits.
 
 from __future__ import annotations
 
+import threading
 from collections import deque
 from datetime import datetime, timedelta
 
@@ -20,30 +21,30 @@ class Ledger:
         self.window = window
         self._answers: dict[tuple[Key, int], deque[Past]] = {}
         self._notes: dict[Key, deque[datetime]] = {}
+        self._lock = threading.Lock()  # recorded on the store's thread, read on the loop
 
     def past(self, key: Key, incident_id: int, now: datetime) -> tuple[Past, ...]:
         """This actor's answers on this incident within the window, oldest first."""
-        found = self._answers.get((key, incident_id))
-        if not found:
-            return ()
-        while found and found[0].at <= now - self.window:
-            found.popleft()
-        return tuple(found)
+        with self._lock:
+            found = self._answers.get((key, incident_id))
+            while found and found[0].at <= now - self.window:
+                found.popleft()
+            return tuple(found or ())
 
     def notes(self, key: Key, now: datetime) -> tuple[datetime, ...]:
         """This actor's notes on every incident within the window."""
-        found = self._notes.get(key)
-        if not found:
-            return ()
-        while found and found[0] <= now - self.window:
-            found.popleft()
-        return tuple(found)
+        with self._lock:
+            found = self._notes.get(key)
+            while found and found[0] <= now - self.window:
+                found.popleft()
+            return tuple(found or ())
 
     def record(self, key: Key, incident_id: int, past: Past, *, note: bool) -> None:
-        self._forget(past.at)
-        self._answers.setdefault((key, incident_id), deque()).append(past)
-        if note:
-            self._notes.setdefault(key, deque()).append(past.at)
+        with self._lock:
+            self._forget(past.at)
+            self._answers.setdefault((key, incident_id), deque()).append(past)
+            if note:
+                self._notes.setdefault(key, deque()).append(past.at)
 
     def _forget(self, now: datetime) -> None:
         """Drop actors whose last answer is older than the window (memory stays small)."""

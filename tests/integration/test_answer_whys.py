@@ -14,6 +14,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 from datetime import timedelta
@@ -26,6 +27,7 @@ from tg_support import CHAT_A, alarm, deliveries
 
 from escalator.app import Escalator
 from escalator.config import load_config
+from escalator.domain import register
 from escalator.domain.model import Action, AlarmEvent, State
 from escalator.reports import data
 from escalator.reports.weekly import summarize, week
@@ -179,6 +181,9 @@ async def test_a_board_answer_is_credited_to_the_nurses_ward(tmp_path, clock, re
         ward = {p.party: p for p in summary.parties}["ward-a"]
         assert ward.no_answer == 0 and ward.to_ack.median == timedelta(minutes=2)
         assert summary.attention.one_tap == 1  # her tap, not "0 one-tap answers"
+        lines = register.contact_lines(history.timeline[iid], history.deliveries[iid])
+        outcomes = {o.party: o.outcome for o in register.party_outcomes(lines)}
+        assert outcomes["ward-a"] == "answered"  # the safety register's words for it
     finally:
         await client.close()
         await app.stop()
@@ -192,9 +197,9 @@ async def test_forty_snoozes_tell_the_ward_once_and_a_new_alarm_still_gets_its_c
     await app.service.act(first, Action.ESCALATE, "Nurse", party="ward-a")  # the vendor
     await app.tick()
     link = f"/ack/{app.signer.make(first, 'vendor', app.clock.now())}"
-    async with TestClient(TestServer(app.web_app())) as client:
-        for _ in range(40):
-            await client.post(link, data={"action": "snooze", "minutes": "15"})
+    async with TestClient(TestServer(app.web_app())) as client:  # forty at once
+        await asyncio.gather(*(client.post(link, data={"action": "snooze", "minutes": "15"})
+                               for _ in range(40)))
     await app.tick()
     told = [d for d in await deliveries(app, first) if d.reason == "SNOOZED"]
     assert [d.party for d in told] == ["ward-a"]  # once, not forty times
