@@ -43,7 +43,7 @@ def snooze_choices(max_snooze: timedelta = MAX_SNOOZE) -> tuple[int, ...]:
 def snooze_ok(minutes: int | None, max_snooze: timedelta = MAX_SNOOZE) -> bool:
     """Only the lengths a person is shown: a long snooze nobody agreed to is how an
     alarm is forgotten."""
-    return (minutes or DEFAULT_SNOOZE) in snooze_choices(max_snooze)
+    return (DEFAULT_SNOOZE if minutes is None else minutes) in snooze_choices(max_snooze)
 
 
 # -- which answers make sense in which state: the one table -------------------------

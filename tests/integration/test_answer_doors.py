@@ -354,9 +354,6 @@ SKIP = {
 DOOR_REFUSES = {
     ("wrong ward", "voice key"),  # no call was placed to that party on this alarm
     ("viewer", "operator API"),  # a viewer token may not act at all
-    ("snooze over the limit", "ack page"),  # the form's minutes are parsed with the
-    ("snooze over the limit", "operator API"),  # guards' snooze_choices
-    ("snooze over the limit", "board"),
 }
 # The reason differs where the door cannot know more: a removed party's chat is
 # simply a chat of nobody's.

@@ -97,6 +97,8 @@ CASES = [
     ("a snooze over http.max_snooze", WARD, Ask(Action.SNOOZE, 240),
      facts(max_snooze=timedelta(hours=1)), Why.SNOOZE_TOO_LONG),
     ("a snooze without a length is the default", WARD, Ask(Action.SNOOZE), facts(), Why.OK),
+    ("a snooze of 0 minutes is no snooze length", WARD, Ask(Action.SNOOZE, 0), facts(),
+     Why.SNOOZE_TOO_LONG),
     ("not ours from a party the ladder passed: a note", WARD, Ask(Action.ESCALATE),
      facts(may_pass_on=False), Why.DEMOTED),
     ("...and an operator may always pass it on", OPERATOR, Ask(Action.ESCALATE),

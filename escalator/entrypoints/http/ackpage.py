@@ -126,10 +126,9 @@ async def perform(request: web.Request) -> web.Response:
     if isinstance(v, web.Response):
         return v
     answering = request.app[ANSWERING]
-    config = answering.context.config
     now = answering.context.now()
     try:
-        answer = answers.parse(await _fields(request), now, v.tz, config.http.max_snooze)
+        answer = answers.parse(await _fields(request), now, v.tz)
     except answers.AnswerError as exc:
         return _reply(request, v, exc.key, 400)
     actor = Actor(Door.ACK_PAGE, v.name, v.claim.party, scope=v.claim.party)

@@ -28,7 +28,7 @@ from escalator.domain.guards import MAX_SNOOZE, fits, snooze_choices, version
 from escalator.domain.model import Action, Incident
 from escalator.errors import ActionError
 from escalator.i18n import dates, t
-from escalator.service import parse_minutes
+from escalator.service import whole_minutes
 
 MAX_NOTE = 2000
 # Page answer -> the action it performs.
@@ -86,8 +86,7 @@ def clock_text(at: datetime, now: datetime, tz: str, lang: str) -> str:
     return dates.moment(at, tz, lang, now)
 
 
-def parse(form: Mapping[str, Any], now: datetime, tz: str,
-          max_snooze: timedelta = MAX_SNOOZE) -> Answer:
+def parse(form: Mapping[str, Any], now: datetime, tz: str) -> Answer:
     kind = form.get("action")
     if not isinstance(kind, str) or kind not in KINDS:
         raise AnswerError("page.bad_form")
@@ -95,7 +94,7 @@ def parse(form: Mapping[str, Any], now: datetime, tz: str,
     free = free.replace("\r\n", "\n").strip()[:MAX_NOTE] if isinstance(free, str) else ""
     version = form.get("version") if isinstance(form.get("version"), str) else None
     try:
-        minutes = parse_minutes(form.get("minutes"), max_snooze) if kind == "snooze" else None
+        minutes = whole_minutes(form.get("minutes")) if kind == "snooze" else None
     except ActionError:
         raise AnswerError("page.bad_form") from None
     eta = _time_field(form, "eta", now, tz)

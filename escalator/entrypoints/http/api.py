@@ -10,7 +10,6 @@ token's name, never a name from the request body.
 from __future__ import annotations
 
 import json
-from datetime import timedelta
 from importlib import resources
 from typing import Any
 
@@ -23,7 +22,7 @@ from escalator.entrypoints.http.keys import ANSWERING, CONFIGURING, CONTEXT, QUE
 from escalator.entrypoints.http.tokens import OPERATOR, VIEWER, require
 from escalator.entrypoints.http.views import ApiError, delivery_json, incident_json
 from escalator.errors import ActionError
-from escalator.service import parse_minutes
+from escalator.service import snooze_refusal, whole_minutes
 from escalator.storage.sql import Tx
 from escalator.usecases.answering import Command, Outcome
 
@@ -124,8 +123,7 @@ def _event_json(row: dict[str, Any]) -> dict[str, Any]:
 async def act(request: web.Request) -> web.Response:
     by = require(request, OPERATOR).name
     incident_id = _incident_id(request)
-    action, note, minutes = _parse_action(await _json_object(request), by,
-                                          request.app[CONTEXT].config.http.max_snooze)
+    action, note, minutes = _parse_action(await _json_object(request), by)
     actor = Actor(Door.API, by, role=Role.OPERATOR)
     outcome = await request.app[ANSWERING].answer(
         Command(actor, incident_id, action, minutes=minutes, note=note))
@@ -152,14 +150,16 @@ def _outcome(request: web.Request, outcome: Outcome, incident_id: int, by: str,
         raise ApiError(429, f"too many {what} from {by!r}: try again in {seconds} s",
                        headers={"Retry-After": str(seconds)}, retry_after=seconds,
                        reason=outcome.why.value)
+    if outcome.why is Why.SNOOZE_TOO_LONG:
+        raise ApiError(400, snooze_refusal(request.app[CONTEXT].config.http.max_snooze),
+                       reason=outcome.why.value)
     state = outcome.incident.state.value if outcome.incident else None
     raise ApiError(_STATUS[outcome.kind], f"not done: {outcome.why.value}"
                    + (f" (the incident is {state})" if state else ""),
                    reason=outcome.why.value, state=state)
 
 
-def _parse_action(body: dict[str, Any], by: str, max_snooze: timedelta
-                  ) -> tuple[Action, str, int | None]:
+def _parse_action(body: dict[str, Any], by: str) -> tuple[Action, str, int | None]:
     valid = [a.value for a in Action]
     name = body.get("action")
     if name not in valid:
@@ -177,7 +177,7 @@ def _parse_action(body: dict[str, Any], by: str, max_snooze: timedelta
     if isinstance(minutes, bool) or not isinstance(minutes, int | str | None):
         raise ApiError(400, "minutes: expected a whole number")
     try:
-        parsed = parse_minutes(minutes, max_snooze) if name == Action.SNOOZE else None
+        parsed = whole_minutes(minutes) if name == Action.SNOOZE else None
     except ActionError as exc:
         raise ApiError(400, str(exc)) from None
     return Action(name), note.strip(), parsed

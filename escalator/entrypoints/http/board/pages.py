@@ -46,7 +46,7 @@ from escalator.errors import ActionError
 from escalator.i18n import code_label
 from escalator.i18n.explain import explain
 from escalator.notify.telegram.layout import local
-from escalator.service import parse_minutes
+from escalator.service import whole_minutes
 from escalator.storage.rows import dt
 from escalator.usecases.answering import Command
 
@@ -378,15 +378,13 @@ def board_actor(request: web.Request, session: Session, door: Door = Door.BOARD)
 async def act(request: web.Request, session: Session) -> web.Response:
     """The incident page's forms: a command for the answer use case, its outcome shown."""
     lang = language(request, session)
-    app = request.app[CONTEXT]
     form = await request.post()
     action = ACTIONS.get(str(form.get("action", "")))
     incident, _, _ = await _incident(request)
     if incident is None:
         return say(request, session, bt(lang, "not_found"), 404)
     try:
-        minutes = parse_minutes(form.get("minutes"), app.config.http.max_snooze) \
-            if action is Action.SNOOZE else None
+        minutes = whole_minutes(form.get("minutes")) if action is Action.SNOOZE else None
     except ActionError:
         action = None
     note = str(form.get("note", "")).replace("\r\n", "\n").strip()[:MAX_NOTE]
