@@ -10,12 +10,14 @@ gets all of them by joining.
 The order of the questions is the order a person would ask them:
 1. is this actor allowed at all (role, party still in the config, link still bound
    to this incident, the incident addressed their party or is in their scope)?
-2. is the incident over (only a note may still be written)?
-3. is this the same answer again from the same actor (a no-op, nothing sent)?
+2. is this the same answer again from the same actor (a no-op, nothing sent)?
+3. is the incident over (only a note may still be written)?
 4. does the answer make sense in the incident's state now (`FITS`), and is the form
    the one the actor saw (`version`)?
 5. is the snooze one of the offered lengths?
-6. has this actor answered too often on this incident (`PER_ACTOR`, `WINDOW`)?
+6. may this party still pass it on, or is its "not ours" kept as a note?
+7. has this actor answered too often (`PER_ACTOR` on this incident, and for notes
+   `NOTES_PER_PERSON` on all, within `WINDOW`)?
 """
 
 from __future__ import annotations
