@@ -53,7 +53,7 @@ from escalator.usecases.configuring import Configuring
 from escalator.usecases.context import Context
 from escalator.usecases.health import Health
 from escalator.usecases.intake import Intake
-from escalator.usecases.notelimit import NoteLimiter
+from escalator.usecases.ledger import Ledger
 from escalator.usecases.queries import Queries
 from escalator.usecases.records import Records
 from escalator.waker import Waker
@@ -119,7 +119,7 @@ class Escalator:
         self.signer = LinkSigner(self._secret_bytes(config), config.http.link_ttl,
                                  previous.encode() if previous else None)
         self.log_notifier = LogNotifier()
-        self.note_limiter = NoteLimiter()  # notes per link and per person (usecases/notelimit.py)
+        self.ledger = Ledger()  # each actor's recent answers, for the guards' limits
         self._session: aiohttp.ClientSession | None = None
         self.waker: Waker | None = None
         self._pump: asyncio.Task[None] | None = None
@@ -151,6 +151,11 @@ class Escalator:
             self.log_notifier if demo else NotSetUp(),
             self.signer, self.clock, on_failed=self.service.delivery_failed, poke=self.poke)
         self.service.listeners.append(self.dispatcher.incident_changed)
+        self.answering = Answering(Context(lambda: self._config, self.clock, self.secret),
+                                   self.service, self.ledger, self.signer, self.store,
+                                   self.dispatcher.not_reached, self.poke)
+        if self.telegram:  # a button press is an answer like any other
+            self.telegram.answer_with = self.answering.answer
         self.reports = ReportScheduler(self.store, lambda: self._config, self.clock,
                                        lambda msg: report_mail.send(
                                            msg, self._config.channels.get("email", {}),
@@ -229,8 +234,7 @@ class Escalator:
             context=context,
             intake=Intake(context, self.service.ingest, self.metrics,
                           lambda: self.accepting),
-            answering=Answering(context, self.service, self.note_limiter, self.signer,
-                                self.store, self.dispatcher.not_reached, self.poke),
+            answering=self.answering,
             queries=Queries(context, self.store, lambda: self.service.directory),
             records=Records(context, self.store, self.poke),
             health=Health(self.store, self.metrics, self.health),

@@ -21,13 +21,18 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import aiohttp
 
+from escalator.clock import Clock
 from escalator.config import load_config
 from escalator.config.model import Config
 from escalator.errors import ConfigError
 from escalator.notify.outbox import Outbox, card_renderer
+
+if TYPE_CHECKING:
+    from escalator.app import Escalator
 
 log = logging.getLogger(__name__)
 
@@ -121,9 +126,23 @@ class Terminal:
             log.warning("demo terminal: %s", exc)
 
 
+def demo_app(config: Config, env: Mapping[str, str], clock: Clock | None = None) -> Escalator:
+    """The service as the demo runs it: every channel into the outbox, each taking
+    what the real channel takes (`Outbox.channels`), the outbox on the board."""
+    from escalator.app import Escalator
+
+    outbox = Outbox(lambda: app.clock.now(), lambda: app.config.facility.name,
+                    on_new=lambda: app.board.changes.notify())  # the live list follows
+    app = Escalator(config, clock=clock, env=env, notifiers=outbox.channels(CHANNELS),
+                    demo=True)
+    outbox.card = card_renderer(app.store, app.clock, lambda: app.config,
+                                lambda: app.service.directory)
+    app.board.outbox = outbox
+    return app
+
+
 async def serve(workdir: Path, host: str, port: int, environ: Mapping[str, str],
                 gap: tuple[float, float] = (120.0, 240.0)) -> int:
-    from escalator.app import Escalator
 
     env = demo_env(environ)
     # No bot token is expected here: the outbox shows the chat instead.
@@ -134,12 +153,7 @@ async def serve(workdir: Path, host: str, port: int, environ: Mapping[str, str],
     except ConfigError as exc:
         print(exc, file=sys.stderr)
         return 1
-    outbox = Outbox(lambda: app.clock.now(), lambda: app.config.facility.name,
-                    on_new=lambda: app.board.changes.notify())  # the live list follows
-    app = Escalator(config, env=env, notifiers={ch: outbox for ch in CHANNELS}, demo=True)
-    outbox.card = card_renderer(app.store, app.clock, lambda: app.config,
-                                lambda: app.service.directory)
-    app.board.outbox = outbox
+    app = demo_app(config, env)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     loop.add_signal_handler(signal.SIGTERM, stop.set)

@@ -23,6 +23,7 @@ from escalator.config.model import Config
 from escalator.domain import policy
 from escalator.domain.answering import Correlation, correlate
 from escalator.domain.availability import Directory
+from escalator.domain.guards import DEFAULT_SNOOZE, MAX_SNOOZE, snooze_choices, snooze_ok
 from escalator.domain.hours import format_duration
 from escalator.domain.ladder import DEFAULT_FALSE_ALARM_CLEAR_WITHIN, FollowUp, Ladder, route_for
 from escalator.domain.model import (
@@ -225,7 +226,7 @@ class EscalationService:
                 if check is not None:
                     check(tx, incident)
                 if action is Action.SNOOZE:  # every entry point: page, Telegram, API
-                    parse_minutes(minutes or SNOOZE_CHOICES[0], self.config.http.max_snooze)
+                    parse_minutes(minutes or DEFAULT_SNOOZE, self.config.http.max_snooze)
                 told = party
                 if action is Action.NOTE and not incident.is_open:
                     told = None  # after resolve a note is recorded, not sent to everyone
@@ -378,28 +379,30 @@ class EscalationService:
         tx.add_safety(inc.id, d.safety)
 
 
-SNOOZE_CHOICES = (15, 60, 240)  # minutes; the page offers these, Telegram the first two
-MAX_SNOOZE = timedelta(hours=4)  # `http.max_snooze` by default
-
-
-def snooze_choices(max_snooze: timedelta = MAX_SNOOZE) -> tuple[int, ...]:
-    """The snooze lengths that may be offered and accepted under `http.max_snooze`."""
-    return tuple(m for m in SNOOZE_CHOICES if timedelta(minutes=m) <= max_snooze)
-
-
-def parse_minutes(value: object, max_snooze: timedelta = MAX_SNOOZE) -> int | None:
-    """Snooze length from a form or JSON: one of the offered choices, none above the limit.
-
-    A snooze silences the reminders; a long one nobody agreed to is how an alarm
-    is forgotten, so only the lengths a person is shown are accepted."""
+def whole_minutes(value: object) -> int | None:
+    """A snooze length as a door reads it (form or JSON): a whole number or nothing.
+    Whether it is one of the offered lengths is the guards' question (domain/guards.py)."""
     if value in (None, ""):
         return None
     try:
-        minutes = int(str(value))
+        return int(str(value))
     except ValueError:
         raise ActionError(f"minutes must be a whole number, got {str(value)[:20]!r}") from None
+
+
+def snooze_refusal(max_snooze: timedelta = MAX_SNOOZE) -> str:
+    """Why a snooze length was refused, for the API and the service's own check."""
     allowed = snooze_choices(max_snooze)
-    if minutes not in allowed:
-        raise ActionError(f"minutes must be one of {', '.join(map(str, allowed))} "
-                          f"(the snooze lengths offered; at most {format_duration(max_snooze)})")
+    return (f"minutes must be one of {', '.join(map(str, allowed))} "
+            f"(the snooze lengths offered; at most {format_duration(max_snooze)})")
+
+
+def parse_minutes(value: object, max_snooze: timedelta = MAX_SNOOZE) -> int | None:
+    """Snooze length: one of the offered choices, none above the limit.
+
+    A snooze silences the reminders; a long one nobody agreed to is how an alarm
+    is forgotten, so only the lengths a person is shown are accepted."""
+    minutes = whole_minutes(value)
+    if minutes is not None and not snooze_ok(minutes, max_snooze):
+        raise ActionError(snooze_refusal(max_snooze))
     return minutes

@@ -7,15 +7,27 @@ so the file can be shared, reviewed and kept in version control.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from escalator.config.check import At, Problems, choice, duration, env_name, mapping, sequence, text
+from escalator.config.check import (
+    At,
+    Problems,
+    choice,
+    duration,
+    env_name,
+    mapping,
+    reference,
+    sequence,
+    text,
+)
 from escalator.config.problem import phrase
 
 BOARD_KEYS = ("users", "session_ttl")
-USER_KEYS = ("name", "role", "password_hash_env")
+USER_KEYS = ("name", "role", "password_hash_env", "party")
+REQUIRED_USER_KEYS = ("name", "role", "password_hash_env")
 ROLES = ("nurse", "manager", "viewer")
 MIN_SESSION = timedelta(minutes=5)
 MAX_SESSION = timedelta(days=7)
@@ -26,6 +38,10 @@ class BoardUser:
     name: str  # what they type to sign in, and the name their actions are recorded under
     role: str  # nurse | manager | viewer
     password_hash_env: str
+    # the ward (a party) this person works for: their board answers are that party's
+    # (credited in the register and the weekly report), and a nurse answers only the
+    # alarms that party was told of; None: credited to nobody, every alarm
+    party: str | None = None
 
 
 @dataclass(frozen=True)
@@ -34,7 +50,8 @@ class BoardConfig:
     session_ttl: timedelta = timedelta(hours=12)  # a shift, then sign in again
 
 
-def parse_board(problems: Problems, at: At | None) -> BoardConfig | None:
+def parse_board(problems: Problems, at: At | None,
+                party_ids: Collection[str] = ()) -> BoardConfig | None:
     if at is None or at.value is None:
         return None
     if mapping(problems, at, BOARD_KEYS, (),
@@ -46,7 +63,7 @@ def parse_board(problems: Problems, at: At | None) -> BoardConfig | None:
                                          phrase("cfg.want.board_users")):
         seen: set[str] = set()
         for item in users_at.items():
-            user = _user(problems, item)
+            user = _user(problems, item, party_ids)
             if user is None:
                 continue
             if user.name.casefold() in seen:
@@ -65,8 +82,8 @@ def parse_board(problems: Problems, at: At | None) -> BoardConfig | None:
     return BoardConfig(tuple(users), ttl)
 
 
-def _user(problems: Problems, at: At) -> BoardUser | None:
-    if mapping(problems, at, USER_KEYS, USER_KEYS,
+def _user(problems: Problems, at: At, party_ids: Collection[str]) -> BoardUser | None:
+    if mapping(problems, at, USER_KEYS, REQUIRED_USER_KEYS,
                expected=phrase("cfg.want.board_user")) is None:
         return None
     before = problems.count
@@ -76,15 +93,18 @@ def _user(problems: Problems, at: At) -> BoardUser | None:
     role = choice(problems, role_at, ROLES) if role_at is not None else None
     env_at = at.key("password_hash_env")
     env = env_name(problems, env_at) if env_at is not None else None
+    party_at = at.key("party")
+    party = reference(problems, party_at, party_ids, "party") if party_at is not None else None
     if problems.count > before or not (name and role and env):
         return None
-    return BoardUser(name, role, env)
+    return BoardUser(name, role, env, party)
 
 
 def board_schema(ref: Any) -> dict[str, Any]:
     """The section's JSON Schema definitions (board, board_user); `ref` builds a $ref."""
     user = {
-        "type": "object", "additionalProperties": False, "required": list(USER_KEYS),
+        "type": "object", "additionalProperties": False,
+        "required": list(REQUIRED_USER_KEYS),
         "properties": {
             "name": {"type": "string", "description": "Sign-in name; actions are recorded "
                                                       "under it."},
@@ -93,6 +113,9 @@ def board_schema(ref: Any) -> dict[str, Any]:
                                                          "reads only."},
             "password_hash_env": {**ref("env"), "description": "Environment variable with the "
                                                               "argon2 hash of the password."},
+            "party": {"type": "string", "description": "The ward (a party) this person "
+                      "works for: their answers count as that party's, and a nurse answers "
+                      "only the alarms that party was told of."},
         },
     }
     return {"board_user": user, "board": {

@@ -196,7 +196,7 @@ def _build(problems: Problems, data: Any, path: str | None) -> Config | None:
                     codes=parse_codes(problems, root.key("codes")),
                     deadman=parse_deadman(problems, root.key("deadman")),
                     reports=parse_reports(problems, root.key("reports"), parties),
-                    board=parse_board(problems, root.key("board")),
+                    board=parse_board(problems, root.key("board"), party_ids),
                     delivery=parse_delivery(problems, root.key("delivery")))
     config = replace(config, roster_feeds=feeds)
     maximum = parse_maintenance_max(problems, root.key("maintenance_max"))

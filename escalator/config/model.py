@@ -16,6 +16,7 @@ from escalator.config.board import BoardConfig
 from escalator.config.calendar_rosters import RosterFeed
 from escalator.config.deadman import DeadmanConfig
 from escalator.domain.availability import Party, Roster
+from escalator.domain.guards import MAX_SNOOZE
 from escalator.domain.ladder import Ladder, Route
 from escalator.domain.maintenance import DEFAULT_MAINTENANCE_MAX, MaintenanceWindow
 
@@ -55,7 +56,7 @@ class HttpConfig:
     api_token_env: str = "ESCALATOR_API_TOKEN"
     secret_env: str = "ESCALATOR_SECRET_KEY"  # signs ack links
     link_ttl: timedelta = timedelta(days=7)
-    max_snooze: timedelta = timedelta(hours=4)  # the longest snooze any entry point accepts
+    max_snooze: timedelta = MAX_SNOOZE  # the longest snooze any entry point accepts
     previous_secret_env: str | None = None  # the key before a rotation: still checks links
     api_tokens: tuple[ApiToken, ...] = ()
 

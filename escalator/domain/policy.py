@@ -22,6 +22,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from escalator.domain.availability import Directory, Reach
+from escalator.domain.guards import DEFAULT_SNOOZE
 from escalator.domain.ladder import DEFAULT_FALSE_ALARM_CLEAR_WITHIN, FollowUp, Ladder
 from escalator.domain.model import (
     WAITING_FOR_CLEAR,
@@ -400,7 +401,7 @@ def apply_action(
     if action is Action.ACKNOWLEDGE:
         _acknowledge(b, who, party, note, eta, said)
     elif action is Action.SNOOZE:
-        until = now + timedelta(minutes=minutes or 15)
+        until = now + timedelta(minutes=minutes or DEFAULT_SNOOZE)
         b.set(state=State.SNOOZED, snoozed_until=until)
         b.log(Reason.SNOOZED, party, params(by=who, until=until))
         b.tell_others(Reason.SNOOZED, b.entries[-1].detail, except_party=party)  # no silent snooze

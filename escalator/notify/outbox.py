@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 from collections import deque
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import cast
@@ -24,13 +24,14 @@ from escalator.clock import Clock
 from escalator.config.model import Config
 from escalator.domain.availability import Contact, Directory
 from escalator.domain.model import Incident
-from escalator.notify.base import Message
+from escalator.notify.base import Message, Notifier
 from escalator.notify.sms import sms_text
 from escalator.notify.speech import call_text
 from escalator.notify.telegram.budget import ChatBudget
 from escalator.notify.telegram.cards import CardDesk
 from escalator.notify.telegram.channel import PING_REASONS
 from escalator.notify.telegram.layout import Button, ping_text
+from escalator.notify.voice import VoiceNotifier
 from escalator.notify.webhook import payload
 from escalator.storage.sql import SqlStore
 
@@ -82,6 +83,12 @@ class Outbox:
     def get(self, kept_id: int) -> Kept | None:
         return next((k for k in self._kept if k.id == kept_id), None)
 
+    def channels(self, names: Iterable[str]) -> dict[str, Notifier]:
+        """One notifier per channel, each taking what the real channel takes: the
+        dispatcher gives an update the real voice channel would not phone to the party's
+        next contact, and so it does for the outbox's voice (`carries_updates`)."""
+        return {name: _Channel(self, CARRIES_UPDATES.get(name, True)) for name in names}
+
     async def send(self, contact: Contact, message: Message) -> None:
         title, text = render(contact.channel, message, self._facility(), self._now())
         self._kept.append(Kept(
@@ -92,6 +99,21 @@ class Outbox:
             link=message.ack_url))
         self._next += 1
         self.on_new()
+
+
+# Channels that carry only calls to act, as the real ones declare it.
+CARRIES_UPDATES = {"voice": VoiceNotifier.carries_updates}
+
+
+class _Channel:
+    """The outbox seen as one channel (see `Outbox.channels`)."""
+
+    def __init__(self, outbox: Outbox, carries_updates: bool) -> None:
+        self.outbox = outbox
+        self.carries_updates = carries_updates
+
+    async def send(self, contact: Contact, message: Message) -> None:
+        await self.outbox.send(contact, message)
 
 
 def render(channel: str, message: Message, facility: str, now: datetime) -> tuple[str, str]:

@@ -1,59 +1,192 @@
-"""Acting on an incident: take it, false alarm, resolve, snooze, note, escalate.
+"""Answering an alarm: the one way every door's answer takes.
 
-Every entry point (ack page, board, operator API, voice) goes through the service's
-one rulebook (`EscalationService.act`), so the timeline and the people on the ladder
-see the same thing whoever pressed where. Notes are rate-limited per link and per
-person here, once for all entry points.
+The ack page, a voice key, the operator API, the board, the demo outbox and a
+Telegram button each turn their request into a `Command` (who, through which door,
+what, on which incident) and call `Answering.answer`. It loads the incident, asks the
+one guard table (escalator/domain/guards.py), acts through the service's one
+rulebook (`EscalationService.act`, which re-checks the guard inside its transaction
+so two presses at once give one owner), counts who was told, and returns an
+`Outcome`: a reason code and the facts a door needs to say it in its reader's
+language. A handler only translates its protocol in and the outcome out.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Hashable
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import TypeVar
 
+from escalator.domain.answering import AlreadyHandled, Call, already_handled, may_escalate
 from escalator.domain.availability import Directory
-from escalator.domain.model import Action, Incident
-from escalator.links import LinkClaim, LinkSigner
+from escalator.domain.guards import (
+    Actor,
+    Ask,
+    Facts,
+    Kind,
+    Past,
+    Verdict,
+    Why,
+    judge,
+    version,
+)
+from escalator.domain.model import Action, Incident, Reason, params
+from escalator.errors import ActionError
+from escalator.links import LinkClaim, LinkSigner, bound
 from escalator.service import EscalationService
+from escalator.storage.nonces import link_nonce
 from escalator.storage.protocol import Store
 from escalator.storage.sql import Tx
 from escalator.usecases.context import Context
-from escalator.usecases.notelimit import NoteLimiter
+from escalator.usecases.ledger import Ledger
 
 T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Command:
+    """One answer, as a door read it."""
+
+    actor: Actor
+    incident_id: int
+    action: Action
+    minutes: int | None = None
+    note: str = ""
+    eta: datetime | None = None
+    clear_by: datetime | None = None
+    said: str = ""  # what the answer means beyond its action: on_way, not_ours
+    version: str | None = None  # the form's fingerprint of the state it was shown in
+    link: LinkClaim | None = None  # the signed link the actor holds, if any
+    where: int | str | None = None  # where it was pressed (a Telegram chat), for the record
+
+
+@dataclass(frozen=True)
+class Outcome:
+    why: Why
+    incident: Incident | None = None  # after the answer (or as it stands, if refused)
+    wait: timedelta | None = None  # TOO_MANY: until one more is allowed
+    handled: AlreadyHandled | None = None  # CHANGED/CLOSED/REPEAT: who answered first
+    notices: int = 0  # deliveries this answer created (0 for anything but a done answer)
+    escalated_to: tuple[str, ...] = ()  # parties the answer's escalation called
+
+    @property
+    def kind(self) -> Kind:
+        return Verdict(self.why).kind
+
+
+def _may_pass_on(tx: Tx, incident: Incident, cmd: Command, actor: Actor) -> bool:
+    """"Not ours" skips a step only from a party called on it (domain/answering.py)."""
+    if cmd.action is not Action.ESCALATE or actor.party is None:
+        return True
+    calls = (Call(d.party, d.reason, d.step, d.loop, d.is_update)
+             for d in tx.deliveries(incident.id))
+    return may_escalate(incident, actor.party, calls)
+
+
+class _Refused(Exception):
+    def __init__(self, verdict: Verdict, incident: Incident) -> None:
+        super().__init__(verdict.why.value)
+        self.verdict = verdict
+        self.incident = incident
 
 
 @dataclass(frozen=True)
 class Answering:
     context: Context
     service: EscalationService
-    notes: NoteLimiter
+    ledger: Ledger
     signer: LinkSigner
     store: Store
     not_reached_by: Callable[[int, int, str, str], Awaitable[bool]]
     poke: Callable[[], None]
 
-    async def act(
-        self, incident_id: int, action: Action, by: str, *, party: str | None = None,
-        minutes: int | None = None, note: str = "", clear_by: datetime | None = None,
-        eta: datetime | None = None, said: str = "",
-        check: Callable[[Tx, Incident], None] | None = None,
-    ) -> Incident:
-        """One person's action, applied by the rulebook (ActionError when it refuses)."""
-        return await self.service.act(incident_id, action, by, party=party, minutes=minutes,
-                                      note=note, clear_by=clear_by, eta=eta, said=said,
-                                      check=check)
+    async def answer(self, cmd: Command) -> Outcome:
+        """Guard, act, tell: the same for every door."""
+        now = self.context.now()
+        loaded = await self.store.transaction(lambda tx: self._load(tx, cmd))
+        if loaded is None:
+            return Outcome(Why.NOT_FOUND)
+        incident, actor, known, pass_on = loaded
+        verdict = judge(actor, self._ask(cmd), self._facts(actor, incident, now, pass_on), now)
+        if not verdict.acts:
+            return await self._refused(cmd, actor, verdict, incident)
+        action = Action.NOTE if verdict.why is Why.DEMOTED else cmd.action
+        try:
+            after = await self.service.act(
+                incident.id, action, actor.person, party=actor.party, minutes=cmd.minutes,
+                note=cmd.note, clear_by=cmd.clear_by, eta=cmd.eta, said=cmd.said,
+                check=self._recheck(cmd, actor, verdict, now))
+        except _Refused as exc:
+            return await self._refused(cmd, actor, exc.verdict, exc.incident)
+        except ActionError:
+            return Outcome(Why.BAD, incident)
+        rows = await self.store.transaction(lambda tx: tx.deliveries(incident.id))
+        new = [d for d in rows if d.id not in known]
+        names = {pid: p.name for pid, p in self.context.config.parties.items()}
+        called = tuple(names.get(d.party, d.party) for d in new
+                       if d.reason == Reason.ESCALATED.value and not d.is_update)
+        return Outcome(verdict.why, after, notices=len(new), escalated_to=called)
 
+    # -- the parts ---------------------------------------------------------------
+    def _load(self, tx: Tx, cmd: Command
+              ) -> tuple[Incident, Actor, set[int], bool] | None:
+        incident = tx.incident(cmd.incident_id)
+        if incident is None:
+            return None
+        actor = cmd.actor
+        if cmd.link is not None:
+            nonce = link_nonce(tx, incident.id)
+            actor = replace(actor, link_bound=cmd.link.incident_id == incident.id
+                            and bound(cmd.link, incident.opened_at, nonce))
+        return (incident, actor, {d.id for d in tx.deliveries(incident.id)},
+                _may_pass_on(tx, incident, cmd, actor))
+
+    @staticmethod
+    def _ask(cmd: Command) -> Ask:
+        return Ask(cmd.action, cmd.minutes, cmd.version)
+
+    def _facts(self, actor: Actor, incident: Incident, now: datetime,
+               may_pass_on: bool) -> Facts:
+        config = self.context.config
+        return Facts(
+            incident=incident, parties=config.parties.keys(),
+            viewers={pid for pid, p in config.parties.items() if p.role == "viewer"},
+            version=version(incident), past=self.ledger.past(actor.key, incident.id, now),
+            notes_elsewhere=self.ledger.notes(actor.key, now),
+            max_snooze=config.http.max_snooze, may_pass_on=may_pass_on)
+
+    def _recheck(self, cmd: Command, actor: Actor, first: Verdict, now: datetime
+                 ) -> Callable[[Tx, Incident], None]:
+        """Inside the action's transaction: the incident as it is now, and whether the
+        party may still pass it on (the calls made so far)."""
+        def check(tx: Tx, incident: Incident) -> None:
+            pass_on = _may_pass_on(tx, incident, cmd, actor)
+            verdict = judge(actor, self._ask(cmd),
+                            self._facts(actor, incident, now, pass_on), now)
+            if verdict.why is not first.why:
+                raise _Refused(verdict if not verdict.acts else Verdict(Why.CHANGED), incident)
+            # counted here, under the service's lock: a second press at the same moment
+            # already sees this one (a transaction that fails after this only counts
+            # one answer too many, the safe direction)
+            self.ledger.record(actor.key, incident.id, Past(cmd.action, cmd.minutes, now),
+                               note=verdict.why is Why.DEMOTED or cmd.action is Action.NOTE)
+        return check
+
+    async def _refused(self, cmd: Command, actor: Actor, verdict: Verdict,
+                       incident: Incident) -> Outcome:
+        """Nothing changes; an attempt without rights is written down for the audit."""
+        if verdict.why is Why.NOT_YOURS:
+            detail = params(who=actor.person, action=cmd.action.value, chat=cmd.where)
+            await self.service.refused(incident.id, detail)
+        handled = already_handled(incident, cmd.action) \
+            if verdict.kind in (Kind.CONFLICT, Kind.NOOP) else None
+        return Outcome(verdict.why, incident, wait=verdict.wait, handled=handled)
+
+    # -- what else the doors may ask --------------------------------------------------
     @property
     def directory(self) -> Directory:
         """Who is who and on duty now (follows a config reload)."""
         return self.service.directory
-
-    def note_wait(self, link: Hashable, person: Hashable) -> timedelta | None:
-        """None, and the note is counted; else how long until one more is allowed."""
-        return self.notes.admit(link, person, self.context.now())
 
     def claim(self, token: str) -> LinkClaim:
         """What a signed link allows; LinkError if it is forged, bent or too old."""

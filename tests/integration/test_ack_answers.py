@@ -110,6 +110,8 @@ async def test_the_page_in_english_for_an_english_party(make_app, clock, aiohttp
     app = await make_app(text)
     client = await aiohttp_client(app.web_app())
     res = await app.service.ingest(AlarmEvent("terminal", "FT", "alarm", clock.now()))
+    await app.tick()  # the ward passes it on: the vendor is called (and so holds a link)
+    await app.service.act(res.incident_id, Action.ESCALATE, "Nurse Anna", party="ward-a")
     url = link(app, clock, res.incident_id)
     page = await (await client.get(url)).text()
     for label in ("We take it", "On our way, ETA", "Not ours: escalate now",

@@ -158,8 +158,8 @@ async def demo_client(tmp_path, clock):
 
     cfg, _ = load_config_text(board_config(f"sqlite:///{tmp_path}/out.db"), env=ENV)
     box = Outbox(clock.now, lambda: "Lehtioja")
-    app = Escalator(cfg, clock=clock, env=ENV, notifiers={
-        ch: box for ch in ("telegram", "email", "sms", "webhook", "voice")})
+    app = Escalator(cfg, clock=clock, env=ENV, notifiers=box.channels(
+        ("telegram", "email", "sms", "webhook", "voice")))
     box.card = card_renderer(app.store, app.clock, lambda: app.config,
                              lambda: app.service.directory)
     app.board.outbox = box

@@ -7,24 +7,31 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from escalator.domain.guards import Past, wait_for
+from escalator.domain.model import Action
 from escalator.entrypoints.http.privacy import scrub
 from escalator.links import LinkClaim, LinkSigner, bound
 from escalator.logthrottle import Throttle
 from escalator.redact import MASK, add_secrets, redact
-from escalator.usecases.notelimit import NoteLimiter
+from escalator.usecases.ledger import Ledger
 
 T0 = datetime(2026, 11, 24, 7, 0, tzinfo=UTC)
 
 
-def test_note_limiter_counts_per_link_and_per_person_over_a_sliding_window():
-    limiter = NoteLimiter(per_link=2, per_person=3, window=timedelta(minutes=10))
-    assert limiter.admit("l1", "p", T0) is None
-    assert limiter.admit("l1", "p", T0 + timedelta(minutes=1)) is None
-    assert limiter.admit("l1", "p", T0 + timedelta(minutes=2)) == timedelta(minutes=8)
-    assert limiter.admit("l2", "p", T0 + timedelta(minutes=2)) is None  # another link
-    assert limiter.admit("l3", "p", T0 + timedelta(minutes=3)) == timedelta(minutes=7)
-    assert limiter.admit("l3", "q", T0 + timedelta(minutes=3)) is None  # another person
-    assert limiter.admit("l1", "p", T0 + timedelta(minutes=10)) is None  # the first expired
+def test_answers_are_counted_per_actor_and_incident_and_notes_per_actor_too():
+    """The guards' window over the ledger (what the old note limiter did per link and
+    person, now for every answer)."""
+    ledger = Ledger(window=timedelta(minutes=10))
+    p, q = ("party", "p"), ("party", "q")
+    for minute in (0, 1):
+        ledger.record(p, 1, Past(Action.NOTE, None, T0 + timedelta(minutes=minute)), note=True)
+    at = T0 + timedelta(minutes=2)
+    assert wait_for([x.at for x in ledger.past(p, 1, at)], 2, at) == timedelta(minutes=8)
+    assert ledger.past(p, 2, at) == () and ledger.past(q, 1, at) == ()  # another incident, actor
+    ledger.record(p, 2, Past(Action.NOTE, None, at), note=True)
+    assert wait_for(ledger.notes(p, at), 3, at) == timedelta(minutes=8)  # across incidents
+    later = T0 + timedelta(minutes=10)
+    assert len(ledger.past(p, 1, later)) == 1  # the first expired
 
 
 def test_throttle_logs_the_first_then_once_an_interval_with_the_count():

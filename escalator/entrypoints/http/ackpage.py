@@ -16,6 +16,7 @@ from typing import Any
 
 from aiohttp import web
 
+from escalator.domain.guards import MAX_SNOOZE, Actor, Door, Kind, Why
 from escalator.domain.model import WAITING_FOR_CLEAR, Action, Incident, Reason, State
 from escalator.entrypoints.http import answers, viewer
 from escalator.entrypoints.http.keys import ANSWERING
@@ -27,14 +28,13 @@ from escalator.entrypoints.http.views import (
     message_page,
     told_together,
 )
-from escalator.errors import ActionError
 from escalator.i18n import code_label, reader_language, t, tn
 from escalator.i18n.explain import explain
 from escalator.links import LinkClaim, LinkError, bound
-from escalator.service import MAX_SNOOZE
 from escalator.storage.nonces import link_nonce
 from escalator.storage.rows import dt
 from escalator.storage.sql import Tx
+from escalator.usecases.answering import Command, Outcome
 
 MAX_NOTE = answers.MAX_NOTE
 TIMELINE_SHOWN = 20
@@ -62,8 +62,9 @@ class Visitor:
     max_snooze: timedelta = MAX_SNOOZE
 
 
-def _visitor(request: web.Request) -> Visitor | web.Response:
-    """The link's party, or the page explaining why the link cannot be used."""
+def _visitor(request: web.Request, for_answer: bool = False) -> Visitor | web.Response:
+    """The link's party, or the page explaining why the link cannot be used. For an
+    answer (`for_answer`) a party gone from the config is left to the answer's guards."""
     answering = request.app[ANSWERING]
     config = answering.context.config
     lang = config.facility.language
@@ -75,6 +76,9 @@ def _visitor(request: web.Request) -> Visitor | web.Response:
             return _json({"error": t(lang, key)}, status)
         return message_page(lang, t(lang, "page.title"), t(lang, key), status)
     party = config.parties.get(claim.party)
+    if party is None and for_answer:
+        return Visitor(claim, claim.party, lang, config.facility.timezone, {},
+                       answering.context.now(), config.http.max_snooze)
     if party is None:  # removed from the config: its links are revoked (checked at use)
         if _wants_json(request):
             return _json({"error": t(lang, "page.link_revoked")}, 403)
@@ -116,51 +120,49 @@ async def show(request: web.Request) -> web.Response:
 
 
 async def perform(request: web.Request) -> web.Response:
-    """An answer from the page (a form) or from a ticket system (a form or JSON)."""
-    v = _visitor(request)
+    """An answer from the page (a form) or from a ticket system (a form or JSON): read
+    into a command for the answer use case, its outcome said back in the reader's words."""
+    v = _visitor(request, for_answer=True)
     if isinstance(v, web.Response):
         return v
     answering = request.app[ANSWERING]
-    config = answering.context.config
-    if viewer.is_viewer(config, v.claim.party):  # read-only links never act
-        return _reply(request, v, "reg.refused", 403)
     now = answering.context.now()
     try:
-        answer = answers.parse(await _fields(request), now, v.tz, config.http.max_snooze)
+        answer = answers.parse(await _fields(request), now, v.tz)
     except answers.AnswerError as exc:
         return _reply(request, v, exc.key, 400)
-    incident, _ = await _load(request, v.claim)
-    if incident is None:
-        return _reply(request, v, "page.not_found", 404)
-    if incident.state is State.RESOLVED and answer.action is not Action.NOTE:
-        return _closed(request, v, incident)
-    if answer.action is Action.NOTE:
-        wait = answering.note_wait((incident.id, v.claim.party), ("party", v.claim.party))
-        if wait is not None:
-            return _too_many(request, v, wait)
-    act = answering.act
-    known = await _delivery_ids(request, incident.id)
-    try:
-        after = await act(incident.id, answer.action, v.name, party=v.claim.party,
-                          minutes=answer.minutes, note=answer.note, clear_by=answer.clear_by,
-                          eta=answer.eta, said=answer.said,
-                          check=answers.guard(answer, v.claim.party))
-        said = answers.confirmation(v.lang, answer, after, v.claim.party, v.tz, now,
-                                    await _escalated_to(request, v, after, known))
-    except answers.Stale as exc:
-        if exc.incident.state is State.RESOLVED:
-            return _closed(request, v, exc.incident)
-        state = t(v.lang, f"state.{exc.incident.state.value}")
-        return _reply(request, v, "page.changed", 409, exc.incident, state=state)
-    except answers.NotCurrent:  # the ladder already passed them: keep the word, skip nothing
-        after = await act(incident.id, Action.NOTE, v.name, party=v.claim.party,
-                          note=answer.note, said=answer.said)
-        said = t(v.lang, "confirm.not_current")
-    except ActionError:
-        return _reply(request, v, "page.bad_form", 400)
-    if after.state is State.RESOLVED and answer.action not in (Action.NOTE, Action.RESOLVE):
-        return _closed(request, v, after)  # closed by someone else meanwhile
-    return _done(request, v, after, said)
+    actor = Actor(Door.ACK_PAGE, v.name, v.claim.party, scope=v.claim.party)
+    outcome = await answering.answer(Command(
+        actor, v.claim.incident_id, answer.action, minutes=answer.minutes, note=answer.note,
+        eta=answer.eta, clear_by=answer.clear_by, said=answer.said, version=answer.version,
+        link=v.claim))
+    return _outcome(request, v, answer, outcome, now)
+
+
+def _outcome(request: web.Request, v: Visitor, answer: answers.Answer, outcome: Outcome,
+             now: datetime) -> web.Response:
+    why, after = outcome.why, outcome.incident
+    if why is Why.OK and after is not None:
+        if after.state is State.RESOLVED and answer.action not in (Action.NOTE, Action.RESOLVE):
+            return _closed(request, v, after, why)  # closed by someone else meanwhile
+        return _done(request, v, after, answers.confirmation(
+            v.lang, answer, after, v.claim.party, v.tz, now, list(outcome.escalated_to)))
+    if why is Why.DEMOTED and after is not None:  # the ladder already passed them
+        return _done(request, v, after, t(v.lang, "confirm.not_current"), why)
+    if outcome.kind in (Kind.CONFLICT, Kind.NOOP) and after is not None:
+        if after.state is State.RESOLVED:  # nothing was changed: say what it is now
+            return _closed(request, v, after, why)
+        state = t(v.lang, f"state.{after.state.value}")
+        return _reply(request, v, "page.changed", 409, after, why, state=state)
+    if why is Why.TOO_MANY and outcome.wait is not None:
+        return _too_many(request, v, outcome.wait, answer.action is Action.NOTE)
+    key, status = _SAID.get(why, ("page.bad_form", 400))
+    return _reply(request, v, key, status, None, why)
+
+
+_SAID = {Why.VIEWER: ("reg.refused", 403), Why.NOT_YOURS: ("answer.not_yours", 403),
+         Why.PARTY_REMOVED: ("page.link_revoked", 403), Why.NOT_FOUND: ("page.not_found", 404),
+         Why.LINK_REVOKED: ("page.not_found", 404)}
 
 
 async def _fields(request: web.Request) -> Mapping[str, Any]:
@@ -174,19 +176,6 @@ async def _fields(request: web.Request) -> Mapping[str, Any]:
     return await request.post()
 
 
-async def _delivery_ids(request: web.Request, incident_id: int) -> set[int]:
-    rows = await request.app[ANSWERING].read(lambda tx: tx.deliveries(incident_id))
-    return {d.id for d in rows}
-
-
-async def _escalated_to(request: web.Request, v: Visitor, after: Incident,
-                        known: set[int]) -> list[str]:
-    """Who this escalation reached: the calls (not the updates) queued by it."""
-    rows = await request.app[ANSWERING].read(lambda tx: tx.deliveries(after.id))
-    return [v.names.get(d.party, d.party) for d in rows if d.id not in known
-            and d.reason == Reason.ESCALATED.value and not d.is_update]
-
-
 def _wants_json(request: web.Request) -> bool:
     accept = request.headers.get("Accept", "")
     return "application/json" in accept and "text/html" not in accept
@@ -197,37 +186,43 @@ def _json(data: dict[str, Any], status: int = 200) -> web.Response:
 
 
 def _reply(request: web.Request, v: Visitor, key: str, status: int,
-           incident: Incident | None = None, **values: object) -> web.Response:
+           incident: Incident | None = None, why: Why | None = None,
+           **values: object) -> web.Response:
     text = t(v.lang, key, **values)
     if _wants_json(request):
         extra = {"incident": incident.id, "state": incident.state.value} if incident else {}
+        if why is not None:  # the guard's reason code, for machines
+            extra["outcome"] = why.value
         return _json({"error": text, **extra}, status)
     return message_page(v.lang, t(v.lang, "page.title"), text, status)
 
 
-def _too_many(request: web.Request, v: Visitor, wait: timedelta) -> web.Response:
+def _too_many(request: web.Request, v: Visitor, wait: timedelta, note: bool) -> web.Response:
     """429 with the reason in the reader's language, and when to try again."""
     minutes = max(1, -(-int(wait.total_seconds()) // 60))
-    resp = _reply(request, v, "page.note_limit", 429, minutes=minutes)
+    key = "page.note_limit" if note else "answer.too_many"
+    resp = _reply(request, v, key, 429, None, Why.TOO_MANY, minutes=minutes)
     resp.headers["Retry-After"] = str(max(1, int(wait.total_seconds())))
     return resp
 
 
-def _closed(request: web.Request, v: Visitor, incident: Incident) -> web.Response:
+def _closed(request: web.Request, v: Visitor, incident: Incident, why: Why = Why.CLOSED
+            ) -> web.Response:
     state = t(v.lang, f"state.{incident.state.value}")
     text = t(v.lang, "page.closed", state=state)
     if _wants_json(request):
-        return _json({"error": text, "incident": incident.id, "state": incident.state.value},
-                     409)
+        return _json({"error": text, "incident": incident.id, "state": incident.state.value,
+                      "outcome": why.value}, 409)
     return html_page("ack_closed.html", v.lang, t(v.lang, "page.title"),
                      heading=code_label(v.lang, incident.code), text=text, back=request.path)
 
 
-def _done(request: web.Request, v: Visitor, incident: Incident, said: str) -> web.Response:
+def _done(request: web.Request, v: Visitor, incident: Incident, said: str,
+          why: Why = Why.OK) -> web.Response:
     """The answer confirmed in plain words, and what the alarm's state is now."""
     if _wants_json(request):
         return _json({"incident": incident.id, "state": incident.state.value,
-                      "message": said})
+                      "message": said, "outcome": why.value})
     return html_page("ack_done.html", v.lang, t(v.lang, "page.title"),
                      heading=code_label(v.lang, incident.code), said=said,
                      state=t(v.lang, f"state.{incident.state.value}"), back=request.path)

@@ -9,28 +9,26 @@ clearing time) is written once in the facility's language and travels as the
 action's note: into the timeline and into the ACKED / FALSE_ALARM / ... update
 every other notified party receives.
 
-Two guards make a replayed or stale form harmless: each form carries a
-fingerprint of the incident's state when the page was shown, and a changed
-state refuses the action with a page saying so; and "not ours" from a party the
-ladder has already passed is recorded as a note instead of skipping a step.
+Each form carries a fingerprint of the incident's state when the page was shown
+(`guards.version`); the answer use case refuses a stale or replayed form, and keeps
+"not ours" from a party the ladder has already passed as a note (domain/guards.py).
+The forms shown are the ones the one state table offers (`guards.fits`).
 """
 
 from __future__ import annotations
 
-import hashlib
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from escalator.domain.answering import Call, may_escalate
-from escalator.domain.model import Action, Incident, State
+from escalator.domain.guards import MAX_SNOOZE, fits, snooze_choices, version
+from escalator.domain.model import Action, Incident
 from escalator.errors import ActionError
 from escalator.i18n import dates, t
-from escalator.service import MAX_SNOOZE, parse_minutes, snooze_choices
-from escalator.storage.sql import Tx
+from escalator.service import whole_minutes
 
 MAX_NOTE = 2000
 # Page answer -> the action it performs.
@@ -65,18 +63,6 @@ class AnswerError(Exception):
         self.key = key
 
 
-class Stale(Exception):
-    """The incident changed after the page was shown (or the form was sent twice)."""
-
-    def __init__(self, incident: Incident) -> None:
-        super().__init__(incident.state.value)
-        self.incident = incident
-
-
-class NotCurrent(Exception):
-    """"Not ours" from a party the ladder has already moved past."""
-
-
 def parse_time(text: str, now: datetime, tz: str) -> datetime | None:
     """"14:30", "14.30", "1430" or "9" -> the next such local time after `now`."""
     m = _TIME.match(text or "")
@@ -100,8 +86,7 @@ def clock_text(at: datetime, now: datetime, tz: str, lang: str) -> str:
     return dates.moment(at, tz, lang, now)
 
 
-def parse(form: Mapping[str, Any], now: datetime, tz: str,
-          max_snooze: timedelta = MAX_SNOOZE) -> Answer:
+def parse(form: Mapping[str, Any], now: datetime, tz: str) -> Answer:
     kind = form.get("action")
     if not isinstance(kind, str) or kind not in KINDS:
         raise AnswerError("page.bad_form")
@@ -109,7 +94,7 @@ def parse(form: Mapping[str, Any], now: datetime, tz: str,
     free = free.replace("\r\n", "\n").strip()[:MAX_NOTE] if isinstance(free, str) else ""
     version = form.get("version") if isinstance(form.get("version"), str) else None
     try:
-        minutes = parse_minutes(form.get("minutes"), max_snooze) if kind == "snooze" else None
+        minutes = whole_minutes(form.get("minutes")) if kind == "snooze" else None
     except ActionError:
         raise AnswerError("page.bad_form") from None
     eta = _time_field(form, "eta", now, tz)
@@ -134,33 +119,6 @@ def _time_field(form: Mapping[str, Any], name: str, now: datetime, tz: str) -> d
     if at is None:
         raise AnswerError("page.need_time")
     return at
-
-
-def version(inc: Incident) -> str:
-    """A fingerprint of what an answer changes; reminders and escalation leave it alone."""
-    seen = "|".join(str(x) for x in (inc.state.value, inc.acked_at, inc.false_alarm_deadline,
-                                     inc.resolved_at, inc.snoozed_until))
-    return hashlib.sha256(seen.encode()).hexdigest()[:12]
-
-
-def guard(answer: Answer, party: str) -> Callable[[Tx, Incident], None]:
-    """Runs inside the action's transaction: refuse stale forms and step-skipping."""
-
-    def check(tx: Tx, incident: Incident) -> None:
-        if answer.action is Action.NOTE:
-            return
-        if answer.version is not None and answer.version != version(incident):
-            raise Stale(incident)
-        if answer.action is Action.ESCALATE and not _may_escalate(tx, incident, party):
-            raise NotCurrent()
-
-    return check
-
-
-def _may_escalate(tx: Tx, inc: Incident, party: str) -> bool:
-    """The rule is the domain's; this only loads the calls made so far."""
-    calls = (Call(d.party, d.reason, d.step, d.loop, d.is_update) for d in tx.deliveries(inc.id))
-    return may_escalate(inc, party, calls)
 
 
 # -- what the page says back ---------------------------------------------------
@@ -224,7 +182,8 @@ def forms(lang: str, inc: Incident, max_snooze: timedelta = MAX_SNOOZE) -> list[
              Field("clear-by", "clear_by", t(lang, "ack.false_alarm_label"), required=True)),
         Form("resolve", v, t(lang, "ack.resolve")),
     ]
-    if inc.state is not State.FALSE_ALARM:
+    out = [f for f in out if fits(inc.state, KINDS[f.action])]
+    if fits(inc.state, Action.SNOOZE):
         options = tuple((m, _duration(lang, m)) for m in snooze_choices(max_snooze))
         out.append(Form("snooze", v, t(lang, "action.snooze"),
                         Field("minutes", "minutes", t(lang, "label.snooze_for"),

@@ -2,7 +2,7 @@
 
 Every route needs one of the named tokens (`escalator.entrypoints.http.tokens`): a viewer
 token reads, an operator token also acts and reloads. Actions go through the
-same `service.act` as the ack links, so the timeline and the people on the
+same answer use case and guards as the ack links, so the timeline and the people on the
 ladder see an operator's action exactly like a nurse's; who acted is the
 token's name, never a name from the request body.
 """
@@ -10,20 +10,21 @@ token's name, never a name from the request body.
 from __future__ import annotations
 
 import json
-from datetime import timedelta
 from importlib import resources
 from typing import Any
 
 import yaml
 from aiohttp import web
 
+from escalator.domain.guards import Actor, Door, Kind, Role, Why
 from escalator.domain.model import Action, State
 from escalator.entrypoints.http.keys import ANSWERING, CONFIGURING, CONTEXT, QUERIES
 from escalator.entrypoints.http.tokens import OPERATOR, VIEWER, require
 from escalator.entrypoints.http.views import ApiError, delivery_json, incident_json
 from escalator.errors import ActionError
-from escalator.service import parse_minutes
+from escalator.service import snooze_refusal, whole_minutes
 from escalator.storage.sql import Tx
+from escalator.usecases.answering import Command, Outcome
 
 MAX_LIMIT = 500
 MAX_NOTE = 2000
@@ -122,27 +123,43 @@ def _event_json(row: dict[str, Any]) -> dict[str, Any]:
 async def act(request: web.Request) -> web.Response:
     by = require(request, OPERATOR).name
     incident_id = _incident_id(request)
-    action, note, minutes = _parse_action(await _json_object(request), by,
-                                          request.app[CONTEXT].config.http.max_snooze)
-    answering = request.app[ANSWERING]
-    exists = await request.app[QUERIES].read(lambda tx: tx.incident(incident_id) is not None)
-    if not exists:
+    action, note, minutes = _parse_action(await _json_object(request), by)
+    actor = Actor(Door.API, by, role=Role.OPERATOR)
+    outcome = await request.app[ANSWERING].answer(
+        Command(actor, incident_id, action, minutes=minutes, note=note))
+    return _outcome(request, outcome, incident_id, by, action)
+
+
+_STATUS = {Kind.REFUSED: 403, Kind.CONFLICT: 409, Kind.INVALID: 400, Kind.LIMITED: 429,
+           Kind.MISSING: 404}
+
+
+def _outcome(request: web.Request, outcome: Outcome, incident_id: int, by: str,
+             action: Action) -> web.Response:
+    """The incident after the answer (200: done, or the same answer again changed
+    nothing), else an error with the guard's reason code."""
+    lang = _lang(request)
+    if outcome.kind in (Kind.DONE, Kind.NOOP) and outcome.incident is not None:
+        body = incident_json(outcome.incident, lang)
+        return web.json_response({**body, "outcome": outcome.why.value})
+    if outcome.why is Why.NOT_FOUND:
         raise ApiError(404, f"no incident {incident_id}")
-    if action is Action.NOTE:
-        wait = answering.note_wait(("token", by, incident_id), ("token", by))
-        if wait is not None:
-            seconds = max(1, int(wait.total_seconds()))
-            raise ApiError(429, f"too many notes from {by!r}: try again in {seconds} s",
-                           headers={"Retry-After": str(seconds)}, retry_after=seconds)
-    try:
-        incident = await answering.act(incident_id, action, by, minutes=minutes, note=note)
-    except ActionError as exc:
-        raise ApiError(400, str(exc)) from None
-    return web.json_response(incident_json(incident, _lang(request)))
+    if outcome.why is Why.TOO_MANY and outcome.wait is not None:
+        seconds = max(1, int(outcome.wait.total_seconds()))
+        what = "notes" if action is Action.NOTE else "answers"
+        raise ApiError(429, f"too many {what} from {by!r}: try again in {seconds} s",
+                       headers={"Retry-After": str(seconds)}, retry_after=seconds,
+                       reason=outcome.why.value)
+    if outcome.why is Why.SNOOZE_TOO_LONG:
+        raise ApiError(400, snooze_refusal(request.app[CONTEXT].config.http.max_snooze),
+                       reason=outcome.why.value)
+    state = outcome.incident.state.value if outcome.incident else None
+    raise ApiError(_STATUS[outcome.kind], f"not done: {outcome.why.value}"
+                   + (f" (the incident is {state})" if state else ""),
+                   reason=outcome.why.value, state=state)
 
 
-def _parse_action(body: dict[str, Any], by: str, max_snooze: timedelta
-                  ) -> tuple[Action, str, int | None]:
+def _parse_action(body: dict[str, Any], by: str) -> tuple[Action, str, int | None]:
     valid = [a.value for a in Action]
     name = body.get("action")
     if name not in valid:
@@ -160,7 +177,7 @@ def _parse_action(body: dict[str, Any], by: str, max_snooze: timedelta
     if isinstance(minutes, bool) or not isinstance(minutes, int | str | None):
         raise ApiError(400, "minutes: expected a whole number")
     try:
-        parsed = parse_minutes(minutes, max_snooze) if name == Action.SNOOZE else None
+        parsed = whole_minutes(minutes) if name == Action.SNOOZE else None
     except ActionError as exc:
         raise ApiError(400, str(exc)) from None
     return Action(name), note.strip(), parsed

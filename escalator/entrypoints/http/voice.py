@@ -1,9 +1,10 @@
 """`/voice/{token}/{delivery}/...`: what a voice gateway reports about a call we placed.
 
 `key`: the hotline pressed a key. 1 takes the alarm, 2 passes it on; both
-go through the same `service.act` call, guard and confirmation as the ack
-page's "We take it" and "Not ours", so a phone answer and a page answer leave
-the same record. The confirmation is read back in the party's language.
+go through the same answer use case (its guards: the link's party still in the
+config, the link bound to this incident, how often, the state) and confirmation
+as the ack page's "We take it" and "Not ours", so a phone answer and a page
+answer leave the same record. The confirmation is read back in the party's language.
 `ended`: the call is over. If no key was taken on it (no answer, busy,
 failed, or answered and hung up), the delivery counts as not delivered and the
 dispatcher tries the party's next contact, as for a failed send.
@@ -21,15 +22,16 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
-from escalator.domain.model import Action, Incident, Reason, State
+from escalator.domain.guards import Actor, Door, Kind, Why
+from escalator.domain.model import State
 from escalator.entrypoints.http import answers
 from escalator.entrypoints.http.keys import ANSWERING
-from escalator.errors import ActionError
 from escalator.i18n import reader_language, t
 from escalator.links import LinkClaim, LinkError
 from escalator.notify import speech
 from escalator.storage import voicecalls
 from escalator.storage.rows import DeliveryRow
+from escalator.usecases.answering import Command
 
 if TYPE_CHECKING:
     from escalator.usecases.answering import Answering
@@ -116,39 +118,31 @@ async def key_pressed(request: web.Request) -> web.Response:
 
 
 async def _answer(answering: Answering, claim: LinkClaim, kind: str, lang: str) -> str:
-    """The ack page's answer, given by phone: same parse, guard, action and confirmation."""
+    """The ack page's answer, given by phone: the same command, guards and confirmation."""
     config, now = answering.context.config, answering.context.now()
     tz, party = config.facility.timezone, claim.party
     found = config.parties.get(party)
-    name = found.name if found else party
     answer = answers.parse({"action": kind}, now, tz)
-    incident = await answering.read(lambda tx: tx.incident(claim.incident_id))
-    if incident is None:
-        return t(lang, "page.not_found")
-    if incident.state is State.RESOLVED:
-        return t(lang, "page.closed", state=t(lang, f"state.{incident.state.value}"))
-    known = {d.id for d in await answering.read(lambda tx: tx.deliveries(incident.id))}
-    try:
-        after = await answering.act(incident.id, answer.action, name, party=party,
-                                      minutes=answer.minutes, note=answer.note,
-                                      clear_by=answer.clear_by, eta=answer.eta,
-                                      said=answer.said, check=answers.guard(answer, party))
-    except answers.NotCurrent:  # the ladder already passed them: keep the word, skip nothing
-        await answering.act(incident.id, Action.NOTE, name, party=party, note=answer.note,
-                              said=answer.said)
+    actor = Actor(Door.VOICE, found.name if found else party, party, scope=party)
+    outcome = await answering.answer(Command(
+        actor, claim.incident_id, answer.action, note=answer.note, said=answer.said,
+        link=claim))
+    after = outcome.incident
+    if outcome.why is Why.OK and after is not None:
+        return answers.confirmation(lang, answer, after, party, tz, now,
+                                    list(outcome.escalated_to))
+    if outcome.why is Why.DEMOTED:  # the ladder already passed them: the word is kept
         return t(lang, "confirm.not_current")
-    except (ActionError, answers.Stale):
-        log.warning("voice answer %s on incident %s not applied", kind, incident.id)
-        return t(lang, "voice.failed")
-    return answers.confirmation(lang, answer, after, party, tz, now,
-                                await _escalated_to(answering, after, known))
-
-
-async def _escalated_to(answering: Answering, after: Incident, known: set[int]) -> list[str]:
-    names = {pid: p.name for pid, p in answering.context.config.parties.items()}
-    rows = await answering.read(lambda tx: tx.deliveries(after.id))
-    return [names.get(d.party, d.party) for d in rows if d.id not in known
-            and d.reason == Reason.ESCALATED.value and not d.is_update]
+    if outcome.why is Why.REPEAT:
+        return t(lang, "answer.repeat")
+    if after is not None and outcome.kind is Kind.CONFLICT:
+        return t(lang, "page.closed" if after.state is State.RESOLVED else "page.changed",
+                 state=t(lang, f"state.{after.state.value}"))
+    if outcome.kind is Kind.REFUSED:
+        return t(lang, "page.link_revoked")
+    log.warning("voice answer %s on incident %s not applied: %s", kind, claim.incident_id,
+                outcome.why)
+    return t(lang, "voice.failed")
 
 
 async def call_ended(request: web.Request) -> web.Response:

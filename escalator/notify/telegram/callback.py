@@ -12,10 +12,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from escalator.domain.guards import CARD_SNOOZES, DEFAULT_SNOOZE
 from escalator.domain.model import Action
 
 MAX_BYTES = 64  # Telegram rejects longer callback data
-SNOOZE_CHOICES = (15, 60)  # minutes offered on the card
+SNOOZE_CHOICES = CARD_SNOOZES  # minutes offered on the card (domain/guards.py)
 BUTTON_ACTIONS = (Action.ACKNOWLEDGE, Action.FALSE_ALARM, Action.RESOLVE, Action.SNOOZE,
                   Action.ESCALATE)
 _PATTERN = re.compile(r"^(acknowledge|false_alarm|resolve|escalate|snooze(\d{1,5})):(\d{1,12})$")
@@ -33,7 +34,7 @@ class Press:
 def encode(action: Action, incident_id: int, minutes: int | None = None) -> str:
     """The callback data for one button; raises if it would not fit Telegram's limit."""
     if action is Action.SNOOZE:
-        data = f"snooze{minutes or SNOOZE_CHOICES[0]}:{incident_id}"
+        data = f"snooze{minutes or DEFAULT_SNOOZE}:{incident_id}"
     else:
         data = f"{action.value}:{incident_id}"
     if len(data.encode()) > MAX_BYTES:

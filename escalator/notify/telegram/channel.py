@@ -23,7 +23,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import deque
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -34,6 +34,7 @@ from escalator.clock import Clock
 from escalator.config.model import Config
 from escalator.domain.availability import Contact, Directory
 from escalator.domain.model import AlarmEvent, Reason
+from escalator.errors import StorageError
 from escalator.i18n.codes import is_urgent, severity_rank
 from escalator.notify.base import Held, Message, Notifier
 from escalator.notify.telegram import layout, records
@@ -53,6 +54,7 @@ from escalator.notify.telegram.presses import PressHandler
 from escalator.notify.telegram.settings import TelegramSettings
 from escalator.service import EscalationService
 from escalator.storage.sql import SqlStore
+from escalator.usecases.answering import Command, Outcome
 
 log = logging.getLogger(__name__)
 
@@ -87,7 +89,9 @@ class TelegramChannel:
                              self.budget)
         self.digests = DigestQueue(store, clock, self.budget, self.desk, config)
         self.notes = NoteDesk(self.desk, clock)
-        self.presses = PressHandler(self.desk, service, clock, config)
+        # the answer use case, handed in by the composition root once it is built
+        self.answer_with: Callable[[Command], Awaitable[Outcome]] | None = None
+        self.presses = PressHandler(self.desk, self._answer, clock, config)
         self.commands = Commands(self.desk, clock, config, directory)
         self._chat_locks: dict[str, asyncio.Lock] = {}
         self._direct: dict[str, deque[tuple[datetime, int]]] = {}  # cards this minute: (at, rank)
@@ -100,6 +104,11 @@ class TelegramChannel:
                          received_at=self.clock.now(), point=OUTAGE_POINT).dedup_key
         found = await self.store.transaction(lambda tx: tx.open_incident(key))
         return found is not None
+
+    async def _answer(self, command: Command) -> Outcome:
+        if self.answer_with is None:
+            raise StorageError("telegram: presses are not wired to the answer use case yet")
+        return await self.answer_with(command)
 
     # -- lifecycle ------------------------------------------------------------
     async def start(self) -> None:

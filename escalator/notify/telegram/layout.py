@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from escalator.domain.guards import DEFAULT_SNOOZE, offered
 from escalator.domain.model import WAITING_FOR_CLEAR, Action, Incident, Reason, State
 from escalator.i18n import code_label, dates
 from escalator.i18n.codes import severity_rank
@@ -158,30 +159,28 @@ def keyboard(incident: Incident, lang: str, pass_to: str = "",
     """
     def button(action: Action, minutes: int | None = None) -> Button:
         if action is Action.SNOOZE:
-            label = t(lang, "button.snooze", duration=duration(lang, minutes or 15))
+            label = t(lang, "button.snooze", duration=duration(lang, minutes or DEFAULT_SNOOZE))
         else:
             label = t(lang, f"action.{action.value}")
         return label, callback.encode(action, incident.id, minutes)
 
-    state = incident.state
-    if state in (State.OPEN, State.SNOOZED):
+    shown = offered(incident.state)  # the one table (domain/guards.py)
+    if Action.ACKNOWLEDGE in shown:  # still open: the likeliest answers first
         take = button(Action.ACKNOWLEDGE)
         if remind_at:
             take = (t(lang, "button.take_remind", time=remind_at), take[1])
-        rows = [[take], [button(Action.FALSE_ALARM), button(Action.RESOLVE)],
-                [button(Action.SNOOZE, m) for m in callback.SNOOZE_CHOICES]]
-        if pass_to:
+        rows = [[take], [button(a) for a in (Action.FALSE_ALARM, Action.RESOLVE) if a in shown],
+                [button(Action.SNOOZE, m) for m in callback.SNOOZE_CHOICES
+                 if Action.SNOOZE in shown]]
+        rows = [r for r in rows if r]
+        if pass_to and Action.ESCALATE in shown:
             pass_on = (t(lang, "button.pass_on", who=shorten(pass_to, 40)),
                        button(Action.ESCALATE)[1])
             return [[pass_on], *rows]
-        return [*rows, [button(Action.ESCALATE)]]
-    if state is State.AWAITING_CLEAR:
-        return [[button(Action.ESCALATE)]]
-    if state is State.ACKNOWLEDGED:
-        return [[button(Action.RESOLVE), button(Action.FALSE_ALARM)], [button(Action.ESCALATE)]]
-    if state is State.FALSE_ALARM:
-        return [[button(Action.RESOLVE)], [button(Action.ESCALATE)]]
-    return []
+        return [*rows, *([[button(Action.ESCALATE)]] if Action.ESCALATE in shown else [])]
+    closing = [button(a) for a in (Action.RESOLVE, Action.FALSE_ALARM) if a in shown]
+    passing = [button(Action.ESCALATE)] if Action.ESCALATE in shown else []
+    return [r for r in (closing, passing) if r]
 
 
 def duration(lang: str, minutes: int) -> str:

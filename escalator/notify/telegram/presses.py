@@ -1,4 +1,5 @@
-"""A tap on a card's button: check who pressed, act through the service, answer.
+"""A tap on a card's button: who pressed, as a command for the answer use case; its
+outcome as the popup.
 
 Every press gets an answer popup (Telegram shows a spinner until then):
 done, "already taken by X at 12:03", "not authorised" (also written to the
@@ -11,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 
 from telegram import CallbackQuery, Chat, Update
@@ -20,24 +21,25 @@ from telegram.ext import ContextTypes
 
 from escalator.clock import Clock
 from escalator.config.model import Config
-from escalator.domain.answering import Handled, already_handled
-from escalator.domain.model import Action, Incident, params
-from escalator.errors import ActionError, StorageError
+from escalator.domain.answering import AlreadyHandled, Handled
+from escalator.domain.guards import DEFAULT_SNOOZE, Actor, Door, Kind, Role, Why
+from escalator.domain.model import Action, Incident
+from escalator.errors import StorageError
 from escalator.notify.telegram import callback, layout
 from escalator.notify.telegram.auth import authorise_for, display_name
 from escalator.notify.telegram.cards import CardDesk
 from escalator.notify.telegram.guidance import false_alarm_at
 from escalator.notify.telegram.texts import t
-from escalator.service import EscalationService
+from escalator.usecases.answering import Command, Outcome
 
 log = logging.getLogger(__name__)
 
 
 class PressHandler:
-    def __init__(self, desk: CardDesk, service: EscalationService, clock: Clock,
-                 config: Callable[[], Config]) -> None:
+    def __init__(self, desk: CardDesk, answer: Callable[[Command], Awaitable[Outcome]],
+                 clock: Clock, config: Callable[[], Config]) -> None:
         self.desk = desk
-        self.service = service
+        self.answer = answer  # Answering.answer: the one way every door's answer takes
         self.clock = clock
         self.config = config
         self._lock = asyncio.Lock()
@@ -56,68 +58,46 @@ class PressHandler:
         name = display_name(user.id, user.first_name, user.last_name, user.username)
         try:
             async with self._lock:
-                reply, after = await self._decide(press, chat, user.id, name, lang)
+                reply, after, done = await self._decide(press, chat, user.id, name, lang)
         except StorageError:
             log.exception("telegram press on %s: store unavailable", query.data)
             await _answer(query, t(lang, "pop.busy"))
             return
-        await _answer(query, reply, alert=after is None or reply.startswith(_ALREADY))
+        await _answer(query, reply, alert=not done)
         if after is not None:
             await self._refresh(str(chat.id), query.message.message_id, after, lang)
 
     async def _decide(self, press: callback.Press, chat: Chat, user_id: int, name: str,
-                      lang: str) -> tuple[str, Incident | None]:
-        """The popup text, and the incident to show on the card (None: leave the card)."""
+                      lang: str) -> tuple[str, Incident | None, bool]:
+        """The popup text, the incident to show on the card (None: leave the card), and
+        whether it was done (a plain popup) rather than refused (an alert box)."""
         incident = await self.desk.store.transaction(lambda tx: tx.incident(press.incident_id))
         if incident is None:
-            return t(lang, "pop.unknown", id=press.incident_id), None
-        actor = authorise_for(self.config(), incident, chat.id, chat.username, user_id, name)
-        if actor is None:
-            await self._refuse(incident, press, name, chat)
-            return t(lang, "pop.unauthorised", user=user_id), None
-        handled = self._already(incident, press.action, lang)
-        if handled:
-            return _ALREADY + handled, incident
-        try:
-            after = await self.service.act(incident.id, press.action, actor.name,
-                                           party=actor.party, minutes=press.minutes)
-        except ActionError:
-            if press.action is Action.SNOOZE:  # longer than `http.max_snooze` allows
-                limit = self.config().http.max_snooze
-                return t(lang, "pop.snooze_limit",
-                         duration=layout.duration(lang, int(limit.total_seconds() // 60))), None
-            return t(lang, "pop.unknown", id=press.incident_id), None
-        log.info("telegram: %s did %s on incident %s", actor.name, press.action, incident.id)
-        done = t(lang, f"pop.done.{press.action.value}",
-                 duration=layout.duration(lang, press.minutes or 15))
-        return done, after
-
-    def _already(self, incident: Incident, action: Action, lang: str) -> str | None:
-        """"Already taken by X at 12:03" instead of acting twice; None when the action applies."""
+            return t(lang, "pop.unknown", id=press.incident_id), None, False
+        found = authorise_for(self.config(), incident, chat.id, chat.username, user_id, name)
+        if found is None:
+            actor = Actor(Door.TELEGRAM, name, role=Role.STRANGER)
+        elif found.party is not None and not found.staff:
+            actor = Actor(Door.TELEGRAM, found.name, found.party, scope=found.party)
+        else:  # staff, in the facility's own chats: every alarm
+            actor = Actor(Door.TELEGRAM, found.name, found.party, Role.STAFF)
+        outcome = await self.answer(Command(actor, incident.id, press.action,
+                                            minutes=press.minutes, where=chat.id))
+        if outcome.kind is Kind.REFUSED:
+            log.warning("telegram: refused %s on incident %s: %s (%s)", press.action,
+                        incident.id, outcome.why, name)
+            return t(lang, "pop.unauthorised", user=user_id), None, False
         tz, now = self.config().facility.timezone, self.clock.now()
-
-        def when(at: datetime | None) -> str:
-            return layout.local(at, tz, now, lang) if at else "?"
-
-        handled = already_handled(incident, action)
-        if handled is None:
-            return None
-        if handled.kind is Handled.RESOLVED:
-            who = t(lang, "who.terminal") if handled.who == "source" else handled.who or "?"
-            return t(lang, "pop.handled", who=who, time=when(handled.at))
-        if handled.kind is Handled.TAKEN:
-            return t(lang, "pop.taken", who=handled.who or "?", time=when(handled.at))
-        if handled.kind is Handled.AWAITING_CLEAR:
-            return t(lang, "pop.awaiting_clear", who=handled.who or "?")
-        return t(lang, "pop.false_alarm", who=handled.who or "?",
-                 time=when(false_alarm_at(incident)))
-
-    async def _refuse(self, incident: Incident, press: callback.Press, name: str,
-                      chat: Chat) -> None:
-        """Nothing changes, but the attempt is in the incident's timeline for the audit."""
-        detail = params(who=name, action=press.action.value, chat=chat.id)
-        await self.service.refused(incident.id, detail)
-        log.warning("telegram: refused %s on incident %s: %s", press.action, incident.id, detail)
+        reply = popup(lang, outcome, press.action, press.minutes, tz, now)
+        if outcome.kind is Kind.DONE:
+            log.info("telegram: %s did %s on incident %s", name, press.action, incident.id)
+        shown = outcome.incident if outcome.kind in (Kind.DONE, Kind.NOOP, Kind.CONFLICT) \
+            else None
+        if outcome.why is Why.SNOOZE_TOO_LONG:  # longer than `http.max_snooze` allows
+            limit = self.config().http.max_snooze
+            reply = t(lang, "pop.snooze_limit",
+                      duration=layout.duration(lang, int(limit.total_seconds() // 60)))
+        return reply, shown, outcome.kind is Kind.DONE and not reply.startswith(_ALREADY)
 
     async def _refresh(self, chat: str, message_id: int, incident: Incident, lang: str) -> None:
         """Show the new state on the pressed card, if the chat's budget has room for it."""
@@ -132,6 +112,45 @@ class PressHandler:
 
 
 _ALREADY = "ℹ️ "  # marks "already handled" answers, which deserve an alert box
+
+
+def popup(lang: str, outcome: Outcome, action: Action, minutes: int | None,
+          tz: str = "UTC", now: datetime | None = None) -> str:
+    """The chat's answer to a press, from the answer's outcome (the demo outbox says the
+    same): done; "already taken by X at 12:03"; or why nothing happened."""
+    why, inc = outcome.why, outcome.incident
+    if why is Why.OK:
+        return t(lang, f"pop.done.{action.value}",
+                 duration=layout.duration(lang, minutes or DEFAULT_SNOOZE))
+    if why is Why.DEMOTED:
+        return t(lang, "confirm.not_current")
+    if outcome.handled is not None and inc is not None:
+        return _ALREADY + _handled(lang, outcome.handled, inc, tz, now)
+    if why is Why.REPEAT:
+        return _ALREADY + t(lang, "answer.repeat")
+    if why in (Why.CHANGED, Why.CLOSED) and inc is not None:
+        return _ALREADY + t(lang, "act.refused", state=t(lang, f"state.{inc.state.value}"))
+    if why is Why.TOO_MANY and outcome.wait is not None:
+        return t(lang, "answer.too_many",
+                 minutes=max(1, -(-int(outcome.wait.total_seconds()) // 60)))
+    return t(lang, "pop.unknown", id=inc.id if inc else "?")
+
+
+def _handled(lang: str, handled: AlreadyHandled, incident: Incident, tz: str,
+             now: datetime | None) -> str:
+    """"Already taken by X at 12:03" instead of acting twice."""
+    def when(at: datetime | None) -> str:
+        return layout.local(at, tz, now, lang) if at and now else "?"
+
+    if handled.kind is Handled.RESOLVED:
+        who = t(lang, "who.terminal") if handled.who == "source" else handled.who or "?"
+        return t(lang, "pop.handled", who=who, time=when(handled.at))
+    if handled.kind is Handled.TAKEN:
+        return t(lang, "pop.taken", who=handled.who or "?", time=when(handled.at))
+    if handled.kind is Handled.AWAITING_CLEAR:
+        return t(lang, "pop.awaiting_clear", who=handled.who or "?")
+    return t(lang, "pop.false_alarm", who=handled.who or "?",
+             time=when(false_alarm_at(incident)))
 
 
 async def _answer(query: CallbackQuery, text: str, *, alert: bool = True) -> None:

@@ -1,22 +1,27 @@
 """The demo's outbox on screen: every message as its reader got it, with working buttons.
 
 A Telegram card's buttons act exactly as a press in the chat would: as the
-party the card was sent to, through `service.act`, answered with "already
-taken by ..." when someone else was quicker. E-mails and SMS carry the real
+party the card was sent to, through the answer use case and its guards, and
+answered with the chat's own popup ("already taken by ..." when someone else
+was quicker). E-mails and SMS carry the real
 ack link, which opens the real ack page.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import partial
 from typing import Any
+from urllib.parse import quote
 
 from aiohttp import web
 
-from escalator.domain.answering import CALLS, already_handled
+from escalator.domain.answering import CALLS
+from escalator.domain.guards import Door, Kind, Why
 from escalator.domain.model import Action, Incident
 from escalator.entrypoints.http.board.auth import Session
 from escalator.entrypoints.http.board.pages import (
+    board_actor,
     board_state,
     forbidden,
     language,
@@ -26,11 +31,11 @@ from escalator.entrypoints.http.board.pages import (
 )
 from escalator.entrypoints.http.board.texts import bt
 from escalator.entrypoints.http.keys import ANSWERING, CONTEXT, QUERIES
-from escalator.errors import ActionError
 from escalator.notify.outbox import Kept
 from escalator.notify.telegram import callback
-from escalator.notify.telegram.texts import t as tg
+from escalator.notify.telegram.presses import popup
 from escalator.storage.sql import Tx
+from escalator.usecases.answering import Command
 
 SHOWN = 60
 
@@ -88,9 +93,9 @@ async def _cards(request: web.Request, kept: list[Kept]) -> list[dict[str, Any]]
 
 @signed_in
 async def press(request: web.Request, session: Session) -> web.Response:
-    """A card's button, pressed as the card's reader."""
-    if not session.can_act:
-        return forbidden(request, session)
+    """A card's button, pressed as the card's reader: the reader's party, through the
+    answer use case, under the signed-in person's rights (a viewer never acts, a nurse
+    only for her ward)."""
     box = board_state(request).outbox
     lang = language(request, session)
     form = await request.post()
@@ -99,24 +104,22 @@ async def press(request: web.Request, session: Session) -> web.Response:
     pressed = callback.parse(str(form.get("data", "")))
     if kept is None or pressed is None or pressed.incident_id != kept.incident_id:
         return say(request, session, bt(lang, "act.bad"), 400)
-    incident = await request.app[QUERIES].read(lambda tx: tx.incident(pressed.incident_id))
-    if incident is None:
-        return say(request, session, bt(lang, "not_found"), 404)
+    signed = board_actor(request, session, Door.OUTBOX)  # a viewer is refused by the guard
+    actor = replace(signed, person=kept.party_name, party=kept.party)
+    outcome = await request.app[ANSWERING].answer(Command(
+        actor, pressed.incident_id, pressed.action, minutes=pressed.minutes))
     reader = kept.language
-    if already_handled(incident, pressed.action) is not None:
-        said = tg(reader, "pop.taken", who=incident.acked_by or "?", time="") \
-            if incident.acked_by else bt(reader, f"state.{incident.state.value}")
-    else:
-        try:
-            await request.app[ANSWERING].act(incident.id, pressed.action, kept.party_name,
-                                             party=kept.party, minutes=pressed.minutes)
-        except ActionError:
-            return say(request, session, bt(lang, "act.bad"), 400)
-        said = tg(reader, f"pop.done.{pressed.action.value}",
-                  duration=f"{pressed.minutes or 15} min")
+    if outcome.why is Why.NOT_FOUND:
+        return say(request, session, bt(lang, "not_found"), 404)
+    if outcome.kind is Kind.REFUSED:
+        return forbidden(request, session)
+    if outcome.kind is Kind.INVALID:
+        return say(request, session, bt(lang, "act.bad"), 400)
+    if outcome.kind is Kind.LIMITED and outcome.wait is not None:
+        minutes = max(1, -(-int(outcome.wait.total_seconds()) // 60))
+        return say(request, session, bt(reader, "answer.too_many", minutes=minutes), 429)
+    said = popup(reader, outcome, pressed.action, pressed.minutes)
     text = bt(lang, "outbox.pressed_as", who=kept.party_name, said=said)
-    from urllib.parse import quote
-
     raise web.HTTPSeeOther(f"/board/outbox?said={quote(text)}#m{kept.id}")
 
 

@@ -1,8 +1,9 @@
 """The board's pages: sign-in, open alarms (live), one alarm, on duty, safety register.
 
 Every page but the sign-in page needs a session; every POST needs the
-session's CSRF token; actions go through `service.act` exactly like the ack
-page and Telegram, recorded under the signed-in person's name.
+session's CSRF token; answers go through the answer use case and its guards
+exactly like the ack page and Telegram, recorded under the signed-in person's
+name and credited to their ward (`board_actor`).
 """
 
 from __future__ import annotations
@@ -15,6 +16,16 @@ from typing import Any
 from aiohttp import web
 from jinja2 import Environment, PackageLoader, select_autoescape
 
+from escalator.domain.guards import (
+    DEFAULT_SNOOZE,
+    Actor,
+    Door,
+    Kind,
+    Role,
+    Why,
+    snooze_choices,
+    version,
+)
 from escalator.domain.model import Action, Incident, Reason, State
 from escalator.entrypoints.http import answers
 from escalator.entrypoints.http.board import duty, login_csrf, rows
@@ -35,8 +46,9 @@ from escalator.errors import ActionError
 from escalator.i18n import code_label
 from escalator.i18n.explain import explain
 from escalator.notify.telegram.layout import local
-from escalator.service import parse_minutes, snooze_choices
+from escalator.service import whole_minutes
 from escalator.storage.rows import dt
+from escalator.usecases.answering import Command
 
 COOKIE = "escalator_board"
 LANG_COOKIE = "escalator_lang"
@@ -327,7 +339,7 @@ async def show_incident(request: web.Request, session: Session, said: str = "",
         row=rows.row(incident, config, request.app[QUERIES].directory, lang, now),
         entries=entries, svg=_picture(incident, timeline, deliveries, config, lang, now),
         said=said, bad=bad, snoozes=snooze_choices(config.http.max_snooze),
-        version=answers.version(incident),
+        version=version(incident),
         is_open=incident.state is not State.RESOLVED, max_note=MAX_NOTE,
         allowed=rows.actions(incident),
         label=code_label(lang, incident.code))
@@ -351,53 +363,59 @@ def _picture(inc: Incident, timeline: list[dict[str, Any]], deliveries: list[Any
                    bt(lang, "ladder.picture_desc"), bt(lang, "ladder.you_are_here"), lang)
 
 
+def board_actor(request: web.Request, session: Session, door: Door = Door.BOARD) -> Actor:
+    """The signed-in person, credited to their ward (`board.users[].party`): a nurse
+    answers what that ward was told of, a manager every alarm, a viewer nothing."""
+    config = request.app[CONTEXT].config
+    user = find_user(config.board.users, session.name) if config.board else None
+    party = user.party if user else None
+    role = {"nurse": Role.NURSE, "manager": Role.MANAGER}.get(session.role, Role.VIEWER)
+    return Actor(door, session.name, party, role,
+                 scope=party if role is Role.NURSE else None)
+
+
 @signed_in
 async def act(request: web.Request, session: Session) -> web.Response:
+    """The incident page's forms: a command for the answer use case, its outcome shown."""
     lang = language(request, session)
-    if not session.can_act:
-        return forbidden(request, session)
-    app = request.app[CONTEXT]
     form = await request.post()
     action = ACTIONS.get(str(form.get("action", "")))
     incident, _, _ = await _incident(request)
     if incident is None:
         return say(request, session, bt(lang, "not_found"), 404)
     try:
-        minutes = parse_minutes(form.get("minutes"), app.config.http.max_snooze) \
-            if action is Action.SNOOZE else None
+        minutes = whole_minutes(form.get("minutes")) if action is Action.SNOOZE else None
     except ActionError:
         action = None
     note = str(form.get("note", "")).replace("\r\n", "\n").strip()[:MAX_NOTE]
-    if action is None or (action is Action.NOTE and not note) or (
-            action is not Action.NOTE and action.value not in rows.actions(incident)):
+    if action is None or (action is Action.NOTE and not note):
         return await show_incident(request, session, bt(lang, "act.bad"), 400, bad=True)
-    if action is Action.SNOOZE and minutes is None:
-        minutes = snooze_choices(app.config.http.max_snooze)[0]
-    version = form.get("version")
-
-    def fresh(tx: Any, current: Incident) -> None:
-        if action is not Action.NOTE and isinstance(version, str) \
-                and version != answers.version(current):
-            raise answers.Stale(current)
-
-    try:
-        after = await request.app[ANSWERING].act(incident.id, action, session.name,
-                                                 minutes=minutes, note=note, check=fresh)
-    except answers.Stale as exc:
-        state = bt(lang, f"state.{exc.incident.state.value}")
+    seen = form.get("version")
+    outcome = await request.app[ANSWERING].answer(Command(
+        board_actor(request, session), incident.id, action, minutes=minutes, note=note,
+        version=seen if isinstance(seen, str) else None))
+    if outcome.kind is Kind.NOOP:  # the same answer again: nothing new, nobody told
+        return await show_incident(request, session, bt(lang, "answer.repeat"))
+    if outcome.kind is Kind.DONE:
+        suffix = f"&minutes={minutes}" if minutes else ""
+        raise web.HTTPSeeOther(f"/board/incidents/{incident.id}?done={action.value}{suffix}")
+    if outcome.kind is Kind.REFUSED:
+        return forbidden(request, session)
+    if outcome.why is Why.TOO_MANY and outcome.wait is not None:
+        minutes_left = max(1, -(-int(outcome.wait.total_seconds()) // 60))
+        return await show_incident(request, session, bt(lang, "answer.too_many",
+                                                        minutes=minutes_left), 429, bad=True)
+    if outcome.kind is Kind.CONFLICT:
+        now = outcome.incident or incident
+        state = bt(lang, f"state.{now.state.value}")
         return await show_incident(request, session, bt(lang, "act.refused", state=state),
                                    409, bad=True)
-    except ActionError:
-        state = bt(lang, f"state.{incident.state.value}")
-        return await show_incident(request, session, bt(lang, "act.refused", state=state),
-                                   409, bad=True)
-    suffix = f"&minutes={minutes}" if minutes else ""
-    raise web.HTTPSeeOther(f"/board/incidents/{after.id}?done={action.value}{suffix}")
+    return await show_incident(request, session, bt(lang, "act.bad"), 400, bad=True)
 
 
 def _action_words(lang: str, action: Action, minutes: int | None) -> str:
     if action is Action.SNOOZE:
-        return bt(lang, "act.snooze", duration=duration(lang, minutes or 15))
+        return bt(lang, "act.snooze", duration=duration(lang, minutes or DEFAULT_SNOOZE))
     key = {Action.ACKNOWLEDGE: "act.take", Action.ESCALATE: "act.pass_on",
            Action.FALSE_ALARM: "act.false_alarm", Action.RESOLVE: "act.resolve",
            Action.NOTE: "act.note"}[action]

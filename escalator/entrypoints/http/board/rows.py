@@ -13,6 +13,7 @@ from datetime import datetime
 
 from escalator.config.model import Config
 from escalator.domain.availability import Directory
+from escalator.domain.guards import offered
 from escalator.domain.model import Incident, State
 from escalator.entrypoints.http.board.texts import bt
 from escalator.i18n import code_label
@@ -92,14 +93,6 @@ def row(incident: Incident, config: Config, directory: Directory, lang: str,
 
 
 def actions(incident: Incident) -> tuple[str, ...]:
-    """The answers that make sense in the incident's state (as on the Telegram card)."""
-    state = incident.state
-    if state in (State.OPEN, State.SNOOZED):
-        return ("acknowledge", "escalate", "false_alarm", "resolve", "snooze")
-    if state is State.ACKNOWLEDGED:
-        return ("resolve", "false_alarm", "escalate")
-    if state is State.FALSE_ALARM:
-        return ("resolve", "escalate")
-    if state is State.AWAITING_CLEAR:
-        return ("escalate",)
-    return ()
+    """The answers that make sense in the incident's state: the one table
+    (domain/guards.py), as on the Telegram card and the ack page."""
+    return tuple(a.value for a in offered(incident.state))
