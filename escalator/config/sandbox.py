@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from escalator.config.problem import ConfigProblem
 
 CHECK_SECONDS = 20.0  # a facility's config checks in well under a second
-CHECK_MEMORY = 1024 * 1024 * 1024  # address space of the child: the interpreter and a 1 MB text
+CHECK_MEMORY = 512 * 1024 * 1024  # address space of the child: the interpreter and a 1 MB text
 OUT_OF_MEMORY = 3  # the child's exit status when the text needed more than CHECK_MEMORY
 
 
