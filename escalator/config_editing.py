@@ -51,6 +51,7 @@ class Running(Protocol):
 
     config_problems: tuple[str, ...]
     config_since: datetime | None
+    restart_pending: tuple[str, ...]  # what the file changed that waits for a restart
 
     async def reload_async(self) -> list[str]: ...
 
@@ -118,6 +119,12 @@ class ConfigEditing:
 
     def now(self) -> datetime:
         return self._clock.now()
+
+    @property
+    def restart_pending(self) -> tuple[str, ...]:
+        """What the file on disk changed that the running service takes up only at a
+        restart (`config.restart.pending_restart`): the editor shows it on every page."""
+        return tuple(self._running.restart_pending)
 
     @property
     def editable(self) -> bool:

@@ -215,3 +215,17 @@ async def test_the_database_its_journal_and_backups_are_0600_whatever_the_umask(
         assert os.stat(out).st_mode & 0o777 == 0o600
     finally:
         os.umask(old)
+
+
+async def test_the_editor_says_what_waits_for_a_restart(client):
+    assert await sign_in(client, "Maija") == 303
+    page = html.unescape(await (await client.get("/board/config")).text())
+    assert "config-restart" not in page
+    client.path.write_text(client.path.read_text().replace(
+        "  public_url: http://escalator.test\n", "  public_url: http://escalator.test\n"
+        "  link_ttl: 2d\n"))
+    assert await client.escalator.reload_async() == [
+        "storage and http changes take effect after a restart"]
+    page = html.unescape(await (await client.get("/board/config")).text())
+    assert 'id="config-restart"' in page
+    assert "vasta uudelleenkäynnistyksessä: http.link_ttl" in page
