@@ -10,7 +10,10 @@ incidents or their timers (they live in the store, not in the config).
 Save refuses a text that does not check (the same check, with the same
 secrets rule, as the reload it triggers) and a stale edit: the editor
 carries the SHA-256 of the text it started from, and if the file no longer
-has that hash someone else saved in the meantime.
+has that hash someone else saved in the meantime. It also refuses what only
+the file and a restart may change (`escalator.config.restart`: `http`,
+`storage`, new secret references, a token in use), and checks every text
+first in a child process with a time and memory limit (`escalator.config.sandbox`).
 """
 
 from __future__ import annotations
