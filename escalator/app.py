@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import ssl
 from collections.abc import Awaitable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -257,7 +258,7 @@ class Escalator:
             self._http_server, self.http_gate = await listen(
                 "http", self._runner.server, self.config.http.host, self.config.http.port,
                 HTTP_LIMITS,  # not TCPSite: every connection passes the caps (listeners.py)
-                **({"ssl": server_context(tls, self.config.path)} if tls else {}))
+                ssl=self._tls_context() if tls else None)
             self.http_port = self._http_server.sockets[0].getsockname()[1]
             log.info("listening on %s://%s:%s", "https" if tls else "http",
                      self.config.http.host, self.config.http.port)
@@ -267,6 +268,16 @@ class Escalator:
             if self.store.is_leader:
                 await self._lead()
             self._keeper = asyncio.create_task(self._keep_store(), name="store-keeper")
+
+    def _tls_context(self) -> ssl.SSLContext:
+        """`http.tls` loaded, or the reason it cannot be (a missing file, a key that does
+        not fit its certificate) as a config error: the service does not start on it."""
+        assert self.config.http.tls is not None
+        try:
+            return server_context(self.config.http.tls, self.config.path)
+        except (OSError, ssl.SSLError) as exc:
+            reason = getattr(exc, "strerror", None) or getattr(exc, "reason", None) or str(exc)
+            raise ConfigError([f"http.tls: cannot use the certificate or key: {reason}"]) from None
 
     async def _lead(self, *, schedule: bool = True) -> None:
         """Take up the work only one instance may do."""

@@ -229,3 +229,22 @@ async def test_the_editor_says_what_waits_for_a_restart(client):
     page = html.unescape(await (await client.get("/board/config")).text())
     assert 'id="config-restart"' in page
     assert "vasta uudelleenkäynnistyksessä: http.link_ttl" in page
+
+
+async def test_a_missing_certificate_stops_the_start_with_the_reason(tmp_path, clock, recorder):
+    from escalator.app import Escalator
+    from escalator.config import load_config
+    from escalator.errors import ConfigError
+
+    path = tmp_path / "escalator.yaml"
+    path.write_text(config_text(f"sqlite:///{tmp_path}/tls.db").replace(
+        "  listen: 127.0.0.1:8089\n",
+        f"  listen: 127.0.0.1:{free_port()}\n  tls: {{cert: nowhere.pem, key: no.pem}}\n"))
+    cfg, _ = load_config(path, env=TOKENS)
+    app = Escalator(cfg, clock=clock, env=TOKENS, notifiers={"telegram": recorder,
+                                                             "email": recorder, "sms": recorder})
+    try:
+        with pytest.raises(ConfigError, match="http.tls: cannot use the certificate or key"):
+            await app.start(schedule=False)
+    finally:
+        await app.stop()
