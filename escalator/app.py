@@ -484,9 +484,10 @@ class Escalator:
             config = _keep(config, storage=self._config.storage, http=self._config.http)
         if config.sources != self._config.sources:
             warnings.append("changes to sources take effect after a restart")
-        if self.restart_pending:
-            log.warning("config reloaded; a restart is pending for: %s",
-                        ", ".join(self.restart_pending))
+        if self.restart_pending:  # the log, the reload API's answer, /healthz, the editor
+            pending = ", ".join(self.restart_pending)
+            warnings.append(f"a restart is pending for: {pending}")
+            log.warning("config reloaded; a restart is pending for: %s", pending)
         self.config_audit.reloaded(self._config, config)
         add_secrets(self.env.get(name) for _, name in config.secret_envs())
         self._config = config

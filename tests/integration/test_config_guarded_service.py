@@ -224,8 +224,9 @@ async def test_the_editor_says_what_waits_for_a_restart(client):
     client.path.write_text(client.path.read_text().replace(
         "  public_url: http://escalator.test\n", "  public_url: http://escalator.test\n"
         "  link_ttl: 2d\n"))
-    assert await client.escalator.reload_async() == [
-        "storage and http changes take effect after a restart"]
+    assert await client.escalator.reload_async() == [  # also the reload API's answer
+        "storage and http changes take effect after a restart",
+        "a restart is pending for: http.link_ttl"]
     page = html.unescape(await (await client.get("/board/config")).text())
     assert 'id="config-restart"' in page
     assert "vasta uudelleenkäynnistyksessä: http.link_ttl" in page
