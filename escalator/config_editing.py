@@ -83,7 +83,8 @@ class Refused(Exception):
     """The text does not check: nothing was written."""
 
     def __init__(self, checked: Checked) -> None:
-        super().__init__(f"{len(checked.problems)} problems")
+        codes = ", ".join(sorted({getattr(p, "code", "text") for p in checked.problems}))
+        super().__init__(f"{len(checked.problems)} problems ({codes})")
         self.checked = checked
 
 

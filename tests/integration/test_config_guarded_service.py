@@ -249,3 +249,18 @@ async def test_a_missing_certificate_stops_the_start_with_the_reason(tmp_path, c
             await app.start(schedule=False)
     finally:
         await app.stop()
+
+
+async def test_the_checks_child_process_stops_at_its_memory_and_cpu_limits(tmp_path):
+    from escalator.config.problem import render
+    from escalator.config.sandbox import check_in_child
+
+    text = config_text()
+    fine = await check_in_child(text, "e.yaml", TOKENS, strict_secrets=True)
+    assert fine.problems == ()
+    small = await check_in_child(text, "e.yaml", TOKENS, strict_secrets=True,
+                                 memory=60 * 1024 * 1024)
+    assert [p.code for p in small.problems] == ["cfg.check_too_big"]
+    assert "muistia" in render(small.problems[0], "fi")
+    brief = await check_in_child(text, "e.yaml", TOKENS, strict_secrets=True, seconds=0)
+    assert [p.code for p in brief.problems] == ["cfg.check_too_slow"]
