@@ -1,8 +1,9 @@
 # escalator in a container: the service only, its database elsewhere (PostgreSQL, see
 # deploy/compose.single.yaml) or a SQLite file on the /var/lib/escalator volume.
 #   docker build -t escalator .
-#   docker run --env-file escalator.env -v ./escalator.yaml:/etc/escalator/escalator.yaml:ro \
+#   docker run --env-file escalator.env -v ./config:/etc/escalator \
 #     -v escalator-data:/var/lib/escalator -p 8080:8080 escalator
+# ./config holds escalator.yaml and is writable by uid 10001 (the board's editor saves it).
 # The config must listen on all of the container's addresses: `http: {listen: 0.0.0.0:8080}`.
 FROM python:3.11-slim AS build
 WORKDIR /src
@@ -14,6 +15,7 @@ RUN python -m venv /opt/escalator/.venv \
 FROM python:3.11-slim
 RUN useradd --system --uid 10001 --user-group --home-dir /var/lib/escalator --create-home \
       --shell /usr/sbin/nologin escalator
+RUN mkdir -p /etc/escalator && chown escalator:escalator /etc/escalator && chmod 0750 /etc/escalator
 COPY --from=build /opt/escalator/.venv /opt/escalator/.venv
 ENV PATH=/opt/escalator/.venv/bin:$PATH \
     PYTHONUNBUFFERED=1 \

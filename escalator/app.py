@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import ssl
 from collections.abc import Awaitable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -16,6 +17,8 @@ from escalator.clock import Clock, SteadyClock, SystemClock
 from escalator.config import build_directory, load_config
 from escalator.config.loader import configured_channels
 from escalator.config.model import CHANNELS, Config
+from escalator.config.restart import pending_restart
+from escalator.config.tls import server_context
 from escalator.config_alarm import ConfigAlarm
 from escalator.config_audit import ConfigAudit
 from escalator.config_editing import ConfigEditing
@@ -47,6 +50,7 @@ from escalator.rosterfeeds import RosterFeeds
 from escalator.service import EscalationService
 from escalator.storage import SqlStore, open_store
 from escalator.storage.listen import DueListener
+from escalator.storage.nonces import link_nonces
 from escalator.tasks import cancel_and_wait
 from escalator.usecases.answering import Answering
 from escalator.usecases.configuring import Configuring
@@ -113,6 +117,8 @@ class Escalator:
         self.last_reload_error: str | None = None
         self.config_problems: tuple[str, ...] = ()  # of the last refused reload, until a good one
         self.config_since: datetime | None = self.clock.now()  # when the config in force loaded
+        self._started = config  # what http, storage and sources run on until a restart
+        self.restart_pending: tuple[str, ...] = ()  # what the file changed that waits for one
         self.store: SqlStore = open_store(config.storage, exclusive=True)
         self.config_audit = ConfigAudit(self.store, self.clock)
         previous = self.secret(config.http.previous_secret_env)
@@ -175,6 +181,12 @@ class Escalator:
 
     def secret(self, env_name: str | None) -> str | None:
         return self.env.get(env_name) if env_name else None
+
+    async def ack_token(self, incident_id: int, party: str) -> str:
+        """An ack-link token for `party` on this incident, as the dispatcher makes them
+        (with the incident's nonce, made now if it has none): for operators and tests."""
+        nonces = await self.store.transaction(lambda tx: link_nonces(tx, [incident_id]))
+        return self.signer.make(incident_id, party, self.clock.now(), nonces[incident_id])
 
     def _secret_bytes(self, config: Config) -> bytes:
         value = self.secret(config.http.secret_env)
@@ -274,11 +286,14 @@ class Escalator:
             self._runner = web.AppRunner(self.web_app(), access_log=None)
             await self._runner.setup()
             assert self._runner.server is not None
+            tls = self.config.http.tls
             self._http_server, self.http_gate = await listen(
                 "http", self._runner.server, self.config.http.host, self.config.http.port,
-                HTTP_LIMITS)  # not TCPSite: every connection passes the caps (listeners.py)
+                HTTP_LIMITS,  # not TCPSite: every connection passes the caps (listeners.py)
+                ssl=self._tls_context() if tls else None)
             self.http_port = self._http_server.sockets[0].getsockname()[1]
-            log.info("listening on http://%s:%s", self.config.http.host, self.config.http.port)
+            log.info("listening on %s://%s:%s", "https" if tls else "http",
+                     self.config.http.host, self.config.http.port)
         await self.config_watch.prime()
         if schedule:
             self.config_watch.start()
@@ -299,6 +314,16 @@ class Escalator:
             return
         if latest is not None:
             self.clock.not_before(latest)
+
+    def _tls_context(self) -> ssl.SSLContext:
+        """`http.tls` loaded, or the reason it cannot be (a missing file, a key that does
+        not fit its certificate) as a config error: the service does not start on it."""
+        assert self.config.http.tls is not None
+        try:
+            return server_context(self.config.http.tls, self.config.path)
+        except (OSError, ssl.SSLError) as exc:
+            reason = getattr(exc, "strerror", None) or getattr(exc, "reason", None) or str(exc)
+            raise ConfigError([f"http.tls: cannot use the certificate or key: {reason}"]) from None
 
     async def _lead(self, *, schedule: bool = True) -> None:
         """Take up the work only one instance may do."""
@@ -545,11 +570,16 @@ class Escalator:
             log.error("config reload failed; keeping the last good config:\n%s", loaded)
             return loaded.problems
         config, warnings = loaded
+        self.restart_pending = tuple(pending_restart(self._started, config))
         if config.storage != self._config.storage or config.http != self._config.http:
             warnings.append("storage and http changes take effect after a restart")
             config = _keep(config, storage=self._config.storage, http=self._config.http)
         if config.sources != self._config.sources:
             warnings.append("changes to sources take effect after a restart")
+        if self.restart_pending:  # the log, the reload API's answer, /healthz, the editor
+            pending = ", ".join(self.restart_pending)
+            warnings.append(f"a restart is pending for: {pending}")
+            log.warning("config reloaded; a restart is pending for: %s", pending)
         self.config_audit.reloaded(self._config, config)
         add_secrets(self.env.get(name) for _, name in config.secret_envs())
         self._config = config
@@ -588,6 +618,8 @@ class Escalator:
                           **({"listening": self.listener.listening} if self.listener else {})},
             "config": {"ok": self.last_reload_error is None, "path": self._config.path,
                        "error": self.last_reload_error,
+                       "restart_pending": bool(self.restart_pending),
+                       "restart_for": list(self.restart_pending),
                        "since": self.config_since.isoformat() if self.config_since else None},
             **({"telegram": self.telegram.health()} if self.telegram else {}),
             **({"intake": self._intake_health()} if self.intake else {}),

@@ -10,7 +10,10 @@ incidents or their timers (they live in the store, not in the config).
 Save refuses a text that does not check (the same check, with the same
 secrets rule, as the reload it triggers) and a stale edit: the editor
 carries the SHA-256 of the text it started from, and if the file no longer
-has that hash someone else saved in the meantime.
+has that hash someone else saved in the meantime. It also refuses what only
+the file and a restart may change (`escalator.config.restart`: `http`,
+`storage`, new secret references, a token in use), and checks every text
+first in a child process with a time and memory limit (`escalator.config.sandbox`).
 """
 
 from __future__ import annotations
@@ -27,6 +30,8 @@ from escalator.clock import Clock
 from escalator.config.checking import Checked, as_problem, check_text, line_of
 from escalator.config.files import Change, change, digest, read, write_atomically
 from escalator.config.model import Config
+from escalator.config.restart import editor_refusals
+from escalator.config.sandbox import check_in_child
 from escalator.config_audit import changed_sections
 from escalator.i18n import t
 from escalator.simulate import in_words, parse_at, run
@@ -49,6 +54,7 @@ class Running(Protocol):
 
     config_problems: tuple[str, ...]
     config_since: datetime | None
+    restart_pending: tuple[str, ...]  # what the file changed that waits for a restart
 
     async def reload_async(self) -> list[str]: ...
 
@@ -81,7 +87,8 @@ class Refused(Exception):
     """The text does not check: nothing was written."""
 
     def __init__(self, checked: Checked) -> None:
-        super().__init__(f"{len(checked.problems)} problems")
+        codes = ", ".join(sorted({getattr(p, "code", "text") for p in checked.problems}))
+        super().__init__(f"{len(checked.problems)} problems ({codes})")
         self.checked = checked
 
 
@@ -112,6 +119,7 @@ class ConfigEditing:
         self.path = running.config.path
         self.lock = asyncio.Lock()  # one save (or one on-disk reload) at a time
         self.known: str | None = None  # the hash of the text the service last read
+        self._file_checked: tuple[str, Config | None] | None = None  # (hash, its config)
 
     @property
     def timezone(self) -> str:
@@ -119,6 +127,12 @@ class ConfigEditing:
 
     def now(self) -> datetime:
         return self._clock.now()
+
+    @property
+    def restart_pending(self) -> tuple[str, ...]:
+        """What the file on disk changed that the running service takes up only at a
+        restart (`config.restart.pending_restart`): the editor shows it on every page."""
+        return tuple(self._running.restart_pending)
 
     @property
     def editable(self) -> bool:
@@ -132,10 +146,38 @@ class ConfigEditing:
 
     async def check(self, text: str) -> Checked:
         """`config check`'s answer for this text, with the reload's rule for secrets
-        (a secret variable that is not set is an error: the reload would refuse it)."""
-        return await asyncio.to_thread(check_text, text, self.path or "<config>",
-                                       env=self._env, strict_secrets=True,
-                                       ready=self._running.ready_channels)
+        (a secret variable that is not set is an error: the reload would refuse it),
+        and what only the file and a restart may change refused (`config.restart`).
+
+        The text is checked first in a child process with a time and memory limit
+        (`config.sandbox`): a text built to be slow or big stops there, never on the
+        event loop or in the service's memory."""
+        filename = self.path or "<config>"
+        verdict = await check_in_child(text, filename, self._env, strict_secrets=True)
+        if verdict.problems:
+            return Checked(filename, None, verdict.problems, verdict.warnings)
+        checked = await asyncio.to_thread(check_text, text, filename, env=self._env,
+                                          strict_secrets=True,
+                                          ready=self._running.ready_channels)
+        if checked.config is None:
+            return checked
+        before = await self._file_config()
+        refused = editor_refusals(filename, before or self._running.config, checked.config,
+                                  self._running.config)
+        if refused:
+            return Checked(filename, None, tuple(refused), checked.warnings)
+        return checked
+
+    async def _file_config(self) -> Config | None:
+        """The config the file on disk holds now (None: it does not load), by its hash."""
+        if not self.path:
+            return None
+        text = await asyncio.to_thread(_read_or_empty, self.path)
+        key = digest(text)
+        if self._file_checked is None or self._file_checked[0] != key:
+            found = await asyncio.to_thread(check_text, text, self.path, env=self._env)
+            self._file_checked = (key, found.config)
+        return self._file_checked[1]
 
     async def simulate(self, text: str, code: str, source: str, point: str,
                        at: str, horizon: timedelta = SIMULATE_HORIZON,

@@ -5,9 +5,14 @@ about 55 characters, so a whole SMS is not spent on the link (a 96-bit tag on an
 expiring link is far beyond online guessing). The nonce is the incident's own
 random value (`escalator.storage.nonces`): it binds the link to one incident
 instance, so after a database is recreated an old link does not open the new #1.
-Links made in the older formats (version 1 without a nonce; base64url(JSON
-{i, p, e}) "." HMAC-SHA256[:18]) are still accepted until they expire, for
-incidents opened before they were made (`LinkClaim.issued`).
+An incident number past 2**32 gets base64url(JSON {i, p, e, n}) "." HMAC-SHA256[:18].
+
+A link without a nonce (version 1, or JSON without `n`: the formats before
+nonces, and the voice gateway's call-back tokens, which are bound to their call
+instead) opens no ack page: `bound` refuses it. Such a link could be made by
+anyone holding the key for any incident number, and a call-back token seen by a
+gateway must not act as an ack link. Ack links made before nonces expired
+within `http.link_ttl` (7 days by default) of being sent.
 
 Key rotation: links are signed with the current key; the previous key (if
 configured) is still accepted, so links already sent keep working for their
@@ -50,7 +55,6 @@ class LinkError(Exception):
 
 _COMPACT = struct.Struct(">BII")  # version, incident id, expiry (unix seconds)
 COMPACT_TAG = 12  # bytes of HMAC kept in compact links
-LEGACY_SLACK = timedelta(minutes=1)  # clock steps between opening and the first link
 NONCE = 6  # bytes of the incident's nonce in version-2 links
 
 
@@ -66,7 +70,9 @@ def _compact_claim(raw: bytes) -> LinkClaim:
 
 def _json_claim(raw: bytes) -> LinkClaim:
     data = json.loads(raw)
-    return LinkClaim(int(data["i"]), str(data["p"]), datetime.fromtimestamp(int(data["e"]), UTC))
+    nonce = bytes.fromhex(str(data["n"])) if "n" in data else None
+    return LinkClaim(int(data["i"]), str(data["p"]), datetime.fromtimestamp(int(data["e"]), UTC),
+                     nonce)
 
 
 def _b64(data: bytes) -> str:
@@ -110,8 +116,10 @@ class LinkSigner:
                 raw = _COMPACT.pack(1, incident_id, expires) + party.encode()
             payload = _b64(raw)
             return f"{payload}.{self._sig(payload, COMPACT_TAG)}"
-        payload = _b64(json.dumps({"i": incident_id, "p": party, "e": expires},
-                                  separators=(",", ":")).encode())
+        fields: dict[str, object] = {"i": incident_id, "p": party, "e": expires}
+        if nonce is not None:
+            fields["n"] = nonce.hex()
+        payload = _b64(json.dumps(fields, separators=(",", ":")).encode())
         return f"{payload}.{self._sig(payload)}"
 
     def check(self, token: str, now: datetime) -> LinkClaim:
@@ -137,9 +145,10 @@ class LinkSigner:
 def bound(claim: LinkClaim, opened_at: datetime, nonce: bytes | None) -> bool:
     """Was this link made for this incident instance (not for an earlier same-numbered one)?
 
-    A link with a nonce must carry the incident's. An older link without one is
-    accepted only if it was made after the incident opened: a link from an earlier
-    database was made before the new incident with its number existed."""
-    if claim.nonce is not None:
-        return nonce is not None and hmac.compare_digest(claim.nonce, nonce)
-    return claim.issued >= opened_at - LEGACY_SLACK
+    The link must carry the incident's nonce. A link without one is refused (see the
+    module doc): its signature alone would bind it to an incident number, not to the
+    incident a party was told about. `opened_at` is kept for the callers' sake."""
+    del opened_at
+    if claim.nonce is None or nonce is None:
+        return False
+    return hmac.compare_digest(claim.nonce, nonce)

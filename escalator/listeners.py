@@ -174,10 +174,13 @@ class _Gated(asyncio.Protocol):
 
 
 async def listen(name: str, factory: Callable[[], asyncio.BaseProtocol], host: str | None,
-                 port: int, limits: Limits = DEVICE_LIMITS) -> tuple[asyncio.Server, Gate]:
-    """A TCP server whose connections pass through a `Gate`."""
+                 port: int, limits: Limits = DEVICE_LIMITS, *, ssl: Any = None,
+                 ) -> tuple[asyncio.Server, Gate]:
+    """A TCP server whose connections pass through a `Gate` (TLS with an `ssl` context:
+    the gate then sees the decrypted stream)."""
     gate = Gate(name, limits)
-    server = await asyncio.get_running_loop().create_server(gate.wrap(factory), host, port)
+    server = await asyncio.get_running_loop().create_server(gate.wrap(factory), host, port,
+                                                            ssl=ssl)
     return server, gate
 
 

@@ -17,7 +17,8 @@ from typing import Any, TextIO
 from escalator.errors import ConfigError, StorageError
 from escalator.i18n.ops import say, tn
 
-DEFAULT_CONFIG = "/etc/escalator/escalator.yaml"  # where deploy/escalator.service reads it
+DEFAULT_CONFIG = "/var/lib/escalator/config/escalator.yaml"  # deploy/escalator.service reads it
+IMAGE_CONFIG = "/etc/escalator/escalator.yaml"  # where the Docker image reads it
 
 
 def add_parsers(sub: Any) -> None:
@@ -68,7 +69,8 @@ def run(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None 
 def _target(args: argparse.Namespace) -> tuple[str, str]:
     if args.storage:
         return args.storage, "en"
-    path = args.config or (DEFAULT_CONFIG if Path(DEFAULT_CONFIG).is_file() else None)
+    path = args.config or next((p for p in (DEFAULT_CONFIG, IMAGE_CONFIG) if Path(p).is_file()),
+                               None)
     if not path:
         raise ConfigError([say("en", "ops.no_storage")])
     from escalator.config import load_config

@@ -9,7 +9,8 @@
 
 A token's `name` is what the timeline records as `by` for every action taken
 with it; the request body cannot claim another name. Without `api_tokens`,
-the older `api_token_env` is one operator token named "operator".
+the older `api_token_env` is one operator token named "operator"; with them,
+it still is when the file writes it out (`HttpConfig.tokens`).
 """
 
 from __future__ import annotations

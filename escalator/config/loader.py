@@ -61,6 +61,7 @@ from escalator.config.people import (
 from escalator.config.phones import country_of_timezone
 from escalator.config.problem import ConfigProblem, phrase
 from escalator.config.reports import REPORTS_KEYS, WEEKLY_KEYS, parse_reports
+from escalator.config.secretnames import LINK_KEYS, declared, refusal
 from escalator.config.settings import (
     BUILT_SOURCE_KINDS,
     CHANNEL_CHOICES,
@@ -254,8 +255,18 @@ def _contacts_set_up(problems: Problems, people: At | None, ready: Collection[st
 def _check_secrets(
     problems: Problems, config: Config, env: Mapping[str, str], strict: bool,
 ) -> None:
-    """Secrets come from the environment; at check time they may not be set yet."""
+    """Secrets come from the environment; at check time they may not be set yet.
+
+    Which variables may be named at all is the deployment's to say
+    (`escalator.config.secretnames`): a refused name is an error, strict or not."""
+    links = {path: name for path, name in config.secret_envs() if path in LINK_KEYS}
+    allowed = declared(env)
     for path, name in config.secret_envs():
+        refused = refusal(path, name, links, allowed)
+        if refused is not None:
+            code, params = refused
+            problems.error(At(name, problems.line_for(path), path), code, **params)
+            continue
         if env.get(name):
             continue
         at = At(name, problems.line_for(path), path)

@@ -49,6 +49,14 @@ API_ROLES = ("operator", "viewer")
 
 
 @dataclass(frozen=True)
+class TlsConfig:
+    """`http.tls`: the certificate chain and key files the service serves HTTPS with."""
+
+    cert: str
+    key: str
+
+
+@dataclass(frozen=True)
 class HttpConfig:
     host: str = "127.0.0.1"
     port: int = 8080
@@ -59,10 +67,17 @@ class HttpConfig:
     max_snooze: timedelta = MAX_SNOOZE  # the longest snooze any entry point accepts
     previous_secret_env: str | None = None  # the key before a rotation: still checks links
     api_tokens: tuple[ApiToken, ...] = ()
+    api_token_env_set: bool = False  # `api_token_env` written in the file (not the default)
+    tls: TlsConfig | None = None  # serve HTTPS itself (no reverse proxy in front)
 
     def tokens(self) -> tuple[ApiToken, ...]:
-        """The named tokens; without any, `api_token_env` is one operator token "operator"."""
-        return self.api_tokens or (ApiToken("operator", self.api_token_env, "operator"),)
+        """The named tokens and, beside them, `api_token_env` as one operator token
+        "operator": always when no token is named, and when the file writes it out too
+        (adding `api_tokens` never silently turns off a token that worked)."""
+        legacy = (ApiToken("operator", self.api_token_env, "operator"),)
+        if not self.api_tokens:
+            return legacy
+        return self.api_tokens + legacy if self.api_token_env_set else self.api_tokens
 
 
 @dataclass(frozen=True)
@@ -123,8 +138,9 @@ class Config:
     def secret_envs(self) -> list[tuple[str, str]]:
         """(config path, environment variable) of every secret the config names."""
         found = [(f"http.api_tokens[{i}].token_env", tok.token_env)
-                 for i, tok in enumerate(self.http.api_tokens)] or \
-            [("http.api_token_env", self.http.api_token_env)]
+                 for i, tok in enumerate(self.http.api_tokens)]
+        if not self.http.api_tokens or self.http.api_token_env_set:
+            found.append(("http.api_token_env", self.http.api_token_env))
         found.append(("http.secret_env", self.http.secret_env))
         if self.http.previous_secret_env:
             found.append(("http.previous_secret_env", self.http.previous_secret_env))

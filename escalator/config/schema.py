@@ -28,6 +28,7 @@ from escalator.config.settings import (
     STORAGE_DEFAULT,
     STORAGE_PATTERN,
 )
+from escalator.config.tls import tls_schema
 from escalator.domain.hours import DURATION_EXPECTED, HOURS_EXPECTED, UNIT_OF
 from escalator.i18n.codes import SEVERITIES
 
@@ -131,6 +132,7 @@ def _http() -> dict[str, Any]:
                        "description": "Environment variable with the key signing ack links."},
         "link_ttl": {**_ref("duration"), "default": "7d",
                      "description": "Acknowledgement links stop working after this."},
+        "tls": tls_schema(),
         **access_schema(_ref),
     })
 

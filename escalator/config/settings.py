@@ -43,12 +43,13 @@ from escalator.config.sources import (
     check_unique_listen,
     parse_options,
 )
+from escalator.config.tls import parse_tls
 
 LADDER_ID = phrase("cfg.want.ladder_id")
 FACILITY_KEYS = ("id", "name", "timezone", "language", "holidays", "closed_days", "country")
 FACILITY_REQUIRED = ("id", "name")
 HTTP_KEYS = ("listen", "public_url", "api_token_env", "secret_env", "link_ttl", "max_snooze",
-             "previous_secret_env", "api_tokens")
+             "previous_secret_env", "api_tokens", "tls")
 BUILT_SOURCE_KINDS = tuple(SOURCE_KEYS)
 CHANNEL_KEYS: dict[str, tuple[str, ...]] = {
     "telegram": ("token_env", "api_url", "mode", "webhook_path", "staff_users", "alert_after",
@@ -199,8 +200,13 @@ def parse_http(problems: Problems, at: At | None) -> HttpConfig:
     token = _opt(problems, at.key("api_token_env"), env_name) or default.api_token_env
     secret = _opt(problems, at.key("secret_env"), env_name) or default.secret_env
     ttl = _opt(problems, at.key("link_ttl"), duration) or default.link_ttl
-    return HttpConfig(host, port, public.rstrip("/"), token, secret, ttl,
-                      **parse_access(problems, at))
+    access = parse_access(problems, at)
+    token_at = at.key("api_token_env")
+    if token_at is not None and any(t.name == "operator" for t in access.get("api_tokens", ())):
+        problems.error(token_at, "cfg.token_name_twice", name=repr("operator"))
+    return HttpConfig(host, port, public.rstrip("/"), token, secret, ttl, **access,
+                      api_token_env_set=token_at is not None,
+                      tls=_opt(problems, at.key("tls"), parse_tls))
 
 
 def _listen(problems: Problems, at: At) -> tuple[str, int] | None:

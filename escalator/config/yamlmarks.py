@@ -12,12 +12,27 @@ from typing import Any
 
 import yaml
 from yaml.constructor import ConstructorError
+from yaml.events import AliasEvent
 from yaml.nodes import MappingNode, SequenceNode
 
 from escalator.config.problem import ConfigProblem, Phrase, phrase
 from escalator.errors import ConfigError
 
 MERGE_TAG = "tag:yaml.org,2002:merge"
+# Nodes that aliases (`*name`, `<<: *name`) may add to the document, counted as if each
+# alias were written out. Real configs share a contact or some hours: hundreds of nodes.
+# A "billion laughs" chain (ten aliases of ten aliases of ...) multiplies by ten per
+# level: refused when the running total passes this, in microseconds, at the alias's line.
+MAX_ALIAS_NODES = 20_000
+
+
+class AliasBomb(Exception):
+    """Aliases would expand the document past MAX_ALIAS_NODES (raised while composing)."""
+
+    def __init__(self, line: int, nodes: int) -> None:
+        super().__init__(f"aliases expand to more than {nodes} nodes at line {line}")
+        self.line = line
+        self.nodes = nodes
 
 
 class MarkedMap(dict):
@@ -44,6 +59,14 @@ class MarkedList(list):
         return self.lines[index] if index < len(self.lines) else self.line
 
 
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, SequenceNode):
+        return list(node.value)
+    if isinstance(node, MappingNode):
+        return [n for pair in node.value for n in pair]
+    return []
+
+
 def _line(node: yaml.Node) -> int:
     return node.start_mark.line + 1
 
@@ -54,6 +77,40 @@ class MarkedLoader(yaml.SafeLoader):
     def __init__(self, stream: str) -> None:
         super().__init__(stream)
         self.duplicates: list[tuple[int, ConfigProblem]] = []
+        self._expanded = 0  # nodes the aliases so far stand for
+        self._sizes: dict[int, int] = {}  # id(node) -> nodes under it, aliases written out
+
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
+        """Count what each alias stands for before it is used (see MAX_ALIAS_NODES)."""
+        if self.check_event(AliasEvent):
+            event = self.peek_event()
+            node = self.anchors.get(event.anchor)
+            if node is not None:
+                self._expanded += self._size(node)
+                if self._expanded > MAX_ALIAS_NODES:
+                    raise AliasBomb(event.start_mark.line + 1, MAX_ALIAS_NODES)
+        return super().compose_node(parent, index)  # type: ignore[no-any-return]
+
+    def _size(self, root: yaml.Node) -> int:
+        """Nodes under `root` as if every alias were written out; memoised per node, so
+        a chain of aliases costs one visit per distinct node. Capped early: a count past
+        the limit is as good as any bigger one."""
+        stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+        on_path: set[int] = set()
+        while stack:
+            node, done = stack.pop()
+            key = id(node)
+            if done:
+                on_path.discard(key)
+                self._sizes[key] = min(MAX_ALIAS_NODES + 1, 1 + sum(
+                    self._sizes.get(id(c), 0) for c in _children(node)))
+                continue
+            if key in self._sizes or key in on_path:  # known, or a recursive alias
+                continue
+            on_path.add(key)
+            stack.append((node, True))
+            stack.extend((c, False) for c in _children(node) if id(c) not in self._sizes)
+        return self._sizes.get(id(root), 1)
 
     def construct_marked_map(self, node: MappingNode):  # type: ignore[no-untyped-def]
         data = MarkedMap(_line(node))
@@ -118,6 +175,9 @@ def parse(text: str, filename: str) -> tuple[Any, list[tuple[int, ConfigProblem]
     try:
         loader = MarkedLoader(text)  # the reader rejects control characters right here
         data = loader.get_single_data()
+    except AliasBomb as exc:
+        raise ConfigError([ConfigProblem(filename, exc.line, "", "cfg.yaml_aliases_too_many",
+                                         {"most": f"{exc.nodes:,}"})]) from None
     except yaml.MarkedYAMLError as exc:
         raise ConfigError([syntax_problem(exc, filename)]) from None
     except yaml.YAMLError as exc:  # ReaderError: bad characters, no mark

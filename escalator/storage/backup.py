@@ -22,6 +22,7 @@ from pathlib import Path
 
 from escalator.errors import StorageError
 from escalator.storage import audit
+from escalator.storage.filemodes import create_private
 from escalator.storage.sql import SQLITE, Tx
 
 SHM_DMS_BYTE = 128  # SQLite's unix VFS: every connection read-locks this byte of -shm
@@ -67,6 +68,7 @@ def backup(url: str, out: str) -> Checked:
     Path(partial).unlink(missing_ok=True)
     try:
         src = sqlite3.connect(f"file:{src_path}?mode=ro", uri=True)
+        create_private(partial)  # a copy of everything: the owner's alone, whatever the umask
         dst = sqlite3.connect(partial)
         try:
             src.execute("PRAGMA busy_timeout=5000")
@@ -118,6 +120,7 @@ def restore(backup_file: str, url: str, now: datetime) -> tuple[Checked, str | N
     Path(target).parent.mkdir(parents=True, exist_ok=True)
     staged = f"{target}.restoring"
     data = Path(backup_file).read_bytes()
+    create_private(staged)
     with open(staged, "wb") as f:
         f.write(data)
         f.flush()

@@ -33,6 +33,7 @@ from escalator.domain.model import (
 from escalator.errors import StorageBusy, StorageConflict, StorageError, UnstorableError
 from escalator.storage import audit
 from escalator.storage.filelock import FileLock
+from escalator.storage.filemodes import create_private, narrow
 from escalator.storage.rows import (
     ADDED_DELIVERY_COLUMNS,
     ADDED_INCIDENT_COLUMNS,
@@ -775,8 +776,11 @@ def _sqlite_connect(path: str) -> Callable[[], Any]:
     def connect() -> sqlite3.Connection:
         if path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
+            create_private(path)  # before SQLite: its -wal and -shm take the file's mode
         conn = sqlite3.connect(path, isolation_level="DEFERRED", check_same_thread=False)
         conn.execute("PRAGMA journal_mode=WAL")
+        if path != ":memory:":
+            narrow(path)  # journals left by an older version, made under another umask
         conn.execute("PRAGMA synchronous=FULL")  # durable before we answer 202
         conn.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")  # see StorageBusy
         return conn

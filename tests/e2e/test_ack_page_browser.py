@@ -35,9 +35,9 @@ async def served(make_app, clock, tmp_path):
         yield app, server, res.incident_id
 
 
-def url_for(served, clock, party="alarm-vendor") -> str:
+async def url_for(served, clock, party="alarm-vendor") -> str:
     app, server, incident_id = served
-    return str(server.make_url(f"/ack/{app.signer.make(incident_id, party, clock.now())}"))
+    return str(server.make_url(f"/ack/{await app.ack_token(incident_id, party)}"))
 
 
 async def state_of(served):
@@ -56,7 +56,7 @@ async def confirmation(page) -> str:
 
 
 async def test_the_page_reads_well_on_a_phone(served, clock, phone):
-    await phone.goto(url_for(served, clock))
+    await phone.goto(await url_for(served, clock))
     assert await phone.locator("h1").inner_text() == "Fire alarm loop fault"
     facts = await phone.locator("dl").inner_text()
     assert "Loop 2, wing B" in facts and "24/11/2026 09:00" in facts and "open" in facts
@@ -75,7 +75,7 @@ async def test_the_page_reads_well_on_a_phone(served, clock, phone):
 
 
 async def test_we_take_it_with_an_eta(served, clock, phone):
-    await phone.goto(url_for(served, clock))
+    await phone.goto(await url_for(served, clock))
     await phone.fill("#eta-take", "11:45")
     await phone.get_by_role("button", name="We take it").click()
     assert await confirmation(phone) == ("Thank you. The nurse on duty has been told you take "
@@ -88,7 +88,7 @@ async def test_we_take_it_with_an_eta(served, clock, phone):
 
 
 async def test_on_our_way(served, clock, phone):
-    await phone.goto(url_for(served, clock))
+    await phone.goto(await url_for(served, clock))
     await phone.get_by_role("button", name="On our way", exact=True).click()
     assert (await state_of(served)).state is State.OPEN  # the browser insists on a time
     await phone.fill("#eta-way", "14:30")
@@ -101,7 +101,7 @@ async def test_on_our_way(served, clock, phone):
 
 
 async def test_not_ours_escalate_now(served, clock, phone):
-    await phone.goto(url_for(served, clock))
+    await phone.goto(await url_for(served, clock))
     await phone.get_by_role("button", name="Not ours: escalate now").click()
     assert await confirmation(phone) == ("Thank you. The alarm has been passed on to: "
                                          "Local electrical contractor.")
@@ -110,7 +110,7 @@ async def test_not_ours_escalate_now(served, clock, phone):
 
 
 async def test_false_alarm_cleared_remotely_by(served, clock, phone):
-    await phone.goto(url_for(served, clock))
+    await phone.goto(await url_for(served, clock))
     await phone.fill("#clear-by", "10:15")
     await phone.get_by_role("button", name="False alarm", exact=True).click()
     said = await confirmation(phone)
@@ -122,7 +122,7 @@ async def test_false_alarm_cleared_remotely_by(served, clock, phone):
 
 
 async def test_resolved(served, clock, phone):
-    await phone.goto(url_for(served, clock))
+    await phone.goto(await url_for(served, clock))
     await phone.get_by_role("button", name="Resolved").click()
     assert await confirmation(phone) == ("Thank you. The nurse on duty has been told it is "
                                          "resolved.")
@@ -130,7 +130,7 @@ async def test_resolved(served, clock, phone):
 
 
 async def test_snooze(served, clock, phone):
-    await phone.goto(url_for(served, clock))
+    await phone.goto(await url_for(served, clock))
     await phone.select_option("#minutes", "60")
     await phone.get_by_role("button", name="Snooze").click()
     assert await confirmation(phone) == "Thank you. Reminders are paused until 10:00."
@@ -139,7 +139,7 @@ async def test_snooze(served, clock, phone):
 
 async def test_a_note_in_a_real_textarea(served, clock, phone):
     text = "The spare part is ordered.\nWe install it tomorrow at 8; door code please."
-    await phone.goto(url_for(served, clock))
+    await phone.goto(await url_for(served, clock))
     await phone.fill("textarea#note", text)
     await phone.get_by_role("button", name="Add a note").click()
     assert await confirmation(phone) == ("Thank you. Your note is recorded and passed on to "
@@ -150,7 +150,7 @@ async def test_a_note_in_a_real_textarea(served, clock, phone):
 
 
 async def test_a_page_left_open_after_the_answer_changes_nothing(served, clock, phone):
-    url = url_for(served, clock)
+    url = await url_for(served, clock)
     other = await phone.context.new_page()  # the same link open in a second tab
     await other.goto(url)
     await phone.goto(url)
@@ -165,7 +165,7 @@ async def test_a_page_left_open_after_the_answer_changes_nothing(served, clock, 
 
 
 async def test_an_expired_link_is_a_clear_page(served, clock, phone):
-    url = url_for(served, clock)
+    url = await url_for(served, clock)
     clock.advance(days=8)
     response = await phone.goto(url)
     assert response.status == 410
@@ -177,7 +177,7 @@ async def test_an_expired_link_is_a_clear_page(served, clock, phone):
 async def test_a_resolved_alarm_offers_no_buttons(served, clock, phone):
     app, _, incident_id = served
     await app.service.act(incident_id, Action.RESOLVE, "Nurse Anna", party="ward-a")
-    await phone.goto(url_for(served, clock))
+    await phone.goto(await url_for(served, clock))
     assert "This alarm has already been handled (resolved)." in await phone.locator(
         "p.msg").inner_text()
     assert await phone.get_by_role("button", name="We take it").count() == 0

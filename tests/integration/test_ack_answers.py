@@ -53,8 +53,8 @@ async def incident_id(app, clock):
     return res.incident_id
 
 
-def link(app, clock, incident_id, party="alarm-vendor"):
-    return f"/ack/{app.signer.make(incident_id, party, clock.now())}"
+async def link(app, clock, incident_id, party="alarm-vendor"):
+    return f"/ack/{await app.ack_token(incident_id, party)}"
 
 
 async def page_version(client, url):
@@ -72,7 +72,7 @@ async def timeline(app, incident_id):
 
 async def test_on_our_way_with_eta_is_confirmed_and_reaches_the_nurse(
         app, clock, client, recorder, incident_id):
-    url = link(app, clock, incident_id)
+    url = await link(app, clock, incident_id)
     recorder.clear()
     resp = await client.post(url, data={"action": "on_way", "eta": "10:30",
                                         "version": await page_version(client, url)})
@@ -92,7 +92,7 @@ async def test_on_our_way_with_eta_is_confirmed_and_reaches_the_nurse(
 
 
 async def test_we_take_it_with_and_without_an_eta(app, clock, client, incident_id):
-    url = link(app, clock, incident_id)
+    url = await link(app, clock, incident_id)
     resp = await client.post(url, data={"action": "acknowledge", "eta": "11:15"})
     assert "hoidatte asian ja olette perillä viimeistään klo 11.15" in await resp.text()
     acked = [e for e in await timeline(app, incident_id) if e["reason"] == "ACKED"]
@@ -112,7 +112,7 @@ async def test_the_page_in_english_for_an_english_party(make_app, clock, aiohttp
     res = await app.service.ingest(AlarmEvent("terminal", "FT", "alarm", clock.now()))
     await app.tick()  # the ward passes it on: the vendor is called (and so holds a link)
     await app.service.act(res.incident_id, Action.ESCALATE, "Nurse Anna", party="ward-a")
-    url = link(app, clock, res.incident_id)
+    url = await link(app, clock, res.incident_id)
     page = await (await client.get(url)).text()
     for label in ("We take it", "On our way, ETA", "Not ours: escalate now",
                   "False alarm: we will clear it remotely by", "Resolved"):
@@ -123,7 +123,7 @@ async def test_the_page_in_english_for_an_english_party(make_app, clock, aiohttp
 
 async def test_false_alarm_clear_by_sets_the_deadline_the_route_still_caps_it(
         app, clock, client, recorder, incident_id):
-    url = link(app, clock, incident_id)
+    url = await link(app, clock, incident_id)
     recorder.clear()
     resp = await client.post(url, data={"action": "false_alarm", "clear_by": "10:00"})
     page = await resp.text()
@@ -142,7 +142,7 @@ async def test_false_alarm_clear_by_sets_the_deadline_the_route_still_caps_it(
 
 
 async def test_a_promise_beyond_the_routes_limit_is_capped(app, clock, client, incident_id):
-    url = link(app, clock, incident_id)
+    url = await link(app, clock, incident_id)
     resp = await client.post(url, data={"action": "false_alarm", "clear_by": "18:00"})
     assert "Ellei hälytys ole kuittautunut päätteellä klo 13.00 mennessä" in await resp.text()
     inc = await incident(app, incident_id)
@@ -150,7 +150,7 @@ async def test_a_promise_beyond_the_routes_limit_is_capped(app, clock, client, i
 
 
 async def test_not_ours_escalates_to_the_next_step(app, clock, client, incident_id):
-    url = link(app, clock, incident_id)
+    url = await link(app, clock, incident_id)
     resp = await client.post(url, data={"action": "escalate"})
     assert "Hälytys on siirretty eteenpäin: Local electrical contractor" in await resp.text()
     inc = await incident(app, incident_id)
@@ -164,7 +164,7 @@ async def test_not_ours_from_a_link_the_ladder_has_passed_skips_no_step(
         app, clock, client, incident_id):
     await app.service.act(incident_id, Action.ESCALATE, "Nurse Anna", party="ward-a")
     assert (await incident(app, incident_id)).escalation.step == 2  # at the contractor
-    resp = await client.post(link(app, clock, incident_id), data={"action": "escalate"})
+    resp = await client.post(await link(app, clock, incident_id), data={"action": "escalate"})
     assert resp.status == 200
     assert "Hälytys oli jo siirretty eteenpäin" in await resp.text()
     inc = await incident(app, incident_id)
@@ -176,7 +176,7 @@ async def test_not_ours_from_a_link_the_ladder_has_passed_skips_no_step(
 
 async def test_a_replayed_form_changes_nothing_and_says_so(app, clock, client, recorder,
                                                            incident_id):
-    url = link(app, clock, incident_id)
+    url = await link(app, clock, incident_id)
     form = {"action": "acknowledge", "version": await page_version(client, url)}
     assert (await client.post(url, data=form)).status == 200
     await app.tick()
@@ -192,7 +192,7 @@ async def test_a_replayed_form_changes_nothing_and_says_so(app, clock, client, r
 
 async def test_a_page_left_open_while_someone_else_answered_is_refused(
         app, clock, client, incident_id):
-    url = link(app, clock, incident_id)
+    url = await link(app, clock, incident_id)
     version = await page_version(client, url)
     await app.service.act(incident_id, Action.ACKNOWLEDGE, "Nurse Anna", party="ward-a")
     resp = await client.post(url, data={"action": "resolve", "version": version})
@@ -208,7 +208,8 @@ async def test_a_note_from_a_party_reaches_the_others(app, clock, client, record
                                                       incident_id):
     recorder.clear()
     text = "Varaosa tilattu,\nasennus huomenna klo 8."
-    resp = await client.post(link(app, clock, incident_id), data={"action": "note", "note": text})
+    url = await link(app, clock, incident_id)
+    resp = await client.post(url, data={"action": "note", "note": text})
     assert "Kiitos. Huomautuksenne on kirjattu" in await resp.text()
     await app.tick()
     [nurse] = recorder.to("ward-a")
@@ -219,7 +220,7 @@ async def test_a_note_from_a_party_reaches_the_others(app, clock, client, record
 
 async def test_on_our_way_needs_a_time(app, clock, client, incident_id):
     for eta in ("", "soon"):
-        resp = await client.post(link(app, clock, incident_id),
+        resp = await client.post(await link(app, clock, incident_id),
                                  data={"action": "on_way", "eta": eta})
         assert resp.status == 400
         assert "Anna kellonaika, esimerkiksi 14:30." in await resp.text()
@@ -227,7 +228,7 @@ async def test_on_our_way_needs_a_time(app, clock, client, incident_id):
 
 
 async def test_a_ticket_system_can_answer_in_json(app, clock, client, incident_id):
-    url = link(app, clock, incident_id)
+    url = await link(app, clock, incident_id)
     resp = await client.post(url, json={"action": "acknowledge", "eta": "12:00",
                                         "note": "ticket INC-4711", "clear_by": None},
                              headers={"Accept": "application/json"})
@@ -249,7 +250,7 @@ async def test_a_ticket_system_can_answer_in_json(app, clock, client, incident_i
 
 async def test_the_page_shows_who_took_it_and_the_clearing_deadline(app, clock, client,
                                                                     incident_id):
-    url = link(app, clock, incident_id)
+    url = await link(app, clock, incident_id)
     await client.post(url, data={"action": "acknowledge"})
     page = await (await client.get(url)).text()
     assert "<dt>Hoitaa</dt><dd>Security company fault hotline</dd>" in page

@@ -70,7 +70,7 @@ async def test_a_party_removed_from_the_config_can_no_longer_use_its_links(
         client = await aiohttp_client(app.web_app())
         res = await app.service.ingest(AlarmEvent("terminal", "FT", "alarm", clock.now()))
         await app.tick()
-        link = f"/ack/{app.signer.make(res.incident_id, 'contractor', clock.now())}"
+        link = f"/ack/{await app.ack_token(res.incident_id, 'contractor')}"
         assert (await client.get(link)).status == 200
         path.write_text(text.replace(CONTRACTOR, "").replace(CONTRACTOR_STEP, ""))
         assert app.reload() == []
@@ -128,7 +128,7 @@ async def test_outside_parties_see_names_not_addresses_or_telegram_ids(
                           "Anna Virtanen (Telegram 1001)", party="ward-a")
     timeline = await app.store.transaction(lambda tx: tx.timeline(res.incident_id))
     assert any("faults@security.example" in e["detail"] for e in timeline)  # it is recorded
-    link = f"/ack/{app.signer.make(res.incident_id, 'contractor', clock.now())}"
+    link = f"/ack/{await app.ack_token(res.incident_id, 'contractor')}"
     page = await (await client.get(link)).text()
     assert "Anna Virtanen" in page and "Security company fault hotline" in page
     for private in ("faults@security.example", "+358401234567", "1001", "765 4321",
@@ -144,7 +144,7 @@ async def test_refused_presses_do_not_push_the_history_off_the_page(
     for _ in range(25):
         await press(fake_tg, CHAT_A, STRANGER, f"resolve:{iid}")
     client = await aiohttp_client(app.web_app())
-    page = await (await client.get(f"/ack/{app.signer.make(iid, 'ward-a', app.clock.now())}"
+    page = await (await client.get(f"/ack/{await app.ack_token(iid, 'ward-a')}"
                                    )).text()
     history = page.split("Tapahtumat", 1)[1]
     assert "Ward A nurse on duty" in history  # the first call to the ward is still there

@@ -20,8 +20,8 @@ async def incident_id(app, clock):
     return result.incident_id
 
 
-def link(app, clock, incident_id, party="ward-a"):
-    return f"/ack/{app.signer.make(incident_id, party, clock.now())}"
+async def link(app, clock, incident_id, party="ward-a"):
+    return f"/ack/{await app.ack_token(incident_id, party)}"
 
 
 async def timeline(app, incident_id):
@@ -40,7 +40,7 @@ def assert_page_headers(resp):
 
 async def test_the_page_shows_what_where_since_state_and_who_was_told(
         app, clock, client, incident_id):
-    resp = await client.get(link(app, clock, incident_id))
+    resp = await client.get(await link(app, clock, incident_id))
     assert resp.status == 200
     assert_page_headers(resp)
     page = await resp.text()
@@ -68,10 +68,10 @@ async def test_the_page_speaks_the_partys_own_language(make_app, clock, aiohttp_
     app = await make_app(text)
     client = await aiohttp_client(app.web_app())
     result = await app.service.ingest(AlarmEvent("terminal", "FT", "alarm", clock.now()))
-    page = await (await client.get(link(app, clock, result.incident_id))).text()
+    page = await (await client.get(await link(app, clock, result.incident_id))).text()
     assert '<html lang="en">' in page
     assert "Fire alarm loop fault" in page and "We take it" in page
-    other = await (await client.get(link(app, clock, result.incident_id, "manager"))).text()
+    other = await (await client.get(await link(app, clock, result.incident_id, "manager"))).text()
     assert "Palohälytyssilmukan vika" in other  # the manager reads the facility language
 
 
@@ -99,7 +99,7 @@ ACTIONS = [
                          ids=[f["action"] for f, *_ in ACTIONS])
 async def test_each_action_is_recorded_under_the_links_party(
         app, clock, client, incident_id, form, state, reason, party, said):
-    url = link(app, clock, incident_id)
+    url = await link(app, clock, incident_id)
     resp = await client.post(url, data=form)
     assert resp.status == 200
     assert_page_headers(resp)
@@ -119,7 +119,7 @@ async def test_each_action_is_recorded_under_the_links_party(
 
 
 async def test_the_page_after_an_ack_shows_the_new_state(app, clock, client, incident_id):
-    url = link(app, clock, incident_id)
+    url = await link(app, clock, incident_id)
     await client.post(url, data={"action": "acknowledge"})
     page = await (await client.get(url)).text()
     assert "hoidossa" in page
@@ -127,7 +127,7 @@ async def test_the_page_after_an_ack_shows_the_new_state(app, clock, client, inc
 
 async def test_acting_on_a_resolved_incident_says_it_is_already_handled(
         app, clock, client, incident_id):
-    url = link(app, clock, incident_id)
+    url = await link(app, clock, incident_id)
     assert (await client.post(url, data={"action": "resolve"})).status == 200
     before = await timeline(app, incident_id)
     for action in ("acknowledge", "resolve", "escalate"):
@@ -148,7 +148,7 @@ async def test_acting_on_a_resolved_incident_says_it_is_already_handled(
 async def test_an_invalid_form_is_a_400_page_and_changes_nothing(
         app, clock, client, incident_id, form, message):
     before = await timeline(app, incident_id)
-    resp = await client.post(link(app, clock, incident_id), data=form)
+    resp = await client.post(await link(app, clock, incident_id), data=form)
     assert resp.status == 400
     assert_page_headers(resp)
     assert message in await resp.text()
@@ -162,7 +162,7 @@ def tamper(url: str) -> str:
 
 @pytest.mark.parametrize("method", ["GET", "POST"])
 async def test_a_tampered_link_is_a_400_page(app, clock, client, incident_id, method):
-    url = tamper(link(app, clock, incident_id))
+    url = tamper(await link(app, clock, incident_id))
     resp = await client.request(method, url, data={"action": "resolve"})
     assert resp.status == 400
     assert_page_headers(resp)
@@ -182,7 +182,7 @@ async def test_a_link_for_another_party_cannot_be_forged_from_a_valid_one(
 
 @pytest.mark.parametrize("method", ["GET", "POST"])
 async def test_an_expired_link_is_a_410_page(app, clock, client, incident_id, method):
-    url = link(app, clock, incident_id)
+    url = await link(app, clock, incident_id)
     clock.advance(days=7, seconds=1)  # link_ttl defaults to 7 days
     resp = await client.request(method, url, data={"action": "acknowledge"})
     assert resp.status == 410
@@ -192,13 +192,13 @@ async def test_an_expired_link_is_a_410_page(app, clock, client, incident_id, me
 
 
 async def test_a_link_still_works_just_before_it_expires(app, clock, client, incident_id):
-    url = link(app, clock, incident_id)
+    url = await link(app, clock, incident_id)
     clock.advance(days=7, seconds=-1)
     assert (await client.get(url)).status == 200
 
 
 async def test_a_link_to_an_unknown_incident_is_a_404_page(app, clock, client):
-    resp = await client.get(link(app, clock, 999))
+    resp = await client.get(await link(app, clock, 999))
     assert resp.status == 404
     assert "Hälytystä ei löydy" in await resp.text()
 
@@ -206,7 +206,7 @@ async def test_a_link_to_an_unknown_incident_is_a_404_page(app, clock, client):
 async def test_a_store_outage_is_a_human_503_page(app, clock, client, incident_id):
     with sqlite3.connect(app.config.storage[len("sqlite:///"):]) as conn:
         conn.execute("DROP TABLE timeline")
-    resp = await client.post(link(app, clock, incident_id), data={"action": "acknowledge"})
+    resp = await client.post(await link(app, clock, incident_id), data={"action": "acknowledge"})
     assert resp.status == 503
     assert resp.headers["Retry-After"] == "5"
     assert_page_headers(resp)

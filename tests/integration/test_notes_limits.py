@@ -21,8 +21,8 @@ async def escalated(app, clock, point: str = "Loop 2") -> int:
     return res.incident_id
 
 
-def link(app, clock, incident_id: int, party: str = "alarm-vendor") -> str:
-    return f"/ack/{app.signer.make(incident_id, party, clock.now())}"
+async def link(app, clock, incident_id: int, party: str = "alarm-vendor") -> str:
+    return f"/ack/{await app.ack_token(incident_id, party)}"
 
 
 async def note(client, url: str, text: str):
@@ -33,7 +33,7 @@ async def test_a_link_may_send_five_notes_in_ten_minutes_then_429_with_the_reaso
         app, clock, client, recorder):
     iid = await escalated(app, clock)
     recorder.clear()
-    url = link(app, clock, iid)
+    url = await link(app, clock, iid)
     for n in range(5):
         assert (await note(client, url, f"note {n}")).status == 200
     refused = await note(client, url, "note 6")
@@ -50,8 +50,8 @@ async def test_a_person_is_limited_across_incidents_and_the_api_answers_429(
     ids = [await escalated(app, clock, point=f"Loop {n}") for n in range(3)]
     for iid in ids[:2]:
         for n in range(5):
-            assert (await note(client, link(app, clock, iid), f"n{n}")).status == 200
-    third = await note(client, link(app, clock, ids[2]), "one more")
+            assert (await note(client, await link(app, clock, iid), f"n{n}")).status == 200
+    third = await note(client, await link(app, clock, ids[2]), "one more")
     assert third.status == 429
     for n in range(5):  # the operator token is a person of its own
         resp = await client.post(f"/api/v1/incidents/{ids[0]}/actions", headers=OPERATOR,
@@ -67,7 +67,7 @@ async def test_a_note_after_resolve_is_recorded_not_fanned_out(app, clock, clien
     await app.service.act(iid, Action.RESOLVE, "Nurse Anna", party="ward-a")
     await app.tick()
     recorder.clear()
-    resp = await note(client, link(app, clock, iid), "Invoice follows.")
+    resp = await note(client, await link(app, clock, iid), "Invoice follows.")
     assert resp.status == 200
     await app.tick()
     assert recorder.sent == []

@@ -25,9 +25,9 @@ async def test_each_person_reads_their_own_language_over_the_facilitys(
     assert fake_tg.labels(card_b)[1].startswith("✋ Jag tar det")
 
     client = await aiohttp_client(app.web_app())
-    token = app.signer.make(iid, "ward-b", clock.now())
+    token = await app.ack_token(iid, "ward-b")
     page = await (await client.get(f"/ack/{token}")).text()
     assert '<html lang="sv">' in page
     assert "Fel i brandlarmsslingan" in page and "24.11.2026 9.00" in page
-    page_a = await (await client.get(f"/ack/{app.signer.make(iid, 'ward-a', clock.now())}")).text()
+    page_a = await (await client.get(f"/ack/{await app.ack_token(iid, 'ward-a')}")).text()
     assert '<html lang="fi">' in page_a and "Palohälytyssilmukan vika" in page_a

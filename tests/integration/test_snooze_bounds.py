@@ -22,14 +22,14 @@ async def opened(app, clock) -> int:
     return res.incident_id
 
 
-def page(app, clock, incident_id: int) -> str:
-    return f"/ack/{app.signer.make(incident_id, 'alarm-vendor', clock.now())}"
+async def page(app, clock, incident_id: int) -> str:
+    return f"/ack/{await app.ack_token(incident_id, 'alarm-vendor')}"
 
 
 async def test_only_the_offered_lengths_are_accepted_and_a_week_is_refused(
         app, clock, client, recorder):
     iid = await opened(app, clock)
-    url = page(app, clock, iid)
+    url = await page(app, clock, iid)
     shown = await (await client.get(url)).text()
     assert [f'<option value="{m}">' in shown for m in (15, 60, 240)] == [True] * 3
     for minutes in ("10080", "30", "241"):
@@ -46,7 +46,7 @@ async def test_max_snooze_hides_and_refuses_longer_choices(make_app, clock, aioh
     app = await make_app(text)
     client = await aiohttp_client(app.web_app())
     iid = await opened(app, clock)
-    url = page(app, clock, iid)
+    url = await page(app, clock, iid)
     shown = await (await client.get(url)).text()
     assert '<option value="60">' in shown and '<option value="240">' not in shown
     assert (await client.post(url, data={"action": "snooze", "minutes": "240"})).status == 400
@@ -57,7 +57,8 @@ async def test_a_snooze_is_told_to_the_others_and_ends_in_a_reminder(
         app, clock, client, recorder):
     iid = await opened(app, clock)
     recorder.clear()
-    resp = await client.post(page(app, clock, iid), data={"action": "snooze", "minutes": "15"})
+    url = await page(app, clock, iid)
+    resp = await client.post(url, data={"action": "snooze", "minutes": "15"})
     assert resp.status == 200
     await app.tick()
     [told] = recorder.to("ward-a")  # the nurse hears that the vendor snoozed it

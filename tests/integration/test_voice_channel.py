@@ -208,7 +208,7 @@ async def test_key_1_takes_the_alarm_exactly_as_the_ack_page_does(tmp_path, cloc
         status, body = await gateway.press(call, "1")
         assert status == 200
         assert body.startswith('{"play": "en_US/Thank you. ') and "you take it" in body
-        page = app.signer.make(by_page, "alarm-vendor", clock.now())
+        page = await app.ack_token(by_page, "alarm-vendor")
         async with aiohttp.ClientSession() as s, s.post(
                 f"{app.config.http.public_url}/ack/{page}", data={"action": "acknowledge"},
                 headers={"Accept": "application/json"}) as resp:

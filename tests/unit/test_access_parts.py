@@ -71,4 +71,5 @@ def test_a_link_with_a_nonce_is_bound_to_its_incident_only():
     assert bound(claim, T0, b"\x01" * 6)
     assert not bound(claim, T0, b"\x02" * 6) and not bound(claim, T0, None)
     legacy = LinkClaim(1, "ward-a", T0 + timedelta(days=7), None, timedelta(days=7))
-    assert bound(legacy, T0, None) and not bound(legacy, T0 + timedelta(hours=1), None)
+    # a link without a nonce is refused, even one made after the incident opened
+    assert not bound(legacy, T0, None) and not bound(legacy, T0, b"\x01" * 6)

@@ -77,12 +77,13 @@ def proxied_locations() -> dict[str, str]:
     return found
 
 
-def test_proxy_exposes_only_the_ack_page_and_webhooks_over_tls():
+def test_proxy_exposes_only_the_ack_page_the_board_and_webhooks_over_tls():
     text = (ROOT / "deploy" / "reverse-proxy" / "nginx.conf").read_text()
     assert "listen 443 ssl" in text and "ssl_certificate " in text
     locations = proxied_locations()
     proxied = {where for where, body in locations.items() if "proxy_pass" in body}
-    assert proxied == {"/ack/", "/voice/", "= /telegram/webhook"}
+    # the board too: a manager's session cookie crosses the LAN only inside TLS
+    assert proxied == {"/ack/", "/voice/", "/board", "= /telegram/webhook"}
     assert "return 404" in locations["/"]
     assert not any(where.lstrip("= ~").startswith(("/api", "/healthz", "/metrics"))
                    for where in proxied)
@@ -95,3 +96,26 @@ def test_single_compose_keeps_the_service_internal():
     assert svc["ulimits"]["nofile"]["soft"] == 65536
     assert "postgres" in compose["services"]
     assert "PGPASSWORD" not in str(compose["services"]["postgres"])  # from a secret file
+
+
+def test_the_unit_bounds_memory_and_lets_the_editor_save_the_config():
+    u = unit()
+    assert u["MemoryMax"] and u["MemoryMax"][0] not in ("infinity", "")
+    states = u["StateDirectory"][0].split()
+    assert "escalator/config" in states  # made and owned by the service's user
+    config = "/var/lib/escalator/config/escalator.yaml"
+    assert config in u["ExecStart"][0] and config in u["ExecStartPre"][0]
+    assert u["EnvironmentFile"] == ["/etc/escalator/escalator.env"]  # not the service's to write
+
+
+def test_compose_bounds_memory_and_mounts_a_writable_config_directory():
+    for name in ("compose.yaml", "compose.single.yaml"):
+        compose = yaml.safe_load((ROOT / "deploy" / name).read_text())
+        for sid, svc in compose["services"].items():
+            if not sid.startswith("escalator"):
+                continue
+            assert svc["mem_limit"], (name, sid)
+            mounts = [v for v in svc["volumes"] if v.endswith(":/etc/escalator")]
+            assert mounts, (name, sid)  # the directory, read-write (no ":ro")
+    final = dockerfile_stages()[-1]
+    assert any("chown escalator:escalator /etc/escalator" in line for line in final)

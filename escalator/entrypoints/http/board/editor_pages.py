@@ -95,6 +95,9 @@ def _page(request: web.Request, session: Session, text: str, base: str, status: 
     shown = [(p, source[p.line - 1].strip() if 0 < p.line <= len(source) else "",
               render_problem(p, lang)) for p in problems]
     values["warnings"] = rendered(values.get("warnings", ()), lang)
+    if editing.restart_pending:
+        values["restart"] = et(lang, "config.restart_pending",
+                               what=", ".join(editing.restart_pending))
     return render(request, "config.html", session, status, text=text, base=base,
                   file=editing.path, problems=shown, bad_lines=bad_lines,
                   line_count=max(1, text.count("\n") + 1), sim=values.pop("sim", {}),

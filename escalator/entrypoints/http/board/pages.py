@@ -145,6 +145,14 @@ def safe_next(value: object) -> str:
     return "/board/"
 
 
+def cookie_secure(request: web.Request) -> bool:
+    """Cookies are `Secure` when this request came over TLS, and whenever the service's
+    public address is https (a reverse proxy in front speaks TLS to the browser, plain
+    HTTP to us): a browser then never sends the session over plain HTTP on the LAN."""
+    public = request.app[CONTEXT].config.http.public_url
+    return request.secure or public.lower().startswith("https://")
+
+
 def set_session_cookie(response: web.StreamResponse, token: str, max_age: int,
                        secure: bool) -> None:
     response.set_cookie(COOKIE, token, max_age=max_age, httponly=True, samesite="Strict",
@@ -167,7 +175,7 @@ def _login_form(request: web.Request, error: str, status: int,
     csrf = login_csrf.token(request)
     response = render(request, "login.html", None, status, error=error,
                       next=safe_next(request.query.get("next")), no_users=no_users, csrf=csrf)
-    login_csrf.remember(response, csrf, request.secure)
+    login_csrf.remember(response, csrf, cookie_secure(request))
     response.headers.update(headers or {})
     return response
 
@@ -199,7 +207,7 @@ async def login(request: web.Request) -> web.Response:
     assert ttl is not None
     token = state.sessions.start(user.name, user.role, now, ttl)
     response = web.HTTPSeeOther(safe_next(form.get("next")))
-    set_session_cookie(response, token, int(ttl.total_seconds()), request.secure)
+    set_session_cookie(response, token, int(ttl.total_seconds()), cookie_secure(request))
     raise response
 
 
@@ -216,7 +224,7 @@ async def login_once(request: web.Request) -> web.Response:
     ttl = ttl or timedelta(hours=12)
     token = state.sessions.start(found[0], found[1], now, ttl)
     response = web.HTTPSeeOther("/board/")
-    set_session_cookie(response, token, int(ttl.total_seconds()), request.secure)
+    set_session_cookie(response, token, int(ttl.total_seconds()), cookie_secure(request))
     raise response
 
 
