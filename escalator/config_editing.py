@@ -175,7 +175,8 @@ class ConfigEditing:
         text = await asyncio.to_thread(_read_or_empty, self.path)
         key = digest(text)
         if self._file_checked is None or self._file_checked[0] != key:
-            found = await asyncio.to_thread(check_text, text, self.path, env=self._env)
+            found = await asyncio.to_thread(check_text, text, self.path, env=self._env,
+                                            ready=None)  # what it holds, sendable or not
             self._file_checked = (key, found.config)
         return self._file_checked[1]
 

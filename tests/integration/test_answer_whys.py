@@ -196,7 +196,7 @@ async def test_forty_snoozes_tell_the_ward_once_and_a_new_alarm_still_gets_its_c
     await app.tick()
     await app.service.act(first, Action.ESCALATE, "Nurse", party="ward-a")  # the vendor
     await app.tick()
-    link = f"/ack/{app.signer.make(first, 'vendor', app.clock.now())}"
+    link = f"/ack/{await app.ack_token(first, 'vendor')}"
     async with TestClient(TestServer(app.web_app())) as client:  # forty at once
         await asyncio.gather(*(client.post(link, data={"action": "snooze", "minutes": "15"})
                                for _ in range(40)))
@@ -217,7 +217,7 @@ async def test_not_ours_from_a_passed_party_is_a_note_within_the_note_limit(
     iid = await opened(app, clock)
     await app.service.act(iid, Action.ESCALATE, "Nurse Anna", party="ward-a")  # the vendor
     await app.tick()
-    url = f"/ack/{app.signer.make(iid, 'alarm-vendor', clock.now())}"
+    url = f"/ack/{await app.ack_token(iid, 'alarm-vendor')}"
     for n in range(5):
         assert (await client.post(url, data={"action": "note", "note": f"n{n}"})).status == 200
     await app.service.act(iid, Action.ESCALATE, "operator")  # past the vendor

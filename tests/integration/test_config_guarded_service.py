@@ -61,7 +61,8 @@ async def test_a_restore_that_would_remove_a_token_in_use_is_refused_before_savi
     from escalator.config import load_config
 
     cfg, _ = load_config(path, env=env)
-    app = Escalator(cfg, clock=clock, env=env, notifiers={"telegram": recorder})
+    app = Escalator(cfg, clock=clock, env=env,  # the channels build_from_file's app has
+                    notifiers={"telegram": recorder, "email": recorder, "sms": recorder})
     await app.start(serve_http=False, schedule=False)
     try:
         old = text.replace(LOBBY, "")
