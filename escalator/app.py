@@ -27,6 +27,7 @@ from escalator.errors import ConfigError, StorageError, StoreLocked
 from escalator.i18n.codes import install_overrides as install_code_overrides
 from escalator.intake import IntakeAdapter, build_adapters
 from escalator.links import LinkSigner
+from escalator.outbound import guarded_session
 from escalator.listeners import HTTP_LIMITS, Gate, listen
 from escalator.metrics import Metrics
 from escalator.notify.base import Notifier
@@ -192,7 +193,7 @@ class Escalator:
 
     def _http(self) -> aiohttp.ClientSession:
         if self._session is None or self._session.closed:
-            self._session = aiohttp.ClientSession()
+            self._session = guarded_session(self._config.http.outbound_allow)
         return self._session
 
     # -- what the entry points may use -----------------------------------------

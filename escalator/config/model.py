@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, time, timedelta
+from ipaddress import IPv4Network, IPv6Network
 from typing import Any
 
 from escalator.config.board import BoardConfig
@@ -58,6 +59,8 @@ class HttpConfig:
     max_snooze: timedelta = timedelta(hours=4)  # the longest snooze any entry point accepts
     previous_secret_env: str | None = None  # the key before a rotation: still checks links
     api_tokens: tuple[ApiToken, ...] = ()
+    # local networks outgoing fetches may reach (escalator/config/outbound.py)
+    outbound_allow: tuple[IPv4Network | IPv6Network, ...] = ()
 
     def tokens(self) -> tuple[ApiToken, ...]:
         """The named tokens; without any, `api_token_env` is one operator token "operator"."""

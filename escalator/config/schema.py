@@ -14,6 +14,7 @@ from typing import Any
 from escalator.config import loader as keys
 from escalator.config import sources as source_keys
 from escalator.config.access import access_schema
+from escalator.config.outbound import outbound_schema
 from escalator.config.board import board_schema
 from escalator.config.check import ENV_NAME
 from escalator.config.deadman import deadman_schema
@@ -132,6 +133,7 @@ def _http() -> dict[str, Any]:
         "link_ttl": {**_ref("duration"), "default": "7d",
                      "description": "Acknowledgement links stop working after this."},
         **access_schema(_ref),
+        **outbound_schema(_ref),
     })
 
 

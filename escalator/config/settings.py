@@ -17,6 +17,7 @@ import holidays
 
 from escalator.config import phones
 from escalator.config.access import parse_access
+from escalator.config.outbound import parse_outbound
 from escalator.config.check import (
     At,
     Problems,
@@ -48,7 +49,7 @@ LADDER_ID = phrase("cfg.want.ladder_id")
 FACILITY_KEYS = ("id", "name", "timezone", "language", "holidays", "closed_days", "country")
 FACILITY_REQUIRED = ("id", "name")
 HTTP_KEYS = ("listen", "public_url", "api_token_env", "secret_env", "link_ttl", "max_snooze",
-             "previous_secret_env", "api_tokens")
+             "previous_secret_env", "api_tokens", "outbound_allow")
 BUILT_SOURCE_KINDS = tuple(SOURCE_KEYS)
 CHANNEL_KEYS: dict[str, tuple[str, ...]] = {
     "telegram": ("token_env", "api_url", "mode", "webhook_path", "staff_users", "alert_after",
@@ -200,7 +201,7 @@ def parse_http(problems: Problems, at: At | None) -> HttpConfig:
     secret = _opt(problems, at.key("secret_env"), env_name) or default.secret_env
     ttl = _opt(problems, at.key("link_ttl"), duration) or default.link_ttl
     return HttpConfig(host, port, public.rstrip("/"), token, secret, ttl,
-                      **parse_access(problems, at))
+                      **parse_access(problems, at), **parse_outbound(problems, at))
 
 
 def _listen(problems: Problems, at: At) -> tuple[str, int] | None:
