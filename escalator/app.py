@@ -27,8 +27,9 @@ from escalator.errors import ConfigError, StorageError, StoreLocked
 from escalator.i18n.codes import install_overrides as install_code_overrides
 from escalator.intake import IntakeAdapter, build_adapters
 from escalator.links import LinkSigner
+from escalator.domain.outbound import Network
 from escalator.outbound import guarded_session
-from escalator.listeners import HTTP_LIMITS, Gate, listen
+from escalator.listeners import HTTP_LIMITS, Gate, http_frames, listen
 from escalator.metrics import Metrics
 from escalator.notify.base import Notifier
 from escalator.notify.dispatch import Dispatcher
@@ -191,6 +192,13 @@ class Escalator:
                                lambda: self._config, lambda: self.service.directory,
                                lambda: self.dispatcher.notifiers, self.log_notifier, self.poke)
 
+    def _http_clients(self) -> tuple[Network, ...]:
+        """Who keeps reserved slots on the HTTP listener: the webhook sources' devices and
+        `http.trusted_clients` (the reverse proxy)."""
+        config = self._config
+        return (*config.http.trusted_clients,
+                *(net for src in config.sources.values() for net in src.options.get("from", ())))
+
     def _http(self) -> aiohttp.ClientSession:
         if self._session is None or self._session.closed:
             self._session = guarded_session(self._config.http.outbound_allow)
@@ -245,7 +253,8 @@ class Escalator:
             assert self._runner.server is not None
             self._http_server, self.http_gate = await listen(
                 "http", self._runner.server, self.config.http.host, self.config.http.port,
-                HTTP_LIMITS)  # not TCPSite: every connection passes the caps (listeners.py)
+                HTTP_LIMITS, trusted=self._http_clients, frames=http_frames,
+            )  # not TCPSite: every connection passes the caps (listeners.py)
             self.http_port = self._http_server.sockets[0].getsockname()[1]
             log.info("listening on http://%s:%s", self.config.http.host, self.config.http.port)
         await self.config_watch.prime()

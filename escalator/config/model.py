@@ -61,6 +61,8 @@ class HttpConfig:
     api_tokens: tuple[ApiToken, ...] = ()
     # local networks outgoing fetches may reach (escalator/config/outbound.py)
     outbound_allow: tuple[IPv4Network | IPv6Network, ...] = ()
+    # addresses that keep reserved slots on the HTTP listener (the reverse proxy)
+    trusted_clients: tuple[IPv4Network | IPv6Network, ...] = ()
 
     def tokens(self) -> tuple[ApiToken, ...]:
         """The named tokens; without any, `api_token_env` is one operator token "operator"."""

@@ -1,7 +1,17 @@
-"""`http.outbound_allow`: the local networks outgoing fetches may reach.
+"""`http.outbound_allow`: the local networks outgoing fetches may reach; and the
+addresses the listeners keep slots for.
 
     http:
       outbound_allow: [10.20.0.0/16, 127.0.0.1/32]   # the SMS gateway in the server room
+      trusted_clients: [127.0.0.1]                    # the reverse proxy on this host
+    sources:
+      terminal: {kind: webhook, token_env: T, from: [10.0.4.17]}
+      panel: {kind: sia, listen: "0.0.0.0:5000", accounts: [...], from: 10.0.4.0/28}
+
+`from:` and `trusted_clients` name where the alarm devices (and the proxy)
+connect from: escalator/listeners.py keeps connection slots for them and lets
+them hold an idle line, so a neighbour on the building network cannot fill
+the listener (issue 19).
 
 Roster calendars, webhooks, SMS and voice gateways and the dead man's switch
 connect only to public (globally routable) addresses, unless the address is
@@ -30,23 +40,31 @@ URL_KEYS = ("url", "webhook")  # where outgoing addresses are written
 INBOUND = ("sources",)  # poll and MQTT sources connect to building devices by design
 
 
-def parse_outbound(problems: Problems, at: At) -> dict[str, Any]:
-    """`outbound_allow` as an HttpConfig field (absent: nothing local allowed)."""
-    allow_at = at.key("outbound_allow")
-    if allow_at is None or allow_at.value is None:
-        return {}
+def networks(problems: Problems, at: At) -> tuple[Network, ...]:
+    """A list of addresses or networks (`10.0.4.17`, `10.0.0.0/8`, `fd00::/8`); one
+    address alone is accepted too."""
     expected = phrase("cfg.want.outbound_allow")
-    if not sequence(problems, allow_at, expected):
-        return {}
+    items = [at] if isinstance(at.value, str) else \
+        list(at.items()) if sequence(problems, at, expected) else []
     found: list[Network] = []
-    for item in allow_at.items():
+    for item in items:
         value = text(problems, item, expected)
         net = parse_network(value) if value else None
         if value and net is None:
             problems.bad(item, expected)
         elif net is not None:
             found.append(net)
-    return {"outbound_allow": tuple(found)}
+    return tuple(found)
+
+
+def parse_outbound(problems: Problems, at: At) -> dict[str, Any]:
+    """`outbound_allow` and `trusted_clients` as HttpConfig fields (absent: none)."""
+    found: dict[str, Any] = {}
+    for key in ("outbound_allow", "trusted_clients"):
+        sub = at.key(key)
+        if sub is not None and sub.value is not None:
+            found[key] = networks(problems, sub)
+    return found
 
 
 def _urls(at: At) -> Iterator[At]:
@@ -77,8 +95,16 @@ def warn_local_urls(problems: Problems, root: At, allow: tuple[Network, ...]) ->
         problems.warn(at, "cfg.outbound_local", host=host)
 
 
+NETWORKS_SCHEMA = {"oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]}
+
+
 def outbound_schema(ref: Callable[[str], dict[str, str]]) -> dict[str, Any]:
     return {
+        "trusted_clients": {
+            **NETWORKS_SCHEMA, "default": [],
+            "description": "Addresses (or networks) that keep reserved connection slots on "
+                           "the HTTP listener besides the webhook sources' `from`: the "
+                           "reverse proxy, operators' tools."},
         "outbound_allow": {
             "type": "array", "items": {"type": "string"}, "default": [],
             "description": "Local or private networks (CIDR, e.g. 10.0.0.0/8) that roster "
