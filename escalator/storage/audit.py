@@ -28,6 +28,7 @@ from datetime import datetime
 from typing import Any
 
 from escalator.domain.model import Entry, Notice
+from escalator.storage import audit_records
 from escalator.storage.rows import ts
 from escalator.storage.statements import Statements as Tx  # sql.Tx is one; no circle
 from escalator.storage.statements import Transactions
@@ -135,6 +136,7 @@ class Broken:
     id: int
     problem: str  # hash_mismatch | prev_mismatch | missing | head_mismatch | bad_row
     params: Mapping[str, Any]
+    chain: bool = True  # False: the chain is whole, but a table does not match it
 
 
 @dataclass(frozen=True)
@@ -148,8 +150,21 @@ class Verdict:
 
 
 def verify_tx(tx: Tx) -> Verdict:
-    """Walk the chain in id order; stop at the first row that does not fit."""
+    """Walk the chain in id order; stop at the first row that does not fit. Then hold the
+    incidents, timeline and deliveries tables against it (escalator/storage/audit_records.py)."""
+    verdict, seen = _walk(tx)
+    if not verdict.ok:
+        return verdict
+    found = audit_records.check(tx, seen)
+    if found is not None:
+        return Verdict(verdict.count, Broken(found.incident, found.problem,
+                                             {"incident": found.incident}, chain=False))
+    return verdict
+
+
+def _walk(tx: Tx) -> tuple[Verdict, audit_records.Seen]:
     flush(tx)
+    seen = audit_records.Seen()
     expected_id, prev, count = 1, GENESIS, 0
     while True:
         rows = tx.rows("SELECT * FROM audit_log WHERE id >= ? ORDER BY id LIMIT ?",
@@ -157,18 +172,21 @@ def verify_tx(tx: Tx) -> Verdict:
         for r in rows:
             row_id = int(r["id"])
             if row_id != expected_id:
-                return Verdict(count, Broken(expected_id, "missing", {"next": row_id}))
+                return Verdict(count, Broken(expected_id, "missing", {"next": row_id})), seen
             if r["prev_hash"] != prev:
-                return Verdict(count, Broken(row_id, "prev_mismatch", {"previous": row_id - 1}))
+                return Verdict(count, Broken(row_id, "prev_mismatch",
+                                             {"previous": row_id - 1})), seen
             try:
                 payload = json.loads(r["payload"])
             except (TypeError, ValueError):
-                return Verdict(count, Broken(row_id, "bad_row", {"field": "payload"}))
+                return Verdict(count, Broken(row_id, "bad_row", {"field": "payload"})), seen
             digest = link_hash(prev, row_id, r["at"], r["kind"], r["actor"],
                                None if r["incident_id"] is None else int(r["incident_id"]),
                                payload)
             if digest != r["hash"]:
-                return Verdict(count, Broken(row_id, "hash_mismatch", {}))
+                return Verdict(count, Broken(row_id, "hash_mismatch", {})), seen
+            seen.take(r["at"], r["kind"], None if r["incident_id"] is None
+                      else int(r["incident_id"]), payload)
             expected_id, prev, count = row_id + 1, digest, count + 1
         if len(rows) < CHUNK:
             break
@@ -177,8 +195,8 @@ def verify_tx(tx: Tx) -> Verdict:
     if (head is None and count) or (head is not None and (
             last_id != count or head["last_hash"] != prev)):
         return Verdict(count, Broken(min(last_id, count + 1), "head_mismatch",
-                                     {"head": last_id, "last": count}))
-    return Verdict(count)
+                                     {"head": last_id, "last": count})), seen
+    return Verdict(count), seen
 
 
 async def verify(store: Transactions) -> Verdict:
