@@ -20,6 +20,7 @@ from escalator.config_audit import ConfigAudit
 from escalator.config_editing import ConfigEditing
 from escalator.config_watch import ConfigWatch
 from escalator.domain.availability import Directory
+from escalator.domain.outbound import Network
 from escalator.entrypoints.http.board.state import BoardState
 from escalator.entrypoints.http.keys import UseCases
 from escalator.entrypoints.http.server import build_web_app
@@ -27,8 +28,6 @@ from escalator.errors import ConfigError, StorageError, StoreLocked
 from escalator.i18n.codes import install_overrides as install_code_overrides
 from escalator.intake import IntakeAdapter, build_adapters
 from escalator.links import LinkSigner
-from escalator.domain.outbound import Network
-from escalator.outbound import guarded_session
 from escalator.listeners import HTTP_LIMITS, Gate, http_frames, listen
 from escalator.metrics import Metrics
 from escalator.notify.base import Notifier
@@ -41,6 +40,7 @@ from escalator.notify.telegram import from_config as telegram_settings
 from escalator.notify.telegram import webhook as telegram_webhook
 from escalator.notify.voice import CALLBACK_TTL, VoiceNotifier
 from escalator.notify.webhook import WebhookNotifier
+from escalator.outbound import guarded_session
 from escalator.redact import add_secrets
 from escalator.reports import mail as report_mail
 from escalator.reports.scheduler import ReportScheduler

@@ -181,7 +181,7 @@ class RosterFeeds:
             calendar = await asyncio.to_thread(self._read, body, feed, config)
         except FeedError as exc:
             return self._failed(feed, state, exc)
-        except CalendarError as exc:
+        except CalendarError:
             # the reason may quote the answer: none of a peer's bytes goes into a message
             return self._failed(feed, state, FeedError("feed.not_calendar"))
         state.error = None

@@ -19,8 +19,6 @@ from datetime import UTC, datetime, timedelta
 from typing import TextIO
 from zoneinfo import ZoneInfo
 
-import aiohttp
-
 from escalator.clock import SystemClock
 from escalator.config import build_directory
 from escalator.config.model import Config

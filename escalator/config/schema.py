@@ -14,11 +14,11 @@ from typing import Any
 from escalator.config import loader as keys
 from escalator.config import sources as source_keys
 from escalator.config.access import access_schema
-from escalator.config.outbound import outbound_schema
 from escalator.config.board import board_schema
 from escalator.config.check import ENV_NAME
 from escalator.config.deadman import deadman_schema
 from escalator.config.model import LANGUAGES, SOURCE_KINDS
+from escalator.config.outbound import outbound_schema
 from escalator.config.people import CONTACT_CHANNELS, EMAIL, TELEGRAM_CHAT
 from escalator.config.settings import (
     CHANNEL_CHOICES,

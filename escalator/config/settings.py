@@ -17,7 +17,6 @@ import holidays
 
 from escalator.config import phones
 from escalator.config.access import parse_access
-from escalator.config.outbound import parse_outbound
 from escalator.config.check import (
     At,
     Problems,
@@ -36,6 +35,7 @@ from escalator.config.check import (
     text,
 )
 from escalator.config.model import LANGUAGES, SOURCE_KINDS, Facility, HttpConfig, SourceConfig
+from escalator.config.outbound import parse_outbound
 from escalator.config.phones import country_of_timezone
 from escalator.config.problem import phrase
 from escalator.config.sources import (

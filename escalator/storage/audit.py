@@ -24,7 +24,7 @@ import hashlib
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from escalator.domain.model import Entry, Notice
@@ -126,6 +126,21 @@ def record_delivery(tx: Tx, delivery_id: int, incident_id: int, party: str, reas
            payload={"delivery": delivery_id, "party": party, "reason": reason,
                     "channel": fields.get("channel"), "attempts": fields.get("attempts"),
                     "error": fields.get("error")})
+
+
+def record_incidents(tx: Tx, written: Mapping[int, tuple[Any, ...]]) -> None:
+    """One `incident.state` row per incident this transaction wrote (`Tx.finish`)."""
+    for incident_id, values in written.items():
+        record(tx, audit_records.INCIDENT_STATE,
+               at=audit_records.when(values) or datetime.fromtimestamp(0, UTC),
+               actor=SYSTEM, incident_id=incident_id,
+               payload={"state": values[6], "digest": audit_records.digest(values)})
+
+
+def record_sent(tx: Tx, delivery_id: int, channel: str, at: datetime) -> None:
+    """A notice a channel held in its own queue went out (`Tx.mark_delivery_sent`)."""
+    record(tx, "delivery.sent", at=at, actor=SYSTEM,
+           payload={"delivery": delivery_id, "channel": channel})
 
 
 # -- reading -------------------------------------------------------------------

@@ -36,8 +36,7 @@ from typing import Any
 from escalator.storage.rows import INCIDENT_COLUMNS, dt, incident_from_row, incident_values
 from escalator.storage.statements import Statements as Tx
 
-INCIDENT_STATE = "incident.state"
-SYSTEM = "escalator"
+INCIDENT_STATE = "incident.state"  # written by audit.record_incidents at Tx.finish
 CHUNK = 1000
 # the columns that say when something happened (not when something is due)
 _TIMES = tuple(INCIDENT_COLUMNS.index(c) for c in (
@@ -51,28 +50,10 @@ def digest(values: tuple[Any, ...]) -> str:
                                      default=str).encode("utf-8")).hexdigest()
 
 
-def _when(values: tuple[Any, ...]) -> datetime | None:
+def when(values: tuple[Any, ...]) -> datetime | None:
     """The newest time among the incident's columns: when this state came to be."""
     found = [values[i] for i in _TIMES if i < len(values) and isinstance(values[i], str)]
     return dt(max(found)) if found else None
-
-
-def record_incidents(tx: Tx, written: Mapping[int, tuple[Any, ...]]) -> None:
-    """One `incident.state` row per incident this transaction wrote (`Tx.finish`)."""
-    from escalator.storage import audit  # it imports this module's reader
-
-    for incident_id, values in written.items():
-        audit.record(tx, INCIDENT_STATE, at=_when(values) or datetime.fromtimestamp(0),
-                     actor=SYSTEM, incident_id=incident_id,
-                     payload={"state": values[6], "digest": digest(values)})
-
-
-def record_sent(tx: Tx, delivery_id: int, channel: str, at: datetime) -> None:
-    """A notice a channel held in its own queue went out (`Tx.mark_delivery_sent`)."""
-    from escalator.storage import audit
-
-    audit.record(tx, "delivery.sent", at=at, actor=SYSTEM,
-                 payload={"delivery": delivery_id, "channel": channel})
 
 
 @dataclass

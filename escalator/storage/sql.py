@@ -31,7 +31,7 @@ from escalator.domain.model import (
     State,
 )
 from escalator.errors import StorageBusy, StorageConflict, StorageError, UnstorableError
-from escalator.storage import audit, audit_records
+from escalator.storage import audit
 from escalator.storage.filelock import FileLock
 from escalator.storage.rows import (
     ADDED_INCIDENT_COLUMNS,
@@ -290,7 +290,7 @@ class Tx:
             self.fresh_nonces.update(link_nonces(self, self._nonces_wanted))
             self._nonces_wanted = []
         if self._incident_rows:  # each incident's state as committed, in the chain
-            audit_records.record_incidents(self, self._incident_rows)
+            audit.record_incidents(self, self._incident_rows)
             self._incident_rows = {}
         audit.flush(self)
 
@@ -379,7 +379,7 @@ class Tx:
                            " error = NULL WHERE id = ? AND status IN ('queued', 'sending')",
                            (ts(at), channel, delivery_id))
         if cur.rowcount:  # "sent" is in the chain, as the dispatcher's outcomes are
-            audit_records.record_sent(self, delivery_id, channel, at)
+            audit.record_sent(self, delivery_id, channel, at)
 
     def update_delivery(self, delivery_id: int, **fields: Any) -> None:
         values = [ts(v) if isinstance(v, datetime) else v for v in fields.values()]

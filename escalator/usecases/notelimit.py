@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 WINDOW = timedelta(minutes=10)
 PER_LINK = 5  # notes per link (one party on one incident) per window
 PER_PERSON = 10  # notes per person (a party, or an API token's owner) per window
+MAX_KEYS = 10_000  # links and people counted at once; expired ones are dropped past this
 
 
 class NoteLimiter:
@@ -31,9 +32,17 @@ class NoteLimiter:
         blocked = [w for w in waits if w is not None]
         if blocked:
             return max(blocked)
+        if len(self._sent) >= MAX_KEYS:
+            self._forget(now)
         for key in keys:
             self._sent.setdefault(key, deque()).append(now)
         return None
+
+    def _forget(self, now: datetime) -> None:
+        """Drop the counts that no longer hold anyone back (memory stays bounded)."""
+        stale = now - self.window
+        for key in [k for k, sent in self._sent.items() if not sent or sent[-1] <= stale]:
+            del self._sent[key]
 
     def _wait(self, key: tuple[str, Hashable], now: datetime) -> timedelta | None:
         sent = self._sent.get(key)

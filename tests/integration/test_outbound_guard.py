@@ -113,7 +113,10 @@ rosters:
   nights:
     ical: {{url: "{url}"}}
 ladders:
-  l: {{steps: [{{notify: [nights], escalate_after: 10 min}}, {{notify: [nurse], escalate_after: 10 min}}]}}
+  l:
+    steps:
+      - {{notify: [nights], escalate_after: 10 min}}
+      - {{notify: [nurse], escalate_after: 10 min}}
 routes: [{{ladder: l}}]
 """
 
@@ -164,7 +167,7 @@ def test_roster_files_only_beside_the_config_and_no_hint_of_others(tmp_path):
     inner = tmp_path / "conf"
     inner.mkdir()
     (inner / "secrets.env").write_text("ESCALATOR_SECRET_KEY=hunter2\n")
-    texts = {name: _check(inner, "{{file: %s}}" % name).replace(name, "NAME")
+    texts = {name: _check(inner, "{{file: " + name + "}}").replace(name, "NAME")
              for name in ("/proc/self/environ", "../outside.ics", "missing.ics", "secrets.env",
                           "/etc/hostname")}
     assert len(set(texts.values())) == 1, texts  # missing, forbidden, elsewhere: one answer
