@@ -124,6 +124,9 @@ async def test_ack_and_voice_link_guesses_are_limited_and_logged(app, client, ca
     held = await client.get("/ack/one-more-guess")
     assert held.status == 429 and int(held.headers["Retry-After"]) > 0
     assert (await client.post("/voice/x/1/key", data={})).status == 429
+    # from an address that is no listed proxy, X-Forwarded-For is not believed
+    assert (await client.get("/ack/x", headers={"X-Forwarded-For": "198.51.100.7"})
+            ).status == 429
     said = [r.getMessage() for r in caplog.records]
     assert any("127.0.0.1" in m and "answered" in m for m in said)  # the first failure
     assert any("held back" in m for m in said)
