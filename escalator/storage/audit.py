@@ -122,10 +122,14 @@ def record_delivery(tx: Tx, delivery_id: int, incident_id: int, party: str, reas
     status = fields.get("status")
     if status is None:
         status = "next_contact" if "contact_index" in fields else "retry"
+    payload = {"delivery": delivery_id, "party": party, "reason": reason,
+               "channel": fields.get("channel"), "attempts": fields.get("attempts"),
+               "error": fields.get("error")}
+    sent_at = fields.get("sent_at")
+    if isinstance(sent_at, datetime):  # when the contact was told: what a dispute is about
+        payload["sent_at"] = ts(sent_at)
     record(tx, DELIVERY + str(status), at=now, actor=SYSTEM, incident_id=incident_id,
-           payload={"delivery": delivery_id, "party": party, "reason": reason,
-                    "channel": fields.get("channel"), "attempts": fields.get("attempts"),
-                    "error": fields.get("error")})
+           payload=payload)
 
 
 def record_incidents(tx: Tx, written: Mapping[int, tuple[Any, ...]]) -> None:
@@ -140,7 +144,7 @@ def record_incidents(tx: Tx, written: Mapping[int, tuple[Any, ...]]) -> None:
 def record_sent(tx: Tx, delivery_id: int, channel: str, at: datetime) -> None:
     """A notice a channel held in its own queue went out (`Tx.mark_delivery_sent`)."""
     record(tx, "delivery.sent", at=at, actor=SYSTEM,
-           payload={"delivery": delivery_id, "channel": channel})
+           payload={"delivery": delivery_id, "channel": channel, "sent_at": ts(at)})
 
 
 # -- reading -------------------------------------------------------------------

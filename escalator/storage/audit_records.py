@@ -15,8 +15,8 @@ chain:
 - each incident's timeline is, entry for entry, the `timeline.*` rows of the
   chain (they were always recorded in the same transaction);
 - each incident's notices are the chain's `notice.queued` rows, and a notice
-  that says `sent` or `failed` has that outcome (and channel) in the chain, and
-  one the chain says was sent or failed says so too.
+  that says `sent` or `failed` has that outcome (and channel, and time sent)
+  in the chain, and one the chain says was sent or failed says so too.
 
 Incidents last written before this check existed have no `incident.state`
 row; for them the timeline and notices are still checked, their own columns
@@ -66,6 +66,7 @@ class Seen:
     notices: dict[int, Counter[str]] = field(default_factory=dict)
     outcome: dict[int, str] = field(default_factory=dict)  # delivery -> sent | failed
     channel: dict[int, str] = field(default_factory=dict)  # delivery -> last channel named
+    sent_at: dict[int, str] = field(default_factory=dict)  # delivery -> last time it was sent
 
     def take(self, at: str, kind: str, incident_id: int | None, payload: Any) -> None:
         if incident_id is not None:
@@ -88,6 +89,8 @@ class Seen:
                 self.outcome[delivery] = kind.split(".", 1)[1]
                 if payload.get("channel"):
                     self.channel[delivery] = str(payload["channel"])
+                if payload.get("sent_at"):
+                    self.sent_at[delivery] = str(payload["sent_at"])
 
 
 def _entry(at: Any, reason: Any, party: Any, detail: Any, step: Any) -> str:
@@ -153,7 +156,7 @@ def _deliveries(tx: Tx, ids: list[int]
     notices: dict[int, Counter[str]] = {}
     rows: dict[int, list[dict[str, Any]]] = {}
     for r in tx.rows("SELECT id, incident_id, party, reason, step, loop, detail, is_update,"
-                     " status, channel, created_at FROM deliveries"
+                     " status, channel, sent_at, created_at FROM deliveries"
                      f" WHERE incident_id IN ({','.join('?' * len(ids))})", ids):
         iid = int(r["incident_id"])
         key = _notice(r["created_at"], r["party"], r["reason"], r["step"], r["loop"],
@@ -170,7 +173,8 @@ def _outcome_fits(row: Mapping[str, Any], seen: Seen) -> bool:
     if status in ("sent", "failed") or said is not None:
         if status != said:
             return False
-    if status == "sent" and seen.channel.get(did) not in (None, row["channel"]):
+    if status == "sent" and (seen.channel.get(did) not in (None, row["channel"])
+                             or seen.sent_at.get(did) not in (None, row["sent_at"])):
         return False
     return True
 

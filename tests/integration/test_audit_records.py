@@ -24,6 +24,7 @@ from escalator.storage import audit
     ("timeline_added", "timeline_changed"),
     ("delivery_unsent", "delivery_changed"),
     ("delivery_party", "delivery_changed"),
+    ("delivery_sent_at", "delivery_changed"),
     ("delivery_deleted", "delivery_changed"),
 ])
 async def test_verify_finds_an_edit_of_what_the_reports_read(make_app, clock, recorder,
@@ -47,6 +48,9 @@ async def test_verify_finds_an_edit_of_what_the_reports_read(make_app, clock, re
         # the contractor says "we were never told": the sent notice made to look failed
         "delivery_unsent": [("UPDATE deliveries SET status = 'failed'"
                              " WHERE incident_id = ? AND status = 'sent'", (incident_id,))],
+        # "we were told an hour later than you say"
+        "delivery_sent_at": [("UPDATE deliveries SET sent_at = '2026-11-24T08:00:00.000000+00:00'"
+                              " WHERE incident_id = ? AND status = 'sent'", (incident_id,))],
         "delivery_party": [("UPDATE deliveries SET party = 'ward-b' WHERE incident_id = ?",
                             (incident_id,))],
         "delivery_deleted": [("DELETE FROM deliveries WHERE incident_id = ?"
