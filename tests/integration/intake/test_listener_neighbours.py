@@ -12,6 +12,7 @@ its deadline, however often a byte comes.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import subprocess
 import sys
 from contextlib import asynccontextmanager
@@ -195,6 +196,8 @@ async def test_a_dribbled_head_or_frame_is_closed_at_its_deadline():
                 break
         assert closed and gate.late == 1
         writer.close()
+        with contextlib.suppress(ConnectionError):
+            await writer.wait_closed()
         # a configured terminal opens its line and says nothing for longer than the deadline
         quiet = await asyncio.open_connection("127.0.0.1", port, local_addr=(TERMINAL, 0))
         # a stranger sends a whole request in two pieces within the deadline
@@ -208,6 +211,9 @@ async def test_a_dribbled_head_or_frame_is_closed_at_its_deadline():
         assert gate.late == 1 and gate.total == 2
         for _, w in (quiet, ok):
             w.close()
+            await w.wait_closed()
+        await until(lambda: gate.total == 0, "the server's ends closed")
+        await asyncio.sleep(0)  # let the handlers return before the loop goes
     finally:
         server.close()
         await server.wait_closed()
