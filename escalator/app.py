@@ -24,6 +24,7 @@ from escalator.config_audit import ConfigAudit
 from escalator.config_editing import ConfigEditing
 from escalator.config_watch import ConfigWatch
 from escalator.domain.availability import Directory
+from escalator.domain.outbound import Network
 from escalator.entrypoints.http.board.state import BoardState
 from escalator.entrypoints.http.keys import UseCases
 from escalator.entrypoints.http.server import build_web_app
@@ -31,7 +32,7 @@ from escalator.errors import ConfigError, StorageError, StoreLocked
 from escalator.i18n.codes import install_overrides as install_code_overrides
 from escalator.intake import IntakeAdapter, build_adapters
 from escalator.links import LinkSigner
-from escalator.listeners import HTTP_LIMITS, Gate, listen
+from escalator.listeners import HTTP_LIMITS, Gate, http_frames, listen
 from escalator.metrics import Metrics
 from escalator.notify.base import Notifier
 from escalator.notify.dispatch import Dispatcher
@@ -43,6 +44,7 @@ from escalator.notify.telegram import from_config as telegram_settings
 from escalator.notify.telegram import webhook as telegram_webhook
 from escalator.notify.voice import CALLBACK_TTL, VoiceNotifier
 from escalator.notify.webhook import WebhookNotifier
+from escalator.outbound import guarded_session
 from escalator.redact import add_secrets
 from escalator.reports import mail as report_mail
 from escalator.reports.scheduler import ReportScheduler
@@ -233,9 +235,16 @@ class Escalator:
                                lambda: self._config, lambda: self.service.directory,
                                lambda: self.dispatcher.notifiers, self.log_notifier, self.poke)
 
+    def _http_clients(self) -> tuple[Network, ...]:
+        """Who keeps reserved slots on the HTTP listener: the webhook sources' devices and
+        `http.trusted_clients` (the reverse proxy)."""
+        config = self._config
+        return (*config.http.trusted_clients,
+                *(net for src in config.sources.values() for net in src.options.get("from", ())))
+
     def _http(self) -> aiohttp.ClientSession:
         if self._session is None or self._session.closed:
-            self._session = aiohttp.ClientSession()
+            self._session = guarded_session(self._config.http.outbound_allow)
         return self._session
 
     # -- what the entry points may use -----------------------------------------
@@ -289,8 +298,9 @@ class Escalator:
             tls = self.config.http.tls
             self._http_server, self.http_gate = await listen(
                 "http", self._runner.server, self.config.http.host, self.config.http.port,
-                HTTP_LIMITS,  # not TCPSite: every connection passes the caps (listeners.py)
-                ssl=self._tls_context() if tls else None)
+                HTTP_LIMITS, trusted=self._http_clients, frames=http_frames,
+                ssl=self._tls_context() if tls else None,
+            )  # not TCPSite: every connection passes the caps (listeners.py)
             self.http_port = self._http_server.sockets[0].getsockname()[1]
             log.info("listening on %s://%s:%s", "https" if tls else "http",
                      self.config.http.host, self.config.http.port)

@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 import aiohttp
 
 from escalator.config.deadman import DeadmanConfig
+from escalator.outbound import failure_text
 from escalator.tasks import cancel_and_wait
 
 log = logging.getLogger(__name__)
@@ -68,7 +69,7 @@ class DeadmanSwitch:
             self._outage(cfg, f"no answer within {cfg.timeout.total_seconds():g} s")
             return False
         except (aiohttp.ClientError, OSError, ValueError) as exc:
-            why = f"{type(exc).__name__}: {exc}"
+            why = failure_text(exc)
             self._outage(cfg, why.replace(token, "***") if token else why)
             return False
         if self.failing:

@@ -12,6 +12,18 @@ gate that
 - closes a connection that has sent nothing for `idle` seconds (a real
   device sends within seconds; a hung one must not keep its handle).
 
+Two more rules keep a neighbour from filling a listener (issue 19: five
+addresses with 64 sockets each, one header line every 50 s, blocked the
+webhook for everyone):
+
+- `reserved` of the `total` slots are kept for the configured sources (the
+  terminals' and panels' addresses: a source's `from:`, `http.trusted_clients`);
+  other addresses share the rest;
+- a request head or device frame must be complete within `head` seconds of its
+  first byte, and from an address no source is configured at the first one
+  within `head` of the connection's start: a byte now and then no longer keeps
+  a socket (escalator/frames.py finds where heads and frames end).
+
 A refused connection costs one accept and one close; nothing is logged per
 connection, only a warning at a client's 1st, 10th, 100th and every
 1000th refusal, so a flood cannot flood the log either.
@@ -25,9 +37,12 @@ import contextlib
 import logging
 import socket
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import Any, cast
+
+from escalator.domain.outbound import Network, address_of
+from escalator.frames import EspaFrames, Frames, HttpFrames, LineFrames
 
 log = logging.getLogger(__name__)
 
@@ -43,19 +58,47 @@ class Limits:
     # buffer makes each read small, so a protocol that parses line by line on the loop
     # (aiosmtpd) never gets a 256 KB batch of lines to chew through in one step
     recv_buffer: int | None = None
+    reserved: int = 0  # of `total`: only for configured sources' addresses
+    head: float = 20.0  # seconds for a request head or frame, from its first byte
 
 
-HTTP_LIMITS = Limits(total=256, per_client=64, idle=120.0)
-DEVICE_LIMITS = Limits()
-SMTP_LIMITS = Limits(recv_buffer=16 * 1024)
+HTTP_LIMITS = Limits(total=256, per_client=64, idle=120.0, reserved=64, head=10.0)
+DEVICE_LIMITS = Limits(reserved=64)
+SMTP_LIMITS = Limits(recv_buffer=16 * 1024, reserved=64, head=30.0)
+Trusted = Callable[[], Collection[Network]]
+
+
+def _nobody() -> Collection[Network]:
+    return ()
+
+
+def http_frames() -> Frames:
+    return HttpFrames()
+
+
+def sia_frames() -> Frames:
+    return LineFrames(b"\r")
+
+
+def smtp_frames() -> Frames:
+    return LineFrames(b"\n")
+
+
+def espa_frames() -> Frames:
+    return EspaFrames()
 
 
 class Gate:
     """Counts a listener's open connections, per client address and in total."""
 
-    def __init__(self, name: str, limits: Limits) -> None:
+    def __init__(self, name: str, limits: Limits, trusted: Trusted = _nobody,
+                 frames: Callable[[], Frames] | None = None) -> None:
         self.name, self.limits = name, limits
+        self.trusted = trusted  # the configured sources' networks (read at each connection)
+        self.frames = frames  # None: no head/frame deadline (only the idle timer)
         self.open: Counter[str] = Counter()
+        self.others = 0  # open connections from addresses no source is configured at
+        self.late = 0  # connections closed because a head or frame took too long
         self.refused = 0
         self._refused: Counter[str] = Counter()
         self.transports: set[asyncio.Transport] = set()  # admitted and still open
@@ -64,8 +107,18 @@ class Gate:
     def total(self) -> int:
         return sum(self.open.values())
 
+    def configured(self, client: str) -> bool:
+        found = address_of(client)
+        return found is not None and any(found.version == net.version and found in net
+                                         for net in self.trusted())
+
     def admit(self, client: str) -> bool:
-        if self.open[client] >= self.limits.per_client or self.total >= self.limits.total:
+        """Whether `client` may open one more connection: its own cap, the total, and
+        for an address no source is configured at, the total less the reserved slots."""
+        known = self.configured(client)
+        shared = max(0, self.limits.total - self.limits.reserved)
+        if self.open[client] >= self.limits.per_client or self.total >= self.limits.total \
+                or (not known and self.others >= shared):
             self.refused += 1
             self._refused[client] += 1
             count = self._refused[client]
@@ -76,6 +129,7 @@ class Gate:
                             self.limits.total)
             return False
         self.open[client] += 1
+        self.others += not known
         return True
 
     def close_all(self) -> None:
@@ -86,7 +140,8 @@ class Gate:
             transport.abort()
         self.transports.clear()
 
-    def release(self, client: str) -> None:
+    def release(self, client: str, known: bool) -> None:
+        self.others -= not known
         self.open[client] -= 1
         if self.open[client] <= 0:
             del self.open[client]
@@ -106,6 +161,10 @@ class _Gated(asyncio.Protocol):
         self._timer: asyncio.TimerHandle | None = None
         self._loop = asyncio.get_running_loop()
         self._heard = 0.0  # loop time of the last data: the idle timer checks it when it fires
+        self._known = False  # the peer is a configured source
+        self._frames: Frames | None = None
+        self._due: float | None = None  # loop time a begun head or frame must be done by
+        self._deadline: asyncio.TimerHandle | None = None
 
     def connection_made(self, base: asyncio.BaseTransport) -> None:
         # a stream transport; not an isinstance check: uvloop's are not asyncio subclasses
@@ -115,6 +174,7 @@ class _Gated(asyncio.Protocol):
         if not self._gate.admit(client):
             transport.abort()
             return
+        self._known = self._gate.configured(client)
         self._client, self._transport = client, transport
         self._gate.transports.add(transport)
         size = self._gate.limits.recv_buffer
@@ -124,7 +184,32 @@ class _Gated(asyncio.Protocol):
                 sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, size)
         self._inner = self._factory()
         self._arm()
+        if self._gate.frames is not None:
+            self._frames = self._gate.frames()
+            if not self._known:  # a stranger's first head or frame is due from the start;
+                self._expect()  # a configured panel may open its line and wait
         self._inner.connection_made(transport)
+
+    def _expect(self) -> None:
+        """A head or frame has begun: it must be done within `head` seconds."""
+        self._due = self._loop.time() + self._gate.limits.head
+        if self._deadline is None:
+            self._deadline = self._loop.call_later(self._gate.limits.head, self._late)
+
+    def _late(self) -> None:
+        """The deadline timer: the head or frame that began is still not done: close. One
+        timer per connection; a frame that ended and a new one begun wait out the rest."""
+        self._deadline = None
+        if self._transport is None or self._transport.is_closing() or self._due is None:
+            return
+        left = self._due - self._loop.time()
+        if left > 0:
+            self._deadline = self._loop.call_later(left, self._late)
+            return
+        self._gate.late += 1
+        log.info("%s: connection from %s closed: no complete request or frame within %g s",
+                 self._gate.name, self._client, self._gate.limits.head)
+        self._transport.abort()
 
     def _arm(self) -> None:
         self._heard = self._loop.time()
@@ -146,6 +231,12 @@ class _Gated(asyncio.Protocol):
         if self._inner is None:
             return
         self._heard = self._loop.time()
+        if self._frames is not None:
+            begun = self._frames.feed(data)
+            if not begun:
+                self._due = None
+            elif self._due is None:
+                self._expect()
         self._inner.data_received(data)
 
     def eof_received(self) -> bool | None:
@@ -160,13 +251,14 @@ class _Gated(asyncio.Protocol):
             self._inner.resume_writing()
 
     def connection_lost(self, exc: Exception | None) -> None:
-        if self._timer is not None:
-            self._timer.cancel()
-            self._timer = None
+        for timer in (self._timer, self._deadline):
+            if timer is not None:
+                timer.cancel()
+        self._timer = self._deadline = None
         if self._inner is None:
             return
         assert self._client is not None
-        self._gate.release(self._client)
+        self._gate.release(self._client, self._known)
         if self._transport is not None:
             self._gate.transports.discard(self._transport)
         inner, self._inner, self._transport = self._inner, None, None
@@ -174,11 +266,13 @@ class _Gated(asyncio.Protocol):
 
 
 async def listen(name: str, factory: Callable[[], asyncio.BaseProtocol], host: str | None,
-                 port: int, limits: Limits = DEVICE_LIMITS, *, ssl: Any = None,
+                 port: int, limits: Limits = DEVICE_LIMITS, *, trusted: Trusted = _nobody,
+                 frames: Callable[[], Frames] | None = None, ssl: Any = None,
                  ) -> tuple[asyncio.Server, Gate]:
-    """A TCP server whose connections pass through a `Gate` (TLS with an `ssl` context:
-    the gate then sees the decrypted stream)."""
-    gate = Gate(name, limits)
+    """A TCP server whose connections pass through a `Gate`: `trusted` gives the
+    configured sources' networks, `frames` a reader that finds where heads or frames end
+    (TLS with an `ssl` context: the gate then sees the decrypted stream)."""
+    gate = Gate(name, limits, trusted, frames)
     server = await asyncio.get_running_loop().create_server(gate.wrap(factory), host, port,
                                                             ssl=ssl)
     return server, gate

@@ -84,6 +84,8 @@ def verdict_text(lang: str, verdict: Any, last_hash: str) -> str:
         return tn(lang, "audit.intact", verdict.count, count=verdict.count, hash=last_hash[:16])
     b = verdict.broken
     why = say(lang, f"audit.{b.problem}", **b.params)
+    if not getattr(b, "chain", True):  # the chain is whole; a table does not match it
+        return tn(lang, "audit.records_broken", verdict.count, why=why, count=verdict.count)
     return tn(lang, "audit.broken", verdict.count, id=b.id, why=why, count=verdict.count)
 
 

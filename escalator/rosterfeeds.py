@@ -30,6 +30,7 @@ from escalator.config.ical import MAX_CALENDAR_BYTES, CalendarError, read_calend
 from escalator.config.model import Config
 from escalator.domain.shifts import ShiftCalendar
 from escalator.errors import StorageError
+from escalator.outbound import failure_text
 from escalator.storage import rostercal
 from escalator.storage.sql import SqlStore
 
@@ -72,7 +73,7 @@ async def fetch_calendar(session: aiohttp.ClientSession, url: str, timeout: floa
     except TimeoutError:
         raise FeedError("feed.timeout", seconds=timeout) from None
     except aiohttp.ClientError as exc:
-        raise FeedError("feed.unreachable", error=type(exc).__name__) from None
+        raise FeedError("feed.unreachable", error=failure_text(exc)) from None
 
 
 @dataclass
@@ -180,8 +181,9 @@ class RosterFeeds:
             calendar = await asyncio.to_thread(self._read, body, feed, config)
         except FeedError as exc:
             return self._failed(feed, state, exc)
-        except CalendarError as exc:
-            return self._failed(feed, state, FeedError("feed.not_ical", why=str(exc)))
+        except CalendarError:
+            # the reason may quote the answer: none of a peer's bytes goes into a message
+            return self._failed(feed, state, FeedError("feed.not_calendar"))
         state.error = None
         state.due = self._clock.now() + feed.refresh
         if body == state.body:

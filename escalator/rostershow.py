@@ -19,8 +19,6 @@ from datetime import UTC, datetime, timedelta
 from typing import TextIO
 from zoneinfo import ZoneInfo
 
-import aiohttp
-
 from escalator.clock import SystemClock
 from escalator.config import build_directory
 from escalator.config.model import Config
@@ -28,6 +26,7 @@ from escalator.domain.availability import Directory, Roster
 from escalator.domain.shifts import ShiftCalendar
 from escalator.i18n import dates
 from escalator.i18n.rosters import t
+from escalator.outbound import guarded_session
 from escalator.rosterfeeds import RosterFeeds, host_of
 
 DEFAULT_SPAN = timedelta(days=7)
@@ -149,7 +148,7 @@ async def fetched_calendars(
     """The calendars at URLs, fetched once now; why not, per roster, for those that failed."""
     if not config.roster_feeds:
         return {}, {}
-    async with aiohttp.ClientSession() as session:
+    async with guarded_session(config.http.outbound_allow) as session:
         feeds = RosterFeeds(lambda: config, lambda: session, SystemClock(), lambda: None)
         await feeds.fetch_now()
     failures = {}

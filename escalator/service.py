@@ -26,6 +26,7 @@ from escalator.domain.availability import Directory
 from escalator.domain.guards import DEFAULT_SNOOZE, MAX_SNOOZE, snooze_choices, snooze_ok
 from escalator.domain.hours import format_duration
 from escalator.domain.ladder import DEFAULT_FALSE_ALARM_CLEAR_WITHIN, FollowUp, Ladder, route_for
+from escalator.domain.limits import NOTES_PER_INCIDENT
 from escalator.domain.model import (
     SOURCE_SILENT,
     Action,
@@ -41,6 +42,7 @@ from escalator.domain.model import (
 )
 from escalator.errors import ActionError, StorageBusy, StorageConflict
 from escalator.i18n import t
+from escalator.storage import limits
 from escalator.storage.protocol import Store
 from escalator.storage.rows import dt
 from escalator.storage.sql import Tx
@@ -227,6 +229,10 @@ class EscalationService:
                     check(tx, incident)
                 if action is Action.SNOOZE:  # every entry point: page, Telegram, API
                     parse_minutes(minutes or DEFAULT_SNOOZE, self.config.http.max_snooze)
+                if action is Action.NOTE and \
+                        limits.notes_on(tx, incident_id) >= NOTES_PER_INCIDENT:
+                    raise ActionError(f"incident {incident_id} already has "
+                                      f"{NOTES_PER_INCIDENT} notes")
                 told = party
                 if action is Action.NOTE and not incident.is_open:
                     told = None  # after resolve a note is recorded, not sent to everyone

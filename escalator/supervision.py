@@ -16,6 +16,7 @@ import aiohttp
 from escalator import systemd
 from escalator.deadman import DeadmanSwitch
 from escalator.liveness import Liveness
+from escalator.outbound import guarded_session
 from escalator.storage import audit
 
 if TYPE_CHECKING:
@@ -37,7 +38,7 @@ class Supervision:
 
     def _http(self) -> aiohttp.ClientSession:
         if self._session is None or self._session.closed:
-            self._session = aiohttp.ClientSession()
+            self._session = guarded_session(self._app.config.http.outbound_allow)
         return self._session
 
     async def _witness(self) -> dict[str, Any]:

@@ -11,6 +11,28 @@ from pg import fresh_database, postgres_cluster  # noqa: E402
 from support import TOKENS, FakeClock, RecordingNotifier, config_text  # noqa: E402
 
 
+@pytest.fixture(autouse=True)
+def loopback_peers_allowed(request, monkeypatch):
+    """Tests talk to fake peers on 127.0.0.1 (tests/outside.py, aiohttp test servers):
+    the outgoing client allows loopback here as if every test config listed it in
+    `http.outbound_allow`. Production keeps the rule (nothing local without a listing);
+    tests marked `strict_outbound` get it too."""
+    if request.node.get_closest_marker("strict_outbound"):
+        return
+    import ipaddress
+
+    from escalator import app, outbound, rostershow, supervision
+
+    loopback = (ipaddress.ip_network("127.0.0.0/8"), ipaddress.ip_network("::1/128"))
+    real = outbound.guarded_session
+
+    def allowing_loopback(allow=(), **kwargs):
+        return real((*allow, *loopback), **kwargs)
+
+    for module in (app, rostershow, supervision):
+        monkeypatch.setattr(module, "guarded_session", allowing_loopback)
+
+
 @pytest.fixture(scope="session")
 def postgres_server():
     yield from postgres_cluster()

@@ -191,6 +191,7 @@ facility:
 http:
   listen: 127.0.0.1:{http_port}
   public_url: {public_url}
+  outbound_allow: [127.0.0.1/32]  # the fake gateway and mail peers are local
 storage: "{storage}"
 sources:
   terminal:

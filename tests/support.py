@@ -102,6 +102,7 @@ facility:
 http:
   listen: 127.0.0.1:8089
   public_url: http://escalator.test
+  outbound_allow: [127.0.0.1/32]  # the tests' fake peers are local
 storage: "{storage}"
 sources:
   terminal:

@@ -136,6 +136,23 @@ def _bounded(problems: Problems, at: At | None, default: timedelta,
     return value
 
 
+def calendar_file(base_dir: Path, name: str) -> Path | None:
+    """The calendar file `name` names, if it is an `.ics` file inside `base_dir` (the
+    config's folder, symbolic links resolved); None otherwise.
+
+    A roster file is a staffing export someone put beside the config. Anything else
+    (`/proc/self/environ`, the secrets file beside the config, `../../etc/...`) must not
+    be read: the check would show its first bytes, or whether it exists."""
+    try:
+        folder = base_dir.resolve()
+        path = (folder / name).resolve()
+    except (OSError, RuntimeError, ValueError):
+        return None
+    if path.suffix.lower() != ".ics" or not path.is_relative_to(folder) or path == folder:
+        return None
+    return path
+
+
 def _from_file(
     problems: Problems, file_at: At, ical_at: At, parties: Mapping[str, Party],
     match: Mapping[str, str], base_dir: Path, timezone: str,
@@ -143,16 +160,18 @@ def _from_file(
     name = text(problems, file_at, phrase("cfg.want.ics_name"))
     if name is None:
         return None
-    path = Path(name) if Path(name).is_absolute() else base_dir / name
+    path = calendar_file(base_dir, name)
     try:
+        if path is None:
+            raise OSError("not an .ics file beside the config")
         if path.stat().st_size > MAX_CALENDAR_BYTES:
             problems.bad(file_at, phrase("cfg.want.calendar_size", most=f"{MAX_CALENDAR_BYTES:,}"),
                          phrase("cfg.why.bytes", size=f"{path.stat().st_size:,}"))
             return None
         data = path.read_bytes()
-    except OSError as exc:
-        problems.bad(file_at, phrase("cfg.want.ics_to_read"),
-                     phrase("cfg.why.in_file", file=str(path), why=exc.strerror or str(exc)))
+    except OSError:  # one answer for missing, forbidden and unreadable: no file probing
+        problems.bad(file_at, phrase("cfg.want.ics_beside", folder=str(base_dir)),
+                     phrase("cfg.why.ics_not_read", file=name))
         return None
     try:
         calendar = read_calendar(data, source=name, parties=parties, match=match,

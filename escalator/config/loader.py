@@ -48,6 +48,7 @@ from escalator.config.maintenance import (
     parse_maintenance_max,
 )
 from escalator.config.model import Config, Facility
+from escalator.config.outbound import warn_local_urls
 from escalator.config.people import (
     CONTACT_CHANNELS,
     CONTACT_OPTIONS,
@@ -206,6 +207,7 @@ def _build(problems: Problems, data: Any, path: str | None) -> Config | None:
     config = replace(config, maintenance=windows, maintenance_max=maximum)
     _unused_ladders(problems, root.key("ladders"), config)
     warn_unreachable_callbacks(problems, root.key("channels"), config)
+    warn_local_urls(problems, root, config.http.outbound_allow)
     return config
 
 

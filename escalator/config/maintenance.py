@@ -28,6 +28,7 @@ from escalator.config.problem import phrase
 from escalator.domain.hours import format_duration
 from escalator.domain.maintenance import (
     DEFAULT_MAINTENANCE_MAX,
+    MAX_WINDOWS,
     MaintenanceWindow,
     check_window,
     local_to_utc,
@@ -53,6 +54,9 @@ def parse_maintenance(
     if at is None or at.value is None:
         return ()
     if not sequence(problems, at, phrase("cfg.want.maintenance_windows")):
+        return ()
+    if len(at.value) > MAX_WINDOWS:
+        problems.error(at, "cfg.maintenance_too_many", count=len(at.value), most=MAX_WINDOWS)
         return ()
     tz = ZoneInfo(timezone)
     found = []

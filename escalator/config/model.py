@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, time, timedelta
+from ipaddress import IPv4Network, IPv6Network
 from typing import Any
 
 from escalator.config.board import BoardConfig
@@ -69,6 +70,10 @@ class HttpConfig:
     api_tokens: tuple[ApiToken, ...] = ()
     api_token_env_set: bool = False  # `api_token_env` written in the file (not the default)
     tls: TlsConfig | None = None  # serve HTTPS itself (no reverse proxy in front)
+    # local networks outgoing fetches may reach (escalator/config/outbound.py)
+    outbound_allow: tuple[IPv4Network | IPv6Network, ...] = ()
+    # addresses that keep reserved slots on the HTTP listener (the reverse proxy)
+    trusted_clients: tuple[IPv4Network | IPv6Network, ...] = ()
 
     def tokens(self) -> tuple[ApiToken, ...]:
         """The named tokens and, beside them, `api_token_env` as one operator token

@@ -18,6 +18,7 @@ from escalator.config.board import board_schema
 from escalator.config.check import ENV_NAME
 from escalator.config.deadman import deadman_schema
 from escalator.config.model import LANGUAGES, SOURCE_KINDS
+from escalator.config.outbound import outbound_schema
 from escalator.config.people import CONTACT_CHANNELS, EMAIL, TELEGRAM_CHAT
 from escalator.config.settings import (
     CHANNEL_CHOICES,
@@ -134,6 +135,7 @@ def _http() -> dict[str, Any]:
                      "description": "Acknowledgement links stop working after this."},
         "tls": tls_schema(),
         **access_schema(_ref),
+        **outbound_schema(_ref),
     })
 
 

@@ -35,6 +35,7 @@ from escalator.config.check import (
     text,
 )
 from escalator.config.model import LANGUAGES, SOURCE_KINDS, Facility, HttpConfig, SourceConfig
+from escalator.config.outbound import parse_outbound
 from escalator.config.phones import country_of_timezone
 from escalator.config.problem import phrase
 from escalator.config.sources import (
@@ -49,7 +50,8 @@ LADDER_ID = phrase("cfg.want.ladder_id")
 FACILITY_KEYS = ("id", "name", "timezone", "language", "holidays", "closed_days", "country")
 FACILITY_REQUIRED = ("id", "name")
 HTTP_KEYS = ("listen", "public_url", "api_token_env", "secret_env", "link_ttl", "max_snooze",
-             "previous_secret_env", "api_tokens", "tls")
+             "previous_secret_env", "api_tokens", "tls", "outbound_allow",
+             "trusted_clients")
 BUILT_SOURCE_KINDS = tuple(SOURCE_KEYS)
 CHANNEL_KEYS: dict[str, tuple[str, ...]] = {
     "telegram": ("token_env", "api_url", "mode", "webhook_path", "staff_users", "alert_after",
@@ -205,7 +207,7 @@ def parse_http(problems: Problems, at: At | None) -> HttpConfig:
     if token_at is not None and any(t.name == "operator" for t in access.get("api_tokens", ())):
         problems.error(token_at, "cfg.token_name_twice", name=repr("operator"))
     return HttpConfig(host, port, public.rstrip("/"), token, secret, ttl, **access,
-                      api_token_env_set=token_at is not None,
+                      **parse_outbound(problems, at), api_token_env_set=token_at is not None,
                       tls=_opt(problems, at.key("tls"), parse_tls))
 
 

@@ -29,18 +29,19 @@ from escalator.config.check import (
     sequence,
     text,
 )
+from escalator.config.outbound import NETWORKS_SCHEMA, networks
 from escalator.config.problem import phrase
 
 COMMON = ("kind", "heartbeat_timeout", "ladder")
 # a kind is accepted in the config only once it works
 BUILT = ("webhook", "sia", "espa", "poll", "email", "mqtt")
 _KEYS: dict[str, tuple[str, ...]] = {
-    "webhook": ("kind", "token_env", "heartbeat_timeout", "ladder", "sends_clear"),
+    "webhook": ("kind", "token_env", "heartbeat_timeout", "ladder", "sends_clear", "from"),
     "poll": (*COMMON, "url", "every", "format", "items", "fields", "code", "token_env",
              "timeout", "max_backoff"),
-    "sia": (*COMMON, "listen", "protocol", "accounts", "timestamp_window"),
-    "espa": (*COMMON, "listen", "serial", "baudrate", "address", "code", "rules"),
-    "email": (*COMMON, "listen", "senders", "recipients", "code", "rules"),
+    "sia": (*COMMON, "listen", "protocol", "accounts", "timestamp_window", "from"),
+    "espa": (*COMMON, "listen", "serial", "baudrate", "address", "code", "rules", "from"),
+    "email": (*COMMON, "listen", "senders", "recipients", "code", "rules", "from"),
     "mqtt": (*COMMON, "broker", "topic", "username_env", "password_env", "fields", "code",
              "client_id"),
 }
@@ -229,6 +230,7 @@ def _espa_address(problems: Problems, at: At) -> str | None:
 
 _CHECKS: dict[tuple[str, str], Callable[[Problems, At], Any]] = {
     ("*", "listen"): listen_address,
+    ("*", "from"): networks,  # where the devices connect from: slots kept for them
     ("webhook", "sends_clear"): boolean,
     ("*", "broker"): listen_address,
     ("*", "every"): duration,
@@ -347,6 +349,9 @@ def schema_properties(kind: str, common: dict[str, Any]) -> dict[str, Any]:
         "max_backoff": {**_DURATION, "default": "10m",
                         "description": "Longest wait between polls after failures."},
         "listen": {**_LISTEN, "description": "HOST:PORT to listen on."},
+        "from": {**NETWORKS_SCHEMA,
+                 "description": "Addresses or networks the devices connect from: the "
+                                "listener keeps connection slots for them."},
         "protocol": {"enum": list(SIA_PROTOCOLS), "default": "tcp"},
         "accounts": {"type": "array", "minItems": 1, "items": {"$ref": "#/$defs/sia_account"}},
         "timestamp_window": {

@@ -32,7 +32,7 @@ from aiosmtpd.smtp import SMTP, Envelope, Session
 
 from escalator.errors import StorageError, UnstorableError
 from escalator.intake.base import IntakeContext, apply_rules
-from escalator.listeners import SMTP_LIMITS, Gate, listen
+from escalator.listeners import SMTP_LIMITS, Gate, listen, smtp_frames
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +60,8 @@ class EmailReceiver:
             lambda: SMTP(self, data_size_limit=MAX_MESSAGE, hostname="escalator",
                          ident="escalator alarm intake", enable_SMTPUTF8=True,
                          timeout=SMTP_IDLE),
-            self.host, self.port, SMTP_LIMITS)
+            self.host, self.port, SMTP_LIMITS,
+            trusted=lambda: tuple(self.ctx.options.get("from", ())), frames=smtp_frames)
         self.port = self._server.sockets[0].getsockname()[1]
         log.info("source %s: SMTP on %s:%s", self.source_id, self.host, self.port)
 

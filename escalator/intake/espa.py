@@ -21,7 +21,7 @@ from typing import Any
 from escalator.errors import StorageError
 from escalator.intake import espa444
 from escalator.intake.base import IntakeContext, Throttle, apply_rules, heartbeat_every
-from escalator.listeners import Gate, stream_factory
+from escalator.listeners import Gate, espa_frames, stream_factory
 from escalator.listeners import listen as listen_gated
 
 log = logging.getLogger(__name__)
@@ -47,7 +47,8 @@ class EspaReceiver:
         listen = self.ctx.options.get("listen")
         if listen:
             self._server, self.gate = await listen_gated(
-                f"source {self.source_id} (ESPA)", stream_factory(self._serve), *listen)
+                f"source {self.source_id} (ESPA)", stream_factory(self._serve), *listen,
+                trusted=lambda: tuple(self.ctx.options.get("from", ())), frames=espa_frames)
             self.port = self._server.sockets[0].getsockname()[1]
             log.info("source %s: ESPA 4.4.4 on tcp %s:%s", self.source_id, listen[0], self.port)
         device = self.ctx.options.get("serial")

@@ -18,10 +18,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from escalator.domain.outbound import Network
 from escalator.errors import ConfigError, StorageError, UnstorableError
 from escalator.intake import dc09
 from escalator.intake.base import IntakeContext
-from escalator.listeners import Gate, listen, stream_factory
+from escalator.listeners import Gate, listen, sia_frames, stream_factory
 
 log = logging.getLogger(__name__)
 
@@ -98,7 +99,8 @@ class SiaReceiver:
         if self.protocol in ("tcp", "both"):
             self._tcp, self.gate = await listen(f"source {self.source_id} (SIA)",
                                                 stream_factory(self._serve), self.host,
-                                                self.port)
+                                                self.port, trusted=self._devices,
+                                                frames=sia_frames)
             self.tcp_port = self._tcp.sockets[0].getsockname()[1]
         if self.protocol in ("udp", "both"):
             loop = asyncio.get_running_loop()
@@ -125,6 +127,9 @@ class SiaReceiver:
         if self._tcp is not None:
             await self._tcp.wait_closed()
         self._tcp = self._udp = None
+
+    def _devices(self) -> tuple[Network, ...]:
+        return tuple(self.ctx.options.get("from", ()))
 
     def _read_settings(self) -> dc09.Settings:
         accounts, problems = {}, []

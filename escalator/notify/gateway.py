@@ -17,6 +17,7 @@ import aiohttp
 
 from escalator.config.problem import ConfigProblem, phrase
 from escalator.errors import NotifyError
+from escalator.outbound import failure_text
 
 Settings = Mapping[str, Any]
 
@@ -144,11 +145,11 @@ async def send(session: aiohttp.ClientSession, req: GatewayRequest, headers: dic
             if resp.status >= 300:
                 recoverable = resp.status >= 500 or resp.status in (408, 425, 429)
                 raise NotifyError(
-                    f"{channel} gateway answered HTTP {resp.status}: {body[:200].strip()}",
+                    f"{channel} gateway answered HTTP {resp.status}",
                     recoverable=recoverable,
                     retry_after=retry_after(resp.headers.get("Retry-After")),
                     kind="busy" if recoverable else "refused")
     except (aiohttp.ClientError, TimeoutError) as exc:
-        raise NotifyError(f"{channel} gateway unreachable: {exc!r}", recoverable=True,
+        raise NotifyError(f"{channel} gateway unreachable: {failure_text(exc)}", recoverable=True,
                           kind="unreachable") from exc
     return body

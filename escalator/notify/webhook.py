@@ -23,6 +23,7 @@ from escalator.domain.availability import Contact
 from escalator.errors import NotifyError
 from escalator.notify.base import Message, delivery_headers
 from escalator.notify.gateway import retry_after
+from escalator.outbound import failure_text
 
 
 def payload(message: Message) -> dict[str, object]:
@@ -79,6 +80,6 @@ class WebhookNotifier:
                                   recoverable=recoverable, retry_after=wait,
                                   kind="busy" if recoverable else "refused")
         except (aiohttp.ClientError, TimeoutError) as exc:
-            raise NotifyError(f"webhook unreachable: {exc!r}", recoverable=True,
+            raise NotifyError(f"webhook unreachable: {failure_text(exc)}", recoverable=True,
                               kind="unreachable") from exc
 

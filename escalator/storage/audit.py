@@ -24,10 +24,11 @@ import hashlib
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from escalator.domain.model import Entry, Notice
+from escalator.storage import audit_records
 from escalator.storage.rows import ts
 from escalator.storage.statements import Statements as Tx  # sql.Tx is one; no circle
 from escalator.storage.statements import Transactions
@@ -121,11 +122,31 @@ def record_delivery(tx: Tx, delivery_id: int, incident_id: int, party: str, reas
     status = fields.get("status")
     if status is None:
         status = "next_contact" if "contact_index" in fields else "retry"
+    payload = {"delivery": delivery_id, "party": party, "reason": reason,
+               "channel": fields.get("channel"), "attempts": fields.get("attempts"),
+               "error": fields.get("error")}
+    sent_at = fields.get("sent_at")
+    if isinstance(sent_at, datetime):  # when the contact was told: what a dispute is about
+        payload["sent_at"] = ts(sent_at)
+    if fields.get("maybe_sent"):  # cut at a shutdown: the peer may have it already
+        payload["maybe_sent"] = True
     record(tx, DELIVERY + str(status), at=now, actor=SYSTEM, incident_id=incident_id,
-           payload={"delivery": delivery_id, "party": party, "reason": reason,
-                    "channel": fields.get("channel"), "attempts": fields.get("attempts"),
-                    "error": fields.get("error"),
-                    **({"maybe_sent": True} if fields.get("maybe_sent") else {})})
+           payload=payload)
+
+
+def record_incidents(tx: Tx, written: Mapping[int, tuple[Any, ...]]) -> None:
+    """One `incident.state` row per incident this transaction wrote (`Tx.finish`)."""
+    for incident_id, values in written.items():
+        record(tx, audit_records.INCIDENT_STATE,
+               at=audit_records.when(values) or datetime.fromtimestamp(0, UTC),
+               actor=SYSTEM, incident_id=incident_id,
+               payload={"state": values[6], "digest": audit_records.digest(values)})
+
+
+def record_sent(tx: Tx, delivery_id: int, channel: str, at: datetime) -> None:
+    """A notice a channel held in its own queue went out (`Tx.mark_delivery_sent`)."""
+    record(tx, "delivery.sent", at=at, actor=SYSTEM,
+           payload={"delivery": delivery_id, "channel": channel, "sent_at": ts(at)})
 
 
 # -- reading -------------------------------------------------------------------
@@ -136,6 +157,7 @@ class Broken:
     id: int
     problem: str  # hash_mismatch | prev_mismatch | missing | head_mismatch | bad_row
     params: Mapping[str, Any]
+    chain: bool = True  # False: the chain is whole, but a table does not match it
 
 
 @dataclass(frozen=True)
@@ -149,8 +171,21 @@ class Verdict:
 
 
 def verify_tx(tx: Tx) -> Verdict:
-    """Walk the chain in id order; stop at the first row that does not fit."""
+    """Walk the chain in id order; stop at the first row that does not fit. Then hold the
+    incidents, timeline and deliveries tables against it (escalator/storage/audit_records.py)."""
+    verdict, seen = _walk(tx)
+    if not verdict.ok:
+        return verdict
+    found = audit_records.check(tx, seen)
+    if found is not None:
+        return Verdict(verdict.count, Broken(found.incident, found.problem,
+                                             {"incident": found.incident}, chain=False))
+    return verdict
+
+
+def _walk(tx: Tx) -> tuple[Verdict, audit_records.Seen]:
     flush(tx)
+    seen = audit_records.Seen()
     expected_id, prev, count = 1, GENESIS, 0
     while True:
         rows = tx.rows("SELECT * FROM audit_log WHERE id >= ? ORDER BY id LIMIT ?",
@@ -158,18 +193,21 @@ def verify_tx(tx: Tx) -> Verdict:
         for r in rows:
             row_id = int(r["id"])
             if row_id != expected_id:
-                return Verdict(count, Broken(expected_id, "missing", {"next": row_id}))
+                return Verdict(count, Broken(expected_id, "missing", {"next": row_id})), seen
             if r["prev_hash"] != prev:
-                return Verdict(count, Broken(row_id, "prev_mismatch", {"previous": row_id - 1}))
+                return Verdict(count, Broken(row_id, "prev_mismatch",
+                                             {"previous": row_id - 1})), seen
             try:
                 payload = json.loads(r["payload"])
             except (TypeError, ValueError):
-                return Verdict(count, Broken(row_id, "bad_row", {"field": "payload"}))
+                return Verdict(count, Broken(row_id, "bad_row", {"field": "payload"})), seen
             digest = link_hash(prev, row_id, r["at"], r["kind"], r["actor"],
                                None if r["incident_id"] is None else int(r["incident_id"]),
                                payload)
             if digest != r["hash"]:
-                return Verdict(count, Broken(row_id, "hash_mismatch", {}))
+                return Verdict(count, Broken(row_id, "hash_mismatch", {})), seen
+            seen.take(r["at"], r["kind"], None if r["incident_id"] is None
+                      else int(r["incident_id"]), payload)
             expected_id, prev, count = row_id + 1, digest, count + 1
         if len(rows) < CHUNK:
             break
@@ -178,8 +216,8 @@ def verify_tx(tx: Tx) -> Verdict:
     if (head is None and count) or (head is not None and (
             last_id != count or head["last_hash"] != prev)):
         return Verdict(count, Broken(min(last_id, count + 1), "head_mismatch",
-                                     {"head": last_id, "last": count}))
-    return Verdict(count)
+                                     {"head": last_id, "last": count})), seen
+    return Verdict(count), seen
 
 
 async def verify(store: Transactions) -> Verdict:

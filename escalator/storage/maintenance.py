@@ -63,6 +63,12 @@ def add_window(tx: Tx, window: MaintenanceWindow, by: str, now: datetime) -> int
     return window_id
 
 
+def open_windows(tx: Tx, now: datetime) -> int:
+    """How many windows set through the API are current or planned."""
+    row = tx.one("SELECT COUNT(*) AS n FROM maintenance_windows WHERE until > ?", (ts(now),))
+    return int(row["n"]) if row else 0
+
+
 def window(tx: Tx, window_id: int) -> StoredWindow | None:
     row = tx.one("SELECT * FROM maintenance_windows WHERE id = ?", (window_id,))
     return _window(row) if row else None

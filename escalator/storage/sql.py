@@ -87,6 +87,9 @@ class Tx:
         # of the same incident replaces an earlier one), and whether it left outbox rows
         # only a claim (a tick) will send
         self._timers: dict[int, datetime | None] = {}
+        # each incident's column values as this transaction leaves it: one digest of each
+        # joins the audit chain at finish() (escalator/storage/audit_records.py)
+        self._incident_rows: dict[int, tuple[Any, ...]] = {}
         self.needs_claim = False
         self.audit_head: tuple[int, str] | None = None  # escalator.storage.audit keeps it
         self.audit_moved = False  # rows appended since audit_head was last written
@@ -151,16 +154,18 @@ class Tx:
     def add_incident(self, inc: Incident, next_due: datetime | None) -> int:
         cols = ", ".join(INCIDENT_COLUMNS)
         marks = ",".join("?" * len(INCIDENT_COLUMNS))
-        incident_id = self.insert(f"INSERT INTO incidents ({cols}) VALUES ({marks})",
-                                  incident_values(inc, next_due))
+        values = incident_values(inc, next_due)
+        incident_id = self.insert(f"INSERT INTO incidents ({cols}) VALUES ({marks})", values)
         self._timers[incident_id] = next_due
+        self._incident_rows[incident_id] = values
         return incident_id
 
     def save_incident(self, inc: Incident, next_due: datetime | None) -> None:
         self._timers[inc.id] = next_due
         sets = ", ".join(f"{c} = ?" for c in INCIDENT_COLUMNS)
-        self.execute(f"UPDATE incidents SET {sets} WHERE id = ?",
-                     (*incident_values(inc, next_due), inc.id))
+        values = incident_values(inc, next_due)
+        self._incident_rows[inc.id] = values
+        self.execute(f"UPDATE incidents SET {sets} WHERE id = ?", (*values, inc.id))
 
     def incident(self, incident_id: int) -> Incident | None:
         row = self.one("SELECT * FROM incidents WHERE id = ?", (incident_id,))
@@ -216,8 +221,10 @@ class Tx:
         for d in ds:
             self._timers[d.incident.id] = d.next_due
         sets = ", ".join(f"{c} = ?" for c in INCIDENT_COLUMNS)
+        written = [(incident_values(d.incident, d.next_due), d.incident.id) for d in ds]
+        self._incident_rows.update((iid, values) for values, iid in written)
         self.executemany(f"UPDATE incidents SET {sets} WHERE id = ?",
-                         [(*incident_values(d.incident, d.next_due), d.incident.id) for d in ds])
+                         [(*values, iid) for values, iid in written])
         for d in ds:  # one by one: each row joins the audit chain in order
             self.add_entries(d.incident.id, d.entries)
             self.add_deliveries(d.incident.id, d.notices, now, d.incident)
@@ -300,6 +307,9 @@ class Tx:
 
             self.fresh_nonces.update(link_nonces(self, self._nonces_wanted))
             self._nonces_wanted = []
+        if self._incident_rows:  # each incident's state as committed, in the chain
+            audit.record_incidents(self, self._incident_rows)
+            self._incident_rows = {}
         audit.flush(self)
 
     def due_deliveries(self, now: datetime, limit: int = 100) -> list[DeliveryRow]:
@@ -389,9 +399,11 @@ class Tx:
 
     def mark_delivery_sent(self, delivery_id: int, at: datetime, channel: str) -> None:
         """A channel that held a notice in its own queue has now really sent it."""
-        self.execute("UPDATE deliveries SET status = 'sent', sent_at = ?, channel = ?,"
-                     " error = NULL WHERE id = ? AND status IN ('queued', 'sending')",
-                     (ts(at), channel, delivery_id))
+        cur = self.execute("UPDATE deliveries SET status = 'sent', sent_at = ?, channel = ?,"
+                           " error = NULL WHERE id = ? AND status IN ('queued', 'sending')",
+                           (ts(at), channel, delivery_id))
+        if cur.rowcount:  # "sent" is in the chain, as the dispatcher's outcomes are
+            audit.record_sent(self, delivery_id, channel, at)
 
     def update_delivery(self, delivery_id: int, **fields: Any) -> None:
         values = [ts(v) if isinstance(v, datetime) else v for v in fields.values()]

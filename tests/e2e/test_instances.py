@@ -27,7 +27,8 @@ pytestmark = pytest.mark.e2e
 
 CONFIG = """
 facility: {{id: region, name: Region home, timezone: Europe/Helsinki, language: en}}
-http: {{listen: "127.0.0.1:{port}", public_url: "http://127.0.0.1:{port}"}}
+http: {{listen: "127.0.0.1:{port}", public_url: "http://127.0.0.1:{port}",
+       outbound_allow: [127.0.0.1/32]}}  # the test peers are local
 storage: "{storage}"
 sources:
   terminal: {{kind: webhook, token_env: ESCALATOR_TERMINAL_TOKEN}}

@@ -31,7 +31,8 @@ ENV = {
 
 CONFIG = """
 facility: {{id: e2e, name: E2E home, timezone: Europe/Helsinki, language: en}}
-http: {{listen: "127.0.0.1:{port}", public_url: "http://127.0.0.1:{port}"}}
+http: {{listen: "127.0.0.1:{port}", public_url: "http://127.0.0.1:{port}",
+       outbound_allow: [127.0.0.1/32]}}  # the test peers are local
 storage: "{db}"
 people:
   nurse: {{name: Nurse, contact: [{{webhook: "http://127.0.0.1:9/hook"}}]}}

@@ -93,6 +93,9 @@ async def test_a_rolled_back_change_leaves_no_audit_row(make_app, clock, store_u
     assert (await audit.verify(app.store)).ok
 
 
+GENESIS_SQL = ("UPDATE audit_head SET last_id = 0, last_hash = ? WHERE id = 1", ("0" * 64,))
+
+
 async def tamper(app, *statements):
     def work(tx):
         for sql, params in statements:

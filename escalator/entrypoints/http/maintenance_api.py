@@ -23,6 +23,7 @@ from aiohttp import web
 from escalator.domain.hours import format_duration
 from escalator.domain.maintenance import (
     LOCAL_TIME_EXPECTED,
+    MAX_WINDOWS,
     MaintenanceWindow,
     WindowProblem,
     check_window,
@@ -97,7 +98,15 @@ async def create_or_renew(request: web.Request) -> web.Response:
     sources, codes, point = _match(body.get("match"), set(config.sources))
     draft = MaintenanceWindow("", starts, ends, _reason(body), sources, codes, point)
     by = _by(body.get("by"), token)
-    window_id = await records.write(lambda tx: stored.add_window(tx, draft, by, now))
+    limit = MAX_WINDOWS - sum(1 for w in config.maintenance if w.ends > now)
+
+    def add(tx: Tx) -> int:
+        if stored.open_windows(tx, now) >= limit:  # each alarm is checked against every one
+            raise ApiError(409, f"at most {MAX_WINDOWS} maintenance windows may be current or"
+                                " planned at once; end one first", reason="too_many_windows")
+        return stored.add_window(tx, draft, by, now)
+
+    window_id = await records.write(add)
     return web.json_response(_json(replace(draft, id=str(window_id)), tz, now, "api"),
                              status=201)
 

@@ -23,6 +23,7 @@ from escalator.entrypoints.http import (
     safety,
     voice,
 )
+from escalator.entrypoints.http.guesses import GUESSES_KEY, Guesses, link_guesses
 from escalator.entrypoints.http.keys import CONTEXT, UseCases
 from escalator.entrypoints.http.views import ApiError, message_page
 from escalator.errors import StorageError
@@ -41,7 +42,9 @@ def build_web_app(uses: UseCases, more_routes: Sequence[Routes] = ()) -> web.App
     """The HTTP entry points over the use cases they may take. `more_routes`: routes an
     outbound channel brings along (Telegram's webhook), added by the composition root
     so this layer knows no channel."""
-    web_app = web.Application(client_max_size=MAX_BODY, middlewares=[error_boundary])
+    web_app = web.Application(client_max_size=MAX_BODY,
+                              middlewares=[error_boundary, link_guesses])
+    web_app[GUESSES_KEY] = Guesses()  # ack/voice link guessing, per address (guesses.py)
     uses.install(web_app)
     intake.setup(web_app)
     api.setup(web_app)

@@ -19,6 +19,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from escalator.config.board import BoardUser
+from escalator.domain.limits import BOARD_SESSIONS, SESSIONS_PER_USER
 
 ACT_ROLES = frozenset({"nurse", "manager"})  # may act on alarms
 REGISTER_ROLES = frozenset({"manager", "viewer"})  # the safety register: manager, purchaser
@@ -49,7 +50,14 @@ class Sessions:
 
     def start(self, name: str, role: str, now: datetime, ttl: timedelta,
               lang: str | None = None) -> str:
+        """A new session; past the caps the oldest one (of this user first) is signed out,
+        so a script signing in again and again keeps memory bounded and locks no one out."""
         self._forget_expired(now)
+        mine = [t for t, s in self._live.items() if s.name == name]
+        while len(mine) >= SESSIONS_PER_USER:
+            del self._live[mine.pop(0)]  # dicts keep insertion order: the oldest first
+        while len(self._live) >= BOARD_SESSIONS:
+            del self._live[next(iter(self._live))]
         token = secrets.token_urlsafe(32)
         self._live[token] = Session(name, role, secrets.token_urlsafe(32), now + ttl, lang)
         return token
@@ -73,6 +81,10 @@ class Sessions:
     def one_time(self, name: str, role: str, now: datetime,
                  valid: timedelta = ONE_TIME_VALID) -> str:
         """A sign-in link's token: works once, within `valid` (the demo prints one)."""
+        for old in [t for t, (_, _, until) in self._once.items() if until <= now]:
+            del self._once[old]
+        while len(self._once) >= BOARD_SESSIONS:
+            del self._once[next(iter(self._once))]
         token = secrets.token_urlsafe(32)
         self._once[token] = (name, role, now + valid)
         return token

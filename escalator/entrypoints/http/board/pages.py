@@ -270,12 +270,23 @@ async def board(request: web.Request, session: Session) -> web.Response:
 @signed_in
 async def events(request: web.Request, session: Session) -> web.StreamResponse:
     """Server-sent events: the open-alarms list as HTML, whenever it changes."""
-    state, app = board_state(request), request.app[CONTEXT]
+    state = board_state(request)
     lang = language(request, session)
+    token = request.cookies.get(COOKIE)
+    if not state.streams.enter(token or ""):  # capped (escalator/domain/limits.py)
+        raise web.HTTPTooManyRequests(headers={**HEADERS, "Retry-After": "30"})
+    try:
+        return await _stream(request, session, lang, token)
+    finally:
+        state.streams.leave(token or "")
+
+
+async def _stream(request: web.Request, session: Session, lang: str, token: str | None
+                  ) -> web.StreamResponse:
+    state, app = board_state(request), request.app[CONTEXT]
     response = web.StreamResponse(headers={
         **HEADERS, "Content-Type": "text/event-stream", "X-Accel-Buffering": "no"})
     await response.prepare(request)
-    token = request.cookies.get(COOKIE)
     last, seen, quiet, last_count = "", -1, 0.0, -1
     try:
         while not state.changes.closing:
