@@ -32,8 +32,7 @@ def report_yaml(storage: str, extra: str = "", *, heartbeat: bool = False) -> st
 
 async def watched_since(storage: str, at: datetime) -> None:
     """A store whose service first started at `at` (as if it had run since then)."""
-    from escalator.storage import open_store
-    from escalator.storage import register
+    from escalator.storage import open_store, register
 
     store = open_store(storage)
     await store.open()

@@ -222,12 +222,18 @@ def chart_png(m: Model) -> bytes:
     ax = fig.subplots()
     colors = ["#9db7d5"] * (len(counts) - 1) + ["#1f4e79"]
     bars = ax.bar(labels, counts, color=colors[-len(counts):] if counts else colors)
+    ax.bar_label(bars, labels=[str(n) if n is not None else "" for _, n in m.trend],
+                 fontsize=8)
+    top = max(counts + [1]) * 1.2
     # a week nobody watched has no bar and says so: it is not a week with 0 alarms
-    ax.bar_label(bars, labels=[str(n) if n is not None else m.not_monitored
-                               for _, n in m.trend], fontsize=7)
+    for x, (_, n) in enumerate(m.trend):
+        if n is None:
+            ax.axvspan(x - 0.45, x + 0.45, color="#eeeeee", zorder=0)
+            ax.text(x, top / 2, m.not_monitored, rotation=90, ha="center", va="center",
+                    fontsize=7, color="#777777")
     ax.spines[["top", "right"]].set_visible(False)
     ax.tick_params(labelsize=8)
-    ax.set_ylim(0, max(counts + [1]) * 1.2)
+    ax.set_ylim(0, top)
     fig.tight_layout()
     buf = io.BytesIO()
     fig.savefig(buf, format="png")

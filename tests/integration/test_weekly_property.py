@@ -180,8 +180,8 @@ def check(s, log: Log, raw, now: datetime, since: datetime, label: str) -> None:
                             "resolved" if ended else "open"))
     assert [(r.incident_id, r.opened_at, r.ended_at, r.lasted, r.state)
             for r in s.rows] == expect_rows
-    still = sorted(((a.start, a.incident, until - a.start) for a in log.alarms
-                    if a.start < until and (a.end is None or a.end > until)))
+    still = sorted((a.start, a.incident, until - a.start) for a in log.alarms
+                    if a.start < until and (a.end is None or a.end > until))
     assert [(r.opened_at, r.incident_id, r.lasted) for r in s.still_open] == still
     for r in (*s.rows, *s.still_open, *s.longest):
         assert r.lasted <= until - r.opened_at  # nothing measured past now or Sunday 24:00
