@@ -27,6 +27,7 @@ from collections import Counter
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from functools import cached_property
 from zoneinfo import ZoneInfo
 
 from escalator.domain.model import Incident, Reason, read_params
@@ -41,6 +42,10 @@ from escalator.domain.register import (
 
 TREND_WEEKS = 12
 ANSWER_WITHIN = timedelta(minutes=15)  # "answered in time" on the first page
+# reasons as plain strings: an enum's `.value` costs a lookup each time, in loops over
+# tens of thousands of entries
+REOPENED, CLEARED = Reason.REOPENED.value, Reason.CLEARED.value
+SAFETY_INCIDENT, SKIPPED = Reason.SAFETY_INCIDENT.value, Reason.SKIPPED_UNAVAILABLE.value
 FALSE_ALARM_WINDOW = timedelta(days=365)
 LONGEST_SHOWN = 5
 
@@ -261,6 +266,11 @@ class Cycle:
     timeline: tuple[TimelineItem, ...]
     deliveries: tuple[DeliveryItem, ...]
 
+    @cached_property
+    def answers(self) -> list[TimelineItem]:
+        """The parties' own actions in this alarm (worked out once, used by three figures)."""
+        return actions(self.timeline, self.deliveries)
+
 
 def _time(value: object) -> datetime | None:
     try:
@@ -272,11 +282,13 @@ def _time(value: object) -> datetime | None:
 def cycles(inc: Incident, timeline: Sequence[TimelineItem],
            deliveries: Sequence[DeliveryItem]) -> list[Cycle]:
     """Split at each REOPENED entry; the entry's `resolved_at` ends the cycle before it."""
-    cuts = [e for e in timeline if e.reason == Reason.REOPENED.value and e.party is None]
+    cuts = [e for e in timeline if e.reason == REOPENED and e.party is None]
     starts = [inc.opened_at, *(e.at for e in cuts)]
     ends: list[datetime | None] = [_time(read_params(e.detail).get("resolved_at")) or e.at
                                    for e in cuts]
     ends.append(inc.resolved_at if not inc.is_open else None)
+    if not cuts:  # the usual case: one alarm, all of it
+        return [Cycle(inc, inc.opened_at, ends[0], tuple(timeline), tuple(deliveries))]
     found = []
     for n, start in enumerate(starts):
         until = starts[n + 1] if n + 1 < len(starts) else None
@@ -315,7 +327,7 @@ def answered_in_time(alarms: Sequence[Cycle]) -> tuple[int, int]:
         called += 1
         first = min(calls)
         answered += any(first <= a.at <= first + ANSWER_WITHIN
-                        for a in actions(c.timeline, c.deliveries))
+                        for a in c.answers)
     return answered, called
 
 
@@ -398,9 +410,9 @@ def party_figures(alarms: Sequence[Cycle], end: datetime) -> tuple[PartyFigures,
 
     for n, c in enumerate(alarms):
         calls = [d for d in c.deliveries if not d.is_update and d.reason in CALL_REASONS]
-        answers = actions(c.timeline, c.deliveries)
-        safety_at = [e.at for e in c.timeline if e.reason == Reason.SAFETY_INCIDENT.value]
-        cleared = any(e.reason == Reason.CLEARED.value for e in c.timeline)
+        answers = c.answers
+        safety_at = [e.at for e in c.timeline if e.reason == SAFETY_INCIDENT]
+        cleared = any(e.reason == CLEARED for e in c.timeline)
         for party in dict.fromkeys(d.party for d in calls):
             s = slot(party)
             mine = [d for d in calls if d.party == party]
@@ -415,7 +427,7 @@ def party_figures(alarms: Sequence[Cycle], end: datetime) -> tuple[PartyFigures,
             if c.end is not None and c.end <= end:
                 s["clear"].append(c.end - first.at)
         for party in dict.fromkeys(e.party for e in c.timeline
-                                   if e.reason == Reason.SKIPPED_UNAVAILABLE.value and e.party):
+                                   if e.reason == SKIPPED and e.party):
             slot(party)["skipped"].append(n)
         for a in answers:
             if a.reason in PROMISE_REASONS:
@@ -435,7 +447,7 @@ def attention(alarms: Sequence[Cycle], care_staff: Collection[str]) -> Attention
     """Per alarm: the care staff's own actions (taps) and the messages that reached them."""
     taps = messages = one = 0
     for c in alarms:
-        mine = sum(1 for a in actions(c.timeline, c.deliveries) if a.party in care_staff)
+        mine = sum(1 for a in c.answers if a.party in care_staff)
         taps += mine
         one += mine == 1
         messages += sum(1 for d in c.deliveries if d.party in care_staff and d.status == "sent")
