@@ -5,12 +5,15 @@
 Lives through the test week 2026-W48 (report_support.generate_week_48, after two
 alarms held by a sprinkler service window on Monday morning) on the real service under a fake clock,
 then writes the summary in Finnish and Swedish and turns every PDF page into
-`report-<lang>-<page>.png` with pdftoppm (poppler-utils).
+`report-<lang>-<page>.png` with pdftoppm (poppler-utils), and shows the e-mail's
+HTML in Finnish and English in headless Chromium (`weekly-html-<lang>.png`).
 """
 
 from __future__ import annotations
 
 import asyncio
+import base64
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -53,6 +56,16 @@ async def make(out: Path) -> None:
             tx, w, cfg.facility.timezone, staff, now, cfg.maintenance))
         await app.stop()
     s = summarize(w, history, staff)
+    for lang in ("fi", "en"):  # the e-mail as a phone-width browser shows it
+        m = render.model(s, lang, cfg.facility.timezone, names(cfg), cfg.facility.name)
+        chart = base64.b64encode(render.chart_png(m)).decode()
+        page = out / f"weekly-html-{lang}.html"
+        page.write_text(render.html(m, f"data:image/png;base64,{chart}"), encoding="utf-8")
+        if shutil.which("chromium"):
+            subprocess.run(["chromium", "--headless", "--no-sandbox", "--hide-scrollbars",
+                            "--window-size=760,2600", f"--screenshot={out}/weekly-html-{lang}.png",
+                            page.resolve().as_uri()], check=True, capture_output=True, timeout=120)
+        page.unlink()
     for lang in ("fi", "sv"):
         m = render.model(s, lang, cfg.facility.timezone, names(cfg), cfg.facility.name)
         pdf = out / f"report-{lang}.pdf"
