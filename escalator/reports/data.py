@@ -97,4 +97,6 @@ def history(tx: Tx, w: weekly.Week, tz: str, staff: Collection[str], now: dateti
             tx, [register.Reason.FALSE_ALARM.value], w.end - weekly.FALSE_ALARM_WINDOW, w.end),
         held_back=_held(tx, w, {x.id: x for x in windows}),
         safety=views(tx, store.safety_between(tx, w.start, w.end), staff, min(now, w.end)),
-        now=now, monitoring_since=since)
+        now=now, monitoring_since=since,
+        occurrences=store.occurrences(
+            tx, weekly.previous(w, tz, weekly.RECURRING_WEEKS).start, w.end))

@@ -12,12 +12,20 @@ import csv
 import io
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from importlib import resources
 
 from escalator.i18n import code_label, dates, t, tn
 from escalator.reports.safety_text import Record, as_record, cause_text, local, span
-from escalator.reports.weekly import ANSWER_WITHIN, Durations, HeldRow, Row, Summary
+from escalator.reports.weekly import (
+    ANSWER_WITHIN,
+    RECURRING_TIMES,
+    RECURRING_WEEKS,
+    Durations,
+    HeldRow,
+    Row,
+    Summary,
+)
 
 
 @dataclass(frozen=True)
@@ -105,7 +113,9 @@ def front(s: Summary, lang: str) -> Section:
           _share(k.answered.this, k.answered.of, lang),
           _share(k.answered.last, k.answered.last_of, lang), "–"),
          (t(lang, "wk.key.safety"), _count(k.safety.this, lang), _count(k.safety.last, lang),
-          _mean(k.safety.average, lang))))
+          _mean(k.safety.average, lang)),
+         (t(lang, "wk.key.recurring", times=RECURRING_TIMES, weeks=RECURRING_WEEKS),
+          _count(k.recurring.this, lang), _count(k.recurring.last, lang), "–")))
 
 
 def notes(s: Summary, lang: str, tz: str) -> tuple[str, ...]:
@@ -117,6 +127,11 @@ def notes(s: Summary, lang: str, tz: str) -> tuple[str, ...]:
     if not s.complete:
         found.append(t(lang, "wk.note.so_far", at=local(s.until, tz, lang)))
     return tuple(found)
+
+
+def moment(at: datetime, tz: str, lang: str) -> str:
+    """`24.11. 9.00`: a day and a time, short enough for a list."""
+    return dates.moment(at, tz, lang)
 
 
 def _window(h: HeldRow, tz: str, lang: str) -> str:
@@ -157,6 +172,13 @@ def model(s: Summary, lang: str, tz: str, names: Mapping[str, str], facility: st
                 (col("code"), col("point"), col("opened"), col("age")),
                 _cut(tuple((code_label(lang, r.code), r.point or "–", local(r.opened_at, tz, lang),
                             _open(r, lang)) for r in s.still_open), lang), empty=none),
+        Section(t(lang, "wk.recurring", times=RECURRING_TIMES, weeks=RECURRING_WEEKS),
+                (col("point"), col("code"), col("times"), col("this_week"), col("when")),
+                _cut(tuple((r.point or "–", code_label(lang, r.code), str(len(r.history)),
+                            str(r.this_week), ", ".join(moment(at, tz, lang)
+                                                        for at in r.history[-8:])
+                            + (" …" if len(r.history) > 8 else ""))
+                           for r in s.recurring), lang), empty=none),
         Section(t(lang, "wk.repeated_false", threshold=s.false_alarm_threshold),
                 (col("point"), col("code"), col("false_alarms")),
                 _cut(tuple((p or "–", code_label(lang, c), str(n))

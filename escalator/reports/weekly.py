@@ -42,6 +42,7 @@ from escalator.domain.register import (
 
 TREND_WEEKS = 12
 ANSWER_WITHIN = timedelta(minutes=15)  # "answered in time" on the first page
+RECURRING_TIMES, RECURRING_WEEKS = 3, 4  # the same fault at the same point 3 times in 4 weeks
 # reasons as plain strings: an enum's `.value` costs a lookup each time, in loops over
 # tens of thousands of entries
 REOPENED, CLEARED = Reason.REOPENED.value, Reason.CLEARED.value
@@ -182,6 +183,18 @@ class HeldRow:
 
 
 @dataclass(frozen=True)
+class Recurring:
+    """The same code at the same point RECURRING_TIMES times or more in the
+    RECURRING_WEEKS weeks ending with the summary's week, once at least in that week:
+    "the same fault must not repeat". `history`: when each of them began."""
+
+    code: str
+    point: str
+    history: tuple[datetime, ...]
+    this_week: int
+
+
+@dataclass(frozen=True)
 class WeekCount:
     """One week of the trend. `monitored`: the service watched at least part of it;
     a week it never watched has no figures at all (not zeros)."""
@@ -205,6 +218,9 @@ class History:
     safety: Sequence[SafetyView]  # records written in the week
     now: datetime  # when the summary is made: nothing is measured past it
     monitoring_since: datetime | None  # None: the service never watched this store
+    # (code, point, began) of every alarm in the RECURRING_WEEKS weeks ending with this
+    # one and the week before it (the first page compares with last week)
+    occurrences: Sequence[tuple[str, str, datetime]] = ()
 
 
 @dataclass(frozen=True)
@@ -224,6 +240,7 @@ class KeyFigures:
     alarms: Compared
     answered: Compared  # alarms answered within ANSWER_WITHIN of their first call
     safety: Compared
+    recurring: Compared  # faults flagged as recurring (no 12-week average)
 
 
 @dataclass(frozen=True)
@@ -245,6 +262,7 @@ class Summary:
     until: datetime  # the earlier of now and the week's end: every duration ends here
     monitored_from: datetime | None  # None: the service did not watch this week at all
     key: KeyFigures
+    recurring: tuple[Recurring, ...] = ()
 
     @property
     def complete(self) -> bool:
@@ -335,8 +353,24 @@ def _average(values: Sequence[int]) -> float | None:
     return sum(values) / len(values) if values else None
 
 
+def recurring(w: Week, occurrences: Sequence[tuple[str, str, datetime]]
+              ) -> tuple[Recurring, ...]:
+    """Faults that came back: see `Recurring`. Most times first."""
+    since = previous(w, w.zone, RECURRING_WEEKS - 1).start
+    found: dict[tuple[str, str], list[datetime]] = {}
+    for code, point, at in occurrences:
+        if since <= at < w.end:
+            found.setdefault((code, point), []).append(at)
+    rows = [Recurring(code, point, tuple(sorted(ats)),
+                      sum(w.start <= at for at in ats))
+            for (code, point), ats in found.items()
+            if len(ats) >= RECURRING_TIMES and any(w.start <= at for at in ats)]
+    return tuple(sorted(rows, key=lambda r: (-len(r.history), r.code, r.point)))
+
+
 def key_figures(weeks: Sequence[WeekCount], answered: tuple[int, int],
-                answered_last: tuple[int, int] | None) -> KeyFigures:
+                answered_last: tuple[int, int] | None,
+                recurring_now: int = 0, recurring_last: int = 0) -> KeyFigures:
     this = weeks[-1]
     last = weeks[-2] if len(weeks) > 1 and weeks[-2].monitored else None
     seen = [x for x in weeks if x.monitored]
@@ -347,7 +381,9 @@ def key_figures(weeks: Sequence[WeekCount], answered: tuple[int, int],
                           answered_last[0] if answered_last and last else None, None,
                           answered[1], answered_last[1] if answered_last else None),
         safety=Compared(this.safety if this.monitored else None,
-                        last.safety if last else None, _average([x.safety for x in seen])))
+                        last.safety if last else None, _average([x.safety for x in seen])),
+        recurring=Compared(recurring_now if this.monitored else None,
+                           recurring_last if last else None, None))
 
 
 def held_rows(held: Sequence[Held]) -> tuple[HeldRow, ...]:
@@ -381,6 +417,7 @@ def summarize(w: Week, history: History, care_staff: Collection[str],
     since = monitored_from(w, history.monitoring_since)
     weeks = list(history.weeks) or [WeekCount(w.label, since is not None, len(alarms),
                                               len(history.safety))]
+    again = recurring(w, history.occurrences)
     return Summary(
         week=w, total=len(alarms),
         by_code=tuple(sorted(by_code.items(), key=lambda kv: (-kv[1], kv[0]))),
@@ -398,7 +435,9 @@ def summarize(w: Week, history: History, care_staff: Collection[str],
         held_back=held_rows(history.held_back),
         attention=attention(alarms, care_staff),
         rows=rows, until=until, monitored_from=since,
-        key=key_figures(weeks, answered_in_time(alarms), answered_in_time(last)))
+        recurring=again,
+        key=key_figures(weeks, answered_in_time(alarms), answered_in_time(last), len(again),
+                        len(recurring(before, history.occurrences))))
 
 
 def party_figures(alarms: Sequence[Cycle], end: datetime) -> tuple[PartyFigures, ...]:

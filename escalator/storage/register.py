@@ -216,6 +216,17 @@ def held_back(tx: Tx, start: datetime, end: datetime) -> list[tuple[str, str, in
             for r in rows]
 
 
+def occurrences(tx: Tx, start: datetime, end: datetime) -> list[tuple[str, str, datetime]]:
+    """(code, point, at) of every alarm that began in [start, end): each opening, and each
+    time an incident came back (REOPENED, logged for the incident itself)."""
+    opened = tx.rows("SELECT code, point, opened_at AS at FROM incidents"
+                     " WHERE opened_at >= ? AND opened_at < ?", (ts(start), ts(end)))
+    back = tx.rows("SELECT i.code, i.point, t.at FROM timeline t JOIN incidents i"
+                   " ON i.id = t.incident_id WHERE t.reason = ? AND t.at >= ? AND t.at < ?"
+                   " AND t.party IS NULL", (Reason.REOPENED.value, ts(start), ts(end)))
+    return [(r["code"], r["point"], _at(r["at"])) for r in (*opened, *back)]
+
+
 def count_safety(tx: Tx, start: datetime, end: datetime) -> int:
     row = tx.one("SELECT COUNT(*) AS n FROM safety_incidents WHERE at >= ? AND at < ?",
                  (ts(start), ts(end)))

@@ -75,6 +75,11 @@ async def test_week_48_figures(make_app, clock, recorder, tmp_path):
     # the night (nobody) and the Sunday fault (10 min, by the night nurse) ...
     assert (s.key.answered.this, s.key.answered.of) == (4, 6)
     assert (s.key.safety.this, s.key.safety.last) == (2, None)
+    # the loop fault of wing B came three times this week: recurring, with its history
+    assert [(r.code, r.point, r.history, r.this_week) for r in s.recurring] == [
+        ("FT", "Loop 2, wing B", (local(2026, 11, 24, 9), local(2026, 11, 24, 15),
+                                  local(2026, 11, 25, 10)), 3)]
+    assert (s.key.recurring.this, s.key.recurring.last) == (1, None)
     staff = {"ward-a", "night-nurse"}
     messages = sum(1 for _, m in recorder.sent if m.party in staff)
     assert (s.attention.taps, s.attention.one_tap, s.attention.messages) == (5, 3, messages)
@@ -84,6 +89,8 @@ async def test_week_48_figures(make_app, clock, recorder, tmp_path):
     nxt = await summary_for(app, "2026-W49", clock.now())
     assert nxt.total == 0 and nxt.still_open == ()  # the Sunday fault counts in W48 only
     assert nxt.trend[-2] == ("2026-W48", 6)
+    # not this week: a fault that does not come back in the week is not flagged again
+    assert nxt.recurring == () and nxt.key.recurring.last == 1
 
 
 async def test_dst_weeks_have_167_and_169_hours_and_bounds_in_local_time(make_app, clock,

@@ -57,12 +57,15 @@ async def test_first_page_key_figures_page_numbers_and_held_alarms(make_app, clo
     assert rows["Hälytykset"] == ["7", "1", "4,0"]  # this week, last week, average of 2
     assert "Vastattu 15 min kuluessa" in first and "4/6 (67 %)" in first
     assert rows["Turvallisuuspoikkeamat"] == ["2", "0", "1,0"]
+    assert "Toistuvat viat" in first  # wing B's loop: three times this week
     for n in range(1, pages + 1):
         assert f"Sivu {n}/{pages}" in page(pdf, n)
     text = "\n".join(page(pdf, n) for n in range(2, pages + 1))
     assert "Huoltotyö" in text and "sprinkler service" in text
     assert "23.11.2026 8.00 – 23.11.2026 12.00" in text  # the window
     assert "log:" not in text and "(sähköposti)" in text  # channels in words
+    assert "Toistuvat viat (sama vika samassa paikassa vähintään 3 kertaa 4" in text
+    assert "24.11. 9.00, 24.11. 15.00, 25.11. 10.00" in text  # its history
 
 
 def test_a_safety_record_reads_in_plain_words_without_channel_jargon():

@@ -203,6 +203,15 @@ def check(s, log: Log, raw, now: datetime, since: datetime, label: str) -> None:
     assert s.key.alarms.this == (len(mine) if w.end > since else None)
     assert s.key.alarms.last == (len(last_alarms) if before.end > since else None)
 
+    # -- recurring: 3 times or more at one point in the 4 weeks, once at least this one --
+    four = trend_weeks(w, tz)[-4].start
+    flagged = {}
+    for p in POINTS:
+        starts = sorted(a.start for a in log.alarms if a.point == p and four <= a.start < w.end)
+        if len(starts) >= 3 and any(x >= w.start for x in starts):
+            flagged[p] = tuple(starts)
+    assert {r.point: r.history for r in s.recurring} == flagged
+
     # -- safety records: the raw rows ----------------------------------------------------
     assert [v.safety.id for v in s.safety] == [
         r["id"] for r in safety if w.start <= t(r["at"]) < w.end]
