@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from importlib import resources
+from typing import TypeVar
 
 from escalator.i18n import code_label, dates, t, tn
 from escalator.reports.safety_text import Record, as_record, cause_text, local, span
@@ -70,14 +71,19 @@ def _pct(d: Durations) -> str:
     return f"{_d(d.median)} / {_d(d.p90)}" if d.n else "–"
 
 
+T = TypeVar("T")
 MAX_ROWS = 25  # a long table is cut here with "… and N more" (the CSV has every alarm)
 
 
-def _cut(rows: tuple[tuple[str, ...], ...], lang: str) -> tuple[tuple[str, ...], ...]:
-    if len(rows) <= MAX_ROWS:
+def _cut(items: Sequence[T], row: Callable[[T], tuple[str, ...]],
+         lang: str) -> tuple[tuple[str, ...], ...]:
+    """The first MAX_ROWS items as rows, and "… and N more": only the rows shown are
+    formatted (a week of a shared store may have thousands of recurring faults)."""
+    rows = tuple(row(x) for x in items[:MAX_ROWS])
+    if len(items) <= MAX_ROWS:
         return rows
-    more = tn(lang, "wk.more", len(rows) - MAX_ROWS, n=len(rows) - MAX_ROWS)
-    return (*rows[:MAX_ROWS], (more, *([""] * (len(rows[0]) - 1))))
+    more = tn(lang, "wk.more", len(items) - MAX_ROWS, n=len(items) - MAX_ROWS)
+    return (*rows, (more, *([""] * (len(rows[0]) - 1))))
 
 
 def _open(r: Row, lang: str) -> str:
@@ -148,7 +154,7 @@ def model(s: Summary, lang: str, tz: str, names: Mapping[str, str], facility: st
         Section(t(lang, "wk.by_type"), (col("code"), col("count")),
                 tuple((code_label(lang, c), str(n)) for c, n in s.by_code), empty=none),
         Section(t(lang, "wk.by_point"), (col("point"), col("code"), col("count")),
-                _cut(tuple((p or "–", code_label(lang, c), str(n)) for c, p, n in s.by_point),
+                _cut(s.by_point, lambda x: (x[1] or "–", code_label(lang, x[0]), str(x[2])),
                      lang), empty=none),
         Section(t(lang, "wk.parties"),
                 (col("party"), col("contacted"), col("ack"), col("clear"), col("no_answer"),
@@ -170,24 +176,25 @@ def model(s: Summary, lang: str, tz: str, names: Mapping[str, str], facility: st
         Section(t(lang, "wk.still_open") if s.complete
                 else t(lang, "wk.still_open_now", at=local(s.until, tz, lang)),
                 (col("code"), col("point"), col("opened"), col("age")),
-                _cut(tuple((code_label(lang, r.code), r.point or "–", local(r.opened_at, tz, lang),
-                            _open(r, lang)) for r in s.still_open), lang), empty=none),
+                _cut(s.still_open, lambda r: (code_label(lang, r.code), r.point or "–",
+                                              local(r.opened_at, tz, lang), _open(r, lang)),
+                     lang), empty=none),
         Section(t(lang, "wk.recurring", times=RECURRING_TIMES, weeks=RECURRING_WEEKS),
                 (col("point"), col("code"), col("times"), col("this_week"), col("when")),
-                _cut(tuple((r.point or "–", code_label(lang, r.code), str(len(r.history)),
-                            str(r.this_week), ", ".join(moment(at, tz, lang)
-                                                        for at in r.history[-8:])
-                            + (" …" if len(r.history) > 8 else ""))
-                           for r in s.recurring), lang), empty=none),
+                _cut(s.recurring, lambda r: (
+                    r.point or "–", code_label(lang, r.code), str(len(r.history)),
+                    str(r.this_week), ", ".join(moment(at, tz, lang) for at in r.history[-8:])
+                    + (" …" if len(r.history) > 8 else "")), lang), empty=none),
         Section(t(lang, "wk.repeated_false", threshold=s.false_alarm_threshold),
                 (col("point"), col("code"), col("false_alarms")),
-                _cut(tuple((p or "–", code_label(lang, c), str(n))
-                           for c, p, n in s.repeated_false), lang), empty=none),
+                _cut(s.repeated_false,
+                     lambda x: (x[1] or "–", code_label(lang, x[0]), str(x[2])), lang),
+                empty=none),
         Section(t(lang, "wk.held_back"),
                 (col("point"), col("code"), col("work"), col("window"), col("held")),
-                _cut(tuple((h.point or "–", code_label(lang, h.code), h.work or "–",
-                            _window(h, tz, lang), str(h.alarms)) for h in s.held_back),
-                     lang), empty=none),
+                _cut(s.held_back, lambda h: (h.point or "–", code_label(lang, h.code),
+                                             h.work or "–", _window(h, tz, lang),
+                                             str(h.alarms)), lang), empty=none),
         Section(t(lang, "wk.staff"), text=(t(
             lang, "wk.staff_line",
             taps=dates.decimal(s.attention.per_alarm(s.attention.taps), lang),

@@ -8,6 +8,11 @@ An incident that came back soon after it was resolved (REOPENED, the same
 incident id) is split into its alarms ("cycles"): each counts in the week it
 started, with its own calls, answers and duration.
 
+Nothing is measured past `until`, the earlier of now and the week's end: an
+alarm not over by then lasted until then and is "still open". Only time the
+service watched counts (`monitoring_since`): a week that ended before it has
+no figures (None, "not monitored"), never zeros.
+
 Per party, from the incidents of the week:
 - contacted: calls (first call, reminders, escalations) that were made;
 - time to acknowledge: from the party's first call in an incident to its
