@@ -30,7 +30,7 @@ import math
 import statistics
 from collections import Counter
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cached_property
 from zoneinfo import ZoneInfo
@@ -404,6 +404,14 @@ def held_rows(held: Sequence[Held]) -> tuple[HeldRow, ...]:
                                              r.code)))
 
 
+def as_of(v: SafetyView, until: datetime) -> SafetyView:
+    """A safety record's alarm as the summary sees it: one that ended after `until` was
+    still open then and is measured to it, like every other alarm of the summary."""
+    if v.ended_at is not None and v.ended_at <= until:
+        return v
+    return replace(v, ended_at=None, duration=max(until - v.started_at, timedelta(0)))
+
+
 def summarize(w: Week, history: History, care_staff: Collection[str],
               false_alarm_threshold: int = 2) -> Summary:
     until = max(min(history.now, w.end), w.start)
@@ -430,7 +438,7 @@ def summarize(w: Week, history: History, care_staff: Collection[str],
                               key=lambda x: (-x[2], x[0], x[1]))),
         trend=tuple((x.label, x.alarms if x.monitored else None) for x in weeks),
         parties=party_figures(alarms, until),
-        safety=tuple(history.safety),
+        safety=tuple(as_of(v, until) for v in history.safety),
         longest=tuple(sorted(rows, key=lambda r: (-r.lasted, r.opened_at))[:LONGEST_SHOWN]),
         still_open=tuple(sorted(still_open, key=lambda r: (r.opened_at, r.incident_id))),
         repeated_false=tuple(sorted(((c, p, n) for (c, p), n in repeated.items()

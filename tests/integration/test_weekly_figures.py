@@ -159,3 +159,22 @@ async def test_current_week_measures_open_alarms_to_now_and_says_still_open(
     assert "6 d" not in page and page.count("15 min (hälytys on yhä auki)") == 2
     assert "Yhä auki (7.12.2026 8.45)" in page
     assert "Viikko on vielä kesken" in page
+
+
+def test_a_safety_records_alarm_is_measured_to_the_end_of_the_week_too():
+    """A record whose alarm ended on the next Monday reads "still open" at Sunday 24:00
+    in that week's summary, like the alarm's own rows."""
+    from escalator.domain.model import Incident, State
+    from escalator.domain.register import Attention, SafetyRow, SafetyView
+    from escalator.reports.weekly import as_of
+
+    w = week("2026-W48", "Europe/Helsinki")
+    start = local(2026, 11, 29, 22)
+    inc = Incident(id=1, source="t", code="FT", point="P", text="", severity="", ladder="",
+                   state=State.RESOLVED, opened_at=start, last_seen_at=start)
+    v = SafetyView(SafetyRow(1, 1, "nobody_acknowledged", start, "{}"), inc, start,
+                   local(2026, 11, 30, 3), timedelta(hours=5), (), (), Attention(0, 0), (),
+                   None)
+    seen = as_of(v, w.end)
+    assert (seen.ended_at, seen.duration) == (None, timedelta(hours=2))
+    assert as_of(v, local(2026, 11, 30, 8)) == v  # ended by then: as it was

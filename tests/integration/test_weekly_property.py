@@ -215,6 +215,9 @@ def check(s, log: Log, raw, now: datetime, since: datetime, label: str) -> None:
     # -- safety records: the raw rows ----------------------------------------------------
     assert [v.safety.id for v in s.safety] == [
         r["id"] for r in safety if w.start <= t(r["at"]) < w.end]
+    for v in s.safety:  # a record's alarm is measured like the others: to `until` at most
+        assert v.duration <= until - v.started_at
+        assert v.ended_at is None or v.ended_at <= until
     assert s.key.safety.this == (sum(w.start <= t(r["at"]) < w.end for r in safety)
                                  if w.end > since else None)
 
