@@ -30,6 +30,18 @@ def report_yaml(storage: str, extra: str = "", *, heartbeat: bool = False) -> st
     return text + extra
 
 
+async def watched_since(storage: str, at: datetime) -> None:
+    """A store whose service first started at `at` (as if it had run since then)."""
+    from escalator.storage import open_store, register
+
+    store = open_store(storage)
+    await store.open()
+    try:
+        await store.transaction(lambda tx: register.record_start(tx, at))
+    finally:
+        await store.close()
+
+
 async def tick(app) -> datetime | None:
     """A tick, and the weekly summary it may have started (sent in its own task)."""
     due = await app.tick()

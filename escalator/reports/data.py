@@ -6,13 +6,16 @@ No SQL here (that is `escalator.storage.register`) and no figures (those are
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
 
 from escalator.config.model import Config
 from escalator.domain import register
+from escalator.domain.maintenance import MaintenanceWindow
+from escalator.domain.model import read_params
 from escalator.domain.register import SafetyRow, SafetyView
 from escalator.reports import weekly
+from escalator.storage import maintenance
 from escalator.storage import register as store
 from escalator.storage.sql import Tx
 
@@ -43,17 +46,57 @@ def view(tx: Tx, safety_id: int, staff: Collection[str], now: datetime) -> Safet
     return found[0] if found else None
 
 
-def history(tx: Tx, w: weekly.Week, tz: str, staff: Collection[str],
-            now: datetime) -> weekly.History:
-    incidents = store.incidents_during(tx, w.start, w.end)
+def _held(tx: Tx, w: weekly.Week, windows: Mapping[str, MaintenanceWindow]
+          ) -> list[weekly.Held]:
+    """Each hold with its work and its window: the file's windows by id, the API's from
+    the store (a window since removed from the file keeps the end the hold recorded)."""
+    found = []
+    for code, point, incident_id, at, detail in store.held_back(tx, w.start, w.end):
+        said = read_params(detail)
+        window_id = str(said.get("window") or "")
+        known = windows.get(window_id)
+        if known is None and window_id.isdigit():
+            api = maintenance.window(tx, int(window_id))
+            known = api.window if api else None
+        until = known.ends if known else _stamp(said.get("until"))
+        found.append(weekly.Held(code, point, incident_id, at,
+                                 str(said.get("work") or (known.reason if known else "")),
+                                 known.starts if known else None, until))
+    return found
+
+
+def _stamp(value: object) -> datetime | None:
+    try:
+        return datetime.fromisoformat(str(value)) if value else None
+    except ValueError:
+        return None
+
+
+def history(tx: Tx, w: weekly.Week, tz: str, staff: Collection[str], now: datetime,
+            windows: Sequence[MaintenanceWindow] = ()) -> weekly.History:
+    """Everything one week's summary needs. Incidents of the week before are read too:
+    the first page compares the week with the last one."""
+    last = weekly.previous(w, tz)
+    incidents = store.incidents_during(tx, last.start, w.end)
     ids = [i.id for i in incidents]
-    trend = [(t.label, store.count_opened(tx, t.start, t.end)
-              + store.count_reason(tx, register.Reason.REOPENED.value, t.start, t.end))
-             for t in weekly.trend_weeks(w, tz)]
+    since = store.monitoring_since(tx)
+    weeks = []
+    for t in weekly.trend_weeks(w, tz):
+        if weekly.monitored_from(t, since) is None:
+            weeks.append(weekly.WeekCount(t.label, False))
+            continue
+        weeks.append(weekly.WeekCount(
+            t.label, True,
+            store.count_opened(tx, t.start, t.end)
+            + store.count_reason(tx, register.Reason.REOPENED.value, t.start, t.end),
+            store.count_safety(tx, t.start, t.end)))
     return weekly.History(
         incidents=incidents, timeline=store.timelines(tx, ids),
-        deliveries=store.deliveries(tx, ids), trend=trend,
+        deliveries=store.deliveries(tx, ids), weeks=weeks,
         false_alarms=store.count_by_point(
             tx, [register.Reason.FALSE_ALARM.value], w.end - weekly.FALSE_ALARM_WINDOW, w.end),
-        held_back=store.incidents_with_reason(tx, weekly.HELD_BACK_REASONS, w.start, w.end),
-        safety=views(tx, store.safety_between(tx, w.start, w.end), staff, min(now, w.end)))
+        held_back=_held(tx, w, {x.id: x for x in windows}),
+        safety=views(tx, store.safety_between(tx, w.start, w.end), staff, min(now, w.end)),
+        now=now, monitoring_since=since,
+        occurrences=store.occurrences(
+            tx, weekly.previous(w, tz, weekly.RECURRING_WEEKS).start, w.end))

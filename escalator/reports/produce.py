@@ -44,7 +44,8 @@ async def produce(store: SqlStore, config: Config, w: Week, now: datetime) -> Pr
     staff = data.care_staff(config)
     weekly = config.reports.weekly if config.reports else None
     threshold = weekly.false_alarm_threshold if weekly else 2
-    history = await store.transaction(lambda tx: data.history(tx, w, tz, staff, now))
+    history = await store.transaction(lambda tx: data.history(tx, w, tz, staff, now,
+                                                                   config.maintenance))
     # Figures, chart and PDF take CPU time: off the event loop, which keeps escalating.
     return await asyncio.to_thread(_render, w, history, config, staff, threshold, lang, tz)
 

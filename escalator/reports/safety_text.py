@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -155,3 +156,67 @@ def as_text(v: SafetyView, lang: str, tz: str, names: Mapping[str, str]) -> str:
         lines += ["", t(lang, "reg.closed", at=local(v.review.closed_at, tz, lang),
                         by=v.review.closed_by, cause=v.review.cause)]
     return "\n".join(lines) + "\n"
+
+
+# -- the record in plain words, for the weekly summary -----------------------------------
+
+CHANNELS = ("telegram", "email", "sms", "voice", "webhook")
+
+
+@dataclass(frozen=True)
+class Record:
+    """A safety record in plain words: a heading, sentences, and what happened when."""
+
+    heading: str
+    lines: tuple[str, ...]
+    steps: tuple[str, ...]
+
+
+def channel_words(channel: str | None, lang: str) -> str:
+    """`telegram` -> "a Telegram message"; `log:sms` (no sender configured: the notice was
+    only written to the log) says so in words; an unknown channel is shown as it is."""
+    if not channel:
+        return "–"
+    if channel.startswith("log:"):
+        return t(lang, "wk.channel.logged", channel=channel_words(channel[4:], lang))
+    return t(lang, f"wk.channel.{channel}") if channel in CHANNELS else channel
+
+
+def _step(c: Any, lang: str, tz: str, names: Mapping[str, str]) -> str:
+    who = names.get(c.party, c.party) or "–"
+    when = local(c.at, tz, lang)
+    if c.kind == "called":
+        status = t(lang, f"wk.rec.status.{c.status}") if c.status in (
+            "sent", "failed", "pending") else (c.status or "")
+        return t(lang, "wk.rec.called", at=when, party=who,
+                 how=channel_words(c.channel, lang), status=status)
+    key = "reg.answered" if c.kind == "answered" else "reg.skipped"
+    return f"{when} " + t(lang, key, party=who, detail=_said(c, lang, tz))
+
+
+def as_record(v: SafetyView, lang: str, tz: str, names: Mapping[str, str]) -> Record:
+    inc = v.incident
+    what = code_label(lang, inc.code) + (f" ({inc.text})" if inc.text else "")
+    if v.ended_at:
+        when = t(lang, "wk.rec.ended", start=local(v.started_at, tz, lang),
+                 end=local(v.ended_at, tz, lang), lasted=span(v.duration))
+    else:
+        when = t(lang, "wk.rec.open", start=local(v.started_at, tz, lang),
+                 lasted=span(v.duration))
+    lines = [t(lang, "wk.rec.what", what=what, where=inc.point or "–"), when,
+             t(lang, "wk.rec.recorded", at=local(v.safety.at, tz, lang))]
+    lines += ["; ".join(tn(lang, "reg.party_line", p.calls, party=names.get(p.party, p.party),
+                           calls=p.calls, outcome=t(lang, f"reg.outcome.{p.outcome}"))
+                        for p in v.parties)] if v.parties else []
+    lines.append(t(lang, "reg.attention", taps=v.attention.taps, messages=v.attention.messages))
+    lines += [f"{local(n.at, tz, lang)} {n.by}: {n.note}" for n in v.notes]
+    if v.review:
+        lines.append(t(lang, "reg.closed", at=local(v.review.closed_at, tz, lang),
+                       by=v.review.closed_by, cause=v.review.cause))
+    measures = v.review.measures if v.review and v.review.measures else ""
+    lines.append(f"{t(lang, 'reg.measures')}: {measures or t(lang, 'reg.measures_none')}")
+    heading = (f"{t(lang, 'reg.title')} #{v.safety.id}: "
+               f"{cause_text(lang, v.safety.cause, v.safety.detail, tz)} "
+               f"({t(lang, f'reg.state.{v.state}')})")
+    return Record(heading, tuple(lines),
+                  tuple(_step(c, lang, tz, names) for c in v.contacts))

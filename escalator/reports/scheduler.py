@@ -11,6 +11,11 @@ and does not send again; a week that fell due while the service was down is
 still unsent and goes out at the first tick after start. A claim whose sender
 died mid-send (no `sent_at` after `LEASE`) may be taken again; a failed send
 gives the claim back and is retried after `RETRY`.
+
+The first tick also records when monitoring began (`monitoring_since` in the
+store's meta, written once per store): a week that began before it is never
+mailed, since part of it nobody watched and its summary would read "0 alarms,
+no deviations" for time the service was not there.
 """
 
 from __future__ import annotations
@@ -29,7 +34,7 @@ from escalator.config.model import Config
 from escalator.reports.produce import mail, produce, recipients
 from escalator.reports.weekly import Week, previous, week_of
 from escalator.storage import register as runs
-from escalator.storage.sql import SqlStore
+from escalator.storage.sql import SqlStore, Tx
 
 log = logging.getLogger(__name__)
 KIND = "weekly"
@@ -70,18 +75,24 @@ class ReportScheduler:
         self.last_error: str | None = None
         self._task: asyncio.Task[datetime | None] | None = None
         self._next: datetime | None = None
+        self.since: datetime | None = None  # monitoring began (read once from the store)
         self.on_done: Callable[[], None] = lambda: None  # e.g. poke the waker
 
     def kick(self) -> datetime | None:
         """Start a due summary in the background; when to look again. Never blocks."""
         config = self._config()
         weekly = config.reports.weekly if config.reports else None
+        now = self._clock.now()
+        look_again = now + timedelta(minutes=1) if weekly else None
+        if self._task is not None and not self._task.done():
+            return look_again
+        if self.since is None and (self._retry_at is None or now >= self._retry_at):
+            # the first tick: record that monitoring began (and send what is due)
+            self._task = asyncio.create_task(self._run(), name="weekly-summary-start")
+            return look_again
         if weekly is None:
             return None
-        now = self._clock.now()
         w, _, next_send = schedule(now, weekly.day, weekly.at, config.facility.timezone)
-        if self._task is not None and not self._task.done():
-            return now + timedelta(minutes=1)
         if self._sent == w.label:
             return next_send
         if self._retry_at is not None and now < self._retry_at:
@@ -112,7 +123,20 @@ class ReportScheduler:
         if self._task is not None:
             await asyncio.gather(self._task, return_exceptions=True)
 
+    async def record_start(self) -> datetime | None:
+        """Write the first start once per store; since when monitoring runs."""
+        if self.since is None:
+            now = self._clock.now()
+
+            def record(tx: Tx) -> datetime | None:
+                runs.record_start(tx, now)
+                return runs.monitoring_since(tx)
+
+            self.since = await self._store.transaction(record)
+        return self.since
+
     async def run_due(self) -> datetime | None:
+        since = await self.record_start()
         config = self._config()
         weekly = config.reports.weekly if config.reports else None
         if weekly is None:
@@ -120,6 +144,11 @@ class ReportScheduler:
         now = self._clock.now()
         w, _, next_send = schedule(now, weekly.day, weekly.at, config.facility.timezone)
         if self._sent == w.label:
+            return next_send
+        if since is None or w.start < since:  # nobody watched (all of) that week
+            log.info("weekly summary %s not sent: monitoring began %s, after the week began",
+                     w.label, since)
+            self._sent, self._retry_at = w.label, None
             return next_send
         if self._retry_at is not None and now < self._retry_at:
             return self._retry_at

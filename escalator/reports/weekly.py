@@ -8,6 +8,11 @@ An incident that came back soon after it was resolved (REOPENED, the same
 incident id) is split into its alarms ("cycles"): each counts in the week it
 started, with its own calls, answers and duration.
 
+Nothing is measured past `until`, the earlier of now and the week's end: an
+alarm not over by then lasted until then and is "still open". Only time the
+service watched counts (`monitoring_since`): a week that ended before it has
+no figures (None, "not monitored"), never zeros.
+
 Per party, from the incidents of the week:
 - contacted: calls (first call, reminders, escalations) that were made;
 - time to acknowledge: from the party's first call in an incident to its
@@ -25,8 +30,9 @@ import math
 import statistics
 from collections import Counter
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
+from functools import cached_property
 from zoneinfo import ZoneInfo
 
 from escalator.domain.model import Incident, Reason, read_params
@@ -40,10 +46,14 @@ from escalator.domain.register import (
 )
 
 TREND_WEEKS = 12
+ANSWER_WITHIN = timedelta(minutes=15)  # "answered in time" on the first page
+RECURRING_TIMES, RECURRING_WEEKS = 3, 4  # the same fault at the same point 3 times in 4 weeks
+# reasons as plain strings: an enum's `.value` costs a lookup each time, in loops over
+# tens of thousands of entries
+REOPENED, CLEARED = Reason.REOPENED.value, Reason.CLEARED.value
+SAFETY_INCIDENT, SKIPPED = Reason.SAFETY_INCIDENT.value, Reason.SKIPPED_UNAVAILABLE.value
 FALSE_ALARM_WINDOW = timedelta(days=365)
 LONGEST_SHOWN = 5
-# The timeline reason of an alarm held back by a maintenance window.
-HELD_BACK_REASONS = (Reason.MAINTENANCE_HELD.value,)
 
 
 @dataclass(frozen=True)
@@ -54,6 +64,7 @@ class Week:
     number: int
     start: datetime
     end: datetime
+    zone: str = "UTC"
 
     @property
     def label(self) -> str:
@@ -74,7 +85,7 @@ def week(label: str, tz: str) -> Week:
     # In UTC: subtracting two times of one ZoneInfo ignores a DST change between them.
     start = datetime.combine(monday, time(0, 0), zone).astimezone(UTC)
     end = datetime.combine(monday + timedelta(days=7), time(0, 0), zone).astimezone(UTC)
-    return Week(int(year_text), int(num_text), start, end)
+    return Week(int(year_text), int(num_text), start, end, tz)
 
 
 def week_of(at: datetime, tz: str) -> Week:
@@ -87,6 +98,10 @@ def previous(w: Week, tz: str, n: int = 1) -> Week:
     monday = w.monday - timedelta(days=7 * n)
     iso = monday.isocalendar()
     return week(f"{iso.year}-W{iso.week:02d}", tz)
+
+
+def previous_week_of(w: Week) -> Week:
+    return previous(w, w.zone)
 
 
 def trend_weeks(w: Week, tz: str) -> list[Week]:
@@ -148,16 +163,89 @@ class Attention:
 
 
 @dataclass(frozen=True)
+class Held:
+    """One hold of an alarm by a maintenance window, with the window's work and times."""
+
+    code: str
+    point: str
+    incident_id: int
+    at: datetime
+    work: str
+    window_from: datetime | None  # None: the window is no longer known
+    until: datetime | None
+
+
+@dataclass(frozen=True)
+class HeldRow:
+    """Alarms of one point held by one window in the week."""
+
+    point: str
+    code: str
+    work: str
+    window_from: datetime | None
+    until: datetime | None
+    alarms: int
+
+
+@dataclass(frozen=True)
+class Recurring:
+    """The same code at the same point RECURRING_TIMES times or more in the
+    RECURRING_WEEKS weeks ending with the summary's week, once at least in that week:
+    "the same fault must not repeat". `history`: when each of them began."""
+
+    code: str
+    point: str
+    history: tuple[datetime, ...]
+    this_week: int
+
+
+@dataclass(frozen=True)
+class WeekCount:
+    """One week of the trend. `monitored`: the service watched at least part of it;
+    a week it never watched has no figures at all (not zeros)."""
+
+    label: str
+    monitored: bool
+    alarms: int = 0
+    safety: int = 0
+
+
+@dataclass(frozen=True)
 class History:
     """What the store holds for one week's summary (see storage/register.py)."""
 
-    incidents: Sequence[Incident]  # opened in the week, or open at its start
+    incidents: Sequence[Incident]  # opened in the week or the one before, or open then
     timeline: Mapping[int, Sequence[TimelineItem]]
     deliveries: Mapping[int, Sequence[DeliveryItem]]
-    trend: Sequence[tuple[str, int]]  # (week label, alarms opened or reopened), oldest first
+    weeks: Sequence[WeekCount]  # the 12 weeks ending with this one, oldest first
     false_alarms: Sequence[tuple[str, str, int]]  # (code, point, times called false), 12 mo
-    held_back: Sequence[tuple[str, str, int, datetime]]  # the same, in the week
+    held_back: Sequence[Held]  # holds by maintenance windows in the week
     safety: Sequence[SafetyView]  # records written in the week
+    now: datetime  # when the summary is made: nothing is measured past it
+    monitoring_since: datetime | None  # None: the service never watched this store
+    # (code, point, began) of every alarm in the RECURRING_WEEKS weeks ending with this
+    # one and the week before it (the first page compares with last week)
+    occurrences: Sequence[tuple[str, str, datetime]] = ()
+
+
+@dataclass(frozen=True)
+class Compared:
+    """A key figure this week, last week and as the average of the monitored weeks of
+    the 12; None where the service was not watching."""
+
+    this: int | None
+    last: int | None
+    average: float | None
+    of: int | None = None  # "this of N" (answered in time: of the alarms that called)
+    last_of: int | None = None
+
+
+@dataclass(frozen=True)
+class KeyFigures:
+    alarms: Compared
+    answered: Compared  # alarms answered within ANSWER_WITHIN of their first call
+    safety: Compared
+    recurring: Compared  # faults flagged as recurring (no 12-week average)
 
 
 @dataclass(frozen=True)
@@ -166,16 +254,29 @@ class Summary:
     total: int
     by_code: tuple[tuple[str, int], ...]
     by_point: tuple[tuple[str, str, int], ...]
-    trend: tuple[tuple[str, int], ...]
+    trend: tuple[tuple[str, int | None], ...]  # None: not monitored
     parties: tuple[PartyFigures, ...]
     safety: tuple[SafetyView, ...]
     longest: tuple[Row, ...]
     still_open: tuple[Row, ...]
     repeated_false: tuple[tuple[str, str, int], ...]
     false_alarm_threshold: int
-    held_back: tuple[tuple[str, str, int], ...]
+    held_back: tuple[HeldRow, ...]
     attention: Attention
     rows: tuple[Row, ...]  # every alarm of the week (the CSV)
+    until: datetime  # the earlier of now and the week's end: every duration ends here
+    monitored_from: datetime | None  # None: the service did not watch this week at all
+    key: KeyFigures
+    recurring: tuple[Recurring, ...] = ()
+
+    @property
+    def complete(self) -> bool:
+        """The week is over: figures are final (otherwise they are "so far")."""
+        return self.until >= self.week.end
+
+    @property
+    def partly_monitored(self) -> bool:
+        return self.monitored_from is not None and self.monitored_from > self.week.start
 
 
 @dataclass(frozen=True)
@@ -188,6 +289,11 @@ class Cycle:
     timeline: tuple[TimelineItem, ...]
     deliveries: tuple[DeliveryItem, ...]
 
+    @cached_property
+    def answers(self) -> list[TimelineItem]:
+        """The parties' own actions in this alarm (worked out once, used by three figures)."""
+        return actions(self.timeline, self.deliveries)
+
 
 def _time(value: object) -> datetime | None:
     try:
@@ -199,11 +305,13 @@ def _time(value: object) -> datetime | None:
 def cycles(inc: Incident, timeline: Sequence[TimelineItem],
            deliveries: Sequence[DeliveryItem]) -> list[Cycle]:
     """Split at each REOPENED entry; the entry's `resolved_at` ends the cycle before it."""
-    cuts = [e for e in timeline if e.reason == Reason.REOPENED.value and e.party is None]
+    cuts = [e for e in timeline if e.reason == REOPENED and e.party is None]
     starts = [inc.opened_at, *(e.at for e in cuts)]
     ends: list[datetime | None] = [_time(read_params(e.detail).get("resolved_at")) or e.at
                                    for e in cuts]
     ends.append(inc.resolved_at if not inc.is_open else None)
+    if not cuts:  # the usual case: one alarm, all of it
+        return [Cycle(inc, inc.opened_at, ends[0], tuple(timeline), tuple(deliveries))]
     found = []
     for n, start in enumerate(starts):
         until = starts[n + 1] if n + 1 < len(starts) else None
@@ -215,45 +323,134 @@ def cycles(inc: Incident, timeline: Sequence[TimelineItem],
     return found
 
 
-def _row(c: Cycle, end: datetime) -> Row:
-    ended = c.end if c.end is not None and c.end < end else None
+def _row(c: Cycle, until: datetime) -> Row:
+    """The alarm as of `until`: resolved by then, or still open and measured to it."""
+    ended = c.end if c.end is not None and c.end <= until else None
     inc = c.incident
-    return Row(inc.id, inc.code, inc.point, c.start, ended, (ended or end) - c.start,
-               "resolved" if ended else "open")
+    return Row(inc.id, inc.code, inc.point, c.start, ended,
+               max((ended or until) - c.start, timedelta(0)), "resolved" if ended else "open")
+
+
+def monitored_from(w: Week, since: datetime | None) -> datetime | None:
+    """From when the week was watched: its start, a later first start, or None."""
+    if since is None or since >= w.end:
+        return None
+    return max(since, w.start)
+
+
+def answered_in_time(alarms: Sequence[Cycle]) -> tuple[int, int]:
+    """(alarms somebody answered within ANSWER_WITHIN of the first call, alarms that
+    called anybody). An alarm held by maintenance and never called is in neither."""
+    called = answered = 0
+    for c in alarms:
+        calls = [d.created_at for d in c.deliveries
+                 if not d.is_update and d.reason in CALL_REASONS]
+        if not calls:
+            continue
+        called += 1
+        first = min(calls)
+        answered += any(first <= a.at <= first + ANSWER_WITHIN
+                        for a in c.answers)
+    return answered, called
+
+
+def _average(values: Sequence[int]) -> float | None:
+    return sum(values) / len(values) if values else None
+
+
+def recurring(w: Week, occurrences: Sequence[tuple[str, str, datetime]]
+              ) -> tuple[Recurring, ...]:
+    """Faults that came back: see `Recurring`. Most times first."""
+    since = previous(w, w.zone, RECURRING_WEEKS - 1).start
+    found: dict[tuple[str, str], list[datetime]] = {}
+    for code, point, at in occurrences:
+        if since <= at < w.end:
+            found.setdefault((code, point), []).append(at)
+    rows = [Recurring(code, point, tuple(sorted(ats)),
+                      sum(w.start <= at for at in ats))
+            for (code, point), ats in found.items()
+            if len(ats) >= RECURRING_TIMES and any(w.start <= at for at in ats)]
+    return tuple(sorted(rows, key=lambda r: (-len(r.history), r.code, r.point)))
+
+
+def key_figures(weeks: Sequence[WeekCount], answered: tuple[int, int],
+                answered_last: tuple[int, int] | None,
+                recurring_now: int = 0, recurring_last: int = 0) -> KeyFigures:
+    this = weeks[-1]
+    last = weeks[-2] if len(weeks) > 1 and weeks[-2].monitored else None
+    seen = [x for x in weeks if x.monitored]
+    return KeyFigures(
+        alarms=Compared(this.alarms if this.monitored else None,
+                        last.alarms if last else None, _average([x.alarms for x in seen])),
+        answered=Compared(answered[0] if this.monitored else None,
+                          answered_last[0] if answered_last and last else None, None,
+                          answered[1], answered_last[1] if answered_last else None),
+        safety=Compared(this.safety if this.monitored else None,
+                        last.safety if last else None, _average([x.safety for x in seen])),
+        recurring=Compared(recurring_now if this.monitored else None,
+                           recurring_last if last else None, None))
+
+
+def held_rows(held: Sequence[Held]) -> tuple[HeldRow, ...]:
+    """Per point and window: how many alarms it held (one alarm held twice counts once)."""
+    found: dict[tuple[str, str, str, datetime | None, datetime | None], set[int]] = {}
+    for h in held:
+        found.setdefault((h.point, h.code, h.work, h.window_from, h.until),
+                         set()).add(h.incident_id)
+    rows = [HeldRow(p, c, work, start, until, len(ids))
+            for (p, c, work, start, until), ids in found.items()]
+    far = datetime.max.replace(tzinfo=UTC)
+    return tuple(sorted(rows, key=lambda r: (r.window_from or r.until or far, r.work, r.point,
+                                             r.code)))
+
+
+def as_of(v: SafetyView, until: datetime) -> SafetyView:
+    """A safety record's alarm as the summary sees it: one that ended after `until` was
+    still open then and is measured to it, like every other alarm of the summary."""
+    if v.ended_at is not None and v.ended_at <= until:
+        return v
+    return replace(v, ended_at=None, duration=max(until - v.started_at, timedelta(0)))
 
 
 def summarize(w: Week, history: History, care_staff: Collection[str],
               false_alarm_threshold: int = 2) -> Summary:
+    until = max(min(history.now, w.end), w.start)
     every = [c for i in history.incidents
              for c in cycles(i, history.timeline.get(i.id, ()), history.deliveries.get(i.id, ()))]
     alarms = sorted((c for c in every if w.start <= c.start < w.end),
                     key=lambda c: (c.start, c.incident.id))
-    rows = tuple(_row(c, w.end) for c in alarms)
+    before = previous_week_of(w)
+    last = [c for c in every if before.start <= c.start < before.end]
+    rows = tuple(_row(c, until) for c in alarms)
     by_code = Counter(c.incident.code for c in alarms)
     by_point = Counter((c.incident.code, c.incident.point) for c in alarms)
-    still_open = [_row(c, w.end) for c in every
-                  if c.start < w.end and (c.end is None or c.end >= w.end)]
+    still_open = [_row(c, until) for c in every
+                  if c.start < until and (c.end is None or c.end > until)]
     repeated = {(code, point): n for code, point, n in history.false_alarms}
-    held = Counter((code, point) for code, point, _ in
-                   {(c, p, i) for c, p, i, _ in history.held_back})  # alarms, not entries
+    since = monitored_from(w, history.monitoring_since)
+    weeks = list(history.weeks) or [WeekCount(w.label, since is not None, len(alarms),
+                                              len(history.safety))]
+    again = recurring(w, history.occurrences)
     return Summary(
         week=w, total=len(alarms),
         by_code=tuple(sorted(by_code.items(), key=lambda kv: (-kv[1], kv[0]))),
         by_point=tuple(sorted(((c, p, n) for (c, p), n in by_point.items()),
                               key=lambda x: (-x[2], x[0], x[1]))),
-        trend=tuple(history.trend),
-        parties=party_figures(alarms, w.end),
-        safety=tuple(history.safety),
+        trend=tuple((x.label, x.alarms if x.monitored else None) for x in weeks),
+        parties=party_figures(alarms, until),
+        safety=tuple(as_of(v, until) for v in history.safety),
         longest=tuple(sorted(rows, key=lambda r: (-r.lasted, r.opened_at))[:LONGEST_SHOWN]),
         still_open=tuple(sorted(still_open, key=lambda r: (r.opened_at, r.incident_id))),
         repeated_false=tuple(sorted(((c, p, n) for (c, p), n in repeated.items()
                                      if n > false_alarm_threshold),
                                     key=lambda x: (-x[2], x[0], x[1]))),
         false_alarm_threshold=false_alarm_threshold,
-        held_back=tuple(sorted(((c, p, n) for (c, p), n in held.items()),
-                               key=lambda x: (-x[2], x[0], x[1]))),
+        held_back=held_rows(history.held_back),
         attention=attention(alarms, care_staff),
-        rows=rows)
+        rows=rows, until=until, monitored_from=since,
+        recurring=again,
+        key=key_figures(weeks, answered_in_time(alarms), answered_in_time(last), len(again),
+                        len(recurring(before, history.occurrences))))
 
 
 def party_figures(alarms: Sequence[Cycle], end: datetime) -> tuple[PartyFigures, ...]:
@@ -265,9 +462,9 @@ def party_figures(alarms: Sequence[Cycle], end: datetime) -> tuple[PartyFigures,
 
     for n, c in enumerate(alarms):
         calls = [d for d in c.deliveries if not d.is_update and d.reason in CALL_REASONS]
-        answers = actions(c.timeline, c.deliveries)
-        safety_at = [e.at for e in c.timeline if e.reason == Reason.SAFETY_INCIDENT.value]
-        cleared = any(e.reason == Reason.CLEARED.value for e in c.timeline)
+        answers = c.answers
+        safety_at = [e.at for e in c.timeline if e.reason == SAFETY_INCIDENT]
+        cleared = any(e.reason == CLEARED for e in c.timeline)
         for party in dict.fromkeys(d.party for d in calls):
             s = slot(party)
             mine = [d for d in calls if d.party == party]
@@ -279,10 +476,10 @@ def party_figures(alarms: Sequence[Cycle], end: datetime) -> tuple[PartyFigures,
                 continue
             first = answered[0]
             s["ack"].append(max(first.at - min(d.created_at for d in mine), timedelta(0)))
-            if c.end is not None and c.end < end:
+            if c.end is not None and c.end <= end:
                 s["clear"].append(c.end - first.at)
         for party in dict.fromkeys(e.party for e in c.timeline
-                                   if e.reason == Reason.SKIPPED_UNAVAILABLE.value and e.party):
+                                   if e.reason == SKIPPED and e.party):
             slot(party)["skipped"].append(n)
         for a in answers:
             if a.reason in PROMISE_REASONS:
@@ -302,7 +499,7 @@ def attention(alarms: Sequence[Cycle], care_staff: Collection[str]) -> Attention
     """Per alarm: the care staff's own actions (taps) and the messages that reached them."""
     taps = messages = one = 0
     for c in alarms:
-        mine = sum(1 for a in actions(c.timeline, c.deliveries) if a.party in care_staff)
+        mine = sum(1 for a in c.answers if a.party in care_staff)
         taps += mine
         one += mine == 1
         messages += sum(1 for d in c.deliveries if d.party in care_staff and d.status == "sent")

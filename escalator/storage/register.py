@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from escalator.domain.model import Incident, State
+from escalator.domain.model import Incident, Reason, State
 from escalator.domain.register import DeliveryItem, Note, Review, SafetyRow, TimelineItem
 from escalator.storage import audit
 from escalator.storage.rows import dt, incident_from_row, ts
@@ -202,6 +202,57 @@ def count_by_point(tx: Tx, reasons: Sequence[str], start: datetime,
         " JOIN incidents i ON i.id = t.incident_id GROUP BY i.code, i.point",
         (*reasons, ts(start), ts(end)))
     return [(r["code"], r["point"], int(r["n"])) for r in rows]
+
+
+def held_back(tx: Tx, start: datetime, end: datetime) -> list[tuple[str, str, int, datetime, str]]:
+    """(code, point, incident id, at, detail) of each hold by a maintenance window in
+    [start, end); the detail names the work, the window and its end."""
+    rows = tx.rows(
+        "SELECT DISTINCT t.incident_id, t.at, t.detail, i.code, i.point FROM timeline t"
+        " JOIN incidents i ON i.id = t.incident_id"
+        " WHERE t.reason = ? AND t.at >= ? AND t.at < ? AND t.party IS NULL",
+        (Reason.MAINTENANCE_HELD.value, ts(start), ts(end)))
+    return [(r["code"], r["point"], int(r["incident_id"]), _at(r["at"]), r["detail"])
+            for r in rows]
+
+
+def occurrences(tx: Tx, start: datetime, end: datetime) -> list[tuple[str, str, datetime]]:
+    """(code, point, at) of every alarm that began in [start, end): each opening, and each
+    time an incident came back (REOPENED, logged for the incident itself)."""
+    opened = tx.rows("SELECT code, point, opened_at AS at FROM incidents"
+                     " WHERE opened_at >= ? AND opened_at < ?", (ts(start), ts(end)))
+    back = tx.rows("SELECT i.code, i.point, t.at FROM timeline t JOIN incidents i"
+                   " ON i.id = t.incident_id WHERE t.reason = ? AND t.at >= ? AND t.at < ?"
+                   " AND t.party IS NULL", (Reason.REOPENED.value, ts(start), ts(end)))
+    return [(r["code"], r["point"], _at(r["at"])) for r in (*opened, *back)]
+
+
+def count_safety(tx: Tx, start: datetime, end: datetime) -> int:
+    row = tx.one("SELECT COUNT(*) AS n FROM safety_incidents WHERE at >= ? AND at < ?",
+                 (ts(start), ts(end)))
+    return int(row["n"]) if row else 0
+
+
+# -- when monitoring began -----------------------------------------------------------------
+
+MONITORING_SINCE = "monitoring_since"
+
+
+def record_start(tx: Tx, now: datetime) -> None:
+    """The service's first start, written once: later starts leave it as it is."""
+    tx.execute("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING",
+               (MONITORING_SINCE, ts(now)))
+
+
+def monitoring_since(tx: Tx) -> datetime | None:
+    """Since when the service has been watching: its recorded first start, or the first
+    alarm it took in if that is earlier (a store from before the start was recorded, or
+    an imported history). None: it never ran on this store."""
+    row = tx.one("SELECT value FROM meta WHERE key = ?", (MONITORING_SINCE,))
+    first = tx.one("SELECT MIN(opened_at) AS at FROM incidents")
+    found = [dt(v) for v in (row["value"] if row else None, first["at"] if first else None)
+             if v]
+    return min((f for f in found if f is not None), default=None)
 
 
 def safety_between(tx: Tx, start: datetime, end: datetime) -> list[SafetyRow]:

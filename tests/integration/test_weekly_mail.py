@@ -16,7 +16,7 @@ import subprocess
 
 import pytest
 from outside import Mailbox, smtp_server
-from report_support import generate_week_48, local, run_until, tick, weekly_yaml
+from report_support import generate_week_48, local, run_until, tick, watched_since, weekly_yaml
 from support import TOKENS, FakeClock
 
 from escalator.app import Escalator
@@ -98,26 +98,53 @@ async def test_generated_week_arrives_once_with_html_pdf_and_csv(
     assert len(weekly(mailbox, "2026-W48")) == 1
 
 
-async def test_week_missed_while_down_goes_out_when_back(clock, recorder, mailbox, smtp_port,
-                                                         store_url):
+async def test_first_start_mails_no_week_it_did_not_watch(clock, recorder, mailbox,
+                                                           smtp_port, store_url):
+    """First start on a fresh store on Monday 09:00: the week before (due at 08:00) was
+    never watched and is not mailed; nor is this week (its first nine hours were not
+    watched), not even after a restart; the next whole week is, and its trend says
+    "not monitored" for the weeks before, not 0."""
     text = weekly_yaml(store_url, smtp_port)
     clock.set(local(2026, 11, 23, 9))
     app = await started(text, clock, recorder)
-    await tick(app)  # the previous week (W47) goes out at once: it was due at 08:00
-    assert len(weekly(mailbox, "2026-W47")) == 1
+    await tick(app)
+    await tick(app)
+    assert mailbox.mails == []
+    await app.stop()
+    clock.set(local(2026, 11, 30, 9))  # a restart does not move the first start
+    app = await started(text, clock, recorder)
+    await tick(app)
+    await tick(app)
+    assert mailbox.mails == []
+    await run_until(app, clock, local(2026, 12, 7, 8))
+    [mail] = mailbox.mails
+    assert "2026-W49" in mail["Subject"]
+    html = parts(mail)["text/html"]
+    assert "Hälytyksiä viikolla: 0" in html
+    assert "W47: ei seurattu, W48: 0, W49: 0" in html  # the chart's text
+    await app.stop()
+
+
+async def test_week_missed_while_down_goes_out_when_back(clock, recorder, mailbox, smtp_port,
+                                                         store_url):
+    text = weekly_yaml(store_url, smtp_port)
+    clock.set(local(2026, 11, 22, 12))  # first started on Sunday: W48 is watched whole
+    app = await started(text, clock, recorder)
+    await tick(app)
     await app.stop()  # down over Monday 30.11. 08:00
     clock.set(local(2026, 11, 30, 11))
     back = await started(text, clock, recorder)
     await tick(back)
     await tick(back)
     assert len(weekly(mailbox, "2026-W48")) == 1
-    assert len(weekly(mailbox, "2026-W47")) == 1
+    assert weekly(mailbox, "2026-W47") == []  # began before the first start
     await back.stop()
 
 
 async def test_two_instances_at_the_same_moment_send_once(recorder, mailbox, smtp_port,
                                                           store_url):
     text = weekly_yaml(store_url, smtp_port)
+    await watched_since(store_url, local(2026, 11, 1, 0))
     clock = FakeClock(local(2026, 11, 30, 8))
     one = await started(text, clock, recorder)
     if store_url.startswith("sqlite"):  # one instance per SQLite file: the second is refused
@@ -140,6 +167,7 @@ async def test_smtp_refusal_is_retried_and_sent_once(clock, recorder, mailbox, s
                                                      tmp_path):
     text = weekly_yaml(f"sqlite:///{tmp_path}/r.db", smtp_port)
     mailbox.at_data["tilaaja@kunta.example"] = ["451 4.3.0 Try again later"]
+    await watched_since(f"sqlite:///{tmp_path}/r.db", local(2026, 11, 1, 0))
     clock.set(local(2026, 11, 30, 8))
     app = await started(text, clock, recorder)
     await tick(app)
@@ -168,6 +196,7 @@ async def test_a_hanging_mail_server_never_holds_up_an_alarm(clock, recorder, tm
     server = await asyncio.start_server(hang, "127.0.0.1", 0)
     port = server.sockets[0].getsockname()[1]
     clock.set(local(2026, 11, 30, 8))
+    await watched_since(f"sqlite:///{tmp_path}/h.db", local(2026, 11, 1, 0))
     app = await started(weekly_yaml(f"sqlite:///{tmp_path}/h.db", port), clock, recorder)
     started_at = time.monotonic()
     await app.tick()  # starts the summary; returns without waiting for the server
