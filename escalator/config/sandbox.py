@@ -82,16 +82,17 @@ def _limit(filename: str, code: str, **params: object) -> Verdict:
 
 
 def _child(memory: int, seconds: int) -> int:
+    # The code is loaded before the limits: they bound what the text makes, not imports.
+    from escalator.config.checking import check_text
+
+    text, filename, env, strict = pickle.loads(sys.stdin.buffer.read())  # noqa: S301
     resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
     resource.setrlimit(resource.RLIMIT_CPU, (seconds, seconds + 1))
-    text, filename, env, strict = pickle.loads(sys.stdin.buffer.read())  # noqa: S301
     try:
-        from escalator.config.checking import check_text
-
         # bounds only: which channels can send is the running service's to say, after
         checked = check_text(text, filename, env=env, strict_secrets=strict, ready=None)
         answer = pickle.dumps((list(checked.problems), list(checked.warnings)))
-    except MemoryError:
+    except (MemoryError, SystemError):  # SystemError: an allocation refused inside C code
         return OUT_OF_MEMORY
     sys.stdout.buffer.write(answer)
     return 0

@@ -68,6 +68,7 @@ class Outcome:
     handled: AlreadyHandled | None = None  # CHANGED/CLOSED/REPEAT: who answered first
     notices: int = 0  # deliveries this answer created (0 for anything but a done answer)
     escalated_to: tuple[str, ...] = ()  # parties the answer's escalation called
+    detail: str | None = None  # BAD: the rulebook's reason, for the API's technical reader
 
     @property
     def kind(self) -> Kind:
@@ -118,8 +119,8 @@ class Answering:
                 check=self._recheck(cmd, actor, verdict, now))
         except _Refused as exc:
             return await self._refused(cmd, actor, exc.verdict, exc.incident)
-        except ActionError:
-            return Outcome(Why.BAD, incident)
+        except ActionError as exc:
+            return Outcome(Why.BAD, incident, detail=str(exc))
         rows = await self.store.transaction(lambda tx: tx.deliveries(incident.id))
         new = [d for d in rows if d.id not in known]
         names = {pid: p.name for pid, p in self.context.config.parties.items()}

@@ -155,6 +155,7 @@ def _outcome(request: web.Request, outcome: Outcome, incident_id: int, by: str,
                        reason=outcome.why.value)
     state = outcome.incident.state.value if outcome.incident else None
     raise ApiError(_STATUS[outcome.kind], f"not done: {outcome.why.value}"
+                   + (f": {outcome.detail}" if outcome.detail else "")
                    + (f" (the incident is {state})" if state else ""),
                    reason=outcome.why.value, state=state)
 
