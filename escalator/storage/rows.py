@@ -98,7 +98,8 @@ class DeliveryRow:
     loop: int
     detail: str
     is_update: bool
-    # pending | sending (in flight) | queued (held by a channel) | sent | failed | superseded
+    # a `escalator.domain.delivery.Status` value (pending, sending, queued, checking, sent,
+    # failed, superseded, skipped): what each means and who may change it is there
     status: str
     contact_index: int
     attempts: int
@@ -107,6 +108,7 @@ class DeliveryRow:
     sent_at: datetime | None
     channel: str | None
     error: str | None
+    claims: int = 0  # times claimed; an outcome is written only for the current claim
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> DeliveryRow:
@@ -118,5 +120,5 @@ class DeliveryRow:
             is_update=bool(row["is_update"]), status=row["status"],
             contact_index=row["contact_index"], attempts=row["attempts"],
             next_attempt_at=nxt, created_at=created, sent_at=dt(row["sent_at"]),
-            channel=row["channel"], error=row["error"],
+            channel=row["channel"], error=row["error"], claims=int(row.get("claims") or 0),
         )

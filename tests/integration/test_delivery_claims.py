@@ -1,0 +1,127 @@
+"""The store enforces the delivery state machine, on SQLite and PostgreSQL alike.
+
+A claim is exclusive (a held row being checked is claimed too); an outcome is
+written only under the claim it was sent on and only from the state the claim
+left (a conditional UPDATE): a late copy never overwrites a fallback or a newer
+claim, and the refused write is audited, not applied; `sent` needs the time the
+peer accepted it.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from escalator.domain.delivery import Move, Refused, Status
+from escalator.domain.model import AlarmEvent
+from escalator.notify.telegram import records
+
+
+async def one_row(app, clock):
+    res = await app.service.ingest(AlarmEvent(source="terminal", code="FT", state="alarm",
+                                              received_at=clock.now(), point="loop 1"))
+    rows = await app.store.transaction(lambda tx: tx.deliveries(res.incident_id))
+    return rows[0]
+
+
+def claim(app, at):
+    return app.store.transaction(lambda tx: [r for r, _, _ in tx.claim_deliveries(at)])
+
+
+def move(app, row_id, mv, **kw):
+    return app.store.transaction(lambda tx: tx.move_delivery(row_id, mv, **kw))
+
+
+async def row_now(app, row):
+    found = await app.store.transaction(lambda tx: tx.deliveries(row.incident_id))
+    return next(r for r in found if r.id == row.id)
+
+
+async def refusals(app):
+    rows = await app.store.transaction(
+        lambda tx: tx.rows("SELECT payload FROM audit_log WHERE kind = 'delivery.refused'"))
+    return len(rows)
+
+
+async def test_a_claim_is_exclusive_and_a_stale_outcome_is_refused(make_app, clock, store_url):
+    app = await make_app(storage=store_url)
+    row = await one_row(app, clock)
+    now = clock.now()
+    [first] = [r for r in await claim(app, now) if r.id == row.id]
+    assert (first.status, first.claims) == ("sending", 1)
+    assert row.id not in [r.id for r in await claim(app, now)]  # not again while claimed
+
+    # the process dies before the outcome; the next start recovers the row
+    assert await app.store.transaction(lambda tx: tx.release_in_flight(now)) >= 1
+    [second] = [r for r in await claim(app, now) if r.id == row.id]
+    assert second.claims == 2
+    # the first claim's outcome arrives late: refused, audited, not applied
+    assert not await move(app, row.id, Move.ACCEPT, now=now, current=Status.SENDING, claim=1,
+                          sent_at=now, channel="email")
+    assert (await row_now(app, row)).status == "sending"
+    assert await refusals(app) == 1
+
+    # the current claim falls back to the next contact ...
+    assert await move(app, row.id, Move.FALL_BACK, now=now, current=Status.SENDING, claim=2,
+                      contact_index=1, next_attempt_at=now)
+    # ... and a copy of an earlier "sent" cannot overwrite that fallback
+    assert not await move(app, row.id, Move.ACCEPT, now=now, current=Status.SENDING, claim=2,
+                          sent_at=now, channel="telegram")
+    got = await row_now(app, row)
+    assert (got.status, got.contact_index, got.sent_at) == ("pending", 1, None)
+    assert await refusals(app) == 2
+
+
+async def test_a_held_row_is_claimed_once_for_its_check_and_the_digest_owns_it(
+        make_app, clock, store_url):
+    app = await make_app(storage=store_url)
+    row = await one_row(app, clock)
+    now = clock.now()
+    [first] = [r for r in await claim(app, now) if r.id == row.id]
+    due = now + timedelta(seconds=20)
+
+    def hold(tx):
+        records.enqueue(tx, "-100", row.incident_id, row.id, row.reason, "", now)
+        return tx.move_delivery(row.id, Move.HOLD, now=now, current=Status.SENDING, claim=1,
+                                next_attempt_at=due, channel="telegram")
+
+    assert await app.store.transaction(hold)
+    assert row.id not in [r.id for r in await claim(app, now)]  # not due yet
+    [check] = [r for r in await claim(app, due) if r.id == row.id]
+    assert (check.status, check.claims) == ("checking", 2)
+    assert row.id not in [r.id for r in await claim(app, due)]  # one check at a time
+
+    def carry(tx):  # the digest goes out meanwhile: it owns the row through the queue
+        [q] = records.queued(tx, "-100")
+        return records.unqueue_one(tx, q.id) and tx.mark_delivery_sent(row.id, due, "telegram")
+
+    assert await app.store.transaction(carry)
+    got = await row_now(app, row)
+    assert (got.status, got.sent_at, got.channel) == ("sent", due, "telegram")
+    # the check's own outcome comes after: it may not undo what the digest did
+    assert not await move(app, row.id, Move.KEEP_HELD, now=due, current=Status.CHECKING,
+                          claim=2, next_attempt_at=due)
+    assert (await row_now(app, row)).status == "sent"
+
+
+async def test_sent_needs_the_time_the_peer_accepted_it(make_app, clock, store_url):
+    app = await make_app(storage=store_url)
+    row = await one_row(app, clock)
+    await claim(app, clock.now())
+    with pytest.raises(Refused):
+        await move(app, row.id, Move.ACCEPT, now=clock.now(), current=Status.SENDING, claim=1,
+                   channel="email")
+    assert (await row_now(app, row)).status == "sending"
+
+
+async def test_recovery_puts_a_held_row_back_in_its_queue(make_app, clock, store_url):
+    app = await make_app(storage=store_url)
+    row = await one_row(app, clock)
+    now = clock.now()
+    await claim(app, now)
+    await move(app, row.id, Move.HOLD, now=now, current=Status.SENDING, claim=1,
+               next_attempt_at=now)
+    await claim(app, now)  # checking ... and the process dies
+    assert await app.store.transaction(lambda tx: tx.release_in_flight(now)) == 1
+    assert (await row_now(app, row)).status == "queued"
