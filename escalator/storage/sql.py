@@ -49,6 +49,8 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 # Columns added to `deliveries` after the first release: (name, SQL type and default).
 ADDED_DELIVERY_COLUMNS = (("claims", "INTEGER NOT NULL DEFAULT 0"),)
+# outcomes of a failed attempt: the notice is in no channel's queue afterwards
+LEAVE_QUEUES = frozenset({Move.RETRY, Move.FALL_BACK, Move.GIVE_UP})
 SCHEMA_VERSION = "1"
 SQLITE_BUSY_TIMEOUT_MS = 400  # with BUSY_HOLD_S: a locked database answers 503 within 1 s
 PG_LOCK_TIMEOUT_MS = 500
@@ -419,6 +421,10 @@ class Tx:
         cur = self.execute(f"UPDATE deliveries SET status = CASE status {case} END{sets}"
                            f" WHERE {where}", (*params, *values, *wanted))
         if cur.rowcount:
+            if move in LEAVE_QUEUES and Status.SENDING in edges:
+                # an attempt cut by its timeout while the channel was queueing the notice
+                # leaves no queue entry behind: only a held notice is in a channel's queue
+                self.execute("DELETE FROM telegram_queue WHERE delivery_id = ?", (delivery_id,))
             return True
         found = self.one("SELECT status, claims FROM deliveries WHERE id = ?", (delivery_id,))
         log.warning("delivery %s: %s refused (expected %s, claim %s; found %s)", delivery_id,
