@@ -104,7 +104,10 @@ async def replay_outage(app: Escalator, fake_tg: FakeTelegram, kind: str,
     t = 120 s. Returns each incident's opening time."""
     clock = app.clock
     start = clock.now()
-    await fake_tg.outage(kind)
+    if kind == "send500":  # polling works, every message is refused: Telegram looks up
+        fake_tg.fail("sendMessage", 500, times=100_000, description="Internal Server Error")
+    else:
+        await fake_tg.outage(kind)
     arrivals = [start + timedelta(seconds=6 * n) for n in range(10)]
     back_at = start + timedelta(seconds=60)
     end = start + timedelta(seconds=120)
@@ -115,11 +118,13 @@ async def replay_outage(app: Escalator, fake_tg: FakeTelegram, kind: str,
             arrivals.pop(0)
             iid = await alarm(app, point=f"Room {len(opened) + 1}")
             opened[iid] = (await incident(app, iid)).opened_at
-        if fake_tg.down and clock.now() >= back_at:
+        if (fake_tg.down or fake_tg.scripts) and clock.now() >= back_at:
+            fake_tg.scripts.clear()
             await fake_tg.restore()
         due = await app.tick()
         later = [t for t in (due, arrivals[0] if arrivals else None,
-                             back_at if fake_tg.down else None) if t is not None]
+                             back_at if fake_tg.down or fake_tg.scripts else None)
+                 if t is not None]
         nxt = min(later) if later else end
         if nxt > end:
             break
@@ -159,4 +164,13 @@ async def test_telegram_hanging_for_a_minute_every_alarm_reaches_the_webhook(
         outage_app, fake_tg, hook):
     app = await outage_app()
     opened = await replay_outage(app, fake_tg, "hang")
+    await check(app, fake_tg, hook, opened)
+
+
+async def test_telegram_refusing_every_message_while_polling_works_still_falls_back(
+        outage_app, fake_tg, hook):
+    """Telegram looks reachable (getUpdates answers) but refuses every sendMessage: a
+    notice must not wait in a digest for Telegram to be "down" before it falls back."""
+    app = await outage_app()
+    opened = await replay_outage(app, fake_tg, "send500")
     await check(app, fake_tg, hook, opened)
