@@ -63,6 +63,9 @@ PARTY_PARALLEL = 16  # sends in flight to one party at most (a dead one cannot e
 CLOSED = (State.ACKNOWLEDGED, State.RESOLVED, *WAITING_FOR_CLEAR)  # calls not sent any more
 KEEP = object()  # failing_since unchanged
 
+# the audit log's `delivery.<kind>`: the state reached, or what the move did
+AUDIT_KIND = {Move.RETRY: "retry", Move.FALL_BACK: "next_contact",
+              Move.NOT_REACHED: "next_contact", Move.UNCLAIM: "unclaimed"}
 Lane = tuple[str, int]  # (party, incident id)
 Item = tuple[DeliveryRow, Incident, "datetime | None"]
 
@@ -500,7 +503,7 @@ def _record(tx: Tx, outcomes: list[Outcome], now: datetime) -> set[int]:
             refused.add(o.row.id)
             continue
         audit.record_delivery(tx, o.row.id, o.row.incident_id, o.row.party, o.row.reason,
-                              {**o.fields, "status": o.status}, now)
+                              {**o.fields, "status": AUDIT_KIND.get(o.move, o.status)}, now)
         if o.failing_since is not KEEP:
             tx.set_failing_since(o.row.id, o.failing_since)  # type: ignore[arg-type]
         if o.note:  # a channel gave up: the timeline says which, and what happens next

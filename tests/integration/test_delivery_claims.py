@@ -9,12 +9,15 @@ peer accepted it.
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 import pytest
 
 from escalator.domain.delivery import Move, Refused, Status
 from escalator.domain.model import AlarmEvent
+from escalator.errors import NotifyError
+from escalator.notify.base import Held
 from escalator.notify.telegram import records
 
 
@@ -125,3 +128,75 @@ async def test_recovery_puts_a_held_row_back_in_its_queue(make_app, clock, store
     await claim(app, now)  # checking ... and the process dies
     assert await app.store.transaction(lambda tx: tx.release_in_flight(now)) == 1
     assert (await row_now(app, row)).status == "queued"
+
+
+class SlowHolder:
+    """A channel that holds every notice and answers its check only when let go."""
+
+    def __init__(self) -> None:
+        self.releases = 0
+        self.gate = asyncio.Event()
+
+    async def send(self, contact, message) -> None:
+        raise Held()
+
+    async def release(self, contact, delivery_id: int) -> str:
+        self.releases += 1
+        await self.gate.wait()
+        return "released"
+
+
+async def test_a_held_notice_being_checked_is_not_claimed_by_the_next_tick(make_app, clock):
+    holder = SlowHolder()
+    app = await make_app(notifiers={"telegram": holder})
+    row = await one_row(app, clock)  # ward-a: Telegram only
+    await app.dispatcher.run_due()
+    assert (await row_now(app, row)).status == "queued"
+    clock.advance(seconds=61)  # its check is due (fallback_after 60 s)
+    app.dispatcher.settle = False  # live: lanes run on while the next tick claims
+    await app.dispatcher.run_due()
+    for _ in range(20):  # the check is under way, waiting for the channel
+        await asyncio.sleep(0)
+    assert holder.releases == 1
+    await app.dispatcher.run_due()  # the next tick: the row is claimed already
+    holder.gate.set()
+    await app.dispatcher.drain()
+    assert holder.releases == 1
+    got = await row_now(app, row)
+    assert got.status == "failed" and got.sent_at is None  # no contact left: given up
+    timeline = await app.store.transaction(lambda tx: tx.timeline(row.incident_id))
+    assert [e["reason"] for e in timeline].count("DELIVERY_FAILED") == 1
+
+
+class FailsThenHolds:
+    """Telegram refusing for a while, then taking notices only into a digest that never
+    goes out (the chat's budget stays full)."""
+
+    def __init__(self, failures: int) -> None:
+        self.failures = failures
+
+    async def send(self, contact, message) -> None:
+        if self.failures:
+            self.failures -= 1
+            raise NotifyError("telegram answered HTTP 500", recoverable=True, kind="busy")
+        raise Held()
+
+    async def release(self, contact, delivery_id: int) -> str:
+        return "released"
+
+
+async def test_a_notice_held_after_failed_attempts_falls_back_at_the_first_attempts_deadline(
+        make_app, clock):
+    channel = FailsThenHolds(failures=3)
+    app = await make_app(notifiers={"telegram": channel})
+    row = await one_row(app, clock)  # ward-a: Telegram only; fallback_after 60 s
+    first = clock.now()
+    for _ in range(50):
+        await app.tick()
+        got = await row_now(app, row)
+        if got.status not in ("pending", "queued"):
+            break
+        due = await app.store.transaction(lambda tx: tx.earliest_delivery())
+        clock.set(max(due, clock.now()))
+    assert got.status == "failed"  # held, never sent; no contact left: given up
+    assert clock.now() <= first + timedelta(seconds=60)  # not re-armed by the hold

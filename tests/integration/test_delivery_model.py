@@ -64,7 +64,7 @@ T = TypeVar("T")
 FALLBACK = timedelta(seconds=20)
 SEND_TIMEOUT = timedelta(seconds=0.02)  # real seconds: a hanging peer is cut after this
 CHAT = "-1001234567890"  # the ward's group (first contact)
-VENDOR_CHAT = "4242"  # the vendor's Telegram (their last contact)
+VENDOR_CHAT = "4242"  # the vendor's Telegram (their only contact)
 EXAMPLES = int(os.environ.get("ESCALATOR_MODEL_EXAMPLES", "40"))
 RANDOM = os.environ.get("ESCALATOR_MODEL_RANDOM") == "1"
 SHRINK = os.environ.get("ESCALATOR_MODEL_NO_SHRINK") != "1"
@@ -88,7 +88,6 @@ people:
   vendor:
     name: Vendor
     contact:
-      - webhook: http://vendor.invalid/hook
       - telegram: {vendor_chat}
   manager:
     name: Manager
@@ -98,8 +97,8 @@ ladders:
   technical-fault:
     steps:
       - notify: [ward]
-        repeat_every: 5m
-        escalate_after: 10m
+        repeat_every: 90s
+        escalate_after: 2m
       - notify: [vendor]
         escalate_after: 10m
     on_exhausted: [manager]
@@ -190,7 +189,7 @@ class DeliveryModel(RuleBasedStateMachine):
     def teardown(self) -> None:
         if os.environ.get("ESCALATOR_MODEL_STATS"):
             print(sorted((r["status"], r["n"]) for r in self.sql(
-                "SELECT status || ':' || contact_index AS status, COUNT(*) AS n"
+                "SELECT party || ':' || status AS status, COUNT(*) AS n"
                 " FROM deliveries GROUP BY 1")), len(self.peers.asked))
         try:
             self.run(self.app.stop())
@@ -234,6 +233,12 @@ class DeliveryModel(RuleBasedStateMachine):
     @rule(full=st.booleans())
     def telegram_budget(self, full: bool) -> None:
         self.peers.budget_full = full
+
+    @rule()
+    def telegram_comes_back_to_a_crowded_chat(self) -> None:
+        """Telegram answers again, but the chat's budget is spent: notices are held."""
+        self.peers.mode["telegram"] = "accept"
+        self.peers.budget_full = True
 
     @rule(seconds=st.sampled_from([0.5, 2, 5, 10, 19, 20, 21, 40, 120, 301]))
     def clock_steps(self, seconds: float) -> None:

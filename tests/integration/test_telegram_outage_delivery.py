@@ -174,3 +174,20 @@ async def test_telegram_refusing_every_message_while_polling_works_still_falls_b
     app = await outage_app()
     opened = await replay_outage(app, fake_tg, "send500")
     await check(app, fake_tg, hook, opened)
+
+
+async def test_a_message_telegram_refused_costs_the_chat_no_budget(outage_app, fake_tg, hook):
+    app = await outage_app()
+    chat = str(CHAT_A)
+    fake_tg.fail("sendMessage", 500, times=3, description="Internal Server Error")
+    iid = await alarm(app)
+    await app.dispatcher.run_due()
+    [row] = await deliveries(app, iid)
+    assert row.status == "pending" and row.attempts == 1  # a retry is due
+    assert app.telegram.budget.used(chat, app.clock.now()) == 0
+    app.clock.advance(seconds=5)
+    fake_tg.scripts.clear()
+    await app.dispatcher.run_due()
+    [row] = await deliveries(app, iid)
+    assert (row.status, row.channel, row.sent_at) == ("sent", "telegram", app.clock.now())
+    assert app.telegram.budget.used(chat, app.clock.now()) == 1  # the card Telegram took
