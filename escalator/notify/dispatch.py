@@ -66,7 +66,9 @@ KEEP = object()  # failing_since unchanged
 # the audit log's `delivery.<kind>`: the state reached, or what the move did
 AUDIT_KIND = {Move.RETRY: "retry", Move.FALL_BACK: "next_contact",
               Move.NOT_REACHED: "next_contact", Move.UNCLAIM: "unclaimed"}
-Lane = tuple[str, int]  # (party, incident id)
+# (party, incident id, checks): a held notice's check has a lane of its own, so a
+# retry of an earlier message to the party never holds it past its fallback deadline
+Lane = tuple[str, int, bool]
 Item = tuple[DeliveryRow, Incident, "datetime | None"]
 
 
@@ -250,7 +252,7 @@ class Dispatcher:
     # -- lanes -----------------------------------------------------------------
     def _enqueue(self, item: Item) -> None:
         row = item[0]
-        key = (row.party, row.incident_id)
+        key = (row.party, row.incident_id, row.status == Status.CHECKING)
         lane = self._lanes.get(key)
         if lane is not None:
             lane.append(item)  # the lane's task is running: it takes this after the others

@@ -319,7 +319,8 @@ class Tx:
         call to action for an incident someone already took, and reminders a newer
         reminder to the same party replaces (after downtime, one per incident and
         party). A row waits while an earlier row of its incident and party is still
-        pending, so one party's messages keep their order. Returns the claimed rows
+        pending, so one party's messages keep their order; a held row's check does
+        not wait (it sends nothing new, and its deadline stands). Returns the claimed rows
         as claimed (status, claims), with their incident and the start of the
         current contact's first attempt (`failing_since`, None if not attempted).
         """
@@ -339,8 +340,9 @@ class Tx:
             "SELECT d.*, p.failing_since AS failing_since FROM deliveries d"
             " LEFT JOIN delivery_progress p ON p.delivery_id = d.id"
             " WHERE d.status IN ('pending', 'queued') AND d.next_attempt_at <= ?"
-            " AND NOT EXISTS (SELECT 1 FROM deliveries e WHERE e.incident_id = d.incident_id"
-            " AND e.party = d.party AND e.id < d.id AND e.status = 'pending')"
+            " AND (d.status = 'queued' OR NOT EXISTS (SELECT 1 FROM deliveries e"
+            " WHERE e.incident_id = d.incident_id AND e.party = d.party AND e.id < d.id"
+            " AND e.status = 'pending'))"
             " ORDER BY d.id LIMIT ?", (ts(now), limit))
         if not found:
             return []
