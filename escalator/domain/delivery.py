@@ -6,13 +6,13 @@ only to a row still in the state the mover saw (a conditional UPDATE in
 `escalator.storage.sql.Tx.move_delivery`); a write refused so is logged and
 audited, never applied. Nothing else writes a delivery's status.
 
-    PENDING ──claim──▶ SENDING ──accept──▶ SENT (sent_at = the peer's acceptance)
-       ▲  ▲               │ │ │
-       │  └───retry───────┘ │ └──hold──▶ HELD ──claim_held──▶ CHECKING
-       │                    │            │  ▲                  │ │ │
-       └────fall_back───────┤            │  └──keep_held───────┘ │ │
-                            │            └──carry─▶ SENT ◀─carry─┘ │
-                            └──give_up──▶ FAILED ◀──give_up────────┘
+    PENDING  --claim-->  SENDING  --accept-->  SENT   (sent_at: the peer's acceptance)
+    SENDING  --retry / fall_back-->  PENDING      (same contact later / next contact)
+    SENDING  --hold-->  HELD  --claim_held-->  CHECKING  --fall_back-->  PENDING
+    HELD, CHECKING  --carry-->  SENT              (the digest holding it went out)
+    SENDING, CHECKING  --give_up-->  FAILED       (no contact left: the ladder moves on)
+
+(all of them: `RULES`; drawn in docs/architecture.md, "Delivery states").
 
 What "sent" means: a person's channel (Telegram, the mail server, the SMS or
 voice gateway, the webhook's receiver) accepted the notice, and `sent_at` is
