@@ -178,8 +178,9 @@ class Dispatcher:
                 if room <= 0:
                     self._throttled = True
                     break
-                batch, nonces = await self.store.transaction(
-                    partial(_claim, now=now, limit=room))
+                batch, nonces = await self.store.transaction(partial(
+                    _claim, now=now, limit=room, failing_before=now - _shortest_fallback(
+                        self._config())))
                 self._nonces.update(nonces)
                 self._in_flight += len(batch)
                 for item in batch:
@@ -314,6 +315,8 @@ class Dispatcher:
         if overdue(now, failing_since, limit):
             why = row.error or f"{contact.channel} {contact.address}: failing"
             return self._move_on(row, party, why, now, contact.channel, "kept_failing")
+        if row.behind and failing_since is not None:  # not sent before an earlier message
+            return Outcome(row, Move.RETRY, {"next_attempt_at": deadline(failing_since, limit)})
         message = self._message(row, incident, party, config, now)
         timeout = config.delivery.send_timeout.total_seconds()
         try:
@@ -486,9 +489,19 @@ class Dispatcher:
             self._poke()
 
 
-def _claim(tx: Tx, now: datetime, limit: int) -> tuple[list[Item], dict[int, bytes]]:
+def _shortest_fallback(config: Config) -> timedelta:
+    """The shortest `fallback_after` of any channel: a contact failing longer than this
+    may be past its deadline, and is claimed even behind an earlier message."""
+    own = [v.get("fallback_after") for v in config.channels.values()]
+    return min([config.delivery.fallback_after,
+                *(o for o in own if isinstance(o, timedelta))])
+
+
+def _claim(tx: Tx, now: datetime, limit: int, failing_before: datetime | None = None,
+           ) -> tuple[list[Item], dict[int, bytes]]:
     """Due rows, in flight now, and the link nonces of their incidents (made if new)."""
-    items = tx.claim_deliveries(now, limit, calls=CALLS, closed=[s.value for s in CLOSED])
+    items = tx.claim_deliveries(now, limit, calls=CALLS, closed=[s.value for s in CLOSED],
+                                failing_before=failing_before)
     return items, link_nonces(tx, (i.id for _, i, _ in items))
 
 

@@ -109,6 +109,9 @@ class DeliveryRow:
     channel: str | None
     error: str | None
     claims: int = 0  # times claimed; an outcome is written only for the current claim
+    # claimed although an earlier message to the party waits (its contact's deadline
+    # may have passed): it may only move on, not be sent out of order
+    behind: bool = False
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> DeliveryRow:
@@ -121,4 +124,5 @@ class DeliveryRow:
             contact_index=row["contact_index"], attempts=row["attempts"],
             next_attempt_at=nxt, created_at=created, sent_at=dt(row["sent_at"]),
             channel=row["channel"], error=row["error"], claims=int(row.get("claims") or 0),
+            behind=bool(row.get("behind")),
         )

@@ -308,7 +308,7 @@ class Tx:
     # Every status change goes through a move of escalator.domain.delivery.RULES.
     def claim_deliveries(
         self, now: datetime, limit: int = 500, *, calls: Collection[str] = (),
-        closed: Collection[str] = (),
+        closed: Collection[str] = (), failing_before: datetime | None = None,
     ) -> list[tuple[DeliveryRow, Incident, datetime | None]]:
         """Due rows, claimed before anything is sent: PENDING ones become SENDING
         (`claim`), HELD ones due for their check CHECKING (`claim_held`), and each
@@ -320,9 +320,12 @@ class Tx:
         reminder to the same party replaces (after downtime, one per incident and
         party). A row waits while an earlier row of its incident and party is still
         pending, so one party's messages keep their order; a held row's check does
-        not wait (it sends nothing new, and its deadline stands). Returns the claimed rows
-        as claimed (status, claims), with their incident and the start of the
-        current contact's first attempt (`failing_since`, None if not attempted).
+        not wait (it sends nothing new, and its deadline stands), nor does a row
+        whose contact has been failing since before `failing_before` (it may be
+        past its fallback deadline): that one comes `behind` and may only move on.
+        Returns the claimed rows as claimed (status, claims), with their incident
+        and the start of the current contact's first attempt (`failing_since`,
+        None if not attempted).
         """
         if calls and closed:  # `calls`: reasons asking someone to act; `closed`: taken states
             self.execute(
@@ -336,14 +339,15 @@ class Tx:
             " deliveries n WHERE n.incident_id = deliveries.incident_id"
             " AND n.party = deliveries.party AND n.reason = 'RENOTIFY'"
             " AND n.status = 'pending' AND n.id > deliveries.id)")
+        earlier = ("EXISTS (SELECT 1 FROM deliveries e WHERE e.incident_id = d.incident_id"
+                   " AND e.party = d.party AND e.id < d.id AND e.status = 'pending')")
         found = self.rows(
-            "SELECT d.*, p.failing_since AS failing_since FROM deliveries d"
-            " LEFT JOIN delivery_progress p ON p.delivery_id = d.id"
+            f"SELECT d.*, p.failing_since AS failing_since, {earlier} AS behind"
+            " FROM deliveries d LEFT JOIN delivery_progress p ON p.delivery_id = d.id"
             " WHERE d.status IN ('pending', 'queued') AND d.next_attempt_at <= ?"
-            " AND (d.status = 'queued' OR NOT EXISTS (SELECT 1 FROM deliveries e"
-            " WHERE e.incident_id = d.incident_id AND e.party = d.party AND e.id < d.id"
-            " AND e.status = 'pending'))"
-            " ORDER BY d.id LIMIT ?", (ts(now), limit))
+            f" AND (d.status = 'queued' OR NOT {earlier}"
+            " OR (p.failing_since IS NOT NULL AND p.failing_since <= ?))"
+            " ORDER BY d.id LIMIT ?", (ts(now), ts(failing_before) or "", limit))
         if not found:
             return []
         ids = [r["id"] for r in found]
@@ -360,7 +364,8 @@ class Tx:
                 continue
             move = Move.CLAIM if r["status"] == Status.PENDING else Move.CLAIM_HELD
             row = DeliveryRow.from_row({**r, "status": target(move, r["status"]).value,
-                                        "claims": int(r["claims"] or 0) + 1})
+                                        "claims": int(r["claims"] or 0) + 1,
+                                        "behind": move is Move.CLAIM and bool(r["behind"])})
             claimed.append((row, incidents[int(r["incident_id"])], dt(r["failing_since"])))
         return claimed
 
