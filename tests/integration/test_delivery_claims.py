@@ -15,7 +15,7 @@ from datetime import timedelta
 import pytest
 
 from escalator.domain.delivery import Move, Refused, Status
-from escalator.domain.model import AlarmEvent
+from escalator.domain.model import AlarmEvent, Notice, Reason
 from escalator.errors import NotifyError
 from escalator.notify.base import Held
 from escalator.notify.telegram import records
@@ -200,3 +200,37 @@ async def test_a_notice_held_after_failed_attempts_falls_back_at_the_first_attem
         clock.set(max(due, clock.now()))
     assert got.status == "failed"  # held, never sent; no contact left: given up
     assert clock.now() <= first + timedelta(seconds=60)  # not re-armed by the hold
+
+
+async def test_a_message_behind_a_recovered_one_still_leaves_a_dead_contact_on_time(
+        make_app, clock, recorder):
+    """A crash leaves the alarm's first notice claimed; a reminder to the same party is
+    tried meanwhile and fails. After the restart the first notice is tried again and
+    fails too, and waits for its retry: the reminder must not wait behind it past its
+    own fallback deadline (60 s from its first attempt)."""
+    recorder.failures = [NotifyError("telegram answered HTTP 500", recoverable=True,
+                                     kind="busy") for _ in range(100)]
+    app = await make_app()
+    first = await one_row(app, clock)  # ward-a: Telegram only
+    await claim(app, clock.now())  # ... by a process that dies
+
+    def remind(tx):
+        tx.add_deliveries(first.incident_id, [Notice("ward-a", Reason.RENOTIFY, 0)],
+                          clock.now())
+        return tx.deliveries(first.incident_id)[-1]
+
+    reminder = await app.store.transaction(remind)
+    started = clock.now()
+    await app.tick()  # the reminder is tried: it fails and waits for a retry
+    assert (await row_now(app, reminder)).status == "pending"
+    clock.advance(seconds=10)
+    await app.store.transaction(lambda tx: tx.release_in_flight(clock.now()))  # restart
+    for _ in range(60):
+        await app.tick()
+        if (await row_now(app, reminder)).status != "pending":
+            break
+        due = await app.store.transaction(lambda tx: tx.earliest_delivery())
+        clock.set(max(due, clock.now() + timedelta(seconds=1)))  # a waker's next look
+    got = await row_now(app, reminder)
+    assert got.status == "failed"  # Telegram was its only contact: given up
+    assert clock.now() <= started + timedelta(seconds=60), clock.now() - started
