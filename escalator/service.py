@@ -20,7 +20,7 @@ from escalator.clock import Clock, SteadyClock
 from escalator.commitqueue import CommitQueue
 from escalator.config.followup import follow_up
 from escalator.config.model import Config
-from escalator.domain import policy
+from escalator.domain import delivery, policy
 from escalator.domain.answering import Correlation, correlate
 from escalator.domain.availability import Directory
 from escalator.domain.guards import DEFAULT_SNOOZE, MAX_SNOOZE, snooze_choices, snooze_ok
@@ -270,7 +270,7 @@ class EscalationService:
                     return False  # the ladder has already moved on
                 live = [d for d in tx.deliveries(incident_id)
                         if d.step == step and d.loop == loop and not d.is_update
-                        and d.status in ("pending", "sending", "queued", "sent")]
+                        and d.status in delivery.LIVE]
                 if live:
                     return False  # someone on this step was (or may still be) reached
                 d = policy.apply_action(inc, Action.ESCALATE, "escalator", self._ladder(inc),

@@ -60,9 +60,11 @@ def delivery_key(facility: str, delivery_id: int, created_at: datetime) -> str:
 class Held(Exception):  # noqa: N818 - not an error: the channel's answer "kept for later"
     """Raised by a channel that accepted a notice into its own durable queue (a digest).
 
-    Not delivered yet: the dispatcher marks the row `queued`; the channel marks it
-    sent when it really goes out (`Tx.mark_delivery_sent`), and the dispatcher
-    asks `release` at each `fallback_after` whether to hand it to the next contact.
+    Not delivered yet: the dispatcher marks the row held (`queued`); the channel
+    marks it sent when it really goes out (`Tx.mark_delivery_sent`, the `carry`
+    move of `escalator.domain.delivery`), and at the contact's fallback deadline
+    (`fallback_after` after its first attempt) the dispatcher asks `release` to
+    take it back for the next contact.
     """
 
 
@@ -70,8 +72,8 @@ class Holder(Protocol):
     """A channel that can hold notices (raises Held)."""
 
     async def release(self, contact: Contact, delivery_id: int) -> str:
-        """"sent" (gone out meanwhile), "waiting" (the channel works: keep it) or
-        "released" (the channel is failing: taken out of its queue, fall back)."""
+        """"sent" (gone out meanwhile: the channel wrote `sent` itself) or "released"
+        (taken out of its queue: the dispatcher falls back to the next contact)."""
         ...
 
 

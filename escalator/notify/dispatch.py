@@ -7,12 +7,15 @@ up only its own lane (and, past a per-party limit of parallel sends, only
 that party): other parties, other incidents' reminders, timers and intake go
 on. Every send has a timeout (`delivery.send_timeout`).
 
-A row is marked in flight (`sending`) in the same transaction that claims
-it, before anything is sent, and `sent` with the real send time once the
-channel accepted it; outcomes are written in batches (one commit for many
-sends). After a crash, rows left in flight go out again once: at most one
-duplicate per delivery, never a loss. A channel that only queued the notice
-(a Telegram digest) raises `Held`: the row is `queued`, not delivered.
+Every status change is a move of the delivery state machine
+(`escalator.domain.delivery`): a row is claimed (`sending`, or `checking` for a
+notice a channel holds) in the transaction that reads it, before anything is
+sent, and `sent` with the peer's acceptance time once the channel accepted it;
+outcomes are written in batches (one commit for many sends), each only if the
+row is still under the claim it was sent on. After a crash, rows left claimed
+go out again once: at most one duplicate per delivery, never a loss. A channel
+that only queued the notice (a Telegram digest) raises `Held`: the row is held
+(`queued`), not delivered, and is checked at the contact's fallback deadline.
 
 Failures follow `escalator.domain.retry`: retries on their own schedule
 until the contact has failed for `fallback_after`, then the party's next
@@ -35,6 +38,7 @@ from escalator.config.delivery import fallback_after
 from escalator.config.model import Config
 from escalator.domain.answering import CALLS, superseded
 from escalator.domain.availability import Contact, Party
+from escalator.domain.delivery import RULES, Move, Status, deadline, target
 from escalator.domain.model import WAITING_FOR_CLEAR, Entry, Incident, Reason, State, params
 from escalator.domain.retry import Next, after_failure, overdue
 from escalator.errors import NotifyError
@@ -60,13 +64,19 @@ CLOSED = (State.ACKNOWLEDGED, State.RESOLVED, *WAITING_FOR_CLEAR)  # calls not s
 KEEP = object()  # failing_since unchanged
 CUT = "cut at shutdown after the request left: may have been sent; sent again with its id"
 
-Lane = tuple[str, int]  # (party, incident id)
+# the audit log's `delivery.<kind>`: the state reached, or what the move did
+AUDIT_KIND = {Move.RETRY: "retry", Move.FALL_BACK: "next_contact",
+              Move.NOT_REACHED: "next_contact", Move.UNCLAIM: "unclaimed"}
+# (party, incident id, checks): a held notice's check has a lane of its own, so a
+# retry of an earlier message to the party never holds it past its fallback deadline
+Lane = tuple[str, int, bool]
 Item = tuple[DeliveryRow, Incident, "datetime | None"]
 
 
 @dataclass(frozen=True)
 class Outcome:
-    row: DeliveryRow
+    row: DeliveryRow  # as claimed: its status and claim number are what the write expects
+    move: Move | None  # None: nothing to write (a digest carried it meanwhile)
     fields: dict[str, object]
     failed_for_good: bool = False
     # A channel gave up: what the timeline says (channel, failure kind, next
@@ -75,9 +85,13 @@ class Outcome:
     failing_since: object = KEEP  # datetime | None | KEEP
 
     @property
+    def status(self) -> Status | None:
+        return None if self.move is None else target(self.move, self.row.status)
+
+    @property
     def done(self) -> bool:
         """The lane may go on: this row is out of the way (sent, held, dropped)."""
-        return self.fields.get("status") not in ("pending", None)
+        return self.status is not Status.PENDING
 
 
 @dataclass
@@ -199,8 +213,9 @@ class Dispatcher:
                 if room <= 0:
                     self._throttled = True
                     break
-                batch, nonces = await self.store.transaction(
-                    partial(_claim, now=now, limit=room))
+                batch, nonces = await self.store.transaction(partial(
+                    _claim, now=now, limit=room, failing_before=now - _shortest_fallback(
+                        self._config())))
                 self._nonces.update(nonces)
                 self._in_flight += len(batch)
                 for item in batch:
@@ -286,16 +301,16 @@ class Dispatcher:
 
         def work(tx: Tx) -> Outcome | None:
             row = next((d for d in tx.deliveries(incident_id) if d.id == delivery_id), None)
-            if row is None or row.status != "sent" or row.channel != channel:
+            if row is None or row.status != Status.SENT or row.channel != channel:
                 return None
             party = config.parties.get(row.party)
             if party is None or row.contact_index >= len(party.contacts):
                 return None
             contact = party.contacts[row.contact_index]
             o = self._move_on(row, party, f"{contact.channel} {contact.address}: {error}", now,
-                              contact.channel, "not_answered")
-            _record(tx, [o], now)
-            return o
+                              contact.channel, "not_answered",
+                              moves=(Move.NOT_REACHED, Move.NOT_REACHED_LAST))
+            return o if not _record(tx, [o], now) else None
 
         outcome = await self.store.transaction(work)
         if outcome is None:
@@ -313,7 +328,7 @@ class Dispatcher:
         if self._stopping:  # no new lanes or sends while stopping: due again at the start
             self._release(deque([item]))
             return
-        key = (row.party, row.incident_id)
+        key = (row.party, row.incident_id, row.status == Status.CHECKING)
         lane = self._lanes.get(key)
         if lane is not None:
             lane.append(item)  # the lane's task is running: it takes this after the others
@@ -349,24 +364,22 @@ class Dispatcher:
             self._lanes.pop(key, None)
 
     def _release(self, lane: deque[Item]) -> None:
-        """Rows claimed but not attempted go back to `pending`, due as they were."""
+        """Rows claimed but not attempted go back as they were, due as they were
+        (a held row keeps its place in the channel's queue)."""
         while lane:
             row, _, _ = lane.popleft()
             if self._stopping:
                 self.report.released += 1
-            if row.status == "sending" or row.status == "pending":
-                self._record(Outcome(row, {"status": "pending"}))
-            else:  # a held row keeps its place in the channel's queue
-                self._record(Outcome(row, {"status": row.status}))
+            self._record(Outcome(row, Move.UNCLAIM, {}))
 
     def _cut(self, row: DeliveryRow) -> Outcome:
         """A send cut while its peer had the request: it may have arrived. Due again at
         once (the next start), with the mark the API shows and the same delivery id."""
-        if row.status == "queued":  # a held notice's check was cut: it stays held
-            return Outcome(row, {"status": "queued"})
+        if row.status == Status.CHECKING:  # a held notice's check was cut: it stays held
+            return Outcome(row, Move.UNCLAIM, {})
         self.report.cut += 1
-        return Outcome(row, {"status": "pending", "maybe_sent": 1, "attempts": row.attempts + 1,
-                             "next_attempt_at": self.clock.now(), "error": CUT})
+        return Outcome(row, Move.RETRY, {"maybe_sent": 1, "attempts": row.attempts + 1,
+                                         "next_attempt_at": self.clock.now(), "error": CUT})
 
     # -- one attempt -----------------------------------------------------------
     async def _attempt(self, row: DeliveryRow, incident: Incident,
@@ -378,12 +391,13 @@ class Dispatcher:
         hint = self._closed_now.get(incident.id)
         if hint is not None and row.created_at < hint[1]:
             state = hint[0]  # taken after this row was claimed: do not send a stale call
+        if row.status == Status.CHECKING:
+            return await self._check_held(row, state, party, config, failing_since, now)
         if superseded(row.reason, row.is_update, state):
-            return Outcome(row, {"status": "superseded", "error": "incident_closed"},
-                           failing_since=None)
+            return Outcome(row, Move.DROP, {"error": "incident_closed"}, failing_since=None)
         if party is None or row.contact_index >= len(party.contacts):
             why = "party no longer in the config" if party is None else "no contact method left"
-            return Outcome(row, {"status": "failed", "error": why}, True,
+            return Outcome(row, Move.GIVE_UP, {"error": why}, True,
                            {"failure": "no_contact", "error": why}, failing_since=None)
         contact = party.contacts[row.contact_index]
         limit = fallback_after(config.delivery, config.channels, contact.channel)
@@ -391,19 +405,20 @@ class Dispatcher:
         if row.is_update and not getattr(notifier, "carries_updates", True):
             return self._past_call_only(row, party, now)
         label = contact.channel if notifier else f"log:{contact.channel}"
-        if row.status == "queued":
-            return await self._check_held(row, party, contact, notifier, limit, now)
         if overdue(now, failing_since, limit):
             why = row.error or f"{contact.channel} {contact.address}: failing"
             return self._move_on(row, party, why, now, contact.channel, "kept_failing")
+        if row.behind and failing_since is not None:  # not sent before an earlier message
+            return Outcome(row, Move.RETRY, {"next_attempt_at": deadline(failing_since, limit)})
         message = self._message(row, incident, party, config, now)
         timeout = config.delivery.send_timeout.total_seconds()
         try:
             await asyncio.wait_for((notifier or self.fallback).send(contact, message), timeout)
-        except Held:
-            return Outcome(row, {"status": "queued", "channel": label, "attempts": row.attempts + 1,
-                                 "next_attempt_at": now + limit, "error": None},
-                           failing_since=None)
+        except Held:  # in the channel's queue: checked at this contact's fallback deadline
+            first = failing_since or now
+            return Outcome(row, Move.HOLD, {"channel": label, "attempts": row.attempts + 1,
+                                            "next_attempt_at": deadline(first, limit),
+                                            "error": None}, failing_since=first)
         except TimeoutError:
             error = NotifyError(f"no answer within {timeout:g} s", recoverable=True,
                                 kind="timeout")
@@ -416,21 +431,36 @@ class Dispatcher:
                                        NotifyError(repr(exc), recoverable=False,
                                                    kind="crashed"), now,
                                        failing_since, limit)
-        return Outcome(row, {"status": "sent", "sent_at": self.clock.now(), "channel": label,
-                             "attempts": row.attempts + 1, "error": None},
+        # the peer accepted it: only this makes `sent`, at the time it did
+        return Outcome(row, Move.ACCEPT, {"sent_at": self.clock.now(), "channel": label,
+                                          "attempts": row.attempts + 1, "error": None},
                        failing_since=None if failing_since else KEEP)
 
-    async def _check_held(self, row: DeliveryRow, party: Party, contact: Contact,
-                          notifier: Notifier | None, limit: timedelta,
-                          now: datetime) -> Outcome:
-        """A notice in a channel's own queue reached its check time."""
+    async def _check_held(self, row: DeliveryRow, state: State, party: Party | None,
+                          config: Config, first: datetime | None, now: datetime) -> Outcome:
+        """A notice in a channel's queue reached its check: the contact's fallback
+        deadline, counted from its first attempt (`first`) and never re-armed. Still
+        in the queue then: taken out, and the next contact tried (or the ladder told)."""
+        contact = party.contacts[row.contact_index] \
+            if party is not None and row.contact_index < len(party.contacts) else None
+        stale = superseded(row.reason, row.is_update, state)
+        if contact is not None and not stale and first is not None:
+            due = deadline(first, fallback_after(config.delivery, config.channels,
+                                                 contact.channel))
+            if now < due:  # checked early (recovered after a restart): back to its queue
+                return Outcome(row, Move.KEEP_HELD, {"next_attempt_at": due})
+        notifier = self.notifiers.get(contact.channel) if contact is not None else None
         release = getattr(notifier, "release", None)
-        verdict = await release(contact, row.id) if release else "sent"
-        if verdict == "sent":
-            return Outcome(row, {"status": "sent"})
-        if verdict == "waiting":
-            return Outcome(row, {"status": "queued", "next_attempt_at": now + limit})
-        error = f"{contact.channel} {contact.address}: held for {limit} and the channel is down"
+        verdict = await release(contact, row.id) if release and contact else "released"
+        if verdict == "sent":  # the digest carried it meanwhile: it wrote `sent` itself
+            return Outcome(row, None, {})
+        if stale:
+            return Outcome(row, Move.DROP, {"error": "incident_closed"}, failing_since=None)
+        if party is None or contact is None:
+            why = "party no longer in the config" if party is None else "no contact method left"
+            return Outcome(row, Move.GIVE_UP, {"error": why}, True,
+                           {"failure": "no_contact", "error": why}, failing_since=None)
+        error = f"{contact.channel} {contact.address}: held too long without going out"
         return self._move_on(row, party, error, now, contact.channel, "down_too_long")
 
     def _past_call_only(self, row: DeliveryRow, party: Party, now: datetime) -> Outcome:
@@ -439,9 +469,9 @@ class Dispatcher:
         for nxt in range(row.contact_index + 1, len(party.contacts)):
             notifier = self.notifiers.get(party.contacts[nxt].channel)
             if getattr(notifier, "carries_updates", True):
-                return Outcome(row, {"status": "pending", "contact_index": nxt,
-                                     "next_attempt_at": now})
-        return Outcome(row, {"status": "skipped", "error": "no contact carries updates"})
+                return Outcome(row, Move.FALL_BACK, {"contact_index": nxt,
+                                                     "next_attempt_at": now})
+        return Outcome(row, Move.SKIP, {"error": "no contact carries updates"})
 
     def _after_failure(
         self, row: DeliveryRow, party: Party, contact: Contact, exc: NotifyError,
@@ -457,14 +487,16 @@ class Dispatcher:
         if plan.next is Next.RETRY:
             log.info("delivery %s to %s failed (%s); retry at %s", row.id, row.party, error,
                      plan.at.isoformat())
-            return Outcome(row, {"status": "pending", "attempts": attempts, "error": error,
-                                 "channel": contact.channel, "next_attempt_at": plan.at},
+            return Outcome(row, Move.RETRY, {"attempts": attempts, "error": error,
+                                             "channel": contact.channel,
+                                             "next_attempt_at": plan.at},
                            failing_since=plan.failing_since)
         return self._move_on(replace(row, attempts=attempts), party, error, now,
                              contact.channel, exc.kind)
 
     def _move_on(self, row: DeliveryRow, party: Party, error: str, now: datetime,
-                 channel: str, failure: str) -> Outcome:
+                 channel: str, failure: str,
+                 moves: tuple[Move, Move] = (Move.FALL_BACK, Move.GIVE_UP)) -> Outcome:
         """The next contact, or the end of this party: the timeline is told in words
         each reader gets in their own language (`failure`), the API gets `error`."""
         note = {"channel": channel, "failure": failure, "error": error}
@@ -472,11 +504,14 @@ class Dispatcher:
         if nxt < len(party.contacts):
             log.warning("delivery %s to %s: %s; trying %s next", row.id, row.party, error,
                         party.contacts[nxt].channel)
-            return Outcome(row, {"status": "pending", "contact_index": nxt, "attempts": 0,
-                                 "error": error, "next_attempt_at": now},
+            fields: dict[str, object] = {"contact_index": nxt, "attempts": 0, "error": error,
+                                         "next_attempt_at": now}
+            if row.status == Status.SENT:  # accepted, then not answered: not sent after all
+                fields["sent_at"] = None
+            return Outcome(row, moves[0], fields,
                            note={**note, "next": party.contacts[nxt].channel},
                            failing_since=None)
-        return Outcome(row, {"status": "failed", "attempts": row.attempts, "error": error},
+        return Outcome(row, moves[1], {"attempts": row.attempts, "error": error},
                        True, note, failing_since=None)
 
     def _message(
@@ -517,7 +552,8 @@ class Dispatcher:
                 now = self.clock.now()
                 self._writing = len(batch)
                 try:
-                    await self.store.transaction(partial(_record, outcomes=batch, now=now))
+                    refused = await self.store.transaction(
+                        partial(_record, outcomes=batch, now=now))
                 except Exception as exc:  # the store is down: keep them, try again later
                     log.exception("could not record %d delivery outcomes; retrying",
                                   len(batch))
@@ -530,7 +566,7 @@ class Dispatcher:
                     continue
                 self._writing = 0
                 self._in_flight -= len(batch)  # one outcome per claimed row
-                await self._after_recorded(batch)
+                await self._after_recorded([o for o in batch if o.row.id not in refused])
         finally:
             self._writer = None
 
@@ -542,7 +578,7 @@ class Dispatcher:
                     await self._on_failed(o.row.incident_id, o.row.step, o.row.loop)
                 except Exception:  # the next tick tries the ladder again
                     log.exception("could not move incident %s on", o.row.incident_id)
-            if o.fields.get("status") in ("pending", "queued"):
+            if o.status in (Status.PENDING, Status.HELD):
                 again = True  # a retry, a check or the next contact: the waker must know
         if self._throttled and self._in_flight < MAX_IN_FLIGHT // 2:
             self._throttled, again = False, True
@@ -550,21 +586,40 @@ class Dispatcher:
             self._poke()
 
 
-def _claim(tx: Tx, now: datetime, limit: int) -> tuple[list[Item], dict[int, bytes]]:
+def _shortest_fallback(config: Config) -> timedelta:
+    """The shortest `fallback_after` of any channel: a contact failing longer than this
+    may be past its deadline, and is claimed even behind an earlier message."""
+    own = [v.get("fallback_after") for v in config.channels.values()]
+    return min([config.delivery.fallback_after,
+                *(o for o in own if isinstance(o, timedelta))])
+
+
+def _claim(tx: Tx, now: datetime, limit: int, failing_before: datetime | None = None,
+           ) -> tuple[list[Item], dict[int, bytes]]:
     """Due rows, in flight now, and the link nonces of their incidents (made if new)."""
-    items = tx.claim_deliveries(now, limit, calls=CALLS, closed=[s.value for s in CLOSED])
+    items = tx.claim_deliveries(now, limit, calls=CALLS, closed=[s.value for s in CLOSED],
+                                failing_before=failing_before)
     return items, link_nonces(tx, (i.id for _, i, _ in items))
 
 
-def _record(tx: Tx, outcomes: list[Outcome], now: datetime) -> None:
+def _record(tx: Tx, outcomes: list[Outcome], now: datetime) -> set[int]:
+    """Write the outcomes, each as its move of the delivery state machine and only if
+    the row is still under the claim it was sent on; the ids of those refused."""
+    refused: set[int] = set()
     for o in outcomes:
-        if o.fields:
-            tx.update_delivery(o.row.id, **o.fields)
-            audit.record_delivery(tx, o.row.id, o.row.incident_id, o.row.party, o.row.reason,
-                                  o.fields, now)
+        if o.move is None:
+            continue
+        claim = o.row.claims if RULES[o.move].claimed else None
+        if not tx.move_delivery(o.row.id, o.move, now=now, current=o.row.status, claim=claim,
+                                **o.fields):
+            refused.add(o.row.id)
+            continue
+        audit.record_delivery(tx, o.row.id, o.row.incident_id, o.row.party, o.row.reason,
+                              {**o.fields, "status": AUDIT_KIND.get(o.move, o.status)}, now)
         if o.failing_since is not KEEP:
             tx.set_failing_since(o.row.id, o.failing_since)  # type: ignore[arg-type]
         if o.note:  # a channel gave up: the timeline says which, and what happens next
             reason = Reason.DELIVERY_FAILED if o.failed_for_good else Reason.CHANNEL_FAILED
             tx.add_entries(o.row.incident_id, [Entry(now, reason, o.row.party,
                                                      params(notice=o.row.reason, **o.note))])
+    return refused

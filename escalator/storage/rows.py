@@ -40,7 +40,8 @@ ADDED_INCIDENT_COLUMNS = (
 )
 # A send cut at shutdown while its peer had the request: it may have arrived. The row
 # goes out again (same delivery id, so the peer can drop the repeat) and keeps the mark.
-ADDED_DELIVERY_COLUMNS = (("maybe_sent", "INTEGER NOT NULL DEFAULT 0"),)
+ADDED_DELIVERY_COLUMNS = (("maybe_sent", "INTEGER NOT NULL DEFAULT 0"),
+                          ("claims", "INTEGER NOT NULL DEFAULT 0"))
 
 
 def incident_values(inc: Incident, next_due: datetime | None) -> tuple[Any, ...]:
@@ -101,7 +102,8 @@ class DeliveryRow:
     loop: int
     detail: str
     is_update: bool
-    # pending | sending (in flight) | queued (held by a channel) | sent | failed | superseded
+    # a `escalator.domain.delivery.Status` value (pending, sending, queued, checking, sent,
+    # failed, superseded, skipped): what each means and who may change it is there
     status: str
     contact_index: int
     attempts: int
@@ -112,6 +114,10 @@ class DeliveryRow:
     error: str | None
     # a send of it was cut at shutdown after the request left: the peer may have it
     maybe_sent: bool = False
+    claims: int = 0  # times claimed; an outcome is written only for the current claim
+    # claimed although an earlier message to the party waits (its contact's deadline
+    # may have passed): it may only move on, not be sent out of order
+    behind: bool = False
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> DeliveryRow:
@@ -123,6 +129,6 @@ class DeliveryRow:
             is_update=bool(row["is_update"]), status=row["status"],
             contact_index=row["contact_index"], attempts=row["attempts"],
             next_attempt_at=nxt, created_at=created, sent_at=dt(row["sent_at"]),
-            channel=row["channel"], error=row["error"],
-            maybe_sent=bool(row.get("maybe_sent")),
+            channel=row["channel"], error=row["error"], claims=int(row.get("claims") or 0),
+            behind=bool(row.get("behind")), maybe_sent=bool(row.get("maybe_sent")),
         )

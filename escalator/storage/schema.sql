@@ -91,7 +91,8 @@ CREATE TABLE IF NOT EXISTS deliveries (
     sent_at TEXT,
     channel TEXT,
     error TEXT,
-    maybe_sent INTEGER NOT NULL DEFAULT 0 -- a send cut at shutdown: the peer may have it
+    maybe_sent INTEGER NOT NULL DEFAULT 0, -- a send cut at shutdown: the peer may have it
+    claims INTEGER NOT NULL DEFAULT 0 -- times claimed: an outcome counts only for its claim
 );
 CREATE INDEX IF NOT EXISTS deliveries_pending ON deliveries (status, next_attempt_at);
 CREATE INDEX IF NOT EXISTS deliveries_incident ON deliveries (incident_id);
@@ -178,17 +179,6 @@ CREATE INDEX IF NOT EXISTS incidents_opened_at ON incidents (opened_at);
 CREATE INDEX IF NOT EXISTS incidents_resolved_at ON incidents (resolved_at);
 CREATE INDEX IF NOT EXISTS incidents_unresolved ON incidents (opened_at) WHERE state <> 'resolved';
 CREATE INDEX IF NOT EXISTS timeline_reason_at ON timeline (reason, at);
--- A delivery being sent right now (escalator/storage/sql.py Tx.claim_delivery):
--- written and committed before the send, removed with the recorded outcome. A
--- claim whose lease ran out without an outcome is the only way a message can go
--- out twice, and `claims` counts those.
-CREATE TABLE IF NOT EXISTS delivery_claims (
-    delivery_id INTEGER PRIMARY KEY,
-    owner TEXT NOT NULL,
-    claimed_at TEXT NOT NULL,
-    lease_until TEXT NOT NULL,
-    claims INTEGER NOT NULL
-);
 -- Maintenance windows set through the operator API (escalator/storage/maintenance.py);
 -- windows in the config file are not stored. Ending one early sets until to that moment.
 CREATE TABLE IF NOT EXISTS maintenance_windows (

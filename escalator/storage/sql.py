@@ -10,6 +10,7 @@ after that commit returns.
 from __future__ import annotations
 
 import asyncio
+import logging
 import socket
 import sqlite3
 import time
@@ -21,6 +22,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, TypeVar
 
+from escalator.domain.delivery import RULES, Move, Refused, Status, check_fields, target
 from escalator.domain.model import (
     AlarmEvent,
     Decision,
@@ -45,7 +47,10 @@ from escalator.storage.rows import (
     ts,
 )
 
+log = logging.getLogger(__name__)
 T = TypeVar("T")
+# outcomes of a failed attempt: the notice is in no channel's queue afterwards
+LEAVE_QUEUES = frozenset({Move.RETRY, Move.FALL_BACK, Move.GIVE_UP})
 SCHEMA_VERSION = "1"
 SQLITE_BUSY_TIMEOUT_MS = 400  # with BUSY_HOLD_S: a locked database answers 503 within 1 s
 PG_LOCK_TIMEOUT_MS = 500
@@ -276,17 +281,19 @@ class Tx:
                        incident: Incident | None = None) -> None:
         """The outbox rows of a decision; `incident`: the incident as this transaction
         leaves it, if the caller has it (saves reading it back for the fresh hand-over)."""
-        status = "sending" if self.claim_fresh else "pending"
+        # claimed in the transaction that makes them (the fresh hand-over): claim 1
+        status = Status.SENDING if self.claim_fresh else Status.PENDING
+        claims = 1 if self.claim_fresh else 0
         if not self.claim_fresh:
             self.needs_claim = True
         made: list[tuple[int, Notice]] = []
         for n in notices:
             made.append((self.insert(
                 "INSERT INTO deliveries (incident_id, party, reason, step, loop, detail,"
-                " is_update, status, contact_index, attempts, next_attempt_at, created_at)"
-                " VALUES (?,?,?,?,?,?,?,?,0,0,?,?)",
+                " is_update, status, contact_index, attempts, next_attempt_at, created_at,"
+                " claims) VALUES (?,?,?,?,?,?,?,?,0,0,?,?,?)",
                 (incident_id, n.party, n.reason.value, n.step, n.loop, n.detail,
-                 int(n.update), status, ts(now), ts(now))), n))
+                 int(n.update), status.value, ts(now), ts(now), claims)), n))
             audit.record_notices(self, incident_id, (n,), now)
         if self.claim_fresh and made:  # the incident as this transaction leaves it
             inc = incident if incident is not None else self.incident(incident_id)
@@ -296,7 +303,9 @@ class Tx:
                 self._nonces_wanted.append(incident_id)
                 self.fresh += [(DeliveryRow(
                     row_id, incident_id, n.party, n.reason.value, n.step, n.loop, n.detail,
-                    n.update, "sending", 0, 0, now, now, None, None, None), inc, None)
+                    n.update, Status.SENDING.value, 0, 0, now, now, None, None, None,
+                    claims=1), inc,
+                    None)
                     for row_id, n in made]
 
     def finish(self) -> None:
@@ -323,19 +332,27 @@ class Tx:
         return dt(row["due"]) if row else None
 
     # -- the dispatcher's claims (escalator/notify/dispatch.py) -----------------
+    # Every status change goes through a move of escalator.domain.delivery.RULES.
     def claim_deliveries(
         self, now: datetime, limit: int = 500, *, calls: Collection[str] = (),
-        closed: Collection[str] = (),
+        closed: Collection[str] = (), failing_before: datetime | None = None,
     ) -> list[tuple[DeliveryRow, Incident, datetime | None]]:
-        """Due rows, marked in flight (`sending`) before anything is sent.
+        """Due rows, claimed before anything is sent: PENDING ones become SENDING
+        (`claim`), HELD ones due for their check CHECKING (`claim_held`), and each
+        claim counts up `claims`. A claimed row is not returned again until its
+        outcome is written, so two ticks never work on one row at once.
 
-        First, notices that can no longer matter are superseded: a call to
-        action for an incident someone already took, and reminders a newer
-        reminder to the same party replaces (after downtime, one per incident
-        and party). A row waits while an earlier row of its incident and party
-        is still pending, so one party's messages keep their order. Rows a
-        channel holds in its own queue (`queued`) come back at their check
-        time without changing status. Returns (row, incident, failing_since).
+        First, notices that can no longer matter are superseded (`supersede`): a
+        call to action for an incident someone already took, and reminders a newer
+        reminder to the same party replaces (after downtime, one per incident and
+        party). A row waits while an earlier row of its incident and party is still
+        pending, so one party's messages keep their order; a held row's check does
+        not wait (it sends nothing new, and its deadline stands), nor does a row
+        whose contact has been failing since before `failing_before` (it may be
+        past its fallback deadline): that one comes `behind` and may only move on.
+        Returns the claimed rows as claimed (status, claims), with their incident
+        and the start of the current contact's first attempt (`failing_since`,
+        None if not attempted).
         """
         if calls and closed:  # `calls`: reasons asking someone to act; `closed`: taken states
             self.execute(
@@ -349,23 +366,35 @@ class Tx:
             " deliveries n WHERE n.incident_id = deliveries.incident_id"
             " AND n.party = deliveries.party AND n.reason = 'RENOTIFY'"
             " AND n.status = 'pending' AND n.id > deliveries.id)")
+        earlier = ("EXISTS (SELECT 1 FROM deliveries e WHERE e.incident_id = d.incident_id"
+                   " AND e.party = d.party AND e.id < d.id AND e.status = 'pending')")
         found = self.rows(
-            "SELECT d.*, p.failing_since AS failing_since FROM deliveries d"
-            " LEFT JOIN delivery_progress p ON p.delivery_id = d.id"
+            f"SELECT d.*, p.failing_since AS failing_since, {earlier} AS behind"
+            " FROM deliveries d LEFT JOIN delivery_progress p ON p.delivery_id = d.id"
             " WHERE d.status IN ('pending', 'queued') AND d.next_attempt_at <= ?"
-            " AND NOT EXISTS (SELECT 1 FROM deliveries e WHERE e.incident_id = d.incident_id"
-            " AND e.party = d.party AND e.id < d.id AND e.status = 'pending')"
-            " ORDER BY d.id LIMIT ?", (ts(now), limit))
+            f" AND (d.status = 'queued' OR NOT {earlier}"
+            " OR (p.failing_since IS NOT NULL AND p.failing_since <= ?))"
+            " ORDER BY d.id LIMIT ?", (ts(now), ts(failing_before) or "", limit))
         if not found:
             return []
-        ids = [r["id"] for r in found if r["status"] == "pending"]
+        ids = [r["id"] for r in found]
         for start in range(0, len(ids), 500):
             chunk = ids[start:start + 500]
-            self.execute("UPDATE deliveries SET status = 'sending' WHERE id IN"
-                         f" ({','.join('?' * len(chunk))})", chunk)
+            self.execute(
+                "UPDATE deliveries SET claims = claims + 1, status = CASE status"
+                " WHEN 'pending' THEN 'sending' ELSE 'checking' END"
+                f" WHERE status IN ('pending', 'queued') AND id IN ({_marks(chunk)})", chunk)
         incidents = self.incidents_by_id({int(r["incident_id"]) for r in found})
-        return [(DeliveryRow.from_row(r), incidents[int(r["incident_id"])],
-                 dt(r["failing_since"])) for r in found if int(r["incident_id"]) in incidents]
+        claimed = []
+        for r in found:
+            if int(r["incident_id"]) not in incidents:
+                continue
+            move = Move.CLAIM if r["status"] == Status.PENDING else Move.CLAIM_HELD
+            row = DeliveryRow.from_row({**r, "status": target(move, r["status"]).value,
+                                        "claims": int(r["claims"] or 0) + 1,
+                                        "behind": move is Move.CLAIM and bool(r["behind"])})
+            claimed.append((row, incidents[int(r["incident_id"])], dt(r["failing_since"])))
+        return claimed
 
     def incidents_by_id(self, ids: Iterable[int]) -> dict[int, Incident]:
         wanted, found = list(ids), {}
@@ -386,10 +415,14 @@ class Tx:
                      " failing_since = excluded.failing_since", (delivery_id, ts(at)))
 
     def release_in_flight(self, now: datetime) -> int:
-        """After a crash: rows marked in flight go out again, once, now."""
-        cur = self.execute("UPDATE deliveries SET status = 'pending', next_attempt_at = ?"
-                           " WHERE status = 'sending'", (ts(now),))
-        return int(cur.rowcount or 0)
+        """At start (`recover`): rows a crash left claimed are due again, now: SENDING
+        ones go out again (at most one duplicate), CHECKING ones are checked again."""
+        count = 0
+        for status, back in RULES[Move.RECOVER].edges.items():
+            cur = self.execute("UPDATE deliveries SET status = ?, next_attempt_at = ?"
+                               " WHERE status = ?", (back.value, ts(now), status.value))
+            count += int(cur.rowcount or 0)
+        return count
 
     def maybe_sent_due(self) -> int:
         """Rows cut at a shutdown while their peer had the request, not yet sent again."""
@@ -397,18 +430,53 @@ class Tx:
                        " AND maybe_sent = 1")
         return int(row["n"]) if row else 0
 
-    def mark_delivery_sent(self, delivery_id: int, at: datetime, channel: str) -> None:
-        """A channel that held a notice in its own queue has now really sent it."""
-        cur = self.execute("UPDATE deliveries SET status = 'sent', sent_at = ?, channel = ?,"
-                           " error = NULL WHERE id = ? AND status IN ('queued', 'sending')",
-                           (ts(at), channel, delivery_id))
-        if cur.rowcount:  # "sent" is in the chain, as the dispatcher's outcomes are
+    def mark_delivery_sent(self, delivery_id: int, at: datetime, channel: str) -> bool:
+        """A channel that held a notice in its own queue has sent it now (`carry`): only
+        the queue's owner calls this, in the transaction that takes it out of the queue."""
+        moved = self.move_delivery(delivery_id, Move.CARRY, now=at, sent_at=at,
+                                   channel=channel, error=None)
+        if moved:  # "sent" is in the chain, as the dispatcher's outcomes are
             audit.record_sent(self, delivery_id, channel, at)
+        return moved
 
-    def update_delivery(self, delivery_id: int, **fields: Any) -> None:
+    def move_delivery(self, delivery_id: int, move: Move, *, now: datetime,
+                      current: Status | str | None = None, claim: int | None = None,
+                      **fields: Any) -> bool:
+        """Apply one move of the delivery state machine, if the row is still where the
+        mover saw it: in `current` (default: any state the move starts from) and, for
+        the outcome of a claim, under that same claim. Otherwise nothing is written,
+        the refusal is logged and audited, and False returned: a fallback, an outcome
+        written by someone else, or a newer claim is never overwritten."""
+        rule = RULES[move]
+        check_fields(move, fields)
+        edges = rule.edges if current is None else {Status(current): target(move, current)}
+        if rule.claimed and claim is None:
+            raise Refused(f"{move} is the outcome of a claim: which claim?")
         values = [ts(v) if isinstance(v, datetime) else v for v in fields.values()]
-        sets = ", ".join(f"{k} = ?" for k in fields)
-        self.execute(f"UPDATE deliveries SET {sets} WHERE id = ?", (*values, delivery_id))
+        sets = "".join(f", {k} = ?" for k in fields)
+        case = " ".join("WHEN ? THEN ?" for _ in edges)
+        params: list[Any] = [x for e in edges.items() for x in (e[0].value, e[1].value)]
+        where = f"id = ? AND status IN ({_marks(edges)})"
+        wanted: list[Any] = [delivery_id, *(s.value for s in edges)]
+        if claim is not None:
+            where += " AND claims = ?"
+            wanted.append(claim)
+        cur = self.execute(f"UPDATE deliveries SET status = CASE status {case} END{sets}"
+                           f" WHERE {where}", (*params, *values, *wanted))
+        if cur.rowcount:
+            if move in LEAVE_QUEUES and Status.SENDING in edges:
+                # an attempt cut by its timeout while the channel was queueing the notice
+                # leaves no queue entry behind: only a held notice is in a channel's queue
+                self.execute("DELETE FROM telegram_queue WHERE delivery_id = ?", (delivery_id,))
+            return True
+        found = self.one("SELECT status, claims FROM deliveries WHERE id = ?", (delivery_id,))
+        log.warning("delivery %s: %s refused (expected %s, claim %s; found %s)", delivery_id,
+                    move.value, "/".join(sorted(s.value for s in edges)), claim, found)
+        audit.record(self, audit.DELIVERY + "refused", at=now, actor=audit.SYSTEM,
+                     payload={"delivery": delivery_id, "move": move.value, "claim": claim,
+                              "expected": sorted(s.value for s in edges),
+                              "found": found["status"] if found else None})
+        return False
 
     def deliveries(self, incident_id: int) -> list[DeliveryRow]:
         found = self.rows("SELECT * FROM deliveries WHERE incident_id = ? ORDER BY id",
@@ -423,32 +491,6 @@ class Tx:
     def safety_incident_count(self) -> int:
         row = self.one("SELECT COUNT(*) AS n FROM safety_incidents")
         return int(row["n"]) if row else 0
-
-    # -- delivery claims (at most one duplicate per delivery) ------------------
-    def claim_delivery(self, delivery_id: int, owner: str, now: datetime,
-                       lease_until: datetime) -> int | None:
-        """Mark a delivery as being sent, before the send, in its own committed
-        transaction. None: someone holds a live lease on it, do not send. Otherwise
-        how many times it has been claimed without an outcome recorded (1 = first
-        try; 2 = an earlier try may have gone out, this is the one duplicate)."""
-        row = self.one("SELECT owner, lease_until, claims FROM delivery_claims"
-                       " WHERE delivery_id = ?", (delivery_id,))
-        if row is None:
-            self.execute("INSERT INTO delivery_claims (delivery_id, owner, claimed_at,"
-                         " lease_until, claims) VALUES (?,?,?,?,1)",
-                         (delivery_id, owner, ts(now), ts(lease_until)))
-            return 1
-        if row["lease_until"] > (ts(now) or ""):
-            return None
-        claims = int(row["claims"]) + 1
-        self.execute("UPDATE delivery_claims SET owner = ?, claimed_at = ?, lease_until = ?,"
-                     " claims = ? WHERE delivery_id = ?",
-                     (owner, ts(now), ts(lease_until), claims, delivery_id))
-        return claims
-
-    def release_delivery(self, delivery_id: int) -> None:
-        """The outcome is recorded (in the same transaction): the claim is done."""
-        self.execute("DELETE FROM delivery_claims WHERE delivery_id = ?", (delivery_id,))
 
     # -- sources --------------------------------------------------------------
     def source(self, source_id: str) -> dict[str, Any] | None:

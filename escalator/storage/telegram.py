@@ -4,8 +4,9 @@
   card is edited in place, also after a restart.
 - `telegram_queue`: notices held back by a chat's rate budget until they go
   out together in a digest. Such a notice is not delivered: its delivery row
-  is `queued` until the digest carrying it is sent (`Tx.mark_delivery_sent`),
-  or the dispatcher takes it back for the next contact (`take_back`).
+  is held (`queued`) until the digest carrying it is sent (`Tx.mark_delivery_sent`),
+  or the dispatcher takes it back for the next contact (`take_back`): the queue
+  row is the token of ownership, so exactly one of the two happens.
 - `telegram_chats`: per-chat choices (`/language`).
 
 SQL lives in the storage package; `escalator.notify.telegram.records` re-exports these.
@@ -76,7 +77,12 @@ def queued(tx: Tx, chat_id: str, limit: int = 5000) -> list[Queued]:
 
 def unqueue(tx: Tx, ids: Iterable[int]) -> None:
     for item_id in ids:
-        tx.execute("DELETE FROM telegram_queue WHERE id = ?", (item_id,))
+        unqueue_one(tx, item_id)
+
+
+def unqueue_one(tx: Tx, item_id: int) -> bool:
+    """Out of the queue; False if it was no longer there (taken back for a fallback)."""
+    return bool(tx.execute("DELETE FROM telegram_queue WHERE id = ?", (item_id,)).rowcount)
 
 
 def chat_language(tx: Tx, chat_id: str) -> str | None:

@@ -1,11 +1,10 @@
 """Several instances on one database: PostgreSQL elects one leader with an advisory
 lock held by the store's own session; intake runs everywhere and survives the race
-of two instances opening the same incident; delivery claims bound duplicates."""
+of two instances opening the same incident. (Delivery claims: test_delivery_claims.py.)"""
 
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
 
 import pytest
 
@@ -64,24 +63,3 @@ async def test_two_instances_taking_the_same_alarms_open_one_incident_each(
         assert a.incident_id == b.incident_id
     found = await one.store.transaction(lambda tx: tx.incidents("open"))
     assert len(found) == 30
-
-
-async def test_a_claimed_delivery_is_not_claimed_again_until_its_lease_ends(
-        make_app, clock, store_url):
-    app = await make_app(storage=store_url)
-    event = AlarmEvent(source="terminal", code="FT", state="alarm", received_at=clock.now(),
-                       point="loop 1")
-    res = await app.service.ingest(event)
-    rows = await app.store.transaction(lambda tx: tx.deliveries(res.incident_id))
-    delivery, now = rows[0].id, clock.now()
-    lease = now + timedelta(seconds=30)
-
-    def claim(at, owner="a"):
-        return app.store.transaction(
-            lambda tx: tx.claim_delivery(delivery, owner, at, at + timedelta(seconds=30)))
-
-    assert await claim(now) == 1
-    assert await claim(now + timedelta(seconds=10), "b") is None  # leased: do not send
-    assert await claim(lease + timedelta(seconds=1), "b") == 2  # lapsed: the one duplicate
-    await app.store.transaction(lambda tx: tx.release_delivery(delivery))
-    assert await claim(lease + timedelta(seconds=2)) == 1

@@ -1,9 +1,9 @@
 """The card desk: posts and edits incident cards, and sends chat texts.
 
-The one place that calls Telegram for a chat, so every call is counted in
-the chat's budget (`ChatBudget.record`) and every card posted is remembered
-in the store (`records.save_card`), whoever asked for it: a delivery, a
-button press or a command.
+The one place that calls Telegram for a chat, so every call Telegram accepted
+is counted in the chat's budget (`ChatBudget.record`; a failed call is not)
+and every card posted is remembered in the store (`records.save_card`),
+whoever asked for it: a delivery, a button press or a command.
 """
 
 from __future__ import annotations
@@ -105,7 +105,6 @@ class CardDesk:
         """Edit the card in place; False when it is gone (deleted, too old): post a new one."""
         text, keys = await self.render(incident, lang)
         keys = None if self.read_only(chat) else keys
-        self.budget.record(chat, self.clock.now())
         try:
             await self._bot().edit_message_text(text, chat_id=chat_arg(chat),
                                                 message_id=message_id, reply_markup=keys)
@@ -115,6 +114,7 @@ class CardDesk:
             if message_gone(exc):
                 return False
             raise
+        self.budget.record(chat, self.clock.now())  # spent only by what Telegram accepted
         return True
 
     async def show(self, chat: str, incident: Incident, lang: str,
@@ -128,12 +128,12 @@ class CardDesk:
     async def send_text(self, chat: str, text: str, keys: InlineKeyboardMarkup | None = None,
                         reply_to: int | None = None, *, count: bool = True) -> int:
         """`count=False`: not against the chat's budget (notes have an allowance of their own)."""
-        if count:
-            self.budget.record(chat, self.clock.now())
         reply = ReplyParameters(reply_to, allow_sending_without_reply=True) if reply_to else None
         sent = await self._bot().send_message(
             chat_id=chat_arg(chat), text=layout.shorten(text, layout.TELEGRAM_LIMIT),
             reply_markup=keys, reply_parameters=reply)
+        if count:  # spent only by what Telegram accepted: a failed call costs nothing
+            self.budget.record(chat, self.clock.now())
         return sent.message_id
 
     async def remember(self, chat: str, incident_id: int, message_id: int) -> None:

@@ -164,9 +164,8 @@ class TelegramChannel:
         if not urgent and not (cost and not self.digests.pending(chat)
                                and self.budget.room(chat, now, self.budget.direct_limit) >= cost):
             return False
-        self._direct.setdefault(chat, deque()).append((now, rank))
         lang = await self.desk.language(chat, message.language)
-        try:
+        try:  # the budget is spent by what Telegram accepts (CardDesk), not by attempts
             shown = await self.desk.show(chat, incident, lang, ref)  # a digest ref: new card
             if ping and not shown.posted:
                 await self.desk.send_text(chat, layout.ping_text(incident, message.reason, lang),
@@ -176,6 +175,7 @@ class TelegramChannel:
             log.warning("telegram delivery %s to %s failed (%s): %s", message.delivery_id,
                         chat, "will retry" if error.recoverable else "next contact", error)
             raise error from exc
+        self._direct.setdefault(chat, deque()).append((now, rank))
         return True
 
     def _flood_rank(self, chat: str, now: datetime) -> int:
@@ -193,12 +193,10 @@ class TelegramChannel:
         return min((r for _, r in recent), default=99)
 
     async def release(self, contact: Contact, delivery_id: int) -> str:
-        """The dispatcher's check on a notice waiting in a digest (see notify.base.Holder)."""
+        """The dispatcher's check on a notice waiting in a digest (see notify.base.Holder),
+        at the contact's fallback deadline: still waiting then (Telegram down, or the
+        chat's budget full for that long), it is taken out for the next contact."""
         chat = contact.address
-        if self.reach.down_since is None:
-            still = await self.store.transaction(
-                lambda tx: records.is_queued(tx, delivery_id, chat))
-            return "waiting" if still else "sent"
         taken = await self.store.transaction(
             lambda tx: records.take_back(tx, delivery_id, chat))
         return "released" if taken else "sent"

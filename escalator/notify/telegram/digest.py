@@ -97,11 +97,13 @@ class DigestQueue:
             return None
         lang = await self.desk.language(chat)
         parts = layout.digest_parts(items, incidents, lang)
+        timeout = self.config().delivery.send_timeout.total_seconds()
         for part in parts[:room]:
-            try:
-                message_id = await self.desk.send_text(chat, part.text)
-            except TelegramError as exc:
-                log.warning("telegram digest to %s not sent: %s", chat, exc)
+            try:  # bounded like any send: a hanging Bot API must not hold the pump
+                message_id = await asyncio.wait_for(self.desk.send_text(chat, part.text),
+                                                    timeout)
+            except (TelegramError, TimeoutError) as exc:
+                log.warning("telegram digest to %s not sent: %r", chat, exc)
                 return now + RETRY_AFTER_FAILURE
             carried = [q for q in items if q.id in set(part.item_ids)]
             await self.store.transaction(partial(_sent, chat=chat, carried=carried,
@@ -126,10 +128,13 @@ def _load(tx: Tx, chat: str) -> tuple[list[Queued], dict[int, Incident]]:
 
 
 def _sent(tx: Tx, chat: str, carried: list[Queued], message_id: int, now: datetime) -> None:
-    """The notices are out: dequeue them; incidents without a card point at the digest."""
-    records.unqueue(tx, [q.id for q in carried])
+    """The notices are out: dequeue them; incidents without a card point at the digest.
+
+    Only a notice this digest still held is marked sent (`carry`): one the dispatcher
+    took back for the next contact meanwhile is that contact's now."""
     for q in carried:  # delivered now, not when it was queued
-        tx.mark_delivery_sent(q.delivery_id, now, "telegram")
+        if records.unqueue_one(tx, q.id):
+            tx.mark_delivery_sent(q.delivery_id, now, "telegram")
     for incident_id in {q.incident_id for q in carried}:
         if records.card(tx, incident_id, chat) is None:
             records.save_card(tx, incident_id, chat, message_id, now, digest=True)

@@ -18,7 +18,9 @@ from escalator.storage.telegram import (
     set_chat_language,
     take_back,
     unqueue,
+    unqueue_one,
 )
 
 __all__ = ["CardRef", "Queued", "card", "chat_language", "enqueue", "is_queued", "queued",
-           "queued_chats", "save_card", "set_chat_language", "take_back", "unqueue"]
+           "queued_chats", "save_card", "set_chat_language", "take_back", "unqueue",
+           "unqueue_one"]
