@@ -109,7 +109,6 @@ class Escalator:
         self._session: aiohttp.ClientSession | None = None
         self.waker: Waker | None = None
         self._pump: asyncio.Task[None] | None = None
-        self._pump_due: datetime | None = None
         self._runner: web.AppRunner | None = None
         self._http_server: asyncio.AbstractServer | None = None
         self.http_gate: Gate | None = None  # connection caps of the HTTP listener
@@ -391,23 +390,26 @@ class Escalator:
 
     async def _pump_telegram(self) -> datetime | None:
         """Digests and the outage check; live, off the tick, so a hanging Bot API never
-        holds up timers (the pump pokes the waker with its next due time when done)."""
+        holds up timers. The pump tells the waker its next due time itself when done,
+        and only that: a pump with nothing due asks for no tick (before, every pump poked
+        the next tick, whose pump poked the next: a busy loop whenever Telegram was on)."""
         if not self.telegram:
             return None
         if self.dispatcher.settle:
             return await self.telegram.pump()
         if self._pump is None or self._pump.done():
             self._pump = asyncio.get_running_loop().create_task(self._pump_once())
-        return self._pump_due
+        return None  # the pump reports its own due time (`_pump_once`)
 
     async def _pump_once(self) -> None:
         assert self.telegram is not None
         try:
-            self._pump_due = await self.telegram.pump()
+            due = await self.telegram.pump()
         except Exception:  # noqa: BLE001 - logged; the next tick pumps again
             log.exception("telegram pump failed")
-            self._pump_due = self.clock.now() + timedelta(seconds=5)
-        self.poke()
+            due = self.clock.now() + timedelta(seconds=5)
+        if due is not None and self.waker:
+            self.waker.due_by(due)
 
     async def _can_record(self) -> bool:
         """Send only while the store can write down what was sent: a store that cannot
