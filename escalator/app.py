@@ -100,6 +100,8 @@ class Escalator:
         self.config_problems: tuple[str, ...] = ()  # of the last refused reload, until a good one
         self.config_since: datetime | None = self.clock.now()  # when the config in force loaded
         self.store: SqlStore = open_store(config.storage, exclusive=True)
+        self.board = BoardState()  # the web board's sessions and live-change signal
+        self.store.changed_sink = self.board.changes.notify  # one row per changed incident
         self.config_audit = ConfigAudit(self.store, self.clock)
         previous = self.secret(config.http.previous_secret_env)
         self.signer = LinkSigner(self._secret_bytes(config), config.http.link_ttl,
@@ -114,7 +116,6 @@ class Escalator:
         self.http_gate: Gate | None = None  # connection caps of the HTTP listener
         self.http_port: int | None = None  # as bound (the config may say 0)
         self.intake: dict[str, IntakeAdapter] = {}
-        self.board = BoardState()  # the web board's sessions and live-change signal
         self.config_editing = ConfigEditing(self, self.store, self.clock, self.env)  # the editor
         # an edit on disk reloads it; a broken file is an alarm until a good one loads
         self.config_watch = ConfigWatch(self.config_editing, alarm=ConfigAlarm(
@@ -148,6 +149,7 @@ class Escalator:
     def _rosters_fetched(self) -> None:
         """A roster calendar brought new shifts: the ladders use them from now on."""
         self.service.reconfigure(self._config, self._directory(self._config))
+        self.board.changes.notify()  # who is called now: every row may read differently
 
     def secret(self, env_name: str | None) -> str | None:
         return self.env.get(env_name) if env_name else None
@@ -308,6 +310,8 @@ class Escalator:
                     await self._follow()
                 elif leader and self.store.dialect.name != "sqlite":
                     self.poke()
+                elif not leader:  # the leader's commits are not heard here: read again
+                    self.board.changes.notify()
             except Exception:  # keep keeping; the next round tries again
                 log.exception("store keeper round failed")
 
@@ -360,14 +364,14 @@ class Escalator:
         await within(STOP_STEP, "store", self.store.close())
 
     def poke(self) -> None:
-        self.board.changes.notify()
+        """Run a tick now. (The board hears of changed incidents from the store's commits,
+        `store.changed_sink`, one row each; a poke alone changes nothing it shows.)"""
         if self.waker:
             self.waker.poke()
 
     def due_by(self, at: datetime | None) -> None:
-        """An event stored whose notices went straight to the dispatcher: the board
-        changed, and the waker needs to know only when the new timer is due."""
-        self.board.changes.notify()
+        """An event stored whose notices went straight to the dispatcher: the waker needs
+        to know only when the new timer is due (the board heard from the commit)."""
         if self.waker:
             self.waker.due_by(at)
 
@@ -465,6 +469,7 @@ class Escalator:
         self._config = config
         install_code_overrides(config.codes)
         self.service.reconfigure(config, self._directory(config))
+        self.board.changes.notify()  # names, ladders, users: the board reads it all again
         self.last_reload_error = None
         self.config_problems, self.config_since = (), self.clock.now()
         log.info("config reloaded from %s", path)

@@ -135,7 +135,7 @@ async def serve(workdir: Path, host: str, port: int, environ: Mapping[str, str],
         print(exc, file=sys.stderr)
         return 1
     outbox = Outbox(lambda: app.clock.now(), lambda: app.config.facility.name,
-                    on_new=lambda: app.board.changes.notify())  # the live list follows
+                    on_new=lambda: app.board.changes.notify(()))  # the outbox count follows
     app = Escalator(config, env=env, notifiers={ch: outbox for ch in CHANNELS})
     outbox.card = card_renderer(app.store, app.clock, lambda: app.config,
                                 lambda: app.service.directory)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from aiohttp import web
 
-from escalator.entrypoints.http.board import editor_pages, outbox_pages, pages
+from escalator.entrypoints.http.board import editor_pages, live, outbox_pages, pages
 from escalator.entrypoints.http.keys import BOARD
 
 STATIC = Path(__file__).parent / "static"
@@ -21,7 +21,7 @@ def setup(web_app: web.Application) -> None:
     r.add_get("/", pages.root)
     r.add_get("/board", pages.root)
     r.add_get("/board/", pages.board)
-    r.add_get("/board/events", pages.events)
+    r.add_get("/board/events", live.events)
     r.add_get("/board/login", pages.login_page)
     r.add_post("/board/login", pages.login)
     r.add_get("/board/login/once/{token}", pages.login_once)

@@ -34,6 +34,9 @@ class Session:
     csrf: str
     expires: datetime
     lang: str | None = None
+    # a configured user's session holds only while the config in force still has that
+    # user with that role; the demo's one-time link is the process's own, not a user's
+    from_config: bool = True
 
     @property
     def can_act(self) -> bool:
@@ -48,17 +51,23 @@ class Sessions:
         self._once: dict[str, tuple[str, str, datetime]] = {}
 
     def start(self, name: str, role: str, now: datetime, ttl: timedelta,
-              lang: str | None = None) -> str:
+              lang: str | None = None, *, from_config: bool = True) -> str:
         self._forget_expired(now)
         token = secrets.token_urlsafe(32)
-        self._live[token] = Session(name, role, secrets.token_urlsafe(32), now + ttl, lang)
+        self._live[token] = Session(name, role, secrets.token_urlsafe(32), now + ttl, lang,
+                                    from_config)
         return token
 
-    def get(self, token: str | None, now: datetime) -> Session | None:
+    def get(self, token: str | None, now: datetime,
+            users: tuple[BoardUser, ...] | None = None) -> Session | None:
+        """The live session; with `users` (the config in force), only while its user is
+        still there with the same role: a removed or demoted user is signed out on their
+        next request, not when the session would have expired."""
         found = self._live.get(token or "")
         if found is None:
             return None
-        if found.expires <= now:
+        if found.expires <= now or (users is not None and found.from_config
+                                    and not _still(found, users)):
             self._live.pop(token or "", None)
             return None
         return found
@@ -119,6 +128,11 @@ class LoginLimiter:
         while failed and failed[0] <= now - self.window:
             failed.popleft()
         return failed
+
+
+def _still(session: Session, users: tuple[BoardUser, ...]) -> bool:
+    user = find_user(users, session.name)
+    return user is not None and user.role == session.role
 
 
 def find_user(users: tuple[BoardUser, ...], name: str) -> BoardUser | None:

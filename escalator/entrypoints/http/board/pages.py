@@ -17,7 +17,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 
 from escalator.domain.model import Action, Incident, Reason, State
 from escalator.entrypoints.http import answers
-from escalator.entrypoints.http.board import duty, login_csrf, rows
+from escalator.entrypoints.http.board import duty, listing, login_csrf, rows
 from escalator.entrypoints.http.board.auth import (
     REGISTER_ROLES,
     Session,
@@ -41,8 +41,6 @@ from escalator.storage.rows import dt
 COOKIE = "escalator_board"
 LANG_COOKIE = "escalator_lang"
 MAX_NOTE = answers.MAX_NOTE
-LIVE_FALLBACK_S = 1.0  # a change nobody signalled (a timer fired) still shows within this
-KEEPALIVE_S = 15.0
 HEADERS = {
     "Cache-Control": "no-store",
     "Referrer-Policy": "same-origin",
@@ -98,8 +96,11 @@ def say(request: web.Request, session: Session | None, message: str, status: int
 
 
 def current(request: web.Request) -> Session | None:
+    """The request's session, checked against the users of the config in force."""
     app = request.app[CONTEXT]
-    return board_state(request).sessions.get(request.cookies.get(COOKIE), app.clock.now())
+    users = app.config.board.users if app.config.board else ()
+    return board_state(request).sessions.get(request.cookies.get(COOKIE), app.clock.now(),
+                                             users)
 
 
 def signed_in(handler: Callable[[web.Request, Session], Awaitable[web.StreamResponse]]
@@ -202,7 +203,7 @@ async def login_once(request: web.Request) -> web.Response:
     from datetime import timedelta
 
     ttl = ttl or timedelta(hours=12)
-    token = state.sessions.start(found[0], found[1], now, ttl)
+    token = state.sessions.start(found[0], found[1], now, ttl, from_config=False)
     response = web.HTTPSeeOther("/board/")
     set_session_cookie(response, token, int(ttl.total_seconds()), request.secure)
     raise response
@@ -225,60 +226,14 @@ async def choose_language(request: web.Request) -> web.Response:
     raise response
 
 
-# -- open alarms ------------------------------------------------------------------
-
-async def _open(request: web.Request) -> list[Incident]:
-    found = await request.app[QUERIES].read(lambda tx: tx.incidents(limit=500))
-    return rows.order([i for i in found if i.state is not State.RESOLVED])
-
-
-async def list_html(request: web.Request, session: Session, lang: str) -> str:
-    app = request.app[CONTEXT]
-    now = app.clock.now()
-    shown = [rows.row(i, app.config, request.app[QUERIES].directory, lang, now)
-             for i in await _open(request)]
-    return _ENV.get_template("_list.html").render(
-        rows=shown, t=lambda key, **kw: bt(lang, key, **kw), lang=lang)
-
+# -- open alarms (the live stream is in `live`) ---------------------------------------
 
 @signed_in
 async def board(request: web.Request, session: Session) -> web.Response:
-    lang = language(request, session)
-    return render(request, "board.html", session, listing=await list_html(request, session, lang))
-
-
-@signed_in
-async def events(request: web.Request, session: Session) -> web.StreamResponse:
-    """Server-sent events: the open-alarms list as HTML, whenever it changes."""
-    state, app = board_state(request), request.app[CONTEXT]
-    lang = language(request, session)
-    response = web.StreamResponse(headers={
-        **HEADERS, "Content-Type": "text/event-stream", "X-Accel-Buffering": "no"})
-    await response.prepare(request)
-    token = request.cookies.get(COOKIE)
-    last, seen, quiet, last_count = "", -1, 0.0, -1
-    try:
-        while not state.changes.closing:
-            if state.sessions.get(token, app.clock.now()) is None:
-                await response.write(b"event: signed-out\ndata: -\n\n")
-                break
-            html = await list_html(request, session, lang)
-            if html != last:
-                data = "".join(f"data: {line}\n" for line in html.split("\n"))
-                await response.write(f"event: board\n{data}\n".encode())
-                last, quiet = html, 0.0
-            sent = state.outbox.count if state.outbox else 0
-            if sent != last_count:
-                await response.write(f"event: outbox\ndata: {sent}\n\n".encode())
-                last_count, quiet = sent, 0.0
-            elif quiet >= KEEPALIVE_S:
-                await response.write(b": keep-alive\n\n")
-                quiet = 0.0
-            seen = await state.changes.wait(seen, LIVE_FALLBACK_S)
-            quiet += LIVE_FALLBACK_S
-    except (ConnectionResetError, asyncio.CancelledError):
-        pass
-    return response
+    lang, queries = language(request, session), request.app[QUERIES]
+    shown = listing.list_html(await listing.open_incidents(queries), queries, lang,
+                              request.app[CONTEXT].now())
+    return render(request, "board.html", session, listing=shown)
 
 
 # -- one alarm --------------------------------------------------------------------
