@@ -10,7 +10,8 @@ import asyncio
 from collections import deque
 from collections.abc import Iterable
 
-from escalator.entrypoints.http.board.auth import LoginLimiter, Sessions
+from escalator.domain.signin import SignInThrottle
+from escalator.entrypoints.http.board.auth import Sessions
 from escalator.notify.outbox import Outbox
 
 
@@ -76,6 +77,6 @@ class Changes:
 class BoardState:
     def __init__(self) -> None:
         self.sessions = Sessions()
-        self.limiter = LoginLimiter()
+        self.limiter = SignInThrottle()
         self.changes = Changes()
         self.outbox: Outbox | None = None  # only the demo has one
