@@ -94,7 +94,7 @@ class Escalator:
         self.env = dict(os.environ if env is None else env)
         add_secrets(self.env.get(name) for _, name in config.secret_envs())
         self._extra_notifiers = dict(notifiers or {})
-        self.metrics = Metrics()
+        self.metrics = Metrics(self.clock, self._source_kind)
         self.started_at: datetime | None = None
         self.last_reload_error: str | None = None
         self.config_problems: tuple[str, ...] = ()  # of the last refused reload, until a good one
@@ -133,6 +133,11 @@ class Escalator:
             self.store, lambda: self._config, self._notifiers(), self.log_notifier,
             self.signer, self.clock, on_failed=self.service.delivery_failed, poke=self.poke)
         self.service.listeners.append(self.dispatcher.incident_changed)
+        self.service.listeners.append(self.metrics.answered)  # answer time, by door
+        self.dispatcher.timed = self.metrics.timed_send  # send time; event to first notice
+        # the one way in for events: HTTP and every listener and poller (counted there)
+        self.events_in = Intake(Context(lambda: self._config, self.clock, self.secret),
+                                self.service.ingest, self.metrics)
         self.reports = ReportScheduler(self.store, lambda: self._config, self.clock,
                                        lambda msg: report_mail.send(
                                            msg, self._config.channels.get("email", {}),
@@ -150,6 +155,11 @@ class Escalator:
         """A roster calendar brought new shifts: the ladders use them from now on."""
         self.service.reconfigure(self._config, self._directory(self._config))
         self.board.changes.notify()  # who is called now: every row may read differently
+
+    def _source_kind(self, source_id: str) -> str:
+        """webhook, sia, espa, email, mqtt, poll; "internal" for the service's own alarms."""
+        found = self._config.sources.get(source_id)
+        return found.kind if found is not None else "internal"
 
     def secret(self, env_name: str | None) -> str | None:
         return self.env.get(env_name) if env_name else None
@@ -202,7 +212,7 @@ class Escalator:
         context = Context(lambda: self._config, self.clock, self.secret)
         return UseCases(
             context=context,
-            intake=Intake(context, self.service.ingest, self.metrics),
+            intake=self.events_in,
             answering=Answering(context, self.service, self.note_limiter, self.signer,
                                 self.store, self.dispatcher.not_reached, self.poke),
             queries=Queries(context, self.store, lambda: self.service.directory),
@@ -317,7 +327,7 @@ class Escalator:
 
     async def _start_intake(self) -> None:
         """Listeners and pollers for the sources; all of them, or none (then raise)."""
-        self.intake = build_adapters(self._config, self.service.ingest, self.clock, self.secret,
+        self.intake = build_adapters(self._config, self.events_in.ingest, self.clock, self.secret,
                                      self.store)
         started = []
         try:

@@ -117,6 +117,8 @@ class Dispatcher:
         self._in_flight = 0  # rows claimed whose outcome is not written yet
         self._write_error: BaseException | None = None  # settled mode: for drain to raise
         self._throttled = False  # a claim was skipped for MAX_IN_FLIGHT: poke when room
+        # each send is awaited through this (the service's metrics time it)
+        self.timed: Callable[[str, Message, Awaitable[None]], Awaitable[None]] = _untimed
 
     # -- the service's side ----------------------------------------------------
     def resume(self) -> None:
@@ -306,7 +308,8 @@ class Dispatcher:
         message = self._message(row, incident, party, config, now)
         timeout = config.delivery.send_timeout.total_seconds()
         try:
-            await asyncio.wait_for((notifier or self.fallback).send(contact, message), timeout)
+            send = (notifier or self.fallback).send(contact, message)
+            await asyncio.wait_for(self.timed(contact.channel, message, send), timeout)
         except Held:
             return Outcome(row, {"status": "queued", "channel": label, "attempts": row.attempts + 1,
                                  "next_attempt_at": now + limit, "error": None},
@@ -451,6 +454,10 @@ class Dispatcher:
             self._throttled, again = False, True
         if again and not self.settle:
             self._poke()
+
+
+async def _untimed(channel: str, message: Message, send: Awaitable[None]) -> None:
+    await send
 
 
 def _claim(tx: Tx, now: datetime, limit: int) -> tuple[list[Item], dict[int, bytes]]:
