@@ -4,10 +4,13 @@ On connecting, the reader gets the whole list once (`event: board`). After that,
 each commit that changed incidents (`store.changed_sink` -> `Changes`) costs the
 stream a read of just those incidents, and the reader gets each as one row
 (`event: row`: "<id> <id of the row it goes before, or ->" then the row's HTML) or
-its removal (`event: gone`). With 50 boards open and 400 alarms, a new alarm is
-one row read and rendered per board, not 50 x 500. The whole list is read again
-only when anything may have changed (a new config, new rosters), after a reader
-falls too far behind, and every FULL_EVERY_S for the times the rows show.
+its removal (`event: gone`). The read and the row's HTML are shared by all the
+streams woken by the same change (`BoardState.shared`), and each stream places
+the row by bisection: with 50 boards open and 400 alarms, a new alarm is one
+small read and one render, not 50 reads and renders of 500. The whole list is read
+again only when anything may have changed (a new config, new rosters), after a
+reader falls too far behind, and every FULL_EVERY_S (who is on duty, "yesterday"),
+at the same moment for every stream so that it too is read once.
 
 The session is checked against the config in force on every round: a user
 removed or given another role is signed out of the stream at once.
@@ -16,7 +19,9 @@ removed or given another role is signed out of the stream at once.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Collection
+import time
+from bisect import bisect_left, insort
+from collections.abc import Collection, Iterable
 from datetime import datetime
 
 from aiohttp import web
@@ -31,11 +36,46 @@ from escalator.entrypoints.http.board.pages import (
     language,
     signed_in,
 )
+from escalator.entrypoints.http.board.state import BoardState
 from escalator.entrypoints.http.keys import CONTEXT, QUERIES
 from escalator.usecases.queries import Queries
 
 WAKE_S = 15.0  # a quiet stream looks at its session and sends a keep-alive this often
-FULL_EVERY_S = 60.0  # the whole list again: "since" and "next" read relative times
+FULL_EVERY_S = 300.0  # the whole list again (who is on duty, "yesterday"), all at once
+
+
+class Placed:
+    """The rows a stream shows, as sorted `rows.order_key`s: where a changed row goes is
+    a bisection, not a sort of the whole list."""
+
+    def __init__(self, incidents: Iterable[Incident] = ()) -> None:
+        self.key_of = {i.id: rows.order_key(i) for i in incidents}
+        self.keys = sorted(self.key_of.values())
+
+    def __len__(self) -> int:
+        return len(self.key_of)
+
+    def __contains__(self, incident_id: object) -> bool:
+        return incident_id in self.key_of
+
+    def put(self, incident: Incident) -> None:
+        self.drop(incident.id)
+        key = rows.order_key(incident)
+        insort(self.keys, key)
+        self.key_of[incident.id] = key
+
+    def drop(self, incident_id: int) -> None:
+        key = self.key_of.pop(incident_id, None)
+        if key is not None:
+            del self.keys[bisect_left(self.keys, key)]
+
+    def after(self, incident_id: int) -> int | None:
+        """The id of the row this one goes before (None: it is the last)."""
+        at = bisect_left(self.keys, self.key_of[incident_id]) + 1
+        return -self.keys[at][-1] if at < len(self.keys) else None
+
+    def position(self, incident_id: int) -> tuple[int, int, float, int]:
+        return self.key_of[incident_id]
 
 
 @signed_in
@@ -46,23 +86,27 @@ async def events(request: web.Request, session: Session) -> web.StreamResponse:
         **HEADERS, "Content-Type": "text/event-stream", "X-Accel-Buffering": "no"})
     await response.prepare(request)
     loop = asyncio.get_running_loop()
-    shown: dict[int, Incident] = {}
-    seen, last_count, quiet, full_at = -1, -1, 0.0, float("-inf")
+    placed = Placed()
+    seen, last_count, quiet, period = -1, -1, 0.0, -1
     try:
         while not state.changes.closing:
             if current(request) is None:  # expired, signed out, removed or demoted
                 await response.write(b"event: signed-out\ndata: -\n\n")
                 break
             changed = state.changes.since(seen) if seen >= 0 else None
-            seen = state.changes.version
-            if changed is None or loop.time() - full_at >= FULL_EVERY_S:
-                shown = {i.id: i for i in await listing.open_incidents(queries)}
-                await _send(response, "board", listing.list_html(
-                    rows.order(list(shown.values())), queries, lang, app.now()))
-                full_at, quiet = loop.time(), 0.0
+            version, now_period = state.changes.version, int(time.time() // FULL_EVERY_S)
+            if changed is None or now_period != period:
+                found, html = await state.shared.get(
+                    ("list", version, lang, now_period),
+                    lambda: _whole(queries, lang, app.now()))
+                placed = Placed(found)
+                await _send(response, "board", html)
+                period, quiet = now_period, 0.0
             elif changed:
-                await _push(response, shown, changed, queries, lang, app.now())
+                await _push(response, state, placed, (seen, version), changed, queries, lang,
+                            app.now())
                 quiet = 0.0
+            seen = version
             sent = state.outbox.count if state.outbox else 0
             if sent != last_count:
                 await _send(response, "outbox", str(sent))
@@ -78,37 +122,53 @@ async def events(request: web.Request, session: Session) -> web.StreamResponse:
     return response
 
 
-async def _push(response: web.StreamResponse, shown: dict[int, Incident],
-                changed: Collection[int], queries: Queries, lang: str,
-                now: datetime) -> None:
-    """The changed incidents as rows (or gone), each placed before its successor."""
-    was_empty = not shown
-    for incident_id, incident in (await listing.these(queries, changed)).items():
+async def _whole(queries: Queries, lang: str, now: datetime) -> tuple[list[Incident], str]:
+    found = await listing.open_incidents(queries)
+    return found, listing.list_html(found, queries, lang, now)
+
+
+async def _push(response: web.StreamResponse, state: BoardState, placed: Placed,
+                versions: tuple[int, int], changed: Collection[int], queries: Queries,
+                lang: str, now: datetime) -> None:
+    """The changed incidents as rows (or gone), each placed before its successor. The
+    read and each row's HTML are shared by every stream at the same versions."""
+    found = await state.shared.get(("read", *versions),
+                                   lambda: listing.these(queries, changed))
+    was_empty = not placed
+    for incident_id, incident in found.items():
         if incident is None or incident.state is State.RESOLVED:
-            shown.pop(incident_id, None)
+            placed.drop(incident_id)
         else:
-            shown[incident_id] = incident
-    gone = [i for i in changed if i not in shown]
-    while len(shown) > listing.LIMIT:  # as the full list: the newest LIMIT only
-        oldest = min(shown)
-        del shown[oldest]
+            placed.put(incident)
+    gone = [i for i in changed if i not in placed]
+    while len(placed) > listing.LIMIT:  # as the whole list: the newest LIMIT only
+        oldest = min(placed.key_of)
+        placed.drop(oldest)
         gone.append(oldest)
-    ordered = rows.order(list(shown.values()))
-    if was_empty or not shown:  # the "no open alarms" line comes or goes: the list
-        await _send(response, "board", listing.list_html(ordered, queries, lang, now))
+    if was_empty or not placed:  # the "no open alarms" line comes or goes: the list
+        shown = rows.order([i for i in found.values() if i is not None and i.id in placed])
+        await _send(response, "board", listing.list_html(shown, queries, lang, now))
         return
-    for incident_id in gone:
-        await _send(response, "gone", str(incident_id))
-    place = {inc.id: n for n, inc in enumerate(ordered)}
+    out = [_event("gone", str(incident_id)) for incident_id in gone]
     # last first, so the row each one goes before is already where it belongs
-    for incident_id in sorted((i for i in changed if i in place), key=place.__getitem__,
+    for incident_id in sorted((i for i in changed if i in placed), key=placed.position,
                               reverse=True):
-        n = place[incident_id]
-        after = str(ordered[n + 1].id) if n + 1 < len(ordered) else "-"
-        html = listing.row_html(shown[incident_id], queries, lang, now)
-        await _send(response, "row", f"{incident_id} {after}\n{html}")
+        incident = found[incident_id]
+        assert incident is not None
+
+        async def render(incident: Incident = incident) -> str:
+            return listing.row_html(incident, queries, lang, now)
+
+        html = await state.shared.get(("row", *versions, incident_id, lang), render)
+        after = placed.after(incident_id)
+        out.append(_event("row", f"{incident_id} {after or '-'}\n{html}"))
+    await response.write("".join(out).encode())  # one write for the lot
+
+
+def _event(event: str, text: str) -> str:
+    data = "".join(f"data: {line}\n" for line in text.split("\n"))
+    return f"event: {event}\n{data}\n"
 
 
 async def _send(response: web.StreamResponse, event: str, text: str) -> None:
-    data = "".join(f"data: {line}\n" for line in text.split("\n"))
-    await response.write(f"event: {event}\n{data}\n".encode())
+    await response.write(_event(event, text).encode())
