@@ -96,8 +96,8 @@ async def events(request: web.Request, session: Session) -> web.StreamResponse:
             changed = state.changes.since(seen) if seen >= 0 else None
             version, now_period = state.changes.version, int(time.time() // FULL_EVERY_S)
             if changed is None or now_period != period:
-                found, html = await state.shared.get(
-                    ("list", version, lang, now_period),
+                found, html = await state.lists.get(
+                    (version, lang, now_period),
                     lambda: _whole(queries, lang, app.now()))
                 placed = Placed(found)
                 await _send(response, "board", html)

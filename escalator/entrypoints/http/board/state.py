@@ -101,9 +101,8 @@ class Shared:
     Keys name what was read and when (the change versions), so a result is never
     handed to a stream that needs a later one. A failed result is not kept."""
 
-    KEEP = 256
-
-    def __init__(self) -> None:
+    def __init__(self, keep: int) -> None:
+        self.keep = keep  # results held (the oldest go first)
         self._memo: OrderedDict[Hashable, asyncio.Future[Any]] = OrderedDict()
 
     async def get(self, key: Hashable, make: Callable[[], Awaitable[T]]) -> T:
@@ -112,7 +111,7 @@ class Shared:
             found = asyncio.ensure_future(make())
             found.add_done_callback(lambda f: self._forget_failed(key, f))
             self._memo[key] = found
-            while len(self._memo) > self.KEEP:
+            while len(self._memo) > self.keep:
                 self._memo.popitem(last=False)
         # shielded: a reader that disconnects must not cancel the others' result
         return await asyncio.shield(found)
@@ -128,5 +127,6 @@ class BoardState:
         self.sessions = Sessions()
         self.limiter = SignInThrottle()
         self.changes = Changes()
-        self.shared = Shared()  # the live streams' reads and renders, once for all
+        self.shared = Shared(keep=256)  # the live streams' reads and rows, once for all
+        self.lists = Shared(keep=4)  # ... and their whole lists (up to 500 incidents each)
         self.outbox: Outbox | None = None  # only the demo has one
