@@ -22,6 +22,7 @@ import asyncio
 import time
 from bisect import bisect_left, insort
 from collections.abc import Collection, Iterable
+from dataclasses import dataclass
 from datetime import datetime
 
 from aiohttp import web
@@ -58,9 +59,9 @@ class Placed:
     def __contains__(self, incident_id: object) -> bool:
         return incident_id in self.key_of
 
-    def put(self, incident: Incident) -> None:
+    def put(self, incident: Incident, key: tuple[int, int, float, int] | None = None) -> None:
         self.drop(incident.id)
-        key = rows.order_key(incident)
+        key = key or rows.order_key(incident)
         insort(self.keys, key)
         self.key_of[incident.id] = key
 
@@ -122,6 +123,26 @@ async def events(request: web.Request, session: Session) -> web.StreamResponse:
     return response
 
 
+@dataclass(frozen=True)
+class Changed:
+    """One changed incident as every stream needs it: made once per change and language."""
+
+    incident: Incident | None  # None or resolved: the row goes
+    key: tuple[int, int, float, int] | None = None  # its place (`rows.order_key`)
+    data: bytes = b""  # its row's HTML as server-sent-event data lines
+
+
+async def _rows(queries: Queries, changed: Collection[int], lang: str, now: datetime
+                ) -> dict[int, Changed]:
+    """The changed incidents and the rows of those still open: read and rendered once
+    for every stream woken by the same change (each then resumes once, not per row)."""
+    found = await listing.these(queries, changed)
+    return {i: Changed(inc, rows.order_key(inc),
+                       _data(listing.row_html(inc, queries, lang, now)).encode())
+            if inc is not None and inc.state is not State.RESOLVED else Changed(inc)
+            for i, inc in found.items()}
+
+
 async def _whole(queries: Queries, lang: str, now: datetime) -> tuple[list[Incident], str]:
     found = await listing.open_incidents(queries)
     return found, listing.list_html(found, queries, lang, now)
@@ -131,43 +152,41 @@ async def _push(response: web.StreamResponse, state: BoardState, placed: Placed,
                 versions: tuple[int, int], changed: Collection[int], queries: Queries,
                 lang: str, now: datetime) -> None:
     """The changed incidents as rows (or gone), each placed before its successor. The
-    read and each row's HTML are shared by every stream at the same versions."""
-    found = await state.shared.get(("read", *versions),
-                                   lambda: listing.these(queries, changed))
+    read and the rows' HTML are shared by every stream at the same versions."""
+    found = await state.shared.get(("read", *versions, lang),
+                                   lambda: _rows(queries, changed, lang, now))
     was_empty = not placed
-    for incident_id, incident in found.items():
-        if incident is None or incident.state is State.RESOLVED:
+    for incident_id, change in found.items():
+        if change.incident is None or change.key is None:
             placed.drop(incident_id)
         else:
-            placed.put(incident)
+            placed.put(change.incident, change.key)
     gone = [i for i in changed if i not in placed]
     while len(placed) > listing.LIMIT:  # as the whole list: the newest LIMIT only
         oldest = min(placed.key_of)
         placed.drop(oldest)
         gone.append(oldest)
     if was_empty or not placed:  # the "no open alarms" line comes or goes: the list
-        shown = rows.order([i for i in found.values() if i is not None and i.id in placed])
+        shown = rows.order([c.incident for c in found.values()
+                            if c.incident is not None and c.incident.id in placed])
         await _send(response, "board", listing.list_html(shown, queries, lang, now))
         return
-    out = [_event("gone", str(incident_id)) for incident_id in gone]
+    out = [_event("gone", str(incident_id)).encode() for incident_id in gone]
     # last first, so the row each one goes before is already where it belongs
     for incident_id in sorted((i for i in changed if i in placed), key=placed.position,
                               reverse=True):
-        incident = found[incident_id]
-        assert incident is not None
-
-        async def render(incident: Incident = incident) -> str:
-            return listing.row_html(incident, queries, lang, now)
-
-        html = await state.shared.get(("row", *versions, incident_id, lang), render)
         after = placed.after(incident_id)
-        out.append(_event("row", f"{incident_id} {after or '-'}\n{html}"))
-    await response.write("".join(out).encode())  # one write for the lot
+        out += [f"event: row\ndata: {incident_id} {after or '-'}\n".encode(),
+                found[incident_id].data, b"\n"]  # the row's data lines, made once
+    await response.write(b"".join(out))  # one write for the lot
+
+
+def _data(text: str) -> str:
+    return "".join(f"data: {line}\n" for line in text.split("\n"))
 
 
 def _event(event: str, text: str) -> str:
-    data = "".join(f"data: {line}\n" for line in text.split("\n"))
-    return f"event: {event}\n{data}\n"
+    return f"event: {event}\n{_data(text)}\n"
 
 
 async def _send(response: web.StreamResponse, event: str, text: str) -> None:
