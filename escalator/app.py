@@ -114,7 +114,7 @@ class Escalator:
         self.env = dict(os.environ if env is None else env)
         add_secrets(self.env.get(name) for _, name in config.secret_envs())
         self._extra_notifiers = dict(notifiers or {})
-        self.metrics = Metrics()
+        self.metrics = Metrics(self.clock, self._source_kind)
         self.started_at: datetime | None = None
         self.last_reload_error: str | None = None
         self.config_problems: tuple[str, ...] = ()  # of the last refused reload, until a good one
@@ -122,6 +122,8 @@ class Escalator:
         self._started = config  # what http, storage and sources run on until a restart
         self.restart_pending: tuple[str, ...] = ()  # what the file changed that waits for one
         self.store: SqlStore = open_store(config.storage, exclusive=True)
+        self.board = BoardState()  # the web board's sessions and live-change signal
+        self.store.changed_sink = self.board.changes.notify  # one row per changed incident
         self.config_audit = ConfigAudit(self.store, self.clock)
         previous = self.secret(config.http.previous_secret_env)
         self.signer = LinkSigner(self._secret_bytes(config), config.http.link_ttl,
@@ -131,14 +133,12 @@ class Escalator:
         self._session: aiohttp.ClientSession | None = None
         self.waker: Waker | None = None
         self._pump: asyncio.Task[None] | None = None
-        self._pump_due: datetime | None = None
         self._runner: web.AppRunner | None = None
         self._http_server: asyncio.AbstractServer | None = None
         self.http_gate: Gate | None = None  # connection caps of the HTTP listener
         self.http_port: int | None = None  # as bound (the config may say 0)
         self.intake: dict[str, IntakeAdapter] = {}
         self.accepting = True  # False from the start of `stop`: intake answers 503
-        self.board = BoardState()  # the web board's sessions and live-change signal
         self.config_editing = ConfigEditing(self, self.store, self.clock, self.env)  # the editor
         # an edit on disk reloads it; a broken file is an alarm until a good one loads
         self.config_watch = ConfigWatch(self.config_editing, alarm=ConfigAlarm(
@@ -164,6 +164,12 @@ class Escalator:
                                    self.dispatcher.not_reached, self.poke)
         if self.telegram:  # a button press is an answer like any other
             self.telegram.answer_with = self.answering.answer
+        self.service.listeners.append(self.metrics.answered)  # answer time, by door
+        self.dispatcher.timed = self.metrics.timed_send  # send time; event to first notice
+        # the one way in for events: HTTP and every listener and poller (counted there)
+        self.events_in = Intake(Context(lambda: self._config, self.clock, self.secret),
+                                self.service.ingest, self.metrics,
+                                lambda: self.accepting)
         self.reports = ReportScheduler(self.store, lambda: self._config, self.clock,
                                        lambda msg: report_mail.send(
                                            msg, self._config.channels.get("email", {}),
@@ -180,6 +186,12 @@ class Escalator:
     def _rosters_fetched(self) -> None:
         """A roster calendar brought new shifts: the ladders use them from now on."""
         self.service.reconfigure(self._config, self._directory(self._config))
+        self.board.changes.notify()  # who is called now: every row may read differently
+
+    def _source_kind(self, source_id: str) -> str:
+        """webhook, sia, espa, email, mqtt, poll; "internal" for the service's own alarms."""
+        found = self._config.sources.get(source_id)
+        return found.kind if found is not None else "internal"
 
     def secret(self, env_name: str | None) -> str | None:
         return self.env.get(env_name) if env_name else None
@@ -253,8 +265,7 @@ class Escalator:
         context = Context(lambda: self._config, self.clock, self.secret)
         return UseCases(
             context=context,
-            intake=Intake(context, self.service.ingest, self.metrics,
-                          lambda: self.accepting),
+            intake=self.events_in,
             answering=self.answering,
             queries=Queries(context, self.store, lambda: self.service.directory),
             records=Records(context, self.store, self.poke),
@@ -396,6 +407,8 @@ class Escalator:
                 elif leader and (self.store.dialect.name != "sqlite"
                                  or self._clock_stepped_forward()):
                     self.poke()
+                elif not leader:  # the leader's commits are not heard here: read again
+                    self.board.changes.notify()
             except Exception:  # keep keeping; the next round tries again
                 log.exception("store keeper round failed")
 
@@ -415,7 +428,7 @@ class Escalator:
 
     async def _start_intake(self) -> None:
         """Listeners and pollers for the sources; all of them, or none (then raise)."""
-        self.intake = build_adapters(self._config, self.service.ingest, self.clock, self.secret,
+        self.intake = build_adapters(self._config, self.events_in.ingest, self.clock, self.secret,
                                      self.store)
         started = []
         try:
@@ -487,14 +500,14 @@ class Escalator:
                 report.unwritten)
 
     def poke(self) -> None:
-        self.board.changes.notify()
+        """Run a tick now. (The board hears of changed incidents from the store's commits,
+        `store.changed_sink`, one row each; a poke alone changes nothing it shows.)"""
         if self.waker:
             self.waker.poke()
 
     def due_by(self, at: datetime | None) -> None:
-        """An event stored whose notices went straight to the dispatcher: the board
-        changed, and the waker needs to know only when the new timer is due."""
-        self.board.changes.notify()
+        """An event stored whose notices went straight to the dispatcher: the waker needs
+        to know only when the new timer is due (the board heard from the commit)."""
         if self.waker:
             self.waker.due_by(at)
 
@@ -517,23 +530,26 @@ class Escalator:
 
     async def _pump_telegram(self) -> datetime | None:
         """Digests and the outage check; live, off the tick, so a hanging Bot API never
-        holds up timers (the pump pokes the waker with its next due time when done)."""
+        holds up timers. The pump tells the waker its next due time itself when done,
+        and only that: a pump with nothing due asks for no tick (before, every pump poked
+        the next tick, whose pump poked the next: a busy loop whenever Telegram was on)."""
         if not self.telegram:
             return None
         if self.dispatcher.settle:
             return await self.telegram.pump()
         if self._pump is None or self._pump.done():
             self._pump = asyncio.get_running_loop().create_task(self._pump_once())
-        return self._pump_due
+        return None  # the pump reports its own due time (`_pump_once`)
 
     async def _pump_once(self) -> None:
         assert self.telegram is not None
         try:
-            self._pump_due = await self.telegram.pump()
+            due = await self.telegram.pump()
         except Exception:  # noqa: BLE001 - logged; the next tick pumps again
             log.exception("telegram pump failed")
-            self._pump_due = self.clock.now() + timedelta(seconds=5)
-        self.poke()
+            due = self.clock.now() + timedelta(seconds=5)
+        if due is not None and self.waker:
+            self.waker.due_by(due)
 
     async def _can_record(self) -> bool:
         """Send only while the store can write down what was sent: a store that cannot
@@ -595,6 +611,7 @@ class Escalator:
         self._config = config
         install_code_overrides(config.codes)
         self.service.reconfigure(config, self._directory(config))
+        self.board.changes.notify()  # names, ladders, users: the board reads it all again
         self.last_reload_error = None
         self.config_problems, self.config_since = (), self.clock.now()
         log.info("config reloaded from %s", path)

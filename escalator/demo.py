@@ -132,7 +132,7 @@ def demo_app(config: Config, env: Mapping[str, str], clock: Clock | None = None)
     from escalator.app import Escalator
 
     outbox = Outbox(lambda: app.clock.now(), lambda: app.config.facility.name,
-                    on_new=lambda: app.board.changes.notify())  # the live list follows
+                    on_new=lambda: app.board.changes.notify(()))  # the outbox count follows
     app = Escalator(config, clock=clock, env=env, notifiers=outbox.channels(CHANNELS),
                     demo=True)
     outbox.card = card_renderer(app.store, app.clock, lambda: app.config,

@@ -161,6 +161,8 @@ class Dispatcher:
     def lanes(self) -> int:
         """Lanes running now (each sends one party's notices about one incident)."""
         return len(self._tasks)
+        # each send is awaited through this (the service's metrics time it)
+        self.timed: Callable[[str, Message, Awaitable[None]], Awaitable[None]] = _untimed
 
     # -- the service's side ----------------------------------------------------
     def resume(self) -> None:
@@ -413,7 +415,8 @@ class Dispatcher:
         message = self._message(row, incident, party, config, now)
         timeout = config.delivery.send_timeout.total_seconds()
         try:
-            await asyncio.wait_for((notifier or self.fallback).send(contact, message), timeout)
+            send = (notifier or self.fallback).send(contact, message)
+            await asyncio.wait_for(self.timed(contact.channel, message, send), timeout)
         except Held:  # in the channel's queue: checked at this contact's fallback deadline
             first = failing_since or now
             return Outcome(row, Move.HOLD, {"channel": label, "attempts": row.attempts + 1,
@@ -584,6 +587,10 @@ class Dispatcher:
             self._throttled, again = False, True
         if again and not self.settle:
             self._poke()
+
+
+async def _untimed(channel: str, message: Message, send: Awaitable[None]) -> None:
+    await send
 
 
 def _shortest_fallback(config: Config) -> timedelta:

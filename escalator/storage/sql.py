@@ -156,6 +156,11 @@ class Tx:
         timer set): a follower tells the leader at its commit (`DUE_CHANNEL`)."""
         return self.needs_claim or bool(self._timers)
 
+    @property
+    def changed_incidents(self) -> frozenset[int]:
+        """The incidents this transaction added or saved (the board shows only these anew)."""
+        return frozenset(self._timers)
+
     def add_incident(self, inc: Incident, next_due: datetime | None) -> int:
         cols = ", ".join(INCIDENT_COLUMNS)
         marks = ",".join("?" * len(INCIDENT_COLUMNS))
@@ -545,6 +550,8 @@ class SqlStore:
         # the live dispatcher's intake of new outbox rows (already `sending`), called on
         # the event loop after each commit that made some; None: the waker claims them
         self.fresh_sink: Callable[[list[Any], dict[int, bytes]], None] | None = None
+        # who hears which incidents a commit changed (the board's live lists), on the loop
+        self.changed_sink: Callable[[frozenset[int]], None] | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self.last_error: str | None = None
 
@@ -725,6 +732,9 @@ class SqlStore:
             conn.commit()
             if tx.fresh and sink is not None and self._loop is not None:
                 self._loop.call_soon_threadsafe(sink, list(tx.fresh), dict(tx.fresh_nonces))
+            changed = self.changed_sink
+            if changed is not None and tx.changed_incidents and self._loop is not None:
+                self._loop.call_soon_threadsafe(changed, tx.changed_incidents)
         except BaseException as exc:
             _quietly(conn.rollback)
             self._after_error(exc)

@@ -35,12 +35,12 @@ class Intake:
         return found
 
     async def ingest(self, event: AlarmEvent) -> IngestResult:
-        """Stored and escalating when this returns; StorageError if it could not be."""
-        return await self.ingest_event(event)
-
-    def received(self, source: str, state: str) -> None:
-        self.metrics.inc(RECEIVED, "Events accepted and stored, by source and state",
-                         source=source, state=state)
+        """Stored and escalating when this returns, and counted (RECEIVED); StorageError
+        if it could not be. The one way in for events: the HTTP intake and every
+        listener and poller (SIA, ESPA, SMTP, MQTT, poll) call this."""
+        result = await self.ingest_event(event)
+        self.metrics.received(event.source, event.state)
+        return result
 
     def rejected(self, reason: str) -> None:
-        self.metrics.inc(REJECTED, "Events refused, by reason", reason=reason)
+        self.metrics.rejected(reason)

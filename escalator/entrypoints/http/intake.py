@@ -54,8 +54,7 @@ async def receive(request: web.Request) -> web.Response:
         raise _reject(request, 400, "invalid", str(exc)) from None
     results = []
     for event, ignored in parsed:
-        result = await _ingest(request, event)
-        intake.received(source, event.state)
+        result = await _ingest(request, event)  # counted by the use case
         results.append(_result_json(result, ignored))
     body: Any = results if isinstance(payload, list) else results[0]
     return web.json_response(body, status=202)

@@ -28,6 +28,7 @@ from escalator.entrypoints.http.keys import CONTEXT, UseCases
 from escalator.entrypoints.http.views import ApiError, message_page
 from escalator.errors import StorageError
 from escalator.i18n import t
+from escalator.metrics import DOOR
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +44,7 @@ def build_web_app(uses: UseCases, more_routes: Sequence[Routes] = ()) -> web.App
     outbound channel brings along (Telegram's webhook), added by the composition root
     so this layer knows no channel."""
     web_app = web.Application(client_max_size=MAX_BODY,
-                              middlewares=[error_boundary, link_guesses])
+                              middlewares=[error_boundary, link_guesses, door])
     web_app[GUESSES_KEY] = Guesses()  # ack/voice link guessing, per address (guesses.py)
     uses.install(web_app)
     intake.setup(web_app)
@@ -57,6 +58,22 @@ def build_web_app(uses: UseCases, more_routes: Sequence[Routes] = ()) -> web.App
     board.setup(web_app)  # the web board (and / redirects to it)
     voice.setup(web_app)  # a voice gateway's key presses and hang-ups
     return web_app
+
+
+DOORS = (("/ack/", "ack_page"), ("/voice/", "voice"), ("/api/", "api"),
+         ("/board/outbox", "outbox"), ("/board/", "board"))
+
+
+def door_of(path: str) -> str:
+    """Which way in a request is, for the answer-time metric."""
+    return next((name for prefix, name in DOORS if path.startswith(prefix)), "other")
+
+
+@web.middleware
+async def door(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Name the door for anything this request answers (`metrics.DOOR`; per task)."""
+    DOOR.set(door_of(request.path))
+    return await handler(request)
 
 
 def _is_page(request: web.Request) -> bool:

@@ -36,6 +36,7 @@ from escalator.domain.availability import Contact, Directory
 from escalator.domain.model import AlarmEvent, Reason
 from escalator.errors import StorageError
 from escalator.i18n.codes import is_urgent, severity_rank
+from escalator.metrics import DOOR
 from escalator.notify.base import Held, Message, Notifier
 from escalator.notify.telegram import layout, records
 from escalator.notify.telegram.budget import ChatBudget
@@ -119,9 +120,14 @@ class TelegramChannel:
         await self.connection.stop()
 
     def _install(self, app: Application) -> None:
-        app.add_handler(CallbackQueryHandler(self.presses))
+        app.add_handler(CallbackQueryHandler(self._pressed))
         for name, handler in self.commands.handlers().items():
             app.add_handler(CommandHandler(name, handler))
+
+    async def _pressed(self, update: Any, context: Any) -> None:
+        """A button press is an answer through Telegram's door (`metrics.DOOR`)."""
+        DOOR.set("telegram")
+        await self.presses(update, context)
 
     async def pump(self) -> datetime | None:
         """Called on every tick: send waiting digests, watch for an outage; next due time."""

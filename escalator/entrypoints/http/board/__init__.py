@@ -10,7 +10,7 @@ from pathlib import Path
 
 from aiohttp import web
 
-from escalator.entrypoints.http.board import editor_pages, outbox_pages, pages
+from escalator.entrypoints.http.board import editor_pages, live, outbox_pages, pages, signin
 from escalator.entrypoints.http.keys import BOARD
 
 STATIC = Path(__file__).parent / "static"
@@ -21,11 +21,11 @@ def setup(web_app: web.Application) -> None:
     r.add_get("/", pages.root)
     r.add_get("/board", pages.root)
     r.add_get("/board/", pages.board)
-    r.add_get("/board/events", pages.events)
-    r.add_get("/board/login", pages.login_page)
-    r.add_post("/board/login", pages.login)
-    r.add_get("/board/login/once/{token}", pages.login_once)
-    r.add_post("/board/logout", pages.logout)
+    r.add_get("/board/events", live.events)
+    r.add_get("/board/login", signin.login_page)
+    r.add_post("/board/login", signin.login)
+    r.add_get("/board/login/once/{token}", signin.login_once)
+    r.add_post("/board/logout", signin.logout)
     r.add_get("/board/language/{lang}", pages.choose_language)
     r.add_get("/board/incidents/{id}", pages.incident_page)
     r.add_post("/board/incidents/{id}/act", pages.act)

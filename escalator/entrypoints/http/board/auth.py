@@ -3,15 +3,17 @@
 Sessions live in memory: a restart signs everyone out, which is the safe
 direction for a screen that can silence alarms. Passwords are checked
 against argon2 hashes read from the environment (never stored in the YAML),
-failed sign-ins are counted per address and per name so guessing is slow,
+sign-ins are counted per address and per name before the password is checked
+(`escalator.domain.signin`) so guessing is slow,
 and every form carries the session's CSRF token.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import secrets
-from collections import deque
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
@@ -26,6 +28,7 @@ REGISTER_ROLES = frozenset({"manager", "viewer"})  # the safety register: manage
 ONE_TIME_VALID = timedelta(hours=24)
 _HASHER = PasswordHasher()
 _DUMMY = _HASHER.hash(secrets.token_urlsafe(16))  # unknown names cost the same time
+_CHECKS = ThreadPoolExecutor(max_workers=2, thread_name_prefix="argon2")
 
 
 @dataclass(frozen=True)
@@ -35,6 +38,9 @@ class Session:
     csrf: str
     expires: datetime
     lang: str | None = None
+    # a configured user's session holds only while the config in force still has that
+    # user with that role; the demo's one-time link is the process's own, not a user's
+    from_config: bool = True
 
     @property
     def can_act(self) -> bool:
@@ -49,7 +55,7 @@ class Sessions:
         self._once: dict[str, tuple[str, str, datetime]] = {}
 
     def start(self, name: str, role: str, now: datetime, ttl: timedelta,
-              lang: str | None = None) -> str:
+              lang: str | None = None, *, from_config: bool = True) -> str:
         """A new session; past the caps the oldest one (of this user first) is signed out,
         so a script signing in again and again keeps memory bounded and locks no one out."""
         self._forget_expired(now)
@@ -59,14 +65,20 @@ class Sessions:
         while len(self._live) >= BOARD_SESSIONS:
             del self._live[next(iter(self._live))]
         token = secrets.token_urlsafe(32)
-        self._live[token] = Session(name, role, secrets.token_urlsafe(32), now + ttl, lang)
+        self._live[token] = Session(name, role, secrets.token_urlsafe(32), now + ttl, lang,
+                                    from_config)
         return token
 
-    def get(self, token: str | None, now: datetime) -> Session | None:
+    def get(self, token: str | None, now: datetime,
+            users: tuple[BoardUser, ...] | None = None) -> Session | None:
+        """The live session; with `users` (the config in force), only while its user is
+        still there with the same role: a removed or demoted user is signed out on their
+        next request, not when the session would have expired."""
         found = self._live.get(token or "")
         if found is None:
             return None
-        if found.expires <= now:
+        if found.expires <= now or (users is not None and found.from_config
+                                    and not _still(found, users)):
             self._live.pop(token or "", None)
             return None
         return found
@@ -100,37 +112,9 @@ class Sessions:
             del self._live[token]
 
 
-class LoginLimiter:
-    """At most `attempts` failed sign-ins per address and per name within `window`."""
-
-    def __init__(self, attempts: int = 5, window: timedelta = timedelta(minutes=15)) -> None:
-        self.attempts = attempts
-        self.window = window
-        self._failed: dict[str, deque[datetime]] = {}
-
-    def wait(self, keys: tuple[str, ...], now: datetime) -> timedelta | None:
-        """How long these keys must wait before trying again; None: go ahead."""
-        longest: timedelta | None = None
-        for key in keys:
-            failed = self._recent(key, now)
-            if len(failed) >= self.attempts:
-                left = failed[0] + self.window - now
-                longest = left if longest is None else max(longest, left)
-        return longest
-
-    def failed(self, keys: tuple[str, ...], now: datetime) -> None:
-        for key in keys:
-            self._recent(key, now).append(now)
-
-    def succeeded(self, keys: tuple[str, ...]) -> None:
-        for key in keys:
-            self._failed.pop(key, None)
-
-    def _recent(self, key: str, now: datetime) -> deque[datetime]:
-        failed = self._failed.setdefault(key, deque())
-        while failed and failed[0] <= now - self.window:
-            failed.popleft()
-        return failed
+def _still(session: Session, users: tuple[BoardUser, ...]) -> bool:
+    user = find_user(users, session.name)
+    return user is not None and user.role == session.role
 
 
 def find_user(users: tuple[BoardUser, ...], name: str) -> BoardUser | None:
@@ -139,11 +123,19 @@ def find_user(users: tuple[BoardUser, ...], name: str) -> BoardUser | None:
 
 
 def password_ok(stored_hash: str | None, password: str) -> bool:
-    """argon2 verify; CPU-heavy by design, so call it off the event loop."""
+    """argon2 verify; CPU-heavy by design, so call it off the event loop (`check`)."""
     try:
         return _HASHER.verify(stored_hash or _DUMMY, password) and stored_hash is not None
     except (VerificationError, InvalidHashError):
         return False
+
+
+async def check(stored_hash: str | None, password: str) -> bool:
+    """`password_ok` on the board's own two threads. Not the loop's default pool: that
+    one reads e-mail alarms (and configs, reports), and a storm of sign-ins held an
+    e-mail alarm there for half a minute."""
+    loop = asyncio.get_running_loop()
+    return await loop.run_in_executor(_CHECKS, password_ok, stored_hash, password)
 
 
 def hash_password(password: str) -> str:

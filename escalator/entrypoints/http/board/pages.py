@@ -8,7 +8,6 @@ name and credited to their ward (`board_actor`).
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
@@ -28,18 +27,17 @@ from escalator.domain.guards import (
 )
 from escalator.domain.model import Action, Incident, Reason, State
 from escalator.entrypoints.http import answers
-from escalator.entrypoints.http.board import duty, login_csrf, rows
+from escalator.entrypoints.http.board import duty, listing, rows
 from escalator.entrypoints.http.board.auth import (
     REGISTER_ROLES,
     Session,
     find_user,
-    password_ok,
     same,
 )
 from escalator.entrypoints.http.board.editor_chrome import chrome
 from escalator.entrypoints.http.board.picture import Call, Mark, picture
 from escalator.entrypoints.http.board.state import BoardState
-from escalator.entrypoints.http.board.texts import LANGS, bt, tn
+from escalator.entrypoints.http.board.texts import LANGS, bt
 from escalator.entrypoints.http.keys import ANSWERING, BOARD, CONTEXT, QUERIES
 from escalator.entrypoints.http.views import told_together
 from escalator.errors import ActionError
@@ -53,8 +51,6 @@ from escalator.usecases.answering import Command
 COOKIE = "escalator_board"
 LANG_COOKIE = "escalator_lang"
 MAX_NOTE = answers.MAX_NOTE
-LIVE_FALLBACK_S = 1.0  # a change nobody signalled (a timer fired) still shows within this
-KEEPALIVE_S = 15.0
 HEADERS = {
     "Cache-Control": "no-store",
     "Referrer-Policy": "same-origin",
@@ -110,8 +106,11 @@ def say(request: web.Request, session: Session | None, message: str, status: int
 
 
 def current(request: web.Request) -> Session | None:
+    """The request's session, checked against the users of the config in force."""
     app = request.app[CONTEXT]
-    return board_state(request).sessions.get(request.cookies.get(COOKIE), app.clock.now())
+    users = app.config.board.users if app.config.board else ()
+    return board_state(request).sessions.get(request.cookies.get(COOKIE), app.clock.now(),
+                                             users)
 
 
 def signed_in(handler: Callable[[web.Request, Session], Awaitable[web.StreamResponse]]
@@ -159,83 +158,6 @@ def set_session_cookie(response: web.StreamResponse, token: str, max_age: int,
                         path="/", secure=secure)
 
 
-# -- sign-in ----------------------------------------------------------------------
-
-async def login_page(request: web.Request) -> web.Response:
-    session = current(request)
-    if session is not None:
-        raise web.HTTPSeeOther(safe_next(request.query.get("next")))
-    return _login_form(request, "", 200)
-
-
-def _login_form(request: web.Request, error: str, status: int,
-                headers: dict[str, str] | None = None) -> web.Response:
-    config = request.app[CONTEXT].config
-    no_users = not (config.board and config.board.users)
-    csrf = login_csrf.token(request)
-    response = render(request, "login.html", None, status, error=error,
-                      next=safe_next(request.query.get("next")), no_users=no_users, csrf=csrf)
-    login_csrf.remember(response, csrf, cookie_secure(request))
-    response.headers.update(headers or {})
-    return response
-
-
-async def login(request: web.Request) -> web.Response:
-    app, state = request.app[CONTEXT], board_state(request)
-    lang = language(request, None)
-    form = await request.post()
-    if not login_csrf.valid(request, form.get("csrf")):  # before counting it as an attempt
-        return _login_form(request, bt(lang, "csrf"), 403)
-    name = str(form.get("name", ""))[:200]
-    password = str(form.get("password", ""))[:1000]
-    now = app.clock.now()
-    keys = (f"ip:{request.remote}", f"name:{name.strip().casefold()}")
-    wait = state.limiter.wait(keys, now)
-    if wait is not None:
-        minutes = max(1, int(wait.total_seconds() // 60) + 1)
-        return _login_form(request, tn(lang, "login.slow", minutes, minutes=minutes), 429,
-                           {"Retry-After": str(int(wait.total_seconds()) + 1)})
-    users = app.config.board.users if app.config.board else ()
-    user = find_user(users, name)
-    stored = app.secret(user.password_hash_env) if user else None
-    ok = await asyncio.to_thread(password_ok, stored, password)
-    if not ok or user is None:
-        state.limiter.failed(keys, now)
-        return _login_form(request, bt(lang, "login.bad"), 401)
-    state.limiter.succeeded(keys)
-    ttl = app.config.board.session_ttl if app.config.board else None
-    assert ttl is not None
-    token = state.sessions.start(user.name, user.role, now, ttl)
-    response = web.HTTPSeeOther(safe_next(form.get("next")))
-    set_session_cookie(response, token, int(ttl.total_seconds()), cookie_secure(request))
-    raise response
-
-
-async def login_once(request: web.Request) -> web.Response:
-    """The demo's one-time link: signs in and forgets the token."""
-    app, state = request.app[CONTEXT], board_state(request)
-    now = app.clock.now()
-    found = state.sessions.redeem(request.match_info["token"], now)
-    if found is None:
-        return say(request, None, bt(language(request, None), "login.expired"), 410)
-    ttl = app.config.board.session_ttl if app.config.board else None
-    from datetime import timedelta
-
-    ttl = ttl or timedelta(hours=12)
-    token = state.sessions.start(found[0], found[1], now, ttl)
-    response = web.HTTPSeeOther("/board/")
-    set_session_cookie(response, token, int(ttl.total_seconds()), cookie_secure(request))
-    raise response
-
-
-@signed_in
-async def logout(request: web.Request, session: Session) -> web.Response:
-    board_state(request).sessions.end(request.cookies.get(COOKIE))
-    response = web.HTTPSeeOther("/board/login")
-    response.del_cookie(COOKIE, path="/")
-    raise response
-
-
 async def choose_language(request: web.Request) -> web.Response:
     """A preference, not an action: a cookie and back to where the reader was."""
     lang = request.match_info["lang"]
@@ -245,71 +167,14 @@ async def choose_language(request: web.Request) -> web.Response:
     raise response
 
 
-# -- open alarms ------------------------------------------------------------------
-
-async def _open(request: web.Request) -> list[Incident]:
-    found = await request.app[QUERIES].read(lambda tx: tx.incidents(limit=500))
-    return rows.order([i for i in found if i.state is not State.RESOLVED])
-
-
-async def list_html(request: web.Request, session: Session, lang: str) -> str:
-    app = request.app[CONTEXT]
-    now = app.clock.now()
-    shown = [rows.row(i, app.config, request.app[QUERIES].directory, lang, now)
-             for i in await _open(request)]
-    return _ENV.get_template("_list.html").render(
-        rows=shown, t=lambda key, **kw: bt(lang, key, **kw), lang=lang)
-
+# -- open alarms (the live stream is in `live`) ---------------------------------------
 
 @signed_in
 async def board(request: web.Request, session: Session) -> web.Response:
-    lang = language(request, session)
-    return render(request, "board.html", session, listing=await list_html(request, session, lang))
-
-
-@signed_in
-async def events(request: web.Request, session: Session) -> web.StreamResponse:
-    """Server-sent events: the open-alarms list as HTML, whenever it changes."""
-    state = board_state(request)
-    lang = language(request, session)
-    token = request.cookies.get(COOKIE)
-    if not state.streams.enter(token or ""):  # capped (escalator/domain/limits.py)
-        raise web.HTTPTooManyRequests(headers={**HEADERS, "Retry-After": "30"})
-    try:
-        return await _stream(request, session, lang, token)
-    finally:
-        state.streams.leave(token or "")
-
-
-async def _stream(request: web.Request, session: Session, lang: str, token: str | None
-                  ) -> web.StreamResponse:
-    state, app = board_state(request), request.app[CONTEXT]
-    response = web.StreamResponse(headers={
-        **HEADERS, "Content-Type": "text/event-stream", "X-Accel-Buffering": "no"})
-    await response.prepare(request)
-    last, seen, quiet, last_count = "", -1, 0.0, -1
-    try:
-        while not state.changes.closing:
-            if state.sessions.get(token, app.clock.now()) is None:
-                await response.write(b"event: signed-out\ndata: -\n\n")
-                break
-            html = await list_html(request, session, lang)
-            if html != last:
-                data = "".join(f"data: {line}\n" for line in html.split("\n"))
-                await response.write(f"event: board\n{data}\n".encode())
-                last, quiet = html, 0.0
-            sent = state.outbox.count if state.outbox else 0
-            if sent != last_count:
-                await response.write(f"event: outbox\ndata: {sent}\n\n".encode())
-                last_count, quiet = sent, 0.0
-            elif quiet >= KEEPALIVE_S:
-                await response.write(b": keep-alive\n\n")
-                quiet = 0.0
-            seen = await state.changes.wait(seen, LIVE_FALLBACK_S)
-            quiet += LIVE_FALLBACK_S
-    except (ConnectionResetError, asyncio.CancelledError):
-        pass
-    return response
+    lang, queries = language(request, session), request.app[QUERIES]
+    shown = listing.list_html(await listing.open_incidents(queries), queries, lang,
+                              request.app[CONTEXT].now())
+    return render(request, "board.html", session, listing=shown)
 
 
 # -- one alarm --------------------------------------------------------------------

@@ -34,9 +34,14 @@ def severity_of(incident: Incident) -> str:
 
 def order(incidents: Sequence[Incident]) -> list[Incident]:
     """Most severe first; among equals, the newest first; nobody-took-it above the rest."""
-    return sorted(incidents, key=lambda i: (
-        -int(i.escalation.exhausted and i.state is State.OPEN),
-        -SEVERITY_RANK[severity_of(i)], -i.opened_at.timestamp(), -i.id))
+    return sorted(incidents, key=order_key)
+
+
+def order_key(i: Incident) -> tuple[int, int, float, int]:
+    """Where an incident stands in `order` (a live list keeps these sorted; its last
+    item is minus the id)."""
+    return (-int(i.escalation.exhausted and i.state is State.OPEN),
+            -SEVERITY_RANK[severity_of(i)], -i.opened_at.timestamp(), -i.id)
 
 
 @dataclass(frozen=True)

@@ -5,9 +5,27 @@
   var live = document.getElementById("live");
   if (list && window.EventSource) {
     var source = new EventSource(list.getAttribute("data-live"));
-    source.addEventListener("board", function (e) {
-      list.innerHTML = e.data;
+    var online = function () {
       if (live) { live.textContent = live.getAttribute("data-online"); live.classList.remove("off"); }
+    };
+    var rowOf = function (id) { return list.querySelector('li[data-incident="' + id + '"]'); };
+    source.addEventListener("board", function (e) { list.innerHTML = e.data; online(); });
+    // One changed alarm: "<id> <id it goes before, or ->" and then its row.
+    source.addEventListener("row", function (e) {
+      var cut = e.data.indexOf("\n");
+      var head = e.data.slice(0, cut).split(" ");
+      var ol = list.querySelector("ol.alarms");
+      if (!ol) { return; }
+      var box = document.createElement("ol");
+      box.innerHTML = e.data.slice(cut + 1);
+      var old = rowOf(head[0]);
+      if (old) { old.remove(); }
+      ol.insertBefore(box.firstElementChild, head[1] === "-" ? null : rowOf(head[1]));
+      online();
+    });
+    source.addEventListener("gone", function (e) {
+      var old = rowOf(e.data);
+      if (old) { old.remove(); }
     });
     source.addEventListener("signed-out", function () { window.location.reload(); });
     source.onerror = function () {

@@ -1,0 +1,53 @@
+"""The open-alarms list as HTML: the whole list (a page load) or one row (a live change).
+
+Apart from the handlers so the page (`pages.board`) and the live stream
+(`live.events`) render rows the same way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from jinja2 import Environment, PackageLoader, select_autoescape
+
+from escalator.domain.model import Incident, State
+from escalator.entrypoints.http.board import rows
+from escalator.entrypoints.http.board.texts import bt
+from escalator.usecases.queries import Queries
+
+LIMIT = 500  # the newest incidents the list looks at
+
+_ENV = Environment(loader=PackageLoader("escalator.entrypoints.http.board", "templates"),
+                   autoescape=select_autoescape(default=True), trim_blocks=True,
+                   lstrip_blocks=True)
+
+
+async def open_incidents(queries: Queries) -> list[Incident]:
+    """The open ones among the newest LIMIT incidents, in the board's order."""
+    found = await queries.read(lambda tx: tx.incidents(limit=LIMIT))
+    return rows.order([i for i in found if i.state is not State.RESOLVED])
+
+
+async def these(queries: Queries, ids: Iterable[int]) -> dict[int, Incident | None]:
+    """Just the named incidents, in one read (a live change: one row, not the list)."""
+    wanted = sorted(ids)
+    found = await queries.read(lambda tx: [tx.incident(i) for i in wanted])
+    return dict(zip(wanted, found, strict=True))
+
+
+def _t(lang: str) -> Any:
+    return lambda key, **kw: bt(lang, key, **kw)
+
+
+def list_html(incidents: Iterable[Incident], queries: Queries, lang: str,
+              now: datetime) -> str:
+    config = queries.context.config
+    shown = [rows.row(i, config, queries.directory, lang, now) for i in incidents]
+    return _ENV.get_template("_list.html").render(rows=shown, t=_t(lang), lang=lang)
+
+
+def row_html(incident: Incident, queries: Queries, lang: str, now: datetime) -> str:
+    r = rows.row(incident, queries.context.config, queries.directory, lang, now)
+    return _ENV.get_template("_row.html").render(r=r, t=_t(lang), lang=lang).strip()

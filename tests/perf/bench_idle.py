@@ -1,0 +1,257 @@
+"""Idle is idle, and a board stream costs one row (run by hand; prints tables).
+
+    .venv/bin/python tests/perf/bench_idle.py [idle|streams|all] [--code=DIR] [--quick]
+
+idle     The service as a real process with Telegram configured (the fake Bot API of
+         tests/fake_telegram.py, in this process) and 10,000 open incidents (2,000
+         with --quick) whose timers are a day away: the service's CPU over 30 s once
+         the first notices are out. Target: <= 1 % of a core.
+streams  400 open alarms; webhook intake latency (POST -> 202) of 300 new alarms, one
+         after another, with no board open and then with 50 live board streams
+         (/board/events) reading along. Target: p99 with streams within 10 % of without.
+
+--code=DIR runs the service from another checkout (e.g. a worktree of an older commit)
+for a before/after table; the bench itself stays this one. Only the service's own CPU
+is counted (/proc/<pid>/stat); the fake Bot API, the sink and the board readers run in
+this process. Everything stays on 127.0.0.1. Asserts nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import platform
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import aiohttp
+from aiohttp import web
+
+sys.path.insert(0, str(Path(__file__).parents[1]))
+sys.path.insert(0, str(Path(__file__).parent))
+
+from bench_vs_alertmanager import Proc, free_port, wait_up  # noqa: E402
+from fake_telegram import FakeTelegram  # noqa: E402
+
+from escalator.entrypoints.http.board.auth import hash_password  # noqa: E402
+
+PASSWORD = "bench-board-pw"
+ENV = {"ESCALATOR_API_TOKEN": "bench-op", "ESCALATOR_SECRET_KEY": "bench-secret-0123456789",
+       "ESCALATOR_TERMINAL_TOKEN": "bench-term"}
+TERMINAL = {"Authorization": "Bearer bench-term"}
+CONFIG = """
+facility: {{id: bench, name: Bench, timezone: Europe/Helsinki, language: en}}
+http: {{listen: "127.0.0.1:{port}", public_url: "http://127.0.0.1:{port}"}}
+storage: "sqlite:///{db}"
+sources:
+  terminal: {{kind: webhook, token_env: ESCALATOR_TERMINAL_TOKEN}}
+people:
+  nurse: {{name: Nurse, contact: [{{webhook: "{sink}/n"}}]}}
+ladders:
+  fault:
+    steps:
+      - {{notify: [nurse], escalate_after: 24h}}
+routes:
+  - ladder: fault
+{telegram}
+board:
+  users:
+    - {{name: Anna, role: nurse, password_hash_env: BOARD_HASH}}
+"""
+TELEGRAM = """channels:
+  telegram: {{token_env: TG_TOKEN, api_url: "{api}"}}
+"""
+
+
+def pct(values: list[float], p: float) -> float:
+    values = sorted(values)
+    return values[min(len(values) - 1, int(len(values) * p))]
+
+
+class Service:
+    """escalator run, from this checkout or from --code."""
+
+    def __init__(self, tmp: Path, sink: str, code: str | None, telegram: str = "") -> None:
+        self.port = free_port()
+        cfg = tmp / f"esc-{self.port}.yaml"
+        cfg.write_text(CONFIG.format(port=self.port, db=tmp / f"esc-{self.port}.db", sink=sink,
+                                     telegram=telegram))
+        env = {**ENV, "BOARD_HASH": hash_password(PASSWORD), "TG_TOKEN": FakeTelegram.token}
+        if code:
+            env["PYTHONPATH"] = code
+        # -P: not the working directory first, so --code (PYTHONPATH) wins
+        self.proc = Proc([sys.executable, "-P", "-m", "escalator", "run", "--config",
+                          str(cfg)], env, tmp / "escalator.log")
+        self.refused = 0  # answers other than 202 (e.g. 503 when intake waited too long)
+        self.base = f"http://127.0.0.1:{self.port}"
+
+    async def start(self, http: aiohttp.ClientSession) -> None:
+        self.proc.start()
+        await wait_up(http, f"{self.base}/healthz")
+
+    async def alarm(self, http: aiohttp.ClientSession, tag: str) -> float:
+        started = time.perf_counter()
+        body = {"code": "FT", "point": tag, "id": tag, "state": "alarm"}
+        async with http.post(f"{self.base}/api/v1/events", json=body, headers=TERMINAL) as r:
+            await r.read()
+            self.refused += r.status != 202
+        return time.perf_counter() - started
+
+    async def fill(self, http: aiohttp.ClientSession, n: int, tag: str) -> None:
+        sem = asyncio.Semaphore(20)
+
+        async def one(i: int) -> None:
+            async with sem:
+                await self.alarm(http, f"{tag}{i}")
+
+        await asyncio.gather(*(one(i) for i in range(n)))
+
+
+async def sink() -> tuple[web.AppRunner, str, list[int]]:
+    got = [0]
+
+    async def take(request: web.Request) -> web.Response:
+        await request.read()
+        got[0] += 1
+        return web.Response(text="ok")
+
+    app = web.Application()
+    app.router.add_post("/{name}", take)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    port = free_port()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    return runner, f"http://127.0.0.1:{port}", got
+
+
+async def settle(got: list[int], want: int, limit: float = 300) -> None:
+    deadline = time.monotonic() + limit
+    while got[0] < want and time.monotonic() < deadline:
+        await asyncio.sleep(0.5)
+    note(f"{got[0]} of {want} first notices at the sink")
+
+
+def note(text: str) -> None:
+    print(f"  [{time.strftime('%H:%M:%S')}] {text}", file=sys.stderr, flush=True)
+
+
+async def idle(tmp: Path, code: str | None, quick: bool) -> list[str]:
+    n = 2_000 if quick else 10_000
+    fake = await FakeTelegram().start()
+    runner, sink_url, got = await sink()
+    svc = Service(tmp, sink_url, code, TELEGRAM.format(api=fake.url))
+    async with aiohttp.ClientSession() as http:
+        await svc.start(http)
+        note("service up")
+        await svc.fill(http, n, "idle-")
+        await settle(got, n)
+        await asyncio.sleep(5)  # the last writes and the Telegram connection settle
+        c0, t0 = svc.proc.cpu_s(), time.monotonic()
+        await asyncio.sleep(30)
+        cpu = (svc.proc.cpu_s() - c0) / (time.monotonic() - t0) * 100
+    svc.proc.stop()
+    await runner.cleanup()
+    await fake.stop()
+    return [f"| idle, Telegram configured, {n:,} open ({got[0]:,} first notices out) "
+            f"| {cpu:.2f} % of a core over 30 s |"]
+
+
+async def board_streams(http: aiohttp.ClientSession, base: str, n: int
+                        ) -> tuple[list[asyncio.Task[None]], list[int], aiohttp.ClientSession]:
+    """Sign in once and open n live streams with that session, each reading along."""
+    reader = aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True))
+    page = await (await reader.get(f"{base}/board/login")).text()
+    csrf = page.split('name="csrf" value="', 1)[1].split('"', 1)[0]
+    async with reader.post(f"{base}/board/login", allow_redirects=False, data={
+            "name": "Anna", "password": PASSWORD, "next": "/board/", "csrf": csrf}) as r:
+        assert r.status == 303, r.status
+    read = [0] * n
+
+    async def follow(i: int) -> None:
+        async with reader.get(f"{base}/board/events",
+                              headers={"Accept": "text/event-stream"}) as resp:
+            async for chunk in resp.content.iter_any():
+                read[i] += len(chunk)
+
+    tasks = [asyncio.create_task(follow(i)) for i in range(n)]
+    for _ in range(600):  # each stream has its first list (bounded: 60 s)
+        if all(read) or any(t.done() for t in tasks):
+            break
+        await asyncio.sleep(0.1)
+    failed = [t for t in tasks if t.done()]
+    if failed or not all(read):
+        raise RuntimeError(f"board streams did not open: {failed[:1]}")
+    return tasks, read, reader
+
+
+async def streams(tmp: Path, code: str | None, quick: bool) -> list[str]:
+    runner, sink_url, got = await sink()
+    svc = Service(tmp, sink_url, code)
+    rounds = 100 if quick else 300
+    lines = []
+    # few connections: the service lets one address hold 64 (listeners.HTTP_LIMITS)
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=10)) as http:
+        await svc.start(http)
+        note("service up")
+        await svc.fill(http, 400, "open-")
+        await settle(got, 400)
+        for warm in range(20):
+            await svc.alarm(http, f"warm-{warm}")
+        q0 = svc.proc.cpu_s()
+        quiet = [await svc.alarm(http, f"quiet-{i}") for i in range(rounds)]
+        quiet_cpu = svc.proc.cpu_s() - q0
+        note("without streams measured")
+        tasks, read, reader = await board_streams(http, svc.base, 50)
+        note("50 streams open")
+        c0, refused = svc.proc.cpu_s(), svc.refused
+        busy = [await svc.alarm(http, f"busy-{i}") for i in range(rounds)]
+        cpu, refused = svc.proc.cpu_s() - c0, svc.refused - refused
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        await reader.close()
+        note("streams closed")
+        again = [await svc.alarm(http, f"again-{i}") for i in range(rounds)]
+        for label, values in (("no board open", quiet), ("50 board streams", busy),
+                              ("no board open, again", again)):
+            ms = [v * 1000 for v in values]
+            lines.append(f"| {label} | {rounds} | {statistics.median(ms):.1f} ms "
+                         f"| {pct(ms, 0.95):.1f} ms | {pct(ms, 0.99):.1f} ms "
+                         f"| {max(ms):.1f} ms |")
+        ratio = pct(busy, 0.99) / pct(quiet + again, 0.99)
+        lines.append(f"| p99 with / without streams | | | | {ratio:.2f} | |")
+        lines.append(f"| service CPU for the {rounds} alarms: no board / 50 streams "
+                     f"| | {quiet_cpu:.2f} s | {cpu:.2f} s | | |")
+        lines.append(f"| alarms refused (not 202) with streams | {refused} | | | | |")
+    svc.proc.stop()
+    await runner.cleanup()
+    return lines
+
+
+async def main() -> None:
+    what = next((a for a in sys.argv[1:] if not a.startswith("--")), "all")
+    code = next((a.split("=", 1)[1] for a in sys.argv[1:] if a.startswith("--code=")), None)
+    quick = "--quick" in sys.argv
+    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, load average "
+          f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}, python {platform.python_version()}"
+          f"{', service code from ' + code if code else ''}")
+    with tempfile.TemporaryDirectory() as tmp:
+        if what in ("idle", "all"):
+            (Path(tmp) / "idle").mkdir()
+            print("\n| idle | service CPU |\n| --- | --- |")
+            for line in await idle(Path(tmp) / "idle", code, quick):
+                print(line)
+        if what in ("streams", "all"):
+            (Path(tmp) / "streams").mkdir()
+            print("\n| webhook intake, 400 open | alarms | p50 | p95 | p99 | max |\n"
+                  "| --- | --- | --- | --- | --- | --- |")
+            for line in await streams(Path(tmp) / "streams", code, quick):
+                print(line)
+    print(f"\nload average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

@@ -1,0 +1,79 @@
+"""The live stream's parts: which incidents changed since a version, where a row goes,
+and work shared by every stream."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from escalator.domain.model import Incident, State
+from escalator.entrypoints.http.board import rows
+from escalator.entrypoints.http.board.live import Placed
+from escalator.entrypoints.http.board.state import Changes, Shared
+
+T0 = datetime(2026, 11, 24, 7, 0, tzinfo=UTC)
+
+
+def test_changes_name_the_incidents_since_a_version():
+    changes = Changes()
+    changes.notify({1})
+    seen = changes.version
+    changes.notify({2, 3})
+    changes.notify(())  # a wake-up naming nothing
+    changes.notify({3})
+    assert changes.since(seen) == {2, 3}
+    assert changes.since(changes.version) == frozenset()
+    changes.notify()  # anything may have changed
+    assert changes.since(seen) is None
+
+
+def test_a_reader_too_far_behind_reads_everything():
+    changes = Changes()
+    for n in range(Changes.KEEP + 5):
+        changes.notify({n})
+    assert changes.since(0) is None
+    assert changes.since(changes.version - 2) == {Changes.KEEP + 3, Changes.KEEP + 4}
+
+
+def incident(n: int, severity: str = "medium", minutes: int = 0) -> Incident:
+    return Incident(id=n, source="t", code="FT", point=f"p{n}", text="", severity=severity,
+                    ladder="l", state=State.OPEN, opened_at=T0 + timedelta(minutes=minutes),
+                    last_seen_at=T0)
+
+
+def test_a_row_goes_before_the_one_after_it_in_the_boards_order():
+    found = [incident(1, minutes=1), incident(2, minutes=2), incident(3, "critical")]
+    placed = Placed(found)
+    ordered = [i.id for i in rows.order(found)]
+    assert ordered == [3, 2, 1]
+    assert [placed.after(i) for i in ordered] == [2, 1, None]
+    placed.put(incident(4, "critical", minutes=5))  # newest critical: first
+    assert placed.after(4) == 3
+    placed.put(replace(incident(1, minutes=1), severity="critical"))  # moved up: 4, 1, 3, 2
+    assert (placed.after(4), placed.after(1), placed.after(3)) == (1, 3, 2)
+    placed.drop(2)
+    assert 2 not in placed and placed.after(3) is None and len(placed) == 3
+
+
+async def test_shared_work_is_done_once_and_a_failure_is_not_kept():
+    shared = Shared(keep=8)
+    calls = 0
+
+    async def read() -> str:
+        nonlocal calls
+        calls += 1
+        await asyncio.sleep(0)
+        return "rows"
+
+    assert await asyncio.gather(*(shared.get("k", read) for _ in range(50))) == ["rows"] * 50
+    assert calls == 1
+
+    async def broken() -> str:
+        raise OSError("store down")
+
+    with pytest.raises(OSError):
+        await shared.get("bad", broken)
+    assert await shared.get("bad", read) == "rows"  # asked again, made again
