@@ -38,7 +38,8 @@ def config(port: int, db, hook: str) -> str:
     routes = "\n".join(f"  - {{match: {{code: [C{i}]}}, ladder: l{i}}}" for i in range(PARTIES))
     return f"""
 facility: {{id: e2e, name: E2E home, timezone: Europe/Helsinki, language: en}}
-http: {{listen: "127.0.0.1:{port}", public_url: "http://127.0.0.1:{port}"}}
+http: {{listen: "127.0.0.1:{port}", public_url: "http://127.0.0.1:{port}",
+       outbound_allow: [127.0.0.1/32]}}  # the test peers are local
 storage: "sqlite:///{db}"
 sources:
   terminal: {{kind: webhook, token_env: ESCALATOR_TERMINAL_TOKEN}}

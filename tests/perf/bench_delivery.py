@@ -35,6 +35,7 @@ from escalator.storage.rows import dt  # noqa: E402
 
 CONFIG = """
 facility: {{id: bench, name: Bench home, timezone: Europe/Helsinki, language: en}}
+http: {{outbound_allow: [127.0.0.1/32]}}  # the sink is local
 storage: "sqlite:///{db}"
 people:
   nurse: {{name: Nurse, contact: [{{webhook: "{url}/nurse"}}]}}

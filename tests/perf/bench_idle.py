@@ -44,7 +44,8 @@ ENV = {"ESCALATOR_API_TOKEN": "bench-op", "ESCALATOR_SECRET_KEY": "bench-secret-
 TERMINAL = {"Authorization": "Bearer bench-term"}
 CONFIG = """
 facility: {{id: bench, name: Bench, timezone: Europe/Helsinki, language: en}}
-http: {{listen: "127.0.0.1:{port}", public_url: "http://127.0.0.1:{port}"}}
+http: {{listen: "127.0.0.1:{port}", public_url: "http://127.0.0.1:{port}",
+       outbound_allow: [127.0.0.1/32]}}  # the sink is local
 storage: "sqlite:///{db}"
 sources:
   terminal: {{kind: webhook, token_env: ESCALATOR_TERMINAL_TOKEN}}

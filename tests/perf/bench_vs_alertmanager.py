@@ -45,7 +45,8 @@ AM_BIN = shutil.which("prometheus-alertmanager") or "/usr/bin/prometheus-alertma
 
 ESC_CONFIG = """
 facility: {{id: bench, name: Bench, timezone: Europe/Helsinki, language: en}}
-http: {{listen: "127.0.0.1:{port}", public_url: "http://127.0.0.1:{port}"}}
+http: {{listen: "127.0.0.1:{port}", public_url: "http://127.0.0.1:{port}",
+       outbound_allow: [127.0.0.1/32]}}  # the sink is local
 storage: "sqlite:///{db}"
 sources:
   terminal: {{kind: webhook, token_env: ESCALATOR_TERMINAL_TOKEN}}
