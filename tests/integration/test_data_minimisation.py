@@ -141,7 +141,7 @@ async def test_every_format_names_parties_only_and_neutralises_formulas(
             assert_minimal(f"viewer page {incident_id}", page, html=True)
             assert "Security company fault hotline" in page and "Property maintenance" in page
             assert "EI PERILLÄ" in page  # the failures are there, in words
-        (tmp_path / "viewer.html").write_text(page, encoding="utf-8")
+            (tmp_path / f"viewer-{incident_id}.html").write_text(page, encoding="utf-8")
 
         # the safety register's exports (the text is what a nurse pastes into HaiPro)
         config = app.config
