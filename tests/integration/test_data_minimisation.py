@@ -143,6 +143,13 @@ async def test_every_format_names_parties_only_and_neutralises_formulas(
             assert "EI PERILLÄ" in page  # the failures are there, in words
             (tmp_path / f"viewer-{incident_id}.html").write_text(page, encoding="utf-8")
 
+        # an outside company's own page: the timeline names who failed, never where
+        contractor = recorder.to("contractor")[-1]
+        page = await (await client.get(contractor.ack_url.removeprefix("http://escalator.test")
+                                       )).text()
+        assert_minimal("contractor's page", page, html=True)
+        assert "Property maintenance – Viestiä ei saatu perille" in page
+
         # the safety register's exports (the text is what a nurse pastes into HaiPro)
         config = app.config
         views = await app.store.transaction(lambda tx: data.views(
