@@ -72,7 +72,10 @@ def mail(p: Produced, config: Config, to: list[str], sender: str, now: datetime)
     lang, label = p.model.lang, p.summary.week.label
     msg = EmailMessage()
     msg["From"] = sender
-    msg["To"] = ", ".join(formataddr(("", a)) for a in to)
+    # Each recipient gets it on its own: the purchaser never sees the board's or another
+    # party's address (Bcc is taken off by the SMTP client before the mail goes out).
+    msg["To"] = "undisclosed-recipients:;"
+    msg["Bcc"] = ", ".join(formataddr(("", a)) for a in to)
     msg["Subject"] = t(lang, "wk.subject", facility=config.facility.name, week=label)
     msg["Date"] = format_datetime(now)
     domain = parseaddr(sender)[1].rpartition("@")[2] or "escalator.invalid"

@@ -8,7 +8,6 @@ the underlying alarms, one per row.
 
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -17,6 +16,7 @@ from importlib import resources
 from typing import TypeVar
 
 from escalator.i18n import code_label, dates, t, tn
+from escalator.reports import csvfile
 from escalator.reports.safety_text import Record, as_record, cause_text, local, span
 from escalator.reports.weekly import (
     ANSWER_WITHIN,
@@ -227,7 +227,7 @@ def csv_text(s: Summary, lang: str, tz: str, names: Mapping[str, str]) -> str:
         causes.setdefault(v.incident.id, []).append(
             cause_text(lang, v.safety.cause, v.safety.detail, tz))
     out = io.StringIO()
-    w = csv.writer(out)
+    w = csvfile.writer(out)
     w.writerow(["week", "incident", "code", "what", "point", "opened_at", "ended_at",
                 "minutes", "state", "safety"])
     for r in s.rows:

@@ -7,18 +7,19 @@ how and when and what came of it, the care staff's part, the measures.
 
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from escalator.domain.minimise import channel_kind, failure_reason
 from escalator.domain.model import read_params
 from escalator.domain.register import SafetyView, parameters
 from escalator.i18n import code_label, dates, t, tn
 from escalator.i18n.explain import explain, fill
 from escalator.i18n.explain import values as explain_values
+from escalator.reports import csvfile
 
 CSV_COLUMNS = ("id", "incident", "cause", "cause_text", "recorded_at", "code", "what", "point",
                "source", "opened_at", "ended_at", "duration_min", "contacted", "answered",
@@ -70,7 +71,7 @@ def as_json(v: SafetyView, lang: str, names: Mapping[str, str],
         "contacts": [{"at": c.at.isoformat(), "party": c.party,
                       "party_name": names.get(c.party, c.party), "kind": c.kind,
                       "reason": c.reason, "channel": c.channel, "status": c.status,
-                      "detail": c.detail, "step": c.step} for c in v.contacts],
+                      "detail": _detail(c), "step": c.step} for c in v.contacts],
         "parties": [{"party": p.party, "name": names.get(p.party, p.party), "calls": p.calls,
                      "channels": list(p.channels), "outcome": p.outcome,
                      "answered_at": p.answered_at.isoformat() if p.answered_at else None,
@@ -83,9 +84,14 @@ def as_json(v: SafetyView, lang: str, names: Mapping[str, str],
     }
 
 
+def _detail(c: Any) -> str:
+    """A contact's stored detail; a failed send's error without the address it went to."""
+    return failure_reason(c.detail) if c.kind == "called" else c.detail
+
+
 def as_csv(views: Sequence[SafetyView], lang: str, tz: str) -> str:
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = csvfile.writer(out)
     writer.writerow(CSV_COLUMNS)
     for v in views:
         inc, outcomes = v.incident, [p.outcome for p in v.parties]
@@ -108,9 +114,10 @@ def contact_line(c: Any, lang: str, tz: str, names: Mapping[str, str]) -> str:
     when = local(c.at, tz, lang)
     if c.kind == "called":
         status = t(lang, f"reg.status.{c.status}") if c.status else ""
-        if c.status == "failed" and c.detail:  # the channel's error, kept readable
-            status += f" ({c.detail if len(c.detail) <= 90 else c.detail[:89] + '…'})"
-        return f"{when}  " + t(lang, "reg.called", party=who, channel=c.channel or "–",
+        reason = failure_reason(c.detail) if c.status == "failed" else ""
+        if reason:  # the channel's error, without the address it was sent to
+            status += f" ({reason})"
+        return f"{when}  " + t(lang, "reg.called", party=who, channel=_how(c, lang),
                                status=status)
     key = "reg.answered" if c.kind == "answered" else "reg.skipped"
     return f"{when}  " + t(lang, key, party=who, detail=_said(c, lang, tz))
@@ -182,6 +189,12 @@ def channel_words(channel: str | None, lang: str) -> str:
     return t(lang, f"wk.channel.{channel}") if channel in CHANNELS else channel
 
 
+def _how(c: Any, lang: str) -> str:
+    """How a party was contacted, in words: the channel it went out on, or for a send
+    that never went out, the kind its error names; never the address."""
+    return channel_words(c.channel or channel_kind(None, c.detail) or None, lang)
+
+
 def _step(c: Any, lang: str, tz: str, names: Mapping[str, str]) -> str:
     who = names.get(c.party, c.party) or "–"
     when = local(c.at, tz, lang)
@@ -189,7 +202,7 @@ def _step(c: Any, lang: str, tz: str, names: Mapping[str, str]) -> str:
         status = t(lang, f"wk.rec.status.{c.status}") if c.status in (
             "sent", "failed", "pending") else (c.status or "")
         return t(lang, "wk.rec.called", at=when, party=who,
-                 how=channel_words(c.channel, lang), status=status)
+                 how=_how(c, lang), status=status)
     key = "reg.answered" if c.kind == "answered" else "reg.skipped"
     return f"{when} " + t(lang, key, party=who, detail=_said(c, lang, tz))
 

@@ -106,7 +106,7 @@ async def test_every_kind_of_record_with_its_report(make_app, clock, recorder, s
             in texts["nobody_available"])
     assert "Hälytyslähde oli hiljaa yli sallitun ajan" in texts["source_silent"]
     assert "Yhtäkään portaan yhteystapaa ei tavoitettu" in texts["delivery_failed"]
-    assert ("Night nurse: yhteydenotto (–) – EI PERILLÄ (telegram -1009876543210: chat not found)"
+    assert ("Night nurse: yhteydenotto (Telegram-viesti) – EI PERILLÄ (chat not found)"
             in texts["delivery_failed"])
     assert "Kukaan ei ottanut hälytystä hoitaakseen (3 kierrosta)" in texts["nobody_acknowledged"]
     assert "Night nurse vastasi" in texts["false_alarm_not_cleared"]
