@@ -16,6 +16,7 @@ from typing import Any
 from aiohttp import web
 from jinja2 import Environment, PackageLoader, select_autoescape
 
+from escalator.domain import bounds
 from escalator.domain.guards import (
     DEFAULT_SNOOZE,
     Actor,
@@ -317,8 +318,8 @@ async def _stream(request: web.Request, session: Session, lang: str, token: str 
 async def _incident(request: web.Request) -> tuple[Incident | None, list[dict[str, Any]],
                                                     list[Any]]:
     try:
-        incident_id = int(request.match_info["id"])
-    except ValueError:
+        incident_id = bounds.row_id(request.match_info["id"], "incident id")
+    except bounds.BadInput:  # "²", or more digits than an id can have: no such alarm
         return None, [], []
     return await request.app[QUERIES].read(
         lambda tx: (tx.incident(incident_id), tx.timeline(incident_id),
@@ -332,8 +333,11 @@ async def incident_page(request: web.Request, session: Session) -> web.Response:
     done = ACTIONS.get(request.query.get("done", ""))
     if done is None:
         return await show_incident(request, session)
-    minutes = request.query.get("minutes", "")
-    words = _action_words(lang, done, int(minutes) if minutes.isdigit() else None)
+    try:
+        minutes = whole_minutes(request.query.get("minutes"))
+    except ActionError:  # "²" once was a 500 here: the words say the default instead
+        minutes = None
+    words = _action_words(lang, done, minutes)
     return await show_incident(request, session, bt(lang, "act.done", action=words))
 
 
@@ -407,6 +411,8 @@ async def act(request: web.Request, session: Session) -> web.Response:
     except ActionError:
         action = None
     note = str(form.get("note", "")).replace("\r\n", "\n").strip()[:MAX_NOTE]
+    if bounds.unstorable(note):  # a NUL: no store keeps it, and it is not a 503
+        return await show_incident(request, session, bt(lang, "page.bad_input"), 400, bad=True)
     if action is None or (action is Action.NOTE and not note):
         return await show_incident(request, session, bt(lang, "act.bad"), 400, bad=True)
     seen = form.get("version")
