@@ -53,7 +53,6 @@ WAKE_BATCH = 50  # incidents decided per transaction by the waker: intake waits 
 WAKE_ROUNDS = 20  # batches per wake() before the deliveries they made get their turn
 INTAKE_WAIT_S = 2.0  # longest an event queues for its turn at the store before a 503
 CONFLICT_RETRIES = 3
-MAX_MINUTES = 10**6  # a snooze length as typed, before the guards ask if it is offered
 INTAKE_BATCH = 100  # events sharing one transaction at most (group commit)
 
 
@@ -392,7 +391,7 @@ def whole_minutes(value: object) -> int | None:
     if value in (None, ""):
         return None
     try:  # ASCII digits only, bounded: "²" or 30 digits are a refusal, not a 500
-        return bounds.whole(value, "minutes", 0, MAX_MINUTES)
+        return bounds.whole(value, "minutes", 0, bounds.MAX_MINUTES)
     except bounds.BadInput:
         raise ActionError(f"minutes must be a whole number, got {bounds.shown(value)}") from None
 

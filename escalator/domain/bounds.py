@@ -30,6 +30,7 @@ from datetime import datetime
 SURROGATE = re.compile("[\ud800-\udfff]")
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 MAX_ID = 2**63 - 1  # PostgreSQL BIGINT, SQLite INTEGER: the ids the stores can hold
+MAX_MINUTES = 10**6  # a snooze length as typed, before the guards ask if it is offered
 FIRST_YEAR, LAST_YEAR = 2000, 2100
 _SHOWN = 20  # characters of a bad value echoed back in a reason
 
@@ -38,9 +39,9 @@ class BadInput(ValueError):
     """A request value no rule or store can take; `reason` tells the client why."""
 
     def __init__(self, name: str, reason: str) -> None:
-        super().__init__(f"{name}: {reason}")
+        super().__init__(reason)
         self.name = name
-        self.reason = f"{name}: {reason}"
+        self.reason = reason  # a whole sentence naming the field
 
 
 def shown(value: object) -> str:
@@ -64,29 +65,37 @@ def text(value: object, name: str, max_len: int, *, required: bool = False) -> s
     if value is None and not required:
         return ""
     if not isinstance(value, str):
-        raise BadInput(name, f"expected a string of at most {max_len} characters")
+        raise BadInput(name, f"{name}: expected a string of at most {max_len} characters")
     if len(value) > max_len:
-        raise BadInput(name, f"at most {max_len} characters, got {len(value)}")
+        raise BadInput(name, f"{name}: at most {max_len} characters, got {len(value)}")
     why = unstorable(value)
     if why is not None:
-        raise BadInput(name, why)
+        raise BadInput(name, f"{name}: {why}")
     if required and not value.strip():
-        raise BadInput(name, "required")
+        raise BadInput(name, f"{name}: required, a string of at most {max_len} characters")
     return value.strip()
 
 
 def whole(value: object, name: str, low: int, high: int) -> int:
     """A whole number from `low` to `high`: a JSON integer, or ASCII digits only."""
+    number: int | None = None
     if isinstance(value, int) and not isinstance(value, bool):
         number = value
     elif isinstance(value, str) and value.isascii() and value.isdigit() \
             and len(value) <= len(str(high)):
         number = int(value)
-    else:
-        raise BadInput(name, f"expected a whole number from {low} to {high}, got {shown(value)}")
-    if not low <= number <= high:
-        raise BadInput(name, f"expected a whole number from {low} to {high}, got {shown(value)}")
+    if number is None or not low <= number <= high:
+        raise BadInput(name, f"{name} must be a whole number from {low} to {high}, "
+                             f"got {shown(value)}")
     return number
+
+
+def whole_or_none(value: object, name: str, low: int, high: int) -> int | None:
+    """`whole`, or None for anything else: for what a page only shows, never stores."""
+    try:
+        return whole(value, name, low, high)
+    except BadInput:
+        return None
 
 
 def row_id(value: object, name: str) -> int:
@@ -97,7 +106,7 @@ def row_id(value: object, name: str) -> int:
 def moment(value: datetime, name: str) -> datetime:
     """A parsed date or time within 2000..2100, so converting it to UTC cannot overflow."""
     if not FIRST_YEAR <= value.year <= LAST_YEAR:
-        raise BadInput(name, f"expected a date from {FIRST_YEAR} to {LAST_YEAR}, "
+        raise BadInput(name, f"{name}: expected a date from {FIRST_YEAR} to {LAST_YEAR}, "
                              f"got {value.date().isoformat()}")
     return value
 
@@ -108,6 +117,6 @@ def date_text(value: str, name: str) -> str:
     head = value.strip()[:4]
     if len(head) == 4 and head.isascii() and head.isdigit() \
             and not FIRST_YEAR <= int(head) <= LAST_YEAR:
-        raise BadInput(name, f"expected a date from {FIRST_YEAR} to {LAST_YEAR}, "
+        raise BadInput(name, f"{name}: expected a date from {FIRST_YEAR} to {LAST_YEAR}, "
                              f"got {shown(value)}")
     return value

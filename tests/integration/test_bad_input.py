@@ -225,7 +225,7 @@ async def test_a_refused_value_says_why_in_the_readers_language(store_url, clock
         resp = await api("POST", "/api/v1/maintenance", {**WINDOW, "reason": NUL})(w)
         assert (await resp.json())["error"] == "reason: contains a NUL character"
         resp = await api("GET", f"/api/v1/incidents?cursor={'9' * 30}")(w)
-        assert (await resp.json())["error"].startswith("cursor: expected a whole number from 0")
+        assert (await resp.json())["error"].startswith("cursor must be a whole number from 0")
         resp = await api("GET", "/api/v1/safety-incidents?from=0001-01-01")(w)
         assert (await resp.json())["error"] == \
             "from: expected a date from 2000 to 2100, got '0001-01-01'"

@@ -333,11 +333,8 @@ async def incident_page(request: web.Request, session: Session) -> web.Response:
     done = ACTIONS.get(request.query.get("done", ""))
     if done is None:
         return await show_incident(request, session)
-    try:
-        minutes = whole_minutes(request.query.get("minutes"))
-    except ActionError:  # "²" once was a 500 here: the words say the default instead
-        minutes = None
-    words = _action_words(lang, done, minutes)
+    minutes = bounds.whole_or_none(request.query.get("minutes"), "minutes", 1, bounds.MAX_MINUTES)
+    words = _action_words(lang, done, minutes)  # "²" was a 500 here: now the default's words
     return await show_incident(request, session, bt(lang, "act.done", action=words))
 
 
@@ -411,10 +408,9 @@ async def act(request: web.Request, session: Session) -> web.Response:
     except ActionError:
         action = None
     note = str(form.get("note", "")).replace("\r\n", "\n").strip()[:MAX_NOTE]
-    if bounds.unstorable(note):  # a NUL: no store keeps it, and it is not a 503
-        return await show_incident(request, session, bt(lang, "page.bad_input"), 400, bad=True)
-    if action is None or (action is Action.NOTE and not note):
-        return await show_incident(request, session, bt(lang, "act.bad"), 400, bad=True)
+    if action is None or (action is Action.NOTE and not note) or bounds.unstorable(note):
+        said = bt(lang, "page.bad_input" if bounds.unstorable(note) else "act.bad")  # NUL
+        return await show_incident(request, session, said, 400, bad=True)
     seen = form.get("version")
     outcome = await request.app[ANSWERING].answer(Command(
         board_actor(request, session), incident.id, action, minutes=minutes, note=note,
