@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote
 
 from aiohttp.test_utils import TestClient, TestServer
 from board_support import CSRF, ENV, board_config, sign_in
@@ -97,6 +98,8 @@ def rows() -> list[tuple[str, Send]]:
             (f"safety close measures {v!r}", api("POST", "/api/v1/safety-incidents/{s}/close",
                                                  {"cause": "checked", "measures": v})),
         ]
+    table += [(f"safety list cause {v!r}", api("GET", f"/api/v1/safety-incidents?cause={quote(v)}"))
+              for v in (NUL,)]  # a query string decodes a lone surrogate to U+FFFD
     table += [  # a form cannot carry a lone surrogate (it decodes to U+FFFD), NUL it can
         ("ack page form note NUL", ack({"action": "note", "note": NUL}, as_json=False)),
         ("board note NUL", board_form("/board/incidents/{i}/act",

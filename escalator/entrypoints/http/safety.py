@@ -72,11 +72,12 @@ async def list_records(request: web.Request) -> web.Response:
     if state is not None and state not in STATES:
         raise ApiError(400, f"state must be open or closed, got {state!r}", valid=list(STATES))
     cursor = bounds.row_id(q["cursor"], "cursor") if q.get("cursor") else None
+    cause = bounds.text(q.get("cause"), "cause", MAX_TEXT) or None
     staff, now = data.care_staff(records.context.config), records.context.now()
     limit = _limit(request)
 
     def read(tx: Tx) -> list[Any]:
-        rows = store.safety_page(tx, start=start, end=end, cause=q.get("cause") or None,
+        rows = store.safety_page(tx, start=start, end=end, cause=cause,
                                  state=state, before_id=cursor,
                                  limit=limit)
         return data.views(tx, rows, staff, now)
