@@ -20,7 +20,7 @@ from escalator.clock import Clock, SteadyClock
 from escalator.commitqueue import CommitQueue
 from escalator.config.followup import follow_up
 from escalator.config.model import Config
-from escalator.domain import delivery, policy
+from escalator.domain import bounds, delivery, policy
 from escalator.domain.answering import Correlation, correlate
 from escalator.domain.availability import Directory
 from escalator.domain.guards import DEFAULT_SNOOZE, MAX_SNOOZE, snooze_choices, snooze_ok
@@ -390,10 +390,10 @@ def whole_minutes(value: object) -> int | None:
     Whether it is one of the offered lengths is the guards' question (domain/guards.py)."""
     if value in (None, ""):
         return None
-    try:
-        return int(str(value))
-    except ValueError:
-        raise ActionError(f"minutes must be a whole number, got {str(value)[:20]!r}") from None
+    try:  # ASCII digits only, bounded: "²" or 30 digits are a refusal, not a 500
+        return bounds.whole(value, "minutes", 0, bounds.MAX_MINUTES)
+    except bounds.BadInput:
+        raise ActionError(f"minutes must be a whole number, got {bounds.shown(value)}") from None
 
 
 def snooze_refusal(max_snooze: timedelta = MAX_SNOOZE) -> str:

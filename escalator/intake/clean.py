@@ -21,7 +21,8 @@ from __future__ import annotations
 
 import re
 
-_SURROGATE = re.compile("[\ud800-\udfff]")
+from escalator.domain.bounds import SURROGATE as _SURROGATE
+
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u0085]")
 _CONTROL_KEEP_LF = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029\u0085]")
 _SPACES = re.compile(" {2,}")

@@ -24,6 +24,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from escalator.domain import bounds
 from escalator.domain.guards import MAX_SNOOZE, fits, snooze_choices, version
 from escalator.domain.model import Action, Incident
 from escalator.errors import ActionError
@@ -37,7 +38,7 @@ KINDS: dict[str, Action] = {
     "escalate": Action.ESCALATE, "false_alarm": Action.FALSE_ALARM,
     "resolve": Action.RESOLVE, "snooze": Action.SNOOZE, "note": Action.NOTE,
 }
-_TIME = re.compile(r"^\s*(\d{1,2})(?:[:.]?(\d{2}))?\s*$")
+_TIME = re.compile(r"^\s*(\d{1,2})(?:[:.]?(\d{2}))?\s*$", re.ASCII)  # "٣" is not a time
 
 
 @dataclass(frozen=True)
@@ -92,6 +93,8 @@ def parse(form: Mapping[str, Any], now: datetime, tz: str) -> Answer:
         raise AnswerError("page.bad_form")
     free = form.get("note", "")
     free = free.replace("\r\n", "\n").strip()[:MAX_NOTE] if isinstance(free, str) else ""
+    if bounds.unstorable(free):  # a NUL or a lone surrogate: no store keeps it
+        raise AnswerError("page.bad_input")
     version = form.get("version") if isinstance(form.get("version"), str) else None
     try:
         minutes = whole_minutes(form.get("minutes")) if kind == "snooze" else None

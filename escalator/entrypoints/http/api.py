@@ -16,6 +16,7 @@ from typing import Any
 import yaml
 from aiohttp import web
 
+from escalator.domain import bounds
 from escalator.domain.guards import Actor, Door, Kind, Role, Why
 from escalator.domain.model import Action, State
 from escalator.entrypoints.http.keys import ANSWERING, CONFIGURING, CONTEXT, QUERIES
@@ -56,19 +57,16 @@ def _lang(request: web.Request) -> str:
 
 
 def _incident_id(request: web.Request) -> int:
-    raw = request.match_info["id"]
-    if not raw.isdecimal() or len(raw) > 18:
-        raise ApiError(400, f"incident id must be a whole number, got {raw!r}")
-    return int(raw)
+    return bounds.row_id(request.match_info["id"], "incident id")
 
 
 def _limit(request: web.Request) -> int:
     raw = request.query.get("limit", "100")
-    whole = raw.isascii() and raw.isdecimal() and len(raw) <= 4  # int() of 5,000 digits raises
-    if not whole or not 1 <= int(raw) <= MAX_LIMIT:
+    try:
+        return bounds.whole(raw, "limit", 1, MAX_LIMIT)
+    except bounds.BadInput:
         raise ApiError(400, f"limit must be a whole number from 1 to {MAX_LIMIT}, "
-                            f"got {raw[:20]!r}")
-    return int(raw)
+                            f"got {bounds.shown(raw)}") from None
 
 
 async def list_incidents(request: web.Request) -> web.Response:
@@ -80,9 +78,7 @@ async def list_incidents(request: web.Request) -> web.Response:
                        valid=valid)
     limit = _limit(request)
     raw = request.query.get("cursor")
-    if raw is not None and not raw.isdecimal():
-        raise ApiError(400, f"cursor must be the value of a previous page's cursor, got {raw!r}")
-    before = int(raw) if raw else None
+    before = bounds.row_id(raw, "cursor") if raw else None  # a previous page's cursor
     found = await request.app[QUERIES].read(
         lambda tx: tx.incidents_page(state, limit + 1, before))
     lang = _lang(request)
@@ -169,10 +165,8 @@ def _parse_action(body: dict[str, Any], by: str) -> tuple[Action, str, int | Non
     if body.get("by") not in (None, by):  # who acts is the token's name, not a claim
         raise ApiError(400, f"by: actions with this token are recorded as {by!r}; leave "
                             "`by` out or use a token of your own")
-    note = body.get("note") or ""
-    if not isinstance(note, str) or len(note) > MAX_NOTE:
-        raise ApiError(400, f"note: expected a string of at most {MAX_NOTE} characters")
-    if name == Action.NOTE and not note.strip():
+    note = bounds.text(body.get("note") or "", "note", MAX_NOTE)
+    if name == Action.NOTE and not note:
         raise ApiError(400, "note: required for the note action")
     minutes = body.get("minutes")
     if isinstance(minutes, bool) or not isinstance(minutes, int | str | None):
@@ -181,7 +175,7 @@ def _parse_action(body: dict[str, Any], by: str) -> tuple[Action, str, int | Non
         parsed = whole_minutes(minutes) if name == Action.SNOOZE else None
     except ActionError as exc:
         raise ApiError(400, str(exc)) from None
-    return Action(name), note.strip(), parsed
+    return Action(name), note, parsed
 
 
 async def _json_object(request: web.Request) -> dict[str, Any]:

@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
+from escalator.domain import bounds
 from escalator.domain.hours import format_duration
 from escalator.domain.maintenance import (
     LOCAL_TIME_EXPECTED,
@@ -172,9 +173,7 @@ def _existing(tx: Tx, window_id: int, now: datetime) -> MaintenanceWindow:
 def _window_id(raw: str) -> int:
     if raw.startswith("config-"):
         raise ApiError(409, f"window {raw} is in the config file: edit the file and reload")
-    if not raw.isdecimal() or len(raw) > 18:
-        raise ApiError(400, f"window id must be a whole number, got {raw!r}")
-    return int(raw)
+    return bounds.row_id(raw, "window id")
 
 
 def _only(body: dict[str, Any], allowed: set[str]) -> None:
@@ -188,13 +187,17 @@ def _time(body: dict[str, Any], key: str, tz: ZoneInfo) -> datetime:
     if not isinstance(value, str) or not value.strip():
         raise ApiError(400, f"{key}: required, {LOCAL_TIME_EXPECTED} ({tz.key})")
     try:
-        return local_to_utc(value, tz)
+        return bounds.moment(local_to_utc(bounds.date_text(value, key), tz), key)
+    except bounds.BadInput:
+        raise
     except ValueError as exc:
         raise ApiError(400, f"{key}: {value!r}: {exc}") from None
 
 
 def _reason(body: dict[str, Any]) -> str:
     reason = body.get("reason")
+    if isinstance(reason, str) and (why := bounds.unstorable(reason)):
+        raise ApiError(400, f"reason: {why}")
     if not isinstance(reason, str) or not reason.strip() or len(reason) > MAX_REASON:
         raise ApiError(400, f"reason: required, what the work is (at most {MAX_REASON} "
                             "characters), like \"installation work\"")
@@ -225,7 +228,7 @@ def _match(value: Any, known_sources: set[str]) -> tuple[tuple[str, ...], tuple[
     point = value.get("point") or ""
     if not isinstance(point, str) or len(point) > MAX_REASON:
         raise ApiError(400, 'match.point: expected a point or a pattern like "B-wing*"')
-    return sources, codes, point.strip()
+    return sources, codes, bounds.text(point, "match.point", MAX_REASON)
 
 
 def _only_match(value: dict[str, Any]) -> None:
@@ -242,4 +245,4 @@ def _names(value: Any, key: str) -> tuple[str, ...]:
             isinstance(i, str | int) and not isinstance(i, bool) and str(i).strip()
             for i in items):
         raise ApiError(400, f"{key}: expected a name or a list of names")
-    return tuple(str(i).strip() for i in items)
+    return tuple(bounds.text(str(i), key, MAX_REASON) for i in items)

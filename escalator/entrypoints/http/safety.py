@@ -18,6 +18,7 @@ from typing import Any
 
 from aiohttp import web
 
+from escalator.domain import bounds
 from escalator.entrypoints.http.api import _json_object, _limit
 from escalator.entrypoints.http.keys import RECORDS
 from escalator.entrypoints.http.tokens import OPERATOR, VIEWER, require
@@ -43,16 +44,15 @@ def setup(web_app: web.Application) -> None:
 def parse_when(raw: str, tz: str, name: str) -> datetime:
     """`2026-11-24` (midnight, facility time) or `2026-11-24T08:00:00+02:00`; else 400."""
     try:
-        return when.parse_when(raw, tz, name)
+        return bounds.moment(when.parse_when(bounds.date_text(raw, name), tz, name), name)
+    except bounds.BadInput:
+        raise
     except ValueError as exc:
         raise ApiError(400, str(exc)) from None
 
 
 def _id(request: web.Request) -> int:
-    raw = request.match_info["id"]
-    if not raw.isdecimal() or len(raw) > 18:
-        raise ApiError(400, f"safety incident id must be a whole number, got {raw!r}")
-    return int(raw)
+    return bounds.row_id(request.match_info["id"], "safety incident id")
 
 
 def _record_json(records: Records, v: Any) -> dict[str, Any]:
@@ -71,15 +71,14 @@ async def list_records(request: web.Request) -> web.Response:
     state = q.get("state") or None
     if state is not None and state not in STATES:
         raise ApiError(400, f"state must be open or closed, got {state!r}", valid=list(STATES))
-    cursor = q.get("cursor") or None
-    if cursor is not None and not (cursor.isdecimal() and len(cursor) <= 18):
-        raise ApiError(400, f"cursor: use next_cursor from the previous page, got {cursor!r}")
+    cursor = bounds.row_id(q["cursor"], "cursor") if q.get("cursor") else None
+    cause = bounds.text(q.get("cause"), "cause", MAX_TEXT) or None
     staff, now = data.care_staff(records.context.config), records.context.now()
     limit = _limit(request)
 
     def read(tx: Tx) -> list[Any]:
-        rows = store.safety_page(tx, start=start, end=end, cause=q.get("cause") or None,
-                                 state=state, before_id=int(cursor) if cursor else None,
+        rows = store.safety_page(tx, start=start, end=end, cause=cause,
+                                 state=state, before_id=cursor,
                                  limit=limit)
         return data.views(tx, rows, staff, now)
 
@@ -105,13 +104,7 @@ async def get_record(request: web.Request) -> web.Response:
 
 
 def _field(body: dict[str, Any], name: str, *, required: bool = True) -> str:
-    value = body.get(name)
-    if value is None and not required:
-        return ""
-    if not isinstance(value, str) or (required and not value.strip()) or len(value) > MAX_TEXT:
-        need = "required, " if required else ""
-        raise ApiError(400, f"{name}: {need}a string of at most {MAX_TEXT} characters")
-    return value.strip()
+    return bounds.text(body.get(name), name, MAX_TEXT, required=required)
 
 
 def _by(request: web.Request, body: dict[str, Any]) -> str:

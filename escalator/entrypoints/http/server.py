@@ -3,6 +3,11 @@
 The error boundary exists so that no caller ever sees a traceback (it may
 name files, SQL or secrets) and so that a store outage reads as "retry later"
 (503 + Retry-After) rather than a crash: alarm terminals retry on 5xx.
+
+Bad input is never an outage: a value the request parsers refuse (`BadInput`,
+escalator/domain/bounds.py) and, as a last line, a value the store itself refuses
+(`UnstorableError`: a NUL or a lone surrogate that slipped past a parser) are a
+400 with the reason, so no client is told to retry for ever.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ from collections.abc import Awaitable, Callable, Sequence
 
 from aiohttp import web
 
+from escalator.domain.bounds import BadInput
 from escalator.entrypoints.http import (
     ackpage,
     api,
@@ -26,7 +32,7 @@ from escalator.entrypoints.http import (
 from escalator.entrypoints.http.guesses import GUESSES_KEY, Guesses, link_guesses
 from escalator.entrypoints.http.keys import CONTEXT, UseCases
 from escalator.entrypoints.http.views import ApiError, message_page
-from escalator.errors import StorageError
+from escalator.errors import StorageError, UnstorableError
 from escalator.i18n import t
 from escalator.metrics import DOOR
 
@@ -92,6 +98,12 @@ async def error_boundary(request: web.Request, handler: Handler) -> web.StreamRe
             return web.json_response({"error": exc.reason}, status=exc.status,
                                      headers=_keep_headers(exc))
         raise
+    except BadInput as exc:
+        return _bad_input(request, exc.reason)
+    except UnstorableError as exc:
+        log.warning("%s %s: the store refused a value: %s", request.method, request.path, exc)
+        return _bad_input(request, "a value in this request cannot be stored (a NUL character "
+                                   "or a broken character); remove it and send again")
     except StorageError as exc:
         log.error("%s %s: storage unavailable: %s", request.method, request.path, exc)
         return _unavailable(request)
@@ -105,6 +117,14 @@ def _keep_headers(exc: web.HTTPException) -> dict[str, str]:
     """Allow, WWW-Authenticate and friends must survive the JSON rewrite."""
     return {k: v for k, v in exc.headers.items() if k.lower() not in
             ("content-type", "content-length")}
+
+
+def _bad_input(request: web.Request, reason: str) -> web.Response:
+    """400 with the reason: sending the same again cannot help."""
+    if _is_page(request):
+        lang = request.app[CONTEXT].config.facility.language
+        return message_page(lang, t(lang, "page.title"), t(lang, "page.bad_input"), 400)
+    return web.json_response({"error": reason}, status=400)
 
 
 def _unavailable(request: web.Request) -> web.Response:

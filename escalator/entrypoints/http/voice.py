@@ -22,11 +22,13 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
+from escalator.domain import bounds
 from escalator.domain.guards import Actor, Door, Kind, Why
 from escalator.domain.model import State
 from escalator.entrypoints.http import answers
 from escalator.entrypoints.http.keys import ANSWERING
 from escalator.i18n import reader_language, t
+from escalator.intake.clean import one_line
 from escalator.links import LinkClaim, LinkError
 from escalator.notify import speech
 from escalator.storage import voicecalls
@@ -62,8 +64,8 @@ async def _call_of(request: web.Request) -> tuple[LinkClaim, DeliveryRow]:
     except LinkError as exc:
         raise Refused(410, "link expired") if exc.expired else Refused(403, str(exc)) from exc
     try:
-        delivery_id = int(request.match_info["delivery"])
-    except ValueError:
+        delivery_id = bounds.row_id(request.match_info["delivery"], "delivery")
+    except bounds.BadInput:
         raise Refused(404, "no such call") from None
     rows = await answering.read(lambda tx: tx.deliveries(claim.incident_id))
     row = next((d for d in rows if d.id == delivery_id and d.party == claim.party), None)
@@ -152,8 +154,8 @@ async def call_ended(request: web.Request) -> web.Response:
         return _refused(exc)
     answering = request.app[ANSWERING]
     fields = await _fields(request)
-    status = str(fields.get("CallStatus") or fields.get("state") or fields.get("status")
-                 or "ended")[:40]
+    status = one_line(str(fields.get("CallStatus") or fields.get("state")  # a gateway's word:
+                          or fields.get("status") or ""))[:40] or "ended"  # cleaned as intake
     now = answering.context.now()
     before = await answering.record(lambda tx: voicecalls.ended(tx, row.id, status, now))
     if before is not None and (before.ended or before.digit in KEYS):

@@ -19,6 +19,7 @@ from escalator.config.loader import MAX_CONFIG_BYTES
 from escalator.config.problem import render as render_problem
 from escalator.config.problem import rendered
 from escalator.config_editing import SIMULATE_HORIZON, ConfigEditing, Refused, Stale
+from escalator.domain import bounds
 from escalator.entrypoints.http.board.auth import Session
 from escalator.entrypoints.http.board.editor_chrome import EDITING, EDITOR_ROLES, chrome
 from escalator.entrypoints.http.board.editor_texts import et
@@ -212,10 +213,10 @@ async def restore(request: web.Request, session: Session) -> web.Response:
 
 
 def _id(request: web.Request) -> int:
-    raw = request.match_info["id"]
-    if not raw.isdigit() or len(raw) > 12:
-        raise web.HTTPNotFound()
-    return int(raw)
+    try:
+        return bounds.row_id(request.match_info["id"], "version")
+    except bounds.BadInput:  # "²" passed isdigit() and then failed int(): a 500
+        raise web.HTTPNotFound() from None
 
 
 def _diff_line(line: str) -> tuple[str, str]:

@@ -16,6 +16,7 @@ from urllib.parse import quote
 
 from aiohttp import web
 
+from escalator.domain import bounds
 from escalator.domain.answering import CALLS
 from escalator.domain.guards import Door, Kind, Why
 from escalator.domain.model import Action, Incident
@@ -99,8 +100,10 @@ async def press(request: web.Request, session: Session) -> web.Response:
     box = board_state(request).outbox
     lang = language(request, session)
     form = await request.post()
-    kept = box.get(int(str(form.get("kept", "0")))) if box and str(
-        form.get("kept", "")).isdigit() else None
+    try:
+        kept = box.get(bounds.row_id(str(form.get("kept", "")), "kept")) if box else None
+    except bounds.BadInput:  # "²" passed isdigit() and then failed int(): a 500
+        kept = None
     pressed = callback.parse(str(form.get("data", "")))
     if kept is None or pressed is None or pressed.incident_id != kept.incident_id:
         return say(request, session, bt(lang, "act.bad"), 400)

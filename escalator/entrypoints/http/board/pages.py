@@ -15,6 +15,7 @@ from typing import Any
 from aiohttp import web
 from jinja2 import Environment, PackageLoader, select_autoescape
 
+from escalator.domain import bounds
 from escalator.domain.guards import (
     DEFAULT_SNOOZE,
     Actor,
@@ -182,8 +183,8 @@ async def board(request: web.Request, session: Session) -> web.Response:
 async def _incident(request: web.Request) -> tuple[Incident | None, list[dict[str, Any]],
                                                     list[Any]]:
     try:
-        incident_id = int(request.match_info["id"])
-    except ValueError:
+        incident_id = bounds.row_id(request.match_info["id"], "incident id")
+    except bounds.BadInput:  # "²", or more digits than an id can have: no such alarm
         return None, [], []
     return await request.app[QUERIES].read(
         lambda tx: (tx.incident(incident_id), tx.timeline(incident_id),
@@ -197,8 +198,8 @@ async def incident_page(request: web.Request, session: Session) -> web.Response:
     done = ACTIONS.get(request.query.get("done", ""))
     if done is None:
         return await show_incident(request, session)
-    minutes = request.query.get("minutes", "")
-    words = _action_words(lang, done, int(minutes) if minutes.isdigit() else None)
+    minutes = bounds.whole_or_none(request.query.get("minutes"), "minutes", 1, bounds.MAX_MINUTES)
+    words = _action_words(lang, done, minutes)  # "²" was a 500 here: now the default's words
     return await show_incident(request, session, bt(lang, "act.done", action=words))
 
 
@@ -272,8 +273,9 @@ async def act(request: web.Request, session: Session) -> web.Response:
     except ActionError:
         action = None
     note = str(form.get("note", "")).replace("\r\n", "\n").strip()[:MAX_NOTE]
-    if action is None or (action is Action.NOTE and not note):
-        return await show_incident(request, session, bt(lang, "act.bad"), 400, bad=True)
+    if action is None or (action is Action.NOTE and not note) or bounds.unstorable(note):
+        said = bt(lang, "page.bad_input" if bounds.unstorable(note) else "act.bad")  # NUL
+        return await show_incident(request, session, said, 400, bad=True)
     seen = form.get("version")
     outcome = await request.app[ANSWERING].answer(Command(
         board_actor(request, session), incident.id, action, minutes=minutes, note=note,
