@@ -109,7 +109,9 @@ class ReportScheduler:
             self._retry_at = self._clock.now() + RETRY
             return self._retry_at
         finally:
-            self.on_done()
+            config = self._config()
+            if config.reports and config.reports.weekly:  # its next time goes to the waker
+                self.on_done()  # (without a summary to send, an idle service stays idle)
 
     async def stop(self) -> None:
         """At shutdown: stop a summary in progress. Its claim stays unsent and is taken
