@@ -113,6 +113,8 @@ class Escalator:
         self.clock = clock or SystemClock()
         self.env = dict(os.environ if env is None else env)
         add_secrets(self.env.get(name) for _, name in config.secret_envs())
+        # the variables this run may read: those named at its start (`secret`)
+        self._secret_names = frozenset(name for _, name in config.secret_envs())
         self._extra_notifiers = dict(notifiers or {})
         self.metrics = Metrics(self.clock, self._source_kind)
         self.started_at: datetime | None = None
@@ -194,7 +196,12 @@ class Escalator:
         return found.kind if found is not None else "internal"
 
     def secret(self, env_name: str | None) -> str | None:
-        return self.env.get(env_name) if env_name else None
+        """A secret's value, for the variables the config named when the service started.
+        A variable first named by a reload is read at the next start (`/healthz` says a
+        restart is pending): editing the file cannot send another variable somewhere."""
+        if not env_name or env_name not in self._secret_names:
+            return None
+        return self.env.get(env_name)
 
     async def ack_token(self, incident_id: int, party: str) -> str:
         """An ack-link token for `party` on this incident, as the dispatcher makes them

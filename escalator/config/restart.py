@@ -29,6 +29,9 @@ def pending_restart(running: Config, loaded: Config) -> list[str]:
         pending.append("storage")
     if running.sources != loaded.sources:
         pending.append("sources")
+    named = {name for _, name in running.secret_envs()}
+    pending += sorted({f"secret {name}" for _, name in loaded.secret_envs()
+                       if name not in named})
     return pending
 
 

@@ -265,3 +265,28 @@ async def test_the_checks_child_process_stops_at_its_memory_and_cpu_limits(tmp_p
     assert "muistia" in render(small.problems[0], "fi")
     brief = await check_in_child(text, "e.yaml", TOKENS, strict_secrets=True, seconds=0)
     assert [p.code for p in brief.problems] == ["cfg.check_too_slow"]
+
+
+async def test_a_variable_first_named_by_a_reload_is_read_at_the_next_start(tmp_path, clock,
+                                                                            recorder):
+    """Editing the file (not only the editor) cannot point a secret at another variable of
+    the process until a restart: the running service reads only what its start named."""
+    from escalator.app import Escalator
+    from escalator.config import load_config_text
+    from escalator.config.restart import pending_restart
+
+    env = {**TOKENS, "ESCALATOR_LATER": "later-secret-0123456789"}
+    text = config_text(storage=f"sqlite:///{tmp_path}/s.db")
+    named = text.replace("  ward-a:\n", "  hook:\n    name: Hook\n    contact:\n"
+                         "      - {webhook: 'https://hook.example/x',"
+                         " secret_env: ESCALATOR_LATER}\n"
+                         "  ward-a:\n", 1)
+    assert named != text
+    started, _ = load_config_text(text, env=env)
+    later, _ = load_config_text(named, env=env)
+    assert pending_restart(started, later) == ["secret ESCALATOR_LATER"]
+    app = Escalator(started, clock=clock, env=env, notifiers={"telegram": recorder})
+    assert app.secret("ESCALATOR_LATER") is None  # not named at the start
+    assert app.secret(started.http.secret_env)  # what the start named is read
+    again = Escalator(later, clock=clock, env=env, notifiers={"telegram": recorder})
+    assert again.secret("ESCALATOR_LATER") == "later-secret-0123456789"  # the next start
