@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
+from aiohttp.test_utils import TestClient, TestServer
 from support import TOKENS, config_text
 
 from escalator.entrypoints.http.board.auth import hash_password
@@ -62,3 +64,13 @@ async def post_event(server, **body) -> int:
                 "Authorization": f"Bearer {TOKENS['ESCALATOR_TERMINAL_TOKEN']}"}) as resp:
             assert resp.status == 202, await resp.text()
             return (await resp.json())["incident"]
+
+
+@pytest.fixture(name="client")
+async def board_client(tmp_path, clock, recorder):
+    """The board's HTTP app on a fresh store, with the running service at `.escalator`."""
+    app = await build(tmp_path, clock, recorder)
+    async with TestClient(TestServer(app.web_app())) as c:
+        c.escalator = app
+        yield c
+    await app.stop()

@@ -6,20 +6,19 @@ import re
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
-from board_support import CSRF, ENV, PASSWORDS, board_config, build, login_token, sign_in
+from board_support import (
+    CSRF,
+    ENV,
+    PASSWORDS,
+    board_client,  # noqa: F401 - fixture
+    board_config,
+    login_token,
+    sign_in,
+)
 
 from escalator.config import load_config_text
 from escalator.domain.model import Action, AlarmEvent, State
 from escalator.errors import ConfigError
-
-
-@pytest.fixture
-async def client(tmp_path, clock, recorder):
-    app = await build(tmp_path, clock, recorder)
-    async with TestClient(TestServer(app.web_app())) as c:
-        c.escalator = app
-        yield c
-    await app.stop()
 
 
 async def csrf(client, path: str = "/board/") -> str:

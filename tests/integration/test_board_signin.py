@@ -5,20 +5,12 @@ from __future__ import annotations
 import asyncio
 import threading
 
-import pytest
-from aiohttp.test_utils import TestClient, TestServer
-from board_support import build, login_token
+from board_support import (
+    board_client,  # noqa: F401 - fixture
+    login_token,
+)
 
 from escalator.entrypoints.http.board import auth
-
-
-@pytest.fixture
-async def client(tmp_path, clock, recorder):
-    app = await build(tmp_path, clock, recorder)
-    async with TestClient(TestServer(app.web_app())) as c:
-        c.escalator = app
-        yield c
-    await app.stop()
 
 
 class Hasher:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-import pytest
-from aiohttp.test_utils import TestClient, TestServer
-from board_support import CSRF, build, sign_in
+from board_support import (
+    CSRF,
+    board_client,  # noqa: F401 - fixture
+    sign_in,
+)
 from support import TOKENS
 from tg_support import fake_tg, tg_app  # noqa: F401 - fixtures
 
@@ -12,15 +14,6 @@ from escalator.domain.model import AlarmEvent
 
 TERMINAL = {"Authorization": f"Bearer {TOKENS['ESCALATOR_TERMINAL_TOKEN']}"}
 OPERATOR = {"Authorization": f"Bearer {TOKENS['ESCALATOR_API_TOKEN']}"}
-
-
-@pytest.fixture
-async def client(tmp_path, clock, recorder):
-    app = await build(tmp_path, clock, recorder)
-    async with TestClient(TestServer(app.web_app())) as c:
-        c.escalator = app
-        yield c
-    await app.stop()
 
 
 def sample(text: str, series: str) -> float:
