@@ -8,6 +8,7 @@ audited, never applied. Nothing else writes a delivery's status.
 
     PENDING  --claim-->  SENDING  --accept-->  SENT   (sent_at: the peer's acceptance)
     SENDING  --retry / fall_back-->  PENDING      (same contact later / next contact)
+    SENDING  --retry-->  PENDING, maybe_sent      (a send cut at the shutdown deadline)
     SENDING  --hold-->  HELD  --claim_held-->  CHECKING  --fall_back-->  PENDING
     HELD, CHECKING  --carry-->  SENT              (the digest holding it went out)
     SENDING, CHECKING  --give_up-->  FAILED       (no contact left: the ladder moves on)
