@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-import ssl
 from collections.abc import Awaitable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -18,7 +17,7 @@ from escalator.config import build_directory, load_config
 from escalator.config.loader import configured_channels
 from escalator.config.model import CHANNELS, Config
 from escalator.config.restart import pending_restart
-from escalator.config.tls import server_context
+from escalator.config.tls import listener_context
 from escalator.config_alarm import ConfigAlarm
 from escalator.config_audit import ConfigAudit
 from escalator.config_editing import ConfigEditing
@@ -317,7 +316,7 @@ class Escalator:
             self._http_server, self.http_gate = await listen(
                 "http", self._runner.server, self.config.http.host, self.config.http.port,
                 HTTP_LIMITS, trusted=self._http_clients, frames=http_frames,
-                ssl=self._tls_context() if tls else None,
+                ssl=listener_context(tls, self.config.path) if tls else None,
             )  # not TCPSite: every connection passes the caps (listeners.py)
             self.http_port = self._http_server.sockets[0].getsockname()[1]
             log.info("listening on %s://%s:%s", "https" if tls else "http",
@@ -342,16 +341,6 @@ class Escalator:
             return
         if latest is not None:
             self.clock.not_before(latest)
-
-    def _tls_context(self) -> ssl.SSLContext:
-        """`http.tls` loaded, or the reason it cannot be (a missing file, a key that does
-        not fit its certificate) as a config error: the service does not start on it."""
-        assert self.config.http.tls is not None
-        try:
-            return server_context(self.config.http.tls, self.config.path)
-        except (OSError, ssl.SSLError) as exc:
-            reason = getattr(exc, "strerror", None) or getattr(exc, "reason", None) or str(exc)
-            raise ConfigError([f"http.tls: cannot use the certificate or key: {reason}"]) from None
 
     async def _lead(self, *, schedule: bool = True) -> None:
         """Take up the work only one instance may do."""

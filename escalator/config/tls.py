@@ -22,6 +22,7 @@ from typing import Any
 from escalator.config.check import At, Problems, mapping, text
 from escalator.config.model import TlsConfig
 from escalator.config.problem import phrase
+from escalator.errors import ConfigError
 
 TLS_KEYS = ("cert", "key")
 
@@ -44,6 +45,16 @@ def server_context(tls: TlsConfig, config_path: str | None) -> ssl.SSLContext:
     context.minimum_version = ssl.TLSVersion.TLSv1_2
     context.load_cert_chain(base / tls.cert, base / tls.key)
     return context
+
+
+def listener_context(tls: TlsConfig, config_path: str | None) -> ssl.SSLContext:
+    """`http.tls` loaded, or the reason it cannot be (a missing file, a key that does
+    not fit its certificate) as a config error: the service does not start on it."""
+    try:
+        return server_context(tls, config_path)
+    except (OSError, ssl.SSLError) as exc:
+        reason = getattr(exc, "strerror", None) or getattr(exc, "reason", None) or str(exc)
+        raise ConfigError([f"http.tls: cannot use the certificate or key: {reason}"]) from None
 
 
 def tls_schema() -> dict[str, Any]:
