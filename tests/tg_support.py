@@ -10,6 +10,7 @@ are lifted here; the per-chat budget under test runs on the FakeClock.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
@@ -103,9 +104,11 @@ async def tg_app(tmp_path, clock: FakeClock, recorder: RecordingNotifier, fake_t
     apps: list[Escalator] = []
 
     async def make(*, db: str = "tg.db", connect: bool = True, token: str | None = None,
+                   more: str = "", edit: Callable[[str], str] = lambda text: text,
                    **options: Any) -> Escalator:
+        """`more`: YAML added at the end (a `delivery:` section); `edit`: any other change."""
         env = {**TOKENS, "TG_TOKEN": token or fake_tg.token}
-        text = tg_config(f"sqlite:///{tmp_path}/{db}", fake_tg.url, **options)
+        text = edit(tg_config(f"sqlite:///{tmp_path}/{db}", fake_tg.url, **options)) + more
         cfg, _ = load_config_text(text, env=env)
         app = Escalator(cfg, clock=clock, env=env, notifiers={"email": recorder, "sms": recorder})
         assert app.telegram is not None

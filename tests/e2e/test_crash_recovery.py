@@ -78,6 +78,17 @@ class Service:
                 raise AssertionError("the service did not stop on SIGTERM") from None
 
 
+def health_of(http: aiohttp.ClientSession, base: str):
+    """A predicate for `until`: the service at `base` answers /healthz with 200."""
+    async def healthy() -> bool:
+        try:
+            async with http.get(f"{base}/healthz") as r:
+                return r.status == 200
+        except aiohttp.ClientError:
+            return False
+    return healthy
+
+
 async def until(predicate, what: str, timeout: float = 20.0):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -108,13 +119,7 @@ async def test_kill_9_loses_no_event_no_ack_and_resumes_timers(tmp_path):
         operator = {"Authorization": f"Bearer {ENV['ESCALATOR_API_TOKEN']}"}
         try:
             async with aiohttp.ClientSession() as http:
-                async def healthy():
-                    try:
-                        async with http.get(f"{base}/healthz") as r:
-                            return r.status == 200
-                    except aiohttp.ClientError:
-                        return False
-
+                healthy = health_of(http, base)
                 service.start()
                 await until(healthy, "the service to start")
                 ids = []

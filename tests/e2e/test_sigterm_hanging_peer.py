@@ -11,7 +11,7 @@ import aiohttp
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
-from test_crash_recovery import ENV, Service, free_port, until
+from test_crash_recovery import ENV, Service, free_port, health_of, until
 
 pytestmark = pytest.mark.e2e
 
@@ -63,13 +63,7 @@ async def test_sigterm_ends_within_10_s_with_a_hanging_peer(tmp_path):
         terminal = {"Authorization": f"Bearer {ENV['ESCALATOR_TERMINAL_TOKEN']}"}
         try:
             async with aiohttp.ClientSession() as http:
-                async def healthy():
-                    try:
-                        async with http.get(f"{base}/healthz") as r:
-                            return r.status == 200
-                    except aiohttp.ClientError:
-                        return False
-
+                healthy = health_of(http, base)
                 service.start()
                 await until(healthy, "the service to start")
                 body = {"code": "FT", "point": "loop 1", "id": "e1", "state": "alarm"}

@@ -18,7 +18,7 @@ import aiohttp
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
-from test_crash_recovery import ENV, Service, free_port, until
+from test_crash_recovery import ENV, Service, free_port, health_of, until
 
 pytestmark = pytest.mark.e2e
 
@@ -83,13 +83,7 @@ async def test_sigterm_at_100_alarms_a_second_exits_in_10_s_and_loses_nothing(tm
         try:
             connector = aiohttp.TCPConnector(limit=POSTERS * 2)
             async with aiohttp.ClientSession(connector=connector) as http:
-                async def healthy():
-                    try:
-                        async with http.get(f"{base}/healthz") as r:
-                            return r.status == 200
-                    except aiohttp.ClientError:
-                        return False
-
+                healthy = health_of(http, base)
                 service.start()
                 await until(healthy, "the service to start")
                 posting = {"on": True}

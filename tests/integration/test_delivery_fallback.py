@@ -8,41 +8,26 @@ waiting in a digest is not delivered until the digest goes out.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import timedelta
 
 import pytest
-from fake_telegram import FakeTelegram
-from support import TOKENS
-from tg_support import CHAT_A, alarm, deliveries, incident, tg_config
+from tg_support import (
+    CHAT_A,
+    alarm,
+    deliveries,
+    incident,
+    tg_app,  # noqa: F401 - fixture
+)
 
-from escalator.app import Escalator
-from escalator.config import load_config_text
 from escalator.domain.model import Action
-from escalator.notify.telegram.settings import RateLimits
 
 
 @pytest.fixture
-async def make(tmp_path, clock, recorder, fake_tg: FakeTelegram):
-    apps: list[Escalator] = []
+def make(tg_app):  # noqa: F811 - the fixture
+    def build(delivery: str = "", channel_extra: str = "", step1: str = "[ward-a]"):
+        return tg_app(db="fb.db", step1=step1, extra=channel_extra, more=delivery)
 
-    async def build(delivery: str = "", channel_extra: str = "", step1: str = "[ward-a]"):
-        env = {**TOKENS, "TG_TOKEN": fake_tg.token}
-        text = tg_config(f"sqlite:///{tmp_path}/fb.db", fake_tg.url, step1=step1,
-                         extra=channel_extra) + delivery
-        cfg, _ = load_config_text(text, env=env)
-        app = Escalator(cfg, clock=clock, env=env, notifiers={"email": recorder,
-                                                              "sms": recorder})
-        conn = app.telegram.connection
-        conn.settings = replace(conn.settings, limits=RateLimits(1000, 100_000), poll_timeout=1)
-        await app.start(serve_http=False, schedule=False)
-        apps.append(app)
-        await fake_tg.wait_for(conn.connected.is_set)
-        return app
-
-    yield build
-    for app in apps:
-        await app.stop()
+    return build
 
 
 async def walk(app, until: timedelta) -> None:

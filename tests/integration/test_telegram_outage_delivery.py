@@ -17,19 +17,21 @@ to the webhook.
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
 from aiohttp import web
 from fake_telegram import FakeTelegram
-from support import TOKENS
-from tg_support import CHAT_A, alarm, deliveries, incident, tg_config
+from tg_support import (
+    CHAT_A,
+    alarm,
+    deliveries,
+    incident,
+    tg_app,  # noqa: F401 - fixture
+)
 
 from escalator.app import Escalator
-from escalator.config import load_config_text
-from escalator.notify.telegram.settings import RateLimits
 
 FALLBACK = timedelta(seconds=20)
 SEND_TIMEOUT = timedelta(seconds=0.3)  # a hanging Telegram is cut after this (real time)
@@ -75,28 +77,17 @@ async def hook(clock):
 
 
 @pytest.fixture
-async def outage_app(tmp_path, clock, recorder, fake_tg: FakeTelegram, hook: Hook):
-    apps: list[Escalator] = []
-
+async def outage_app(tg_app, hook: Hook):  # noqa: F811 - the fixture
+    """The ward reached by Telegram first, then by the webhook `hook`."""
     async def build() -> Escalator:
-        env = {**TOKENS, "TG_TOKEN": fake_tg.token}
-        text = tg_config(f"sqlite:///{tmp_path}/outage.db", fake_tg.url, step1="[ward-a]")
-        text = text.replace("- email: ward-a@lehtioja.example", f"- webhook: {hook.url}")
-        text += (f"delivery:\n  fallback_after: {FALLBACK.seconds}s\n"
-                 f"  send_timeout: {SEND_TIMEOUT.total_seconds()}s\n")
-        cfg, _ = load_config_text(text, env=env)
-        app = Escalator(cfg, clock=clock, env=env, notifiers={"email": recorder,
-                                                              "sms": recorder})
-        conn = app.telegram.connection
-        conn.settings = replace(conn.settings, limits=RateLimits(1000, 100_000), poll_timeout=1)
-        await app.start(serve_http=False, schedule=False)
-        apps.append(app)
-        await fake_tg.wait_for(conn.connected.is_set)
-        return app
+        return await tg_app(
+            db="outage.db", step1="[ward-a]",
+            edit=lambda text: text.replace("- email: ward-a@lehtioja.example",
+                                           f"- webhook: {hook.url}"),
+            more=(f"delivery:\n  fallback_after: {FALLBACK.seconds}s\n"
+                  f"  send_timeout: {SEND_TIMEOUT.total_seconds()}s\n"))
 
-    yield build
-    for app in apps:
-        await app.stop()
+    return build
 
 
 async def replay_outage(app: Escalator, fake_tg: FakeTelegram, kind: str,
