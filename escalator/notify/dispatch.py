@@ -156,13 +156,13 @@ class Dispatcher:
         self._throttled = False  # a claim was skipped for MAX_IN_FLIGHT: poke when room
         self._writing = 0  # outcomes in the transaction being written now
         self.report = StopReport()  # of the last `stop`
+        # each send is awaited through this (the service's metrics time it)
+        self.timed: Callable[[str, Message, Awaitable[None]], Awaitable[None]] = _untimed
 
     @property
     def lanes(self) -> int:
         """Lanes running now (each sends one party's notices about one incident)."""
         return len(self._tasks)
-        # each send is awaited through this (the service's metrics time it)
-        self.timed: Callable[[str, Message, Awaitable[None]], Awaitable[None]] = _untimed
 
     # -- the service's side ----------------------------------------------------
     def resume(self) -> None:
