@@ -54,13 +54,15 @@ from escalator.storage.listen import DueListener
 from escalator.storage.nonces import link_nonces
 from escalator.tasks import cancel_and_wait
 from escalator.usecases.answering import Answering
+from escalator.usecases.calls import Calls
 from escalator.usecases.configuring import Configuring
 from escalator.usecases.context import Context
 from escalator.usecases.health import Health
 from escalator.usecases.intake import Intake
 from escalator.usecases.ledger import Ledger
+from escalator.usecases.maintenance import Maintenance
 from escalator.usecases.queries import Queries
-from escalator.usecases.records import Records
+from escalator.usecases.register import Register
 from escalator.waker import Waker
 
 log = logging.getLogger(__name__)
@@ -161,8 +163,7 @@ class Escalator:
             self.signer, self.clock, on_failed=self.service.delivery_failed, poke=self.poke)
         self.service.listeners.append(self.dispatcher.incident_changed)
         self.answering = Answering(Context(lambda: self._config, self.clock, self.secret),
-                                   self.service, self.ledger, self.signer, self.store,
-                                   self.dispatcher.not_reached, self.poke)
+                                   self.service, self.ledger, self.signer, self.store)
         if self.telegram:  # a button press is an answer like any other
             self.telegram.answer_with = self.answering.answer
         self.service.listeners.append(self.metrics.answered)  # answer time, by door
@@ -268,18 +269,16 @@ class Escalator:
     # -- what the entry points may use -----------------------------------------
     def use_cases(self) -> UseCases:
         """The narrow objects the HTTP handlers take, each over only the parts it needs."""
-        context = Context(lambda: self._config, self.clock, self.secret)
+        context, store, poke = Context(lambda: self._config, self.clock, self.secret), \
+            self.store, self.poke
         return UseCases(
-            context=context,
-            intake=self.events_in,
-            answering=self.answering,
-            queries=Queries(context, self.store, lambda: self.service.directory),
-            records=Records(context, self.store, self.poke),
-            health=Health(self.store, self.metrics, self.health),
+            context=context, intake=self.events_in, answering=self.answering,
+            queries=Queries(context, store, lambda: self.service.directory),
+            calls=Calls(context, store, self.dispatcher.not_reached, poke),
+            maintenance=Maintenance(context, store, poke), register=Register(context, store, poke),
+            health=Health(store, self.metrics, self.health),
             configuring=Configuring(lambda: self._config, self.reload_async),
-            board=self.board,
-            editing=self.config_editing,
-        )
+            board=self.board, editing=self.config_editing)
 
     def web_app(self) -> web.Application:
         """The HTTP entry points over this service's use cases (and Telegram's webhook)."""

@@ -20,10 +20,16 @@ from escalator.clock import Clock, SteadyClock
 from escalator.commitqueue import CommitQueue
 from escalator.config.followup import follow_up
 from escalator.config.model import Config
-from escalator.domain import bounds, delivery, policy
+from escalator.domain import delivery, policy
 from escalator.domain.answering import Correlation, correlate
 from escalator.domain.availability import Directory
-from escalator.domain.guards import DEFAULT_SNOOZE, MAX_SNOOZE, snooze_choices, snooze_ok
+from escalator.domain.guards import (
+    DEFAULT_SNOOZE,
+    MAX_SNOOZE,
+    snooze_ok,
+    snooze_refusal,
+    whole_minutes,
+)
 from escalator.domain.hours import format_duration
 from escalator.domain.ladder import DEFAULT_FALSE_ALARM_CLEAR_WITHIN, FollowUp, Ladder, route_for
 from escalator.domain.limits import NOTES_PER_INCIDENT
@@ -383,24 +389,6 @@ class EscalationService:
         tx.add_entries(inc.id, d.entries)
         tx.add_deliveries(inc.id, d.notices, now, inc)
         tx.add_safety(inc.id, d.safety)
-
-
-def whole_minutes(value: object) -> int | None:
-    """A snooze length as a door reads it (form or JSON): a whole number or nothing.
-    Whether it is one of the offered lengths is the guards' question (domain/guards.py)."""
-    if value in (None, ""):
-        return None
-    try:  # ASCII digits only, bounded: "²" or 30 digits are a refusal, not a 500
-        return bounds.whole(value, "minutes", 0, bounds.MAX_MINUTES)
-    except bounds.BadInput:
-        raise ActionError(f"minutes must be a whole number, got {bounds.shown(value)}") from None
-
-
-def snooze_refusal(max_snooze: timedelta = MAX_SNOOZE) -> str:
-    """Why a snooze length was refused, for the API and the service's own check."""
-    allowed = snooze_choices(max_snooze)
-    return (f"minutes must be one of {', '.join(map(str, allowed))} "
-            f"(the snooze lengths offered; at most {format_duration(max_snooze)})")
 
 
 def parse_minutes(value: object, max_snooze: timedelta = MAX_SNOOZE) -> int | None:

@@ -18,6 +18,8 @@ The order of the questions is the order a person would ask them:
 6. may this party still pass it on, or is its "not ours" kept as a note?
 7. has this actor answered too often (`PER_ACTOR` on this incident, and for notes
    `NOTES_PER_PERSON` on all, within `WINDOW`)?
+8. does the incident still have room for a note (`NOTES_PER_INCIDENT`, from every door
+   together: each note is kept in the timeline and the reports)?
 """
 
 from __future__ import annotations
@@ -28,6 +30,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+from escalator.domain import bounds
+from escalator.domain.hours import format_duration
+from escalator.domain.limits import NOTES_PER_INCIDENT
 from escalator.domain.model import Action, Incident, State
 
 # -- snooze lengths: the one place ---------------------------------------------------
@@ -46,6 +51,26 @@ def snooze_ok(minutes: int | None, max_snooze: timedelta = MAX_SNOOZE) -> bool:
     """Only the lengths a person is shown: a long snooze nobody agreed to is how an
     alarm is forgotten."""
     return (DEFAULT_SNOOZE if minutes is None else minutes) in snooze_choices(max_snooze)
+
+
+def whole_minutes(value: object) -> int | None:
+    """A snooze length as a door reads it (form or JSON): a whole number or nothing;
+    BadInput for anything else ("²" or 30 digits are a refusal, not a 500). Whether it
+    is one of the offered lengths is `judge`'s question."""
+    if value in (None, ""):
+        return None
+    try:  # ASCII digits only, bounded
+        return bounds.whole(value, "minutes", 0, bounds.MAX_MINUTES)
+    except bounds.BadInput:
+        raise bounds.BadInput("minutes", "minutes must be a whole number, got "
+                              f"{bounds.shown(value)}") from None
+
+
+def snooze_refusal(max_snooze: timedelta = MAX_SNOOZE) -> str:
+    """Why a snooze length was refused, in the API's technical words."""
+    allowed = snooze_choices(max_snooze)
+    return (f"minutes must be one of {', '.join(map(str, allowed))} "
+            f"(the snooze lengths offered; at most {format_duration(max_snooze)})")
 
 
 # -- which answers make sense in which state: the one table -------------------------
@@ -161,6 +186,7 @@ class Why(StrEnum):
     CHANGED = "changed"  # the answer does not fit the state now, or the form is stale
     SNOOZE_TOO_LONG = "snooze_too_long"
     TOO_MANY = "too_many"
+    NOTES_FULL = "notes_full"  # the incident holds NOTES_PER_INCIDENT notes: no more
     NOT_FOUND = "not_found"
     BAD = "bad"  # the door could not read the request
 
@@ -182,6 +208,7 @@ KIND: dict[Why, Kind] = {
     Why.VIEWER: Kind.REFUSED, Why.NOT_YOURS: Kind.REFUSED, Why.PARTY_REMOVED: Kind.REFUSED,
     Why.LINK_REVOKED: Kind.REFUSED, Why.CLOSED: Kind.CONFLICT, Why.CHANGED: Kind.CONFLICT,
     Why.SNOOZE_TOO_LONG: Kind.INVALID, Why.BAD: Kind.INVALID, Why.TOO_MANY: Kind.LIMITED,
+    Why.NOTES_FULL: Kind.INVALID,
     Why.NOT_FOUND: Kind.MISSING,
 }
 
@@ -216,6 +243,7 @@ class Facts:
     notes_elsewhere: Sequence[datetime] = ()  # this actor's notes on every incident
     max_snooze: timedelta = MAX_SNOOZE
     may_pass_on: bool = True  # `answering.may_escalate` for this actor's party
+    notes_on_incident: int = 0  # notes the incident holds, from every door
 
 
 @dataclass(frozen=True)
@@ -274,4 +302,6 @@ def judge(actor: Actor, ask: Ask, facts: Facts, now: datetime) -> Verdict:
         wait = wait_for(facts.notes_elsewhere, NOTES_PER_PERSON, now)
     if wait is not None:
         return Verdict(Why.TOO_MANY, wait)
+    if (action is Action.NOTE or demoted) and facts.notes_on_incident >= NOTES_PER_INCIDENT:
+        return Verdict(Why.NOTES_FULL)
     return Verdict(Why.DEMOTED if demoted else Why.OK)

@@ -12,10 +12,9 @@ language. A handler only translates its protocol in and the outcome out.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import TypeVar
 
 from escalator.domain.answering import AlreadyHandled, Call, already_handled, may_escalate
 from escalator.domain.availability import Directory
@@ -34,13 +33,13 @@ from escalator.domain.model import Action, Incident, Reason, params
 from escalator.errors import ActionError
 from escalator.links import LinkClaim, LinkSigner, bound
 from escalator.service import EscalationService
+from escalator.storage import limits
 from escalator.storage.nonces import link_nonce
 from escalator.storage.protocol import Store
 from escalator.storage.sql import Tx
 from escalator.usecases.context import Context
 from escalator.usecases.ledger import Ledger
-
-T = TypeVar("T")
+from escalator.usecases.shapes import Entry
 
 
 @dataclass(frozen=True)
@@ -75,13 +74,23 @@ class Outcome:
         return Verdict(self.why).kind
 
 
-def _may_pass_on(tx: Tx, incident: Incident, cmd: Command, actor: Actor) -> bool:
-    """"Not ours" skips a step only from a party called on it (domain/answering.py)."""
-    if cmd.action is not Action.ESCALATE or actor.party is None:
-        return True
-    calls = (Call(d.party, d.reason, d.step, d.loop, d.is_update)
-             for d in tx.deliveries(incident.id))
-    return may_escalate(incident, actor.party, calls)
+@dataclass(frozen=True)
+class _Seen:
+    """What the guards need from the store beyond the incident."""
+
+    may_pass_on: bool  # "not ours" skips a step only from a party called on it
+    notes: int  # notes the incident holds (a note, or a demoted "not ours", adds one)
+
+
+def _seen(tx: Tx, incident: Incident, cmd: Command, actor: Actor) -> _Seen:
+    pass_on = True
+    if cmd.action is Action.ESCALATE and actor.party is not None:
+        calls = (Call(d.party, d.reason, d.step, d.loop, d.is_update)
+                 for d in tx.deliveries(incident.id))
+        pass_on = may_escalate(incident, actor.party, calls)
+    notes = limits.notes_on(tx, incident.id) \
+        if cmd.action in (Action.NOTE, Action.ESCALATE) else 0
+    return _Seen(pass_on, notes)
 
 
 class _Refused(Exception):
@@ -98,8 +107,6 @@ class Answering:
     ledger: Ledger
     signer: LinkSigner
     store: Store
-    not_reached_by: Callable[[int, int, str, str], Awaitable[bool]]
-    poke: Callable[[], None]
 
     async def answer(self, cmd: Command) -> Outcome:
         """Guard, act, tell: the same for every door."""
@@ -107,8 +114,8 @@ class Answering:
         loaded = await self.store.transaction(lambda tx: self._load(tx, cmd))
         if loaded is None:
             return Outcome(Why.NOT_FOUND)
-        incident, actor, known, pass_on = loaded
-        verdict = judge(actor, self._ask(cmd), self._facts(actor, incident, now, pass_on), now)
+        incident, actor, known, seen = loaded
+        verdict = judge(actor, self._ask(cmd), self._facts(actor, incident, now, seen), now)
         if not verdict.acts:
             return await self._refused(cmd, actor, verdict, incident)
         action = Action.NOTE if verdict.why is Why.DEMOTED else cmd.action
@@ -130,7 +137,7 @@ class Answering:
 
     # -- the parts ---------------------------------------------------------------
     def _load(self, tx: Tx, cmd: Command
-              ) -> tuple[Incident, Actor, set[int], bool] | None:
+              ) -> tuple[Incident, Actor, set[int], _Seen] | None:
         incident = tx.incident(cmd.incident_id)
         if incident is None:
             return None
@@ -140,30 +147,30 @@ class Answering:
             actor = replace(actor, link_bound=cmd.link.incident_id == incident.id
                             and bound(cmd.link, incident.opened_at, nonce))
         return (incident, actor, {d.id for d in tx.deliveries(incident.id)},
-                _may_pass_on(tx, incident, cmd, actor))
+                _seen(tx, incident, cmd, actor))
 
     @staticmethod
     def _ask(cmd: Command) -> Ask:
         return Ask(cmd.action, cmd.minutes, cmd.version)
 
-    def _facts(self, actor: Actor, incident: Incident, now: datetime,
-               may_pass_on: bool) -> Facts:
+    def _facts(self, actor: Actor, incident: Incident, now: datetime, seen: _Seen) -> Facts:
         config = self.context.config
         return Facts(
             incident=incident, parties=config.parties.keys(),
             viewers={pid for pid, p in config.parties.items() if p.role == "viewer"},
             version=version(incident), past=self.ledger.past(actor.key, incident.id, now),
             notes_elsewhere=self.ledger.notes(actor.key, now),
-            max_snooze=config.http.max_snooze, may_pass_on=may_pass_on)
+            max_snooze=config.http.max_snooze, may_pass_on=seen.may_pass_on,
+            notes_on_incident=seen.notes)
 
     def _recheck(self, cmd: Command, actor: Actor, first: Verdict, now: datetime
                  ) -> Callable[[Tx, Incident], None]:
         """Inside the action's transaction: the incident as it is now, and whether the
         party may still pass it on (the calls made so far)."""
         def check(tx: Tx, incident: Incident) -> None:
-            pass_on = _may_pass_on(tx, incident, cmd, actor)
             verdict = judge(actor, self._ask(cmd),
-                            self._facts(actor, incident, now, pass_on), now)
+                            self._facts(actor, incident, now, _seen(tx, incident, cmd, actor)),
+                            now)
             if verdict.why is not first.why:
                 raise _Refused(verdict if not verdict.acts else Verdict(Why.CHANGED), incident)
             # counted here, under the service's lock: a second press at the same moment
@@ -193,18 +200,14 @@ class Answering:
         """What a signed link allows; LinkError if it is forged, bent or too old."""
         return self.signer.check(token, self.context.now())
 
-    async def read(self, fn: Callable[[Tx], T]) -> T:
-        """What the answer is about: the incident, its deliveries (one read transaction)."""
-        return await self.store.transaction(fn)
-
-    async def record(self, fn: Callable[[Tx], T]) -> T:
-        """Write down what a channel told us about an answer (a key pressed, a hang-up)."""
-        return await self.store.transaction(fn)
-
-    async def not_reached(self, delivery_id: int, incident_id: int, channel: str,
-                          error: str) -> bool:
-        """Nobody got this delivery after all: try the party's next contact now."""
-        moved = await self.not_reached_by(delivery_id, incident_id, channel, error)
-        if moved:
-            self.poke()
-        return moved
+    async def shown(self, claim: LinkClaim) -> tuple[Incident, list[Entry]] | None:
+        """The link's incident and its timeline, for the page it opens; None if the link
+        is not bound to it any more (made for another incident with the same number in an
+        earlier database, or its nonce was revoked)."""
+        def read(tx: Tx) -> tuple[Incident, list[Entry]] | None:
+            incident = tx.incident(claim.incident_id)
+            if incident is None or not bound(claim, incident.opened_at,
+                                             link_nonce(tx, incident.id)):
+                return None
+            return incident, tx.timeline(incident.id)
+        return await self.store.transaction(read)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from escalator.domain.model import AlarmEvent
 from escalator.metrics import Metrics
-from escalator.service import IngestResult
+from escalator.service import IngestResult as IngestResult  # what `ingest` answers a door
 from escalator.usecases.context import Context
 
 RECEIVED = "escalator_events_received_total"

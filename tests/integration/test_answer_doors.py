@@ -32,7 +32,8 @@ from support import TOKENS, FakeClock, RecordingNotifier
 from escalator.app import Escalator
 from escalator.config import load_config
 from escalator.domain.guards import Why
-from escalator.domain.model import Action, AlarmEvent
+from escalator.domain.limits import NOTES_PER_INCIDENT
+from escalator.domain.model import Action, AlarmEvent, Entry, Reason
 from escalator.entrypoints.http.board.auth import hash_password
 from escalator.i18n import t
 from escalator.notify.outbox import Outbox, card_renderer
@@ -161,6 +162,11 @@ def _link(w: World, party: str, *, revoked: bool = False) -> str:
     return app.signer.make(w.incident, party, app.clock.now(), nonce or w.nonce)
 
 
+def _note(action: Action) -> dict[str, str]:
+    """A note's words: every door that takes a note refuses an empty one."""
+    return {"note": "the spare part comes tomorrow"} if action is Action.NOTE else {}
+
+
 PARTIES = {"ward-a": "ward-a", "ward-b": "ward-b", "viewer": "purchaser",
            "revoked": "ward-a"}
 
@@ -177,7 +183,7 @@ class AckPage(Door):
     async def answer(self, w: World, who: str, action: Action, minutes: int | None) -> str:
         url = f"/ack/{_link(w, PARTIES[who], revoked=who == 'revoked')}"
         form = {"action": action.value, **({"minutes": str(minutes)} if minutes else {}),
-                **({"version": w.version} if w.version else {})}
+                **({"version": w.version} if w.version else {}), **_note(action)}
         resp = await w.client.post(url, data=form, headers=self.JSON)
         return {200: DONE, 409: NOT_APPLIED, 400: INVALID, 429: LIMITED}.get(
             resp.status, REFUSED)
@@ -213,7 +219,8 @@ class OperatorApi(Door):
         resp = await w.client.post(
             f"/api/v1/incidents/{w.incident}/actions", headers={
                 "Authorization": f"Bearer {token}"},
-            json={"action": action.value, **({"minutes": minutes} if minutes else {})})
+            json={"action": action.value, **({"minutes": minutes} if minutes else {}),
+                  **_note(action)})
         if resp.status == 200:
             body = await resp.json()
             return DONE if body["outcome"] == Why.OK.value else NOT_APPLIED
@@ -248,7 +255,8 @@ class Board(Door):
         resp = await w.client.post(f"/board/incidents/{w.incident}/act", data={
             "csrf": csrf, "action": action.value,
             **({"minutes": str(minutes)} if minutes else {}),
-            **({"version": w.version} if w.version else {})}, allow_redirects=False)
+            **({"version": w.version} if w.version else {}), **_note(action)},
+            allow_redirects=False)
         if resp.status == 303:
             return DONE
         if resp.status == 200 and t("en", "answer.repeat") in await resp.text():
@@ -336,6 +344,7 @@ CASES = [
     Case("resolved incident", why=Why.CLOSED),
     Case("snooze over the limit", action=Action.SNOOZE, minutes=60, seen=INVALID,
          why=Why.SNOOZE_TOO_LONG),
+    Case("note limit", action=Action.NOTE, seen=INVALID, why=Why.NOTES_FULL),
 ]
 # Where a case cannot happen at a door, and why.
 SKIP = {
@@ -349,6 +358,9 @@ SKIP = {
     ("wrong ward", "operator API"): "an operator answers every alarm",
     ("snooze over the limit", "voice key"): "the phone offers no snooze",
     ("stale form", "voice key"): "covered by 'resolved' and '40 times': a key has no form",
+    ("note limit", "voice key"): "a phone call takes no note",
+    ("note limit", "demo outbox"): "a card has no note button",
+    ("note limit", "Telegram button"): "a card has no note button (a chat takes no notes)",
 }
 # The door turns the request away before asking the use case (same rule, its own place).
 DOOR_REFUSES = {
@@ -412,6 +424,10 @@ async def arrange(w: World, door: Door, case: Case) -> None:
         await app.service.act(w.incident, Action.ACKNOWLEDGE, "Night nurse")
     elif case.name == "resolved incident":
         await app.service.act(w.incident, Action.RESOLVE, "Facility manager")
+    elif case.name == "note limit":  # the incident already holds all the notes it may
+        notes = [Entry(app.clock.now(), Reason.NOTE, "vendor", f"note {n}")
+                 for n in range(NOTES_PER_INCIDENT)]
+        await app.store.transaction(lambda tx: tx.add_entries(w.incident, notes))
     elif case.name == "removed party":
         w.path.write_text(config_text(str(w.path.parent / "doors.db"), ward_a=False,
                                       api_url=w.fake.url if w.fake else None))

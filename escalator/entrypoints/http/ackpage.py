@@ -17,6 +17,7 @@ from typing import Any
 from aiohttp import web
 
 from escalator.domain.guards import MAX_SNOOZE, Actor, Door, Kind, Why
+from escalator.domain.limits import NOTES_PER_INCIDENT
 from escalator.domain.model import WAITING_FOR_CLEAR, Action, Incident, Reason, State
 from escalator.entrypoints.http import answers, viewer
 from escalator.entrypoints.http.keys import ANSWERING
@@ -30,11 +31,9 @@ from escalator.entrypoints.http.views import (
 )
 from escalator.i18n import code_label, reader_language, t, tn
 from escalator.i18n.explain import explain
-from escalator.links import LinkClaim, LinkError, bound
-from escalator.storage.nonces import link_nonce
-from escalator.storage.rows import dt
-from escalator.storage.sql import Tx
+from escalator.links import LinkClaim, LinkError
 from escalator.usecases.answering import Command, Outcome
+from escalator.usecases.shapes import when
 
 MAX_NOTE = answers.MAX_NOTE
 TIMELINE_SHOWN = 20
@@ -89,19 +88,6 @@ def _visitor(request: web.Request, for_answer: bool = False) -> Visitor | web.Re
                    config.http.max_snooze)
 
 
-async def _load(request: web.Request, claim: LinkClaim
-                ) -> tuple[Incident | None, list[dict[str, Any]]]:
-    """The link's incident and timeline; (None, []) if the link was made for another
-    incident that had the same number (an earlier database)."""
-    def read(tx: Tx) -> tuple[Incident | None, list[dict[str, Any]]]:
-        incident = tx.incident(claim.incident_id)
-        if incident is None or not bound(claim, incident.opened_at, link_nonce(tx, incident.id)):
-            return None, []
-        return incident, tx.timeline(incident.id)
-
-    return await request.app[ANSWERING].read(read)
-
-
 def _say(v: Visitor, key: str, status: int, **values: object) -> web.Response:
     return message_page(v.lang, t(v.lang, "page.title"), t(v.lang, key, **values), status)
 
@@ -110,9 +96,10 @@ async def show(request: web.Request) -> web.Response:
     v = _visitor(request)
     if isinstance(v, web.Response):
         return v
-    incident, timeline = await _load(request, v.claim)
-    if incident is None:
+    found = await request.app[ANSWERING].shown(v.claim)
+    if found is None:  # made for another incident of the same number, or revoked
         return _say(v, "page.not_found", 404)
+    incident, timeline = found
     config = request.app[ANSWERING].context.config
     if viewer.is_viewer(config, v.claim.party):  # the record, no buttons
         return await viewer.page(request, incident, v.lang)
@@ -157,10 +144,11 @@ def _outcome(request: web.Request, v: Visitor, answer: answers.Answer, outcome: 
     if why is Why.TOO_MANY and outcome.wait is not None:
         return _too_many(request, v, outcome.wait, answer.action is Action.NOTE)
     key, status = _SAID.get(why, ("page.bad_form", 400))
-    return _reply(request, v, key, status, None, why)
+    return _reply(request, v, key, status, None, why, count=NOTES_PER_INCIDENT)
 
 
-_SAID = {Why.VIEWER: ("reg.refused", 403), Why.NOT_YOURS: ("answer.not_yours", 403),
+_SAID = {Why.NOTES_FULL: ("answer.notes_full", 400),
+         Why.VIEWER: ("reg.refused", 403), Why.NOT_YOURS: ("answer.not_yours", 403),
          Why.PARTY_REMOVED: ("page.link_revoked", 403), Why.NOT_FOUND: ("page.not_found", 404),
          Why.LINK_REVOKED: ("page.not_found", 404)}
 
@@ -320,5 +308,5 @@ def _entry_text(v: Visitor, entry: dict[str, Any]) -> str:
 
 
 def _when(v: Visitor, stored: str) -> str:
-    at = dt(stored)
+    at = when(stored)
     return local_time(at, v.tz, v.lang) if at else ""

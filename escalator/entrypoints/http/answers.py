@@ -25,11 +25,9 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from escalator.domain import bounds
-from escalator.domain.guards import MAX_SNOOZE, fits, snooze_choices, version
+from escalator.domain.guards import MAX_SNOOZE, fits, snooze_choices, version, whole_minutes
 from escalator.domain.model import Action, Incident
-from escalator.errors import ActionError
 from escalator.i18n import dates, t
-from escalator.service import whole_minutes
 
 MAX_NOTE = 2000
 # Page answer -> the action it performs.
@@ -98,7 +96,7 @@ def parse(form: Mapping[str, Any], now: datetime, tz: str) -> Answer:
     version = form.get("version") if isinstance(form.get("version"), str) else None
     try:
         minutes = whole_minutes(form.get("minutes")) if kind == "snooze" else None
-    except ActionError:
+    except bounds.BadInput:
         raise AnswerError("page.bad_form") from None
     eta = _time_field(form, "eta", now, tz)
     clear_by = _time_field(form, "clear_by", now, tz)

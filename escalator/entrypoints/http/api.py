@@ -17,14 +17,20 @@ import yaml
 from aiohttp import web
 
 from escalator.domain import bounds
-from escalator.domain.guards import Actor, Door, Kind, Role, Why
+from escalator.domain.guards import (
+    Actor,
+    Door,
+    Kind,
+    Role,
+    Why,
+    snooze_refusal,
+    whole_minutes,
+)
+from escalator.domain.limits import NOTES_PER_INCIDENT
 from escalator.domain.model import Action, State
 from escalator.entrypoints.http.keys import ANSWERING, CONFIGURING, CONTEXT, QUERIES
 from escalator.entrypoints.http.tokens import OPERATOR, VIEWER, require
 from escalator.entrypoints.http.views import ApiError, delivery_json, incident_json
-from escalator.errors import ActionError
-from escalator.service import snooze_refusal, whole_minutes
-from escalator.storage.sql import Tx
 from escalator.usecases.answering import Command, Outcome
 
 MAX_LIMIT = 500
@@ -79,8 +85,7 @@ async def list_incidents(request: web.Request) -> web.Response:
     limit = _limit(request)
     raw = request.query.get("cursor")
     before = bounds.row_id(raw, "cursor") if raw else None  # a previous page's cursor
-    found = await request.app[QUERIES].read(
-        lambda tx: tx.incidents_page(state, limit + 1, before))
+    found = await request.app[QUERIES].incidents_page(state, limit + 1, before)
     lang = _lang(request)
     page, more = found[:limit], len(found) > limit
     body: dict[str, Any] = {"incidents": [incident_json(i, lang) for i in page],
@@ -96,19 +101,13 @@ async def get_incident(request: web.Request) -> web.Response:
     incident_id = _incident_id(request)
     lang = _lang(request)
 
-    def read(tx: Tx) -> dict[str, Any] | None:
-        inc = tx.incident(incident_id)
-        if inc is None:
-            return None
-        return {**incident_json(inc, lang),
-                "timeline": tx.timeline(incident_id),
-                "deliveries": [delivery_json(d) for d in tx.deliveries(incident_id)],
-                "events": [_event_json(e) for e in tx.events_for(incident_id)]}
-
-    found = await request.app[QUERIES].read(read)
-    if found is None:
+    story = await request.app[QUERIES].story(incident_id, events=True)
+    if story is None:
         raise ApiError(404, f"no incident {incident_id}")
-    return web.json_response(found)
+    return web.json_response({**incident_json(story.incident, lang),
+                              "timeline": story.timeline,
+                              "deliveries": [delivery_json(d) for d in story.deliveries],
+                              "events": [_event_json(e) for e in story.events]})
 
 
 def _event_json(row: dict[str, Any]) -> dict[str, Any]:
@@ -146,6 +145,9 @@ def _outcome(request: web.Request, outcome: Outcome, incident_id: int, by: str,
         raise ApiError(429, f"too many {what} from {by!r}: try again in {seconds} s",
                        headers={"Retry-After": str(seconds)}, retry_after=seconds,
                        reason=outcome.why.value)
+    if outcome.why is Why.NOTES_FULL:
+        raise ApiError(400, f"incident {incident_id} already has {NOTES_PER_INCIDENT} notes",
+                       reason=outcome.why.value)
     if outcome.why is Why.SNOOZE_TOO_LONG:
         raise ApiError(400, snooze_refusal(request.app[CONTEXT].config.http.max_snooze),
                        reason=outcome.why.value)
@@ -173,8 +175,8 @@ def _parse_action(body: dict[str, Any], by: str) -> tuple[Action, str, int | Non
         raise ApiError(400, "minutes: expected a whole number")
     try:
         parsed = whole_minutes(minutes) if name == Action.SNOOZE else None
-    except ActionError as exc:
-        raise ApiError(400, str(exc)) from None
+    except bounds.BadInput as exc:
+        raise ApiError(400, exc.reason) from None
     return Action(name), note, parsed
 
 

@@ -22,13 +22,12 @@ from escalator.entrypoints.http.views import BEARER_CHALLENGE, ApiError
 from escalator.errors import IntakeError, StorageError, UnstorableError
 from escalator.intake import clean
 from escalator.intake.clean import multi_line, one_line
-from escalator.service import IngestResult
+from escalator.usecases.intake import IngestResult
 
 MAX_BATCH = 100
 KNOWN_FIELDS = ("code", "state", "point", "text", "severity", "time", "id")
 STOPPING_RETRY_S = "5"  # a restart takes a few seconds; another instance takes it at once
 LIMITS = {"code": 64, "point": 256, "text": 2000, "severity": 32, "id": 128}
-
 
 
 def setup(web_app: web.Application) -> None:

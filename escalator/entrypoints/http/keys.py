@@ -14,12 +14,14 @@ from aiohttp import web
 
 from escalator.config_editing import ConfigEditing
 from escalator.usecases.answering import Answering
+from escalator.usecases.calls import Calls
 from escalator.usecases.configuring import Configuring
 from escalator.usecases.context import Context
 from escalator.usecases.health import Health
 from escalator.usecases.intake import Intake
+from escalator.usecases.maintenance import Maintenance
 from escalator.usecases.queries import Queries
-from escalator.usecases.records import Records
+from escalator.usecases.register import Register
 
 if TYPE_CHECKING:  # the board's package brings its pages, which read these keys
     from escalator.entrypoints.http.board.state import BoardState
@@ -28,7 +30,9 @@ CONTEXT = web.AppKey("context", Context)
 INTAKE = web.AppKey("intake", Intake)
 ANSWERING = web.AppKey("answering", Answering)
 QUERIES = web.AppKey("queries", Queries)
-RECORDS = web.AppKey("records", Records)
+CALLS = web.AppKey("calls", Calls)
+MAINTENANCE = web.AppKey("maintenance", Maintenance)
+REGISTER = web.AppKey("register", Register)
 HEALTH = web.AppKey("health", Health)
 CONFIGURING = web.AppKey("configuring", Configuring)
 BOARD: web.AppKey[BoardState] = web.AppKey("board")
@@ -41,7 +45,9 @@ class UseCases:
     intake: Intake
     answering: Answering
     queries: Queries
-    records: Records
+    calls: Calls
+    maintenance: Maintenance
+    register: Register
     health: Health
     configuring: Configuring
     board: BoardState  # sessions, sign-in limits and the live-change signal
@@ -52,7 +58,9 @@ class UseCases:
         web_app[INTAKE] = self.intake
         web_app[ANSWERING] = self.answering
         web_app[QUERIES] = self.queries
-        web_app[RECORDS] = self.records
+        web_app[CALLS] = self.calls
+        web_app[MAINTENANCE] = self.maintenance
+        web_app[REGISTER] = self.register
         web_app[HEALTH] = self.health
         web_app[CONFIGURING] = self.configuring
         web_app[BOARD] = self.board

@@ -8,12 +8,14 @@
 Windows set here are stored, so they survive a restart; the file's windows
 are listed too but are changed by editing the file. A refused window is a 400
 whose "error" says why (too long, ends before it starts, unknown source).
-After every change the waker is poked, so held alarms are reviewed at once.
+Each change is a command of the maintenance use case (usecases/maintenance.py): it
+asks who may (domain/permits.py) and the window rules (domain/maintenance.py), keeps
+the window and wakes the service, so held alarms are reviewed at once. This module
+reads the request into the command and says the result back.
 """
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -26,18 +28,15 @@ from escalator.domain.maintenance import (
     LOCAL_TIME_EXPECTED,
     MAX_WINDOWS,
     MaintenanceWindow,
-    WindowProblem,
-    check_window,
     explain,
     local_to_utc,
-    renew,
 )
+from escalator.domain.permits import Refusal
 from escalator.entrypoints.http.api import _json_object
-from escalator.entrypoints.http.keys import RECORDS
-from escalator.entrypoints.http.tokens import OPERATOR, VIEWER, require
+from escalator.entrypoints.http.keys import MAINTENANCE
+from escalator.entrypoints.http.tokens import VIEWER, may_not_act, require
 from escalator.entrypoints.http.views import ApiError, iso
-from escalator.storage import maintenance as stored
-from escalator.storage.sql import Tx
+from escalator.usecases.maintenance import By, WindowResult
 
 MAX_REASON = 200
 CREATE_KEYS = {"match", "from", "until", "reason", "by"}
@@ -55,12 +54,12 @@ def setup(web_app: web.Application) -> None:
 
 async def list_windows(request: web.Request) -> web.Response:
     require(request, VIEWER)
-    records = request.app[RECORDS]
-    now = records.context.now()
-    from_api = await records.read(lambda tx: stored.windows_ending_after(tx, now))
-    config = records.context.config
+    maintenance = request.app[MAINTENANCE]
+    now = maintenance.context.now()
+    from_api = await maintenance.windows(now)
+    config = maintenance.context.config
     tz = ZoneInfo(config.facility.timezone)
-    found = [_json(w, tz, now, "config") for w in config.maintenance if w.ends > now]
+    found = [_json(w, tz, now, "config") for w in maintenance.in_the_file(now)]
     found += [{**_json(s.window, tz, now, "api"), "created_by": s.created_by,
                "created_at": iso(s.created_at), "updated_by": s.updated_by,
                "updated_at": iso(s.updated_at)} for s in from_api]
@@ -78,96 +77,70 @@ def _json(w: MaintenanceWindow, tz: ZoneInfo, now: datetime, origin: str) -> dic
 
 
 async def create_or_renew(request: web.Request) -> web.Response:
-    token = require(request, OPERATOR).name
+    require(request, VIEWER)  # who may change windows is the command's question
     body = await _json_object(request)
     if "id" in body:
-        return await _renew(request, _window_id(str(body["id"])), body, RENEW_KEYS, token)
+        return await _renew(request, _window_id(str(body["id"])), body, RENEW_KEYS)
     _only(body, CREATE_KEYS)
-    records = request.app[RECORDS]
-    now = records.context.now()
-    config = records.context.config
+    maintenance = request.app[MAINTENANCE]
+    now = maintenance.context.now()
+    config = maintenance.context.config
     tz = ZoneInfo(config.facility.timezone)
     starts = now if body.get("from") in (None, "") else _time(body, "from", tz)
     ends = _time(body, "until", tz)
-    problem = check_window(starts, ends, config.maintenance_max)
-    if problem is None and ends <= now:
-        problem = WindowProblem.ALREADY_ENDED
-    if problem is not None:
-        max_text = format_duration(config.maintenance_max)
-        raise ApiError(400, f"until: {explain(problem, config.maintenance_max, max_text)}",
-                       reason=problem.value)
     sources, codes, point = _match(body.get("match"), set(config.sources))
     draft = MaintenanceWindow("", starts, ends, _reason(body), sources, codes, point)
-    by = _by(body.get("by"), token)
-    limit = MAX_WINDOWS - sum(1 for w in config.maintenance if w.ends > now)
-
-    def add(tx: Tx) -> int:
-        if stored.open_windows(tx, now) >= limit:  # each alarm is checked against every one
-            raise ApiError(409, f"at most {MAX_WINDOWS} maintenance windows may be current or"
-                                " planned at once; end one first", reason="too_many_windows")
-        return stored.add_window(tx, draft, by, now)
-
-    window_id = await records.write(add)
-    return web.json_response(_json(replace(draft, id=str(window_id)), tz, now, "api"),
-                             status=201)
+    done = await maintenance.set(_by(request, body.get("by")), draft)
+    return _result(request, done, 201)
 
 
 async def patch_window(request: web.Request) -> web.Response:
-    token = require(request, OPERATOR).name
+    require(request, VIEWER)
     body = await _json_object(request)
-    return await _renew(request, _window_id(request.match_info["id"]), body, RENEW_KEYS - {"id"},
-                        token)
+    return await _renew(request, _window_id(request.match_info["id"]), body, RENEW_KEYS - {"id"})
 
 
 async def _renew(request: web.Request, window_id: int, body: dict[str, Any],
-                 allowed: set[str], token: str) -> web.Response:
+                 allowed: set[str]) -> web.Response:
     _only(body, allowed)
-    records = request.app[RECORDS]
-    now = records.context.now()
-    tz = ZoneInfo(records.context.config.facility.timezone)
+    maintenance = request.app[MAINTENANCE]
+    tz = ZoneInfo(maintenance.context.config.facility.timezone)
     until = _time(body, "until", tz)
-    by = _by(body.get("by"), token)
-    maximum = records.context.config.maintenance_max
-
-    def work(tx: Tx) -> MaintenanceWindow:
-        current = _existing(tx, window_id, now)
-        renewed = renew(current, until, now, maximum)
-        if not isinstance(renewed, MaintenanceWindow):
-            text = explain(renewed, maximum, format_duration(maximum))
-            raise ApiError(400, f"until: {text}", reason=renewed.value)
-        stored.set_until(tx, window_id, until, by, now)
-        return renewed
-
-    renewed = await records.write(work)
-    return web.json_response(_json(renewed, tz, now, "api"))
+    done = await maintenance.renew(_by(request, body.get("by")), window_id, until)
+    return _result(request, done, 200, window_id)
 
 
 async def end_window(request: web.Request) -> web.Response:
     """End now rather than erase: the row stays as the record of who held what, and when."""
-    token = require(request, OPERATOR).name
+    require(request, VIEWER)
     window_id = _window_id(request.match_info["id"])
-    records = request.app[RECORDS]
-    now = records.context.now()
-    by = _by(request.query.get("by"), token)
-
-    def work(tx: Tx) -> MaintenanceWindow:
-        current = _existing(tx, window_id, now)
-        stored.set_until(tx, window_id, now, by, now)
-        return replace(current, ends=now)
-
-    ended = await records.write(work)
-    tz = ZoneInfo(records.context.config.facility.timezone)
-    return web.json_response(_json(ended, tz, now, "api"))
+    done = await request.app[MAINTENANCE].end(_by(request, request.query.get("by")), window_id)
+    return _result(request, done, 200, window_id)
 
 
-def _existing(tx: Tx, window_id: int, now: datetime) -> MaintenanceWindow:
-    found = stored.window(tx, window_id)
-    if found is None:
+def _result(request: web.Request, done: WindowResult, status: int,
+            window_id: int | None = None) -> web.Response:
+    """The window as it is now, or the command's refusal in the API's words."""
+    maintenance = request.app[MAINTENANCE]
+    config = maintenance.context.config
+    if done.refusal is Refusal.ROLE:
+        raise may_not_act(require(request, VIEWER))
+    if done.refusal is Refusal.INVALID and done.problem is not None:
+        maximum = config.maintenance_max
+        raise ApiError(400, f"until: {explain(done.problem, maximum, format_duration(maximum))}",
+                       reason=done.problem.value)
+    if done.refusal is Refusal.FULL:
+        raise ApiError(409, f"at most {MAX_WINDOWS} maintenance windows may be current or"
+                            " planned at once; end one first", reason="too_many_windows")
+    if done.refusal is Refusal.MISSING:
         raise ApiError(404, f"no maintenance window {window_id}")
-    if found.window.ends <= now:
+    if done.refusal is Refusal.ENDED:
         raise ApiError(409, f"maintenance window {window_id} has already ended; "
                             "set a new one instead")
-    return found.window
+    assert done.window is not None
+    tz = ZoneInfo(config.facility.timezone)
+    return web.json_response(_json(done.window, tz, maintenance.context.now(), "api"),
+                             status=status)
 
 
 def _window_id(raw: str) -> int:
@@ -204,13 +177,14 @@ def _reason(body: dict[str, Any]) -> str:
     return reason.strip()
 
 
-def _by(given: object, token: str) -> str:
-    """Who acts is the token's name (`entrypoints/http/tokens.py`); a `by` naming anyone else is
-    refused, so nobody can set a window in someone else's name."""
-    if given not in (None, token):
-        raise ApiError(400, f"by: changes with this token are recorded as {token!r}; leave "
-                            "`by` out or use a token of your own")
-    return token
+def _by(request: web.Request, given: object) -> By:
+    """Who acts is the token's name (`entrypoints/http/tokens.py`) with its role; a `by`
+    naming anyone else is refused, so nobody can set a window in someone else's name."""
+    token = require(request, VIEWER)
+    if given not in (None, token.name):
+        raise ApiError(400, f"by: changes with this token are recorded as {token.name!r}; "
+                            "leave `by` out or use a token of your own")
+    return By(token.name, token.role)
 
 
 def _match(value: Any, known_sources: set[str]) -> tuple[tuple[str, ...], tuple[str, ...], str]:

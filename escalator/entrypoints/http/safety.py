@@ -19,15 +19,14 @@ from typing import Any
 from aiohttp import web
 
 from escalator.domain import bounds
+from escalator.domain.permits import Refusal
 from escalator.entrypoints.http.api import _json_object, _limit
-from escalator.entrypoints.http.keys import RECORDS
-from escalator.entrypoints.http.tokens import OPERATOR, VIEWER, require
+from escalator.entrypoints.http.keys import CONTEXT, REGISTER
+from escalator.entrypoints.http.tokens import VIEWER, may_not_act, require
 from escalator.entrypoints.http.views import ApiError
-from escalator.reports import data, when
+from escalator.reports import when
 from escalator.reports.safety_text import as_json, as_text
-from escalator.storage import register as store
-from escalator.storage.sql import Tx
-from escalator.usecases.records import Records
+from escalator.usecases.register import Close, Note, Page, Written
 
 MAX_TEXT = 4000
 STATES = ("open", "closed")
@@ -55,8 +54,8 @@ def _id(request: web.Request) -> int:
     return bounds.row_id(request.match_info["id"], "safety incident id")
 
 
-def _record_json(records: Records, v: Any) -> dict[str, Any]:
-    config = records.context.config
+def _record_json(request: web.Request, v: Any) -> dict[str, Any]:
+    config = request.app[CONTEXT].config
     lang, names = config.facility.language, {p: x.name for p, x in config.parties.items()}
     found = as_json(v, lang, names, config.facility.timezone)
     return {**found, "incident_id": found["incident"], "code_label": found["what"]}
@@ -64,8 +63,7 @@ def _record_json(records: Records, v: Any) -> dict[str, Any]:
 
 async def list_records(request: web.Request) -> web.Response:
     require(request, VIEWER)
-    records = request.app[RECORDS]
-    q, tz = request.query, records.context.config.facility.timezone
+    q, tz = request.query, request.app[CONTEXT].config.facility.timezone
     start = parse_when(q["from"], tz, "from") if q.get("from") else None
     end = parse_when(q["to"], tz, "to") if q.get("to") else None
     state = q.get("state") or None
@@ -73,90 +71,64 @@ async def list_records(request: web.Request) -> web.Response:
         raise ApiError(400, f"state must be open or closed, got {state!r}", valid=list(STATES))
     cursor = bounds.row_id(q["cursor"], "cursor") if q.get("cursor") else None
     cause = bounds.text(q.get("cause"), "cause", MAX_TEXT) or None
-    staff, now = data.care_staff(records.context.config), records.context.now()
     limit = _limit(request)
-
-    def read(tx: Tx) -> list[Any]:
-        rows = store.safety_page(tx, start=start, end=end, cause=cause,
-                                 state=state, before_id=cursor,
-                                 limit=limit)
-        return data.views(tx, rows, staff, now)
-
-    views = await records.read(read)
+    views = await request.app[REGISTER].page(Page(limit, start, end, cause, state, cursor))
     return web.json_response({
-        "safety_incidents": [_record_json(records, v) for v in views],
+        "safety_incidents": [_record_json(request, v) for v in views],
         "next_cursor": str(views[-1].safety.id) if len(views) == limit else None})
 
 
 async def get_record(request: web.Request) -> web.Response:
     require(request, VIEWER)
-    records, safety_id = request.app[RECORDS], _id(request)
-    staff, now = data.care_staff(records.context.config), records.context.now()
-    v = await records.read(lambda tx: data.view(tx, safety_id, staff, now))
+    safety_id = _id(request)
+    v = await request.app[REGISTER].record(safety_id)
     if v is None:
         raise ApiError(404, f"no safety incident {safety_id}")
     if request.query.get("format") == "text":
-        names = {p: x.name for p, x in records.context.config.parties.items()}
-        return web.Response(text=as_text(v, records.context.config.facility.language,
-                                         records.context.config.facility.timezone, names),
+        config = request.app[CONTEXT].config
+        names = {p: x.name for p, x in config.parties.items()}
+        return web.Response(text=as_text(v, config.facility.language,
+                                         config.facility.timezone, names),
                             content_type="text/plain", charset="utf-8")
-    return web.json_response(_record_json(records, v))
+    return web.json_response(_record_json(request, v))
 
 
 def _field(body: dict[str, Any], name: str, *, required: bool = True) -> str:
     return bounds.text(body.get(name), name, MAX_TEXT, required=required)
 
 
-def _by(request: web.Request, body: dict[str, Any]) -> str:
-    """Who writes: the operator token's name; a `by` naming anyone else is refused."""
-    by = require(request, OPERATOR).name
-    if body.get("by") not in (None, by):
-        raise ApiError(400, f"by: this token writes as {by!r}; leave `by` out or use a token"
-                            " of your own")
-    return by
+def _by(request: web.Request, body: dict[str, Any]) -> tuple[str, str]:
+    """Who writes, and with which role: the token's; a `by` naming anyone else is refused."""
+    token = require(request, VIEWER)
+    if body.get("by") not in (None, token.name):
+        raise ApiError(400, f"by: this token writes as {token.name!r}; leave `by` out or use "
+                            "a token of your own")
+    return token.name, token.role
 
 
 async def add_note(request: web.Request) -> web.Response:
-    require(request, OPERATOR)
-    records, safety_id = request.app[RECORDS], _id(request)
+    safety_id = _id(request)
     body = await _json_object(request)
-    by, note = _by(request, body), _field(body, "note")
-    now = records.context.now()
-
-    def write(tx: Tx) -> bool:
-        if store.safety_row(tx, safety_id) is None:
-            return False
-        store.add_note(tx, safety_id, now, by, note)
-        return True
-
-    if not await records.write(write):
-        raise ApiError(404, f"no safety incident {safety_id}")
-    return await _answer(request, safety_id, 201)
+    by, role = _by(request, body)
+    done = await request.app[REGISTER].note(Note(by, role, safety_id, _field(body, "note")))
+    return _written(request, done, safety_id, 201)
 
 
 async def close(request: web.Request) -> web.Response:
-    require(request, OPERATOR)
-    records, safety_id = request.app[RECORDS], _id(request)
+    safety_id = _id(request)
     body = await _json_object(request)
-    by, cause = _by(request, body), _field(body, "cause")
-    measures = _field(body, "measures", required=False)
-    now = records.context.now()
+    by, role = _by(request, body)
+    done = await request.app[REGISTER].close(Close(
+        by, role, safety_id, _field(body, "cause"), _field(body, "measures", required=False)))
+    return _written(request, done, safety_id, 200)
 
-    def write(tx: Tx) -> str:
-        if store.safety_row(tx, safety_id) is None:
-            return "missing"
-        return "closed" if store.close(tx, safety_id, now, by, cause, measures) else "already"
 
-    result = await records.write(write)
-    if result == "missing":
-        raise ApiError(404, f"no safety incident {safety_id}")
-    if result == "already":
+def _written(request: web.Request, done: Written, safety_id: int, status: int
+             ) -> web.Response:
+    if done.refusal is Refusal.ROLE:
+        raise may_not_act(require(request, VIEWER))
+    if done.refusal is Refusal.CLOSED:
         raise ApiError(409, f"safety incident {safety_id} is already closed")
-    return await _answer(request, safety_id, 200)
-
-
-async def _answer(request: web.Request, safety_id: int, status: int) -> web.Response:
-    records = request.app[RECORDS]
-    staff, now = data.care_staff(records.context.config), records.context.now()
-    v = await records.read(lambda tx: data.view(tx, safety_id, staff, now))
-    return web.json_response(_record_json(records, v), status=status)
+    if done.record is None:  # MISSING (or deleted meanwhile)
+        raise ApiError(404, f"no safety incident {safety_id}")
+    return web.json_response(_record_json(request, done.record), status=status)

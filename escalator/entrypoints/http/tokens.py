@@ -41,6 +41,11 @@ def require(request: web.Request, role: str = VIEWER) -> ApiToken:
     if token is None:
         raise ApiError(401, "missing or wrong operator token", headers=BEARER_CHALLENGE)
     if role == OPERATOR and token.role != OPERATOR:
-        raise ApiError(403, f"the token {token.name!r} is a viewer token: it may read, "
-                            "not act; ask for an operator token", role=token.role)
+        raise may_not_act(token)
     return token
+
+
+def may_not_act(token: ApiToken) -> ApiError:
+    """403 for a token whose role a command refused (`domain/permits.py`)."""
+    return ApiError(403, f"the token {token.name!r} is a viewer token: it may read, "
+                         "not act; ask for an operator token", role=token.role)

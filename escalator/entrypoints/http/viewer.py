@@ -11,14 +11,10 @@ from aiohttp import web
 
 from escalator.config.model import Config
 from escalator.domain.model import Incident
-from escalator.domain.register import contact_lines
-from escalator.entrypoints.http.keys import QUERIES
+from escalator.entrypoints.http.keys import CONTEXT, REGISTER
 from escalator.entrypoints.http.views import html_page
 from escalator.i18n import code_label, t
-from escalator.reports import data
 from escalator.reports.safety_text import as_text, contact_line, local
-from escalator.storage import register as store
-from escalator.storage.sql import Tx
 
 
 def is_viewer(config: Config, party_id: str) -> bool:
@@ -27,18 +23,10 @@ def is_viewer(config: Config, party_id: str) -> bool:
 
 
 async def page(request: web.Request, incident: Incident, lang: str) -> web.Response:
-    queries = request.app[QUERIES]
-    config, now = queries.context.config, queries.context.now()
-    tz, staff = config.facility.timezone, data.care_staff(config)
+    config = request.app[CONTEXT].config
+    tz = config.facility.timezone
     names = {pid: p.name for pid, p in config.parties.items()}
-
-    def read(tx: Tx) -> tuple[list, list]:
-        rows = [r for r in store.safety_page(tx, limit=1000) if r.incident_id == incident.id]
-        timeline = store.timelines(tx, [incident.id])[incident.id]
-        deliveries = store.deliveries(tx, [incident.id])[incident.id]
-        return data.views(tx, rows, staff, now), list(contact_lines(timeline, deliveries))
-
-    views, lines = await queries.read(read)
+    views, lines = await request.app[REGISTER].of_incident(incident.id)
     heading = code_label(lang, incident.code)
     return html_page("viewer.html", lang, heading, heading=heading, inc=incident,
                      since=local(incident.opened_at, tz, lang),

@@ -15,7 +15,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 
 from escalator.domain.model import Incident
 from escalator.i18n import code_label, dates, t
-from escalator.storage.rows import DeliveryRow
+from escalator.usecases.shapes import Sent
 
 BEARER_CHALLENGE = {"WWW-Authenticate": 'Bearer realm="escalator"'}
 
@@ -83,7 +83,7 @@ def incident_json(inc: Incident, lang: str) -> dict[str, Any]:
     }
 
 
-def delivery_json(row: DeliveryRow) -> dict[str, Any]:
+def delivery_json(row: Sent) -> dict[str, Any]:
     return {
         "id": row.id,
         "party": row.party,

@@ -26,14 +26,14 @@ from escalator.domain import bounds
 from escalator.domain.guards import Actor, Door, Kind, Why
 from escalator.domain.model import State
 from escalator.entrypoints.http import answers
-from escalator.entrypoints.http.keys import ANSWERING
+from escalator.entrypoints.http.keys import ANSWERING, CALLS
 from escalator.i18n import reader_language, t
 from escalator.intake.clean import one_line
 from escalator.links import LinkClaim, LinkError
 from escalator.notify import speech
-from escalator.storage import voicecalls
-from escalator.storage.rows import DeliveryRow
 from escalator.usecases.answering import Command
+from escalator.usecases.calls import CHANNEL
+from escalator.usecases.shapes import Sent
 
 if TYPE_CHECKING:
     from escalator.usecases.answering import Answering
@@ -41,7 +41,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 KEYS = {"1": "acknowledge", "2": "escalate"}  # the answers' kinds (entrypoints/http/answers.py)
-CHANNEL = "voice"
 
 
 def setup(web_app: web.Application) -> None:
@@ -56,7 +55,7 @@ class Refused(Exception):
         self.reason = reason
 
 
-async def _call_of(request: web.Request) -> tuple[LinkClaim, DeliveryRow]:
+async def _call_of(request: web.Request) -> tuple[LinkClaim, Sent]:
     """The signed claim and the delivery it is about; Refused if they do not match."""
     answering = request.app[ANSWERING]
     try:
@@ -67,8 +66,7 @@ async def _call_of(request: web.Request) -> tuple[LinkClaim, DeliveryRow]:
         delivery_id = bounds.row_id(request.match_info["delivery"], "delivery")
     except bounds.BadInput:
         raise Refused(404, "no such call") from None
-    rows = await answering.read(lambda tx: tx.deliveries(claim.incident_id))
-    row = next((d for d in rows if d.id == delivery_id and d.party == claim.party), None)
+    row = await request.app[CALLS].call_of(claim, delivery_id)
     if row is None:
         raise Refused(404, "no such call")
     return claim, row
@@ -111,9 +109,7 @@ async def key_pressed(request: web.Request) -> web.Response:
     if kind is None:
         said = t(lang, "voice.no_choice")
     else:
-        now = answering.context.now()
-        await answering.record(lambda tx: voicecalls.pressed(
-            tx, row.id, claim.incident_id, claim.party, digit, now))
+        await request.app[CALLS].key_pressed(row, digit)
         said = await _answer(answering, claim, kind, lang)
     body, content_type = speech.reply(_preset(answering), lang, said)
     return web.Response(text=body, content_type=content_type)
@@ -149,17 +145,13 @@ async def _answer(answering: Answering, claim: LinkClaim, kind: str, lang: str) 
 
 async def call_ended(request: web.Request) -> web.Response:
     try:
-        claim, row = await _call_of(request)
+        _, row = await _call_of(request)
     except Refused as exc:
         return _refused(exc)
-    answering = request.app[ANSWERING]
     fields = await _fields(request)
     status = one_line(str(fields.get("CallStatus") or fields.get("state")  # a gateway's word:
                           or fields.get("status") or ""))[:40] or "ended"  # cleaned as intake
-    now = answering.context.now()
-    before = await answering.record(lambda tx: voicecalls.ended(tx, row.id, status, now))
-    if before is not None and (before.ended or before.digit in KEYS):
+    moved = await request.app[CALLS].ended(row, status, KEYS)
+    if moved is None:
         return web.json_response({"ok": True})  # answered with a key, or told already
-    moved = await answering.not_reached(
-        row.id, claim.incident_id, CHANNEL, f"call ended ({status}) with no key pressed")
     return web.json_response({"ok": True, "next_contact": moved})

@@ -25,7 +25,9 @@ from escalator.domain.guards import (
     Why,
     snooze_choices,
     version,
+    whole_minutes,
 )
+from escalator.domain.limits import NOTES_PER_INCIDENT
 from escalator.domain.model import Action, Incident, Reason, State
 from escalator.entrypoints.http import answers
 from escalator.entrypoints.http.board import duty, listing, rows
@@ -41,13 +43,11 @@ from escalator.entrypoints.http.board.state import BoardState
 from escalator.entrypoints.http.board.texts import LANGS, bt
 from escalator.entrypoints.http.keys import ANSWERING, BOARD, CONTEXT, QUERIES
 from escalator.entrypoints.http.views import told_together
-from escalator.errors import ActionError
 from escalator.i18n import code_label
 from escalator.i18n.explain import explain
 from escalator.notify.telegram.layout import local
-from escalator.service import whole_minutes
-from escalator.storage.rows import dt
 from escalator.usecases.answering import Command
+from escalator.usecases.shapes import Story, when
 
 COOKIE = "escalator_board"
 LANG_COOKIE = "escalator_lang"
@@ -180,15 +180,12 @@ async def board(request: web.Request, session: Session) -> web.Response:
 
 # -- one alarm --------------------------------------------------------------------
 
-async def _incident(request: web.Request) -> tuple[Incident | None, list[dict[str, Any]],
-                                                    list[Any]]:
+async def _incident(request: web.Request) -> Story | None:
     try:
         incident_id = bounds.row_id(request.match_info["id"], "incident id")
     except bounds.BadInput:  # "²", or more digits than an id can have: no such alarm
-        return None, [], []
-    return await request.app[QUERIES].read(
-        lambda tx: (tx.incident(incident_id), tx.timeline(incident_id),
-                    tx.deliveries(incident_id)))
+        return None
+    return await request.app[QUERIES].story(incident_id)
 
 
 @signed_in
@@ -207,13 +204,14 @@ async def show_incident(request: web.Request, session: Session, said: str = "",
                         status: int = 200, bad: bool = False) -> web.Response:
     app = request.app[CONTEXT]
     lang = language(request, session)
-    incident, timeline, deliveries = await _incident(request)
-    if incident is None:
+    story = await _incident(request)
+    if story is None:
         return say(request, session, bt(lang, "not_found"), 404)
+    incident, timeline, deliveries = story.incident, story.timeline, story.deliveries
     now, config = app.clock.now(), app.config
     tz = config.facility.timezone
     names = {pid: p.name for pid, p in config.parties.items()}
-    entries = [{"when": local(at, tz, now, lang) if (at := dt(e["at"])) else "",
+    entries = [{"when": local(at, tz, now, lang) if (at := when(e["at"])) else "",
                 "who": ", ".join(names.get(p, p) for p in parties),
                 "text": explain(lang, e["reason"], e["detail"] or "", tz=tz, now=now,
                                 timeline=True),
@@ -241,7 +239,7 @@ def _picture(inc: Incident, timeline: list[dict[str, Any]], deliveries: list[Any
                   directory_name.get(d.party, d.party), d.reason == Reason.RENOTIFY.value)
              for d in deliveries if not d.is_update]
     marks = [Mark(at, bt(lang, MARKS[e["reason"]]))
-             for e in timeline if e["reason"] in MARKS and (at := dt(e["at"]))]
+             for e in timeline if e["reason"] in MARKS and (at := when(e["at"]))]
     end = inc.resolved_at if inc.state is State.RESOLVED and inc.resolved_at else now
     return picture(steps, sorted(calls, key=lambda c: c.at), marks, inc.opened_at, end,
                    config.facility.timezone, bt(lang, "ladder.picture"),
@@ -265,12 +263,13 @@ async def act(request: web.Request, session: Session) -> web.Response:
     lang = language(request, session)
     form = await request.post()
     action = ACTIONS.get(str(form.get("action", "")))
-    incident, _, _ = await _incident(request)
-    if incident is None:
+    story = await _incident(request)
+    if story is None:
         return say(request, session, bt(lang, "not_found"), 404)
+    incident = story.incident
     try:
         minutes = whole_minutes(form.get("minutes")) if action is Action.SNOOZE else None
-    except ActionError:
+    except bounds.BadInput:
         action = None
     note = str(form.get("note", "")).replace("\r\n", "\n").strip()[:MAX_NOTE]
     if action is None or (action is Action.NOTE and not note) or bounds.unstorable(note):
@@ -291,6 +290,9 @@ async def act(request: web.Request, session: Session) -> web.Response:
         minutes_left = max(1, -(-int(outcome.wait.total_seconds()) // 60))
         return await show_incident(request, session, bt(lang, "answer.too_many",
                                                         minutes=minutes_left), 429, bad=True)
+    if outcome.why is Why.NOTES_FULL:
+        return await show_incident(request, session, bt(lang, "answer.notes_full",
+                                                        count=NOTES_PER_INCIDENT), 400, bad=True)
     if outcome.kind is Kind.CONFLICT:
         now = outcome.incident or incident
         state = bt(lang, f"state.{now.state.value}")
@@ -334,9 +336,9 @@ async def safety(request: web.Request, session: Session) -> web.Response:
     app = request.app[CONTEXT]
     lang = language(request, session)
     now, tz = app.clock.now(), app.config.facility.timezone
-    found = await request.app[QUERIES].read(lambda tx: tx.safety_incidents(limit=200))
+    found = await request.app[QUERIES].safety_list(200)
     records = [{"id": r["incident_id"],
-                "when": local(at, tz, now, lang) if (at := dt(r["at"])) else "",
+                "when": local(at, tz, now, lang) if (at := when(r["at"])) else "",
                 "cause": bt(lang, f"safety.{r['cause']}"),
                 "label": code_label(lang, r["code"]), "point": r["point"] or ""}
                for r in found]
