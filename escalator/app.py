@@ -63,6 +63,7 @@ from escalator.usecases.ledger import Ledger
 from escalator.usecases.maintenance import Maintenance
 from escalator.usecases.queries import Queries
 from escalator.usecases.register import Register
+from escalator.usecases.signin import SigningIn
 from escalator.waker import Waker
 
 log = logging.getLogger(__name__)
@@ -269,16 +270,16 @@ class Escalator:
     # -- what the entry points may use -----------------------------------------
     def use_cases(self) -> UseCases:
         """The narrow objects the HTTP handlers take, each over only the parts it needs."""
-        context, store, poke = Context(lambda: self._config, self.clock, self.secret), \
-            self.store, self.poke
+        context, store, poke, board = Context(lambda: self._config, self.clock, self.secret), \
+            self.store, self.poke, self.board
         return UseCases(
-            context=context, intake=self.events_in, answering=self.answering,
+            context=context, intake=self.events_in, answering=self.answering, board=board,
             queries=Queries(context, store, lambda: self.service.directory),
             calls=Calls(context, store, self.dispatcher.not_reached, poke),
             maintenance=Maintenance(context, store, poke), register=Register(context, store, poke),
-            health=Health(store, self.metrics, self.health),
-            configuring=Configuring(lambda: self._config, self.reload_async),
-            board=self.board, editing=self.config_editing)
+            signing_in=SigningIn(context, board.limiter, board.sessions, board.verify),
+            health=Health(store, self.metrics, self.health), editing=self.config_editing,
+            configuring=Configuring(lambda: self._config, self.reload_async))
 
     def web_app(self) -> web.Application:
         """The HTTP entry points over this service's use cases (and Telegram's webhook)."""

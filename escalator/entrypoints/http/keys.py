@@ -22,6 +22,7 @@ from escalator.usecases.intake import Intake
 from escalator.usecases.maintenance import Maintenance
 from escalator.usecases.queries import Queries
 from escalator.usecases.register import Register
+from escalator.usecases.signin import SigningIn
 
 if TYPE_CHECKING:  # the board's package brings its pages, which read these keys
     from escalator.entrypoints.http.board.state import BoardState
@@ -33,6 +34,7 @@ QUERIES = web.AppKey("queries", Queries)
 CALLS = web.AppKey("calls", Calls)
 MAINTENANCE = web.AppKey("maintenance", Maintenance)
 REGISTER = web.AppKey("register", Register)
+SIGNING_IN = web.AppKey("signing_in", SigningIn)
 HEALTH = web.AppKey("health", Health)
 CONFIGURING = web.AppKey("configuring", Configuring)
 BOARD: web.AppKey[BoardState] = web.AppKey("board")
@@ -48,6 +50,7 @@ class UseCases:
     calls: Calls
     maintenance: Maintenance
     register: Register
+    signing_in: SigningIn
     health: Health
     configuring: Configuring
     board: BoardState  # sessions, sign-in limits and the live-change signal
@@ -61,6 +64,7 @@ class UseCases:
         web_app[CALLS] = self.calls
         web_app[MAINTENANCE] = self.maintenance
         web_app[REGISTER] = self.register
+        web_app[SIGNING_IN] = self.signing_in
         web_app[HEALTH] = self.health
         web_app[CONFIGURING] = self.configuring
         web_app[BOARD] = self.board

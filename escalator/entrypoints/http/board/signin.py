@@ -1,19 +1,20 @@
 """Signing in and out of the board: the form, the demo's one-time link, sign-out.
 
-A sign-in is counted before its password is checked (`escalator.domain.signin`:
-growing waits per address and per name, never a lock-out of the name's owner),
-and the argon2 check runs on its own small pool (`auth.check`), so a storm of
-guesses neither gets past the count nor holds up e-mail intake's threads.
+The form is read into a sign-in command (escalator/usecases/signin.py), which counts
+the attempt before its password is checked (`escalator.domain.signin`: growing waits
+per address and per name, never a lock-out of the name's owner) and checks it on the
+board's own small argon2 pool (`auth.check`), so a storm of guesses neither gets past
+the count nor holds up e-mail intake's threads. This module sets the cookie or says
+why not.
 """
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from aiohttp import web
 
+from escalator.domain.permits import Refusal
 from escalator.entrypoints.http.board import login_csrf
-from escalator.entrypoints.http.board.auth import Session, check, find_user
+from escalator.entrypoints.http.board.auth import Session
 from escalator.entrypoints.http.board.pages import (
     COOKIE,
     board_state,
@@ -27,7 +28,8 @@ from escalator.entrypoints.http.board.pages import (
     signed_in,
 )
 from escalator.entrypoints.http.board.texts import bt, tn
-from escalator.entrypoints.http.keys import CONTEXT
+from escalator.entrypoints.http.keys import CONTEXT, SIGNING_IN
+from escalator.usecases.signin import SignIn
 
 # -- sign-in ----------------------------------------------------------------------
 
@@ -51,47 +53,34 @@ def _login_form(request: web.Request, error: str, status: int,
 
 
 async def login(request: web.Request) -> web.Response:
-    app, state = request.app[CONTEXT], board_state(request)
     lang = language(request, None)
     form = await request.post()
     if not login_csrf.valid(request, form.get("csrf")):  # before counting it as an attempt
         return _login_form(request, bt(lang, "csrf"), 403)
-    name = str(form.get("name", ""))[:200]
-    password = str(form.get("password", ""))[:1000]
-    now = app.clock.now()
-    address, account = request.remote or "-", name.strip().casefold()
-    wait = state.limiter.begin(address, account, now)  # counted now, before the hash
-    if wait is not None:
+    done = await request.app[SIGNING_IN].sign_in(SignIn(
+        str(form.get("name", ""))[:200], str(form.get("password", ""))[:1000],
+        request.remote or "-"))
+    if done.refusal is Refusal.SLOW_DOWN and done.wait is not None:
+        wait = done.wait
         minutes = max(1, int(wait.total_seconds() // 60) + 1)
         return _login_form(request, tn(lang, "login.slow", minutes, minutes=minutes), 429,
                            {"Retry-After": str(int(wait.total_seconds()) + 1)})
-    users = app.config.board.users if app.config.board else ()
-    user = find_user(users, name)
-    stored = app.secret(user.password_hash_env) if user else None
-    ok = await check(stored, password)
-    if not ok or user is None:  # counted already
+    if done.token is None or done.ttl is None:
         return _login_form(request, bt(lang, "login.bad"), 401)
-    state.limiter.succeeded(address, account)
-    ttl = app.config.board.session_ttl if app.config.board else None
-    assert ttl is not None
-    token = state.sessions.start(user.name, user.role, now, ttl)
     response = web.HTTPSeeOther(safe_next(form.get("next")))
-    set_session_cookie(response, token, int(ttl.total_seconds()), cookie_secure(request))
+    set_session_cookie(response, done.token, int(done.ttl.total_seconds()),
+                       cookie_secure(request))
     raise response
 
 
 async def login_once(request: web.Request) -> web.Response:
     """The demo's one-time link: signs in and forgets the token."""
-    app, state = request.app[CONTEXT], board_state(request)
-    now = app.clock.now()
-    found = state.sessions.redeem(request.match_info["token"], now)
-    if found is None:
+    done = request.app[SIGNING_IN].once(request.match_info["token"])
+    if done.token is None or done.ttl is None:
         return say(request, None, bt(language(request, None), "login.expired"), 410)
-    ttl = app.config.board.session_ttl if app.config.board else None
-    ttl = ttl or timedelta(hours=12)
-    token = state.sessions.start(found[0], found[1], now, ttl, from_config=False)
     response = web.HTTPSeeOther("/board/")
-    set_session_cookie(response, token, int(ttl.total_seconds()), cookie_secure(request))
+    set_session_cookie(response, done.token, int(done.ttl.total_seconds()),
+                       cookie_secure(request))
     raise response
 
 

@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 
 from escalator.domain.limits import LIVE_STREAMS, STREAMS_PER_SESSION
 from escalator.domain.signin import SignInThrottle
-from escalator.entrypoints.http.board.auth import Sessions
+from escalator.entrypoints.http.board.auth import Sessions, check
 from escalator.notify.outbox import Outbox
 
 T = TypeVar("T")
@@ -150,6 +150,7 @@ class BoardState:
     def __init__(self) -> None:
         self.sessions = Sessions()
         self.limiter = SignInThrottle()
+        self.verify = check  # passwords: argon2 on the board's own two threads
         self.changes = Changes()
         self.streams = Streams()
         self.shared = Shared(keep=256)  # the live streams' reads and rows, once for all
