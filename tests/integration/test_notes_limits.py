@@ -7,7 +7,10 @@ from fake_telegram import FakeTelegram
 from support import TOKENS
 from tg_support import CHAT_A, alarm, deliveries
 
-from escalator.domain.model import Action, AlarmEvent, Reason
+from escalator.domain.guards import Why
+from escalator.domain.limits import NOTES_PER_INCIDENT
+from escalator.domain.model import Action, AlarmEvent, Entry, Reason
+from escalator.i18n import t
 
 OPERATOR = {"Authorization": f"Bearer {TOKENS['ESCALATOR_API_TOKEN']}"}
 
@@ -100,3 +103,23 @@ async def test_twenty_notes_do_not_push_a_real_alarm_into_a_digest(
     in_chat = [m for m in fake_tg.chat_messages(CHAT_A) if m.text.startswith("📝")]
     by_mail = [m for m in recorder.to("ward-a") if m.reason == "NOTE"]
     assert len(in_chat) + len(by_mail) == 20 and len(in_chat) >= 10
+
+
+async def test_a_full_alarm_says_so_on_the_ack_page_not_bad_form(
+        app, clock, client, recorder):
+    """The incident's note cap is a row of the guard table: the page says why in the
+    reader's language (the facility's: Finnish here), not a generic "bad form"."""
+    iid = await escalated(app, clock)
+    full = [Entry(clock.now(), Reason.NOTE, "ward-a", f"note {n}")
+            for n in range(NOTES_PER_INCIDENT)]
+    await app.store.transaction(lambda tx: tx.add_entries(iid, full))
+    refused = await note(client, await link(app, clock, iid), "one more")
+    assert refused.status == 400
+    page = await refused.text()
+    assert t("fi", "answer.notes_full", count=NOTES_PER_INCIDENT) in page
+    assert t("fi", "page.bad_form") not in page
+    said = await client.post(await link(app, clock, iid), data={
+        "action": "note", "note": "one more"}, headers={"Accept": "application/json"})
+    assert (await said.json())["outcome"] == Why.NOTES_FULL.value
+    assert t("en", "answer.notes_full", count=1) != t("fi", "answer.notes_full", count=1) \
+        != t("sv", "answer.notes_full", count=1)

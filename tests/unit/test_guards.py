@@ -27,6 +27,7 @@ from escalator.domain.guards import (
     snooze_choices,
     version,
 )
+from escalator.domain.limits import NOTES_PER_INCIDENT
 from escalator.domain.model import Action, Incident, State
 from escalator.entrypoints.http import answers
 from escalator.entrypoints.http.board import rows
@@ -106,6 +107,19 @@ CASES = [
     ("a demoted pass counts as a note", WARD, Ask(Action.ESCALATE),
      facts(may_pass_on=False, notes_elsewhere=tuple(NOW - n * M for n in range(10))),
      Why.TOO_MANY),
+    # room for notes (from every door together) ------------------------------------------
+    ("a note when the alarm holds all it may", WARD, Ask(Action.NOTE),
+     facts(notes_on_incident=NOTES_PER_INCIDENT), Why.NOTES_FULL),
+    ("...one fewer still fits", WARD, Ask(Action.NOTE),
+     facts(notes_on_incident=NOTES_PER_INCIDENT - 1), Why.OK),
+    ("...an operator's note is no exception", OPERATOR, Ask(Action.NOTE),
+     facts(notes_on_incident=NOTES_PER_INCIDENT), Why.NOTES_FULL),
+    ("a demoted pass is a note: no room, no note", WARD, Ask(Action.ESCALATE),
+     facts(may_pass_on=False, notes_on_incident=NOTES_PER_INCIDENT), Why.NOTES_FULL),
+    ("a pass that is not demoted is no note", WARD, Ask(Action.ESCALATE),
+     facts(notes_on_incident=NOTES_PER_INCIDENT), Why.OK),
+    ("the other answers never ask for room", WARD, TAKE,
+     facts(notes_on_incident=NOTES_PER_INCIDENT), Why.OK),
 ]
 
 
@@ -113,6 +127,14 @@ CASES = [
                          ids=[c[0] for c in CASES])
 def test_the_guard_table(name, actor, ask, given, why):
     assert judge(actor, ask, given, NOW).why is why
+
+
+def test_a_full_incident_is_said_as_its_own_reason_not_as_bad_input():
+    """The ack page used to say "bad form" when the note cap refused: the reader could
+    not tell that another note would never fit here (issue 18)."""
+    verdict = judge(WARD, Ask(Action.NOTE), facts(notes_on_incident=NOTES_PER_INCIDENT), NOW)
+    assert verdict.why is Why.NOTES_FULL and verdict.kind is Kind.INVALID
+    assert not verdict.acts and verdict.wait is None
 
 
 def test_too_many_says_how_long_to_wait():
