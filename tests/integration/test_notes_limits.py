@@ -123,3 +123,24 @@ async def test_a_full_alarm_says_so_on_the_ack_page_not_bad_form(
     assert (await said.json())["outcome"] == Why.NOTES_FULL.value
     assert t("en", "answer.notes_full", count=1) != t("fi", "answer.notes_full", count=1) \
         != t("sv", "answer.notes_full", count=1)
+
+
+async def test_not_ours_by_phone_on_a_full_alarm_is_told_why_and_noted_nowhere(
+        app, clock, client, recorder):
+    """A "not ours" from a party the ladder has passed is kept as a note; with no room
+    for one the phone says so, as the page does, instead of "that did not work"."""
+    iid = await escalated(app, clock)  # the ward passed it on: the vendor was called
+    await app.service.act(iid, Action.ESCALATE, "operator")  # and past the vendor
+    await app.tick()
+    full = [Entry(clock.now(), Reason.NOTE, "ward-a", f"note {n}")
+            for n in range(NOTES_PER_INCIDENT)]
+    await app.store.transaction(lambda tx: tx.add_entries(iid, full))
+    rows = await app.store.transaction(lambda tx: tx.deliveries(iid))
+    call = next(d.id for d in rows if d.party == "alarm-vendor")
+    token = await app.ack_token(iid, "alarm-vendor")
+    resp = await client.post(f"/voice/{token}/{call}/key", json={"digits": "2"})
+    said = (await resp.json())["say"]
+    assert said in {t(lang, "answer.notes_full", count=NOTES_PER_INCIDENT)
+                    for lang in ("fi", "sv", "en")}
+    timeline = await app.store.transaction(lambda tx: tx.timeline(iid))
+    assert sum(e["reason"] == Reason.NOTE.value for e in timeline) == NOTES_PER_INCIDENT

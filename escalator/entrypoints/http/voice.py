@@ -24,6 +24,7 @@ from aiohttp import web
 
 from escalator.domain import bounds
 from escalator.domain.guards import Actor, Door, Kind, Why
+from escalator.domain.limits import NOTES_PER_INCIDENT
 from escalator.domain.model import State
 from escalator.entrypoints.http import answers
 from escalator.entrypoints.http.keys import ANSWERING, CALLS
@@ -138,6 +139,8 @@ async def _answer(answering: Answering, claim: LinkClaim, kind: str, lang: str) 
                  state=t(lang, f"state.{after.state.value}"))
     if outcome.kind is Kind.REFUSED:
         return t(lang, "page.link_revoked")
+    if outcome.why is Why.NOTES_FULL:  # "not ours" kept as a note, and no room for one
+        return t(lang, "answer.notes_full", count=NOTES_PER_INCIDENT)
     log.warning("voice answer %s on incident %s not applied: %s", kind, claim.incident_id,
                 outcome.why)
     return t(lang, "voice.failed")
