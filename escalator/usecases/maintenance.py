@@ -38,6 +38,21 @@ class By:
 
 
 @dataclass(frozen=True)
+class Kept:
+    """A window set through the API, with who set it and who last changed it."""
+
+    window: MaintenanceWindow
+    created_by: str
+    created_at: datetime
+    updated_by: str | None = None
+    updated_at: datetime | None = None
+
+    @classmethod
+    def of(cls, s: StoredWindow) -> Kept:
+        return cls(s.window, s.created_by, s.created_at, s.updated_by, s.updated_at)
+
+
+@dataclass(frozen=True)
 class WindowResult:
     window: MaintenanceWindow | None = None  # as it is now (None if refused)
     refusal: Refusal | None = None
@@ -60,9 +75,10 @@ class Maintenance:
         """The config file's windows that are current or planned."""
         return [w for w in self.context.config.maintenance if w.ends > now]
 
-    async def windows(self, now: datetime) -> list[StoredWindow]:
+    async def windows(self, now: datetime) -> list[Kept]:
         """Windows set through the API that have not ended, with who set them."""
-        return await self.store.transaction(lambda tx: stored.windows_ending_after(tx, now))
+        return await self.store.transaction(
+            lambda tx: [Kept.of(s) for s in stored.windows_ending_after(tx, now)])
 
     async def set(self, by: By, draft: MaintenanceWindow) -> WindowResult:
         """A new window from `draft` (its id is given by the store)."""
