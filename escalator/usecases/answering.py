@@ -165,8 +165,9 @@ class Answering:
 
     def _recheck(self, cmd: Command, actor: Actor, first: Verdict, now: datetime
                  ) -> Callable[[Tx, Incident], None]:
-        """Inside the action's transaction: the incident as it is now, and whether the
-        party may still pass it on (the calls made so far)."""
+        """Inside the action's transaction: the incident as it is now, whether the party
+        may still pass it on (the calls made so far), and the notes it holds (two notes
+        at once on the last free place: the second is refused)."""
         def check(tx: Tx, incident: Incident) -> None:
             verdict = judge(actor, self._ask(cmd),
                             self._facts(actor, incident, now, _seen(tx, incident, cmd, actor)),
