@@ -9,6 +9,10 @@ closes, recorded under the token's name (a `by` naming anyone else is refused).
 
 `from`/`to` are dates (facility time) or ISO times with an offset; newest
 first; `cursor` is opaque to clients (today the last id of the page).
+
+Reads are the register use case's named questions; a note and a closing are its
+commands (escalator/usecases/register.py), which ask `domain/permits.py` whether the
+token's role may write. This module reads the request in and says the result back.
 """
 
 from __future__ import annotations
