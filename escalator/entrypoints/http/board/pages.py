@@ -47,7 +47,7 @@ from escalator.i18n import code_label
 from escalator.i18n.explain import explain
 from escalator.notify.telegram.layout import local
 from escalator.usecases.answering import Command
-from escalator.usecases.shapes import Story, when
+from escalator.usecases.shapes import Sent, Story, when
 
 COOKIE = "escalator_board"
 LANG_COOKIE = "escalator_lang"
@@ -228,7 +228,7 @@ async def show_incident(request: web.Request, session: Session, said: str = "",
         label=code_label(lang, incident.code))
 
 
-def _picture(inc: Incident, timeline: list[dict[str, Any]], deliveries: list[Any],
+def _picture(inc: Incident, timeline: list[dict[str, Any]], deliveries: list[Sent],
              config: Any, lang: str, now: datetime) -> str:
     ladder = config.ladders.get(inc.ladder)
     directory_name = {pid: p.name for pid, p in config.parties.items()}
