@@ -12,27 +12,26 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
-from escalator.clock import Clock, SteadyClock, SystemClock
 from escalator.config import build_directory, load_config
 from escalator.config.loader import configured_channels
 from escalator.config.model import CHANNELS, Config
 from escalator.config.restart import pending_restart
 from escalator.config.tls import listener_context
-from escalator.config_alarm import ConfigAlarm
-from escalator.config_audit import ConfigAudit
-from escalator.config_editing import ConfigEditing
-from escalator.config_watch import ConfigWatch
 from escalator.domain.availability import Directory
+from escalator.domain.errors import ConfigError, StorageError, StoreLocked
 from escalator.domain.outbound import Network
 from escalator.entrypoints.http.board.state import BoardState
 from escalator.entrypoints.http.keys import UseCases
 from escalator.entrypoints.http.server import build_web_app
-from escalator.errors import ConfigError, StorageError, StoreLocked
+from escalator.escalation.service import EscalationService
 from escalator.i18n.codes import install_overrides as install_code_overrides
 from escalator.intake import IntakeAdapter, build_adapters
-from escalator.links import LinkSigner
 from escalator.listeners import HTTP_LIMITS, Gate, http_frames, listen
-from escalator.metrics import Metrics
+from escalator.liveconfig.alarm import ConfigAlarm
+from escalator.liveconfig.audit import ConfigAudit
+from escalator.liveconfig.editing import ConfigEditing
+from escalator.liveconfig.watch import ConfigWatch
+from escalator.monitoring.metrics import Metrics
 from escalator.notify.base import Notifier
 from escalator.notify.dispatch import Dispatcher
 from escalator.notify.email import EmailNotifier
@@ -43,16 +42,18 @@ from escalator.notify.telegram import from_config as telegram_settings
 from escalator.notify.telegram import webhook as telegram_webhook
 from escalator.notify.voice import CALLBACK_TTL, VoiceNotifier
 from escalator.notify.webhook import WebhookNotifier
-from escalator.outbound import guarded_session
-from escalator.redact import add_secrets
 from escalator.reports import mail as report_mail
 from escalator.reports.scheduler import ReportScheduler
-from escalator.rosterfeeds import RosterFeeds
-from escalator.service import EscalationService
+from escalator.rosters.feeds import RosterFeeds
+from escalator.runtime.clock import Clock, SteadyClock, SystemClock
+from escalator.runtime.tasks import cancel_and_wait
+from escalator.runtime.waker import Waker
+from escalator.security.links import LinkSigner
+from escalator.security.outbound import guarded_session
+from escalator.security.redact import add_secrets
 from escalator.storage import SqlStore, open_store
 from escalator.storage.listen import DueListener
 from escalator.storage.nonces import link_nonces
-from escalator.tasks import cancel_and_wait
 from escalator.usecases.answering import Answering
 from escalator.usecases.configuring import Configuring
 from escalator.usecases.context import Context
@@ -61,7 +62,6 @@ from escalator.usecases.intake import Intake
 from escalator.usecases.ledger import Ledger
 from escalator.usecases.queries import Queries
 from escalator.usecases.records import Records
-from escalator.waker import Waker
 
 log = logging.getLogger(__name__)
 STOP_STEP = 5.0  # seconds each part may take to stop, at most

@@ -11,7 +11,7 @@
           - {who: ward-a, when: "ma-su 07.00-21.00"}
 
 A file is read at load (and at every reload); a URL is fetched by the running
-service (escalator/rosterfeeds.py), which keeps its last good copy. Events
+service (escalator/rosters/feeds.py), which keeps its last good copy. Events
 naming nobody we know are warnings at their line of the calendar.
 """
 

@@ -81,7 +81,7 @@ from escalator.config.settings import (
 from escalator.config.sources import key_sets as source_key_sets
 from escalator.config.voicecheck import warn_unreachable_callbacks
 from escalator.config.yamlmarks import parse
-from escalator.errors import ConfigError
+from escalator.domain.errors import ConfigError
 
 TOP_KEYS = ("facility", "http", "storage", "sources", "people", "rosters", "ladders", "routes",
             "channels", "codes", "deadman", "maintenance", "maintenance_max", "reports",

@@ -15,7 +15,6 @@ from collections.abc import Callable, Mapping
 from datetime import timedelta
 from typing import Any
 
-from escalator import patterns
 from escalator.config.check import (
     At,
     Problems,
@@ -31,6 +30,7 @@ from escalator.config.check import (
 )
 from escalator.config.outbound import NETWORKS_SCHEMA, networks
 from escalator.config.problem import phrase
+from escalator.parsing import patterns
 
 COMMON = ("kind", "heartbeat_timeout", "ladder")
 # a kind is accepted in the config only once it works

@@ -22,7 +22,7 @@ from typing import Any
 from escalator.config.check import At, Problems, mapping, text
 from escalator.config.model import TlsConfig
 from escalator.config.problem import phrase
-from escalator.errors import ConfigError
+from escalator.domain.errors import ConfigError
 
 TLS_KEYS = ("cert", "key")
 

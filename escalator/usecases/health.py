@@ -11,9 +11,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from escalator.domain.errors import StorageError
 from escalator.domain.model import State
-from escalator.errors import StorageError
-from escalator.metrics import Metrics
+from escalator.monitoring.metrics import Metrics
 from escalator.storage.protocol import Store
 from escalator.storage.sql import Tx
 

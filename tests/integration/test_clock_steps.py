@@ -1,5 +1,6 @@
 """A stepped wall clock stops no timer: the service's clock never goes back, and what
-is due is waited for on the monotonic clock (escalator/clock.py, escalator/waker.py).
+is due is waited for on the monotonic clock (escalator/runtime/clock.py,
+escalator/runtime/waker.py).
 
 The fake clock moves the wall clock and the monotonic clock separately: `advance`
 is time passing, `step_wall` an NTP correction or a VM restored with its clock behind.
@@ -30,7 +31,7 @@ async def test_wall_clock_stepped_back_an_hour_delays_no_reminder_or_escalation(
     assert recorder.reasons() == [("ward-a", "FIRST")]
     recorder.clear()
 
-    with caplog.at_level(logging.WARNING, logger="escalator.clock"):
+    with caplog.at_level(logging.WARNING, logger="escalator.runtime.clock"):
         clock.step_wall(hours=-1)  # NTP correction; the monotonic clock does not move
         due = await app.tick()
     assert recorder.sent == []

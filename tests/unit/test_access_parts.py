@@ -10,9 +10,9 @@ import pytest
 from escalator.domain.guards import Past, wait_for
 from escalator.domain.model import Action
 from escalator.entrypoints.http.privacy import scrub
-from escalator.links import LinkClaim, LinkSigner, bound
-from escalator.logthrottle import Throttle
-from escalator.redact import MASK, add_secrets, redact
+from escalator.monitoring.logthrottle import Throttle
+from escalator.security.links import LinkClaim, LinkSigner, bound
+from escalator.security.redact import MASK, add_secrets, redact
 from escalator.usecases.ledger import Ledger
 
 T0 = datetime(2026, 11, 24, 7, 0, tzinfo=UTC)

@@ -30,7 +30,7 @@ from escalator.entrypoints.http.views import (
 )
 from escalator.i18n import code_label, reader_language, t, tn
 from escalator.i18n.explain import explain
-from escalator.links import LinkClaim, LinkError, bound
+from escalator.security.links import LinkClaim, LinkError, bound
 from escalator.storage.nonces import link_nonce
 from escalator.storage.rows import dt
 from escalator.storage.sql import Tx

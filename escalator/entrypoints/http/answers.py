@@ -25,11 +25,11 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from escalator.domain import bounds
+from escalator.domain.errors import ActionError
 from escalator.domain.guards import MAX_SNOOZE, fits, snooze_choices, version
 from escalator.domain.model import Action, Incident
-from escalator.errors import ActionError
+from escalator.escalation.service import whole_minutes
 from escalator.i18n import dates, t
-from escalator.service import whole_minutes
 
 MAX_NOTE = 2000
 # Page answer -> the action it performs.

@@ -17,13 +17,13 @@ import yaml
 from aiohttp import web
 
 from escalator.domain import bounds
+from escalator.domain.errors import ActionError
 from escalator.domain.guards import Actor, Door, Kind, Role, Why
 from escalator.domain.model import Action, State
 from escalator.entrypoints.http.keys import ANSWERING, CONFIGURING, CONTEXT, QUERIES
 from escalator.entrypoints.http.tokens import OPERATOR, VIEWER, require
 from escalator.entrypoints.http.views import ApiError, delivery_json, incident_json
-from escalator.errors import ActionError
-from escalator.service import snooze_refusal, whole_minutes
+from escalator.escalation.service import snooze_refusal, whole_minutes
 from escalator.storage.sql import Tx
 from escalator.usecases.answering import Command, Outcome
 

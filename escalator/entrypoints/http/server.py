@@ -19,6 +19,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from aiohttp import web
 
 from escalator.domain.bounds import BadInput
+from escalator.domain.errors import StorageError, UnstorableError
 from escalator.entrypoints.http import (
     ackpage,
     api,
@@ -32,9 +33,8 @@ from escalator.entrypoints.http import (
 from escalator.entrypoints.http.guesses import GUESSES_KEY, Guesses, link_guesses
 from escalator.entrypoints.http.keys import CONTEXT, UseCases
 from escalator.entrypoints.http.views import ApiError, message_page
-from escalator.errors import StorageError, UnstorableError
 from escalator.i18n import t
-from escalator.metrics import DOOR
+from escalator.monitoring.metrics import DOOR
 
 log = logging.getLogger(__name__)
 

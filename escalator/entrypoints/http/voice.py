@@ -29,8 +29,8 @@ from escalator.entrypoints.http import answers
 from escalator.entrypoints.http.keys import ANSWERING
 from escalator.i18n import reader_language, t
 from escalator.intake.clean import one_line
-from escalator.links import LinkClaim, LinkError
 from escalator.notify import speech
+from escalator.security.links import LinkClaim, LinkError
 from escalator.storage import voicecalls
 from escalator.storage.rows import DeliveryRow
 from escalator.usecases.answering import Command

@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING
 
 from aiohttp import web
 
-from escalator.errors import NotifyError
-from escalator.logthrottle import Throttle
+from escalator.domain.errors import NotifyError
+from escalator.monitoring.logthrottle import Throttle
 
 if TYPE_CHECKING:
     from escalator.notify.telegram.channel import TelegramChannel

@@ -16,6 +16,7 @@ from aiohttp import web
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from escalator.domain import bounds
+from escalator.domain.errors import ActionError
 from escalator.domain.guards import (
     DEFAULT_SNOOZE,
     Actor,
@@ -41,11 +42,10 @@ from escalator.entrypoints.http.board.state import BoardState
 from escalator.entrypoints.http.board.texts import LANGS, bt
 from escalator.entrypoints.http.keys import ANSWERING, BOARD, CONTEXT, QUERIES
 from escalator.entrypoints.http.views import told_together
-from escalator.errors import ActionError
+from escalator.escalation.service import whole_minutes
 from escalator.i18n import code_label
 from escalator.i18n.explain import explain
 from escalator.notify.telegram.layout import local
-from escalator.service import whole_minutes
 from escalator.storage.rows import dt
 from escalator.usecases.answering import Command
 
