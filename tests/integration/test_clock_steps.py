@@ -133,7 +133,7 @@ async def test_the_store_keeper_pokes_the_waker_when_the_wall_clock_jumps_forwar
     timer (set on the monotonic clock before the jump) would have fired."""
     import asyncio
 
-    import escalator.app
+    import escalator.runtime.keeper
 
     class Pokes:
         count = 0
@@ -141,11 +141,11 @@ async def test_the_store_keeper_pokes_the_waker_when_the_wall_clock_jumps_forwar
         def poke(self) -> None:
             self.count += 1
 
-    monkeypatch.setattr(escalator.app, "KEEP_EVERY_S", 0.01)
+    monkeypatch.setattr(escalator.runtime.keeper, "KEEP_EVERY_S", 0.01)
     app = await make_app()  # SQLite: the keeper pokes nothing on its own
     pokes = Pokes()
     app.waker = pokes  # type: ignore[assignment]
-    keeper = asyncio.create_task(app._keep_store())
+    keeper = asyncio.create_task(app.keeper.run())
     try:
         for _ in range(5):
             await asyncio.sleep(0.02)
