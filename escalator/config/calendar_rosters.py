@@ -23,7 +23,9 @@ from datetime import timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from escalator.config.check import (
+from escalator.config.ical import MAX_CALENDAR_BYTES, CalendarError, read_calendar
+from escalator.config.problem import phrase
+from escalator.config.validators import (
     DURATION,
     At,
     Problems,
@@ -34,8 +36,6 @@ from escalator.config.check import (
     text,
     why_of,
 )
-from escalator.config.ical import MAX_CALENDAR_BYTES, CalendarError, read_calendar
-from escalator.config.problem import phrase
 from escalator.domain.availability import Party, Roster, RosterEntry
 from escalator.domain.shifts import ShiftCalendar, Unmatched
 

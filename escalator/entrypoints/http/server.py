@@ -24,9 +24,9 @@ from escalator.entrypoints.http import (
     ackpage,
     api,
     board,
-    health,
     intake,
     maintenance_api,
+    probes,
     safety,
     voice,
 )
@@ -58,7 +58,7 @@ def build_web_app(uses: UseCases, more_routes: Sequence[Routes] = ()) -> web.App
     safety.setup(web_app)  # the safety register (replaces api's plain list)
     maintenance_api.setup(web_app)
     ackpage.setup(web_app)
-    health.setup(web_app)
+    probes.setup(web_app)
     for add in more_routes:  # e.g. the Telegram channel's webhook (only in webhook mode)
         add(web_app)
     board.setup(web_app)  # the web board (and / redirects to it)
