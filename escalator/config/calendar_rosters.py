@@ -37,7 +37,7 @@ from escalator.config.validators import (
     why_of,
 )
 from escalator.domain.availability import Party, Roster, RosterEntry
-from escalator.domain.shifts import ShiftCalendar, Unmatched
+from escalator.domain.shifts import ShiftCalendar
 
 CALENDAR_ROSTER_KEYS = ("ical", "match", "entries")
 CALENDAR_ROSTER_REQUIRED = ("ical",)
@@ -58,14 +58,6 @@ class RosterFeed:
     refresh: timedelta = DEFAULT_REFRESH
     timeout: timedelta = DEFAULT_TIMEOUT
     match: tuple[tuple[str, str], ...] = ()
-
-
-def unmatched_text(source: str, u: Unmatched) -> str:
-    """`shifts.ics:62: event "uid": "Matti M" is nobody in people or match: ...`."""
-    where = f"{source}:{u.line}" if u.line else source
-    names = ", ".join(f'"{n}"' for n in u.names)
-    return (f'{where}: event "{u.uid}": {names} matches nobody in people or match, so this '
-            f'shift calls no one (add it to match:, e.g. "{u.names[0]}": party-id)')
 
 
 def parse_calendar_roster(
