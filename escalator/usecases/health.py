@@ -26,7 +26,7 @@ Series = dict[tuple[tuple[str, str], ...], float]
 class Health:
     store: Store
     metrics: Metrics
-    components: Callable[[], dict[str, Any]]  # each part's state (Escalator.health)
+    components: Callable[[], dict[str, Any]]  # each part's state (runtime/status.py)
 
     async def check(self) -> tuple[bool, dict[str, Any]]:
         """Healthy or not, and each component's state with the open incidents' count."""
