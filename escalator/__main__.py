@@ -14,9 +14,9 @@ import threading
 from importlib import resources
 from zoneinfo import ZoneInfo
 
-from escalator.clock import SystemClock
 from escalator.config.model import Config
-from escalator.errors import ConfigError, StoreLocked
+from escalator.domain.errors import ConfigError, StoreLocked
+from escalator.runtime.clock import SystemClock
 
 DEMO_SECRETS = ("ESCALATOR_API_TOKEN", "ESCALATOR_SECRET_KEY", "ESCALATOR_TERMINAL_TOKEN")
 
@@ -58,11 +58,11 @@ def main(argv: list[str] | None = None) -> int:
                                         'timeout): "2026-12-24 02:20"')
     sim.add_argument("--taken-by", help="the party that takes it (default: step 1's first)")
     sim.add_argument("--eta", help='the arrival time they give: "2026-12-24 03:00"')
-    from escalator import ops_cli
+    from escalator.commands import ops as ops_cli
     from escalator.reports.cli import add_commands as add_report_commands
 
     ops_cli.add_parsers(sub)
-    from escalator import rostershow
+    from escalator.rosters import show as rostershow
 
     rostershow.add_parser(sub)  # roster show: who is on duty when
     add_report_commands(sub)  # safety list|show|export, report weekly
@@ -89,8 +89,8 @@ def main(argv: list[str] | None = None) -> int:
 def _simulate(args: argparse.Namespace) -> int:
     from datetime import timedelta
 
+    from escalator.commands.simulate import Taken, parse_at, timeline
     from escalator.config import load_config
-    from escalator.simulate import Taken, parse_at, timeline
 
     taken = None
     try:
@@ -109,7 +109,7 @@ def _simulate(args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(exc, file=sys.stderr)
         return 2
-    from escalator.rostershow import fetched_calendars
+    from escalator.rosters.show import fetched_calendars
 
     calendars, failures = asyncio.run(fetched_calendars(config, "en"))  # rosters at URLs
     for why in failures.values():
@@ -123,7 +123,7 @@ def _simulate(args: argparse.Namespace) -> int:
 def _demo(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from escalator.demo import serve
+    from escalator.commands.demo import serve
 
     logging.basicConfig(level=args.log_level.upper(),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -171,7 +171,7 @@ def _run(args: argparse.Namespace) -> int:
         except ValueError as exc:
             print(f"escalator run: --listen {args.listen}: {exc}", file=sys.stderr)
             return 2
-    from escalator import eventloop
+    from escalator.runtime import eventloop
 
     return eventloop.run(_serve(config, env, demo=args.demo), env)
 
@@ -212,11 +212,11 @@ async def _serve(config, env, demo: bool = False) -> int:  # type: ignore[no-unt
         print(f"escalator run: {exc}", file=sys.stderr)
         await app.stop()
         return 1
-    from escalator.supervision import Supervision
+    from escalator.monitoring.supervisor import Supervision
 
     supervision = Supervision(app, env)  # systemd READY/WATCHDOG, dead man's switch
     supervision.start()
-    from escalator.eventloop import freeze_startup_objects
+    from escalator.runtime.eventloop import freeze_startup_objects
 
     freeze_startup_objects()
     logging.info("escalator running for %s; SIGHUP reloads the config", config.facility.name)

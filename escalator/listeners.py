@@ -22,7 +22,7 @@ webhook for everyone):
 - a request head or device frame must be complete within `head` seconds of its
   first byte, and from an address no source is configured at the first one
   within `head` of the connection's start: a byte now and then no longer keeps
-  a socket (escalator/frames.py finds where heads and frames end).
+  a socket (escalator/parsing/frames.py finds where heads and frames end).
 
 A refused connection costs one accept and one close; nothing is logged per
 connection, only a warning at a client's 1st, 10th, 100th and every
@@ -42,7 +42,7 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 from escalator.domain.outbound import Network, address_of
-from escalator.frames import EspaFrames, Frames, HttpFrames, LineFrames
+from escalator.parsing.frames import EspaFrames, Frames, HttpFrames, LineFrames
 
 log = logging.getLogger(__name__)
 

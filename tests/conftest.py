@@ -21,7 +21,10 @@ def loopback_peers_allowed(request, monkeypatch):
         return
     import ipaddress
 
-    from escalator import app, outbound, rostershow, supervision
+    from escalator import app
+    from escalator.monitoring import supervisor as supervision
+    from escalator.rosters import show as rostershow
+    from escalator.security import outbound
 
     loopback = (ipaddress.ip_network("127.0.0.0/8"), ipaddress.ip_network("::1/128"))
     real = outbound.guarded_session

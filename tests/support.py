@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from escalator.clock import SteadyClock
 from escalator.domain.availability import Contact
-from escalator.errors import NotifyError
+from escalator.domain.errors import NotifyError
 from escalator.notify.base import Message
+from escalator.runtime.clock import SteadyClock
 
 TOKENS = {
     "ESCALATOR_API_TOKEN": "operator-token-123",

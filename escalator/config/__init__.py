@@ -3,6 +3,6 @@
 from escalator.config.calendar import build_directory
 from escalator.config.loader import load_config, load_config_text
 from escalator.config.model import Config
-from escalator.errors import ConfigError
+from escalator.domain.errors import ConfigError
 
 __all__ = ["Config", "ConfigError", "build_directory", "load_config", "load_config_text"]

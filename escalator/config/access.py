@@ -19,9 +19,9 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
-from escalator.config.check import At, Problems, choice, duration, env_name, mapping, text
 from escalator.config.model import API_ROLES, ApiToken
 from escalator.config.problem import phrase
+from escalator.config.validators import At, Problems, choice, duration, env_name, mapping, text
 
 TOKEN_KEYS = ("name", "token_env", "role")
 MIN_SNOOZE = timedelta(minutes=15)  # the shortest snooze offered anywhere

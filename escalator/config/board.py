@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from escalator.config.check import (
+from escalator.config.problem import phrase
+from escalator.config.validators import (
     At,
     Problems,
     choice,
@@ -23,7 +24,6 @@ from escalator.config.check import (
     sequence,
     text,
 )
-from escalator.config.problem import phrase
 
 BOARD_KEYS = ("users", "session_ttl")
 USER_KEYS = ("name", "role", "password_hash_env", "party")

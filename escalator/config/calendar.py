@@ -57,7 +57,7 @@ def build_directory(
     config: Config, calendars: Mapping[str, ShiftCalendar] | None = None,
 ) -> Directory:
     """`calendars`: the shifts fetched for rosters whose calendar is at a URL
-    (escalator/rosterfeeds.py), by roster id."""
+    (escalator/rosters/feeds.py), by roster id."""
     rosters = {rid: replace(r, calendar=calendars[rid]) if calendars and rid in calendars else r
                for rid, r in config.rosters.items()}
     return Directory(

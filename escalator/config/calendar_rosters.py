@@ -11,7 +11,7 @@
           - {who: ward-a, when: "ma-su 07.00-21.00"}
 
 A file is read at load (and at every reload); a URL is fetched by the running
-service (escalator/rosterfeeds.py), which keeps its last good copy. Events
+service (escalator/rosters/feeds.py), which keeps its last good copy. Events
 naming nobody we know are warnings at their line of the calendar.
 """
 
@@ -23,7 +23,9 @@ from datetime import timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from escalator.config.check import (
+from escalator.config.ical import MAX_CALENDAR_BYTES, CalendarError, read_calendar
+from escalator.config.problem import phrase
+from escalator.config.validators import (
     DURATION,
     At,
     Problems,
@@ -34,10 +36,8 @@ from escalator.config.check import (
     text,
     why_of,
 )
-from escalator.config.ical import MAX_CALENDAR_BYTES, CalendarError, read_calendar
-from escalator.config.problem import phrase
 from escalator.domain.availability import Party, Roster, RosterEntry
-from escalator.domain.shifts import ShiftCalendar, Unmatched
+from escalator.domain.shifts import ShiftCalendar
 
 CALENDAR_ROSTER_KEYS = ("ical", "match", "entries")
 CALENDAR_ROSTER_REQUIRED = ("ical",)
@@ -58,14 +58,6 @@ class RosterFeed:
     refresh: timedelta = DEFAULT_REFRESH
     timeout: timedelta = DEFAULT_TIMEOUT
     match: tuple[tuple[str, str], ...] = ()
-
-
-def unmatched_text(source: str, u: Unmatched) -> str:
-    """`shifts.ics:62: event "uid": "Matti M" is nobody in people or match: ...`."""
-    where = f"{source}:{u.line}" if u.line else source
-    names = ", ".join(f'"{n}"' for n in u.names)
-    return (f'{where}: event "{u.uid}": {names} matches nobody in people or match, so this '
-            f'shift calls no one (add it to match:, e.g. "{u.names[0]}": party-id)')
 
 
 def parse_calendar_roster(

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from escalator.config.loader import Ready, configured_channels, load_config, load_config_text
 from escalator.config.model import Config
 from escalator.config.problem import ConfigProblem
-from escalator.errors import ConfigError
+from escalator.domain.errors import ConfigError
 
 
 @dataclass(frozen=True)

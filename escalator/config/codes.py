@@ -15,9 +15,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from escalator.config.check import At, Problems, choice, identifier, mapping, text
 from escalator.config.model import LANGUAGES
 from escalator.config.problem import phrase
+from escalator.config.validators import At, Problems, choice, identifier, mapping, text
 from escalator.i18n.codes import SEVERITIES, CodeInfo
 
 CODE = phrase("cfg.want.alarm_code")

@@ -14,8 +14,16 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from escalator.config.check import At, Problems, choice, duration, env_name, http_url, mapping
 from escalator.config.problem import phrase
+from escalator.config.validators import (
+    At,
+    Problems,
+    choice,
+    duration,
+    env_name,
+    http_url,
+    mapping,
+)
 
 DEADMAN_KEYS = ("url", "every", "token_env", "method", "timeout")
 DEADMAN_REQUIRED = ("url",)

@@ -14,9 +14,9 @@ from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
-from escalator.config.check import At, Problems, duration, mapping
 from escalator.config.model import DeliveryConfig
 from escalator.config.problem import phrase
+from escalator.config.validators import At, Problems, duration, mapping
 
 DELIVERY_KEYS = ("fallback_after", "send_timeout")
 MAX_SEND_TIMEOUT = timedelta(minutes=2)

@@ -10,7 +10,7 @@ names nobody we know is kept as `Unmatched` with its line and UID, so it is
 reported, never silently dropped.
 
 Pure: text in, a `ShiftCalendar` out. Reading a file or fetching a URL is
-done by the callers (escalator/config/calendar_rosters.py, escalator/rosterfeeds.py).
+done by the callers (escalator/config/calendar_rosters.py, escalator/rosters/feeds.py).
 """
 
 from __future__ import annotations

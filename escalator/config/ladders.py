@@ -10,7 +10,8 @@ from __future__ import annotations
 from collections.abc import Collection
 from datetime import timedelta
 
-from escalator.config.check import (
+from escalator.config.problem import phrase
+from escalator.config.validators import (
     At,
     Problems,
     duration,
@@ -21,7 +22,6 @@ from escalator.config.check import (
     reference,
     sequence,
 )
-from escalator.config.problem import phrase
 from escalator.domain.hours import format_duration
 from escalator.domain.ladder import Ladder, Route, Step
 

@@ -25,7 +25,6 @@ from escalator.config.calendar_rosters import (
     ICAL_KEYS,
     RosterFeed,
 )
-from escalator.config.check import At, Problems, mapping
 from escalator.config.codes import CODE_ENTRY_KEYS, parse_codes
 from escalator.config.deadman import DEADMAN_KEYS, parse_deadman
 from escalator.config.delivery import DELIVERY_KEYS, parse_delivery
@@ -79,9 +78,10 @@ from escalator.config.settings import (
     parse_storage,
 )
 from escalator.config.sources import key_sets as source_key_sets
+from escalator.config.validators import At, Problems, mapping
 from escalator.config.voicecheck import warn_unreachable_callbacks
 from escalator.config.yamlmarks import parse
-from escalator.errors import ConfigError
+from escalator.domain.errors import ConfigError
 
 TOP_KEYS = ("facility", "http", "storage", "sources", "people", "rosters", "ladders", "routes",
             "channels", "codes", "deadman", "maintenance", "maintenance_max", "reports",

@@ -12,7 +12,9 @@ from collections.abc import Collection
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from escalator.config.check import (
+from escalator.config.ladders import _codes
+from escalator.config.problem import phrase
+from escalator.config.validators import (
     At,
     Problems,
     duration,
@@ -23,8 +25,6 @@ from escalator.config.check import (
     text,
     why_of,
 )
-from escalator.config.ladders import _codes
-from escalator.config.problem import phrase
 from escalator.domain.hours import format_duration
 from escalator.domain.maintenance import (
     DEFAULT_MAINTENANCE_MAX,

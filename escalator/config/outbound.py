@@ -32,8 +32,8 @@ from collections.abc import Callable, Iterator
 from typing import Any
 from urllib.parse import urlsplit
 
-from escalator.config.check import At, Problems, sequence, text
 from escalator.config.problem import phrase
+from escalator.config.validators import At, Problems, sequence, text
 from escalator.domain.outbound import Network, address_of, outbound_allowed, parse_network
 
 URL_KEYS = ("url", "webhook")  # where outgoing addresses are written

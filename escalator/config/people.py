@@ -13,7 +13,10 @@ from pathlib import Path
 from typing import Any
 
 from escalator.config.calendar_rosters import RosterFeed, parse_calendar_roster
-from escalator.config.check import (
+from escalator.config.model import CHANNELS, LANGUAGES
+from escalator.config.phones import DEFAULT_COUNTRY, phone
+from escalator.config.problem import phrase
+from escalator.config.validators import (
     At,
     Problems,
     boolean,
@@ -31,9 +34,6 @@ from escalator.config.check import (
     text,
     why_of,
 )
-from escalator.config.model import CHANNELS, LANGUAGES
-from escalator.config.phones import DEFAULT_COUNTRY, phone
-from escalator.config.problem import phrase
 from escalator.domain.availability import Contact, Party, Roster, RosterEntry
 from escalator.domain.hours import Period, WeeklyHours
 

@@ -16,8 +16,8 @@ from importlib import resources
 import phonenumbers
 from phonenumbers import NumberParseException, PhoneNumberFormat, ValidationResult
 
-from escalator.config.check import At, Problems
 from escalator.config.problem import Phrase, phrase
+from escalator.config.validators import At, Problems
 
 DEFAULT_COUNTRY = "FI"
 _NOT_DIALLED = re.compile(r"[^\d\s+\-().]")

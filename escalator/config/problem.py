@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from escalator.i18n import t
-from escalator.redact import redact
+from escalator.security.redact import redact
 
 Params = tuple[tuple[str, Any], ...]
 

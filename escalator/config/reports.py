@@ -18,10 +18,10 @@ import re
 from collections.abc import Mapping
 from datetime import time
 
-from escalator.config.check import At, Problems, choice, integer, mapping, names
 from escalator.config.model import LANGUAGES, ReportsConfig, WeeklyReport
 from escalator.config.people import EMAIL
 from escalator.config.problem import phrase
+from escalator.config.validators import At, Problems, choice, integer, mapping, names
 from escalator.domain.availability import Party
 from escalator.domain.hours import DAYS
 

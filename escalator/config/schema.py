@@ -15,7 +15,6 @@ from escalator.config import loader as keys
 from escalator.config import sources as source_keys
 from escalator.config.access import access_schema
 from escalator.config.board import board_schema
-from escalator.config.check import ENV_NAME
 from escalator.config.deadman import deadman_schema
 from escalator.config.model import LANGUAGES, SOURCE_KINDS
 from escalator.config.outbound import outbound_schema
@@ -30,6 +29,7 @@ from escalator.config.settings import (
     STORAGE_PATTERN,
 )
 from escalator.config.tls import tls_schema
+from escalator.config.validators import ENV_NAME
 from escalator.domain.hours import DURATION_EXPECTED, HOURS_EXPECTED, UNIT_OF
 from escalator.i18n.codes import SEVERITIES
 

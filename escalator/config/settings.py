@@ -17,7 +17,18 @@ import holidays
 
 from escalator.config import phones
 from escalator.config.access import parse_access
-from escalator.config.check import (
+from escalator.config.model import LANGUAGES, SOURCE_KINDS, Facility, HttpConfig, SourceConfig
+from escalator.config.outbound import parse_outbound
+from escalator.config.phones import country_of_timezone
+from escalator.config.problem import phrase
+from escalator.config.sources import (
+    SOURCE_KEYS,
+    SOURCE_REQUIRED,
+    check_unique_listen,
+    parse_options,
+)
+from escalator.config.tls import parse_tls
+from escalator.config.validators import (
     At,
     Problems,
     choice,
@@ -34,17 +45,6 @@ from escalator.config.check import (
     sequence,
     text,
 )
-from escalator.config.model import LANGUAGES, SOURCE_KINDS, Facility, HttpConfig, SourceConfig
-from escalator.config.outbound import parse_outbound
-from escalator.config.phones import country_of_timezone
-from escalator.config.problem import phrase
-from escalator.config.sources import (
-    SOURCE_KEYS,
-    SOURCE_REQUIRED,
-    check_unique_listen,
-    parse_options,
-)
-from escalator.config.tls import parse_tls
 
 LADDER_ID = phrase("cfg.want.ladder_id")
 FACILITY_KEYS = ("id", "name", "timezone", "language", "holidays", "closed_days", "country")

@@ -15,8 +15,9 @@ from collections.abc import Callable, Mapping
 from datetime import timedelta
 from typing import Any
 
-from escalator import patterns
-from escalator.config.check import (
+from escalator.config.outbound import NETWORKS_SCHEMA, networks
+from escalator.config.problem import phrase
+from escalator.config.validators import (
     At,
     Problems,
     boolean,
@@ -29,8 +30,7 @@ from escalator.config.check import (
     sequence,
     text,
 )
-from escalator.config.outbound import NETWORKS_SCHEMA, networks
-from escalator.config.problem import phrase
+from escalator.parsing import patterns
 
 COMMON = ("kind", "heartbeat_timeout", "ladder")
 # a kind is accepted in the config only once it works

@@ -19,10 +19,10 @@ import ssl
 from pathlib import Path
 from typing import Any
 
-from escalator.config.check import At, Problems, mapping, text
 from escalator.config.model import TlsConfig
 from escalator.config.problem import phrase
-from escalator.errors import ConfigError
+from escalator.config.validators import At, Problems, mapping, text
+from escalator.domain.errors import ConfigError
 
 TLS_KEYS = ("cert", "key")
 

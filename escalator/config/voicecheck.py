@@ -10,8 +10,8 @@ from __future__ import annotations
 from ipaddress import ip_address
 from urllib.parse import urlsplit
 
-from escalator.config.check import At, Problems
 from escalator.config.model import Config
+from escalator.config.validators import At, Problems
 
 
 def warn_unreachable_callbacks(problems: Problems, channels_at: At | None,

@@ -16,7 +16,7 @@ from yaml.events import AliasEvent
 from yaml.nodes import MappingNode, SequenceNode
 
 from escalator.config.problem import ConfigProblem, Phrase, phrase
-from escalator.errors import ConfigError
+from escalator.domain.errors import ConfigError
 
 MERGE_TAG = "tag:yaml.org,2002:merge"
 # Nodes that aliases (`*name`, `<<: *name`) may add to the document, counted as if each

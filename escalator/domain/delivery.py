@@ -117,7 +117,6 @@ RULES: Mapping[Move, Rule] = {
     Move.NOT_REACHED_LAST: Rule({S.SENT: S.FAILED}, Actor.PEER, False),
 }
 
-FINAL = frozenset({S.SENT, S.FAILED, S.SUPERSEDED, S.SKIPPED})  # SENT: but see NOT_REACHED
 CLAIMED = frozenset({S.SENDING, S.CHECKING})
 # may still reach someone, or did: the ladder waits for these before moving on
 LIVE = frozenset({S.PENDING, S.SENDING, S.HELD, S.CHECKING, S.SENT})

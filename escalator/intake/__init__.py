@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
-from escalator.clock import Clock
 from escalator.config.model import Config
 from escalator.domain.model import SOURCE_SILENT
 from escalator.intake.base import Ingest, IntakeAdapter, IntakeContext
+from escalator.runtime.clock import Clock
 from escalator.storage import SqlStore
 
 

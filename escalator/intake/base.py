@@ -17,14 +17,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from escalator import patterns
-from escalator.clock import Clock
 from escalator.config.model import SourceConfig
 from escalator.domain.model import AlarmEvent
+from escalator.escalation.service import IngestResult
 from escalator.i18n.codes import code_severity
 from escalator.intake import clean
 from escalator.intake.clean import multi_line, one_line
-from escalator.service import IngestResult
+from escalator.parsing import patterns
+from escalator.runtime.clock import Clock
 
 log = logging.getLogger(__name__)
 

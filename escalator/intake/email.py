@@ -13,7 +13,7 @@ permanent 554, never an endless 451.
 
 Hostile mail cannot stall intake: each header is cut to MAX_HEADER bytes
 before it is decoded, the rules see at most MAX_SUBJECT / MAX_BODY
-characters, the rules run in linear time (`escalator.patterns`) and the
+characters, the rules run in linear time (`escalator.parsing.patterns`) and the
 whole reading runs in a worker thread.
 """
 
@@ -30,7 +30,7 @@ from typing import Any
 
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
-from escalator.errors import StorageError, UnstorableError
+from escalator.domain.errors import StorageError, UnstorableError
 from escalator.intake.base import IntakeContext, apply_rules
 from escalator.listeners import SMTP_LIMITS, Gate, listen, smtp_frames
 

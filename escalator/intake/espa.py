@@ -18,7 +18,7 @@ import contextlib
 import logging
 from typing import Any
 
-from escalator.errors import StorageError
+from escalator.domain.errors import StorageError
 from escalator.intake import espa444
 from escalator.intake.base import IntakeContext, Throttle, apply_rules, heartbeat_every
 from escalator.listeners import Gate, espa_frames, stream_factory

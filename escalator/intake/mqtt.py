@@ -24,10 +24,10 @@ from typing import Any
 
 import aiomqtt
 
+from escalator.domain.errors import StorageError
 from escalator.domain.model import AlarmEvent
-from escalator.errors import StorageError
 from escalator.intake.base import IntakeContext, as_text, get_path
-from escalator.tasks import cancel_and_wait
+from escalator.runtime.tasks import cancel_and_wait
 
 log = logging.getLogger(__name__)
 

@@ -21,10 +21,10 @@ from datetime import timedelta
 
 import aiohttp
 
-from escalator.errors import StorageError
+from escalator.domain.errors import StorageError
 from escalator.intake.base import IntakeContext, Throttle, heartbeat_every
 from escalator.intake.pollformat import Active, FormatError, active_alarms, read_document
-from escalator.tasks import cancel_and_wait
+from escalator.runtime.tasks import cancel_and_wait
 
 log = logging.getLogger(__name__)
 

@@ -18,8 +18,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from escalator.domain.errors import ConfigError, StorageError, UnstorableError
 from escalator.domain.outbound import Network
-from escalator.errors import ConfigError, StorageError, UnstorableError
 from escalator.intake import dc09
 from escalator.intake.base import IntakeContext
 from escalator.listeners import Gate, listen, sia_frames, stream_factory

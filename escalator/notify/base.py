@@ -7,8 +7,8 @@ from datetime import datetime
 from typing import Protocol
 
 from escalator.domain.availability import Contact
+from escalator.domain.errors import NotifyError
 from escalator.domain.model import Incident
-from escalator.errors import NotifyError
 
 
 @dataclass(frozen=True)

@@ -33,19 +33,19 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from functools import partial
 
-from escalator.clock import Clock
 from escalator.config.delivery import fallback_after
 from escalator.config.model import Config
 from escalator.domain.answering import CALLS, superseded
 from escalator.domain.availability import Contact, Party
 from escalator.domain.delivery import RULES, Move, Status, deadline, target
+from escalator.domain.errors import NotifyError
 from escalator.domain.model import WAITING_FOR_CLEAR, Entry, Incident, Reason, State, params
 from escalator.domain.retry import Next, after_failure, overdue
-from escalator.errors import NotifyError
 from escalator.i18n import reader_language
-from escalator.links import LinkSigner
 from escalator.notify import render
 from escalator.notify.base import Held, Message, Notifier, delivery_key
+from escalator.runtime.clock import Clock
+from escalator.security.links import LinkSigner
 from escalator.storage import audit
 from escalator.storage.nonces import link_nonces
 from escalator.storage.rows import DeliveryRow

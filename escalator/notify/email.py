@@ -26,13 +26,13 @@ from typing import Any
 
 import aiosmtplib
 
-from escalator.clock import Clock
 from escalator.config.model import Facility
 from escalator.config.problem import ConfigProblem
 from escalator.domain.availability import Contact
-from escalator.errors import ConfigError, NotifyError
+from escalator.domain.errors import ConfigError, NotifyError
 from escalator.i18n import t
 from escalator.notify.base import Message, require_set_up
+from escalator.runtime.clock import Clock
 
 Settings = Mapping[str, Any]
 DEFAULT_PORTS = {"none": 25, "starttls": 587, "tls": 465}

@@ -16,8 +16,8 @@ from typing import Any
 import aiohttp
 
 from escalator.config.problem import ConfigProblem, phrase
-from escalator.errors import NotifyError
-from escalator.outbound import failure_text
+from escalator.domain.errors import NotifyError
+from escalator.security.outbound import failure_text
 
 Settings = Mapping[str, Any]
 

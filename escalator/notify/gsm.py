@@ -64,13 +64,6 @@ def measure(text: str) -> SmsSize:
     return SmsSize("GSM-7" if gsm else "UCS-2", total, segments)
 
 
-def capacity(segments: int, gsm: bool) -> int:
-    """Units available in `segments` segments (ignoring the no-split rule's slack)."""
-    if segments <= 1:
-        return GSM7_SINGLE if gsm else UCS2_SINGLE
-    return segments * (GSM7_PART if gsm else UCS2_PART)
-
-
 def plain(text: str) -> str:
     """Replace typographic punctuation with GSM-7 equivalents; collapse whitespace."""
     return " ".join(text.translate(PLAIN).split())

@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 
 from escalator.domain.availability import Contact
-from escalator.errors import NotifyError
+from escalator.domain.errors import NotifyError
 from escalator.notify.base import Message
 
 log = logging.getLogger("escalator.deliveries")

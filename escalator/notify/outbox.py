@@ -20,7 +20,6 @@ from typing import cast
 
 from telegram import Bot
 
-from escalator.clock import Clock
 from escalator.config.model import Config
 from escalator.domain.availability import Contact, Directory
 from escalator.domain.model import Incident
@@ -33,6 +32,7 @@ from escalator.notify.telegram.channel import PING_REASONS
 from escalator.notify.telegram.layout import Button, ping_text
 from escalator.notify.voice import VoiceNotifier
 from escalator.notify.webhook import payload
+from escalator.runtime.clock import Clock
 from escalator.storage.sql import SqlStore
 
 KEEP = 300  # a demo left running for a day stays small

@@ -26,7 +26,7 @@ import aiohttp
 from escalator.config.model import Facility
 from escalator.domain.answering import CALLS  # a call to act, not news of one
 from escalator.domain.availability import Contact
-from escalator.errors import ConfigError
+from escalator.domain.errors import ConfigError
 from escalator.i18n import code_label
 from escalator.notify import gsm, render
 from escalator.notify.base import Message, delivery_headers, require_set_up

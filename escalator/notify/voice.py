@@ -31,13 +31,11 @@ from datetime import timedelta
 
 import aiohttp
 
-from escalator.clock import Clock
 from escalator.config.model import Facility
 from escalator.domain.answering import CALLS
 from escalator.domain.availability import Contact
-from escalator.errors import ConfigError, NotifyError
+from escalator.domain.errors import ConfigError, NotifyError
 from escalator.i18n import t
-from escalator.links import LinkSigner
 from escalator.notify import speech
 from escalator.notify.base import Message, delivery_headers, require_set_up
 from escalator.notify.gateway import (
@@ -51,6 +49,8 @@ from escalator.notify.gateway import (
     send,
     template,
 )
+from escalator.runtime.clock import Clock
+from escalator.security.links import LinkSigner
 from escalator.storage import voicecalls
 from escalator.storage.nonces import link_nonce
 from escalator.storage.sql import SqlStore

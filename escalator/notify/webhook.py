@@ -20,10 +20,10 @@ from collections.abc import Callable
 import aiohttp
 
 from escalator.domain.availability import Contact
-from escalator.errors import NotifyError
+from escalator.domain.errors import NotifyError
 from escalator.notify.base import Message, delivery_headers
 from escalator.notify.gateway import retry_after
-from escalator.outbound import failure_text
+from escalator.security.outbound import failure_text
 
 
 def payload(message: Message) -> dict[str, object]:

@@ -14,13 +14,13 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from escalator.clock import SystemClock
 from escalator.config import load_config
 from escalator.config.model import Config
-from escalator.errors import ConfigError, NotifyError, StorageError
+from escalator.domain.errors import ConfigError, NotifyError, StorageError
 from escalator.reports import data
 from escalator.reports.safety_text import as_csv, as_json, as_text, cause_text, local, span
 from escalator.reports.when import parse_when
+from escalator.runtime.clock import SystemClock
 from escalator.storage import open_store
 from escalator.storage import register as store
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import aiosmtplib
 
-from escalator.errors import NotifyError
+from escalator.domain.errors import NotifyError
 from escalator.notify.email import DEFAULT_PORTS, problems
 
 

@@ -29,10 +29,10 @@ from datetime import UTC, datetime, time, timedelta
 from email.message import EmailMessage
 from zoneinfo import ZoneInfo
 
-from escalator.clock import Clock
 from escalator.config.model import Config
 from escalator.reports.produce import mail, produce, recipients
 from escalator.reports.weekly import Week, previous, week_of
+from escalator.runtime.clock import Clock
 from escalator.storage import register as runs
 from escalator.storage.sql import SqlStore, Tx
 

@@ -15,7 +15,7 @@ Rows are written by the same transaction as the change they record, so the
 log neither misses a committed change nor keeps one that was rolled back.
 What the chain cannot catch: someone with write access to the database who
 rewrites every row from some point on *and* the head. Shipping the head hash
-outside (the dead man's switch does, see `escalator.deadman`) narrows that.
+outside (the dead man's switch does, see `escalator.monitoring.deadman`) narrows that.
 """
 
 from __future__ import annotations

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from escalator.errors import StorageError
+from escalator.domain.errors import StorageError
 from escalator.storage import audit
 from escalator.storage.filemodes import create_private
 from escalator.storage.sql import SQLITE, Tx

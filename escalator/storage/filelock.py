@@ -17,7 +17,7 @@ import fcntl
 import os
 from pathlib import Path
 
-from escalator.errors import StorageError, StoreLocked
+from escalator.domain.errors import StorageError, StoreLocked
 
 
 class FileLock:

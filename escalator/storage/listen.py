@@ -5,7 +5,7 @@ PostgreSQL delivers when (and only if) it commits (escalator/storage/sql.py).
 The leader LISTENs on a connection of its own, on the event loop, and pokes
 its waker for each notification, so an alarm taken in by a follower reaches
 people as fast as one taken in by the leader, instead of at the leader's next
-once-a-second look (`Escalator._keep_store`, kept as the safety net for a
+once-a-second look (`runtime.keeper.StoreKeeper`, kept as the safety net for a
 notification lost with a dropped connection).
 
 Its own connection, not the store's: the store's session is busy on the store

@@ -176,20 +176,6 @@ def count_reason(tx: Tx, reason: str, start: datetime, end: datetime) -> int:
     return int(row["n"]) if row else 0
 
 
-def incidents_with_reason(tx: Tx, reasons: Sequence[str], start: datetime,
-                          end: datetime) -> list[tuple[str, str, int, datetime]]:
-    """(code, point, incident id, at) of timeline entries of `reasons`, once per moment
-    (one action's entry and the notices it sent share their time)."""
-    if not reasons:
-        return []
-    rows = tx.rows(
-        "SELECT DISTINCT t.incident_id, t.at, i.code, i.point FROM timeline t"
-        " JOIN incidents i ON i.id = t.incident_id"
-        f" WHERE t.reason IN ({_in(reasons)}) AND t.at >= ? AND t.at < ?",
-        (*reasons, ts(start), ts(end)))
-    return [(r["code"], r["point"], int(r["incident_id"]), _at(r["at"])) for r in rows]
-
-
 def count_by_point(tx: Tx, reasons: Sequence[str], start: datetime,
                    end: datetime) -> list[tuple[str, str, int]]:
     """(code, point, n): how many times entries of `reasons` were logged per point, each

@@ -1,4 +1,4 @@
-"""The last good copy of each roster calendar fetched from a URL (escalator/rosterfeeds.py).
+"""The last good copy of each roster calendar fetched from a URL (escalator/rosters/feeds.py).
 
 Kept so that a restart while the staffing system is down still knows who is
 on shift. Rows are keyed by a hash of the URL, never the URL itself: calendar

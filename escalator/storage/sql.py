@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from escalator.domain.delivery import RULES, Move, Refused, Status, check_fields, target
+from escalator.domain.errors import StorageBusy, StorageConflict, StorageError, UnstorableError
 from escalator.domain.model import (
     AlarmEvent,
     Decision,
@@ -32,7 +33,6 @@ from escalator.domain.model import (
     SafetyRecord,
     State,
 )
-from escalator.errors import StorageBusy, StorageConflict, StorageError, UnstorableError
 from escalator.storage import audit
 from escalator.storage.filelock import FileLock
 from escalator.storage.filemodes import create_private, narrow

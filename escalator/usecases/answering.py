@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 
 from escalator.domain.answering import AlreadyHandled, Call, already_handled, may_escalate
 from escalator.domain.availability import Directory
+from escalator.domain.errors import ActionError
 from escalator.domain.guards import (
     Actor,
     Ask,
@@ -30,9 +31,8 @@ from escalator.domain.guards import (
     version,
 )
 from escalator.domain.model import Action, Incident, Reason, params
-from escalator.errors import ActionError
-from escalator.links import LinkClaim, LinkSigner, bound
-from escalator.service import EscalationService
+from escalator.escalation.service import EscalationService
+from escalator.security.links import LinkClaim, LinkSigner, bound
 from escalator.storage import limits
 from escalator.storage.nonces import link_nonce
 from escalator.storage.protocol import Store

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass
 
-from escalator.links import LinkClaim
+from escalator.security.links import LinkClaim
 from escalator.storage import voicecalls
 from escalator.storage.protocol import Store
 from escalator.storage.sql import Tx

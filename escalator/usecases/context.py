@@ -6,8 +6,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from escalator.clock import Clock
 from escalator.config.model import Config
+from escalator.runtime.clock import Clock
 
 
 @dataclass(frozen=True)

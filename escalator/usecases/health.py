@@ -11,9 +11,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from escalator.domain.errors import StorageError
 from escalator.domain.model import State
-from escalator.errors import StorageError
-from escalator.metrics import Metrics
+from escalator.monitoring.metrics import Metrics
 from escalator.storage.protocol import Store
 from escalator.storage.sql import Tx
 
@@ -26,7 +26,7 @@ Series = dict[tuple[tuple[str, str], ...], float]
 class Health:
     store: Store
     metrics: Metrics
-    components: Callable[[], dict[str, Any]]  # each part's state (Escalator.health)
+    components: Callable[[], dict[str, Any]]  # each part's state (runtime/status.py)
 
     async def check(self) -> tuple[bool, dict[str, Any]]:
         """Healthy or not, and each component's state with the open incidents' count."""

@@ -7,8 +7,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from escalator.domain.model import AlarmEvent
-from escalator.metrics import Metrics
-from escalator.service import IngestResult as IngestResult  # what `ingest` answers a door
+from escalator.escalation.service import IngestResult
+from escalator.monitoring.metrics import Metrics
 from escalator.usecases.context import Context
 
 RECEIVED = "escalator_events_received_total"

@@ -10,8 +10,8 @@ from tg_support import alarm
 
 from escalator.app import Escalator
 from escalator.config import load_config, load_config_text
+from escalator.domain.errors import ConfigError
 from escalator.domain.model import AlarmEvent
-from escalator.errors import ConfigError
 
 ENV = {**TOKENS, "ANNA_TOKEN": "anna-token-0123456789", "BOARD_TOKEN": "board-token-0123456789"}
 ANNA = {"Authorization": f"Bearer {ENV['ANNA_TOKEN']}"}

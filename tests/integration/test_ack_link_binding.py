@@ -10,8 +10,8 @@ from tg_support import CHAT_A, STRANGER, alarm
 
 from escalator.app import Escalator
 from escalator.config import load_config
+from escalator.domain.errors import NotifyError
 from escalator.domain.model import Action, AlarmEvent, State
-from escalator.errors import NotifyError
 
 CONTRACTOR = """  contractor:
     name: Local electrical contractor

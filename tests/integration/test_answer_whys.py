@@ -230,7 +230,7 @@ async def test_not_ours_from_a_passed_party_is_a_note_within_the_note_limit(
 
 
 async def test_the_demo_does_not_phone_maintenance_for_updates(tmp_path, clock):
-    from escalator.demo import demo_app, demo_config, demo_env
+    from escalator.commands.demo import demo_app, demo_config, demo_env
 
     env = demo_env({})
     config = demo_config(tmp_path, "127.0.0.1", 0, env)

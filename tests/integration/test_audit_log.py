@@ -13,8 +13,8 @@ from support import TOKENS, config_text
 from escalator.__main__ import main
 from escalator.app import Escalator
 from escalator.config import load_config
+from escalator.domain.errors import NotifyError
 from escalator.domain.model import Action, AlarmEvent, Entry, Reason
-from escalator.errors import NotifyError
 from escalator.storage import audit, open_store
 
 
@@ -47,7 +47,7 @@ async def history(make_app, clock, recorder, store_url):
 async def verify_cli(url: str) -> tuple[int, str]:
     """The command as an operator runs it (its own event loop, so on a thread here)."""
     out = io.StringIO()
-    from escalator import ops_cli
+    from escalator.commands import ops as ops_cli
 
     code = await asyncio.to_thread(ops_cli.run, _args("verify", url), out, out)
     return code, out.getvalue()
@@ -147,7 +147,7 @@ async def test_show_prints_one_incident_as_json_lines(make_app, clock, recorder,
     app, incident_id = await history(make_app, clock, recorder, store_url)
     await app.service.ingest(alarm(clock, point="other"))
     out = io.StringIO()
-    from escalator import ops_cli
+    from escalator.commands import ops as ops_cli
 
     args = _args("show", store_url)
     args.incident = incident_id

@@ -14,8 +14,8 @@ from pg import _bin, fresh_database
 from support import config_text
 
 from escalator.__main__ import main
+from escalator.domain.errors import StorageError
 from escalator.domain.model import Action, AlarmEvent
-from escalator.errors import StorageError
 from escalator.storage import audit, backup
 
 

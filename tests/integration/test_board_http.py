@@ -17,8 +17,8 @@ from board_support import (
 )
 
 from escalator.config import load_config_text
+from escalator.domain.errors import ConfigError
 from escalator.domain.model import Action, AlarmEvent, State
-from escalator.errors import ConfigError
 
 
 async def csrf(client, path: str = "/board/") -> str:

@@ -1,5 +1,6 @@
 """A stepped wall clock stops no timer: the service's clock never goes back, and what
-is due is waited for on the monotonic clock (escalator/clock.py, escalator/waker.py).
+is due is waited for on the monotonic clock (escalator/runtime/clock.py,
+escalator/runtime/waker.py).
 
 The fake clock moves the wall clock and the monotonic clock separately: `advance`
 is time passing, `step_wall` an NTP correction or a VM restored with its clock behind.
@@ -30,7 +31,7 @@ async def test_wall_clock_stepped_back_an_hour_delays_no_reminder_or_escalation(
     assert recorder.reasons() == [("ward-a", "FIRST")]
     recorder.clear()
 
-    with caplog.at_level(logging.WARNING, logger="escalator.clock"):
+    with caplog.at_level(logging.WARNING, logger="escalator.runtime.clock"):
         clock.step_wall(hours=-1)  # NTP correction; the monotonic clock does not move
         due = await app.tick()
     assert recorder.sent == []
@@ -132,7 +133,7 @@ async def test_the_store_keeper_pokes_the_waker_when_the_wall_clock_jumps_forwar
     timer (set on the monotonic clock before the jump) would have fired."""
     import asyncio
 
-    import escalator.app
+    import escalator.runtime.keeper
 
     class Pokes:
         count = 0
@@ -140,11 +141,11 @@ async def test_the_store_keeper_pokes_the_waker_when_the_wall_clock_jumps_forwar
         def poke(self) -> None:
             self.count += 1
 
-    monkeypatch.setattr(escalator.app, "KEEP_EVERY_S", 0.01)
+    monkeypatch.setattr(escalator.runtime.keeper, "KEEP_EVERY_S", 0.01)
     app = await make_app()  # SQLite: the keeper pokes nothing on its own
     pokes = Pokes()
     app.waker = pokes  # type: ignore[assignment]
-    keeper = asyncio.create_task(app._keep_store())
+    keeper = asyncio.create_task(app.keeper.run())
     try:
         for _ in range(5):
             await asyncio.sleep(0.02)

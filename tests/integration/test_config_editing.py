@@ -11,8 +11,8 @@ import pytest
 from editor_support import STEP2, build_from_file, line_of
 
 from escalator.config.cli import cmd_check
-from escalator.config_editing import CONFIG_SAVED, Refused, Stale
 from escalator.domain.model import AlarmEvent, State
+from escalator.liveconfig.editing import CONFIG_SAVED, Refused, Stale
 from escalator.storage import audit
 
 
@@ -189,7 +189,7 @@ async def test_the_demo_edits_a_copy_of_its_config_and_keeps_its_port(tmp_path, 
     from importlib import resources
 
     from escalator.app import Escalator
-    from escalator.demo import demo_config, demo_env
+    from escalator.commands.demo import demo_config, demo_env
 
     bundled = resources.files("escalator").joinpath("examples/demo.yaml").read_text("utf-8")
     env = demo_env({})

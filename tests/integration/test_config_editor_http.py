@@ -13,9 +13,9 @@ from zoneinfo import ZoneInfo
 from board_support import CSRF, ENV, sign_in
 from editor_support import build_from_file, editor_client, line_of  # noqa: F401 - fixture
 
+from escalator.commands.simulate import in_words, parse_at, run
 from escalator.config import load_config_text
 from escalator.config.cli import cmd_check
-from escalator.simulate import in_words, parse_at, run
 
 BASE = re.compile(r'name="base" value="([^"]+)"')
 

@@ -15,8 +15,8 @@ import pytest
 from board_support import CSRF, sign_in
 from editor_support import build_from_file, editor_client, line_of  # noqa: F401 - fixture
 
-from escalator.config_editing import _add
 from escalator.i18n import catalogs
+from escalator.liveconfig.editing import _add
 
 BASE = re.compile(r'name="base" value="([^"]+)"')
 SHOWN = re.compile(r'<li><a href="#L(\d+)" data-line="\1">.*?<code lang="(\w+)">(.*?)</code></li>',

@@ -22,9 +22,9 @@ from outside import free_port
 from support import TOKENS, config_text
 from test_config_editor_http import form_of
 
-from escalator.config_editing import Refused
 from escalator.domain.model import AlarmEvent
 from escalator.entrypoints.http.board import login_csrf
+from escalator.liveconfig.editing import Refused
 from escalator.storage import config_versions
 
 LOBBY = "  api_tokens:\n    - {name: Lobby display 2, token_env: ESCALATOR_LOBBY, role: viewer}\n"
@@ -236,7 +236,7 @@ async def test_the_editor_says_what_waits_for_a_restart(client):
 async def test_a_missing_certificate_stops_the_start_with_the_reason(tmp_path, clock, recorder):
     from escalator.app import Escalator
     from escalator.config import load_config
-    from escalator.errors import ConfigError
+    from escalator.domain.errors import ConfigError
 
     path = tmp_path / "escalator.yaml"
     path.write_text(config_text(f"sqlite:///{tmp_path}/tls.db").replace(

@@ -23,8 +23,8 @@ import pytest
 from outside import Mailbox, smtp_server
 from report_support import local, report_yaml, run_until, watched_since
 
+from escalator.domain.errors import NotifyError
 from escalator.domain.model import Action, AlarmEvent
-from escalator.errors import NotifyError
 from escalator.reports import data
 from escalator.reports.safety_text import as_csv, as_json, as_text
 from escalator.storage import register

@@ -16,8 +16,8 @@ from support import FakeClock
 
 from escalator.config import ConfigError, load_config_text
 from escalator.config.deadman import DeadmanConfig
-from escalator.deadman import DeadmanSwitch
-from escalator.liveness import Liveness
+from escalator.monitoring.deadman import DeadmanSwitch
+from escalator.monitoring.liveness import Liveness
 from escalator.storage import open_store
 
 TOKEN = "hc-secret-0f9e8d7c"
@@ -110,7 +110,7 @@ async def test_a_refusing_monitor_is_logged_once_per_outage(store, session, moni
     current = [cfg]
     dm = DeadmanSwitch(lambda: current[0], Liveness(store, FakeClock()).check,
                        lambda: session, lambda name: TOKEN)
-    with caplog.at_level(logging.INFO, logger="escalator.deadman"):
+    with caplog.at_level(logging.INFO, logger="escalator.monitoring.deadman"):
         for _ in range(4):
             assert not await dm.beat()
         errors = [r for r in caplog.records if r.levelno == logging.ERROR]

@@ -15,8 +15,8 @@ from datetime import timedelta
 import pytest
 
 from escalator.domain.delivery import Move, Refused, Status
+from escalator.domain.errors import NotifyError
 from escalator.domain.model import AlarmEvent, Notice, Reason
-from escalator.errors import NotifyError
 from escalator.notify.base import Held
 from escalator.notify.telegram import records
 

@@ -54,8 +54,8 @@ from escalator.config import load_config_text
 from escalator.domain.answering import CALLS
 from escalator.domain.availability import Contact
 from escalator.domain.delivery import CLAIMED, LIVE, Move, Status
+from escalator.domain.errors import NotifyError
 from escalator.domain.model import AlarmEvent, State
-from escalator.errors import NotifyError
 from escalator.notify.base import Held, Message
 from escalator.notify.telegram import records
 from escalator.storage.rows import DeliveryRow

@@ -10,7 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from escalator.waker import Waker
+from escalator.runtime.waker import Waker
 
 DOCKERFILE = Path(__file__).resolve().parents[2] / "Dockerfile"
 

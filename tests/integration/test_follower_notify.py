@@ -14,7 +14,7 @@ import time
 import pytest
 from support import TOKENS, config_text
 
-import escalator.app
+import escalator.runtime.keeper
 from escalator.app import Escalator
 from escalator.config import load_config_text
 from escalator.domain.model import AlarmEvent
@@ -41,7 +41,7 @@ class Heard:
 
 async def test_the_leader_hears_a_followers_alarm_without_waiting_for_its_poll(
         pg_url, monkeypatch):
-    monkeypatch.setattr(escalator.app, "KEEP_EVERY_S", 3600.0)  # no poll in this test
+    monkeypatch.setattr(escalator.runtime.keeper, "KEEP_EVERY_S", 3600.0)  # no poll in this test
     cfg, _ = load_config_text(config_text(pg_url), env=TOKENS)
     heard = Heard()
     channels = {"telegram": heard, "email": heard, "sms": heard}

@@ -1,4 +1,4 @@
-"""Intake's group commit (escalator/commitqueue.py) on a real SQLite store.
+"""Intake's group commit (escalator/escalation/commitqueue.py) on a real SQLite store.
 
 Events arriving together share one transaction, each caller still returns
 only after its own event is committed, the order of arrival is the order in
@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import asyncio
 
+from escalator.domain.errors import UnstorableError
 from escalator.domain.model import AlarmEvent
-from escalator.errors import UnstorableError
 
 
 def _event(clock, n: int, text: str = "") -> AlarmEvent:

@@ -8,7 +8,7 @@ import sqlite3
 from support import TOKENS
 
 from escalator.domain.model import Action
-from escalator.waker import Waker
+from escalator.runtime.waker import Waker
 
 TERMINAL = {"Authorization": f"Bearer {TOKENS['ESCALATOR_TERMINAL_TOKEN']}"}
 DETAILS = {"Authorization": f"Bearer {TOKENS['ESCALATOR_API_TOKEN']}"}  # details need a token

@@ -16,7 +16,7 @@ from typing import Any
 
 from support import TOKENS
 
-from escalator.waker import Waker
+from escalator.runtime.waker import Waker
 
 TERMINAL = {"Authorization": f"Bearer {TOKENS['ESCALATOR_TERMINAL_TOKEN']}"}
 DETAILS = {"Authorization": f"Bearer {TOKENS['ESCALATOR_API_TOKEN']}"}

@@ -39,7 +39,7 @@ class SimWaker:
 async def settle(app: Escalator) -> None:
     """Let the pump the last tick started finish (it runs in its own task)."""
     for _ in range(3):
-        pump = app._pump
+        pump = app.ticking.pump
         if pump is not None:
             await asyncio.gather(pump, return_exceptions=True)
         await asyncio.sleep(0)

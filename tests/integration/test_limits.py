@@ -18,6 +18,7 @@ from board_support import build, sign_in
 from support import TOKENS, config_text
 
 from escalator.config import load_config_text
+from escalator.domain.errors import ConfigError
 from escalator.domain.limits import (
     BOARD_SESSIONS,
     NOTES_PER_INCIDENT,
@@ -28,7 +29,6 @@ from escalator.domain.maintenance import MAX_WINDOWS, MaintenanceWindow
 from escalator.domain.model import AlarmEvent, Entry, Reason
 from escalator.entrypoints.http.board.auth import Sessions
 from escalator.entrypoints.http.guesses import GUESSES
-from escalator.errors import ConfigError
 from escalator.storage import maintenance as stored
 
 OPERATOR = {"Authorization": f"Bearer {TOKENS['ESCALATOR_API_TOKEN']}"}

@@ -14,8 +14,8 @@ from support import TOKENS, config_text
 
 from escalator.app import Escalator
 from escalator.config import load_config
+from escalator.domain.errors import NotifyError
 from escalator.domain.model import Action, AlarmEvent, State
-from escalator.errors import NotifyError
 
 START = datetime(2026, 11, 24, 6, 30, tzinfo=UTC)  # Tue 08:30 in Helsinki
 WINDOW_END = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)  # 12:00 in Helsinki

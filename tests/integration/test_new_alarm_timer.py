@@ -11,7 +11,7 @@ import asyncio
 from datetime import datetime, timedelta
 
 from escalator.domain.model import AlarmEvent
-from escalator.service import EscalationService
+from escalator.escalation.service import EscalationService
 
 
 async def test_a_new_alarm_reports_its_real_timer_not_the_insert_placeholder(make_app, clock):

@@ -21,9 +21,9 @@ from support import TOKENS, FakeClock
 
 from escalator.config import load_config_text
 from escalator.config.loader import load_config
-from escalator.errors import ConfigError, NotifyError
+from escalator.domain.errors import ConfigError, NotifyError
 from escalator.notify.gateway import GatewayRequest, send
-from escalator.outbound import failure_text, guarded_session
+from escalator.security.outbound import failure_text, guarded_session
 
 pytestmark = pytest.mark.strict_outbound
 LOOPBACK = (ipaddress.ip_network("127.0.0.1/32"),)

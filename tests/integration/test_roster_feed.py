@@ -224,7 +224,7 @@ async def test_roster_show_fetches_the_url_once(tmp_path, server, mode, says):
     import argparse
     import io
 
-    from escalator import rostershow
+    from escalator.rosters import show as rostershow
 
     server.mode = mode
     path = tmp_path / "e.yaml"

@@ -14,8 +14,8 @@ from datetime import timedelta
 from report_support import local, report_yaml, run_until
 from support import TOKENS
 
+from escalator.domain.errors import NotifyError
 from escalator.domain.model import Action, AlarmEvent
-from escalator.errors import NotifyError
 from escalator.notify.email import build_mail
 
 OPERATOR = {"Authorization": f"Bearer {TOKENS['ESCALATOR_API_TOKEN']}"}

@@ -11,8 +11,8 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 from support import TOKENS
 
+from escalator.domain.errors import NotifyError
 from escalator.domain.model import Action, AlarmEvent, Reason, SafetyCause, State, read_params
-from escalator.errors import NotifyError
 
 
 def alarm(clock, code="FT", point="loop 2", state="alarm", event_id=None, source="terminal"):

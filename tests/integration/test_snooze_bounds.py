@@ -9,8 +9,8 @@ from support import config_text
 from test_telegram_press import press
 from tg_support import CHAT_A, CHAT_B, NURSE_A, alarm, deliveries, incident
 
+from escalator.domain.errors import ActionError
 from escalator.domain.model import Action, AlarmEvent, Reason, State
-from escalator.errors import ActionError
 from escalator.notify.render import headline_for
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from escalator.domain.errors import StorageError
 from escalator.domain.model import Action, AlarmEvent, State
-from escalator.errors import StorageError
 from escalator.storage import open_store
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from escalator.errors import UnstorableError
+from escalator.domain.errors import UnstorableError
 from escalator.storage import open_store
 
 

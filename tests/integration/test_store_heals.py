@@ -166,7 +166,7 @@ async def test_first_start_on_a_read_only_file_system_serves_503_then_heals(
 
     from support import config_text
 
-    from escalator.errors import StoreLocked
+    from escalator.domain.errors import StoreLocked
 
     db = tmpfs / "escalator.db"
     cfg, _ = load_config_text(config_text(f"sqlite:///{db}", "http://127.0.0.1:9/hook"),
@@ -208,8 +208,8 @@ async def test_a_store_that_cannot_record_a_send_sends_it_at_most_once_more(
         tmpfs, make_app, clock, recorder):
     """The disk fills between a send and its record: the message must not go out on
     every tick while the fault lasts; after it, at most one duplicate."""
+    from escalator.domain.errors import StorageError
     from escalator.domain.model import AlarmEvent
-    from escalator.errors import StorageError
 
     app = await make_app(storage=f"sqlite:///{tmpfs}/escalator.db")
     await app.service.ingest(AlarmEvent(source="terminal", code="FT", state="alarm",

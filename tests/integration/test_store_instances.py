@@ -8,8 +8,8 @@ import asyncio
 
 import pytest
 
+from escalator.domain.errors import StoreLocked
 from escalator.domain.model import AlarmEvent
-from escalator.errors import StoreLocked
 from escalator.storage import open_store
 
 

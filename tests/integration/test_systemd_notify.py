@@ -11,8 +11,8 @@ import sqlite3
 import pytest
 from support import FakeClock
 
-from escalator import systemd
-from escalator.liveness import Liveness
+from escalator.monitoring import systemd
+from escalator.monitoring.liveness import Liveness
 from escalator.storage import open_store
 
 

@@ -18,8 +18,8 @@ from support import TOKENS
 from escalator.app import Escalator
 from escalator.config import load_config_text
 from escalator.domain.availability import Contact
+from escalator.domain.errors import NotifyError
 from escalator.domain.model import Action, AlarmEvent, State, read_params
-from escalator.errors import NotifyError
 from escalator.notify.base import delivery_key
 from escalator.notify.voice import VoiceNotifier
 
@@ -398,8 +398,8 @@ async def test_a_hanging_gateway_is_a_retryable_failure_within_the_timeout(
     gateway.hang = True
     from escalator.config.model import Facility
     from escalator.domain.model import Escalation, Incident
-    from escalator.links import LinkSigner
     from escalator.notify.base import Message
+    from escalator.security.links import LinkSigner
     from escalator.storage import open_store
 
     store = open_store(f"sqlite:///{tmp_path}/hang.db")

@@ -10,8 +10,8 @@ import asyncio
 import time
 from datetime import UTC, datetime, timedelta
 
-from escalator.clock import SteadyClock
-from escalator.waker import IDLE_RECHECK, Waker
+from escalator.runtime.clock import SteadyClock
+from escalator.runtime.waker import IDLE_RECHECK, Waker
 
 
 async def test_a_tick_that_finds_more_due_runs_again_without_a_poke():

@@ -21,7 +21,7 @@ from support import TOKENS, FakeClock
 
 from escalator.app import Escalator
 from escalator.config import load_config_text
-from escalator.errors import StoreLocked
+from escalator.domain.errors import StoreLocked
 
 
 @pytest.fixture

@@ -192,7 +192,7 @@ if __name__ == "__main__":
     secs = float(sys.argv[2]) if len(sys.argv) > 2 else 300
     print(f"machine: {platform.machine()} {os.cpu_count()} cores, Python "
           f"{platform.python_version()}, {platform.platform()}")
-    from escalator import eventloop  # the service's loop: uvloop when installed
+    from escalator.runtime import eventloop
 
     eventloop.run(isolation())
     eventloop.run(keeping_up(n, secs))

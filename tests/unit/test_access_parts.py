@@ -10,9 +10,9 @@ import pytest
 from escalator.domain.guards import Past, wait_for
 from escalator.domain.model import Action
 from escalator.entrypoints.http.privacy import scrub
-from escalator.links import LinkClaim, LinkSigner, bound
-from escalator.logthrottle import Throttle
-from escalator.redact import MASK, add_secrets, redact
+from escalator.monitoring.logthrottle import LogThrottle
+from escalator.security.links import LinkClaim, LinkSigner, bound
+from escalator.security.redact import MASK, add_secrets, redact
 from escalator.usecases.ledger import Ledger
 
 T0 = datetime(2026, 11, 24, 7, 0, tzinfo=UTC)
@@ -35,7 +35,7 @@ def test_answers_are_counted_per_actor_and_incident_and_notes_per_actor_too():
 
 
 def test_throttle_logs_the_first_then_once_an_interval_with_the_count():
-    throttle = Throttle(timedelta(minutes=1))
+    throttle = LogThrottle(timedelta(minutes=1))
     seen = [throttle.allow(T0 + timedelta(seconds=s)) for s in (0, 1, 30, 59, 60, 61, 200)]
     assert seen == [0, None, None, None, 3, None, 1]
 

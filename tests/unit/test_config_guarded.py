@@ -12,7 +12,7 @@ from support import TOKENS, config_text
 
 from escalator.config import load_config_text
 from escalator.config.problem import render
-from escalator.errors import ConfigError
+from escalator.domain.errors import ConfigError
 
 
 def problems_of(text: str, env: dict[str, str]) -> list:

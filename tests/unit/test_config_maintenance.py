@@ -137,7 +137,7 @@ def test_the_example_shows_a_commented_care_home_window_that_loads_when_uncommen
 
 
 def test_simulate_shows_the_hold_and_the_ladder_starting_when_the_window_ends():
-    from escalator.simulate import timeline
+    from escalator.commands.simulate import timeline
 
     config = load(CARE_HOME)
     at = datetime(2026, 12, 3, 8, 0, tzinfo=UTC)  # Thu 10:00 in Helsinki, inside the window

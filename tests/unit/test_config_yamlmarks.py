@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 
 from escalator.config.yamlmarks import MarkedList, MarkedMap, parse
-from escalator.errors import ConfigError
+from escalator.domain.errors import ConfigError
 
 
 def test_keys_and_items_keep_their_lines():

@@ -1,7 +1,7 @@
 """The shipped unit and compose files give SIGTERM the time the service's own shutdown
 deadline needs, and not the 45 s that once let a stuck drain run on (issue 17, point 3).
 
-The service promises to be gone within 10 s of SIGTERM (`app.STOP_WITHIN_S` plus the
+The service promises to be gone within 10 s of SIGTERM (`runtime.shutdown.STOP_WITHIN_S` plus the
 process's exit); the supervisor's SIGKILL must come later than that, or the sends cut
 at the deadline would be cut without being marked "may have been sent", and not much
 later, or a hung shutdown holds a restart (and the alarms) up."""
@@ -13,7 +13,7 @@ from pathlib import Path
 
 import yaml
 
-from escalator import app
+from escalator.runtime import shutdown as app
 
 DEPLOY = Path(__file__).resolve().parents[2] / "deploy"
 DESIGN_S = 10

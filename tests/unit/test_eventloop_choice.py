@@ -7,7 +7,7 @@ import importlib.util
 
 import pytest
 
-from escalator import eventloop
+from escalator.runtime import eventloop
 
 
 def test_asyncio_on_request():

@@ -1,9 +1,9 @@
-"""Where a request head or device frame ends (escalator/frames.py), so the listeners can
+"""Where a request head or device frame ends (escalator/parsing/frames.py), so the listeners can
 give each a deadline that dribbling does not extend (issue 19, point 4)."""
 
 from __future__ import annotations
 
-from escalator.frames import EspaFrames, HttpFrames, LineFrames
+from escalator.parsing.frames import EspaFrames, HttpFrames, LineFrames
 
 
 def feed_all(frames, chunks):

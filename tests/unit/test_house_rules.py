@@ -16,12 +16,11 @@ MAX_LINES = 400
 # Modules over MAX_LINES today. Split one and take it off; never add one.
 TOO_LONG = {
     "storage/sql.py": 876,
-    "app.py": 657,
     "notify/dispatch.py": 632,
     "domain/policy.py": 524,
     "reports/weekly.py": 506,
     "config/schema.py": 432,
-    "service.py": 414,
+    "escalation/service.py": 414,
 }
 
 

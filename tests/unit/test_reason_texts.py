@@ -13,8 +13,8 @@ from datetime import UTC, datetime
 
 import pytest
 
+from escalator.domain.errors import FAILURES
 from escalator.domain.model import Reason, SafetyCause, params
-from escalator.errors import FAILURES
 from escalator.i18n import TEXTS
 from escalator.i18n.explain import explain
 

@@ -7,8 +7,8 @@ from zoneinfo import ZoneInfo
 
 from support import TOKENS, config_text
 
+from escalator.commands.simulate import parse_at, timeline
 from escalator.config import load_config_text
-from escalator.simulate import parse_at, timeline
 
 HELSINKI = ZoneInfo("Europe/Helsinki")
 

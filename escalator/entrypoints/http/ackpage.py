@@ -31,7 +31,7 @@ from escalator.entrypoints.http.views import (
 )
 from escalator.i18n import code_label, reader_language, t, tn
 from escalator.i18n.explain import explain
-from escalator.links import LinkClaim, LinkError
+from escalator.security.links import LinkClaim, LinkError
 from escalator.usecases.answering import Command, Outcome
 from escalator.usecases.shapes import when
 

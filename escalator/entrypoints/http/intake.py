@@ -16,10 +16,10 @@ from typing import Any
 from aiohttp import web
 
 from escalator.domain import bounds
+from escalator.domain.errors import IntakeError, StorageError, UnstorableError
 from escalator.domain.model import EVENT_STATES, AlarmEvent
 from escalator.entrypoints.http.keys import INTAKE
 from escalator.entrypoints.http.views import BEARER_CHALLENGE, ApiError
-from escalator.errors import IntakeError, StorageError, UnstorableError
 from escalator.intake import clean
 from escalator.intake.clean import multi_line, one_line
 from escalator.usecases.intake import IngestResult

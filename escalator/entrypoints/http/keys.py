@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from aiohttp import web
 
-from escalator.config_editing import ConfigEditing
+from escalator.liveconfig.editing import ConfigEditing
 from escalator.usecases.answering import Answering
 from escalator.usecases.calls import Calls
 from escalator.usecases.configuring import Configuring

@@ -19,22 +19,22 @@ from collections.abc import Awaitable, Callable, Sequence
 from aiohttp import web
 
 from escalator.domain.bounds import BadInput
+from escalator.domain.errors import StorageError, UnstorableError
 from escalator.entrypoints.http import (
     ackpage,
     api,
     board,
-    health,
     intake,
     maintenance_api,
+    probes,
     safety,
     voice,
 )
 from escalator.entrypoints.http.guesses import GUESSES_KEY, Guesses, link_guesses
 from escalator.entrypoints.http.keys import CONTEXT, UseCases
 from escalator.entrypoints.http.views import ApiError, message_page
-from escalator.errors import StorageError, UnstorableError
 from escalator.i18n import t
-from escalator.metrics import DOOR
+from escalator.monitoring.metrics import DOOR
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +58,7 @@ def build_web_app(uses: UseCases, more_routes: Sequence[Routes] = ()) -> web.App
     safety.setup(web_app)  # the safety register (replaces api's plain list)
     maintenance_api.setup(web_app)
     ackpage.setup(web_app)
-    health.setup(web_app)
+    probes.setup(web_app)
     for add in more_routes:  # e.g. the Telegram channel's webhook (only in webhook mode)
         add(web_app)
     board.setup(web_app)  # the web board (and / redirects to it)

@@ -30,8 +30,8 @@ from escalator.entrypoints.http import answers
 from escalator.entrypoints.http.keys import ANSWERING, CALLS
 from escalator.i18n import reader_language, t
 from escalator.intake.clean import one_line
-from escalator.links import LinkClaim, LinkError
 from escalator.notify import speech
+from escalator.security.links import LinkClaim, LinkError
 from escalator.usecases.answering import Command
 from escalator.usecases.calls import CHANNEL
 from escalator.usecases.shapes import Sent

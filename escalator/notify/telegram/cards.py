@@ -14,15 +14,15 @@ from dataclasses import dataclass
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, ReplyParameters
 from telegram.error import TelegramError
 
-from escalator.clock import Clock
 from escalator.config.model import Config
 from escalator.domain.availability import Directory
+from escalator.domain.errors import StorageError
 from escalator.domain.model import Incident
-from escalator.errors import StorageError
 from escalator.notify.telegram import guidance, layout, records
 from escalator.notify.telegram.auth import chat_parties
 from escalator.notify.telegram.budget import ChatBudget
 from escalator.notify.telegram.failures import message_gone, not_modified
+from escalator.runtime.clock import Clock
 from escalator.storage.sql import SqlStore, Tx
 
 

@@ -30,13 +30,13 @@ from typing import Any
 from telegram.error import TelegramError
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
-from escalator.clock import Clock
 from escalator.config.model import Config
 from escalator.domain.availability import Contact, Directory
+from escalator.domain.errors import StorageError
 from escalator.domain.model import AlarmEvent, Reason
-from escalator.errors import StorageError
+from escalator.escalation.service import EscalationService
 from escalator.i18n.codes import is_urgent, severity_rank
-from escalator.metrics import DOOR
+from escalator.monitoring.metrics import DOOR
 from escalator.notify.base import Held, Message, Notifier
 from escalator.notify.telegram import layout, records
 from escalator.notify.telegram.budget import ChatBudget
@@ -53,7 +53,7 @@ from escalator.notify.telegram.outage import SOURCE as OUTAGE_SOURCE
 from escalator.notify.telegram.outage import OutageAlarm
 from escalator.notify.telegram.presses import PressHandler
 from escalator.notify.telegram.settings import TelegramSettings
-from escalator.service import EscalationService
+from escalator.runtime.clock import Clock
 from escalator.storage.sql import SqlStore
 from escalator.usecases.answering import Command, Outcome
 

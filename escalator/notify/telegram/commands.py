@@ -19,7 +19,6 @@ from telegram import Update
 from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
-from escalator.clock import Clock
 from escalator.config.model import LANGUAGES, Config
 from escalator.domain.availability import Directory
 from escalator.domain.model import Incident
@@ -34,6 +33,7 @@ from escalator.notify.telegram.auth import (
 from escalator.notify.telegram.cards import CardDesk
 from escalator.notify.telegram.guidance import available_names
 from escalator.notify.telegram.texts import t, tn
+from escalator.runtime.clock import Clock
 
 log = logging.getLogger(__name__)
 

@@ -22,11 +22,11 @@ from telegram import BotCommand, Update
 from telegram.error import Conflict, TelegramError
 from telegram.ext import AIORateLimiter, Application, ContextTypes, ExtBot
 
-from escalator.errors import NotifyError
+from escalator.domain.errors import NotifyError
 from escalator.notify.telegram.health import Reachability, TrackingRequest
 from escalator.notify.telegram.settings import TelegramSettings
 from escalator.notify.telegram.texts import t
-from escalator.tasks import cancel_and_wait
+from escalator.runtime.tasks import cancel_and_wait
 
 log = logging.getLogger(__name__)
 

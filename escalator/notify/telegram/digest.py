@@ -18,7 +18,6 @@ from functools import partial
 
 from telegram.error import TelegramError
 
-from escalator.clock import Clock
 from escalator.config.model import Config
 from escalator.domain.model import Incident
 from escalator.i18n.codes import severity_rank
@@ -27,6 +26,7 @@ from escalator.notify.telegram import layout, records
 from escalator.notify.telegram.budget import ChatBudget
 from escalator.notify.telegram.cards import CardDesk
 from escalator.notify.telegram.records import Queued
+from escalator.runtime.clock import Clock
 from escalator.storage.sql import SqlStore, Tx
 
 log = logging.getLogger(__name__)

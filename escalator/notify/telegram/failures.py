@@ -21,7 +21,7 @@ from telegram.error import (
     TelegramError,
 )
 
-from escalator.errors import NotifyError
+from escalator.domain.errors import NotifyError
 
 
 def retry_after_seconds(exc: RetryAfter) -> float:

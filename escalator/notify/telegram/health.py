@@ -15,7 +15,7 @@ from typing import Any
 from telegram.error import TelegramError
 from telegram.request import HTTPXRequest
 
-from escalator.clock import Clock
+from escalator.runtime.clock import Clock
 
 log = logging.getLogger(__name__)
 

@@ -14,14 +14,14 @@ import logging
 
 from telegram.error import TelegramError
 
-from escalator.clock import Clock
-from escalator.errors import NotifyError
+from escalator.domain.errors import NotifyError
 from escalator.notify.base import Message
 from escalator.notify.render import headline_for
 from escalator.notify.telegram.budget import ChatBudget
 from escalator.notify.telegram.cards import CardDesk
 from escalator.notify.telegram.failures import to_notify_error
 from escalator.notify.telegram.records import CardRef
+from escalator.runtime.clock import Clock
 
 log = logging.getLogger(__name__)
 

@@ -16,11 +16,11 @@ import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
-from escalator.clock import Clock
 from escalator.domain.model import AlarmEvent
+from escalator.escalation.service import IngestResult
 from escalator.notify.telegram.health import Reachability
 from escalator.notify.telegram.settings import TelegramSettings
-from escalator.service import IngestResult
+from escalator.runtime.clock import Clock
 
 log = logging.getLogger(__name__)
 

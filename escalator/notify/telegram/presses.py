@@ -19,17 +19,17 @@ from telegram import CallbackQuery, Chat, Update
 from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
-from escalator.clock import Clock
 from escalator.config.model import Config
 from escalator.domain.answering import AlreadyHandled, Handled
+from escalator.domain.errors import StorageError
 from escalator.domain.guards import DEFAULT_SNOOZE, Actor, Door, Kind, Role, Why
 from escalator.domain.model import Action, Incident
-from escalator.errors import StorageError
 from escalator.notify.telegram import callback, layout
 from escalator.notify.telegram.auth import authorise_for, display_name
 from escalator.notify.telegram.cards import CardDesk
 from escalator.notify.telegram.guidance import false_alarm_at
 from escalator.notify.telegram.texts import t
+from escalator.runtime.clock import Clock
 from escalator.usecases.answering import Command, Outcome
 
 log = logging.getLogger(__name__)

@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING
 
 from aiohttp import web
 
-from escalator.errors import NotifyError
-from escalator.logthrottle import Throttle
+from escalator.domain.errors import NotifyError
+from escalator.monitoring.logthrottle import LogThrottle
 
 if TYPE_CHECKING:
     from escalator.notify.telegram.channel import TelegramChannel
@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
-FORGED: web.AppKey[Throttle] = web.AppKey("telegram_forged_log", Throttle)
+FORGED: web.AppKey[LogThrottle] = web.AppKey("telegram_forged_log", LogThrottle)
 CHANNEL: web.AppKey[TelegramChannel] = web.AppKey("telegram_channel")
 
 
@@ -34,7 +34,7 @@ def routes(channel: TelegramChannel | None) -> Callable[[web.Application], None]
     def setup(web_app: web.Application) -> None:
         if channel is not None and channel.settings.mode == "webhook":
             web_app[CHANNEL] = channel
-            web_app[FORGED] = Throttle()
+            web_app[FORGED] = LogThrottle()
             web_app.router.add_post(channel.settings.webhook_path, receive)
     return setup
 

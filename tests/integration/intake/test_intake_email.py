@@ -10,8 +10,8 @@ from email.message import EmailMessage
 import pytest
 from intake_support import events, incidents
 
+from escalator.domain.errors import StorageError
 from escalator.domain.model import State
-from escalator.errors import StorageError
 
 EMAIL = """\
   mailbox:

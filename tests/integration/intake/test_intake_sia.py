@@ -19,8 +19,8 @@ from intake_support import (
 )
 from pysiaalarm.event import SIAEvent
 
+from escalator.domain.errors import StorageError
 from escalator.domain.model import SOURCE_SILENT, State
-from escalator.errors import StorageError
 
 SIA = """\
   panel:
@@ -253,7 +253,7 @@ async def test_wrong_key_is_a_nak_and_a_plain_frame_for_a_keyed_account_a_duh(in
 async def test_a_key_of_the_wrong_length_stops_the_start(intake_app):
     import pytest
 
-    from escalator.errors import ConfigError
+    from escalator.domain.errors import ConfigError
 
     env = {**__import__("intake_support").ENV, "SIA_KEY": "short"}
     with pytest.raises(ConfigError, match="has 5 characters, expected 16, 24 or 32"):

@@ -14,7 +14,7 @@ import asyncio
 import hmac
 import secrets
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
@@ -82,10 +82,6 @@ class Sessions:
             self._live.pop(token or "", None)
             return None
         return found
-
-    def set_lang(self, token: str, lang: str) -> None:
-        if token in self._live:
-            self._live[token] = replace(self._live[token], lang=lang)
 
     def end(self, token: str | None) -> None:
         self._live.pop(token or "", None)

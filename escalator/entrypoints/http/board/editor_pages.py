@@ -18,7 +18,6 @@ from escalator.config.files import digest
 from escalator.config.loader import MAX_CONFIG_BYTES
 from escalator.config.problem import render as render_problem
 from escalator.config.problem import rendered
-from escalator.config_editing import SIMULATE_HORIZON, ConfigEditing, Refused, Stale
 from escalator.domain import bounds
 from escalator.entrypoints.http.board.auth import Session
 from escalator.entrypoints.http.board.editor_chrome import EDITING, EDITOR_ROLES, chrome
@@ -32,6 +31,7 @@ from escalator.entrypoints.http.board.pages import (
     language,
     signed_in,
 )
+from escalator.liveconfig.editing import SIMULATE_HORIZON, ConfigEditing, Refused, Stale
 from escalator.notify.telegram.layout import local
 
 MAX_FIELD = 200

@@ -24,13 +24,13 @@ from zoneinfo import ZoneInfo
 
 import aiohttp
 
-from escalator.clock import Clock
 from escalator.config.calendar_rosters import RosterFeed
 from escalator.config.ical import MAX_CALENDAR_BYTES, CalendarError, read_calendar
 from escalator.config.model import Config
+from escalator.domain.errors import StorageError
 from escalator.domain.shifts import ShiftCalendar
-from escalator.errors import StorageError
-from escalator.outbound import failure_text
+from escalator.runtime.clock import Clock
+from escalator.security.outbound import failure_text
 from escalator.storage import rostercal
 from escalator.storage.sql import SqlStore
 

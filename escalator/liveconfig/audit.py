@@ -18,9 +18,9 @@ from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
-from escalator.clock import Clock
 from escalator.config.model import Config
-from escalator.errors import StorageError
+from escalator.domain.errors import StorageError
+from escalator.runtime.clock import Clock
 from escalator.storage import audit
 from escalator.storage.sql import SqlStore, Tx
 

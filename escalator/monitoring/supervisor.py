@@ -13,10 +13,10 @@ from typing import TYPE_CHECKING, Any
 
 import aiohttp
 
-from escalator import systemd
-from escalator.deadman import DeadmanSwitch
-from escalator.liveness import Liveness
-from escalator.outbound import guarded_session
+from escalator.monitoring import systemd
+from escalator.monitoring.deadman import DeadmanSwitch
+from escalator.monitoring.liveness import Liveness
+from escalator.security.outbound import guarded_session
 from escalator.storage import audit
 
 if TYPE_CHECKING:

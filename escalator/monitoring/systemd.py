@@ -16,7 +16,7 @@ import os
 import socket
 from collections.abc import Awaitable, Callable, Mapping
 
-from escalator.tasks import cancel_and_wait
+from escalator.runtime.tasks import cancel_and_wait
 
 log = logging.getLogger(__name__)
 

@@ -16,9 +16,9 @@ import logging
 import os
 
 from escalator.config.files import read
-from escalator.config_alarm import ConfigAlarm
-from escalator.config_editing import ConfigEditing
-from escalator.tasks import cancel_and_wait
+from escalator.liveconfig.alarm import ConfigAlarm
+from escalator.liveconfig.editing import ConfigEditing
+from escalator.runtime.tasks import cancel_and_wait
 
 log = logging.getLogger(__name__)
 

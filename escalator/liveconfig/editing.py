@@ -26,15 +26,15 @@ from datetime import datetime, timedelta
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
-from escalator.clock import Clock
+from escalator.commands.simulate import in_words, parse_at, run
 from escalator.config.checking import Checked, as_problem, check_text, line_of
 from escalator.config.files import Change, change, digest, read, write_atomically
 from escalator.config.model import Config
 from escalator.config.restart import editor_refusals
 from escalator.config.sandbox import check_in_child
-from escalator.config_audit import changed_sections
 from escalator.i18n import t
-from escalator.simulate import in_words, parse_at, run
+from escalator.liveconfig.audit import changed_sections
+from escalator.runtime.clock import Clock
 from escalator.storage import audit, config_versions
 from escalator.storage.config_versions import Version
 from escalator.storage.sql import SqlStore, Tx

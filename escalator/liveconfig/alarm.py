@@ -16,8 +16,8 @@ import logging
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-from escalator.clock import Clock
 from escalator.domain.model import AlarmEvent
+from escalator.runtime.clock import Clock
 
 log = logging.getLogger(__name__)
 

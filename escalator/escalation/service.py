@@ -15,14 +15,12 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from functools import partial
 
-from escalator import maintenance_holds
-from escalator.clock import Clock, SteadyClock
-from escalator.commitqueue import CommitQueue
 from escalator.config.followup import follow_up
 from escalator.config.model import Config
 from escalator.domain import delivery, policy
 from escalator.domain.answering import Correlation, correlate
 from escalator.domain.availability import Directory
+from escalator.domain.errors import ActionError, StorageBusy, StorageConflict
 from escalator.domain.guards import (
     DEFAULT_SNOOZE,
     MAX_SNOOZE,
@@ -46,8 +44,10 @@ from escalator.domain.model import (
     State,
     params,
 )
-from escalator.errors import ActionError, StorageBusy, StorageConflict
+from escalator.escalation import holds as maintenance_holds
+from escalator.escalation.commitqueue import CommitQueue
 from escalator.i18n import t
+from escalator.runtime.clock import Clock, SteadyClock
 from escalator.storage import limits
 from escalator.storage.protocol import Store
 from escalator.storage.rows import dt
@@ -103,7 +103,7 @@ class EscalationService:
         """Store the event and its consequences durably, then tell the waker.
 
         Events arriving together share one transaction (group commit,
-        `escalator.commitqueue`): each caller still returns only after its event
+        `escalator.escalation.commitqueue`): each caller still returns only after its event
         is committed. A sender is never held for the length of someone else's
         lock: while the store has just met one (`store.busy`) intake answers
         StorageBusy (503) at once, and no event queues longer than INTAKE_WAIT_S

@@ -21,8 +21,8 @@ from urllib.parse import urlsplit
 import aiohttp
 
 from escalator.config.deadman import DeadmanConfig
-from escalator.outbound import failure_text
-from escalator.tasks import cancel_and_wait
+from escalator.runtime.tasks import cancel_and_wait
+from escalator.security.outbound import failure_text
 
 log = logging.getLogger(__name__)
 

@@ -29,9 +29,9 @@ from prometheus_client import CollectorRegistry, Counter, Histogram, disable_cre
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.exposition import generate_latest
 
-from escalator.clock import Clock
 from escalator.domain.model import Incident, Reason, State
 from escalator.notify.base import Held
+from escalator.runtime.clock import Clock
 
 disable_created_metrics()  # a `_created` series per label set is noise here
 

@@ -5,7 +5,7 @@ timers, delivery retries, source heartbeats). A poke (new event, action) runs
 the tick at once. The schedule is derived from storage after every tick, so a
 restart simply rebuilds it.
 
-Due times are the service clock's (escalator/clock.py), but the waiting is done
+Due times are the service clock's (escalator/runtime/clock.py), but the waiting is done
 on the event loop's monotonic clock: the timer is set `due - clock.now()` from
 now with `loop.call_later`, so a step of the wall clock while it waits neither
 holds it back nor sets it off early. (APScheduler's date trigger, used before,
@@ -19,7 +19,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
-from escalator.clock import Clock, SystemClock
+from escalator.runtime.clock import Clock, SystemClock
 
 log = logging.getLogger(__name__)
 

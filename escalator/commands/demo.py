@@ -25,11 +25,11 @@ from typing import TYPE_CHECKING
 
 import aiohttp
 
-from escalator.clock import Clock
 from escalator.config import load_config
 from escalator.config.model import Config
-from escalator.errors import ConfigError
+from escalator.domain.errors import ConfigError
 from escalator.notify.outbox import Outbox, card_renderer
+from escalator.runtime.clock import Clock
 
 if TYPE_CHECKING:
     from escalator.app import Escalator

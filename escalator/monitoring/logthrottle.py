@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 
-class Throttle:
+class LogThrottle:
     def __init__(self, interval: timedelta = timedelta(minutes=1)) -> None:
         self.interval = interval
         self._last: datetime | None = None

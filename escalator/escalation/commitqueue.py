@@ -25,7 +25,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
-from escalator.errors import StorageBusy, StorageConflict, StorageError, UnstorableError
+from escalator.domain.errors import StorageBusy, StorageConflict, StorageError, UnstorableError
 
 E = TypeVar("E")
 R = TypeVar("R")

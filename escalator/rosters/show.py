@@ -19,15 +19,15 @@ from datetime import UTC, datetime, timedelta
 from typing import TextIO
 from zoneinfo import ZoneInfo
 
-from escalator.clock import SystemClock
 from escalator.config import build_directory
 from escalator.config.model import Config
 from escalator.domain.availability import Directory, Roster
 from escalator.domain.shifts import ShiftCalendar
 from escalator.i18n import dates
 from escalator.i18n.rosters import t
-from escalator.outbound import guarded_session
-from escalator.rosterfeeds import RosterFeeds, host_of
+from escalator.rosters.feeds import RosterFeeds, host_of
+from escalator.runtime.clock import SystemClock
+from escalator.security.outbound import guarded_session
 
 DEFAULT_SPAN = timedelta(days=7)
 MAX_SPAN = timedelta(days=92)
@@ -185,7 +185,7 @@ def run(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None 
     from escalator.config import load_config
 
     out, err = out or sys.stdout, err or sys.stderr
-    from escalator.errors import ConfigError
+    from escalator.domain.errors import ConfigError
 
     try:
         config, _ = load_config(args.config)  # a calendar's unknown names are listed below

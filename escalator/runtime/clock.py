@@ -13,7 +13,7 @@ back it runs on from where it stood at the pace of the monotonic clock (which
 no step moves) until the wall clock catches up; a step forward is followed at
 once (what fell due in the jump is done at once, like after a short outage).
 Each step is logged. The waker waits on the event loop's monotonic clock for
-the distance between `now()` and the next due time (escalator/waker.py), so
+the distance between `now()` and the next due time (escalator/runtime/waker.py), so
 neither a step back nor a step forward during a wait changes how long it is.
 """
 

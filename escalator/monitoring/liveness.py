@@ -13,8 +13,8 @@ import asyncio
 import logging
 from collections.abc import Callable
 
-from escalator.clock import Clock
-from escalator.errors import StorageError
+from escalator.domain.errors import StorageError
+from escalator.runtime.clock import Clock
 from escalator.storage.probe import write_probe
 from escalator.storage.sql import SqlStore
 

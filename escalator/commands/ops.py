@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 from typing import Any, TextIO
 
-from escalator.errors import ConfigError, StorageError
+from escalator.domain.errors import ConfigError, StorageError
 from escalator.i18n.ops import say, tn
 
 DEFAULT_CONFIG = "/var/lib/escalator/config/escalator.yaml"  # deploy/escalator.service reads it
@@ -139,7 +139,7 @@ def _backup(url: str, target: str, lang: str, out: TextIO, err: TextIO) -> int:
 
 
 def _restore(url: str, source: str, lang: str, out: TextIO) -> int:
-    from escalator.clock import SystemClock
+    from escalator.runtime.clock import SystemClock
     from escalator.storage import backup
 
     checked, moved = backup.restore(source, url, SystemClock().now())
