@@ -22,19 +22,19 @@ from escalator.config_alarm import ConfigAlarm
 from escalator.config_audit import ConfigAudit
 from escalator.config_editing import ConfigEditing
 from escalator.config_watch import ConfigWatch
+from escalator.dispatch.dispatcher import Dispatcher
 from escalator.domain.availability import Directory
 from escalator.domain.outbound import Network
 from escalator.entrypoints.http.board.state import BoardState
 from escalator.entrypoints.http.keys import UseCases
 from escalator.entrypoints.http.server import build_web_app
+from escalator.entrypoints.receivers import IntakeAdapter, build_adapters
+from escalator.entrypoints.receivers.listeners import HTTP_LIMITS, Gate, http_frames, listen
 from escalator.errors import ConfigError, StorageError, StoreLocked
 from escalator.i18n.codes import install_overrides as install_code_overrides
-from escalator.intake import IntakeAdapter, build_adapters
 from escalator.links import LinkSigner
-from escalator.listeners import HTTP_LIMITS, Gate, http_frames, listen
 from escalator.metrics import Metrics
 from escalator.notify.base import Notifier
-from escalator.notify.dispatch import Dispatcher
 from escalator.notify.email import EmailNotifier
 from escalator.notify.log import LogNotifier, NotSetUp
 from escalator.notify.sms import SmsNotifier
@@ -59,7 +59,7 @@ from escalator.usecases.context import Context
 from escalator.usecases.health import Health
 from escalator.usecases.intake import Intake
 from escalator.usecases.ledger import Ledger
-from escalator.usecases.queries import Queries
+from escalator.usecases.queries import Queries, open_alarms_reader
 from escalator.usecases.records import Records
 from escalator.waker import Waker
 
@@ -425,7 +425,7 @@ class Escalator:
     async def _start_intake(self) -> None:
         """Listeners and pollers for the sources; all of them, or none (then raise)."""
         self.intake = build_adapters(self._config, self.events_in.ingest, self.clock, self.secret,
-                                     self.store)
+                                     open_alarms_reader(self.store))
         started = []
         try:
             for adapter in self.intake.values():

@@ -22,8 +22,8 @@ from support import FakeClock  # noqa: E402
 
 from escalator import patterns  # noqa: E402
 from escalator.config.model import SourceConfig  # noqa: E402
-from escalator.intake.base import IntakeContext  # noqa: E402
-from escalator.intake.email import EmailReceiver  # noqa: E402
+from escalator.entrypoints.receivers.base import IntakeContext
+from escalator.entrypoints.receivers.smtp import EmailReceiver
 
 RULE = "Maavuoto (?P<where>.+) alkoi"
 

@@ -22,13 +22,13 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
+from escalator.codecs.clean import one_line
 from escalator.domain import bounds
 from escalator.domain.guards import Actor, Door, Kind, Why
 from escalator.domain.model import State
 from escalator.entrypoints.http import answers
 from escalator.entrypoints.http.keys import ANSWERING
 from escalator.i18n import reader_language, t
-from escalator.intake.clean import one_line
 from escalator.links import LinkClaim, LinkError
 from escalator.notify import speech
 from escalator.storage import voicecalls
