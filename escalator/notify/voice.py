@@ -32,6 +32,7 @@ from datetime import timedelta
 import aiohttp
 
 from escalator.clock import Clock
+from escalator.config.channels import VOICE_PRESETS, voice_problems
 from escalator.config.model import Facility
 from escalator.domain.answering import CALLS
 from escalator.domain.availability import Contact
@@ -42,11 +43,9 @@ from escalator.notify import speech
 from escalator.notify.base import Message, delivery_headers, require_set_up
 from escalator.notify.gateway import (
     GatewayRequest,
-    Preset,
     Settings,
     auth_headers,
     expand,
-    preset_problems,
     request,
     send,
     template,
@@ -63,33 +62,8 @@ DEFAULT_RING = timedelta(seconds=40)
 CALLBACK_TTL = timedelta(hours=6)
 
 
-PRESETS: dict[str, Preset] = {
-    # https://46elks.com/docs/make-call  Basic auth: API username : API password.
-    # voice_start is a JSON call action (an "ivr" reading the text and taking one digit).
-    "46elks": Preset("https://api.46elks.com/a1/calls", "POST", "form",
-                     {"from": "{from}", "to": "{to}", "voice_start": "{voice_start}",
-                      "whenhangup": "{status_url}", "timeout": "{ring_seconds}"},
-                     needs_from=True),
-    # https://www.twilio.com/docs/voice/api/call-resource#create-a-call-resource
-    # Basic auth: Account SID : Auth Token. TwiML inline; the status callback fires at the end.
-    "twilio": Preset(None, "POST", "form",
-                     {"To": "{to}", "From": "{from}", "Twiml": "{twiml}",
-                      "StatusCallback": "{status_url}", "StatusCallbackMethod": "POST",
-                      "Timeout": "{ring_seconds}"},
-                     needs_from=True,
-                     url_hint="https://api.twilio.com/2010-04-01/Accounts/<AccountSid>"
-                              "/Calls.json"),
-    "generic": Preset(None, "POST", "json",
-                      {"to": "{to}", "from": "{from}", "text": "{text}", "language": "{locale}",
-                       "answer_url": "{answer_url}", "status_url": "{status_url}"},
-                      needs_from=False, url_hint="cfg.gateway.call_url"),
-}
-
-
-def problems(settings: Settings) -> list[str]:
-    """What stops this configuration from calling at all; empty when it can."""
-    return preset_problems("voice", settings, PRESETS, "cfg.gateway.voice_from")
-
+PRESETS = VOICE_PRESETS
+problems = voice_problems  # what stops this configuration from calling at all
 
 CallRequest = GatewayRequest
 
