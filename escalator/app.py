@@ -54,6 +54,7 @@ from escalator.storage.listen import DueListener
 from escalator.storage.nonces import link_nonces
 from escalator.tasks import cancel_and_wait
 from escalator.usecases.answering import Answering
+from escalator.usecases.calls import CallLog
 from escalator.usecases.configuring import Configuring
 from escalator.usecases.context import Context
 from escalator.usecases.health import Health
@@ -216,9 +217,8 @@ class Escalator:
         return value.encode()
 
     def _notifiers(self) -> dict[str, Notifier]:
-        webhook = WebhookNotifier(self._http, self.secret,
-                                  lambda: int(self.clock.now().timestamp()))
-        built: dict[str, Notifier] = {"webhook": webhook}
+        built: dict[str, Notifier] = {"webhook": WebhookNotifier(
+            self._http, self.secret, lambda: int(self.clock.now().timestamp()))}
         channels, facility = self._config.channels, lambda: self._config.facility
         if "email" in channels and "email" not in self._extra_notifiers:
             built["email"] = EmailNotifier(lambda: self._config.channels.get("email", {}),
@@ -230,7 +230,7 @@ class Escalator:
             built["voice"] = VoiceNotifier(
                 lambda: self._config.channels.get("voice", {}), facility,
                 lambda: self._config.http.public_url, self._http, self.secret,
-                LinkSigner(self._secret_bytes(self._config), CALLBACK_TTL), self.store,
+                LinkSigner(self._secret_bytes(self._config), CALLBACK_TTL), CallLog(self.store),
                 self.clock)
         if self.telegram:
             built["telegram"] = self.telegram

@@ -27,7 +27,8 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Protocol
 
 import aiohttp
 
@@ -50,9 +51,6 @@ from escalator.notify.gateway import (
     send,
     template,
 )
-from escalator.storage import voicecalls
-from escalator.storage.nonces import link_nonce
-from escalator.storage.sql import SqlStore
 
 log = logging.getLogger(__name__)
 
@@ -93,6 +91,15 @@ def build_request(settings: Settings, to: str, text: str, lang: str, answer_url:
     return request(settings, preset, fields)
 
 
+class CallRecords(Protocol):
+    """What the channel records through a use case (escalator/usecases/calls.py)."""
+
+    async def link_nonce(self, incident_id: int) -> bytes | None: ...
+
+    async def placed(self, delivery_id: int, incident_id: int, party: str, address: str,
+                     call_ref: str | None, at: datetime) -> None: ...
+
+
 class VoiceNotifier:
     carries_updates = False  # the dispatcher gives updates to the party's next contact
 
@@ -104,7 +111,7 @@ class VoiceNotifier:
         session: Callable[[], aiohttp.ClientSession],
         secrets: Callable[[str], str | None],
         signer: LinkSigner,
-        store: SqlStore,
+        calls: CallRecords,
         clock: Clock,
         timeout: float = 15.0,
     ) -> None:
@@ -117,7 +124,7 @@ class VoiceNotifier:
         self._session = session
         self._secrets = secrets
         self._signer = signer
-        self._store = store
+        self._calls = calls
         self._clock = clock
         self._timeout = aiohttp.ClientTimeout(total=timeout)
 
@@ -130,7 +137,7 @@ class VoiceNotifier:
         now = self._clock.now()
         inc = message.incident
         # bound to this incident instance like every link (checked by the answer's guards)
-        nonce = await self._store.transaction(lambda tx: link_nonce(tx, inc.id))
+        nonce = await self._calls.link_nonce(inc.id)
         token = self._signer.make(inc.id, message.party, now, nonce)
         base = f"{self._public_url().rstrip('/')}/voice/{token}/{message.delivery_id}"
         facility = self._facility()
@@ -142,8 +149,8 @@ class VoiceNotifier:
                    **delivery_headers(message)}
         body = await send(self._session(), req, headers, self._timeout, "voice")
         call_ref = _call_ref(body)
-        await self._store.transaction(lambda tx: voicecalls.placed(
-            tx, message.delivery_id, inc.id, message.party, contact.address, call_ref, now))
+        await self._calls.placed(message.delivery_id, inc.id, message.party, contact.address,
+                                 call_ref, now)
 
 
 def _call_ref(body: str) -> str | None:

@@ -164,9 +164,6 @@ STILL_BREAKING = {
     ("notify.telegram.guidance", "storage.rows"),
     ("notify.telegram.outage", "service"),
     ("notify.telegram.records", "storage.telegram"),
-    ("notify.voice", "storage.nonces"),
-    ("notify.voice", "storage.sql"),
-    ("notify.voice", "storage.voicecalls"),
 }
 
 
