@@ -17,9 +17,10 @@ go out again once: at most one duplicate per delivery, never a loss. A channel
 that only queued the notice (a Telegram digest) raises `Held`: the row is held
 (`queued`), not delivered, and is checked at the contact's fallback deadline.
 
-Failures follow `escalator.domain.retry`: retries on their own schedule
-until the contact has failed for `fallback_after`, then the party's next
-contact; none left and the service is asked to move the ladder on.
+One attempt is a chain of small stages (escalator/dispatch/stages.py: still
+wanted, reachable, carried, not overdue, in order, compose, send, what came of
+it); failures follow `escalator.domain.retry`, then the party's next contact;
+none left and the service is asked to move the ladder on.
 """
 
 from __future__ import annotations
@@ -29,17 +30,17 @@ import logging
 import random
 from collections import deque
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
 
 from escalator.clock import Clock
 from escalator.config.model import Config
-from escalator.dispatch.attempt import Channels, check_one, send_one
+from escalator.dispatch.attempt import Channels, check_one, send_one, untimed
 from escalator.dispatch.fallback import move_on
 from escalator.dispatch.outcome import CUT, Item, Lane, Outcome
 from escalator.dispatch.recording import CLOSED, claim, record, shortest_fallback
 from escalator.dispatch.stages import Attempt
+from escalator.dispatch.stopping import StopReport, within
 from escalator.domain.answering import CALLS
 from escalator.domain.delivery import Move, Status
 from escalator.domain.model import Incident, State
@@ -47,8 +48,6 @@ from escalator.links import LinkSigner
 from escalator.notify.base import Message, Notifier
 from escalator.storage.rows import DeliveryRow
 from escalator.storage.sql import SqlStore, Tx
-
-__all__ = ["CUT", "PARTY_PARALLEL", "Dispatcher", "Outcome", "StopReport"]
 
 log = logging.getLogger(__name__)
 
@@ -59,26 +58,6 @@ MAX_IN_FLIGHT = 1000  # claimed and not yet recorded; past it, rows wait in the 
 OUTCOME_BATCH = 100  # outcomes written per transaction at most
 OUTCOME_LINGER_S = 0.02  # live: outcomes gather this long before they are written
 PARTY_PARALLEL = 16  # sends in flight to one party at most (a dead one cannot eat sockets)
-@dataclass
-class StopReport:
-    """What `Dispatcher.stop` left, for the shutdown's last log line."""
-
-    lanes: int = 0  # lanes running when the stop began
-    cut: int = 0  # sends cut at the deadline: may have been sent, sent again at start
-    released: int = 0  # claimed, not started: `pending` again, sent at the next start
-    unwritten: int = 0  # outcomes not written by the deadline: in flight, sent again
-    seconds: float = 0.0
-
-
-async def _within(step: Awaitable[object], seconds: float) -> bool:
-    """Await `step` for at most `seconds` (cancelled past that); whether it finished."""
-    task = asyncio.ensure_future(step)
-    done, _ = await asyncio.wait({task}, timeout=max(0.0, seconds))
-    if not done:
-        task.cancel()
-        await asyncio.wait({task}, timeout=0.1)
-        return False
-    return True
 
 
 class Dispatcher:
@@ -122,7 +101,7 @@ class Dispatcher:
         self._writing = 0  # outcomes in the transaction being written now
         self.report = StopReport()  # of the last `stop`
         # each send is awaited through this (the service's metrics time it)
-        self.timed: Callable[[str, Message, Awaitable[None]], Awaitable[None]] = _untimed
+        self.timed: Callable[[str, Message, Awaitable[None]], Awaitable[None]] = untimed
 
     @property
     def lanes(self) -> int:
@@ -224,7 +203,7 @@ class Dispatcher:
         send_by, write_by = started + grace, started + grace + write_grace
         self._stopping = True
         report = self.report = StopReport(lanes=len(self._tasks))
-        if not await _within(self._claiming.acquire(), send_by - loop.time()):
+        if not await within(self._claiming.acquire(), send_by - loop.time()):
             log.warning("stopping: a claim of due deliveries did not end in %.1f s", grace)
         else:
             self._claiming.release()  # a claim under way has handed its rows to lanes
@@ -418,7 +397,3 @@ class Dispatcher:
             self._throttled, again = False, True
         if again and not self.settle:
             self._poke()
-
-
-async def _untimed(channel: str, message: Message, send: Awaitable[None]) -> None:
-    await send
