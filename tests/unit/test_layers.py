@@ -67,6 +67,15 @@ def test_outbound_channels_know_no_entry_point():
     assert offenders("escalator.notify", "escalator.entrypoints") == {}
 
 
+def test_channels_only_send_and_the_dispatcher_knows_no_entry_point():
+    """notify/ renders and sends; deciding and recording is dispatch/'s, which is reached
+    from the composition root, never from a way in."""
+    assert offenders("escalator.notify", "escalator.dispatch") == {}
+    assert offenders("escalator.dispatch", "escalator.entrypoints") == {}
+    assert offenders("escalator.entrypoints", "escalator.dispatch") == {}
+    assert "escalator.dispatch.stages" in GRAPH["escalator.dispatch.attempt"]
+
+
 def test_no_import_circle():
     """A module that imports itself back through others: found by a depth-first walk."""
     circles: list[list[str]] = []
