@@ -48,7 +48,7 @@ class IntakeAdapter(Protocol):
 
 @dataclass(frozen=True)
 class IntakeContext:
-    """Everything an adapter may use: its config, the service's ingest and the clock."""
+    """Everything an adapter may use: its config, `Intake.ingest`, the clock, secrets."""
 
     source: SourceConfig
     ingest: Ingest
