@@ -18,15 +18,16 @@ from aiohttp import web
 from escalator.config import build_directory
 from escalator.config.loader import configured_channels
 from escalator.config.model import CHANNELS, Config
+from escalator.dispatch.dispatcher import Dispatcher
 from escalator.domain.availability import Directory
 from escalator.domain.errors import StorageError, StoreLocked
 from escalator.entrypoints.http.board.state import BoardState
 from escalator.entrypoints.http.keys import UseCases
 from escalator.entrypoints.http.server import build_web_app
+from escalator.entrypoints.receivers import IntakeAdapter
+from escalator.entrypoints.receivers.listeners import Gate
 from escalator.escalation.service import EscalationService
 from escalator.i18n.codes import install_overrides as install_code_overrides
-from escalator.intake import IntakeAdapter
-from escalator.listeners import Gate
 from escalator.liveconfig.alarm import ConfigAlarm
 from escalator.liveconfig.audit import ConfigAudit
 from escalator.liveconfig.editing import ConfigEditing
@@ -34,7 +35,6 @@ from escalator.liveconfig.reloading import Reloading
 from escalator.liveconfig.watch import ConfigWatch
 from escalator.monitoring.metrics import Metrics
 from escalator.notify.base import Notifier
-from escalator.notify.dispatch import Dispatcher
 from escalator.notify.email import EmailNotifier
 from escalator.notify.log import LogNotifier, NotSetUp
 from escalator.notify.sms import SmsNotifier
@@ -61,14 +61,14 @@ from escalator.storage import SqlStore, open_store
 from escalator.storage.listen import DueListener
 from escalator.storage.nonces import link_nonces
 from escalator.usecases.answering import Answering
-from escalator.usecases.calls import Calls
+from escalator.usecases.calls import CallLog, Calls
 from escalator.usecases.configuring import Configuring
 from escalator.usecases.context import Context
 from escalator.usecases.health import Health
 from escalator.usecases.intake import Intake
 from escalator.usecases.ledger import Ledger
 from escalator.usecases.maintenance import Maintenance
-from escalator.usecases.queries import Queries
+from escalator.usecases.queries import Queries, open_alarms_reader
 from escalator.usecases.register import Register
 from escalator.usecases.signin import SigningIn
 
@@ -148,7 +148,7 @@ class Escalator:
                                kicks=(self.reports.kick, self.rosters.kick),
                                settle=lambda: self.dispatcher.settle)
         self.sources = Sources(lambda: self._config, self.events_in.ingest, self.clock,
-                               self.secret, self.store)
+                               self.secret, open_alarms_reader(self.store))
         self.leadership = Leadership(self.store, self.dispatcher, self.telegram, self.sources,
                                      self.ticking, lambda: self._config)
         self.keeper = StoreKeeper(self.store, self.leadership, self.clock, self.poke,
@@ -248,9 +248,8 @@ class Escalator:
         return self.secrets.required(self._config.http.secret_env)
 
     def _notifiers(self) -> dict[str, Notifier]:
-        webhook = WebhookNotifier(self._http, self.secret,
-                                  lambda: int(self.clock.now().timestamp()))
-        built: dict[str, Notifier] = {"webhook": webhook}
+        built: dict[str, Notifier] = {"webhook": WebhookNotifier(
+            self._http, self.secret, lambda: int(self.clock.now().timestamp()))}
         channels, facility = self._config.channels, lambda: self._config.facility
         if "email" in channels and "email" not in self._extra_notifiers:
             built["email"] = EmailNotifier(lambda: self._config.channels.get("email", {}),
@@ -262,7 +261,7 @@ class Escalator:
             built["voice"] = VoiceNotifier(
                 lambda: self._config.channels.get("voice", {}), facility,
                 lambda: self._config.http.public_url, self._http, self.secret,
-                LinkSigner(self._link_key(), CALLBACK_TTL), self.store,
+                LinkSigner(self._link_key(), CALLBACK_TTL), CallLog(self.store),
                 self.clock)
         if self.telegram:
             built["telegram"] = self.telegram

@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
+from escalator.config.channels import email_problems, sms_problems, voice_problems
 from escalator.config.loader import Ready, configured_channels, load_config, load_config_text
 from escalator.config.model import Config
 from escalator.config.problem import ConfigProblem
@@ -83,16 +84,14 @@ def channel_problems(config: Config) -> list[str]:
     The same checks the channels run when `escalator run` builds them, so `check`
     passing means `run` will not stop on them.
     """
-    from escalator.notify import email, sms, voice  # the channels own what they need
-
     found: list[str] = []
-    if "email" in config.channels:
-        found += email.problems(config.channels["email"])
-    if "sms" in config.channels:
-        found += sms.problems(config.channels["sms"])
-    if "voice" in config.channels:
-        found += voice.problems(config.channels["voice"])
+    for name, problems in CHECKS.items():
+        if name in config.channels:
+            found += problems(config.channels[name])
     return found
+
+
+CHECKS = {"email": email_problems, "sms": sms_problems, "voice": voice_problems}
 
 
 def check_file(path: str, *, env: Mapping[str, str] | None = None,

@@ -9,7 +9,7 @@ addresses the listeners keep slots for.
       panel: {kind: sia, listen: "0.0.0.0:5000", accounts: [...], from: 10.0.4.0/28}
 
 `from:` and `trusted_clients` name where the alarm devices (and the proxy)
-connect from: escalator/listeners.py keeps connection slots for them and lets
+connect from: escalator/entrypoints/receivers/listeners.py keeps connection slots for them and lets
 them hold an idle line, so a neighbour on the building network cannot fill
 the listener (issue 19).
 

@@ -72,11 +72,11 @@ CHANNEL_CHOICES: dict[str, tuple[str, ...]] = {
     "security": ("none", "starttls", "tls"),
     "method": ("GET", "POST"),
     "body": ("form", "json"),
-    "preset": ("generic", "twilio", "46elks", "gatewayapi"),  # notify/sms.py PRESETS
+    "preset": ("generic", "twilio", "46elks", "gatewayapi"),  # config/channels.py SMS_PRESETS
 }
 # A channel whose choices differ from the shared ones above.
 CHANNEL_OWN_CHOICES: dict[str, dict[str, tuple[str, ...]]] = {
-    "voice": {"preset": ("46elks", "twilio", "generic")},  # notify/voice.py PRESETS
+    "voice": {"preset": ("46elks", "twilio", "generic")},  # config/channels.py VOICE_PRESETS
 }
 
 SLUG = r"^[a-z0-9][a-z0-9_-]*$"

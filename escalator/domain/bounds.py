@@ -14,7 +14,7 @@ stored or compared, because what Python accepts is wider than what the stores ta
 - JSON may carry a lone surrogate (`"\\ud800"`) and any text may carry NUL;
   PostgreSQL refuses both, and the refusal used to read as an outage (503
   "retry later"), so clients retried for ever. Intake cleans such text
-  (escalator/intake/clean.py); a person's note is refused with the reason instead,
+  (escalator/codecs/clean.py); a person's note is refused with the reason instead,
   since changing what someone wrote would put words in their mouth.
 
 Each function raises `BadInput` naming the field and saying what is expected;

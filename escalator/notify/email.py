@@ -26,8 +26,8 @@ from typing import Any
 
 import aiosmtplib
 
+from escalator.config.channels import email_problems
 from escalator.config.model import Facility
-from escalator.config.problem import ConfigProblem
 from escalator.domain.availability import Contact
 from escalator.domain.errors import ConfigError, NotifyError
 from escalator.i18n import t
@@ -38,16 +38,7 @@ Settings = Mapping[str, Any]
 DEFAULT_PORTS = {"none": 25, "starttls": 587, "tls": 465}
 
 
-def problems(settings: Settings) -> list[str]:
-    found: list[str] = []
-    if not settings.get("host"):
-        found.append(ConfigProblem("", 0, "channels.email.host", "cfg.email.no_host"))
-    sender = parseaddr(str(settings.get("from") or ""))[1]
-    if "@" not in sender:
-        found.append(ConfigProblem("", 0, "channels.email.from", "cfg.email.no_from"))
-    if bool(settings.get("username_env")) != bool(settings.get("password_env")):
-        found.append(ConfigProblem("", 0, "channels.email", "cfg.email.login_pair"))
-    return found
+problems = email_problems  # what stops this configuration from sending at all
 
 
 def _failure(exc: BaseException) -> NotifyError:

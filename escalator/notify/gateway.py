@@ -15,21 +15,11 @@ from typing import Any
 
 import aiohttp
 
-from escalator.config.problem import ConfigProblem, phrase
+from escalator.config.channels import Preset
 from escalator.domain.errors import NotifyError
 from escalator.security.outbound import failure_text
 
 Settings = Mapping[str, Any]
-
-
-@dataclass(frozen=True)
-class Preset:
-    url: str | None  # None: the URL is per account and must be configured
-    method: str
-    body: str  # form | json
-    fields: Mapping[str, Any]  # template: "{name}" values, "{name:int}" for a number
-    needs_from: bool
-    url_hint: str = ""
 
 
 @dataclass(frozen=True)
@@ -38,27 +28,6 @@ class GatewayRequest:
     url: str
     body: str  # form | json
     fields: dict[str, Any]
-
-
-def preset_problems(channel: str, settings: Settings, presets: Mapping[str, Preset],
-                    needs_from: str) -> list[str]:
-    """What stops `channels.<channel>` from working at all; empty when it can.
-    `needs_from` is the catalogue key saying what the preset's `from` must be."""
-    name = settings.get("preset") or "generic"
-    preset = presets.get(name)
-    where = f"channels.{channel}"
-    if preset is None:
-        return [ConfigProblem("", 0, f"{where}.preset", "cfg.gateway.unknown_preset",
-                              {"name": repr(name), "presets": ", ".join(presets)})]
-    found: list[str] = []
-    if not (settings.get("url") or preset.url):
-        hint = phrase(preset.url_hint) if preset.url_hint.startswith("cfg.") else preset.url_hint
-        found.append(ConfigProblem("", 0, f"{where}.url", "cfg.gateway.needs_url",
-                                   {"preset": name, "hint": hint}))
-    if preset.needs_from and not settings.get("from"):
-        found.append(ConfigProblem("", 0, f"{where}.from", "cfg.gateway.needs_from",
-                                   {"preset": name, "what": phrase(needs_from)}))
-    return found
 
 
 def template(settings: Settings, presets: Mapping[str, Preset]) -> tuple[Preset, dict[str, Any]]:

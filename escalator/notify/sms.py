@@ -23,6 +23,7 @@ from collections.abc import Callable
 
 import aiohttp
 
+from escalator.config.channels import SMS_PRESETS, sms_problems
 from escalator.config.model import Facility
 from escalator.domain.answering import CALLS  # a call to act, not news of one
 from escalator.domain.availability import Contact
@@ -32,42 +33,16 @@ from escalator.notify import gsm, render
 from escalator.notify.base import Message, delivery_headers, require_set_up
 from escalator.notify.gateway import (
     GatewayRequest,
-    Preset,
     Settings,
     auth_headers,
     expand,
-    preset_problems,
     request,
     send,
     template,
 )
 
-PRESETS: dict[str, Preset] = {
-    # https://www.twilio.com/docs/messaging/api/message-resource#create-a-message-resource
-    # Basic auth: Account SID : Auth Token.
-    "twilio": Preset(None, "POST", "form", {"To": "{to}", "From": "{from}", "Body": "{text}"},
-                     needs_from=True,
-                     url_hint="https://api.twilio.com/2010-04-01/Accounts/<AccountSid>"
-                              "/Messages.json"),
-    # https://46elks.com/docs/send-sms  Basic auth: API username : API password.
-    "46elks": Preset("https://api.46elks.com/a1/sms", "POST", "form",
-                     {"from": "{from}", "to": "{to}", "message": "{text}"}, needs_from=True),
-    # https://gatewayapi.com/docs/apis/rest/  Authorization: Token <API token>.
-    # GSM-7 unless told "encoding": "UCS2"; msisdn is the number without '+', as an integer.
-    "gatewayapi": Preset("https://gatewayapi.com/rest/mtsms", "POST", "json",
-                         {"sender": "{from}", "message": "{text}",
-                          "recipients": [{"msisdn": "{to_digits:int}"}],
-                          "userref": "{delivery_key}"},
-                         needs_from=False),
-    "generic": Preset(None, "POST", "form", {"to": "{to}", "from": "{from}", "text": "{text}"},
-                      needs_from=False, url_hint="cfg.gateway.send_url"),
-}
-
-
-def problems(settings: Settings) -> list[str]:
-    """What stops this configuration from sending at all; empty when it can."""
-    return preset_problems("sms", settings, PRESETS, "cfg.gateway.sms_from")
-
+PRESETS = SMS_PRESETS
+problems = sms_problems  # what stops this configuration from sending at all
 
 SmsRequest = GatewayRequest
 

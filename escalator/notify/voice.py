@@ -27,10 +27,12 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Protocol
 
 import aiohttp
 
+from escalator.config.channels import VOICE_PRESETS, voice_problems
 from escalator.config.model import Facility
 from escalator.domain.answering import CALLS
 from escalator.domain.availability import Contact
@@ -40,20 +42,15 @@ from escalator.notify import speech
 from escalator.notify.base import Message, delivery_headers, require_set_up
 from escalator.notify.gateway import (
     GatewayRequest,
-    Preset,
     Settings,
     auth_headers,
     expand,
-    preset_problems,
     request,
     send,
     template,
 )
 from escalator.runtime.clock import Clock
 from escalator.security.links import LinkSigner
-from escalator.storage import voicecalls
-from escalator.storage.nonces import link_nonce
-from escalator.storage.sql import SqlStore
 
 log = logging.getLogger(__name__)
 
@@ -63,33 +60,8 @@ DEFAULT_RING = timedelta(seconds=40)
 CALLBACK_TTL = timedelta(hours=6)
 
 
-PRESETS: dict[str, Preset] = {
-    # https://46elks.com/docs/make-call  Basic auth: API username : API password.
-    # voice_start is a JSON call action (an "ivr" reading the text and taking one digit).
-    "46elks": Preset("https://api.46elks.com/a1/calls", "POST", "form",
-                     {"from": "{from}", "to": "{to}", "voice_start": "{voice_start}",
-                      "whenhangup": "{status_url}", "timeout": "{ring_seconds}"},
-                     needs_from=True),
-    # https://www.twilio.com/docs/voice/api/call-resource#create-a-call-resource
-    # Basic auth: Account SID : Auth Token. TwiML inline; the status callback fires at the end.
-    "twilio": Preset(None, "POST", "form",
-                     {"To": "{to}", "From": "{from}", "Twiml": "{twiml}",
-                      "StatusCallback": "{status_url}", "StatusCallbackMethod": "POST",
-                      "Timeout": "{ring_seconds}"},
-                     needs_from=True,
-                     url_hint="https://api.twilio.com/2010-04-01/Accounts/<AccountSid>"
-                              "/Calls.json"),
-    "generic": Preset(None, "POST", "json",
-                      {"to": "{to}", "from": "{from}", "text": "{text}", "language": "{locale}",
-                       "answer_url": "{answer_url}", "status_url": "{status_url}"},
-                      needs_from=False, url_hint="cfg.gateway.call_url"),
-}
-
-
-def problems(settings: Settings) -> list[str]:
-    """What stops this configuration from calling at all; empty when it can."""
-    return preset_problems("voice", settings, PRESETS, "cfg.gateway.voice_from")
-
+PRESETS = VOICE_PRESETS
+problems = voice_problems  # what stops this configuration from calling at all
 
 CallRequest = GatewayRequest
 
@@ -119,6 +91,15 @@ def build_request(settings: Settings, to: str, text: str, lang: str, answer_url:
     return request(settings, preset, fields)
 
 
+class CallRecords(Protocol):
+    """What the channel records through a use case (escalator/usecases/calls.py)."""
+
+    async def link_nonce(self, incident_id: int) -> bytes | None: ...
+
+    async def placed(self, delivery_id: int, incident_id: int, party: str, address: str,
+                     call_ref: str | None, at: datetime) -> None: ...
+
+
 class VoiceNotifier:
     carries_updates = False  # the dispatcher gives updates to the party's next contact
 
@@ -130,7 +111,7 @@ class VoiceNotifier:
         session: Callable[[], aiohttp.ClientSession],
         secrets: Callable[[str], str | None],
         signer: LinkSigner,
-        store: SqlStore,
+        calls: CallRecords,
         clock: Clock,
         timeout: float = 15.0,
     ) -> None:
@@ -143,7 +124,7 @@ class VoiceNotifier:
         self._session = session
         self._secrets = secrets
         self._signer = signer
-        self._store = store
+        self._calls = calls
         self._clock = clock
         self._timeout = aiohttp.ClientTimeout(total=timeout)
 
@@ -156,7 +137,7 @@ class VoiceNotifier:
         now = self._clock.now()
         inc = message.incident
         # bound to this incident instance like every link (checked by the answer's guards)
-        nonce = await self._store.transaction(lambda tx: link_nonce(tx, inc.id))
+        nonce = await self._calls.link_nonce(inc.id)
         token = self._signer.make(inc.id, message.party, now, nonce)
         base = f"{self._public_url().rstrip('/')}/voice/{token}/{message.delivery_id}"
         facility = self._facility()
@@ -168,8 +149,8 @@ class VoiceNotifier:
                    **delivery_headers(message)}
         body = await send(self._session(), req, headers, self._timeout, "voice")
         call_ref = _call_ref(body)
-        await self._store.transaction(lambda tx: voicecalls.placed(
-            tx, message.delivery_id, inc.id, message.party, contact.address, call_ref, now))
+        await self._calls.placed(message.delivery_id, inc.id, message.party, contact.address,
+                                 call_ref, now)
 
 
 def _call_ref(body: str) -> str | None:

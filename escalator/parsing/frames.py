@@ -2,8 +2,9 @@
 
 An idle timer that any byte restarts lets a neighbour hold a socket for ever
 with one byte a minute (issue 19: one header line every 50 s kept 320 sockets
-and blocked the webhook for everyone). So the listeners (escalator/listeners.py)
-give each request head or frame a deadline that runs from its first byte (the
+and blocked the webhook for everyone). So the listeners
+(escalator/entrypoints/receivers/listeners.py) give each request head or frame
+a deadline that runs from its first byte (the
 first one from the connection's start) and only its end stops. These readers
 say, after each chunk, whether a head or frame is still incomplete. They look
 only at framing bytes and never decide anything else; the protocol behind

@@ -13,7 +13,7 @@ import logging
 from collections.abc import Callable
 
 from escalator.config.model import Config
-from escalator.notify.dispatch import Dispatcher
+from escalator.dispatch.dispatcher import Dispatcher
 from escalator.notify.telegram import TelegramChannel
 from escalator.runtime.sources import Sources
 from escalator.runtime.ticking import Ticking

@@ -1,8 +1,8 @@
 """The HTTP listener every instance runs, over the web app the composition root built.
 
 Not aiohttp's TCPSite: every connection passes the caps and idle timeouts of
-escalator/listeners.py (a flood from one address is turned away, not held), and
-the port is read back as bound (the config may say 0).
+escalator/entrypoints/receivers/listeners.py (a flood from one address is turned away,
+not held), and the port is read back as bound (the config may say 0).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from aiohttp import web
 from escalator.config.model import Config
 from escalator.config.tls import listener_context
 from escalator.domain.outbound import Network
-from escalator.listeners import HTTP_LIMITS, Gate, http_frames, listen
+from escalator.entrypoints.receivers.listeners import HTTP_LIMITS, Gate, http_frames, listen
 
 log = logging.getLogger(__name__)
 

@@ -16,7 +16,7 @@ import logging
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
-from escalator.notify.dispatch import StopReport
+from escalator.dispatch.dispatcher import StopReport
 
 log = logging.getLogger(__name__)
 

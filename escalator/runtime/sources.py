@@ -12,26 +12,25 @@ from collections.abc import Callable
 from typing import Any
 
 from escalator.config.model import Config
-from escalator.intake import IntakeAdapter, build_adapters
-from escalator.intake.base import Ingest
+from escalator.entrypoints.receivers import IntakeAdapter, OpenAlarms, build_adapters
+from escalator.entrypoints.receivers.base import Ingest
 from escalator.runtime.clock import Clock
-from escalator.storage import SqlStore
 
 
 class Sources:
     def __init__(self, config: Callable[[], Config], ingest: Ingest, clock: Clock,
-                 secret: Callable[[str | None], str | None], store: SqlStore) -> None:
+                 secret: Callable[[str | None], str | None], open_alarms: OpenAlarms) -> None:
         self._config = config
         self._ingest = ingest
         self._clock = clock
         self._secret = secret
-        self._store = store
+        self._open_alarms = open_alarms
         self.adapters: dict[str, IntakeAdapter] = {}
 
     async def start(self) -> None:
         """Listeners and pollers for the sources; all of them, or none (then raise)."""
         self.adapters = build_adapters(self._config(), self._ingest, self._clock,
-                                       self._secret, self._store)
+                                       self._secret, self._open_alarms)
         started = []
         try:
             for adapter in self.adapters.values():

@@ -336,7 +336,7 @@ class Tx:
                        " WHERE status IN ('pending', 'queued')")
         return dt(row["due"]) if row else None
 
-    # -- the dispatcher's claims (escalator/notify/dispatch.py) -----------------
+    # -- the dispatcher's claims (escalator/dispatch/dispatcher.py) -----------------
     # Every status change goes through a move of escalator.domain.delivery.RULES.
     def claim_deliveries(
         self, now: datetime, limit: int = 500, *, calls: Collection[str] = (),

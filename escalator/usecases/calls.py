@@ -1,4 +1,5 @@
-"""What a voice gateway reports about a call we placed: a key pressed, the hang-up.
+"""Voice calls: what a gateway reports about a call we placed (a key pressed, the
+hang-up), and what the voice channel records about the calls it places.
 
 A key that answers goes through `Answering.answer` like any other door's answer; this
 keeps the call's own record (which key, when it ended) and moves a call nobody
@@ -9,11 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass
+from datetime import datetime
 
 from escalator.security.links import LinkClaim
 from escalator.storage import voicecalls
+from escalator.storage.nonces import link_nonce
 from escalator.storage.protocol import Store
-from escalator.storage.sql import Tx
+from escalator.storage.sql import SqlStore, Tx
 from escalator.usecases.context import Context
 from escalator.usecases.shapes import Sent
 
@@ -55,3 +58,20 @@ class Calls:
         if moved:
             self.poke()
         return moved
+
+
+@dataclass(frozen=True)
+class CallLog:
+    """The voice channel's `CallRecords` port: it never sees the store."""
+
+    store: SqlStore
+
+    async def link_nonce(self, incident_id: int) -> bytes | None:
+        """The incident's link nonce; None if no link was ever made for it."""
+        return await self.store.transaction(lambda tx: link_nonce(tx, incident_id))
+
+    async def placed(self, delivery_id: int, incident_id: int, party: str, address: str,
+                     call_ref: str | None, at: datetime) -> None:
+        """A call placed for this delivery (a fallback to a second number replaces it)."""
+        await self.store.transaction(lambda tx: voicecalls.placed(
+            tx, delivery_id, incident_id, party, address, call_ref, at))

@@ -19,10 +19,10 @@ from support import TOKENS
 
 from escalator.app import Escalator
 from escalator.config import load_config_text
+from escalator.dispatch.dispatcher import CUT, PARTY_PARALLEL
 from escalator.domain.model import Action, AlarmEvent
 from escalator.entrypoints.http.views import delivery_json
 from escalator.notify.base import delivery_key
-from escalator.notify.dispatch import CUT, PARTY_PARALLEL
 
 CONFIG = """
 facility: {{id: drain-home, name: Drain home, timezone: Europe/Helsinki, language: en}}

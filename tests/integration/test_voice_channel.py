@@ -401,6 +401,7 @@ async def test_a_hanging_gateway_is_a_retryable_failure_within_the_timeout(
     from escalator.notify.base import Message
     from escalator.security.links import LinkSigner
     from escalator.storage import open_store
+    from escalator.usecases.calls import CallLog
 
     store = open_store(f"sqlite:///{tmp_path}/hang.db")
     await store.open()
@@ -410,7 +411,7 @@ async def test_a_hanging_gateway_is_a_retryable_failure_within_the_timeout(
         notifier = VoiceNotifier(lambda: settings, lambda: Facility("l", "Lehtioja"),
                                  lambda: "http://127.0.0.1:1", lambda: session, ENV.get,
                                  LinkSigner(b"0123456789abcdef0123", timedelta(hours=1)),
-                                 store, clock, timeout=0.5)
+                                 CallLog(store), clock, timeout=0.5)
         inc = Incident(id=1, source="terminal", code="FT", point="B", text="",
                        severity="medium", ladder="l", state=State.OPEN,
                        opened_at=clock.now(), last_seen_at=clock.now(), count=1,

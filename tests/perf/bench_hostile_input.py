@@ -21,8 +21,8 @@ sys.path.insert(0, str(Path(__file__).parents[1]))
 from support import FakeClock  # noqa: E402
 
 from escalator.config.model import SourceConfig  # noqa: E402
-from escalator.intake.base import IntakeContext  # noqa: E402
-from escalator.intake.email import EmailReceiver  # noqa: E402
+from escalator.entrypoints.receivers.base import IntakeContext
+from escalator.entrypoints.receivers.smtp import EmailReceiver
 from escalator.parsing import patterns
 
 RULE = "Maavuoto (?P<where>.+) alkoi"

@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 
 import pytest
 
+from escalator.codecs import clean
 from escalator.domain import bounds
-from escalator.intake import clean
 
 
 @pytest.mark.parametrize("raw,expected", [("0", 0), ("42", 42), (42, 42),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from escalator.listeners import DEVICE_LIMITS, HTTP_LIMITS
+from escalator.entrypoints.receivers.listeners import DEVICE_LIMITS, HTTP_LIMITS
 
 UNIT = Path(__file__).resolve().parents[2] / "deploy" / "escalator.service"
 

@@ -8,7 +8,7 @@ from typing import Any, cast
 
 from support import FakeClock
 
-from escalator.notify.dispatch import Dispatcher
+from escalator.dispatch.dispatcher import Dispatcher
 
 
 async def test_a_dispatcher_built_alone_awaits_its_sends_untimed() -> None:

@@ -16,7 +16,6 @@ MAX_LINES = 400
 # Modules over MAX_LINES today. Split one and take it off; never add one.
 TOO_LONG = {
     "storage/sql.py": 876,
-    "notify/dispatch.py": 632,
     "domain/policy.py": 524,
     "reports/weekly.py": 506,
     "config/schema.py": 432,

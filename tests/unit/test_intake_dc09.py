@@ -15,8 +15,8 @@ from pysiaalarm.event import SIAEvent
 sys.path.insert(0, str(Path(__file__).parents[1]))
 from intake_support import sia_frames  # noqa: E402
 
-from escalator.intake import dc09  # noqa: E402
-from escalator.intake.sia import FrameSplitter  # noqa: E402
+from escalator.codecs import dc09
+from escalator.entrypoints.receivers.sia import FrameSplitter
 
 NOW = datetime(2026, 9, 25, 14, 12, 10, tzinfo=UTC)
 PLAIN = dc09.Settings({"1234": dc09.Account("1234"), "78919": dc09.Account("78919")}, None)

@@ -12,15 +12,7 @@ from hypothesis import strategies as st
 sys.path.insert(0, str(Path(__file__).parents[1]))
 from intake_support import espa_blocks  # noqa: E402
 
-from escalator.intake.espa444 import (  # noqa: E402
-    ACK,
-    ENQ,
-    EspaError,
-    Link,
-    bcc,
-    encode_block,
-    parse_block,
-)
+from escalator.codecs.espa444 import ACK, ENQ, EspaError, Link, bcc, encode_block, parse_block
 
 
 def test_fixture_blocks():

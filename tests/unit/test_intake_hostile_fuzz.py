@@ -19,12 +19,13 @@ from hypothesis import strategies as st
 sys.path.insert(0, str(Path(__file__).parents[1]))
 from support import FakeClock  # noqa: E402
 
+from escalator.codecs.clean import event_id, multi_line, one_line
+from escalator.codecs.fields import apply_rules
 from escalator.config.model import SourceConfig  # noqa: E402
 from escalator.domain.errors import IntakeError
 from escalator.entrypoints.http.intake import parse_batch, parse_event  # noqa: E402
-from escalator.intake.base import IntakeContext, apply_rules  # noqa: E402
-from escalator.intake.clean import event_id, multi_line, one_line  # noqa: E402
-from escalator.intake.email import EmailReceiver  # noqa: E402
+from escalator.entrypoints.receivers.base import IntakeContext
+from escalator.entrypoints.receivers.smtp import EmailReceiver
 from escalator.parsing import patterns
 
 CONTROL = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")

@@ -14,9 +14,9 @@ sys.path.insert(0, str(Path(__file__).parents[1]))
 from support import FakeClock  # noqa: E402
 
 from escalator.config.model import SourceConfig  # noqa: E402
-from escalator.intake.base import IntakeContext  # noqa: E402
+from escalator.entrypoints.receivers.base import IntakeContext
 
-mqtt = pytest.importorskip("escalator.intake.mqtt")
+mqtt = pytest.importorskip("escalator.entrypoints.receivers.mqtt")
 
 
 async def _ingest(event):

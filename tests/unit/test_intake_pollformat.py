@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from escalator.intake.base import get_path, path_steps
-from escalator.intake.pollformat import FormatError, active_alarms, read_document
+from escalator.codecs.fields import get_path, path_steps
+from escalator.codecs.pollformat import FormatError, active_alarms, read_document
 
 
 @pytest.mark.parametrize("path,steps", [

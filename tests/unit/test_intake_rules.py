@@ -11,9 +11,10 @@ from hypothesis import strategies as st
 sys.path.insert(0, str(Path(__file__).parents[1]))
 from support import FakeClock  # noqa: E402
 
+from escalator.codecs.fields import apply_rules
 from escalator.config.model import SourceConfig  # noqa: E402
-from escalator.intake.base import IntakeContext, apply_rules  # noqa: E402
-from escalator.intake.email import EmailReceiver  # noqa: E402
+from escalator.entrypoints.receivers.base import IntakeContext
+from escalator.entrypoints.receivers.smtp import EmailReceiver
 
 RULES = (
     {"match": r"maavuoto (?P<where>\w+)", "in": "any", "code": "YX", "point": "{where}",

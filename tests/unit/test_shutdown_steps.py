@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import asyncio
 
-from escalator.notify.dispatch import StopReport
+from escalator.dispatch.dispatcher import StopReport
 from escalator.runtime import shutdown
 
 

@@ -15,13 +15,13 @@ from typing import Any
 
 from aiohttp import web
 
+from escalator.codecs import clean
+from escalator.codecs.clean import multi_line, one_line
 from escalator.domain import bounds
 from escalator.domain.errors import IntakeError, StorageError, UnstorableError
 from escalator.domain.model import EVENT_STATES, AlarmEvent
 from escalator.entrypoints.http.keys import INTAKE
 from escalator.entrypoints.http.views import BEARER_CHALLENGE, ApiError
-from escalator.intake import clean
-from escalator.intake.clean import multi_line, one_line
 from escalator.usecases.intake import IngestResult
 
 MAX_BATCH = 100

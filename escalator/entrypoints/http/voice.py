@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
+from escalator.codecs.clean import one_line
 from escalator.domain import bounds
 from escalator.domain.guards import Actor, Door, Kind, Why
 from escalator.domain.limits import NOTES_PER_INCIDENT
@@ -29,7 +30,6 @@ from escalator.domain.model import State
 from escalator.entrypoints.http import answers
 from escalator.entrypoints.http.keys import ANSWERING, CALLS
 from escalator.i18n import reader_language, t
-from escalator.intake.clean import one_line
 from escalator.notify import speech
 from escalator.security.links import LinkClaim, LinkError
 from escalator.usecases.answering import Command

@@ -21,8 +21,8 @@ import aiohttp
 from intake_support import ENV, WAIT, tcp_exchange, with_sources
 from outside import free_port
 
-from escalator.intake import dc09
-from escalator.listeners import HTTP_LIMITS
+from escalator.codecs import dc09
+from escalator.entrypoints.receivers.listeners import HTTP_LIMITS
 
 SOURCES = """\
   mailbox:
@@ -187,7 +187,7 @@ async def test_a_thousand_idle_sockets_from_one_client_do_not_stop_another(
         resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
     errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
     assert not errors, [r.getMessage() for r in errors[:3]]
-    warnings = [r for r in caplog.records if r.name == "escalator.listeners"]
+    warnings = [r for r in caplog.records if r.name == "escalator.entrypoints.receivers.listeners"]
     assert len(warnings) <= 8  # a few per listener and client, not one per socket
 
 
@@ -208,7 +208,7 @@ __all__ = ["tcp_exchange"]
 
 
 async def test_a_silent_connection_is_closed_after_the_idle_time_and_caps_hold():
-    from escalator.listeners import Limits, listen, stream_factory
+    from escalator.entrypoints.receivers.listeners import Limits, listen, stream_factory
 
     async def echo(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         writer.write(await reader.read(10))
@@ -241,7 +241,7 @@ async def test_a_silent_connection_is_closed_after_the_idle_time_and_caps_hold()
 async def test_a_connection_that_keeps_talking_stays_and_is_closed_once_it_stops():
     """Idle means no data for the idle time, counted from the last chunk: a device that
     keeps sending within it is never cut off, and one that falls silent is."""
-    from escalator.listeners import Limits, listen, stream_factory
+    from escalator.entrypoints.receivers.listeners import Limits, listen, stream_factory
 
     heard: list[bytes] = []
 

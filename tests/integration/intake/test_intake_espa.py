@@ -9,9 +9,9 @@ import os
 import pytest
 from intake_support import WAIT, espa_blocks, events, incidents, until
 
+from escalator.codecs.espa444 import encode_block
 from escalator.domain.errors import StorageError
 from escalator.domain.model import State
-from escalator.intake.espa444 import encode_block
 
 ENQ, ACK, NAK, EOT = b"\x05", b"\x06", b"\x15", b"\x04"
 ESPA = """\

@@ -21,7 +21,7 @@ import aiohttp
 from intake_support import ENV, WAIT, with_sources
 from outside import free_port
 
-from escalator.intake import dc09
+from escalator.codecs import dc09
 
 TERMINAL = "127.0.0.20"
 SOURCES = f"""\
@@ -161,7 +161,12 @@ async def test_a_dribbled_head_or_frame_is_closed_at_its_deadline():
     deadline (0.3 s from the first byte) closes it anyway. A configured address may
     open its line and wait; a complete request in pieces is not cut."""
     from escalator.domain.outbound import parse_network
-    from escalator.listeners import Limits, http_frames, listen, stream_factory
+    from escalator.entrypoints.receivers.listeners import (
+        Limits,
+        http_frames,
+        listen,
+        stream_factory,
+    )
 
     heard: list[bytes] = []
 

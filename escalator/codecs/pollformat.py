@@ -22,7 +22,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from escalator.intake.base import as_text, get_path
+from escalator.codecs.fields import as_text, get_path
 
 MAX_ITEMS = 10_000
 

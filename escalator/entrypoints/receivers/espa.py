@@ -18,11 +18,16 @@ import contextlib
 import logging
 from typing import Any
 
+from escalator.codecs import espa444
+from escalator.codecs.fields import apply_rules
 from escalator.domain.errors import StorageError
-from escalator.intake import espa444
-from escalator.intake.base import IntakeContext, Throttle, apply_rules, heartbeat_every
-from escalator.listeners import Gate, espa_frames, stream_factory
-from escalator.listeners import listen as listen_gated
+from escalator.entrypoints.receivers.base import (
+    IntakeContext,
+    Throttle,
+    heartbeat_every,
+)
+from escalator.entrypoints.receivers.listeners import Gate, espa_frames, stream_factory
+from escalator.entrypoints.receivers.listeners import listen as listen_gated
 
 log = logging.getLogger(__name__)
 

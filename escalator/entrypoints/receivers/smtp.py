@@ -30,9 +30,10 @@ from typing import Any
 
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
+from escalator.codecs.fields import apply_rules
 from escalator.domain.errors import StorageError, UnstorableError
-from escalator.intake.base import IntakeContext, apply_rules
-from escalator.listeners import SMTP_LIMITS, Gate, listen, smtp_frames
+from escalator.entrypoints.receivers.base import IntakeContext
+from escalator.entrypoints.receivers.listeners import SMTP_LIMITS, Gate, listen, smtp_frames
 
 log = logging.getLogger(__name__)
 

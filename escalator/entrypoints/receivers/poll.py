@@ -21,9 +21,9 @@ from datetime import timedelta
 
 import aiohttp
 
+from escalator.codecs.pollformat import Active, FormatError, active_alarms, read_document
 from escalator.domain.errors import StorageError
-from escalator.intake.base import IntakeContext, Throttle, heartbeat_every
-from escalator.intake.pollformat import Active, FormatError, active_alarms, read_document
+from escalator.entrypoints.receivers.base import IntakeContext, Throttle, heartbeat_every
 from escalator.runtime.tasks import cancel_and_wait
 
 log = logging.getLogger(__name__)

@@ -1,4 +1,4 @@
-"""What every intake adapter shares: the protocol, its context, rules and field paths.
+"""What every device receiver shares: the protocol and its context.
 
 An adapter turns what a device says into `AlarmEvent`s and hands each one to
 `ingest`, which returns only after the event is committed; only then does the
@@ -6,29 +6,30 @@ adapter acknowledge to the device (ACK, 250, ...), so an event the device was
 told is received is never lost. Supervision is not done here: any event (a
 heartbeat too) marks the source alive, and the service opens a "source silent"
 incident when a source with `heartbeat_timeout` stays quiet.
+
+`ingest` is `Intake.ingest` (escalator/usecases/intake.py), the one way in for events;
+what a device's bytes mean is decoded by the pure codecs in escalator/codecs/.
 """
 
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
+from escalator.codecs import clean
+from escalator.codecs.clean import multi_line, one_line
 from escalator.config.model import SourceConfig
 from escalator.domain.model import AlarmEvent
-from escalator.escalation.service import IngestResult
 from escalator.i18n.codes import code_severity
-from escalator.intake import clean
-from escalator.intake.clean import multi_line, one_line
-from escalator.parsing import patterns
 from escalator.runtime.clock import Clock
 
 log = logging.getLogger(__name__)
 
-Ingest = Callable[[AlarmEvent], Awaitable[IngestResult]]
+# Intake.ingest: returns once the event is committed (its result is not needed here)
+Ingest = Callable[[AlarmEvent], Awaitable[object]]
 LIMITS = {"code": 64, "point": 256, "text": 2000, "severity": 32, "id": 160}
 
 
@@ -47,7 +48,7 @@ class IntakeAdapter(Protocol):
 
 @dataclass(frozen=True)
 class IntakeContext:
-    """Everything an adapter may use: its config, the service's ingest and the clock."""
+    """Everything an adapter may use: its config, `Intake.ingest`, the clock, secrets."""
 
     source: SourceConfig
     ingest: Ingest
@@ -65,7 +66,7 @@ class IntakeContext:
               event_id: str | None = None) -> AlarmEvent:
         """An event from this source, trimmed to the service's limits, severity from the codes.
 
-        Every field is cleaned of control characters first (`intake.clean`), so no
+        Every field is cleaned of control characters first (`codecs.clean`), so no
         channel or store can refuse an event a device was told we accepted."""
         code = _cut(one_line(code), "code") or "unknown"
         return AlarmEvent(
@@ -109,83 +110,3 @@ def heartbeat_every(source: SourceConfig) -> timedelta:
     if source.heartbeat_timeout is None:
         return timedelta(minutes=1)
     return min(timedelta(minutes=1), source.heartbeat_timeout / 4)
-
-
-# -- rules: text -> event (email, espa) ------------------------------------------------
-
-@dataclass(frozen=True)
-class RuleMatch:
-    code: str
-    state: str
-    point: str
-    text: str
-    severity: str
-
-
-def apply_rules(rules: Any, texts: Mapping[str, str]) -> RuleMatch | None:
-    """The first rule whose regex matches; `{name}` in its fields takes the named group.
-
-    `texts` maps a place ("subject", "body") to its text; a rule's `in` picks one,
-    "any" tries each place in order.
-    """
-    for rule in rules:
-        places = list(texts) if rule.get("in", "any") == "any" else [rule["in"]]
-        for place in places:
-            groups = patterns.search(rule["match"], texts.get(place, ""))
-            if groups is not None:
-                return RuleMatch(
-                    code=_fill(rule.get("code", ""), groups),
-                    state=rule.get("state", "alarm"),
-                    point=_fill(rule.get("point", ""), groups),
-                    text=_fill(rule.get("text", ""), groups),
-                    severity=_fill(rule.get("severity", ""), groups))
-    return None
-
-
-def _fill(template: str, groups: Mapping[str, str]) -> str:
-    try:
-        return template.format_map(groups)
-    except (KeyError, IndexError, ValueError):
-        return template
-
-
-# -- field paths: structured data -> values (poll, mqtt) -------------------------------
-
-_STEP = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
-
-
-def path_steps(path: str) -> list[str | int]:
-    """`a.b[0].@id` -> ['a', 'b', 0, '@id']."""
-    steps: list[str | int] = []
-    for name, index in _STEP.findall(path):
-        steps.append(int(index) if index else name)
-    return steps
-
-
-def get_path(data: Any, path: str) -> Any:
-    """The value at `path` in nested dicts/lists, or None when any step is missing."""
-    value = data
-    for step in path_steps(path):
-        if isinstance(step, int):
-            if not isinstance(value, list) or step >= len(value):
-                return None
-            value = value[step]
-        elif isinstance(value, dict):
-            value = value.get(step)
-        else:
-            return None
-        if value is None:
-            return None
-    return value
-
-
-def as_text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, dict | list):
-        return ""
-    return str(value)

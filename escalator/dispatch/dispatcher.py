@@ -17,9 +17,10 @@ go out again once: at most one duplicate per delivery, never a loss. A channel
 that only queued the notice (a Telegram digest) raises `Held`: the row is held
 (`queued`), not delivered, and is checked at the contact's fallback deadline.
 
-Failures follow `escalator.domain.retry`: retries on their own schedule
-until the contact has failed for `fallback_after`, then the party's next
-contact; none left and the service is asked to move the ladder on.
+One attempt is a chain of small stages (escalator/dispatch/stages.py: still
+wanted, reachable, carried, not overdue, in order, compose, send, what came of
+it); failures follow `escalator.domain.retry`, then the party's next contact;
+none left and the service is asked to move the ladder on.
 """
 
 from __future__ import annotations
@@ -29,25 +30,22 @@ import logging
 import random
 from collections import deque
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import datetime
 from functools import partial
 
-from escalator.config.delivery import fallback_after
 from escalator.config.model import Config
-from escalator.domain.answering import CALLS, superseded
-from escalator.domain.availability import Contact, Party
-from escalator.domain.delivery import RULES, Move, Status, deadline, target
-from escalator.domain.errors import NotifyError
-from escalator.domain.model import WAITING_FOR_CLEAR, Entry, Incident, Reason, State, params
-from escalator.domain.retry import Next, after_failure, overdue
-from escalator.i18n import reader_language
-from escalator.notify import render
-from escalator.notify.base import Held, Message, Notifier, delivery_key
+from escalator.dispatch.attempt import Channels, check_one, send_one, untimed
+from escalator.dispatch.fallback import move_on
+from escalator.dispatch.outcome import CUT, Item, Lane, Outcome
+from escalator.dispatch.recording import CLOSED, claim, record, shortest_fallback
+from escalator.dispatch.stages import Attempt
+from escalator.dispatch.stopping import StopReport, within
+from escalator.domain.answering import CALLS
+from escalator.domain.delivery import Move, Status
+from escalator.domain.model import Incident, State
+from escalator.notify.base import Message, Notifier
 from escalator.runtime.clock import Clock
 from escalator.security.links import LinkSigner
-from escalator.storage import audit
-from escalator.storage.nonces import link_nonces
 from escalator.storage.rows import DeliveryRow
 from escalator.storage.sql import SqlStore, Tx
 
@@ -60,60 +58,6 @@ MAX_IN_FLIGHT = 1000  # claimed and not yet recorded; past it, rows wait in the 
 OUTCOME_BATCH = 100  # outcomes written per transaction at most
 OUTCOME_LINGER_S = 0.02  # live: outcomes gather this long before they are written
 PARTY_PARALLEL = 16  # sends in flight to one party at most (a dead one cannot eat sockets)
-CLOSED = (State.ACKNOWLEDGED, State.RESOLVED, *WAITING_FOR_CLEAR)  # calls not sent any more
-KEEP = object()  # failing_since unchanged
-CUT = "cut at shutdown after the request left: may have been sent; sent again with its id"
-
-# the audit log's `delivery.<kind>`: the state reached, or what the move did
-AUDIT_KIND = {Move.RETRY: "retry", Move.FALL_BACK: "next_contact",
-              Move.NOT_REACHED: "next_contact", Move.UNCLAIM: "unclaimed"}
-# (party, incident id, checks): a held notice's check has a lane of its own, so a
-# retry of an earlier message to the party never holds it past its fallback deadline
-Lane = tuple[str, int, bool]
-Item = tuple[DeliveryRow, Incident, "datetime | None"]
-
-
-@dataclass(frozen=True)
-class Outcome:
-    row: DeliveryRow  # as claimed: its status and claim number are what the write expects
-    move: Move | None  # None: nothing to write (a digest carried it meanwhile)
-    fields: dict[str, object]
-    failed_for_good: bool = False
-    # A channel gave up: what the timeline says (channel, failure kind, next
-    # channel, the technical error for the API), rendered per reader later.
-    note: dict[str, str] = field(default_factory=dict)
-    failing_since: object = KEEP  # datetime | None | KEEP
-
-    @property
-    def status(self) -> Status | None:
-        return None if self.move is None else target(self.move, self.row.status)
-
-    @property
-    def done(self) -> bool:
-        """The lane may go on: this row is out of the way (sent, held, dropped)."""
-        return self.status is not Status.PENDING
-
-
-@dataclass
-class StopReport:
-    """What `Dispatcher.stop` left, for the shutdown's last log line."""
-
-    lanes: int = 0  # lanes running when the stop began
-    cut: int = 0  # sends cut at the deadline: may have been sent, sent again at start
-    released: int = 0  # claimed, not started: `pending` again, sent at the next start
-    unwritten: int = 0  # outcomes not written by the deadline: in flight, sent again
-    seconds: float = 0.0
-
-
-async def _within(step: Awaitable[object], seconds: float) -> bool:
-    """Await `step` for at most `seconds` (cancelled past that); whether it finished."""
-    task = asyncio.ensure_future(step)
-    done, _ = await asyncio.wait({task}, timeout=max(0.0, seconds))
-    if not done:
-        task.cancel()
-        await asyncio.wait({task}, timeout=0.1)
-        return False
-    return True
 
 
 class Dispatcher:
@@ -157,7 +101,7 @@ class Dispatcher:
         self._writing = 0  # outcomes in the transaction being written now
         self.report = StopReport()  # of the last `stop`
         # each send is awaited through this (the service's metrics time it)
-        self.timed: Callable[[str, Message, Awaitable[None]], Awaitable[None]] = _untimed
+        self.timed: Callable[[str, Message, Awaitable[None]], Awaitable[None]] = untimed
 
     @property
     def lanes(self) -> int:
@@ -216,7 +160,7 @@ class Dispatcher:
                     self._throttled = True
                     break
                 batch, nonces = await self.store.transaction(partial(
-                    _claim, now=now, limit=room, failing_before=now - _shortest_fallback(
+                    claim, now=now, limit=room, failing_before=now - shortest_fallback(
                         self._config())))
                 self._nonces.update(nonces)
                 self._in_flight += len(batch)
@@ -259,7 +203,7 @@ class Dispatcher:
         send_by, write_by = started + grace, started + grace + write_grace
         self._stopping = True
         report = self.report = StopReport(lanes=len(self._tasks))
-        if not await _within(self._claiming.acquire(), send_by - loop.time()):
+        if not await within(self._claiming.acquire(), send_by - loop.time()):
             log.warning("stopping: a claim of due deliveries did not end in %.1f s", grace)
         else:
             self._claiming.release()  # a claim under way has handed its rows to lanes
@@ -309,10 +253,10 @@ class Dispatcher:
             if party is None or row.contact_index >= len(party.contacts):
                 return None
             contact = party.contacts[row.contact_index]
-            o = self._move_on(row, party, f"{contact.channel} {contact.address}: {error}", now,
-                              contact.channel, "not_answered",
-                              moves=(Move.NOT_REACHED, Move.NOT_REACHED_LAST))
-            return o if not _record(tx, [o], now) else None
+            o = move_on(row, party, f"{contact.channel} {contact.address}: {error}", now,
+                        contact.channel, "not_answered",
+                        moves=(Move.NOT_REACHED, Move.NOT_REACHED_LAST))
+            return o if not record(tx, [o], now) else None
 
         outcome = await self.store.transaction(work)
         if outcome is None:
@@ -383,155 +327,21 @@ class Dispatcher:
         return Outcome(row, Move.RETRY, {"maybe_sent": 1, "attempts": row.attempts + 1,
                                          "next_attempt_at": self.clock.now(), "error": CUT})
 
-    # -- one attempt -----------------------------------------------------------
+    # -- one attempt: a chain of stages (escalator/dispatch/stages.py) -----------
     async def _attempt(self, row: DeliveryRow, incident: Incident,
                        failing_since: datetime | None) -> Outcome:
         config = self._config()
-        now = self.clock.now()
-        party = config.parties.get(row.party)
         state = incident.state
         hint = self._closed_now.get(incident.id)
         if hint is not None and row.created_at < hint[1]:
             state = hint[0]  # taken after this row was claimed: do not send a stale call
+        channels = Channels(self.notifiers, self.fallback)
+        a = Attempt(row, incident, state, config.parties.get(row.party), config,
+                    self.clock.now(), failing_since, channels.carries_updates)
         if row.status == Status.CHECKING:
-            return await self._check_held(row, state, party, config, failing_since, now)
-        if superseded(row.reason, row.is_update, state):
-            return Outcome(row, Move.DROP, {"error": "incident_closed"}, failing_since=None)
-        if party is None or row.contact_index >= len(party.contacts):
-            why = "party no longer in the config" if party is None else "no contact method left"
-            return Outcome(row, Move.GIVE_UP, {"error": why}, True,
-                           {"failure": "no_contact", "error": why}, failing_since=None)
-        contact = party.contacts[row.contact_index]
-        limit = fallback_after(config.delivery, config.channels, contact.channel)
-        notifier = self.notifiers.get(contact.channel)
-        if row.is_update and not getattr(notifier, "carries_updates", True):
-            return self._past_call_only(row, party, now)
-        label = contact.channel if notifier else f"log:{contact.channel}"
-        if overdue(now, failing_since, limit):
-            why = row.error or f"{contact.channel} {contact.address}: failing"
-            return self._move_on(row, party, why, now, contact.channel, "kept_failing")
-        if row.behind and failing_since is not None:  # not sent before an earlier message
-            return Outcome(row, Move.RETRY, {"next_attempt_at": deadline(failing_since, limit)})
-        message = self._message(row, incident, party, config, now)
-        timeout = config.delivery.send_timeout.total_seconds()
-        try:
-            send = (notifier or self.fallback).send(contact, message)
-            await asyncio.wait_for(self.timed(contact.channel, message, send), timeout)
-        except Held:  # in the channel's queue: checked at this contact's fallback deadline
-            first = failing_since or now
-            return Outcome(row, Move.HOLD, {"channel": label, "attempts": row.attempts + 1,
-                                            "next_attempt_at": deadline(first, limit),
-                                            "error": None}, failing_since=first)
-        except TimeoutError:
-            error = NotifyError(f"no answer within {timeout:g} s", recoverable=True,
-                                kind="timeout")
-            return self._after_failure(row, party, contact, error, now, failing_since, limit)
-        except NotifyError as exc:
-            return self._after_failure(row, party, contact, exc, now, failing_since, limit)
-        except Exception as exc:  # a channel bug must not stall the ladder
-            log.exception("channel %s crashed on delivery %s", contact.channel, row.id)
-            return self._after_failure(row, party, contact,
-                                       NotifyError(repr(exc), recoverable=False,
-                                                   kind="crashed"), now,
-                                       failing_since, limit)
-        # the peer accepted it: only this makes `sent`, at the time it did
-        return Outcome(row, Move.ACCEPT, {"sent_at": self.clock.now(), "channel": label,
-                                          "attempts": row.attempts + 1, "error": None},
-                       failing_since=None if failing_since else KEEP)
-
-    async def _check_held(self, row: DeliveryRow, state: State, party: Party | None,
-                          config: Config, first: datetime | None, now: datetime) -> Outcome:
-        """A notice in a channel's queue reached its check: the contact's fallback
-        deadline, counted from its first attempt (`first`) and never re-armed. Still
-        in the queue then: taken out, and the next contact tried (or the ladder told)."""
-        contact = party.contacts[row.contact_index] \
-            if party is not None and row.contact_index < len(party.contacts) else None
-        stale = superseded(row.reason, row.is_update, state)
-        if contact is not None and not stale and first is not None:
-            due = deadline(first, fallback_after(config.delivery, config.channels,
-                                                 contact.channel))
-            if now < due:  # checked early (recovered after a restart): back to its queue
-                return Outcome(row, Move.KEEP_HELD, {"next_attempt_at": due})
-        notifier = self.notifiers.get(contact.channel) if contact is not None else None
-        release = getattr(notifier, "release", None)
-        verdict = await release(contact, row.id) if release and contact else "released"
-        if verdict == "sent":  # the digest carried it meanwhile: it wrote `sent` itself
-            return Outcome(row, None, {})
-        if stale:
-            return Outcome(row, Move.DROP, {"error": "incident_closed"}, failing_since=None)
-        if party is None or contact is None:
-            why = "party no longer in the config" if party is None else "no contact method left"
-            return Outcome(row, Move.GIVE_UP, {"error": why}, True,
-                           {"failure": "no_contact", "error": why}, failing_since=None)
-        error = f"{contact.channel} {contact.address}: held too long without going out"
-        return self._move_on(row, party, error, now, contact.channel, "down_too_long")
-
-    def _past_call_only(self, row: DeliveryRow, party: Party, now: datetime) -> Outcome:
-        """An update is not phoned: the next contact that carries updates gets it, or,
-        when there is none (a hotline reached only by phone), nobody, and that is fine."""
-        for nxt in range(row.contact_index + 1, len(party.contacts)):
-            notifier = self.notifiers.get(party.contacts[nxt].channel)
-            if getattr(notifier, "carries_updates", True):
-                return Outcome(row, Move.FALL_BACK, {"contact_index": nxt,
-                                                     "next_attempt_at": now})
-        return Outcome(row, Move.SKIP, {"error": "no contact carries updates"})
-
-    def _after_failure(
-        self, row: DeliveryRow, party: Party, contact: Contact, exc: NotifyError,
-        now: datetime, failing_since: datetime | None, limit: timedelta,
-    ) -> Outcome:
-        attempts = row.attempts + 1
-        error = f"{contact.channel} {contact.address}: {exc}"
-        plan = after_failure(
-            now=self.clock.now(), attempt_started=now, failing_since=failing_since,
-            attempts=attempts, recoverable=exc.recoverable, retry_after=exc.retry_after,
-            fallback_after=limit, contacts_left=len(party.contacts) - row.contact_index - 1,
-            jitter=self._rng.random())
-        if plan.next is Next.RETRY:
-            log.info("delivery %s to %s failed (%s); retry at %s", row.id, row.party, error,
-                     plan.at.isoformat())
-            return Outcome(row, Move.RETRY, {"attempts": attempts, "error": error,
-                                             "channel": contact.channel,
-                                             "next_attempt_at": plan.at},
-                           failing_since=plan.failing_since)
-        return self._move_on(replace(row, attempts=attempts), party, error, now,
-                             contact.channel, exc.kind)
-
-    def _move_on(self, row: DeliveryRow, party: Party, error: str, now: datetime,
-                 channel: str, failure: str,
-                 moves: tuple[Move, Move] = (Move.FALL_BACK, Move.GIVE_UP)) -> Outcome:
-        """The next contact, or the end of this party: the timeline is told in words
-        each reader gets in their own language (`failure`), the API gets `error`."""
-        note = {"channel": channel, "failure": failure, "error": error}
-        nxt = row.contact_index + 1
-        if nxt < len(party.contacts):
-            log.warning("delivery %s to %s: %s; trying %s next", row.id, row.party, error,
-                        party.contacts[nxt].channel)
-            fields: dict[str, object] = {"contact_index": nxt, "attempts": 0, "error": error,
-                                         "next_attempt_at": now}
-            if row.status == Status.SENT:  # accepted, then not answered: not sent after all
-                fields["sent_at"] = None
-            return Outcome(row, moves[0], fields,
-                           note={**note, "next": party.contacts[nxt].channel},
-                           failing_since=None)
-        return Outcome(row, moves[1], {"attempts": row.attempts, "error": error},
-                       True, note, failing_since=None)
-
-    def _message(
-        self, row: DeliveryRow, incident: Incident, party: Party, config: Config, now: datetime
-    ) -> Message:
-        lang = reader_language(party.language, config.facility.language)
-        token = self.signer.make(incident.id, party.id, now, self._nonces.get(incident.id))
-        ack_url = f"{config.http.public_url.rstrip('/')}/ack/{token}"
-        return Message(
-            delivery_id=row.id, key=delivery_key(config.facility.id, row.id, row.created_at),
-            incident=incident, party=party.id, party_name=party.name,
-            reason=row.reason, step=row.step, detail=row.detail, update=row.is_update,
-            language=lang, subject=render.subject(incident, lang, config.facility.name),
-            text=render.body(incident, row.reason, row.detail, row.is_update, lang,
-                             config.facility.timezone, ack_url, now),
-            ack_url=ack_url, tz=config.facility.timezone, read_only=party.role == "viewer",
-        )
+            return await check_one(a, channels)
+        return await send_one(a, channels, self.signer, self._nonces.get(incident.id),
+                              self.clock, self.timed, self._rng.random)
 
     # -- recording: group commit ------------------------------------------------
     def _record(self, outcome: Outcome) -> None:
@@ -556,7 +366,7 @@ class Dispatcher:
                 self._writing = len(batch)
                 try:
                     refused = await self.store.transaction(
-                        partial(_record, outcomes=batch, now=now))
+                        partial(record, outcomes=batch, now=now))
                 except Exception as exc:  # the store is down: keep them, try again later
                     log.exception("could not record %d delivery outcomes; retrying",
                                   len(batch))
@@ -587,46 +397,3 @@ class Dispatcher:
             self._throttled, again = False, True
         if again and not self.settle:
             self._poke()
-
-
-async def _untimed(channel: str, message: Message, send: Awaitable[None]) -> None:
-    await send
-
-
-def _shortest_fallback(config: Config) -> timedelta:
-    """The shortest `fallback_after` of any channel: a contact failing longer than this
-    may be past its deadline, and is claimed even behind an earlier message."""
-    own = [v.get("fallback_after") for v in config.channels.values()]
-    return min([config.delivery.fallback_after,
-                *(o for o in own if isinstance(o, timedelta))])
-
-
-def _claim(tx: Tx, now: datetime, limit: int, failing_before: datetime | None = None,
-           ) -> tuple[list[Item], dict[int, bytes]]:
-    """Due rows, in flight now, and the link nonces of their incidents (made if new)."""
-    items = tx.claim_deliveries(now, limit, calls=CALLS, closed=[s.value for s in CLOSED],
-                                failing_before=failing_before)
-    return items, link_nonces(tx, (i.id for _, i, _ in items))
-
-
-def _record(tx: Tx, outcomes: list[Outcome], now: datetime) -> set[int]:
-    """Write the outcomes, each as its move of the delivery state machine and only if
-    the row is still under the claim it was sent on; the ids of those refused."""
-    refused: set[int] = set()
-    for o in outcomes:
-        if o.move is None:
-            continue
-        claim = o.row.claims if RULES[o.move].claimed else None
-        if not tx.move_delivery(o.row.id, o.move, now=now, current=o.row.status, claim=claim,
-                                **o.fields):
-            refused.add(o.row.id)
-            continue
-        audit.record_delivery(tx, o.row.id, o.row.incident_id, o.row.party, o.row.reason,
-                              {**o.fields, "status": AUDIT_KIND.get(o.move, o.status)}, now)
-        if o.failing_since is not KEEP:
-            tx.set_failing_since(o.row.id, o.failing_since)  # type: ignore[arg-type]
-        if o.note:  # a channel gave up: the timeline says which, and what happens next
-            reason = Reason.DELIVERY_FAILED if o.failed_for_good else Reason.CHANNEL_FAILED
-            tx.add_entries(o.row.incident_id, [Entry(now, reason, o.row.party,
-                                                     params(notice=o.row.reason, **o.note))])
-    return refused

@@ -18,11 +18,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from escalator.codecs import dc09
 from escalator.domain.errors import ConfigError, StorageError, UnstorableError
 from escalator.domain.outbound import Network
-from escalator.intake import dc09
-from escalator.intake.base import IntakeContext
-from escalator.listeners import Gate, listen, sia_frames, stream_factory
+from escalator.entrypoints.receivers.base import IntakeContext
+from escalator.entrypoints.receivers.listeners import Gate, listen, sia_frames, stream_factory
 
 log = logging.getLogger(__name__)
 

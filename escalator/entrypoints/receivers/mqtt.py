@@ -24,9 +24,10 @@ from typing import Any
 
 import aiomqtt
 
+from escalator.codecs.fields import as_text, get_path
 from escalator.domain.errors import StorageError
 from escalator.domain.model import AlarmEvent
-from escalator.intake.base import IntakeContext, as_text, get_path
+from escalator.entrypoints.receivers.base import IntakeContext
 from escalator.runtime.tasks import cancel_and_wait
 
 log = logging.getLogger(__name__)
