@@ -520,7 +520,7 @@ class Dispatcher:
     def _message(
         self, row: DeliveryRow, incident: Incident, party: Party, config: Config, now: datetime
     ) -> Message:
-        lang = reader_language(party.language, config.facility.language)
+        lang, ro = reader_language(party.language, config.facility.language), party.role == "viewer"
         token = self.signer.make(incident.id, party.id, now, self._nonces.get(incident.id))
         ack_url = f"{config.http.public_url.rstrip('/')}/ack/{token}"
         return Message(
@@ -529,8 +529,8 @@ class Dispatcher:
             reason=row.reason, step=row.step, detail=row.detail, update=row.is_update,
             language=lang, subject=render.subject(incident, lang, config.facility.name),
             text=render.body(incident, row.reason, row.detail, row.is_update, lang,
-                             config.facility.timezone, ack_url, now),
-            ack_url=ack_url, tz=config.facility.timezone, read_only=party.role == "viewer",
+                             config.facility.timezone, ack_url, now, read_only=ro),
+            ack_url=ack_url, tz=config.facility.timezone, read_only=ro,  # a viewer's: no acts
         )
 
     # -- recording: group commit ------------------------------------------------
