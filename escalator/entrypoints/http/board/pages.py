@@ -48,6 +48,7 @@ from escalator.notify.telegram.layout import local
 from escalator.service import whole_minutes
 from escalator.storage.rows import dt
 from escalator.usecases.answering import Command
+from escalator.usecases.holds import held
 
 COOKIE = "escalator_board"
 LANG_COOKIE = "escalator_lang"
@@ -173,8 +174,8 @@ async def choose_language(request: web.Request) -> web.Response:
 @signed_in
 async def board(request: web.Request, session: Session) -> web.Response:
     lang, queries = language(request, session), request.app[QUERIES]
-    shown = listing.list_html(await listing.open_incidents(queries), queries, lang,
-                              request.app[CONTEXT].now())
+    found, holds = await listing.open_incidents(queries)
+    shown = listing.list_html(found, queries, lang, request.app[CONTEXT].now(), holds)
     return render(request, "board.html", session, listing=shown)
 
 
@@ -213,6 +214,8 @@ async def show_incident(request: web.Request, session: Session, said: str = "",
     now, config = app.clock.now(), app.config
     tz = config.facility.timezone
     names = {pid: p.name for pid, p in config.parties.items()}
+    hold = (await request.app[QUERIES].read(lambda tx: held(tx, config, [incident.id]))).get(
+        incident.id)  # a maintenance window holds it: the page says so, with the window
     entries = [{"when": local(at, tz, now, lang) if (at := dt(e["at"])) else "",
                 "who": ", ".join(names.get(p, p) for p in parties),
                 "text": explain(lang, e["reason"], e["detail"] or "", tz=tz, now=now,
@@ -221,7 +224,7 @@ async def show_incident(request: web.Request, session: Session, said: str = "",
     return render(
         request, "incident.html", session, status,
         inc=incident,
-        row=rows.row(incident, config, request.app[QUERIES].directory, lang, now),
+        row=rows.row(incident, config, request.app[QUERIES].directory, lang, now, hold),
         entries=entries, svg=_picture(incident, timeline, deliveries, config, lang, now),
         said=said, bad=bad, snoozes=snooze_choices(config.http.max_snooze),
         version=version(incident),
