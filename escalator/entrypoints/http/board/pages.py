@@ -316,7 +316,7 @@ def duration(lang: str, minutes: int) -> str:
         else bt(lang, "unit.min", n=minutes)
 
 
-# -- on duty, safety register ------------------------------------------------------
+# -- on duty (the safety register: register_pages) ---------------------------------------
 
 @signed_in
 async def oncall(request: web.Request, session: Session) -> web.Response:
@@ -328,22 +328,6 @@ async def oncall(request: web.Request, session: Session) -> web.Response:
     gaps = sum(d.gap for d in roster_duty) + sum(ld.gap for ld in ladder_duty)
     return render(request, "oncall.html", session, rosters=roster_duty, ladders=ladder_duty,
                   gaps=gaps, when=lambda at: local(at, tz, now, lang))
-
-
-@signed_in
-async def safety(request: web.Request, session: Session) -> web.Response:
-    if session.role not in REGISTER_ROLES:
-        return forbidden(request, session)
-    app = request.app[CONTEXT]
-    lang = language(request, session)
-    now, tz = app.clock.now(), app.config.facility.timezone
-    found = await request.app[QUERIES].read(lambda tx: tx.safety_incidents(limit=200))
-    records = [{"id": r["incident_id"],
-                "when": local(at, tz, now, lang) if (at := dt(r["at"])) else "",
-                "cause": bt(lang, f"safety.{r['cause']}"),
-                "label": code_label(lang, r["code"]), "point": r["point"] or ""}
-               for r in found]
-    return render(request, "safety.html", session, records=records)
 
 
 async def root(request: web.Request) -> web.Response:
