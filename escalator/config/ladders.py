@@ -7,7 +7,7 @@ own, so one typo yields one problem rather than a cascade.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from datetime import timedelta
 
 from escalator.config.problem import phrase
@@ -217,3 +217,27 @@ def _reachability(problems: Problems, at: At, parsed: list[tuple[At, Route | Non
     first = parsed[0][1]
     if catch_all is None and first is not None:
         problems.warn(at, "cfg.no_catch_all", ladder=repr(first.ladder))
+
+
+def warn_viewers_on_steps(problems: Problems, at: At | None, viewers: Collection[str],
+                          roster_members: Mapping[str, Collection[str]]) -> None:
+    """A viewer (the purchaser) named on a ladder step, itself or through a roster: it is
+    told once, read-only, and can never take the alarm, so that step waits for nobody
+    (`escalator.domain.audience`). Allowed, but said at the line: the usual place of a
+    viewer is `on_exhausted` and the weekly summary."""
+    if at is None or not isinstance(at.value, dict):
+        return
+    for _, ladder in at.entries():
+        steps = ladder.key("steps") if isinstance(ladder.value, dict) else None
+        if steps is None or not isinstance(steps.value, list):
+            continue
+        for step in steps.items():
+            notify = step.key("notify") if isinstance(step.value, dict) else None
+            items = [] if notify is None else (
+                [notify] if isinstance(notify.value, str) else
+                list(notify.items()) if isinstance(notify.value, list) else [])
+            for item in items:
+                found = [item.value] if item.value in viewers else sorted(
+                    v for v in roster_members.get(str(item.value), ()) if v in viewers)
+                if found:
+                    problems.warn(item, "cfg.viewer_on_step", party=", ".join(map(repr, found)))

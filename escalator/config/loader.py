@@ -38,6 +38,7 @@ from escalator.config.ladders import (
     STEP_REQUIRED,
     parse_ladders,
     parse_routes,
+    warn_viewers_on_steps,
 )
 from escalator.config.maintenance import (
     MAINTENANCE_KEYS,
@@ -81,6 +82,7 @@ from escalator.config.sources import key_sets as source_key_sets
 from escalator.config.validators import At, Problems, mapping
 from escalator.config.voicecheck import warn_unreachable_callbacks
 from escalator.config.yamlmarks import parse
+from escalator.domain.audience import is_viewer
 from escalator.domain.errors import ConfigError
 
 TOP_KEYS = ("facility", "http", "storage", "sources", "people", "rosters", "ladders", "routes",
@@ -206,6 +208,9 @@ def _build(problems: Problems, data: Any, path: str | None) -> Config | None:
                                 config.facility.timezone, maximum)
     config = replace(config, maintenance=windows, maintenance_max=maximum)
     _unused_ladders(problems, root.key("ladders"), config)
+    warn_viewers_on_steps(problems, root.key("ladders"),
+                          {p for p, x in config.parties.items() if is_viewer(x.role)},
+                          {r: r_.members for r, r_ in config.rosters.items()})
     warn_unreachable_callbacks(problems, root.key("channels"), config)
     warn_local_urls(problems, root, config.http.outbound_allow)
     return config

@@ -133,7 +133,7 @@ def compose(a: Attempt, signer: LinkSigner, nonce: bytes | None) -> Message:
     """The message in the reader's language, with a link bound to the incident's nonce."""
     row, incident, config, party = a.row, a.incident, a.config, a.party
     assert party is not None
-    lang = reader_language(party.language, config.facility.language)
+    lang, ro = reader_language(party.language, config.facility.language), party.role == "viewer"
     token = signer.make(incident.id, party.id, a.now, nonce)
     ack_url = f"{config.http.public_url.rstrip('/')}/ack/{token}"
     return Message(
@@ -142,8 +142,8 @@ def compose(a: Attempt, signer: LinkSigner, nonce: bytes | None) -> Message:
         reason=row.reason, step=row.step, detail=row.detail, update=row.is_update,
         language=lang, subject=render.subject(incident, lang, config.facility.name),
         text=render.body(incident, row.reason, row.detail, row.is_update, lang,
-                         config.facility.timezone, ack_url, a.now),
-        ack_url=ack_url, tz=config.facility.timezone, read_only=party.role == "viewer",
+                         config.facility.timezone, ack_url, a.now, read_only=ro),
+        ack_url=ack_url, tz=config.facility.timezone, read_only=ro,  # a viewer's: no acts
     )
 
 

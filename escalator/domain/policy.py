@@ -21,6 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
+from escalator.domain.audience import muted
 from escalator.domain.availability import Directory, Reach
 from escalator.domain.guards import DEFAULT_SNOOZE
 from escalator.domain.ladder import DEFAULT_FALSE_ALARM_CLEAR_WITHIN, FollowUp, Ladder
@@ -66,6 +67,8 @@ class _Builder:
         self.entries.append(Entry(self.now, reason, party, detail, step if step >= 0 else None))
 
     def tell(self, party: str, reason: Reason, detail: str = "", *, update: bool = False) -> None:
+        if muted(self.directory.parties.get(party), party in self.incident.notified, update):
+            return  # a viewer is told of an incident once (escalator.domain.audience)
         esc = self.incident.escalation
         step = esc.step if esc.step >= 0 else None
         self.notices.append(Notice(party, reason, step, esc.loop, detail, update))
@@ -132,8 +135,7 @@ def _clear_due(inc: Incident, follow: FollowUp) -> datetime | None:
 
 
 def _earliest(*values: datetime | None) -> datetime | None:
-    found = [v for v in values if v is not None]
-    return min(found) if found else None
+    return min((v for v in values if v is not None), default=None)
 
 
 def _available(b: _Builder, targets: tuple[str, ...]) -> list[Reach]:
@@ -518,7 +520,5 @@ def simulate(
     return decisions
 
 
-__all__ = [
-    "Escalation", "apply_action", "apply_clear", "apply_repeat", "decide", "next_due",
-    "reopen", "simulate", "start",
-]
+__all__ = ["Escalation", "apply_action", "apply_clear", "apply_repeat", "decide", "next_due",
+           "reopen", "simulate", "start"]

@@ -88,6 +88,8 @@ class ContactLine:
     """One line of the contact timeline, in time order.
 
     kind: `called` (a call or reminder, with its channel and whether it arrived),
+    `told` (any other message the record is about: the request to clear the alarm at
+    the terminal sent to the vendor, the record itself to the last resort),
     `answered` (the party acted), `skipped` (closed or away, `detail` says why).
     """
 
@@ -165,17 +167,22 @@ def actions(timeline: Iterable[TimelineItem],
 
 def contact_lines(timeline: Sequence[TimelineItem],
                   deliveries: Sequence[DeliveryItem]) -> tuple[ContactLine, ...]:
-    lines = [ContactLine(d.sent_at or d.created_at, d.party, "called", d.reason, d.channel,
+    lines = [ContactLine(d.sent_at or d.created_at, d.party,
+                         "called" if d.reason in CALL_REASONS else "told", d.reason, d.channel,
                          d.status, d.error or "", d.step)
-             for d in deliveries if not d.is_update and d.reason in CALL_REASONS]
+             for d in deliveries if not d.is_update]
     lines += [ContactLine(e.at, e.party or "", "skipped", e.reason, detail=e.detail, step=e.step)
               for e in timeline if e.reason == Reason.SKIPPED_UNAVAILABLE.value]
     lines += [ContactLine(e.at, e.party or "", "answered", e.reason, detail=e.detail,
                           step=e.step) for e in actions(timeline, deliveries)]
-    return tuple(sorted(lines, key=lambda c: (c.at, c.kind != "called")))
+    # at the same moment: the calls, then skips and answers, then what they led to
+    return tuple(sorted(lines, key=lambda c: (c.at, {"called": 0, "told": 2}.get(c.kind, 1))))
 
 
 def party_outcomes(lines: Sequence[ContactLine]) -> tuple[PartyOutcome, ...]:
+    """Who was called and what came of it; a message that asked for no answer (`told`)
+    makes nobody a party that failed to answer."""
+    lines = [c for c in lines if c.kind != "told"]
     order = list(dict.fromkeys(c.party for c in lines if c.party))
     found = []
     for party in order:

@@ -24,15 +24,19 @@ def headline_for(reason: str, detail: str, update: bool, lang: str, tz: str = "U
 
 def body(
     incident: Incident, reason: str, detail: str, update: bool, lang: str, tz: str, ack_url: str,
-    now: datetime | None = None,
+    now: datetime | None = None, *, read_only: bool = False,
 ) -> str:
-    """The headline says what happened and why you get this; then what, where, since when."""
+    """The headline says what happened and why you get this; then what, where, since when.
+
+    `read_only`: a viewer's (the purchaser's) notice says what happened and links to
+    the record: no instructions for the staff and no "take it or answer"
+    (`escalator.domain.audience`)."""
     headline = headline_for(reason, detail, update, lang, tz, now)
     since = dates.stamp(incident.opened_at, tz, lang)
     lines = [headline, "", code_label(lang, incident.code)]
     if incident.text:
         lines.append(incident.text)
-    todo = code_todo(lang, incident.code) if incident.is_open else ""
+    todo = code_todo(lang, incident.code) if incident.is_open and not read_only else ""
     if todo:
         lines.append(todo)
     if incident.point:
@@ -41,6 +45,8 @@ def body(
     if incident.count > 1:
         lines.append(tn(lang, "label.count", incident.count, count=incident.count))
     lines.append(f"{t(lang, 'label.state')}: {t(lang, 'state.' + incident.state.value)}")
-    if ack_url and incident.is_open:
+    if ack_url and read_only:
+        lines += ["", f"{t(lang, 'label.record')}: {ack_url}"]
+    elif ack_url and incident.is_open:
         lines += ["", f"{t(lang, 'label.act')}: {ack_url}"]
     return "\n".join(lines)

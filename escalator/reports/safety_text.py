@@ -119,8 +119,21 @@ def contact_line(c: Any, lang: str, tz: str, names: Mapping[str, str]) -> str:
             status += f" ({reason})"
         return f"{when}  " + t(lang, "reg.called", party=who, channel=_how(c, lang),
                                status=status)
+    if c.kind == "told":
+        status = t(lang, f"reg.status.{c.status}") if c.status else ""
+        return f"{when}  " + t(lang, "reg.told", party=who, channel=_how(c, lang),
+                               what=told_what(c.reason, lang), status=status)
     key = "reg.answered" if c.kind == "answered" else "reg.skipped"
     return f"{when}  " + t(lang, key, party=who, detail=_said(c, lang, tz))
+
+
+TOLD = ("CLEAR_REQUESTED", "EXHAUSTED", "SAFETY_INCIDENT", "ACK_OVERDUE", "MAINTENANCE_ENDED")
+
+
+def told_what(reason: str, lang: str) -> str:
+    """What a message that was not a call said, in a few words: "asked to clear the alarm
+    at the terminal" (the vendor), "the safety record" (the last resort)."""
+    return t(lang, f"wk.told.{reason}") if reason in TOLD else t(lang, "wk.told.other")
 
 
 def _said(c: Any, lang: str, tz: str) -> str:
@@ -203,6 +216,11 @@ def _step(c: Any, lang: str, tz: str, names: Mapping[str, str]) -> str:
             "sent", "failed", "pending") else (c.status or "")
         return t(lang, "wk.rec.called", at=when, party=who,
                  how=_how(c, lang), status=status)
+    if c.kind == "told":
+        status = t(lang, f"wk.rec.status.{c.status}") if c.status in (
+            "sent", "failed", "pending") else (c.status or "")
+        return t(lang, "wk.rec.told", at=when, party=who, how=_how(c, lang),
+                 what=told_what(c.reason, lang), status=status)
     key = "reg.answered" if c.kind == "answered" else "reg.skipped"
     return f"{when} " + t(lang, key, party=who, detail=_said(c, lang, tz))
 

@@ -10,7 +10,14 @@ from pathlib import Path
 
 from aiohttp import web
 
-from escalator.entrypoints.http.board import editor_pages, live, outbox_pages, pages, signin
+from escalator.entrypoints.http.board import (
+    editor_pages,
+    live,
+    outbox_pages,
+    pages,
+    register_pages,
+    signin,
+)
 from escalator.entrypoints.http.keys import BOARD
 
 STATIC = Path(__file__).parent / "static"
@@ -30,7 +37,7 @@ def setup(web_app: web.Application) -> None:
     r.add_get("/board/incidents/{id}", pages.incident_page)
     r.add_post("/board/incidents/{id}/act", pages.act)
     r.add_get("/board/oncall", pages.oncall)
-    r.add_get("/board/safety", pages.safety)
+    register_pages.setup(web_app)  # the safety register: read, note, close
     r.add_get("/board/outbox", outbox_pages.outbox)
     r.add_post("/board/outbox/press", outbox_pages.press)
     editor_pages.setup(web_app)  # the manager's config editor

@@ -25,6 +25,7 @@ from escalator.domain.limits import BOARD_SESSIONS, SESSIONS_PER_USER
 
 ACT_ROLES = frozenset({"nurse", "manager"})  # may act on alarms
 REGISTER_ROLES = frozenset({"manager", "viewer"})  # the safety register: manager, purchaser
+REGISTER_WRITERS = frozenset({"manager"})  # notes and closing on the board: the manager only
 ONE_TIME_VALID = timedelta(hours=24)
 _HASHER = PasswordHasher()
 _DUMMY = _HASHER.hash(secrets.token_urlsafe(16))  # unknown names cost the same time

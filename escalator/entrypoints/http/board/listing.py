@@ -6,7 +6,7 @@ Apart from the handlers so the page (`pages.board`) and the live stream
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -15,7 +15,10 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from escalator.domain.model import Incident, State
 from escalator.entrypoints.http.board import rows
 from escalator.entrypoints.http.board.texts import bt
+from escalator.usecases.holds import HeldAlarm, held
 from escalator.usecases.queries import Queries
+
+Holds = Mapping[int, HeldAlarm]  # the open alarms a maintenance window holds, by id
 
 LIMIT = 500  # the newest incidents the list looks at
 
@@ -24,17 +27,23 @@ _ENV = Environment(loader=PackageLoader("escalator.entrypoints.http.board", "tem
                    lstrip_blocks=True)
 
 
-async def open_incidents(queries: Queries) -> list[Incident]:
-    """The open ones among the newest LIMIT incidents, in the board's order."""
-    found = await queries.read(lambda tx: tx.incidents(limit=LIMIT))
-    return rows.order([i for i in found if i.state is not State.RESOLVED])
+async def open_incidents(queries: Queries) -> tuple[list[Incident], Holds]:
+    """The open ones among the newest LIMIT incidents, in the board's order, and those
+    of them a maintenance window holds (one read)."""
+    config = queries.context.config
+    found, holds = await queries.read(lambda tx: (tx.incidents(limit=LIMIT),
+                                                  held(tx, config)))
+    return rows.order([i for i in found if i.state is not State.RESOLVED]), holds
 
 
-async def these(queries: Queries, ids: Iterable[int]) -> dict[int, Incident | None]:
-    """Just the named incidents, in one read (a live change: one row, not the list)."""
-    wanted = sorted(ids)
-    found = await queries.read(lambda tx: [tx.incident(i) for i in wanted])
-    return dict(zip(wanted, found, strict=True))
+async def these(queries: Queries, ids: Iterable[int]
+                ) -> tuple[dict[int, Incident | None], Holds]:
+    """Just the named incidents and their holds, in one read (a live change: one row,
+    not the list)."""
+    wanted, config = sorted(ids), queries.context.config
+    found, holds = await queries.read(lambda tx: ([tx.incident(i) for i in wanted],
+                                                  held(tx, config, wanted)))
+    return dict(zip(wanted, found, strict=True)), holds
 
 
 def _t(lang: str) -> Any:
@@ -42,12 +51,14 @@ def _t(lang: str) -> Any:
 
 
 def list_html(incidents: Iterable[Incident], queries: Queries, lang: str,
-              now: datetime) -> str:
-    config = queries.context.config
-    shown = [rows.row(i, config, queries.directory, lang, now) for i in incidents]
+              now: datetime, holds: Holds | None = None) -> str:
+    config, holds = queries.context.config, holds or {}
+    shown = [rows.row(i, config, queries.directory, lang, now, holds.get(i.id))
+             for i in incidents]
     return _ENV.get_template("_list.html").render(rows=shown, t=_t(lang), lang=lang)
 
 
-def row_html(incident: Incident, queries: Queries, lang: str, now: datetime) -> str:
-    r = rows.row(incident, queries.context.config, queries.directory, lang, now)
+def row_html(incident: Incident, queries: Queries, lang: str, now: datetime,
+             hold: HeldAlarm | None = None) -> str:
+    r = rows.row(incident, queries.context.config, queries.directory, lang, now, hold)
     return _ENV.get_template("_row.html").render(r=r, t=_t(lang), lang=lang).strip()

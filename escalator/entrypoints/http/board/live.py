@@ -40,6 +40,7 @@ from escalator.entrypoints.http.board.pages import (
 )
 from escalator.entrypoints.http.board.state import BoardState
 from escalator.entrypoints.http.keys import CONTEXT, QUERIES
+from escalator.usecases.holds import HeldAlarm
 from escalator.usecases.queries import Queries
 
 WAKE_S = 15.0  # a quiet stream looks at its session and sends a keep-alive this often
@@ -144,22 +145,24 @@ class Changed:
     incident: Incident | None  # None or resolved: the row goes
     key: tuple[int, int, float, int] | None = None  # its place (`rows.order_key`)
     data: bytes = b""  # its row's HTML as server-sent-event data lines
+    held: HeldAlarm | None = None  # a maintenance window holds it (the row says so)
 
 
 async def _rows(queries: Queries, changed: Collection[int], lang: str, now: datetime
                 ) -> dict[int, Changed]:
     """The changed incidents and the rows of those still open: read and rendered once
     for every stream woken by the same change (each then resumes once, not per row)."""
-    found = await listing.these(queries, changed)
+    found, holds = await listing.these(queries, changed)
     return {i: Changed(inc, rows.order_key(inc),
-                       _data(listing.row_html(inc, queries, lang, now)).encode())
+                       _data(listing.row_html(inc, queries, lang, now, holds.get(i))).encode(),
+                       holds.get(i))
             if inc is not None and inc.state is not State.RESOLVED else Changed(inc)
             for i, inc in found.items()}
 
 
 async def _whole(queries: Queries, lang: str, now: datetime) -> tuple[list[Incident], str]:
-    found = await listing.open_incidents(queries)
-    return found, listing.list_html(found, queries, lang, now)
+    found, holds = await listing.open_incidents(queries)
+    return found, listing.list_html(found, queries, lang, now, holds)
 
 
 async def _push(response: web.StreamResponse, state: BoardState, placed: Placed,
@@ -183,7 +186,8 @@ async def _push(response: web.StreamResponse, state: BoardState, placed: Placed,
     if was_empty or not placed:  # the "no open alarms" line comes or goes: the list
         shown = rows.order([c.incident for c in found.values()
                             if c.incident is not None and c.incident.id in placed])
-        await _send(response, "board", listing.list_html(shown, queries, lang, now))
+        holds = {i: c.held for i, c in found.items() if c.held is not None}
+        await _send(response, "board", listing.list_html(shown, queries, lang, now, holds))
         return
     out = [_event("gone", str(incident_id)).encode() for incident_id in gone]
     # last first, so the row each one goes before is already where it belongs

@@ -47,6 +47,7 @@ from escalator.i18n import code_label
 from escalator.i18n.explain import explain
 from escalator.notify.telegram.layout import local
 from escalator.usecases.answering import Command
+from escalator.usecases.holds import held
 from escalator.usecases.shapes import Sent, Story, when
 
 COOKIE = "escalator_board"
@@ -173,8 +174,8 @@ async def choose_language(request: web.Request) -> web.Response:
 @signed_in
 async def board(request: web.Request, session: Session) -> web.Response:
     lang, queries = language(request, session), request.app[QUERIES]
-    shown = listing.list_html(await listing.open_incidents(queries), queries, lang,
-                              request.app[CONTEXT].now())
+    found, holds = await listing.open_incidents(queries)
+    shown = listing.list_html(found, queries, lang, request.app[CONTEXT].now(), holds)
     return render(request, "board.html", session, listing=shown)
 
 
@@ -211,6 +212,8 @@ async def show_incident(request: web.Request, session: Session, said: str = "",
     now, config = app.clock.now(), app.config
     tz = config.facility.timezone
     names = {pid: p.name for pid, p in config.parties.items()}
+    hold = (await request.app[QUERIES].read(lambda tx: held(tx, config, [incident.id]))).get(
+        incident.id)  # a maintenance window holds it: the page says so, with the window
     entries = [{"when": local(at, tz, now, lang) if (at := when(e["at"])) else "",
                 "who": ", ".join(names.get(p, p) for p in parties),
                 "text": explain(lang, e["reason"], e["detail"] or "", tz=tz, now=now,
@@ -219,7 +222,7 @@ async def show_incident(request: web.Request, session: Session, said: str = "",
     return render(
         request, "incident.html", session, status,
         inc=incident,
-        row=rows.row(incident, config, request.app[QUERIES].directory, lang, now),
+        row=rows.row(incident, config, request.app[QUERIES].directory, lang, now, hold),
         entries=entries, svg=_picture(incident, timeline, deliveries, config, lang, now),
         said=said, bad=bad, snoozes=snooze_choices(config.http.max_snooze),
         version=version(incident),
@@ -315,7 +318,7 @@ def duration(lang: str, minutes: int) -> str:
         else bt(lang, "unit.min", n=minutes)
 
 
-# -- on duty, safety register ------------------------------------------------------
+# -- on duty (the safety register: register_pages) ---------------------------------------
 
 @signed_in
 async def oncall(request: web.Request, session: Session) -> web.Response:
@@ -327,22 +330,6 @@ async def oncall(request: web.Request, session: Session) -> web.Response:
     gaps = sum(d.gap for d in roster_duty) + sum(ld.gap for ld in ladder_duty)
     return render(request, "oncall.html", session, rosters=roster_duty, ladders=ladder_duty,
                   gaps=gaps, when=lambda at: local(at, tz, now, lang))
-
-
-@signed_in
-async def safety(request: web.Request, session: Session) -> web.Response:
-    if session.role not in REGISTER_ROLES:
-        return forbidden(request, session)
-    app = request.app[CONTEXT]
-    lang = language(request, session)
-    now, tz = app.clock.now(), app.config.facility.timezone
-    found = await request.app[QUERIES].safety_list(200)
-    records = [{"id": r["incident_id"],
-                "when": local(at, tz, now, lang) if (at := when(r["at"])) else "",
-                "cause": bt(lang, f"safety.{r['cause']}"),
-                "label": code_label(lang, r["code"]), "point": r["point"] or ""}
-               for r in found]
-    return render(request, "safety.html", session, records=records)
 
 
 async def root(request: web.Request) -> web.Response:

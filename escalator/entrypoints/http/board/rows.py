@@ -8,7 +8,7 @@ browser, and the templates only lay out what is decided here.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from escalator.config.model import Config
@@ -21,6 +21,7 @@ from escalator.i18n.codes import code_severity
 from escalator.notify.telegram import guidance
 from escalator.notify.telegram.layout import local
 from escalator.notify.telegram.texts import t as tg
+from escalator.usecases.holds import HeldAlarm
 
 SEVERITY_RANK = {"critical": 4, "high": 3, "medium": 2, "low": 1, "info": 0}
 
@@ -61,10 +62,13 @@ class Row:
     exhausted: bool
     safety: bool
     taken_by: str
+    held: str = ""  # held by a maintenance window: the work, the window (else "")
 
 
 def row(incident: Incident, config: Config, directory: Directory, lang: str,
-        now: datetime) -> Row:
+        now: datetime, held: HeldAlarm | None = None) -> Row:
+    """`held`: a maintenance window holds it: said so, with the window, instead of a
+    ladder nobody is on (`held_row`)."""
     tz = config.facility.timezone
     ladder = config.ladders.get(incident.ladder)
     esc = incident.escalation
@@ -87,7 +91,7 @@ def row(incident: Incident, config: Config, directory: Directory, lang: str,
     if upcoming is not None:
         nxt = f"{tg(lang, 'label.next')}: " + tg(lang, upcoming.key, who=upcoming.who,
                                                   time=local(upcoming.at, tz, now, lang))
-    return Row(
+    found = Row(
         id=incident.id, label=code_label(lang, incident.code), point=incident.point,
         text=incident.text, severity=severity, severity_words=bt(lang, f"sev.{severity}"),
         state=incident.state.value, state_words=bt(lang, f"state.{incident.state.value}"),
@@ -95,6 +99,19 @@ def row(incident: Incident, config: Config, directory: Directory, lang: str,
         now=bt(lang, "ladder.now", who=contacting) if contacting else "",
         next=nxt, since=local(incident.opened_at, tz, now, lang), exhausted=exhausted,
         safety=bool(incident.safety), taken_by=incident.acked_by or "")
+    return found if held is None else held_row(found, held, tz, lang, now)
+
+
+def held_row(found: Row, held: HeldAlarm, tz: str, lang: str, now: datetime) -> Row:
+    """A held alarm: "held: planned work", the work and its window, and when the ladder
+    starts if the alarm is still on; nobody is being contacted, so no step and no "now"."""
+    end = local(held.until, tz, now, lang)
+    window = bt(lang, "held.window", start=local(held.starts, tz, now, lang), end=end) \
+        if held.starts else bt(lang, "held.window_until", end=end)
+    work = bt(lang, "held.work", work=held.work) if held.work else ""
+    return replace(found, state="held", state_words=bt(lang, "held.state"), place="", now="",
+                   next=bt(lang, "held.next", time=end),
+                   held=". ".join(x for x in (work, window) if x))
 
 
 def actions(incident: Incident) -> tuple[str, ...]:
