@@ -41,7 +41,8 @@ CHUNK = 1000
 # the columns that say when something happened (not when something is due)
 _TIMES = tuple(INCIDENT_COLUMNS.index(c) for c in (
     "opened_at", "last_seen_at", "esc_step_started_at", "esc_last_notified_at", "acked_at",
-    "resolved_at", "clear_reminded_at", "esc_exhausted_at"))
+    "resolved_at", "clear_reminded_at", "esc_exhausted_at", "promised_at",
+    "promise_reminded_at"))
 
 
 def digest(values: tuple[Any, ...]) -> str:
