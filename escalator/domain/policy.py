@@ -7,11 +7,8 @@ restart or a stalled event loop the ladder resumes where it stood instead of
 firing a burst of stale escalations.
 
 Follow-through rule (principle 3): no state is an end except "resolved" after
-the terminal agrees. A taken alarm has a deadline (`ack_timeout`); a promise moves
-it: "on my way, there by T" to T plus `eta_grace` (missed: a late arrival, not
-"not resolved"), "on site" to the promised fix time or `ack_timeout` from the
-arrival, and the one who promised is reminded before it runs out (`promise_deadline`,
-`promise_reminder_at`); a false alarm and a person's "resolved" wait for the
+the terminal agrees. A taken alarm has a deadline (`ack_timeout`, or the one its
+promise sets: domain/promises.py); a false alarm and a person's "resolved" wait for the
 terminal's clear; an exhausted ladder keeps looking for someone. Each missed
 deadline writes a safety record and brings the calls back.
 
@@ -24,8 +21,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
+from escalator.domain import promises
 from escalator.domain.availability import Directory, Reach
-from escalator.domain.guards import DEFAULT_SNOOZE, promised_time
+from escalator.domain.guards import DEFAULT_SNOOZE
 from escalator.domain.ladder import DEFAULT_FALSE_ALARM_CLEAR_WITHIN, FollowUp, Ladder
 from escalator.domain.model import (
     WAITING_FOR_CLEAR,
@@ -43,27 +41,6 @@ from escalator.domain.model import (
 )
 
 DEFAULT_FOLLOW_UP = FollowUp()
-PROMISE_REMIND_BEFORE = timedelta(minutes=10)  # the one who promised hears this much before
-
-
-def promise_deadline(promise: Action, now: datetime, follow: FollowUp,
-                     arrive_by: datetime | None = None, fix_by: datetime | None = None
-                     ) -> datetime:
-    """When a promise given at `now` runs out: the arrival time plus the grace, the fix
-    time, or (on site without one) the ladder's ack timeout again from the arrival."""
-    if promise is Action.EN_ROUTE:
-        return max(arrive_by or now, now) + follow.eta_grace
-    return fix_by if fix_by is not None and fix_by > now else now + follow.ack_timeout
-
-
-def promise_reminder_at(inc: Incident) -> datetime | None:
-    """When to remind the one who promised (once per promise), before it runs out;
-    None when nobody is to be reminded (no promise, already reminded, an operator)."""
-    if inc.promise is None or inc.promise_reminded_at is not None or inc.acked_party is None \
-            or inc.ack_deadline is None or inc.promised_at is None:
-        return None
-    at = max(inc.promised_at, inc.ack_deadline - PROMISE_REMIND_BEFORE)
-    return at if at < inc.ack_deadline else None
 
 
 @dataclass
@@ -133,7 +110,7 @@ def next_due(
     ):
         return _clear_due(inc, follow)
     if inc.state is State.ACKNOWLEDGED:
-        return _earliest(inc.ack_deadline, promise_reminder_at(inc))
+        return _earliest(inc.ack_deadline, promises.reminder_at(inc))
     esc = inc.escalation
     if esc.exhausted:
         rewalk = esc.exhausted_at + follow.rewalk_every if esc.exhausted_at else None
@@ -269,9 +246,10 @@ def decide(incident: Incident, ladder: Ladder, directory: Directory, now: dateti
             _not_cleared(b)
         else:
             _remind_clearers(b)
-    elif inc.state is State.ACKNOWLEDGED and (inc.ack_deadline is None
-                                              or now < inc.ack_deadline):
-        _remind_promiser(b)
+    elif inc.state is State.ACKNOWLEDGED and now < (inc.ack_deadline or now):
+        if inc.acked_party in b.directory.parties:  # the promise runs out soon: arrived?
+            b.tell(inc.acked_party or "", Reason.PROMISE_DUE, promises.detail(inc))
+        b.set(promise_reminded_at=now)
     elif inc.state is State.ACKNOWLEDGED:
         _ack_overdue(b)
     elif inc.escalation.exhausted:
@@ -307,47 +285,21 @@ def _renotify(b: _Builder, detail: str, *, restart_step: bool = False,
         b.position(last_notified_at=b.now)
 
 
-_NO_PROMISE: dict[str, object] = dict(promise=None, promised_at=None, fix_by=None,
-                                      promise_reminded_at=None)
-
-
-def _promise_params(inc: Incident) -> dict[str, object]:
-    return dict(by=inc.acked_by, at=inc.promised_at or inc.acked_at, arrive_by=inc.eta,
-                fix_by=inc.fix_by, until=inc.ack_deadline)
-
-
-def _remind_promiser(b: _Builder) -> None:
-    """Before a promise runs out, the one who gave it hears so (once): arrived? fixed?"""
-    inc = b.incident
-    assert inc.acked_party is not None
-    if inc.acked_party in b.directory.parties:
-        b.tell(inc.acked_party, Reason.PROMISE_DUE,
-               params(promise=inc.promise, **_promise_params(inc)))
-    b.set(promise_reminded_at=b.now)
-
-
 def _reopen_calls(b: _Builder) -> None:
     """Back to calling: nobody owns it any more."""
     b.set(state=State.OPEN, acked_by=None, acked_at=None, acked_party=None, eta=None,
           ack_deadline=None, false_alarm_deadline=None, clear_promised_by=None,
-          clear_reminded_at=None, snoozed_until=None, **_NO_PROMISE)
+          clear_reminded_at=None, snoozed_until=None, **promises.NONE)
     b.position(exhausted=False, exhausted_at=None, recheck_at=None)
 
 
 def _ack_overdue(b: _Builder) -> None:
     """Rule 1, taken is not done: remind the taker, tell the others, resume the ladder.
-    The record says which promise was broken: "on my way" not on site in time is a late
-    arrival; taken or on site and not fixed in time is "not resolved"."""
+    The record names the promise broken (a late arrival is not "not resolved")."""
     inc = b.incident
-    late = inc.promise == Action.EN_ROUTE.value
-    cause = SafetyCause.ARRIVAL_LATE if late else SafetyCause.ACK_NOT_RESOLVED
-    reason = Reason.ARRIVAL_LATE if late else Reason.ACK_OVERDUE
-    if inc.promise is None:
-        detail = params(by=inc.acked_by, at=inc.acked_at, eta=inc.eta)
-    else:
-        detail = params(promise=inc.promise, **_promise_params(inc))
+    cause, reason, detail, logged = promises.broken(inc)
     b.record(cause, detail)
-    b.log(Reason.SAFETY_INCIDENT, None, params(cause=cause.value, by=inc.acked_by))
+    b.log(Reason.SAFETY_INCIDENT, None, logged)
     taker = inc.acked_party
     _reopen_calls(b)
     if taker is not None and taker in b.directory.parties:
@@ -442,8 +394,7 @@ def apply_action(
 ) -> Decision:
     """A person's action. `party` is the party acting (from a signed link), if known.
     `said`: what the answer means beyond its action ("on_way", "not_ours"), shown to all.
-    EN_ROUTE's arrival time is `eta` or `minutes` from now; ON_SITE's fix time is
-    `fix_by` or `minutes` from now (or none)."""
+    A promise's time (EN_ROUTE `eta`, ON_SITE `fix_by`) may come as `minutes` from now."""
     b = _Builder(incident, ladder, directory, now, follow)
     who = by or party or "?"
     if action is Action.NOTE:
@@ -454,14 +405,13 @@ def apply_action(
         return b.done()
     if incident.state is State.RESOLVED:
         return b.done()
-    if action is Action.ACKNOWLEDGE:
-        _acknowledge(b, who, party, note, eta, said)
-    elif action is Action.EN_ROUTE:
-        _promise(b, action, who, party, note,
-                 promised_time(action, minutes, eta, now), said)
-    elif action is Action.ON_SITE:
-        _promise(b, action, who, party, note,
-                 promised_time(action, minutes, fix_by, now), said)
+    if action in (Action.ACKNOWLEDGE, Action.EN_ROUTE, Action.ON_SITE):
+        b.set(**promises.take(incident, action, who, party, now, follow, minutes=minutes,
+                              eta=eta, fix_by=fix_by))
+        reason, text = promises.given(action, who, b.incident, note, said)
+        b.position(exhausted=False, exhausted_at=None, recheck_at=None)
+        b.log(reason, party, text)
+        b.tell_others(reason, text, except_party=party)
     elif action is Action.SNOOZE:
         until = now + timedelta(minutes=minutes or DEFAULT_SNOOZE)
         b.set(state=State.SNOOZED, snoozed_until=until)
@@ -485,46 +435,6 @@ def apply_action(
         esc = b.incident.escalation
         _enter(b, esc.step + 1, esc.loop, Reason.ESCALATED, params(by=who, note=note, said=said))
     return b.done()
-
-
-def _acknowledge(b: _Builder, who: str, party: str | None, note: str,
-                 eta: datetime | None, said: str = "") -> None:
-    """Taken: `ack_timeout` to resolve it. Taken with an arrival time is an arrival
-    promise (the deadline is that time plus the grace; missed, it is a late arrival)."""
-    deadline = b.now + b.follow.ack_timeout
-    promise: dict[str, object] = dict(_NO_PROMISE)
-    if eta is not None:
-        deadline = promise_deadline(Action.EN_ROUTE, b.now, b.follow, arrive_by=eta)
-        promise.update(promise=Action.EN_ROUTE.value, promised_at=b.now)
-    b.set(state=State.ACKNOWLEDGED, acked_by=who, acked_at=b.now, acked_party=party, eta=eta,
-          ack_deadline=deadline, snoozed_until=None, **promise)
-    b.position(exhausted=False, exhausted_at=None, recheck_at=None)
-    text = params(by=who, eta=eta, note=note, until=deadline, said=said)
-    b.log(Reason.ACKED, party, text)
-    b.tell_others(Reason.ACKED, text, except_party=party)
-
-
-def _promise(b: _Builder, promise: Action, who: str, party: str | None, note: str,
-             at: datetime | None, said: str = "") -> None:
-    """"On my way, there by" / "on site, fixed by": takes it if nobody has (the one who
-    promises holds it from now on), and the deadline follows the promise."""
-    inc = b.incident
-    en_route = promise is Action.EN_ROUTE
-    deadline = promise_deadline(promise, b.now, b.follow, arrive_by=at if en_route else None,
-                                fix_by=None if en_route else at)
-    taken = inc.state is State.ACKNOWLEDGED
-    b.set(state=State.ACKNOWLEDGED, acked_by=who, acked_party=party,
-          acked_at=inc.acked_at if taken and inc.acked_at else b.now,
-          eta=at if en_route else inc.eta, fix_by=None if en_route else at,
-          ack_deadline=deadline, snoozed_until=None, promise=promise.value,
-          promised_at=b.now, promise_reminded_at=None)
-    b.position(exhausted=False, exhausted_at=None, recheck_at=None)
-    reason = Reason.EN_ROUTE if en_route else Reason.ON_SITE
-    text = params(by=who, arrive_by=at if en_route else None,
-                  fix_by=None if en_route else at, until=deadline, note=note,
-                  said=said if said != "on_way" else "")
-    b.log(reason, party, text)
-    b.tell_others(reason, text, except_party=party)
 
 
 def _wait_for_clear(b: _Builder, state: State, who: str, party: str | None, note: str,
@@ -579,8 +489,7 @@ def reopen(incident: Incident, ladder: Ladder, directory: Directory, now: dateti
         last_seen_at=now, escalation=Escalation(), resolved_at=None, resolved_by=None,
         acked_by=None, acked_at=None, acked_party=None, eta=None, ack_deadline=None,
         false_alarm_by=None, false_alarm_deadline=None, clear_promised_by=None,
-        clear_reminded_at=None, snoozed_until=None, promise=None, promised_at=None,
-        fix_by=None, promise_reminded_at=None,
+        clear_reminded_at=None, snoozed_until=None, **promises.NONE,
     )
     b = _Builder(fresh, ladder, directory, now, follow)
     detail = params(times=fresh.reopened, resolved_at=incident.resolved_at,
@@ -609,5 +518,5 @@ def simulate(
 
 __all__ = [
     "Escalation", "apply_action", "apply_clear", "apply_repeat", "decide", "next_due",
-    "promise_deadline", "promise_reminder_at", "reopen", "simulate", "start",
+    "reopen", "simulate", "start",
 ]

@@ -17,8 +17,8 @@ from escalator.domain import policy
 from escalator.domain.availability import Directory, Party
 from escalator.domain.guards import (
     ARRIVAL_CHOICES,
-    FIX_CHOICES,
     FITS,
+    FIX_CHOICES,
     Actor,
     Ask,
     Door,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -133,9 +134,14 @@ def test_buttons_follow_the_state():
     def data(state):
         return [d for row in keyboard(incident(state=state), "en") for _, d in row]
 
-    assert data(State.OPEN) == ["acknowledge:17", "false_alarm:17", "resolve:17",
+    assert data(State.OPEN) == ["acknowledge:17", "en_route60:17", "en_route120:17",
+                                "on_site:17", "false_alarm:17", "resolve:17",
                                 "snooze15:17", "snooze60:17", "escalate:17"]
-    assert data(State.ACKNOWLEDGED) == ["resolve:17", "false_alarm:17", "escalate:17"]
+    assert data(State.ACKNOWLEDGED) == ["on_site:17", "en_route60:17", "en_route120:17",
+                                        "resolve:17", "false_alarm:17", "escalate:17"]
+    on_site = replace(incident(state=State.ACKNOWLEDGED), promise="on_site")
+    assert [d for row in keyboard(on_site, "en") for _, d in row] == [
+        "on_site:17", "resolve:17", "false_alarm:17", "escalate:17"]
     assert data(State.FALSE_ALARM) == ["resolve:17", "escalate:17"]
     assert data(State.RESOLVED) == []
 
