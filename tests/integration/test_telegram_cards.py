@@ -22,7 +22,8 @@ async def test_alarm_becomes_a_card_with_buttons(tg_app, fake_tg: FakeTelegram):
     [card] = fake_tg.chat_messages(CHAT_A)
     # the nurse's step: handing it on comes first; taking it says what it means
     assert fake_tg.buttons(card) == [f"escalate:{iid}", f"acknowledge:{iid}",
-                                     f"false_alarm:{iid}", f"resolve:{iid}",
+                                     f"en_route60:{iid}", f"en_route120:{iid}",
+                                     f"on_site:{iid}", f"false_alarm:{iid}", f"resolve:{iid}",
                                      f"snooze15:{iid}", f"snooze60:{iid}"]
     labels = fake_tg.labels(card)
     assert labels[0] == "➡️ Siirrä nyt: Security company fault hotline"
