@@ -280,7 +280,8 @@ def _promises(v: Visitor, inc: Incident) -> list[Fact]:
         if inc.fix_by:
             rows.append((t(lang, "label.fix_by"), local_time(inc.fix_by, v.tz, lang), ""))
         if inc.ack_deadline:
-            rows.append((t(lang, "label.ack_deadline"),
+            late = inc.promise == Action.EN_ROUTE.value  # missed: a late arrival
+            rows.append((t(lang, "label.arrival_deadline" if late else "label.ack_deadline"),
                          local_time(inc.ack_deadline, v.tz, lang), ""))
     if inc.false_alarm_deadline and inc.state in WAITING_FOR_CLEAR:
         if inc.clear_promised_by and inc.clear_promised_by != inc.false_alarm_deadline:
