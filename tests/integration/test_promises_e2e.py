@@ -19,6 +19,7 @@ from escalator.domain.model import State
 
 HEL = ZoneInfo("Europe/Helsinki")
 TERMINAL = {"Authorization": f"Bearer {TOKENS['ESCALATOR_TERMINAL_TOKEN']}"}
+API = {"Authorization": f"Bearer {TOKENS['ESCALATOR_API_TOKEN']}"}
 
 
 @pytest.fixture
@@ -124,6 +125,16 @@ async def test_on_my_way_and_not_there_is_a_late_arrival_not_unresolved(vendor, 
     assert ("alarm-vendor", "ARRIVAL_LATE") in recorder.reasons()
     await run(app, clock, 31)  # the calls resume and go on up the ladder
     assert ("contractor", "ESCALATED") in recorder.reasons()
+    # the register says it in words: the promise broken, and the vendor's answer
+    listed = (await (await client.get("/api/v1/safety-incidents", headers=API)).json())
+    [rec] = listed["safety_incidents"]
+    assert rec["cause"] == "arrival_late"
+    assert rec["parameters"]["promise"] == "en_route"
+    assert ("alarm-vendor", "answered") in {(c["party"], c["kind"]) for c in rec["contacts"]}
+    text = await (await client.get(f"/api/v1/safety-incidents/{rec['id']}?format=text",
+                                   headers=API)).text()
+    assert "Security company fault hotline lupasi olla perillä klo" in text
+    assert "Matkalla: Security company fault hotline, perillä klo" in text
 
 
 async def test_on_site_without_a_fix_time_restarts_the_ack_timeout(vendor, clock, recorder):
