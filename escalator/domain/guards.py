@@ -73,7 +73,10 @@ def promised_time(action: Action, minutes: int | None, until: datetime | None,
 def promise_ok(action: Action, minutes: int | None, until: datetime | None,
                now: datetime) -> bool:
     """Only the offered choices, or a typed time ahead of now and within the bound: an
-    arrival "in 3 days" or "yesterday" is a slip of the finger, not a promise."""
+    arrival "in 3 days" or "yesterday" is a slip of the finger, not a promise. "We take
+    it" with an arrival time is an arrival promise: the same bound."""
+    if action is Action.ACKNOWLEDGE:
+        return until is None or now < until <= now + MAX_ARRIVAL
     if action not in (Action.EN_ROUTE, Action.ON_SITE):
         return True
     if minutes is not None and until is not None:

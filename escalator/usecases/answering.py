@@ -146,7 +146,8 @@ class Answering:
     @staticmethod
     def _until(cmd: Command) -> datetime | None:
         """The promised time typed with the answer, if it is a promise."""
-        return {Action.EN_ROUTE: cmd.eta, Action.ON_SITE: cmd.fix_by}.get(cmd.action)
+        return {Action.EN_ROUTE: cmd.eta, Action.ACKNOWLEDGE: cmd.eta,
+                Action.ON_SITE: cmd.fix_by}.get(cmd.action)
 
     def _ask(self, cmd: Command) -> Ask:
         return Ask(cmd.action, cmd.minutes, cmd.version, self._until(cmd))

@@ -190,6 +190,9 @@ NOW = T8 + 12 * M
     (Action.ON_SITE, 30, None, False),
     (Action.ON_SITE, None, NOW + 23 * H, True),
     (Action.ON_SITE, None, NOW + 25 * H, False),
+    (Action.ACKNOWLEDGE, None, None, True),  # taken, no time
+    (Action.ACKNOWLEDGE, None, NOW + H, True),  # taken, there in an hour: a promise
+    (Action.ACKNOWLEDGE, None, NOW + 20 * H, False),  # "there tomorrow" is no promise
 ])
 def test_which_times_may_be_promised(action, minutes, until, ok):
     assert promise_ok(action, minutes, until, NOW) is ok
