@@ -227,3 +227,22 @@ def test_a_new_promise_makes_an_old_form_stale():
     assert version(way) != version(there)
     assert version(replace(way, promise=None, promised_at=None)) == version(
         replace(there, promise=None, promised_at=None))
+
+
+# -- storage: an upgraded database still verifies ----------------------------------------
+
+def test_a_state_audited_before_promises_existed_still_verifies():
+    import hashlib
+    import json
+
+    from escalator.storage import audit_records
+    from escalator.storage.rows import INCIDENT_COLUMNS, incident_values
+
+    inc = at_vendor()
+    now = incident_values(inc, None)
+    cut = INCIDENT_COLUMNS.index("promise")
+    before = json.dumps(list(now[:cut]), separators=(",", ":"), ensure_ascii=False,
+                        default=str)  # the earlier version's columns, as it digested them
+    assert audit_records.digest(now) == hashlib.sha256(before.encode()).hexdigest()
+    promised = incident_values(answer(inc, Action.ON_SITE, NOW).incident, None)
+    assert audit_records.digest(promised) != audit_records.digest(now)
