@@ -84,9 +84,10 @@ def given(action: Action, who: str, after: Incident, note: str, said: str
           ) -> tuple[Reason, str]:
     """The timeline entry and notice of an answer that takes the alarm: its reason code
     and parameters ("I'll take it" with an arrival time stays ACKED, as it was said)."""
-    if action is Action.ACKNOWLEDGE:
-        return Reason.ACKED, params(by=who, eta=after.eta, note=note,
-                                    until=after.ack_deadline, said=said)
+    if action is Action.ACKNOWLEDGE:  # with an arrival time, its deadline means "late"
+        late = after.ack_deadline if after.promise else None
+        return Reason.ACKED, params(by=who, eta=after.eta, note=note, late=late, said=said,
+                                    until=None if late else after.ack_deadline)
     en_route = action is Action.EN_ROUTE
     return (Reason.EN_ROUTE if en_route else Reason.ON_SITE,
             params(by=who, arrive_by=after.eta if en_route else None, fix_by=after.fix_by,

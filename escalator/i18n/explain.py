@@ -14,12 +14,13 @@ from escalator.domain.model import read_params
 from escalator.i18n import catalogs, code_label, dates, t
 
 TIME_KEYS = ("eta", "until", "deadline", "promised", "at", "resolved_at", "since", "arrive_by",
-             "fix_by")
+             "fix_by", "late")
 # Appended, in this order, to these reasons' sentences when the parameter is there.
 FRAGMENTS: dict[str, frozenset[str]] = {
     "eta": frozenset({"ACKED"}),
     "promised": frozenset({"FALSE_ALARM", "AWAITING_CLEAR", "CLEAR_REQUESTED"}),
     "until": frozenset({"ACKED"}),
+    "late": frozenset({"ACKED"}),
     "by": frozenset({"ESCALATED"}),
     "to": frozenset({"ESCALATED"}),
     "rewalk": frozenset({"EXHAUSTED"}),

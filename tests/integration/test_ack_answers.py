@@ -238,8 +238,9 @@ async def test_a_ticket_system_can_answer_in_json(app, clock, client, incident_i
     assert body["incident"] == incident_id and body["state"] == "acknowledged"
     assert body["message"].startswith("Kiitos.") and "12.00" in body["message"]
     acked = next(e for e in await timeline(app, incident_id) if e["reason"] == "ACKED")
-    assert said(acked).endswith("perillä viimeistään klo 24.11. 12.00, muistutus klo "
-                                "24.11. 12.30, ellei ratkaistu: ticket INC-4711")
+    # taken with an arrival time: its deadline is a late arrival, not a reminder
+    assert said(acked).endswith("perillä viimeistään klo 24.11. 12.00, myöhässä, ellei "
+                                "paikalla klo 24.11. 12.30: ticket INC-4711")
     bad = await client.post(url, json={"action": "explode"},
                             headers={"Accept": "application/json"})
     assert bad.status == 400 and "error" in await bad.json()

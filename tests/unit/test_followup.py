@@ -77,7 +77,9 @@ def test_a_taken_alarm_has_a_deadline(ack_timeout, eta, deadline):
     assert dec.incident.ack_deadline == deadline
     # an arrival time is a promise: its giver is reminded 10 min before it runs out
     assert dec.next_due == (deadline - 10 * M if eta else deadline)
-    assert read_params(dec.notices[0].detail).get("until") == deadline.isoformat()
+    # said as what missing it means: "late unless on site by" for an arrival time
+    assert read_params(dec.notices[0].detail).get("late" if eta else "until") == \
+        deadline.isoformat()
 
 
 def test_overdue_ack_reminds_the_taker_tells_the_others_records_and_resumes():
