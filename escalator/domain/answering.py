@@ -19,7 +19,7 @@ from escalator.domain.model import WAITING_FOR_CLEAR, Action, Incident, Reason, 
 # Messages that ask someone to act on an open alarm ("come", "take it").
 CALLS = frozenset(r.value for r in (
     Reason.FIRST, Reason.RENOTIFY, Reason.ESCALATED, Reason.REOPENED, Reason.REWALK,
-    Reason.NOW_AVAILABLE, Reason.ACK_OVERDUE, Reason.MAINTENANCE_ENDED))
+    Reason.NOW_AVAILABLE, Reason.ACK_OVERDUE, Reason.ARRIVAL_LATE, Reason.MAINTENANCE_ENDED))
 
 
 def superseded(reason: str, is_update: bool, state: State) -> bool:

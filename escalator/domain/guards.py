@@ -14,7 +14,8 @@ The order of the questions is the order a person would ask them:
 3. is the incident over (only a note may still be written)?
 4. does the answer make sense in the incident's state now (`FITS`), and is the form
    the one the actor saw (`version`)?
-5. is the snooze one of the offered lengths?
+5. is the snooze one of the offered lengths, and a promised time (on my way, there by;
+   fixed by) one that may be promised (`promise_ok`)?
 6. may this party still pass it on, or is its "not ours" kept as a note?
 7. has this actor answered too often (`PER_ACTOR` on this incident, and for notes
    `NOTES_PER_PERSON` on all, within `WINDOW`)?
@@ -73,13 +74,54 @@ def snooze_refusal(max_snooze: timedelta = MAX_SNOOZE) -> str:
             f"(the snooze lengths offered; at most {format_duration(max_snooze)})")
 
 
+# -- promised times: "on my way, there by", "fixed by" ----------------------------------
+ARRIVAL_CHOICES = (30, 60, 120, 240)  # minutes from now; "on my way, there in ..."
+FIX_CHOICES = (60, 120, 240)  # minutes from now; "on site, fixed in about ..."
+CARD_ARRIVALS = (60, 120)  # a Telegram card has room for two; voice key 4 is 60
+DEFAULT_ARRIVAL = 60  # an "on my way" that came without a time (a direct service call)
+MAX_ARRIVAL = timedelta(hours=8)  # a typed arrival time further away is a typo
+MAX_FIX = timedelta(hours=24)  # a longer repair is a note, not a promise to measure
+
+
+def promised_time(action: Action, minutes: int | None, until: datetime | None,
+                  now: datetime) -> datetime | None:
+    """The time an answer promises: a typed time, or a choice of minutes from now."""
+    if action not in (Action.EN_ROUTE, Action.ON_SITE):
+        return None
+    if until is not None:
+        return until
+    if minutes is not None:
+        return now + timedelta(minutes=minutes)
+    return now + timedelta(minutes=DEFAULT_ARRIVAL) if action is Action.EN_ROUTE else None
+
+
+def promise_ok(action: Action, minutes: int | None, until: datetime | None,
+               now: datetime) -> bool:
+    """Only the offered choices, or a typed time ahead of now and within the bound: an
+    arrival "in 3 days" or "yesterday" is a slip of the finger, not a promise. "We take
+    it" with an arrival time is an arrival promise: the same bound."""
+    if action is Action.ACKNOWLEDGE:
+        return until is None or now < until <= now + MAX_ARRIVAL
+    if action not in (Action.EN_ROUTE, Action.ON_SITE):
+        return True
+    if minutes is not None and until is not None:
+        return False
+    if minutes is not None:
+        return minutes in (ARRIVAL_CHOICES if action is Action.EN_ROUTE else FIX_CHOICES)
+    if until is None:
+        return action is Action.ON_SITE  # on site without a fix time is fine; en route is not
+    bound = MAX_ARRIVAL if action is Action.EN_ROUTE else MAX_FIX
+    return now < until <= now + bound
+
+
 # -- which answers make sense in which state: the one table -------------------------
-_WHILE_OPEN = (Action.ACKNOWLEDGE, Action.ESCALATE, Action.FALSE_ALARM, Action.RESOLVE,
-               Action.SNOOZE)
+_WHILE_OPEN = (Action.ACKNOWLEDGE, Action.EN_ROUTE, Action.ON_SITE, Action.ESCALATE,
+               Action.FALSE_ALARM, Action.RESOLVE, Action.SNOOZE)
 FITS: dict[State, tuple[Action, ...]] = {
     State.OPEN: _WHILE_OPEN,
     State.SNOOZED: _WHILE_OPEN,
-    State.ACKNOWLEDGED: (Action.RESOLVE, Action.FALSE_ALARM, Action.ESCALATE),
+    State.ACKNOWLEDGED: (Action.EN_ROUTE, Action.ON_SITE, Action.RESOLVE, Action.FALSE_ALARM,
+                         Action.ESCALATE),
     State.FALSE_ALARM: (Action.RESOLVE, Action.ESCALATE),
     State.AWAITING_CLEAR: (Action.ESCALATE,),
     State.RESOLVED: (),
@@ -101,6 +143,8 @@ def version(inc: Incident) -> str:
     with); reminders and escalation leave it alone."""
     seen = "|".join(str(x) for x in (inc.state.value, inc.acked_at, inc.false_alarm_deadline,
                                      inc.resolved_at, inc.snoozed_until))
+    if inc.promise is not None:  # a new promise changes what the form offers
+        seen += f"|{inc.promise}|{inc.promised_at}"
     return hashlib.sha256(seen.encode()).hexdigest()[:12]
 
 
@@ -111,6 +155,8 @@ LEAVES: dict[Action, tuple[State, ...]] = {
     Action.FALSE_ALARM: (State.FALSE_ALARM,),
     Action.RESOLVE: (State.RESOLVED, State.AWAITING_CLEAR),
     Action.ESCALATE: (State.OPEN,),
+    Action.EN_ROUTE: (State.ACKNOWLEDGED,),
+    Action.ON_SITE: (State.ACKNOWLEDGED,),
 }
 
 # -- how often -----------------------------------------------------------------------
@@ -185,6 +231,7 @@ class Why(StrEnum):
     CLOSED = "closed"  # resolved: only a note may still be written
     CHANGED = "changed"  # the answer does not fit the state now, or the form is stale
     SNOOZE_TOO_LONG = "snooze_too_long"
+    BAD_TIME = "bad_time"  # a promised time that is not offered, in the past or too far
     TOO_MANY = "too_many"
     NOTES_FULL = "notes_full"  # the incident holds NOTES_PER_INCIDENT notes: no more
     NOT_FOUND = "not_found"
@@ -207,8 +254,8 @@ KIND: dict[Why, Kind] = {
     Why.OK: Kind.DONE, Why.DEMOTED: Kind.DONE, Why.REPEAT: Kind.NOOP,
     Why.VIEWER: Kind.REFUSED, Why.NOT_YOURS: Kind.REFUSED, Why.PARTY_REMOVED: Kind.REFUSED,
     Why.LINK_REVOKED: Kind.REFUSED, Why.CLOSED: Kind.CONFLICT, Why.CHANGED: Kind.CONFLICT,
-    Why.SNOOZE_TOO_LONG: Kind.INVALID, Why.BAD: Kind.INVALID, Why.TOO_MANY: Kind.LIMITED,
-    Why.NOTES_FULL: Kind.INVALID,
+    Why.SNOOZE_TOO_LONG: Kind.INVALID, Why.BAD_TIME: Kind.INVALID, Why.BAD: Kind.INVALID,
+    Why.TOO_MANY: Kind.LIMITED, Why.NOTES_FULL: Kind.INVALID,
     Why.NOT_FOUND: Kind.MISSING,
 }
 
@@ -220,6 +267,7 @@ class Past:
     action: Action
     minutes: int | None
     at: datetime
+    until: datetime | None = None  # the promised time, if the answer typed one
 
 
 @dataclass(frozen=True)
@@ -229,6 +277,7 @@ class Ask:
     action: Action
     minutes: int | None = None
     version: str | None = None  # the form's fingerprint of the state it was shown in
+    until: datetime | None = None  # a promised time typed (arrive by, fix by)
 
 
 @dataclass(frozen=True)
@@ -286,7 +335,8 @@ def judge(actor: Actor, ask: Ask, facts: Facts, now: datetime) -> Verdict:
         return Verdict(refused)
     last = facts.past[-1] if facts.past else None
     if last is not None and action is not Action.NOTE and last.action is action \
-            and last.minutes == ask.minutes and inc.state in LEAVES[action]:
+            and last.minutes == ask.minutes and last.until == ask.until \
+            and inc.state in LEAVES[action]:
         return Verdict(Why.REPEAT)
     if inc.state is State.RESOLVED and action is not Action.NOTE:
         return Verdict(Why.CLOSED)
@@ -296,6 +346,8 @@ def judge(actor: Actor, ask: Ask, facts: Facts, now: datetime) -> Verdict:
         return Verdict(Why.CHANGED)
     if action is Action.SNOOZE and not snooze_ok(ask.minutes, facts.max_snooze):
         return Verdict(Why.SNOOZE_TOO_LONG)
+    if not promise_ok(action, ask.minutes, ask.until, now):
+        return Verdict(Why.BAD_TIME)
     demoted = action is Action.ESCALATE and actor.party is not None and not facts.may_pass_on
     wait = wait_for([p.at for p in facts.past], PER_ACTOR, now)
     if wait is None and (action is Action.NOTE or demoted):

@@ -50,6 +50,10 @@ class Reason(StrEnum):
     REWALK = "REWALK"  # nobody took it: the whole ladder is walked again
     MAINTENANCE_HELD = "MAINTENANCE_HELD"  # timeline only: held by a maintenance window
     MAINTENANCE_ENDED = "MAINTENANCE_ENDED"  # window over, alarm still on: ladder starts
+    EN_ROUTE = "EN_ROUTE"  # "on my way, there by {arrive_by}": a promise that takes it
+    ON_SITE = "ON_SITE"  # "on site, working on it", maybe "fixed by {fix_by}"
+    PROMISE_DUE = "PROMISE_DUE"  # to the one who promised: the promise is about to run out
+    ARRIVAL_LATE = "ARRIVAL_LATE"  # "on my way" but not on site in time: the calls resume
 
 
 class Action(StrEnum):
@@ -59,6 +63,11 @@ class Action(StrEnum):
     SNOOZE = "snooze"
     ESCALATE = "escalate"
     NOTE = "note"
+    EN_ROUTE = "en_route"  # on my way, there by `arrive_by`
+    ON_SITE = "on_site"  # on site, working on it; optionally fixed by `fix_by`
+
+
+PROMISES = (Action.EN_ROUTE, Action.ON_SITE)  # the answers that promise a time
 
 
 class SafetyCause(StrEnum):
@@ -69,6 +78,7 @@ class SafetyCause(StrEnum):
     RESOLVED_NOT_CLEARED = "resolved_not_cleared"
     SOURCE_SILENT = "source_silent"  # a source quiet past its heartbeat_timeout
     DELIVERY_FAILED = "delivery_failed"  # every contact of every party on a step failed
+    ARRIVAL_LATE = "arrival_late"  # "on my way, there by" passed without "on site"
 
 
 EVENT_STATES = ("alarm", "clear", "heartbeat")
@@ -132,12 +142,16 @@ class Incident:
     resolved_at: datetime | None = None
     resolved_by: str | None = None
     acked_party: str | None = None  # the party that took it (None: an operator)
-    eta: datetime | None = None  # the arrival time the taker gave
+    eta: datetime | None = None  # the arrival time the taker gave (EN_ROUTE's arrive_by)
     ack_deadline: datetime | None = None  # taken but not resolved by then: overdue
     clear_promised_by: datetime | None = None  # the time a person promised the clear
     clear_reminded_at: datetime | None = None  # last reminder to those who can clear it
     reopened: int = 0  # how often the same alarm came back after it was resolved
     safety: tuple[str, ...] = ()  # causes of the safety records written for it
+    promise: str | None = None  # the promise standing: Action.EN_ROUTE / ON_SITE value
+    promised_at: datetime | None = None  # when it was given (on site: the arrival)
+    fix_by: datetime | None = None  # ON_SITE: the fix time promised, if one was
+    promise_reminded_at: datetime | None = None  # the one who promised was reminded
 
     @property
     def dedup_key(self) -> str:

@@ -7,8 +7,8 @@ restart or a stalled event loop the ladder resumes where it stood instead of
 firing a burst of stale escalations.
 
 Follow-through rule (principle 3): no state is an end except "resolved" after
-the terminal agrees. A taken alarm has a deadline (`ack_timeout`, or the ETA
-plus `eta_grace`); a false alarm and a person's "resolved" wait for the
+the terminal agrees. A taken alarm has a deadline (`ack_timeout`, or the one its
+promise sets: domain/promises.py); a false alarm and a person's "resolved" wait for the
 terminal's clear; an exhausted ladder keeps looking for someone. Each missed
 deadline writes a safety record and brings the calls back.
 
@@ -21,6 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
+from escalator.domain import promises
 from escalator.domain.audience import muted
 from escalator.domain.availability import Directory, Reach
 from escalator.domain.guards import DEFAULT_SNOOZE
@@ -112,7 +113,7 @@ def next_due(
     ):
         return _clear_due(inc, follow)
     if inc.state is State.ACKNOWLEDGED:
-        return inc.ack_deadline
+        return _earliest(inc.ack_deadline, promises.reminder_at(inc))
     esc = inc.escalation
     if esc.exhausted:
         rewalk = esc.exhausted_at + follow.rewalk_every if esc.exhausted_at else None
@@ -247,6 +248,10 @@ def decide(incident: Incident, ladder: Ladder, directory: Directory, now: dateti
             _not_cleared(b)
         else:
             _remind_clearers(b)
+    elif inc.state is State.ACKNOWLEDGED and now < (inc.ack_deadline or now):
+        if inc.acked_party in b.directory.parties:  # the promise runs out soon: arrived?
+            b.tell(inc.acked_party or "", Reason.PROMISE_DUE, promises.detail(inc))
+        b.set(promise_reminded_at=now)
     elif inc.state is State.ACKNOWLEDGED:
         _ack_overdue(b)
     elif inc.escalation.exhausted:
@@ -286,24 +291,24 @@ def _reopen_calls(b: _Builder) -> None:
     """Back to calling: nobody owns it any more."""
     b.set(state=State.OPEN, acked_by=None, acked_at=None, acked_party=None, eta=None,
           ack_deadline=None, false_alarm_deadline=None, clear_promised_by=None,
-          clear_reminded_at=None, snoozed_until=None)
+          clear_reminded_at=None, snoozed_until=None, **promises.NONE)
     b.position(exhausted=False, exhausted_at=None, recheck_at=None)
 
 
 def _ack_overdue(b: _Builder) -> None:
-    """Rule 1, taken is not done: remind the taker, tell the others, resume the ladder."""
+    """Rule 1, taken is not done: remind the taker, tell the others, resume the ladder.
+    The record names the promise broken (a late arrival is not "not resolved")."""
     inc = b.incident
-    detail = params(by=inc.acked_by, at=inc.acked_at, eta=inc.eta)
-    b.record(SafetyCause.ACK_NOT_RESOLVED, detail)
-    b.log(Reason.SAFETY_INCIDENT, None, params(cause=SafetyCause.ACK_NOT_RESOLVED.value,
-                                               by=inc.acked_by))
+    cause, reason, detail, logged = promises.broken(inc)
+    b.record(cause, detail)
+    b.log(Reason.SAFETY_INCIDENT, None, logged)
     taker = inc.acked_party
     _reopen_calls(b)
     if taker is not None and taker in b.directory.parties:
-        b.tell(taker, Reason.ACK_OVERDUE, detail)
+        b.tell(taker, reason, detail)
     for party in inc.notified:
         if party != taker:
-            b.tell(party, Reason.ACK_OVERDUE, detail, update=True)
+            b.tell(party, reason, detail, update=True)
     esc = b.incident.escalation
     if esc.step < 0:
         _enter(b, 0, 0, Reason.FIRST)
@@ -387,9 +392,11 @@ def apply_action(
     clear_by: datetime | None = None,
     said: str = "",
     follow: FollowUp = DEFAULT_FOLLOW_UP,
+    fix_by: datetime | None = None,
 ) -> Decision:
     """A person's action. `party` is the party acting (from a signed link), if known.
-    `said`: what the answer means beyond its action ("on_way", "not_ours"), shown to all."""
+    `said`: what the answer means beyond its action ("on_way", "not_ours"), shown to all.
+    A promise's time (EN_ROUTE `eta`, ON_SITE `fix_by`) may come as `minutes` from now."""
     b = _Builder(incident, ladder, directory, now, follow)
     who = by or party or "?"
     if action is Action.NOTE:
@@ -400,8 +407,13 @@ def apply_action(
         return b.done()
     if incident.state is State.RESOLVED:
         return b.done()
-    if action is Action.ACKNOWLEDGE:
-        _acknowledge(b, who, party, note, eta, said)
+    if action in (Action.ACKNOWLEDGE, Action.EN_ROUTE, Action.ON_SITE):
+        b.set(**promises.take(incident, action, who, party, now, follow, minutes=minutes,
+                              eta=eta, fix_by=fix_by))
+        reason, text = promises.given(action, who, b.incident, note, said)
+        b.position(exhausted=False, exhausted_at=None, recheck_at=None)
+        b.log(reason, party, text)
+        b.tell_others(reason, text, except_party=party)
     elif action is Action.SNOOZE:
         until = now + timedelta(minutes=minutes or DEFAULT_SNOOZE)
         b.set(state=State.SNOOZED, snoozed_until=until)
@@ -425,20 +437,6 @@ def apply_action(
         esc = b.incident.escalation
         _enter(b, esc.step + 1, esc.loop, Reason.ESCALATED, params(by=who, note=note, said=said))
     return b.done()
-
-
-def _acknowledge(b: _Builder, who: str, party: str | None, note: str,
-                 eta: datetime | None, said: str = "") -> None:
-    deadline = b.now + b.follow.ack_timeout
-    if eta is not None:
-        deadline = min(deadline, eta + b.follow.eta_grace) if eta > b.now else \
-            b.now + b.follow.eta_grace
-    b.set(state=State.ACKNOWLEDGED, acked_by=who, acked_at=b.now, acked_party=party, eta=eta,
-          ack_deadline=deadline, snoozed_until=None)
-    b.position(exhausted=False, exhausted_at=None, recheck_at=None)
-    text = params(by=who, eta=eta, note=note, until=deadline, said=said)
-    b.log(Reason.ACKED, party, text)
-    b.tell_others(Reason.ACKED, text, except_party=party)
 
 
 def _wait_for_clear(b: _Builder, state: State, who: str, party: str | None, note: str,
@@ -493,7 +491,7 @@ def reopen(incident: Incident, ladder: Ladder, directory: Directory, now: dateti
         last_seen_at=now, escalation=Escalation(), resolved_at=None, resolved_by=None,
         acked_by=None, acked_at=None, acked_party=None, eta=None, ack_deadline=None,
         false_alarm_by=None, false_alarm_deadline=None, clear_promised_by=None,
-        clear_reminded_at=None, snoozed_until=None,
+        clear_reminded_at=None, snoozed_until=None, **promises.NONE,
     )
     b = _Builder(fresh, ladder, directory, now, follow)
     detail = params(times=fresh.reopened, resolved_at=incident.resolved_at,

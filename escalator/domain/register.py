@@ -26,7 +26,8 @@ CALL_REASONS = frozenset({Reason.FIRST.value, Reason.RENOTIFY.value, Reason.ESCA
                           Reason.NOW_AVAILABLE.value})  # the calls that ask a party to act
 ACTION_REASONS = frozenset({Reason.ACKED.value, Reason.FALSE_ALARM.value,
                             Reason.RESOLVED.value, Reason.AWAITING_CLEAR.value,
-                            Reason.SNOOZED.value, Reason.NOTE.value, Reason.ESCALATED.value})
+                            Reason.SNOOZED.value, Reason.NOTE.value, Reason.ESCALATED.value,
+                            Reason.EN_ROUTE.value, Reason.ON_SITE.value})
 # Answers that promise the terminal will clear by a time (kept if it did, with no safety record)
 PROMISE_REASONS = frozenset({Reason.FALSE_ALARM.value, Reason.AWAITING_CLEAR.value})
 

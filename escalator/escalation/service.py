@@ -218,9 +218,8 @@ class EscalationService:
     async def act(
         self, incident_id: int, action: Action, by: str, *, party: str | None = None,
         minutes: int | None = None, note: str = "", clear_by: datetime | None = None,
-        eta: datetime | None = None, said: str = "",
-        check: Callable[[Tx, Incident], None] | None = None,
-    ) -> Incident:
+        eta: datetime | None = None, said: str = "", fix_by: datetime | None = None,
+        check: Callable[[Tx, Incident], None] | None = None) -> Incident:
         """Apply a person's action. `clear_by`: a false alarm's promised clearing time
         (the route's `false_alarm_clear_within` still caps it). `check` runs in the same
         transaction first and may raise to refuse the action (e.g. a stale page)."""
@@ -248,7 +247,8 @@ class EscalationService:
                 d = policy.apply_action(
                     incident, action, by, self._ladder(incident), self.directory, now,
                     party=told, minutes=minutes, note=note, false_alarm_clear_within=within,
-                    eta=eta, clear_by=clear_by, said=said, follow=self._follow(incident))
+                    eta=eta, clear_by=clear_by, said=said, follow=self._follow(incident),
+                    fix_by=fix_by)
                 self._persist(tx, d, now)
                 return d.incident
 

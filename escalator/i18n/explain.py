@@ -13,15 +13,18 @@ from typing import Any
 from escalator.domain.model import read_params
 from escalator.i18n import catalogs, code_label, dates, t
 
-TIME_KEYS = ("eta", "until", "deadline", "promised", "at", "resolved_at", "since")
+TIME_KEYS = ("eta", "until", "deadline", "promised", "at", "resolved_at", "since", "arrive_by",
+             "fix_by", "late")
 # Appended, in this order, to these reasons' sentences when the parameter is there.
 FRAGMENTS: dict[str, frozenset[str]] = {
     "eta": frozenset({"ACKED"}),
     "promised": frozenset({"FALSE_ALARM", "AWAITING_CLEAR", "CLEAR_REQUESTED"}),
     "until": frozenset({"ACKED"}),
+    "late": frozenset({"ACKED"}),
     "by": frozenset({"ESCALATED"}),
     "to": frozenset({"ESCALATED"}),
     "rewalk": frozenset({"EXHAUSTED"}),
+    "fix_by": frozenset({"ON_SITE"}),
 }
 
 
@@ -113,6 +116,8 @@ def explain(lang: str, reason: str, detail: str, *, update: bool = False, tz: st
         key = f"reason.{reason}"
     if raw.get("again") and catalogs.has(f"reason.{reason}.again"):
         key = f"reason.{reason}.again"
+    if raw.get("promise") and catalogs.has(f"reason.{reason}.{raw['promise']}"):
+        key = f"reason.{reason}.{raw['promise']}"  # which promise: arrival or the fix
     text_of = _template(lang, key, vals)
     if text_of is None:
         return vals.get("text", reason)

@@ -37,7 +37,7 @@ def call_text(incident: Incident, reason: str, lang: str, facility: str, tz: str
     headline = explain(lang, reason, detail, tz=tz, now=now).rstrip(".")
     return " ".join((t(lang, "voice.intro", facility=facility), f"{headline}.", f"{what}.",
                      t(lang, "voice.since", time=_spoken_time(incident.opened_at, now, tz, lang)),
-                     t(lang, "voice.keys")))
+                     t(lang, "voice.keys"), t(lang, "voice.keys_promise")))
 
 
 def _spoken_time(at: datetime, now: datetime, tz: str, lang: str) -> str:

@@ -41,11 +41,19 @@ CHUNK = 1000
 # the columns that say when something happened (not when something is due)
 _TIMES = tuple(INCIDENT_COLUMNS.index(c) for c in (
     "opened_at", "last_seen_at", "esc_step_started_at", "esc_last_notified_at", "acked_at",
-    "resolved_at", "clear_reminded_at", "esc_exhausted_at"))
+    "resolved_at", "clear_reminded_at", "esc_exhausted_at", "promised_at",
+    "promise_reminded_at"))
+
+
+_PROMISES = INCIDENT_COLUMNS.index("promise")  # the columns added with promised answers
 
 
 def digest(values: tuple[Any, ...]) -> str:
-    """SHA-256 of an incident's column values (escalator/storage/rows.py order)."""
+    """SHA-256 of an incident's column values (escalator/storage/rows.py order). Without
+    a promise the promise columns are left out, so a state recorded before they existed
+    still verifies after the upgrade."""
+    if all(v is None for v in values[_PROMISES:_PROMISES + 4]):
+        values = values[:_PROMISES] + values[_PROMISES + 4:]
     return hashlib.sha256(json.dumps(list(values), separators=(",", ":"), ensure_ascii=False,
                                      default=str).encode("utf-8")).hexdigest()
 

@@ -28,7 +28,8 @@ INCIDENT_COLUMNS = (
     "acked_by", "acked_at", "snoozed_until", "false_alarm_by", "false_alarm_deadline",
     "resolved_at", "resolved_by", "next_due", "acked_party", "eta", "ack_deadline",
     "clear_promised_by", "clear_reminded_at", "reopened", "safety", "esc_exhausted_at",
-    "esc_recheck_at", "esc_skipped",
+    "esc_recheck_at", "esc_skipped", "promise", "promised_at", "fix_by",
+    "promise_reminded_at",
 )
 # Columns added after the first release: (name, SQL type and default) for older databases.
 ADDED_INCIDENT_COLUMNS = (
@@ -36,7 +37,8 @@ ADDED_INCIDENT_COLUMNS = (
     ("clear_promised_by", "TEXT"), ("clear_reminded_at", "TEXT"),
     ("reopened", "INTEGER NOT NULL DEFAULT 0"), ("safety", "TEXT NOT NULL DEFAULT '[]'"),
     ("esc_exhausted_at", "TEXT"), ("esc_recheck_at", "TEXT"),
-    ("esc_skipped", "TEXT NOT NULL DEFAULT '[]'"),
+    ("esc_skipped", "TEXT NOT NULL DEFAULT '[]'"), ("promise", "TEXT"),
+    ("promised_at", "TEXT"), ("fix_by", "TEXT"), ("promise_reminded_at", "TEXT"),
 )
 # A send cut at shutdown while its peer had the request: it may have arrived. The row
 # goes out again (same delivery id, so the peer can drop the repeat) and keeps the mark.
@@ -57,6 +59,7 @@ def incident_values(inc: Incident, next_due: datetime | None) -> tuple[Any, ...]
         inc.acked_party, ts(inc.eta), ts(inc.ack_deadline), ts(inc.clear_promised_by),
         ts(inc.clear_reminded_at), inc.reopened, json.dumps(list(inc.safety)),
         ts(esc.exhausted_at), ts(esc.recheck_at), json.dumps(list(esc.skipped)),
+        inc.promise, ts(inc.promised_at), ts(inc.fix_by), ts(inc.promise_reminded_at),
     )
 
 
@@ -87,6 +90,8 @@ def incident_from_row(row: dict[str, Any]) -> Incident:
         clear_promised_by=dt(row["clear_promised_by"]),
         clear_reminded_at=dt(row["clear_reminded_at"]), reopened=row["reopened"] or 0,
         safety=tuple(json.loads(row["safety"] or "[]")),
+        promise=row["promise"], promised_at=dt(row["promised_at"]), fix_by=dt(row["fix_by"]),
+        promise_reminded_at=dt(row["promise_reminded_at"]),
     )
 
 

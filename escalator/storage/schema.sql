@@ -41,7 +41,11 @@ CREATE TABLE IF NOT EXISTS incidents (
     safety TEXT NOT NULL DEFAULT '[]',
     esc_exhausted_at TEXT,
     esc_recheck_at TEXT,
-    esc_skipped TEXT NOT NULL DEFAULT '[]'
+    esc_skipped TEXT NOT NULL DEFAULT '[]',
+    promise TEXT,
+    promised_at TEXT,
+    fix_by TEXT,
+    promise_reminded_at TEXT
 );
 -- At most one open incident per source+code+point, enforced by the database.
 CREATE UNIQUE INDEX IF NOT EXISTS incidents_open_key

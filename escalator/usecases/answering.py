@@ -51,8 +51,9 @@ class Command:
     action: Action
     minutes: int | None = None
     note: str = ""
-    eta: datetime | None = None
+    eta: datetime | None = None  # an arrival time (acknowledge, EN_ROUTE's arrive_by)
     clear_by: datetime | None = None
+    fix_by: datetime | None = None  # ON_SITE: the fix time typed
     said: str = ""  # what the answer means beyond its action: on_way, not_ours
     version: str | None = None  # the form's fingerprint of the state it was shown in
     link: LinkClaim | None = None  # the signed link the actor holds, if any
@@ -123,7 +124,7 @@ class Answering:
             after = await self.service.act(
                 incident.id, action, actor.person, party=actor.party, minutes=cmd.minutes,
                 note=cmd.note, clear_by=cmd.clear_by, eta=cmd.eta, said=cmd.said,
-                check=self._recheck(cmd, actor, verdict, now))
+                check=self._recheck(cmd, actor, verdict, now), fix_by=cmd.fix_by)
         except _Refused as exc:
             return await self._refused(cmd, actor, exc.verdict, exc.incident)
         except ActionError as exc:
@@ -150,8 +151,13 @@ class Answering:
                 _seen(tx, incident, cmd, actor))
 
     @staticmethod
-    def _ask(cmd: Command) -> Ask:
-        return Ask(cmd.action, cmd.minutes, cmd.version)
+    def _until(cmd: Command) -> datetime | None:
+        """The promised time typed with the answer, if it is a promise."""
+        return {Action.EN_ROUTE: cmd.eta, Action.ACKNOWLEDGE: cmd.eta,
+                Action.ON_SITE: cmd.fix_by}.get(cmd.action)
+
+    def _ask(self, cmd: Command) -> Ask:
+        return Ask(cmd.action, cmd.minutes, cmd.version, self._until(cmd))
 
     def _facts(self, actor: Actor, incident: Incident, now: datetime, seen: _Seen) -> Facts:
         config = self.context.config
@@ -177,7 +183,8 @@ class Answering:
             # counted here, under the service's lock: a second press at the same moment
             # already sees this one (a transaction that fails after this only counts
             # one answer too many, the safe direction)
-            self.ledger.record(actor.key, incident.id, Past(cmd.action, cmd.minutes, now),
+            self.ledger.record(actor.key, incident.id,
+                               Past(cmd.action, cmd.minutes, now, self._until(cmd)),
                                note=verdict.why is Why.DEMOTED or cmd.action is Action.NOTE)
         return check
 

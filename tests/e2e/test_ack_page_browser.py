@@ -63,7 +63,8 @@ async def test_the_page_reads_well_on_a_phone(served, clock, phone):
     contacted = await phone.locator("h2:has-text('Who has been contacted') + ul").inner_text()
     assert "Ward A nurse on duty" in contacted and VENDOR in contacted
     for label in ("We take it", "On our way", "Not ours: escalate now", "False alarm",
-                  "Resolved", "Add a note"):
+                  "Fixed – please check the terminal", "On our way (travel time)",
+                  "On site, working on it", "Add a note"):
         button = phone.get_by_role("button", name=label, exact=True)
         box = await button.bounding_box()
         assert box is not None and box["height"] >= 44 and box["width"] >= 300  # thumb-sized
@@ -96,8 +97,8 @@ async def test_on_our_way(served, clock, phone):
     assert await confirmation(phone) == ("Thank you. The nurse on duty has been told you "
                                          "arrive by 14:30.")
     assert (await state_of(served)).state is State.ACKNOWLEDGED
-    assert "matkalla, perillä viimeistään klo 24.11. 14.30" in said(
-        (await entries(served, "ACKED"))[0])
+    assert "Matkalla: Security company fault hotline, perillä klo 24.11. 14.30" in said(
+        (await entries(served, "EN_ROUTE"))[0])  # an arrival promise
 
 
 async def test_not_ours_escalate_now(served, clock, phone):
@@ -123,9 +124,9 @@ async def test_false_alarm_cleared_remotely_by(served, clock, phone):
 
 async def test_resolved(served, clock, phone):
     await phone.goto(await url_for(served, clock))
-    await phone.get_by_role("button", name="Resolved").click()
+    await phone.get_by_role("button", name="Fixed – please check the terminal").click()
     assert await confirmation(phone) == ("Thank you. The nurse on duty has been told it is "
-                                         "resolved.")
+                                         "fixed; the terminal is checked next.")
     assert (await state_of(served)).state is State.RESOLVED
 
 
@@ -156,7 +157,7 @@ async def test_a_page_left_open_after_the_answer_changes_nothing(served, clock, 
     await phone.goto(url)
     await phone.get_by_role("button", name="We take it").click()
     assert (await state_of(served)).state is State.ACKNOWLEDGED
-    await other.get_by_role("button", name="Resolved").click()  # the stale tab
+    await other.get_by_role("button", name="Fixed – please check the terminal").click()  # stale
     assert await confirmation(other) == ("Nothing was changed: this alarm has already been "
                                          "answered. It is now: taken.")
     assert (await state_of(served)).state is State.ACKNOWLEDGED

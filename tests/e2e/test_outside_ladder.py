@@ -154,8 +154,7 @@ async def test_a_full_ladder_each_party_answers_from_its_own_channel(tmp_path, c
             vendor_mails = mailbox.to("faults@security.example")
             taken = vendor_mails[-1].get_body(("plain",)).get_content()
             # in the vendor's English, never the contractor's Swedish or the nurse's Finnish
-            assert taken.startswith("Taken by Local electrical contractor, on the way, "
-                                    "arriving by 11:00")
+            assert taken.startswith("On the way: Local electrical contractor, there by 11:00")
             said = await contractor.answer("escalate")
             assert said == "Tack. Larmet har skickats vidare till: Property maintenance."
 
@@ -195,9 +194,9 @@ async def test_a_full_ladder_each_party_answers_from_its_own_channel(tmp_path, c
                         ("contractor", "sms"), ("maintenance", "webhook")}
     assert {d.status for d in rows} == {"sent"}
     # and the record says who answered what, from which link
-    def answered(e: dict) -> bool:  # the actor's own ACKED line; the ESCALATED calls
+    def answered(e: dict) -> bool:  # the actor's own ACKED / EN_ROUTE line; ESCALATED calls
         given = read_params(e["detail"])
-        if e["reason"] == "ACKED":
+        if e["reason"] in ("ACKED", "EN_ROUTE"):
             return given.get("by") == names[e["party"]]
         return e["reason"] == "ESCALATED" and "by" in given and "to" not in given
 
@@ -205,7 +204,7 @@ async def test_a_full_ladder_each_party_answers_from_its_own_channel(tmp_path, c
     assert answers == [
         ("ACKED", "ward-a"), ("ESCALATED", "alarm-vendor"),
         ("ACKED", "alarm-vendor"), ("ESCALATED", "contractor"),
-        ("ACKED", "contractor"), ("ESCALATED", "maintenance"),
+        ("EN_ROUTE", "contractor"), ("ESCALATED", "maintenance"),
         ("ACKED", "maintenance"),
     ]
     notes = " | ".join(e["detail"] for e in tl)

@@ -82,13 +82,13 @@ async def test_on_our_way_with_eta_is_confirmed_and_reaches_the_nurse(
             "viimeistään klo 10.30.") in page
     inc = await incident(app, incident_id)
     assert inc.state is State.ACKNOWLEDGED and inc.acked_by == "Security company fault hotline"
-    acked = next(e for e in await timeline(app, incident_id) if e["reason"] == "ACKED")
-    assert acked["party"] == "alarm-vendor"
-    assert said(acked).startswith("Hoidossa: Security company fault hotline, matkalla, "
-                                  "perillä viimeistään klo 24.11. 10.30")
+    way = next(e for e in await timeline(app, incident_id) if e["reason"] == "EN_ROUTE")
+    assert way["party"] == "alarm-vendor"  # an arrival promise: "on my way, there by"
+    assert said(way).startswith("Matkalla: Security company fault hotline, perillä klo "
+                                "24.11. 10.30")
     await app.tick()
     [nurse] = recorder.to("ward-a")
-    assert nurse.reason == "ACKED" and "perillä viimeistään klo 10.30" in nurse.text
+    assert nurse.reason == "EN_ROUTE" and "perillä klo 10.30" in nurse.text
 
 
 async def test_we_take_it_with_and_without_an_eta(app, clock, client, incident_id):
@@ -115,7 +115,8 @@ async def test_the_page_in_english_for_an_english_party(make_app, clock, aiohttp
     url = await link(app, clock, res.incident_id)
     page = await (await client.get(url)).text()
     for label in ("We take it", "On our way, ETA", "Not ours: escalate now",
-                  "False alarm: we will clear it remotely by", "Resolved"):
+                  "False alarm: we will clear it remotely by",
+                  "Fixed – please check the terminal", "On site, working on it"):
         assert label in page
     resp = await client.post(url, data={"action": "on_way", "eta": "14:30"})
     assert "Thank you. The nurse on duty has been told you arrive by 14:30." in await resp.text()
@@ -237,8 +238,9 @@ async def test_a_ticket_system_can_answer_in_json(app, clock, client, incident_i
     assert body["incident"] == incident_id and body["state"] == "acknowledged"
     assert body["message"].startswith("Kiitos.") and "12.00" in body["message"]
     acked = next(e for e in await timeline(app, incident_id) if e["reason"] == "ACKED")
-    assert said(acked).endswith("perillä viimeistään klo 24.11. 12.00, muistutus klo "
-                                "24.11. 12.30, ellei ratkaistu: ticket INC-4711")
+    # taken with an arrival time: its deadline is a late arrival, not a reminder
+    assert said(acked).endswith("perillä viimeistään klo 24.11. 12.00, myöhässä, ellei "
+                                "paikalla klo 24.11. 12.30: ticket INC-4711")
     bad = await client.post(url, json={"action": "explode"},
                             headers={"Accept": "application/json"})
     assert bad.status == 400 and "error" in await bad.json()

@@ -53,11 +53,14 @@ async def test_the_page_shows_what_where_since_state_and_who_was_told(
     contacted = page.split("Kenelle on ilmoitettu", 1)[1]
     assert "Ward A nurse on duty" in contacted
     assert "Vastaat nimellä: Ward A nurse on duty" in page
-    for action in ("acknowledge", "false_alarm", "escalate", "resolve", "snooze", "note"):
+    for action in ("acknowledge", "false_alarm", "escalate", "resolve", "snooze", "note",
+                   "en_route", "on_site"):
         assert f'name="action" value="{action}"' in page
     assert re.search(r'<textarea[^>]*name="note"', page)
-    assert [int(m) for m in re.findall(r'<option value="(\d+)"', page)] == [15, 60, 240]
-    assert page.count('<form method="post">') == 7
+    # travel times for "on our way", then snooze lengths
+    assert [int(m) for m in re.findall(r'<option value="(\d+)"', page)] == [
+        30, 60, 120, 240, 15, 60, 240]
+    assert page.count('<form method="post">') == 9
     assert "<script" not in page and "src=" not in page and "https://" not in page
 
 
@@ -79,13 +82,13 @@ OTHERS = "Muille hälytyksestä tietäville on kerrottu"  # ward-a was the first
 ACTIONS = [
     ({"action": "acknowledge"}, "acknowledged", "ACKED", "ward-a",
      f"Kiitos. {OTHERS}, että hoidatte asian."),
-    ({"action": "on_way", "eta": "9:40"}, "acknowledged", "ACKED", "ward-a",
+    ({"action": "on_way", "eta": "9:40"}, "acknowledged", "EN_ROUTE", "ward-a",
      f"Kiitos. {OTHERS}, että olette perillä viimeistään klo 9.40."),
     ({"action": "false_alarm", "clear_by": "10:00"}, "false_alarm", "FALSE_ALARM", "ward-a",
      f"Kiitos. {OTHERS}, että kyseessä on virheellinen hälytys, jonka kuittaatte etänä "
      "viimeistään klo 10.00."),
     ({"action": "resolve"}, "resolved", "RESOLVED", "ward-a",
-     f"Kiitos. {OTHERS}, että asia on ratkaistu."),
+     f"Kiitos. {OTHERS}, että vika on korjattu; seuraavaksi tarkistetaan pääte."),
     ({"action": "snooze", "minutes": "60"}, "snoozed", "SNOOZED", "ward-a",
      "Kiitos. Muistutukset on keskeytetty klo 10.00 asti."),
     ({"action": "escalate"}, "open", "ESCALATED", "alarm-vendor",  # logged for whom it went

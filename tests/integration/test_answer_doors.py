@@ -194,7 +194,8 @@ class AckPage(Door):
 
 class VoiceKey(Door):
     name = "voice key"
-    KEYS: ClassVar[dict[Action, str]] = {Action.ACKNOWLEDGE: "1", Action.ESCALATE: "2"}
+    KEYS: ClassVar[dict[Action, str]] = {Action.ACKNOWLEDGE: "1", Action.ESCALATE: "2",
+                                         Action.EN_ROUTE: "4", Action.ON_SITE: "5"}
 
     async def answer(self, w: World, who: str, action: Action, minutes: int | None) -> str:
         rows = await w.app.store.transaction(lambda tx: tx.deliveries(w.incident))
@@ -282,14 +283,20 @@ class DemoOutbox(Board):
                     and k.party == "ward-a" and k.incident_id == w.incident)
         page = await (await w.client.get("/board/outbox")).text()
         csrf = re.search(r'name="csrf" value="([^"]+)"', page).group(1)
-        data = f"snooze{minutes}:{w.incident}" if action is Action.SNOOZE \
-            else f"{action.value}:{w.incident}"
+        data = _data(action, w.incident, minutes)
         resp = await w.client.post("/board/outbox/press", data={
             "csrf": csrf, "kept": str(card.id), "data": data}, allow_redirects=False)
         if resp.status == 303:
             said = unquote(resp.headers["Location"].split("said=", 1)[1])
             return NOT_APPLIED if "ℹ️" in said else DONE
         return {400: INVALID, 429: LIMITED}.get(resp.status, REFUSED)
+
+
+def _data(action: Action, incident: int, minutes: int | None) -> str:
+    """A card button's data: a snooze or an arrival carries its minutes."""
+    if action in (Action.SNOOZE, Action.EN_ROUTE):
+        return f"{action.value}{minutes}:{incident}"
+    return f"{action.value}:{incident}"
 
 
 class TelegramButton(Door):
@@ -305,8 +312,7 @@ class TelegramButton(Door):
         assert fake is not None
         chat, user = self.WHERE[who]
         cards = fake.chat_messages(chat)
-        data = f"snooze{minutes}:{w.incident}" if action is Action.SNOOZE \
-            else f"{action.value}:{w.incident}"
+        data = _data(action, w.incident, minutes)
         query = fake.press(chat, cards[0].message_id if cards else 1, user, data)
         await fake.wait_for(lambda: any(a["callback_query_id"] == query
                                         for a in fake.answers()))
@@ -348,6 +354,14 @@ CASES = [
     Case("snooze over the limit", action=Action.SNOOZE, minutes=60, seen=INVALID,
          why=Why.SNOOZE_TOO_LONG),
     Case("note limit", action=Action.NOTE, seen=INVALID, why=Why.NOTES_FULL),
+    # answers as people give them: a promise takes the alarm and tells the others
+    Case("on my way, there within 1 h", action=Action.EN_ROUTE, minutes=60, seen=DONE,
+         why=Why.OK, told=True),
+    Case("on site, working on it", action=Action.ON_SITE, seen=DONE, why=Why.OK, told=True),
+    Case("on my way, the same again", action=Action.EN_ROUTE, minutes=60, seen=DONE,
+         why=Why.OK, told=True, times=3),
+    Case("on my way at a time not offered", action=Action.EN_ROUTE, minutes=45,
+         seen=INVALID, why=Why.BAD_TIME),
 ]
 # Where a case cannot happen at a door, and why.
 SKIP = {
@@ -364,11 +378,15 @@ SKIP = {
     ("note limit", "voice key"): "a phone call takes no note",
     ("note limit", "demo outbox"): "a card has no note button",
     ("note limit", "Telegram button"): "a card has no note button (a chat takes no notes)",
+    ("on my way at a time not offered", "voice key"): "key 4 is always one hour",
+    ("on my way at a time not offered", "Telegram button"): "a card carries only the "
+                                                            "offered times (callback test)",
 }
 # The door turns the request away before asking the use case (same rule, its own place).
 DOOR_REFUSES = {
     ("wrong ward", "voice key"),  # no call was placed to that party on this alarm
     ("viewer", "operator API"),  # a viewer token may not act at all
+    ("on my way at a time not offered", "demo outbox"),  # not a card's button data
 }
 # The reason differs where the door cannot know more: a removed party's chat is
 # simply a chat of nobody's.
@@ -387,7 +405,7 @@ async def world(door: Door, case: Case, tmp_path: Path, clock: FakeClock,
     path = tmp_path / "escalator.yaml"
     telegram = isinstance(door, TelegramButton)
     text = config_text(str(tmp_path / "doors.db"),
-                       max_snooze="30m" if case.minutes else "4h",
+                       max_snooze="30m" if case.action is Action.SNOOZE else "4h",
                        api_url=fake.url if telegram else None)
     path.write_text(text)
     cfg, _ = load_config(str(path), env={**ENV, "TG_TOKEN": fake.token})

@@ -81,15 +81,17 @@ async def test_rule1_taken_with_an_eta_and_forgotten_comes_back(service, clock, 
     recorder.clear()
     await run(app, clock, 49)  # 09:59: until ETA + 30 min nothing is sent
     assert recorder.reasons() == [("ward-a", "ACKED")]  # the nurse hears who took it
-    await run(app, clock, 31)  # 10:30 passed: overdue
+    await run(app, clock, 31)  # 10:30 passed: overdue (the taker was reminded at 10:20)
     inc = await get(app, iid)
     assert inc.state is State.OPEN and inc.acked_by is None
-    assert ("alarm-vendor", "ACK_OVERDUE") in recorder.reasons()
-    nurse = [m for m in recorder.to("ward-a") if m.reason == "ACK_OVERDUE"]
+    # an arrival time given and missed is a late arrival, not "not resolved in time"
+    assert ("alarm-vendor", "PROMISE_DUE") in recorder.reasons()
+    assert ("alarm-vendor", "ARRIVAL_LATE") in recorder.reasons()
+    nurse = [m for m in recorder.to("ward-a") if m.reason == "ARRIVAL_LATE"]
     assert nurse and nurse[0].text.startswith(
-        "Security company fault hotline otti hälytyksen hoitaakseen, mutta sitä ei ole "
-        "ratkaistu ajoissa")
-    assert [s["cause"] for s in await safety(app)] == ["ack_not_resolved"]
+        "Security company fault hotline lupasi olla perillä klo 10.00, mutta ei ole "
+        "ilmoittanut olevansa paikalla")
+    assert [s["cause"] for s in await safety(app)] == ["arrival_late"]
     # the ladder resumes from the taker's step, and goes on up if nobody takes it again
     await run(app, clock, 31)
     assert ("contractor", "ESCALATED") in recorder.reasons()
@@ -237,8 +239,9 @@ async def test_the_nurses_card_shows_the_vendors_eta_and_when_it_is_checked(
     head = card.text.splitlines()[0]
     assert head == ("🟡 Hoidossa: Security company fault hotline klo 9.10 – perillä "
                     "viimeistään 10.00")
-    assert "⏰ Muistutus, ellei ratkaistu: 10.30" in card.text
-    assert "Seuraavaksi: ellei hälytystä ole ratkaistu klo 10.30 mennessä, muistutan" in card.text
+    assert "⏰ Myöhässä, ellei paikalla viimeistään: 10.30" in card.text
+    assert ("Seuraavaksi: ellei Security company fault hotline ole ilmoittanut olevansa "
+            "paikalla klo 10.30 mennessä, kirjataan myöhästyminen") in card.text
 
 
 async def test_the_ack_page_never_says_passed_to_you_about_someone_else(

@@ -22,7 +22,8 @@ async def test_alarm_becomes_a_card_with_buttons(tg_app, fake_tg: FakeTelegram):
     [card] = fake_tg.chat_messages(CHAT_A)
     # the nurse's step: handing it on comes first; taking it says what it means
     assert fake_tg.buttons(card) == [f"escalate:{iid}", f"acknowledge:{iid}",
-                                     f"false_alarm:{iid}", f"resolve:{iid}",
+                                     f"en_route60:{iid}", f"en_route120:{iid}",
+                                     f"on_site:{iid}", f"false_alarm:{iid}", f"resolve:{iid}",
                                      f"snooze15:{iid}", f"snooze60:{iid}"]
     labels = fake_tg.labels(card)
     assert labels[0] == "➡️ Siirrä nyt: Security company fault hotline"
@@ -117,3 +118,23 @@ async def test_cleared_alarm_removes_the_buttons(tg_app, fake_tg):
     assert card.text.startswith("✅ Kuittautunut päätteellä klo 9.02")
     assert fake_tg.buttons(card) == []
     assert (await incident(app, iid)).state == "resolved"
+
+
+async def test_the_ward_that_promised_is_pinged_before_the_promise_runs_out(tg_app, fake_tg):
+    from escalator.domain.model import Action
+
+    app = await tg_app()
+    iid = await alarm(app)
+    await app.tick()
+    await app.service.act(iid, Action.EN_ROUTE, "Nurse Anna", party="ward-a", minutes=30)
+    await app.tick()
+    before = len(fake_tg.chat_messages(CHAT_A))
+    app.clock.advance(minutes=49)  # there by 09:30, late at 10:00: reminded at 09:50
+    await app.tick()
+    assert len(fake_tg.chat_messages(CHAT_A)) == before
+    app.clock.advance(minutes=1)
+    await app.tick()
+    ping = fake_tg.chat_messages(CHAT_A)[-1]
+    assert len(fake_tg.chat_messages(CHAT_A)) == before + 1
+    assert ping.reply_to == fake_tg.chat_messages(CHAT_A)[0].message_id
+    assert (await incident(app, iid)).promise_reminded_at is not None

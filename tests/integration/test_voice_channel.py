@@ -142,7 +142,8 @@ async def test_46elks_call_reads_the_alarm_and_takes_one_key(tmp_path, clock, re
             "Alarm service, Lehtiojan palvelukeskus. This alarm has been escalated to you, "
             "by Ward A nurse on duty. Fire alarm loop fault, Loop 2, wing B. "
             "Active since 09:00. "
-            "Press 1 to take it. Press 2 to pass it on.")
+            "Press 1 to take it. Press 2 to pass it on. Press 4 if you are on your way and "
+            "there within an hour. Press 5 if you are on site.")
         assert "http" not in call.spoken
         # the callbacks are signed for this incident and this party
         token = call.key_url.split("/voice/")[1].split("/")[0]
@@ -175,7 +176,9 @@ async def test_twilio_call_is_twiml_gather_with_finnish_say(tmp_path, clock, rec
                                       "Hälytys siirretty teille, siirtäjä: Ward A nurse on "
                                       "duty. Palohälytyssilmukan vika, Loop 2, wing B.")
         assert call.spoken.endswith("Paina 1, jos otatte hälytyksen hoitaaksenne. "
-                                    "Paina 2, jos se siirretään eteenpäin.")
+                                    "Paina 2, jos se siirretään eteenpäin. Paina 4, jos "
+                                    "olette matkalla ja perillä tunnin kuluessa. Paina 5, "
+                                    "jos olette paikalla.")
         assert call.ref.startswith("CA")
         row = await app.store.transaction(
             lambda tx: tx.one("SELECT call_ref, address FROM voice_calls"))

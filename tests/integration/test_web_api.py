@@ -169,7 +169,7 @@ async def test_bad_actions_are_400_and_change_nothing(app, clock, client, body, 
     assert reason in got["error"]
     if "action must be" in reason:
         assert got["valid"] == ["acknowledge", "false_alarm", "resolve", "snooze",
-                                "escalate", "note"]
+                                "escalate", "note", "en_route", "on_site"]
     timeline = await app.store.transaction(lambda tx: tx.timeline(incident_id))
     assert [e["reason"] for e in timeline] == ["OPENED", "FIRST"]
 

@@ -59,6 +59,20 @@ def test_a_row_says_where_on_the_ladder_in_words():
     assert rows.row(inc, cfg, build_directory(cfg), "sv", NOW).place == "Steg 2/4, varv 2"
 
 
+def test_a_row_says_who_is_on_the_way_or_on_site_and_what_missing_it_means():
+    cfg = config()
+    inc = replace(incident(8, state=State.ACKNOWLEDGED), acked_by="Huolto Oy",
+                  acked_party="alarm-vendor", promise="en_route", promised_at=NOW,
+                  eta=NOW + timedelta(minutes=15), ack_deadline=NOW + timedelta(minutes=45))
+    inc = replace(inc, escalation=replace(inc.escalation, step=1, step_started_at=NOW))
+    way = rows.row(inc, cfg, build_directory(cfg), "fi", NOW)
+    assert (way.state_words, way.taken_by) == ("Matkalla", "Huolto Oy")
+    assert way.next == ("Seuraavaksi: ellei Huolto Oy ole ilmoittanut olevansa paikalla klo "
+                        "9.45 mennessä, kirjataan myöhästyminen ja hälyttäminen jatkuu")
+    there = rows.row(replace(inc, promise="on_site"), cfg, build_directory(cfg), "sv", NOW)
+    assert there.state_words == "På plats, vi åtgärdar"
+
+
 def test_actions_follow_the_state():
     assert "acknowledge" in rows.actions(incident(1))
     taken = rows.actions(incident(1, state=State.ACKNOWLEDGED))

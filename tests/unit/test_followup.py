@@ -67,7 +67,7 @@ def told(decision) -> set[tuple[str, Reason, bool]]:
 @pytest.mark.parametrize("ack_timeout, eta, deadline", [
     (4 * H, None, T9 + 12 * M + 4 * H),  # no arrival time: the ack timeout
     (4 * H, T9 + 60 * M, T9 + 90 * M),  # an arrival time: ETA + 30 min grace, sooner
-    (1 * H, T9 + 3 * H, T9 + 12 * M + 1 * H),  # an ETA beyond the timeout: the timeout wins
+    (1 * H, T9 + 3 * H, T9 + 3 * H + 30 * M),  # an arrival promise beyond the timeout: kept
     (4 * H, T9 + 5 * M, T9 + 12 * M + 30 * M),  # an ETA already past: grace from now
 ])
 def test_a_taken_alarm_has_a_deadline(ack_timeout, eta, deadline):
@@ -75,20 +75,24 @@ def test_a_taken_alarm_has_a_deadline(ack_timeout, eta, deadline):
     dec = policy.apply_action(at_vendor(follow), Action.ACKNOWLEDGE, "Vendor hotline", LADDER,
                               directory(), T9 + 12 * M, party="vendor", eta=eta, follow=follow)
     assert dec.incident.ack_deadline == deadline
-    assert dec.next_due == deadline
-    assert read_params(dec.notices[0].detail).get("until") == deadline.isoformat()
+    # an arrival time is a promise: its giver is reminded 10 min before it runs out
+    assert dec.next_due == (deadline - 10 * M if eta else deadline)
+    # said as what missing it means: "late unless on site by" for an arrival time
+    assert read_params(dec.notices[0].detail).get("late" if eta else "until") == \
+        deadline.isoformat()
 
 
 def test_overdue_ack_reminds_the_taker_tells_the_others_records_and_resumes():
     d = directory()
     taken = policy.apply_action(at_vendor(), Action.ACKNOWLEDGE, "Vendor hotline", LADDER, d,
                                 T9 + 12 * M, party="vendor", eta=T9 + 60 * M, follow=FOLLOW)
-    quiet = policy.decide(taken.incident, LADDER, d, T9 + 89 * M, FOLLOW)
+    quiet = policy.decide(taken.incident, LADDER, d, T9 + 79 * M, FOLLOW)
     assert quiet.notices == () and quiet.incident.state is State.ACKNOWLEDGED
     overdue = policy.decide(taken.incident, LADDER, d, T9 + 90 * M, FOLLOW)
-    assert told(overdue) == {("vendor", Reason.ACK_OVERDUE, False),
-                             ("ward", Reason.ACK_OVERDUE, True)}
-    assert [s.cause for s in overdue.safety] == [SafetyCause.ACK_NOT_RESOLVED]
+    # taken with an arrival time: missing it is a late arrival, not "not resolved"
+    assert told(overdue) == {("vendor", Reason.ARRIVAL_LATE, False),
+                             ("ward", Reason.ARRIVAL_LATE, True)}
+    assert [s.cause for s in overdue.safety] == [SafetyCause.ARRIVAL_LATE]
     inc = overdue.incident
     assert inc.state is State.OPEN and inc.acked_by is None and inc.ack_deadline is None
     assert inc.escalation.step == 1  # the taker's step, with its full time again

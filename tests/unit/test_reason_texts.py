@@ -33,6 +33,7 @@ def samples() -> list[str]:
     found += [params(**base, cause=c.value) for c in SafetyCause]
     found += [params(**base, why=w) for w in WHYS]
     found += [params(**base, said=s) for s in SAIDS]
+    found += [params(**base, promise=p, arrive_by=AT, fix_by=AT) for p in ("en_route", "on_site")]
     found += [params(**base, failure=f, channel=c, next="email", error="HTTP 500 from peer")
               for f in sorted(FAILURES) for c in ("webhook", "sms", "voice", "telegram")]
     return found
@@ -109,3 +110,33 @@ def test_a_failed_send_reads_as_one_finnish_sentence():
                     error="no answer within 10 s")
     assert explain("fi", "CHANNEL_FAILED", detail) == (
         "Yhteystapa ei toiminut: ei vastannut ajoissa (webhook-kutsu); seuraavaksi sähköposti")
+
+
+@pytest.mark.parametrize("lang, en_route, on_site, late", [
+    ("fi", "Matkalla: Huolto Oy, perillä klo 9.15",
+     "Paikalla: Huolto Oy, korjataan, valmista arviolta klo 11.00",
+     "Huolto Oy lupasi olla perillä klo 9.15, mutta ei ole ilmoittanut olevansa paikalla"),
+    ("sv", "På väg: Huolto Oy, på plats kl. 9.15",
+     "På plats: Huolto Oy, åtgärdas, klart uppskattningsvis kl. 11.00",
+     "Huolto Oy skulle vara på plats kl. 9.15 men har inte meddelat att de är där"),
+    ("en", "On the way: Huolto Oy, there by 09:15",
+     "On site: Huolto Oy, working on it, expected fixed by 11:00",
+     "Huolto Oy said they would be there by 09:15 but has not reported on site"),
+])
+def test_answers_as_people_give_them_read_in_each_language(lang, en_route, on_site, late):
+    from escalator.i18n import t
+
+    nine, eleven = datetime(2026, 12, 7, 7, 15, tzinfo=UTC), datetime(2026, 12, 7, 9, 0,
+                                                                       tzinfo=UTC)
+    tz = "Europe/Helsinki"
+    way = params(by="Huolto Oy", arrive_by=nine, until=nine)
+    assert explain(lang, "EN_ROUTE", way, tz=tz, now=nine) == en_route
+    there = params(by="Huolto Oy", fix_by=eleven, until=eleven)
+    assert explain(lang, "ON_SITE", there, tz=tz, now=nine) == on_site
+    assert explain(lang, "ARRIVAL_LATE", way, tz=tz, now=nine).startswith(late)
+    due = params(by="Huolto Oy", promise="en_route", arrive_by=nine, until=nine)
+    assert explain(lang, "PROMISE_DUE", due, tz=tz, now=nine) != \
+        explain(lang, "PROMISE_DUE", params(promise="on_site", until=nine), tz=tz, now=nine)
+    fixed = {"fi": "Korjattu, tarkistakaa pääte", "sv": "Åtgärdat, kontrollera terminalen",
+             "en": "Fixed – please check the terminal"}[lang]
+    assert t(lang, "action.resolve") == fixed

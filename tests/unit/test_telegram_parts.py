@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -133,9 +134,14 @@ def test_buttons_follow_the_state():
     def data(state):
         return [d for row in keyboard(incident(state=state), "en") for _, d in row]
 
-    assert data(State.OPEN) == ["acknowledge:17", "false_alarm:17", "resolve:17",
+    assert data(State.OPEN) == ["acknowledge:17", "en_route60:17", "en_route120:17",
+                                "on_site:17", "false_alarm:17", "resolve:17",
                                 "snooze15:17", "snooze60:17", "escalate:17"]
-    assert data(State.ACKNOWLEDGED) == ["resolve:17", "false_alarm:17", "escalate:17"]
+    assert data(State.ACKNOWLEDGED) == ["on_site:17", "en_route60:17", "en_route120:17",
+                                        "resolve:17", "false_alarm:17", "escalate:17"]
+    on_site = replace(incident(state=State.ACKNOWLEDGED), promise="on_site")
+    assert [d for row in keyboard(on_site, "en") for _, d in row] == [
+        "on_site:17", "resolve:17", "false_alarm:17", "escalate:17"]
     assert data(State.FALSE_ALARM) == ["resolve:17", "escalate:17"]
     assert data(State.RESOLVED) == []
 
@@ -200,3 +206,32 @@ def test_oncall_names_who_is_on_shift_and_each_step():
     assert ("technical-fault: 1. Night nurse → 2. Security company fault hotline → "
             "3. Local electrical contractor (not reachable now) → 4. Property maintenance "
             "(not reachable now)") in text
+
+
+# -- answers as people give them: buttons and the card's first line -----------------
+@pytest.mark.parametrize("data, press", [
+    ("en_route60:17", callback.Press(Action.EN_ROUTE, 17, 60)),
+    ("en_route240:17", callback.Press(Action.EN_ROUTE, 17, 240)),
+    ("on_site:17", callback.Press(Action.ON_SITE, 17)),
+    ("en_route45:17", None),  # not a time that may be promised
+    ("en_route:17", None),
+])
+def test_promise_buttons_carry_only_the_offered_times(data, press):
+    assert callback.parse(data) == press
+
+
+@pytest.mark.parametrize("lang, way, there", [
+    ("fi", "Matkalla, perillä 1 t kuluessa",
+     "🟢 Paikalla: Huolto Oy klo 9.00 alkaen – valmista arviolta klo 11.00"),
+    ("sv", "På väg, där inom 1 tim",
+     "🟢 På plats: Huolto Oy sedan kl. 9.00 – klart uppskattningsvis kl. 11.00"),
+    ("en", "On my way, there within 1 h",
+     "🟢 On site: Huolto Oy since 09:00 – expected fixed by 11:00"),
+])
+def test_the_card_says_on_the_way_and_on_site_in_each_language(lang, way, there):
+    labels = {data: label for row in keyboard(incident(), lang) for label, data in row}
+    assert labels["en_route60:17"] == way
+    inc = incident(state=State.ACKNOWLEDGED, acked_by="Huolto Oy", acked_at=NOW,
+                   promise="on_site", promised_at=NOW, fix_by=NOW + timedelta(hours=2),
+                   ack_deadline=NOW + timedelta(hours=2))
+    assert card_text(facts(inc, lang)).splitlines()[0] == there

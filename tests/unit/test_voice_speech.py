@@ -25,12 +25,15 @@ def incident(point: str = "Loop 2, wing B") -> Incident:
 @pytest.mark.parametrize(("lang", "expected"), [
     ("fi", "Hälytyspalvelu, Lehtioja. Uusi hälytys. Palohälytyssilmukan vika, Loop 2, "
            "wing B. Voimassa kello 9.00 alkaen. Paina 1, jos otatte hälytyksen "
-           "hoitaaksenne. Paina 2, jos se siirretään eteenpäin."),
+           "hoitaaksenne. Paina 2, jos se siirretään eteenpäin. Paina 4, jos olette matkalla ja "
+               "perillä tunnin kuluessa. Paina 5, jos olette paikalla."),
     ("sv", "Larmtjänsten, Lehtioja. Nytt larm. Fel i brandlarmsslingan, Loop 2, wing B. "
            "Aktivt sedan klockan 9.00. Tryck 1 om ni tar hand om larmet. Tryck 2 om det "
-           "ska skickas vidare."),
+           "ska skickas vidare. Tryck 4 om ni är på väg och där inom en timme. Tryck 5 om ni "
+               "är på plats."),
     ("en", "Alarm service, Lehtioja. New alarm. Fire alarm loop fault, Loop 2, wing B. "
-           "Active since 09:00. Press 1 to take it. Press 2 to pass it on."),
+           "Active since 09:00. Press 1 to take it. Press 2 to pass it on. Press 4 if you are "
+               "on your way and there within an hour. Press 5 if you are on site."),
 ])
 def test_the_call_is_read_in_the_partys_language(lang, expected):
     assert speech.call_text(incident(), "FIRST", lang, "Lehtioja", "Europe/Helsinki",

@@ -39,7 +39,8 @@ MAX_NOTE = answers.MAX_NOTE
 TIMELINE_SHOWN = 20
 CONTACT_REASONS = {Reason.FIRST, Reason.RENOTIFY, Reason.ESCALATED, Reason.EXHAUSTED,
                    Reason.SAFETY_INCIDENT, Reason.REOPENED, Reason.REWALK, Reason.NOW_AVAILABLE,
-                   Reason.CLEAR_REQUESTED, Reason.ACK_OVERDUE,
+                   Reason.CLEAR_REQUESTED, Reason.ACK_OVERDUE, Reason.ARRIVAL_LATE,
+                   Reason.PROMISE_DUE,
                    Reason.MAINTENANCE_ENDED}
 
 
@@ -122,7 +123,7 @@ async def perform(request: web.Request) -> web.Response:
     outcome = await answering.answer(Command(
         actor, v.claim.incident_id, answer.action, minutes=answer.minutes, note=answer.note,
         eta=answer.eta, clear_by=answer.clear_by, said=answer.said, version=answer.version,
-        link=v.claim))
+        link=v.claim, fix_by=answer.fix_by))
     return _outcome(request, v, answer, outcome, now)
 
 
@@ -150,7 +151,7 @@ def _outcome(request: web.Request, v: Visitor, answer: answers.Answer, outcome: 
 _SAID = {Why.NOTES_FULL: ("answer.notes_full", 400),
          Why.VIEWER: ("reg.refused", 403), Why.NOT_YOURS: ("answer.not_yours", 403),
          Why.PARTY_REMOVED: ("page.link_revoked", 403), Why.NOT_FOUND: ("page.not_found", 404),
-         Why.LINK_REVOKED: ("page.not_found", 404)}
+         Why.LINK_REVOKED: ("page.not_found", 404), Why.BAD_TIME: ("page.need_time", 400)}
 
 
 async def _fields(request: web.Request) -> Mapping[str, Any]:
@@ -262,8 +263,13 @@ def _promises(v: Visitor, inc: Incident) -> list[Fact]:
         rows.append((t(lang, "label.taken_by"), scrub(inc.acked_by), ""))
         if inc.eta:
             rows.append((t(lang, "label.eta"), local_time(inc.eta, v.tz, lang), ""))
+        if inc.promise == Action.ON_SITE.value and inc.promised_at:
+            rows.append((t(lang, "label.on_site"), local_time(inc.promised_at, v.tz, lang), ""))
+        if inc.fix_by:
+            rows.append((t(lang, "label.fix_by"), local_time(inc.fix_by, v.tz, lang), ""))
         if inc.ack_deadline:
-            rows.append((t(lang, "label.ack_deadline"),
+            late = inc.promise == Action.EN_ROUTE.value  # missed: a late arrival
+            rows.append((t(lang, "label.arrival_deadline" if late else "label.ack_deadline"),
                          local_time(inc.ack_deadline, v.tz, lang), ""))
     if inc.false_alarm_deadline and inc.state in WAITING_FOR_CLEAR:
         if inc.clear_promised_by and inc.clear_promised_by != inc.false_alarm_deadline:

@@ -1,13 +1,14 @@
 """What a party can answer on the ack page, and what the page says back.
 
 The answers are the ones an outside company actually gives: *We take it*
-(with an optional arrival time), *On our way, ETA ...*, *Not ours: escalate
-now*, *False alarm: we will clear it remotely by ...*, *Resolved*, and a free
-note. Times are typed as a clock time in the facility's zone ("14:30") and
-mean the next such moment. What the others read (the ETA, the promised
-clearing time) is written once in the facility's language and travels as the
-action's note: into the timeline and into the ACKED / FALSE_ALARM / ... update
-every other notified party receives.
+(with an optional arrival time), *On our way, there by ...* (a time or a choice of
++30 min ... +4 h: an arrival promise), *On site, working on it* (optionally with
+the expected fix time), *Not ours: escalate now*, *False alarm: we will clear it
+remotely by ...*, *Fixed, please check the terminal*, and a free note. Times are
+typed as a clock time in the facility's zone ("14:30") and mean the next such
+moment. What the others read (the ETA, the promised clearing time) is written once
+in the facility's language and travels as the action's note: into the timeline and
+into the ACKED / FALSE_ALARM / ... update every other notified party receives.
 
 Each form carries a fingerprint of the incident's state when the page was shown
 (`guards.version`); the answer use case refuses a stale or replayed form, and keeps
@@ -25,16 +26,24 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from escalator.domain import bounds
-from escalator.domain.guards import MAX_SNOOZE, fits, snooze_choices, version, whole_minutes
+from escalator.domain.guards import (
+    ARRIVAL_CHOICES,
+    MAX_SNOOZE,
+    fits,
+    snooze_choices,
+    version,
+    whole_minutes,
+)
 from escalator.domain.model import Action, Incident
 from escalator.i18n import dates, t
 
 MAX_NOTE = 2000
 # Page answer -> the action it performs.
 KINDS: dict[str, Action] = {
-    "acknowledge": Action.ACKNOWLEDGE, "on_way": Action.ACKNOWLEDGE,
-    "escalate": Action.ESCALATE, "false_alarm": Action.FALSE_ALARM,
-    "resolve": Action.RESOLVE, "snooze": Action.SNOOZE, "note": Action.NOTE,
+    "acknowledge": Action.ACKNOWLEDGE, "on_way": Action.EN_ROUTE,
+    "en_route": Action.EN_ROUTE, "on_site": Action.ON_SITE, "escalate": Action.ESCALATE,
+    "false_alarm": Action.FALSE_ALARM, "resolve": Action.RESOLVE, "snooze": Action.SNOOZE,
+    "note": Action.NOTE,
 }
 _TIME = re.compile(r"^\s*(\d{1,2})(?:[:.]?(\d{2}))?\s*$", re.ASCII)  # "٣" is not a time
 
@@ -48,6 +57,7 @@ class Answer:
     clear_by: datetime | None = None
     minutes: int | None = None
     version: str | None = None  # the page's state fingerprint; machines may leave it out
+    fix_by: datetime | None = None  # on site: the fix time typed
 
     @property
     def action(self) -> Action:
@@ -95,21 +105,24 @@ def parse(form: Mapping[str, Any], now: datetime, tz: str) -> Answer:
         raise AnswerError("page.bad_input")
     version = form.get("version") if isinstance(form.get("version"), str) else None
     try:
-        minutes = whole_minutes(form.get("minutes")) if kind == "snooze" else None
+        given = form.get("minutes")
+        timed = kind == "snooze" or (kind in ("en_route", "on_site") and given not in (None, ""))
+        minutes = whole_minutes(given) if timed else None
     except bounds.BadInput:
         raise AnswerError("page.bad_form") from None
     eta = _time_field(form, "eta", now, tz)
     clear_by = _time_field(form, "clear_by", now, tz)
+    fix_by = _time_field(form, "fix_by", now, tz) if kind == "on_site" else None
     said = ""
-    if kind == "on_way":
-        if eta is None:
+    if kind in ("on_way", "en_route"):
+        if eta is None and minutes is None:
             raise AnswerError("page.need_time")
         said = "on_way"
     elif kind == "escalate":
         said = "not_ours"
     elif kind == "note" and not free:
         raise AnswerError("page.note_empty")
-    return Answer(kind, free, said, eta, clear_by, minutes, version)
+    return Answer(kind, free, said, eta, clear_by, minutes, version, fix_by)
 
 
 def _time_field(form: Mapping[str, Any], name: str, now: datetime, tz: str) -> datetime | None:
@@ -133,8 +146,11 @@ def confirmation(lang: str, answer: Answer, after: Incident, party: str, tz: str
         return t(lang, "confirm.take_eta", told=told, time=clock_text(answer.eta, now, tz, lang))
     if kind == "acknowledge":
         return t(lang, "confirm.take", told=told)
-    if kind == "on_way" and answer.eta is not None:
-        return t(lang, "confirm.on_way", told=told, time=clock_text(answer.eta, now, tz, lang))
+    if kind in ("on_way", "en_route") and after.eta is not None:
+        return t(lang, "confirm.on_way", told=told, time=clock_text(after.eta, now, tz, lang))
+    if kind == "on_site" and after.fix_by is not None:
+        return t(lang, "confirm.on_site_fix", told=told,
+                 time=clock_text(after.fix_by, now, tz, lang))
     if kind == "false_alarm":
         deadline = after.false_alarm_deadline or now
         promised = answer.clear_by or deadline
@@ -178,6 +194,11 @@ def forms(lang: str, inc: Incident, max_snooze: timedelta = MAX_SNOOZE) -> list[
              Field("eta-take", "eta", t(lang, "ack.eta_optional"))),
         Form("on_way", v, t(lang, "ack.on_way"),
              Field("eta-way", "eta", t(lang, "ack.on_way_label"), required=True)),
+        Form("en_route", v, t(lang, "ack.en_route"),
+             Field("arrive-in", "minutes", t(lang, "ack.en_route_label"),
+                   options=tuple((m, _duration(lang, m)) for m in ARRIVAL_CHOICES))),
+        Form("on_site", v, t(lang, "ack.on_site"),
+             Field("fix-by", "fix_by", t(lang, "ack.on_site_label"))),
         Form("escalate", v, t(lang, "ack.not_ours")),
         Form("false_alarm", v, t(lang, "ack.false_alarm"),
              Field("clear-by", "clear_by", t(lang, "ack.false_alarm_label"), required=True)),

@@ -10,6 +10,7 @@ token's name, never a name from the request body.
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from importlib import resources
 from typing import Any
 
@@ -27,7 +28,7 @@ from escalator.domain.guards import (
     whole_minutes,
 )
 from escalator.domain.limits import NOTES_PER_INCIDENT
-from escalator.domain.model import Action, State
+from escalator.domain.model import PROMISES, Action, State
 from escalator.entrypoints.http.keys import ANSWERING, CONFIGURING, CONTEXT, QUERIES
 from escalator.entrypoints.http.tokens import OPERATOR, VIEWER, require
 from escalator.entrypoints.http.views import ApiError, delivery_json, incident_json
@@ -118,10 +119,12 @@ def _event_json(row: dict[str, Any]) -> dict[str, Any]:
 async def act(request: web.Request) -> web.Response:
     by = require(request, OPERATOR).name
     incident_id = _incident_id(request)
-    action, note, minutes = _parse_action(await _json_object(request), by)
+    body = await _json_object(request)
+    action, note, minutes = _parse_action(body, by)
+    eta, fix_by = _promised(body, action)
     actor = Actor(Door.API, by, role=Role.OPERATOR)
     outcome = await request.app[ANSWERING].answer(
-        Command(actor, incident_id, action, minutes=minutes, note=note))
+        Command(actor, incident_id, action, minutes=minutes, note=note, eta=eta, fix_by=fix_by))
     return _outcome(request, outcome, incident_id, by, action)
 
 
@@ -174,10 +177,31 @@ def _parse_action(body: dict[str, Any], by: str) -> tuple[Action, str, int | Non
     if isinstance(minutes, bool) or not isinstance(minutes, int | str | None):
         raise ApiError(400, "minutes: expected a whole number")
     try:
-        parsed = whole_minutes(minutes) if name == Action.SNOOZE else None
+        timed = name == Action.SNOOZE or (name in PROMISES and minutes is not None)
+        parsed = whole_minutes(minutes) if timed else None
     except bounds.BadInput as exc:
         raise ApiError(400, exc.reason) from None
     return Action(name), note, parsed
+
+
+def _promised(body: dict[str, Any], action: Action) -> tuple[datetime | None, datetime | None]:
+    """`arrive_by` (en_route) and `fix_by` (on_site): ISO 8601 times with an offset; the
+    guard says whether they may be promised (ahead of now, within the bound)."""
+    found: dict[str, datetime | None] = {}
+    for name in ("arrive_by", "fix_by"):
+        value = body.get(name)
+        if value is None:
+            found[name] = None
+            continue
+        try:
+            at = datetime.fromisoformat(value) if isinstance(value, str) else None
+        except ValueError:
+            at = None
+        if at is None or at.tzinfo is None:
+            raise ApiError(400, f"{name}: expected an ISO 8601 time with an offset")
+        found[name] = at
+    return (found["arrive_by"] if action is Action.EN_ROUTE else None,
+            found["fix_by"] if action is Action.ON_SITE else None)
 
 
 async def _json_object(request: web.Request) -> dict[str, Any]:

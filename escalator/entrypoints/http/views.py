@@ -80,6 +80,10 @@ def incident_json(inc: Incident, lang: str) -> dict[str, Any]:
         "false_alarm_deadline": iso(inc.false_alarm_deadline),
         "resolved_at": iso(inc.resolved_at),
         "resolved_by": inc.resolved_by,
+        "promise": inc.promise,
+        "arrive_by": iso(inc.eta),
+        "fix_by": iso(inc.fix_by),
+        "ack_deadline": iso(inc.ack_deadline),
     }
 
 

@@ -41,7 +41,11 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-KEYS = {"1": "acknowledge", "2": "escalate"}  # the answers' kinds (entrypoints/http/answers.py)
+# Each key is an ack page answer (entrypoints/http/answers.py): 4 is "on my way, there
+# within the hour", 5 "on site, working on it".
+KEYS: dict[str, dict[str, str]] = {
+    "1": {"action": "acknowledge"}, "2": {"action": "escalate"},
+    "4": {"action": "en_route", "minutes": "60"}, "5": {"action": "on_site"}}
 
 
 def setup(web_app: web.Application) -> None:
@@ -116,16 +120,17 @@ async def key_pressed(request: web.Request) -> web.Response:
     return web.Response(text=body, content_type=content_type)
 
 
-async def _answer(answering: Answering, claim: LinkClaim, kind: str, lang: str) -> str:
+async def _answer(answering: Answering, claim: LinkClaim, kind: dict[str, str],
+                  lang: str) -> str:
     """The ack page's answer, given by phone: the same command, guards and confirmation."""
     config, now = answering.context.config, answering.context.now()
     tz, party = config.facility.timezone, claim.party
     found = config.parties.get(party)
-    answer = answers.parse({"action": kind}, now, tz)
+    answer = answers.parse(kind, now, tz)
     actor = Actor(Door.VOICE, found.name if found else party, party, scope=party)
     outcome = await answering.answer(Command(
-        actor, claim.incident_id, answer.action, note=answer.note, said=answer.said,
-        link=claim))
+        actor, claim.incident_id, answer.action, minutes=answer.minutes, note=answer.note,
+        said=answer.said, link=claim))
     after = outcome.incident
     if outcome.why is Why.OK and after is not None:
         return answers.confirmation(lang, answer, after, party, tz, now,

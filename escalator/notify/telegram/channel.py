@@ -61,7 +61,8 @@ log = logging.getLogger(__name__)
 
 PING_REASONS = {Reason.FIRST.value, Reason.RENOTIFY.value, Reason.ESCALATED.value,
                 Reason.EXHAUSTED.value, Reason.SAFETY_INCIDENT.value,
-                Reason.MAINTENANCE_ENDED.value}
+                Reason.MAINTENANCE_ENDED.value,
+                Reason.PROMISE_DUE.value}  # the one who promised: a card edit makes no sound
 
 
 class TelegramChannel:

@@ -28,7 +28,7 @@ SEVERITIES = ("info", "low", "medium", "high", "critical")
 CONTACT_REASONS = {r.value for r in (
     Reason.FIRST, Reason.RENOTIFY, Reason.ESCALATED, Reason.EXHAUSTED, Reason.SAFETY_INCIDENT,
     Reason.REOPENED, Reason.REWALK, Reason.NOW_AVAILABLE, Reason.CLEAR_REQUESTED,
-    Reason.ACK_OVERDUE, Reason.MAINTENANCE_ENDED)}
+    Reason.ACK_OVERDUE, Reason.ARRIVAL_LATE, Reason.PROMISE_DUE, Reason.MAINTENANCE_ENDED)}
 
 
 def kind(code: str) -> str:
@@ -94,7 +94,8 @@ def upcoming(incident: Incident, ladder: Ladder, directory: Directory) -> Upcomi
     if inc.state in (*WAITING_FOR_CLEAR, State.ACKNOWLEDGED) and inc.false_alarm_deadline:
         return Upcoming("next.false_alarm", "", inc.false_alarm_deadline)
     if inc.state is State.ACKNOWLEDGED and inc.ack_deadline:
-        return Upcoming("next.ack_deadline", inc.acked_by or "?", inc.ack_deadline)
+        key = "next.arrival_deadline" if inc.promise == "en_route" else "next.ack_deadline"
+        return Upcoming(key, inc.acked_by or "?", inc.ack_deadline)
     if inc.state is State.OPEN and esc.exhausted and esc.exhausted_at:
         return Upcoming("next.rewalk", "", esc.exhausted_at + ladder.rewalk_every)
     if inc.state is not State.OPEN or esc.exhausted or esc.step < 0 or not esc.step_started_at:

@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from escalator.domain.guards import DEFAULT_SNOOZE, offered
+from escalator.domain.guards import CARD_ARRIVALS, DEFAULT_SNOOZE, offered
 from escalator.domain.model import WAITING_FOR_CLEAR, Action, Incident, Reason, State
 from escalator.i18n import code_label, dates
 from escalator.i18n.codes import severity_rank
@@ -26,7 +26,8 @@ TELEGRAM_LIMIT = 4096
 TEXT_CAP, POINT_CAP, CONTACTED_CAP, ITEM_CAP = 1500, 300, 800, 300
 DIGEST_ORDER = {r.value: i for i, r in enumerate((
     Reason.EXHAUSTED, Reason.SAFETY_INCIDENT, Reason.FIRST, Reason.ESCALATED, Reason.RENOTIFY,
-    Reason.ACKED, Reason.FALSE_ALARM, Reason.RESOLVED, Reason.CLEARED))}
+    Reason.ACKED, Reason.EN_ROUTE, Reason.ON_SITE, Reason.FALSE_ALARM, Reason.RESOLVED,
+    Reason.CLEARED))}
 
 Button = tuple[str, str]  # (label, callback data)
 
@@ -81,6 +82,11 @@ def headline(f: CardFacts) -> str:
 
     if inc.escalation.exhausted and inc.state is State.OPEN:
         return t(lang, "head.exhausted")
+    if inc.state is State.ACKNOWLEDGED and inc.promise == "on_site" and inc.fix_by:
+        return t(lang, "head.on_site_fix", who=inc.acked_by or "?",
+                 time=when(inc.promised_at), fix=when(inc.fix_by))
+    if inc.state is State.ACKNOWLEDGED and inc.promise == "on_site":
+        return t(lang, "head.on_site", who=inc.acked_by or "?", time=when(inc.promised_at))
     if inc.state is State.ACKNOWLEDGED and inc.eta:
         return t(lang, "head.acknowledged_eta", who=inc.acked_by or "?",
                  time=when(inc.acked_at), eta=when(inc.eta))
@@ -136,7 +142,8 @@ def promises(f: CardFacts) -> list[str]:
         return local(at, f.tz, f.now, f.lang)
 
     if inc.state is State.ACKNOWLEDGED and inc.ack_deadline:
-        lines.append(f"⏰ {t(lang, 'label.ack_deadline')}: {when(inc.ack_deadline)}")
+        key = "label.arrival_deadline" if inc.promise == "en_route" else "label.ack_deadline"
+        lines.append(f"⏰ {t(lang, key)}: {when(inc.ack_deadline)}")
     if inc.state in WAITING_FOR_CLEAR and inc.false_alarm_deadline:
         if inc.clear_promised_by and inc.clear_promised_by != inc.false_alarm_deadline:
             lines.append(f"🤝 {t(lang, 'label.promised')}: {when(inc.clear_promised_by)}")
@@ -160,16 +167,22 @@ def keyboard(incident: Incident, lang: str, pass_to: str = "",
     def button(action: Action, minutes: int | None = None) -> Button:
         if action is Action.SNOOZE:
             label = t(lang, "button.snooze", duration=duration(lang, minutes or DEFAULT_SNOOZE))
+        elif action is Action.EN_ROUTE:
+            label = t(lang, "button.en_route", duration=duration(lang, minutes or 60))
         else:
             label = t(lang, f"action.{action.value}")
         return label, callback.encode(action, incident.id, minutes)
 
     shown = offered(incident.state)  # the one table (domain/guards.py)
+    promises = [r for r in ([button(Action.EN_ROUTE, m) for m in CARD_ARRIVALS
+                             if Action.EN_ROUTE in shown],
+                            [button(Action.ON_SITE)] if Action.ON_SITE in shown else []) if r]
     if Action.ACKNOWLEDGE in shown:  # still open: the likeliest answers first
         take = button(Action.ACKNOWLEDGE)
         if remind_at:
             take = (t(lang, "button.take_remind", time=remind_at), take[1])
-        rows = [[take], [button(a) for a in (Action.FALSE_ALARM, Action.RESOLVE) if a in shown],
+        rows = [[take], *promises,
+                [button(a) for a in (Action.FALSE_ALARM, Action.RESOLVE) if a in shown],
                 [button(Action.SNOOZE, m) for m in callback.SNOOZE_CHOICES
                  if Action.SNOOZE in shown]]
         rows = [r for r in rows if r]
@@ -180,7 +193,10 @@ def keyboard(incident: Incident, lang: str, pass_to: str = "",
         return [*rows, *([[button(Action.ESCALATE)]] if Action.ESCALATE in shown else [])]
     closing = [button(a) for a in (Action.RESOLVE, Action.FALSE_ALARM) if a in shown]
     passing = [button(Action.ESCALATE)] if Action.ESCALATE in shown else []
-    return [r for r in (closing, passing) if r]
+    promises.reverse()  # taken: "on site" is the likelier next answer
+    if incident.promise == Action.ON_SITE.value:  # there already: "on my way" is past
+        promises = promises[:1]
+    return [r for r in (*promises, closing, passing) if r]
 
 
 def duration(lang: str, minutes: int) -> str:

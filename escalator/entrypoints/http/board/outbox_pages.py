@@ -34,6 +34,7 @@ from escalator.entrypoints.http.board.texts import bt
 from escalator.entrypoints.http.keys import ANSWERING, CONTEXT, QUERIES
 from escalator.notify.outbox import Kept
 from escalator.notify.telegram import callback
+from escalator.notify.telegram.layout import duration
 from escalator.notify.telegram.presses import popup
 from escalator.storage.sql import Tx
 from escalator.usecases.answering import Command
@@ -87,7 +88,11 @@ async def _cards(request: web.Request, kept: list[Kept]) -> list[dict[str, Any]]
                 (f"1 – {bt(k.language, 'act.take')}",
                  callback.encode(Action.ACKNOWLEDGE, k.incident_id)),
                 (f"2 – {bt(k.language, 'act.pass_on')}",
-                 callback.encode(Action.ESCALATE, k.incident_id))]]
+                 callback.encode(Action.ESCALATE, k.incident_id))], [
+                (f"4 – {bt(k.language, 'button.en_route', duration=duration(k.language, 60))}",
+                 callback.encode(Action.EN_ROUTE, k.incident_id, 60)),
+                (f"5 – {bt(k.language, 'act.on_site')}",
+                 callback.encode(Action.ON_SITE, k.incident_id))]]
         found.append(item)
     return found
 

@@ -17,6 +17,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 
 from escalator.domain import bounds
 from escalator.domain.guards import (
+    ARRIVAL_CHOICES,
     DEFAULT_SNOOZE,
     Actor,
     Door,
@@ -64,10 +65,13 @@ HEADERS = {
 }
 ACTIONS = {"acknowledge": Action.ACKNOWLEDGE, "escalate": Action.ESCALATE,
            "false_alarm": Action.FALSE_ALARM, "resolve": Action.RESOLVE,
-           "snooze": Action.SNOOZE, "note": Action.NOTE}
+           "snooze": Action.SNOOZE, "note": Action.NOTE, "en_route": Action.EN_ROUTE,
+           "on_site": Action.ON_SITE}
+TIMED = (Action.SNOOZE, Action.EN_ROUTE, Action.ON_SITE)  # may carry minutes
 MARKS = {Reason.ACKED.value: "act.take", Reason.FALSE_ALARM.value: "act.false_alarm",
          Reason.RESOLVED.value: "act.resolve", Reason.CLEARED.value: "state.resolved",
-         Reason.SNOOZED.value: "state.snoozed", Reason.AWAITING_CLEAR.value: "act.resolve"}
+         Reason.SNOOZED.value: "state.snoozed", Reason.AWAITING_CLEAR.value: "act.resolve",
+         Reason.EN_ROUTE.value: "act.en_route", Reason.ON_SITE.value: "act.on_site"}
 
 _ENV = Environment(loader=PackageLoader("escalator.entrypoints.http.board", "templates"),
                    autoescape=select_autoescape(default=True), trim_blocks=True,
@@ -225,6 +229,7 @@ async def show_incident(request: web.Request, session: Session, said: str = "",
         row=rows.row(incident, config, request.app[QUERIES].directory, lang, now, hold),
         entries=entries, svg=_picture(incident, timeline, deliveries, config, lang, now),
         said=said, bad=bad, snoozes=snooze_choices(config.http.max_snooze),
+        arrivals=ARRIVAL_CHOICES,
         version=version(incident),
         is_open=incident.state is not State.RESOLVED, max_note=MAX_NOTE,
         allowed=rows.actions(incident),
@@ -271,7 +276,9 @@ async def act(request: web.Request, session: Session) -> web.Response:
         return say(request, session, bt(lang, "not_found"), 404)
     incident = story.incident
     try:
-        minutes = whole_minutes(form.get("minutes")) if action is Action.SNOOZE else None
+        given = form.get("minutes")
+        minutes = whole_minutes(given) if action is Action.SNOOZE or (
+            action in TIMED and given not in (None, "")) else None
     except bounds.BadInput:
         action = None
     note = str(form.get("note", "")).replace("\r\n", "\n").strip()[:MAX_NOTE]
@@ -296,6 +303,8 @@ async def act(request: web.Request, session: Session) -> web.Response:
     if outcome.why is Why.NOTES_FULL:
         return await show_incident(request, session, bt(lang, "answer.notes_full",
                                                         count=NOTES_PER_INCIDENT), 400, bad=True)
+    if outcome.why is Why.BAD_TIME:
+        return await show_incident(request, session, bt(lang, "page.need_time"), 400, bad=True)
     if outcome.kind is Kind.CONFLICT:
         now = outcome.incident or incident
         state = bt(lang, f"state.{now.state.value}")
@@ -307,9 +316,11 @@ async def act(request: web.Request, session: Session) -> web.Response:
 def _action_words(lang: str, action: Action, minutes: int | None) -> str:
     if action is Action.SNOOZE:
         return bt(lang, "act.snooze", duration=duration(lang, minutes or DEFAULT_SNOOZE))
-    key = {Action.ACKNOWLEDGE: "act.take", Action.ESCALATE: "act.pass_on",
-           Action.FALSE_ALARM: "act.false_alarm", Action.RESOLVE: "act.resolve",
-           Action.NOTE: "act.note"}[action]
+    if action is Action.EN_ROUTE:
+        return bt(lang, "button.en_route", duration=duration(lang, minutes or 60))
+    key = {Action.ON_SITE: "act.on_site", Action.ACKNOWLEDGE: "act.take",
+           Action.ESCALATE: "act.pass_on", Action.FALSE_ALARM: "act.false_alarm",
+           Action.RESOLVE: "act.resolve", Action.NOTE: "act.note"}[action]
     return bt(lang, key)
 
 

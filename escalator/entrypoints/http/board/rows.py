@@ -87,6 +87,9 @@ def row(incident: Incident, config: Config, directory: Directory, lang: str,
                       if incident.state is State.OPEN and not esc.exhausted
                       and 0 <= esc.step < len(ladder.steps) else "")
         upcoming = guidance.upcoming(incident, ladder, directory)
+    words = bt(lang, f"state.{incident.state.value}")
+    if incident.state is State.ACKNOWLEDGED and incident.promise in ("en_route", "on_site"):
+        words = bt(lang, f"action.{incident.promise}")  # "on my way", "on site": who promised
     nxt = ""
     if upcoming is not None:
         nxt = f"{tg(lang, 'label.next')}: " + tg(lang, upcoming.key, who=upcoming.who,
@@ -94,7 +97,7 @@ def row(incident: Incident, config: Config, directory: Directory, lang: str,
     found = Row(
         id=incident.id, label=code_label(lang, incident.code), point=incident.point,
         text=incident.text, severity=severity, severity_words=bt(lang, f"sev.{severity}"),
-        state=incident.state.value, state_words=bt(lang, f"state.{incident.state.value}"),
+        state=incident.state.value, state_words=words,
         place=bt(lang, "ladder.exhausted") if exhausted else place,
         now=bt(lang, "ladder.now", who=contacting) if contacting else "",
         next=nxt, since=local(incident.opened_at, tz, now, lang), exhausted=exhausted,
