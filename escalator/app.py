@@ -40,7 +40,7 @@ from escalator.notify.log import LogNotifier, NotSetUp
 from escalator.notify.sms import SmsNotifier
 from escalator.notify.telegram import TelegramChannel
 from escalator.notify.telegram import from_config as telegram_settings
-from escalator.notify.telegram import webhook as telegram_webhook
+from escalator.entrypoints.telegram import webhook_updates as telegram_webhook
 from escalator.notify.voice import CALLBACK_TTL, VoiceNotifier
 from escalator.notify.webhook import WebhookNotifier
 from escalator.outbound import guarded_session

@@ -146,7 +146,7 @@ async def serve(workdir: Path, host: str, port: int, environ: Mapping[str, str],
 
     env = demo_env(environ)
     # No bot token is expected here: the outbox shows the chat instead.
-    logging.getLogger("escalator.notify.telegram.settings").setLevel(logging.ERROR)
+    logging.getLogger("escalator.notify.telegram.bot_settings").setLevel(logging.ERROR)
     workdir.mkdir(parents=True, exist_ok=True)
     try:
         config = demo_config(workdir, host, port, env)

@@ -36,7 +36,7 @@ from escalator.domain.model import Action, AlarmEvent
 from escalator.entrypoints.http.board.auth import hash_password
 from escalator.i18n import t
 from escalator.notify.outbox import Outbox, card_renderer
-from escalator.notify.telegram.settings import RateLimits
+from escalator.notify.telegram.bot_settings import RateLimits
 from escalator.storage.nonces import link_nonce
 from escalator.usecases.answering import Answering, Command, Outcome
 

@@ -57,7 +57,7 @@ from escalator.domain.delivery import CLAIMED, LIVE, Move, Status
 from escalator.domain.model import AlarmEvent, State
 from escalator.errors import NotifyError
 from escalator.notify.base import Held, Message
-from escalator.notify.telegram import records
+from escalator.usecases import chat_records as records
 from escalator.storage.rows import DeliveryRow
 
 T = TypeVar("T")

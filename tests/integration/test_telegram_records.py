@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from escalator.notify.telegram import records
+from escalator.usecases import chat_records as records
 from escalator.storage import open_store
 
 NOW = datetime(2026, 11, 24, 7, 0, tzinfo=UTC)

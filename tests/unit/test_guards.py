@@ -30,7 +30,8 @@ from escalator.domain.guards import (
 from escalator.domain.model import Action, Incident, State
 from escalator.entrypoints.http import answers
 from escalator.entrypoints.http.board import rows
-from escalator.notify.telegram import callback, layout
+from escalator.notify import buttons as callback
+from escalator.notify.telegram import layout
 
 NOW = datetime(2026, 11, 24, 7, 0, tzinfo=UTC)
 M = timedelta(minutes=1)

@@ -19,8 +19,9 @@ from escalator.config.model import Config
 from escalator.domain.availability import Directory
 from escalator.domain.model import Incident
 from escalator.errors import StorageError
-from escalator.notify.telegram import guidance, layout, records
-from escalator.notify.telegram.auth import chat_parties
+from escalator.notify.telegram import guidance, layout
+from escalator.usecases import chat_records as records
+from escalator.entrypoints.telegram.auth import chat_parties
 from escalator.notify.telegram.budget import ChatBudget
 from escalator.notify.telegram.failures import message_gone, not_modified
 from escalator.storage.sql import SqlStore, Tx

@@ -38,21 +38,22 @@ from escalator.errors import StorageError
 from escalator.i18n.codes import is_urgent, severity_rank
 from escalator.metrics import DOOR
 from escalator.notify.base import Held, Message, Notifier
-from escalator.notify.telegram import layout, records
+from escalator.notify.telegram import layout
+from escalator.usecases import chat_records as records
 from escalator.notify.telegram.budget import ChatBudget
 from escalator.notify.telegram.cards import CardDesk
-from escalator.notify.telegram.commands import Commands
+from escalator.entrypoints.telegram.commands import Commands
 from escalator.notify.telegram.connection import Connection
 from escalator.notify.telegram.digest import DigestQueue
 from escalator.notify.telegram.failures import to_notify_error
-from escalator.notify.telegram.health import Reachability
+from escalator.notify.telegram.reachability import Reachability
 from escalator.notify.telegram.notes import NoteDesk
 from escalator.notify.telegram.outage import CODE as OUTAGE_CODE
 from escalator.notify.telegram.outage import POINT as OUTAGE_POINT
 from escalator.notify.telegram.outage import SOURCE as OUTAGE_SOURCE
 from escalator.notify.telegram.outage import OutageAlarm
-from escalator.notify.telegram.presses import PressHandler
-from escalator.notify.telegram.settings import TelegramSettings
+from escalator.entrypoints.telegram.presses import PressHandler
+from escalator.notify.telegram.bot_settings import TelegramSettings
 from escalator.service import EscalationService
 from escalator.storage.sql import SqlStore
 from escalator.usecases.answering import Command, Outcome

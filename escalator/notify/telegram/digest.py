@@ -23,10 +23,11 @@ from escalator.config.model import Config
 from escalator.domain.model import Incident
 from escalator.i18n.codes import severity_rank
 from escalator.notify.base import Message
-from escalator.notify.telegram import layout, records
+from escalator.notify.telegram import layout
+from escalator.usecases import chat_records as records
 from escalator.notify.telegram.budget import ChatBudget
 from escalator.notify.telegram.cards import CardDesk
-from escalator.notify.telegram.records import Queued
+from escalator.usecases.chat_records import Queued
 from escalator.storage.sql import SqlStore, Tx
 
 log = logging.getLogger(__name__)

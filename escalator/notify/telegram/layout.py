@@ -17,9 +17,9 @@ from escalator.domain.guards import DEFAULT_SNOOZE, offered
 from escalator.domain.model import WAITING_FOR_CLEAR, Action, Incident, Reason, State
 from escalator.i18n import code_label, dates
 from escalator.i18n.codes import severity_rank
-from escalator.notify.telegram import callback
+from escalator.notify import buttons as callback
 from escalator.notify.telegram.guidance import Upcoming, false_alarm_at
-from escalator.notify.telegram.records import Queued
+from escalator.usecases.chat_records import Queued
 from escalator.notify.telegram.texts import t, tn
 
 TELEGRAM_LIMIT = 4096

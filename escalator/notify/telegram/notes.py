@@ -21,7 +21,7 @@ from escalator.notify.render import headline_for
 from escalator.notify.telegram.budget import ChatBudget
 from escalator.notify.telegram.cards import CardDesk
 from escalator.notify.telegram.failures import to_notify_error
-from escalator.notify.telegram.records import CardRef
+from escalator.usecases.chat_records import CardRef
 
 log = logging.getLogger(__name__)
 

@@ -18,8 +18,8 @@ from datetime import datetime, timedelta
 
 from escalator.clock import Clock
 from escalator.domain.model import AlarmEvent
-from escalator.notify.telegram.health import Reachability
-from escalator.notify.telegram.settings import TelegramSettings
+from escalator.notify.telegram.reachability import Reachability
+from escalator.notify.telegram.bot_settings import TelegramSettings
 from escalator.service import IngestResult
 
 log = logging.getLogger(__name__)

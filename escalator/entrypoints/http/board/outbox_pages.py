@@ -33,8 +33,8 @@ from escalator.entrypoints.http.board.pages import (
 from escalator.entrypoints.http.board.texts import bt
 from escalator.entrypoints.http.keys import ANSWERING, CONTEXT, QUERIES
 from escalator.notify.outbox import Kept
-from escalator.notify.telegram import callback
-from escalator.notify.telegram.presses import popup
+from escalator.notify import buttons as callback
+from escalator.entrypoints.telegram.presses import popup
 from escalator.storage.sql import Tx
 from escalator.usecases.answering import Command
 

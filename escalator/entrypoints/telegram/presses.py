@@ -25,8 +25,9 @@ from escalator.domain.answering import AlreadyHandled, Handled
 from escalator.domain.guards import DEFAULT_SNOOZE, Actor, Door, Kind, Role, Why
 from escalator.domain.model import Action, Incident
 from escalator.errors import StorageError
-from escalator.notify.telegram import callback, layout
-from escalator.notify.telegram.auth import authorise_for, display_name
+from escalator.notify import buttons as callback
+from escalator.notify.telegram import layout
+from escalator.entrypoints.telegram.auth import authorise_for, display_name
 from escalator.notify.telegram.cards import CardDesk
 from escalator.notify.telegram.guidance import false_alarm_at
 from escalator.notify.telegram.texts import t

@@ -23,8 +23,8 @@ from escalator.clock import Clock
 from escalator.config.model import LANGUAGES, Config
 from escalator.domain.availability import Directory
 from escalator.domain.model import Incident
-from escalator.notify.telegram import records
-from escalator.notify.telegram.auth import (
+from escalator.usecases import chat_records as records
+from escalator.entrypoints.telegram.auth import (
     authorise,
     authorise_for,
     chat_parties,
