@@ -10,7 +10,7 @@ from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, Re
 from escalator.domain.model import Action, Incident, Reason, State
 from escalator.i18n.codes import CodeInfo
 from escalator.notify import buttons as callback
-from escalator.notify.telegram import guidance
+from escalator.notify import guidance
 from escalator.notify.telegram.budget import ChatBudget
 from escalator.notify.telegram.failures import message_gone, not_modified, to_notify_error
 from escalator.notify.telegram.layout import (

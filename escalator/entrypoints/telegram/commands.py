@@ -32,7 +32,7 @@ from escalator.entrypoints.telegram.auth import (
     staff_users,
 )
 from escalator.notify.telegram.cards import CardDesk
-from escalator.notify.telegram.guidance import available_names
+from escalator.notify.guidance import available_names
 from escalator.notify.telegram.texts import t, tn
 
 log = logging.getLogger(__name__)

@@ -29,7 +29,7 @@ from escalator.notify import buttons as callback
 from escalator.notify.telegram import layout
 from escalator.entrypoints.telegram.auth import authorise_for, display_name
 from escalator.notify.telegram.cards import CardDesk
-from escalator.notify.telegram.guidance import false_alarm_at
+from escalator.notify.guidance import false_alarm_at
 from escalator.notify.telegram.texts import t
 from escalator.usecases.answering import Command, Outcome
 

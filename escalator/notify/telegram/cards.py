@@ -19,7 +19,8 @@ from escalator.config.model import Config
 from escalator.domain.availability import Directory
 from escalator.domain.model import Incident
 from escalator.errors import StorageError
-from escalator.notify.telegram import guidance, layout
+from escalator.notify import guidance
+from escalator.notify.telegram import layout
 from escalator.usecases import chat_records as records
 from escalator.entrypoints.telegram.auth import chat_parties
 from escalator.notify.telegram.budget import ChatBudget

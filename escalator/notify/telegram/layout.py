@@ -18,7 +18,7 @@ from escalator.domain.model import WAITING_FOR_CLEAR, Action, Incident, Reason, 
 from escalator.i18n import code_label, dates
 from escalator.i18n.codes import severity_rank
 from escalator.notify import buttons as callback
-from escalator.notify.telegram.guidance import Upcoming, false_alarm_at
+from escalator.notify.guidance import Upcoming, false_alarm_at
 from escalator.usecases.chat_records import Queued
 from escalator.notify.telegram.texts import t, tn
 

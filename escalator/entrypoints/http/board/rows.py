@@ -18,7 +18,7 @@ from escalator.domain.model import Incident, State
 from escalator.entrypoints.http.board.texts import bt
 from escalator.i18n import code_label
 from escalator.i18n.codes import code_severity
-from escalator.notify.telegram import guidance
+from escalator.notify import guidance
 from escalator.notify.telegram.layout import local
 from escalator.notify.telegram.texts import t as tg
 
