@@ -30,6 +30,7 @@ from escalator.config import load_config
 from escalator.config.model import Config
 from escalator.errors import ConfigError
 from escalator.notify.outbox import Outbox, card_renderer
+from escalator.usecases.chat_records import ChatRecords
 
 if TYPE_CHECKING:
     from escalator.app import Escalator
@@ -135,7 +136,7 @@ def demo_app(config: Config, env: Mapping[str, str], clock: Clock | None = None)
                     on_new=lambda: app.board.changes.notify(()))  # the outbox count follows
     app = Escalator(config, clock=clock, env=env, notifiers=outbox.channels(CHANNELS),
                     demo=True)
-    outbox.card = card_renderer(app.store, app.clock, lambda: app.config,
+    outbox.card = card_renderer(ChatRecords(app.store), app.clock, lambda: app.config,
                                 lambda: app.service.directory)
     app.board.outbox = outbox
     return app

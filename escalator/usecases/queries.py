@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 from escalator.domain.availability import Directory
+from escalator.domain.model import Incident
 from escalator.storage.protocol import Store
 from escalator.storage.sql import Tx
 from escalator.usecases.context import Context
@@ -26,6 +27,10 @@ class Queries:
     async def read(self, fn: Callable[[Tx], T]) -> T:
         """`fn` over one consistent snapshot of the store."""
         return await self.store.transaction(fn)
+
+    async def incident(self, incident_id: int) -> Incident | None:
+        """One incident as it stands, or None."""
+        return await self.store.transaction(lambda tx: tx.incident(incident_id))
 
     @property
     def directory(self) -> Directory:

@@ -23,8 +23,8 @@ from telegram.error import Conflict, TelegramError
 from telegram.ext import AIORateLimiter, Application, ContextTypes, ExtBot
 
 from escalator.errors import NotifyError
-from escalator.notify.telegram.reachability import Reachability, TrackingRequest
 from escalator.notify.telegram.bot_settings import TelegramSettings
+from escalator.notify.telegram.reachability import Reachability, TrackingRequest
 from escalator.notify.telegram.texts import t
 from escalator.tasks import cancel_and_wait
 

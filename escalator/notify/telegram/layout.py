@@ -18,9 +18,10 @@ from escalator.domain.model import WAITING_FOR_CLEAR, Action, Incident, Reason, 
 from escalator.i18n import code_label, dates
 from escalator.i18n.codes import severity_rank
 from escalator.notify import buttons as callback
+from escalator.notify.answer_reply import duration
 from escalator.notify.guidance import Upcoming, false_alarm_at
-from escalator.usecases.chat_records import Queued
 from escalator.notify.telegram.texts import t, tn
+from escalator.usecases.chat_records import Queued
 
 TELEGRAM_LIMIT = 4096
 TEXT_CAP, POINT_CAP, CONTACTED_CAP, ITEM_CAP = 1500, 300, 800, 300
@@ -181,12 +182,6 @@ def keyboard(incident: Incident, lang: str, pass_to: str = "",
     closing = [button(a) for a in (Action.RESOLVE, Action.FALSE_ALARM) if a in shown]
     passing = [button(Action.ESCALATE)] if Action.ESCALATE in shown else []
     return [r for r in (closing, passing) if r]
-
-
-def duration(lang: str, minutes: int) -> str:
-    if minutes % 60 == 0:
-        return t(lang, "unit.hours", n=minutes // 60)
-    return t(lang, "unit.minutes", n=minutes)
 
 
 def what(incident: Incident, lang: str) -> str:

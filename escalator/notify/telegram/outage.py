@@ -18,9 +18,8 @@ from datetime import datetime, timedelta
 
 from escalator.clock import Clock
 from escalator.domain.model import AlarmEvent
-from escalator.notify.telegram.reachability import Reachability
 from escalator.notify.telegram.bot_settings import TelegramSettings
-from escalator.service import IngestResult
+from escalator.notify.telegram.reachability import Reachability
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +29,7 @@ RETRY = timedelta(minutes=1)
 
 class OutageAlarm:
     def __init__(self, reach: Reachability, settings: TelegramSettings, clock: Clock,
-                 ingest: Callable[[AlarmEvent], Awaitable[IngestResult]],
+                 ingest: Callable[[AlarmEvent], Awaitable[object]],
                  is_open: Callable[[], Awaitable[bool]]) -> None:
         self.reach = reach
         self.settings = settings

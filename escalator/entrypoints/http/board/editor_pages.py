@@ -32,7 +32,7 @@ from escalator.entrypoints.http.board.pages import (
     language,
     signed_in,
 )
-from escalator.notify.telegram.layout import local
+from escalator.entrypoints.http.board.texts import local
 
 MAX_FIELD = 200
 # The config travels form-encoded (up to ~3 bytes per byte); the loader refuses more than
