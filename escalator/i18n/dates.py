@@ -50,8 +50,9 @@ def day_month(at: datetime | date, lang: str) -> str:
 
 
 # format_skeleton matches the skeleton against the locale's patterns on every call
-# (about 0.8 ms): a board row with "next: 8.12. 10.40" paid that per row and per change,
-# on the event loop the intake shares. A day's text is the same all day: kept.
+# (0.13 ms of CPU, measured): a board row with "next: 8.12. 10.40" paid it per row and
+# per change, on the event loop the intake shares. A day's text is the same all day:
+# kept.
 @lru_cache(maxsize=1024)
 def _day_month(d: date, lang: str) -> str:
     return format_skeleton("dM", d, locale=locale_of(lang))
