@@ -117,3 +117,20 @@ async def test_a_change_wakes_the_streams_in_turn_not_all_in_one_turn_of_the_loo
     turns = [t for _, t in woke]
     assert len(set(turns)) == 50  # no two in the same turn of the loop
     assert turns == sorted(turns)
+
+
+def test_the_oldest_row_shown_is_found_without_walking_the_list():
+    """Past the list's limit every new alarm drops the oldest row on every open board:
+    the lowest id still shown, kept in a heap (ids dropped meanwhile skipped)."""
+    placed = Placed([incident(n, minutes=n) for n in (5, 3, 4, 8)])
+    assert placed.oldest() == 3
+    placed.drop(3)
+    placed.put(incident(9, minutes=9))
+    assert placed.oldest() == 4
+    placed.put(replace(incident(4, minutes=4), severity="critical"))  # moved, still shown
+    assert placed.oldest() == 4
+    placed.drop(4)
+    placed.drop(5)
+    assert placed.oldest() == 8
+    placed.put(incident(3, minutes=3))  # back again
+    assert placed.oldest() == 3 and len(placed) == 3
