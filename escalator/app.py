@@ -26,6 +26,7 @@ from escalator.entrypoints.http.keys import UseCases
 from escalator.entrypoints.http.server import build_web_app
 from escalator.entrypoints.receivers import IntakeAdapter
 from escalator.entrypoints.receivers.listeners import Gate
+from escalator.entrypoints.telegram import TelegramInbound, webhook_routes
 from escalator.escalation.service import EscalationService
 from escalator.i18n.codes import install_overrides as install_code_overrides
 from escalator.liveconfig.alarm import ConfigAlarm
@@ -40,7 +41,6 @@ from escalator.notify.log import LogNotifier, NotSetUp
 from escalator.notify.sms import SmsNotifier
 from escalator.notify.telegram import TelegramChannel
 from escalator.notify.telegram import from_config as telegram_settings
-from escalator.notify.telegram import webhook as telegram_webhook
 from escalator.notify.voice import CALLBACK_TTL, VoiceNotifier
 from escalator.notify.webhook import WebhookNotifier
 from escalator.reports import mail as report_mail
@@ -62,6 +62,7 @@ from escalator.storage.listen import DueListener
 from escalator.storage.nonces import link_nonces
 from escalator.usecases.answering import Answering
 from escalator.usecases.calls import CallLog, Calls
+from escalator.usecases.chat_records import ChatRecords
 from escalator.usecases.configuring import Configuring
 from escalator.usecases.context import Context
 from escalator.usecases.health import Health
@@ -131,8 +132,7 @@ class Escalator:
         self.service.listeners.append(self.dispatcher.incident_changed)
         context = Context(lambda: self._config, self.clock, self.secret)
         self.answering = Answering(context, self.service, self.ledger, self.signer, self.store)
-        if self.telegram:  # a button press is an answer like any other
-            self.telegram.answer_with = self.answering.answer
+        self.telegram_in = self.telegram and TelegramInbound(self.telegram, self.answering.answer)
         self.service.listeners.append(self.metrics.answered)  # answer time, by door
         self.dispatcher.timed = self.metrics.timed_send  # send time; event to first notice
         # the one way in for events: HTTP and every listener and poller (counted there)
@@ -280,7 +280,7 @@ class Escalator:
         settings = telegram_settings(config.channels.get("telegram", {}), self.env)
         if settings is None or "telegram" in self._extra_notifiers:
             return None
-        return TelegramChannel(settings, self.store, self.clock, self.service,
+        return TelegramChannel(settings, ChatRecords(self.store), self.clock, self.service.ingest,
                                lambda: self._config, lambda: self.service.directory,
                                lambda: self.dispatcher.notifiers, self.log_notifier, self.poke)
 
@@ -305,7 +305,7 @@ class Escalator:
 
     def web_app(self) -> web.Application:
         """The HTTP entry points over this service's use cases (and Telegram's webhook)."""
-        return build_web_app(self.use_cases(), [telegram_webhook.routes(self.telegram)])
+        return build_web_app(self.use_cases(), [webhook_routes(self.telegram)])
 
     # -- lifecycle ------------------------------------------------------------
     async def start(self, *, serve_http: bool = True, schedule: bool = True) -> None:

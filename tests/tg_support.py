@@ -21,7 +21,7 @@ from support import TOKENS, FakeClock, RecordingNotifier
 from escalator.app import Escalator
 from escalator.config import load_config_text
 from escalator.domain.model import AlarmEvent
-from escalator.notify.telegram.settings import RateLimits
+from escalator.notify.telegram.bot_settings import RateLimits
 
 CHAT_A = -1001234567890  # ward A's group
 CHAT_B = -1009876543210  # ward B's group

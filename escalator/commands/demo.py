@@ -30,6 +30,7 @@ from escalator.config.model import Config
 from escalator.domain.errors import ConfigError
 from escalator.notify.outbox import Outbox, card_renderer
 from escalator.runtime.clock import Clock
+from escalator.usecases.chat_records import ChatRecords
 
 if TYPE_CHECKING:
     from escalator.app import Escalator
@@ -135,7 +136,7 @@ def demo_app(config: Config, env: Mapping[str, str], clock: Clock | None = None)
                     on_new=lambda: app.board.changes.notify(()))  # the outbox count follows
     app = Escalator(config, clock=clock, env=env, notifiers=outbox.channels(CHANNELS),
                     demo=True)
-    outbox.card = card_renderer(app.store, app.clock, lambda: app.config,
+    outbox.card = card_renderer(ChatRecords(app.store), app.clock, lambda: app.config,
                                 lambda: app.service.directory)
     app.board.outbox = outbox
     return app
@@ -146,7 +147,7 @@ async def serve(workdir: Path, host: str, port: int, environ: Mapping[str, str],
 
     env = demo_env(environ)
     # No bot token is expected here: the outbox shows the chat instead.
-    logging.getLogger("escalator.notify.telegram.settings").setLevel(logging.ERROR)
+    logging.getLogger("escalator.notify.telegram.bot_settings").setLevel(logging.ERROR)
     workdir.mkdir(parents=True, exist_ok=True)
     try:
         config = demo_config(workdir, host, port, env)

@@ -33,7 +33,7 @@ from escalator.notify.telegram.layout import Button, ping_text
 from escalator.notify.voice import VoiceNotifier
 from escalator.notify.webhook import payload
 from escalator.runtime.clock import Clock
-from escalator.storage.sql import SqlStore
+from escalator.usecases.chat_records import ChatRecords
 
 KEEP = 300  # a demo left running for a day stays small
 
@@ -133,11 +133,11 @@ def render(channel: str, message: Message, facility: str, now: datetime) -> tupl
     return message.subject, message.text  # e-mail (plain-text part) and anything else
 
 
-def card_renderer(store: SqlStore, clock: Clock, config: Callable[[], Config],
+def card_renderer(records: ChatRecords, clock: Clock, config: Callable[[], Config],
                   directory: Callable[[], Directory]) -> CardRenderer:
     """The Telegram card and its buttons for an incident, from the channel's own desk
     (which never calls Telegram to render)."""
-    desk = CardDesk(cast("Callable[[], Bot]", lambda: None), store, clock, config, directory,
+    desk = CardDesk(cast("Callable[[], Bot]", lambda: None), records, clock, config, directory,
                     ChatBudget())
 
     async def card(incident: Incident, lang: str) -> tuple[str, list[list[Button]]]:

@@ -118,7 +118,7 @@ CREATE TABLE IF NOT EXISTS sources (
     last_seen_at TEXT NOT NULL,
     silent_incident_id INTEGER
 );
--- Telegram (escalator/notify/telegram/records.py): the message showing each
+-- Telegram (escalator/storage/telegram.py): the message showing each
 -- incident in each chat, edited in place, kept here so a restart edits the same one.
 -- digest = 1: the incident is listed in a storm digest rather than on its own card.
 CREATE TABLE IF NOT EXISTS telegram_messages (

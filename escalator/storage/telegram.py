@@ -9,7 +9,7 @@
   row is the token of ownership, so exactly one of the two happens.
 - `telegram_chats`: per-chat choices (`/language`).
 
-SQL lives in the storage package; `escalator.notify.telegram.records` re-exports these.
+SQL lives in the storage package; `escalator.usecases.chat_records` re-exports these.
 """
 
 from __future__ import annotations

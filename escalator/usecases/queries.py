@@ -28,6 +28,7 @@ class Queries:
     current_directory: Callable[[], Directory]
 
     async def incident(self, incident_id: int) -> Incident | None:
+        """One incident as it stands, or None."""
         return await self.store.transaction(lambda tx: tx.incident(incident_id))
 
     async def story(self, incident_id: int, *, events: bool = False) -> Story | None:

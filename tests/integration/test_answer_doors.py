@@ -37,9 +37,10 @@ from escalator.domain.model import Action, AlarmEvent, Entry, Reason
 from escalator.entrypoints.http.board.auth import hash_password
 from escalator.i18n import t
 from escalator.notify.outbox import Outbox, card_renderer
-from escalator.notify.telegram.settings import RateLimits
+from escalator.notify.telegram.bot_settings import RateLimits
 from escalator.storage.nonces import link_nonce
 from escalator.usecases.answering import Answering, Command, Outcome
+from escalator.usecases.chat_records import ChatRecords
 
 CHAT_A, CHAT_B, CHAT_P = -1001234567890, -1009876543210, -1005555555555
 USER_A, USER_B, USER_P = 1001, 2001, 3001
@@ -413,13 +414,13 @@ async def world(door: Door, case: Case, tmp_path: Path, clock: FakeClock,
     app = Escalator(cfg, clock=clock, env={**ENV, "TG_TOKEN": fake.token},
                     notifiers=door.notifiers(box, recorder))
     if box is not None:
-        box.card = card_renderer(app.store, app.clock, lambda: app.config,
+        box.card = card_renderer(ChatRecords(app.store), app.clock, lambda: app.config,
                                  lambda: app.service.directory)
         app.board.outbox = box
     tapped = Tapped(**{f.name: getattr(app.answering, f.name) for f in fields(Answering)})
     app.answering = tapped
     if app.telegram is not None:
-        app.telegram.answer_with = tapped.answer
+        app.telegram_in.answer_with = tapped.answer
         conn = app.telegram.connection
         conn.settings = replace(conn.settings, limits=RateLimits(1000, 100_000),
                                 poll_timeout=1)

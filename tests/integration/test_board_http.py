@@ -154,12 +154,13 @@ async def demo_client(tmp_path, clock):
     """The app as the demo wires it: every channel goes to the outbox."""
     from escalator.app import Escalator
     from escalator.notify.outbox import Outbox, card_renderer
+    from escalator.usecases.chat_records import ChatRecords
 
     cfg, _ = load_config_text(board_config(f"sqlite:///{tmp_path}/out.db"), env=ENV)
     box = Outbox(clock.now, lambda: "Lehtioja")
     app = Escalator(cfg, clock=clock, env=ENV, notifiers=box.channels(
         ("telegram", "email", "sms", "webhook", "voice")))
-    box.card = card_renderer(app.store, app.clock, lambda: app.config,
+    box.card = card_renderer(ChatRecords(app.store), app.clock, lambda: app.config,
                              lambda: app.service.directory)
     app.board.outbox = box
     await app.start(serve_http=False, schedule=False)

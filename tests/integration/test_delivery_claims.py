@@ -18,7 +18,7 @@ from escalator.domain.delivery import Move, Refused, Status
 from escalator.domain.errors import NotifyError
 from escalator.domain.model import AlarmEvent, Notice, Reason
 from escalator.notify.base import Held
-from escalator.notify.telegram import records
+from escalator.usecases import chat_records as records
 
 
 async def one_row(app, clock):

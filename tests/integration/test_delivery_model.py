@@ -57,8 +57,8 @@ from escalator.domain.delivery import CLAIMED, LIVE, Move, Status
 from escalator.domain.errors import NotifyError
 from escalator.domain.model import AlarmEvent, State
 from escalator.notify.base import Held, Message
-from escalator.notify.telegram import records
 from escalator.storage.rows import DeliveryRow
+from escalator.usecases import chat_records as records
 
 T = TypeVar("T")
 FALLBACK = timedelta(seconds=20)

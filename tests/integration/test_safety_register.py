@@ -230,7 +230,7 @@ async def test_a_viewer_chat_gets_the_card_without_buttons(clock, recorder, tmp_
 
     from escalator.app import Escalator
     from escalator.config import load_config_text
-    from escalator.notify.telegram.settings import RateLimits
+    from escalator.notify.telegram.bot_settings import RateLimits
 
     fake = await FakeTelegram(clock=clock).start()
     try:

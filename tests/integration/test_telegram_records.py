@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from escalator.notify.telegram import records
 from escalator.storage import open_store
+from escalator.usecases import chat_records as records
 
 NOW = datetime(2026, 11, 24, 7, 0, tzinfo=UTC)
 

@@ -6,7 +6,7 @@ from fake_telegram import FakeTelegram
 from tg_support import CHAT_A, NURSE_A, alarm, incident
 
 from escalator.domain.model import State
-from escalator.notify.telegram.webhook import SECRET_HEADER
+from escalator.entrypoints.telegram.webhook_updates import SECRET_HEADER
 
 
 async def test_webhook_mode_receives_presses_with_the_secret_only(tg_app, fake_tg: FakeTelegram,

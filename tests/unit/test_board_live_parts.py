@@ -77,3 +77,60 @@ async def test_shared_work_is_done_once_and_a_failure_is_not_kept():
     with pytest.raises(OSError):
         await shared.get("bad", broken)
     assert await shared.get("bad", read) == "rows"  # asked again, made again
+
+
+async def test_a_change_wakes_the_streams_in_turn_not_all_in_one_turn_of_the_loop(
+        monkeypatch):
+    """Fifty boards share the intake's event loop. Woken in one turn of the loop, their
+    rounds run back to back before the loop looks at its sockets again, and an alarm
+    posted meanwhile waits for all fifty. So: the lead first (it reads and renders the
+    change for all), and once it is back waiting, one stream per turn of the loop."""
+    monkeypatch.setattr(Changes, "GATHER_S", 0.0)
+    changes, loop = Changes(), asyncio.get_running_loop()
+    turn = [0]
+
+    def tick() -> None:  # counts the turns of the loop: runs once in each
+        turn[0] += 1
+        loop.call_soon(tick)
+
+    woke: list[tuple[int, int]] = []  # (stream, the loop's turn it resumed in)
+
+    async def stream(n: int) -> None:
+        seen = changes.version
+        while True:
+            seen = await changes.wait(seen, 60)
+            woke.append((n, turn[0]))
+
+    streams = [asyncio.create_task(stream(n)) for n in range(50)]
+    for _ in range(5):
+        await asyncio.sleep(0)  # every stream waits
+    loop.call_soon(tick)
+    changes.notify({1})
+    for _ in range(1000):
+        if len(woke) >= 50:
+            break
+        await asyncio.sleep(0)
+    for task in streams:
+        task.cancel()
+    await asyncio.gather(*streams, return_exceptions=True)
+    assert sorted(n for n, _ in woke) == list(range(50))  # each woken once for the change
+    turns = [t for _, t in woke]
+    assert len(set(turns)) == 50  # no two in the same turn of the loop
+    assert turns == sorted(turns)
+
+
+def test_the_oldest_row_shown_is_found_without_walking_the_list():
+    """Past the list's limit every new alarm drops the oldest row on every open board:
+    the lowest id still shown, kept in a heap (ids dropped meanwhile skipped)."""
+    placed = Placed([incident(n, minutes=n) for n in (5, 3, 4, 8)])
+    assert placed.oldest() == 3
+    placed.drop(3)
+    placed.put(incident(9, minutes=9))
+    assert placed.oldest() == 4
+    placed.put(replace(incident(4, minutes=4), severity="critical"))  # moved, still shown
+    assert placed.oldest() == 4
+    placed.drop(4)
+    placed.drop(5)
+    assert placed.oldest() == 8
+    placed.put(incident(3, minutes=3))  # back again
+    assert placed.oldest() == 3 and len(placed) == 3

@@ -31,7 +31,8 @@ from escalator.domain.limits import NOTES_PER_INCIDENT
 from escalator.domain.model import Action, Incident, State
 from escalator.entrypoints.http import answers
 from escalator.entrypoints.http.board import rows
-from escalator.notify.telegram import callback, layout
+from escalator.notify import buttons as callback
+from escalator.notify.telegram import layout
 
 NOW = datetime(2026, 11, 24, 7, 0, tzinfo=UTC)
 M = timedelta(minutes=1)

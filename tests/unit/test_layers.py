@@ -136,26 +136,19 @@ def test_each_layer_module_imports_on_its_own():
 
 # The "never" rules (docs/architecture.md): entry points (the device receivers among them)
 # and notify reach the store and the service through use cases, never directly; the pure
-# codecs know no I/O layer; config knows no channel.
-NEVER = [("escalator.entrypoints", "escalator.storage"),
+# codecs know no I/O layer; config knows no channel; the board renders a channel's notice
+# through the shared renderers (notify.guidance, notify.answer_reply), never through
+# Telegram's modules.
+NEVER = [("escalator.entrypoints.http.board", "escalator.notify.telegram"),
+         ("escalator.entrypoints", "escalator.storage"),
          ("escalator.entrypoints", "escalator.escalation"),
          ("escalator.codecs", "escalator.storage"), ("escalator.codecs", "escalator.escalation"),
          ("escalator.codecs", "escalator.entrypoints"),
          ("escalator.notify", "escalator.storage"), ("escalator.notify", "escalator.escalation"),
          ("escalator.config", "escalator.notify")]
-# Imports that break them today (module, what it imports, without "escalator."). Move
-# one behind a use case and take it off; never add one.
-STILL_BREAKING = {
-    ("entrypoints.http.board.outbox_pages", "storage.sql"),
-    ("notify.outbox", "storage.sql"),
-    ("notify.telegram.cards", "storage.sql"),
-    ("notify.telegram.channel", "escalation.service"),
-    ("notify.telegram.channel", "storage.sql"),
-    ("notify.telegram.digest", "storage.sql"),
-    ("notify.telegram.guidance", "storage.rows"),
-    ("notify.telegram.outage", "escalation.service"),
-    ("notify.telegram.records", "storage.telegram"),
-}
+# Imports that break them (module, what it imports, without "escalator."): none left.
+# The list stays so a rule can be tightened in steps; it may only shrink, never grow.
+STILL_BREAKING: set[tuple[str, str]] = set()
 
 
 def breaking() -> set[tuple[str, str]]:

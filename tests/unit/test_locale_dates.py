@@ -27,3 +27,26 @@ def test_kept_formats_follow_the_minute_the_zone_and_the_language():
     assert dates.clock(at - timedelta(seconds=59), TZ, "fi") == "2.59"  # same minute
     assert dates.day(date(2026, 3, 29), "fi") == "29.3.2026"
     assert dates.day(date(2026, 3, 30), "fi") == "30.3.2026"
+
+
+def test_another_days_moment_matches_the_locale_once_a_day_not_per_row(monkeypatch):
+    """"Next: 8.12. 10.40" on a board row: Babel matched the "dM" skeleton against the
+    locale's patterns on every call (0.13 ms of CPU), per row and per change, on the loop
+    the intake shares. The day's text is kept, as the time's is."""
+    calls = []
+    real = dates.format_skeleton
+
+    def counted(*args, **kwargs):
+        calls.append(args)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(dates, "format_skeleton", counted)
+    now = datetime(2026, 12, 7, 10, 0, tzinfo=UTC)
+    tomorrow = datetime(2026, 12, 8, 8, 40, tzinfo=UTC)
+    fresh = datetime(2031, 3, 9, 8, 40, tzinfo=UTC)  # a day no other test formats
+    shown = {dates.moment(fresh + timedelta(minutes=m), TZ, "fi", now) for m in range(100)}
+    assert len(shown) == 100 and all(s.startswith("9.3. ") for s in shown)
+    assert len(calls) == 1
+    assert dates.moment(tomorrow, TZ, "fi", now) == "8.12. 10.40"
+    assert dates.moment(tomorrow, TZ, "sv", now) == "8.12 10.40"
+    assert dates.moment(tomorrow, TZ, "en", now) == "08/12 10:40"

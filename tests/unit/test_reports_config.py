@@ -77,7 +77,7 @@ def test_role_viewer_and_a_wrong_role():
 
 
 def test_a_viewer_cannot_act_from_its_telegram_chat():
-    from escalator.notify.telegram.auth import authorise
+    from escalator.entrypoints.telegram.auth import authorise
 
     party = "    name: A\n    telegram_user: [111]\n    contact: [{telegram: -100123}]\n"
     text = MINIMAL.replace("    name: A\n    contact: [{email: a@b.example}]\n", party)

@@ -8,7 +8,7 @@ import pytest
 from support import TOKENS, config_text
 
 from escalator.config import ConfigError, load_config_text
-from escalator.notify.telegram.settings import DEFAULT_ALERT_AFTER, from_config
+from escalator.notify.telegram.bot_settings import DEFAULT_ALERT_AFTER, from_config
 
 
 def load(channel: str):
@@ -44,7 +44,7 @@ def test_no_channel_without_its_token():
 
 
 def test_no_warning_when_telegram_is_not_configured(caplog):
-    from escalator.notify.telegram.settings import from_config
+    from escalator.notify.telegram.bot_settings import from_config
 
     with caplog.at_level("WARNING"):
         assert from_config({}, {}) is None

@@ -10,7 +10,8 @@ from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, Re
 
 from escalator.domain.model import Action, Incident, Reason, State
 from escalator.i18n.codes import CodeInfo
-from escalator.notify.telegram import callback, guidance
+from escalator.notify import buttons as callback
+from escalator.notify import guidance
 from escalator.notify.telegram.budget import ChatBudget
 from escalator.notify.telegram.failures import message_gone, not_modified, to_notify_error
 from escalator.notify.telegram.layout import (
@@ -22,7 +23,7 @@ from escalator.notify.telegram.layout import (
     shorten,
     tg_len,
 )
-from escalator.notify.telegram.records import Queued
+from escalator.usecases.chat_records import Queued
 
 NOW = datetime(2026, 11, 24, 7, 0, tzinfo=UTC)
 
@@ -197,7 +198,7 @@ def test_oncall_names_who_is_on_shift_and_each_step():
     from support import TOKENS, FakeClock, config_text
 
     from escalator.config import build_directory, load_config_text
-    from escalator.notify.telegram.commands import oncall_text
+    from escalator.entrypoints.telegram.commands import oncall_text
 
     config, _ = load_config_text(config_text(), env=TOKENS)
     clock = FakeClock(datetime(2026, 11, 24, 21, 0, tzinfo=UTC))  # 23:00 in Helsinki

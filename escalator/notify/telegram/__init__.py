@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
+from escalator.notify.telegram.bot_settings import TelegramSettings, from_config
 from escalator.notify.telegram.channel import TelegramChannel
-from escalator.notify.telegram.settings import TelegramSettings, from_config
 
 __all__ = ["TelegramChannel", "TelegramSettings", "from_config"]

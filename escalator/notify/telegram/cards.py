@@ -18,12 +18,13 @@ from escalator.config.model import Config
 from escalator.domain.availability import Directory
 from escalator.domain.errors import StorageError
 from escalator.domain.model import Incident
-from escalator.notify.telegram import guidance, layout, records
-from escalator.notify.telegram.auth import chat_parties
+from escalator.notify import guidance
+from escalator.notify.telegram import layout
 from escalator.notify.telegram.budget import ChatBudget
+from escalator.notify.telegram.chats import chat_parties
 from escalator.notify.telegram.failures import message_gone, not_modified
 from escalator.runtime.clock import Clock
-from escalator.storage.sql import SqlStore, Tx
+from escalator.usecases.chat_records import CardRef, ChatRecords
 
 
 def chat_arg(chat: str) -> int | str:
@@ -41,11 +42,11 @@ class Shown:
 
 
 class CardDesk:
-    def __init__(self, bot: Callable[[], Bot], store: SqlStore, clock: Clock,
+    def __init__(self, bot: Callable[[], Bot], records: ChatRecords, clock: Clock,
                  config: Callable[[], Config], directory: Callable[[], Directory],
                  budget: ChatBudget) -> None:
         self._bot = bot
-        self.store = store
+        self.records = records
         self.clock = clock
         self.config = config
         self.directory = directory
@@ -55,7 +56,7 @@ class CardDesk:
     async def language(self, chat: str, fallback: str | None = None) -> str:
         """The chat's own choice (/language), else the given one, else the chat's party's."""
         try:
-            chosen = await self.store.transaction(lambda tx: records.chat_language(tx, chat))
+            chosen = await self.records.chat_language(chat)
         except StorageError:  # a popup saying "try again" must still be in some language
             chosen = None
         return chosen or fallback or self.default_language(chat)
@@ -70,7 +71,7 @@ class CardDesk:
     # -- rendering ------------------------------------------------------------
     async def render(self, incident: Incident, lang: str
                      ) -> tuple[str, InlineKeyboardMarkup | None]:
-        timeline = await self.store.transaction(lambda tx: tx.timeline(incident.id))
+        timeline = await self.records.timeline(incident.id)
         config, directory, now = self.config(), self.directory(), self.clock.now()
         ladder = config.ladders.get(incident.ladder)
         upcoming = guidance.upcoming(incident, ladder, directory) if ladder else None
@@ -97,8 +98,7 @@ class CardDesk:
         keys = None if self.read_only(chat) else keys
         message_id = await self.send_text(chat, text, keys)
         now = self.clock.now()
-        await self.store.transaction(
-            lambda tx: records.save_card(tx, incident.id, chat, message_id, now))
+        await self.records.save_card(incident.id, chat, message_id, now)
         return message_id
 
     async def edit(self, chat: str, message_id: int, incident: Incident, lang: str) -> bool:
@@ -118,7 +118,7 @@ class CardDesk:
         return True
 
     async def show(self, chat: str, incident: Incident, lang: str,
-                   ref: records.CardRef | None) -> Shown:
+                   ref: CardRef | None) -> Shown:
         """Edit the chat's card for this incident, or post one if there is none (any more)."""
         if ref is not None and not ref.digest:
             if await self.edit(chat, ref.message_id, incident, lang):
@@ -138,12 +138,7 @@ class CardDesk:
 
     async def remember(self, chat: str, incident_id: int, message_id: int) -> None:
         """A card shown by a command or pressed on becomes the one later edits go to."""
-        now = self.clock.now()
-
-        def save(tx: Tx) -> None:
-            records.save_card(tx, incident_id, chat, message_id, now)
-
-        await self.store.transaction(save)
+        await self.records.save_card(incident_id, chat, message_id, self.clock.now())
 
 
 def markup(incident: Incident, lang: str, pass_to: str = "",

@@ -28,34 +28,28 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from telegram.error import TelegramError
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler
+from telegram.ext import Application
 
 from escalator.config.model import Config
 from escalator.domain.availability import Contact, Directory
-from escalator.domain.errors import StorageError
 from escalator.domain.model import AlarmEvent, Reason
-from escalator.escalation.service import EscalationService
 from escalator.i18n.codes import is_urgent, severity_rank
-from escalator.monitoring.metrics import DOOR
 from escalator.notify.base import Held, Message, Notifier
-from escalator.notify.telegram import layout, records
+from escalator.notify.telegram import layout
+from escalator.notify.telegram.bot_settings import TelegramSettings
 from escalator.notify.telegram.budget import ChatBudget
 from escalator.notify.telegram.cards import CardDesk
-from escalator.notify.telegram.commands import Commands
 from escalator.notify.telegram.connection import Connection
 from escalator.notify.telegram.digest import DigestQueue
 from escalator.notify.telegram.failures import to_notify_error
-from escalator.notify.telegram.health import Reachability
 from escalator.notify.telegram.notes import NoteDesk
 from escalator.notify.telegram.outage import CODE as OUTAGE_CODE
 from escalator.notify.telegram.outage import POINT as OUTAGE_POINT
 from escalator.notify.telegram.outage import SOURCE as OUTAGE_SOURCE
 from escalator.notify.telegram.outage import OutageAlarm
-from escalator.notify.telegram.presses import PressHandler
-from escalator.notify.telegram.settings import TelegramSettings
+from escalator.notify.telegram.reachability import Reachability
 from escalator.runtime.clock import Clock
-from escalator.storage.sql import SqlStore
-from escalator.usecases.answering import Command, Outcome
+from escalator.usecases.chat_records import ChatRecords
 
 log = logging.getLogger(__name__)
 
@@ -69,9 +63,9 @@ class TelegramChannel:
     def __init__(
         self,
         settings: TelegramSettings,
-        store: SqlStore,
+        records: ChatRecords,
         clock: Clock,
-        service: EscalationService,
+        ingest: Callable[[AlarmEvent], Awaitable[object]],
         config: Callable[[], Config],
         directory: Callable[[], Directory],
         notifiers: Callable[[], Mapping[str, Notifier]],
@@ -79,7 +73,7 @@ class TelegramChannel:
         poke: Callable[[], None],
     ) -> None:
         self.settings = settings
-        self.store = store
+        self.records = records
         self.clock = clock
         self.config = config
         self.reach = Reachability(clock, on_down=poke, secret=settings.token)
@@ -87,30 +81,22 @@ class TelegramChannel:
         self.connection = Connection(settings, self.reach, self._install,
                                      lambda: config().facility.language,
                                      lambda: config().http.public_url)
-        self.desk = CardDesk(lambda: self.connection.bot, store, clock, config, directory,
+        self.desk = CardDesk(lambda: self.connection.bot, records, clock, config, directory,
                              self.budget)
-        self.digests = DigestQueue(store, clock, self.budget, self.desk, config)
+        self.digests = DigestQueue(records, clock, self.budget, self.desk, config)
         self.notes = NoteDesk(self.desk, clock)
-        # the answer use case, handed in by the composition root once it is built
-        self.answer_with: Callable[[Command], Awaitable[Outcome]] | None = None
-        self.presses = PressHandler(self.desk, self._answer, clock, config)
-        self.commands = Commands(self.desk, clock, config, directory)
+        # Telegram's way in (entrypoints/telegram: presses, commands) adds its handlers
+        # here; this channel only sends, and knows nothing of what a press means
+        self.installers: list[Callable[[Application], None]] = []
         self._chat_locks: dict[str, asyncio.Lock] = {}
         self._direct: dict[str, deque[tuple[datetime, int]]] = {}  # cards this minute: (at, rank)
-        self.outage = OutageAlarm(self.reach, settings, clock, service.ingest,
-                                  self._outage_open)
+        self.outage = OutageAlarm(self.reach, settings, clock, ingest, self._outage_open)
 
     async def _outage_open(self) -> bool:
         """Is a `telegram_down` incident still open (say, from before a restart)?"""
         key = AlarmEvent(source=OUTAGE_SOURCE, code=OUTAGE_CODE, state="clear",
                          received_at=self.clock.now(), point=OUTAGE_POINT).dedup_key
-        found = await self.store.transaction(lambda tx: tx.open_incident(key))
-        return found is not None
-
-    async def _answer(self, command: Command) -> Outcome:
-        if self.answer_with is None:
-            raise StorageError("telegram: presses are not wired to the answer use case yet")
-        return await self.answer_with(command)
+        return await self.records.is_open(key)
 
     # -- lifecycle ------------------------------------------------------------
     async def start(self) -> None:
@@ -121,14 +107,8 @@ class TelegramChannel:
         await self.connection.stop()
 
     def _install(self, app: Application) -> None:
-        app.add_handler(CallbackQueryHandler(self._pressed))
-        for name, handler in self.commands.handlers().items():
-            app.add_handler(CommandHandler(name, handler))
-
-    async def _pressed(self, update: Any, context: Any) -> None:
-        """A button press is an answer through Telegram's door (`metrics.DOOR`)."""
-        DOOR.set("telegram")
-        await self.presses(update, context)
+        for install in self.installers:
+            install(app)
 
     async def pump(self) -> datetime | None:
         """Called on every tick: send waiting digests, watch for an outage; next due time."""
@@ -154,7 +134,7 @@ class TelegramChannel:
     async def _send_now(self, chat: str, message: Message) -> bool:
         """Card (and ping) now, if the budget allows; False: it belongs in the digest."""
         incident = message.incident
-        ref = await self.store.transaction(lambda tx: records.card(tx, incident.id, chat))
+        ref = await self.records.card(incident.id, chat)
         if message.reason == Reason.NOTE.value:  # never from the alarms' budget
             await self.notes.send(chat, message, ref)
             return True
@@ -204,6 +184,5 @@ class TelegramChannel:
         at the contact's fallback deadline: still waiting then (Telegram down, or the
         chat's budget full for that long), it is taken out for the next contact."""
         chat = contact.address
-        taken = await self.store.transaction(
-            lambda tx: records.take_back(tx, delivery_id, chat))
+        taken = await self.records.take_back(delivery_id, chat)
         return "released" if taken else "sent"

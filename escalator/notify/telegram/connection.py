@@ -23,8 +23,8 @@ from telegram.error import Conflict, TelegramError
 from telegram.ext import AIORateLimiter, Application, ContextTypes, ExtBot
 
 from escalator.domain.errors import NotifyError
-from escalator.notify.telegram.health import Reachability, TrackingRequest
-from escalator.notify.telegram.settings import TelegramSettings
+from escalator.notify.telegram.bot_settings import TelegramSettings
+from escalator.notify.telegram.reachability import Reachability, TrackingRequest
 from escalator.notify.telegram.texts import t
 from escalator.runtime.tasks import cancel_and_wait
 

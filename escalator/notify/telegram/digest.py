@@ -14,20 +14,17 @@ import asyncio
 import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from functools import partial
 
 from telegram.error import TelegramError
 
 from escalator.config.model import Config
-from escalator.domain.model import Incident
 from escalator.i18n.codes import severity_rank
 from escalator.notify.base import Message
-from escalator.notify.telegram import layout, records
+from escalator.notify.telegram import layout
 from escalator.notify.telegram.budget import ChatBudget
 from escalator.notify.telegram.cards import CardDesk
-from escalator.notify.telegram.records import Queued
 from escalator.runtime.clock import Clock
-from escalator.storage.sql import SqlStore, Tx
+from escalator.usecases.chat_records import ChatRecords
 
 log = logging.getLogger(__name__)
 
@@ -35,9 +32,9 @@ RETRY_AFTER_FAILURE = timedelta(seconds=30)
 
 
 class DigestQueue:
-    def __init__(self, store: SqlStore, clock: Clock, budget: ChatBudget, desk: CardDesk,
+    def __init__(self, records: ChatRecords, clock: Clock, budget: ChatBudget, desk: CardDesk,
                  config: Callable[[], Config]) -> None:
-        self.store = store
+        self.records = records
         self.clock = clock
         self.budget = budget
         self.desk = desk
@@ -48,7 +45,7 @@ class DigestQueue:
 
     async def load(self) -> None:
         """After a restart: chats that still have notices waiting."""
-        chats = await self.store.transaction(records.queued_chats)
+        chats = await self.records.queued_chats()
         self._pending = {chat: 0 for chat in chats}
 
     def pending(self, chat: str) -> bool:
@@ -59,13 +56,8 @@ class DigestQueue:
         return sorted(self._pending)
 
     async def add(self, chat: str, message: Message) -> None:
-        now = self.clock.now()
-
-        def work(tx: Tx) -> None:
-            records.enqueue(tx, chat, message.incident.id, message.delivery_id, message.reason,
-                            message.detail, now)
-
-        await self.store.transaction(work)
+        await self.records.enqueue(chat, message.incident.id, message.delivery_id,
+                                   message.reason, message.detail, self.clock.now())
         self._pending[chat] = self._pending.get(chat, 0) + 1
         inc = message.incident
         self._rank[chat] = min(self._rank.get(chat, 99), severity_rank(inc.severity, inc.code))
@@ -89,7 +81,7 @@ class DigestQueue:
         if room <= 0:
             return self.budget.free_at(chat, now)
         generation = self._pending[chat]
-        items, incidents = await self.store.transaction(lambda tx: _load(tx, chat))
+        items, incidents = await self.records.digest(chat)
         if not items:  # taken back for a fallback contact meanwhile
             if self._pending.get(chat) == generation:
                 del self._pending[chat]
@@ -106,8 +98,7 @@ class DigestQueue:
                 log.warning("telegram digest to %s not sent: %r", chat, exc)
                 return now + RETRY_AFTER_FAILURE
             carried = [q for q in items if q.id in set(part.item_ids)]
-            await self.store.transaction(partial(_sent, chat=chat, carried=carried,
-                                                 message_id=message_id, now=self.clock.now()))
+            await self.records.digest_sent(chat, carried, message_id, self.clock.now())
         if len(parts) > room:
             return self.budget.free_at(chat, now)
         if self._pending.get(chat) == generation:  # nothing was added while we were sending
@@ -116,25 +107,3 @@ class DigestQueue:
             return None
         return now
 
-
-def _load(tx: Tx, chat: str) -> tuple[list[Queued], dict[int, Incident]]:
-    items = records.queued(tx, chat)
-    incidents = {}
-    for incident_id in {q.incident_id for q in items}:
-        incident = tx.incident(incident_id)
-        if incident is not None:
-            incidents[incident_id] = incident
-    return items, incidents
-
-
-def _sent(tx: Tx, chat: str, carried: list[Queued], message_id: int, now: datetime) -> None:
-    """The notices are out: dequeue them; incidents without a card point at the digest.
-
-    Only a notice this digest still held is marked sent (`carry`): one the dispatcher
-    took back for the next contact meanwhile is that contact's now."""
-    for q in carried:  # delivered now, not when it was queued
-        if records.unqueue_one(tx, q.id):
-            tx.mark_delivery_sent(q.delivery_id, now, "telegram")
-    for incident_id in {q.incident_id for q in carried}:
-        if records.card(tx, incident_id, chat) is None:
-            records.save_card(tx, incident_id, chat, message_id, now, digest=True)

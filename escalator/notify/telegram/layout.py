@@ -17,10 +17,11 @@ from escalator.domain.guards import CARD_ARRIVALS, DEFAULT_SNOOZE, offered
 from escalator.domain.model import WAITING_FOR_CLEAR, Action, Incident, Reason, State
 from escalator.i18n import code_label, dates
 from escalator.i18n.codes import severity_rank
-from escalator.notify.telegram import callback
-from escalator.notify.telegram.guidance import Upcoming, false_alarm_at
-from escalator.notify.telegram.records import Queued
+from escalator.notify import buttons as callback
+from escalator.notify.answer_reply import duration
+from escalator.notify.guidance import Upcoming, false_alarm_at
 from escalator.notify.telegram.texts import t, tn
+from escalator.usecases.chat_records import Queued
 
 TELEGRAM_LIMIT = 4096
 TEXT_CAP, POINT_CAP, CONTACTED_CAP, ITEM_CAP = 1500, 300, 800, 300
@@ -197,12 +198,6 @@ def keyboard(incident: Incident, lang: str, pass_to: str = "",
     if incident.promise == Action.ON_SITE.value:  # there already: "on my way" is past
         promises = promises[:1]
     return [r for r in (*promises, closing, passing) if r]
-
-
-def duration(lang: str, minutes: int) -> str:
-    if minutes % 60 == 0:
-        return t(lang, "unit.hours", n=minutes // 60)
-    return t(lang, "unit.minutes", n=minutes)
 
 
 def what(incident: Incident, lang: str) -> str:

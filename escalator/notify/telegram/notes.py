@@ -20,8 +20,8 @@ from escalator.notify.render import headline_for
 from escalator.notify.telegram.budget import ChatBudget
 from escalator.notify.telegram.cards import CardDesk
 from escalator.notify.telegram.failures import to_notify_error
-from escalator.notify.telegram.records import CardRef
 from escalator.runtime.clock import Clock
+from escalator.usecases.chat_records import CardRef
 
 log = logging.getLogger(__name__)
 

@@ -17,9 +17,8 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
 from escalator.domain.model import AlarmEvent
-from escalator.escalation.service import IngestResult
-from escalator.notify.telegram.health import Reachability
-from escalator.notify.telegram.settings import TelegramSettings
+from escalator.notify.telegram.bot_settings import TelegramSettings
+from escalator.notify.telegram.reachability import Reachability
 from escalator.runtime.clock import Clock
 
 log = logging.getLogger(__name__)
@@ -30,7 +29,7 @@ RETRY = timedelta(minutes=1)
 
 class OutageAlarm:
     def __init__(self, reach: Reachability, settings: TelegramSettings, clock: Clock,
-                 ingest: Callable[[AlarmEvent], Awaitable[IngestResult]],
+                 ingest: Callable[[AlarmEvent], Awaitable[object]],
                  is_open: Callable[[], Awaitable[bool]]) -> None:
         self.reach = reach
         self.settings = settings

@@ -13,8 +13,8 @@ from aiohttp import web
 from escalator.config.checking import line_of
 from escalator.config.problem import message
 from escalator.entrypoints.http.board.editor_texts import et
+from escalator.entrypoints.http.board.texts import local
 from escalator.entrypoints.http.keys import EDITING
-from escalator.notify.telegram.layout import local
 
 EDITOR_ROLES = frozenset({"manager"})
 

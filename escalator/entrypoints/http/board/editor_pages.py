@@ -31,8 +31,8 @@ from escalator.entrypoints.http.board.pages import (
     language,
     signed_in,
 )
+from escalator.entrypoints.http.board.texts import local
 from escalator.liveconfig.editing import SIMULATE_HORIZON, ConfigEditing, Refused, Stale
-from escalator.notify.telegram.layout import local
 
 MAX_FIELD = 200
 # The config travels form-encoded (up to ~3 bytes per byte); the loader refuses more than

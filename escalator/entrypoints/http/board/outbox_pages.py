@@ -10,7 +10,6 @@ ack link, which opens the real ack page.
 from __future__ import annotations
 
 from dataclasses import replace
-from functools import partial
 from typing import Any
 from urllib.parse import quote
 
@@ -19,7 +18,7 @@ from aiohttp import web
 from escalator.domain import bounds
 from escalator.domain.answering import CALLS
 from escalator.domain.guards import Door, Kind, Why
-from escalator.domain.model import Action, Incident
+from escalator.domain.model import Action
 from escalator.entrypoints.http.board.auth import Session
 from escalator.entrypoints.http.board.pages import (
     board_actor,
@@ -32,11 +31,11 @@ from escalator.entrypoints.http.board.pages import (
 )
 from escalator.entrypoints.http.board.texts import bt
 from escalator.entrypoints.http.keys import ANSWERING, CONTEXT, QUERIES
+from escalator.i18n import dates
+from escalator.notify import answer_reply
+from escalator.notify import buttons as callback
+from escalator.notify.answer_reply import duration
 from escalator.notify.outbox import Kept
-from escalator.notify.telegram import callback
-from escalator.notify.telegram.layout import duration
-from escalator.notify.telegram.presses import popup
-from escalator.storage.sql import Tx
 from escalator.usecases.answering import Command
 
 SHOWN = 60
@@ -73,14 +72,12 @@ async def _cards(request: web.Request, kept: list[Kept]) -> list[dict[str, Any]]
     box = board_state(request).outbox
     app = request.app[CONTEXT]
     tz, now = app.config.facility.timezone, app.clock.now()
-    from escalator.notify.telegram.layout import local
-
     found = []
     for k in kept:
-        item: dict[str, Any] = {"k": k, "when": local(k.at, tz, now, k.language), "card": "",
+        item: dict[str, Any] = {"k": k, "when": dates.moment(k.at, tz, k.language, now), "card": "",
                                 "buttons": []}  # as the one it went to reads it
         if k.channel == "telegram" and box is not None and box.card is not None:
-            incident = await request.app[QUERIES].read(partial(_incident, k.incident_id))
+            incident = await request.app[QUERIES].incident(k.incident_id)
             if incident is not None:
                 item["card"], item["buttons"] = await box.card(incident, k.language)
         elif k.channel == "voice" and k.reason in CALLS and not k.update:
@@ -126,10 +123,7 @@ async def press(request: web.Request, session: Session) -> web.Response:
     if outcome.kind is Kind.LIMITED and outcome.wait is not None:
         minutes = max(1, -(-int(outcome.wait.total_seconds()) // 60))
         return say(request, session, bt(reader, "answer.too_many", minutes=minutes), 429)
-    said = popup(reader, outcome, pressed.action, pressed.minutes)
+    said = answer_reply.reply(reader, outcome, pressed.action, pressed.minutes)
     text = bt(lang, "outbox.pressed_as", who=kept.party_name, said=said)
     raise web.HTTPSeeOther(f"/board/outbox?said={quote(text)}#m{kept.id}")
 
-
-def _incident(incident_id: int, tx: Tx) -> Incident | None:
-    return tx.incident(incident_id)

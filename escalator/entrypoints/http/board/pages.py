@@ -41,12 +41,11 @@ from escalator.entrypoints.http.board.auth import (
 from escalator.entrypoints.http.board.editor_chrome import chrome
 from escalator.entrypoints.http.board.picture import Call, Mark, picture
 from escalator.entrypoints.http.board.state import BoardState
-from escalator.entrypoints.http.board.texts import LANGS, bt
+from escalator.entrypoints.http.board.texts import LANGS, bt, local
 from escalator.entrypoints.http.keys import ANSWERING, BOARD, CONTEXT, QUERIES
 from escalator.entrypoints.http.views import told_together
 from escalator.i18n import code_label
 from escalator.i18n.explain import explain
-from escalator.notify.telegram.layout import local
 from escalator.usecases.answering import Command
 from escalator.usecases.holds import held
 from escalator.usecases.shapes import Sent, Story, when

@@ -15,12 +15,11 @@ from escalator.config.model import Config
 from escalator.domain.availability import Directory
 from escalator.domain.guards import offered
 from escalator.domain.model import Incident, State
-from escalator.entrypoints.http.board.texts import bt
+from escalator.entrypoints.http.board.texts import bt, local
 from escalator.i18n import code_label
+from escalator.i18n import t as tg
 from escalator.i18n.codes import code_severity
-from escalator.notify.telegram import guidance
-from escalator.notify.telegram.layout import local
-from escalator.notify.telegram.texts import t as tg
+from escalator.notify import guidance
 from escalator.usecases.holds import HeldAlarm
 
 SEVERITY_RANK = {"critical": 4, "high": 3, "medium": 2, "low": 1, "info": 0}

@@ -27,10 +27,18 @@ class Changes:
     open board one row, however many alarms are open. `notify()` without incidents
     means "anything may have changed" (a new config, new rosters): read it all again;
     `notify(())` wakes the pages without naming an incident (the outbox count, a
-    signed-out session)."""
+    signed-out session).
+
+    The pages share the service's one event loop with the intake, so a change wakes
+    them in turn, not together: first one page (the lead), which reads and renders the
+    change for all of them (`BoardState.shared`); once it is back waiting (or after
+    LEAD_S), the others one per turn of the loop. Between two pages' rounds the loop
+    takes in whatever arrived meanwhile: an alarm posted while fifty boards update
+    waits for one page's round, not for fifty."""
 
     KEEP = 1024  # changes remembered; a page further behind reads everything again
     GATHER_S = 0.1  # a burst of changes wakes the pages once, this long after its first
+    LEAD_S = 0.05  # the others are woken after the lead's round, or after this at most
 
     def __init__(self) -> None:
         self.version = 0
@@ -38,6 +46,10 @@ class Changes:
         self._log: deque[tuple[int, frozenset[int] | None]] = deque(maxlen=self.KEEP)
         self._waiters: set[asyncio.Event] = set()
         self._wake: asyncio.TimerHandle | None = None
+        self._lead: asyncio.Event | None = None  # woken first; the rest wait for it
+        self._queue: deque[asyncio.Event] = deque()  # to be woken, one per loop turn
+        self._lead_late: asyncio.TimerHandle | None = None
+        self._turning = False  # a `_turn` is scheduled
 
     def notify(self, incidents: Iterable[int] | None = None) -> None:
         """Note a change now; wake the pages a moment later (GATHER_S), once for a burst:
@@ -51,12 +63,51 @@ class Changes:
             except RuntimeError:  # no loop (a script): nobody is waiting anyway
                 self._wake_all()
                 return
-            self._wake = loop.call_later(self.GATHER_S, self._wake_all)
+            self._wake = loop.call_later(self.GATHER_S, self._wake_in_turn)
 
     def _wake_all(self) -> None:
         self._wake = None
+        self._queue.clear()
         for event in self._waiters:
             event.set()
+
+    def _wake_in_turn(self) -> None:
+        """The lead now; the others once it is back (`wait`) or after LEAD_S."""
+        self._wake = None
+        pending = [e for e in self._waiters if not e.is_set() and e not in self._queue]
+        if not pending:
+            return
+        if self._lead is None and not self._queue:
+            self._lead, pending = pending[0], pending[1:]
+            self._lead.set()
+            loop = asyncio.get_running_loop()
+            self._lead_late = loop.call_later(self.LEAD_S, self._lead_back)
+        self._queue.extend(pending)
+        if self._lead is None:
+            self._schedule_turn()
+
+    def _lead_back(self) -> None:
+        """The lead's round is done (or took too long): the others' turns begin."""
+        self._lead = None
+        if self._lead_late is not None:
+            self._lead_late.cancel()
+            self._lead_late = None
+        self._schedule_turn()
+
+    def _schedule_turn(self) -> None:
+        if self._queue and not self._turning:
+            self._turning = True
+            asyncio.get_running_loop().call_soon(self._turn)
+
+    def _turn(self) -> None:
+        """One page woken per turn of the event loop."""
+        self._turning = False
+        while self._queue:
+            event = self._queue.popleft()
+            if event in self._waiters and not event.is_set():
+                event.set()
+                break
+        self._schedule_turn()
 
     def since(self, seen: int) -> frozenset[int] | None:
         """The incidents changed after version `seen`; None: read everything again."""
@@ -80,16 +131,20 @@ class Changes:
         self._wake_all()
 
     async def wait(self, seen: int, timeout: float) -> int:
-        """The version once it differs from `seen`, or after `timeout` seconds."""
+        """The version once it differs from `seen`, or after `timeout` seconds; a page
+        woken by a change is woken in its turn (see the class)."""
+        if self._lead is not None and self._lead not in self._waiters:
+            self._lead_back()  # the lead's round is done: the others' turns now
         if self.version != seen or self.closing:
             return self.version
         event = asyncio.Event()
         self._waiters.add(event)
+        loop = asyncio.get_running_loop()
+        late = loop.call_later(timeout, event.set)  # no task per wait (as wait_for makes)
         try:
-            await asyncio.wait_for(event.wait(), timeout)
-        except TimeoutError:
-            pass
+            await event.wait()
         finally:
+            late.cancel()
             self._waiters.discard(event)
         return self.version
 

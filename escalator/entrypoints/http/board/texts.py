@@ -5,7 +5,9 @@
 
 from __future__ import annotations
 
-from escalator.i18n import LANGUAGES, t, tn
+from datetime import datetime
+
+from escalator.i18n import LANGUAGES, dates, t, tn
 
 LANGS = LANGUAGES
 
@@ -15,4 +17,9 @@ def bt(lang: str, key: str, **values: object) -> str:
     return t(lang, key, **values)
 
 
-__all__ = ["LANGS", "bt", "tn"]
+def local(at: datetime, tz: str, now: datetime, lang: str) -> str:
+    """9.05 today, 23.11. 21.40 on another day: as a Telegram card says it (i18n.dates)."""
+    return dates.moment(at, tz, lang, now)
+
+
+__all__ = ["LANGS", "bt", "local", "tn"]

@@ -22,16 +22,15 @@ from telegram.ext import ContextTypes
 from escalator.config.model import LANGUAGES, Config
 from escalator.domain.availability import Directory
 from escalator.domain.model import Incident
-from escalator.notify.telegram import records
-from escalator.notify.telegram.auth import (
+from escalator.entrypoints.telegram.auth import (
     authorise,
     authorise_for,
-    chat_parties,
     display_name,
     staff_users,
 )
+from escalator.notify.guidance import available_names
 from escalator.notify.telegram.cards import CardDesk
-from escalator.notify.telegram.guidance import available_names
+from escalator.notify.telegram.chats import chat_parties
 from escalator.notify.telegram.texts import t, tn
 from escalator.runtime.clock import Clock
 
@@ -83,8 +82,8 @@ class Commands:
                 self.config(), eff.id, eff.username, user.id, str(user.id)) is None:
             await self._say(chat, t(lang, "cmd.unauthorised", user=user.id if user else "?"))
             return
-        found = [i for i in await self.desk.store.transaction(
-            lambda tx: tx.incidents("open", limit=500)) if self._may_see(update, i)]
+        found = [i for i in await self.desk.records.open_incidents(limit=500)
+                 if self._may_see(update, i)]
         if not found:
             await self._say(chat, t(lang, "cmd.open.none"))
             return
@@ -107,7 +106,7 @@ class Commands:
             await self._say(chat, t(lang, "cmd.status.usage"))
             return
         incident_id = int(args[0])
-        incident = await self.desk.store.transaction(lambda tx: tx.incident(incident_id))
+        incident = await self.desk.records.incident(incident_id)
         if incident is not None and not self._may_see(update, incident):
             user = update.effective_user.id if update.effective_user else "?"
             await self._say(chat, t(lang, "cmd.status.not_yours", id=incident_id, user=user))
@@ -136,7 +135,7 @@ class Commands:
             await self._say(chat, t(lang, "cmd.unauthorised", user=user.id if user else "?"))
             return
         chosen = args[0]
-        await self.desk.store.transaction(lambda tx: records.set_chat_language(tx, chat, chosen))
+        await self.desk.records.set_chat_language(chat, chosen)
         await self._say(chat, t(chosen, "cmd.language.set"))
 
     # -- helpers --------------------------------------------------------------
@@ -163,7 +162,7 @@ class Commands:
     async def _card(self, chat: str, incident_id: int, lang: str, missing_ok: bool = True
                     ) -> bool:
         """Post a card with buttons; False when the chat's budget or Telegram says stop."""
-        incident = await self.desk.store.transaction(lambda tx: tx.incident(incident_id))
+        incident = await self.desk.records.incident(incident_id)
         if incident is None:
             if not missing_ok:
                 await self._say(chat, t(lang, "pop.unknown", id=incident_id))

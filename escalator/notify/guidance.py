@@ -18,9 +18,8 @@ from escalator.config.model import Config
 from escalator.domain.availability import Directory
 from escalator.domain.ladder import DEFAULT_FALSE_ALARM_CLEAR_WITHIN, Ladder
 from escalator.domain.model import SOURCE_SILENT, WAITING_FOR_CLEAR, Incident, Reason, State
+from escalator.i18n import t
 from escalator.i18n.codes import code_severity, code_todo
-from escalator.notify.telegram.texts import t
-from escalator.storage.rows import dt
 
 FAULT_CODES = frozenset({"ft", "fire_loop_fault", "yx", "earth_leakage"})
 FIRE_CODES = frozenset({"fa", "fire", "fire_alarm"})
@@ -143,7 +142,8 @@ def contacted(timeline: list[dict[str, Any]], directory: Directory) -> list[tupl
     """Everyone told so far with when they were last told, in that order."""
     last: dict[str, datetime] = {}
     for entry in timeline:
-        at = dt(entry.get("at"))
+        stamp = entry.get("at")
+        at = datetime.fromisoformat(stamp) if stamp else None
         if entry.get("reason") in CONTACT_REASONS and entry.get("party") and at:
             last.pop(entry["party"], None)
             last[entry["party"]] = at

@@ -13,21 +13,20 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from datetime import datetime
 
 from telegram import CallbackQuery, Chat, Update
 from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
 from escalator.config.model import Config
-from escalator.domain.answering import AlreadyHandled, Handled
 from escalator.domain.errors import StorageError
-from escalator.domain.guards import DEFAULT_SNOOZE, Actor, Door, Kind, Role, Why
-from escalator.domain.model import Action, Incident
-from escalator.notify.telegram import callback, layout
-from escalator.notify.telegram.auth import authorise_for, display_name
+from escalator.domain.guards import Actor, Door, Kind, Role, Why
+from escalator.domain.model import Incident
+from escalator.entrypoints.telegram.auth import authorise_for, display_name
+from escalator.notify import answer_reply
+from escalator.notify import buttons as callback
+from escalator.notify.telegram import layout
 from escalator.notify.telegram.cards import CardDesk
-from escalator.notify.telegram.guidance import false_alarm_at
 from escalator.notify.telegram.texts import t
 from escalator.runtime.clock import Clock
 from escalator.usecases.answering import Command, Outcome
@@ -71,7 +70,7 @@ class PressHandler:
                       lang: str) -> tuple[str, Incident | None, bool]:
         """The popup text, the incident to show on the card (None: leave the card), and
         whether it was done (a plain popup) rather than refused (an alert box)."""
-        incident = await self.desk.store.transaction(lambda tx: tx.incident(press.incident_id))
+        incident = await self.desk.records.incident(press.incident_id)
         if incident is None:
             return t(lang, "pop.unknown", id=press.incident_id), None, False
         found = authorise_for(self.config(), incident, chat.id, chat.username, user_id, name)
@@ -88,7 +87,7 @@ class PressHandler:
                         incident.id, outcome.why, name)
             return t(lang, "pop.unauthorised", user=user_id), None, False
         tz, now = self.config().facility.timezone, self.clock.now()
-        reply = popup(lang, outcome, press.action, press.minutes, tz, now)
+        reply = answer_reply.reply(lang, outcome, press.action, press.minutes, tz, now)
         if outcome.kind is Kind.DONE:
             log.info("telegram: %s did %s on incident %s", name, press.action, incident.id)
         shown = outcome.incident if outcome.kind in (Kind.DONE, Kind.NOOP, Kind.CONFLICT) \
@@ -96,8 +95,9 @@ class PressHandler:
         if outcome.why is Why.SNOOZE_TOO_LONG:  # longer than `http.max_snooze` allows
             limit = self.config().http.max_snooze
             reply = t(lang, "pop.snooze_limit",
-                      duration=layout.duration(lang, int(limit.total_seconds() // 60)))
-        return reply, shown, outcome.kind is Kind.DONE and not reply.startswith(_ALREADY)
+                      duration=answer_reply.duration(lang, int(limit.total_seconds() // 60)))
+        done = outcome.kind is Kind.DONE and not reply.startswith(answer_reply.ALREADY)
+        return reply, shown, done
 
     async def _refresh(self, chat: str, message_id: int, incident: Incident, lang: str) -> None:
         """Show the new state on the pressed card, if the chat's budget has room for it."""
@@ -109,48 +109,6 @@ class PressHandler:
                 await self.desk.remember(chat, incident.id, message_id)
         except TelegramError as exc:
             log.warning("telegram: could not update card %s in %s: %s", message_id, chat, exc)
-
-
-_ALREADY = "ℹ️ "  # marks "already handled" answers, which deserve an alert box
-
-
-def popup(lang: str, outcome: Outcome, action: Action, minutes: int | None,
-          tz: str = "UTC", now: datetime | None = None) -> str:
-    """The chat's answer to a press, from the answer's outcome (the demo outbox says the
-    same): done; "already taken by X at 12:03"; or why nothing happened."""
-    why, inc = outcome.why, outcome.incident
-    if why is Why.OK:
-        return t(lang, f"pop.done.{action.value}",
-                 duration=layout.duration(lang, minutes or DEFAULT_SNOOZE))
-    if why is Why.DEMOTED:
-        return t(lang, "confirm.not_current")
-    if outcome.handled is not None and inc is not None:
-        return _ALREADY + _handled(lang, outcome.handled, inc, tz, now)
-    if why is Why.REPEAT:
-        return _ALREADY + t(lang, "answer.repeat")
-    if why in (Why.CHANGED, Why.CLOSED) and inc is not None:
-        return _ALREADY + t(lang, "act.refused", state=t(lang, f"state.{inc.state.value}"))
-    if why is Why.TOO_MANY and outcome.wait is not None:
-        return t(lang, "answer.too_many",
-                 minutes=max(1, -(-int(outcome.wait.total_seconds()) // 60)))
-    return t(lang, "pop.unknown", id=inc.id if inc else "?")
-
-
-def _handled(lang: str, handled: AlreadyHandled, incident: Incident, tz: str,
-             now: datetime | None) -> str:
-    """"Already taken by X at 12:03" instead of acting twice."""
-    def when(at: datetime | None) -> str:
-        return layout.local(at, tz, now, lang) if at and now else "?"
-
-    if handled.kind is Handled.RESOLVED:
-        who = t(lang, "who.terminal") if handled.who == "source" else handled.who or "?"
-        return t(lang, "pop.handled", who=who, time=when(handled.at))
-    if handled.kind is Handled.TAKEN:
-        return t(lang, "pop.taken", who=handled.who or "?", time=when(handled.at))
-    if handled.kind is Handled.AWAITING_CLEAR:
-        return t(lang, "pop.awaiting_clear", who=handled.who or "?")
-    return t(lang, "pop.false_alarm", who=handled.who or "?",
-             time=when(false_alarm_at(incident)))
 
 
 async def _answer(query: CallbackQuery, text: str, *, alert: bool = True) -> None:

@@ -18,8 +18,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from escalator.config.model import Config
-from escalator.domain.availability import Party
 from escalator.domain.model import Incident
+from escalator.notify.telegram.chats import chat_parties
 
 
 @dataclass(frozen=True)
@@ -30,19 +30,6 @@ class Actor:
     name: str  # what the timeline and the others see, with the Telegram id
     party: str | None
     staff: bool
-
-
-def chat_matches(address: str, chat_id: int | str, username: str | None) -> bool:
-    if address.startswith("@"):
-        return bool(username) and address[1:].lower() == str(username).lower()
-    return address == str(chat_id)
-
-
-def chat_parties(config: Config, chat_id: int | str, username: str | None = None) -> list[Party]:
-    """The parties that have this chat as one of their Telegram contacts."""
-    return [p for p in config.parties.values()
-            if any(c.channel == "telegram" and chat_matches(c.address, chat_id, username)
-                   for c in p.contacts)]
 
 
 def staff_users(config: Config) -> tuple[int, ...]:
