@@ -144,7 +144,7 @@ class Escalator:
         # an edit on disk reloads it; a broken file is an alarm until a good one loads
         self.config_watch = ConfigWatch(self.config_editing, alarm=ConfigAlarm(
             lambda event: self.service.ingest(event), self.clock, config.path or "",
-            lambda key: self.store.transaction(lambda tx: tx.open_incident(key) is not None)))
+            lambda key: self.store.transaction(lambda tx: tx.incidents.open_one(key) is not None)))
         self.leading = False  # see `start`: one instance per database leads
         self._forward_steps = 0  # the clock's steps forward the keeper has seen
         self._keeper: asyncio.Task[None] | None = None
@@ -335,7 +335,7 @@ class Escalator:
         if not isinstance(self.clock, SteadyClock) or not self.store.healthy:
             return
         try:
-            latest = await self.store.transaction(lambda tx: tx.latest_entry_at())
+            latest = await self.store.transaction(lambda tx: tx.timeline.latest_at())
         except StorageError as exc:
             log.warning("could not read the last recorded time: %s", exc)
             return

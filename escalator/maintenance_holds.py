@@ -47,8 +47,8 @@ def hold(tx: Tx, config: Config, incident: Incident, now: datetime) -> bool:
     if window is None:
         return False
     detail = params(work=window.reason, until=window.ends, window=window.id)
-    tx.add_entries(incident.id, [Entry(now, Reason.MAINTENANCE_HELD, None, detail)])
-    tx.save_incident(incident, window.ends)
+    tx.timeline.add(incident.id, [Entry(now, Reason.MAINTENANCE_HELD, None, detail)])
+    tx.incidents.save(incident, window.ends)
     stored.add_hold(tx, incident.id, window)
     return True
 
@@ -86,7 +86,7 @@ def review(
     current = windows(tx, config, now)
     decisions = []
     for h in holds:
-        incident = tx.incident(h.incident_id)
+        incident = tx.incidents.get(h.incident_id)
         if incident is None or not _still_held(incident):
             stored.drop_hold(tx, h.incident_id)
             continue

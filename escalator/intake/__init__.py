@@ -33,7 +33,7 @@ def build_adapters(config: Config, ingest: Ingest, clock: Clock,
 def _open_alarms(store: SqlStore, source_id: str
                  ) -> Callable[[], Awaitable[set[tuple[str, str]]]]:
     async def read() -> set[tuple[str, str]]:
-        found = await store.transaction(lambda tx: tx.incidents("open", limit=100_000))
+        found = await store.transaction(lambda tx: tx.incidents.listed("open", limit=100_000))
         return {(i.code, i.point) for i in found
                 if i.source == source_id and i.code != SOURCE_SILENT}
     return read

@@ -174,7 +174,7 @@ class Dispatcher:
         """At start: rows a crash left in flight are sent again (once), now."""
         now = self.clock.now()
         count, cut = await self.store.transaction(
-            lambda tx: (tx.release_in_flight(now), tx.maybe_sent_due()))
+            lambda tx: (tx.deliveries.release_in_flight(now), tx.deliveries.maybe_sent_due()))
         if count:
             log.warning("%d deliveries were in flight at the last stop; sending them again",
                         count)
@@ -225,7 +225,7 @@ class Dispatcher:
             if not batch or not self.settle:
                 break
             await self.drain()
-        return await self.store.transaction(lambda tx: tx.earliest_delivery())
+        return await self.store.transaction(lambda tx: tx.deliveries.earliest())
 
     async def drain(self) -> None:
         """Wait until every lane is empty and every outcome is written (settled mode:
@@ -302,7 +302,7 @@ class Dispatcher:
         config = self._config()
 
         def work(tx: Tx) -> Outcome | None:
-            row = next((d for d in tx.deliveries(incident_id) if d.id == delivery_id), None)
+            row = {d.id: d for d in tx.deliveries.of_incident(incident_id)}.get(delivery_id)
             if row is None or row.status != Status.SENT or row.channel != channel:
                 return None
             party = config.parties.get(row.party)
@@ -604,7 +604,7 @@ def _shortest_fallback(config: Config) -> timedelta:
 def _claim(tx: Tx, now: datetime, limit: int, failing_before: datetime | None = None,
            ) -> tuple[list[Item], dict[int, bytes]]:
     """Due rows, in flight now, and the link nonces of their incidents (made if new)."""
-    items = tx.claim_deliveries(now, limit, calls=CALLS, closed=[s.value for s in CLOSED],
+    items = tx.deliveries.claim(now, limit, calls=CALLS, closed=[s.value for s in CLOSED],
                                 failing_before=failing_before)
     return items, link_nonces(tx, (i.id for _, i, _ in items))
 
@@ -617,16 +617,16 @@ def _record(tx: Tx, outcomes: list[Outcome], now: datetime) -> set[int]:
         if o.move is None:
             continue
         claim = o.row.claims if RULES[o.move].claimed else None
-        if not tx.move_delivery(o.row.id, o.move, now=now, current=o.row.status, claim=claim,
+        if not tx.deliveries.move(o.row.id, o.move, now=now, current=o.row.status, claim=claim,
                                 **o.fields):
             refused.add(o.row.id)
             continue
         audit.record_delivery(tx, o.row.id, o.row.incident_id, o.row.party, o.row.reason,
                               {**o.fields, "status": AUDIT_KIND.get(o.move, o.status)}, now)
         if o.failing_since is not KEEP:
-            tx.set_failing_since(o.row.id, o.failing_since)  # type: ignore[arg-type]
+            tx.deliveries.set_failing_since(o.row.id, o.failing_since)  # type: ignore[arg-type]
         if o.note:  # a channel gave up: the timeline says which, and what happens next
             reason = Reason.DELIVERY_FAILED if o.failed_for_good else Reason.CHANNEL_FAILED
-            tx.add_entries(o.row.incident_id, [Entry(now, reason, o.row.party,
+            tx.timeline.add(o.row.incident_id, [Entry(now, reason, o.row.party,
                                                      params(notice=o.row.reason, **o.note))])
     return refused

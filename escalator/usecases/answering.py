@@ -80,7 +80,7 @@ def _may_pass_on(tx: Tx, incident: Incident, cmd: Command, actor: Actor) -> bool
     if cmd.action is not Action.ESCALATE or actor.party is None:
         return True
     calls = (Call(d.party, d.reason, d.step, d.loop, d.is_update)
-             for d in tx.deliveries(incident.id))
+             for d in tx.deliveries.of_incident(incident.id))
     return may_escalate(incident, actor.party, calls)
 
 
@@ -121,7 +121,7 @@ class Answering:
             return await self._refused(cmd, actor, exc.verdict, exc.incident)
         except ActionError as exc:
             return Outcome(Why.BAD, incident, detail=str(exc))
-        rows = await self.store.transaction(lambda tx: tx.deliveries(incident.id))
+        rows = await self.store.transaction(lambda tx: tx.deliveries.of_incident(incident.id))
         new = [d for d in rows if d.id not in known]
         names = {pid: p.name for pid, p in self.context.config.parties.items()}
         called = tuple(names.get(d.party, d.party) for d in new
@@ -131,7 +131,7 @@ class Answering:
     # -- the parts ---------------------------------------------------------------
     def _load(self, tx: Tx, cmd: Command
               ) -> tuple[Incident, Actor, set[int], bool] | None:
-        incident = tx.incident(cmd.incident_id)
+        incident = tx.incidents.get(cmd.incident_id)
         if incident is None:
             return None
         actor = cmd.actor
@@ -139,7 +139,7 @@ class Answering:
             nonce = link_nonce(tx, incident.id)
             actor = replace(actor, link_bound=cmd.link.incident_id == incident.id
                             and bound(cmd.link, incident.opened_at, nonce))
-        return (incident, actor, {d.id for d in tx.deliveries(incident.id)},
+        return (incident, actor, {d.id for d in tx.deliveries.of_incident(incident.id)},
                 _may_pass_on(tx, incident, cmd, actor))
 
     @staticmethod

@@ -136,7 +136,8 @@ class World:
     signed: str | None = None  # who is signed in to the board
 
     async def deliveries(self) -> int:
-        return len(await self.app.store.transaction(lambda tx: tx.deliveries(self.incident)))
+        return len(await self.app.store.transaction(
+            lambda tx: tx.deliveries.of_incident(self.incident)))
 
 
 class Door:
@@ -188,7 +189,7 @@ class VoiceKey(Door):
     KEYS: ClassVar[dict[Action, str]] = {Action.ACKNOWLEDGE: "1", Action.ESCALATE: "2"}
 
     async def answer(self, w: World, who: str, action: Action, minutes: int | None) -> str:
-        rows = await w.app.store.transaction(lambda tx: tx.deliveries(w.incident))
+        rows = await w.app.store.transaction(lambda tx: tx.deliveries.of_incident(w.incident))
         party = PARTIES[who]
         call = next((d.id for d in rows if d.party == party), rows[0].id)
         resp = await w.client.post(

@@ -69,7 +69,7 @@ async def opened(app: Escalator, clock) -> int:
 async def key(app: Escalator, client: TestClient, iid: int, party: str, digit: str = "1",
               nonce: bytes | None = None) -> str:
     """The voice gateway's callback: `digit` pressed on a call to `party`."""
-    rows = await app.store.transaction(lambda tx: tx.deliveries(iid))
+    rows = await app.store.transaction(lambda tx: tx.deliveries.of_incident(iid))
     call = next(d.id for d in rows if d.party == party)
     nonce = nonce or await app.store.transaction(lambda tx: link_nonce(tx, iid))
     token = app.signer.make(iid, party, app.clock.now(), nonce)
@@ -78,7 +78,7 @@ async def key(app: Escalator, client: TestClient, iid: int, party: str, digit: s
 
 
 async def state(app: Escalator, iid: int) -> State:
-    return (await app.store.transaction(lambda tx: tx.incident(iid))).state
+    return (await app.store.transaction(lambda tx: tx.incidents.get(iid))).state
 
 
 async def test_a_voice_key_on_a_removed_partys_link_does_nothing(tmp_path, clock, recorder):
@@ -86,7 +86,7 @@ async def test_a_voice_key_on_a_removed_partys_link_does_nothing(tmp_path, clock
     app, client = await started(tmp_path, clock, recorder, text)
     try:
         iid = await opened(app, clock)
-        rows = await app.store.transaction(lambda tx: tx.deliveries(iid))
+        rows = await app.store.transaction(lambda tx: tx.deliveries.of_incident(iid))
         call = next(d.id for d in rows if d.party == "ward-a")
         nonce = await app.store.transaction(lambda tx: link_nonce(tx, iid))
         token = app.signer.make(iid, "ward-a", clock.now(), nonce)

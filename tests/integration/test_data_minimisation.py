@@ -125,7 +125,7 @@ async def test_every_format_names_parties_only_and_neutralises_formulas(
         # the maintenance webhook all fail; the manager and the purchaser are told
         await run_until(app, clock, local(2026, 11, 24, 18))
         errors = await app.store.transaction(lambda tx: [
-            d.error or "" for i in range(1, len(POINTS) + 1) for d in tx.deliveries(i)])
+            d.error or "" for i in range(1, len(POINTS) + 1) for d in tx.deliveries.of_incident(i)])
         stored = " ".join(errors)
         for address in ("SECRET", "+358401234567", "-1001234567890"):
             assert address in stored, address  # the hostile case really happened

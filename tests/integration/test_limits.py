@@ -68,7 +68,7 @@ async def test_notes_per_incident_are_capped(app, client, clock):
                                               received_at=clock.now(), point="B"))
     notes = [Entry(clock.now(), Reason.NOTE, "ward-a", f"note {n}")
              for n in range(NOTES_PER_INCIDENT)]
-    await app.store.transaction(lambda tx: tx.add_entries(res.incident_id, notes))
+    await app.store.transaction(lambda tx: tx.timeline.add(res.incident_id, notes))
     resp = await client.post(f"/api/v1/incidents/{res.incident_id}/actions",
                              json={"action": "note", "note": "one more"}, headers=OPERATOR)
     assert resp.status == 400

@@ -71,9 +71,9 @@ async def test_a_note_after_resolve_is_recorded_not_fanned_out(app, clock, clien
     assert resp.status == 200
     await app.tick()
     assert recorder.sent == []
-    timeline = await app.store.transaction(lambda tx: tx.timeline(iid))
+    timeline = await app.store.transaction(lambda tx: tx.timeline.of_incident(iid))
     assert any(e["reason"] == "NOTE" and "Invoice follows." in e["detail"] for e in timeline)
-    rows = await app.store.transaction(lambda tx: tx.deliveries(iid))
+    rows = await app.store.transaction(lambda tx: tx.deliveries.of_incident(iid))
     assert not [r for r in rows if r.reason == Reason.NOTE.value]
 
 

@@ -59,5 +59,5 @@ async def test_locked_sqlite_answers_503_within_a_second(make_app, aiohttp_clien
         assert status == 503
         assert time.monotonic() - released < 1.0, "still refused a second after the lock"
         await asyncio.sleep(0.05)
-    stored = await app.store.transaction(lambda tx: tx.incidents("open"))
+    stored = await app.store.transaction(lambda tx: tx.incidents.listed("open"))
     assert {i.point for i in stored} == {"loop 0", "loop 20"}  # a 503 stored nothing

@@ -31,8 +31,8 @@ async def main(count: int, rounds: int) -> None:
     for _ in range(rounds):
         def make(tx: Any) -> list[Any]:
             tx.claim_fresh = True  # as intake writes them: claimed in the same transaction
-            tx.add_deliveries(1, [Notice("nurse", Reason.FIRST, 0)] * count, now)
-            return tx.deliveries(1)[-count:]
+            tx.deliveries.add(1, [Notice("nurse", Reason.FIRST, 0)] * count, now)
+            return tx.deliveries.of_incident(1)[-count:]
 
         rows = await store.transaction(make)
 
@@ -41,7 +41,7 @@ async def main(count: int, rounds: int) -> None:
                 if new:
                     from escalator.domain.delivery import Move, Status
 
-                    tx.move_delivery(r.id, Move.ACCEPT, now=now, current=Status.SENDING,
+                    tx.deliveries.move(r.id, Move.ACCEPT, now=now, current=Status.SENDING,
                                      claim=r.claims, sent_at=now, channel="webhook",
                                      attempts=1, error=None)
                 else:

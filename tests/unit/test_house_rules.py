@@ -15,7 +15,6 @@ SQL = re.compile(r"^\s*(SELECT\s|INSERT\s+INTO\s|UPDATE\s+\w+\s+SET\s|DELETE\s+F
 MAX_LINES = 400
 # Modules over MAX_LINES today. Split one and take it off; never add one.
 TOO_LONG = {
-    "storage/sql.py": 876,
     "app.py": 657,
     "notify/dispatch.py": 632,
     "domain/policy.py": 524,

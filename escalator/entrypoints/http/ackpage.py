@@ -94,10 +94,10 @@ async def _load(request: web.Request, claim: LinkClaim
     """The link's incident and timeline; (None, []) if the link was made for another
     incident that had the same number (an earlier database)."""
     def read(tx: Tx) -> tuple[Incident | None, list[dict[str, Any]]]:
-        incident = tx.incident(claim.incident_id)
+        incident = tx.incidents.get(claim.incident_id)
         if incident is None or not bound(claim, incident.opened_at, link_nonce(tx, incident.id)):
             return None, []
-        return incident, tx.timeline(incident.id)
+        return incident, tx.timeline.of_incident(incident.id)
 
     return await request.app[ANSWERING].read(read)
 

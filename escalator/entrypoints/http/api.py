@@ -80,7 +80,7 @@ async def list_incidents(request: web.Request) -> web.Response:
     raw = request.query.get("cursor")
     before = bounds.row_id(raw, "cursor") if raw else None  # a previous page's cursor
     found = await request.app[QUERIES].read(
-        lambda tx: tx.incidents_page(state, limit + 1, before))
+        lambda tx: tx.incidents.page(state, limit + 1, before))
     lang = _lang(request)
     page, more = found[:limit], len(found) > limit
     body: dict[str, Any] = {"incidents": [incident_json(i, lang) for i in page],
@@ -97,13 +97,13 @@ async def get_incident(request: web.Request) -> web.Response:
     lang = _lang(request)
 
     def read(tx: Tx) -> dict[str, Any] | None:
-        inc = tx.incident(incident_id)
+        inc = tx.incidents.get(incident_id)
         if inc is None:
             return None
         return {**incident_json(inc, lang),
-                "timeline": tx.timeline(incident_id),
-                "deliveries": [delivery_json(d) for d in tx.deliveries(incident_id)],
-                "events": [_event_json(e) for e in tx.events_for(incident_id)]}
+                "timeline": tx.timeline.of_incident(incident_id),
+                "deliveries": [delivery_json(d) for d in tx.deliveries.of_incident(incident_id)],
+                "events": [_event_json(e) for e in tx.events.of_incident(incident_id)]}
 
     found = await request.app[QUERIES].read(read)
     if found is None:

@@ -67,7 +67,7 @@ async def _call_of(request: web.Request) -> tuple[LinkClaim, DeliveryRow]:
         delivery_id = bounds.row_id(request.match_info["delivery"], "delivery")
     except bounds.BadInput:
         raise Refused(404, "no such call") from None
-    rows = await answering.read(lambda tx: tx.deliveries(claim.incident_id))
+    rows = await answering.read(lambda tx: tx.deliveries.of_incident(claim.incident_id))
     row = next((d for d in rows if d.id == delivery_id and d.party == claim.party), None)
     if row is None:
         raise Refused(404, "no such call")

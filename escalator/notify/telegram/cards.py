@@ -70,7 +70,7 @@ class CardDesk:
     # -- rendering ------------------------------------------------------------
     async def render(self, incident: Incident, lang: str
                      ) -> tuple[str, InlineKeyboardMarkup | None]:
-        timeline = await self.store.transaction(lambda tx: tx.timeline(incident.id))
+        timeline = await self.store.transaction(lambda tx: tx.timeline.of_incident(incident.id))
         config, directory, now = self.config(), self.directory(), self.clock.now()
         ladder = config.ladders.get(incident.ladder)
         upcoming = guidance.upcoming(incident, ladder, directory) if ladder else None

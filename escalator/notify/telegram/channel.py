@@ -103,7 +103,7 @@ class TelegramChannel:
         """Is a `telegram_down` incident still open (say, from before a restart)?"""
         key = AlarmEvent(source=OUTAGE_SOURCE, code=OUTAGE_CODE, state="clear",
                          received_at=self.clock.now(), point=OUTAGE_POINT).dedup_key
-        found = await self.store.transaction(lambda tx: tx.open_incident(key))
+        found = await self.store.transaction(lambda tx: tx.incidents.open_one(key))
         return found is not None
 
     async def _answer(self, command: Command) -> Outcome:

@@ -84,7 +84,7 @@ class Commands:
             await self._say(chat, t(lang, "cmd.unauthorised", user=user.id if user else "?"))
             return
         found = [i for i in await self.desk.store.transaction(
-            lambda tx: tx.incidents("open", limit=500)) if self._may_see(update, i)]
+            lambda tx: tx.incidents.listed("open", limit=500)) if self._may_see(update, i)]
         if not found:
             await self._say(chat, t(lang, "cmd.open.none"))
             return
@@ -107,7 +107,7 @@ class Commands:
             await self._say(chat, t(lang, "cmd.status.usage"))
             return
         incident_id = int(args[0])
-        incident = await self.desk.store.transaction(lambda tx: tx.incident(incident_id))
+        incident = await self.desk.store.transaction(lambda tx: tx.incidents.get(incident_id))
         if incident is not None and not self._may_see(update, incident):
             user = update.effective_user.id if update.effective_user else "?"
             await self._say(chat, t(lang, "cmd.status.not_yours", id=incident_id, user=user))
@@ -163,7 +163,7 @@ class Commands:
     async def _card(self, chat: str, incident_id: int, lang: str, missing_ok: bool = True
                     ) -> bool:
         """Post a card with buttons; False when the chat's budget or Telegram says stop."""
-        incident = await self.desk.store.transaction(lambda tx: tx.incident(incident_id))
+        incident = await self.desk.store.transaction(lambda tx: tx.incidents.get(incident_id))
         if incident is None:
             if not missing_ok:
                 await self._say(chat, t(lang, "pop.unknown", id=incident_id))

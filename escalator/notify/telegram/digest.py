@@ -121,7 +121,7 @@ def _load(tx: Tx, chat: str) -> tuple[list[Queued], dict[int, Incident]]:
     items = records.queued(tx, chat)
     incidents = {}
     for incident_id in {q.incident_id for q in items}:
-        incident = tx.incident(incident_id)
+        incident = tx.incidents.get(incident_id)
         if incident is not None:
             incidents[incident_id] = incident
     return items, incidents
@@ -134,7 +134,7 @@ def _sent(tx: Tx, chat: str, carried: list[Queued], message_id: int, now: dateti
     took back for the next contact meanwhile is that contact's now."""
     for q in carried:  # delivered now, not when it was queued
         if records.unqueue_one(tx, q.id):
-            tx.mark_delivery_sent(q.delivery_id, now, "telegram")
+            tx.deliveries.mark_sent(q.delivery_id, now, "telegram")
     for incident_id in {q.incident_id for q in carried}:
         if records.card(tx, incident_id, chat) is None:
             records.save_card(tx, incident_id, chat, message_id, now, digest=True)

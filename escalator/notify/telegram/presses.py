@@ -71,7 +71,7 @@ class PressHandler:
                       lang: str) -> tuple[str, Incident | None, bool]:
         """The popup text, the incident to show on the card (None: leave the card), and
         whether it was done (a plain popup) rather than refused (an alert box)."""
-        incident = await self.desk.store.transaction(lambda tx: tx.incident(press.incident_id))
+        incident = await self.desk.store.transaction(lambda tx: tx.incidents.get(press.incident_id))
         if incident is None:
             return t(lang, "pop.unknown", id=press.incident_id), None, False
         found = authorise_for(self.config(), incident, chat.id, chat.username, user_id, name)

@@ -26,14 +26,14 @@ _ENV = Environment(loader=PackageLoader("escalator.entrypoints.http.board", "tem
 
 async def open_incidents(queries: Queries) -> list[Incident]:
     """The open ones among the newest LIMIT incidents, in the board's order."""
-    found = await queries.read(lambda tx: tx.incidents(limit=LIMIT))
+    found = await queries.read(lambda tx: tx.incidents.listed(limit=LIMIT))
     return rows.order([i for i in found if i.state is not State.RESOLVED])
 
 
 async def these(queries: Queries, ids: Iterable[int]) -> dict[int, Incident | None]:
     """Just the named incidents, in one read (a live change: one row, not the list)."""
     wanted = sorted(ids)
-    found = await queries.read(lambda tx: [tx.incident(i) for i in wanted])
+    found = await queries.read(lambda tx: [tx.incidents.get(i) for i in wanted])
     return dict(zip(wanted, found, strict=True))
 
 

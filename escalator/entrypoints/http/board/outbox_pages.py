@@ -127,4 +127,4 @@ async def press(request: web.Request, session: Session) -> web.Response:
 
 
 def _incident(incident_id: int, tx: Tx) -> Incident | None:
-    return tx.incident(incident_id)
+    return tx.incidents.get(incident_id)

@@ -187,8 +187,8 @@ async def _incident(request: web.Request) -> tuple[Incident | None, list[dict[st
     except bounds.BadInput:  # "²", or more digits than an id can have: no such alarm
         return None, [], []
     return await request.app[QUERIES].read(
-        lambda tx: (tx.incident(incident_id), tx.timeline(incident_id),
-                    tx.deliveries(incident_id)))
+        lambda tx: (tx.incidents.get(incident_id), tx.timeline.of_incident(incident_id),
+                    tx.deliveries.of_incident(incident_id)))
 
 
 @signed_in
@@ -334,7 +334,7 @@ async def safety(request: web.Request, session: Session) -> web.Response:
     app = request.app[CONTEXT]
     lang = language(request, session)
     now, tz = app.clock.now(), app.config.facility.timezone
-    found = await request.app[QUERIES].read(lambda tx: tx.safety_incidents(limit=200))
+    found = await request.app[QUERIES].read(lambda tx: tx.safety.listed(limit=200))
     records = [{"id": r["incident_id"],
                 "when": local(at, tz, now, lang) if (at := dt(r["at"])) else "",
                 "cause": bt(lang, f"safety.{r['cause']}"),
