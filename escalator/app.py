@@ -49,7 +49,7 @@ from escalator.reports import mail as report_mail
 from escalator.reports.scheduler import ReportScheduler
 from escalator.rosterfeeds import RosterFeeds
 from escalator.service import EscalationService
-from escalator.storage import SqlStore, open_store
+from escalator.storage import open_store
 from escalator.storage.listen import DueListener
 from escalator.storage.nonces import link_nonces
 from escalator.tasks import cancel_and_wait
@@ -122,7 +122,7 @@ class Escalator:
         self.config_since: datetime | None = self.clock.now()  # when the config in force loaded
         self._started = config  # what http, storage and sources run on until a restart
         self.restart_pending: tuple[str, ...] = ()  # what the file changed that waits for one
-        self.store: SqlStore = open_store(config.storage, exclusive=True)
+        self.store = open_store(config.storage, exclusive=True, monotonic=self.clock.monotonic)
         self.board = BoardState()  # the web board's sessions and live-change signal
         self.store.changed_sink = self.board.changes.notify  # one row per changed incident
         self.config_audit = ConfigAudit(self.store, self.clock)

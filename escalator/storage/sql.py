@@ -112,13 +112,18 @@ class SqlStore:
     """
 
     def __init__(self, connect: Callable[[], Any], dialect: Dialect, label: str,
-                 lock: FileLock | None = None) -> None:
+                 lock: FileLock | None = None,
+                 monotonic: Callable[[], float] = time.monotonic) -> None:
         self._connect = connect
         self.dialect = dialect
         self.label = label
         self._conn: Any = None
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="store")
         self._file_lock = lock
+        # the rate limits and backoffs (write probe, reconnect, busy hold) read the
+        # injected clock, so a test moves them with its fake clock instead of sleeping;
+        # a transaction's `wait` deadline is real time spent queued on the store thread
+        self._monotonic = monotonic
         self._schema_ready = False
         self._failures = 0
         self._retry_at = 0.0
@@ -157,7 +162,7 @@ class SqlStore:
     def busy(self) -> bool:
         """Another writer held a lock a moment ago: intake answers 503 at once rather
         than wait its turn to find the same lock (`transaction(..., wait=...)`)."""
-        return time.monotonic() < self._busy_until
+        return self._monotonic() < self._busy_until
 
     @property
     def is_leader(self) -> bool:
@@ -177,9 +182,9 @@ class SqlStore:
     async def probe(self, min_interval: float = PROBE_INTERVAL_S) -> bool:
         """A real write (a heartbeat row in `meta`), at most once per `min_interval`:
         /healthz must say "failing" when the store can read but not write."""
-        if time.monotonic() - self._last_probe < min_interval:
+        if self._monotonic() - self._last_probe < min_interval:
             return self.healthy
-        self._last_probe = time.monotonic()
+        self._last_probe = self._monotonic()
         try:
             await self._run(self._transaction_sync, self._heartbeat, None)
         except StorageBusy as exc:  # another writer holds the lock intake would need
@@ -220,7 +225,7 @@ class SqlStore:
     def _ensure_sync(self) -> Any:
         if self._conn is not None:
             return self._conn
-        if time.monotonic() < self._retry_at:
+        if self._monotonic() < self._retry_at:
             raise StorageError(f"{self.label}: unavailable ({self.last_error}); reconnecting")
         try:
             if self._file_lock is not None:  # SQLite: first the lock (StoreLocked: not ours)
@@ -231,7 +236,7 @@ class SqlStore:
                 self._schema_ready = True
         except BaseException:
             self._failures += 1
-            self._retry_at = time.monotonic() + min(
+            self._retry_at = self._monotonic() + min(
                 RECONNECT_MAX_S, RECONNECT_FIRST_S * 2 ** (self._failures - 1))
             raise
         self._conn, self._failures, self._retry_at = conn, 0, 0.0
@@ -339,7 +344,7 @@ class SqlStore:
             if not faults.is_database_error(exc):
                 raise
             if faults.is_busy(exc):
-                self._busy_until = time.monotonic() + BUSY_HOLD_S
+                self._busy_until = self._monotonic() + BUSY_HOLD_S
                 raise StorageBusy(f"{self.label}: busy ({exc}); retry shortly") from exc
             if faults.is_conflict(exc):
                 raise StorageConflict(f"{self.label}: {exc}") from exc
@@ -359,17 +364,19 @@ def _add_missing_columns(tx: Tx) -> None:
                 tx.execute(f"ALTER TABLE {table} ADD COLUMN {name} {sql_type}")
 
 
-def open_store(url: str, *, exclusive: bool = False) -> SqlStore:
+def open_store(url: str, *, exclusive: bool = False,
+               monotonic: Callable[[], float] = time.monotonic) -> SqlStore:
     """`sqlite:///rel.db`, `sqlite:////abs.db`, `sqlite:///:memory:`, `postgresql://...`.
 
     `exclusive`: the running service's store; on SQLite it refuses to open a file
-    another service already has (a reader such as a backup script needs no lock)."""
+    another service already has (a reader such as a backup script needs no lock).
+    `monotonic`: the clock of its rate limits (the service's `Clock.monotonic`)."""
     if url.startswith("sqlite:///"):
         path = url[len("sqlite:///"):]
         lock = FileLock(path) if exclusive and path != ":memory:" else None
-        return SqlStore(sqlite_connect(path), SQLITE, f"sqlite {path}", lock)
+        return SqlStore(sqlite_connect(path), SQLITE, f"sqlite {path}", lock, monotonic)
     if url.startswith(("postgresql://", "postgres://")):
-        return SqlStore(postgres_connect(url), POSTGRES, "postgresql")
+        return SqlStore(postgres_connect(url), POSTGRES, "postgresql", monotonic=monotonic)
     raise StorageError(f"unsupported storage URL {url!r}")
 
 
