@@ -161,9 +161,9 @@ class EscalationService:
             assert current is not None
             repeated = policy.apply_repeat(current, self._ladder(current), now)
             tx.incidents.save(repeated, policy.next_due(repeated, self._ladder(repeated),
-                                                       self._follow(repeated)))
+                                                        self._follow(repeated)))
             tx.timeline.add(current.id, [Entry(now, Reason.REPEATED, None,
-                                              params(count=repeated.count))])
+                                               params(count=repeated.count))])
             tx.events.add(event, current.id)
             return IngestResult(current.id)
         if meaning is Correlation.REOPEN:
@@ -195,7 +195,7 @@ class EscalationService:
         incident_id = tx.incidents.add(draft, now)
         incident = replace(draft, id=incident_id)
         tx.timeline.add(incident_id, [Entry(now, Reason.OPENED, None,
-                                           params(code=event.code, source=event.source))])
+                                            params(code=event.code, source=event.source))])
         if maintenance_holds.hold(tx, self.config, incident, now):
             return incident_id  # recorded; its ladder starts when the window ends
         self._persist(tx, policy.start(incident, self._ladder(incident), self.directory, now,

@@ -618,7 +618,7 @@ def _record(tx: Tx, outcomes: list[Outcome], now: datetime) -> set[int]:
             continue
         claim = o.row.claims if RULES[o.move].claimed else None
         if not tx.deliveries.move(o.row.id, o.move, now=now, current=o.row.status, claim=claim,
-                                **o.fields):
+                                  **o.fields):
             refused.add(o.row.id)
             continue
         audit.record_delivery(tx, o.row.id, o.row.incident_id, o.row.party, o.row.reason,
@@ -628,5 +628,5 @@ def _record(tx: Tx, outcomes: list[Outcome], now: datetime) -> set[int]:
         if o.note:  # a channel gave up: the timeline says which, and what happens next
             reason = Reason.DELIVERY_FAILED if o.failed_for_good else Reason.CHANNEL_FAILED
             tx.timeline.add(o.row.incident_id, [Entry(now, reason, o.row.party,
-                                                     params(notice=o.row.reason, **o.note))])
+                                                      params(notice=o.row.reason, **o.note))])
     return refused

@@ -126,10 +126,10 @@ class SqlStore:
         self._monotonic = monotonic
         self._schema_ready = False
         self._failures = 0
-        self._retry_at = 0.0
+        self._retry_at = float("-inf")
         self._last_probe = float("-inf")
         self._leader = False
-        self._busy_until = 0.0
+        self._busy_until = float("-inf")
         self.write_blocked: str | None = None  # the last write probe met another's lock
         self.healthy = False
         # the live dispatcher's intake of new outbox rows (already `sending`), called on
@@ -162,7 +162,7 @@ class SqlStore:
     def busy(self) -> bool:
         """Another writer held a lock a moment ago: intake answers 503 at once rather
         than wait its turn to find the same lock (`transaction(..., wait=...)`)."""
-        return self._monotonic() < self._busy_until
+        return _within(self._monotonic(), self._busy_until - BUSY_HOLD_S, self._busy_until)
 
     @property
     def is_leader(self) -> bool:
@@ -182,7 +182,7 @@ class SqlStore:
     async def probe(self, min_interval: float = PROBE_INTERVAL_S) -> bool:
         """A real write (a heartbeat row in `meta`), at most once per `min_interval`:
         /healthz must say "failing" when the store can read but not write."""
-        if self._monotonic() - self._last_probe < min_interval:
+        if _within(self._monotonic(), self._last_probe, self._last_probe + min_interval):
             return self.healthy
         self._last_probe = self._monotonic()
         try:
@@ -225,7 +225,7 @@ class SqlStore:
     def _ensure_sync(self) -> Any:
         if self._conn is not None:
             return self._conn
-        if self._monotonic() < self._retry_at:
+        if _within(self._monotonic(), self._retry_at - RECONNECT_MAX_S, self._retry_at):
             raise StorageError(f"{self.label}: unavailable ({self.last_error}); reconnecting")
         try:
             if self._file_lock is not None:  # SQLite: first the lock (StoreLocked: not ours)
@@ -239,7 +239,7 @@ class SqlStore:
             self._retry_at = self._monotonic() + min(
                 RECONNECT_MAX_S, RECONNECT_FIRST_S * 2 ** (self._failures - 1))
             raise
-        self._conn, self._failures, self._retry_at = conn, 0, 0.0
+        self._conn, self._failures, self._retry_at = conn, 0, float("-inf")
         if self.dialect is SQLITE:
             self._leader = True
         else:
@@ -350,6 +350,12 @@ class SqlStore:
                 raise StorageConflict(f"{self.label}: {exc}") from exc
             self.healthy, self.last_error = False, faults.first_line(exc)
             raise StorageError(f"{self.label}: {exc}") from exc
+
+
+def _within(now: float, start: float, end: float) -> bool:
+    """A wait (the probe's interval, the busy hold, the reconnect backoff) is on. A
+    reading before the wait began ends it too: only a test's clock goes back."""
+    return start <= now < end
 
 
 def _add_missing_columns(tx: Tx) -> None:

@@ -87,7 +87,7 @@ async def test_a_held_row_is_claimed_once_for_its_check_and_the_digest_owns_it(
     def hold(tx):
         records.enqueue(tx, "-100", row.incident_id, row.id, row.reason, "", now)
         return tx.deliveries.move(row.id, Move.HOLD, now=now, current=Status.SENDING, claim=1,
-                                next_attempt_at=due, channel="telegram")
+                                  next_attempt_at=due, channel="telegram")
 
     assert await app.store.transaction(hold)
     assert row.id not in [r.id for r in await claim(app, now)]  # not due yet

@@ -269,7 +269,7 @@ class DeliveryModel(RuleBasedStateMachine):
             carried = []
             for q in records.queued(tx, CHAT) + records.queued(tx, VENDOR_CHAT):
                 if records.unqueue_one(tx, q.id) and tx.deliveries.mark_sent(q.delivery_id, now,
-                                                                           "telegram"):
+                                                                             "telegram"):
                     carried.append(q.delivery_id)
             return carried
 
@@ -312,9 +312,9 @@ class DeliveryModel(RuleBasedStateMachine):
         def write(tx: Any) -> bool:
             if row.status == Status.CHECKING:
                 return tx.deliveries.move(delivery_id, Move.UNCLAIM, now=now,
-                                        current=Status.CHECKING, claim=claim)
+                                          current=Status.CHECKING, claim=claim)
             return tx.deliveries.move(delivery_id, Move.RETRY, now=now, current=Status.SENDING,
-                                    claim=claim, next_attempt_at=now)
+                                      claim=claim, next_attempt_at=now)
 
         done = self.run(self.app.store.transaction(write))
         assert done == (row.status in CLAIMED and row.claims == claim), (row, claim, done)

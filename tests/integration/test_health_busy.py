@@ -25,7 +25,8 @@ HOLD_S = 10.0
 def take_write_lock(url: str) -> Any:
     """Another connection takes the lock every intake write needs, and keeps it."""
     if url.startswith("sqlite:///"):
-        conn = sqlite3.connect(url[len("sqlite:///"):], isolation_level=None)
+        conn = sqlite3.connect(url[len("sqlite:///"):], isolation_level=None,
+                               check_same_thread=False)  # released on another thread
         conn.execute("BEGIN IMMEDIATE")
         conn.execute("INSERT INTO meta (key, value) VALUES ('someone else', 'x')")
         return conn

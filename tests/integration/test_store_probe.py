@@ -20,7 +20,8 @@ from escalator.storage import open_store
 def take_write_lock(url: str) -> Any:
     """Another connection holds the lock the probe's write needs."""
     if url.startswith("sqlite:///"):
-        conn = sqlite3.connect(url[len("sqlite:///"):], isolation_level=None)
+        conn = sqlite3.connect(url[len("sqlite:///"):], isolation_level=None,
+                               check_same_thread=False)  # released on another thread
         conn.execute("BEGIN IMMEDIATE")
         conn.execute("INSERT INTO meta (key, value) VALUES ('someone else', 'x')")
         return conn

@@ -42,8 +42,8 @@ async def main(count: int, rounds: int) -> None:
                     from escalator.domain.delivery import Move, Status
 
                     tx.deliveries.move(r.id, Move.ACCEPT, now=now, current=Status.SENDING,
-                                     claim=r.claims, sent_at=now, channel="webhook",
-                                     attempts=1, error=None)
+                                       claim=r.claims, sent_at=now, channel="webhook",
+                                       attempts=1, error=None)
                 else:
                     tx.update_delivery(r.id, status="sent", sent_at=now, channel="webhook",
                                        attempts=1, error=None)
