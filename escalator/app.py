@@ -51,7 +51,6 @@ from escalator.rosterfeeds import RosterFeeds
 from escalator.service import EscalationService
 from escalator.storage import open_store
 from escalator.storage.listen import DueListener
-from escalator.storage.nonces import link_nonces
 from escalator.tasks import cancel_and_wait
 from escalator.usecases.answering import Answering
 from escalator.usecases.configuring import Configuring
@@ -205,7 +204,7 @@ class Escalator:
     async def ack_token(self, incident_id: int, party: str) -> str:
         """An ack-link token for `party` on this incident, as the dispatcher makes them
         (with the incident's nonce, made now if it has none): for operators and tests."""
-        nonces = await self.store.transaction(lambda tx: link_nonces(tx, [incident_id]))
+        nonces = await self.store.transaction(lambda tx: tx.nonces.made_for([incident_id]))
         return self.signer.make(incident_id, party, self.clock.now(), nonces[incident_id])
 
     def _secret_bytes(self, config: Config) -> bytes:

@@ -47,7 +47,6 @@ from escalator.links import LinkSigner
 from escalator.notify import render
 from escalator.notify.base import Held, Message, Notifier, delivery_key
 from escalator.storage import audit
-from escalator.storage.nonces import link_nonces
 from escalator.storage.rows import DeliveryRow
 from escalator.storage.sql import SqlStore, Tx
 
@@ -606,7 +605,7 @@ def _claim(tx: Tx, now: datetime, limit: int, failing_before: datetime | None = 
     """Due rows, in flight now, and the link nonces of their incidents (made if new)."""
     items = tx.deliveries.claim(now, limit, calls=CALLS, closed=[s.value for s in CLOSED],
                                 failing_before=failing_before)
-    return items, link_nonces(tx, (i.id for _, i, _ in items))
+    return items, tx.nonces.made_for(i.id for _, i, _ in items)
 
 
 def _record(tx: Tx, outcomes: list[Outcome], now: datetime) -> set[int]:

@@ -52,7 +52,6 @@ from escalator.notify.gateway import (
     template,
 )
 from escalator.storage import voicecalls
-from escalator.storage.nonces import link_nonce
 from escalator.storage.sql import SqlStore
 
 log = logging.getLogger(__name__)
@@ -156,7 +155,7 @@ class VoiceNotifier:
         now = self._clock.now()
         inc = message.incident
         # bound to this incident instance like every link (checked by the answer's guards)
-        nonce = await self._store.transaction(lambda tx: link_nonce(tx, inc.id))
+        nonce = await self._store.transaction(lambda tx: tx.nonces.get(inc.id))
         token = self._signer.make(inc.id, message.party, now, nonce)
         base = f"{self._public_url().rstrip('/')}/voice/{token}/{message.delivery_id}"
         facility = self._facility()

@@ -8,8 +8,9 @@ after that commit returns.
 
 The transaction (`Tx`) is reached per aggregate, each in a module of its own:
 `tx.incidents`, `tx.events`, `tx.timeline`, `tx.safety`, `tx.deliveries` (the
-outbox), `tx.sources`, and `tx.decisions` (a batch of decisions across them), so a
-caller's code says which aggregate it touches.
+outbox), `tx.sources`, `tx.nonces` (ack-link nonces), `tx.meta` (the write probes)
+and `tx.decisions` (a batch of decisions across them), so a caller's code says
+which aggregate it touches.
 """
 
 from __future__ import annotations
@@ -32,11 +33,12 @@ from escalator.storage.deliveries import Deliveries
 from escalator.storage.events import Events
 from escalator.storage.filelock import FileLock
 from escalator.storage.incidents import Incidents
+from escalator.storage.meta import Meta
+from escalator.storage.nonces import Nonces
 from escalator.storage.rows import (
     ADDED_DELIVERY_COLUMNS,
     ADDED_INCIDENT_COLUMNS,
     DeliveryRow,
-    ts,
 )
 from escalator.storage.safety import Safety
 from escalator.storage.sources import Sources
@@ -65,6 +67,8 @@ class Tx(TxBase):
         self.deliveries = Deliveries(self, self.incidents)
         self.sources = Sources(self)
         self.decisions = Decisions(self.incidents, self.timeline, self.deliveries, self.safety)
+        self.nonces = Nonces(self)
+        self.meta = Meta(self)
 
     @property
     def wake_at(self) -> datetime | None:
@@ -89,9 +93,7 @@ class Tx(TxBase):
         """Just before the commit: what was kept back to be written once per transaction
         (the audit chain's head; the link nonces of the fresh rows' incidents, in one go)."""
         if self.nonces_wanted:
-            from escalator.storage.nonces import link_nonces  # it builds on this module
-
-            self.fresh_nonces.update(link_nonces(self, self.nonces_wanted))
+            self.fresh_nonces.update(self.nonces.made_for(self.nonces_wanted))
             self.nonces_wanted = []
         if self.incidents.written:  # each incident's state as committed, in the chain
             audit.record_incidents(self, self.incidents.written)
@@ -205,12 +207,7 @@ class SqlStore:
         return self.write_blocked
 
     def _heartbeat(self, tx: Tx) -> None:
-        if self.dialect is POSTGRES:  # the table locks intake's writes take: a writer
-            tx.execute("LOCK TABLE events, incidents, timeline, deliveries"  # holding any
-                       " IN ROW EXCLUSIVE MODE")  # of them makes intake (and this) busy
-        tx.execute("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key)"
-                   " DO UPDATE SET value = excluded.value",
-                   (f"heartbeat {socket.gethostname()}", ts(datetime.now(UTC))))
+        tx.meta.heartbeat(socket.gethostname(), datetime.now(UTC))
 
     async def transaction(self, fn: Callable[[Tx], T], *, wait: float | None = None) -> T:
         """Run `fn` in one transaction; commit on return, roll back on any error.

@@ -34,7 +34,6 @@ from escalator.domain.model import Action, Incident, Reason, params
 from escalator.errors import ActionError
 from escalator.links import LinkClaim, LinkSigner, bound
 from escalator.service import EscalationService
-from escalator.storage.nonces import link_nonce
 from escalator.storage.protocol import Store
 from escalator.storage.sql import Tx
 from escalator.usecases.context import Context
@@ -136,7 +135,7 @@ class Answering:
             return None
         actor = cmd.actor
         if cmd.link is not None:
-            nonce = link_nonce(tx, incident.id)
+            nonce = tx.nonces.get(incident.id)
             actor = replace(actor, link_bound=cmd.link.incident_id == incident.id
                             and bound(cmd.link, incident.opened_at, nonce))
         return (incident, actor, {d.id for d in tx.deliveries.of_incident(incident.id)},

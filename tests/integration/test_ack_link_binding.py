@@ -154,13 +154,12 @@ async def test_refused_presses_do_not_push_the_history_off_the_page(
 
 async def test_nonces_are_made_once_per_incident_on_both_databases(make_app, clock, recorder,
                                                                    store_url, aiohttp_client):
-    from escalator.storage.nonces import link_nonce, link_nonces
 
     app = await make_app(storage=store_url)
     link = await first_link(app, recorder)
-    first = await app.store.transaction(lambda tx: link_nonce(tx, 1))
-    again = await app.store.transaction(lambda tx: link_nonces(tx, [1, 1]))
+    first = await app.store.transaction(lambda tx: tx.nonces.get(1))
+    again = await app.store.transaction(lambda tx: tx.nonces.made_for([1, 1]))
     assert first is not None and len(first) == 6 and again == {1: first}
-    assert await app.store.transaction(lambda tx: link_nonce(tx, 2)) is None
+    assert await app.store.transaction(lambda tx: tx.nonces.get(2)) is None
     client = await aiohttp_client(app.web_app())
     assert (await client.get(link)).status == 200

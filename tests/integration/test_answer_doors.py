@@ -37,7 +37,6 @@ from escalator.entrypoints.http.board.auth import hash_password
 from escalator.i18n import t
 from escalator.notify.outbox import Outbox, card_renderer
 from escalator.notify.telegram.settings import RateLimits
-from escalator.storage.nonces import link_nonce
 from escalator.usecases.answering import Answering, Command, Outcome
 
 CHAT_A, CHAT_B, CHAT_P = -1001234567890, -1009876543210, -1005555555555
@@ -402,7 +401,7 @@ async def world(door: Door, case: Case, tmp_path: Path, clock: FakeClock,
                                                  point="Loop 2"))
     w.incident = result.incident_id
     await app.tick()
-    w.nonce = await app.store.transaction(lambda tx: link_nonce(tx, w.incident))
+    w.nonce = await app.store.transaction(lambda tx: tx.nonces.get(w.incident))
     return w
 
 

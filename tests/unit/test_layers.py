@@ -138,7 +138,6 @@ STILL_BREAKING = {
     ("config.checking", "notify.email"),
     ("config.checking", "notify.sms"),
     ("config.checking", "notify.voice"),
-    ("entrypoints.http.ackpage", "storage.nonces"),
     ("entrypoints.http.ackpage", "storage.rows"),
     ("entrypoints.http.ackpage", "storage.sql"),
     ("entrypoints.http.answers", "service"),
@@ -160,7 +159,6 @@ STILL_BREAKING = {
     ("intake", "storage"),
     ("intake.base", "service"),
     ("notify.dispatch", "storage.audit"),
-    ("notify.dispatch", "storage.nonces"),
     ("notify.dispatch", "storage.rows"),
     ("notify.dispatch", "storage.sql"),
     ("notify.outbox", "storage.sql"),
@@ -171,7 +169,6 @@ STILL_BREAKING = {
     ("notify.telegram.guidance", "storage.rows"),
     ("notify.telegram.outage", "service"),
     ("notify.telegram.records", "storage.telegram"),
-    ("notify.voice", "storage.nonces"),
     ("notify.voice", "storage.sql"),
     ("notify.voice", "storage.voicecalls"),
 }

@@ -31,7 +31,6 @@ from escalator.entrypoints.http.views import (
 from escalator.i18n import code_label, reader_language, t, tn
 from escalator.i18n.explain import explain
 from escalator.links import LinkClaim, LinkError, bound
-from escalator.storage.nonces import link_nonce
 from escalator.storage.rows import dt
 from escalator.storage.sql import Tx
 from escalator.usecases.answering import Command, Outcome
@@ -95,7 +94,7 @@ async def _load(request: web.Request, claim: LinkClaim
     incident that had the same number (an earlier database)."""
     def read(tx: Tx) -> tuple[Incident | None, list[dict[str, Any]]]:
         incident = tx.incidents.get(claim.incident_id)
-        if incident is None or not bound(claim, incident.opened_at, link_nonce(tx, incident.id)):
+        if incident is None or not bound(claim, incident.opened_at, tx.nonces.get(incident.id)):
             return None, []
         return incident, tx.timeline.of_incident(incident.id)
 
