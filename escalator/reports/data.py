@@ -15,7 +15,6 @@ from escalator.domain.maintenance import MaintenanceWindow
 from escalator.domain.model import read_params
 from escalator.domain.register import SafetyRow, SafetyView
 from escalator.reports import weekly
-from escalator.storage import maintenance
 from escalator.storage import register as store
 from escalator.storage.sql import Tx
 
@@ -56,7 +55,7 @@ def _held(tx: Tx, w: weekly.Week, windows: Mapping[str, MaintenanceWindow]
         window_id = str(said.get("window") or "")
         known = windows.get(window_id)
         if known is None and window_id.isdigit():
-            api = maintenance.window(tx, int(window_id))
+            api = tx.maintenance.window(int(window_id))
             known = api.window if api else None
         until = known.ends if known else _stamp(said.get("until"))
         found.append(weekly.Held(code, point, incident_id, at,

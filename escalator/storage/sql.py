@@ -8,9 +8,10 @@ after that commit returns.
 
 The transaction (`Tx`) is reached per aggregate, each in a module of its own:
 `tx.incidents`, `tx.events`, `tx.timeline`, `tx.safety`, `tx.deliveries` (the
-outbox), `tx.sources`, `tx.nonces` (ack-link nonces), `tx.meta` (the write probes)
-and `tx.decisions` (a batch of decisions across them), so a caller's code says
-which aggregate it touches.
+outbox), `tx.sources`, `tx.nonces` (ack-link nonces), `tx.meta` (the write probes),
+`tx.maintenance` (windows set through the API, held incidents) and `tx.decisions`
+(a batch of decisions across them), so a caller's code says which aggregate it
+touches.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from escalator.storage.deliveries import Deliveries
 from escalator.storage.events import Events
 from escalator.storage.filelock import FileLock
 from escalator.storage.incidents import Incidents
+from escalator.storage.maintenance import Maintenance
 from escalator.storage.meta import Meta
 from escalator.storage.nonces import Nonces
 from escalator.storage.rows import (
@@ -68,6 +70,7 @@ class Tx(TxBase):
         self.sources = Sources(self)
         self.decisions = Decisions(self.incidents, self.timeline, self.deliveries, self.safety)
         self.nonces = Nonces(self)
+        self.maintenance = Maintenance(self)
         self.meta = Meta(self)
 
     @property

@@ -147,7 +147,6 @@ STILL_BREAKING = {
     ("entrypoints.http.board.pages", "service"),
     ("entrypoints.http.board.pages", "storage.rows"),
     ("entrypoints.http.intake", "service"),
-    ("entrypoints.http.maintenance_api", "storage.maintenance"),
     ("entrypoints.http.maintenance_api", "storage.sql"),
     ("entrypoints.http.safety", "storage.register"),
     ("entrypoints.http.safety", "storage.sql"),

@@ -36,7 +36,6 @@ from escalator.entrypoints.http.api import _json_object
 from escalator.entrypoints.http.keys import RECORDS
 from escalator.entrypoints.http.tokens import OPERATOR, VIEWER, require
 from escalator.entrypoints.http.views import ApiError, iso
-from escalator.storage import maintenance as stored
 from escalator.storage.sql import Tx
 
 MAX_REASON = 200
@@ -57,7 +56,7 @@ async def list_windows(request: web.Request) -> web.Response:
     require(request, VIEWER)
     records = request.app[RECORDS]
     now = records.context.now()
-    from_api = await records.read(lambda tx: stored.windows_ending_after(tx, now))
+    from_api = await records.read(lambda tx: tx.maintenance.windows_ending_after(now))
     config = records.context.config
     tz = ZoneInfo(config.facility.timezone)
     found = [_json(w, tz, now, "config") for w in config.maintenance if w.ends > now]
@@ -102,10 +101,10 @@ async def create_or_renew(request: web.Request) -> web.Response:
     limit = MAX_WINDOWS - sum(1 for w in config.maintenance if w.ends > now)
 
     def add(tx: Tx) -> int:
-        if stored.open_windows(tx, now) >= limit:  # each alarm is checked against every one
+        if tx.maintenance.open_windows(now) >= limit:  # each alarm is checked against every one
             raise ApiError(409, f"at most {MAX_WINDOWS} maintenance windows may be current or"
                                 " planned at once; end one first", reason="too_many_windows")
-        return stored.add_window(tx, draft, by, now)
+        return tx.maintenance.add_window(draft, by, now)
 
     window_id = await records.write(add)
     return web.json_response(_json(replace(draft, id=str(window_id)), tz, now, "api"),
@@ -135,7 +134,7 @@ async def _renew(request: web.Request, window_id: int, body: dict[str, Any],
         if not isinstance(renewed, MaintenanceWindow):
             text = explain(renewed, maximum, format_duration(maximum))
             raise ApiError(400, f"until: {text}", reason=renewed.value)
-        stored.set_until(tx, window_id, until, by, now)
+        tx.maintenance.set_until(window_id, until, by, now)
         return renewed
 
     renewed = await records.write(work)
@@ -152,7 +151,7 @@ async def end_window(request: web.Request) -> web.Response:
 
     def work(tx: Tx) -> MaintenanceWindow:
         current = _existing(tx, window_id, now)
-        stored.set_until(tx, window_id, now, by, now)
+        tx.maintenance.set_until(window_id, now, by, now)
         return replace(current, ends=now)
 
     ended = await records.write(work)
@@ -161,7 +160,7 @@ async def end_window(request: web.Request) -> web.Response:
 
 
 def _existing(tx: Tx, window_id: int, now: datetime) -> MaintenanceWindow:
-    found = stored.window(tx, window_id)
+    found = tx.maintenance.window(window_id)
     if found is None:
         raise ApiError(404, f"no maintenance window {window_id}")
     if found.window.ends <= now:
