@@ -9,9 +9,10 @@ after that commit returns.
 The transaction (`Tx`) is reached per aggregate, each in a module of its own:
 `tx.incidents`, `tx.events`, `tx.timeline`, `tx.safety`, `tx.deliveries` (the
 outbox), `tx.sources`, `tx.nonces` (ack-link nonces), `tx.meta` (the write probes),
-`tx.maintenance` (windows set through the API, held incidents) and `tx.decisions`
-(a batch of decisions across them), so a caller's code says which aggregate it
-touches.
+`tx.maintenance` (windows set through the API, held incidents), `tx.register` (the
+safety register's pages and reviews, the weekly summary's figures and runs) and
+`tx.decisions` (a batch of decisions across them), so a caller's code says which
+aggregate it touches.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ from escalator.storage.incidents import Incidents
 from escalator.storage.maintenance import Maintenance
 from escalator.storage.meta import Meta
 from escalator.storage.nonces import Nonces
+from escalator.storage.register import Register
 from escalator.storage.rows import (
     ADDED_DELIVERY_COLUMNS,
     ADDED_INCIDENT_COLUMNS,
@@ -71,6 +73,7 @@ class Tx(TxBase):
         self.decisions = Decisions(self.incidents, self.timeline, self.deliveries, self.safety)
         self.nonces = Nonces(self)
         self.maintenance = Maintenance(self)
+        self.register = Register(self)
         self.meta = Meta(self)
 
     @property

@@ -27,7 +27,6 @@ from escalator.domain.model import Action, AlarmEvent
 from escalator.errors import NotifyError
 from escalator.reports import data
 from escalator.reports.safety_text import as_csv, as_json, as_text
-from escalator.storage import register
 
 SECRET_URL = "http://127.0.0.1:9/hook?api_key=SECRET"
 POINTS = [
@@ -153,7 +152,7 @@ async def test_every_format_names_parties_only_and_neutralises_formulas(
         # the safety register's exports (the text is what a nurse pastes into HaiPro)
         config = app.config
         views = await app.store.transaction(lambda tx: data.views(
-            tx, register.safety_page(tx, limit=1000), data.care_staff(config), clock.now()))
+            tx, tx.register.safety_page(limit=1000), data.care_staff(config), clock.now()))
         assert {v.safety.cause for v in views} >= {"delivery_failed", "nobody_acknowledged"}
         names = {pid: p.name for pid, p in config.parties.items()}
         assert_neutral("safety CSV", as_csv(views, "fi", "Europe/Helsinki"))

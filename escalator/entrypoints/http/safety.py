@@ -25,7 +25,6 @@ from escalator.entrypoints.http.tokens import OPERATOR, VIEWER, require
 from escalator.entrypoints.http.views import ApiError
 from escalator.reports import data, when
 from escalator.reports.safety_text import as_json, as_text
-from escalator.storage import register as store
 from escalator.storage.sql import Tx
 from escalator.usecases.records import Records
 
@@ -77,7 +76,7 @@ async def list_records(request: web.Request) -> web.Response:
     limit = _limit(request)
 
     def read(tx: Tx) -> list[Any]:
-        rows = store.safety_page(tx, start=start, end=end, cause=cause,
+        rows = tx.register.safety_page(start=start, end=end, cause=cause,
                                  state=state, before_id=cursor,
                                  limit=limit)
         return data.views(tx, rows, staff, now)
@@ -124,9 +123,9 @@ async def add_note(request: web.Request) -> web.Response:
     now = records.context.now()
 
     def write(tx: Tx) -> bool:
-        if store.safety_row(tx, safety_id) is None:
+        if tx.register.safety_row(safety_id) is None:
             return False
-        store.add_note(tx, safety_id, now, by, note)
+        tx.register.add_note(safety_id, now, by, note)
         return True
 
     if not await records.write(write):
@@ -143,9 +142,9 @@ async def close(request: web.Request) -> web.Response:
     now = records.context.now()
 
     def write(tx: Tx) -> str:
-        if store.safety_row(tx, safety_id) is None:
+        if tx.register.safety_row(safety_id) is None:
             return "missing"
-        return "closed" if store.close(tx, safety_id, now, by, cause, measures) else "already"
+        return "closed" if tx.register.close(safety_id, now, by, cause, measures) else "already"
 
     result = await records.write(write)
     if result == "missing":

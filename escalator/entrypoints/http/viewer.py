@@ -17,7 +17,6 @@ from escalator.entrypoints.http.views import html_page
 from escalator.i18n import code_label, t
 from escalator.reports import data
 from escalator.reports.safety_text import as_text, contact_line, local
-from escalator.storage import register as store
 from escalator.storage.sql import Tx
 
 
@@ -33,9 +32,9 @@ async def page(request: web.Request, incident: Incident, lang: str) -> web.Respo
     names = {pid: p.name for pid, p in config.parties.items()}
 
     def read(tx: Tx) -> tuple[list, list]:
-        rows = [r for r in store.safety_page(tx, limit=1000) if r.incident_id == incident.id]
-        timeline = store.timelines(tx, [incident.id])[incident.id]
-        deliveries = store.deliveries(tx, [incident.id])[incident.id]
+        rows = [r for r in tx.register.safety_page(limit=1000) if r.incident_id == incident.id]
+        timeline = tx.register.timelines([incident.id])[incident.id]
+        deliveries = tx.register.deliveries([incident.id])[incident.id]
         return data.views(tx, rows, staff, now), list(contact_lines(timeline, deliveries))
 
     views, lines = await queries.read(read)
