@@ -59,7 +59,6 @@ from escalator.security.outbound import guarded_session
 from escalator.security.secrets import Secrets
 from escalator.storage import SqlStore, open_store
 from escalator.storage.listen import DueListener
-from escalator.storage.nonces import link_nonces
 from escalator.usecases.answering import Answering
 from escalator.usecases.calls import CallLog, Calls
 from escalator.usecases.chat_records import ChatRecords
@@ -99,7 +98,8 @@ class Escalator:
         self._extra_notifiers = dict(notifiers or {})
         self.metrics = Metrics(self.clock, self._source_kind)
         self.started_at: datetime | None = None
-        self.store: SqlStore = open_store(config.storage, exclusive=True)
+        self.store: SqlStore = open_store(config.storage, exclusive=True,
+                                          monotonic=self.clock.monotonic)
         self.board = BoardState()  # the web board's sessions and live-change signal
         self.store.changed_sink = self.board.changes.notify  # one row per changed incident
         self.config_audit = ConfigAudit(self.store, self.clock)
@@ -121,7 +121,7 @@ class Escalator:
         # an edit on disk reloads it; a broken file is an alarm until a good one loads
         self.config_watch = ConfigWatch(self.config_editing, alarm=ConfigAlarm(
             lambda event: self.service.ingest(event), self.clock, config.path or "",
-            lambda key: self.store.transaction(lambda tx: tx.open_incident(key) is not None)))
+            lambda key: self.store.transaction(lambda tx: tx.incidents.open_one(key) is not None)))
         self.service = EscalationService(self.store, config, self._directory(config), self.clock,
                                          on_change=self.poke, on_due=self.due_by)
         self.telegram = self._telegram(config)
@@ -241,7 +241,7 @@ class Escalator:
     async def ack_token(self, incident_id: int, party: str) -> str:
         """An ack-link token for `party` on this incident, as the dispatcher makes them
         (with the incident's nonce, made now if it has none): for operators and tests."""
-        nonces = await self.store.transaction(lambda tx: link_nonces(tx, [incident_id]))
+        nonces = await self.store.transaction(lambda tx: tx.nonces.made_for([incident_id]))
         return self.signer.make(incident_id, party, self.clock.now(), nonces[incident_id])
 
     def _link_key(self) -> bytes:

@@ -82,7 +82,7 @@ async def until(condition, what: str = "condition") -> None:
 
 
 async def incidents(app, state: str | None = None):
-    return await app.store.transaction(lambda tx: tx.incidents(state))
+    return await app.store.transaction(lambda tx: tx.incidents.listed(state))
 
 
 async def events(app, source: str):

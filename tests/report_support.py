@@ -32,12 +32,12 @@ def report_yaml(storage: str, extra: str = "", *, heartbeat: bool = False) -> st
 
 async def watched_since(storage: str, at: datetime) -> None:
     """A store whose service first started at `at` (as if it had run since then)."""
-    from escalator.storage import open_store, register
+    from escalator.storage import open_store
 
     store = open_store(storage)
     await store.open()
     try:
-        await store.transaction(lambda tx: register.record_start(tx, at))
+        await store.transaction(lambda tx: tx.register.record_start(at))
     finally:
         await store.close()
 

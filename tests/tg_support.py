@@ -136,12 +136,12 @@ async def alarm(app: Escalator, point: str = "Loop 2, wing B", code: str = "FT",
 
 
 async def incident(app: Escalator, incident_id: int):
-    return await app.store.transaction(lambda tx: tx.incident(incident_id))
+    return await app.store.transaction(lambda tx: tx.incidents.get(incident_id))
 
 
 async def timeline(app: Escalator, incident_id: int) -> list[dict[str, Any]]:
-    return await app.store.transaction(lambda tx: tx.timeline(incident_id))
+    return await app.store.transaction(lambda tx: tx.timeline.of_incident(incident_id))
 
 
 async def deliveries(app: Escalator, incident_id: int):
-    return await app.store.transaction(lambda tx: tx.deliveries(incident_id))
+    return await app.store.transaction(lambda tx: tx.deliveries.of_incident(incident_id))

@@ -118,7 +118,7 @@ class Dispatcher:
         """At start: rows a crash left in flight are sent again (once), now."""
         now = self.clock.now()
         count, cut = await self.store.transaction(
-            lambda tx: (tx.release_in_flight(now), tx.maybe_sent_due()))
+            lambda tx: (tx.deliveries.release_in_flight(now), tx.deliveries.maybe_sent_due()))
         if count:
             log.warning("%d deliveries were in flight at the last stop; sending them again",
                         count)
@@ -169,7 +169,7 @@ class Dispatcher:
             if not batch or not self.settle:
                 break
             await self.drain()
-        return await self.store.transaction(lambda tx: tx.earliest_delivery())
+        return await self.store.transaction(lambda tx: tx.deliveries.earliest())
 
     async def drain(self) -> None:
         """Wait until every lane is empty and every outcome is written (settled mode:
@@ -246,7 +246,7 @@ class Dispatcher:
         config = self._config()
 
         def work(tx: Tx) -> Outcome | None:
-            row = next((d for d in tx.deliveries(incident_id) if d.id == delivery_id), None)
+            row = {d.id: d for d in tx.deliveries.of_incident(incident_id)}.get(delivery_id)
             if row is None or row.status != Status.SENT or row.channel != channel:
                 return None
             party = config.parties.get(row.party)

@@ -15,7 +15,6 @@ from escalator.domain.answering import CALLS
 from escalator.domain.delivery import RULES, Move
 from escalator.domain.model import WAITING_FOR_CLEAR, Entry, Reason, State, params
 from escalator.storage import audit
-from escalator.storage.nonces import link_nonces
 from escalator.storage.sql import Tx
 
 CLOSED = (State.ACKNOWLEDGED, State.RESOLVED, *WAITING_FOR_CLEAR)  # calls not sent any more
@@ -35,9 +34,9 @@ def shortest_fallback(config: Config) -> timedelta:
 def claim(tx: Tx, now: datetime, limit: int, failing_before: datetime | None = None,
           ) -> tuple[list[Item], dict[int, bytes]]:
     """Due rows, in flight now, and the link nonces of their incidents (made if new)."""
-    items = tx.claim_deliveries(now, limit, calls=CALLS, closed=[s.value for s in CLOSED],
+    items = tx.deliveries.claim(now, limit, calls=CALLS, closed=[s.value for s in CLOSED],
                                 failing_before=failing_before)
-    return items, link_nonces(tx, (i.id for _, i, _ in items))
+    return items, tx.nonces.made_for((i.id for _, i, _ in items))
 
 
 def record(tx: Tx, outcomes: list[Outcome], now: datetime) -> set[int]:
@@ -48,16 +47,16 @@ def record(tx: Tx, outcomes: list[Outcome], now: datetime) -> set[int]:
         if o.move is None:
             continue
         claim = o.row.claims if RULES[o.move].claimed else None
-        if not tx.move_delivery(o.row.id, o.move, now=now, current=o.row.status, claim=claim,
-                                **o.fields):
+        if not tx.deliveries.move(o.row.id, o.move, now=now, current=o.row.status, claim=claim,
+                                  **o.fields):
             refused.add(o.row.id)
             continue
         audit.record_delivery(tx, o.row.id, o.row.incident_id, o.row.party, o.row.reason,
                               {**o.fields, "status": AUDIT_KIND.get(o.move, o.status)}, now)
         if o.failing_since is not KEEP:
-            tx.set_failing_since(o.row.id, o.failing_since)  # type: ignore[arg-type]
+            tx.deliveries.set_failing_since(o.row.id, o.failing_since)  # type: ignore[arg-type]
         if o.note:  # a channel gave up: the timeline says which, and what happens next
             reason = Reason.DELIVERY_FAILED if o.failed_for_good else Reason.CHANNEL_FAILED
-            tx.add_entries(o.row.incident_id, [Entry(now, reason, o.row.party,
-                                                     params(notice=o.row.reason, **o.note))])
+            tx.timeline.add(o.row.incident_id, [Entry(now, reason, o.row.party,
+                                                      params(notice=o.row.reason, **o.note))])
     return refused

@@ -3,7 +3,7 @@
 One table (`RULES`) names every allowed move: from which states, to which
 state, and which part of the service may make it. The store applies a move
 only to a row still in the state the mover saw (a conditional UPDATE in
-`escalator.storage.sql.Tx.move_delivery`); a write refused so is logged and
+`escalator.storage.sql.Tx.deliveries.move`); a write refused so is logged and
 audited, never applied. Nothing else writes a delivery's status.
 
     PENDING  --claim-->  SENDING  --accept-->  SENT   (sent_at: the peer's acceptance)

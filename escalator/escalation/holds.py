@@ -30,13 +30,12 @@ from escalator.domain.model import (
     State,
     params,
 )
-from escalator.storage import maintenance as stored
 from escalator.storage.sql import Tx
 
 
 def windows(tx: Tx, config: Config, now: datetime) -> list[MaintenanceWindow]:
     """Every window not ended at `now`: the config file's and those set through the API."""
-    from_api = [s.window for s in stored.windows_ending_after(tx, now)]
+    from_api = [s.window for s in tx.maintenance.windows_ending_after(now)]
     return [*(w for w in config.maintenance if w.ends > now), *from_api]
 
 
@@ -47,9 +46,9 @@ def hold(tx: Tx, config: Config, incident: Incident, now: datetime) -> bool:
     if window is None:
         return False
     detail = params(work=window.reason, until=window.ends, window=window.id)
-    tx.add_entries(incident.id, [Entry(now, Reason.MAINTENANCE_HELD, None, detail)])
-    tx.save_incident(incident, window.ends)
-    stored.add_hold(tx, incident.id, window)
+    tx.timeline.add(incident.id, [Entry(now, Reason.MAINTENANCE_HELD, None, detail)])
+    tx.incidents.save(incident, window.ends)
+    tx.maintenance.add_hold(incident.id, window)
     return True
 
 
@@ -64,7 +63,7 @@ def hold_reopened(tx: Tx, config: Config, reopened: Decision, before: Incident,
     held = replace(inc, escalation=Escalation(), notified=before.notified)
     logged = [e for e in reopened.entries if e.reason is Reason.REOPENED and e.party is None]
     detail = params(work=window.reason, until=window.ends, window=window.id)
-    stored.add_hold(tx, inc.id, window)
+    tx.maintenance.add_hold(inc.id, window)
     return Decision(held, entries=(*logged, Entry(now, Reason.MAINTENANCE_HELD, None, detail)),
                     next_due=window.ends)
 
@@ -80,23 +79,23 @@ def review(
     follow_of: Callable[[Incident], FollowUp], directory: Directory,
 ) -> list[Decision]:
     """Each held incident: still covered -> due at the window's end; else its ladder starts."""
-    holds = stored.holds(tx)
+    holds = tx.maintenance.holds()
     if not holds:
         return []
     current = windows(tx, config, now)
     decisions = []
     for h in holds:
-        incident = tx.incident(h.incident_id)
+        incident = tx.incidents.get(h.incident_id)
         if incident is None or not _still_held(incident):
-            stored.drop_hold(tx, h.incident_id)
+            tx.maintenance.drop_hold(h.incident_id)
             continue
         window = covering(current, incident.source, incident.code, incident.point, now)
         if window is not None:
             if (window.id, window.reason, window.ends) != (h.window_id, h.reason, h.until):
-                stored.update_hold(tx, incident.id, window)
+                tx.maintenance.update_hold(incident.id, window)
             decisions.append(Decision(incident, next_due=window.ends))
             continue
-        stored.drop_hold(tx, incident.id)
+        tx.maintenance.drop_hold(incident.id)
         decisions.append(policy.start(incident, ladder_of(incident), directory, now,
                                       follow_of(incident), reason=Reason.MAINTENANCE_ENDED,
                                       detail=params(work=h.reason)))

@@ -141,36 +141,36 @@ class EscalationService:
     def _ingest(self, tx: Tx, event: AlarmEvent) -> IngestResult:
         now = event.received_at
         if event.event_id:
-            seen = tx.find_event(event.source, event.event_id)
+            seen = tx.events.find(event.source, event.event_id)
             if seen is not None:
                 return IngestResult(seen["incident_id"], duplicate=True)
         self._source_spoke(tx, event.source, now)
-        current = tx.open_incident(event.dedup_key) if event.state != "heartbeat" else None
+        current = tx.incidents.open_one(event.dedup_key) if event.state != "heartbeat" else None
         follow = self._follow_for(event.source, event.code, self._route_ladder(event))
-        recent = tx.resolved_since(event.dedup_key, now - follow.reopen_within) \
+        recent = tx.incidents.resolved_since(event.dedup_key, now - follow.reopen_within) \
             if event.state == "alarm" and current is None \
             and follow.reopen_within > timedelta(0) else None
         meaning = correlate(event.state, current, recent)
         if meaning is Correlation.HEARTBEAT:
-            tx.add_event(event, None)
+            tx.events.add(event, None)
             return IngestResult(None)
         if meaning is Correlation.CLEAR_UNKNOWN:
-            tx.add_event(event, None)
+            tx.events.add(event, None)
             return IngestResult(None)
         if meaning is Correlation.CLEAR:
             assert current is not None
             self._persist(tx, policy.apply_clear(current, self._ladder(current),
                                                  self.directory, now), now)
-            tx.add_event(event, current.id)
+            tx.events.add(event, current.id)
             return IngestResult(current.id)
         if meaning is Correlation.REPEAT:
             assert current is not None
             repeated = policy.apply_repeat(current, self._ladder(current), now)
-            tx.save_incident(repeated, policy.next_due(repeated, self._ladder(repeated),
-                                                       self._follow(repeated)))
-            tx.add_entries(current.id, [Entry(now, Reason.REPEATED, None,
-                                              params(count=repeated.count))])
-            tx.add_event(event, current.id)
+            tx.incidents.save(repeated, policy.next_due(repeated, self._ladder(repeated),
+                                                        self._follow(repeated)))
+            tx.timeline.add(current.id, [Entry(now, Reason.REPEATED, None,
+                                               params(count=repeated.count))])
+            tx.events.add(event, current.id)
             return IngestResult(current.id)
         if meaning is Correlation.REOPEN:
             assert recent is not None
@@ -178,10 +178,10 @@ class EscalationService:
             d = policy.reopen(recent, ladder, self.directory, now, self._follow(recent))
             self._persist(tx, maintenance_holds.hold_reopened(tx, self.config, d, recent, now),
                           now)
-            tx.add_event(event, recent.id)
+            tx.events.add(event, recent.id)
             return IngestResult(recent.id, reopened=True)
         incident_id = self._open(tx, event, now)
-        tx.add_event(event, incident_id)
+        tx.events.add(event, incident_id)
         return IngestResult(incident_id, new_incident=True)
 
     def _route_ladder(self, event: AlarmEvent) -> str:
@@ -198,10 +198,10 @@ class EscalationService:
             last_seen_at=now,
             false_alarm_clear_within=route.false_alarm_clear_within if route else None,
         )
-        incident_id = tx.add_incident(draft, now)
+        incident_id = tx.incidents.add(draft, now)
         incident = replace(draft, id=incident_id)
-        tx.add_entries(incident_id, [Entry(now, Reason.OPENED, None,
-                                           params(code=event.code, source=event.source))])
+        tx.timeline.add(incident_id, [Entry(now, Reason.OPENED, None,
+                                            params(code=event.code, source=event.source))])
         if maintenance_holds.hold(tx, self.config, incident, now):
             return incident_id  # recorded; its ladder starts when the window ends
         self._persist(tx, policy.start(incident, self._ladder(incident), self.directory, now,
@@ -227,7 +227,7 @@ class EscalationService:
             now = self.clock.now()
 
             def work(tx: Tx) -> Incident:
-                incident = tx.incident(incident_id)
+                incident = tx.incidents.get(incident_id)
                 if incident is None:
                     raise ActionError(f"no incident {incident_id}")
                 if check is not None:
@@ -261,7 +261,7 @@ class EscalationService:
     async def refused(self, incident_id: int, detail: str) -> None:
         """Someone not authorised tried to act: nothing changes but the timeline says so."""
         entry = Entry(self.clock.now(), Reason.REFUSED, None, detail)
-        await self.store.transaction(lambda tx: tx.add_entries(incident_id, [entry]))
+        await self.store.transaction(lambda tx: tx.timeline.add(incident_id, [entry]))
 
     async def delivery_failed(self, incident_id: int, step: int | None, loop: int) -> None:
         """Nobody on the current step could be reached on any channel: move the ladder on."""
@@ -269,12 +269,12 @@ class EscalationService:
             now = self.clock.now()
 
             def work(tx: Tx) -> bool:
-                inc = tx.incident(incident_id)
+                inc = tx.incidents.get(incident_id)
                 if inc is None or inc.state is not State.OPEN or inc.escalation.exhausted:
                     return False
                 if (inc.escalation.step, inc.escalation.loop) != (step, loop):
                     return False  # the ladder has already moved on
-                live = [d for d in tx.deliveries(incident_id)
+                live = [d for d in tx.deliveries.of_incident(incident_id)
                         if d.step == step and d.loop == loop and not d.is_update
                         and d.status in delivery.LIVE]
                 if live:
@@ -282,7 +282,7 @@ class EscalationService:
                 d = policy.apply_action(inc, Action.ESCALATE, "escalator", self._ladder(inc),
                                         self.directory, now, follow=self._follow(inc))
                 self._persist(tx, d, now)
-                tx.add_safety(incident_id, [SafetyRecord(  # parameters, rendered when shown
+                tx.safety.add(incident_id, [SafetyRecord(  # parameters, rendered when shown
                     SafetyCause.DELIVERY_FAILED, now, params(step=step, loop=loop))])
                 return True
 
@@ -309,28 +309,28 @@ class EscalationService:
         for held in maintenance_holds.review(tx, self.config, now, self._ladder, self._follow,
                                              self.directory):
             self._persist(tx, held, now)
-        found = tx.due_incidents(now, WAKE_BATCH)
-        tx.save_decisions([policy.decide(i, self._ladder(i), self.directory, now,
+        found = tx.incidents.due(now, WAKE_BATCH)
+        tx.decisions.save([policy.decide(i, self._ladder(i), self.directory, now,
                                          self._follow(i)) for i in found], now)
         if len(found) == WAKE_BATCH:
             return now, True
         if isinstance(self.clock, SteadyClock) and (jump := self.clock.take_jump()):
-            tx.shift_source_heartbeats(jump, now)  # a step forward is not their silence
+            tx.sources.shift_heartbeats(jump, now)  # a step forward is not their silence
         source_due = self._check_sources(tx, now)
-        candidates = [d for d in (tx.earliest_due(), source_due) if d is not None]
+        candidates = [d for d in (tx.incidents.earliest_due(), source_due) if d is not None]
         return (min(candidates) if candidates else None), False
 
     # -- sources --------------------------------------------------------------
     def _source_spoke(self, tx: Tx, source_id: str, now: datetime) -> None:
         """Any event is a sign of life; a "source silent" incident clears itself."""
-        row = tx.source(source_id)
-        tx.touch_source(source_id, now)
+        row = tx.sources.get(source_id)
+        tx.sources.touch(source_id, now)
         if row and row["silent_incident_id"]:
-            silent = tx.incident(int(row["silent_incident_id"]))
+            silent = tx.incidents.get(int(row["silent_incident_id"]))
             if silent is not None and silent.is_open:
                 self._persist(tx, policy.apply_clear(silent, self._ladder(silent),
                                                      self.directory, now), now)
-            tx.set_source_silent(source_id, None)
+            tx.sources.set_silent(source_id, None)
 
     def _check_sources(self, tx: Tx, now: datetime) -> datetime | None:
         """Open a "source silent" incident for each source quiet past its timeout."""
@@ -338,10 +338,10 @@ class EscalationService:
         for sid, src in self.config.sources.items():
             if src.heartbeat_timeout is None:
                 continue
-            row = tx.source(sid)
+            row = tx.sources.get(sid)
             if row is None:  # never heard of: the clock starts now
-                tx.touch_source(sid, now)
-                row = tx.source(sid)
+                tx.sources.touch(sid, now)
+                row = tx.sources.get(sid)
                 assert row is not None
             if row["silent_incident_id"]:
                 continue
@@ -357,10 +357,10 @@ class EscalationService:
             event = AlarmEvent(source=sid, code=SOURCE_SILENT, state="alarm", received_at=now,
                                point=sid, text=text, severity="high")
             incident_id = self._open(tx, event, now)
-            tx.add_event(event, incident_id)
-            tx.set_source_silent(sid, incident_id)
+            tx.events.add(event, incident_id)
+            tx.sources.set_silent(sid, incident_id)
             timeout_s = int(src.heartbeat_timeout.total_seconds())
-            tx.add_safety(incident_id, [SafetyRecord(SafetyCause.SOURCE_SILENT, now,
+            tx.safety.add(incident_id, [SafetyRecord(SafetyCause.SOURCE_SILENT, now,
                                                      params(source=sid, timeout_s=timeout_s))])
         return next_check
 
@@ -385,10 +385,10 @@ class EscalationService:
     @staticmethod
     def _persist(tx: Tx, d: Decision, now: datetime) -> None:
         inc = d.incident
-        tx.save_incident(inc, d.next_due)
-        tx.add_entries(inc.id, d.entries)
-        tx.add_deliveries(inc.id, d.notices, now, inc)
-        tx.add_safety(inc.id, d.safety)
+        tx.incidents.save(inc, d.next_due)
+        tx.timeline.add(inc.id, d.entries)
+        tx.deliveries.add(inc.id, d.notices, now, inc)
+        tx.safety.add(inc.id, d.safety)
 
 
 def parse_minutes(value: object, max_snooze: timedelta = MAX_SNOOZE) -> int | None:

@@ -15,7 +15,6 @@ from collections.abc import Callable
 
 from escalator.domain.errors import StorageError
 from escalator.runtime.clock import Clock
-from escalator.storage.probe import write_probe
 from escalator.storage.sql import SqlStore
 
 log = logging.getLogger(__name__)
@@ -37,7 +36,7 @@ class Liveness:
             return False
         now = self._clock.now()
         try:
-            await asyncio.wait_for(self._store.transaction(lambda tx: write_probe(tx, now)),
+            await asyncio.wait_for(self._store.transaction(lambda tx: tx.meta.write_alive(now)),
                                    self._timeout)
         except (StorageError, TimeoutError) as exc:
             log.debug("liveness: store write probe failed: %s", exc)

@@ -61,7 +61,7 @@ class Held(Exception):  # noqa: N818 - not an error: the channel's answer "kept 
     """Raised by a channel that accepted a notice into its own durable queue (a digest).
 
     Not delivered yet: the dispatcher marks the row held (`queued`); the channel
-    marks it sent when it really goes out (`Tx.mark_delivery_sent`, the `carry`
+    marks it sent when it really goes out (`Tx.deliveries.mark_sent`, the `carry`
     move of `escalator.domain.delivery`), and at the contact's fallback deadline
     (`fallback_after` after its first attempt) the dispatcher asks `release` to
     take it back for the next contact.

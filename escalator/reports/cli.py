@@ -22,7 +22,6 @@ from escalator.reports.safety_text import as_csv, as_json, as_text, cause_text, 
 from escalator.reports.when import parse_when
 from escalator.runtime.clock import SystemClock
 from escalator.storage import open_store
-from escalator.storage import register as store
 
 
 def add_commands(sub: Any) -> None:
@@ -93,8 +92,8 @@ async def _safety(args: argparse.Namespace, config: Config) -> int:
                   else json.dumps(as_json(v, lang, names, tz), ensure_ascii=False, indent=2))
             return 0
         start, end = _when(args.start, tz), _when(args.end, tz)
-        views = await db.transaction(lambda tx: data.views(tx, store.safety_page(
-            tx, start=start, end=end, cause=args.cause, state=args.state,
+        views = await db.transaction(lambda tx: data.views(tx, tx.register.safety_page(
+            start=start, end=end, cause=args.cause, state=args.state,
             limit=args.limit), staff, now))
     finally:
         await db.close()

@@ -15,8 +15,6 @@ from escalator.domain.maintenance import MaintenanceWindow
 from escalator.domain.model import read_params
 from escalator.domain.register import SafetyRow, SafetyView
 from escalator.reports import weekly
-from escalator.storage import maintenance
-from escalator.storage import register as store
 from escalator.storage.sql import Tx
 
 
@@ -32,16 +30,17 @@ def care_staff(config: Config) -> frozenset[str]:
 def views(tx: Tx, rows: Sequence[SafetyRow], staff: Collection[str],
           now: datetime) -> list[SafetyView]:
     ids = [r.incident_id for r in rows]
-    incidents = store.incidents(tx, ids)
-    timelines, deliveries = store.timelines(tx, ids), store.deliveries(tx, ids)
-    notes, reviews = store.notes(tx, [r.id for r in rows]), store.reviews(tx, [r.id for r in rows])
+    incidents = tx.register.incidents(ids)
+    timelines, deliveries = tx.register.timelines(ids), tx.register.deliveries(ids)
+    safety_ids = [r.id for r in rows]
+    notes, reviews = tx.register.notes(safety_ids), tx.register.reviews(safety_ids)
     return [register.build(r, incidents[r.incident_id], timelines[r.incident_id],
                            deliveries[r.incident_id], notes[r.id], reviews.get(r.id), staff, now)
             for r in rows if r.incident_id in incidents]
 
 
 def view(tx: Tx, safety_id: int, staff: Collection[str], now: datetime) -> SafetyView | None:
-    row = store.safety_row(tx, safety_id)
+    row = tx.register.safety_row(safety_id)
     found = views(tx, [row], staff, now) if row else []
     return found[0] if found else None
 
@@ -51,12 +50,12 @@ def _held(tx: Tx, w: weekly.Week, windows: Mapping[str, MaintenanceWindow]
     """Each hold with its work and its window: the file's windows by id, the API's from
     the store (a window since removed from the file keeps the end the hold recorded)."""
     found = []
-    for code, point, incident_id, at, detail in store.held_back(tx, w.start, w.end):
+    for code, point, incident_id, at, detail in tx.register.held_back(w.start, w.end):
         said = read_params(detail)
         window_id = str(said.get("window") or "")
         known = windows.get(window_id)
         if known is None and window_id.isdigit():
-            api = maintenance.window(tx, int(window_id))
+            api = tx.maintenance.window(int(window_id))
             known = api.window if api else None
         until = known.ends if known else _stamp(said.get("until"))
         found.append(weekly.Held(code, point, incident_id, at,
@@ -77,9 +76,9 @@ def history(tx: Tx, w: weekly.Week, tz: str, staff: Collection[str], now: dateti
     """Everything one week's summary needs. Incidents of the week before are read too:
     the first page compares the week with the last one."""
     last = weekly.previous(w, tz)
-    incidents = store.incidents_during(tx, last.start, w.end)
+    incidents = tx.register.incidents_during(last.start, w.end)
     ids = [i.id for i in incidents]
-    since = store.monitoring_since(tx)
+    since = tx.register.monitoring_since()
     weeks = []
     for t in weekly.trend_weeks(w, tz):
         if weekly.monitored_from(t, since) is None:
@@ -87,16 +86,16 @@ def history(tx: Tx, w: weekly.Week, tz: str, staff: Collection[str], now: dateti
             continue
         weeks.append(weekly.WeekCount(
             t.label, True,
-            store.count_opened(tx, t.start, t.end)
-            + store.count_reason(tx, register.Reason.REOPENED.value, t.start, t.end),
-            store.count_safety(tx, t.start, t.end)))
+            tx.register.count_opened(t.start, t.end)
+            + tx.register.count_reason(register.Reason.REOPENED.value, t.start, t.end),
+            tx.register.count_safety(t.start, t.end)))
     return weekly.History(
-        incidents=incidents, timeline=store.timelines(tx, ids),
-        deliveries=store.deliveries(tx, ids), weeks=weeks,
-        false_alarms=store.count_by_point(
-            tx, [register.Reason.FALSE_ALARM.value], w.end - weekly.FALSE_ALARM_WINDOW, w.end),
+        incidents=incidents, timeline=tx.register.timelines(ids),
+        deliveries=tx.register.deliveries(ids), weeks=weeks,
+        false_alarms=tx.register.count_by_point(
+            [register.Reason.FALSE_ALARM.value], w.end - weekly.FALSE_ALARM_WINDOW, w.end),
         held_back=_held(tx, w, {x.id: x for x in windows}),
-        safety=views(tx, store.safety_between(tx, w.start, w.end), staff, min(now, w.end)),
+        safety=views(tx, tx.register.safety_between(w.start, w.end), staff, min(now, w.end)),
         now=now, monitoring_since=since,
-        occurrences=store.occurrences(
-            tx, weekly.previous(w, tz, weekly.RECURRING_WEEKS).start, w.end))
+        occurrences=tx.register.occurrences(
+            weekly.previous(w, tz, weekly.RECURRING_WEEKS).start, w.end))

@@ -33,7 +33,6 @@ from escalator.config.model import Config
 from escalator.reports.produce import mail, produce, recipients
 from escalator.reports.weekly import Week, previous, week_of
 from escalator.runtime.clock import Clock
-from escalator.storage import register as runs
 from escalator.storage.sql import SqlStore, Tx
 
 log = logging.getLogger(__name__)
@@ -131,8 +130,8 @@ class ReportScheduler:
             now = self._clock.now()
 
             def record(tx: Tx) -> datetime | None:
-                runs.record_start(tx, now)
-                return runs.monitoring_since(tx)
+                tx.register.record_start(now)
+                return tx.register.monitoring_since()
 
             self.since = await self._store.transaction(record)
         return self.since
@@ -155,10 +154,10 @@ class ReportScheduler:
         if self._retry_at is not None and now < self._retry_at:
             return self._retry_at
         to = recipients(config, weekly)
-        claimed = await self._store.transaction(lambda tx: runs.claim_run(
-            tx, KIND, w.label, now, self.instance, to, now - LEASE))
+        claimed = await self._store.transaction(lambda tx: tx.register.claim_run(
+            KIND, w.label, now, self.instance, to, now - LEASE))
         if not claimed:
-            row = await self._store.transaction(lambda tx: runs.run(tx, KIND, w.label))
+            row = await self._store.transaction(lambda tx: tx.register.run(KIND, w.label))
             if row is not None and row["sent_at"] is not None:
                 self._sent = w.label
                 return next_send
@@ -172,10 +171,10 @@ class ReportScheduler:
             log.error("weekly summary %s not sent (retrying in %s): %s", w.label, RETRY,
                       self.last_error)
             await self._store.transaction(
-                lambda tx: runs.finish_run(tx, KIND, w.label, now, self.last_error))
+                lambda tx: tx.register.finish_run(KIND, w.label, now, self.last_error))
             self._retry_at = now + RETRY
             return self._retry_at
-        await self._store.transaction(lambda tx: runs.finish_run(tx, KIND, w.label,
+        await self._store.transaction(lambda tx: tx.register.finish_run(KIND, w.label,
                                                                  self._clock.now(), None))
         log.info("weekly summary %s sent to %s", w.label, ", ".join(to))
         self._sent, self._retry_at, self.last_error = w.label, None, None

@@ -36,6 +36,11 @@ class Clock(Protocol):
         """Aware UTC datetime."""
         ...
 
+    def monotonic(self) -> float:
+        """Seconds that no step of the wall clock moves: for rate limits and backoffs
+        (the store's write probe), which a test then moves with `FakeClock.advance`."""
+        ...
+
 
 class SteadyClock:
     """Wall time that never moves back: `max(wall, epoch + monotonic)`.
@@ -99,6 +104,9 @@ class SteadyClock:
     def wall(self) -> datetime:
         """The raw wall clock (what `date` would say), for telling people about a step."""
         return self._wall()
+
+    def monotonic(self) -> float:
+        return self._monotonic()
 
 
 class SystemClock(SteadyClock):

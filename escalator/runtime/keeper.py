@@ -83,7 +83,7 @@ async def clock_not_behind_store(store: SqlStore, clock: Clock) -> None:
     if not isinstance(clock, SteadyClock) or not store.healthy:
         return
     try:
-        latest = await store.transaction(lambda tx: tx.latest_entry_at())
+        latest = await store.transaction(lambda tx: tx.timeline.latest_at())
     except StorageError as exc:
         log.warning("could not read the last recorded time: %s", exc)
         return

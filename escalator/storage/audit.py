@@ -144,7 +144,7 @@ def record_incidents(tx: Tx, written: Mapping[int, tuple[Any, ...]]) -> None:
 
 
 def record_sent(tx: Tx, delivery_id: int, channel: str, at: datetime) -> None:
-    """A notice a channel held in its own queue went out (`Tx.mark_delivery_sent`)."""
+    """A notice a channel held in its own queue went out (`Tx.deliveries.mark_sent`)."""
     record(tx, "delivery.sent", at=at, actor=SYSTEM,
            payload={"delivery": delivery_id, "channel": channel, "sent_at": ts(at)})
 

@@ -19,7 +19,8 @@ import contextlib
 import logging
 from collections.abc import Callable
 
-from escalator.storage.sql import DUE_CHANNEL, PG_CONNECT_OPTIONS
+from escalator.storage.connect import PG_CONNECT_OPTIONS
+from escalator.storage.sql import DUE_CHANNEL
 
 log = logging.getLogger(__name__)
 

@@ -1,7 +1,7 @@
 """SQL of maintenance windows set through the API, and of the incidents they hold.
 
-Functions over an open `Tx`, so they join the caller's transaction: a held
-incident and its hold row are committed together or not at all.
+`tx.maintenance` of an open transaction, so they join the caller's transaction: a
+held incident and its hold row are committed together or not at all.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from typing import Any
 from escalator.domain.maintenance import MaintenanceWindow
 from escalator.storage import audit
 from escalator.storage.rows import dt, ts
-from escalator.storage.sql import Tx
+from escalator.storage.txbase import TxBase
 
 # Audit kinds of windows set through the API (the file's windows: config.reloaded).
 SET, RENEWED, ENDED = "maintenance.set", "maintenance.renewed", "maintenance.ended"
@@ -49,68 +49,76 @@ def _window(row: dict[str, Any]) -> StoredWindow:
                         dt(row["updated_at"]))
 
 
-def add_window(tx: Tx, window: MaintenanceWindow, by: str, now: datetime) -> int:
-    """Stored and written to the audit chain in one transaction: who hid what, until when."""
-    window_id = tx.insert(
-        "INSERT INTO maintenance_windows (starts_at, until, reason, sources, codes, point,"
-        " created_by, created_at) VALUES (?,?,?,?,?,?,?,?)",
-        (ts(window.starts), ts(window.ends), window.reason, json.dumps(list(window.sources)),
-         json.dumps(list(window.codes)), window.point, by, ts(now)))
-    audit.record(tx, SET, at=now, actor=by, payload={
-        "window": window_id, "from": ts(window.starts), "until": ts(window.ends),
-        "work": window.reason, "source": list(window.sources), "code": list(window.codes),
-        "point": window.point})
-    return window_id
+class Maintenance:
+    """`tx.maintenance` of an open transaction."""
 
+    def __init__(self, tx: TxBase) -> None:
+        self._tx = tx
 
-def open_windows(tx: Tx, now: datetime) -> int:
-    """How many windows set through the API are current or planned."""
-    row = tx.one("SELECT COUNT(*) AS n FROM maintenance_windows WHERE until > ?", (ts(now),))
-    return int(row["n"]) if row else 0
+    def add_window(self, window: MaintenanceWindow, by: str, now: datetime) -> int:
+        """Stored and written to the audit chain in one transaction: who hid what, until when."""
+        tx = self._tx
+        window_id = tx.insert(
+            "INSERT INTO maintenance_windows (starts_at, until, reason, sources, codes, point,"
+            " created_by, created_at) VALUES (?,?,?,?,?,?,?,?)",
+            (ts(window.starts), ts(window.ends), window.reason, json.dumps(list(window.sources)),
+             json.dumps(list(window.codes)), window.point, by, ts(now)))
+        audit.record(tx, SET, at=now, actor=by, payload={
+            "window": window_id, "from": ts(window.starts), "until": ts(window.ends),
+            "work": window.reason, "source": list(window.sources), "code": list(window.codes),
+            "point": window.point})
+        return window_id
 
+    def open_windows(self, now: datetime) -> int:
+        """How many windows set through the API are current or planned."""
+        tx = self._tx
+        row = tx.one("SELECT COUNT(*) AS n FROM maintenance_windows WHERE until > ?", (ts(now),))
+        return int(row["n"]) if row else 0
 
-def window(tx: Tx, window_id: int) -> StoredWindow | None:
-    row = tx.one("SELECT * FROM maintenance_windows WHERE id = ?", (window_id,))
-    return _window(row) if row else None
+    def window(self, window_id: int) -> StoredWindow | None:
+        tx = self._tx
+        row = tx.one("SELECT * FROM maintenance_windows WHERE id = ?", (window_id,))
+        return _window(row) if row else None
 
+    def windows_ending_after(self, now: datetime) -> list[StoredWindow]:
+        """Current and planned windows (ended ones are kept as a record, not returned)."""
+        tx = self._tx
+        rows = tx.rows("SELECT * FROM maintenance_windows WHERE until > ? ORDER BY starts_at, id",
+                       (ts(now),))
+        return [_window(r) for r in rows]
 
-def windows_ending_after(tx: Tx, now: datetime) -> list[StoredWindow]:
-    """Current and planned windows (ended ones are kept as a record, not returned)."""
-    rows = tx.rows("SELECT * FROM maintenance_windows WHERE until > ? ORDER BY starts_at, id",
-                   (ts(now),))
-    return [_window(r) for r in rows]
+    def set_until(self, window_id: int, until: datetime, by: str, now: datetime) -> None:
+        """Renew (a later until) or end (until = now); audited like the window itself."""
+        tx = self._tx
+        tx.execute("UPDATE maintenance_windows SET until = ?, updated_by = ?, updated_at = ?"
+                   " WHERE id = ?", (ts(until), by, ts(now), window_id))
+        audit.record(tx, ENDED if until <= now else RENEWED, at=now, actor=by,
+                     payload={"window": window_id, "until": ts(until)})
 
+    def add_hold(self, incident_id: int, window: MaintenanceWindow) -> None:
+        """Replaces an earlier hold of the same incident (held, cleared, back again)."""
+        tx = self._tx
+        self.drop_hold(incident_id)
+        tx.execute("INSERT INTO incident_holds (incident_id, window_id, reason, until)"
+                   " VALUES (?,?,?,?)", (incident_id, window.id, window.reason, ts(window.ends)))
 
-def set_until(tx: Tx, window_id: int, until: datetime, by: str, now: datetime) -> None:
-    """Renew (a later until) or end (until = now); audited like the window itself."""
-    tx.execute("UPDATE maintenance_windows SET until = ?, updated_by = ?, updated_at = ?"
-               " WHERE id = ?", (ts(until), by, ts(now), window_id))
-    audit.record(tx, ENDED if until <= now else RENEWED, at=now, actor=by,
-                 payload={"window": window_id, "until": ts(until)})
+    def update_hold(self, incident_id: int, window: MaintenanceWindow) -> None:
+        tx = self._tx
+        tx.execute("UPDATE incident_holds SET window_id = ?, reason = ?, until = ?"
+                   " WHERE incident_id = ?",
+                   (window.id, window.reason, ts(window.ends), incident_id))
 
+    def drop_hold(self, incident_id: int) -> None:
+        tx = self._tx
+        tx.execute("DELETE FROM incident_holds WHERE incident_id = ?", (incident_id,))
 
-def add_hold(tx: Tx, incident_id: int, window: MaintenanceWindow) -> None:
-    """Replaces an earlier hold of the same incident (held, cleared, back again)."""
-    drop_hold(tx, incident_id)
-    tx.execute("INSERT INTO incident_holds (incident_id, window_id, reason, until)"
-               " VALUES (?,?,?,?)", (incident_id, window.id, window.reason, ts(window.ends)))
-
-
-def update_hold(tx: Tx, incident_id: int, window: MaintenanceWindow) -> None:
-    tx.execute("UPDATE incident_holds SET window_id = ?, reason = ?, until = ?"
-               " WHERE incident_id = ?", (window.id, window.reason, ts(window.ends), incident_id))
-
-
-def drop_hold(tx: Tx, incident_id: int) -> None:
-    tx.execute("DELETE FROM incident_holds WHERE incident_id = ?", (incident_id,))
-
-
-def holds(tx: Tx) -> list[Hold]:
-    rows = tx.rows("SELECT incident_id, window_id, reason, until FROM incident_holds"
-                   " ORDER BY incident_id")
-    found = []
-    for r in rows:
-        until = dt(r["until"])
-        assert until is not None
-        found.append(Hold(int(r["incident_id"]), r["window_id"], r["reason"], until))
-    return found
+    def holds(self) -> list[Hold]:
+        tx = self._tx
+        rows = tx.rows("SELECT incident_id, window_id, reason, until FROM incident_holds"
+                       " ORDER BY incident_id")
+        found = []
+        for r in rows:
+            until = dt(r["until"])
+            assert until is not None
+            found.append(Hold(int(r["incident_id"]), r["window_id"], r["reason"], until))
+        return found

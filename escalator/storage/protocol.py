@@ -2,7 +2,9 @@
 
 `SqlStore` implements it over SQLite and PostgreSQL. Code outside
 `escalator/storage/` types against this Protocol, so it cannot reach for a
-connection or write SQL of its own: every query is a `Tx` method.
+connection or write SQL of its own: every query is a method of one of the
+transaction's aggregates (`tx.incidents.get(...)`, `tx.deliveries.claim(...)`),
+and mypy checks each call against the typed `Tx` that `transaction` hands out.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Protocol, TypeVar
 
-from escalator.storage.sql import Dialect, Tx
+from escalator.storage.sql import Dialect, SqlStore, Tx
 
 T = TypeVar("T")
 
@@ -46,3 +48,8 @@ class Store(Protocol):
     def busy(self) -> bool:
         """Another writer's lock was met a moment ago."""
         ...
+
+
+def _sql_store_is_a_store(store: SqlStore) -> Store:
+    """Never called: mypy refuses this if `SqlStore` drifts from the Protocol."""
+    return store

@@ -4,7 +4,7 @@
   card is edited in place, also after a restart.
 - `telegram_queue`: notices held back by a chat's rate budget until they go
   out together in a digest. Such a notice is not delivered: its delivery row
-  is held (`queued`) until the digest carrying it is sent (`Tx.mark_delivery_sent`),
+  is held (`queued`) until the digest carrying it is sent (`Tx.deliveries.mark_sent`),
   or the dispatcher takes it back for the next contact (`take_back`): the queue
   row is the token of ownership, so exactly one of the two happens.
 - `telegram_chats`: per-chat choices (`/language`).

@@ -34,7 +34,6 @@ from escalator.domain.model import Action, Incident, Reason, params
 from escalator.escalation.service import EscalationService
 from escalator.security.links import LinkClaim, LinkSigner, bound
 from escalator.storage import limits
-from escalator.storage.nonces import link_nonce
 from escalator.storage.protocol import Store
 from escalator.storage.sql import Tx
 from escalator.usecases.context import Context
@@ -87,7 +86,7 @@ def _seen(tx: Tx, incident: Incident, cmd: Command, actor: Actor) -> _Seen:
     pass_on = True
     if cmd.action is Action.ESCALATE and actor.party is not None:
         calls = (Call(d.party, d.reason, d.step, d.loop, d.is_update)
-                 for d in tx.deliveries(incident.id))
+                 for d in tx.deliveries.of_incident(incident.id))
         pass_on = may_escalate(incident, actor.party, calls)
     notes = limits.notes_on(tx, incident.id) \
         if cmd.action in (Action.NOTE, Action.ESCALATE) else 0
@@ -129,7 +128,7 @@ class Answering:
             return await self._refused(cmd, actor, exc.verdict, exc.incident)
         except ActionError as exc:
             return Outcome(Why.BAD, incident, detail=str(exc))
-        rows = await self.store.transaction(lambda tx: tx.deliveries(incident.id))
+        rows = await self.store.transaction(lambda tx: tx.deliveries.of_incident(incident.id))
         new = [d for d in rows if d.id not in known]
         names = {pid: p.name for pid, p in self.context.config.parties.items()}
         called = tuple(names.get(d.party, d.party) for d in new
@@ -139,15 +138,15 @@ class Answering:
     # -- the parts ---------------------------------------------------------------
     def _load(self, tx: Tx, cmd: Command
               ) -> tuple[Incident, Actor, set[int], _Seen] | None:
-        incident = tx.incident(cmd.incident_id)
+        incident = tx.incidents.get(cmd.incident_id)
         if incident is None:
             return None
         actor = cmd.actor
         if cmd.link is not None:
-            nonce = link_nonce(tx, incident.id)
+            nonce = tx.nonces.get(incident.id)
             actor = replace(actor, link_bound=cmd.link.incident_id == incident.id
                             and bound(cmd.link, incident.opened_at, nonce))
-        return (incident, actor, {d.id for d in tx.deliveries(incident.id)},
+        return (incident, actor, {d.id for d in tx.deliveries.of_incident(incident.id)},
                 _seen(tx, incident, cmd, actor))
 
     @staticmethod
@@ -213,9 +212,9 @@ class Answering:
         is not bound to it any more (made for another incident with the same number in an
         earlier database, or its nonce was revoked)."""
         def read(tx: Tx) -> tuple[Incident, list[Entry]] | None:
-            incident = tx.incident(claim.incident_id)
+            incident = tx.incidents.get(claim.incident_id)
             if incident is None or not bound(claim, incident.opened_at,
-                                             link_nonce(tx, incident.id)):
+                                             tx.nonces.get(incident.id)):
                 return None
-            return incident, tx.timeline(incident.id)
+            return incident, tx.timeline.of_incident(incident.id)
         return await self.store.transaction(read)

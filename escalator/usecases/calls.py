@@ -14,7 +14,6 @@ from datetime import datetime
 
 from escalator.security.links import LinkClaim
 from escalator.storage import voicecalls
-from escalator.storage.nonces import link_nonce
 from escalator.storage.protocol import Store
 from escalator.storage.sql import SqlStore, Tx
 from escalator.usecases.context import Context
@@ -34,7 +33,7 @@ class Calls:
         """The notice the gateway reports on, if it was this link's party's on this
         link's incident (anything else is a guess at another call)."""
         def read(tx: Tx) -> Sent | None:
-            return next((Sent.of(d) for d in tx.deliveries(claim.incident_id)
+            return next((Sent.of(d) for d in tx.deliveries.of_incident(claim.incident_id)
                          if d.id == delivery_id and d.party == claim.party), None)
         return await self.store.transaction(read)
 
@@ -68,7 +67,7 @@ class CallLog:
 
     async def link_nonce(self, incident_id: int) -> bytes | None:
         """The incident's link nonce; None if no link was ever made for it."""
-        return await self.store.transaction(lambda tx: link_nonce(tx, incident_id))
+        return await self.store.transaction(lambda tx: tx.nonces.get(incident_id))
 
     async def placed(self, delivery_id: int, incident_id: int, party: str, address: str,
                      call_ref: str | None, at: datetime) -> None:

@@ -90,24 +90,25 @@ class ChatRecords:
 
     # -- incidents, as a card or a command shows them ---------------------------
     async def incident(self, incident_id: int) -> Incident | None:
-        return await self._store.transaction(lambda tx: tx.incident(incident_id))
+        return await self._store.transaction(lambda tx: tx.incidents.get(incident_id))
 
     async def open_incidents(self, limit: int = 500) -> list[Incident]:
-        return await self._store.transaction(lambda tx: tx.incidents("open", limit=limit))
+        return await self._store.transaction(lambda tx: tx.incidents.listed("open", limit=limit))
 
     async def timeline(self, incident_id: int) -> list[dict[str, Any]]:
-        return await self._store.transaction(lambda tx: tx.timeline(incident_id))
+        return await self._store.transaction(lambda tx: tx.timeline.of_incident(incident_id))
 
     async def is_open(self, dedup_key: str) -> bool:
         """Is an incident with this key open (say, from before a restart)?"""
-        return await self._store.transaction(lambda tx: tx.open_incident(dedup_key)) is not None
+        found = await self._store.transaction(lambda tx: tx.incidents.open_one(dedup_key))
+        return found is not None
 
 
 def _digest(tx: Tx, chat: str) -> tuple[list[Queued], dict[int, Incident]]:
     items = queued(tx, chat)
     incidents = {}
     for incident_id in {q.incident_id for q in items}:
-        incident = tx.incident(incident_id)
+        incident = tx.incidents.get(incident_id)
         if incident is not None:
             incidents[incident_id] = incident
     return items, incidents
@@ -120,7 +121,7 @@ def _digest_sent(tx: Tx, chat: str, carried: Sequence[Queued], message_id: int,
     incident without a card of its own in this chat points at the digest."""
     for q in carried:  # delivered now, not when it was queued
         if unqueue_one(tx, q.id):
-            tx.mark_delivery_sent(q.delivery_id, now, "telegram")
+            tx.deliveries.mark_sent(q.delivery_id, now, "telegram")
     for incident_id in {q.incident_id for q in carried}:
         if card(tx, incident_id, chat) is None:
             save_card(tx, incident_id, chat, message_id, now, digest=True)

@@ -32,7 +32,7 @@ class Health:
         """Healthy or not, and each component's state with the open incidents' count."""
         await self.store.probe()  # a real write, rate-limited: reading is not enough
         try:  # first: a failing query also marks the store unhealthy for components()
-            counts = await self.store.transaction(lambda tx: tx.count_by_state())
+            counts = await self.store.transaction(lambda tx: tx.incidents.count_by_state())
             open_incidents: int | None = sum(n for s, n in counts.items()
                                              if s != State.RESOLVED)
         except StorageError as exc:
@@ -56,10 +56,10 @@ class Health:
 
 def _store_gauges(tx: Tx) -> dict[str, tuple[str, Series]]:
     by_state = {s.value: 0.0 for s in State}
-    by_state.update({s: float(n) for s, n in tx.count_by_state().items()})
+    by_state.update({s: float(n) for s, n in tx.incidents.count_by_state().items()})
     deliveries: Series = {(("channel", ch), ("status", st)): float(n)
-                          for (ch, st), n in tx.delivery_counts().items()}
-    safety = float(tx.safety_incident_count())
+                          for (ch, st), n in tx.deliveries.counts().items()}
+    safety = float(tx.safety.count())
     return {
         "escalator_incidents": ("Incidents in the store, by state",
                                 {(("state", s),): n for s, n in by_state.items()}),

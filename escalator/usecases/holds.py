@@ -16,7 +16,6 @@ from datetime import datetime
 
 from escalator.config.model import Config
 from escalator.domain.maintenance import MaintenanceWindow
-from escalator.storage import maintenance as stored
 from escalator.storage.sql import Tx
 
 
@@ -36,11 +35,11 @@ def held(tx: Tx, config: Config, ids: Collection[int] | None = None) -> dict[int
     wanted = None if ids is None else set(ids)
     by_id: dict[str, MaintenanceWindow | None] = {w.id: w for w in config.maintenance}
     found = {}
-    for h in stored.holds(tx):
+    for h in tx.maintenance.holds():
         if wanted is not None and h.incident_id not in wanted:
             continue
         if h.window_id not in by_id:
-            api = stored.window(tx, int(h.window_id)) if h.window_id.isdigit() else None
+            api = tx.maintenance.window(int(h.window_id)) if h.window_id.isdigit() else None
             by_id[h.window_id] = api.window if api else None
         window = by_id[h.window_id]
         found[h.incident_id] = HeldAlarm(h.incident_id, h.reason,

@@ -22,7 +22,6 @@ from escalator.domain.maintenance import (
     renew,
 )
 from escalator.domain.permits import Deed, Refusal, permitted
-from escalator.storage import maintenance as stored
 from escalator.storage.maintenance import StoredWindow
 from escalator.storage.protocol import Store
 from escalator.storage.sql import Tx
@@ -78,7 +77,7 @@ class Maintenance:
     async def windows(self, now: datetime) -> list[Kept]:
         """Windows set through the API that have not ended, with who set them."""
         return await self.store.transaction(
-            lambda tx: [Kept.of(s) for s in stored.windows_ending_after(tx, now)])
+            lambda tx: [Kept.of(s) for s in tx.maintenance.windows_ending_after(now)])
 
     async def set(self, by: By, draft: MaintenanceWindow) -> WindowResult:
         """A new window from `draft` (its id is given by the store)."""
@@ -94,9 +93,9 @@ class Maintenance:
         limit = MAX_WINDOWS - len(self.in_the_file(now))
 
         def add(tx: Tx) -> WindowResult:
-            if stored.open_windows(tx, now) >= limit:  # each alarm is checked against all
+            if tx.maintenance.open_windows(now) >= limit:  # each alarm is checked against all
                 return WindowResult(refusal=Refusal.FULL)
-            return WindowResult(replace(draft, id=str(stored.add_window(tx, draft, by.name,
+            return WindowResult(replace(draft, id=str(tx.maintenance.add_window(draft, by.name,
                                                                         now))))
         return await self._write(add)
 
@@ -112,7 +111,7 @@ class Maintenance:
             renewed = renew(current, until, now, maximum)
             if not isinstance(renewed, MaintenanceWindow):
                 return WindowResult(refusal=Refusal.INVALID, problem=renewed)
-            stored.set_until(tx, window_id, until, by.name, now)
+            tx.maintenance.set_until(window_id, until, by.name, now)
             return WindowResult(renewed)
         return await self._write(work)
 
@@ -125,7 +124,7 @@ class Maintenance:
 
         def work(tx: Tx) -> WindowResult:
             current = _current(tx, window_id, now)
-            stored.set_until(tx, window_id, now, by.name, now)
+            tx.maintenance.set_until(window_id, now, by.name, now)
             return WindowResult(replace(current, ends=now))
         return await self._write(work)
 
@@ -140,7 +139,7 @@ class Maintenance:
 
 
 def _current(tx: Tx, window_id: int, now: datetime) -> MaintenanceWindow:
-    found = stored.window(tx, window_id)
+    found = tx.maintenance.window(window_id)
     if found is None:
         raise _Stop(WindowResult(refusal=Refusal.MISSING))
     if found.window.ends <= now:

@@ -29,35 +29,35 @@ class Queries:
 
     async def incident(self, incident_id: int) -> Incident | None:
         """One incident as it stands, or None."""
-        return await self.store.transaction(lambda tx: tx.incident(incident_id))
+        return await self.store.transaction(lambda tx: tx.incidents.get(incident_id))
 
     async def story(self, incident_id: int, *, events: bool = False) -> Story | None:
         """The alarm, its timeline and its notices (and the events it was made of)."""
         def read(tx: Tx) -> Story | None:
-            inc = tx.incident(incident_id)
+            inc = tx.incidents.get(incident_id)
             if inc is None:
                 return None
-            return Story(inc, tx.timeline(incident_id),
-                         [Sent.of(d) for d in tx.deliveries(incident_id)],
-                         tx.events_for(incident_id) if events else [])
+            return Story(inc, tx.timeline.of_incident(incident_id),
+                         [Sent.of(d) for d in tx.deliveries.of_incident(incident_id)],
+                         tx.events.of_incident(incident_id) if events else [])
         return await self.store.transaction(read)
 
     async def incidents_page(self, state: str | None, limit: int, before: int | None
                              ) -> list[Incident]:
         """Newest first, `limit` of them, older than `before` (a previous page's cursor)."""
-        return await self.store.transaction(lambda tx: tx.incidents_page(state, limit, before))
+        return await self.store.transaction(lambda tx: tx.incidents.page(state, limit, before))
 
     async def latest(self, limit: int) -> list[Incident]:
         """The newest incidents (the board lists the open ones among them)."""
-        return await self.store.transaction(lambda tx: tx.incidents(limit=limit))
+        return await self.store.transaction(lambda tx: tx.incidents.listed(limit=limit))
 
     async def incidents(self, ids: Sequence[int]) -> list[Incident | None]:
         """These incidents as they are now (None for one that is gone)."""
-        return await self.store.transaction(lambda tx: [tx.incident(i) for i in ids])
+        return await self.store.transaction(lambda tx: [tx.incidents.get(i) for i in ids])
 
     async def safety_list(self, limit: int) -> list[dict[str, Any]]:
         """The register's newest records with their alarm's code and point."""
-        return await self.store.transaction(lambda tx: tx.safety_incidents(limit=limit))
+        return await self.store.transaction(lambda tx: tx.safety.listed(limit=limit))
 
     async def read(self, fn: Callable[[Tx], T]) -> T:
         """`fn` over one snapshot. Kept for the board's live list and the demo outbox's
@@ -75,7 +75,7 @@ def open_alarms_reader(store: Store) -> Callable[[str], Awaitable[set[tuple[str,
     of a source's open incidents, not its "source silent" one, so that a poller that
     starts does not raise again what is already open."""
     async def open_alarms(source_id: str) -> set[tuple[str, str]]:
-        found = await store.transaction(lambda tx: tx.incidents("open", limit=100_000))
+        found = await store.transaction(lambda tx: tx.incidents.listed("open", limit=100_000))
         return {(i.code, i.point) for i in found
                 if i.source == source_id and i.code != SOURCE_SILENT}
     return open_alarms

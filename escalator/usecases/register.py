@@ -16,7 +16,6 @@ from datetime import datetime
 from escalator.domain.permits import Deed, Refusal, permitted
 from escalator.domain.register import ContactLine, SafetyView, contact_lines
 from escalator.reports import data
-from escalator.storage import register as store
 from escalator.storage.protocol import Store
 from escalator.storage.sql import Tx
 from escalator.usecases.context import Context
@@ -73,7 +72,7 @@ class Register:
         staff, now = self._staff(), self.context.now()
 
         def read(tx: Tx) -> list[SafetyView]:
-            rows = store.safety_page(tx, start=q.start, end=q.end, cause=q.cause,
+            rows = tx.register.safety_page(start=q.start, end=q.end, cause=q.cause,
                                      state=q.state, before_id=q.before, limit=q.limit)
             return data.views(tx, rows, staff, now)
         return await self.store.transaction(read)
@@ -88,9 +87,9 @@ class Register:
         staff, now = self._staff(), self.context.now()
 
         def read(tx: Tx) -> tuple[list[SafetyView], list[ContactLine]]:
-            rows = [r for r in store.safety_page(tx, limit=1000) if r.incident_id == incident_id]
-            timeline = store.timelines(tx, [incident_id])[incident_id]
-            deliveries = store.deliveries(tx, [incident_id])[incident_id]
+            rows = [r for r in tx.register.safety_page(limit=1000) if r.incident_id == incident_id]
+            timeline = tx.register.timelines([incident_id])[incident_id]
+            deliveries = tx.register.deliveries([incident_id])[incident_id]
             return data.views(tx, rows, staff, now), list(contact_lines(timeline, deliveries))
         return await self.store.transaction(read)
 
@@ -101,9 +100,9 @@ class Register:
         now = self.context.now()
 
         def write(tx: Tx) -> Refusal | None:
-            if store.safety_row(tx, cmd.safety_id) is None:
+            if tx.register.safety_row(cmd.safety_id) is None:
                 return Refusal.MISSING
-            store.add_note(tx, cmd.safety_id, now, cmd.by, cmd.note)
+            tx.register.add_note(cmd.safety_id, now, cmd.by, cmd.note)
             return None
         return await self._written(cmd.safety_id, await self.store.transaction(write))
 
@@ -115,9 +114,9 @@ class Register:
         now = self.context.now()
 
         def write(tx: Tx) -> Refusal | None:
-            if store.safety_row(tx, cmd.safety_id) is None:
+            if tx.register.safety_row(cmd.safety_id) is None:
                 return Refusal.MISSING
-            done = store.close(tx, cmd.safety_id, now, cmd.by, cmd.cause, cmd.measures)
+            done = tx.register.close(cmd.safety_id, now, cmd.by, cmd.cause, cmd.measures)
             return None if done else Refusal.CLOSED
         return await self._written(cmd.safety_id, await self.store.transaction(write))
 

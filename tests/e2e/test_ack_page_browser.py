@@ -42,12 +42,12 @@ async def url_for(served, clock, party="alarm-vendor") -> str:
 
 async def state_of(served):
     app, _, incident_id = served
-    return await app.store.transaction(lambda tx: tx.incident(incident_id))
+    return await app.store.transaction(lambda tx: tx.incidents.get(incident_id))
 
 
 async def entries(served, reason):
     app, _, incident_id = served
-    tl = await app.store.transaction(lambda tx: tx.timeline(incident_id))
+    tl = await app.store.transaction(lambda tx: tx.timeline.of_incident(incident_id))
     return [e for e in tl if e["reason"] == reason]
 
 

@@ -44,7 +44,7 @@ async def test_on_our_way_then_on_site_from_the_phone(served, clock, phone):
     await phone.get_by_role("button", name="Olemme matkalla (matka-aika)").click()
     said = (await phone.locator("p.msg").inner_text()).strip()
     assert said.startswith("Kiitos.") and "perillä viimeistään klo 10.00" in said
-    inc = await app.store.transaction(lambda tx: tx.incident(iid))
+    inc = await app.store.transaction(lambda tx: tx.incidents.get(iid))
     assert inc.state is State.ACKNOWLEDGED and inc.promise == "en_route"
 
     await phone.goto(url)

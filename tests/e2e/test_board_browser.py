@@ -85,7 +85,7 @@ async def test_taking_it_from_the_board_stops_the_calls(served, desktop, phone, 
     await phone.screenshot(path=str(SHOTS / "incident-phone.png"), full_page=True)
     await phone.get_by_role("button", name="Take it").click()
     assert await phone.locator("p.msg").inner_text() == "Saved: Take it."
-    inc = await app.store.transaction(lambda tx: tx.incident(incident))
+    inc = await app.store.transaction(lambda tx: tx.incidents.get(incident))
     assert inc.state is State.ACKNOWLEDGED and inc.acked_by == "Anna"
     recorder.clear()
     for _ in range(6):  # 30 min: unanswered, this would renotify and escalate twice
@@ -116,7 +116,7 @@ async def test_a_viewer_cannot_act(served, desktop, clock):
         str(server.make_url(f"/board/incidents/{res.incident_id}/act")),
         form={"csrf": csrf, "action": "acknowledge"}, max_redirects=0)
     assert answer.status == 403
-    inc = await app.store.transaction(lambda tx: tx.incident(res.incident_id))
+    inc = await app.store.transaction(lambda tx: tx.incidents.get(res.incident_id))
     assert inc.state is State.OPEN and inc.acked_by is None
     register = await desktop.request.get(str(server.make_url("/board/safety")))
     assert register.status == 200  # the purchaser reads the safety register
@@ -169,5 +169,5 @@ async def test_sign_in_and_take_it_with_the_keyboard_only(served, desktop, clock
     await take.focus()
     await desktop.keyboard.press("Enter")
     await desktop.locator("p.msg").wait_for()
-    inc = await app.store.transaction(lambda tx: tx.incident(res.incident_id))
+    inc = await app.store.transaction(lambda tx: tx.incidents.get(res.incident_id))
     assert inc.state is State.ACKNOWLEDGED and inc.acked_by == "Maija"

@@ -90,7 +90,7 @@ async def test_a_valid_edit_is_saved_and_in_force_with_open_alarms_kept(served, 
                                 state="alarm")
     await app.tick()
     assert recorder.reasons() == [("ward-a", "FIRST")]
-    before = await app.store.transaction(lambda tx: tx.incident(incident))
+    before = await app.store.transaction(lambda tx: tx.incidents.get(incident))
     await sign_in(desktop, server, "Maija", "sv")
     await desktop.get_by_role("link", name="Inställningar").click()
     area = desktop.get_by_label("Inställningsfil (YAML)")
@@ -102,7 +102,7 @@ async def test_a_valid_edit_is_saved_and_in_force_with_open_alarms_kept(served, 
     assert "Sparad som version" in await said.inner_text()
     assert "notify: [manager]" in path.read_text()
     assert app.config.ladders["technical-fault"].steps[1].notify == ("manager",)
-    after = await app.store.transaction(lambda tx: tx.incident(incident))
+    after = await app.store.transaction(lambda tx: tx.incidents.get(incident))
     assert after == before and after.state is State.OPEN
     SHOTS.mkdir(parents=True, exist_ok=True)
     await desktop.screenshot(path=str(SHOTS / "config-editor-saved-sv.png"), full_page=True)

@@ -176,9 +176,9 @@ async def test_a_full_ladder_each_party_answers_from_its_own_channel(tmp_path, c
             ) as resp:
                 assert resp.status == 202
             await app.tick()
-            inc = await app.store.transaction(lambda tx: tx.incident(incident_id))
-            rows = await app.store.transaction(lambda tx: tx.deliveries(incident_id))
-            tl = await app.store.transaction(lambda tx: tx.timeline(incident_id))
+            inc = await app.store.transaction(lambda tx: tx.incidents.get(incident_id))
+            rows = await app.store.transaction(lambda tx: tx.deliveries.of_incident(incident_id))
+            tl = await app.store.transaction(lambda tx: tx.timeline.of_incident(incident_id))
             names = {pid: p.name for pid, p in app.config.parties.items()}
 
     assert inc.state.value == "resolved"

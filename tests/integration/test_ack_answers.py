@@ -63,11 +63,11 @@ async def page_version(client, url):
 
 
 async def incident(app, incident_id):
-    return await app.store.transaction(lambda tx: tx.incident(incident_id))
+    return await app.store.transaction(lambda tx: tx.incidents.get(incident_id))
 
 
 async def timeline(app, incident_id):
-    return await app.store.transaction(lambda tx: tx.timeline(incident_id))
+    return await app.store.transaction(lambda tx: tx.timeline.of_incident(incident_id))
 
 
 async def test_on_our_way_with_eta_is_confirmed_and_reaches_the_nurse(

@@ -53,7 +53,7 @@ async def test_a_link_from_an_earlier_database_does_not_open_the_new_incident_1(
         acted = await client.post(stale, data={"action": "acknowledge"})
         assert acted.status == 404
     assert (await client.get(new_link)).status == 200
-    inc = await new_app.store.transaction(lambda tx: tx.incident(1))
+    inc = await new_app.store.transaction(lambda tx: tx.incidents.get(1))
     assert inc.state is State.OPEN
 
 
@@ -78,7 +78,7 @@ async def test_a_party_removed_from_the_config_can_no_longer_use_its_links(
         assert resp.status == 403 and "ei ole enää voimassa" in await resp.text()
         acted = await client.post(link, data={"action": "resolve"})
         assert acted.status == 403
-        inc = await app.store.transaction(lambda tx: tx.incident(res.incident_id))
+        inc = await app.store.transaction(lambda tx: tx.incidents.get(res.incident_id))
         assert inc.state is State.OPEN
         await client.close()
     finally:
@@ -126,7 +126,7 @@ async def test_outside_parties_see_names_not_addresses_or_telegram_ids(
                           party="ward-a", note="call me on +358 40 765 4321 or 040 7654321")
     await app.service.act(res.incident_id, Action.ACKNOWLEDGE,
                           "Anna Virtanen (Telegram 1001)", party="ward-a")
-    timeline = await app.store.transaction(lambda tx: tx.timeline(res.incident_id))
+    timeline = await app.store.transaction(lambda tx: tx.timeline.of_incident(res.incident_id))
     assert any("faults@security.example" in e["detail"] for e in timeline)  # it is recorded
     link = f"/ack/{await app.ack_token(res.incident_id, 'contractor')}"
     page = await (await client.get(link)).text()
@@ -154,13 +154,12 @@ async def test_refused_presses_do_not_push_the_history_off_the_page(
 
 async def test_nonces_are_made_once_per_incident_on_both_databases(make_app, clock, recorder,
                                                                    store_url, aiohttp_client):
-    from escalator.storage.nonces import link_nonce, link_nonces
 
     app = await make_app(storage=store_url)
     link = await first_link(app, recorder)
-    first = await app.store.transaction(lambda tx: link_nonce(tx, 1))
-    again = await app.store.transaction(lambda tx: link_nonces(tx, [1, 1]))
+    first = await app.store.transaction(lambda tx: tx.nonces.get(1))
+    again = await app.store.transaction(lambda tx: tx.nonces.made_for([1, 1]))
     assert first is not None and len(first) == 6 and again == {1: first}
-    assert await app.store.transaction(lambda tx: link_nonce(tx, 2)) is None
+    assert await app.store.transaction(lambda tx: tx.nonces.get(2)) is None
     client = await aiohttp_client(app.web_app())
     assert (await client.get(link)).status == 200

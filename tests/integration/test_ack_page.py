@@ -25,11 +25,11 @@ async def link(app, clock, incident_id, party="ward-a"):
 
 
 async def timeline(app, incident_id):
-    return await app.store.transaction(lambda tx: tx.timeline(incident_id))
+    return await app.store.transaction(lambda tx: tx.timeline.of_incident(incident_id))
 
 
 async def incident(app, incident_id):
-    return await app.store.transaction(lambda tx: tx.incident(incident_id))
+    return await app.store.transaction(lambda tx: tx.incidents.get(incident_id))
 
 
 def assert_page_headers(resp):

@@ -38,7 +38,6 @@ from escalator.entrypoints.http.board.auth import hash_password
 from escalator.i18n import t
 from escalator.notify.outbox import Outbox, card_renderer
 from escalator.notify.telegram.bot_settings import RateLimits
-from escalator.storage.nonces import link_nonce
 from escalator.usecases.answering import Answering, Command, Outcome
 from escalator.usecases.chat_records import ChatRecords
 
@@ -141,7 +140,8 @@ class World:
     signed: str | None = None  # who is signed in to the board
 
     async def deliveries(self) -> int:
-        return len(await self.app.store.transaction(lambda tx: tx.deliveries(self.incident)))
+        return len(await self.app.store.transaction(
+            lambda tx: tx.deliveries.of_incident(self.incident)))
 
 
 class Door:
@@ -199,7 +199,7 @@ class VoiceKey(Door):
                                          Action.EN_ROUTE: "4", Action.ON_SITE: "5"}
 
     async def answer(self, w: World, who: str, action: Action, minutes: int | None) -> str:
-        rows = await w.app.store.transaction(lambda tx: tx.deliveries(w.incident))
+        rows = await w.app.store.transaction(lambda tx: tx.deliveries.of_incident(w.incident))
         party = PARTIES[who]
         call = next((d.id for d in rows if d.party == party), rows[0].id)
         resp = await w.client.post(
@@ -435,7 +435,7 @@ async def world(door: Door, case: Case, tmp_path: Path, clock: FakeClock,
                                                  point="Loop 2"))
     w.incident = result.incident_id
     await app.tick()
-    w.nonce = await app.store.transaction(lambda tx: link_nonce(tx, w.incident))
+    w.nonce = await app.store.transaction(lambda tx: tx.nonces.get(w.incident))
     return w
 
 
@@ -449,7 +449,7 @@ async def arrange(w: World, door: Door, case: Case) -> None:
     elif case.name == "note limit":  # the incident already holds all the notes it may
         notes = [Entry(app.clock.now(), Reason.NOTE, "vendor", f"note {n}")
                  for n in range(NOTES_PER_INCIDENT)]
-        await app.store.transaction(lambda tx: tx.add_entries(w.incident, notes))
+        await app.store.transaction(lambda tx: tx.timeline.add(w.incident, notes))
     elif case.name == "removed party":
         w.path.write_text(config_text(str(w.path.parent / "doors.db"), ward_a=False,
                                       api_url=w.fake.url if w.fake else None))

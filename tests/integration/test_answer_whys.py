@@ -31,7 +31,6 @@ from escalator.domain import register
 from escalator.domain.model import Action, AlarmEvent, State
 from escalator.reports import data
 from escalator.reports.weekly import summarize, week
-from escalator.storage.nonces import link_nonce
 
 ENV = {**TOKENS, **BOARD_ENV}
 VIEWER = """  purchaser:
@@ -69,16 +68,16 @@ async def opened(app: Escalator, clock) -> int:
 async def key(app: Escalator, client: TestClient, iid: int, party: str, digit: str = "1",
               nonce: bytes | None = None) -> str:
     """The voice gateway's callback: `digit` pressed on a call to `party`."""
-    rows = await app.store.transaction(lambda tx: tx.deliveries(iid))
+    rows = await app.store.transaction(lambda tx: tx.deliveries.of_incident(iid))
     call = next(d.id for d in rows if d.party == party)
-    nonce = nonce or await app.store.transaction(lambda tx: link_nonce(tx, iid))
+    nonce = nonce or await app.store.transaction(lambda tx: tx.nonces.get(iid))
     token = app.signer.make(iid, party, app.clock.now(), nonce)
     resp = await client.post(f"/voice/{token}/{call}/key", json={"digits": digit})
     return await resp.text()
 
 
 async def state(app: Escalator, iid: int) -> State:
-    return (await app.store.transaction(lambda tx: tx.incident(iid))).state
+    return (await app.store.transaction(lambda tx: tx.incidents.get(iid))).state
 
 
 async def test_a_voice_key_on_a_removed_partys_link_does_nothing(tmp_path, clock, recorder):
@@ -86,9 +85,9 @@ async def test_a_voice_key_on_a_removed_partys_link_does_nothing(tmp_path, clock
     app, client = await started(tmp_path, clock, recorder, text)
     try:
         iid = await opened(app, clock)
-        rows = await app.store.transaction(lambda tx: tx.deliveries(iid))
+        rows = await app.store.transaction(lambda tx: tx.deliveries.of_incident(iid))
         call = next(d.id for d in rows if d.party == "ward-a")
-        nonce = await app.store.transaction(lambda tx: link_nonce(tx, iid))
+        nonce = await app.store.transaction(lambda tx: tx.nonces.get(iid))
         token = app.signer.make(iid, "ward-a", clock.now(), nonce)
         page = app.signer.make(iid, "ward-a", clock.now(), nonce)
         # ward A leaves the config (its shifts go to the night nurse)

@@ -35,7 +35,7 @@ async def history(make_app, clock, recorder, store_url):
     await app.tick()  # ward-a's only contact fails for good: escalates
     await app.tick()
     refused = Entry(clock.now(), Reason.REFUSED, None, "user 42 tried acknowledge in chat 7")
-    await app.store.transaction(lambda tx: tx.add_entries(res.incident_id, [refused]))
+    await app.store.transaction(lambda tx: tx.timeline.add(res.incident_id, [refused]))
     clock.advance(minutes=1)
     await app.service.act(res.incident_id, Action.ACKNOWLEDGE, "Vendor", party="alarm-vendor")
     await app.tick()

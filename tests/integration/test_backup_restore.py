@@ -26,8 +26,8 @@ def alarm(clock, n):
 
 async def incidents_and_timelines(app):
     def read(tx):
-        found = tx.incidents(limit=10_000)
-        return {i.id: [e["reason"] for e in tx.timeline(i.id)] for i in found}
+        found = tx.incidents.listed(limit=10_000)
+        return {i.id: [e["reason"] for e in tx.timeline.of_incident(i.id)] for i in found}
     return await app.store.transaction(read)
 
 

@@ -173,7 +173,7 @@ async def world(store_url: str, clock, recorder):
     await app.tick()
 
     def add_record(tx) -> int:
-        tx.add_safety(found.incident_id,
+        tx.safety.add(found.incident_id,
                       [SafetyRecord(SafetyCause.NOBODY_ACKNOWLEDGED, clock.now())])
         return int(tx.one("SELECT max(id) AS id FROM safety_incidents")["id"])
 
@@ -267,5 +267,5 @@ async def test_an_event_time_out_of_range_is_taken_as_unknown_not_a_500(
         headers={"Authorization": f"Bearer {TOKENS['ESCALATOR_TERMINAL_TOKEN']}"})
     assert resp.status == 202, await resp.text()
     incident_id = (await resp.json())["incident"]
-    incident = await app.store.transaction(lambda tx: tx.incident(incident_id))
+    incident = await app.store.transaction(lambda tx: tx.incidents.get(incident_id))
     assert incident is not None and incident.opened_at.year == clock.now().year

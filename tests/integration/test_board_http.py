@@ -96,13 +96,13 @@ async def test_every_post_needs_the_sessions_csrf_token(client, clock):
     for data in ({"action": "acknowledge"}, {"action": "acknowledge", "csrf": "forged"}):
         resp = await client.post(f"/board/incidents/{res.incident_id}/act", data=data)
         assert resp.status == 403
-    assert (await app.store.transaction(lambda tx: tx.incident(res.incident_id))
+    assert (await app.store.transaction(lambda tx: tx.incidents.get(res.incident_id))
             ).state is State.OPEN
     token = await csrf(client)
     resp = await client.post(f"/board/incidents/{res.incident_id}/act",
                              data={"action": "snooze", "minutes": "60", "csrf": token})
     assert resp.status == 200
-    inc = await app.store.transaction(lambda tx: tx.incident(res.incident_id))
+    inc = await app.store.transaction(lambda tx: tx.incidents.get(res.incident_id))
     assert inc.state is State.SNOOZED and inc.snoozed_until is not None
     assert (inc.snoozed_until - clock.now()).total_seconds() == 3600
 
@@ -118,7 +118,7 @@ async def test_a_stale_page_does_not_act_twice(client, clock):
     resp = await client.post(f"/board/incidents/{res.incident_id}/act", data={
         "action": "resolve", "csrf": token, "version": version})
     assert resp.status == 409
-    inc = await app.store.transaction(lambda tx: tx.incident(res.incident_id))
+    inc = await app.store.transaction(lambda tx: tx.incidents.get(res.incident_id))
     assert inc.state is State.ACKNOWLEDGED and inc.acked_by == "Night nurse"
 
 
@@ -194,7 +194,7 @@ async def test_a_card_button_in_the_outbox_acts_as_the_cards_reader(demo_client,
     pressed = await demo_client.post("/board/outbox/press", data={
         "csrf": token, "kept": str(card.id), "data": data})
     assert pressed.status == 200 and "Ward A nurse on duty" in await pressed.text()
-    inc = await app.store.transaction(lambda tx: tx.incident(res.incident_id))
+    inc = await app.store.transaction(lambda tx: tx.incidents.get(res.incident_id))
     assert inc.state is State.ACKNOWLEDGED and inc.acked_by == "Ward A nurse on duty"
 
 
@@ -207,7 +207,7 @@ async def test_the_same_news_to_several_parties_is_one_line_on_the_board(client,
     await app.tick()
     await app.service.act(res.incident_id, Action.ACKNOWLEDGE, "Vendor", party="alarm-vendor")
     await app.tick()
-    timeline = await app.store.transaction(lambda tx: tx.timeline(res.incident_id))
+    timeline = await app.store.transaction(lambda tx: tx.timeline.of_incident(res.incident_id))
     told = [e["party"] for e in timeline if e["reason"] == "ACKED"]
     assert len(told) >= 2  # stored once per party told ...
     assert await sign_in(client, "Maija") == 303

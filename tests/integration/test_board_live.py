@@ -12,7 +12,7 @@ from board_support import ENV, board_config, sign_in
 from escalator.app import Escalator
 from escalator.config import load_config
 from escalator.domain.model import Action, AlarmEvent
-from escalator.storage.sql import Tx
+from escalator.storage.incidents import Incidents
 
 STREAM = {"Accept": "text/event-stream"}
 
@@ -62,14 +62,14 @@ async def test_a_stream_gets_only_the_changed_incident(served, clock, monkeypatc
     first = [await alarm(app, clock, f"Room {n}") for n in range(3)]
     assert await sign_in(client, "Anna") == 303
     lists = 0
-    whole = Tx.incidents
+    whole = Incidents.listed
 
     def counted(self, *args, **kwargs):
         nonlocal lists
         lists += 1
         return whole(self, *args, **kwargs)
 
-    monkeypatch.setattr(Tx, "incidents", counted)
+    monkeypatch.setattr(Incidents, "listed", counted)
     async with client.get("/board/events", headers=STREAM) as resp:
         name, data = await next_named(resp, "board")
         assert all(f'data-incident="{i}"' in data for i in first)

@@ -46,7 +46,7 @@ async def test_wall_clock_stepped_back_an_hour_delays_no_reminder_or_escalation(
     await app.tick()
     assert recorder.reasons() == [("alarm-vendor", "ESCALATED"), ("ward-a", "ESCALATED")]
 
-    rows = await app.store.transaction(lambda tx: tx.timeline(res.incident_id))
+    rows = await app.store.transaction(lambda tx: tx.timeline.of_incident(res.incident_id))
     times = [r["at"] for r in rows]
     assert times == sorted(times), "the timeline went back in time"
     assert clock.wall() < app.clock.now()  # the wall clock is still an hour behind
@@ -60,7 +60,7 @@ async def test_wall_clock_stepped_forward_an_hour_escalates_once_like_a_short_ou
     await app.tick()
 
     async def told() -> list[tuple[str, str]]:
-        rows = await app.store.transaction(lambda tx: tx.deliveries(res.incident_id))
+        rows = await app.store.transaction(lambda tx: tx.deliveries.of_incident(res.incident_id))
         return [(r.party, r.reason) for r in rows if r.status == "sent"]
 
     clock.step_wall(hours=1)
@@ -74,12 +74,12 @@ async def test_wall_clock_stepped_forward_an_hour_escalates_once_like_a_short_ou
     assert len(await told()) == 3
     # the terminal (heartbeat timeout 15 min) spoke just before the jump: the jump
     # is not an hour of its silence
-    opened = await app.store.transaction(lambda tx: tx.incidents("open"))
+    opened = await app.store.transaction(lambda tx: tx.incidents.listed("open"))
     assert [i.code for i in opened] == ["FT"]
     clock.advance(minutes=1)
     await app.tick()
     assert (await told())[3:] == [("alarm-vendor", "RENOTIFY")]
-    opened = await app.store.transaction(lambda tx: tx.incidents("open"))
+    opened = await app.store.transaction(lambda tx: tx.incidents.listed("open"))
     assert sorted(i.code for i in opened) == ["FT", "source_silent"]  # now it is silent
 
 

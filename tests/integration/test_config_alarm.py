@@ -11,7 +11,7 @@ from escalator.domain.model import State
 
 
 async def config_incidents(app):
-    found = await app.store.transaction(lambda tx: tx.incidents(None))
+    found = await app.store.transaction(lambda tx: tx.incidents.listed(None))
     return [i for i in found if (i.source, i.code) == ("escalator", "config_invalid")]
 
 

@@ -102,16 +102,16 @@ async def test_a_save_reloads_without_losing_open_incidents_or_their_timers(edit
                                               point="Palosilmukka 2"))
     await app.tick()
     assert recorder.reasons() == [("ward-a", "FIRST")]
-    before = await app.store.transaction(lambda tx: tx.incident(res.incident_id))
-    due_before = await app.store.transaction(lambda tx: tx.earliest_due())
+    before = await app.store.transaction(lambda tx: tx.incidents.get(res.incident_id))
+    due_before = await app.store.transaction(lambda tx: tx.incidents.earliest_due())
     clock.advance(minutes=3)
     draft = await app.config_editing.current()
     assert draft.text.count(STEP2) == 1
     await app.config_editing.save(draft.text.replace(STEP2, "      - notify: [manager]\n"),
                                   draft.version, "Maija")
-    after = await app.store.transaction(lambda tx: tx.incident(res.incident_id))
+    after = await app.store.transaction(lambda tx: tx.incidents.get(res.incident_id))
     assert after == before  # same incident, same place on the ladder
-    assert await app.store.transaction(lambda tx: tx.earliest_due()) == due_before
+    assert await app.store.transaction(lambda tx: tx.incidents.earliest_due()) == due_before
     recorder.clear()
     clock.advance(minutes=2)  # the 5 min repeat, counted from before the save
     await app.tick()
@@ -120,7 +120,7 @@ async def test_a_save_reloads_without_losing_open_incidents_or_their_timers(edit
     clock.advance(minutes=5)  # 10 min after the first call: step 2, as the new config says
     await app.tick()
     assert [p for _, m in recorder.sent if not m.update for p in [m.party]] == ["manager"]
-    now = await app.store.transaction(lambda tx: tx.incident(res.incident_id))
+    now = await app.store.transaction(lambda tx: tx.incidents.get(res.incident_id))
     assert now.state is State.OPEN and now.escalation.step == 1
 
 

@@ -27,7 +27,6 @@ from escalator.domain.errors import NotifyError
 from escalator.domain.model import Action, AlarmEvent
 from escalator.reports import data
 from escalator.reports.safety_text import as_csv, as_json, as_text
-from escalator.storage import register
 
 SECRET_URL = "http://127.0.0.1:9/hook?api_key=SECRET"
 POINTS = [
@@ -125,7 +124,7 @@ async def test_every_format_names_parties_only_and_neutralises_formulas(
         # the maintenance webhook all fail; the manager and the purchaser are told
         await run_until(app, clock, local(2026, 11, 24, 18))
         errors = await app.store.transaction(lambda tx: [
-            d.error or "" for i in range(1, len(POINTS) + 1) for d in tx.deliveries(i)])
+            d.error or "" for i in range(1, len(POINTS) + 1) for d in tx.deliveries.of_incident(i)])
         stored = " ".join(errors)
         for address in ("SECRET", "+358401234567", "-1001234567890"):
             assert address in stored, address  # the hostile case really happened
@@ -153,7 +152,7 @@ async def test_every_format_names_parties_only_and_neutralises_formulas(
         # the safety register's exports (the text is what a nurse pastes into HaiPro)
         config = app.config
         views = await app.store.transaction(lambda tx: data.views(
-            tx, register.safety_page(tx, limit=1000), data.care_staff(config), clock.now()))
+            tx, tx.register.safety_page(limit=1000), data.care_staff(config), clock.now()))
         assert {v.safety.cause for v in views} >= {"delivery_failed", "nobody_acknowledged"}
         names = {pid: p.name for pid, p in config.parties.items()}
         assert_neutral("safety CSV", as_csv(views, "fi", "Europe/Helsinki"))

@@ -24,20 +24,20 @@ from escalator.usecases import chat_records as records
 async def one_row(app, clock):
     res = await app.service.ingest(AlarmEvent(source="terminal", code="FT", state="alarm",
                                               received_at=clock.now(), point="loop 1"))
-    rows = await app.store.transaction(lambda tx: tx.deliveries(res.incident_id))
+    rows = await app.store.transaction(lambda tx: tx.deliveries.of_incident(res.incident_id))
     return rows[0]
 
 
 def claim(app, at):
-    return app.store.transaction(lambda tx: [r for r, _, _ in tx.claim_deliveries(at)])
+    return app.store.transaction(lambda tx: [r for r, _, _ in tx.deliveries.claim(at)])
 
 
 def move(app, row_id, mv, **kw):
-    return app.store.transaction(lambda tx: tx.move_delivery(row_id, mv, **kw))
+    return app.store.transaction(lambda tx: tx.deliveries.move(row_id, mv, **kw))
 
 
 async def row_now(app, row):
-    found = await app.store.transaction(lambda tx: tx.deliveries(row.incident_id))
+    found = await app.store.transaction(lambda tx: tx.deliveries.of_incident(row.incident_id))
     return next(r for r in found if r.id == row.id)
 
 
@@ -56,7 +56,7 @@ async def test_a_claim_is_exclusive_and_a_stale_outcome_is_refused(make_app, clo
     assert row.id not in [r.id for r in await claim(app, now)]  # not again while claimed
 
     # the process dies before the outcome; the next start recovers the row
-    assert await app.store.transaction(lambda tx: tx.release_in_flight(now)) >= 1
+    assert await app.store.transaction(lambda tx: tx.deliveries.release_in_flight(now)) >= 1
     [second] = [r for r in await claim(app, now) if r.id == row.id]
     assert second.claims == 2
     # the first claim's outcome arrives late: refused, audited, not applied
@@ -86,8 +86,8 @@ async def test_a_held_row_is_claimed_once_for_its_check_and_the_digest_owns_it(
 
     def hold(tx):
         records.enqueue(tx, "-100", row.incident_id, row.id, row.reason, "", now)
-        return tx.move_delivery(row.id, Move.HOLD, now=now, current=Status.SENDING, claim=1,
-                                next_attempt_at=due, channel="telegram")
+        return tx.deliveries.move(row.id, Move.HOLD, now=now, current=Status.SENDING, claim=1,
+                                  next_attempt_at=due, channel="telegram")
 
     assert await app.store.transaction(hold)
     assert row.id not in [r.id for r in await claim(app, now)]  # not due yet
@@ -97,7 +97,7 @@ async def test_a_held_row_is_claimed_once_for_its_check_and_the_digest_owns_it(
 
     def carry(tx):  # the digest goes out meanwhile: it owns the row through the queue
         [q] = records.queued(tx, "-100")
-        return records.unqueue_one(tx, q.id) and tx.mark_delivery_sent(row.id, due, "telegram")
+        return records.unqueue_one(tx, q.id) and tx.deliveries.mark_sent(row.id, due, "telegram")
 
     assert await app.store.transaction(carry)
     got = await row_now(app, row)
@@ -126,7 +126,7 @@ async def test_recovery_puts_a_held_row_back_in_its_queue(make_app, clock, store
     await move(app, row.id, Move.HOLD, now=now, current=Status.SENDING, claim=1,
                next_attempt_at=now)
     await claim(app, now)  # checking ... and the process dies
-    assert await app.store.transaction(lambda tx: tx.release_in_flight(now)) == 1
+    assert await app.store.transaction(lambda tx: tx.deliveries.release_in_flight(now)) == 1
     assert (await row_now(app, row)).status == "queued"
 
 
@@ -164,7 +164,7 @@ async def test_a_held_notice_being_checked_is_not_claimed_by_the_next_tick(make_
     assert holder.releases == 1
     got = await row_now(app, row)
     assert got.status == "failed" and got.sent_at is None  # no contact left: given up
-    timeline = await app.store.transaction(lambda tx: tx.timeline(row.incident_id))
+    timeline = await app.store.transaction(lambda tx: tx.timeline.of_incident(row.incident_id))
     assert [e["reason"] for e in timeline].count("DELIVERY_FAILED") == 1
 
 
@@ -196,7 +196,7 @@ async def test_a_notice_held_after_failed_attempts_falls_back_at_the_first_attem
         got = await row_now(app, row)
         if got.status not in ("pending", "queued"):
             break
-        due = await app.store.transaction(lambda tx: tx.earliest_delivery())
+        due = await app.store.transaction(lambda tx: tx.deliveries.earliest())
         clock.set(max(due, clock.now()))
     assert got.status == "failed"  # held, never sent; no contact left: given up
     assert clock.now() <= first + timedelta(seconds=60)  # not re-armed by the hold
@@ -215,21 +215,21 @@ async def test_a_message_behind_a_recovered_one_still_leaves_a_dead_contact_on_t
     await claim(app, clock.now())  # ... by a process that dies
 
     def remind(tx):
-        tx.add_deliveries(first.incident_id, [Notice("ward-a", Reason.RENOTIFY, 0)],
+        tx.deliveries.add(first.incident_id, [Notice("ward-a", Reason.RENOTIFY, 0)],
                           clock.now())
-        return tx.deliveries(first.incident_id)[-1]
+        return tx.deliveries.of_incident(first.incident_id)[-1]
 
     reminder = await app.store.transaction(remind)
     started = clock.now()
     await app.tick()  # the reminder is tried: it fails and waits for a retry
     assert (await row_now(app, reminder)).status == "pending"
     clock.advance(seconds=10)
-    await app.store.transaction(lambda tx: tx.release_in_flight(clock.now()))  # restart
+    await app.store.transaction(lambda tx: tx.deliveries.release_in_flight(clock.now()))  # restart
     for _ in range(60):
         await app.tick()
         if (await row_now(app, reminder)).status != "pending":
             break
-        due = await app.store.transaction(lambda tx: tx.earliest_delivery())
+        due = await app.store.transaction(lambda tx: tx.deliveries.earliest())
         clock.set(max(due, clock.now() + timedelta(seconds=1)))  # a waker's next look
     got = await row_now(app, reminder)
     assert got.status == "failed"  # Telegram was its only contact: given up

@@ -35,7 +35,7 @@ async def walk(app, until: timedelta) -> None:
     end = app.clock.now() + until
     await app.tick()
     for _ in range(100):
-        due = await app.store.transaction(lambda tx: tx.earliest_delivery())
+        due = await app.store.transaction(lambda tx: tx.deliveries.earliest())
         if due is None or due > end:
             return
         app.clock.set(max(due, app.clock.now()))
@@ -54,7 +54,7 @@ async def test_telegram_500_hands_over_to_email_within_fallback_after(make, fake
     assert (row.status, row.channel, row.contact_index) == ("sent", "email", 1)
     took = row.sent_at - opened
     assert timedelta(seconds=55) <= took <= timedelta(seconds=65)  # fallback_after + 5 s
-    timeline = await app.store.transaction(lambda tx: tx.timeline(iid))
+    timeline = await app.store.transaction(lambda tx: tx.timeline.of_incident(iid))
     assert any(e["reason"] == "CHANNEL_FAILED" for e in timeline)
 
 

@@ -268,8 +268,8 @@ class DeliveryModel(RuleBasedStateMachine):
         def carry(tx: Any) -> list[int]:
             carried = []
             for q in records.queued(tx, CHAT) + records.queued(tx, VENDOR_CHAT):
-                if records.unqueue_one(tx, q.id) and tx.mark_delivery_sent(q.delivery_id, now,
-                                                                           "telegram"):
+                if records.unqueue_one(tx, q.id) and tx.deliveries.mark_sent(q.delivery_id, now,
+                                                                             "telegram"):
                     carried.append(q.delivery_id)
             return carried
 
@@ -281,7 +281,7 @@ class DeliveryModel(RuleBasedStateMachine):
         """Another claimer takes what is due and never writes an outcome (it died)."""
         now = self.clock.now()
         claimed = self.run(self.app.store.transaction(
-            lambda tx: [r for r, _, _ in tx.claim_deliveries(now)]))
+            lambda tx: [r for r, _, _ in tx.deliveries.claim(now)]))
         for row in claimed:
             assert row.id not in self.orphans, f"delivery {row.id} claimed twice at once"
             self.orphans[row.id] = (row.claims, now)
@@ -311,10 +311,10 @@ class DeliveryModel(RuleBasedStateMachine):
 
         def write(tx: Any) -> bool:
             if row.status == Status.CHECKING:
-                return tx.move_delivery(delivery_id, Move.UNCLAIM, now=now,
-                                        current=Status.CHECKING, claim=claim)
-            return tx.move_delivery(delivery_id, Move.RETRY, now=now, current=Status.SENDING,
-                                    claim=claim, next_attempt_at=now)
+                return tx.deliveries.move(delivery_id, Move.UNCLAIM, now=now,
+                                          current=Status.CHECKING, claim=claim)
+            return tx.deliveries.move(delivery_id, Move.RETRY, now=now, current=Status.SENDING,
+                                      claim=claim, next_attempt_at=now)
 
         done = self.run(self.app.store.transaction(write))
         assert done == (row.status in CLAIMED and row.claims == claim), (row, claim, done)
@@ -372,7 +372,7 @@ class DeliveryModel(RuleBasedStateMachine):
             if row.status != Status.FAILED or row.reason not in CALLS:
                 continue
             inc = self.run(self.app.store.transaction(
-                lambda tx, iid=row.incident_id: tx.incident(iid)))
+                lambda tx, iid=row.incident_id: tx.incidents.get(iid)))
             assert inc is not None
             esc = inc.escalation
             others = [r for r in rows if r.incident_id == row.incident_id

@@ -69,7 +69,7 @@ def link_in(text: str) -> str:
 
 
 async def deliveries(app, incident_id):
-    return await app.store.transaction(lambda tx: tx.deliveries(incident_id))
+    return await app.store.transaction(lambda tx: tx.deliveries.of_incident(incident_id))
 
 
 async def test_one_incident_threads_first_renotify_cleared_in_the_readers_language(
@@ -170,9 +170,9 @@ async def test_when_mail_and_sms_both_refuse_the_ladder_moves_on(app, clock, mai
     gateway.answers = [(400, {})]
     clock.advance(minutes=10)
     await app.tick()
-    inc = await app.store.transaction(lambda tx: tx.incident(res.incident_id))
+    inc = await app.store.transaction(lambda tx: tx.incidents.get(res.incident_id))
     assert inc.escalation.step == 2  # the contractor: nobody at the vendor could be reached
-    tl = await app.store.transaction(lambda tx: tx.timeline(res.incident_id))
+    tl = await app.store.transaction(lambda tx: tx.timeline.of_incident(res.incident_id))
     failed = [e for e in tl if e["reason"] == Reason.DELIVERY_FAILED.value]
     assert failed and failed[0]["party"] == "alarm-vendor"
     assert "sms gateway answered HTTP 400" in failed[0]["detail"]
@@ -233,7 +233,7 @@ async def test_an_unreachable_server_is_temporary(tmp_path, clock, recorder):
             res = await app.service.ingest(alarm(clock, code="XM"))
             due = await app.tick()
             rows = await deliveries(app, res.incident_id)
-            inc = await app.store.transaction(lambda tx: tx.incident(res.incident_id))
+            inc = await app.store.transaction(lambda tx: tx.incidents.get(res.incident_id))
     assert clock.now() + timedelta(seconds=1) <= due <= clock.now() + timedelta(seconds=2)
     assert {d.status for d in rows} == {"pending"} and all(d.attempts == 1 for d in rows)
     assert all("unreachable" in d.error for d in rows)

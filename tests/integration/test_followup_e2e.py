@@ -65,11 +65,11 @@ async def until_vendor(app, clock, recorder) -> str:
 
 
 async def get(app, iid):
-    return await app.store.transaction(lambda tx: tx.incident(iid))
+    return await app.store.transaction(lambda tx: tx.incidents.get(iid))
 
 
 async def safety(app):
-    return await app.store.transaction(lambda tx: tx.safety_incidents())
+    return await app.store.transaction(lambda tx: tx.safety.listed())
 
 
 async def test_rule1_taken_with_an_eta_and_forgotten_comes_back(service, clock, recorder):
@@ -160,7 +160,7 @@ async def test_rule3_the_nurses_false_alarm_goes_to_the_vendor_and_the_card_says
     card = fake_tg.chat_messages(CHAT_A)[0]
     assert "Turvallisuuspoikkeama kirjattu: virheellinen hälytys ei kuittautunut ajoissa" \
         in card.text
-    inc = await app.store.transaction(lambda tx: tx.incident(iid))
+    inc = await app.store.transaction(lambda tx: tx.incidents.get(iid))
     assert inc.state is State.OPEN and inc.escalation.step == 1  # up to the vendor, not back
 
 
@@ -187,14 +187,14 @@ async def test_rule4_nobody_answered_at_night_the_contractor_is_called_at_seven(
     contractor = [(m.reason, m.text) for m in recorder.to("contractor")]
     assert contractor[0][0] == "NOW_AVAILABLE"
     seven = datetime(2026, 11, 25, 7, 0, tzinfo=HEL)
-    now_available = next(e for e in await app.store.transaction(lambda tx: tx.timeline(1))
-                         if e["reason"] == "NOW_AVAILABLE")
+    timeline = await app.store.transaction(lambda tx: tx.timeline.of_incident(1))
+    now_available = next(e for e in timeline if e["reason"] == "NOW_AVAILABLE")
     assert datetime.fromisoformat(now_available["at"]) == seven
     assert contractor[0][1].startswith("Olette nyt tavoitettavissa")
     assert sum(1 for _, r in recorder.reasons() if r == "EXHAUSTED") == 1  # told once
     rewalks = [m for m in recorder.to("night-nurse") if m.reason == "REWALK"]
     assert rewalks  # the ladder was walked again
-    store = await app.store.transaction(lambda tx: tx.safety_incidents())
+    store = await app.store.transaction(lambda tx: tx.safety.listed())
     assert len(store) == 1
 
 
@@ -211,7 +211,7 @@ async def test_rule5_the_same_alarm_again_reopens_the_same_incident(service, clo
     await app.tick()
     [msg] = [m for m in recorder.to("ward-a") if m.reason == Reason.REOPENED.value]
     assert msg.text.startswith("Sama hälytys palasi (1. kerran)")
-    entries = await app.store.transaction(lambda tx: tx.timeline(first["incident"]))
+    entries = await app.store.transaction(lambda tx: tx.timeline.of_incident(first["incident"]))
     assert any(said(e).startswith("Sama hälytys palasi") for e in entries)
     clock.advance(hours=25)
     await post_alarm(client, state="clear")

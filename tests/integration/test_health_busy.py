@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-import time
 from typing import Any
 
 from support import TOKENS
@@ -26,7 +25,8 @@ HOLD_S = 10.0
 def take_write_lock(url: str) -> Any:
     """Another connection takes the lock every intake write needs, and keeps it."""
     if url.startswith("sqlite:///"):
-        conn = sqlite3.connect(url[len("sqlite:///"):], isolation_level=None)
+        conn = sqlite3.connect(url[len("sqlite:///"):], isolation_level=None,
+                               check_same_thread=False)  # released on another thread
         conn.execute("BEGIN IMMEDIATE")
         conn.execute("INSERT INTO meta (key, value) VALUES ('someone else', 'x')")
         return conn
@@ -50,7 +50,9 @@ async def post(client, n: int) -> int:
 
 
 async def test_healthz_is_503_with_the_reason_while_another_writer_holds_the_lock(
-        make_app, aiohttp_client, store_url):
+        make_app, aiohttp_client, store_url, clock):
+    """The write probe (at most once a second) and the busy hold run on the service's
+    clock: the test moves it instead of sleeping, and its seconds are that clock's."""
     app = await make_app(storage=store_url)
     app.waker = Waker(app.tick, app.clock)
     app.waker.start()
@@ -59,8 +61,8 @@ async def test_healthz_is_503_with_the_reason_while_another_writer_holds_the_loc
 
     holder = await asyncio.to_thread(take_write_lock, store_url)
     try:
-        held_since, n = time.monotonic(), 1
-        while time.monotonic() - held_since < HOLD_S:
+        held_since, n = clock.monotonic(), 1
+        while clock.monotonic() - held_since < HOLD_S:
             status, body = await health(client)
             assert status == 503, body
             assert body["store"]["ok"] is False and body["store"]["busy"] is True
@@ -68,19 +70,19 @@ async def test_healthz_is_503_with_the_reason_while_another_writer_holds_the_loc
             assert body["open_incidents"] is not None  # it reads; it cannot write
             assert await post(client, n) == 503  # what intake says at the same time
             n += 1
-            await asyncio.sleep(0.5)
+            clock.advance(seconds=0.5)
         unauthenticated = await client.get("/healthz")
         assert unauthenticated.status == 503
     finally:
         await asyncio.to_thread(holder.rollback)
         await asyncio.to_thread(holder.close)
 
-    released = time.monotonic()
+    released = clock.monotonic()
     while (await health(client))[0] != 200:  # the next write probe gets through
-        assert time.monotonic() - released < 5, "still 503 after the lock went"
-        await asyncio.sleep(0.2)
+        assert clock.monotonic() - released < 5, "still 503 after the lock went"
+        clock.advance(seconds=0.2)
     status, body = await health(client)
     assert status == 200 and body["store"] == {"ok": True, "kind": app.store.dialect.name}
     while (status := await post(client, 100)) != 202:
-        assert status == 503 and time.monotonic() - released < 5
-        await asyncio.sleep(0.1)
+        assert status == 503 and clock.monotonic() - released < 5
+        clock.advance(seconds=0.1)

@@ -29,7 +29,6 @@ from escalator.domain.maintenance import MAX_WINDOWS, MaintenanceWindow
 from escalator.domain.model import AlarmEvent, Entry, Reason
 from escalator.entrypoints.http.board.auth import Sessions
 from escalator.entrypoints.http.guesses import GUESSES
-from escalator.storage import maintenance as stored
 
 OPERATOR = {"Authorization": f"Bearer {TOKENS['ESCALATOR_API_TOKEN']}"}
 WINDOW = {"match": {"point": "B-wing*"}, "from": "2026-11-24 09:00",
@@ -42,14 +41,14 @@ async def test_maintenance_windows_are_capped_through_the_api(app, client, clock
 
     def fill(tx):
         for _ in range(MAX_WINDOWS - 1):
-            stored.add_window(tx, draft, "operator", now)
+            tx.maintenance.add_window(draft, "operator", now)
     await app.store.transaction(fill)
     assert (await client.post("/api/v1/maintenance", json=WINDOW, headers=OPERATOR)
             ).status == 201  # the last one that fits
     resp = await client.post("/api/v1/maintenance", json=WINDOW, headers=OPERATOR)
     assert resp.status == 409
     assert (await resp.json())["reason"] == "too_many_windows"
-    count = await app.store.transaction(lambda tx: stored.open_windows(tx, now))
+    count = await app.store.transaction(lambda tx: tx.maintenance.open_windows(now))
     assert count == MAX_WINDOWS
 
 
@@ -68,7 +67,7 @@ async def test_notes_per_incident_are_capped(app, client, clock):
                                               received_at=clock.now(), point="B"))
     notes = [Entry(clock.now(), Reason.NOTE, "ward-a", f"note {n}")
              for n in range(NOTES_PER_INCIDENT)]
-    await app.store.transaction(lambda tx: tx.add_entries(res.incident_id, notes))
+    await app.store.transaction(lambda tx: tx.timeline.add(res.incident_id, notes))
     resp = await client.post(f"/api/v1/incidents/{res.incident_id}/actions",
                              json={"action": "note", "note": "one more"}, headers=OPERATOR)
     assert resp.status == 400

@@ -41,12 +41,12 @@ def alarm(clock, point="B-wing 2nd floor", state="alarm", code="FT"):
 
 
 async def reasons_of(app, incident_id):
-    rows = await app.store.transaction(lambda tx: tx.timeline(incident_id))
+    rows = await app.store.transaction(lambda tx: tx.timeline.of_incident(incident_id))
     return [r["reason"] for r in rows]
 
 
 async def incident(app, incident_id):
-    return await app.store.transaction(lambda tx: tx.incident(incident_id))
+    return await app.store.transaction(lambda tx: tx.incidents.get(incident_id))
 
 
 async def test_alarm_in_a_window_is_recorded_then_starts_its_ladder_when_the_window_ends(
@@ -61,7 +61,7 @@ async def test_alarm_in_a_window_is_recorded_then_starts_its_ladder_when_the_win
     held = await incident(app, res.incident_id)
     assert held.state is State.OPEN and held.escalation.step == -1
     assert await reasons_of(app, res.incident_id) == ["OPENED", "MAINTENANCE_HELD"]
-    events = await app.store.transaction(lambda tx: tx.events_for(res.incident_id))
+    events = await app.store.transaction(lambda tx: tx.events.of_incident(res.incident_id))
     assert [e["state"] for e in events] == ["alarm"]  # the event itself is stored
 
     clock.set(WINDOW_END - timedelta(seconds=1))
@@ -251,7 +251,7 @@ async def test_a_window_ending_after_the_alarm_was_taken_sends_nothing_stale(
     await app.service.act(res.incident_id, Action.ACKNOWLEDGE, "Installer")
     await app.tick()
     assert ("ward-a", "MAINTENANCE_ENDED") not in recorder.reasons()
-    rows = await app.store.transaction(lambda tx: tx.deliveries(res.incident_id))
+    rows = await app.store.transaction(lambda tx: tx.deliveries.of_incident(res.incident_id))
     assert [(d.reason, d.status) for d in rows if d.reason == "MAINTENANCE_ENDED"] == [
         ("MAINTENANCE_ENDED", "superseded")]
 
@@ -266,7 +266,7 @@ async def test_a_window_on_a_source_holds_its_silence_too(make_app, clock, recor
     await app.tick()
     clock.advance(minutes=16)
     await app.tick()
-    silent = await app.store.transaction(lambda tx: tx.incidents("open"))
+    silent = await app.store.transaction(lambda tx: tx.incidents.listed("open"))
     assert [i.code for i in silent] == ["source_silent"]
     assert recorder.sent == []
     assert await reasons_of(app, silent[0].id) == ["OPENED", "MAINTENANCE_HELD"]

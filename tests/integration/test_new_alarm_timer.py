@@ -25,9 +25,9 @@ async def test_a_new_alarm_reports_its_real_timer_not_the_insert_placeholder(mak
                        point="loop 2", event_id="t1")
     result = await service.ingest(event)
     assert result.new_incident
-    stored = await app.store.transaction(lambda tx: tx.incident(result.incident_id))
+    stored = await app.store.transaction(lambda tx: tx.incidents.get(result.incident_id))
     assert stored is not None
-    due = await app.store.transaction(lambda tx: tx.earliest_due())
+    due = await app.store.transaction(lambda tx: tx.incidents.earliest_due())
     assert due is not None and due > clock.now() + timedelta(seconds=30)
     assert poked == []  # no tick asked for
     assert told == [due]  # the ladder's real timer, not "now"
@@ -44,6 +44,6 @@ async def test_an_alarm_and_its_repeat_in_one_batch_report_the_last_save(make_ap
                          point="loop 3", event_id=f"r{n}") for n in range(2)]
     first, again = await asyncio.gather(*(service.ingest(e) for e in events))
     assert first.new_incident and again.incident_id == first.incident_id
-    due = await app.store.transaction(lambda tx: tx.earliest_due())
+    due = await app.store.transaction(lambda tx: tx.incidents.earliest_due())
     assert due is not None and due > clock.now()
     assert told and told[-1] == due

@@ -74,9 +74,9 @@ async def test_a_note_after_resolve_is_recorded_not_fanned_out(app, clock, clien
     assert resp.status == 200
     await app.tick()
     assert recorder.sent == []
-    timeline = await app.store.transaction(lambda tx: tx.timeline(iid))
+    timeline = await app.store.transaction(lambda tx: tx.timeline.of_incident(iid))
     assert any(e["reason"] == "NOTE" and "Invoice follows." in e["detail"] for e in timeline)
-    rows = await app.store.transaction(lambda tx: tx.deliveries(iid))
+    rows = await app.store.transaction(lambda tx: tx.deliveries.of_incident(iid))
     assert not [r for r in rows if r.reason == Reason.NOTE.value]
 
 
@@ -112,7 +112,7 @@ async def test_a_full_alarm_says_so_on_the_ack_page_not_bad_form(
     iid = await escalated(app, clock)
     full = [Entry(clock.now(), Reason.NOTE, "ward-a", f"note {n}")
             for n in range(NOTES_PER_INCIDENT)]
-    await app.store.transaction(lambda tx: tx.add_entries(iid, full))
+    await app.store.transaction(lambda tx: tx.timeline.add(iid, full))
     refused = await note(client, await link(app, clock, iid), "one more")
     assert refused.status == 400
     page = await refused.text()
@@ -134,13 +134,13 @@ async def test_not_ours_by_phone_on_a_full_alarm_is_told_why_and_noted_nowhere(
     await app.tick()
     full = [Entry(clock.now(), Reason.NOTE, "ward-a", f"note {n}")
             for n in range(NOTES_PER_INCIDENT)]
-    await app.store.transaction(lambda tx: tx.add_entries(iid, full))
-    rows = await app.store.transaction(lambda tx: tx.deliveries(iid))
+    await app.store.transaction(lambda tx: tx.timeline.add(iid, full))
+    rows = await app.store.transaction(lambda tx: tx.deliveries.of_incident(iid))
     call = next(d.id for d in rows if d.party == "alarm-vendor")
     token = await app.ack_token(iid, "alarm-vendor")
     resp = await client.post(f"/voice/{token}/{call}/key", json={"digits": "2"})
     said = (await resp.json())["say"]
     assert said in {t(lang, "answer.notes_full", count=NOTES_PER_INCIDENT)
                     for lang in ("fi", "sv", "en")}
-    timeline = await app.store.transaction(lambda tx: tx.timeline(iid))
+    timeline = await app.store.transaction(lambda tx: tx.timeline.of_incident(iid))
     assert sum(e["reason"] == Reason.NOTE.value for e in timeline) == NOTES_PER_INCIDENT

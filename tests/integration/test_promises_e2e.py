@@ -48,11 +48,11 @@ async def run(app, clock, minutes: int) -> None:
 
 
 async def get(app, iid):
-    return await app.store.transaction(lambda tx: tx.incident(iid))
+    return await app.store.transaction(lambda tx: tx.incidents.get(iid))
 
 
 async def records(app) -> list[str]:
-    return [s["cause"] for s in await app.store.transaction(lambda tx: tx.safety_incidents())]
+    return [s["cause"] for s in await app.store.transaction(lambda tx: tx.safety.listed())]
 
 
 def local(clock) -> str:
@@ -100,7 +100,7 @@ async def test_on_my_way_then_on_site_then_fixed_is_no_safety_record(vendor, clo
     assert "vika on korjattu; seuraavaksi tarkistetaan pääte" in await resp.text()
     await run(app, clock, 60)
     assert await records(app) == []  # nearly three hours, two promises kept: no record
-    timeline = await app.store.transaction(lambda tx: tx.timeline(iid))
+    timeline = await app.store.transaction(lambda tx: tx.timeline.of_incident(iid))
     reasons = [e["reason"] for e in timeline]
     assert "EN_ROUTE" in reasons and "ON_SITE" in reasons
     way = next(e for e in timeline if e["reason"] == "EN_ROUTE")

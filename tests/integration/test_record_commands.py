@@ -26,7 +26,7 @@ async def a_record(app, clock) -> int:
     res = await app.service.ingest(AlarmEvent("terminal", "FT", "alarm", clock.now(),
                                               point="Loop 2"))
     rec = SafetyRecord(SafetyCause.NOBODY_ACKNOWLEDGED, clock.now())
-    await app.store.transaction(lambda tx: tx.add_safety(res.incident_id, [rec]))
+    await app.store.transaction(lambda tx: tx.safety.add(res.incident_id, [rec]))
     found = await app.use_cases().register.of_incident(res.incident_id)
     return found[0][0].safety.id
 

@@ -46,12 +46,12 @@ async def test_a_channel_not_set_up_fails_and_the_next_contact_is_tried(make_app
     app.dispatcher.notifiers.pop("telegram")  # as on a service without a Telegram channel
     res = await app.service.ingest(AlarmEvent("terminal", "FT", "alarm", clock.now()))
     await app.tick()
-    rows = await app.store.transaction(lambda tx: tx.deliveries(res.incident_id))
+    rows = await app.store.transaction(lambda tx: tx.deliveries.of_incident(res.incident_id))
     assert [(r.party, r.status, r.channel, r.contact_index) for r in rows] == [
         ("ward-a", "sent", "sms", 1)]  # the SMS contact, not "log:telegram"
     assert [(c.channel, m.party) for c, m in recorder.sent] == [("sms", "ward-a")]
     assert app.log_notifier.sent == []
-    timeline = await app.store.transaction(lambda tx: tx.timeline(res.incident_id))
+    timeline = await app.store.transaction(lambda tx: tx.timeline.of_incident(res.incident_id))
     failed = [e for e in timeline if e["reason"] == "CHANNEL_FAILED"]
     assert [(e["party"], read_params(e["detail"])["failure"]) for e in failed] == [
         ("ward-a", "not_set_up")]
@@ -62,7 +62,7 @@ async def test_a_demo_delivers_to_the_log_and_says_so(make_app, clock):
     app.dispatcher.notifiers.pop("telegram")  # as on a machine without a Telegram channel
     res = await app.service.ingest(AlarmEvent("terminal", "FT", "alarm", clock.now()))
     await app.tick()
-    rows = await app.store.transaction(lambda tx: tx.deliveries(res.incident_id))
+    rows = await app.store.transaction(lambda tx: tx.deliveries.of_incident(res.incident_id))
     assert [(r.party, r.status, r.channel) for r in rows] == [("ward-a", "sent", "log:telegram")]
     assert app.log_notifier.sent[0][1].party == "ward-a"
 

@@ -62,7 +62,7 @@ async def every_kind(app, clock, recorder) -> dict[str, int]:
     ids["delivery_failed"] = await ingest(app, clock, point="Loop 4")
     ids["nobody_acknowledged"] = await ingest(app, clock, code="YX", point="Kitchen")
     await run_until(app, clock, clock.now() + timedelta(hours=5))  # the terminal goes quiet
-    silent = await app.store.transaction(lambda tx: tx.source("terminal"))
+    silent = await app.store.transaction(lambda tx: tx.sources.get("terminal"))
     ids["source_silent"] = silent["silent_incident_id"]
     return ids
 
@@ -216,9 +216,9 @@ async def test_purchaser_link_shows_the_record_and_never_acts(make_app, clock, r
     resp = await client.post(path, json={"action": "acknowledge"},
                              headers={"Accept": "application/json"})
     assert resp.status == 403 and "error" in await resp.json()
-    inc = await app.store.transaction(lambda tx: tx.incident(incident))
+    inc = await app.store.transaction(lambda tx: tx.incidents.get(incident))
     assert inc.state.value == "open" and inc.acked_by is None
-    timeline = await app.store.transaction(lambda tx: tx.timeline(incident))
+    timeline = await app.store.transaction(lambda tx: tx.timeline.of_incident(incident))
     assert not [e for e in timeline if e["party"] == "purchaser" and e["reason"] != "EXHAUSTED"]
 
 

@@ -21,11 +21,11 @@ def alarm(clock, code="FT", point="loop 2", state="alarm", event_id=None, source
 
 
 async def timeline(app, incident_id):
-    return await app.store.transaction(lambda tx: tx.timeline(incident_id))
+    return await app.store.transaction(lambda tx: tx.timeline.of_incident(incident_id))
 
 
 async def deliveries(app, incident_id):
-    return await app.store.transaction(lambda tx: tx.deliveries(incident_id))
+    return await app.store.transaction(lambda tx: tx.deliveries.of_incident(incident_id))
 
 
 async def advance(app, clock, minutes):
@@ -73,7 +73,7 @@ async def test_same_alarm_while_open_is_counted_not_resent(make_app, clock, reco
     await app.tick()
     assert again.incident_id == first.incident_id and not again.new_incident
     assert recorder.reasons() == [("ward-a", "FIRST")]
-    inc = await app.store.transaction(lambda tx: tx.incident(first.incident_id))
+    inc = await app.store.transaction(lambda tx: tx.incidents.get(first.incident_id))
     assert inc.count == 2 and inc.last_seen_at == clock.now()
 
 
@@ -82,7 +82,7 @@ async def test_sender_id_makes_a_retry_idempotent(make_app, clock):
     a = await app.service.ingest(alarm(clock, event_id="evt-1"))
     b = await app.service.ingest(alarm(clock, event_id="evt-1"))
     assert b.duplicate and b.incident_id == a.incident_id
-    events = await app.store.transaction(lambda tx: tx.events_for(a.incident_id))
+    events = await app.store.transaction(lambda tx: tx.events.of_incident(a.incident_id))
     assert len(events) == 1
 
 
@@ -95,7 +95,7 @@ async def test_clear_resolves_and_everyone_notified_hears_once(make_app, clock, 
     await app.service.ingest(alarm(clock, state="clear"))
     await app.tick()
     assert sorted(recorder.reasons()) == [("alarm-vendor", "CLEARED"), ("ward-a", "CLEARED")]
-    inc = await app.store.transaction(lambda tx: tx.incident(res.incident_id))
+    inc = await app.store.transaction(lambda tx: tx.incidents.get(res.incident_id))
     assert inc.state is State.RESOLVED and inc.resolved_by == "source"
 
 
@@ -105,15 +105,15 @@ async def test_false_alarm_not_cleared_becomes_a_safety_incident(make_app, clock
     await app.tick()
     await app.service.act(res.incident_id, Action.FALSE_ALARM, "Nurse", party="ward-a")
     await advance(app, clock, 4 * 60 - 1)
-    inc = await app.store.transaction(lambda tx: tx.incident(res.incident_id))
+    inc = await app.store.transaction(lambda tx: tx.incidents.get(res.incident_id))
     assert inc.state is State.FALSE_ALARM
     await advance(app, clock, 2)
-    safety = await app.store.transaction(lambda tx: tx.safety_incidents())
+    safety = await app.store.transaction(lambda tx: tx.safety.listed())
     # (the terminal, silent for 4 hours past its 15-minute heartbeat, has records of its own)
     assert [s["cause"] for s in safety if s["incident_id"] == res.incident_id] == [
         SafetyCause.FALSE_ALARM_NOT_CLEARED.value]
     assert ("manager", "SAFETY_INCIDENT") in recorder.reasons()
-    inc = await app.store.transaction(lambda tx: tx.incident(res.incident_id))
+    inc = await app.store.transaction(lambda tx: tx.incidents.get(res.incident_id))
     assert inc.state is State.OPEN  # the ladder resumes
 
 
@@ -125,7 +125,7 @@ async def test_unacknowledged_alarm_ends_as_safety_incident(make_app, clock, rec
         if due is None:
             break
         clock.set(max(due, clock.now()))
-    safety = await app.store.transaction(lambda tx: tx.safety_incidents())
+    safety = await app.store.transaction(lambda tx: tx.safety.listed())
     assert (res.incident_id, SafetyCause.NOBODY_ACKNOWLEDGED.value) in [
         (s["incident_id"], s["cause"]) for s in safety]
     assert ("manager", "EXHAUSTED") in recorder.reasons()
@@ -137,11 +137,11 @@ async def test_silent_source_opens_incident_and_resolves_when_it_speaks(make_app
     await advance(app, clock, 14)
     assert recorder.sent == []
     await advance(app, clock, 1)
-    silent = await app.store.transaction(lambda tx: tx.incidents("open"))
+    silent = await app.store.transaction(lambda tx: tx.incidents.listed("open"))
     assert [(i.code, i.source) for i in silent] == [("source_silent", "terminal")]
     await app.service.ingest(alarm(clock, state="heartbeat", code="heartbeat"))
     await app.tick()
-    inc = await app.store.transaction(lambda tx: tx.incident(silent[0].id))
+    inc = await app.store.transaction(lambda tx: tx.incidents.get(silent[0].id))
     assert inc.state is State.RESOLVED
     assert ("ward-a", "CLEARED") in recorder.reasons()
 
@@ -229,7 +229,7 @@ async def test_restart_resumes_timers_and_keeps_acks(make_app, clock, recorder, 
     await again.tick()
     assert recorder.reasons() == [("ward-a", "RENOTIFY")]
     assert recorder.sent[0][1].incident.id == first.incident_id
-    acked = await again.store.transaction(lambda tx: tx.incident(other.incident_id))
+    acked = await again.store.transaction(lambda tx: tx.incidents.get(other.incident_id))
     assert acked.state is State.ACKNOWLEDGED and acked.acked_by == "Nurse"
 
 

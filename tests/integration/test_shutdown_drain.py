@@ -65,7 +65,7 @@ async def _app(tmp_path, clock, hook: str = "http://127.0.0.1:9", storage: str |
 
 
 async def _rows(app: Escalator, incident_id: int):
-    return await app.store.transaction(lambda tx: tx.deliveries(incident_id))
+    return await app.store.transaction(lambda tx: tx.deliveries.of_incident(incident_id))
 
 
 async def test_a_send_cut_at_the_deadline_is_marked_and_goes_out_again_with_its_id(
@@ -114,7 +114,7 @@ async def test_nothing_new_is_started_while_stopping(tmp_path, clock):
         second = await app.service.ingest(AlarmEvent("terminal", "FT", "alarm", clock.now(),
                                                      point="loop 2"))
         assert await app.dispatcher.run_due() is not None  # claims nothing, says when due
-        fresh = await app.store.transaction(lambda tx: tx.claim_deliveries(clock.now()))
+        fresh = await app.store.transaction(lambda tx: tx.deliveries.claim(clock.now()))
         assert [row.incident_id for row, _, _ in fresh] == [second.incident_id]
         app.dispatcher.take_fresh(fresh, {})  # rows handed over after the stop began
         assert app.dispatcher.lanes == 1  # no lane made for them
@@ -226,7 +226,7 @@ async def test_intake_answers_503_while_the_service_stops(tmp_path, clock):
         app.accepting = False  # as `stop` sets first
         r = await client.post("/api/v1/events", json=event, headers=auth)
         assert r.status == 503 and r.headers["Retry-After"]
-        assert await app.store.transaction(lambda tx: tx.incidents()) == []
+        assert await app.store.transaction(lambda tx: tx.incidents.listed()) == []
     finally:
         await client.close()
         await app.stop()

@@ -160,7 +160,7 @@ async def test_5xx_and_429_are_retried_with_backoff_and_retry_after(tmp_path, cl
         await app.tick()
         assert [r.status for r in gateway.requests] == [503, 429, 200]
         assert all(link_in(r.form["message"]) for r in gateway.requests)
-        rows = await app.store.transaction(lambda tx: tx.deliveries(incident_id))
+        rows = await app.store.transaction(lambda tx: tx.deliveries.of_incident(incident_id))
         row = next(d for d in rows if d.party == "contractor")
         assert (row.status, row.attempts, row.channel) == ("sent", 3, "sms")
     finally:
@@ -176,9 +176,9 @@ async def test_a_4xx_is_permanent_and_the_ladder_moves_on(tmp_path, clock, recor
         assert call.status == 400 and "Fel i brandlarmsslingan" in call.form["message"]
         assert update.form["message"].startswith(
             "[Lehtiojan palvelukeskus] Larmet har skickats vidare till Property maintenance")
-        inc = await app.store.transaction(lambda tx: tx.incident(incident_id))
+        inc = await app.store.transaction(lambda tx: tx.incidents.get(incident_id))
         assert inc.escalation.step == 3  # maintenance is next
-        tl = await app.store.transaction(lambda tx: tx.timeline(incident_id))
+        tl = await app.store.transaction(lambda tx: tx.timeline.of_incident(incident_id))
         failed = [e for e in tl if e["reason"] == Reason.DELIVERY_FAILED.value]
         assert failed[0]["party"] == "contractor"
         assert "sms gateway answered HTTP 400" in failed[0]["detail"]
@@ -197,7 +197,7 @@ async def test_an_unreachable_gateway_is_temporary(tmp_path, clock, recorder, ga
                                                    block=block)
     try:
         due = await app.tick()
-        rows = await app.store.transaction(lambda tx: tx.deliveries(incident_id))
+        rows = await app.store.transaction(lambda tx: tx.deliveries.of_incident(incident_id))
         row = next(d for d in rows if d.party == "contractor")
         assert row.status == "pending" and "unreachable" in row.error and dead
         assert clock.now() + timedelta(seconds=1) <= due <= clock.now() + timedelta(seconds=2)

@@ -37,7 +37,7 @@ async def test_only_the_offered_lengths_are_accepted_and_a_week_is_refused(
         assert resp.status == 400
     with pytest.raises(ActionError, match="one of 15, 60, 240"):
         await app.service.act(iid, Action.SNOOZE, "someone", minutes=7 * 24 * 60)
-    assert (await app.store.transaction(lambda tx: tx.incident(iid))).state is State.OPEN
+    assert (await app.store.transaction(lambda tx: tx.incidents.get(iid))).state is State.OPEN
 
 
 async def test_max_snooze_hides_and_refuses_longer_choices(make_app, clock, aiohttp_client):
@@ -71,7 +71,7 @@ async def test_a_snooze_is_told_to_the_others_and_ends_in_a_reminder(
     recorder.clear()
     clock.advance(minutes=15)
     await app.tick()  # the snooze is over: the step is reminded
-    assert (await app.store.transaction(lambda tx: tx.incident(iid))).state is State.OPEN
+    assert (await app.store.transaction(lambda tx: tx.incidents.get(iid))).state is State.OPEN
     assert ("alarm-vendor", "RENOTIFY") in recorder.reasons()
 
 

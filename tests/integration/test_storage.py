@@ -29,27 +29,27 @@ async def test_flow_and_restart_on_both_databases(make_app, clock, recorder, sto
     again = await make_app(storage=store_url)
     await again.tick()
     assert [(m.incident.id, m.reason) for _, m in recorder.sent] == [(b.incident_id, "RENOTIFY")]
-    acked = await again.store.transaction(lambda tx: tx.incident(a.incident_id))
+    acked = await again.store.transaction(lambda tx: tx.incidents.get(a.incident_id))
     assert acked.state is State.ACKNOWLEDGED
-    timeline = await again.store.transaction(lambda tx: tx.timeline(a.incident_id))
+    timeline = await again.store.transaction(lambda tx: tx.timeline.of_incident(a.incident_id))
     assert [e["reason"] for e in timeline][:2] == ["OPENED", "FIRST"]
 
 
 async def test_database_refuses_a_second_open_incident_for_one_key(make_app, clock, store_url):
     app = await make_app(storage=store_url)
     res = await app.service.ingest(alarm(clock))
-    inc = await app.store.transaction(lambda tx: tx.incident(res.incident_id))
+    inc = await app.store.transaction(lambda tx: tx.incidents.get(res.incident_id))
     with pytest.raises(StorageError):
-        await app.store.transaction(lambda tx: tx.add_incident(inc, None))
+        await app.store.transaction(lambda tx: tx.incidents.add(inc, None))
     # the failed transaction was rolled back and the store still works
-    assert len(await app.store.transaction(lambda tx: tx.incidents("open"))) == 1
+    assert len(await app.store.transaction(lambda tx: tx.incidents.listed("open"))) == 1
 
 
 async def test_a_failing_unit_of_work_leaves_nothing_behind(make_app, clock, store_url):
     app = await make_app(storage=store_url)
 
     def half_done(tx):
-        tx.add_event(alarm(clock), None)
+        tx.events.add(alarm(clock), None)
         raise RuntimeError("crash in the middle")
 
     with pytest.raises(RuntimeError):

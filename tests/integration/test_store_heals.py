@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 from pg import PrivateCluster, fresh_database, private_cluster
-from support import TOKENS
+from support import TOKENS, FakeClock
 
 from escalator.app import Escalator
 from escalator.config import load_config_text
@@ -52,21 +52,29 @@ async def post(client, n: int, **extra):
     return await client.post("/api/v1/events", json=body, headers=TERMINAL)
 
 
-async def healed(client, since: float, first: int) -> float:
-    """Post until an event is taken (202) and /healthz is 200 again; seconds it took."""
-    n = first
-    while time.monotonic() - since < HEAL_WITHIN_S + 5:
+async def healed(client, clock: FakeClock | None, first: int) -> float:
+    """Post until an event is taken (202) and /healthz is 200 again; seconds it took.
+
+    With the service's fake clock, the store's backoffs and its write probe run on it:
+    each try moves it 0.1 s instead of sleeping, and the seconds are that clock's.
+    Without (a service on the system clock), real seconds."""
+    now = clock.monotonic if clock is not None else time.monotonic
+    since, n = now(), first
+    while now() - since < HEAL_WITHIN_S + 5:
         resp = await post(client, n)
         n += 1
         if resp.status == 202:
             health = await client.get("/healthz")
             if (await health.json())["store"]["ok"]:  # (no scheduler here: only the store)
-                print(f"healed after {time.monotonic() - since:.2f} s")
-                return time.monotonic() - since
+                print(f"healed after {now() - since:.2f} s")
+                return now() - since
         else:
             assert resp.status == 503, await resp.text()
             assert resp.headers["Retry-After"]
-        await asyncio.sleep(0.1)
+        if clock is not None:
+            clock.advance(seconds=0.1)
+        else:
+            await asyncio.sleep(0.1)
     raise AssertionError("the store did not come back")
 
 
@@ -80,7 +88,7 @@ async def assert_outage(client, n: int) -> None:
 
 
 async def test_postgresql_restart_heals_without_restarting_the_service(
-        own_pg, make_app, aiohttp_client):
+        own_pg, make_app, aiohttp_client, clock):
     url = fresh_database(own_pg.url, "heal")
     app = await make_app(storage=url)
     client = await aiohttp_client(app.web_app())
@@ -88,9 +96,9 @@ async def test_postgresql_restart_heals_without_restarting_the_service(
     await asyncio.to_thread(own_pg.stop)
     await assert_outage(client, 2)
     await asyncio.to_thread(own_pg.start)  # returns once the server accepts connections
-    took = await healed(client, time.monotonic(), 3)
+    took = await healed(client, clock, 3)
     assert took <= HEAL_WITHIN_S, f"took {took:.1f} s to reconnect"
-    open_ = await app.store.transaction(lambda tx: tx.incidents("open"))
+    open_ = await app.store.transaction(lambda tx: tx.incidents.listed("open"))
     assert {i.point for i in open_} >= {"loop 1"}  # what was stored before is still there
 
 
@@ -106,12 +114,13 @@ def fill(where: Path) -> Path:
     return filler
 
 
-async def test_full_disk_is_503_and_failing_health_then_heals(tmpfs, make_app, aiohttp_client):
+async def test_full_disk_is_503_and_failing_health_then_heals(tmpfs, make_app, aiohttp_client,
+                                                              clock):
     app = await make_app(storage=f"sqlite:///{tmpfs}/escalator.db")
     client = await aiohttp_client(app.web_app())
     assert (await post(client, 1)).status == 202
     filler = await asyncio.to_thread(fill, tmpfs)
-    await asyncio.sleep(1.1)  # the write probe runs at most once a second
+    clock.advance(seconds=1.1)  # the write probe runs at most once a second (of its clock)
     # a long text so the event cannot squeeze into pages the database already has
     resp = await post(client, 2, text="x" * 1900)
     assert resp.status == 503 and resp.headers["Retry-After"]
@@ -119,7 +128,7 @@ async def test_full_disk_is_503_and_failing_health_then_heals(tmpfs, make_app, a
     assert health.status == 503, await health.text()
     assert (await health.json())["store"]["ok"] is False
     filler.unlink()
-    took = await healed(client, time.monotonic(), 3)
+    took = await healed(client, clock, 3)
     assert took <= HEAL_WITHIN_S
 
 
@@ -149,7 +158,7 @@ async def test_read_only_database_made_writable_again_is_reopened(tmpfs, tmp_pat
         client = await aiohttp_client(app.web_app())
         await assert_outage(client, 1)
         remount(tmpfs, "rw")
-        took = await healed(client, time.monotonic(), 2)
+        took = await healed(client, None, 2)
         assert took <= HEAL_WITHIN_S
     finally:
         if os.path.ismount(tmpfs):
@@ -185,7 +194,7 @@ async def test_first_start_on_a_read_only_file_system_serves_503_then_heals(
         assert "Read-only file system" in body["store"]["error"]
         assert not db.with_suffix(".db.lock").exists()
         remount(tmpfs, "rw")
-        took = await healed(client, time.monotonic(), 2)
+        took = await healed(client, None, 2)
         assert took <= HEAL_WITHIN_S
         assert db.with_suffix(".db.lock").exists() and db.exists()
 

@@ -61,5 +61,5 @@ async def test_two_instances_taking_the_same_alarms_open_one_incident_each(
                            received_at=clock.now(), point=f"loop {round_}")
         a, b = await asyncio.gather(one.service.ingest(event), other.service.ingest(event))
         assert a.incident_id == b.incident_id
-    found = await one.store.transaction(lambda tx: tx.incidents("open"))
+    found = await one.store.transaction(lambda tx: tx.incidents.listed("open"))
     assert len(found) == 30

@@ -46,7 +46,7 @@ async def retry_until_settled(app, rounds: int = 6) -> None:
     """Walk the dispatcher's backoff (5 s, 20 s, 80 s) on the fake clock, deliveries only."""
     await app.tick()
     for _ in range(rounds):
-        due = await app.store.transaction(lambda tx: tx.earliest_delivery())
+        due = await app.store.transaction(lambda tx: tx.deliveries.earliest())
         if due is None:
             return
         app.clock.set(max(due, app.clock.now()))
@@ -149,7 +149,7 @@ async def test_telegram_staying_down_is_an_ordinary_incident_that_walks_the_ladd
 
 async def open_outage(app):
     return await app.store.transaction(
-        lambda tx: tx.open_incident("escalator\x1ftelegram_down\x1fTelegram"))
+        lambda tx: tx.incidents.open_one("escalator\x1ftelegram_down\x1fTelegram"))
 
 
 async def test_healthz_shows_telegram_state(tg_app, fake_tg, aiohttp_client):

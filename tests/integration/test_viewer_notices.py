@@ -80,8 +80,8 @@ async def test_hours_of_escalation_send_the_purchaser_one_read_only_mail(
                                         point="Silmukka 2 / B-siipi"))
     await run_for(app, clock, minutes=30)
 
-    rows = await app.store.transaction(lambda tx: tx.deliveries(iid))
-    records = await app.store.transaction(lambda tx: tx.safety_incidents(limit=10))
+    rows = await app.store.transaction(lambda tx: tx.deliveries.of_incident(iid))
+    records = await app.store.transaction(lambda tx: tx.safety.listed(limit=10))
     assert len([r for r in records if r["incident_id"] == iid]) >= 3
     manager = [d for d in rows if d.party == "manager"]
     assert len(manager) > 3  # staff in on_exhausted hear the later updates

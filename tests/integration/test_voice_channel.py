@@ -114,11 +114,11 @@ async def vendor_called(app: Escalator, clock, *, point: str = "Loop 2, wing B")
 
 
 async def incident(app, incident_id):
-    return await app.store.transaction(lambda tx: tx.incident(incident_id))
+    return await app.store.transaction(lambda tx: tx.incidents.get(incident_id))
 
 
 async def deliveries(app, incident_id):
-    return await app.store.transaction(lambda tx: tx.deliveries(incident_id))
+    return await app.store.transaction(lambda tx: tx.deliveries.of_incident(incident_id))
 
 
 def vendor_calls(gateway: VoiceGateway) -> list[PlacedCall]:
@@ -223,7 +223,7 @@ async def test_key_1_takes_the_alarm_exactly_as_the_ack_page_does(tmp_path, cloc
         assert phone.acked_by == page_inc.acked_by == "Security company fault hotline"
 
         async def acked(incident_id):
-            timeline = await app.store.transaction(lambda tx: tx.timeline(incident_id))
+            timeline = await app.store.transaction(lambda tx: tx.timeline.of_incident(incident_id))
             return [(e["reason"], e["party"], e["detail"]) for e in timeline
                     if e["reason"] == "ACKED"]
 
@@ -294,7 +294,7 @@ async def test_an_unanswered_call_falls_back_to_the_partys_next_contact(
         await app.tick()
         [sms] = [(c, m) for c, m in recorder.sent if m.party == "alarm-vendor"]
         assert sms[0] == Contact("sms", "+358401234567") and sms[1].reason == "ESCALATED"
-        timeline = await app.store.transaction(lambda tx: tx.timeline(incident_id))
+        timeline = await app.store.transaction(lambda tx: tx.timeline.of_incident(incident_id))
         [note] = [e["detail"] for e in timeline if e["reason"] == "CHANNEL_FAILED"]
         assert f"voice {HOTLINE}" in note and outcome in note
         said = read_params(note)  # in words for the reader; the technical error for the API
@@ -333,7 +333,7 @@ async def test_updates_go_to_the_next_contact_without_ringing_the_hotline(
         assert len(vendor_calls(gateway)) == 1
         [(contact, update)] = [(c, m) for c, m in recorder.sent if m.party == "alarm-vendor"]
         assert contact.channel == "sms" and update.update and update.reason == "ESCALATED"
-        timeline = await app.store.transaction(lambda tx: tx.timeline(incident_id))
+        timeline = await app.store.transaction(lambda tx: tx.timeline.of_incident(incident_id))
         assert not [e for e in timeline if e["reason"] in ("CHANNEL_FAILED", "DELIVERY_FAILED")]
 
 

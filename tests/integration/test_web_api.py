@@ -46,7 +46,7 @@ async def test_every_endpoint_needs_the_operator_token(app, clock, client, metho
                                                                      })
     assert resp.status == 401
     assert "token" in (await resp.json())["error"]
-    incident = await app.store.transaction(lambda tx: tx.incident(1))
+    incident = await app.store.transaction(lambda tx: tx.incidents.get(1))
     assert incident.state.value == "open"
 
 
@@ -140,7 +140,7 @@ async def test_every_action_through_the_api(app, clock, client, body, expected, 
     got = await resp.json()
     assert {k: got[k] for k in expected} == expected
     assert got["id"] == incident_id
-    timeline = await app.store.transaction(lambda tx: tx.timeline(incident_id))
+    timeline = await app.store.transaction(lambda tx: tx.timeline.of_incident(incident_id))
     entry = next(e for e in timeline if e["reason"] == reason)
     assert "operator" in entry["detail"]
     if body.get("note"):
@@ -170,7 +170,7 @@ async def test_bad_actions_are_400_and_change_nothing(app, clock, client, body, 
     if "action must be" in reason:
         assert got["valid"] == ["acknowledge", "false_alarm", "resolve", "snooze",
                                 "escalate", "note", "en_route", "on_site"]
-    timeline = await app.store.transaction(lambda tx: tx.timeline(incident_id))
+    timeline = await app.store.transaction(lambda tx: tx.timeline.of_incident(incident_id))
     assert [e["reason"] for e in timeline] == ["OPENED", "FIRST"]
 
 
@@ -270,7 +270,7 @@ async def test_listing_pages_past_500_with_a_cursor_and_a_next_link(app, clock, 
         base = Incident(0, "terminal", "FT", "", "", "", "technical-fault", State.OPEN,
                         clock.now(), clock.now())
         for n in range(1203):
-            tx.add_incident(_replace(base, point=f"p{n}"), None)
+            tx.incidents.add(_replace(base, point=f"p{n}"), None)
 
     await app.store.transaction(add_many)
     seen: list[int] = []

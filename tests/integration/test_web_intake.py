@@ -51,7 +51,7 @@ async def test_202_only_after_the_event_is_durably_stored(app, client):
     assert isinstance(inc_id, int)
 
     incident, events = await read_back(
-        app, lambda tx: (tx.incident(inc_id), tx.events_for(inc_id)))
+        app, lambda tx: (tx.incidents.get(inc_id), tx.events.of_incident(inc_id)))
     assert (incident.code, incident.point, incident.source) == ("FT", "loop 2", "terminal")
     assert incident.text == "Silmukka 2 vika" and incident.severity == "high"
     assert [(e["event_id"], e["state"]) for e in events] == [("evt-1", "alarm")]
@@ -64,7 +64,7 @@ async def test_accepts_integer_id_and_z_time_and_lists_unknown_fields(app, clien
     assert resp.status == 202
     body = await resp.json()
     assert body["ignored"] == ["operator", "zone"]
-    events = await read_back(app, lambda tx: tx.events_for(body["incident"]))
+    events = await read_back(app, lambda tx: tx.events.of_incident(body["incident"]))
     assert events[0]["event_id"] == "12345"
 
 
@@ -138,7 +138,7 @@ async def test_retry_with_the_same_id_is_idempotent(app, client):
     assert again["incident"] == first["incident"]
     assert (first["duplicate"], again["duplicate"]) == (False, True)
     assert count(app, "events") == 1
-    incident = await read_back(app, lambda tx: tx.incident(first["incident"]))
+    incident = await read_back(app, lambda tx: tx.incidents.get(first["incident"]))
     assert incident.count == 1
 
 
@@ -148,7 +148,7 @@ async def test_same_code_and_point_while_open_is_counted_not_renotified(app, cli
     other = await (await post(client, {"code": "FT", "point": "loop 3", "id": "3"})).json()
     assert a["incident"] == b["incident"] != other["incident"]
     incident, deliveries = await read_back(
-        app, lambda tx: (tx.incident(a["incident"]), tx.deliveries(a["incident"])))
+        app, lambda tx: (tx.incidents.get(a["incident"]), tx.deliveries.of_incident(a["incident"])))
     assert incident.count == 2
     assert [d.reason for d in deliveries if d.reason == "FIRST"] == ["FIRST"]
     assert count(app, "events") == 3
@@ -159,7 +159,7 @@ async def test_clear_resolves_the_open_incident(app, client):
     resp = await post(client, {"code": "FT", "point": "loop 2", "state": "clear"})
     assert resp.status == 202
     assert (await resp.json())["incident"] == opened["incident"]
-    incident = await read_back(app, lambda tx: tx.incident(opened["incident"]))
+    incident = await read_back(app, lambda tx: tx.incidents.get(opened["incident"]))
     assert incident.state.value == "resolved" and incident.resolved_by == "source"
 
 
@@ -186,7 +186,7 @@ async def test_a_buffered_batch_is_stored_in_order_with_one_result_each(app, cli
     assert [r["duplicate"] for r in results] == [False, False, True, False]
     assert results[0]["incident"] == results[2]["incident"] == results[3]["incident"]
     assert results[1]["ignored"] == ["extra"]
-    first = await read_back(app, lambda tx: tx.incident(results[0]["incident"]))
+    first = await read_back(app, lambda tx: tx.incidents.get(results[0]["incident"]))
     assert first.state.value == "resolved"
     assert count(app, "events") == 3
     assert app.metrics.value("escalator_events_received_total",

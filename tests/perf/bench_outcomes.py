@@ -26,13 +26,13 @@ async def main(count: int, rounds: int) -> None:
     store = open_store(f"sqlite:///{tempfile.mkdtemp()}/bench.db", exclusive=True)
     await store.open()
     now = datetime(2026, 11, 24, 7, 0, tzinfo=UTC)
-    new = hasattr(Tx, "move_delivery")
+    new = not hasattr(Tx, "update_delivery")  # the state machine's moves (any newer tree)
     took = []
     for _ in range(rounds):
         def make(tx: Any) -> list[Any]:
             tx.claim_fresh = True  # as intake writes them: claimed in the same transaction
-            tx.add_deliveries(1, [Notice("nurse", Reason.FIRST, 0)] * count, now)
-            return tx.deliveries(1)[-count:]
+            tx.deliveries.add(1, [Notice("nurse", Reason.FIRST, 0)] * count, now)
+            return tx.deliveries.of_incident(1)[-count:]
 
         rows = await store.transaction(make)
 
@@ -41,9 +41,9 @@ async def main(count: int, rounds: int) -> None:
                 if new:
                     from escalator.domain.delivery import Move, Status
 
-                    tx.move_delivery(r.id, Move.ACCEPT, now=now, current=Status.SENDING,
-                                     claim=r.claims, sent_at=now, channel="webhook",
-                                     attempts=1, error=None)
+                    tx.deliveries.move(r.id, Move.ACCEPT, now=now, current=Status.SENDING,
+                                       claim=r.claims, sent_at=now, channel="webhook",
+                                       attempts=1, error=None)
                 else:
                     tx.update_delivery(r.id, status="sent", sent_at=now, channel="webhook",
                                        attempts=1, error=None)

@@ -15,7 +15,6 @@ SQL = re.compile(r"^\s*(SELECT\s|INSERT\s+INTO\s|UPDATE\s+\w+\s+SET\s|DELETE\s+F
 MAX_LINES = 400
 # Modules over MAX_LINES today. Split one and take it off; never add one.
 TOO_LONG = {
-    "storage/sql.py": 876,
     "domain/policy.py": 524,
     "reports/weekly.py": 506,
     "config/schema.py": 432,

@@ -36,7 +36,7 @@ HOSTILE = {
 
 
 async def open_incidents(app):
-    return await app.store.transaction(lambda tx: tx.incidents("open"))
+    return await app.store.transaction(lambda tx: tx.incidents.listed("open"))
 
 
 def mails_for(app, recorder) -> list[bytes]:

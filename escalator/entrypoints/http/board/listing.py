@@ -31,7 +31,7 @@ async def open_incidents(queries: Queries) -> tuple[list[Incident], Holds]:
     """The open ones among the newest LIMIT incidents, in the board's order, and those
     of them a maintenance window holds (one read)."""
     config = queries.context.config
-    found, holds = await queries.read(lambda tx: (tx.incidents(limit=LIMIT),
+    found, holds = await queries.read(lambda tx: (tx.incidents.listed(limit=LIMIT),
                                                   held(tx, config)))
     return rows.order([i for i in found if i.state is not State.RESOLVED]), holds
 
@@ -41,7 +41,7 @@ async def these(queries: Queries, ids: Iterable[int]
     """Just the named incidents and their holds, in one read (a live change: one row,
     not the list)."""
     wanted, config = sorted(ids), queries.context.config
-    found, holds = await queries.read(lambda tx: ([tx.incident(i) for i in wanted],
+    found, holds = await queries.read(lambda tx: ([tx.incidents.get(i) for i in wanted],
                                                   held(tx, config, wanted)))
     return dict(zip(wanted, found, strict=True)), holds
 

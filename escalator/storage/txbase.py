@@ -1,0 +1,79 @@
+"""The open transaction's plumbing: statements on one connection, and what it keeps.
+
+`sql.Tx` builds on this and hands each aggregate (incidents, deliveries, ...) one
+of these to work on; the aggregates live in modules of their own and import this
+module, not `sql`, so the transaction that holds them and they never import each
+other back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # the fresh hand-over's rows (no import of the aggregates at run time)
+    from escalator.domain.model import Incident
+    from escalator.storage.rows import DeliveryRow
+
+
+@dataclass(frozen=True)
+class Dialect:
+    name: str
+    pk: str
+    param: str  # placeholder style the driver wants instead of "?"
+
+
+SQLITE = Dialect("sqlite", "INTEGER PRIMARY KEY AUTOINCREMENT", "?")
+POSTGRES = Dialect("postgresql", "BIGSERIAL PRIMARY KEY", "%s")
+
+
+class TxBase:
+    """Statements inside one open transaction, and what it keeps until its commit."""
+
+    def __init__(self, conn: Any, dialect: Dialect, claim_fresh: bool = False) -> None:
+        self._conn = conn
+        self._d = dialect
+        # claim_fresh: new outbox rows are written in flight (`sending`) and their ids kept
+        # in `fresh`, handed to the dispatcher after the commit (no second transaction)
+        self.claim_fresh = claim_fresh
+        self.fresh: list[tuple[DeliveryRow, Incident, None]] = []
+        self.fresh_nonces: dict[int, bytes] = {}  # their incidents' ack-link nonces
+        self.needs_claim = False  # it left outbox rows only a claim (a tick) will send
+        self.audit_head: tuple[int, str] | None = None  # escalator.storage.audit keeps it
+        self.audit_moved = False  # rows appended since audit_head was last written
+        self.nonces_wanted: list[int] = []  # fresh rows' incidents: nonces read in finish()
+
+    @property
+    def dialect(self) -> Dialect:
+        return self._d
+
+    def _sql(self, sql: str) -> str:
+        return sql if self._d.param == "?" else sql.replace("?", self._d.param)
+
+    def execute(self, sql: str, params: Iterable[Any] = ()) -> Any:
+        cur = self._conn.cursor()
+        cur.execute(self._sql(sql), tuple(params))
+        return cur
+
+    def executemany(self, sql: str, rows: list[tuple[Any, ...]]) -> None:
+        if rows:
+            self._conn.cursor().executemany(self._sql(sql), rows)
+
+    def rows(self, sql: str, params: Iterable[Any] = ()) -> list[dict[str, Any]]:
+        cur = self.execute(sql, params)
+        names = [c[0] for c in cur.description]
+        return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
+
+    def one(self, sql: str, params: Iterable[Any] = ()) -> dict[str, Any] | None:
+        found = self.rows(sql, params)
+        return found[0] if found else None
+
+    def insert(self, sql: str, params: Iterable[Any]) -> int:
+        cur = self.execute(sql + " RETURNING id", params)
+        return int(cur.fetchall()[0][0])  # fetch all: SQLite finalises the statement
+
+
+def marks(values: Collection[Any]) -> str:
+    """One placeholder per value, for an `IN (...)` list."""
+    return ",".join("?" * len(values))
