@@ -9,16 +9,17 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any
 
 from escalator.domain.availability import Directory
 from escalator.domain.model import SOURCE_SILENT, Incident
 from escalator.storage.protocol import Store
 from escalator.storage.sql import Tx
 from escalator.usecases.context import Context
+from escalator.usecases.holds import HeldAlarm, held
 from escalator.usecases.shapes import Sent, Story
 
-T = TypeVar("T")
+Holds = dict[int, HeldAlarm]  # the alarms a maintenance window holds, by id
 
 
 @dataclass(frozen=True)
@@ -59,10 +60,26 @@ class Queries:
         """The register's newest records with their alarm's code and point."""
         return await self.store.transaction(lambda tx: tx.safety.listed(limit=limit))
 
-    async def read(self, fn: Callable[[Tx], T]) -> T:
-        """`fn` over one snapshot. Kept for the board's live list and the demo outbox's
-        page, which other changes rework; a new caller asks a named question."""
-        return await self.store.transaction(fn)
+    async def listed_with_holds(self, limit: int) -> tuple[list[Incident], Holds]:
+        """The newest `limit` incidents, and those of them a maintenance window holds,
+        in one read (the board's list)."""
+        config = self.context.config
+        return await self.store.transaction(
+            lambda tx: (tx.incidents.listed(limit=limit), held(tx, config)))
+
+    async def these_with_holds(self, ids: Sequence[int]
+                               ) -> tuple[list[Incident | None], Holds]:
+        """Just these incidents (None for one that is gone) and their holds, in one read
+        (a live change on the board: one row, not the list)."""
+        config = self.context.config
+        return await self.store.transaction(
+            lambda tx: ([tx.incidents.get(i) for i in ids], held(tx, config, ids)))
+
+    async def hold(self, incident_id: int) -> HeldAlarm | None:
+        """The maintenance window holding this alarm, if one does."""
+        config = self.context.config
+        found = await self.store.transaction(lambda tx: held(tx, config, [incident_id]))
+        return found.get(incident_id)
 
     @property
     def directory(self) -> Directory:

@@ -15,7 +15,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from escalator.domain.model import Incident, State
 from escalator.entrypoints.http.board import rows
 from escalator.entrypoints.http.board.texts import bt
-from escalator.usecases.holds import HeldAlarm, held
+from escalator.usecases.holds import HeldAlarm
 from escalator.usecases.queries import Queries
 
 Holds = Mapping[int, HeldAlarm]  # the open alarms a maintenance window holds, by id
@@ -30,9 +30,7 @@ _ENV = Environment(loader=PackageLoader("escalator.entrypoints.http.board", "tem
 async def open_incidents(queries: Queries) -> tuple[list[Incident], Holds]:
     """The open ones among the newest LIMIT incidents, in the board's order, and those
     of them a maintenance window holds (one read)."""
-    config = queries.context.config
-    found, holds = await queries.read(lambda tx: (tx.incidents.listed(limit=LIMIT),
-                                                  held(tx, config)))
+    found, holds = await queries.listed_with_holds(LIMIT)
     return rows.order([i for i in found if i.state is not State.RESOLVED]), holds
 
 
@@ -40,9 +38,8 @@ async def these(queries: Queries, ids: Iterable[int]
                 ) -> tuple[dict[int, Incident | None], Holds]:
     """Just the named incidents and their holds, in one read (a live change: one row,
     not the list)."""
-    wanted, config = sorted(ids), queries.context.config
-    found, holds = await queries.read(lambda tx: ([tx.incidents.get(i) for i in wanted],
-                                                  held(tx, config, wanted)))
+    wanted = sorted(ids)
+    found, holds = await queries.these_with_holds(wanted)
     return dict(zip(wanted, found, strict=True)), holds
 
 

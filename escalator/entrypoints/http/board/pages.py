@@ -47,7 +47,6 @@ from escalator.entrypoints.http.views import told_together
 from escalator.i18n import code_label
 from escalator.i18n.explain import explain
 from escalator.usecases.answering import Command
-from escalator.usecases.holds import held
 from escalator.usecases.shapes import Sent, Story, when
 
 COOKIE = "escalator_board"
@@ -215,8 +214,8 @@ async def show_incident(request: web.Request, session: Session, said: str = "",
     now, config = app.clock.now(), app.config
     tz = config.facility.timezone
     names = {pid: p.name for pid, p in config.parties.items()}
-    hold = (await request.app[QUERIES].read(lambda tx: held(tx, config, [incident.id]))).get(
-        incident.id)  # a maintenance window holds it: the page says so, with the window
+    # a maintenance window holds it: the page says so, with the window
+    hold = await request.app[QUERIES].hold(incident.id)
     entries = [{"when": local(at, tz, now, lang) if (at := when(e["at"])) else "",
                 "who": ", ".join(names.get(p, p) for p in parties),
                 "text": explain(lang, e["reason"], e["detail"] or "", tz=tz, now=now,
