@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from functools import partial
 
-from escalator import maintenance_holds
+from escalator import maintenance_holds, promise_watch
 from escalator.clock import Clock, SteadyClock
 from escalator.commitqueue import CommitQueue
 from escalator.config.followup import follow_up
@@ -310,9 +310,9 @@ class EscalationService:
             return now, True
         if isinstance(self.clock, SteadyClock) and (jump := self.clock.take_jump()):
             tx.shift_source_heartbeats(jump, now)  # a step forward is not their silence
-        source_due = self._check_sources(tx, now)
-        candidates = [d for d in (tx.earliest_due(), source_due) if d is not None]
-        return (min(candidates) if candidates else None), False
+        due = (tx.earliest_due(), self._check_sources(tx, now),
+               promise_watch.review(tx, self.config.parties, now))  # broken promises recorded
+        return min((d for d in due if d is not None), default=None), False
 
     # -- sources --------------------------------------------------------------
     def _source_spoke(self, tx: Tx, source_id: str, now: datetime) -> None:

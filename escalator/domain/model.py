@@ -69,6 +69,7 @@ class SafetyCause(StrEnum):
     RESOLVED_NOT_CLEARED = "resolved_not_cleared"
     SOURCE_SILENT = "source_silent"  # a source quiet past its heartbeat_timeout
     DELIVERY_FAILED = "delivery_failed"  # every contact of every party on a step failed
+    PROMISE_BROKEN = "promise_broken"  # a party's contract promise (domain/promises.py)
 
 
 EVENT_STATES = ("alarm", "clear", "heartbeat")
