@@ -17,7 +17,8 @@ from escalator.domain.availability import Party
 from escalator.domain.hours import format_duration
 from escalator.domain.model import Incident, Reason, SafetyCause, SafetyRecord, params, read_params
 from escalator.domain.register import DeliveryItem, TimelineItem
-from escalator.storage import register as store
+from escalator.storage import promises as store
+from escalator.storage import register
 from escalator.storage.sql import Tx
 
 CAUSE = SafetyCause.PROMISE_BROKEN
@@ -53,8 +54,8 @@ def review(tx: Tx, parties: Mapping[str, Party], now: datetime) -> datetime | No
     ids = store.open_asked(tx, sorted(wanted))
     if not ids:
         return None
-    incidents = store.incidents(tx, ids)
-    timelines, deliveries = store.timelines(tx, ids), store.deliveries(tx, ids)
+    incidents = register.incidents(tx, ids)
+    timelines, deliveries = register.timelines(tx, ids), register.deliveries(tx, ids)
     written = store.safety_of(tx, ids, CAUSE.value)
     due: list[datetime] = []
     for iid in ids:

@@ -21,13 +21,13 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from escalator.domain.model import read_params
 from escalator.domain.register import ACTION_REASONS, CALL_REASONS, DeliveryItem, TimelineItem
 
 KINDS = ("answer", "on_site", "cleared")
 ON_SITE = "on_site"  # Action.ON_SITE's value: matched as a string, whatever the reason code
 # Answers another round adds ("on my way", "on site"): answers, whatever their reason code.
 EXTRA_ANSWERS = frozenset({"EN_ROUTE", "ON_SITE"})
+ANSWER_REASONS = ACTION_REASONS | EXTRA_ANSWERS  # and any entry that says "on site"
 KEPT, BROKEN, PENDING, MOOT = "kept", "broken", "pending", "moot"
 
 
@@ -77,11 +77,10 @@ class Outcome:
 
 
 def is_on_site(e: TimelineItem) -> bool:
-    """An "on site" answer: its reason is ON_SITE or a parameter says on_site (the action
-    may be recorded either way); "en_route" ("on my way") is not."""
-    if e.reason.lower() == ON_SITE:
-        return True
-    return any(v == ON_SITE for v in read_params(e.detail).values())
+    """An "on site" answer: its reason is ON_SITE, or its parameters hold the value
+    "on_site" (the action may be recorded either way; the store's query reads the same
+    rule, `storage.register.ON_SITE_SQL`); "en_route" ("on my way") is not."""
+    return e.reason == "ON_SITE" or f'"{ON_SITE}"' in e.detail.lower()
 
 
 def answers(timeline: Iterable[TimelineItem],
@@ -90,7 +89,7 @@ def answers(timeline: Iterable[TimelineItem],
     the policy logged (same party, reason and time as a delivery row) is not an answer."""
     told = {(d.party, d.reason, d.created_at) for d in deliveries}
     return [e for e in timeline if e.party
-            and (e.reason in ACTION_REASONS or e.reason in EXTRA_ANSWERS or is_on_site(e))
+            and (e.reason in ANSWER_REASONS or is_on_site(e))
             and (e.party, e.reason, e.at) not in told]
 
 

@@ -49,6 +49,7 @@ class Compared:
     average: float | None
     of: int | None = None  # "this of N" (answered in time: of the alarms that called)
     last_of: int | None = None
+    average_of: float | None = None  # the average's N (answered in time: per week)
 
 
 @dataclass(frozen=True)
@@ -65,7 +66,10 @@ def _average(values: Sequence[int]) -> float | None:
 
 def key_figures(weeks: Sequence[WeekCount], answered: tuple[int, int],
                 answered_last: tuple[int, int] | None,
-                recurring_now: int = 0, recurring_last: int = 0) -> KeyFigures:
+                recurring_now: int = 0, recurring_last: int = 0,
+                answered_weeks: Sequence[tuple[int, int]] = ()) -> KeyFigures:
+    """`answered_weeks`: (answered in time, alarms that called) of each of `weeks`; the
+    average is of the monitored ones (none given: no average)."""
     this = weeks[-1]
     last = weeks[-2] if len(weeks) > 1 and weeks[-2].monitored else None
     seen = [x for x in weeks if x.monitored]
@@ -73,8 +77,12 @@ def key_figures(weeks: Sequence[WeekCount], answered: tuple[int, int],
         alarms=Compared(this.alarms if this.monitored else None,
                         last.alarms if last else None, _average([x.alarms for x in seen])),
         answered=Compared(answered[0] if this.monitored else None,
-                          answered_last[0] if answered_last and last else None, None,
-                          answered[1], answered_last[1] if answered_last else None),
+                          answered_last[0] if answered_last and last else None,
+                          _average([n for (n, _), x in zip(answered_weeks, weeks, strict=False)
+                                    if x.monitored]),
+                          answered[1], answered_last[1] if answered_last else None,
+                          _average([of for (_, of), x in zip(answered_weeks, weeks,
+                                                             strict=False) if x.monitored])),
         safety=Compared(this.safety if this.monitored else None,
                         last.safety if last else None, _average([x.safety for x in seen])),
         recurring=Compared(recurring_now if this.monitored else None,

@@ -34,6 +34,7 @@ from functools import cached_property
 from zoneinfo import ZoneInfo
 
 from escalator.domain.model import Incident, Reason, read_params
+from escalator.domain.promises import Promise
 from escalator.domain.register import (
     CALL_REASONS,
     PROMISE_REASONS,
@@ -49,6 +50,13 @@ from escalator.reports.measures import (
     WeekCount,
     durations,
     key_figures,
+)
+from escalator.reports.promise_table import (
+    Answered,
+    Asked,
+    PromiseRow,
+    answered_per_week,
+    promise_rows,
 )
 
 TREND_WEEKS = 12
@@ -204,6 +212,9 @@ class History:
     # (code, point, began) of every alarm in the RECURRING_WEEKS weeks ending with this
     # one and the week before it (the first page compares with last week)
     occurrences: Sequence[tuple[str, str, datetime]] = ()
+    # every alarm of the 12 weeks ending with this one, read lean (reports/promise_table.py)
+    answered: Sequence[Answered] = ()  # those that called anybody
+    asked: Sequence[Asked] = ()  # each promised party asked in them
 
 
 @dataclass(frozen=True)
@@ -226,6 +237,7 @@ class Summary:
     monitored_from: datetime | None  # None: the service did not watch this week at all
     key: KeyFigures
     recurring: tuple[Recurring, ...] = ()
+    promises: tuple[PromiseRow, ...] = ()  # per party and promise of its contract
 
     @property
     def complete(self) -> bool:
@@ -349,7 +361,9 @@ def as_of(v: SafetyView, until: datetime) -> SafetyView:
 
 
 def summarize(w: Week, history: History, care_staff: Collection[str],
-              false_alarm_threshold: int = 2) -> Summary:
+              false_alarm_threshold: int = 2,
+              contracts: Mapping[str, Promise] | None = None) -> Summary:
+    """`contracts`: each party's promise (`config.parties[...].promise`)."""
     until = max(min(history.now, w.end), w.start)
     every = [c for i in history.incidents
              for c in cycles(i, history.timeline.get(i.id, ()), history.deliveries.get(i.id, ()))]
@@ -367,6 +381,7 @@ def summarize(w: Week, history: History, care_staff: Collection[str],
     weeks = list(history.weeks) or [WeekCount(w.label, since is not None, len(alarms),
                                               len(history.safety))]
     again = recurring(w, history.occurrences)
+    twelve = trend_weeks(w, w.zone)
     return Summary(
         week=w, total=len(alarms),
         by_code=tuple(sorted(by_code.items(), key=lambda kv: (-kv[1], kv[0]))),
@@ -386,7 +401,11 @@ def summarize(w: Week, history: History, care_staff: Collection[str],
         rows=rows, until=until, monitored_from=since,
         recurring=again,
         key=key_figures(weeks, answered_in_time(alarms), answered_in_time(last), len(again),
-                        len(recurring(before, history.occurrences))))
+                        len(recurring(before, history.occurrences)),
+                        answered_per_week(history.answered, [(x.start, x.end) for x in twelve])
+                        if len(weeks) == len(twelve) else ()),
+        promises=promise_rows(history.asked, contracts or {}, (w.start, w.end),
+                              twelve[0].start, until))
 
 
 def party_figures(alarms: Sequence[Cycle], end: datetime) -> tuple[PartyFigures, ...]:

@@ -302,26 +302,3 @@ def finish_run(tx: Tx, kind: str, period: str, now: datetime, error: str | None)
 def run(tx: Tx, kind: str, period: str) -> dict[str, Any] | None:
     return tx.one("SELECT * FROM report_runs WHERE kind = ? AND period = ?", (kind, period))
 
-
-# -- service promises (escalator/domain/promises.py) ----------------------------------------
-
-
-def open_asked(tx: Tx, parties: Sequence[str]) -> list[int]:
-    """Ids of open incidents in which one of `parties` was asked to act (a call, not an
-    update): the alarms whose promises the tick watches."""
-    if not parties:
-        return []
-    rows = tx.rows("SELECT id FROM incidents WHERE state <> 'resolved' AND id IN"
-                   " (SELECT incident_id FROM deliveries WHERE is_update = 0"
-                   f" AND party IN ({_in(parties)}))", tuple(parties))
-    return sorted(int(r["id"]) for r in rows)
-
-
-def safety_of(tx: Tx, ids: Sequence[int], cause: str) -> dict[int, list[SafetyRow]]:
-    """The safety records of `cause` of each incident, oldest first."""
-    found: dict[int, list[SafetyRow]] = {i: [] for i in ids}
-    for part in _chunks(sorted(set(ids))):
-        for r in tx.rows("SELECT * FROM safety_incidents WHERE cause = ? AND incident_id IN"
-                         f" ({_in(part)}) ORDER BY id", (cause, *part)):
-            found[int(r["incident_id"])].append(_safety(r))
-    return found
