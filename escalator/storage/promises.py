@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from escalator.domain.model import Incident, Reason
+from escalator.domain.model import Incident
 from escalator.domain.register import SafetyRow
 from escalator.storage.register import (
     SUMMARY_COLUMNS,
@@ -48,6 +48,14 @@ def safety_of(tx: Tx, ids: Sequence[int], cause: str) -> dict[int, list[SafetyRo
     return found
 
 
+# An incident came back (REOPENED for the incident itself) at or after `start`: by index.
+_REOPENED = ("SELECT incident_id FROM timeline WHERE reason = 'REOPENED' AND at >= ?"
+             " AND party IS NULL")
+# Incidents opened in [start, end), never reopened (params: start, end, start): one alarm.
+# Joined as `a CROSS JOIN deliveries`: SQLite then walks the alarms and looks each one's
+# deliveries up by index (its planner otherwise scanned every delivery ever made).
+_ALARMS = ("SELECT id, opened_at, state, resolved_at FROM incidents WHERE opened_at >= ?"
+           f" AND opened_at < ? AND id NOT IN ({_REOPENED})")
 _ANSWER = ("t.party IS NOT NULL AND NOT EXISTS (SELECT 1 FROM deliveries x"
            " WHERE x.incident_id = t.incident_id AND x.party = t.party AND x.reason = t.reason"
            " AND x.created_at = t.at)")  # a notice's own timeline copy is not an answer
@@ -62,14 +70,13 @@ def first_answers(tx: Tx, start: datetime, end: datetime, calls: Sequence[str],
     """(opened, first call, first answer at or after it) of each incident opened in
     [start, end), never reopened, that called anybody."""
     sql = (
-        "WITH a AS (SELECT id, opened_at FROM incidents WHERE opened_at >= ? AND opened_at < ?"
-        " AND reopened = 0), c AS (SELECT d.incident_id AS id, MIN(d.created_at) AS first"
-        " FROM deliveries d JOIN a ON a.id = d.incident_id WHERE d.is_update = 0"
+        f"WITH a AS ({_ALARMS}), c AS (SELECT d.incident_id AS id, MIN(d.created_at) AS first"
+        " FROM a CROSS JOIN deliveries d WHERE d.incident_id = a.id AND d.is_update = 0"
         f" AND d.reason IN ({_in(calls)}) GROUP BY d.incident_id)"
         " SELECT a.opened_at, c.first, MIN(t.at) FROM a JOIN c ON c.id = a.id"
         " LEFT JOIN timeline t ON t.incident_id = a.id AND t.at >= c.first"
         f" AND t.reason IN ({_in(acts)}) AND {_ANSWER} GROUP BY a.id, a.opened_at, c.first")
-    rows = tx.execute(sql, (ts(start), ts(end), *calls, *acts)).fetchall()
+    rows = tx.execute(sql, (ts(start), ts(end), ts(start), *calls, *acts)).fetchall()
     return [(_at(o), _at(f), dt(x)) for o, f, x in rows]
 
 
@@ -84,20 +91,21 @@ def first_asks(tx: Tx, start: datetime, end: datetime, calls: Sequence[str],
     if not parties:
         return []
     sql = (
-        "WITH s AS (SELECT d.incident_id AS id, d.party, MIN(d.created_at) AS at"
-        " FROM deliveries d JOIN incidents i ON i.id = d.incident_id"
-        " WHERE i.opened_at >= ? AND i.opened_at < ? AND i.reopened = 0 AND d.is_update = 0"
-        f" AND d.reason IN ({_in(calls)}) AND d.party IN ({_in(parties)})"
-        " GROUP BY d.incident_id, d.party)"
-        " SELECT s.party, i.opened_at, s.at,"
+        f"WITH a AS ({_ALARMS}), s AS (SELECT d.incident_id AS id, d.party,"
+        " MIN(d.created_at) AS at, a.opened_at, a.state, a.resolved_at FROM a CROSS JOIN"
+        f" deliveries d WHERE d.incident_id = a.id AND d.party IN ({_in(parties)})"
+        " AND d.is_update = 0"
+        f" AND d.reason IN ({_in(calls)}) GROUP BY d.incident_id, d.party, a.opened_at,"
+        " a.state, a.resolved_at)"
+        " SELECT s.party, s.opened_at, s.at,"
         f" MIN(CASE WHEN t.reason IN ({_in(answers)}) OR {ON_SITE_SQL} THEN t.at END),"
         f" MIN(CASE WHEN {ON_SITE_SQL} THEN t.at END),"
-        " CASE WHEN i.state = 'resolved' THEN i.resolved_at END"
-        " FROM s JOIN incidents i ON i.id = s.id LEFT JOIN timeline t"
+        " CASE WHEN s.state = 'resolved' THEN s.resolved_at END"
+        " FROM s LEFT JOIN timeline t"
         f" ON t.incident_id = s.id AND t.party = s.party AND {_ANSWER}"
-        " GROUP BY s.id, s.party, i.opened_at, s.at, i.state, i.resolved_at")
-    rows = tx.execute(sql, (ts(start), ts(end), *calls, *parties, *answers, ON_SITE_LIKE,
-                            ON_SITE_LIKE)).fetchall()
+        " GROUP BY s.id, s.party, s.opened_at, s.at, s.state, s.resolved_at")
+    rows = tx.execute(sql, (ts(start), ts(end), ts(start), *parties, *calls, *answers,
+                            ON_SITE_LIKE, ON_SITE_LIKE)).fetchall()
     return [(p, _at(o), _at(a), dt(x), dt(n), dt(e)) for p, o, a, x, n, e in rows]
 
 
@@ -105,8 +113,6 @@ def reopened_between(tx: Tx, start: datetime, end: datetime) -> list[Incident]:
     """Reopened incidents that may hold an alarm begun in [start, end): opened then, or
     reopened then (a REOPENED entry logged for the incident itself)."""
     rows = tx.rows(
-        f"SELECT {SUMMARY_COLUMNS} FROM incidents WHERE reopened > 0 AND (id IN"
-        " (SELECT incident_id FROM timeline WHERE reason = ? AND at >= ? AND at < ?"
-        " AND party IS NULL) OR (opened_at >= ? AND opened_at < ?))",
-        (Reason.REOPENED.value, ts(start), ts(end), ts(start), ts(end)))
+        f"SELECT {SUMMARY_COLUMNS} FROM incidents WHERE opened_at < ? AND id IN ({_REOPENED})",
+        (ts(end), ts(start)))
     return [_summary_incident(r) for r in rows]
