@@ -14,6 +14,7 @@ median and 90th percentile are of the figures that came (kept or late).
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -80,9 +81,16 @@ def from_alarm(began: datetime, end: datetime | None, timeline: Sequence[Timelin
 
 def answered_per_week(alarms: Sequence[Answered], weeks: Sequence[tuple[datetime, datetime]]
                       ) -> list[tuple[int, int]]:
-    """(answered in time, alarms that called) per week [start, end)."""
-    return [(sum(a.in_time for a in alarms if start <= a.began < end),
-             sum(1 for a in alarms if start <= a.began < end)) for start, end in weeks]
+    """(answered in time, alarms that called) per week [start, end); `weeks` in order.
+    One pass (a shared store's 12 weeks are a hundred thousand alarms)."""
+    starts = [start for start, _ in weeks]
+    counts = [[0, 0] for _ in weeks]
+    for a in alarms:
+        n = bisect_right(starts, a.began) - 1
+        if n >= 0 and a.began < weeks[n][1]:
+            counts[n][0] += a.in_time
+            counts[n][1] += 1
+    return [(n, of) for n, of in counts]
 
 
 def _tally(asked: Sequence[Asked], party: str, kind: str, limit: timedelta,
