@@ -11,11 +11,16 @@ nothing twice.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from report_support import act, alarm, local, report_yaml, run_until
 
 from escalator.domain.model import read_params
+from escalator.reports.produce import produce
 from escalator.reports.safety_text import cause_text
+from escalator.reports.weekly import week
 
+M = timedelta(minutes=1)
 PROMISE = """    promise: {answer_within: 15 min, on_site_within: 1 h, cleared_within: 4 h}
 """
 
@@ -32,8 +37,8 @@ async def records(app):
         "SELECT incident_id, cause, at, detail FROM safety_incidents ORDER BY id"))
 
 
-async def test_a_broken_promise_is_recorded_at_its_deadline_once(make_app, clock, tmp_path):
-    app = await make_app(promised_yaml(f"sqlite:///{tmp_path}/p.db"))
+async def test_a_broken_promise_is_recorded_at_its_deadline_once(make_app, clock, store_url):
+    app = await make_app(promised_yaml(store_url), storage=store_url)
     clock.set(local(2026, 11, 24, 11))
     iid = await alarm(app, clock, local(2026, 11, 24, 12), code="YX", point="Kitchen")
     await run_until(app, clock, local(2026, 11, 24, 12, 24))
@@ -65,4 +70,16 @@ async def test_a_broken_promise_is_recorded_at_its_deadline_once(make_app, clock
         "sv", "promise_broken", detail, "Europe/Helsinki")
     assert "did not keep the contract's promise: answer within 15m" in cause_text(
         "en", "promise_broken", detail, "Europe/Helsinki")
+
+    # the summary's table (the 12 weeks read lean, on both databases): the answer came
+    # 20 min after the first ask, on site never, cleared 1 h 50 min after it
+    produced = await produce(app.store, app.config, week("2026-W48", "Europe/Helsinki"),
+                             local(2026, 11, 30, 9))
+    rows = {r.kind: r for r in produced.summary.promises}
+    assert [(k, r.week.kept, r.week.broken, r.week.figures.median) for k, r in rows.items()] == [
+        ("answer", 0, 1, 20 * M), ("on_site", 0, 1, None), ("cleared", 1, 0, 110 * M)]
+    assert all(r.weeks == r.week for r in rows.values())
+    assert "Security company fault hotline,answer,15,week,0,1,20,20" in produced.promises_csv
+    assert "Palvelulupaukset (sopimukset)" in produced.html
+    assert "Paikalla 1 h 00 min kuluessa" in produced.html
 
