@@ -14,7 +14,6 @@ from datetime import datetime
 
 from escalator.domain import promises
 from escalator.domain.availability import Party
-from escalator.domain.hours import format_duration
 from escalator.domain.model import Incident, Reason, SafetyCause, SafetyRecord, params, read_params
 from escalator.domain.register import DeliveryItem, TimelineItem
 from escalator.storage import promises as store
@@ -41,7 +40,7 @@ def record(outcome: promises.Outcome, name: str, now: datetime) -> SafetyRecord:
     """The parameters a reader's sentence is made of (never a sentence)."""
     return SafetyRecord(CAUSE, now, params(
                             party=outcome.party, name=name, promise=outcome.kind,
-                            why=f"promise_{outcome.kind}", within=format_duration(outcome.limit),
+                            why=f"promise_{outcome.kind}", within=promises.spoken(outcome.limit),
                             within_s=int(outcome.limit.total_seconds()),
                             took_s=None if outcome.figure is None
                             else int(outcome.figure.total_seconds()),

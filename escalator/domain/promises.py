@@ -76,6 +76,15 @@ class Outcome:
     deadline: datetime
 
 
+def spoken(limit: timedelta) -> str:
+    """A promise's limit as a contract says it: "15 min", "4 h", "1 h 30 min", "24 h"
+    (the same words in fi, sv and en)."""
+    hours, minutes = divmod(int(limit.total_seconds() // 60), 60)
+    if not hours:
+        return f"{minutes} min"
+    return f"{hours} h" + (f" {minutes} min" if minutes else "")
+
+
 def is_on_site(e: TimelineItem) -> bool:
     """An "on site" answer: its reason is ON_SITE, or its parameters hold the value
     "on_site" (the action may be recorded either way; the store's query reads the same

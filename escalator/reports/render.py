@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from importlib import resources
 from typing import TypeVar
 
+from escalator.domain.promises import spoken
 from escalator.i18n import code_label, dates, t, tn
 from escalator.reports import csvfile
 from escalator.reports.promise_table import Tally
@@ -130,7 +131,7 @@ def promises(s: Summary, lang: str, names: Mapping[str, str]) -> Section:
         t(lang, "wk.promises"),
         (col("party"), col("promise"), col("week_kept"), col("week_figures"),
          col("weeks_kept"), col("weeks_figures")),
-        tuple((names.get(r.party, r.party), t(lang, f"wk.promise.{r.kind}", within=span(r.limit)),
+        tuple((names.get(r.party, r.party), t(lang, f"wk.promise.{r.kind}", within=spoken(r.limit)),
                *_tally(r.week), *_tally(r.weeks)) for r in s.promises),
         empty=t(lang, "wk.promises_none"))
 

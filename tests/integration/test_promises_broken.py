@@ -64,11 +64,11 @@ async def test_a_broken_promise_is_recorded_at_its_deadline_once(make_app, clock
 
     detail = first[0]["detail"]
     assert cause_text("fi", "promise_broken", detail, "Europe/Helsinki") == (
-        "Security company fault hotline ei pitänyt sopimuksen lupausta: vastaus 15m kuluessa"
+        "Security company fault hotline ei pitänyt sopimuksen lupausta: vastaus 15 min kuluessa"
         " (pyydetty ensin 24.11. 12.10)")
-    assert "höll inte avtalets löfte: svar inom 15m" in cause_text(
+    assert "höll inte avtalets löfte: svar inom 15 min" in cause_text(
         "sv", "promise_broken", detail, "Europe/Helsinki")
-    assert "did not keep the contract's promise: answer within 15m" in cause_text(
+    assert "did not keep the contract's promise: answer within 15 min" in cause_text(
         "en", "promise_broken", detail, "Europe/Helsinki")
 
     # the summary's table (the 12 weeks read lean, on both databases): the answer came
@@ -81,5 +81,5 @@ async def test_a_broken_promise_is_recorded_at_its_deadline_once(make_app, clock
     assert all(r.weeks == r.week for r in rows.values())
     assert "Security company fault hotline,answer,15,week,0,1,20,20" in produced.promises_csv
     assert "Palvelulupaukset (sopimukset)" in produced.html
-    assert "Paikalla 1 h 00 min kuluessa" in produced.html
+    assert "Paikalla 1 h kuluessa" in produced.html
 

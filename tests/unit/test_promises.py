@@ -159,3 +159,9 @@ def test_config_check_explains_a_wrong_promise_at_its_line(old, new, said):
     with pytest.raises(ConfigError) as caught:
         load_config_text(MINIMAL.replace(old, new), env={})
     assert any(p.startswith(said) for p in caught.value.problems), caught.value.problems
+
+
+@pytest.mark.parametrize("limit,said", [(15 * M, "15 min"), (H, "1 h"), (90 * M, "1 h 30 min"),
+                                        (24 * H, "24 h")])
+def test_a_limit_as_a_contract_says_it(limit, said):
+    assert promises.spoken(limit) == said
