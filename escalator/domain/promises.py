@@ -62,8 +62,10 @@ class Handled:
     ended_at: datetime | None  # the alarm's end (None: still open)
 
     def at(self, kind: str) -> datetime | None:
-        return {"answer": self.answered_at, "on_site": self.on_site_at,
-                "cleared": self.ended_at}[kind]
+        return getattr(self, _FIELD[kind])  # type: ignore[no-any-return]
+
+
+_FIELD = {"answer": "answered_at", "on_site": "on_site_at", "cleared": "ended_at"}
 
 
 @dataclass(frozen=True)

@@ -93,10 +93,7 @@ def answered_per_week(alarms: Sequence[Answered], weeks: Sequence[tuple[datetime
     return [(n, of) for n, of in counts]
 
 
-def _tally(asked: Sequence[Asked], party: str, kind: str, limit: timedelta,
-           until: datetime) -> Tally:
-    found = [promises.judge(a.handled, kind, limit, until) for a in asked
-             if a.handled.party == party]
+def _tally(found: Sequence[promises.Outcome]) -> Tally:
     return Tally(sum(o.state == promises.KEPT for o in found),
                  sum(o.state == promises.BROKEN for o in found),
                  durations([o.figure for o in found if o.figure is not None]))
@@ -106,10 +103,18 @@ def promise_rows(asked: Sequence[Asked], contracts: Mapping[str, Promise],
                  week: tuple[datetime, datetime], since: datetime, until: datetime
                  ) -> tuple[PromiseRow, ...]:
     """A row per party and promise of its contract: alarms begun in `week`, and since
-    `since` (the 12 weeks' start) to the week's end."""
+    `since` (the 12 weeks' start) to the week's end. Each alarm is judged once."""
     start, end = week
-    this = [a for a in asked if start <= a.began < end]
-    twelve = [a for a in asked if since <= a.began < end]
-    return tuple(PromiseRow(party, kind, limit, _tally(this, party, kind, limit, until),
-                            _tally(twelve, party, kind, limit, until))
-                 for party, p in sorted(contracts.items()) for kind, limit in p.items())
+    by_party: dict[str, list[Asked]] = {}
+    for a in asked:
+        if since <= a.began < end:
+            by_party.setdefault(a.handled.party, []).append(a)
+    rows = []
+    for party, p in sorted(contracts.items()):
+        mine = by_party.get(party, [])
+        for kind, limit in p.items():
+            judged = [(start <= a.began, promises.judge(a.handled, kind, limit, until))
+                      for a in mine]
+            rows.append(PromiseRow(party, kind, limit, _tally([o for w, o in judged if w]),
+                                   _tally([o for _, o in judged])))
+    return tuple(rows)
