@@ -16,7 +16,7 @@ from datetime import timedelta
 from report_support import act, alarm, local, report_yaml, run_until
 
 from escalator.domain.model import read_params
-from escalator.reports.produce import produce
+from escalator.reports.produce import mail, produce
 from escalator.reports.safety_text import cause_text
 from escalator.reports.weekly import week
 
@@ -82,4 +82,8 @@ async def test_a_broken_promise_is_recorded_at_its_deadline_once(make_app, clock
     assert "Security company fault hotline,answer,15,week,0,1,20,20" in produced.promises_csv
     assert "Palvelulupaukset (sopimukset)" in produced.html
     assert "Paikalla 1 h kuluessa" in produced.html
+    sent = mail(produced, app.config, ["tilaaja@kunta.example"], "alarms@lehtioja.example",
+                local(2026, 11, 30, 9))
+    assert [a.get_filename() for a in sent.iter_attachments()] == [
+        "lehtioja-2026-W48.pdf", "lehtioja-2026-W48.csv", "lehtioja-2026-W48-promises.csv"]
 
