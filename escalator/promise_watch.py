@@ -37,14 +37,13 @@ def current(inc: Incident, timeline: list[TimelineItem], deliveries: list[Delive
 
 
 def record(outcome: promises.Outcome, name: str, now: datetime) -> SafetyRecord:
-    """The parameters a reader's sentence is made of (never a sentence)."""
+    """The parameters a reader's sentence is made of (never a sentence): whose promise,
+    which, its limit, the first ask, and the figure if the thing came late."""
+    took = None if outcome.figure is None else int(outcome.figure.total_seconds())
     return SafetyRecord(CAUSE, now, params(
-                            party=outcome.party, name=name, promise=outcome.kind,
-                            why=f"promise_{outcome.kind}", within=promises.spoken(outcome.limit),
-                            within_s=int(outcome.limit.total_seconds()),
-                            took_s=None if outcome.figure is None
-                            else int(outcome.figure.total_seconds()),
-                            since=outcome.deadline - outcome.limit))
+        party=outcome.party, name=name, promise=outcome.kind, why=f"promise_{outcome.kind}",
+        within=promises.spoken(outcome.limit), within_s=int(outcome.limit.total_seconds()),
+        took_s=took, since=outcome.deadline - outcome.limit))
 
 
 def review(tx: Tx, parties: Mapping[str, Party], now: datetime) -> datetime | None:
