@@ -82,6 +82,10 @@ async def test_a_broken_promise_is_recorded_at_its_deadline_once(make_app, clock
     assert "Security company fault hotline,answer,15,week,0,1,20,20" in produced.promises_csv
     assert "Palvelulupaukset (sopimukset)" in produced.html
     assert "Paikalla 1 h kuluessa" in produced.html
+    # the first page's 12-week average of "answered within 15 min" (it read "–"): one
+    # monitored week, its one alarm not answered within 15 min of the first call
+    answered = produced.model.front[0].rows[1]
+    assert answered[1:] == ("0/1 (0\xa0%)", "ei seurattu", "0,0/1,0 (0\xa0%)")
     sent = mail(produced, app.config, ["tilaaja@kunta.example"], "alarms@lehtioja.example",
                 local(2026, 11, 30, 9))
     assert [a.get_filename() for a in sent.iter_attachments()] == [
