@@ -301,4 +301,3 @@ def finish_run(tx: Tx, kind: str, period: str, now: datetime, error: str | None)
 
 def run(tx: Tx, kind: str, period: str) -> dict[str, Any] | None:
     return tx.one("SELECT * FROM report_runs WHERE kind = ? AND period = ?", (kind, period))
-
