@@ -28,7 +28,7 @@ from escalator.app import Escalator  # noqa: E402
 from escalator.config import load_config_text  # noqa: E402
 from escalator.reports import data, render  # noqa: E402
 from escalator.reports.pdf import pdf_bytes  # noqa: E402
-from escalator.reports.produce import names  # noqa: E402
+from escalator.reports.produce import contracts, names  # noqa: E402
 from escalator.reports.weekly import summarize, week  # noqa: E402
 
 WINDOW = """
@@ -38,11 +38,19 @@ maintenance:
     until: "2026-11-23 12:00"
     reason: sprinkler service
 """
+PROMISES = {
+    "    name: Security company fault hotline\n":
+        "{answer_within: 15 min, on_site_within: 4 h, cleared_within: 24 h}",
+    "    name: Local electrical contractor\n": "{answer_within: 1 h, on_site_within: 4 h}",
+}
 
 
 async def make(out: Path) -> None:
     with tempfile.TemporaryDirectory() as tmp:
-        cfg, _ = load_config_text(report_yaml(f"sqlite:///{tmp}/s.db", WINDOW), env=TOKENS)
+        text = report_yaml(f"sqlite:///{tmp}/s.db", WINDOW)
+        for anchor, promise in PROMISES.items():  # what the contracts promise
+            text = text.replace(anchor, anchor + f"    promise: {promise}\n", 1)
+        cfg, _ = load_config_text(text, env=TOKENS)
         clock = FakeClock(local(2026, 11, 23, 0))
         rec = RecordingNotifier()
         app = Escalator(cfg, clock=clock, env=TOKENS,
@@ -53,9 +61,9 @@ async def make(out: Path) -> None:
         staff = data.care_staff(cfg)
         now = local(2026, 11, 30, 8)
         history = await app.store.transaction(lambda tx: data.history(
-            tx, w, cfg.facility.timezone, staff, now, cfg.maintenance))
+            tx, w, cfg.facility.timezone, staff, now, cfg.maintenance, sorted(contracts(cfg))))
         await app.stop()
-    s = summarize(w, history, staff)
+    s = summarize(w, history, staff, 2, contracts(cfg))
     for lang in ("fi", "en"):  # the e-mail as a phone-width browser shows it
         m = render.model(s, lang, cfg.facility.timezone, names(cfg), cfg.facility.name)
         chart = base64.b64encode(render.chart_png(m)).decode()

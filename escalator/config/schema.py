@@ -19,6 +19,7 @@ from escalator.config.deadman import deadman_schema
 from escalator.config.model import LANGUAGES, SOURCE_KINDS
 from escalator.config.outbound import outbound_schema
 from escalator.config.people import CONTACT_CHANNELS, EMAIL, TELEGRAM_CHAT
+from escalator.config.promises import promise_schema
 from escalator.config.settings import (
     CHANNEL_CHOICES,
     CHANNEL_DEFAULTS,
@@ -208,16 +209,15 @@ def _party() -> dict[str, Any]:
                                                   "is skipped. Absent: always."},
         "absent": {"type": "array", "description": "Absences and closures.",
                    "items": {"type": "string", "pattern": PERIOD_PATTERN}},
-        "open_on_holidays": {"type": "boolean",
-                             "description": "Reachable on public holidays "
-                                            "(default: only if hours are 24/7)."},
+        "open_on_holidays": {"type": "boolean", "description":
+                             "Reachable on public holidays (default: only if hours are 24/7)."},
         "language": _ref("language"),
         "telegram_user": {"description": "Telegram user ids that may act for this party.",
                           "oneOf": [_ref("user_id"),
                                     {"type": "array", "items": _ref("user_id")}]},
-        "role": {"enum": ["staff", "viewer"], "default": "staff",
-                 "description": "viewer: its links show the alarm and the record, never act "
-                                "(the purchaser)."},
+        "role": {"enum": ["staff", "viewer"], "default": "staff", "description":
+                 "viewer: its links show the alarm and the record, never act (the purchaser)."},
+        "promise": promise_schema(_ref("duration")),
     }, keys.PARTY_REQUIRED)
 
 

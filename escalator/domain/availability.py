@@ -13,6 +13,7 @@ from datetime import date, datetime, timedelta, tzinfo
 
 from escalator.domain.hours import Period, WeeklyHours
 from escalator.domain.model import params
+from escalator.domain.service_promises import Promise
 from escalator.domain.shifts import ShiftCalendar
 
 HolidayLookup = Callable[[date], str | None]
@@ -45,6 +46,7 @@ class Party:
     language: str | None = None
     telegram_users: tuple[int, ...] = ()
     role: str = "staff"  # "viewer": reads what it is sent, may not act (the purchaser)
+    promise: Promise | None = None  # what its contract promises (answer, on site, cleared)
 
 
 @dataclass(frozen=True)

@@ -79,6 +79,7 @@ class SafetyCause(StrEnum):
     SOURCE_SILENT = "source_silent"  # a source quiet past its heartbeat_timeout
     DELIVERY_FAILED = "delivery_failed"  # every contact of every party on a step failed
     ARRIVAL_LATE = "arrival_late"  # "on my way, there by" passed without "on site"
+    PROMISE_BROKEN = "promise_broken"  # a party's contract promise (domain/service_promises.py)
 
 
 EVENT_STATES = ("alarm", "clear", "heartbeat")

@@ -45,6 +45,7 @@ from escalator.domain.model import (
     params,
 )
 from escalator.escalation import holds as maintenance_holds
+from escalator.escalation import promise_watch
 from escalator.escalation.commitqueue import CommitQueue
 from escalator.i18n import t
 from escalator.runtime.clock import Clock, SteadyClock
@@ -316,9 +317,9 @@ class EscalationService:
             return now, True
         if isinstance(self.clock, SteadyClock) and (jump := self.clock.take_jump()):
             tx.sources.shift_heartbeats(jump, now)  # a step forward is not their silence
-        source_due = self._check_sources(tx, now)
-        candidates = [d for d in (tx.incidents.earliest_due(), source_due) if d is not None]
-        return (min(candidates) if candidates else None), False
+        due = (tx.incidents.earliest_due(), self._check_sources(tx, now),
+               promise_watch.review(tx, self.config.parties, now))  # broken promises recorded
+        return min((d for d in due if d is not None), default=None), False
 
     # -- sources --------------------------------------------------------------
     def _source_spoke(self, tx: Tx, source_id: str, now: datetime) -> None:

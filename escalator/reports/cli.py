@@ -138,6 +138,8 @@ async def _weekly(args: argparse.Namespace, config: Config) -> int:
                                       encoding="utf-8")
     (out / f"{stem}.pdf").write_bytes(produced.pdf)
     (out / f"{stem}.csv").write_text(produced.csv, encoding="utf-8")
+    if produced.summary.promises:
+        (out / f"{stem}-promises.csv").write_text(produced.promises_csv, encoding="utf-8")
     (out / f"{stem}.png").write_bytes(produced.chart)
     print(f"{produced.model.title}: {produced.model.total}; written to {out}/{stem}.*")
     if not args.send:

@@ -14,7 +14,10 @@ from escalator.domain import register
 from escalator.domain.maintenance import MaintenanceWindow
 from escalator.domain.model import read_params
 from escalator.domain.register import SafetyRow, SafetyView
+from escalator.domain.service_promises import ANSWER_REASONS, Handled
 from escalator.reports import weekly
+from escalator.reports.promise_table import Answered, Asked, from_alarm
+from escalator.storage import promises as twelve
 from escalator.storage.sql import Tx
 
 
@@ -71,10 +74,35 @@ def _stamp(value: object) -> datetime | None:
         return None
 
 
+def lean(tx: Tx, start: datetime, end: datetime, promised: Sequence[str]
+         ) -> tuple[list[Answered], list[Asked]]:
+    """Every alarm begun in [start, end) as the 12 weeks' figures need it: one row each
+    from SQL, and the few reopened incidents read whole and cut into their alarms."""
+    calls = sorted(register.CALL_REASONS)
+    answered = [Answered(*row) for row in
+                twelve.first_answers(tx, start, end, calls, sorted(register.ACTION_REASONS))]
+    asked = [Asked(opened, Handled(party, at, answer, on_site, ended))
+             for party, opened, at, answer, on_site, ended in twelve.first_asks(
+                 tx, start, end, calls, sorted(ANSWER_REASONS), promised)]
+    back = twelve.reopened_between(tx, start, end)
+    ids = [i.id for i in back]
+    timelines, deliveries = tx.register.timelines(ids), tx.register.deliveries(ids)
+    for inc in back:
+        for c in weekly.cycles(inc, timelines[inc.id], deliveries[inc.id]):
+            if start <= c.start < end:
+                one, mine = from_alarm(c.start, c.end, c.timeline, c.deliveries, c.answers,
+                                       promised)
+                answered += [one] if one else []
+                asked += mine
+    return answered, asked
+
+
 def history(tx: Tx, w: weekly.Week, tz: str, staff: Collection[str], now: datetime,
-            windows: Sequence[MaintenanceWindow] = ()) -> weekly.History:
+            windows: Sequence[MaintenanceWindow] = (),
+            promised: Sequence[str] = ()) -> weekly.History:
     """Everything one week's summary needs. Incidents of the week before are read too:
-    the first page compares the week with the last one."""
+    the first page compares the week with the last one. `promised`: the parties with
+    a promise in their contract."""
     last = weekly.previous(w, tz)
     incidents = tx.register.incidents_during(last.start, w.end)
     ids = [i.id for i in incidents]
@@ -89,6 +117,7 @@ def history(tx: Tx, w: weekly.Week, tz: str, staff: Collection[str], now: dateti
             tx.register.count_opened(t.start, t.end)
             + tx.register.count_reason(register.Reason.REOPENED.value, t.start, t.end),
             tx.register.count_safety(t.start, t.end)))
+    answered, asked = lean(tx, weekly.trend_weeks(w, tz)[0].start, w.end, promised)
     return weekly.History(
         incidents=incidents, timeline=tx.register.timelines(ids),
         deliveries=tx.register.deliveries(ids), weeks=weeks,
@@ -98,4 +127,5 @@ def history(tx: Tx, w: weekly.Week, tz: str, staff: Collection[str], now: dateti
         safety=views(tx, tx.register.safety_between(w.start, w.end), staff, min(now, w.end)),
         now=now, monitoring_since=since,
         occurrences=tx.register.occurrences(
-            weekly.previous(w, tz, weekly.RECURRING_WEEKS).start, w.end))
+            weekly.previous(w, tz, weekly.RECURRING_WEEKS).start, w.end),
+        answered=answered, asked=asked)

@@ -13,6 +13,7 @@ from email.message import EmailMessage
 from email.utils import format_datetime, formataddr, parseaddr
 
 from escalator.config.model import Config, WeeklyReport
+from escalator.domain.service_promises import Promise
 from escalator.i18n import t
 from escalator.reports import data, render
 from escalator.reports.pdf import pdf_bytes
@@ -28,11 +29,17 @@ class Produced:
     pdf: bytes
     csv: str
     chart: bytes
+    promises_csv: str = ""  # the promise table (a second attachment)
 
 
 def language(config: Config) -> str:
     weekly = config.reports.weekly if config.reports else None
     return (weekly.language if weekly else None) or config.facility.language
+
+
+def contracts(config: Config) -> dict[str, Promise]:
+    """What each party's contract promises (only parties with a promise)."""
+    return {pid: p.promise for pid, p in config.parties.items() if p.promise}
 
 
 def names(config: Config) -> dict[str, str]:
@@ -44,19 +51,21 @@ async def produce(store: SqlStore, config: Config, w: Week, now: datetime) -> Pr
     staff = data.care_staff(config)
     weekly = config.reports.weekly if config.reports else None
     threshold = weekly.false_alarm_threshold if weekly else 2
+    promised = sorted(contracts(config))
     history = await store.transaction(lambda tx: data.history(tx, w, tz, staff, now,
-                                                                   config.maintenance))
+                                                                   config.maintenance, promised))
     # Figures, chart and PDF take CPU time: off the event loop, which keeps escalating.
     return await asyncio.to_thread(_render, w, history, config, staff, threshold, lang, tz)
 
 
 def _render(w: Week, history: History, config: Config, staff: frozenset[str], threshold: int,
             lang: str, tz: str) -> Produced:
-    summary = summarize(w, history, staff, threshold)
+    summary = summarize(w, history, staff, threshold, contracts(config))
     m = render.model(summary, lang, tz, names(config), config.facility.name)
     chart = render.chart_png(m)
     return Produced(summary, m, render.html(m), pdf_bytes(m, chart),
-                    render.csv_text(summary, lang, tz, names(config)), chart)
+                    render.csv_text(summary, lang, tz, names(config)), chart,
+                    render.promises_csv(summary, names(config)))
 
 
 def recipients(config: Config, weekly: WeeklyReport) -> list[str]:
@@ -94,4 +103,7 @@ def mail(p: Produced, config: Config, to: list[str], sender: str, now: datetime)
     stem = f"{config.facility.id}-{label}"
     msg.add_attachment(p.pdf, maintype="application", subtype="pdf", filename=f"{stem}.pdf")
     msg.add_attachment(p.csv.encode(), maintype="text", subtype="csv", filename=f"{stem}.csv")
+    if p.summary.promises:
+        msg.add_attachment(p.promises_csv.encode(), maintype="text", subtype="csv",
+                           filename=f"{stem}-promises.csv")
     return msg

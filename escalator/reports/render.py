@@ -15,8 +15,10 @@ from datetime import datetime, timedelta
 from importlib import resources
 from typing import TypeVar
 
+from escalator.domain.service_promises import spoken
 from escalator.i18n import code_label, dates, t, tn
 from escalator.reports import csvfile
+from escalator.reports.promise_table import Tally
 from escalator.reports.safety_text import Record, as_record, cause_text, local, span
 from escalator.reports.weekly import (
     ANSWER_WITHIN,
@@ -107,6 +109,33 @@ def _share(n: int | None, of: int | None, lang: str) -> str:
     return t(lang, "wk.share", n=n, of=of, pct=round(100 * n / of))
 
 
+def _mean_share(n: float | None, of: float | None, lang: str) -> str:
+    """The 12 weeks' average: "9,5/11,0 (86 %)" a week."""
+    if n is None or of is None:
+        return t(lang, "wk.not_monitored")
+    if not of:
+        return "–"
+    return t(lang, "wk.share", n=dates.decimal(n, lang), of=dates.decimal(of, lang),
+             pct=round(100 * n / of))
+
+
+def _tally(x: Tally) -> tuple[str, str]:
+    return f"{x.kept} / {x.broken}", _pct(x.figures)
+
+
+def promises(s: Summary, lang: str, names: Mapping[str, str]) -> Section:
+    """Per party and promise: kept / broken and median / 90th percentile, this week and
+    over the 12 weeks."""
+    col = lambda key: t(lang, f"wk.col.{key}")  # noqa: E731 - a short local alias
+    return Section(
+        t(lang, "wk.promises"),
+        (col("party"), col("promise"), col("week_kept"), col("week_figures"),
+         col("weeks_kept"), col("weeks_figures")),
+        tuple((names.get(r.party, r.party), t(lang, f"wk.promise.{r.kind}", within=spoken(r.limit)),
+               *_tally(r.week), *_tally(r.weeks)) for r in s.promises),
+        empty=t(lang, "wk.promises_none"))
+
+
 def front(s: Summary, lang: str) -> Section:
     k = s.key
     minutes = int(ANSWER_WITHIN.total_seconds() // 60)
@@ -117,7 +146,8 @@ def front(s: Summary, lang: str) -> Section:
           _mean(k.alarms.average, lang)),
          (t(lang, "wk.key.answered", minutes=minutes),
           _share(k.answered.this, k.answered.of, lang),
-          _share(k.answered.last, k.answered.last_of, lang), "–"),
+          _share(k.answered.last, k.answered.last_of, lang),
+          _mean_share(k.answered.average, k.answered.average_of, lang)),
          (t(lang, "wk.key.safety"), _count(k.safety.this, lang), _count(k.safety.last, lang),
           _mean(k.safety.average, lang)),
          (t(lang, "wk.key.recurring", times=RECURRING_TIMES, weeks=RECURRING_WEEKS),
@@ -163,6 +193,7 @@ def model(s: Summary, lang: str, tz: str, names: Mapping[str, str], facility: st
                        _pct(p.to_clear), str(p.no_answer), str(p.skipped),
                        f"{p.promises_kept}/{p.promises}" if p.promises else "–")
                       for p in s.parties), empty=none),
+        promises(s, lang, names),
         Section(t(lang, "wk.safety"),
                 records=tuple(as_record(v, lang, tz, names) for v in s.safety[:MAX_ROWS]),
                 text=((tn(lang, "wk.more", len(s.safety) - MAX_ROWS, n=len(s.safety) - MAX_ROWS),)
@@ -235,6 +266,24 @@ def csv_text(s: Summary, lang: str, tz: str, names: Mapping[str, str]) -> str:
                     local(r.opened_at, tz, lang), local(r.ended_at, tz, lang),
                     int(r.lasted.total_seconds() // 60), r.state,
                     "; ".join(causes.get(r.incident_id, []))])
+    return out.getvalue()
+
+
+def promises_csv(s: Summary, names: Mapping[str, str]) -> str:
+    """The promise table, one row per party, promise and period, in minutes."""
+    out = io.StringIO()
+    w = csvfile.writer(out)
+    w.writerow(["week", "party", "name", "promise", "within_min", "period", "kept", "broken",
+                "median_min", "p90_min"])
+
+    def minutes(value: timedelta | None) -> str:
+        return "" if value is None else str(int(value.total_seconds() // 60))
+
+    for r in s.promises:
+        for period, x in (("week", r.week), ("12_weeks", r.weeks)):
+            w.writerow([s.week.label, r.party, names.get(r.party, r.party), r.kind,
+                        minutes(r.limit), period, x.kept, x.broken, minutes(x.figures.median),
+                        minutes(x.figures.p90)])
     return out.getvalue()
 
 

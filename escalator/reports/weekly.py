@@ -26,8 +26,6 @@ Per party, from the incidents of the week:
 
 from __future__ import annotations
 
-import math
-import statistics
 from collections import Counter
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -44,9 +42,24 @@ from escalator.domain.register import (
     TimelineItem,
     actions,
 )
+from escalator.domain.service_promises import Promise
+from escalator.reports.measures import (
+    ANSWER_WITHIN,
+    Durations,
+    KeyFigures,
+    WeekCount,
+    durations,
+    key_figures,
+)
+from escalator.reports.promise_table import (
+    Answered,
+    Asked,
+    PromiseRow,
+    answered_per_week,
+    promise_rows,
+)
 
 TREND_WEEKS = 12
-ANSWER_WITHIN = timedelta(minutes=15)  # "answered in time" on the first page
 RECURRING_TIMES, RECURRING_WEEKS = 3, 4  # the same fault at the same point 3 times in 4 weeks
 # reasons as plain strings: an enum's `.value` costs a lookup each time, in loops over
 # tens of thousands of entries
@@ -107,22 +120,6 @@ def previous_week_of(w: Week) -> Week:
 def trend_weeks(w: Week, tz: str) -> list[Week]:
     """The 12 weeks ending with `w`, oldest first."""
     return [previous(w, tz, n) for n in range(TREND_WEEKS - 1, -1, -1)]
-
-
-@dataclass(frozen=True)
-class Durations:
-    n: int
-    median: timedelta | None
-    p90: timedelta | None
-
-
-def durations(values: Sequence[timedelta]) -> Durations:
-    if not values:
-        return Durations(0, None, None)
-    ordered = sorted(values)
-    rank = max(1, math.ceil(0.9 * len(ordered)))
-    median = timedelta(seconds=statistics.median(v.total_seconds() for v in ordered))
-    return Durations(len(ordered), median, ordered[rank - 1])
 
 
 @dataclass(frozen=True)
@@ -200,17 +197,6 @@ class Recurring:
 
 
 @dataclass(frozen=True)
-class WeekCount:
-    """One week of the trend. `monitored`: the service watched at least part of it;
-    a week it never watched has no figures at all (not zeros)."""
-
-    label: str
-    monitored: bool
-    alarms: int = 0
-    safety: int = 0
-
-
-@dataclass(frozen=True)
 class History:
     """What the store holds for one week's summary (see storage/register.py)."""
 
@@ -226,26 +212,9 @@ class History:
     # (code, point, began) of every alarm in the RECURRING_WEEKS weeks ending with this
     # one and the week before it (the first page compares with last week)
     occurrences: Sequence[tuple[str, str, datetime]] = ()
-
-
-@dataclass(frozen=True)
-class Compared:
-    """A key figure this week, last week and as the average of the monitored weeks of
-    the 12; None where the service was not watching."""
-
-    this: int | None
-    last: int | None
-    average: float | None
-    of: int | None = None  # "this of N" (answered in time: of the alarms that called)
-    last_of: int | None = None
-
-
-@dataclass(frozen=True)
-class KeyFigures:
-    alarms: Compared
-    answered: Compared  # alarms answered within ANSWER_WITHIN of their first call
-    safety: Compared
-    recurring: Compared  # faults flagged as recurring (no 12-week average)
+    # every alarm of the 12 weeks ending with this one, read lean (reports/promise_table.py)
+    answered: Sequence[Answered] = ()  # those that called anybody
+    asked: Sequence[Asked] = ()  # each promised party asked in them
 
 
 @dataclass(frozen=True)
@@ -268,6 +237,7 @@ class Summary:
     monitored_from: datetime | None  # None: the service did not watch this week at all
     key: KeyFigures
     recurring: tuple[Recurring, ...] = ()
+    promises: tuple[PromiseRow, ...] = ()  # per party and promise of its contract
 
     @property
     def complete(self) -> bool:
@@ -354,10 +324,6 @@ def answered_in_time(alarms: Sequence[Cycle]) -> tuple[int, int]:
     return answered, called
 
 
-def _average(values: Sequence[int]) -> float | None:
-    return sum(values) / len(values) if values else None
-
-
 def recurring(w: Week, occurrences: Sequence[tuple[str, str, datetime]]
               ) -> tuple[Recurring, ...]:
     """Faults that came back: see `Recurring`. Most times first."""
@@ -371,24 +337,6 @@ def recurring(w: Week, occurrences: Sequence[tuple[str, str, datetime]]
             for (code, point), ats in found.items()
             if len(ats) >= RECURRING_TIMES and any(w.start <= at for at in ats)]
     return tuple(sorted(rows, key=lambda r: (-len(r.history), r.code, r.point)))
-
-
-def key_figures(weeks: Sequence[WeekCount], answered: tuple[int, int],
-                answered_last: tuple[int, int] | None,
-                recurring_now: int = 0, recurring_last: int = 0) -> KeyFigures:
-    this = weeks[-1]
-    last = weeks[-2] if len(weeks) > 1 and weeks[-2].monitored else None
-    seen = [x for x in weeks if x.monitored]
-    return KeyFigures(
-        alarms=Compared(this.alarms if this.monitored else None,
-                        last.alarms if last else None, _average([x.alarms for x in seen])),
-        answered=Compared(answered[0] if this.monitored else None,
-                          answered_last[0] if answered_last and last else None, None,
-                          answered[1], answered_last[1] if answered_last else None),
-        safety=Compared(this.safety if this.monitored else None,
-                        last.safety if last else None, _average([x.safety for x in seen])),
-        recurring=Compared(recurring_now if this.monitored else None,
-                           recurring_last if last else None, None))
 
 
 def held_rows(held: Sequence[Held]) -> tuple[HeldRow, ...]:
@@ -413,7 +361,9 @@ def as_of(v: SafetyView, until: datetime) -> SafetyView:
 
 
 def summarize(w: Week, history: History, care_staff: Collection[str],
-              false_alarm_threshold: int = 2) -> Summary:
+              false_alarm_threshold: int = 2,
+              contracts: Mapping[str, Promise] | None = None) -> Summary:
+    """`contracts`: each party's promise (`config.parties[...].promise`)."""
     until = max(min(history.now, w.end), w.start)
     every = [c for i in history.incidents
              for c in cycles(i, history.timeline.get(i.id, ()), history.deliveries.get(i.id, ()))]
@@ -431,6 +381,7 @@ def summarize(w: Week, history: History, care_staff: Collection[str],
     weeks = list(history.weeks) or [WeekCount(w.label, since is not None, len(alarms),
                                               len(history.safety))]
     again = recurring(w, history.occurrences)
+    twelve = trend_weeks(w, w.zone)
     return Summary(
         week=w, total=len(alarms),
         by_code=tuple(sorted(by_code.items(), key=lambda kv: (-kv[1], kv[0]))),
@@ -450,7 +401,11 @@ def summarize(w: Week, history: History, care_staff: Collection[str],
         rows=rows, until=until, monitored_from=since,
         recurring=again,
         key=key_figures(weeks, answered_in_time(alarms), answered_in_time(last), len(again),
-                        len(recurring(before, history.occurrences))))
+                        len(recurring(before, history.occurrences)),
+                        answered_per_week(history.answered, [(x.start, x.end) for x in twelve])
+                        if len(weeks) == len(twelve) else ()),
+        promises=promise_rows(history.asked, contracts or {}, (w.start, w.end),
+                              twelve[0].start, until))
 
 
 def party_figures(alarms: Sequence[Cycle], end: datetime) -> tuple[PartyFigures, ...]:

@@ -183,6 +183,12 @@ CREATE INDEX IF NOT EXISTS incidents_opened_at ON incidents (opened_at);
 CREATE INDEX IF NOT EXISTS incidents_resolved_at ON incidents (resolved_at);
 CREATE INDEX IF NOT EXISTS incidents_unresolved ON incidents (opened_at) WHERE state <> 'resolved';
 CREATE INDEX IF NOT EXISTS timeline_reason_at ON timeline (reason, at);
+-- The answers and promises of 12 weeks (storage/promises.py): alarms by opening, read
+-- from the first index alone, and an answer on the timeline told apart from the copy of a
+-- notice (same party, reason and time) inside the second.
+CREATE INDEX IF NOT EXISTS incidents_opened_ended ON incidents (opened_at, state, resolved_at);
+CREATE INDEX IF NOT EXISTS deliveries_told ON deliveries (incident_id, party, reason, created_at,
+                                                         is_update);
 -- Maintenance windows set through the operator API (escalator/storage/maintenance.py);
 -- windows in the config file are not stored. Ending one early sets until to that moment.
 CREATE TABLE IF NOT EXISTS maintenance_windows (

@@ -29,11 +29,12 @@ from support import TOKENS, FakeClock, RecordingNotifier
 
 from escalator.app import Escalator
 from escalator.config import load_config_text
-from escalator.domain.model import Action, AlarmEvent
-from escalator.reports import data
+from escalator.domain.model import Action, AlarmEvent, read_params
+from escalator.reports import data, produce
 from escalator.reports.weekly import ANSWER_WITHIN, previous, summarize, trend_weeks, week
 
 H = timedelta(hours=1)
+M = timedelta(minutes=1)
 POINTS = ("Loop 1", "Kitchen", "Sprinkler room")
 WEEKS = {"2026-W13": (2026, 3, 23), "2026-W43": (2026, 10, 19), "2026-W48": (2026, 11, 23)}
 CALLS = {"FIRST", "RENOTIFY", "ESCALATED", "REOPENED", "REWALK", "NOW_AVAILABLE"}
@@ -77,7 +78,7 @@ class Log:
 
 STEP = st.tuples(st.integers(0, 60 * 60 // 7),  # 7-minute steps after the first start
                  st.sampled_from(("alarm", "alarm", "clear", "ack", "false", "resolve",
-                                  "restart")),
+                                  "restart", "vendor")),
                  st.sampled_from(POINTS))
 
 
@@ -86,13 +87,22 @@ def config(url: str, monday: tuple[int, int, int]) -> str:
     fmt = "%Y-%m-%d %H:%M"
     from zoneinfo import ZoneInfo
     zone = ZoneInfo("Europe/Helsinki")
-    return report_yaml(url, f"""
+    text = report_yaml(url, f"""
 maintenance:
   - match: {{point: "Sprinkler*"}}
     from: "{start.astimezone(zone).strftime(fmt)}"
     until: "{end.astimezone(zone).strftime(fmt)}"
     reason: sprinkler service
 """)
+    for name, promise in PROMISES.items():  # no limit a multiple of the 7-minute steps
+        assert text.count(name) == 1
+        text = text.replace(name, name + f"    promise: {promise}\n")
+    return text
+
+
+PROMISES = {"    name: Security company fault hotline\n":
+            "{answer_within: 15 min, on_site_within: 50 min, cleared_within: 100 min}",
+            "    name: Ward A nurse on duty\n": "{answer_within: 3 min, cleared_within: 150 min}"}
 
 
 async def live(label: str, since_h: int, steps: list, after_h: int):
@@ -135,9 +145,9 @@ async def live(label: str, since_h: int, steps: list, after_h: int):
                 elif kind == "clear" and current is not None:
                     current.end = at
             elif current is not None and not current.answered:
-                party = "manager" if kind == "resolve" else "ward-a"
+                party = {"resolve": "manager", "vendor": "alarm-vendor"}.get(kind, "ward-a")
                 action = {"ack": Action.ACKNOWLEDGE, "false": Action.FALSE_ALARM,
-                          "resolve": Action.RESOLVE}[kind]
+                          "resolve": Action.RESOLVE, "vendor": Action.ACKNOWLEDGE}[kind]
                 await app.service.act(current.incident, action,
                                       cfg.parties[party].name, party=party)
                 await app.tick()
@@ -148,14 +158,16 @@ async def live(label: str, since_h: int, steps: list, after_h: int):
         await run_until(app, clock, now)
         w = week(label, "Europe/Helsinki")
         staff = data.care_staff(cfg)
+        contracts = produce.contracts(cfg)
         history = await app.store.transaction(
-            lambda tx: data.history(tx, w, "Europe/Helsinki", staff, now, cfg.maintenance))
+            lambda tx: data.history(tx, w, "Europe/Helsinki", staff, now, cfg.maintenance,
+                                    sorted(contracts)))
         raw = await app.store.transaction(lambda tx: (
             tx.rows("SELECT * FROM deliveries ORDER BY id"),
             tx.rows("SELECT * FROM timeline ORDER BY id"),
             tx.rows("SELECT * FROM safety_incidents ORDER BY id")))
         await app.stop()
-    return summarize(w, history, staff), log, raw, now, since
+    return summarize(w, history, staff, 2, contracts), log, raw, now, since
 
 
 def t(text: str) -> datetime:
@@ -240,23 +252,51 @@ def check(s, log: Log, raw, now: datetime, since: datetime, label: str) -> None:
         later = [x for x in all_starts[a.incident] if x > a.start]
         return a.start <= at and (not later or at < min(later))
 
-    contacted: dict[str, int] = {}
-    alarms_of: dict[str, int] = {}
-    no_answer: dict[str, int] = {}
-    ack: dict[str, list[timedelta]] = {}
-    in_time = called = 0
-    for a in mine:
+    def facts(a: Alarm) -> tuple[list, list, list]:
+        """The alarm's calls, its parties' own answers and its other timeline rows."""
         calls = [d for d in deliveries if d["incident_id"] == a.incident and not d["is_update"]
                  and d["reason"] in CALLS and inside(a, t(d["created_at"]))]
         told = {(d["party"], d["reason"], d["created_at"]) for d in deliveries
                 if d["incident_id"] == a.incident}
-        acts = [e for e in timeline if e["incident_id"] == a.incident and e["party"]
-                and e["reason"] in ACTS and inside(a, t(e["at"]))
+        rows = [e for e in timeline if e["incident_id"] == a.incident and inside(a, t(e["at"]))]
+        acts = [e for e in rows if e["party"] and e["reason"] in ACTS
                 and (e["party"], e["reason"], e["at"]) not in told]
-        if calls:
-            called += 1
-            first = min(t(d["created_at"]) for d in calls)
-            in_time += any(first <= t(e["at"]) <= first + ANSWER_WITHIN for e in acts)
+        return calls, acts, rows
+
+    def answered_in_time(alarms: list[Alarm]) -> tuple[int, int]:
+        in_time = called = 0
+        for a in alarms:
+            calls, acts, _ = facts(a)
+            if calls:
+                called += 1
+                first = min(t(d["created_at"]) for d in calls)
+                in_time += any(first <= t(e["at"]) <= first + ANSWER_WITHIN for e in acts)
+        return in_time, called
+
+    contacted: dict[str, int] = {}
+    alarms_of: dict[str, int] = {}
+    no_answer: dict[str, int] = {}
+    ack: dict[str, list[timedelta]] = {}
+    clear: dict[str, list[timedelta]] = {}
+    skipped: dict[str, int] = {}
+    clear_promises: dict[str, list[bool]] = {}
+    taps = one_tap = messages = 0
+    staff = {"ward-a", "night-nurse"}  # the roster's people, the ward chats
+    for a in mine:
+        calls, acts, rows = facts(a)
+        mine_taps = sum(e["party"] in staff for e in acts)
+        taps, one_tap = taps + mine_taps, one_tap + (mine_taps == 1)
+        messages += sum(1 for d in deliveries if d["incident_id"] == a.incident
+                        and inside(a, t(d["created_at"])) and d["party"] in staff
+                        and d["status"] == "sent")
+        for party in {e["party"] for e in rows if e["reason"] == "SKIPPED_UNAVAILABLE"
+                      and e["party"]}:
+            skipped[party] = skipped.get(party, 0) + 1
+        cleared = any(e["reason"] == "CLEARED" for e in rows)
+        for e in acts:
+            if e["reason"] in ("FALSE_ALARM", "AWAITING_CLEAR"):
+                clear_promises.setdefault(e["party"], []).append(cleared and not any(
+                    x["reason"] == "SAFETY_INCIDENT" and x["at"] >= e["at"] for x in rows))
         for party in {d["party"] for d in calls}:
             contacted[party] = contacted.get(party, 0) + sum(d["party"] == party for d in calls)
             alarms_of[party] = alarms_of.get(party, 0) + 1
@@ -266,18 +306,94 @@ def check(s, log: Log, raw, now: datetime, since: datetime, label: str) -> None:
             else:
                 first_call = min(t(d["created_at"]) for d in calls if d["party"] == party)
                 ack.setdefault(party, []).append(max(min(answers) - first_call, timedelta(0)))
+                if a.end is not None and a.end <= until:
+                    clear.setdefault(party, []).append(a.end - min(answers))
     assert {p.party: (p.contacted, p.incidents, p.no_answer) for p in s.parties
             if p.contacted} == {p: (contacted[p], alarms_of[p], no_answer.get(p, 0))
                                 for p in contacted}
+    assert {p.party: p.skipped for p in s.parties if p.skipped} == skipped
+    assert {p.party: (p.promises, p.promises_kept) for p in s.parties if p.promises} == {
+        p: (len(k), sum(k)) for p, k in clear_promises.items()}
     for p in s.parties:
-        values = sorted(ack.get(p.party, []))
-        assert p.to_ack.n == len(values)
-        if values:
-            median = timedelta(seconds=statistics.median(v.total_seconds() for v in values))
-            assert (p.to_ack.median, p.to_ack.p90) == (
-                median, values[max(1, math.ceil(0.9 * len(values))) - 1])
+        for got, values in ((p.to_ack, ack.get(p.party, [])), (p.to_clear, clear.get(p.party, []))):
+            assert_durations(got, values)
+    assert (s.attention.alarms, s.attention.taps, s.attention.one_tap,
+            s.attention.messages) == (len(mine), taps, one_tap, messages)
+    monitored = [x for x in trend_weeks(w, tz) if x.end > since]
     if w.end > since:
-        assert (s.key.answered.this, s.key.answered.of) == (in_time, called)
+        assert (s.key.answered.this, s.key.answered.of) == answered_in_time(mine)
+        per_week = [answered_in_time([a for a in log.alarms if x.start <= a.start < x.end])
+                    for x in monitored]
+        assert s.key.answered.average == statistics.mean(n for n, _ in per_week)
+        assert s.key.answered.average_of == statistics.mean(of for _, of in per_week)
+        counts = [n for _, n in expect_trend if n is not None]
+        assert s.key.alarms.average == statistics.mean(counts)
+        assert s.key.safety.average == statistics.mean(
+            sum(x.start <= t(r["at"]) < x.end for r in safety) for x in monitored)
+        assert s.key.recurring.this == len(flagged)
+    else:
+        assert s.key.answered.average is None and s.key.alarms.average is None
+    if before.end > since:
+        assert s.key.safety.last == sum(before.start <= t(r["at"]) < before.end for r in safety)
+        assert (s.key.answered.last, s.key.answered.last_of) == answered_in_time(last_alarms)
+
+    # -- service promises: each promised party in each alarm of the week and the 12 -----
+    twelve = trend_weeks(w, tz)[0].start
+    limits = {("alarm-vendor", "answer"): 15 * M, ("alarm-vendor", "on_site"): 50 * M,
+              ("alarm-vendor", "cleared"): 100 * M, ("ward-a", "answer"): 3 * M,
+              ("ward-a", "cleared"): 150 * M}
+    outcomes: dict[tuple[str, str, str], list[tuple[str, timedelta | None]]] = {}
+    broken_at = set()
+    for a in log.alarms:
+        calls, _, rows = facts(a)
+        for (party, kind), limit in limits.items():
+            asks = [t(d["created_at"]) for d in calls if d["party"] == party]
+            if not asks:
+                continue
+            asked = min(asks)
+            told = {(d["party"], d["reason"], d["created_at"]) for d in deliveries
+                    if d["incident_id"] == a.incident}
+            answers = [t(e["at"]) for e in rows if e["party"] == party
+                       and e["reason"] in ACTS | {"EN_ROUTE", "ON_SITE"}
+                       and (e["party"], e["reason"], e["at"]) not in told]
+            came = {"answer": min(answers, default=None), "on_site": None,
+                    "cleared": a.end}[kind]
+            deadline = asked + limit
+            if deadline <= now and (came is None or came > deadline) and (
+                    a.end is None or a.end > deadline):
+                broken_at.add((a.incident, party, kind, deadline))  # the tick's record
+            if not twelve <= a.start < w.end:
+                continue
+            if came is not None and came <= until:
+                took = max(came - asked, timedelta(0))
+                state = "kept" if took <= limit else "broken"
+            elif a.end is not None and a.end <= min(until, deadline):
+                state, took = "moot", None
+            else:
+                state, took = ("broken" if until >= deadline else "pending"), None
+            for period in ("12", "week") if w.start <= a.start else ("12",):
+                outcomes.setdefault((party, kind, period), []).append((state, took))
+    got = {(r.party, r.kind): r for r in s.promises}
+    assert set(got) == set(limits)
+    for (party, kind), r in got.items():
+        assert r.limit == limits[party, kind]
+        for period, tally in (("week", r.week), ("12", r.weeks)):
+            found = outcomes.get((party, kind, period), [])
+            assert (tally.kept, tally.broken) == (
+                sum(x == "kept" for x, _ in found), sum(x == "broken" for x, _ in found))
+            assert_durations(tally.figures, [v for _, v in found if v is not None])
+    assert {(r["incident_id"], read_params(r["detail"])["party"],
+             read_params(r["detail"])["promise"], t(r["at"])) for r in safety
+            if r["cause"] == "promise_broken"} == broken_at
+
+
+def assert_durations(got, values: list[timedelta]) -> None:
+    values = sorted(values)
+    assert got.n == len(values)
+    if values:
+        median = timedelta(seconds=statistics.median(v.total_seconds() for v in values))
+        assert (got.median, got.p90) == (median,
+                                         values[max(1, math.ceil(0.9 * len(values))) - 1])
 
 
 # No shrinking: each history takes the service a second or two to live through, and a
