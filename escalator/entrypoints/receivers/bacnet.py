@@ -68,6 +68,7 @@ from escalator.codecs.bacnet import (
     read_notice,
 )
 from escalator.entrypoints.receivers.base import IntakeContext, Throttle, heartbeat_every
+from escalator.entrypoints.receivers.gate import Gate
 from escalator.runtime.tasks import cancel_and_wait
 
 log = logging.getLogger(__name__)
@@ -97,7 +98,7 @@ class Device:
     points: dict[str, PointName] = field(default_factory=dict)
     up: bool = False
     last_error: str | None = None
-    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    gate: Gate = field(default_factory=lambda: Gate())
 
     @property
     def address(self) -> Address:
@@ -207,7 +208,7 @@ class BacnetSource:
     async def resync(self, device: Device) -> None:
         """Raise what the device lists as active and is not open; clear what is open
         for its points and no longer active."""
-        async with device.lock:
+        async with device.gate.alone():
             entries = await self._active(device)
             readings = active_readings(device.device_id, entries, device.points, self.code)
             stored = await self.ctx.open_alarms() if self.ctx.open_alarms else set()
@@ -240,7 +241,7 @@ class BacnetSource:
                         _int_or_none(apdu.priority), _text(apdu.messageText))
         reading = read_notice(notice, device.points, self.code)
         if reading is not None:
-            async with device.lock:
+            async with device.gate.shared():
                 await self._ingest(reading)  # a StorageError answers an error: the device repeats
         return True
 
