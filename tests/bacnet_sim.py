@@ -18,6 +18,7 @@ from bacpypes3.apdu import (
     ConfirmedEventNotificationRequest,
     GetAlarmSummaryACK,
     GetEventInformationACK,
+    SimpleAckPDU,
     UnconfirmedEventNotificationRequest,
 )
 from bacpypes3.app import Application
@@ -61,6 +62,7 @@ class SimDevice(Application):  # type: ignore[misc]
     """Build with `SimDevice.at(port, device_id)`; `close()` takes it off the network."""
 
     points: dict[str, Point]
+    acks: list[tuple[str, str, int, str]]
     event_information = True  # False: an older device that knows only GetAlarmSummary
     muted = False  # True: answers nothing (a device that stops answering)
     port: int
@@ -81,6 +83,7 @@ class SimDevice(Application):  # type: ignore[misc]
                 recipientList=[]))
         sim = cls.from_object_list(objects)
         sim.points, sim.port, sim.device_id = {}, port, device_id
+        sim.acks = []
         return sim
 
     async def indication(self, apdu) -> None:
@@ -97,7 +100,7 @@ class SimDevice(Application):  # type: ignore[misc]
     async def notify(self, obj: str, to_state: str, *, confirmed: bool = True, nc: int = 1,
                      message: str = "", priority: int = 100, from_state: str = "",
                      to: tuple[str, int] | None = None, notify_type: str = "alarm",
-                     device_id: int | None = None) -> list:
+                     device_id: int | None = None, stamp: int = 1) -> list:
         """Change `obj`'s state and tell each recipient of class `nc` (or `to` only)."""
         previous = self.points.get(obj, Point()).state
         self.set_state(obj, to_state, priority)
@@ -117,7 +120,7 @@ class SimDevice(Application):  # type: ignore[misc]
                 initiatingDeviceIdentifier=ObjectIdentifier(
                     f"device,{self.device_id if device_id is None else device_id}"),
                 eventObjectIdentifier=ObjectIdentifier(obj),
-                timeStamp=TimeStamp(sequenceNumber=1), notificationClass=nc,
+                timeStamp=TimeStamp(sequenceNumber=stamp), notificationClass=nc,
                 priority=priority, eventType=EventType.changeOfState, notifyType=notify_type,
                 ackRequired=True, fromState=from_state or previous, toState=to_state)
             if message:
@@ -148,6 +151,12 @@ class SimDevice(Application):  # type: ignore[misc]
             eventPriorities=[point.priority] * 3) for obj, point in active[:PAGE]]
         await self.response(GetEventInformationACK(
             listOfEventSummaries=page, moreEvents=len(active) > PAGE, context=apdu))
+
+    async def do_AcknowledgeAlarmRequest(self, apdu) -> None:
+        """Kept as (object, state, the transition's time stamp, who): what the test checks."""
+        self.acks.append((str(apdu.eventObjectIdentifier), str(apdu.eventStateAcknowledged),
+                          apdu.timeStamp.sequenceNumber, str(apdu.acknowledgmentSource)))
+        await self.response(SimpleAckPDU(context=apdu))
 
     async def do_GetAlarmSummaryRequest(self, apdu) -> None:
         summaries = [GetAlarmSummaryAlarmSummary(

@@ -16,16 +16,16 @@ from typing import Any
 
 from escalator.codecs.bacnet import MAX_INSTANCE, parse_object
 from escalator.config.problem import phrase
-from escalator.config.validators import At, Problems, integer, mapping, sequence, text
+from escalator.config.validators import At, Problems, boolean, integer, mapping, sequence, text
 
 KIND = "bacnet"
-KEYS = ("listen", "device_id", "every", "timeout", "code", "devices")
+KEYS = ("listen", "device_id", "every", "timeout", "code", "devices", "ack_in_bms")
 REQUIRED = ("kind", "devices")
 DEVICE_KEYS = ("address", "device_id", "notification_classes", "points")
 POINT_KEYS = ("code", "point")
 DEFAULTS: dict[str, Any] = {"listen": ("0.0.0.0", 47808), "device_id": MAX_INSTANCE - 1,
                             "every": timedelta(seconds=30), "timeout": timedelta(seconds=5),
-                            "code": "BACNET"}
+                            "code": "BACNET", "ack_in_bms": False}
 ADDRESS_EXPECTED = phrase("cfg.want.bacnet_address", example="10.0.0.20:47808")
 OBJECT_EXPECTED = phrase("cfg.want.bacnet_object", example="binary-input,3")
 
@@ -100,7 +100,8 @@ def _points(problems: Problems, at: At) -> dict[str, dict[str, str]] | None:
 
 _DEVICE_CHECKS = {"address": address, "device_id": device_id,
                   "notification_classes": _classes, "points": _points}
-CHECKS = {(KIND, "devices"): devices, (KIND, "device_id"): device_id}
+CHECKS = {(KIND, "devices"): devices, (KIND, "device_id"): device_id,
+          (KIND, "ack_in_bms"): boolean}
 
 # -- JSON Schema pieces -------------------------------------------------------------
 
@@ -108,6 +109,8 @@ _DEVICE_ID = {"type": "integer", "minimum": 0, "maximum": MAX_INSTANCE - 1}
 SCHEMA_PROPERTIES: dict[str, Any] = {
     "device_id": {**_DEVICE_ID, "default": MAX_INSTANCE - 1,
                   "description": "Our own BACnet device instance."},
+    "ack_in_bms": {"type": "boolean", "default": False,
+                   "description": "Acknowledge the alarm in the BMS when a person takes it."},
     "devices": {"type": "array", "minItems": 1, "items": {"$ref": "#/$defs/bacnet_device"},
                 "description": "The BMS devices whose event notifications are taken."},
 }

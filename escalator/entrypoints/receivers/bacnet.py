@@ -65,8 +65,11 @@ from escalator.codecs.bacnet import (
     Reading,
     active_readings,
     owned_points,
+    point_for,
     read_notice,
 )
+from escalator.domain.model import Incident
+from escalator.entrypoints.receivers.bacnet_ack import BmsAcks, Transition
 from escalator.entrypoints.receivers.base import IntakeContext, Throttle, heartbeat_every
 from escalator.entrypoints.receivers.gate import Gate
 from escalator.runtime.tasks import cancel_and_wait
@@ -137,6 +140,7 @@ class BacnetSource:
         self.rounds = 0  # checks of every device done (for tests and health)
         self.dropped = 0  # notifications from no configured device
         self._throttle = Throttle(ctx.clock, heartbeat_every(ctx.source))
+        self.acks = BmsAcks(self.source_id, opts.get("ack_in_bms", False), self._request)
         self._node: _Node | None = None
         self._task: asyncio.Task[None] | None = None
 
@@ -157,13 +161,14 @@ class BacnetSource:
     async def stop(self) -> None:
         await cancel_and_wait(self._task)
         self._task = None
+        await self.acks.stop()
         if self._node is not None:
             self._node.close()
             self._node = None
 
     def health(self) -> dict[str, object]:
         return {"kind": "bacnet", "running": self._task is not None and not self._task.done(),
-                "rounds": self.rounds, "dropped": self.dropped,
+                "rounds": self.rounds, "dropped": self.dropped, "acked_in_bms": self.acks.sent,
                 "devices": {d.device_id: {"up": d.up, "last_error": d.last_error}
                             for d in self.devices}}
 
@@ -240,10 +245,22 @@ class BacnetSource:
                         _text(apdu.fromState), _text(apdu.notifyType),
                         _int_or_none(apdu.priority), _text(apdu.messageText))
         reading = read_notice(notice, device.points, self.code)
+        if reading is not None and reading.state == "alarm":
+            self._remember(device, apdu.eventObjectIdentifier, apdu.toState, apdu.timeStamp)
         if reading is not None:
             async with device.gate.shared():
                 await self._ingest(reading)  # a StorageError answers an error: the device repeats
         return True
+
+    def incident_taken(self, incident: Incident) -> None:
+        """A person took an incident of this source (`ack_in_bms`)."""
+        self.acks.incident_taken(incident)
+
+    def _remember(self, device: Device, objid: Any, state: Any, stamp: Any) -> None:
+        code, point, _ = point_for(device.device_id, str(objid[0]), int(objid[1]),
+                                   device.points, self.code)
+        self.acks.remember(self.ctx.stored_key(code, point),
+                           Transition(device.address, objid, state, stamp))
 
     def _device_for(self, apdu: Any) -> Device | None:
         where = getattr(apdu.pduSource, "addrTuple", None)
@@ -334,6 +351,11 @@ class BacnetSource:
                 raise BacnetError("unexpected answer to GetEventInformation")
             page = list(answer.listOfEventSummaries or [])
             for summary in page:
+                stamps = list(summary.eventTimeStamps or [])
+                index = {"normal": 2, "fault": 1}.get(str(summary.eventState), 0)
+                if len(stamps) == 3:
+                    self._remember(device, summary.objectIdentifier, summary.eventState,
+                                   stamps[index])
                 priorities = list(summary.eventPriorities or [])
                 found.append(Active(str(summary.objectIdentifier[0]),
                                     int(summary.objectIdentifier[1]), str(summary.eventState),

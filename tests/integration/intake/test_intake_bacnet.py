@@ -7,7 +7,7 @@ import asyncio
 import pytest
 from intake_support import events, incidents, until
 
-from escalator.domain.model import State
+from escalator.domain.model import Action, State
 
 pytest.importorskip("bacpypes3")
 from bacnet_sim import SimDevice, free_udp_port, settle  # noqa: E402
@@ -30,10 +30,12 @@ async def sims():
         sim.close()
 
 
-def bacnet_yaml(our_port: int, device_port: int, classes: str = "[1]") -> str:
+def bacnet_yaml(our_port: int, device_port: int, classes: str = "[1]", ack: str = "false"
+                ) -> str:
     return f"""\
   bms:
     kind: bacnet
+    ack_in_bms: {ack}
     listen: 127.0.0.1:{our_port}
     device_id: 599
     every: 1h
@@ -208,3 +210,34 @@ async def test_a_device_that_stops_answering_makes_the_source_silent(intake_app,
     sim.muted = False
     assert await source.check_once()
     assert [i for i in await incidents(app, "open") if i.source == "bms"] == []
+
+
+async def test_taking_an_incident_acknowledges_the_alarm_in_the_bms(intake_app, sims):
+    sim = await sims()
+    sim.set_state("analog-input,5", "high-limit")  # read at start, with its time stamps
+    app = await intake_app(bacnet_yaml(free_udp_port(), sim.port, ack="true"))
+    source = await started(app)
+    await sim.notify("binary-input,3", "offnormal", stamp=42)
+    taken = {i.point: i for i in await incidents(app) if i.source == "bms"}
+    await app.service.act(taken["Fire loop 1"].id, Action.ACKNOWLEDGE, "Nurse Anna",
+                          party="ward-a")
+    await app.service.act(taken[f"{DEVICE}/analog-input,5"].id, Action.ACKNOWLEDGE,
+                          "Nurse Anna", party="ward-a")
+    await app.service.act(taken["Fire loop 1"].id, Action.NOTE, "Nurse Anna", note="on it")
+
+    async def both() -> bool:
+        return source.acks.sent == 2
+    await until(both, "two acknowledgements in the BMS")
+    assert sorted(sim.acks) == [("analog-input,5", "high-limit", 1, "escalator"),
+                                ("binary-input,3", "offnormal", 42, "escalator")]
+
+
+async def test_without_ack_in_bms_nothing_is_acknowledged(intake_app, sims):
+    sim = await sims()
+    app = await intake_app(bacnet_yaml(free_udp_port(), sim.port))
+    await started(app)
+    await sim.notify("binary-input,3", "offnormal")
+    [fire] = [i for i in await incidents(app) if i.source == "bms"]
+    await app.service.act(fire.id, Action.ACKNOWLEDGE, "Nurse Anna", party="ward-a")
+    await sim.notify("binary-input,4", "offnormal")  # a round trip after the answer
+    assert sim.acks == [] and app.intake["bms"].acks.sent == 0
