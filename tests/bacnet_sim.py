@@ -97,20 +97,22 @@ class SimDevice(Application):  # type: ignore[misc]
     def set_state(self, obj: str, state: str, priority: int = 100) -> None:
         self.points[obj] = Point(state, priority)
 
-    async def notify(self, obj: str, to_state: str, *, confirmed: bool = True, nc: int = 1,
+    async def notify(self, obj: str, to_state: str, *, confirmed: bool | None = None, nc: int = 1,
                      message: str = "", priority: int = 100, from_state: str = "",
                      to: tuple[str, int] | None = None, notify_type: str = "alarm",
                      device_id: int | None = None, stamp: int = 1) -> list:
-        """Change `obj`'s state and tell each recipient of class `nc` (or `to` only)."""
+        """Change `obj`'s state and tell each recipient of class `nc` (or `to` only);
+        `confirmed` None: as the recipient's entry asks."""
         previous = self.points.get(obj, Point()).state
         self.set_state(obj, to_state, priority)
         if to is not None:
-            targets = [(Address(f"{to[0]}:{to[1]}"), confirmed)]
+            targets = [(Address(f"{to[0]}:{to[1]}"), confirmed is not False)]
         else:
             targets = []
             for entry in self.recipients(nc):
                 mac = bytes(entry.recipient.address.macAddress)
-                targets.append((LocalStation(mac), bool(entry.issueConfirmedNotifications)))
+                asked = bool(entry.issueConfirmedNotifications)
+                targets.append((LocalStation(mac), asked if confirmed is None else confirmed))
         answers = []
         for where, as_confirmed in targets:
             kind = ConfirmedEventNotificationRequest if as_confirmed \

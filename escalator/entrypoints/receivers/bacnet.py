@@ -2,9 +2,9 @@
 
 The source is a small BACnet device of its own (`device_id`, bound at `listen`). It
 takes confirmed and unconfirmed event notifications from the configured `devices`
-(anything else is dropped: a notification must come from a configured address and
-name that address's device); a confirmed one is acknowledged only after the event
-is stored, so the device repeats what we did not take.
+(a notification must come from a configured address and name its device; else it
+is dropped); a confirmed one is acked only once stored, so the device repeats what we
+did not take, and a device one of whose events could not be stored is read again.
 
 Every `every` each device is checked: with `notification_classes`, our address is
 read from, and if missing written into, each class's recipient list (a device that
@@ -15,10 +15,8 @@ device answers again after failing, and when our recipient entry had vanished, t
 device's active alarms are read (GetEventInformation, GetAlarmSummary if the device
 does not know it) and compared with the open incidents of its points: what is
 active and not open is raised, what is open and no longer active is cleared, so
-nothing that happened while we were away is missed.
-
-What a notification or an alarm list means is decided by the pure codec
-(escalator/codecs/bacnet.py).
+nothing that happened while we were away is missed. What a notification or an alarm
+list means is decided by the pure codec (escalator/codecs/bacnet.py).
 """
 
 from __future__ import annotations
@@ -68,6 +66,7 @@ from escalator.codecs.bacnet import (
     point_for,
     read_notice,
 )
+from escalator.domain.errors import StorageError
 from escalator.domain.model import Incident
 from escalator.entrypoints.receivers.bacnet_ack import BmsAcks, Transition
 from escalator.entrypoints.receivers.base import IntakeContext, Throttle, heartbeat_every
@@ -83,11 +82,7 @@ ListOfDestination = ListOf(Destination)
 
 
 class BacnetError(Exception):
-    """A device did not answer, or answered with an error."""
-
-
-class Refused(BacnetError):
-    """The device answered with an Error, Reject or Abort (it does not know the service)."""
+    """A device did not answer, or answered with an Error, Reject or Abort."""
 
 
 @dataclass
@@ -201,7 +196,7 @@ class BacnetSource:
                                  "systemStatus")
             if not device.up or missing:
                 await self.resync(device)
-        except (BacnetError, TimeoutError) as exc:
+        except (BacnetError, TimeoutError, StorageError) as exc:  # storage: read again
             if device.up or device.last_error is None:
                 log.warning("source %s: BACnet device %s at %s:%s: %s", self.source_id,
                             device.device_id, device.host, device.port, exc or "no answer")
@@ -249,7 +244,11 @@ class BacnetSource:
             self._remember(device, apdu.eventObjectIdentifier, apdu.toState, apdu.timeStamp)
         if reading is not None:
             async with device.gate.shared():
-                await self._ingest(reading)  # a StorageError answers an error: the device repeats
+                try:
+                    await self._ingest(reading)
+                except StorageError:  # confirmed: answered with an error, the device repeats;
+                    device.up = False  # either way the next check reads its alarm list again
+                    raise
         return True
 
     def incident_taken(self, incident: Incident) -> None:
@@ -282,11 +281,11 @@ class BacnetSource:
         try:
             answer = await asyncio.wait_for(self._node.request(apdu), self.timeout)
         except ErrorRejectAbortNack as exc:
-            raise Refused(f"{type(exc).__name__}: {exc}") from None
+            raise BacnetError(f"{type(exc).__name__}: {exc}") from None
         except TimeoutError:
             raise BacnetError(f"no answer in {self.timeout:g} s") from None
         if isinstance(answer, ErrorRejectAbortNack):
-            raise Refused(f"{type(answer).__name__}: {answer}")
+            raise BacnetError(f"{type(answer).__name__}: {answer}")
         return answer
 
     async def _read(self, device: Device, objid: ObjectIdentifier, prop: str) -> Any:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 
 import pytest
 from intake_support import events, incidents, until
 
+from escalator.domain.errors import StorageError
 from escalator.domain.model import Action, State
 
 pytest.importorskip("bacpypes3")
@@ -241,3 +243,23 @@ async def test_without_ack_in_bms_nothing_is_acknowledged(intake_app, sims):
     await app.service.act(fire.id, Action.ACKNOWLEDGE, "Nurse Anna", party="ward-a")
     await sim.notify("binary-input,4", "offnormal")  # a round trip after the answer
     assert sim.acks == [] and app.intake["bms"].acks.sent == 0
+
+
+async def test_a_notification_that_could_not_be_stored_is_read_again(intake_app, sims):
+    sim = await sims()
+    app = await intake_app(bacnet_yaml(free_udp_port(), sim.port))
+    source = await started(app)
+    real = source.ctx
+
+    async def failing(event):
+        raise StorageError("disk full")
+
+    source.ctx = dataclasses.replace(real, ingest=failing)
+    with pytest.raises(BaseException, match="operational-problem"):
+        await sim.notify("binary-input,3", "offnormal")  # not acked: the device would repeat
+    await sim.notify("binary-input,4", "offnormal", confirmed=False)  # lost: never repeated
+    assert not await source.check_once()  # still failing: the device stays to be read
+    source.ctx = real
+    assert await source.check_once()
+    assert await states(app) == {("FT", "Fire loop 1"): State.OPEN,
+                                 ("BACNET", f"{DEVICE}/binary-input,4"): State.OPEN}
