@@ -8,6 +8,7 @@ failure: health says only whether each adapter runs.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import Any
 
@@ -16,6 +17,8 @@ from escalator.domain.model import Incident, State
 from escalator.entrypoints.receivers import IntakeAdapter, OpenAlarms, build_adapters
 from escalator.entrypoints.receivers.base import Ingest
 from escalator.runtime.clock import Clock
+
+log = logging.getLogger(__name__)
 
 
 class Sources:
@@ -53,7 +56,10 @@ class Sources:
         adapter = self.adapters.get(incident.source)
         taken = getattr(adapter, "incident_taken", None)
         if taken is not None and incident.state is State.ACKNOWLEDGED and incident.acked_by:
-            taken(incident)
+            try:
+                taken(incident)
+            except Exception:  # the person's answer stands whatever the BMS side does
+                log.exception("source %s: passing on a taken incident failed", incident.source)
 
     def health(self) -> dict[str, Any]:
         """Listeners and pollers run; a silent device is a source_silent incident instead."""

@@ -182,7 +182,7 @@ class BacnetSource:
         answered = [await self._check(device) for device in self.devices]
         self.rounds += 1
         if all(answered) and self._throttle.due():
-            with contextlib.suppress(Exception):
+            with contextlib.suppress(StorageError):
                 await self.ctx.ingest(self.ctx.heartbeat())
         return all(answered)
 
@@ -232,8 +232,9 @@ class BacnetSource:
         device = self._device_for(apdu)
         if device is None:
             self.dropped += 1
-            log.warning("source %s: event notification from %s, not a configured device; "
-                        "dropped", self.source_id, apdu.pduSource)
+            if self.dropped % 100 == 1:  # the first, then every 100th: no log flood
+                log.warning("source %s: event notification from %s, not a configured device; "
+                            "dropped (%d so far)", self.source_id, apdu.pduSource, self.dropped)
             return False
         object_type, instance = apdu.eventObjectIdentifier
         notice = Notice(device.device_id, str(object_type), int(instance), str(apdu.toState),
