@@ -149,6 +149,7 @@ class Escalator:
                                settle=lambda: self.dispatcher.settle)
         self.sources = Sources(lambda: self._config, self.events_in.ingest, self.clock,
                                self.secret, open_alarms_reader(self.store))
+        self.service.listeners.append(self.sources.incident_changed)  # ack_in_bms
         self.leadership = Leadership(self.store, self.dispatcher, self.telegram, self.sources,
                                      self.ticking, lambda: self._config)
         self.keeper = StoreKeeper(self.store, self.leadership, self.clock, self.poke,

@@ -1,11 +1,10 @@
-"""The kind-specific keys of `sources.<id>`: webhook, poll, sia, espa, email, mqtt.
+"""The kind-specific keys of `sources.<id>`: webhook, poll, sia, espa, email, mqtt, bacnet.
 
 `settings.parse_sources` checks what every source has (kind, heartbeat_timeout,
 ladder); this module checks the rest and returns it as the source's `options`,
-already typed (durations as timedelta, patterns compiled once to prove they
-are valid, defaults filled in), so an adapter never re-validates its config.
-The key sets here are the single source of truth for the loader and the JSON
-Schema.
+already typed (durations as timedelta, patterns compiled once to prove they are
+valid, defaults filled in), so an adapter never re-validates its config. The key
+sets here (bacnet's in config/source_bacnet.py) are the truth for loader and Schema.
 """
 
 from __future__ import annotations
@@ -15,6 +14,7 @@ from collections.abc import Callable, Mapping
 from datetime import timedelta
 from typing import Any
 
+from escalator.config import source_bacnet as bacnet
 from escalator.config.outbound import NETWORKS_SCHEMA, networks
 from escalator.config.problem import phrase
 from escalator.config.validators import (
@@ -34,7 +34,7 @@ from escalator.parsing import patterns
 
 COMMON = ("kind", "heartbeat_timeout", "ladder")
 # a kind is accepted in the config only once it works
-BUILT = ("webhook", "sia", "espa", "poll", "email", "mqtt")
+BUILT = ("webhook", "sia", "espa", "poll", "email", "mqtt", bacnet.KIND)
 _KEYS: dict[str, tuple[str, ...]] = {
     "webhook": ("kind", "token_env", "heartbeat_timeout", "ladder", "sends_clear", "from"),
     "poll": (*COMMON, "url", "every", "format", "items", "fields", "code", "token_env",
@@ -43,7 +43,7 @@ _KEYS: dict[str, tuple[str, ...]] = {
     "espa": (*COMMON, "listen", "serial", "baudrate", "address", "code", "rules", "from"),
     "email": (*COMMON, "listen", "senders", "recipients", "code", "rules", "from"),
     "mqtt": (*COMMON, "broker", "topic", "username_env", "password_env", "fields", "code",
-             "client_id"),
+             "client_id"), bacnet.KIND: (*COMMON, *bacnet.KEYS),
 }
 SOURCE_KEYS = {kind: keys for kind, keys in _KEYS.items() if kind in BUILT}
 SOURCE_REQUIRED: dict[str, tuple[str, ...]] = {
@@ -52,7 +52,7 @@ SOURCE_REQUIRED: dict[str, tuple[str, ...]] = {
     "sia": ("kind", "listen", "accounts"),
     "espa": ("kind",),
     "email": ("kind", "listen"),
-    "mqtt": ("kind", "broker", "topic", "fields"),
+    "mqtt": ("kind", "broker", "topic", "fields"), bacnet.KIND: bacnet.REQUIRED,
 }
 POLL_FORMATS = ("json", "xml", "csv")
 SIA_PROTOCOLS = ("tcp", "udp", "both")
@@ -69,7 +69,7 @@ DEFAULTS: dict[str, dict[str, Any]] = {
                                                     timedelta(seconds=20))},
     "espa": {"baudrate": 9600, "address": "2", "code": "ESPA"},
     "email": {"code": "email_unmatched"},
-    "mqtt": {},
+    "mqtt": {}, bacnet.KIND: bacnet.DEFAULTS,
 }
 SIA_ACCOUNT = re.compile(r"^[0-9A-Fa-f]{3,16}$")
 PATH = re.compile(r"^(\$topic\[\d+\]|[^.\[\]]+(\[\d+\])*(\.[^.\[\]]+(\[\d+\])*)*)$")
@@ -250,7 +250,7 @@ _CHECKS: dict[tuple[str, str], Callable[[Problems, At], Any]] = {
     ("espa", "baudrate"): lambda p, a: integer(p, a, 50, 1_000_000),
     ("espa", "address"): _espa_address,
     ("email", "senders"): _addresses,
-    ("email", "recipients"): _addresses,
+    ("email", "recipients"): _addresses, **bacnet.CHECKS,
 }
 
 
@@ -324,13 +324,13 @@ def schema_defs() -> dict[str, Any]:
                                _field_paths(POLL_FIELD_KEYS)),
         "mqtt_fields": _strict("Paths of the fields in each JSON message "
                                "($topic[N] is a level of the topic).",
-                               _field_paths(FIELD_KEYS)),
+                               _field_paths(FIELD_KEYS)), **bacnet.schema_defs(),
     }
 
 
 def key_sets() -> dict[str, tuple[str, ...]]:
     return {"sia_account": ACCOUNT_KEYS, "rule": RULE_KEYS, "poll_fields": POLL_FIELD_KEYS,
-            "mqtt_fields": FIELD_KEYS}
+            "mqtt_fields": FIELD_KEYS, "bacnet_device": bacnet.DEVICE_KEYS}
 
 
 def schema_properties(kind: str, common: dict[str, Any]) -> dict[str, Any]:
@@ -374,7 +374,7 @@ def schema_properties(kind: str, common: dict[str, Any]) -> dict[str, Any]:
         "topic": {"type": "string", "minLength": 1,
                   "description": "Topic filter, e.g. building/+/alarm."},
         "username_env": _ENV, "password_env": _ENV,
-        "client_id": {"type": "string"},
+        "client_id": {"type": "string"}, **bacnet.SCHEMA_PROPERTIES,
         "sends_clear": {"type": "boolean", "default": False,
                         "description": "The terminal posts `state: clear` when an alarm ends: "
                                        "a person's 'resolved' then waits for it."},
@@ -390,7 +390,7 @@ def sends_clear(kind: str, options: Mapping[str, Any]) -> bool:
     SIA restores, a poll list, ESPA, MQTT states report clears; e-mail only when a
     rule produces `state: clear`; a webhook when it says `sends_clear: true`.
     """
-    if kind in ("sia", "poll", "espa"):
+    if kind in ("sia", "poll", "espa", bacnet.KIND):  # bacnet: to-normal
         return True
     if kind == "mqtt":
         return "state" in (options.get("fields") or {})

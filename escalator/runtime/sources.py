@@ -8,13 +8,17 @@ failure: health says only whether each adapter runs.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import Any
 
 from escalator.config.model import Config
+from escalator.domain.model import Incident, State
 from escalator.entrypoints.receivers import IntakeAdapter, OpenAlarms, build_adapters
 from escalator.entrypoints.receivers.base import Ingest
 from escalator.runtime.clock import Clock
+
+log = logging.getLogger(__name__)
 
 
 class Sources:
@@ -45,6 +49,17 @@ class Sources:
         for adapter in reversed(list(self.adapters.values())):
             await adapter.stop()
         self.adapters = {}
+
+    def incident_changed(self, incident: Incident) -> None:
+        """A service listener: an incident taken by a person is told to its source's
+        adapter when that adapter can pass it on (BACnet `ack_in_bms`: AcknowledgeAlarm)."""
+        adapter = self.adapters.get(incident.source)
+        taken = getattr(adapter, "incident_taken", None)
+        if taken is not None and incident.state is State.ACKNOWLEDGED and incident.acked_by:
+            try:
+                taken(incident)
+            except Exception:  # the person's answer stands whatever the BMS side does
+                log.exception("source %s: passing on a taken incident failed", incident.source)
 
     def health(self) -> dict[str, Any]:
         """Listeners and pollers run; a silent device is a source_silent incident instead."""

@@ -1,7 +1,7 @@
 """Device receivers: how alarms arrive from the equipment that is actually installed.
 
 Entry points like the HTTP handlers: each receiver does the I/O of its protocol (SIA
-DC-09, ESPA 4.4.4, SMTP, MQTT, polling), decodes with the pure codecs of
+DC-09, ESPA 4.4.4, SMTP, MQTT, polling, BACnet/IP), decodes with the pure codecs of
 escalator/codecs/ and hands each event to `Intake.ingest`, nothing else. It never
 reaches the store or the service (tests/unit/test_layers.py).
 
@@ -56,6 +56,9 @@ def _build(kind: str, ctx: IntakeContext) -> IntakeAdapter | None:
     if kind == "mqtt":
         from escalator.entrypoints.receivers.mqtt import MqttSource
         return MqttSource(ctx)
+    if kind == "bacnet":
+        from escalator.entrypoints.receivers.bacnet import BacnetSource
+        return BacnetSource(ctx)
     return None
 
 
