@@ -22,7 +22,7 @@ from escalator.domain.ladder import Ladder, Route
 from escalator.domain.maintenance import DEFAULT_MAINTENANCE_MAX, MaintenanceWindow
 
 LANGUAGES = ("fi", "sv", "en")
-SOURCE_KINDS = ("webhook", "poll", "sia", "espa", "email", "mqtt")
+SOURCE_KINDS = ("webhook", "poll", "sia", "espa", "email", "mqtt", "modbus", "opcua")
 CHANNELS = ("telegram", "email", "sms", "webhook", "voice")
 
 

@@ -56,6 +56,9 @@ def _build(kind: str, ctx: IntakeContext) -> IntakeAdapter | None:
     if kind == "mqtt":
         from escalator.entrypoints.receivers.mqtt import MqttSource
         return MqttSource(ctx)
+    if kind == "modbus":
+        from escalator.entrypoints.receivers.modbus import ModbusSource
+        return ModbusSource(ctx)
     return None
 
 

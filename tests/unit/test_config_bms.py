@@ -1,0 +1,72 @@
+"""Modbus and OPC UA sources: loader and schema agree, mistakes are explained at their line."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from test_config_schema import schema_errors
+from test_config_sources import with_source
+
+from escalator.codecs.modbus import Point
+from escalator.config import ConfigError, load_config_text
+
+MODBUS = """
+  plc:
+    kind: modbus
+    device: 10.0.0.20:502
+    unit: 3
+    every: 5s
+    heartbeat_timeout: 5m
+    points:
+      - {table: coil, address: 10, code: FT, point: Fire loop 2}
+      - {table: discrete, address: 11, code: YX, point: Kitchen, alarm: 0}
+      - {table: holding, address: 100, bit: 3, code: WL, point: Boiler room, text: Leak}
+      - {table: input, address: 7, code: 130, point: Freezer, alarm: 2}
+"""
+
+
+def test_accepted_by_loader_and_schema():
+    text = with_source(MODBUS)
+    assert schema_errors(text) == []
+    config, _ = load_config_text(text, env={})
+    [source] = config.sources.values()
+    assert source.options
+
+
+def test_options_are_typed_with_defaults():
+    config, _ = load_config_text(with_source(MODBUS), env={})
+    options = config.sources["plc"].options
+    assert options["device"] == ("10.0.0.20", 502) and options["unit"] == 3
+    assert options["timeout"] == timedelta(seconds=3)
+    assert options["points"][2] == Point("holding", 100, "WL", "Boiler room", "Leak", bit=3)
+    assert options["points"][3].code == "130"
+
+
+ERRORS = {  # the YAML, what is said, and (a piece of) the line it is said at
+    "table": (MODBUS.replace("table: coil", "table: coils"),
+              "expected 'coil', 'discrete', 'holding' or 'input' (did you mean 'coil'?)",
+              "table: coils"),
+    "address": (MODBUS.replace("address: 10,", "address: 70000,"), "65535", "70000"),
+    "bit of a coil": (MODBUS.replace("address: 10,", "address: 10, bit: 2,"),
+                      "bit is only for holding and input registers", "bit: 2"),
+    "bit alarm": (MODBUS.replace("code: YX, point: Kitchen, alarm: 0",
+                                 "code: YX, point: Kitchen, alarm: 2"), "0 or 1", "Kitchen"),
+    "point twice": (MODBUS.replace("code: YX, point: Kitchen", "code: FT, point: Fire loop 2"),
+                    "the point FT at Fire loop 2 is listed twice", "discrete"),
+    "point key": (MODBUS.replace("point: Freezer", "piont: Freezer"),
+                  "unknown key 'piont' (did you mean 'point'?)", "piont"),
+    "no points": (MODBUS.split("    points:")[0] + "    points: []\n", "points", "points: []"),
+    "device": (MODBUS.replace("10.0.0.20:502", "10.0.0.20"), "HOST:PORT", "device:"),
+}
+
+
+@pytest.mark.parametrize("yaml,message,where", ERRORS.values(), ids=ERRORS.keys())
+def test_mistakes_are_reported_with_file_and_line(yaml, message, where):
+    text = with_source(yaml)
+    with pytest.raises(ConfigError) as raised:
+        load_config_text(text, filename="cfg.yaml", env={})
+    found = [p for p in raised.value.problems if message in p]
+    assert found, raised.value.problems
+    line = int(found[0].split(":")[1])
+    assert where in text.splitlines()[line - 1], (found[0], text.splitlines()[line - 1])
