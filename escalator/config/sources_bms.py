@@ -18,7 +18,7 @@ from escalator.codecs.modbus import BIT_TABLES, TABLES, Point
 from escalator.config.problem import phrase
 from escalator.config.validators import At, Problems, choice, integer, mapping, sequence, text
 
-KINDS: tuple[str, ...] = ("modbus",)  # opcua: once its receiver works
+KINDS = ("modbus", "opcua")
 COMMON = ("kind", "heartbeat_timeout", "ladder")
 KEYS: dict[str, tuple[str, ...]] = {
     "modbus": (*COMMON, "device", "unit", "every", "timeout", "max_backoff", "points"),

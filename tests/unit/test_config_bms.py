@@ -24,10 +24,26 @@ MODBUS = """
       - {table: holding, address: 100, bit: 3, code: WL, point: Boiler room, text: Leak}
       - {table: input, address: 7, code: 130, point: Freezer, alarm: 2}
 """
+OPCUA = """
+  ua:
+    kind: opcua
+    endpoint: opc.tcp://10.0.0.7:4840/bms
+    node: "ns=2;s=Building"
+    security_policy: Basic256Sha256
+    security_mode: SignAndEncrypt
+    certificate: /etc/escalator/ua.der
+    private_key: /etc/escalator/ua.pem
+    username_env: UA_USER
+    password_env: UA_PASS
+    clear_on: inactive_and_acked
+    heartbeat_timeout: 10m
+"""
 
 
-def test_accepted_by_loader_and_schema():
-    text = with_source(MODBUS)
+
+@pytest.mark.parametrize("yaml", [MODBUS, OPCUA], ids=["modbus", "opcua"])
+def test_accepted_by_loader_and_schema(yaml):
+    text = with_source(yaml)
     assert schema_errors(text) == []
     config, _ = load_config_text(text, env={})
     [source] = config.sources.values()
@@ -41,6 +57,9 @@ def test_options_are_typed_with_defaults():
     assert options["timeout"] == timedelta(seconds=3)
     assert options["points"][2] == Point("holding", 100, "WL", "Boiler room", "Leak", bit=3)
     assert options["points"][3].code == "130"
+    ua, _ = load_config_text(with_source(OPCUA), env={})
+    assert ua.sources["ua"].options["timeout"] == timedelta(seconds=10)
+    assert {"UA_USER", "UA_PASS"} <= {name for _, name in ua.secret_envs()}
 
 
 ERRORS = {  # the YAML, what is said, and (a piece of) the line it is said at
@@ -58,6 +77,19 @@ ERRORS = {  # the YAML, what is said, and (a piece of) the line it is said at
                   "unknown key 'piont' (did you mean 'point'?)", "piont"),
     "no points": (MODBUS.split("    points:")[0] + "    points: []\n", "points", "points: []"),
     "device": (MODBUS.replace("10.0.0.20:502", "10.0.0.20"), "HOST:PORT", "device:"),
+    "endpoint": (OPCUA.replace("opc.tcp://10.0.0.7:4840/bms", "http://10.0.0.7"),
+                 "an OPC UA address such as opc.tcp://", "endpoint:"),
+    "node": (OPCUA.replace("ns=2;s=Building", "Building"), "a node id such as i=2253",
+             "node:"),
+    "policy": (OPCUA.replace("Basic256Sha256", "Basic256"),
+               "(did you mean 'Basic256Sha256'?)", "security_policy:"),
+    "no certificate": (OPCUA.replace("    certificate: /etc/escalator/ua.der\n", ""),
+                       "security policy Basic256Sha256 needs certificate and private_key",
+                       "security_policy:"),
+    "mode alone": (OPCUA.replace("security_policy: Basic256Sha256", "security_policy: None"),
+                   "security_policy and security_mode go together", "security_mode:"),
+    "password in the file": (OPCUA.replace("password_env: UA_PASS", "password_env: hunter2!"),
+                             "environment variable", "password_env:"),
 }
 
 
@@ -70,3 +102,4 @@ def test_mistakes_are_reported_with_file_and_line(yaml, message, where):
     assert found, raised.value.problems
     line = int(found[0].split(":")[1])
     assert where in text.splitlines()[line - 1], (found[0], text.splitlines()[line - 1])
+    assert "hunter2" not in "".join(raised.value.problems)  # a secret is never echoed

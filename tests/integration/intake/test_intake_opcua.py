@@ -1,0 +1,222 @@
+"""An OPC UA source against an asyncua server whose alarm conditions the test drives.
+
+The BMS is a real asyncua server on 127.0.0.1 (a free port) with ConditionRefresh
+bound; each condition is an OffNormalAlarm reported by the Server object, as
+most building automation servers do. The server keeps what it retains across a
+stop, so a test can change alarms while the service is cut off and see them
+settled by the refresh at reconnect.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+
+import pytest
+from asyncua import Server, ua
+from intake_support import events, incidents, until
+
+from escalator.domain.model import State
+from escalator.entrypoints.receivers import opcua as receiver
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Bms:
+    """A building automation server with alarm conditions (name@point) the test sets."""
+
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.server = Server()
+        self.generators: dict[str, object] = {}
+        self.idx = 0
+
+    async def start(self) -> None:
+        self.server.iserver.bind_condition_methods = True
+        await self.server.init()
+        self.server.set_endpoint(f"opc.tcp://127.0.0.1:{self.port}/bms")
+        self.server.set_security_policy([ua.SecurityPolicyType.NoSecurity])
+        self.idx = await self.server.register_namespace("urn:test:bms")
+        await self.server.start()
+
+    async def set(self, name: str, point: str, *, active: bool, acked: bool = False,
+                  retain: bool | None = None, message: str = "") -> None:
+        key = f"{name}@{point}"
+        gen = self.generators.get(key)
+        if gen is None:
+            gen = await self.server.get_event_generator(ua.ObjectIds.OffNormalAlarmType,
+                                                        self.server.nodes.server)
+            self.generators[key] = gen
+        event = gen.event
+        event.NodeId = ua.NodeId(key, self.idx)
+        event.ConditionName, event.SourceName = name, point
+        event.Message = ua.LocalizedText(message or f"{name} at {point}")
+        event.Severity = 700
+        setattr(event, "ActiveState/Id", active)
+        setattr(event, "AckedState/Id", acked)
+        # a condition stays retained while active or not yet acknowledged
+        event.Retain = (active or not acked) if retain is None else retain
+        await gen.trigger()
+
+    async def stop(self) -> None:
+        await self.server.stop()
+
+    async def restart(self) -> None:
+        await self.server.start()
+
+
+@pytest.fixture
+async def bms(monkeypatch):
+    monkeypatch.setattr(receiver, "RETRY", (0.05, 0.2))  # reconnect quickly in tests
+    server = Bms()
+    await server.start()
+    yield server
+    await server.stop()
+
+
+def ua_yaml(port: int, clear_on: str = "inactive") -> str:
+    return f"""\
+  ua:
+    kind: opcua
+    endpoint: opc.tcp://127.0.0.1:{port}/bms
+    clear_on: {clear_on}
+    timeout: 3s
+    heartbeat_timeout: 20m
+"""
+
+
+async def connected(app, refreshes: int = 1):
+    source = app.intake["ua"]
+
+    async def ready() -> bool:
+        return source.connected and source.refreshes >= refreshes
+
+    await until(ready, f"refresh {refreshes}")
+    return source
+
+
+async def states(app) -> dict[str, tuple[State, int]]:
+    return {f"{i.code}@{i.point}": (i.state, i.count) for i in await incidents(app)
+            if i.source == "ua"}
+
+
+async def settled(app, expected: dict[str, tuple[State, int]]) -> None:
+    async def done() -> bool:
+        return await states(app) == expected
+
+    try:
+        await until(done, f"incidents {expected}")
+    except AssertionError:
+        raise AssertionError(f"{await states(app)} != {expected}") from None
+
+
+async def test_active_opens_inactive_clears_and_odd_events_are_harmless(intake_app, bms):
+    app = await intake_app(ua_yaml(bms.port))
+    await connected(app)
+    await bms.set("FT", "Fire loop 2", active=True, message="Loop fault")
+    await bms.set("YX", "Kitchen", active=True)
+    await settled(app, {"FT@Fire loop 2": (State.OPEN, 1), "YX@Kitchen": (State.OPEN, 1)})
+    [ft] = [i for i in await incidents(app) if i.code == "FT"]
+    assert ft.text == "Loop fault"
+    await bms.set("FT", "Fire loop 2", active=True)  # said again: still one incident
+    await bms.set("FT", "Fire loop 2", active=False)  # inactive, not yet acked: clears
+    await bms.set("YX\r\n" + "x" * 5000, "Kit\x00chen", active=True)  # hostile names
+    await bms.set("", "Nowhere", active=True)  # not a condition name: ignored
+    await settled(app, {"FT@Fire loop 2": (State.RESOLVED, 1), "YX@Kitchen": (State.OPEN, 1),
+                        "YX " + "x" * 61 + "@Kit chen": (State.OPEN, 1)})
+    assert app.health()["intake"]["sources"]["ua"]["connected"]
+
+
+async def test_changes_while_the_device_is_down_are_read_by_the_refresh(intake_app, bms):
+    await bms.set("FT", "Fire loop 2", active=True)
+    await bms.set("WL", "Boiler room", active=True)
+    app = await intake_app(ua_yaml(bms.port))
+    source = await connected(app)
+    await settled(app, {"FT@Fire loop 2": (State.OPEN, 1), "WL@Boiler room": (State.OPEN, 1)})
+    await bms.stop()  # the BMS restarts; meanwhile its alarms change
+    await until(lambda: _not(source.connected), "the loss to be seen")
+    await bms.set("FT", "Fire loop 2", active=False, acked=True)  # gone, not retained
+    await bms.set("YX", "Kitchen", active=True)
+    await bms.restart()
+    await connected(app, refreshes=2)
+    await settled(app, {"FT@Fire loop 2": (State.RESOLVED, 1), "WL@Boiler room": (State.OPEN, 1),
+                        "YX@Kitchen": (State.OPEN, 1)})
+    assert source.sessions == 2
+
+
+async def test_a_service_restart_neither_raises_again_nor_misses_a_clear(intake_app, bms):
+    await bms.set("FT", "Fire loop 2", active=True)
+    await bms.set("TMP", "Freezer", active=True)
+    first = await intake_app(ua_yaml(bms.port))
+    await connected(first)
+    await settled(first, {"FT@Fire loop 2": (State.OPEN, 1), "TMP@Freezer": (State.OPEN, 1)})
+    await first.stop()
+    await bms.set("TMP", "Freezer", active=False, acked=True)
+    second = await intake_app(ua_yaml(bms.port))
+    await connected(second)
+    await settled(second, {"FT@Fire loop 2": (State.OPEN, 1), "TMP@Freezer": (State.RESOLVED, 1)})
+    stored = [(e["code"], e["state"]) for e in await events(second, "ua")]
+    assert stored.count(("FT", "alarm")) == 1
+
+
+async def test_clear_on_inactive_and_acked_waits_for_the_acknowledgement(intake_app, bms):
+    app = await intake_app(ua_yaml(bms.port, clear_on="inactive_and_acked"))
+    await connected(app)
+    await bms.set("FT", "Fire loop 2", active=True)
+    await settled(app, {"FT@Fire loop 2": (State.OPEN, 1)})
+    await bms.set("FT", "Fire loop 2", active=False, acked=False)
+    await bms.set("YX", "Kitchen", active=True)  # a later event, as a marker
+    await settled(app, {"FT@Fire loop 2": (State.OPEN, 1), "YX@Kitchen": (State.OPEN, 1)})
+    await bms.set("FT", "Fire loop 2", active=False, acked=True)
+    await settled(app, {"FT@Fire loop 2": (State.RESOLVED, 1), "YX@Kitchen": (State.OPEN, 1)})
+
+
+async def test_a_server_that_stops_answering_makes_the_source_silent(intake_app, bms, clock):
+    app = await intake_app(ua_yaml(bms.port))
+    source = await connected(app)
+    await bms.stop()
+    await until(lambda: _not(source.connected), "the loss to be seen")
+    await app.tick()
+    clock.advance(minutes=21)
+    await app.tick()
+    assert [i.code for i in await incidents(app, "open") if i.source == "ua"] == ["source_silent"]
+    assert app.intake["ua"].last_error
+    await bms.restart()
+    await connected(app, refreshes=2)
+    await app.tick()
+    assert [i for i in await incidents(app, "open") if i.source == "ua"] == []
+
+
+async def test_a_peer_that_speaks_garbage_is_retried_and_opens_nothing(intake_app, monkeypatch):
+    monkeypatch.setattr(receiver, "RETRY", (0.05, 0.2))
+    tries = []
+
+    async def junk(reader, writer):
+        tries.append(await reader.read(100))
+        writer.write(b"HELF\xff\xff\xff\x7f" + b"\x00" * 64)
+        await writer.drain()
+        writer.close()
+
+    server = await asyncio.start_server(junk, "127.0.0.1", 0)
+    try:
+        app = await intake_app(ua_yaml(server.sockets[0].getsockname()[1]))
+        source = app.intake["ua"]
+        await until(lambda: _value(len(tries) >= 2 and source.last_error is not None),
+                    "two attempts")
+        assert not source.connected and source.health()["running"]
+        assert [i for i in await incidents(app) if i.source == "ua"] == []
+    finally:
+        server.close()
+        await server.wait_closed()
+
+
+async def _not(value: bool) -> bool:
+    return not value
+
+
+async def _value(value: bool) -> bool:
+    return value
