@@ -28,10 +28,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from pathlib import Path
 from typing import Any
 
 from asyncua import Client, ua
 from asyncua.crypto import security_policies
+from cryptography import x509
 
 from escalator.codecs.opcua import FIELDS, Reading, read_event
 from escalator.domain.errors import StorageError
@@ -42,6 +44,8 @@ log = logging.getLogger(__name__)
 logging.getLogger("asyncua").setLevel(logging.WARNING)  # its info lines are every request
 
 RETRY = (1.0, 60.0)  # first and longest wait before reconnecting, seconds
+PUBLISH_MS = 100  # the server sends what happened at most this often (an alarm waits no longer)
+SESSION_MS = 600_000  # what servers grant anyway; asking for more only logs a warning
 LIFE_EVERY = 5.0  # seconds between checks that record a (throttled) sign of life
 POLICIES: dict[str, Any] = {
     "Basic256Sha256": security_policies.SecurityPolicyBasic256Sha256,
@@ -85,6 +89,19 @@ def plain_fields(event: Any) -> dict[str, Any]:
     return fields
 
 
+def certificate_uri(path: str) -> str | None:
+    """The application URI in a certificate's subjectAltName (DER or PEM), if any."""
+    data = Path(path).read_bytes()
+    try:
+        cert = x509.load_pem_x509_certificate(data) if data.lstrip().startswith(b"-----") \
+            else x509.load_der_x509_certificate(data)
+        names = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+    except (ValueError, x509.ExtensionNotFound):
+        return None
+    uris = names.get_values_for_type(x509.UniformResourceIdentifier)
+    return uris[0] if uris else None
+
+
 class OpcUaSource:
     def __init__(self, ctx: IntakeContext) -> None:
         self.ctx = ctx
@@ -97,6 +114,7 @@ class OpcUaSource:
         self.sessions = 0  # sessions that got as far as the refresh
         self.refreshes = 0  # refreshes completed
         self.last_error: str | None = None
+        self.application_uri: str | None = None  # ours, from our certificate when we have one
         self._active: dict[tuple[str, str], Reading] | None = None  # None: not known yet
         self._seen: set[tuple[str, str]] | None = None  # during a refresh
         self._throttle = Throttle(ctx.clock, heartbeat_every(ctx.source))
@@ -134,12 +152,17 @@ class OpcUaSource:
         opts = self.ctx.options
         client = Client(self.endpoint, timeout=self.timeout,
                         watchdog_intervall=min(LIFE_EVERY, self.timeout))
+        client.session_timeout = SESSION_MS
         user = self.ctx.secret(opts.get("username_env"))
         if user:
             client.set_user(user)
             client.set_password(self.ctx.secret(opts.get("password_env")) or "")
         policy = opts["security_policy"]
         if policy != "None":
+            # servers check that the session's ApplicationUri is the one in our certificate
+            self.application_uri = certificate_uri(opts["certificate"])
+            if self.application_uri:
+                client.application_uri = self.application_uri
             await client.set_security(
                 POLICIES[policy], opts["certificate"], opts["private_key"],
                 server_certificate=opts.get("server_certificate"),
@@ -156,7 +179,7 @@ class OpcUaSource:
         client.connection_lost_callback = lost
         await asyncio.wait_for(client.connect(), self.timeout)
         try:
-            subscription = await client.create_subscription(500, _Handler(queue))
+            subscription = await client.create_subscription(PUBLISH_MS, _Handler(queue))
             await subscription.subscribe_events(ua.NodeId.from_string(self.node),
                                                 list(EVENT_TYPES))
             if self._active is None:

@@ -14,7 +14,7 @@ import socket
 
 import pytest
 from asyncua import Server, ua
-from intake_support import events, incidents, until
+from intake_support import ENV, events, incidents, until
 
 from escalator.domain.model import State
 from escalator.entrypoints.receivers import opcua as receiver
@@ -220,3 +220,72 @@ async def _not(value: bool) -> bool:
 
 async def _value(value: bool) -> bool:
     return value
+
+
+def make_certificate(folder, name: str, uri: str, server: bool):
+    """A self-signed application certificate (DER) and its key (PEM), as OPC UA wants them."""
+    from asyncua.crypto import cert_gen
+    from cryptography import x509
+    from cryptography.x509.oid import ExtendedKeyUsageOID
+
+    key = cert_gen.generate_private_key()
+    use = ExtendedKeyUsageOID.SERVER_AUTH if server else ExtendedKeyUsageOID.CLIENT_AUTH
+    cert = cert_gen.generate_self_signed_app_certificate(
+        key, name, {}, [x509.UniformResourceIdentifier(uri), x509.DNSName("localhost")], [use])
+    from cryptography.hazmat.primitives.serialization import Encoding
+
+    (folder / f"{name}.der").write_bytes(cert.public_bytes(Encoding.DER))
+    (folder / f"{name}.pem").write_bytes(cert_gen.dump_private_key_as_pem(key))
+    return folder / f"{name}.der", folder / f"{name}.pem"
+
+
+class OnlyOne:
+    """The BMS's user database: one user, one password."""
+
+    def get_user(self, iserver, username=None, password=None, certificate=None):
+        from asyncua.crypto.permission_rules import User, UserRole
+
+        if username == "escalator" and password == "s3cret":
+            return User(role=UserRole.User, name=username)
+        return None
+
+
+async def test_signed_and_encrypted_with_user_and_password_from_the_environment(
+        intake_app, tmp_path, monkeypatch):
+    monkeypatch.setattr(receiver, "RETRY", (0.05, 0.2))
+    server_cert, server_key = make_certificate(tmp_path, "bms", "urn:test:bms", True)
+    client_cert, client_key = make_certificate(tmp_path, "escalator", "urn:test:escalator",
+                                               False)
+    bms = Bms()
+    bms.server = Server(user_manager=OnlyOne())
+    bms.server.iserver.bind_condition_methods = True
+    await bms.server.init()
+    bms.server.set_endpoint(f"opc.tcp://127.0.0.1:{bms.port}/bms")
+    bms.server.set_security_policy([ua.SecurityPolicyType.Basic256Sha256_SignAndEncrypt])
+    await bms.server.load_certificate(str(server_cert))
+    await bms.server.load_private_key(str(server_key))
+    bms.idx = await bms.server.register_namespace("urn:test:bms")
+    await bms.server.start()
+    try:
+        await bms.set("FT", "Fire loop 2", active=True)
+        yaml = ua_yaml(bms.port) + f"""\
+    security_policy: Basic256Sha256
+    security_mode: SignAndEncrypt
+    certificate: {client_cert}
+    private_key: {client_key}
+    server_certificate: {server_cert}
+    username_env: UA_USER
+    password_env: UA_PASS
+"""
+        wrong = await intake_app(yaml, env={**ENV, "UA_USER": "escalator", "UA_PASS": "nope"},
+                                 db="wrong.db")
+        source = wrong.intake["ua"]
+        await until(lambda: _value(source.last_error is not None), "a refused login")
+        assert not source.connected and "s3cret" not in source.last_error
+        await wrong.stop()
+        app = await intake_app(yaml, env={**ENV, "UA_USER": "escalator", "UA_PASS": "s3cret"})
+        source = await connected(app)
+        await settled(app, {"FT@Fire loop 2": (State.OPEN, 1)})
+        assert source.application_uri == "urn:test:escalator"  # from our certificate
+    finally:
+        await bms.stop()
