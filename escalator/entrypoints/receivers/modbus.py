@@ -94,17 +94,23 @@ class ModbusSource:
                 values = await self._read_all()
                 sent = await self._apply(active(self.points, values))
             except (ModbusPollError, StorageError) as exc:
-                self.failures += 1
-                self.last_error = str(exc)
-                self._disconnect()  # a half-read answer must not be taken for the next one
-                log.warning("source %s: Modbus poll failed (%s); next in %s", self.source_id,
-                            exc, self.next_delay())
-                return False
+                return self._failed(str(exc))
+            except Exception as exc:  # a hostile answer the library chokes on is
+                # a failed poll, not a dead loop (that source would stay silent for good)
+                return self._failed(f"{type(exc).__name__}: {exc}")
             self.failures, self.last_error = 0, None
             if not sent and self._throttle.due():
                 with contextlib.suppress(StorageError):
                     await self.ctx.ingest(self.ctx.heartbeat())
             return True
+
+    def _failed(self, error: str) -> bool:
+        self.failures += 1
+        self.last_error = error
+        self._disconnect()  # a half-read answer must not be taken for the next one
+        log.warning("source %s: Modbus poll failed (%s); next in %s", self.source_id, error,
+                    self.next_delay())
+        return False
 
     async def _read_all(self) -> dict[tuple[str, int], int]:
         client = await self._connected()

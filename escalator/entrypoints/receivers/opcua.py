@@ -137,8 +137,8 @@ class OpcUaSource:
         while True:
             try:
                 await self._session()
-            except (OSError, TimeoutError, ua.UaError, SessionLost, StorageError,
-                    ValueError) as exc:
+            except Exception as exc:  # whatever a hostile server makes the library raise,
+                # the source must reconnect, not die (it would stay silent for good)
                 self.last_error = f"{type(exc).__name__}: {exc}"
                 log.warning("source %s: OPC UA %s: %s; reconnecting in %.0f s", self.source_id,
                             self.endpoint, self.last_error, wait)
@@ -205,13 +205,13 @@ class OpcUaSource:
         refresh_by = loop.time() + self.timeout
         while True:
             await self._alive()
+            if self._seen is not None and loop.time() > refresh_by:
+                log.warning("source %s: no RefreshEnd within %.0f s; taking the refresh "
+                            "as complete", self.source_id, self.timeout)
+                await self._refresh_end()
             try:
-                what, value = await asyncio.wait_for(queue.get(), LIFE_EVERY)
+                what, value = await asyncio.wait_for(queue.get(), min(LIFE_EVERY, self.timeout))
             except TimeoutError:
-                if self._seen is not None and loop.time() > refresh_by:
-                    log.warning("source %s: no RefreshEnd within %.0f s; taking the refresh "
-                                "as complete", self.source_id, self.timeout)
-                    await self._refresh_end()
                 continue
             if what == "lost":
                 raise SessionLost(str(value) or type(value).__name__)

@@ -252,3 +252,30 @@ async def test_a_device_that_stops_answering_makes_the_source_silent(intake_app,
     await plant.start()
     assert await source.poll_once()
     assert await open_codes(app) == []
+
+
+async def test_an_error_the_library_did_not_expect_is_a_failed_poll_not_a_dead_loop(
+        intake_app, plant, monkeypatch):
+    from pymodbus.client import AsyncModbusTcpClient
+
+    normal(plant)
+    app = await intake_app(modbus_yaml(plant.port))
+    source = await started(app)
+    real = AsyncModbusTcpClient.read_coils
+
+    async def choke(self, *args, **kwargs):
+        raise struct_error("unpack requires a buffer of 2 bytes")
+
+    monkeypatch.setattr(AsyncModbusTcpClient, "read_coils", choke)
+    assert not await source.poll_once()
+    assert source.failures == 1 and "unpack" in source.last_error
+    monkeypatch.setattr(AsyncModbusTcpClient, "read_coils", real)
+    plant.values[("coil", 10)] = 1
+    assert await source.poll_once()
+    assert await open_codes(app) == ["FT"]
+
+
+def struct_error(text: str) -> Exception:
+    import struct
+
+    return struct.error(text)
