@@ -1,7 +1,7 @@
 """Building automation points to the first notice, per protocol (run by hand; prints a
 table, asserts nothing).
 
-    .venv/bin/python tests/perf/bench_bms.py [points] [per_second] [modbus_every]
+    .venv/bin/python tests/perf/bench_bms_uamodbus.py [points] [per_second] [modbus_every]
 
 One live service (real clock, keeper, dispatcher; SQLite in a temp folder) with a
 Modbus TCP source and an OPC UA source, each against its own in-process simulator
