@@ -310,3 +310,55 @@ async def test_signed_and_encrypted_with_user_and_password_from_the_environment(
         assert source.application_uri == "urn:test:escalator"  # from our certificate
     finally:
         await bms.stop()
+
+
+class Freezer:
+    """A TCP relay to the BMS that can go quiet: the connection stays open, nothing passes
+    (a hung server, a switch dropping packets), the case a closed socket does not cover."""
+
+    def __init__(self, port: int) -> None:
+        self.port, self.frozen = port, False
+        self.server: asyncio.Server | None = None
+        self.writers: list[asyncio.StreamWriter] = []
+
+    async def start(self) -> int:
+        self.server = await asyncio.start_server(self.handle, "127.0.0.1", 0)
+        return self.server.sockets[0].getsockname()[1]
+
+    async def handle(self, reader, writer) -> None:
+        up_reader, up_writer = await asyncio.open_connection("127.0.0.1", self.port)
+        self.writers += [writer, up_writer]
+        await asyncio.gather(self.pipe(reader, up_writer), self.pipe(up_reader, writer),
+                             return_exceptions=True)
+
+    async def pipe(self, reader, writer) -> None:
+        while data := await reader.read(65536):
+            if not self.frozen:
+                writer.write(data)
+                await writer.drain()
+
+    async def stop(self) -> None:
+        for writer in self.writers:
+            writer.close()
+        if self.server is not None:
+            self.server.close()
+            await self.server.wait_closed()
+
+
+async def test_a_server_that_hangs_with_the_connection_open_is_dropped(intake_app, bms, clock):
+    relay = Freezer(bms.port)
+    port = await relay.start()
+    try:
+        app = await intake_app(ua_yaml(port).replace("timeout: 3s", "timeout: 1s"))
+        source = await connected(app)
+        relay.frozen = True  # from now on the server says nothing, and the socket stays up
+        await until(lambda: _not(source.connected), "the watchdog to drop the session")
+        await app.tick()
+        clock.advance(minutes=21)
+        await app.tick()
+        assert [i.code for i in await incidents(app, "open") if i.source == "ua"] == \
+            ["source_silent"]
+        relay.frozen = False
+        await connected(app, refreshes=2)
+    finally:
+        await relay.stop()
