@@ -177,8 +177,8 @@ class OpcUaSource:
             queue.put_nowait(("lost", exc))
 
         client.connection_lost_callback = lost
-        await asyncio.wait_for(client.connect(), self.timeout)
         try:
+            await asyncio.wait_for(client.connect(), self.timeout)
             subscription = await client.create_subscription(PUBLISH_MS, _Handler(queue))
             await subscription.subscribe_events(ua.NodeId.from_string(self.node),
                                                 list(EVENT_TYPES))
@@ -255,7 +255,9 @@ class OpcUaSource:
     async def _refresh_end(self) -> None:
         """What was open here and the refresh no longer lists has cleared meanwhile."""
         assert self._active is not None
-        seen, self._seen = self._seen or set(), None
+        if self._seen is None:
+            return  # an end without a refresh of ours (another item's): nothing to settle
+        seen, self._seen = self._seen, None
         for key in [k for k in self._active if k not in seen]:
             code, point = key
             await self.ctx.ingest(self.ctx.event(code, "clear", point=point))

@@ -151,6 +151,10 @@ async def test_active_opens_inactive_clears_and_odd_events_are_harmless(intake_a
     await settled(app, {"FT@Fire loop 2": (State.RESOLVED, 1), "YX@Kitchen": (State.OPEN, 1),
                         "YX " + "x" * 61 + "@Kit chen": (State.OPEN, 1)})
     assert app.health()["intake"]["sources"]["ua"]["connected"]
+    # a RefreshEnd with no refresh of ours under way (another client's, a confused
+    # server) must not be taken for "nothing is active any more"
+    await app.intake["ua"].handle({"EventType": "i=2788"})
+    assert (await states(app))["YX@Kitchen"] == (State.OPEN, 1)
 
 
 async def test_changes_while_the_device_is_down_are_read_by_the_refresh(intake_app, bms):
