@@ -271,7 +271,7 @@ class OnlyOne:
     def get_user(self, iserver, username=None, password=None, certificate=None):
         from asyncua.crypto.permission_rules import User, UserRole
 
-        if username == "escalator" and password == "s3cret":
+        if username == "bms-reader" and password == "s3cret":
             return User(role=UserRole.User, name=username)
         return None
 
@@ -302,13 +302,13 @@ async def test_signed_and_encrypted_with_user_and_password_from_the_environment(
     username_env: UA_USER
     password_env: UA_PASS
 """
-        wrong = await intake_app(yaml, env={**ENV, "UA_USER": "escalator", "UA_PASS": "nope"},
+        wrong = await intake_app(yaml, env={**ENV, "UA_USER": "bms-reader", "UA_PASS": "nope"},
                                  db="wrong.db")
         source = wrong.intake["ua"]
         await until(lambda: _value(source.last_error is not None), "a refused login")
         assert not source.connected and "s3cret" not in source.last_error
         await wrong.stop()
-        app = await intake_app(yaml, env={**ENV, "UA_USER": "escalator", "UA_PASS": "s3cret"})
+        app = await intake_app(yaml, env={**ENV, "UA_USER": "bms-reader", "UA_PASS": "s3cret"})
         source = await connected(app)
         await settled(app, {"FT@Fire loop 2": (State.OPEN, 1)})
         assert source.application_uri == "urn:test:escalator"  # from our certificate
