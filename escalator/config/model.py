@@ -22,7 +22,8 @@ from escalator.domain.ladder import Ladder, Route
 from escalator.domain.maintenance import DEFAULT_MAINTENANCE_MAX, MaintenanceWindow
 
 LANGUAGES = ("fi", "sv", "en")
-SOURCE_KINDS = ("webhook", "poll", "sia", "espa", "email", "mqtt", "bacnet")
+SOURCE_KINDS = ("webhook", "poll", "sia", "espa", "email", "mqtt", "bacnet", "modbus",
+                "opcua")
 CHANNELS = ("telegram", "email", "sms", "webhook", "voice")
 
 

@@ -1,4 +1,6 @@
-"""The kind-specific keys of `sources.<id>`: webhook, poll, sia, espa, email, mqtt, bacnet.
+"""The kind-specific keys of `sources.<id>`: webhook, poll, sia, espa, email, mqtt, ...
+
+(bacnet: `source_bacnet`; modbus and opcua: `sources_bms`; merged in here.)
 
 `settings.parse_sources` checks what every source has (kind, heartbeat_timeout,
 ladder); this module checks the rest and returns it as the source's `options`,
@@ -15,8 +17,10 @@ from datetime import timedelta
 from typing import Any
 
 from escalator.config import source_bacnet as bacnet
+from escalator.config import sources_bms as bms
 from escalator.config.outbound import NETWORKS_SCHEMA, networks
 from escalator.config.problem import phrase
+from escalator.config.sia_accounts import ACCOUNT_KEYS, SIA_ACCOUNT, accounts
 from escalator.config.validators import (
     At,
     Problems,
@@ -34,7 +38,7 @@ from escalator.parsing import patterns
 
 COMMON = ("kind", "heartbeat_timeout", "ladder")
 # a kind is accepted in the config only once it works
-BUILT = ("webhook", "sia", "espa", "poll", "email", "mqtt", bacnet.KIND)
+BUILT = ("webhook", "sia", "espa", "poll", "email", "mqtt", bacnet.KIND, *bms.KINDS)
 _KEYS: dict[str, tuple[str, ...]] = {
     "webhook": ("kind", "token_env", "heartbeat_timeout", "ladder", "sends_clear", "from"),
     "poll": (*COMMON, "url", "every", "format", "items", "fields", "code", "token_env",
@@ -44,6 +48,7 @@ _KEYS: dict[str, tuple[str, ...]] = {
     "email": (*COMMON, "listen", "senders", "recipients", "code", "rules", "from"),
     "mqtt": (*COMMON, "broker", "topic", "username_env", "password_env", "fields", "code",
              "client_id"), bacnet.KIND: (*COMMON, *bacnet.KEYS),
+    **bms.KEYS,
 }
 SOURCE_KEYS = {kind: keys for kind, keys in _KEYS.items() if kind in BUILT}
 SOURCE_REQUIRED: dict[str, tuple[str, ...]] = {
@@ -53,12 +58,12 @@ SOURCE_REQUIRED: dict[str, tuple[str, ...]] = {
     "espa": ("kind",),
     "email": ("kind", "listen"),
     "mqtt": ("kind", "broker", "topic", "fields"), bacnet.KIND: bacnet.REQUIRED,
+    **bms.REQUIRED,
 }
 POLL_FORMATS = ("json", "xml", "csv")
 SIA_PROTOCOLS = ("tcp", "udp", "both")
 FIELD_KEYS = ("code", "point", "text", "severity", "state")
 POLL_FIELD_KEYS = ("code", "point", "text", "severity")
-ACCOUNT_KEYS = ("account", "key_env", "allow_unencrypted")
 RULE_KEYS = ("match", "in", "code", "point", "state", "text", "severity")
 RULE_PLACES = ("subject", "body", "any")
 RULE_STATES = ("alarm", "clear", "heartbeat")
@@ -70,8 +75,8 @@ DEFAULTS: dict[str, dict[str, Any]] = {
     "espa": {"baudrate": 9600, "address": "2", "code": "ESPA"},
     "email": {"code": "email_unmatched"},
     "mqtt": {}, bacnet.KIND: bacnet.DEFAULTS,
+    **bms.DEFAULTS,
 }
-SIA_ACCOUNT = re.compile(r"^[0-9A-Fa-f]{3,16}$")
 PATH = re.compile(r"^(\$topic\[\d+\]|[^.\[\]]+(\[\d+\])*(\.[^.\[\]]+(\[\d+\])*)*)$")
 PATH_EXPECTED = phrase("cfg.want.field_path")
 LISTEN_EXPECTED = phrase("cfg.want.listen", example="0.0.0.0:5000")
@@ -91,6 +96,8 @@ def parse_options(problems: Problems, kind: str, at: At) -> dict[str, Any]:
     if kind in ("poll", "mqtt") and "fields" in options and "code" not in options \
             and "code" not in options["fields"]:
         problems.error(at, "cfg.code_from_where")
+    if kind == "opcua":
+        bms.check_security(problems, at, options)
     return options
 
 
@@ -132,37 +139,6 @@ def _fields(keys: tuple[str, ...]) -> Callable[[Problems, At], dict[str, str] | 
         found = {k: _path(problems, v) for k, v in at.entries() if k in keys}
         return None if None in found.values() else found  # type: ignore[return-value]
     return check
-
-
-def _accounts(problems: Problems, at: At) -> tuple[dict[str, str | bool | None], ...] | None:
-    expected = phrase("cfg.want.sia_accounts")
-    if not sequence(problems, at, expected, non_empty=True):
-        return None
-    accounts, seen = [], set()
-    for item in at.items():
-        if mapping(problems, item, ACCOUNT_KEYS, ("account",)) is None:
-            continue
-        acct_at = item.key("account")
-        assert acct_at is not None
-        value = acct_at.value
-        account = str(value) if isinstance(value, int | str) and not isinstance(value, bool) \
-            else None
-        if account is None or not SIA_ACCOUNT.match(account):
-            problems.bad(acct_at, phrase("cfg.want.sia_account"))
-            continue
-        if account.upper() in seen:
-            problems.error(acct_at, "cfg.account_twice", account=repr(account))
-            continue
-        seen.add(account.upper())
-        key_at = item.key("key_env")
-        key_env = env_name(problems, key_at) if key_at is not None else None
-        plain_at = item.key("allow_unencrypted")
-        plain = boolean(problems, plain_at) if plain_at is not None else False
-        if key_at is None and not plain:
-            problems.warn(acct_at, "cfg.account_no_key", account=account)
-        accounts.append({"account": account.upper(), "key_env": key_env,
-                         "allow_unencrypted": bool(plain)})
-    return tuple(accounts)
 
 
 def _window(problems: Problems, at: At) -> tuple[timedelta, timedelta] | None | bool:
@@ -245,12 +221,13 @@ _CHECKS: dict[tuple[str, str], Callable[[Problems, At], Any]] = {
     ("poll", "fields"): _fields(POLL_FIELD_KEYS),
     ("mqtt", "fields"): _fields(FIELD_KEYS),
     ("sia", "protocol"): lambda p, a: choice(p, a, SIA_PROTOCOLS),
-    ("sia", "accounts"): _accounts,
+    ("sia", "accounts"): accounts,
     ("sia", "timestamp_window"): _window,
     ("espa", "baudrate"): lambda p, a: integer(p, a, 50, 1_000_000),
     ("espa", "address"): _espa_address,
     ("email", "senders"): _addresses,
     ("email", "recipients"): _addresses, **bacnet.CHECKS,
+    **bms.CHECKS, ("modbus", "device"): listen_address,
 }
 
 
@@ -322,6 +299,7 @@ def schema_defs() -> dict[str, Any]:
         }, ("match",)),
         "poll_fields": _strict("Paths of the fields in each active alarm.",
                                _field_paths(POLL_FIELD_KEYS)),
+        **bms.SCHEMA_DEFS,
         "mqtt_fields": _strict("Paths of the fields in each JSON message "
                                "($topic[N] is a level of the topic).",
                                _field_paths(FIELD_KEYS)), **bacnet.schema_defs(),
@@ -330,7 +308,8 @@ def schema_defs() -> dict[str, Any]:
 
 def key_sets() -> dict[str, tuple[str, ...]]:
     return {"sia_account": ACCOUNT_KEYS, "rule": RULE_KEYS, "poll_fields": POLL_FIELD_KEYS,
-            "mqtt_fields": FIELD_KEYS, "bacnet_device": bacnet.DEVICE_KEYS}
+            "mqtt_fields": FIELD_KEYS, "bacnet_device": bacnet.DEVICE_KEYS,
+            "modbus_point": bms.POINT_KEYS}
 
 
 def schema_properties(kind: str, common: dict[str, Any]) -> dict[str, Any]:
@@ -379,6 +358,7 @@ def schema_properties(kind: str, common: dict[str, Any]) -> dict[str, Any]:
                         "description": "The terminal posts `state: clear` when an alarm ends: "
                                        "a person's 'resolved' then waits for it."},
         "fields": {"$ref": f"#/$defs/{kind}_fields"} if kind in ("poll", "mqtt") else {},
+        **bms.SCHEMA,
     }
     return {k: described[k] for k in SOURCE_KEYS[kind]}
 
@@ -387,10 +367,10 @@ def sends_clear(kind: str, options: Mapping[str, Any]) -> bool:
     """Does this source tell us when an alarm is over? Then a person's "resolved" waits
     for it (the terminal has the last word); otherwise a person's "resolved" closes.
 
-    SIA restores, a poll list, ESPA, MQTT states report clears; e-mail only when a
-    rule produces `state: clear`; a webhook when it says `sends_clear: true`.
+    SIA restores, a poll list, ESPA, Modbus and OPC UA, MQTT states report clears;
+    e-mail only when a rule produces `state: clear`; a webhook when it says `sends_clear: true`.
     """
-    if kind in ("sia", "poll", "espa", bacnet.KIND):  # bacnet: to-normal
+    if kind in ("sia", "poll", "espa", bacnet.KIND, *bms.KINDS):  # bacnet: to-normal
         return True
     if kind == "mqtt":
         return "state" in (options.get("fields") or {})

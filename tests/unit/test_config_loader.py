@@ -332,8 +332,8 @@ ERRORS = {
                          'an account number of 3 to 16 hex digits, in quotes: "1234"'),
     "source kind unknown": ([("kind: webhook", "kind: webhok")],
                             'cfg.yaml:18: sources.terminal.kind: found "webhok", expected '
-                            "'webhook', 'poll', 'sia', 'espa', 'email', 'mqtt' or 'bacnet' "
-                            "(did you mean 'webhook'?)"),
+                            "'webhook', 'poll', 'sia', 'espa', 'email', 'mqtt', 'bacnet', "
+                            "'modbus' or 'opcua' (did you mean 'webhook'?)"),
     "source token missing": ([("    token_env: TERMINAL_TOKEN\n", "")],
                              "cfg.yaml:17: sources.terminal: missing required key 'token_env'"),
     "source token env": ([("token_env: TERMINAL_TOKEN", "token_env: terminal-token")],

@@ -31,7 +31,7 @@ def examples() -> list[str]:
 
 def test_there_is_an_example_for_every_kind_and_for_codes():
     kinds = {m for block in examples() for m in re.findall(r"kind: (\w+)", block)}
-    assert kinds == {"poll", "sia", "espa", "email", "mqtt", "bacnet"}
+    assert kinds == {"poll", "sia", "espa", "email", "mqtt", "bacnet", "modbus", "opcua"}
     assert any(block.startswith("codes:") for block in examples())
 
 

@@ -59,6 +59,12 @@ def _build(kind: str, ctx: IntakeContext) -> IntakeAdapter | None:
     if kind == "bacnet":
         from escalator.entrypoints.receivers.bacnet import BacnetSource
         return BacnetSource(ctx)
+    if kind == "modbus":
+        from escalator.entrypoints.receivers.modbus import ModbusSource
+        return ModbusSource(ctx)
+    if kind == "opcua":
+        from escalator.entrypoints.receivers.opcua import OpcUaSource
+        return OpcUaSource(ctx)
     return None
 
 
