@@ -58,3 +58,11 @@ def after_failure(
 def overdue(now: datetime, failing_since: datetime | None, fallback_after: timedelta) -> bool:
     """A retry that fires at or after the deadline goes to the next contact instead."""
     return failing_since is not None and now >= failing_since + fallback_after
+
+
+def poll_delay(every: timedelta, failures: int, max_backoff: timedelta) -> timedelta:
+    """A poller's wait before its next poll: `every` after a success, doubling after
+    each failure in a row, at most `max_backoff` (never less than `every`)."""
+    if not failures:
+        return every
+    return min(every * 2 ** min(failures, 30), max(max_backoff, every))

@@ -27,6 +27,7 @@ from pymodbus.exceptions import ModbusException
 
 from escalator.codecs.modbus import Point, Read, active, plan_reads, readings
 from escalator.domain.errors import StorageError
+from escalator.domain.retry import poll_delay
 from escalator.entrypoints.receivers.base import IntakeContext, Throttle, heartbeat_every
 from escalator.runtime.tasks import cancel_and_wait
 
@@ -77,9 +78,7 @@ class ModbusSource:
 
     def next_delay(self) -> timedelta:
         """`every` after a success; doubling after each failure, at most `max_backoff`."""
-        if not self.failures:
-            return self.every
-        return min(self.every * 2 ** min(self.failures, 30), max(self.max_backoff, self.every))
+        return poll_delay(self.every, self.failures, self.max_backoff)
 
     async def _loop(self) -> None:
         while True:

@@ -23,6 +23,7 @@ import aiohttp
 
 from escalator.codecs.pollformat import Active, FormatError, active_alarms, read_document
 from escalator.domain.errors import StorageError
+from escalator.domain.retry import poll_delay
 from escalator.entrypoints.receivers.base import IntakeContext, Throttle, heartbeat_every
 from escalator.runtime.tasks import cancel_and_wait
 
@@ -71,9 +72,7 @@ class PollSource:
 
     def next_delay(self) -> timedelta:
         """`every` after a success; doubling after each failure, at most `max_backoff`."""
-        if not self.failures:
-            return self.every
-        return min(self.every * 2 ** min(self.failures, 30), max(self.max_backoff, self.every))
+        return poll_delay(self.every, self.failures, self.max_backoff)
 
     async def _loop(self) -> None:
         while True:
