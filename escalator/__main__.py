@@ -42,6 +42,9 @@ def main(argv: list[str] | None = None) -> int:
     demo.add_argument("--dir", default="escalator-demo", help="working directory (SQLite)")
     demo.add_argument("--port", type=int, default=8080)
     demo.add_argument("--log-level", default="WARNING")
+    demo.add_argument("--bms", choices=("modbus",),
+                      help="the building's alarm contacts come from a Modbus TCP controller "
+                           "(simulated on 127.0.0.1) instead of a webhook terminal")
     cfg = sub.add_parser("config", help="check a config or print its JSON Schema")
     cfg_sub = cfg.add_subparsers(dest="config_command", required=True)
     check = cfg_sub.add_parser("check", help="validate a config file")
@@ -127,7 +130,8 @@ def _demo(args: argparse.Namespace) -> int:
 
     logging.basicConfig(level=args.log_level.upper(),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    return asyncio.run(serve(Path(args.dir), "127.0.0.1", args.port, os.environ))
+    return asyncio.run(serve(Path(args.dir), "127.0.0.1", args.port, os.environ,
+                             bms=args.bms))
 
 
 def _first_party(config: Config) -> str:

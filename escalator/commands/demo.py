@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 
 import aiohttp
 
+from escalator.commands import demo_plc
 from escalator.config import load_config
 from escalator.config.model import Config
 from escalator.domain.errors import ConfigError
@@ -68,11 +69,15 @@ OTHERS = (
 )
 
 
-def demo_config(workdir: Path, host: str, port: int, env: Mapping[str, str]) -> Config:
+def demo_config(workdir: Path, host: str, port: int, env: Mapping[str, str],
+                bms_port: int | None = None) -> Config:
     """The bundled demo config, copied fresh into the working directory at every start
     so the board's config editor has a file of the demo's own to edit (never the
-    installed package's); the host, port and database are the demo's, not the file's."""
+    installed package's); the host, port and database are the demo's, not the file's.
+    With `bms_port`, a Modbus source polls the demo's building controller there."""
     bundled = resources.files("escalator").joinpath("examples/demo.yaml").read_text("utf-8")
+    if bms_port is not None:
+        bundled = demo_plc.with_source(bundled, bms_port)
     path = workdir / "escalator.yaml"
     path.write_text(bundled, encoding="utf-8")
     config, _ = load_config(path, env=env, strict_secrets=True)
@@ -93,12 +98,13 @@ def demo_env(environ: Mapping[str, str]) -> dict[str, str]:
 class Terminal:
     """The building's alarm terminal, posting to the service like the real one would."""
 
-    def __init__(self, url: str, token: str, rng: random.Random, gap: tuple[float, float]
-                 ) -> None:
+    def __init__(self, url: str, token: str, rng: random.Random, gap: tuple[float, float],
+                 plc: demo_plc.DemoPlc | None = None) -> None:
         self.url = url
         self.token = token
         self.rng = rng
         self.gap = gap
+        self.plc = plc  # `--bms modbus`: the points it wires are its coils, not webhooks
         self._sent = 0
 
     async def run(self) -> None:
@@ -114,6 +120,11 @@ class Terminal:
                 await self._post(http, Alarm(0, code, point, state="clear"))
 
     async def _post(self, http: aiohttp.ClientSession, alarm: Alarm) -> None:
+        coil = next((c for c, code, point, _ in demo_plc.POINTS
+                     if (code, point) == (alarm.code, alarm.point)), None)
+        if self.plc is not None and coil is not None:  # the controller's contact closes
+            self.plc.set(coil, alarm.state == "alarm")
+            return
         self._sent += 1
         body = {"id": f"demo-{secrets.token_hex(4)}-{self._sent}", "code": alarm.code,
                 "point": alarm.point, "state": alarm.state, "text": alarm.text}
@@ -143,14 +154,17 @@ def demo_app(config: Config, env: Mapping[str, str], clock: Clock | None = None)
 
 
 async def serve(workdir: Path, host: str, port: int, environ: Mapping[str, str],
-                gap: tuple[float, float] = (120.0, 240.0)) -> int:
+                gap: tuple[float, float] = (120.0, 240.0), bms: str | None = None) -> int:
 
     env = demo_env(environ)
     # No bot token is expected here: the outbox shows the chat instead.
     logging.getLogger("escalator.notify.telegram.bot_settings").setLevel(logging.ERROR)
     workdir.mkdir(parents=True, exist_ok=True)
+    plc = demo_plc.DemoPlc() if bms == "modbus" else None
+    if plc is not None:
+        await plc.start()
     try:
-        config = demo_config(workdir, host, port, env)
+        config = demo_config(workdir, host, port, env, plc.port if plc else None)
     except ConfigError as exc:
         print(exc, file=sys.stderr)
         return 1
@@ -172,8 +186,13 @@ async def serve(workdir: Path, host: str, port: int, environ: Mapping[str, str],
           f"    {url}/board/login/once/{token}\n\n"
           f"(it signs you in once; Ctrl+C stops the demo)\n", flush=True)
     terminal = asyncio.create_task(
-        Terminal(url, env["ESCALATOR_TERMINAL_TOKEN"], random.Random(), gap).run())
+        Terminal(url, env["ESCALATOR_TERMINAL_TOKEN"], random.Random(), gap, plc).run())
+    if plc is not None:
+        print(f"The building controller is a Modbus TCP device on 127.0.0.1:{plc.port}; "
+              f"the fire-alarm loop fault is its coil 1.\n", flush=True)
     await stop.wait()
     terminal.cancel()
     await app.stop()
+    if plc is not None:
+        await plc.stop()
     return 0
