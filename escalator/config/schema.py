@@ -20,6 +20,7 @@ from escalator.config.model import LANGUAGES, SOURCE_KINDS
 from escalator.config.outbound import outbound_schema
 from escalator.config.people import CONTACT_CHANNELS, EMAIL, TELEGRAM_CHAT
 from escalator.config.promises import promise_schema
+from escalator.config.rules import rules_schema
 from escalator.config.settings import (
     CHANNEL_CHOICES,
     CHANNEL_DEFAULTS,
@@ -31,6 +32,7 @@ from escalator.config.settings import (
 )
 from escalator.config.tls import tls_schema
 from escalator.config.validators import ENV_NAME
+from escalator.domain.contact_rules import DEFAULT_URGENCY, URGENCIES
 from escalator.domain.hours import DURATION_EXPECTED, HOURS_EXPECTED, UNIT_OF
 from escalator.i18n.codes import SEVERITIES
 
@@ -218,6 +220,7 @@ def _party() -> dict[str, Any]:
         "role": {"enum": ["staff", "viewer"], "default": "staff", "description":
                  "viewer: its links show the alarm and the record, never act (the purchaser)."},
         "promise": promise_schema(_ref("duration")),
+        "rules": rules_schema(_ref("duration")),
     }, keys.PARTY_REQUIRED)
 
 
@@ -262,6 +265,8 @@ def _ladder_defs() -> dict[str, Any]:
         "reopen_within": {**_ref("duration"), "default": "24h",
                           "description": "The same alarm within this after it was resolved "
                                          "reopens the same incident (0s: never)."},
+        "urgency": {"enum": list(URGENCIES), "default": DEFAULT_URGENCY, "description":
+                    "Picks each party's contact rules for this route's alarms."},
     }, keys.ROUTE_REQUIRED)
     roster_entry = _obj("One shift.", {
         "who": {"type": "string", "description": "Party id."},
