@@ -40,7 +40,7 @@ def parse_rules(problems: Problems, at: At, contacts: tuple[Contact, ...]
         for urgency, entry in at.entries():
             if urgency in URGENCIES:
                 found.append((urgency, _groups(problems, entry, contacts)))
-        if not found:
+        if not found and problems.count == before:  # `{}`: a misspelt urgency is told
             problems.bad(at, RULES_EXPECTED)
     else:
         problems.bad(at, RULES_EXPECTED)
@@ -71,8 +71,9 @@ def _group(problems: Problems, at: At, contacts: tuple[Contact, ...], first: boo
             problems.error(after_at, "cfg.rules_first_then_after")
             return None
         after = duration(problems, after_at)
-    elif not first:
-        problems.error(at, "cfg.missing_key", keyname=repr("then_after"))
+    elif not first:  # a misspelt key was reported as that already
+        if all(key in GROUP_KEYS for key in at.value):
+            problems.error(at, "cfg.missing_key", keyname=repr("then_after"))
         return None
     once_at = at.key("at_once")
     if once_at is None or after is None:
