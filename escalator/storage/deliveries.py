@@ -101,19 +101,21 @@ class Deliveries:
                 f" WHERE status = 'pending' AND is_update = 0 AND reason IN ({marks(calls)})"
                 " AND EXISTS (SELECT 1 FROM incidents i WHERE i.id = deliveries.incident_id"
                 f" AND i.state IN ({marks(closed)}))", (*calls, *closed))
+        # a notice spread over contact rules is one message: its rows (one per contact,
+        # a group at once) neither replace nor wait for each other
+        same = ("EXISTS (SELECT 1 FROM delivery_spread s1 JOIN delivery_spread s2"
+                " ON s2.notice_id = s1.notice_id WHERE s1.delivery_id = {a}"
+                " AND s2.delivery_id = {b})")
         tx.execute(
             "UPDATE deliveries SET status = 'superseded', error = 'newer_reminder'"
             " WHERE status = 'pending' AND reason = 'RENOTIFY' AND EXISTS (SELECT 1 FROM"
             " deliveries n WHERE n.incident_id = deliveries.incident_id"
             " AND n.party = deliveries.party AND n.reason = 'RENOTIFY'"
-            " AND n.status = 'pending' AND n.id > deliveries.id)")
-        # a notice spread over contact rules is one message: its rows (one per contact,
-        # a group at once) do not wait for each other
+            " AND n.status = 'pending' AND n.id > deliveries.id"
+            f" AND NOT {same.format(a='n.id', b='deliveries.id')})")
         earlier = ("EXISTS (SELECT 1 FROM deliveries e WHERE e.incident_id = d.incident_id"
                    " AND e.party = d.party AND e.id < d.id AND e.status = 'pending'"
-                   " AND NOT EXISTS (SELECT 1 FROM delivery_spread se JOIN delivery_spread sd"
-                   " ON sd.notice_id = se.notice_id WHERE se.delivery_id = e.id"
-                   " AND sd.delivery_id = d.id))")
+                   f" AND NOT {same.format(a='e.id', b='d.id')})")
         found = tx.rows(
             f"SELECT d.*, p.failing_since AS failing_since, {earlier} AS behind,"
             " s.notice_id AS spread_of"
