@@ -1,5 +1,6 @@
 """Contact rules end to end: a real SMTP server (aiosmtpd), the fake SMS gateway and
-the fake voice gateway on 127.0.0.1, the real channels, time on the FakeClock.
+the fake voice gateway on 127.0.0.1, the real channels, time on the FakeClock; the
+outbox on SQLite and PostgreSQL where its SQL matters.
 
 The vendor's first choice is the phone: `rules: high: [{at_once: [voice, sms]},
 {then_after: 2 min, at_once: [email]}]`. Issue 21: the clear request ("clear the
@@ -42,12 +43,12 @@ def mailbox():
 
 
 @asynccontextmanager
-async def service(tmp_path, clock, recorder, mailbox, urgency="high"):
+async def service(tmp_path, clock, recorder, mailbox, urgency="high", storage=None):
     async with smtp_server(mailbox, auth_require_tls=False) as smtp_port, \
             sms_gateway() as sms, voice_gateway(VOICE_AUTH) as voice:
         voice_block = (f'  voice:\n    preset: 46elks\n    url: "{voice.url("/a1/calls")}"\n'
                        '    from: "+46766861004"\n    auth_header_env: VOICE_AUTH\n')
-        text = outside_config(f"sqlite:///{tmp_path}/rules.db", smtp_port=smtp_port,
+        text = outside_config(storage or f"sqlite:///{tmp_path}/rules.db", smtp_port=smtp_port,
                               sms_url=sms.url("/a1/sms"), sms_block=SMS_46ELKS + voice_block)
         assert text.count(FLAT) == 1 and text.count(ROUTE) == 1
         text = text.replace(FLAT, RULES).replace(ROUTE, ROUTE_MORE.format(urgency=urgency))
@@ -72,8 +73,9 @@ async def vendor_rows(app, incident_id, reason: Reason):
 
 
 async def test_the_clear_request_goes_by_phone_and_sms_at_once_then_by_mail(
-        tmp_path, clock, recorder, mailbox):
-    async with service(tmp_path, clock, recorder, mailbox) as (app, sms, voice):
+        tmp_path, clock, recorder, mailbox, store_url):
+    async with service(tmp_path, clock, recorder, mailbox, storage=store_url) as (
+            app, sms, voice):
         res = await app.service.ingest(alarm(clock))
         await app.tick()
         start = clock.now()
@@ -126,8 +128,9 @@ async def test_a_low_urgency_route_uses_the_low_rules(tmp_path, clock, recorder,
 
 
 async def test_a_failing_phone_does_not_hold_up_the_sms_of_its_group(
-        tmp_path, clock, recorder, mailbox):
-    async with service(tmp_path, clock, recorder, mailbox) as (app, sms, voice):
+        tmp_path, clock, recorder, mailbox, store_url):
+    async with service(tmp_path, clock, recorder, mailbox, storage=store_url) as (
+            app, sms, voice):
         voice.answers = [(503, {})]  # the voice gateway is down for a moment
         res = await app.service.ingest(alarm(clock))
         await app.tick()
