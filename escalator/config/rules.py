@@ -104,3 +104,9 @@ def rules_schema(duration_ref: dict[str, str]) -> dict[str, Any]:
             "oneOf": [groups, {"type": "object", "additionalProperties": False,
                                "minProperties": 1,
                                "properties": {u: groups for u in URGENCIES}}]}
+
+
+def urgency_schema() -> dict[str, Any]:
+    """A route's `urgency` in the JSON Schema."""
+    return {"enum": list(URGENCIES), "default": DEFAULT_URGENCY,
+            "description": "Picks each party's contact rules for this route's alarms."}

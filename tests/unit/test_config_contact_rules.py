@@ -94,3 +94,14 @@ def test_a_rule_naming_a_channel_the_party_has_not_is_refused():
     problems = problems_of(edit((WARD, WARD + "    rules:\n      - at_once: [voice]\n")))
     assert problems == ["cfg.yaml:31: people.ward.rules[0].at_once[0]: found \"voice\", "
                         "expected 'telegram' or 'sms'"], problems
+
+
+def test_the_json_schema_takes_rules_and_urgency_and_refuses_a_misspelt_key():
+    from test_config_schema import schema_errors
+
+    good = with_rules("    rules:\n      high:\n        - at_once: [voice, sms]\n"
+                      "        - then_after: 2 min\n          at_once: email\n").replace(
+        "    clears: [vendor]\n", "    clears: [vendor]\n    urgency: low\n", 1)
+    assert schema_errors(good) == []
+    assert schema_errors(good.replace("then_after", "then_afer")) != []
+    assert schema_errors(good.replace("urgency: low", "urgency: hihg")) != []
