@@ -166,3 +166,19 @@ async def test_once_taken_the_later_groups_are_not_sent(tmp_path, clock, recorde
         assert [(c, s) for c, s, _ in rows] == [
             ("sms", "sent"), ("voice", "sent"), (None, "superseded")]
         assert len(voice.calls) == 1
+
+
+async def test_a_contact_that_fails_for_good_gives_up_its_row_and_no_other_is_doubled(
+        tmp_path, clock, recorder, mailbox):
+    async with service(tmp_path, clock, recorder, mailbox) as (app, sms, voice):
+        sms.answers = [(400, {})]  # the number is refused for good
+        res = await app.service.ingest(alarm(clock))
+        await app.tick()
+        # without rules the SMS row would move on to the next contact (the phone) and ring
+        # it a second time; here the other rows are the fallback
+        assert len(voice.calls) == 1
+        rows = await vendor_rows(app, res.incident_id, Reason.FIRST)
+        assert [s for _, s, _ in rows].count("failed") == 1
+        assert ("voice", "sent") in [(c, s) for c, s, _ in rows]
+        inc = await app.store.transaction(lambda tx: tx.incidents.get(res.incident_id))
+        assert inc.escalation.step == 0  # the phone reached them: the ladder stays
