@@ -16,6 +16,7 @@ from escalator.config.followup import follow_up
 from escalator.config.model import Config
 from escalator.domain import policy
 from escalator.domain.availability import Directory
+from escalator.domain.contact_rules import DEFAULT_URGENCY, is_act
 from escalator.domain.ladder import FollowUp, Ladder, route_for
 from escalator.domain.maintenance import MaintenanceWindow, covering, released
 from escalator.domain.model import (
@@ -143,6 +144,8 @@ def timeline(
     r = run(config, code, at, source=source, point=point, horizon=horizon, taken=taken,
             calendars=calendars)
     tz = ZoneInfo(config.facility.timezone)
+    route = route_for(config.routes, source, code)
+    urgency = route.urgency if route else DEFAULT_URGENCY
     lines = [f"Alarm {code} at {r.at.astimezone(tz):%a %Y-%m-%d %H:%M} "
              f"({config.facility.timezone}) -> ladder {r.ladder_id}"]
     if r.held is not None:
@@ -152,7 +155,8 @@ def timeline(
         who = r.directory.name(e.party) if e.party else ""
         tag = f"step {e.step + 1}" if e.step is not None else ""
         lines.append(f"{when:%a %H:%M}  +{_fmt(e.at - r.at):>7}  {tag:<7} {e.reason.value:<20}"
-                     f" {who}{' – ' + _said(e, config) if e.detail else ''}")
+                     f" {who}{_groups(e, config, urgency)}"
+                     f"{' – ' + _said(e, config) if e.detail else ''}")
     if r.causes():
         lines.append(f"Recorded as a safety incident ({', '.join(r.causes())}).")
     due = r.next_due()
@@ -206,6 +210,20 @@ def _held_line(window: MaintenanceWindow, at: datetime, config: Config) -> str:
                    params(work=window.reason, until=window.ends), tz=tz)
     return (f"{at.astimezone(ZoneInfo(tz)):%a %H:%M}  +{_fmt(timedelta(0)):>7}  {'':<7} "
             f"{Reason.MAINTENANCE_HELD.value:<20} {said} (window {window.id})")
+
+
+def _groups(e: Entry, config: Config, urgency: str) -> str:
+    """How a call reaches a party with contact rules: ` [voice+sms, then email +2m]`."""
+    party = config.parties.get(e.party or "")
+    if party is None or party.rules is None or not is_act(e.reason.value, False):
+        return ""
+    shown, offset = [], timedelta(0)
+    for n, group in enumerate(party.rules.groups(urgency)):
+        offset += group.after if n else timedelta(0)
+        names = "+".join(dict.fromkeys(party.contacts[i].channel for i in group.contacts
+                                       if i < len(party.contacts)))
+        shown.append(f"{names} +{_fmt(offset)}" if n else names)
+    return f" [{', then '.join(shown)}]"
 
 
 def _said(e: Entry, config: Config) -> str:

@@ -14,6 +14,7 @@ from escalator.config.problem import phrase
 from escalator.config.validators import (
     At,
     Problems,
+    choice,
     duration,
     identifier,
     integer,
@@ -22,6 +23,7 @@ from escalator.config.validators import (
     reference,
     sequence,
 )
+from escalator.domain.contact_rules import DEFAULT_URGENCY, URGENCIES
 from escalator.domain.hours import format_duration
 from escalator.domain.ladder import Ladder, Route, Step
 
@@ -33,7 +35,7 @@ LADDER_REQUIRED = ("steps",)
 STEP_KEYS = ("notify", "repeat_every", "escalate_after")
 STEP_REQUIRED = ("notify", "escalate_after")
 ROUTE_KEYS = ("match", "ladder", "false_alarm_clear_within", "ack_timeout", "eta_grace",
-              "clears", "reopen_within")
+              "clears", "reopen_within", "urgency")
 ROUTE_REQUIRED = ("ladder",)
 MATCH_KEYS = ("code", "source")
 
@@ -153,10 +155,12 @@ def _route(
         problems.warn(clear_at, "cfg.clear_nobody")
     follow = {k: _optional_duration(problems, at.key(k))
               for k in ("ack_timeout", "eta_grace", "reopen_within")}
-    if problems.count > before or ladder is None:
+    urgency_at = at.key("urgency")  # picks the parties' contact rules
+    urgency = DEFAULT_URGENCY if urgency_at is None else choice(problems, urgency_at, URGENCIES)
+    if problems.count > before or ladder is None or urgency is None:
         return None
     return Route(ladder, codes, sources, clear, follow["ack_timeout"], follow["eta_grace"],
-                 clears, follow["reopen_within"])
+                 clears, follow["reopen_within"], urgency)
 
 
 def _parties(problems: Problems, at: At, party_ids: Collection[str]) -> tuple[str, ...]:

@@ -17,6 +17,7 @@ from escalator.config.model import CHANNELS, LANGUAGES
 from escalator.config.phones import DEFAULT_COUNTRY, phone
 from escalator.config.problem import phrase
 from escalator.config.promises import parse_promise
+from escalator.config.rules import parse_rules
 from escalator.config.validators import (
     At,
     Problems,
@@ -40,7 +41,7 @@ from escalator.domain.hours import Period, WeeklyHours
 
 PARTY_ID = phrase("cfg.want.party_id_text")
 PARTY_KEYS = ("name", "contact", "hours", "absent", "open_on_holidays", "language",
-              "telegram_user", "role", "promise")
+              "telegram_user", "role", "promise", "rules")
 ROLES = ("staff", "viewer")  # viewer: the purchaser; links show, never act
 PARTY_REQUIRED = ("name", "contact")
 CONTACT_CHANNELS = CHANNELS
@@ -92,10 +93,11 @@ def _party(problems: Problems, pid: str, at: At, country: str) -> Party | None:
     users = _telegram_users(problems, at.key("telegram_user"))
     role = _opt(problems, at.key("role"), lambda p, a: choice(p, a, ROLES))
     promise = _opt(problems, at.key("promise"), parse_promise)
+    rules = _opt(problems, at.key("rules"), lambda p, a: parse_rules(p, a, contacts))
     if problems.count > before or name is None:
         return None
     return Party(pid, name, contacts, open_hours, absent, holidays_open, language, users,
-                 role or "staff", promise or None)
+                 role or "staff", promise or None, rules)
 
 
 def _opt(problems: Problems, at: At | None, check: Callable) -> Any:

@@ -20,6 +20,7 @@ from escalator.config.model import LANGUAGES, SOURCE_KINDS
 from escalator.config.outbound import outbound_schema
 from escalator.config.people import CONTACT_CHANNELS, EMAIL, TELEGRAM_CHAT
 from escalator.config.promises import promise_schema
+from escalator.config.rules import rules_schema, urgency_schema
 from escalator.config.settings import (
     CHANNEL_CHOICES,
     CHANNEL_DEFAULTS,
@@ -213,11 +214,10 @@ def _party() -> dict[str, Any]:
                              "Reachable on public holidays (default: only if hours are 24/7)."},
         "language": _ref("language"),
         "telegram_user": {"description": "Telegram user ids that may act for this party.",
-                          "oneOf": [_ref("user_id"),
-                                    {"type": "array", "items": _ref("user_id")}]},
+                          "oneOf": [_ref("user_id"), {"type": "array", "items": _ref("user_id")}]},
         "role": {"enum": ["staff", "viewer"], "default": "staff", "description":
                  "viewer: its links show the alarm and the record, never act (the purchaser)."},
-        "promise": promise_schema(_ref("duration")),
+        "promise": promise_schema(_ref("duration")), "rules": rules_schema(_ref("duration")),
     }, keys.PARTY_REQUIRED)
 
 
@@ -247,7 +247,7 @@ def _ladder_defs() -> dict[str, Any]:
     })
     route = _obj("Routes are read top to bottom; the first match picks the ladder.", {
         "match": _ref("match"),
-        "ladder": {"type": "string", "description": "Ladder id."},
+        "ladder": {"type": "string", "description": "Ladder id."}, "urgency": urgency_schema(),
         "false_alarm_clear_within": {**_ref("duration"),
                                      "description": "A false alarm (or a 'resolved' on a source "
                                                     "that sends clears) must clear at the "

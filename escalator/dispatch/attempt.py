@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from escalator.dispatch import stages
 from escalator.dispatch.outcome import Outcome
@@ -39,7 +39,23 @@ class Channels:
 
 async def send_one(a: Attempt, channels: Channels, signer: LinkSigner, nonce: bytes | None,
                    clock: Clock, timed: Timed, jitter: Callable[[], float]) -> Outcome:
-    """One attempt of a claimed row: the checks, the send, and its outcome."""
+    """One attempt of a claimed row: the checks, the send, and its outcome. At a
+    notice's first attempt for a party with contact rules, the outcome also carries
+    the rows for the notice's other contacts (written with it, or not at all)."""
+    if (dropped := stages.still_wanted(a)) is not None:
+        return dropped
+    sends = stages.spread(a)
+    if sends is not None:
+        first, extra = stages.spread_first(a, sends)
+        if first is not None:
+            return first
+        outcome = await _send(a, channels, signer, nonce, clock, timed, jitter)
+        return replace(outcome, spread=extra)
+    return await _send(a, channels, signer, nonce, clock, timed, jitter)
+
+
+async def _send(a: Attempt, channels: Channels, signer: LinkSigner, nonce: bytes | None,
+                clock: Clock, timed: Timed, jitter: Callable[[], float]) -> Outcome:
     stop = stages.before_send(a)
     if stop is not None:
         return stop

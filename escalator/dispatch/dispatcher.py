@@ -274,7 +274,8 @@ class Dispatcher:
         if self._stopping:  # no new lanes or sends while stopping: due again at the start
             self._release(deque([item]))
             return
-        key = (row.party, row.incident_id, row.status == Status.CHECKING)
+        key = (row.party, row.incident_id, row.status == Status.CHECKING,
+               -1 if row.spread_of is None else row.contact_index)
         lane = self._lanes.get(key)
         if lane is not None:
             lane.append(item)  # the lane's task is running: it takes this after the others
@@ -391,7 +392,7 @@ class Dispatcher:
                     await self._on_failed(o.row.incident_id, o.row.step, o.row.loop)
                 except Exception:  # the next tick tries the ladder again
                     log.exception("could not move incident %s on", o.row.incident_id)
-            if o.status in (Status.PENDING, Status.HELD):
+            if o.status in (Status.PENDING, Status.HELD) or o.spread:
                 again = True  # a retry, a check or the next contact: the waker must know
         if self._throttled and self._in_flight < MAX_IN_FLIGHT // 2:
             self._throttled, again = False, True

@@ -20,11 +20,13 @@ log = logging.getLogger(__name__)
 def move_on(row: DeliveryRow, party: Party, error: str, now: datetime, channel: str,
             failure: str, moves: tuple[Move, Move] = (Move.FALL_BACK, Move.GIVE_UP)
             ) -> Outcome:
-    """The next contact, or the end of this party: the timeline is told in words
+    """The next contact, or the end of this party (a party with contact rules has
+    no next contact: its other rows carry the notice): the timeline is told in words
     each reader gets in their own language (`failure`), the API gets `error`."""
     note = {"channel": channel, "failure": failure, "error": error}
     nxt = row.contact_index + 1
-    if nxt < len(party.contacts):
+    # with contact rules each row is one contact; the other groups are the fallback
+    if nxt < len(party.contacts) and party.rules is None:
         log.warning("delivery %s to %s: %s; trying %s next", row.id, row.party, error,
                     party.contacts[nxt].channel)
         fields: dict[str, object] = {"contact_index": nxt, "attempts": 0, "error": error,

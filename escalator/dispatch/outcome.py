@@ -17,9 +17,11 @@ from escalator.storage.rows import DeliveryRow
 KEEP = object()  # failing_since unchanged
 CUT = "cut at shutdown after the request left: may have been sent; sent again with its id"
 
-# (party, incident id, checks): a held notice's check has a lane of its own, so a
-# retry of an earlier message to the party never holds it past its fallback deadline
-Lane = tuple[str, int, bool]
+# (party, incident id, checks, contact): a held notice's check has a lane of its own, so
+# a retry of an earlier message to the party never holds it past its fallback deadline;
+# a notice spread over contact rules has one per contact (-1: not spread), so a slow SMS
+# gateway does not hold up the e-mail meant to go at once
+Lane = tuple[str, int, bool, int]
 Item = tuple[DeliveryRow, Incident, "datetime | None"]
 
 
@@ -33,6 +35,9 @@ class Outcome:
     # channel, the technical error for the API), rendered per reader later.
     note: dict[str, str] = field(default_factory=dict)
     failing_since: object = KEEP  # datetime | None | KEEP
+    # spread over the party's contact rules with this outcome: the further rows to add,
+    # (contact index, due); None: not spreading (written only if the move is)
+    spread: tuple[tuple[int, datetime], ...] | None = None
 
     @property
     def status(self) -> Status | None:

@@ -53,6 +53,8 @@ def record(tx: Tx, outcomes: list[Outcome], now: datetime) -> set[int]:
             continue
         audit.record_delivery(tx, o.row.id, o.row.incident_id, o.row.party, o.row.reason,
                               {**o.fields, "status": AUDIT_KIND.get(o.move, o.status)}, now)
+        if o.spread is not None:  # the notice's other contacts, per the party's rules
+            tx.deliveries.spread(o.row, o.spread, now)
         if o.failing_since is not KEEP:
             tx.deliveries.set_failing_since(o.row.id, o.failing_since)  # type: ignore[arg-type]
         if o.note:  # a channel gave up: the timeline says which, and what happens next

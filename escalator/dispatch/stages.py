@@ -19,10 +19,13 @@ from escalator.config.delivery import fallback_after
 from escalator.config.model import Config
 from escalator.dispatch.fallback import move_on, retry_or_move_on
 from escalator.dispatch.outcome import KEEP, Outcome
+from escalator.domain import contact_rules
 from escalator.domain.answering import superseded
 from escalator.domain.availability import Contact, Party
+from escalator.domain.contact_rules import DEFAULT_URGENCY, Send
 from escalator.domain.delivery import Move, deadline
 from escalator.domain.errors import NotifyError
+from escalator.domain.ladder import route_for
 from escalator.domain.model import Incident, State
 from escalator.domain.retry import overdue
 from escalator.i18n import reader_language
@@ -65,6 +68,7 @@ class Attempt:
 
 
 Stage = Callable[[Attempt], Outcome | None]
+Spread = tuple[tuple[int, datetime], ...]  # further rows of a spread notice: (contact, due)
 
 
 def still_wanted(a: Attempt) -> Outcome | None:
@@ -115,6 +119,34 @@ def in_order(a: Attempt) -> Outcome | None:
         return None
     return Outcome(a.row, Move.RETRY,
                    {"next_attempt_at": deadline(a.failing_since, a.limit(contact))})
+
+
+def spread(a: Attempt) -> tuple[Send, ...] | None:
+    """The contacts a notice goes to under its party's contact rules, at its first
+    attempt (the route's urgency picks the rules); None: no rules, or spread already."""
+    party = a.party
+    if party is None or party.rules is None or a.row.spread_of is not None:
+        return None
+    route = route_for(a.config.routes, a.incident.source, a.incident.code)
+    return contact_rules.plan(party.rules, route.urgency if route else DEFAULT_URGENCY,
+                              a.row.reason, a.row.is_update,
+                              [c.channel for c in party.contacts], a.carries_updates)
+
+
+def spread_first(a: Attempt, sends: tuple[Send, ...]) -> tuple[Outcome | None, Spread]:
+    """The row's own part of the plan and the rows to add for the rest. An outcome when
+    the row cannot go on as it is: nobody in the plan (an update to a party reached only
+    by phone: skipped), or its first contact is not the row's (moved to it, due now)."""
+    if not sends:
+        return Outcome(a.row, Move.SKIP, {"error": "no contact carries updates"},
+                       spread=()), ()
+    own, rest = sends[0], sends[1:]
+    extra = tuple((s.contact, a.now + s.after) for s in rest)
+    if own.contact != a.row.contact_index or own.after:
+        return Outcome(a.row, Move.RETRY, {"contact_index": own.contact,
+                                           "next_attempt_at": a.now + own.after},
+                       spread=extra), extra
+    return None, extra
 
 
 BEFORE_SEND: tuple[Stage, ...] = (still_wanted, reachable, carried, not_overdue, in_order)

@@ -11,6 +11,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, tzinfo
 
+from escalator.domain.contact_rules import ContactRules
 from escalator.domain.hours import Period, WeeklyHours
 from escalator.domain.model import params
 from escalator.domain.service_promises import Promise
@@ -47,6 +48,8 @@ class Party:
     telegram_users: tuple[int, ...] = ()
     role: str = "staff"  # "viewer": reads what it is sent, may not act (the purchaser)
     promise: Promise | None = None  # what its contract promises (answer, on site, cleared)
+    # contacts in groups per urgency (domain/contact_rules.py); None: one after another
+    rules: ContactRules | None = None
 
 
 @dataclass(frozen=True)

@@ -33,6 +33,7 @@ class Route:
     eta_grace: timedelta | None = None
     clears: tuple[str, ...] = ()  # parties who can clear the alarm at the terminal
     reopen_within: timedelta | None = None
+    urgency: str = "high"  # picks the parties' contact rules (domain/contact_rules.py)
 
     def matches(self, source: str, code: str) -> bool:
         if self.codes and code.lower() not in {c.lower() for c in self.codes}:

@@ -10,8 +10,9 @@ holding the whole Authorization header value), `from` (the calling number) and
 {ring_seconds}, {incident}, {delivery} and {delivery_key} (the delivery's stable
 id, also sent as the `Idempotency-Key` and `X-Escalator-Delivery` headers).
 
-Only a call to act (first call, reminder, escalation, reopened, "taken but not
-resolved" ... : domain/answering.py CALLS) is phoned; an update
+Only what asks the party to act (first call, reminder, escalation, reopened, "taken
+but not resolved", "clear it at the terminal" ... : domain/contact_rules.py ACTS) is
+phoned; an update
 ("taken by ...") goes to the party's next contact that carries updates, or
 to nobody if the party is reached only by phone (`carries_updates`). The
 gateway accepting the call is all this module learns: the key press and the
@@ -34,8 +35,8 @@ import aiohttp
 
 from escalator.config.channels import VOICE_PRESETS, voice_problems
 from escalator.config.model import Facility
-from escalator.domain.answering import CALLS
 from escalator.domain.availability import Contact
+from escalator.domain.contact_rules import is_act
 from escalator.domain.errors import ConfigError, NotifyError
 from escalator.i18n import t
 from escalator.notify import speech
@@ -131,7 +132,7 @@ class VoiceNotifier:
     async def send(self, contact: Contact, message: Message) -> None:
         settings = self._settings()
         require_set_up(problems(settings))
-        if message.update or message.reason not in CALLS:  # the dispatcher skips these
+        if not is_act(message.reason, message.update):  # the dispatcher skips these
             raise NotifyError("voice: only calls to act are phoned", recoverable=False,
                               kind="not_carried")
         now = self._clock.now()

@@ -101,17 +101,26 @@ class Deliveries:
                 f" WHERE status = 'pending' AND is_update = 0 AND reason IN ({marks(calls)})"
                 " AND EXISTS (SELECT 1 FROM incidents i WHERE i.id = deliveries.incident_id"
                 f" AND i.state IN ({marks(closed)}))", (*calls, *closed))
+        # a notice spread over contact rules is one message: its rows (one per contact,
+        # a group at once) neither replace nor wait for each other
+        same = ("EXISTS (SELECT 1 FROM delivery_spread s1 JOIN delivery_spread s2"
+                " ON s2.notice_id = s1.notice_id WHERE s1.delivery_id = {a}"
+                " AND s2.delivery_id = {b})")
         tx.execute(
             "UPDATE deliveries SET status = 'superseded', error = 'newer_reminder'"
             " WHERE status = 'pending' AND reason = 'RENOTIFY' AND EXISTS (SELECT 1 FROM"
             " deliveries n WHERE n.incident_id = deliveries.incident_id"
             " AND n.party = deliveries.party AND n.reason = 'RENOTIFY'"
-            " AND n.status = 'pending' AND n.id > deliveries.id)")
+            " AND n.status = 'pending' AND n.id > deliveries.id"
+            f" AND NOT {same.format(a='n.id', b='deliveries.id')})")
         earlier = ("EXISTS (SELECT 1 FROM deliveries e WHERE e.incident_id = d.incident_id"
-                   " AND e.party = d.party AND e.id < d.id AND e.status = 'pending')")
+                   " AND e.party = d.party AND e.id < d.id AND e.status = 'pending'"
+                   f" AND NOT {same.format(a='e.id', b='d.id')})")
         found = tx.rows(
-            f"SELECT d.*, p.failing_since AS failing_since, {earlier} AS behind"
+            f"SELECT d.*, p.failing_since AS failing_since, {earlier} AS behind,"
+            " s.notice_id AS spread_of"
             " FROM deliveries d LEFT JOIN delivery_progress p ON p.delivery_id = d.id"
+            " LEFT JOIN delivery_spread s ON s.delivery_id = d.id"
             " WHERE d.status IN ('pending', 'queued') AND d.next_attempt_at <= ?"
             f" AND (d.status = 'queued' OR NOT {earlier}"
             " OR (p.failing_since IS NOT NULL AND p.failing_since <= ?))"
@@ -136,6 +145,29 @@ class Deliveries:
                                         "behind": move is Move.CLAIM and bool(r["behind"])})
             claimed.append((row, incidents[int(r["incident_id"])], dt(r["failing_since"])))
         return claimed
+
+    def spread(self, row: DeliveryRow, sends: Iterable[tuple[int, datetime]],
+               now: datetime) -> list[int]:
+        """A notice spread over its party's contact rules: `row` is marked as spread,
+        and one pending row is added per further contact, due at its time, the same
+        notice (reason, step, detail, created_at) as `row`. Returns the new ids."""
+        tx = self._tx
+        tx.execute("INSERT INTO delivery_spread (delivery_id, notice_id) VALUES (?, ?)",
+                   (row.id, row.id))
+        made = []
+        for contact, due in sends:
+            new_id = tx.insert(
+                "INSERT INTO deliveries (incident_id, party, reason, step, loop, detail,"
+                " is_update, status, contact_index, attempts, next_attempt_at, created_at,"
+                " claims) VALUES (?,?,?,?,?,?,?,'pending',?,0,?,?,0)",
+                (row.incident_id, row.party, row.reason, row.step, row.loop, row.detail,
+                 int(row.is_update), contact, ts(due), ts(row.created_at)))
+            tx.execute("INSERT INTO delivery_spread (delivery_id, notice_id) VALUES (?, ?)",
+                       (new_id, row.id))
+            made.append(new_id)
+        if made:
+            tx.needs_claim = True
+        return made
 
     def set_failing_since(self, delivery_id: int, at: datetime | None) -> None:
         """Start of the current contact's run of failures (None: it is not failing)."""

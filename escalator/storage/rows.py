@@ -123,6 +123,9 @@ class DeliveryRow:
     # claimed although an earlier message to the party waits (its contact's deadline
     # may have passed): it may only move on, not be sent out of order
     behind: bool = False
+    # the row the service made, when this notice was spread over contact rules; None:
+    # not spread (yet)
+    spread_of: int | None = None
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> DeliveryRow:
@@ -136,4 +139,5 @@ class DeliveryRow:
             next_attempt_at=nxt, created_at=created, sent_at=dt(row["sent_at"]),
             channel=row["channel"], error=row["error"], claims=int(row.get("claims") or 0),
             behind=bool(row.get("behind")), maybe_sent=bool(row.get("maybe_sent")),
+            spread_of=None if row.get("spread_of") is None else int(row["spread_of"]),
         )

@@ -106,6 +106,12 @@ CREATE TABLE IF NOT EXISTS delivery_progress (
     delivery_id INTEGER PRIMARY KEY,
     failing_since TEXT
 );
+-- A notice spread over a party's contact rules (domain/contact_rules.py): its rows, each
+-- on one contact, and the row the service made (`notice_id`). No row: not spread yet.
+CREATE TABLE IF NOT EXISTS delivery_spread (
+    delivery_id INTEGER PRIMARY KEY,
+    notice_id INTEGER NOT NULL
+);
 CREATE TABLE IF NOT EXISTS safety_incidents (
     id {pk},
     incident_id INTEGER NOT NULL,
