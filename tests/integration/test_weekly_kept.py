@@ -183,34 +183,33 @@ def test_a_kept_week_gives_every_figure_that_reading_it_again_gives(label, steps
 W43 = local(*WEEKS["2026-W43"], 0)
 
 
-async def fixed(note_on_old: bool) -> tuple:
+async def fixed(url: str, note_on_old: bool) -> tuple:
     """One alarm on Monday of 2026-W43, answered by the vendor and cleared; a summary
     two weeks later keeps the week; then (maybe) a note on that alarm; a summary again."""
     monday = WEEKS["2026-W43"]
     since = local(*monday, 0) - 30 * H
-    with tempfile.TemporaryDirectory() as tmp:
-        world = World(f"sqlite:///{tmp}/k.db", monday, since)
-        await world.start()
-        assert world.app is not None
-        await run_until(world.app, world.clock, local(*monday, 9))
-        await world.alarm("alarm", "Kitchen", world.clock.now())
-        await run_until(world.app, world.clock, world.clock.now() + 20 * H / 60)
-        await world.answer("vendor", "Kitchen")
-        await run_until(world.app, world.clock, world.clock.now() + H)
-        await world.alarm("clear", "Kitchen", world.clock.now())
-        later = local(*monday, 9) + timedelta(days=15)
-        await world.jump(later)
-        first, _ = await world.summaries(later)
-        rows = await world.kept_rows()
-        # a kept week is what the next summary takes: spoil it, and the summary shows it
-        await world.app.store.transaction(lambda tx: tx.execute(
-            "UPDATE report_weeks SET answered = 7, called = 9 WHERE week_start = ?",
-            (ts(W43),)))
-        if note_on_old:
-            await world.note(0)
-        second, again = await world.summaries(later + H)
-        after = await world.kept_rows()
-        await world.app.stop()
+    world = World(url, monday, since)
+    await world.start()
+    assert world.app is not None
+    await run_until(world.app, world.clock, local(*monday, 9))
+    await world.alarm("alarm", "Kitchen", world.clock.now())
+    await run_until(world.app, world.clock, world.clock.now() + 20 * H / 60)
+    await world.answer("vendor", "Kitchen")
+    await run_until(world.app, world.clock, world.clock.now() + H)
+    await world.alarm("clear", "Kitchen", world.clock.now())
+    later = local(*monday, 9) + timedelta(days=15)
+    await world.jump(later)
+    first, _ = await world.summaries(later)
+    rows = await world.kept_rows()
+    # a kept week is what the next summary takes: spoil it, and the summary shows it
+    await world.app.store.transaction(lambda tx: tx.execute(
+        "UPDATE report_weeks SET answered = 7, called = 9 WHERE week_start = ?",
+        (ts(W43),)))
+    if note_on_old:
+        await world.note(0)
+    second, again = await world.summaries(later + H)
+    after = await world.kept_rows()
+    await world.app.stop()
     return first, rows, second, again, after
 
 
@@ -218,19 +217,25 @@ def _counts(rows: list) -> dict[str, tuple[int, int]]:
     return {r["week_start"]: (r["answered"], r["called"]) for r in rows}
 
 
-def test_a_finished_week_is_kept_and_the_next_summary_uses_it():
-    first, rows, second, again, after = asyncio.run(fixed(note_on_old=False))
+def test_a_finished_week_is_kept_and_the_next_summary_uses_it(store_url):
+    first, rows, second, again, after = asyncio.run(fixed(store_url, note_on_old=False))
     assert len(rows) == 10  # the ten weeks older than last week: nothing open in them
     assert _counts(rows)[ts(W43)] == (0, 1)  # called; the vendor answered after 20 min
     assert first.key.answered.average == again.key.answered.average
+    if store_url.startswith("postgresql"):
+        # PostgreSQL looks PG_ID_MARGIN ids further back than the last look (a write in
+        # flight then): in a store this small every entry is that new, and the week with
+        # the alarm is read again rather than taken
+        assert second.key == again.key and _counts(after)[ts(W43)] == (0, 1)
+        return
     assert second.key.answered.average != again.key.answered.average  # the spoilt figure
     # averaged over the 4 weeks monitored (from 2026-W42): 8 more calls in one of them
     assert second.key.answered.average_of == again.key.answered.average_of + 8 / 4
     assert _counts(after)[ts(W43)] == (7, 9)
 
 
-def test_a_note_on_an_alarm_of_a_kept_week_drops_the_week():
-    first, rows, second, again, after = asyncio.run(fixed(note_on_old=True))
+def test_a_note_on_an_alarm_of_a_kept_week_drops_the_week(store_url):
+    first, rows, second, again, after = asyncio.run(fixed(store_url, note_on_old=True))
     assert second == again  # read again, not the spoilt figures
     assert _counts(after)[ts(W43)] == (0, 1)  # and kept again as read
     assert {k: v for k, v in _counts(after).items() if k != ts(W43)} == {
