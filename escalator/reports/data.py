@@ -118,7 +118,7 @@ def older(tx: Tx, weeks: Sequence[kept.Span], promised: Sequence[str], now: date
     `use_kept=False`: read every week, keep nothing (what a kept week must equal)."""
     key = ",".join(sorted(promised))
     seen = report_weeks.newest_ids(tx)
-    found, oldest = report_weeks.kept(tx, key, [s for s, _ in weeks]) if use_kept else ({}, None)
+    found, oldest = report_weeks.kept(tx, key, weeks) if use_kept else ({}, None)
     if oldest is not None:
         stale = kept.touched(weeks, report_weeks.written_since(
             tx, oldest, max(k.end for k in found.values())))

@@ -55,14 +55,17 @@ def newest_ids(tx: Tx) -> tuple[int, int]:
     return int(row[0]), int(row[1])
 
 
-def kept(tx: Tx, promised: str, starts: Sequence[datetime]
+def kept(tx: Tx, promised: str, weeks: Sequence[tuple[datetime, datetime]]
          ) -> tuple[dict[datetime, KeptWeek], tuple[int, int] | None]:
-    """The kept weeks of `starts` for this set of promised parties, and the oldest ids
-    any of them was last checked against (None: none kept)."""
-    if not starts:
+    """The kept weeks of `weeks` ([start, end), by start) for this set of promised
+    parties, and the oldest ids any of them was last checked against (None: none)."""
+    if not weeks:
         return {}, None
-    rows = tx.rows(f"SELECT * FROM report_weeks WHERE promised = ? AND week_start IN"
-                   f" ({_in(starts)})", (promised, *(ts(s) for s in starts)))
+    wanted = {(ts(s), ts(e)) for s, e in weeks}
+    rows = [r for r in tx.rows(f"SELECT * FROM report_weeks WHERE promised = ? AND"
+                               f" week_start IN ({_in(weeks)})",
+                               (promised, *(ts(s) for s, _ in weeks)))
+            if (r["week_start"], r["week_end"]) in wanted]  # another time zone's week
     found = {}
     for r in rows:
         asked = tuple((p, _at(b), _at(a), dt(x), dt(n), dt(e))
