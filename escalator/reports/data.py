@@ -15,9 +15,10 @@ from escalator.domain.maintenance import MaintenanceWindow
 from escalator.domain.model import read_params
 from escalator.domain.register import SafetyRow, SafetyView
 from escalator.domain.service_promises import ANSWER_REASONS, Handled
-from escalator.reports import weekly
-from escalator.reports.promise_table import Answered, Asked, from_alarm
+from escalator.reports import kept, weekly
+from escalator.reports.promise_table import Answered, Asked, answered_per_week, from_alarm
 from escalator.storage import promises as twelve
+from escalator.storage import report_weeks
 from escalator.storage.sql import Tx
 
 
@@ -97,12 +98,59 @@ def lean(tx: Tx, start: datetime, end: datetime, promised: Sequence[str]
     return answered, asked
 
 
+def _runs(weeks: Sequence[kept.Span]) -> list[kept.Span]:
+    """Adjacent weeks joined: one read per run."""
+    runs: list[kept.Span] = []
+    for s, e in weeks:
+        if runs and runs[-1][1] == s:
+            runs[-1] = (runs[-1][0], e)
+        else:
+            runs.append((s, e))
+    return runs
+
+
+def older(tx: Tx, weeks: Sequence[kept.Span], promised: Sequence[str], now: datetime,
+          use_kept: bool = True
+          ) -> tuple[list[Answered], dict[datetime, tuple[int, int]], list[Asked]]:
+    """The 12-week records of `weeks` (in order): kept weeks from the store (their
+    counts, and their asks), the others read lean (records), and those of them that
+    are over kept for the next summary (`escalator.storage.report_weeks`).
+    `use_kept=False`: read every week, keep nothing (what a kept week must equal)."""
+    key = ",".join(sorted(promised))
+    seen = report_weeks.newest_ids(tx)
+    found, oldest = report_weeks.kept(tx, key, weeks) if use_kept else ({}, None)
+    if oldest is not None:
+        stale = kept.touched(weeks, report_weeks.written_since(
+            tx, oldest, max(k.end for k in found.values())))
+        report_weeks.forget(tx, sorted(stale & found.keys()))
+        found = {s: k for s, k in found.items() if s not in stale}
+        report_weeks.checked(tx, key, sorted(found), seen)
+    todo = [(s, e) for s, e in weeks if s not in found]
+    answered: list[Answered] = []
+    asked: list[Asked] = []
+    for start, end in _runs(todo):
+        one, mine = lean(tx, start, end, promised)
+        answered += one
+        asked += mine
+    ready = kept.keepable(todo, report_weeks.open_starts(tx), now) if todo and use_kept else []
+    for (start, end), (n, of) in zip(ready, answered_per_week(answered, ready), strict=True):
+        mine_asked = tuple((a.handled.party, a.began, a.handled.asked_at,
+                            a.handled.answered_at, a.handled.on_site_at, a.handled.ended_at)
+                           for a in asked if start <= a.began < end)
+        report_weeks.keep(tx, key, report_weeks.KeptWeek(start, end, n, of, mine_asked),
+                          seen, now)
+    for k in found.values():
+        asked += [Asked(b, Handled(p, a, x, n, e)) for p, b, a, x, n, e in k.asked]
+    return answered, {s: (k.answered, k.called) for s, k in found.items()}, asked
+
+
 def history(tx: Tx, w: weekly.Week, tz: str, staff: Collection[str], now: datetime,
             windows: Sequence[MaintenanceWindow] = (),
-            promised: Sequence[str] = ()) -> weekly.History:
+            promised: Sequence[str] = (), kept_weeks: bool = True) -> weekly.History:
     """Everything one week's summary needs. Incidents of the week before are read too:
     the first page compares the week with the last one. `promised`: the parties with
-    a promise in their contract."""
+    a promise in their contract. `kept_weeks=False`: read the 12 weeks again rather
+    than use (or keep) finished weeks."""
     last = weekly.previous(w, tz)
     incidents = tx.register.incidents_during(last.start, w.end)
     ids = [i.id for i in incidents]
@@ -117,7 +165,10 @@ def history(tx: Tx, w: weekly.Week, tz: str, staff: Collection[str], now: dateti
             tx.register.count_opened(t.start, t.end)
             + tx.register.count_reason(register.Reason.REOPENED.value, t.start, t.end),
             tx.register.count_safety(t.start, t.end)))
-    answered, asked = lean(tx, weekly.trend_weeks(w, tz)[0].start, w.end, promised)
+    # the last two weeks' alarms are read whole above: `summarize` works theirs out
+    answered, counts, asked = older(
+        tx, [(t.start, t.end) for t in weekly.trend_weeks(w, tz)[:-2]], promised, now,
+        kept_weeks)
     return weekly.History(
         incidents=incidents, timeline=tx.register.timelines(ids),
         deliveries=tx.register.deliveries(ids), weeks=weeks,
@@ -128,4 +179,4 @@ def history(tx: Tx, w: weekly.Week, tz: str, staff: Collection[str], now: dateti
         now=now, monitoring_since=since,
         occurrences=tx.register.occurrences(
             weekly.previous(w, tz, weekly.RECURRING_WEEKS).start, w.end),
-        answered=answered, asked=asked)
+        answered=answered, asked=asked, answered_counts=counts, recent_from=last.start)

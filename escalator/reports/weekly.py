@@ -28,7 +28,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cached_property
 from zoneinfo import ZoneInfo
@@ -56,6 +56,7 @@ from escalator.reports.promise_table import (
     Asked,
     PromiseRow,
     answered_per_week,
+    from_alarm,
     promise_rows,
 )
 
@@ -215,6 +216,12 @@ class History:
     # every alarm of the 12 weeks ending with this one, read lean (reports/promise_table.py)
     answered: Sequence[Answered] = ()  # those that called anybody
     asked: Sequence[Asked] = ()  # each promised party asked in them
+    # (answered in time, alarms that called) of weeks kept whole, by week start
+    # (`escalator.storage.report_weeks`): their alarms are in neither list above
+    answered_counts: Mapping[datetime, tuple[int, int]] = field(default_factory=dict)
+    # alarms begun at or after this are worked out from `incidents` (read whole anyway),
+    # not in `answered` and `asked`; None: those hold every alarm of the 12 weeks
+    recent_from: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -382,6 +389,12 @@ def summarize(w: Week, history: History, care_staff: Collection[str],
                                               len(history.safety))]
     again = recurring(w, history.occurrences)
     twelve = trend_weeks(w, w.zone)
+    answered, asked = _twelve_weeks(history, every, w, sorted(contracts or {}))
+    per_week = [(n + history.answered_counts.get(x.start, (0, 0))[0],
+                 of + history.answered_counts.get(x.start, (0, 0))[1])
+                for (n, of), x in zip(answered_per_week(answered, [(x.start, x.end)
+                                                                   for x in twelve]),
+                                      twelve, strict=True)]
     return Summary(
         week=w, total=len(alarms),
         by_code=tuple(sorted(by_code.items(), key=lambda kv: (-kv[1], kv[0]))),
@@ -402,10 +415,26 @@ def summarize(w: Week, history: History, care_staff: Collection[str],
         recurring=again,
         key=key_figures(weeks, answered_in_time(alarms), answered_in_time(last), len(again),
                         len(recurring(before, history.occurrences)),
-                        answered_per_week(history.answered, [(x.start, x.end) for x in twelve])
-                        if len(weeks) == len(twelve) else ()),
-        promises=promise_rows(history.asked, contracts or {}, (w.start, w.end),
+                        per_week if len(weeks) == len(twelve) else ()),
+        promises=promise_rows(asked, contracts or {}, (w.start, w.end),
                               twelve[0].start, until))
+
+
+def _twelve_weeks(history: History, every: Sequence[Cycle], w: Week, promised: Sequence[str]
+                  ) -> tuple[list[Answered], list[Asked]]:
+    """The 12 weeks' records: the history's, and those of the alarms begun since
+    `recent_from` from their cycles (read whole for the week's other figures)."""
+    if history.recent_from is None:
+        return list(history.answered), list(history.asked)
+    answered, asked = list(history.answered), list(history.asked)
+    for c in every:
+        if history.recent_from <= c.start < w.end:
+            one, mine = from_alarm(c.start, c.end, c.timeline, c.deliveries, c.answers,
+                                   promised)
+            if one is not None:
+                answered.append(one)
+            asked += mine
+    return answered, asked
 
 
 def party_figures(alarms: Sequence[Cycle], end: datetime) -> tuple[PartyFigures, ...]:

@@ -285,3 +285,20 @@ CREATE TABLE IF NOT EXISTS roster_calendars (
     body TEXT NOT NULL,
     fetched_at TEXT NOT NULL
 );
+-- The weekly summary's kept weeks (storage/report_weeks.py): a week all of whose alarms
+-- are over, as the 12-week figures read it (answered in time of the alarms that called;
+-- each promised party's asks), so a summary reads SQL for the newest weeks only. The
+-- newest timeline and delivery ids at keeping: a later entry for one of its incidents
+-- (a note after the end, a reopening) drops the week and it is read again.
+CREATE TABLE IF NOT EXISTS report_weeks (
+    week_start TEXT NOT NULL,
+    week_end TEXT NOT NULL,
+    promised TEXT NOT NULL,
+    answered INTEGER NOT NULL,
+    called INTEGER NOT NULL,
+    asked TEXT NOT NULL,
+    timeline_seen BIGINT NOT NULL,
+    deliveries_seen BIGINT NOT NULL,
+    kept_at TEXT NOT NULL,
+    PRIMARY KEY (week_start, week_end, promised)
+);
