@@ -25,6 +25,7 @@ from escalator.config.calendar_rosters import (
     ICAL_KEYS,
     RosterFeed,
 )
+from escalator.config.channels import SETTINGS_OF
 from escalator.config.codes import CODE_ENTRY_KEYS, parse_codes
 from escalator.config.deadman import DEADMAN_KEYS, parse_deadman
 from escalator.config.delivery import DELIVERY_KEYS, parse_delivery
@@ -114,8 +115,10 @@ Ready = Callable[[Config], Collection[str]]  # the channels that can send, for a
 
 def configured_channels(config: Config) -> frozenset[str]:
     """What `escalator run` can send through: the channels the config sets up, and
-    webhooks (a contact's URL is all one needs)."""
-    return frozenset({"webhook", *config.channels})
+    webhooks (a contact's URL is all one needs); `channels.paging` carries `dect`
+    and `pager` contacts."""
+    kinds = {kind for kind, name in SETTINGS_OF.items() if name in config.channels}
+    return frozenset({"webhook", *config.channels, *kinds})
 
 
 def load_config(

@@ -48,6 +48,20 @@ PERIOD_PATTERN = rf"^\s*{_POINT}(\s*\.\.\s*{_POINT})?\s*$"
 LOCAL_TIME_PATTERN = r"^\s*\d{4}-\d{2}-\d{2}[T ]\d{1,2}:\d{2}(:\d{2})?\s*$"
 # National forms ("040 123 4567", "070-123 45 67") too: the loader reads them with
 # facility.country and checks the numbering plan; the schema only checks the shape.
+CALL_ADDRESS_PATTERN = r"^\d{1,16}$"
+PAGING_SCHEMA: dict[str, Any] = {  # config/paging.py
+    "host": {"type": "string", "minLength": 1,
+             "description": "The paging or nurse-call system's ESPA 4.4.4 TCP host (or the "
+                            "serial-to-TCP converter in front of it)."},
+    "address": {"type": ["integer", "string"], "pattern": "^\\d$", "default": 2,
+                "description": "The paging system's ESPA station address, one digit."},
+    "max_text": {"type": "integer", "minimum": 16, "maximum": 1000, "default": 80,
+                 "description": "How many characters the handsets show."},
+    "answer_within": {"$ref": "#/$defs/duration", "default": "2s",
+                      "description": "How long to wait for each ACK or NAK (at most 30s)."},
+    "retries": {"type": "integer", "minimum": 0, "maximum": 5, "default": 2,
+                "description": "Further tries of the selection and of the block."},
+}
 PHONE_PATTERN = r"^\s*(\+|00)?\s*(\(?\d\)?[\s.-]*){6,17}$"
 URL_PATTERN = r"^https?://[^\s/]+"
 
@@ -187,6 +201,12 @@ def _contact() -> dict[str, Any]:
                   "description": "A hotline to phone, in quotes, like \"+358 20 123 4567\" "
                                  "or \"020 123 4567\" (read with facility.country); the alarm "
                                  "is read aloud and a key press answers it."},
+        "dect": {"type": ["integer", "string"], "pattern": CALL_ADDRESS_PATTERN,
+                 "description": "A ward DECT handset's call address in the paging system "
+                                "(channels.paging), 1 to 16 digits."},
+        "pager": {"type": ["integer", "string"], "pattern": CALL_ADDRESS_PATTERN,
+                  "description": "A pager's call address in the paging system "
+                                 "(channels.paging), 1 to 16 digits."},
     }
     options = {"secret_env": {**_ref("env"), "description": "Environment variable with the "
                                                             "HMAC secret signing webhook posts."}}
@@ -314,6 +334,8 @@ def _channel_key(key: str, channel: str = "") -> dict[str, Any]:
         return {**_ref("duration"),
                 "description": "A contact on this channel failing this long hands over to the "
                                "party's next contact (default: delivery.fallback_after)."}
+    if channel == "paging" and key in PAGING_SCHEMA:
+        return PAGING_SCHEMA[key]
     if key == "ring_for":
         return {**_ref("duration"), "default": "40s",
                 "description": "Let the phone ring this long before the call counts as "

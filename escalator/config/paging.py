@@ -1,0 +1,62 @@
+"""`channels.paging` and the `dect:` / `pager:` contacts: checked at their line.
+
+A call address is what the paging or nurse-call system knows a handset by (ESPA
+4.4.4 record 1, digits); the station address is the system's own place on the
+line (one digit, 2 by default). Both are commonly written as bare numbers in
+YAML (`dect: 4711`), so numbers and digit strings are both taken.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from escalator.config.problem import phrase
+from escalator.config.validators import At, Problems, duration, integer, text
+
+PAGING_KEYS = ("host", "port", "address", "max_text", "answer_within", "retries",
+               "fallback_after")
+MAX_CALL_ADDRESS = 16  # digits; what ESPA 4.4.4 systems take as a call address
+MIN_TEXT, MAX_TEXT = 16, 1000  # a block stays within what the ESPA reader takes (1024 bytes)
+
+
+def _digits(at: At, most: int) -> str | None:
+    value = at.value
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        value = str(value)
+    if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit() \
+            and len(value.strip()) <= most:
+        return value.strip()
+    return None
+
+
+def call_address(problems: Problems, at: At) -> str | None:
+    """`dect: 4711`, `pager: "0815"`: the handset's call address, 1 to 16 digits."""
+    found = _digits(at, MAX_CALL_ADDRESS)
+    if found is None:
+        problems.bad(at, phrase("cfg.want.call_address", most=MAX_CALL_ADDRESS))
+    return found
+
+
+def _station(problems: Problems, at: At) -> str | None:
+    found = _digits(at, 1)
+    if found is None:
+        problems.bad(at, phrase("cfg.want.espa_station"))
+    return found
+
+
+def _answer_within(problems: Problems, at: At) -> Any:
+    found = duration(problems, at)
+    if found is not None and not 0 < found.total_seconds() <= 30:
+        problems.bad(at, phrase("cfg.want.answer_within"))
+        return None
+    return found
+
+
+PAGING_VALUES: dict[str, Callable[[Problems, At], Any]] = {
+    "host": text,
+    "address": _station,
+    "max_text": lambda p, a: integer(p, a, MIN_TEXT, MAX_TEXT),
+    "answer_within": _answer_within,
+    "retries": lambda p, a: integer(p, a, 0, 5),
+}
