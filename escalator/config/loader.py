@@ -259,7 +259,7 @@ def _contacts_set_up(problems: Problems, people: At | None, ready: Collection[st
                     at = item.key(channel)
                     assert at is not None
                     problems.error(at, "cfg.contact_not_set_up", party=repr(str(pid)),
-                                   channel=channel)
+                                   channel=SETTINGS_OF.get(channel, channel))
 
 
 def _check_secrets(

@@ -60,3 +60,26 @@ PAGING_VALUES: dict[str, Callable[[Problems, At], Any]] = {
     "answer_within": _answer_within,
     "retries": lambda p, a: integer(p, a, 0, 5),
 }
+
+
+# What editors are told (config/schema.py): the contacts, and the channel's own keys.
+CALL_ADDRESS_PATTERN = rf"^\d{{1,{MAX_CALL_ADDRESS}}}$"
+PAGING_CONTACTS: dict[str, dict[str, Any]] = {
+    kind: {"type": ["integer", "string"], "pattern": CALL_ADDRESS_PATTERN,
+           "description": f"A ward {what}'s call address in the paging system "
+                          "(channels.paging), 1 to 16 digits."}
+    for kind, what in (("dect", "DECT handset"), ("pager", "pager"))}
+_OWN: dict[str, dict[str, Any]] = {
+    "host": {"type": "string", "minLength": 1,
+             "description": "The paging or nurse-call system's ESPA 4.4.4 TCP host (or the "
+                            "serial-to-TCP converter in front of it)."},
+    "address": {"type": ["integer", "string"], "pattern": r"^\d$", "default": 2,
+                "description": "The paging system's ESPA station address, one digit."},
+    "max_text": {"type": "integer", "minimum": MIN_TEXT, "maximum": MAX_TEXT, "default": 80,
+                 "description": "How many characters the handsets show."},
+    "answer_within": {"$ref": "#/$defs/duration", "default": "2s",
+                      "description": "How long to wait for each ACK or NAK (at most 30s)."},
+    "retries": {"type": "integer", "minimum": 0, "maximum": 5, "default": 2,
+                "description": "Further tries of the selection and of the block."},
+}
+PAGING_SCHEMA = {("paging", key): value for key, value in _OWN.items()}

@@ -18,6 +18,7 @@ from escalator.config.board import board_schema
 from escalator.config.deadman import deadman_schema
 from escalator.config.model import LANGUAGES, SOURCE_KINDS
 from escalator.config.outbound import outbound_schema
+from escalator.config.paging import PAGING_CONTACTS, PAGING_SCHEMA
 from escalator.config.people import CONTACT_CHANNELS, EMAIL, TELEGRAM_CHAT
 from escalator.config.promises import promise_schema
 from escalator.config.settings import (
@@ -48,20 +49,6 @@ PERIOD_PATTERN = rf"^\s*{_POINT}(\s*\.\.\s*{_POINT})?\s*$"
 LOCAL_TIME_PATTERN = r"^\s*\d{4}-\d{2}-\d{2}[T ]\d{1,2}:\d{2}(:\d{2})?\s*$"
 # National forms ("040 123 4567", "070-123 45 67") too: the loader reads them with
 # facility.country and checks the numbering plan; the schema only checks the shape.
-CALL_ADDRESS_PATTERN = r"^\d{1,16}$"
-PAGING_SCHEMA: dict[str, Any] = {  # config/paging.py
-    "host": {"type": "string", "minLength": 1,
-             "description": "The paging or nurse-call system's ESPA 4.4.4 TCP host (or the "
-                            "serial-to-TCP converter in front of it)."},
-    "address": {"type": ["integer", "string"], "pattern": "^\\d$", "default": 2,
-                "description": "The paging system's ESPA station address, one digit."},
-    "max_text": {"type": "integer", "minimum": 16, "maximum": 1000, "default": 80,
-                 "description": "How many characters the handsets show."},
-    "answer_within": {"$ref": "#/$defs/duration", "default": "2s",
-                      "description": "How long to wait for each ACK or NAK (at most 30s)."},
-    "retries": {"type": "integer", "minimum": 0, "maximum": 5, "default": 2,
-                "description": "Further tries of the selection and of the block."},
-}
 PHONE_PATTERN = r"^\s*(\+|00)?\s*(\(?\d\)?[\s.-]*){6,17}$"
 URL_PATTERN = r"^https?://[^\s/]+"
 
@@ -201,16 +188,10 @@ def _contact() -> dict[str, Any]:
                   "description": "A hotline to phone, in quotes, like \"+358 20 123 4567\" "
                                  "or \"020 123 4567\" (read with facility.country); the alarm "
                                  "is read aloud and a key press answers it."},
-        "dect": {"type": ["integer", "string"], "pattern": CALL_ADDRESS_PATTERN,
-                 "description": "A ward DECT handset's call address in the paging system "
-                                "(channels.paging), 1 to 16 digits."},
-        "pager": {"type": ["integer", "string"], "pattern": CALL_ADDRESS_PATTERN,
-                  "description": "A pager's call address in the paging system "
-                                 "(channels.paging), 1 to 16 digits."},
     }
     options = {"secret_env": {**_ref("env"), "description": "Environment variable with the "
                                                             "HMAC secret signing webhook posts."}}
-    properties = {ch: addresses[ch] for ch in CONTACT_CHANNELS}
+    properties = {ch: addresses.get(ch) or PAGING_CONTACTS[ch] for ch in CONTACT_CHANNELS}
     for names in keys.CONTACT_OPTIONS.values():
         properties.update({name: options[name] for name in names})
     schema = _obj("One way to reach a party: exactly one channel key.", properties)
@@ -334,15 +315,12 @@ def _channel_key(key: str, channel: str = "") -> dict[str, Any]:
         return {**_ref("duration"),
                 "description": "A contact on this channel failing this long hands over to the "
                                "party's next contact (default: delivery.fallback_after)."}
-    if channel == "paging" and key in PAGING_SCHEMA:
-        return PAGING_SCHEMA[key]
     if key == "ring_for":
         return {**_ref("duration"), "default": "40s",
                 "description": "Let the phone ring this long before the call counts as "
                                "unanswered."}
     if key == "alert_to":
-        return _names("Parties told when Telegram is down (default: every ladder's "
-                      "on_exhausted).")
+        return _names("Parties told when Telegram is down (default: every ladder's on_exhausted).")
     if key == "params":
         return {"type": "object",
                 "additionalProperties": {"type": ["string", "number", "boolean"]}}
@@ -352,7 +330,7 @@ def _channel_key(key: str, channel: str = "") -> dict[str, Any]:
 def _channels() -> dict[str, Any]:
     defs = {}
     for name, channel_keys in CHANNEL_KEYS.items():
-        props = {key: _channel_key(key, name) for key in channel_keys}
+        props = {k: PAGING_SCHEMA.get((name, k)) or _channel_key(k, name) for k in channel_keys}
         for key, default in CHANNEL_DEFAULTS.get(name, {}).items():
             props[key] = {**props[key], "default": default}
         defs[f"channel_{name}"] = _obj(f"Settings of the {name} channel.", props)

@@ -66,6 +66,7 @@ CHANNEL_KEYS: dict[str, tuple[str, ...]] = {
     "webhook": ("fallback_after",),
     "paging": PAGING_KEYS,  # config/paging.py: the ward's DECT and pager handsets
 }
+CHANNEL_REQUIRED: dict[str, tuple[str, ...]] = {"paging": ("host", "port")}
 CHANNEL_DEFAULTS: dict[str, dict[str, Any]] = {
     "telegram": {"api_url": "https://api.telegram.org"},
 }
@@ -296,7 +297,7 @@ def parse_channels(
     for name, entry in at.entries():
         if name not in CHANNEL_KEYS:
             continue
-        if mapping(problems, entry, CHANNEL_KEYS[name]) is None:
+        if mapping(problems, entry, CHANNEL_KEYS[name], CHANNEL_REQUIRED.get(name, ())) is None:
             continue
         settings = dict(CHANNEL_DEFAULTS.get(name, {}))
         for key, value_at in entry.entries():
