@@ -69,3 +69,14 @@ def test_call_block_is_a_valid_espa_call_with_bcc():
     assert block.header == "1"
     assert block.records == {1: "4711", 2: "Palohälytys, F-siipi", 6: "3"}
     assert "ä".encode("iso-8859-1") in raw
+
+
+def test_the_register_names_the_kind_and_never_the_call_address():
+    from escalator.domain.minimise import channel_kind, failure_reason
+    from escalator.reports.safety_text import channel_words
+
+    error = "dect 4711: paging: the call block was refused (NAKed 3 times)"
+    assert failure_reason(error) == "paging: the call block was refused (NAKed 3 times)"
+    assert channel_kind(None, error) == "dect"
+    assert channel_words("dect", "fi") == "DECT-puhelimen kutsu"
+    assert channel_words("pager", "en") == "pager call"
