@@ -123,3 +123,35 @@ async def paging_system(mode: str = "answer", address: str = "2") -> AsyncIterat
     finally:
         server.close()
         await server.wait_closed()
+
+
+@asynccontextmanager
+async def serial_paging_system(mode: str = "answer", address: str = "2"
+                               ) -> AsyncIterator[tuple[PagingSystem, str]]:
+    """The same system at the far end of a serial line: a pseudo-terminal, whose other
+    end (a path like /dev/pts/5) the service opens as its serial device."""
+    import os
+    import tty
+
+    loop = asyncio.get_running_loop()
+    far, near = os.openpty()
+    tty.setraw(far)
+    tty.setraw(near)
+    system = PagingSystem(address=address, mode=mode)
+    reader = asyncio.StreamReader()
+    protocol = asyncio.StreamReaderProtocol(reader)
+    read_transport, _ = await loop.connect_read_pipe(lambda: protocol,
+                                                     os.fdopen(far, "rb", buffering=0))
+    write_transport, write_protocol = await loop.connect_write_pipe(
+        asyncio.streams.FlowControlMixin, os.fdopen(os.dup(far), "wb", buffering=0))
+    writer = asyncio.StreamWriter(write_transport, write_protocol, reader, loop)
+    task = asyncio.create_task(system.serve(reader, writer))
+    try:
+        yield system, os.ttyname(near)
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        write_transport.close()
+        read_transport.close()
+        os.close(near)
+        await asyncio.sleep(0)

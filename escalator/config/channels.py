@@ -121,6 +121,7 @@ def email_problems(settings: Settings) -> list[str]:
 # its pagers are both call addresses in the same paging system (`channels.paging`).
 SETTINGS_OF = {"dect": "paging", "pager": "paging"}
 PAGING_ADDRESS, PAGING_ANSWER_WITHIN_S, PAGING_RETRIES = "2", 2.0, 2  # the defaults
+PAGING_BAUDRATE = 9600
 
 
 def settings_of(channel: str) -> str:
@@ -129,7 +130,10 @@ def settings_of(channel: str) -> str:
 
 
 def paging_problems(settings: Settings) -> list[str]:
-    """What stops `channels.paging` from paging at all; empty when it can."""
+    """What stops `channels.paging` from paging at all; empty when it can: a serial
+    `device`, or a `host` and a `port`."""
+    if settings.get("device"):
+        return []
     found: list[str] = []
     if not settings.get("host"):
         found.append(ConfigProblem("", 0, "channels.paging.host", "cfg.paging.no_host"))
@@ -138,11 +142,14 @@ def paging_problems(settings: Settings) -> list[str]:
     return found
 
 
-def paging_line(settings: Settings) -> tuple[str, int, str, float, int]:
-    """host, port, station address, seconds to wait for each answer, retries."""
+def paging_line(settings: Settings) -> dict[str, Any]:
+    """Where and how to page (notify/espa_master.py `Line`), defaults filled in."""
     within = settings.get("answer_within")
-    seconds = within.total_seconds() if isinstance(within, timedelta) else PAGING_ANSWER_WITHIN_S
     retries = settings.get("retries")
-    return (str(settings["host"]), int(settings["port"]),
-            str(settings.get("address") or PAGING_ADDRESS), seconds,
-            retries if isinstance(retries, int) else PAGING_RETRIES)
+    return {"host": str(settings.get("host") or ""), "port": int(settings.get("port") or 0),
+            "address": str(settings.get("address") or PAGING_ADDRESS),
+            "answer_within": within.total_seconds() if isinstance(within, timedelta)
+            else PAGING_ANSWER_WITHIN_S,
+            "retries": retries if isinstance(retries, int) else PAGING_RETRIES,
+            "device": str(settings.get("device") or ""),
+            "baudrate": int(settings.get("baudrate") or PAGING_BAUDRATE)}

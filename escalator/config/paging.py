@@ -14,8 +14,9 @@ from typing import Any
 from escalator.config.problem import phrase
 from escalator.config.validators import At, Problems, duration, integer, text
 
-PAGING_KEYS = ("host", "port", "address", "max_text", "answer_within", "retries",
-               "fallback_after")
+PAGING_KEYS = ("host", "port", "device", "baudrate", "address", "max_text", "answer_within",
+               "retries", "fallback_after")
+SPEEDS = (1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200)  # serial line, bits/s
 MAX_CALL_ADDRESS = 16  # digits; what ESPA 4.4.4 systems take as a call address
 MIN_TEXT, MAX_TEXT = 16, 1000  # a block stays within what the ESPA reader takes (1024 bytes)
 
@@ -53,8 +54,35 @@ def _answer_within(problems: Problems, at: At) -> Any:
     return found
 
 
+def _device(problems: Problems, at: At) -> str | None:
+    if isinstance(at.value, str) and at.value.startswith("/") and at.value.strip() == at.value:
+        return at.value
+    problems.bad(at, phrase("cfg.want.serial_device"))
+    return None
+
+
+def _baudrate(problems: Problems, at: At) -> int | None:
+    if isinstance(at.value, int) and not isinstance(at.value, bool) and at.value in SPEEDS:
+        return at.value
+    problems.bad(at, phrase("cfg.want.baudrate", speeds=", ".join(map(str, SPEEDS))))
+    return None
+
+
+def check_where(problems: Problems, at: At) -> None:
+    """A serial `device`, or a `host` and a `port`: one of the two, at the `paging:` line."""
+    keys = at.value if isinstance(at.value, dict) else {}
+    if "device" in keys and ("host" in keys or "port" in keys):
+        problems.error(at, "cfg.paging.device_or_host")
+    elif "device" not in keys:
+        for key in ("host", "port"):
+            if key not in keys:
+                problems.error(at, "cfg.missing_key", keyname=repr(key))
+
+
 PAGING_VALUES: dict[str, Callable[[Problems, At], Any]] = {
     "host": text,
+    "device": _device,
+    "baudrate": _baudrate,
     "address": _station,
     "max_text": lambda p, a: integer(p, a, MIN_TEXT, MAX_TEXT),
     "answer_within": _answer_within,
@@ -70,6 +98,11 @@ PAGING_CONTACTS: dict[str, dict[str, Any]] = {
                           "(channels.paging), 1 to 16 digits."}
     for kind, what in (("dect", "DECT handset"), ("pager", "pager"))}
 _OWN: dict[str, dict[str, Any]] = {
+    "device": {"type": "string", "pattern": "^/",
+               "description": "A serial port wired to the paging system (instead of host "
+                              "and port), like /dev/ttyUSB0."},
+    "baudrate": {"enum": list(SPEEDS), "default": 9600,
+                 "description": "The serial line's speed (8 data bits, no parity, 1 stop bit)."},
     "host": {"type": "string", "minLength": 1,
              "description": "The paging or nurse-call system's ESPA 4.4.4 TCP host (or the "
                             "serial-to-TCP converter in front of it)."},

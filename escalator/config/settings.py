@@ -19,7 +19,7 @@ from escalator.config import phones
 from escalator.config.access import parse_access
 from escalator.config.model import LANGUAGES, SOURCE_KINDS, Facility, HttpConfig, SourceConfig
 from escalator.config.outbound import parse_outbound
-from escalator.config.paging import PAGING_KEYS, PAGING_VALUES
+from escalator.config.paging import PAGING_KEYS, PAGING_VALUES, check_where
 from escalator.config.phones import country_of_timezone
 from escalator.config.problem import phrase
 from escalator.config.sources import (
@@ -66,7 +66,6 @@ CHANNEL_KEYS: dict[str, tuple[str, ...]] = {
     "webhook": ("fallback_after",),
     "paging": PAGING_KEYS,  # config/paging.py: the ward's DECT and pager handsets
 }
-CHANNEL_REQUIRED: dict[str, tuple[str, ...]] = {"paging": ("host", "port")}
 CHANNEL_DEFAULTS: dict[str, dict[str, Any]] = {
     "telegram": {"api_url": "https://api.telegram.org"},
 }
@@ -297,8 +296,10 @@ def parse_channels(
     for name, entry in at.entries():
         if name not in CHANNEL_KEYS:
             continue
-        if mapping(problems, entry, CHANNEL_KEYS[name], CHANNEL_REQUIRED.get(name, ())) is None:
+        if mapping(problems, entry, CHANNEL_KEYS[name]) is None:
             continue
+        if name == "paging":
+            check_where(problems, entry)
         settings = dict(CHANNEL_DEFAULTS.get(name, {}))
         for key, value_at in entry.entries():
             if key in CHANNEL_KEYS[name]:

@@ -30,22 +30,24 @@ from dataclasses import dataclass
 
 from escalator.codecs.espa444 import ACK, ENQ, EOT, NAK
 from escalator.domain.errors import NotifyError
+from escalator.notify.serial_line import Close, open_serial
 
 
 @dataclass(frozen=True)
 class Line:
-    host: str
-    port: int
+    host: str = ""
+    port: int = 0
     address: str = "2"  # the paging system's station address, one digit
     answer_within: float = 2.0  # seconds for each ACK/NAK
     retries: int = 2  # further tries after the first, for the selection and the block
+    device: str = ""  # a serial port instead of host and port
+    baudrate: int = 9600
 
 
 async def page(line: Line, block: bytes) -> None:
     """Open the line, deliver `block`, close it; returns only when the block was ACKed."""
     try:
-        reader, writer = await asyncio.wait_for(
-            asyncio.open_connection(line.host, line.port), line.answer_within)
+        reader, writer, close = await asyncio.wait_for(_open(line), line.answer_within)
     except TimeoutError:
         raise NotifyError("paging: no connection within "
                           f"{line.answer_within:g}s", recoverable=True, kind="timeout") from None
@@ -55,11 +57,22 @@ async def page(line: Line, block: bytes) -> None:
     try:
         await _exchange(line, reader, writer, block)
     finally:
-        writer.close()
         try:
-            await asyncio.wait_for(writer.wait_closed(), 1.0)
+            await asyncio.wait_for(close(), 1.0)
         except (OSError, TimeoutError):
             pass
+
+
+async def _open(line: Line) -> tuple[asyncio.StreamReader, asyncio.StreamWriter, Close]:
+    if line.device:
+        return await open_serial(line.device, line.baudrate)
+    reader, writer = await asyncio.open_connection(line.host, line.port)
+
+    async def close() -> None:
+        writer.close()
+        await writer.wait_closed()
+
+    return reader, writer, close
 
 
 async def _exchange(line: Line, reader: asyncio.StreamReader, writer: asyncio.StreamWriter,

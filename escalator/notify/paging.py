@@ -3,7 +3,8 @@
 Nurses in care homes carry the ward's DECT or nurse-call handsets, often with no
 smartphone on shift. A `dect:` or `pager:` contact is a call address in the paging
 or nurse-call system; `channels.paging` says where that system listens (`host`,
-`port`), its station `address` (default 2), how many characters its handsets show
+`port`, or a serial `device` at `baudrate`: serial_line.py), its station `address`
+(default 2), how many characters its handsets show
 (`max_text`, default 80), how long to wait for each answer (`answer_within`, 2s)
 and how often to try again (`retries`, 2). The exchange itself is in
 espa_master.py; acceptance is the system's ACK of the call block.
@@ -112,10 +113,9 @@ class PagingNotifier:
         if message.update or message.reason not in CALLS:  # the dispatcher skips these
             raise NotifyError("paging: only calls to act are paged", recoverable=False,
                               kind="not_carried")
-        host, port, address, answer_within, retries = paging_line(settings)
         limit = int(settings.get("max_text") or DEFAULT_MAX_TEXT)
         text = page_text(message, limit)
         block = call_block(contact.address, text,
                            priority(message.incident.severity, message.incident.code))
         async with self._one_at_a_time:
-            await page(Line(host, port, address, answer_within, retries), block)
+            await page(Line(**paging_line(settings)), block)

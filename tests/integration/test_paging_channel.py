@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from outside import free_port
-from paging_sim import paging_system
+from paging_sim import paging_system, serial_paging_system
 
 from escalator.config.checking import check_text
 from escalator.domain.availability import Contact
@@ -242,3 +242,48 @@ def test_config_check_explains_each_paging_problem_at_its_line():
 def test_config_check_refuses_a_dect_contact_without_a_paging_system():
     found = problems(channels="")
     assert any(":8:" in p and "channels.paging is not set up" in p for p in found), found
+
+
+# -- over a serial line (a pseudo-terminal stands in for the RS-232 cable) ---------------
+
+def serial_notifier(device: str) -> PagingNotifier:
+    settings = {"device": device, "baudrate": 9600, **FAST}
+    return PagingNotifier(lambda: settings)
+
+
+async def test_a_page_over_a_serial_line_is_acked():
+    async with serial_paging_system() as (system, device):
+        n = serial_notifier(device)
+        await send(n)
+        await send(n, message(code="FT"))  # the port is opened again for each page
+        for _ in range(200):  # the last EOT may still be on its way through the pty
+            if system.releases == 2:
+                break
+            await asyncio.sleep(0.01)
+    assert [(c.records[1], c.records[6]) for c in system.calls] == [("4711", "3"), ("4711", "2")]
+    assert system.selections == 2 and system.releases == 2
+
+
+@pytest.mark.parametrize(("mode", "kind", "recoverable"), [
+    ("hang", "timeout", True), ("refuse", "refused", False), ("busy", "busy", True)])
+async def test_a_failing_system_on_a_serial_line(mode, kind, recoverable):
+    async with serial_paging_system(mode) as (system, device):
+        with pytest.raises(NotifyError) as err:
+            await send(serial_notifier(device))
+    assert (err.value.kind, err.value.recoverable) == (kind, recoverable)
+
+
+async def test_a_missing_serial_device_is_unreachable(tmp_path):
+    with pytest.raises(NotifyError) as err:
+        await send(serial_notifier(str(tmp_path / "ttyUSB9")))
+    assert (err.value.kind, err.value.recoverable) == ("unreachable", True)
+
+
+def test_config_check_takes_a_serial_device_instead_of_host_and_port():
+    assert problems(channels="channels:\n  paging: {device: /dev/ttyUSB0, baudrate: 19200}\n") \
+        == []
+    found = problems(channels="channels:\n  paging: {device: /dev/ttyUSB0, host: gw}\n")
+    assert any(":16:" in p and "not both" in p for p in found), found
+    found = problems(channels="channels:\n  paging:\n    device: ttyUSB0\n    baudrate: 9601\n")
+    assert any(":17:" in p and "/dev/ttyUSB0" in p for p in found), found
+    assert any(":18:" in p and "9600, 19200" in p for p in found), found
