@@ -16,6 +16,7 @@ import aiohttp
 from aiohttp import web
 
 from escalator.config import build_directory
+from escalator.config.channels import SETTINGS_OF
 from escalator.config.loader import configured_channels
 from escalator.config.model import CHANNELS, Config
 from escalator.dispatch.dispatcher import Dispatcher
@@ -38,6 +39,7 @@ from escalator.monitoring.metrics import Metrics
 from escalator.notify.base import Notifier
 from escalator.notify.email import EmailNotifier
 from escalator.notify.log import LogNotifier, NotSetUp
+from escalator.notify.paging import PagingNotifier
 from escalator.notify.sms import SmsNotifier
 from escalator.notify.telegram import TelegramChannel
 from escalator.notify.telegram import from_config as telegram_settings
@@ -264,6 +266,9 @@ class Escalator:
                 lambda: self._config.http.public_url, self._http, self.secret,
                 LinkSigner(self._link_key(), CALLBACK_TTL), CallLog(self.store),
                 self.clock)
+        if "paging" in channels:  # one paging system carries dect and pager contacts
+            paging = PagingNotifier(lambda: self._config.channels.get("paging", {}))
+            built.update({kind: paging for kind, name in SETTINGS_OF.items() if name == "paging"})
         if self.telegram:
             built["telegram"] = self.telegram
         return {**built, **self._extra_notifiers}

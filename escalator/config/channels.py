@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import timedelta
 from email.utils import parseaddr
 from typing import Any
 
@@ -114,3 +115,41 @@ def email_problems(settings: Settings) -> list[str]:
     if bool(settings.get("username_env")) != bool(settings.get("password_env")):
         found.append(ConfigProblem("", 0, "channels.email", "cfg.email.login_pair"))
     return found
+
+
+# The contact kinds that go through one channel's settings: a ward's DECT handsets and
+# its pagers are both call addresses in the same paging system (`channels.paging`).
+SETTINGS_OF = {"dect": "paging", "pager": "paging"}
+PAGING_ADDRESS, PAGING_ANSWER_WITHIN_S, PAGING_RETRIES = "2", 2.0, 2  # the defaults
+PAGING_BAUDRATE = 9600
+
+
+def settings_of(channel: str) -> str:
+    """The `channels:` entry a contact kind reads (`dect` -> `paging`)."""
+    return SETTINGS_OF.get(channel, channel)
+
+
+def paging_problems(settings: Settings) -> list[str]:
+    """What stops `channels.paging` from paging at all; empty when it can: a serial
+    `device`, or a `host` and a `port`."""
+    if settings.get("device"):
+        return []
+    found: list[str] = []
+    if not settings.get("host"):
+        found.append(ConfigProblem("", 0, "channels.paging.host", "cfg.paging.no_host"))
+    if not settings.get("port"):
+        found.append(ConfigProblem("", 0, "channels.paging.port", "cfg.paging.no_port"))
+    return found
+
+
+def paging_line(settings: Settings) -> dict[str, Any]:
+    """Where and how to page (notify/espa_master.py `Line`), defaults filled in."""
+    within = settings.get("answer_within")
+    retries = settings.get("retries")
+    return {"host": str(settings.get("host") or ""), "port": int(settings.get("port") or 0),
+            "address": str(settings.get("address") or PAGING_ADDRESS),
+            "answer_within": within.total_seconds() if isinstance(within, timedelta)
+            else PAGING_ANSWER_WITHIN_S,
+            "retries": retries if isinstance(retries, int) else PAGING_RETRIES,
+            "device": str(settings.get("device") or ""),
+            "baudrate": int(settings.get("baudrate") or PAGING_BAUDRATE)}

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
+from escalator.config.channels import settings_of
 from escalator.config.model import DeliveryConfig
 from escalator.config.problem import phrase
 from escalator.config.validators import At, Problems, duration, mapping
@@ -47,5 +48,5 @@ def _positive(problems: Problems, at: At | None) -> timedelta | None:
 def fallback_after(config: DeliveryConfig, channels: Mapping[str, Mapping[str, Any]],
                    channel: str) -> timedelta:
     """The channel's own `fallback_after` if it sets one, else the `delivery:` default."""
-    own = channels.get(channel, {}).get("fallback_after")
+    own = channels.get(settings_of(channel), {}).get("fallback_after")
     return own if isinstance(own, timedelta) else config.fallback_after

@@ -25,6 +25,7 @@ from escalator.config.calendar_rosters import (
     ICAL_KEYS,
     RosterFeed,
 )
+from escalator.config.channels import SETTINGS_OF
 from escalator.config.codes import CODE_ENTRY_KEYS, parse_codes
 from escalator.config.deadman import DEADMAN_KEYS, parse_deadman
 from escalator.config.delivery import DELIVERY_KEYS, parse_delivery
@@ -114,8 +115,10 @@ Ready = Callable[[Config], Collection[str]]  # the channels that can send, for a
 
 def configured_channels(config: Config) -> frozenset[str]:
     """What `escalator run` can send through: the channels the config sets up, and
-    webhooks (a contact's URL is all one needs)."""
-    return frozenset({"webhook", *config.channels})
+    webhooks (a contact's URL is all one needs); `channels.paging` carries `dect`
+    and `pager` contacts."""
+    kinds = {kind for kind, name in SETTINGS_OF.items() if name in config.channels}
+    return frozenset({"webhook", *config.channels, *kinds})
 
 
 def load_config(
@@ -256,7 +259,7 @@ def _contacts_set_up(problems: Problems, people: At | None, ready: Collection[st
                     at = item.key(channel)
                     assert at is not None
                     problems.error(at, "cfg.contact_not_set_up", party=repr(str(pid)),
-                                   channel=channel)
+                                   channel=SETTINGS_OF.get(channel, channel))
 
 
 def _check_secrets(

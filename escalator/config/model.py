@@ -24,7 +24,7 @@ from escalator.domain.maintenance import DEFAULT_MAINTENANCE_MAX, MaintenanceWin
 LANGUAGES = ("fi", "sv", "en")
 SOURCE_KINDS = ("webhook", "poll", "sia", "espa", "email", "mqtt", "bacnet", "modbus",
                 "opcua")
-CHANNELS = ("telegram", "email", "sms", "webhook", "voice")
+CHANNELS = ("telegram", "email", "sms", "webhook", "voice", "dect", "pager")
 
 
 @dataclass(frozen=True)

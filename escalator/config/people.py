@@ -14,6 +14,7 @@ from typing import Any
 
 from escalator.config.calendar_rosters import RosterFeed, parse_calendar_roster
 from escalator.config.model import CHANNELS, LANGUAGES
+from escalator.config.paging import call_address
 from escalator.config.phones import DEFAULT_COUNTRY, phone
 from escalator.config.problem import phrase
 from escalator.config.promises import parse_promise
@@ -182,6 +183,7 @@ def _email(problems: Problems, at: At) -> str | None:
 
 _ADDRESS: dict[str, Callable[[Problems, At], str | None]] = {
     "telegram": _telegram, "email": _email, "webhook": http_url,
+    "dect": call_address, "pager": call_address,  # config/paging.py
 }
 PHONE_CHANNELS = ("sms", "voice")  # read with the facility's country (config/phones.py)
 

@@ -18,6 +18,7 @@ from escalator.config.board import board_schema
 from escalator.config.deadman import deadman_schema
 from escalator.config.model import LANGUAGES, SOURCE_KINDS
 from escalator.config.outbound import outbound_schema
+from escalator.config.paging import PAGING_CONTACTS, PAGING_SCHEMA
 from escalator.config.people import CONTACT_CHANNELS, EMAIL, TELEGRAM_CHAT
 from escalator.config.promises import promise_schema
 from escalator.config.rules import rules_schema, urgency_schema
@@ -191,7 +192,7 @@ def _contact() -> dict[str, Any]:
     }
     options = {"secret_env": {**_ref("env"), "description": "Environment variable with the "
                                                             "HMAC secret signing webhook posts."}}
-    properties = {ch: addresses[ch] for ch in CONTACT_CHANNELS}
+    properties = {ch: addresses.get(ch) or PAGING_CONTACTS[ch] for ch in CONTACT_CHANNELS}
     for names in keys.CONTACT_OPTIONS.values():
         properties.update({name: options[name] for name in names})
     schema = _obj("One way to reach a party: exactly one channel key.", properties)
@@ -319,8 +320,7 @@ def _channel_key(key: str, channel: str = "") -> dict[str, Any]:
                 "description": "Let the phone ring this long before the call counts as "
                                "unanswered."}
     if key == "alert_to":
-        return _names("Parties told when Telegram is down (default: every ladder's "
-                      "on_exhausted).")
+        return _names("Parties told when Telegram is down (default: every ladder's on_exhausted).")
     if key == "params":
         return {"type": "object",
                 "additionalProperties": {"type": ["string", "number", "boolean"]}}
@@ -330,7 +330,7 @@ def _channel_key(key: str, channel: str = "") -> dict[str, Any]:
 def _channels() -> dict[str, Any]:
     defs = {}
     for name, channel_keys in CHANNEL_KEYS.items():
-        props = {key: _channel_key(key, name) for key in channel_keys}
+        props = {k: PAGING_SCHEMA.get((name, k)) or _channel_key(k, name) for k in channel_keys}
         for key, default in CHANNEL_DEFAULTS.get(name, {}).items():
             props[key] = {**props[key], "default": default}
         defs[f"channel_{name}"] = _obj(f"Settings of the {name} channel.", props)

@@ -19,6 +19,7 @@ from escalator.config import phones
 from escalator.config.access import parse_access
 from escalator.config.model import LANGUAGES, SOURCE_KINDS, Facility, HttpConfig, SourceConfig
 from escalator.config.outbound import parse_outbound
+from escalator.config.paging import PAGING_KEYS, PAGING_VALUES, check_where
 from escalator.config.phones import country_of_timezone
 from escalator.config.problem import phrase
 from escalator.config.sources import (
@@ -63,6 +64,7 @@ CHANNEL_KEYS: dict[str, tuple[str, ...]] = {
     "voice": ("preset", "url", "method", "body", "auth_header_env", "from", "params",
               "ring_for", "fallback_after"),
     "webhook": ("fallback_after",),
+    "paging": PAGING_KEYS,  # config/paging.py: the ward's DECT and pager handsets
 }
 CHANNEL_DEFAULTS: dict[str, dict[str, Any]] = {
     "telegram": {"api_url": "https://api.telegram.org"},
@@ -296,11 +298,15 @@ def parse_channels(
             continue
         if mapping(problems, entry, CHANNEL_KEYS[name]) is None:
             continue
+        if name == "paging":
+            check_where(problems, entry)
         settings = dict(CHANNEL_DEFAULTS.get(name, {}))
         for key, value_at in entry.entries():
             if key in CHANNEL_KEYS[name]:
-                value = _channel_value(problems, key, value_at, party_ids,
-                                       CHANNEL_OWN_CHOICES.get(name, {}))
+                value = PAGING_VALUES[key](problems, value_at) \
+                    if name == "paging" and key in PAGING_VALUES \
+                    else _channel_value(problems, key, value_at, party_ids,
+                                        CHANNEL_OWN_CHOICES.get(name, {}))
                 if value is not None:
                     settings[key] = value
         channels[name] = settings

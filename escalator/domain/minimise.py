@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 
-CHANNEL_KINDS = ("telegram", "email", "sms", "voice", "webhook")
+CHANNEL_KINDS = ("telegram", "email", "sms", "voice", "webhook", "dect", "pager")
 
 # "<channel> <address>: <reason>" as the dispatcher writes a failed send
 _SENT_TO = re.compile(r"^(?:log:)?(?P<kind>[a-z]+) \S.*?: (?P<reason>.*)$", re.DOTALL)

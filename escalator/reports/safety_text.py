@@ -180,7 +180,7 @@ def as_text(v: SafetyView, lang: str, tz: str, names: Mapping[str, str]) -> str:
 
 # -- the record in plain words, for the weekly summary -----------------------------------
 
-CHANNELS = ("telegram", "email", "sms", "voice", "webhook")
+CHANNELS = ("telegram", "email", "sms", "voice", "webhook", "dect", "pager")
 
 
 @dataclass(frozen=True)

@@ -387,7 +387,7 @@ ERRORS = {
                      "expected one channel per list item: write each as its own '- ' item"),
     "no channel": ([('- telegram: "@night_nurse"', "- {}")],
                    "cfg.yaml:43: people.night.contact[0]: found no channel, expected one of "
-                   "'telegram', 'email', 'sms', 'webhook' or 'voice'"),
+                   "'telegram', 'email', 'sms', 'webhook', 'voice', 'dect' or 'pager'"),
     "contact not a list": ([('    contact:\n      - telegram: "@night_nurse"',
                              "    contact: night@x.example")],
                            'cfg.yaml:42: people.night.contact: found "night@x.example", expected '
