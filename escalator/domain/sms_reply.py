@@ -61,10 +61,3 @@ def read(text: str) -> Reply | None:
     return Reply(action, int(minutes) if minutes is not None else None,
                  int(code[1:]) if code is not None else None)
 
-
-def pick(named: int | None, open_ids: list[int]) -> int | None:
-    """The alarm a reply answers among the number's open alarms: the one it names, or the
-    only one; None when it names one not among them or leaves several to choose from."""
-    if named is not None:
-        return named if named in open_ids else None
-    return open_ids[0] if len(open_ids) == 1 else None
