@@ -13,7 +13,12 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from escalator.config.channels import email_problems, sms_problems, voice_problems
+from escalator.config.channels import (
+    email_problems,
+    sms_inbound_problems,
+    sms_problems,
+    voice_problems,
+)
 from escalator.config.loader import Ready, configured_channels, load_config, load_config_text
 from escalator.config.model import Config
 from escalator.config.problem import ConfigProblem
@@ -91,7 +96,8 @@ def channel_problems(config: Config) -> list[str]:
     return found
 
 
-CHECKS = {"email": email_problems, "sms": sms_problems, "voice": voice_problems}
+CHECKS = {"email": email_problems, "voice": voice_problems,
+          "sms": lambda settings: sms_problems(settings) + sms_inbound_problems(settings)}
 
 
 def check_file(path: str, *, env: Mapping[str, str] | None = None,

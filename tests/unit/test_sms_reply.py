@@ -60,3 +60,42 @@ def test_twilio_signature_matches_twilios_own_example():
             "From": "+14158675309", "To": "+18005551212"}
     assert twilio_signature("12345", "https://mycompany.com/myapp.php?foo=1&bar=2", form) \
         == "RSOYDt4T1cUTdK1PDd93/VVr8B8="
+
+
+def _checked(block: str):
+    from outside import SECRETS, outside_config
+    from support import TOKENS
+
+    from escalator.config.checking import check_text
+
+    text = outside_config("sqlite:///:memory:", smtp_port=2525, sms_url="https://sms.example/a1",
+                          sms_block=block)
+    return check_text(text, "escalator.yaml", env={**TOKENS, **SECRETS}, ready=None)
+
+
+SMS_BLOCK = """  sms:
+    preset: 46elks
+    url: "{sms_url}"
+    from: Lehtioja
+    auth_header_env: SMS_AUTH
+"""
+
+
+@pytest.mark.parametrize(("extra", "problem"), [
+    ("    inbound: 46elks\n    inbound_user_env: ELKS_IN_USER\n"
+     "    inbound_password_env: ELKS_IN_PASSWORD\n", None),
+    ("    inbound: twilio\n    inbound_token_env: TWILIO_TOKEN\n", None),
+    ("    inbound: twilio\n", "channels.sms.inbound: replies through twilio are refused without "
+                             "inbound_token_env"),
+    ("    inbound: 46elks\n    inbound_user_env: ELKS_IN_USER\n",
+     "channels.sms.inbound: replies through 46elks are refused without inbound_password_env"),
+    ("    inbound: 46elk\n", "escalator.yaml:79: channels.sms.inbound: found \"46elk\""),
+    ("    inbond: 46elks\n", "unknown key 'inbond' (did you mean 'inbound'?)"),
+])
+def test_config_check_explains_the_inbound_keys_at_their_line(extra, problem):
+    checked = _checked(SMS_BLOCK + extra)
+    texts = [p.text for p in checked.problems]
+    if problem is None:
+        assert checked.ok, texts
+    else:
+        assert any(problem in text for text in texts), texts
