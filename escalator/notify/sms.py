@@ -9,9 +9,10 @@ whole template). Template values may use {to}, {to_digits}, {from}, {text},
 stable id, also sent as the `Idempotency-Key` and `X-Escalator-Delivery`
 headers; GatewayAPI gets it as `userref`, the others' APIs have no field for it).
 
-The text is one SMS where it can be: 160 GSM-7 characters (ä, ö and å are
-GSM-7), shortened before the ack link, which is never cut. A text that needs
-UCS-2 gets as many segments as it takes to carry the link (see gsm.py).
+Every SMS says why and what to do first, then what and where, then the ack link
+(`sms_text`). It is one SMS where the whole fits: 160 GSM-7 characters (ä, ö and
+å are GSM-7); otherwise as many parts as carry it, cut only beyond three; the
+link is never cut (see gsm.py).
 Answers: 2xx accepted; 408, 429 and 5xx, timeouts and network errors are
 retried (honouring Retry-After); any other 4xx falls through to the party's
 next contact.
