@@ -85,11 +85,20 @@ def test_every_reason_leads_with_why_and_the_request_and_keeps_the_length_rule(
 
 
 def test_the_issue_s_contractor_sms_now_says_why_and_what_to_do():
+    # before: "[Koivulan hoivakoti] Palohälytyssilmukan vika, Silmukka 6, F-siipi. <link>"
+    msg = message(Reason.ESCALATED.value, "fi", detail=params())
+    text = sms_text(msg, "Koivulan hoivakoti")
+    assert text == ("[Koivulan hoivakoti] Hälytys siirretty teille. Ottakaa hoitoon tai "
+                    f"siirtäkää eteenpäin. {code_label('fi', 'FT')}, Silmukka 6, F-siipi. "
+                    f"{LINK}")
+
+
+def test_a_request_to_clear_the_terminal_leads_with_the_request_and_its_time():
     msg = message(Reason.CLEAR_REQUESTED.value, "fi", detail=params(deadline=AT))
     text = sms_text(msg, "Koivulan hoivakoti")
     assert text == ("[Koivulan hoivakoti] Pyyntö teille: kuitatkaa hälytys päätteellä "
-                    f"viimeistään klo 7.12. 8.32. {code_label('fi', 'FT')}, Silmukka 6, F-siipi. "
-                    f"{LINK}")
+                    f"viimeistään klo 7.12. 8.32. {code_label('fi', 'FT')}, Silmukka 6, "
+                    f"F-siipi. {LINK}")
 
 
 @pytest.mark.parametrize("lang", ["fi", "sv", "en"])
