@@ -6,8 +6,11 @@ network; they record what arrives and answer what the test tells them to.
 
 from __future__ import annotations
 
+import base64
 import email
 import email.policy
+import hashlib
+import hmac
 import json
 import os
 import shutil
@@ -31,6 +34,9 @@ SECRETS = {
     "SMTP_USER": "escalator@lehtioja.example",
     "SMTP_PASSWORD": "smtp-pass-123",
     "SMS_AUTH": "Basic dXNlcjpwYXNz",
+    "ELKS_IN_USER": "u1c3b7e2",  # the credentials 46elks' sms_url carries to our webhook
+    "ELKS_IN_PASSWORD": "in-pass-5e9a",
+    "TWILIO_TOKEN": "twilio-auth-token-0c4f",
 }
 
 
@@ -292,3 +298,30 @@ async def outside_app(text: str, clock: Any, notifiers: dict[str, Any], *,
         yield app
     finally:
         await app.stop()
+
+
+# -- the gateway calling us: an inbound SMS as 46elks and Twilio post it ---------------
+def elks_inbound(sender: str, message: str, *, user: str | None = None,
+                 password: str | None = None) -> tuple[dict[str, str], dict[str, str]]:
+    """(headers, form) of 46elks' POST to `sms_url` (https://46elks.com/docs/receive-sms):
+    basic auth from the credentials in the URL."""
+    user = SECRETS["ELKS_IN_USER"] if user is None else user
+    password = SECRETS["ELKS_IN_PASSWORD"] if password is None else password
+    auth = base64.b64encode(f"{user}:{password}".encode()).decode()
+    form = {"direction": "incoming", "id": "sf8425555e5d8db61dda7a7b3f1b91bdb",
+            "from": sender, "to": "+46766861004", "created": "2026-12-07T06:40:01.741000",
+            "message": message}
+    return {"Authorization": f"Basic {auth}"}, form
+
+
+def twilio_inbound(url: str, sender: str, body: str, *, token: str | None = None
+                   ) -> tuple[dict[str, str], dict[str, str]]:
+    """(headers, form) of Twilio's POST for an incoming message, signed as Twilio signs:
+    base64 HMAC-SHA1 with the auth token over the URL and the sorted fields."""
+    form = {"ToCountry": "FI", "SmsMessageSid": "SM0123456789abcdef0123456789abcdef",
+            "NumMedia": "0", "From": sender, "To": "+358451234567", "Body": body,
+            "AccountSid": "AC0123456789abcdef0123456789abcdef", "ApiVersion": "2010-04-01"}
+    signed = url + "".join(k + form[k] for k in sorted(form))
+    key = (SECRETS["TWILIO_TOKEN"] if token is None else token).encode()
+    signature = base64.b64encode(hmac.new(key, signed.encode(), hashlib.sha1).digest())
+    return {"X-Twilio-Signature": signature.decode()}, form

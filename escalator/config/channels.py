@@ -100,6 +100,22 @@ def sms_problems(settings: Settings) -> list[str]:
     return preset_problems("sms", settings, SMS_PRESETS, "cfg.gateway.sms_from")
 
 
+# What the SMS gateway's inbound webhook (replies: entrypoints/http/sms_inbound.py) is
+# checked with; without it every reply is refused, so `config check` says so first.
+INBOUND_NEEDS: dict[str, tuple[str, ...]] = {
+    "46elks": ("inbound_user_env", "inbound_password_env"), "twilio": ("inbound_token_env",)}
+
+
+def sms_inbound_problems(settings: Settings) -> list[str]:
+    """`inbound:` without the secret names its gateway signs with; empty when complete."""
+    inbound = str(settings.get("inbound") or "")
+    missing = [k for k in INBOUND_NEEDS.get(inbound, ()) if not settings.get(k)]
+    if not missing:
+        return []
+    return [ConfigProblem("", 0, "channels.sms.inbound", "cfg.gateway.inbound_needs",
+                          {"inbound": inbound, "keys": ", ".join(missing)})]
+
+
 def voice_problems(settings: Settings) -> list[str]:
     """What stops this configuration from calling at all; empty when it can."""
     return preset_problems("voice", settings, VOICE_PRESETS, "cfg.gateway.voice_from")

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from escalator.config.channels import (
     email_problems,
     paging_problems,
+    sms_inbound_problems,
     sms_problems,
     voice_problems,
 )
@@ -96,8 +97,8 @@ def channel_problems(config: Config) -> list[str]:
     return found
 
 
-CHECKS = {"email": email_problems, "sms": sms_problems, "voice": voice_problems,
-          "paging": paging_problems}
+CHECKS = {"email": email_problems, "voice": voice_problems, "paging": paging_problems,
+          "sms": lambda settings: sms_problems(settings) + sms_inbound_problems(settings)}
 
 
 def check_file(path: str, *, env: Mapping[str, str] | None = None,

@@ -60,7 +60,9 @@ CHANNEL_KEYS: dict[str, tuple[str, ...]] = {
     "email": ("host", "port", "security", "username_env", "password_env", "from",
               "fallback_after"),
     "sms": ("preset", "url", "method", "body", "auth_header_env", "from", "params",
-            "fallback_after"),
+            "fallback_after",
+            # replies to alarm SMS (entrypoints/http/sms_inbound.py): the gateway's webhook
+            "inbound", "inbound_user_env", "inbound_password_env", "inbound_token_env"),
     "voice": ("preset", "url", "method", "body", "auth_header_env", "from", "params",
               "ring_for", "fallback_after"),
     "webhook": ("fallback_after",),
@@ -79,6 +81,7 @@ CHANNEL_CHOICES: dict[str, tuple[str, ...]] = {
 # A channel whose choices differ from the shared ones above.
 CHANNEL_OWN_CHOICES: dict[str, dict[str, tuple[str, ...]]] = {
     "voice": {"preset": ("46elks", "twilio", "generic")},  # config/channels.py VOICE_PRESETS
+    "sms": {"inbound": ("46elks", "twilio")},  # how the gateway signs its inbound webhook
 }
 
 SLUG = r"^[a-z0-9][a-z0-9_-]*$"

@@ -1,7 +1,7 @@
 """Who may answer an alarm, with what, how often, and what the answer is credited to.
 
-Six doors take answers (the ack page, a voice key, the operator API, the board, the
-demo outbox, a Telegram button). Each used to check its own subset of the rules; now
+Seven doors take answers (the ack page, a voice key, the operator API, the board, the
+demo outbox, a Telegram button, an SMS reply). Each used to check its own subset of the rules; now
 each turns its request into an `Actor` and an action, and the answer use case
 (escalator/usecases/answering.py) asks `judge` here. One pure function, one table
 test (tests/unit/test_guards.py), so a door cannot forget a rule and a new door
@@ -48,9 +48,14 @@ def snooze_choices(max_snooze: timedelta = MAX_SNOOZE) -> tuple[int, ...]:
     return tuple(m for m in SNOOZE_CHOICES if timedelta(minutes=m) <= max_snooze)
 
 
-def snooze_ok(minutes: int | None, max_snooze: timedelta = MAX_SNOOZE) -> bool:
+def snooze_ok(minutes: int | None, max_snooze: timedelta = MAX_SNOOZE, *,
+              typed: bool = False) -> bool:
     """Only the lengths a person is shown: a long snooze nobody agreed to is how an
-    alarm is forgotten."""
+    alarm is forgotten. `typed`: a length the person wrote themselves (an SMS reply
+    "3 30", where no choices are shown) is any whole number of minutes within
+    `max_snooze`."""
+    if typed and minutes is not None:
+        return 0 < minutes and timedelta(minutes=minutes) <= max_snooze
     return (DEFAULT_SNOOZE if minutes is None else minutes) in snooze_choices(max_snooze)
 
 
@@ -182,6 +187,7 @@ class Door(StrEnum):
     BOARD = "board"
     OUTBOX = "outbox"
     TELEGRAM = "telegram"
+    SMS = "sms"  # a reply to an alarm SMS: the length of a snooze is typed
 
 
 class Role(StrEnum):
@@ -344,7 +350,8 @@ def judge(actor: Actor, ask: Ask, facts: Facts, now: datetime) -> Verdict:
         return Verdict(Why.CHANGED)
     if action is not Action.NOTE and ask.version is not None and ask.version != facts.version:
         return Verdict(Why.CHANGED)
-    if action is Action.SNOOZE and not snooze_ok(ask.minutes, facts.max_snooze):
+    if action is Action.SNOOZE and not snooze_ok(ask.minutes, facts.max_snooze,
+                                                 typed=actor.door is Door.SMS):
         return Verdict(Why.SNOOZE_TOO_LONG)
     if not promise_ok(action, ask.minutes, ask.until, now):
         return Verdict(Why.BAD_TIME)

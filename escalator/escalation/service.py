@@ -393,11 +393,13 @@ class EscalationService:
 
 
 def parse_minutes(value: object, max_snooze: timedelta = MAX_SNOOZE) -> int | None:
-    """Snooze length: one of the offered choices, none above the limit.
+    """Snooze length: a whole number of minutes, none above the limit.
 
     A snooze silences the reminders; a long one nobody agreed to is how an alarm
-    is forgotten, so only the lengths a person is shown are accepted."""
+    is forgotten. Which lengths a door accepts (the offered choices; a typed SMS
+    reply "3 30") is the guard's (domain/guards.py); this backstop keeps every
+    caller within `max_snooze`."""
     minutes = whole_minutes(value)
-    if minutes is not None and not snooze_ok(minutes, max_snooze):
+    if minutes is not None and not snooze_ok(minutes, max_snooze, typed=True):
         raise ActionError(snooze_refusal(max_snooze))
     return minutes

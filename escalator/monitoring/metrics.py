@@ -10,7 +10,7 @@
   digest, failed).
 - `escalator_answer_seconds{door,state}`: from the alarm opening to a person's answer
   that moved it on (taken, snoozed, false alarm, resolved), by the door it came through
-  (ack_page, voice, api, board, outbox, telegram; "other" for anything else).
+  (ack_page, voice, api, board, outbox, telegram, sms; "other" for anything else).
 - the store's gauges (incidents by state, deliveries, safety incidents, store up),
   read live on each scrape and handed to `render`.
 

@@ -50,3 +50,24 @@ def body(
     elif ack_url and incident.is_open:
         lines += ["", f"{t(lang, 'label.act')}: {ack_url}"]
     return "\n".join(lines)
+
+
+# What an SMS asks its reader to do, by reason (the SMS leads with why and this request).
+# A call to act asks to take it or pass it on (by a reply where the gateway takes
+# replies); a request to clear the terminal says its request in the reason itself;
+# everything else is news: "for your information, nothing to do".
+_ASKS: dict[str, str] = {
+    "EXHAUSTED": "sms.ask.safety", "SAFETY_INCIDENT": "sms.ask.safety",
+    "PROMISE_DUE": "sms.ask.promise", "CLEAR_REQUESTED": "",
+}
+
+
+def sms_request(reason: str, update: bool, read_only: bool, lang: str, *, calls: frozenset[str],
+                replies: bool = False) -> str:
+    """The request an SMS makes ("" when its reason is the request: clear the terminal)."""
+    if read_only or update:
+        return t(lang, "sms.ask.none")
+    if reason in calls:
+        return t(lang, "sms.ask.reply" if replies else "sms.ask.take")
+    key = _ASKS.get(reason, "sms.ask.none")
+    return t(lang, key) if key else ""

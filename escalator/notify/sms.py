@@ -9,9 +9,10 @@ whole template). Template values may use {to}, {to_digits}, {from}, {text},
 stable id, also sent as the `Idempotency-Key` and `X-Escalator-Delivery`
 headers; GatewayAPI gets it as `userref`, the others' APIs have no field for it).
 
-The text is one SMS where it can be: 160 GSM-7 characters (ä, ö and å are
-GSM-7), shortened before the ack link, which is never cut. A text that needs
-UCS-2 gets as many segments as it takes to carry the link (see gsm.py).
+Every SMS says why and what to do first, then what and where, then the ack link
+(`sms_text`). It is one SMS where the whole fits: 160 GSM-7 characters (ä, ö and
+å are GSM-7); otherwise as many parts as carry it, cut only beyond three; the
+link is never cut (see gsm.py).
 Answers: 2xx accepted; 408, 429 and 5xx, timeouts and network errors are
 retried (honouring Retry-After); any other 4xx falls through to the party's
 next contact.
@@ -28,6 +29,7 @@ from escalator.config.model import Facility
 from escalator.domain.answering import CALLS  # a call to act, not news of one
 from escalator.domain.availability import Contact
 from escalator.domain.errors import ConfigError
+from escalator.domain.sms_reply import short_code
 from escalator.i18n import code_label
 from escalator.notify import gsm, render
 from escalator.notify.base import Message, delivery_headers, require_set_up
@@ -42,24 +44,31 @@ from escalator.notify.gateway import (
 )
 
 PRESETS = SMS_PRESETS
+INBOUND = ("46elks", "twilio")  # `inbound:` gateways whose replies come back (sms_inbound.py)
 problems = sms_problems  # what stops this configuration from sending at all
 
 SmsRequest = GatewayRequest
 
 
-def sms_text(message: Message, facility: str) -> str:
-    """A call: "[Facility] What, where. Why." An update: "[Facility] Why. What, where."
+def sms_text(message: Message, facility: str, *, replies: bool = False) -> str:
+    """Why and what to do first, then what and where, then the link:
+    "[Facility #K7] Why. Request. What, where. <link>".
 
-    What a reader needs first is kept; the rest is shortened to fit; the ack
-    link always ends the text.
+    Every SMS says what to do (a call: take it or pass it on, by a reply "1"/"2"/"3 30"
+    where the gateway takes `replies`; a request to clear the terminal by its time;
+    news: nothing to do). One GSM-7 segment where it fits; otherwise as few as carry
+    it all (gsm.fit); the link always ends the text and is never cut. `#K7` is the
+    alarm's code for a reply where a number has several alarms open.
     """
     inc = message.incident
     head = render.headline_for(message.reason, message.detail, message.update, message.language,
                               message.tz)
+    ask = render.sms_request(message.reason, message.update, message.read_only,
+                             message.language, calls=CALLS, replies=replies)
     what = code_label(message.language, inc.code) + (f", {inc.point}" if inc.point else "")
-    if message.reason in CALLS and not message.update:
-        return gsm.fit(f"[{facility}] {what}.", f"{head}.", message.ack_url)
-    return gsm.fit(f"[{facility}] {head}.", f"{what}.", message.ack_url)
+    tag = f"{facility} #{short_code(inc.id)}" if replies and not message.read_only else facility
+    first = f"[{tag}] {head}." + (f" {ask}." if ask else "")
+    return gsm.fit(f"{first} {what}.", "", message.ack_url)  # the point is never dropped
 
 
 def build_request(settings: Settings, to: str, text: str, message: Message) -> SmsRequest:
@@ -98,7 +107,8 @@ class SmsNotifier:
     async def send(self, contact: Contact, message: Message) -> None:
         settings = self._settings()
         require_set_up(problems(settings))
-        text = sms_text(message, self._facility().name)
+        text = sms_text(message, self._facility().name,
+                        replies=settings.get("inbound") in INBOUND)
         req = build_request(settings, contact.address, text, message)
         headers = {**auth_headers("sms", settings, self._secrets), **delivery_headers(message)}
         await send(self._session(), req, headers, self._timeout, "sms")

@@ -23,6 +23,7 @@ from outside import Mailbox, free_port, outside_app, outside_config, sms_gateway
 from support import TOKENS
 
 from escalator.domain.model import read_params
+from escalator.notify import gsm
 
 pytestmark = pytest.mark.e2e
 
@@ -145,7 +146,8 @@ async def test_a_full_ladder_each_party_answers_from_its_own_channel(tmp_path, c
 
             # -- the contractor: an SMS in Swedish, answered from the link in it ------
             sms = [r for r in gateway.accepted if r.form["to"] == "+46701234567"]
-            assert len(sms) == 1 and len(sms[0].form["message"]) <= 160
+            assert len(sms) == 1 and gsm.measure(sms[0].form["message"]).segments <= 2
+            assert "Ta det eller skicka det vidare" in sms[0].form["message"]  # what to do
             contractor = Party(http, link_in(sms[0].form["message"], base))
             said = await contractor.answer("on_way", eta="11:00")
             assert said == ("Tack. Sjuksköterskan i tjänst har fått veta att ni är på plats "

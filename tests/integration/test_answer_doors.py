@@ -2,7 +2,8 @@
 
 The ack page (HTTP, as a ticket system reads it: JSON), a voice key (the gateway's
 callback), the operator API, the board (a signed-in user), the demo outbox's card
-buttons and a Telegram button (python-telegram-bot against the fake Bot API) each get
+buttons, a Telegram button (python-telegram-bot against the fake Bot API) and an SMS
+reply (the gateway's inbound webhook, as 46elks posts it) each get
 the same cases: the happy path, a party removed from the config, a revoked link, the
 wrong ward, a viewer, the same answer forty times, a stale form, a resolved alarm and
 a snooze over the limit. Every door must give the same outcome as its reader sees it,
@@ -27,6 +28,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from board_support import ENV as BOARD_ENV
 from board_support import PASSWORDS, login_token
 from fake_telegram import FakeTelegram
+from outside import elks_inbound
 from support import TOKENS, FakeClock, RecordingNotifier
 
 from escalator.app import Escalator
@@ -45,7 +47,8 @@ CHAT_A, CHAT_B, CHAT_P = -1001234567890, -1009876543210, -1005555555555
 USER_A, USER_B, USER_P = 1001, 2001, 3001
 BEA = "bea-secret-4"
 ENV = {**TOKENS, **BOARD_ENV, "BOARD_HASH_BEA": hash_password(BEA),
-       "READER_TOKEN": "reader-token-789", "TG_TOKEN": "123456:TEST-token"}
+       "READER_TOKEN": "reader-token-789", "TG_TOKEN": "123456:TEST-token",
+       "ELKS_IN_USER": "u1c3b7e2", "ELKS_IN_PASSWORD": "in-pass-5e9a"}
 
 YAML = """
 facility: {{id: lehtioja, name: Lehtioja, timezone: Europe/Helsinki, language: en}}
@@ -62,12 +65,12 @@ people:
   ward-b:
     name: Ward B nurse on duty
     telegram_user: {user_b}
-    contact: [{{telegram: {chat_b}}}]
+    contact: [{{telegram: {chat_b}}}{sms_b}]
   purchaser:
     name: Purchaser
     role: viewer
     telegram_user: {user_p}
-    contact: [{{telegram: {chat_p}}}]
+    contact: [{{telegram: {chat_p}}}{sms_p}]
   vendor:
     name: Security company
     contact: [{{email: faults@security.example}}]
@@ -92,22 +95,37 @@ board:
 WARD_A = """  ward-a:
     name: Ward A nurse on duty
     telegram_user: {user_a}
-    contact: [{{telegram: {chat_a}}}]"""
+    contact: [{{telegram: {chat_a}}}{sms_a}]"""
 TELEGRAM = """channels:
   telegram:
     token_env: TG_TOKEN
     api_url: {api_url}
 """
+SMS = """channels:
+  sms:
+    preset: 46elks
+    from: Lehtioja
+    inbound: 46elks
+    inbound_user_env: ELKS_IN_USER
+    inbound_password_env: ELKS_IN_PASSWORD
+"""
+PHONES = {"ward-a": "+358401110001", "ward-b": "+358401110002", "viewer": "+358401110003",
+          "revoked": "+358401110001"}
 
 
 def config_text(db: str, *, ward_a: bool = True, max_snooze: str = "4h",
-                api_url: str | None = None) -> str:
+                api_url: str | None = None, sms: bool = False) -> str:
+    def phone(who: str) -> str:  # a second contact, for the SMS reply door only
+        return f', {{sms: "{PHONES[who]}"}}' if sms else ""
+
     return YAML.format(
         db=db, max_snooze=max_snooze, user_b=USER_B, chat_b=CHAT_B, user_p=USER_P,
-        chat_p=CHAT_P, ward_a=WARD_A.format(user_a=USER_A, chat_a=CHAT_A) if ward_a else "",
+        chat_p=CHAT_P, sms_b=phone("ward-b"), sms_p=phone("viewer"),
+        ward_a=WARD_A.format(user_a=USER_A, chat_a=CHAT_A, sms_a=phone("ward-a"))
+        if ward_a else "",
         step1="ward-a, purchaser, night" if ward_a else "purchaser, night",
         anna_party=", party: ward-a" if ward_a else "",
-        channels=TELEGRAM.format(api_url=api_url) if api_url else "")
+        channels=TELEGRAM.format(api_url=api_url) if api_url else SMS if sms else "")
 
 
 @dataclass(frozen=True)
@@ -327,7 +345,37 @@ class TelegramButton(Door):
         return DONE
 
 
-DOORS = [AckPage(), VoiceKey(), OperatorApi(), Board(), DemoOutbox(), TelegramButton()]
+class SmsReply(Door):
+    """A reply to the alarm SMS, as 46elks posts it: "1 K7", "2 K7", "3 60 K7"."""
+
+    name = "SMS reply"
+    KEYS: ClassVar[dict[Action, str]] = {Action.ACKNOWLEDGE: "1", Action.ESCALATE: "2",
+                                         Action.SNOOZE: "3"}
+    REFUSALS: ClassVar[tuple[str, ...]] = ("sms.reply.not_yours", "sms.reply.unknown_number",
+                                           "sms.reply.unknown_code", "sms.reply.none_open")
+
+    def notifiers(self, box: Outbox | None, recorder: RecordingNotifier) -> dict[str, Any]:
+        return {"telegram": recorder, "email": recorder, "sms": recorder}
+
+    async def answer(self, w: World, who: str, action: Action, minutes: int | None) -> str:
+        text = " ".join([self.KEYS[action], *([str(minutes)] if minutes else []),
+                         f"K{w.incident}"])
+        headers, form = elks_inbound(PHONES[who], text, user=ENV["ELKS_IN_USER"],
+                                     password=ENV["ELKS_IN_PASSWORD"])
+        resp = await w.client.post("/sms/inbound", data=form, headers=headers)
+        if resp.status != 200:
+            return REFUSED
+        said = await resp.text()
+        if any(said.startswith(t("en", key).split(":")[0]) for key in self.REFUSALS):
+            return REFUSED
+        if said.startswith("A snooze this long"):
+            return INVALID
+        done = t("en", f"pop.done.{action.value}", duration="").split(" ")[0]
+        return DONE if said.startswith(done) else NOT_APPLIED
+
+
+DOORS = [AckPage(), VoiceKey(), OperatorApi(), Board(), DemoOutbox(), TelegramButton(),
+         SmsReply()]
 
 
 # -- the cases ---------------------------------------------------------------------
@@ -382,12 +430,20 @@ SKIP = {
     ("on my way at a time not offered", "voice key"): "key 4 is always one hour",
     ("on my way at a time not offered", "Telegram button"): "a card carries only the "
                                                             "offered times (callback test)",
+    ("revoked link", "SMS reply"): "no link: the number and the gateway's signature are "
+                                   "the credential",
+    ("note limit", "SMS reply"): "an SMS reply takes 1, 2 or 3, never a note",
+    ("on my way, there within 1 h", "SMS reply"): "an SMS reply takes 1, 2 or 3 only",
+    ("on site, working on it", "SMS reply"): "an SMS reply takes 1, 2 or 3 only",
+    ("on my way, the same again", "SMS reply"): "an SMS reply takes 1, 2 or 3 only",
+    ("on my way at a time not offered", "SMS reply"): "an SMS reply takes 1, 2 or 3 only",
 }
 # The door turns the request away before asking the use case (same rule, its own place).
 DOOR_REFUSES = {
     ("wrong ward", "voice key"),  # no call was placed to that party on this alarm
     ("viewer", "operator API"),  # a viewer token may not act at all
     ("on my way at a time not offered", "demo outbox"),  # not a card's button data
+    ("removed party", "SMS reply"),  # the number is nobody's now: "not a known number"
 }
 # The reason differs where the door cannot know more: a removed party's chat is
 # simply a chat of nobody's.
@@ -407,7 +463,8 @@ async def world(door: Door, case: Case, tmp_path: Path, clock: FakeClock,
     telegram = isinstance(door, TelegramButton)
     text = config_text(str(tmp_path / "doors.db"),
                        max_snooze="30m" if case.action is Action.SNOOZE else "4h",
-                       api_url=fake.url if telegram else None)
+                       api_url=fake.url if telegram else None,
+                       sms=isinstance(door, SmsReply))
     path.write_text(text)
     cfg, _ = load_config(str(path), env={**ENV, "TG_TOKEN": fake.token})
     box = Outbox(clock.now, lambda: "Lehtioja") if isinstance(door, DemoOutbox) else None
@@ -452,7 +509,8 @@ async def arrange(w: World, door: Door, case: Case) -> None:
         await app.store.transaction(lambda tx: tx.timeline.add(w.incident, notes))
     elif case.name == "removed party":
         w.path.write_text(config_text(str(w.path.parent / "doors.db"), ward_a=False,
-                                      api_url=w.fake.url if w.fake else None))
+                                      api_url=w.fake.url if w.fake else None,
+                                      sms=isinstance(door, SmsReply)))
         # the purchaser on step 1 is warned about (a viewer on a ladder step), on purpose:
         # the doors must refuse a viewer that was told of the alarm
         assert [p for p in app.reload() if getattr(p, "code", "") != "cfg.viewer_on_step"] == []

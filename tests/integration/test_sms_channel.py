@@ -63,7 +63,8 @@ def link_in(text: str) -> str:
     return m.group(0)
 
 
-async def test_46elks_form_post_with_auth_fits_one_gsm7_sms(tmp_path, clock, recorder, gateway):
+async def test_46elks_form_post_with_auth_leads_with_why_and_what_to_do(tmp_path, clock, recorder,
+                                                                       gateway):
     app, ctx, incident_id = await reach_contractor(tmp_path, clock, recorder, gateway)
     try:
         await app.tick()
@@ -73,11 +74,12 @@ async def test_46elks_form_post_with_auth_fits_one_gsm7_sms(tmp_path, clock, rec
         assert req.headers["Content-Type"].startswith("application/x-www-form-urlencoded")
         assert set(req.form) == {"from", "to", "message"}
         assert req.form["from"] == "Lehtioja" and req.form["to"] == CONTRACTOR
-        text = req.form["message"]  # in Swedish; "why" did not fit beside what and where
-        assert text.startswith("[Lehtiojan palvelukeskus] Fel i brandlarmsslingan, "
+        text = req.form["message"]  # in Swedish: why and what to do, then what and where
+        assert text.startswith("[Lehtiojan palvelukeskus] Larmet har eskalerats till er, av "
+                               "test. Ta det eller skicka det vidare. Fel i brandlarmsslingan, "
                                "Loop 2 / B-wing. http://escalator.test/ack/")
-        size = gsm.measure(text)
-        assert size.encoding == "GSM-7" and size.units <= 160 and size.segments == 1
+        size = gsm.measure(text)  # all of it does not fit one: two parts, nothing dropped
+        assert size.encoding == "GSM-7" and 160 < size.units <= 306 and size.segments == 2
         url = link_in(text)
         claim = app.signer.check(url.rsplit("/", 1)[1], clock.now())
         assert (claim.incident_id, claim.party) == (incident_id, "contractor")
@@ -96,13 +98,13 @@ async def test_twilio_form_fields(tmp_path, clock, recorder, gateway):
         assert req.status == 201 and req.path == path
         assert set(req.form) == {"To", "From", "Body"}
         assert req.form["To"] == CONTRACTOR and req.form["From"] == "+15005550006"
-        assert gsm.measure(req.form["Body"]).segments == 1 and link_in(req.form["Body"])
+        assert gsm.measure(req.form["Body"]).segments == 2 and link_in(req.form["Body"])
     finally:
         await ctx.__aexit__(None, None, None)
 
 
-async def test_gatewayapi_json_and_ucs2_when_the_text_needs_it(tmp_path, clock, recorder,
-                                                                gateway):
+async def test_gatewayapi_json_and_a_point_that_would_need_ucs2_is_what_gets_cut(
+        tmp_path, clock, recorder, gateway):
     app, ctx, _ = await reach_contractor(tmp_path, clock, recorder, gateway, block=GATEWAYAPI,
                                          path="/rest/mtsms", point="Корпус Б, щит 2")
     try:
@@ -114,10 +116,13 @@ async def test_gatewayapi_json_and_ucs2_when_the_text_needs_it(tmp_path, clock, 
         assert body["sender"] == "Lehtioja"
         assert re.fullmatch(r"escalator-\d+", body["userref"])
         size = gsm.measure(body["message"])
-        assert size.encoding == "UCS-2" and body["encoding"] == "UCS2"
-        assert "Корпус" in body["message"]
-        assert size.segments == 3  # a UCS-2 text with the link: more than two parts
-        assert link_in(body["message"])
+        # Why and what to do come first and stay whole; the whole text in UCS-2 would take
+        # four parts, so the point (last before the link) is cut at a word: two GSM-7 parts.
+        # (The UCS2 flag for a text that keeps UCS-2: tests/unit/test_sms_texts.py.)
+        assert size.encoding == "GSM-7" and "encoding" not in body
+        assert "Ta det eller skicka det vidare. Fel i brandlarmsslingan.. http" in \
+            body["message"]
+        assert size.segments == 2 and link_in(body["message"])
     finally:
         await ctx.__aexit__(None, None, None)
 

@@ -118,7 +118,8 @@ def message(reason: str = "FIRST") -> Message:
 
 def test_the_outbox_renders_like_each_channel():
     title, text = render("sms", message(), "Lehtioja", NOW)
-    assert text.startswith("[Lehtioja] Palohälytyssilmukan vika, Palosilmukka 2, B-siipi.")
+    assert text.startswith("[Lehtioja] Uusi hälytys. Ottakaa hoitoon tai siirtäkää eteenpäin. "
+                           "Palohälytyssilmukan vika, Palosilmukka 2, B-siipi.")  # issue 21
     assert text.endswith("http://127.0.0.1:8080/ack/abc") and measure(text).segments <= 3
     assert render("email", message(), "L", NOW) == ("[X] #3 Vika", "Body text")
     assert '"incident": 3' in render("webhook", message(), "L", NOW)[1]

@@ -28,6 +28,7 @@ from escalator.entrypoints.http import (
     maintenance_api,
     probes,
     safety,
+    sms_inbound,
     voice,
 )
 from escalator.entrypoints.http.guesses import GUESSES_KEY, Guesses, link_guesses
@@ -63,11 +64,12 @@ def build_web_app(uses: UseCases, more_routes: Sequence[Routes] = ()) -> web.App
         add(web_app)
     board.setup(web_app)  # the web board (and / redirects to it)
     voice.setup(web_app)  # a voice gateway's key presses and hang-ups
+    sms_inbound.setup(web_app)  # replies to alarm SMS ("1", "2", "3 30")
     return web_app
 
 
 DOORS = (("/ack/", "ack_page"), ("/voice/", "voice"), ("/api/", "api"),
-         ("/board/outbox", "outbox"), ("/board/", "board"))
+         ("/board/outbox", "outbox"), ("/board/", "board"), ("/sms/", "sms"))
 
 
 def door_of(path: str) -> str:
