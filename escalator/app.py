@@ -64,6 +64,7 @@ from escalator.usecases.calls import CallLog, Calls
 from escalator.usecases.chat_records import ChatRecords
 from escalator.usecases.configuring import Configuring
 from escalator.usecases.context import Context
+from escalator.usecases.cover import Covering
 from escalator.usecases.health import Health
 from escalator.usecases.intake import Intake
 from escalator.usecases.ledger import Ledger
@@ -132,7 +133,10 @@ class Escalator:
         self.service.listeners.append(self.dispatcher.incident_changed)
         context = Context(lambda: self._config, self.clock, self.secret)
         self.answering = Answering(context, self.service, self.ledger, self.signer, self.store)
-        self.telegram_in = self.telegram and TelegramInbound(self.telegram, self.answering.answer)
+        # cover shifts: kept in the store, read by the ladder in its own transactions
+        self.covering = Covering(context, self.store, lambda: self.service.directory, self.poke)
+        self.telegram_in = self.telegram and TelegramInbound(self.telegram, self.answering.answer,
+                                                             self.covering)
         self.service.listeners.append(self.metrics.answered)  # answer time, by door
         self.dispatcher.timed = self.metrics.timed_send  # send time; event to first notice
         # the one way in for events: HTTP and every listener and poller (counted there)
@@ -302,7 +306,8 @@ class Escalator:
             maintenance=Maintenance(context, store, poke), register=Register(context, store, poke),
             signing_in=SigningIn(context, board.limiter, board.sessions, board.verify),
             health=Health(store, self.metrics, self.health), editing=self.config_editing,
-            configuring=Configuring(lambda: self._config, self.reload_async))
+            configuring=Configuring(lambda: self._config, self.reload_async),
+            covering=self.covering)
 
     def web_app(self) -> web.Application:
         """The HTTP entry points over this service's use cases (and Telegram's webhook)."""

@@ -161,7 +161,7 @@ class EscalationService:
         if meaning is Correlation.CLEAR:
             assert current is not None
             self._persist(tx, policy.apply_clear(current, self._ladder(current),
-                                                 self.directory, now), now)
+                                                 self._dir(tx, now), now), now)
             tx.events.add(event, current.id)
             return IngestResult(current.id)
         if meaning is Correlation.REPEAT:
@@ -176,7 +176,7 @@ class EscalationService:
         if meaning is Correlation.REOPEN:
             assert recent is not None
             ladder = self._ladder(recent)
-            d = policy.reopen(recent, ladder, self.directory, now, self._follow(recent))
+            d = policy.reopen(recent, ladder, self._dir(tx, now), now, self._follow(recent))
             self._persist(tx, maintenance_holds.hold_reopened(tx, self.config, d, recent, now),
                           now)
             tx.events.add(event, recent.id)
@@ -205,7 +205,7 @@ class EscalationService:
                                             params(code=event.code, source=event.source))])
         if maintenance_holds.hold(tx, self.config, incident, now):
             return incident_id  # recorded; its ladder starts when the window ends
-        self._persist(tx, policy.start(incident, self._ladder(incident), self.directory, now,
+        self._persist(tx, policy.start(incident, self._ladder(incident), self._dir(tx, now), now,
                                        self._follow(incident)), now)
         return incident_id
 
@@ -246,7 +246,7 @@ class EscalationService:
                 if clear_by is not None and clear_by > now:
                     within = min(within or DEFAULT_FALSE_ALARM_CLEAR_WITHIN, clear_by - now)
                 d = policy.apply_action(
-                    incident, action, by, self._ladder(incident), self.directory, now,
+                    incident, action, by, self._ladder(incident), self._dir(tx, now), now,
                     party=told, minutes=minutes, note=note, false_alarm_clear_within=within,
                     eta=eta, clear_by=clear_by, said=said, follow=self._follow(incident),
                     fix_by=fix_by)
@@ -281,7 +281,7 @@ class EscalationService:
                 if live:
                     return False  # someone on this step was (or may still be) reached
                 d = policy.apply_action(inc, Action.ESCALATE, "escalator", self._ladder(inc),
-                                        self.directory, now, follow=self._follow(inc))
+                                        self._dir(tx, now), now, follow=self._follow(inc))
                 self._persist(tx, d, now)
                 tx.safety.add(incident_id, [SafetyRecord(  # parameters, rendered when shown
                     SafetyCause.DELIVERY_FAILED, now, params(step=step, loop=loop))])
@@ -307,11 +307,12 @@ class EscalationService:
         return due  # still `now` when more is due: the caller sends, then comes back
 
     def _wake(self, tx: Tx, now: datetime) -> tuple[datetime | None, bool]:
+        directory = self._dir(tx, now)
         for held in maintenance_holds.review(tx, self.config, now, self._ladder, self._follow,
-                                             self.directory):
+                                             directory):
             self._persist(tx, held, now)
         found = tx.incidents.due(now, WAKE_BATCH)
-        tx.decisions.save([policy.decide(i, self._ladder(i), self.directory, now,
+        tx.decisions.save([policy.decide(i, self._ladder(i), directory, now,
                                          self._follow(i)) for i in found], now)
         if len(found) == WAKE_BATCH:
             return now, True
@@ -330,7 +331,7 @@ class EscalationService:
             silent = tx.incidents.get(int(row["silent_incident_id"]))
             if silent is not None and silent.is_open:
                 self._persist(tx, policy.apply_clear(silent, self._ladder(silent),
-                                                     self.directory, now), now)
+                                                     self._dir(tx, now), now), now)
             tx.sources.set_silent(source_id, None)
 
     def _check_sources(self, tx: Tx, now: datetime) -> datetime | None:
@@ -375,6 +376,11 @@ class EscalationService:
         log.warning("incident %s: ladder %r is gone from the config; using %r",
                     incident.id, incident.ladder, fallback)
         return ladders[fallback]
+
+    def _dir(self, tx: Tx, now: datetime) -> Directory:
+        """The directory with the cover shifts kept in the store: read in the decision's
+        own transaction, so every instance sees a cover the moment it is committed."""
+        return self.directory.with_covers(tx.covers.in_force(now))
 
     def _follow(self, incident: Incident) -> FollowUp:
         return self._follow_for(incident.source, incident.code, incident.ladder)
