@@ -205,7 +205,7 @@ CREATE TABLE IF NOT EXISTS maintenance_windows (
     updated_at TEXT
 );
 -- Cover shifts (escalator/storage/covers.py): `cover` works instead of `covered` from
--- starts_at until `until` (UTC). Ending one early sets until to that moment; rows stay
+-- starts_at until `until` (UTC). Ending one early sets until to that moment, and rows stay
 -- as the record of who stood in for whom.
 CREATE TABLE IF NOT EXISTS covers (
     id {pk},
