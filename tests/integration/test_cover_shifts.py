@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from support import TOKENS
+from support import TOKENS, config_text
 
 from escalator.domain.covers import Asker
 from escalator.domain.model import AlarmEvent
@@ -103,3 +103,12 @@ async def test_the_api_refuses_without_a_token_and_says_why_with_nothing_stored(
     assert (await client.post("/api/v1/covers", headers=OPERATOR, json=good)).status == 201
     resp = await client.post("/api/v1/covers", headers=OPERATOR, json=good)
     assert resp.status == 409 and (await resp.json())["reason"] == "clash"
+
+
+async def test_the_config_editors_simulate_reaches_the_kept_cover(make_app, clock, tmp_path):
+    app = await make_app()
+    text = config_text(f"sqlite:///{tmp_path}/escalator.db")
+    before = await app.config_editing.simulate(text, "FT", "terminal", "", "2026-11-24 22:00")
+    await app.covering.cover(MANAGER, "night-nurse", "ward-a", *app.covering.tonight())
+    after = await app.config_editing.simulate(text, "FT", "terminal", "", "2026-11-24 22:00")
+    assert "Night nurse:" in before.lines[1] and "Ward A nurse on duty:" in after.lines[1]
