@@ -116,9 +116,11 @@ def _simulate(args: argparse.Namespace) -> int:
     calendars, failures = asyncio.run(fetched_calendars(config, "en"))  # rosters at URLs
     for why in failures.values():
         print(why, file=sys.stderr)
-    covers = ()
+    from escalator.commands.ops import stored_covers
+    from escalator.domain.covers import Cover
+
+    covers: tuple[Cover, ...] = ()
     if args.covers:  # kept in the database by the board, Telegram or the API
-        from escalator.commands.ops import stored_covers
 
         try:
             covers = asyncio.run(stored_covers(config.storage, at))
