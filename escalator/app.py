@@ -286,7 +286,7 @@ class Escalator:
         if settings is None or "telegram" in self._extra_notifiers:
             return None
         return TelegramChannel(settings, ChatRecords(self.store), self.clock, self.service.ingest,
-                               lambda: self._config, lambda: self.service.directory,
+                               lambda: self._config, self.service.seen_directory,
                                lambda: self.dispatcher.notifiers, self.log_notifier, self.poke)
 
     def _http(self) -> aiohttp.ClientSession:
@@ -301,7 +301,7 @@ class Escalator:
             self.store, self.poke, self.board
         return UseCases(
             context=context, intake=self.events_in, answering=self.answering, board=board,
-            queries=Queries(context, store, lambda: self.service.directory),
+            queries=Queries(context, store, self.service.seen_directory),
             calls=Calls(context, store, self.dispatcher.not_reached, poke),
             maintenance=Maintenance(context, store, poke), register=Register(context, store, poke),
             signing_in=SigningIn(context, board.limiter, board.sessions, board.verify),

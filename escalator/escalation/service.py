@@ -84,6 +84,7 @@ class EscalationService:
         self.store = store
         self.config = config
         self.directory = directory
+        self._seen = directory  # with the covers the last decision read (`seen_directory`)
         self.clock = clock
         self._on_change = on_change or (lambda: None)
         # on_due: an event changed nothing but timers (its notices went straight to the
@@ -378,9 +379,13 @@ class EscalationService:
         return ladders[fallback]
 
     def _dir(self, tx: Tx, now: datetime) -> Directory:
-        """The directory with the cover shifts kept in the store: read in the decision's
-        own transaction, so every instance sees a cover the moment it is committed."""
-        return self.directory.with_covers(tx.covers.in_force(now))
+        """With the cover shifts, read in the decision's own transaction (every instance)."""
+        self._seen = self.directory.with_covers(tx.covers.in_force(now))
+        return self._seen
+
+    def seen_directory(self) -> Directory:
+        """With the covers the last decision read: what cards and board rows call."""
+        return self.directory.with_covers(self._seen.covers)  # a reload's, those covers
 
     def _follow(self, incident: Incident) -> FollowUp:
         return self._follow_for(incident.source, incident.code, incident.ladder)

@@ -43,6 +43,8 @@ async def test_the_ladder_reaches_the_cover_for_the_period_then_the_roster_again
     assert told(recorder, first) == [("ward-a", "FIRST")]  # not the night nurse
     steps = await app.store.transaction(lambda tx: tx.timeline.of_incident(first))
     assert "night-nurse" not in {e["party"] for e in steps}
+    shown = app.use_cases().queries.directory  # what the board's rows and the cards say
+    assert [r.party for r in shown.resolve("nurse-on-duty", EVENING)] == ["ward-a"]
     clock.set(NEXT_EVENING)
     second = await raise_alarm(app, clock, "loop 3")
     assert told(recorder, second) == [("night-nurse", "FIRST")]  # ended by itself
