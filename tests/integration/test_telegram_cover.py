@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from fake_telegram import FakeTelegram
-from tg_support import CHAT_A, CHAT_B, NURSE_A, NURSE_B, STRANGER, alarm
+from tg_support import CHAT_A, CHAT_B, NURSE_A, NURSE_B, STAFF, STRANGER, alarm
 
 from escalator.notify.telegram.texts import t
 
@@ -49,4 +49,6 @@ async def test_cover_refusals_say_why_and_keep_nothing(tg_app, fake_tg):
     assert (await say(fake_tg, CHAT_A, NURSE_A, "/cover")).startswith("Käyttö: /cover")
     assert await say(fake_tg, CHAT_A, STRANGER, "/cover ward-b") == t(
         "fi", "cmd.unauthorised", user=STRANGER)
+    no_party = "Vuoron tuuraamisen voi ilmoittaa täällä vain vuorolistalla oleva henkilö"
+    assert (await say(fake_tg, CHAT_A, STAFF, "/cover ward-b")).startswith(no_party)
     assert await covers(app) == []

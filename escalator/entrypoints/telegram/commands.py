@@ -154,10 +154,11 @@ class Commands:
         if actor is None:
             await self._say(chat, t(lang, "cmd.unauthorised", user=user.id if user else "?"))
             return
-        if self.covering is None or actor.party is None:
-            await self._say(chat, t(lang, "cover.no_party"))
+        own = self.config().parties.get(actor.party or "")
+        if self.covering is None or own is None or actor.user_id not in own.telegram_users:
+            await self._say(chat, t(lang, "cover.no_party"))  # staff in a ward's chat: not it
             return
-        await self._say(chat, await cover_reply(self.covering, actor.name, actor.party,
+        await self._say(chat, await cover_reply(self.covering, actor.name, own.id,
                                                 list(context.args or []), lang,
                                                 self.config().facility.timezone))
 
