@@ -15,7 +15,7 @@ from importlib import resources
 from zoneinfo import ZoneInfo
 
 from escalator.config.model import Config
-from escalator.domain.errors import ConfigError, StoreLocked
+from escalator.domain.errors import ConfigError, StorageError, StoreLocked
 from escalator.runtime.clock import SystemClock
 
 DEMO_SECRETS = ("ESCALATOR_API_TOKEN", "ESCALATOR_SECRET_KEY", "ESCALATOR_TERMINAL_TOKEN")
@@ -61,6 +61,8 @@ def main(argv: list[str] | None = None) -> int:
                                         'timeout): "2026-12-24 02:20"')
     sim.add_argument("--taken-by", help="the party that takes it (default: step 1's first)")
     sim.add_argument("--eta", help='the arrival time they give: "2026-12-24 03:00"')
+    sim.add_argument("--covers", action="store_true",
+                     help="use the cover shifts kept in the database the config names")
     from escalator.commands import ops as ops_cli
     from escalator.reports.cli import add_commands as add_report_commands
 
@@ -117,9 +119,20 @@ def _simulate(args: argparse.Namespace) -> int:
     calendars, failures = asyncio.run(fetched_calendars(config, "en"))  # rosters at URLs
     for why in failures.values():
         print(why, file=sys.stderr)
+    from escalator.commands.ops import stored_covers
+    from escalator.domain.covers import Cover
+
+    covers: tuple[Cover, ...] = ()
+    if args.covers:  # kept in the database by the board, Telegram or the API
+
+        try:
+            covers = asyncio.run(stored_covers(config.storage, at))
+        except StorageError as exc:
+            print(exc, file=sys.stderr)
+            return 1
     print("\n".join(timeline(config, args.code, at, source=args.source, point=args.point,
                              horizon=timedelta(hours=args.hours), taken=taken,
-                             calendars=calendars)))
+                             calendars=calendars, covers=covers)))
     return 0
 
 

@@ -66,6 +66,7 @@ from escalator.usecases.calls import CallLog, Calls
 from escalator.usecases.chat_records import ChatRecords
 from escalator.usecases.configuring import Configuring
 from escalator.usecases.context import Context
+from escalator.usecases.cover import Covering
 from escalator.usecases.health import Health
 from escalator.usecases.intake import Intake
 from escalator.usecases.ledger import Ledger
@@ -134,7 +135,10 @@ class Escalator:
         self.service.listeners.append(self.dispatcher.incident_changed)
         context = Context(lambda: self._config, self.clock, self.secret)
         self.answering = Answering(context, self.service, self.ledger, self.signer, self.store)
-        self.telegram_in = self.telegram and TelegramInbound(self.telegram, self.answering.answer)
+        # cover shifts: kept in the store, read by the ladder in its own transactions
+        self.covering = Covering(context, self.store, lambda: self.service.directory, self.poke)
+        self.telegram_in = self.telegram and TelegramInbound(self.telegram, self.answering.answer,
+                                                             self.covering)
         self.service.listeners.append(self.metrics.answered)  # answer time, by door
         self.dispatcher.timed = self.metrics.timed_send  # send time; event to first notice
         # the one way in for events: HTTP and every listener and poller (counted there)
@@ -287,7 +291,7 @@ class Escalator:
         if settings is None or "telegram" in self._extra_notifiers:
             return None
         return TelegramChannel(settings, ChatRecords(self.store), self.clock, self.service.ingest,
-                               lambda: self._config, lambda: self.service.directory,
+                               lambda: self._config, self.service.seen_directory,
                                lambda: self.dispatcher.notifiers, self.log_notifier, self.poke)
 
     def _http(self) -> aiohttp.ClientSession:
@@ -302,12 +306,13 @@ class Escalator:
             self.store, self.poke, self.board
         return UseCases(
             context=context, intake=self.events_in, answering=self.answering, board=board,
-            queries=Queries(context, store, lambda: self.service.directory),
+            queries=Queries(context, store, self.service.seen_directory),
             calls=Calls(context, store, self.dispatcher.not_reached, poke),
             maintenance=Maintenance(context, store, poke), register=Register(context, store, poke),
             signing_in=SigningIn(context, board.limiter, board.sessions, board.verify),
             health=Health(store, self.metrics, self.health), editing=self.config_editing,
-            configuring=Configuring(lambda: self._config, self.reload_async))
+            configuring=Configuring(lambda: self._config, self.reload_async),
+            covering=self.covering)
 
     def web_app(self) -> web.Application:
         """The HTTP entry points over this service's use cases (and Telegram's webhook)."""

@@ -11,9 +11,11 @@ import argparse
 import asyncio
 import json
 import sys
+from datetime import datetime
 from pathlib import Path
 from typing import Any, TextIO
 
+from escalator.domain.covers import Cover
 from escalator.domain.errors import ConfigError, StorageError
 from escalator.i18n.ops import say, tn
 
@@ -105,6 +107,12 @@ async def _with_store(url: str, fn: Any) -> Any:
         return await store.transaction(fn)
     finally:
         await store.close()
+
+
+async def stored_covers(url: str, at: datetime) -> tuple[Cover, ...]:
+    """The cover shifts not ended at `at`, for `escalator simulate --covers`."""
+    found: tuple[Cover, ...] = await _with_store(url, lambda tx: tx.covers.in_force(at))
+    return found
 
 
 async def _verify(url: str, lang: str, out: TextIO) -> int:

@@ -1,7 +1,10 @@
 """`escalator simulate`: a dry run of the ladder for one alarm at a given moment.
 
 Answers the facility manager's question "who is reached, when, at 02:00 on
-Christmas Eve?" from the pure policy, without storage, network or waiting.
+Christmas Eve?" from the pure policy, without storage, network or waiting. Cover
+shifts live in the database: the caller that has read them passes them in (`covers`:
+the config editor's Simulate, `escalator simulate --covers`), and the dry run then
+reaches the cover where the roster names the covered person, as the service would.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from escalator.config.model import Config
 from escalator.domain import policy
 from escalator.domain.availability import Directory
 from escalator.domain.contact_rules import DEFAULT_URGENCY, is_act
+from escalator.domain.covers import Cover
 from escalator.domain.ladder import FollowUp, Ladder, route_for
 from escalator.domain.maintenance import MaintenanceWindow, covering, released
 from escalator.domain.model import (
@@ -115,15 +119,16 @@ class Run:
 def run(
     config: Config, code: str, at: datetime, *, source: str = "terminal", point: str = "",
     horizon: timedelta = timedelta(days=2), taken: Taken | None = None,
-    calendars: Mapping[str, ShiftCalendar] | None = None,
+    calendars: Mapping[str, ShiftCalendar] | None = None, covers: tuple[Cover, ...] = (),
 ) -> Run:
-    """`calendars`: shifts of rosters whose calendar is at a URL, fetched by the caller."""
+    """`calendars`: shifts of rosters whose calendar is at a URL, fetched by the caller;
+    `covers`: the cover shifts kept in the store (read by the caller)."""
     at = at.astimezone(UTC)  # all arithmetic in UTC; local time only when shown
     route = route_for(config.routes, source, code)
     ladder_id = route.ladder if route else config.routes[0].ladder
     ladder = config.ladders[ladder_id]
     incident = Incident(0, source, code, point, "", "", ladder_id, State.OPEN, at, at)
-    directory = build_directory(config, calendars)
+    directory = build_directory(config, calendars).with_covers(covers)
     follow = follow_up(config, source, code, ladder_id)
     held = covering(config.maintenance, source, code, point, at)
     if held is None:
@@ -138,16 +143,19 @@ def run(
 def timeline(
     config: Config, code: str, at: datetime, *, source: str = "terminal", point: str = "",
     horizon: timedelta = timedelta(days=2), taken: Taken | None = None,
-    calendars: Mapping[str, ShiftCalendar] | None = None,
+    calendars: Mapping[str, ShiftCalendar] | None = None, covers: tuple[Cover, ...] = (),
 ) -> list[str]:
     """The command line's table (English, reason codes in a column, like a log)."""
     r = run(config, code, at, source=source, point=point, horizon=horizon, taken=taken,
-            calendars=calendars)
+            calendars=calendars, covers=covers)
     tz = ZoneInfo(config.facility.timezone)
     route = route_for(config.routes, source, code)
     urgency = route.urgency if route else DEFAULT_URGENCY
     lines = [f"Alarm {code} at {r.at.astimezone(tz):%a %Y-%m-%d %H:%M} "
              f"({config.facility.timezone}) -> ladder {r.ladder_id}"]
+    lines += [f"Cover: {r.directory.name(c.cover)} for {r.directory.name(c.covered)}, "
+              f"{c.start.astimezone(tz):%a %H:%M} - {c.end.astimezone(tz):%a %H:%M}"
+              for c in covers if c.end > r.at]
     if r.held is not None:
         lines.append(_held_line(r.held, r.at, config))
     for e in r.entries():

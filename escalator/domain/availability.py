@@ -8,10 +8,11 @@ what lets a facility manager trust the ladder.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta, tzinfo
 
 from escalator.domain.contact_rules import ContactRules
+from escalator.domain.covers import Cover, covering
 from escalator.domain.hours import Period, WeeklyHours
 from escalator.domain.model import params
 from escalator.domain.service_promises import Promise
@@ -99,6 +100,16 @@ class Directory:
     rosters: Mapping[str, Roster] = field(default_factory=dict)
     tz: tzinfo | None = None
     holiday: HolidayLookup = no_holidays
+    covers: tuple[Cover, ...] = ()  # shifts taken over (domain/covers.py), from the store
+
+    def with_covers(self, covers: tuple[Cover, ...]) -> Directory:
+        """The same directory with these covers in force (read per transaction)."""
+        return replace(self, covers=covers)
+
+    def stand_in(self, party_id: str, now: datetime) -> str:
+        """Who is reached for `party_id` at `now`: the cover while one is in force."""
+        found = covering(self.covers, party_id, now) if self.covers else None
+        return found.cover if found is not None and found.cover in self.parties else party_id
 
     def local(self, now: datetime) -> datetime:
         return now.astimezone(self.tz) if self.tz else now
@@ -132,11 +143,12 @@ class Directory:
             if not on_shift:
                 return [Reach(target, False, params(why="no_shift"), via=target)]
             reaches = []
-            for who in dict.fromkeys(on_shift):
+            for who in dict.fromkeys(self.stand_in(p, now) for p in on_shift):
                 r = self.availability(who, now)
                 reaches.append(Reach(r.party, r.available, r.why, via=target))
             return reaches
-        return [self.availability(target, now)]
+        return [self.availability(self.stand_in(target, now) if target in self.parties
+                                  else target, now)]
 
     def next_change(self, party_id: str, now: datetime) -> datetime | None:
         """The earliest moment after `now` when the party's availability may change.

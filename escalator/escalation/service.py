@@ -84,6 +84,7 @@ class EscalationService:
         self.store = store
         self.config = config
         self.directory = directory
+        self._seen = directory  # with the covers the last decision read (`seen_directory`)
         self.clock = clock
         self._on_change = on_change or (lambda: None)
         # on_due: an event changed nothing but timers (its notices went straight to the
@@ -147,7 +148,7 @@ class EscalationService:
                 return IngestResult(seen["incident_id"], duplicate=True)
         self._source_spoke(tx, event.source, now)
         current = tx.incidents.open_one(event.dedup_key) if event.state != "heartbeat" else None
-        follow = self._follow_for(event.source, event.code, self._route_ladder(event))
+        follow = follow_up(self.config, event.source, event.code, self._route_ladder(event))
         recent = tx.incidents.resolved_since(event.dedup_key, now - follow.reopen_within) \
             if event.state == "alarm" and current is None \
             and follow.reopen_within > timedelta(0) else None
@@ -161,7 +162,7 @@ class EscalationService:
         if meaning is Correlation.CLEAR:
             assert current is not None
             self._persist(tx, policy.apply_clear(current, self._ladder(current),
-                                                 self.directory, now), now)
+                                                 self._dir(tx, now), now), now)
             tx.events.add(event, current.id)
             return IngestResult(current.id)
         if meaning is Correlation.REPEAT:
@@ -176,7 +177,7 @@ class EscalationService:
         if meaning is Correlation.REOPEN:
             assert recent is not None
             ladder = self._ladder(recent)
-            d = policy.reopen(recent, ladder, self.directory, now, self._follow(recent))
+            d = policy.reopen(recent, ladder, self._dir(tx, now), now, self._follow(recent))
             self._persist(tx, maintenance_holds.hold_reopened(tx, self.config, d, recent, now),
                           now)
             tx.events.add(event, recent.id)
@@ -205,7 +206,7 @@ class EscalationService:
                                             params(code=event.code, source=event.source))])
         if maintenance_holds.hold(tx, self.config, incident, now):
             return incident_id  # recorded; its ladder starts when the window ends
-        self._persist(tx, policy.start(incident, self._ladder(incident), self.directory, now,
+        self._persist(tx, policy.start(incident, self._ladder(incident), self._dir(tx, now), now,
                                        self._follow(incident)), now)
         return incident_id
 
@@ -246,7 +247,7 @@ class EscalationService:
                 if clear_by is not None and clear_by > now:
                     within = min(within or DEFAULT_FALSE_ALARM_CLEAR_WITHIN, clear_by - now)
                 d = policy.apply_action(
-                    incident, action, by, self._ladder(incident), self.directory, now,
+                    incident, action, by, self._ladder(incident), self._dir(tx, now), now,
                     party=told, minutes=minutes, note=note, false_alarm_clear_within=within,
                     eta=eta, clear_by=clear_by, said=said, follow=self._follow(incident),
                     fix_by=fix_by)
@@ -281,7 +282,7 @@ class EscalationService:
                 if live:
                     return False  # someone on this step was (or may still be) reached
                 d = policy.apply_action(inc, Action.ESCALATE, "escalator", self._ladder(inc),
-                                        self.directory, now, follow=self._follow(inc))
+                                        self._dir(tx, now), now, follow=self._follow(inc))
                 self._persist(tx, d, now)
                 tx.safety.add(incident_id, [SafetyRecord(  # parameters, rendered when shown
                     SafetyCause.DELIVERY_FAILED, now, params(step=step, loop=loop))])
@@ -307,11 +308,12 @@ class EscalationService:
         return due  # still `now` when more is due: the caller sends, then comes back
 
     def _wake(self, tx: Tx, now: datetime) -> tuple[datetime | None, bool]:
+        directory = self._dir(tx, now)
         for held in maintenance_holds.review(tx, self.config, now, self._ladder, self._follow,
-                                             self.directory):
+                                             directory):
             self._persist(tx, held, now)
         found = tx.incidents.due(now, WAKE_BATCH)
-        tx.decisions.save([policy.decide(i, self._ladder(i), self.directory, now,
+        tx.decisions.save([policy.decide(i, self._ladder(i), directory, now,
                                          self._follow(i)) for i in found], now)
         if len(found) == WAKE_BATCH:
             return now, True
@@ -330,7 +332,7 @@ class EscalationService:
             silent = tx.incidents.get(int(row["silent_incident_id"]))
             if silent is not None and silent.is_open:
                 self._persist(tx, policy.apply_clear(silent, self._ladder(silent),
-                                                     self.directory, now), now)
+                                                     self._dir(tx, now), now), now)
             tx.sources.set_silent(source_id, None)
 
     def _check_sources(self, tx: Tx, now: datetime) -> datetime | None:
@@ -376,12 +378,18 @@ class EscalationService:
                     incident.id, incident.ladder, fallback)
         return ladders[fallback]
 
-    def _follow(self, incident: Incident) -> FollowUp:
-        return self._follow_for(incident.source, incident.code, incident.ladder)
+    def _dir(self, tx: Tx, now: datetime) -> Directory:
+        """With the cover shifts, read in the decision's own transaction (every instance)."""
+        self._seen = self.directory.with_covers(tx.covers.in_force(now))
+        return self._seen
 
-    def _follow_for(self, source: str, code: str, ladder_id: str) -> FollowUp:
+    def seen_directory(self) -> Directory:
+        """With the covers the last decision read: what cards and board rows call."""
+        return self.directory.with_covers(self._seen.covers)  # a reload's, those covers
+
+    def _follow(self, incident: Incident) -> FollowUp:
         """The follow-through settings for an alarm: its route's, its ladder's, its source's."""
-        return follow_up(self.config, source, code, ladder_id)
+        return follow_up(self.config, incident.source, incident.code, incident.ladder)
 
     @staticmethod
     def _persist(tx: Tx, d: Decision, now: datetime) -> None:

@@ -193,9 +193,10 @@ class ConfigEditing:
             when = parse_at(at, ZoneInfo(config.facility.timezone), self._clock.now())
         except ValueError:
             return Simulated(checked, error=t(lang, "config.sim.bad_at", at=at))
+        covers = await self._store.transaction(lambda tx: tx.covers.in_force(when))
         dry = await asyncio.to_thread(run, config, code.strip(), when,
                                       source=source.strip() or "terminal",
-                                      point=point.strip(), horizon=horizon)
+                                      point=point.strip(), horizon=horizon, covers=covers)
         return Simulated(checked, tuple(in_words(dry, lang)))
 
     # -- saving --------------------------------------------------------------------

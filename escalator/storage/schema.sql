@@ -210,6 +210,20 @@ CREATE TABLE IF NOT EXISTS maintenance_windows (
     updated_by TEXT,
     updated_at TEXT
 );
+-- Cover shifts (escalator/storage/covers.py): `cover` works instead of `covered` from
+-- starts_at until `until` (UTC). Ending one early sets until to that moment, and rows stay
+-- as the record of who stood in for whom.
+CREATE TABLE IF NOT EXISTS covers (
+    id {pk},
+    covered TEXT NOT NULL,
+    cover TEXT NOT NULL,
+    starts_at TEXT NOT NULL,
+    until TEXT NOT NULL,
+    created_by TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    ended_by TEXT
+);
+CREATE INDEX IF NOT EXISTS covers_until ON covers (until);
 -- Incidents opened during a maintenance window and not escalated yet: released
 -- (their ladder starts, MAINTENANCE_ENDED) when no window covers them any more.
 CREATE TABLE IF NOT EXISTS incident_holds (

@@ -31,7 +31,7 @@ async def test_commands_are_announced_in_each_language(tg_app, fake_tg):
                  for c in fake_tg.calls_of("setMyCommands")}
     assert set(announced) == {None, "fi", "sv", "en"}
     assert {c["command"] for c in announced["en"]} == {
-        "open", "status", "oncall", "chatid", "language", "help", "start"}
+        "open", "status", "oncall", "cover", "chatid", "language", "help", "start"}
     assert {c["description"] for c in announced["sv"]} >= {"Öppna larm"}
 
 

@@ -18,7 +18,7 @@ TOO_LONG = {
     "domain/policy.py": 524,
     "reports/weekly.py": 506,
     "config/schema.py": 432,
-    "escalation/service.py": 414,
+    "escalation/service.py": 413,
 }
 
 

@@ -24,6 +24,7 @@ from escalator.entrypoints.http import (
     ackpage,
     api,
     board,
+    cover_api,
     intake,
     maintenance_api,
     probes,
@@ -58,6 +59,7 @@ def build_web_app(uses: UseCases, more_routes: Sequence[Routes] = ()) -> web.App
     api.setup(web_app)
     safety.setup(web_app)  # the safety register (replaces api's plain list)
     maintenance_api.setup(web_app)
+    cover_api.setup(web_app)  # cover shifts
     ackpage.setup(web_app)
     probes.setup(web_app)
     for add in more_routes:  # e.g. the Telegram channel's webhook (only in webhook mode)

@@ -21,6 +21,7 @@ from telegram.ext import ContextTypes
 
 from escalator.config.model import LANGUAGES, Config
 from escalator.domain.availability import Directory
+from escalator.domain.covers import Asker
 from escalator.domain.model import Incident
 from escalator.entrypoints.telegram.auth import (
     authorise,
@@ -28,11 +29,13 @@ from escalator.entrypoints.telegram.auth import (
     display_name,
     staff_users,
 )
+from escalator.i18n.dates import moment
 from escalator.notify.guidance import available_names
 from escalator.notify.telegram.cards import CardDesk
 from escalator.notify.telegram.chats import chat_parties
 from escalator.notify.telegram.texts import t, tn
 from escalator.runtime.clock import Clock
+from escalator.usecases.cover import Covering
 
 log = logging.getLogger(__name__)
 
@@ -42,16 +45,17 @@ Handler = Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None
 
 class Commands:
     def __init__(self, desk: CardDesk, clock: Clock, config: Callable[[], Config],
-                 directory: Callable[[], Directory]) -> None:
+                 directory: Callable[[], Directory], covering: Covering | None = None) -> None:
         self.desk = desk
         self.clock = clock
         self.config = config
         self.directory = directory
+        self.covering = covering  # cover shifts (/cover); None: not wired
 
     def handlers(self) -> dict[str, Handler]:
         return {"start": self.start, "chatid": self.chatid, "help": self.help,
                 "open": self.open, "status": self.status, "oncall": self.oncall,
-                "language": self.language}
+                "language": self.language, "cover": self.cover}
 
     # -- anywhere ---------------------------------------------------------------
     async def start(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -119,7 +123,8 @@ class Commands:
         if not self._known(update):
             await self._say(chat, t(lang, "cmd.not_configured"))
             return
-        await self._say(chat, oncall_text(self.config(), self.directory(), self.clock, lang))
+        directory = await self.covering.directory() if self.covering else self.directory()
+        await self._say(chat, oncall_text(self.config(), directory, self.clock, lang))
 
     async def language(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         chat, lang = await self._where(update)
@@ -137,6 +142,25 @@ class Commands:
         chosen = args[0]
         await self.desk.records.set_chat_language(chat, chosen)
         await self._say(chat, t(chosen, "cmd.language.set"))
+
+    async def cover(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """`/cover Anna [tonight | 2026-12-24T21:00..2026-12-25T07:00]`: the user's own
+        party works instead of Anna then (domain/covers.py says who may)."""
+        chat, lang = await self._where(update)
+        user, eff = update.effective_user, update.effective_chat
+        actor = None if user is None or eff is None else authorise(
+            self.config(), eff.id, eff.username, user.id,
+            display_name(user.id, user.first_name, user.last_name, user.username))
+        if actor is None:
+            await self._say(chat, t(lang, "cmd.unauthorised", user=user.id if user else "?"))
+            return
+        own = self.config().parties.get(actor.party or "")
+        if self.covering is None or own is None or actor.user_id not in own.telegram_users:
+            await self._say(chat, t(lang, "cover.no_party"))  # staff in a ward's chat: not it
+            return
+        await self._say(chat, await cover_reply(self.covering, actor.name, own.id,
+                                                list(context.args or []), lang,
+                                                self.config().facility.timezone))
 
     # -- helpers --------------------------------------------------------------
     async def _where(self, update: Update) -> tuple[str, str]:
@@ -213,3 +237,25 @@ def oncall_text(config: Config, directory: Directory, clock: Clock, lang: str) -
             steps.append(f"{n}. {', '.join(names)}")
         lines.append(f"{lid}: " + " → ".join(steps))
     return "\n".join(lines)
+
+
+async def cover_reply(covering: Covering, name: str, party: str, words: list[str], lang: str,
+                      tz: str) -> str:
+    """The reply to /cover: the longest leading words that name a person are whose shift,
+    the rest the period ("tonight" when none)."""
+    for n in range(len(words), 0, -1):
+        covered = covering.party(" ".join(words[:n]))
+        if covered is not None:
+            break
+    else:
+        return t(lang, "cover.usage")
+    span = covering.period(" ".join(words[n:]))
+    if span is None:
+        return t(lang, "cover.usage")
+    result = await covering.cover(Asker(name, "nurse", party), covered, party, *span)
+    if result.cover is None:
+        problem = result.problem.value if result.problem else "unknown"
+        return t(lang, f"cover.problem.{problem}")
+    d = covering.current_directory()
+    return t(lang, "cover.done", cover=d.name(party), covered=d.name(covered),
+             start=moment(span[0], tz, lang), end=moment(span[1], tz, lang))

@@ -20,15 +20,17 @@ from escalator.entrypoints.telegram.presses import PressHandler
 from escalator.monitoring.metrics import DOOR
 from escalator.notify.telegram.channel import TelegramChannel
 from escalator.usecases.answering import Command, Outcome
+from escalator.usecases.cover import Covering
 
 
 class TelegramInbound:
     def __init__(self, channel: TelegramChannel,
-                 answer_with: Callable[[Command], Awaitable[Outcome]] | None = None) -> None:
+                 answer_with: Callable[[Command], Awaitable[Outcome]] | None = None,
+                 covering: Covering | None = None) -> None:
         desk = channel.desk
         self.answer_with = answer_with  # Answering.answer: the one way every door's answer takes
         self.presses = PressHandler(desk, self._answer, channel.clock, channel.config)
-        self.commands = Commands(desk, channel.clock, channel.config, desk.directory)
+        self.commands = Commands(desk, channel.clock, channel.config, desk.directory, covering)
         channel.installers.append(self.install)
 
     async def _answer(self, command: Command) -> Outcome:

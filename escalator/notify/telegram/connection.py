@@ -31,7 +31,7 @@ from escalator.runtime.tasks import cancel_and_wait
 log = logging.getLogger(__name__)
 
 ALLOWED_UPDATES = ["message", "callback_query"]
-COMMANDS = ("open", "status", "oncall", "chatid", "language", "help", "start")
+COMMANDS = ("open", "status", "oncall", "cover", "chatid", "language", "help", "start")
 
 
 class Connection:

@@ -11,6 +11,7 @@ from pathlib import Path
 from aiohttp import web
 
 from escalator.entrypoints.http.board import (
+    cover_pages,
     editor_pages,
     live,
     outbox_pages,
@@ -37,6 +38,7 @@ def setup(web_app: web.Application) -> None:
     r.add_get("/board/incidents/{id}", pages.incident_page)
     r.add_post("/board/incidents/{id}/act", pages.act)
     r.add_get("/board/oncall", pages.oncall)
+    cover_pages.setup(web_app)  # cover shifts: the duty page's form
     register_pages.setup(web_app)  # the safety register: read, note, close
     r.add_get("/board/outbox", outbox_pages.outbox)
     r.add_post("/board/outbox/press", outbox_pages.press)

@@ -41,8 +41,8 @@ from escalator.entrypoints.http.board.auth import (
 from escalator.entrypoints.http.board.editor_chrome import chrome
 from escalator.entrypoints.http.board.picture import Call, Mark, picture
 from escalator.entrypoints.http.board.state import BoardState
-from escalator.entrypoints.http.board.texts import LANGS, bt, local
-from escalator.entrypoints.http.keys import ANSWERING, BOARD, CONTEXT, QUERIES
+from escalator.entrypoints.http.board.texts import LANGS, bt, cover_said, local
+from escalator.entrypoints.http.keys import ANSWERING, BOARD, CONTEXT, COVERING, QUERIES
 from escalator.entrypoints.http.views import told_together
 from escalator.i18n import code_label
 from escalator.i18n.explain import explain
@@ -331,14 +331,17 @@ def duration(lang: str, minutes: int) -> str:
 
 @signed_in
 async def oncall(request: web.Request, session: Session) -> web.Response:
-    app = request.app[CONTEXT]
-    now, config, directory = app.clock.now(), app.config, request.app[QUERIES].directory
+    app, covering = request.app[CONTEXT], request.app[COVERING]
+    now, config, directory = app.clock.now(), app.config, await covering.directory()
     tz, lang = config.facility.timezone, language(request, session)
     roster_duty = duty.rosters(config, directory, now)
     ladder_duty = duty.ladders(config, directory, now)
     gaps = sum(d.gap for d in roster_duty) + sum(ld.gap for ld in ladder_duty)
     return render(request, "oncall.html", session, rosters=roster_duty, ladders=ladder_duty,
-                  gaps=gaps, when=lambda at: local(at, tz, now, lang))
+                  gaps=gaps, when=lambda at: local(at, tz, now, lang),
+                  covers=await covering.listed(), said=cover_said(request.query.get("cover")),
+                  people=sorted(((p.name, pid) for pid, p in config.parties.items()
+                                 if p.role != "viewer")))
 
 
 async def root(request: web.Request) -> web.Response:

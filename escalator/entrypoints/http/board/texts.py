@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from escalator.domain.covers import CoverProblem
 from escalator.i18n import LANGUAGES, dates, t, tn
 
 LANGS = LANGUAGES
@@ -22,4 +23,18 @@ def local(at: datetime, tz: str, now: datetime, lang: str) -> str:
     return dates.moment(at, tz, lang, now)
 
 
-__all__ = ["LANGS", "bt", "local", "tn"]
+__all__ = ["LANGS", "bt", "cover_said", "local", "tn"]
+
+
+# The duty page's message after a cover's form (board/cover_pages.py): a code from this
+# list in the query, never text from the request.
+SAID = {"done": "cover.board.done", "ended": "cover.board.ended",
+        "unreadable": "cover.board.unreadable", "missing": "cover.board.missing",
+        **{p.value: f"cover.problem.{p.value}" for p in CoverProblem}}
+
+
+def cover_said(code: str | None) -> tuple[str, bool] | None:
+    """(text key, good?) for the duty page's message, or None."""
+    if code not in SAID:
+        return None
+    return SAID[code], code in ("done", "ended")
