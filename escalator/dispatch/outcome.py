@@ -33,6 +33,7 @@ class Outcome:
     # channel, the technical error for the API), rendered per reader later.
     note: dict[str, str] = field(default_factory=dict)
     failing_since: object = KEEP  # datetime | None | KEEP
+    failure: str = ""  # a failed send's kind (`errors.FAILURES`): the contact's health
 
     @property
     def status(self) -> Status | None:

@@ -27,6 +27,7 @@ from escalator.config.channels import SMS_PRESETS, sms_problems
 from escalator.config.model import Facility
 from escalator.domain.answering import CALLS  # a call to act, not news of one
 from escalator.domain.availability import Contact
+from escalator.domain.channel_health import TEST
 from escalator.domain.errors import ConfigError
 from escalator.i18n import code_label
 from escalator.notify import gsm, render
@@ -53,6 +54,8 @@ def sms_text(message: Message, facility: str) -> str:
     What a reader needs first is kept; the rest is shortened to fit; the ack
     link always ends the text.
     """
+    if message.reason == TEST:  # a manager's test message: its own words, no link
+        return gsm.fit(f"[{facility}] {message.text}", "", "")
     inc = message.incident
     head = render.headline_for(message.reason, message.detail, message.update, message.language,
                               message.tz)

@@ -13,6 +13,7 @@ from collections.abc import Collection, Iterable
 from datetime import datetime
 from typing import Any
 
+from escalator.domain.channel_health import NO_INCIDENT, placeholder_incident
 from escalator.domain.delivery import RULES, Move, Refused, Status, check_fields, target
 from escalator.domain.model import Incident, Notice
 from escalator.storage import audit
@@ -126,6 +127,8 @@ class Deliveries:
                 " WHEN 'pending' THEN 'sending' ELSE 'checking' END"
                 f" WHERE status IN ('pending', 'queued') AND id IN ({marks(chunk)})", chunk)
         incidents = self._incidents.by_id({int(r["incident_id"]) for r in found})
+        if any(int(r["incident_id"]) == NO_INCIDENT for r in found):  # test messages
+            incidents[NO_INCIDENT] = placeholder_incident(now)
         claimed = []
         for r in found:
             if int(r["incident_id"]) not in incidents:

@@ -30,6 +30,7 @@ from escalator.domain.errors import StorageBusy, StorageConflict, StorageError, 
 from escalator.domain.model import State
 from escalator.storage import audit, faults
 from escalator.storage.connect import postgres_connect, sqlite_connect
+from escalator.storage.contact_health import ContactHealth
 from escalator.storage.decisions import Decisions
 from escalator.storage.deliveries import Deliveries
 from escalator.storage.events import Events
@@ -75,6 +76,7 @@ class Tx(TxBase):
         self.maintenance = Maintenance(self)
         self.register = Register(self)
         self.meta = Meta(self)
+        self.contact_health = ContactHealth(self)  # the board's channel health, tests
 
     @property
     def wake_at(self) -> datetime | None:

@@ -15,6 +15,7 @@ from aiohttp import web
 from escalator.liveconfig.editing import ConfigEditing
 from escalator.usecases.answering import Answering
 from escalator.usecases.calls import Calls
+from escalator.usecases.channel_health import ChannelHealth
 from escalator.usecases.configuring import Configuring
 from escalator.usecases.context import Context
 from escalator.usecases.health import Health
@@ -39,6 +40,7 @@ HEALTH = web.AppKey("health", Health)
 CONFIGURING = web.AppKey("configuring", Configuring)
 BOARD: web.AppKey[BoardState] = web.AppKey("board")
 EDITING = web.AppKey("config_editing", ConfigEditing)  # the manager's config editor
+CHANNEL_HEALTH = web.AppKey("channel_health", ChannelHealth)  # the board's channel health
 
 
 @dataclass(frozen=True)
@@ -55,6 +57,7 @@ class UseCases:
     configuring: Configuring
     board: BoardState  # sessions, sign-in limits and the live-change signal
     editing: ConfigEditing  # the board's config editor: check, simulate, save, history
+    channel_health: ChannelHealth  # each contact's last success/failure, test messages
 
     def install(self, web_app: web.Application) -> None:
         web_app[CONTEXT] = self.context
@@ -69,3 +72,4 @@ class UseCases:
         web_app[CONFIGURING] = self.configuring
         web_app[BOARD] = self.board
         web_app[EDITING] = self.editing
+        web_app[CHANNEL_HEALTH] = self.channel_health
