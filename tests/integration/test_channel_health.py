@@ -219,3 +219,35 @@ async def test_a_test_message_never_reaches_the_weekly_figures(world, clock, rec
     assert after == before
     parties = {p.party: p for p in after.parties}
     assert parties["alarm-vendor"].contacted == 1 and after.total == 1
+
+
+async def test_the_use_case_on_both_databases(make_app, clock, recorder, store_url):
+    """The named read and the command over SQLite and PostgreSQL: a test row is sent by
+    the dispatcher, its contact's success is recorded, a second one within the minute
+    is refused, a nurse is refused, and a failed test shows its contact failing."""
+    from escalator.domain.channel_health import NoTest
+    from escalator.domain.errors import NotifyError
+    from escalator.usecases.channel_health import TestMessage
+
+    app = await make_app(storage=store_url)
+    health = app.use_cases().channel_health
+    done = await health.send_test(TestMessage("Maija", "manager", "alarm-vendor", 1))
+    assert done.refusal is None and done.delivery_id is not None
+    again = await health.send_test(TestMessage("Maija", "manager", "alarm-vendor", 1))
+    assert again.refusal == NoTest.TOO_SOON
+    assert (await health.send_test(TestMessage("Anna", "nurse", "alarm-vendor", 0))
+            ).refusal == "role"
+    await app.tick()
+    [sent] = recorder.to("alarm-vendor")
+    assert (sent.reason, sent.incident.id, sent.ack_url) == ("TEST", 0, "")
+    recorder.failures.append(NotifyError("550 no such user", recoverable=False,
+                                         kind="bad_address"))
+    assert (await health.send_test(TestMessage("Maija", "manager", "alarm-vendor", 0))
+            ).refusal is None
+    await app.tick()
+    board = await health.board()
+    lines = {(c.party, c.index): c for c in board.contacts}
+    mail, sms = lines[("alarm-vendor", 0)], lines[("alarm-vendor", 1)]
+    assert (mail.seen.state, mail.seen.failure) == ("failing", "bad_address")
+    assert sms.seen.state == "works" and sms.test is not None and sms.test.status == "sent"
+    assert board.channels and {c.channel for c in board.channels} >= {"email", "sms"}
