@@ -30,15 +30,20 @@ class ContactSeen:
     seen: Seen
 
 
+def succeeded(tx: TxBase, party: str, index: int, channel: str, at: datetime) -> None:
+    """A message got through to this contact at `at`: the dispatcher's `accept`, or a
+    Telegram digest carrying a held notice (`Deliveries.mark_sent`)."""
+    tx.execute("INSERT INTO contact_health (party, contact_index, channel, ok_at)"
+               " VALUES (?,?,?,?) ON CONFLICT (party, contact_index, channel)"
+               " DO UPDATE SET ok_at = excluded.ok_at", (party, index, channel, ts(at)))
+
+
 class ContactHealth:
     def __init__(self, tx: TxBase) -> None:
         self._tx = tx
 
     def succeeded(self, party: str, index: int, channel: str, at: datetime) -> None:
-        self._tx.execute(
-            "INSERT INTO contact_health (party, contact_index, channel, ok_at)"
-            " VALUES (?,?,?,?) ON CONFLICT (party, contact_index, channel)"
-            " DO UPDATE SET ok_at = excluded.ok_at", (party, index, channel, ts(at)))
+        succeeded(self._tx, party, index, channel, at)
 
     def failed(self, party: str, index: int, channel: str, at: datetime, failure: str,
                error: str) -> None:

@@ -251,3 +251,25 @@ async def test_the_use_case_on_both_databases(make_app, clock, recorder, store_u
     assert (mail.seen.state, mail.seen.failure) == ("failing", "bad_address")
     assert sms.seen.state == "works" and sms.test is not None and sms.test.status == "sent"
     assert board.channels and {c.channel for c in board.channels} >= {"email", "sms"}
+
+
+async def test_a_digest_carrying_held_notices_counts_as_getting_through(tg_app, fake_tg):
+    """A Telegram digest sends notices the chat's budget held: the contact got through
+    when the digest went out, though no dispatcher outcome says so (`carry`)."""
+    from tg_support import alarm
+
+    app = await tg_app(step1="[ward-a]")
+    health = app.use_cases().channel_health
+
+    async def ward_chat():
+        return next(c.seen for c in (await health.board()).contacts if c.party == "ward-a")
+
+    for n in range(40):
+        await alarm(app, point=f"Detector {n}")
+    await app.dispatcher.run_due()  # 10 cards now, 30 wait for a digest
+    cards_at = (await ward_chat()).ok_at
+    assert cards_at == app.clock.now() and app.telegram.digests.waiting()
+    app.clock.advance(seconds=30)
+    await app.tick()  # the digest goes out: the held notices are sent now
+    assert app.telegram.digests.waiting() == []
+    assert (await ward_chat()).ok_at == app.clock.now() > cards_at
