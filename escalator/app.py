@@ -63,6 +63,7 @@ from escalator.storage import SqlStore, open_store
 from escalator.storage.listen import DueListener
 from escalator.usecases.answering import Answering
 from escalator.usecases.calls import CallLog, Calls
+from escalator.usecases.channel_health import ChannelHealth
 from escalator.usecases.chat_records import ChatRecords
 from escalator.usecases.configuring import Configuring
 from escalator.usecases.context import Context
@@ -312,7 +313,8 @@ class Escalator:
             signing_in=SigningIn(context, board.limiter, board.sessions, board.verify),
             health=Health(store, self.metrics, self.health), editing=self.config_editing,
             configuring=Configuring(lambda: self._config, self.reload_async),
-            covering=self.covering)
+            covering=self.covering,
+            channel_health=ChannelHealth(context, store, poke))
 
     def web_app(self) -> web.Application:
         """The HTTP entry points over this service's use cases (and Telegram's webhook)."""

@@ -34,9 +34,9 @@ def move_on(row: DeliveryRow, party: Party, error: str, now: datetime, channel: 
         if row.status == Status.SENT:  # accepted, then not answered: not sent after all
             fields["sent_at"] = None
         return Outcome(row, moves[0], fields, note={**note, "next": party.contacts[nxt].channel},
-                       failing_since=None)
+                       failing_since=None, failure=failure)
     return Outcome(row, moves[1], {"attempts": row.attempts, "error": error},
-                   True, note, failing_since=None)
+                   True, note, failing_since=None, failure=failure)
 
 
 def retry_or_move_on(row: DeliveryRow, party: Party, contact: Contact, exc: NotifyError,
@@ -57,6 +57,6 @@ def retry_or_move_on(row: DeliveryRow, party: Party, contact: Contact, exc: Noti
         return Outcome(row, Move.RETRY, {"attempts": attempts, "error": error,
                                          "channel": contact.channel,
                                          "next_attempt_at": plan.at},
-                       failing_since=plan.failing_since)
+                       failing_since=plan.failing_since, failure=exc.kind)
     return move_on(replace(row, attempts=attempts), party, error, started, contact.channel,
                    exc.kind)

@@ -38,6 +38,7 @@ class Outcome:
     # spread over the party's contact rules with this outcome: the further rows to add,
     # (contact index, due); None: not spreading (written only if the move is)
     spread: tuple[tuple[int, datetime], ...] | None = None
+    failure: str = ""  # a failed send's kind (`errors.FAILURES`): the contact's health
 
     @property
     def status(self) -> Status | None:

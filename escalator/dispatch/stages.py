@@ -22,13 +22,14 @@ from escalator.dispatch.outcome import KEEP, Outcome
 from escalator.domain import contact_rules
 from escalator.domain.answering import superseded
 from escalator.domain.availability import Contact, Party
+from escalator.domain.channel_health import TEST, gives_up_at_once
 from escalator.domain.contact_rules import DEFAULT_URGENCY, Send
 from escalator.domain.delivery import Move, deadline
 from escalator.domain.errors import NotifyError
 from escalator.domain.ladder import route_for
 from escalator.domain.model import Incident, State
 from escalator.domain.retry import overdue
-from escalator.i18n import reader_language
+from escalator.i18n import reader_language, t
 from escalator.notify import render
 from escalator.notify.base import Message, delivery_key
 from escalator.security.links import LinkSigner
@@ -166,6 +167,8 @@ def compose(a: Attempt, signer: LinkSigner, nonce: bytes | None) -> Message:
     row, incident, config, party = a.row, a.incident, a.config, a.party
     assert party is not None
     lang, ro = reader_language(party.language, config.facility.language), party.role == "viewer"
+    if row.reason == TEST:
+        return compose_test(a, lang)
     token = signer.make(incident.id, party.id, a.now, nonce)
     ack_url = f"{config.http.public_url.rstrip('/')}/ack/{token}"
     return Message(
@@ -177,6 +180,21 @@ def compose(a: Attempt, signer: LinkSigner, nonce: bytes | None) -> Message:
                          config.facility.timezone, ack_url, a.now, read_only=ro),
         ack_url=ack_url, tz=config.facility.timezone, read_only=ro,  # a viewer's: no acts
     )
+
+
+def compose_test(a: Attempt, lang: str) -> Message:
+    """A test message: says it is a test, from whom, and that nothing needs doing. No
+    link: there is nothing to answer."""
+    row, config, party = a.row, a.config, a.party
+    assert party is not None
+    facility = config.facility.name
+    return Message(
+        delivery_id=row.id, key=delivery_key(config.facility.id, row.id, row.created_at),
+        incident=a.incident, party=party.id, party_name=party.name, reason=row.reason,
+        step=None, detail=row.detail, update=False, language=lang,
+        subject=t(lang, "health.test.subject", facility=facility),
+        text=t(lang, "health.test.text", facility=facility, by=row.detail),
+        ack_url="", tz=config.facility.timezone)
 
 
 def accepted(a: Attempt, label: str, at: datetime) -> Outcome:
@@ -201,6 +219,11 @@ def failed(a: Attempt, exc: NotifyError, finished: datetime, jitter: float) -> O
     """Retried, or fallen back: the retry policy (escalator.domain.retry) decides."""
     contact = a.contact
     assert contact is not None and a.party is not None
+    if gives_up_at_once(a.row.reason):  # a test says whether this one contact works
+        return Outcome(a.row, Move.GIVE_UP, {
+            "attempts": a.row.attempts + 1, "channel": contact.channel,
+            "error": f"{contact.channel} {contact.address}: {exc}"}, True,
+            failing_since=None, failure=exc.kind)
     return retry_or_move_on(a.row, a.party, contact, exc, a.now, finished, a.failing_since,
                             a.limit(contact), jitter)
 

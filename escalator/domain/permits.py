@@ -23,6 +23,7 @@ class Deed(StrEnum):
     END_WINDOW = "end_window"
     NOTE_RECORD = "note_record"  # a note on a safety record
     CLOSE_RECORD = "close_record"  # a safety record reviewed and closed
+    TEST_MESSAGE = "test_message"  # the board's "send a test message" to one contact
 
 
 class Refusal(StrEnum):
@@ -48,6 +49,7 @@ MAY: dict[Deed, frozenset[str]] = {
     Deed.END_WINDOW: frozenset({OPERATOR}),
     Deed.NOTE_RECORD: frozenset({OPERATOR, MANAGER}),
     Deed.CLOSE_RECORD: frozenset({OPERATOR, MANAGER}),
+    Deed.TEST_MESSAGE: frozenset({MANAGER}),
 }
 
 

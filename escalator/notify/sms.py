@@ -28,6 +28,7 @@ from escalator.config.channels import SMS_PRESETS, sms_problems
 from escalator.config.model import Facility
 from escalator.domain.answering import CALLS  # a call to act, not news of one
 from escalator.domain.availability import Contact
+from escalator.domain.channel_health import TEST
 from escalator.domain.errors import ConfigError
 from escalator.domain.sms_reply import short_code
 from escalator.i18n import code_label
@@ -60,6 +61,8 @@ def sms_text(message: Message, facility: str, *, replies: bool = False) -> str:
     it all (gsm.fit); the link always ends the text and is never cut. `#K7` is the
     alarm's code for a reply where a number has several alarms open.
     """
+    if message.reason == TEST:  # a manager's test message: its own words, no link
+        return gsm.fit(f"[{facility}] {message.text}", "", "")
     inc = message.incident
     head = render.headline_for(message.reason, message.detail, message.update, message.language,
                               message.tz)

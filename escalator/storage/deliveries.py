@@ -13,9 +13,10 @@ from collections.abc import Collection, Iterable
 from datetime import datetime
 from typing import Any
 
+from escalator.domain.channel_health import NO_INCIDENT, placeholder_incident
 from escalator.domain.delivery import RULES, Move, Refused, Status, check_fields, target
 from escalator.domain.model import Incident, Notice
-from escalator.storage import audit
+from escalator.storage import audit, contact_health
 from escalator.storage.incidents import Incidents
 from escalator.storage.rows import DeliveryRow, dt, ts
 from escalator.storage.txbase import TxBase, marks
@@ -135,6 +136,8 @@ class Deliveries:
                 " WHEN 'pending' THEN 'sending' ELSE 'checking' END"
                 f" WHERE status IN ('pending', 'queued') AND id IN ({marks(chunk)})", chunk)
         incidents = self._incidents.by_id({int(r["incident_id"]) for r in found})
+        if any(int(r["incident_id"]) == NO_INCIDENT for r in found):  # test messages
+            incidents[NO_INCIDENT] = placeholder_incident(now)
         claimed = []
         for r in found:
             if int(r["incident_id"]) not in incidents:
@@ -202,6 +205,11 @@ class Deliveries:
                           error=None)
         if moved:  # "sent" is in the chain, as the dispatcher's outcomes are
             audit.record_sent(self._tx, delivery_id, channel, at)
+            row = self._tx.one("SELECT party, contact_index FROM deliveries WHERE id = ?",
+                               (delivery_id,))
+            if row is not None:  # the contact got through: its health on the board
+                contact_health.succeeded(self._tx, row["party"], int(row["contact_index"]),
+                                         channel, at)
         return moved
 
     def move(self, delivery_id: int, move: Move, *, now: datetime,

@@ -112,6 +112,19 @@ CREATE TABLE IF NOT EXISTS delivery_spread (
     delivery_id INTEGER PRIMARY KEY,
     notice_id INTEGER NOT NULL
 );
+-- Per contact of a party (its place in the party's list and its channel): when a
+-- message last got through and when one last failed, written with each delivery
+-- outcome (escalator/storage/contact_health.py, read by the channel health page).
+CREATE TABLE IF NOT EXISTS contact_health (
+    party TEXT NOT NULL,
+    contact_index INTEGER NOT NULL,
+    channel TEXT NOT NULL,
+    ok_at TEXT,
+    failed_at TEXT,
+    failure TEXT NOT NULL DEFAULT '',
+    error TEXT NOT NULL DEFAULT '',
+    PRIMARY KEY (party, contact_index, channel)
+);
 CREATE TABLE IF NOT EXISTS safety_incidents (
     id {pk},
     incident_id INTEGER NOT NULL,

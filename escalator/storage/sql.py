@@ -30,6 +30,7 @@ from escalator.domain.errors import StorageBusy, StorageConflict, StorageError, 
 from escalator.domain.model import State
 from escalator.storage import audit, faults
 from escalator.storage.connect import postgres_connect, sqlite_connect
+from escalator.storage.contact_health import ContactHealth
 from escalator.storage.covers import Covers
 from escalator.storage.decisions import Decisions
 from escalator.storage.deliveries import Deliveries
@@ -77,6 +78,7 @@ class Tx(TxBase):
         self.register = Register(self)
         self.meta = Meta(self)
         self.covers = Covers(self)  # cover shifts (storage/covers.py)
+        self.contact_health = ContactHealth(self)  # the board's channel health, tests
 
     @property
     def wake_at(self) -> datetime | None:

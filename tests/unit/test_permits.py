@@ -17,6 +17,9 @@ CASES = [
     *[(role, Deed.SIGN_IN, None) for role in ("nurse", "manager", "viewer")],
     ("operator", Deed.SIGN_IN, Refusal.ROLE),  # an API token's role is no board user's
     ("", Deed.SIGN_IN, Refusal.ROLE),
+    # a test message to a contact: the manager on the board, nobody else
+    ("manager", Deed.TEST_MESSAGE, None),
+    *[(role, Deed.TEST_MESSAGE, Refusal.ROLE) for role in ("nurse", "viewer", "operator", "")],
 ]
 
 

@@ -15,6 +15,7 @@ from aiohttp import web
 from escalator.liveconfig.editing import ConfigEditing
 from escalator.usecases.answering import Answering
 from escalator.usecases.calls import Calls
+from escalator.usecases.channel_health import ChannelHealth
 from escalator.usecases.configuring import Configuring
 from escalator.usecases.context import Context
 from escalator.usecases.cover import Covering
@@ -41,6 +42,7 @@ CONFIGURING = web.AppKey("configuring", Configuring)
 BOARD: web.AppKey[BoardState] = web.AppKey("board")
 EDITING = web.AppKey("config_editing", ConfigEditing)  # the manager's config editor
 COVERING = web.AppKey("covering", Covering)  # cover shifts
+CHANNEL_HEALTH = web.AppKey("channel_health", ChannelHealth)  # the board's channel health
 
 
 @dataclass(frozen=True)
@@ -58,6 +60,7 @@ class UseCases:
     board: BoardState  # sessions, sign-in limits and the live-change signal
     editing: ConfigEditing  # the board's config editor: check, simulate, save, history
     covering: Covering  # cover shifts: the board's form, the API
+    channel_health: ChannelHealth  # each contact's last success/failure, test messages
 
     def install(self, web_app: web.Application) -> None:
         web_app[CONTEXT] = self.context
@@ -73,3 +76,4 @@ class UseCases:
         web_app[BOARD] = self.board
         web_app[EDITING] = self.editing
         web_app[COVERING] = self.covering
+        web_app[CHANNEL_HEALTH] = self.channel_health

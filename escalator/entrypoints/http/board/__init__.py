@@ -11,6 +11,7 @@ from pathlib import Path
 from aiohttp import web
 
 from escalator.entrypoints.http.board import (
+    channel_pages,
     cover_pages,
     editor_pages,
     live,
@@ -43,6 +44,7 @@ def setup(web_app: web.Application) -> None:
     r.add_get("/board/outbox", outbox_pages.outbox)
     r.add_post("/board/outbox/press", outbox_pages.press)
     editor_pages.setup(web_app)  # the manager's config editor
+    channel_pages.setup(web_app)  # the manager's channel health and test messages
     r.add_static("/board/static/", STATIC, append_version=False)
     web_app.on_shutdown.append(_stop_live)
 
