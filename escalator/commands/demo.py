@@ -12,6 +12,7 @@ would see it. The terminal prints one URL that signs the visitor in.
 from __future__ import annotations
 
 import asyncio
+import base64
 import logging
 import random
 import secrets
@@ -30,6 +31,7 @@ from escalator.config import load_config
 from escalator.config.model import Config
 from escalator.domain.errors import ConfigError
 from escalator.notify.outbox import Outbox, card_renderer
+from escalator.notify.sms import takes_replies as sms_replies
 from escalator.runtime.clock import Clock
 from escalator.usecases.chat_records import ChatRecords
 
@@ -38,7 +40,14 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-SECRETS = ("ESCALATOR_API_TOKEN", "ESCALATOR_SECRET_KEY", "ESCALATOR_TERMINAL_TOKEN")
+SECRETS = ("ESCALATOR_API_TOKEN", "ESCALATOR_SECRET_KEY", "ESCALATOR_TERMINAL_TOKEN",
+           "ESCALATOR_DEMO_SMS_AUTH", "ESCALATOR_DEMO_SMS_IN_USER",
+           "ESCALATOR_DEMO_SMS_IN_PASSWORD")
+# The vendor answers the earth leakage by SMS reply ("1 K<id>": takes it), as a
+# contractor on the road would: through the gateway's inbound webhook, like 46elks.
+VENDOR_PHONE = "+358401234567"
+VENDOR_REPLY_AFTER = 75.0  # seconds after the alarm: the vendor's SMS went out by then
+
 CHANNELS = ("telegram", "email", "sms", "webhook", "voice")
 DEMO_USER = ("Demo", "manager")
 
@@ -99,8 +108,10 @@ class Terminal:
     """The building's alarm terminal, posting to the service like the real one would."""
 
     def __init__(self, url: str, token: str, rng: random.Random, gap: tuple[float, float],
-                 plc: demo_plc.DemoPlc | None = None) -> None:
+                 plc: demo_plc.DemoPlc | None = None,
+                 sms_login: tuple[str, str] | None = None) -> None:
         self.url = url
+        self.sms_login = sms_login  # the gateway's inbound credentials: the vendor replies
         self.token = token
         self.rng = rng
         self.gap = gap
@@ -109,9 +120,12 @@ class Terminal:
 
     async def run(self) -> None:
         async with aiohttp.ClientSession() as http:
+            replies = []
             for alarm in STORY:
                 await asyncio.sleep(alarm.delay)
-                await self._post(http, alarm)
+                incident = await self._post(http, alarm)
+                if alarm.code == "YX" and incident is not None and self.sms_login:
+                    replies.append(asyncio.create_task(self._vendor_replies(http, incident)))
             while True:
                 code, point, text = self.rng.choice(OTHERS)
                 await asyncio.sleep(self.rng.uniform(*self.gap))
@@ -119,12 +133,18 @@ class Terminal:
                 await asyncio.sleep(self.rng.uniform(*self.gap))
                 await self._post(http, Alarm(0, code, point, state="clear"))
 
-    async def _post(self, http: aiohttp.ClientSession, alarm: Alarm) -> None:
+    async def _vendor_replies(self, http: aiohttp.ClientSession, incident: int) -> str:
+        """The vendor's "1 K<id>" after its SMS: the reply SMS (the response's body)."""
+        await asyncio.sleep(VENDOR_REPLY_AFTER)
+        return await sms_reply(http, self.url, self.sms_login or ("", ""), VENDOR_PHONE,
+                               f"1 K{incident}")
+
+    async def _post(self, http: aiohttp.ClientSession, alarm: Alarm) -> int | None:
         coil = next((c for c, code, point, _ in demo_plc.POINTS
                      if (code, point) == (alarm.code, alarm.point)), None)
         if self.plc is not None and coil is not None:  # the controller's contact closes
             self.plc.set(coil, alarm.state == "alarm")
-            return
+            return None
         self._sent += 1
         body = {"id": f"demo-{secrets.token_hex(4)}-{self._sent}", "code": alarm.code,
                 "point": alarm.point, "state": alarm.state, "text": alarm.text}
@@ -134,8 +154,29 @@ class Terminal:
                 if resp.status >= 300:
                     log.warning("demo terminal: %s %s -> %s", alarm.code, alarm.state,
                                 resp.status)
+                    return None
+                return int((await resp.json()).get("incident") or 0) or None
         except aiohttp.ClientError as exc:
             log.warning("demo terminal: %s", exc)
+            return None
+
+
+async def sms_reply(http: aiohttp.ClientSession, url: str, login: tuple[str, str],
+                    sender: str, message: str) -> str:
+    """An SMS reply as the gateway (46elks) posts it to `/sms/inbound`: basic auth with
+    the credentials of its `sms_url`, the sender and the text as form fields. Returns
+    the reply SMS escalator answered with (46elks sends the body back to the sender)."""
+    form = {"direction": "incoming", "from": sender, "to": "+46766861004", "message": message}
+    try:
+        basic = base64.b64encode(f"{login[0]}:{login[1]}".encode()).decode()
+        async with http.post(f"{url}/sms/inbound", data=form,
+                             headers={"Authorization": f"Basic {basic}"}) as resp:
+            said = await resp.text()
+            log.info("demo vendor replied %r by SMS: %s %s", message, resp.status, said)
+            return said
+    except aiohttp.ClientError as exc:
+        log.warning("demo vendor's SMS reply: %s", exc)
+        return ""
 
 
 def demo_app(config: Config, env: Mapping[str, str], clock: Clock | None = None) -> Escalator:
@@ -144,7 +185,8 @@ def demo_app(config: Config, env: Mapping[str, str], clock: Clock | None = None)
     from escalator.app import Escalator
 
     outbox = Outbox(lambda: app.clock.now(), lambda: app.config.facility.name,
-                    on_new=lambda: app.board.changes.notify(()))  # the outbox count follows
+                    on_new=lambda: app.board.changes.notify(()),  # the outbox count follows
+                    sms_replies=lambda: sms_replies(app.config.channels.get("sms", {})))
     app = Escalator(config, clock=clock, env=env, notifiers=outbox.channels(CHANNELS),
                     demo=True)
     outbox.card = card_renderer(ChatRecords(app.store), app.clock, lambda: app.config,
@@ -186,7 +228,9 @@ async def serve(workdir: Path, host: str, port: int, environ: Mapping[str, str],
           f"    {url}/board/login/once/{token}\n\n"
           f"(it signs you in once; Ctrl+C stops the demo)\n", flush=True)
     terminal = asyncio.create_task(
-        Terminal(url, env["ESCALATOR_TERMINAL_TOKEN"], random.Random(), gap, plc).run())
+        Terminal(url, env["ESCALATOR_TERMINAL_TOKEN"], random.Random(), gap, plc,
+                 (env["ESCALATOR_DEMO_SMS_IN_USER"], env["ESCALATOR_DEMO_SMS_IN_PASSWORD"])
+                 ).run())
     if plc is not None:
         print(f"The building controller is a Modbus TCP device on 127.0.0.1:{plc.port}; "
               f"the fire-alarm loop fault is its coil 1.\n", flush=True)

@@ -63,9 +63,11 @@ class Outbox:
     """A Notifier for every channel; `on_new` is told about each kept message."""
 
     def __init__(self, clock_now: Callable[[], datetime], facility: Callable[[], str],
-                 on_new: Callable[[], None] | None = None) -> None:
+                 on_new: Callable[[], None] | None = None,
+                 sms_replies: Callable[[], bool] = lambda: False) -> None:
         self._now = clock_now
         self._facility = facility
+        self._sms_replies = sms_replies  # the SMS channel takes replies: its texts say how
         self.on_new = on_new or (lambda: None)
         self._kept: deque[Kept] = deque(maxlen=KEEP)
         self._next = 1
@@ -90,7 +92,8 @@ class Outbox:
         return {name: _Channel(self, CARRIES_UPDATES.get(name, True)) for name in names}
 
     async def send(self, contact: Contact, message: Message) -> None:
-        title, text = render(contact.channel, message, self._facility(), self._now())
+        title, text = render(contact.channel, message, self._facility(), self._now(),
+                             sms_replies=self._sms_replies())
         self._kept.append(Kept(
             id=self._next, at=self._now(), channel=contact.channel, party=message.party,
             party_name=message.party_name, address=contact.address,
@@ -116,14 +119,15 @@ class _Channel:
         await self.outbox.send(contact, message)
 
 
-def render(channel: str, message: Message, facility: str, now: datetime) -> tuple[str, str]:
+def render(channel: str, message: Message, facility: str, now: datetime, *,
+           sms_replies: bool = False) -> tuple[str, str]:
     """(title, text) exactly as the channel would put it in front of its reader."""
     if channel == "telegram":  # the card is rendered live, as Telegram edits it; news
         if message.reason in PING_REASONS and not message.update:  # that rings: a ping
             return ping_text(message.incident, message.reason, message.language), ""
         return "", ""
     if channel == "sms":
-        return facility, sms_text(message, facility)
+        return facility, sms_text(message, facility, replies=sms_replies)
     if channel == "voice":  # the words the phone call speaks
         return message.party_name, call_text(message.incident, message.reason, message.language,
                                              facility, message.tz, now, message.detail)

@@ -51,6 +51,11 @@ problems = sms_problems  # what stops this configuration from sending at all
 SmsRequest = GatewayRequest
 
 
+def takes_replies(settings: Settings) -> bool:
+    """The gateway posts replies to `/sms/inbound`: the texts say how to answer."""
+    return settings.get("inbound") in INBOUND
+
+
 def sms_text(message: Message, facility: str, *, replies: bool = False) -> str:
     """Why and what to do first, then what and where, then the link:
     "[Facility #K7] Why. Request. What, where. <link>".
@@ -111,7 +116,7 @@ class SmsNotifier:
         settings = self._settings()
         require_set_up(problems(settings))
         text = sms_text(message, self._facility().name,
-                        replies=settings.get("inbound") in INBOUND)
+                        replies=takes_replies(settings))
         req = build_request(settings, contact.address, text, message)
         headers = {**auth_headers("sms", settings, self._secrets), **delivery_headers(message)}
         await send(self._session(), req, headers, self._timeout, "sms")
