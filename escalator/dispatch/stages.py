@@ -171,6 +171,7 @@ def compose(a: Attempt, signer: LinkSigner, nonce: bytes | None) -> Message:
         return compose_test(a, lang)
     token = signer.make(incident.id, party.id, a.now, nonce)
     ack_url = f"{config.http.public_url.rstrip('/')}/ack/{token}"
+    route = route_for(config.routes, incident.source, incident.code)
     return Message(
         delivery_id=row.id, key=delivery_key(config.facility.id, row.id, row.created_at),
         incident=incident, party=party.id, party_name=party.name,
@@ -179,7 +180,7 @@ def compose(a: Attempt, signer: LinkSigner, nonce: bytes | None) -> Message:
         text=render.body(incident, row.reason, row.detail, row.is_update, lang,
                          config.facility.timezone, ack_url, a.now, read_only=ro),
         ack_url=ack_url, tz=config.facility.timezone, read_only=ro,  # a viewer's: no acts
-    )
+        urgency=route.urgency if route else DEFAULT_URGENCY)
 
 
 def compose_test(a: Attempt, lang: str) -> Message:

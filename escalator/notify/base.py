@@ -29,6 +29,7 @@ class Message:
     ack_url: str
     tz: str = "UTC"  # the facility's zone, for times in the text
     read_only: bool = False  # a viewer's (the purchaser's): the link shows, never acts
+    urgency: str = "high"  # the route's (`routes[].urgency`): a pager's priority follows it
     key: str = ""  # the delivery's stable id for peers (`delivery_key`); "" -> the row id
 
     @property

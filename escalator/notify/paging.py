@@ -49,10 +49,12 @@ PRIORITY = {"critical": "3", "high": "2"}  # ESPA record 6: 1 normal, 2 high, 3 
 NORMAL = "1"
 
 
-def priority(severity: str, code: str) -> str:
-    """The ESPA priority of an alarm: its own severity word, else its code's."""
+def priority(severity: str, code: str, urgency: str = "high") -> str:
+    """The ESPA priority of an alarm: its own severity word, else its code's; a route of
+    low urgency (a fault, not a fire) never pages above normal."""
     word = (severity or code_severity(code)).strip().lower()
-    return PRIORITY.get(word, NORMAL) if word in SEVERITIES else NORMAL
+    found = PRIORITY.get(word, NORMAL) if word in SEVERITIES else NORMAL
+    return NORMAL if urgency == "low" else found
 
 
 def latin1(text: str) -> str:
@@ -116,6 +118,7 @@ class PagingNotifier:
         limit = int(settings.get("max_text") or DEFAULT_MAX_TEXT)
         text = page_text(message, limit)
         block = call_block(contact.address, text,
-                           priority(message.incident.severity, message.incident.code))
+                           priority(message.incident.severity, message.incident.code,
+                                    message.urgency))
         async with self._one_at_a_time:
             await page(Line(**paging_line(settings)), block)

@@ -38,6 +38,14 @@ def test_priority_follows_severity(severity, code, want):
     assert priority(severity, code) == want
 
 
+@pytest.mark.parametrize(("urgency", "code", "want"), [
+    ("high", "FA", "3"), ("high", "FT", "2"),
+    ("low", "FA", "1"), ("low", "FT", "1"),  # a low-urgency route pages at normal only
+])
+def test_priority_follows_the_routes_urgency(urgency, code, want):
+    assert priority("", code, urgency) == want
+
+
 def test_text_says_what_where_why_in_the_readers_language():
     assert page_text(message(), 80) == "Palohälytys, F-siipi h. 12. Uusi hälytys."
     assert page_text(message(lang="sv", reason="ESCALATED"), 80) == \
