@@ -15,8 +15,8 @@ SQL = re.compile(r"^\s*(SELECT\s|INSERT\s+INTO\s|UPDATE\s+\w+\s+SET\s|DELETE\s+F
 MAX_LINES = 400
 # Modules over MAX_LINES today. Split one and take it off; never add one.
 TOO_LONG = {
-    "domain/policy.py": 524,
-    "reports/weekly.py": 506,
+    "domain/policy.py": 522,
+    "reports/weekly.py": 490,
     "config/schema.py": 432,
     "escalation/service.py": 413,
 }
