@@ -94,31 +94,32 @@ class Register:
         return await self.store.transaction(read)
 
     async def note(self, cmd: Note) -> Written:
-        refused = permitted(cmd.role, Deed.NOTE_RECORD)
-        if refused is not None:
-            return Written(refusal=refused)
         now = self.context.now()
 
-        def write(tx: Tx) -> Refusal | None:
-            if tx.register.safety_row(cmd.safety_id) is None:
-                return Refusal.MISSING
+        def write(tx: Tx) -> None:
             tx.register.add_note(cmd.safety_id, now, cmd.by, cmd.note)
-            return None
-        return await self._written(cmd.safety_id, await self.store.transaction(write))
+        return await self._write(cmd.role, Deed.NOTE_RECORD, cmd.safety_id, write)
 
     async def close(self, cmd: Close) -> Written:
         """Once: a second closing is refused (CLOSED), the first one stands."""
-        refused = permitted(cmd.role, Deed.CLOSE_RECORD)
+        now = self.context.now()
+        return await self._write(cmd.role, Deed.CLOSE_RECORD, cmd.safety_id, lambda tx: (
+            None if tx.register.close(cmd.safety_id, now, cmd.by, cmd.cause, cmd.measures)
+            else Refusal.CLOSED))
+
+    async def _write(self, role: str, deed: Deed, safety_id: int,
+                     write: Callable[[Tx], Refusal | None]) -> Written:
+        """A command on one record: the role's permit, the record there, then `write` in
+        the same transaction; what it says, or the record as it is now."""
+        refused = permitted(role, deed)
         if refused is not None:
             return Written(refusal=refused)
-        now = self.context.now()
 
-        def write(tx: Tx) -> Refusal | None:
-            if tx.register.safety_row(cmd.safety_id) is None:
+        def guarded(tx: Tx) -> Refusal | None:
+            if tx.register.safety_row(safety_id) is None:
                 return Refusal.MISSING
-            done = tx.register.close(cmd.safety_id, now, cmd.by, cmd.cause, cmd.measures)
-            return None if done else Refusal.CLOSED
-        return await self._written(cmd.safety_id, await self.store.transaction(write))
+            return write(tx)
+        return await self._written(safety_id, await self.store.transaction(guarded))
 
     async def _written(self, safety_id: int, refusal: Refusal | None) -> Written:
         if refusal is not None:

@@ -23,6 +23,7 @@ from bacpypes3.basetypes import TimeStamp
 from bacpypes3.pdu import Address
 
 from escalator.domain.model import Incident
+from escalator.runtime.tasks import cancel_all
 
 log = logging.getLogger(__name__)
 
@@ -84,6 +85,4 @@ class BmsAcks:
         self.sent += 1
 
     async def stop(self) -> None:
-        for task in list(self._tasks):
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await cancel_all(self._tasks)

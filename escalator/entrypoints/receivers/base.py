@@ -13,6 +13,8 @@ what a device's bytes mean is decoded by the pure codecs in escalator/codecs/.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
@@ -22,6 +24,7 @@ from typing import Any, Protocol
 from escalator.codecs import clean
 from escalator.codecs.clean import multi_line, one_line
 from escalator.config.model import SourceConfig
+from escalator.domain.errors import StorageError
 from escalator.domain.model import AlarmEvent
 from escalator.i18n.codes import code_severity
 from escalator.runtime.clock import Clock
@@ -110,3 +113,20 @@ def heartbeat_every(source: SourceConfig) -> timedelta:
     if source.heartbeat_timeout is None:
         return timedelta(minutes=1)
     return min(timedelta(minutes=1), source.heartbeat_timeout / 4)
+
+
+async def poll_forever(poll: Callable[[], Awaitable[bool]],
+                       delay: Callable[[], timedelta]) -> None:
+    """A poller's loop: poll, then wait `delay()` (its interval, or its backoff after a
+    failure), for as long as the source runs."""
+    while True:
+        await poll()
+        await asyncio.sleep(delay().total_seconds())
+
+
+async def polled_alive(ctx: IntakeContext, throttle: Throttle, sent: int) -> None:
+    """A good poll that sent no event is a sign of life (throttled); a store that cannot
+    take the heartbeat now fails nothing: the next good poll tries again."""
+    if not sent and throttle.due():
+        with contextlib.suppress(StorageError):
+            await ctx.ingest(ctx.heartbeat())

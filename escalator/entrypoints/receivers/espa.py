@@ -28,6 +28,7 @@ from escalator.entrypoints.receivers.base import (
 )
 from escalator.entrypoints.receivers.listeners import Gate, espa_frames, stream_factory
 from escalator.entrypoints.receivers.listeners import listen as listen_gated
+from escalator.runtime.tasks import cancel_all
 
 log = logging.getLogger(__name__)
 
@@ -65,11 +66,7 @@ class EspaReceiver:
             self._server.close()
         if self.gate is not None:
             self.gate.close_all()
-        for task in list(self._tasks):
-            task.cancel()
-        for task in list(self._tasks):
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
+        await cancel_all(self._tasks)
         if self._server is not None:
             await self._server.wait_closed()
             self._server = None

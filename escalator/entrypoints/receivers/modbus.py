@@ -18,7 +18,6 @@ settles the difference.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from datetime import timedelta
 
@@ -28,7 +27,13 @@ from pymodbus.exceptions import ModbusException
 from escalator.codecs.modbus import Point, Read, active, plan_reads, readings
 from escalator.domain.errors import StorageError
 from escalator.domain.retry import poll_delay
-from escalator.entrypoints.receivers.base import IntakeContext, Throttle, heartbeat_every
+from escalator.entrypoints.receivers.base import (
+    IntakeContext,
+    Throttle,
+    heartbeat_every,
+    poll_forever,
+    polled_alive,
+)
 from escalator.runtime.tasks import cancel_and_wait
 
 log = logging.getLogger(__name__)
@@ -81,9 +86,7 @@ class ModbusSource:
         return poll_delay(self.every, self.failures, self.max_backoff)
 
     async def _loop(self) -> None:
-        while True:
-            await self.poll_once()
-            await asyncio.sleep(self.next_delay().total_seconds())
+        await poll_forever(self.poll_once, self.next_delay)
 
     async def poll_once(self) -> bool:
         """Read every point, diff and store; True when all was read and stored."""
@@ -98,9 +101,7 @@ class ModbusSource:
                 # a failed poll, not a dead loop (that source would stay silent for good)
                 return self._failed(f"{type(exc).__name__}: {exc}")
             self.failures, self.last_error = 0, None
-            if not sent and self._throttle.due():
-                with contextlib.suppress(StorageError):
-                    await self.ctx.ingest(self.ctx.heartbeat())
+            await polled_alive(self.ctx, self._throttle, sent)
             return True
 
     def _failed(self, error: str) -> bool:

@@ -15,7 +15,6 @@ alarm that cleared while the service was down is cleared on the first poll.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from datetime import timedelta
 
@@ -24,7 +23,13 @@ import aiohttp
 from escalator.codecs.pollformat import Active, FormatError, active_alarms, read_document
 from escalator.domain.errors import StorageError
 from escalator.domain.retry import poll_delay
-from escalator.entrypoints.receivers.base import IntakeContext, Throttle, heartbeat_every
+from escalator.entrypoints.receivers.base import (
+    IntakeContext,
+    Throttle,
+    heartbeat_every,
+    poll_forever,
+    polled_alive,
+)
 from escalator.runtime.tasks import cancel_and_wait
 
 log = logging.getLogger(__name__)
@@ -75,9 +80,7 @@ class PollSource:
         return poll_delay(self.every, self.failures, self.max_backoff)
 
     async def _loop(self) -> None:
-        while True:
-            await self.poll_once()
-            await asyncio.sleep(self.next_delay().total_seconds())
+        await poll_forever(self.poll_once, self.next_delay)
 
     async def poll_once(self) -> bool:
         """Fetch, diff and store; True when the poll succeeded and everything is stored."""
@@ -93,9 +96,7 @@ class PollSource:
                             self.next_delay())
                 return False
             self.failures, self.last_error = 0, None
-            if not sent and self._throttle.due():
-                with contextlib.suppress(StorageError):
-                    await self.ctx.ingest(self.ctx.heartbeat())
+            await polled_alive(self.ctx, self._throttle, sent)
             return True
 
     async def _fetch(self) -> dict[tuple[str, str], Active]:

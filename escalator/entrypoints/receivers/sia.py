@@ -23,6 +23,7 @@ from escalator.domain.errors import ConfigError, StorageError, UnstorableError
 from escalator.domain.outbound import Network
 from escalator.entrypoints.receivers.base import IntakeContext
 from escalator.entrypoints.receivers.listeners import Gate, listen, sia_frames, stream_factory
+from escalator.runtime.tasks import cancel_all
 
 log = logging.getLogger(__name__)
 
@@ -117,11 +118,7 @@ class SiaReceiver:
             self._tcp.close()
         if self._udp is not None:
             self._udp.close()
-        for task in list(self._tasks):
-            task.cancel()
-        for task in list(self._tasks):
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
+        await cancel_all(self._tasks)
         if self.gate is not None:
             self.gate.close_all()
         if self._tcp is not None:
