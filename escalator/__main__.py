@@ -234,7 +234,9 @@ async def _serve(config, env, demo: bool = False) -> int:  # type: ignore[no-unt
     supervision = Supervision(app, env)  # systemd READY/WATCHDOG, dead man's switch
     supervision.start()
     from escalator.runtime.eventloop import freeze_startup_objects
+    from escalator.runtime.warmup import warm_texts
 
+    warm_texts(config.facility.timezone, config.facility.name)  # before the first alarm
     freeze_startup_objects()
     logging.info("escalator running for %s; SIGHUP reloads the config", config.facility.name)
     await stop.wait()
