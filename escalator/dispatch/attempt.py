@@ -38,10 +38,14 @@ class Channels:
 
 
 async def send_one(a: Attempt, channels: Channels, signer: LinkSigner, nonce: bytes | None,
-                   clock: Clock, timed: Timed, jitter: Callable[[], float]) -> Outcome:
+                   clock: Clock, timed: Timed, jitter: Callable[[], float],
+                   durable: Awaitable[bool] | None = None) -> Outcome:
     """One attempt of a claimed row: the checks, the send, and its outcome. At a
     notice's first attempt for a party with contact rules, the outcome also carries
-    the rows for the notice's other contacts (written with it, or not at all)."""
+    the rows for the notice's other contacts (written with it, or not at all).
+
+    `durable`: the row's transaction is still committing. The checks and the message
+    are done meanwhile; nothing leaves before it says True (False: not sent at all)."""
     if (dropped := stages.still_wanted(a)) is not None:
         return dropped
     sends = stages.spread(a)
@@ -49,13 +53,14 @@ async def send_one(a: Attempt, channels: Channels, signer: LinkSigner, nonce: by
         first, extra = stages.spread_first(a, sends)
         if first is not None:
             return first
-        outcome = await _send(a, channels, signer, nonce, clock, timed, jitter)
+        outcome = await _send(a, channels, signer, nonce, clock, timed, jitter, durable)
         return replace(outcome, spread=extra)
-    return await _send(a, channels, signer, nonce, clock, timed, jitter)
+    return await _send(a, channels, signer, nonce, clock, timed, jitter, durable)
 
 
 async def _send(a: Attempt, channels: Channels, signer: LinkSigner, nonce: bytes | None,
-                clock: Clock, timed: Timed, jitter: Callable[[], float]) -> Outcome:
+                clock: Clock, timed: Timed, jitter: Callable[[], float],
+                durable: Awaitable[bool] | None = None) -> Outcome:
     stop = stages.before_send(a)
     if stop is not None:
         return stop
@@ -64,6 +69,8 @@ async def _send(a: Attempt, channels: Channels, signer: LinkSigner, nonce: bytes
     notifier = channels.notifiers.get(contact.channel)
     label = contact.channel if notifier else f"log:{contact.channel}"
     message = stages.compose(a, signer, nonce)
+    if durable is not None and not await durable:
+        return Outcome(a.row, None, {})  # its transaction failed: it never existed
     timeout = a.config.delivery.send_timeout.total_seconds()
     try:
         send = (notifier or channels.fallback).send(contact, message)

@@ -30,6 +30,7 @@ import logging
 import random
 from collections import deque
 from collections.abc import Awaitable, Callable, Mapping
+from concurrent.futures import Future
 from datetime import datetime
 from functools import partial
 
@@ -79,6 +80,9 @@ class Dispatcher:
         self.fallback = fallback
         self.signer = signer
         self._nonces: dict[int, bytes] = {}
+        # rows handed over while their transaction commits: the commit's outcome, and
+        # the link nonces that transaction made (kept only if it commits)
+        self._gates: dict[int, tuple[asyncio.Future[bool], dict[int, bytes]]] = {}
         self.clock = clock
         self._on_failed = on_failed
         self._poke = poke or (lambda: None)
@@ -136,15 +140,33 @@ class Dispatcher:
         else:
             self._closed_now.pop(incident.id, None)
 
-    def take_fresh(self, items: list[Item], nonces: dict[int, bytes]) -> None:
+    def take_fresh(self, items: list[Item], nonces: dict[int, bytes],
+                   committed: Future[bool] | None = None) -> None:
         """New outbox rows, written in flight by the transaction that decided them: into
-        their lanes at once, without waiting for the waker or a claim (live service)."""
-        self._nonces.update(nonces)
-        if len(self._nonces) > 20_000:  # a cache: the claim or the fresh hand-over refills it
-            self._nonces = dict(nonces)
+        their lanes at once, without waiting for the waker or a claim (live service).
+
+        `committed`: handed over while that transaction commits. Each lane runs its
+        checks and composes the message meanwhile, and sends only once the commit is
+        done; if it failed, nothing is sent or written (the rows never existed)."""
+        if committed is None:
+            self._keep_nonces(nonces)
+        else:
+            gate = asyncio.wrap_future(committed)
+            gate.add_done_callback(partial(self._committed, nonces))
+            for row, _, _ in items:
+                self._gates[row.id] = (gate, nonces)
         self._in_flight += len(items)
         for item in items:
             self._enqueue(item)
+
+    def _committed(self, nonces: dict[int, bytes], gate: asyncio.Future[bool]) -> None:
+        if gate.result():
+            self._keep_nonces(nonces)
+
+    def _keep_nonces(self, nonces: dict[int, bytes]) -> None:
+        self._nonces.update(nonces)
+        if len(self._nonces) > 20_000:  # a cache: the claim or the fresh hand-over refills it
+            self._nonces = dict(nonces)
 
     async def run_due(self) -> datetime | None:
         """Hand everything due to its lane; return when the next retry or check is due."""
@@ -341,14 +363,30 @@ class Dispatcher:
                     self.clock.now(), failing_since, channels.carries_updates)
         if row.status == Status.CHECKING:
             return await check_one(a, channels)
-        return await send_one(a, channels, self.signer, self._nonces.get(incident.id),
-                              self.clock, self.timed, self._rng.random)
+        gate, nonces = self._gates.get(row.id, (None, self._nonces))
+        outcome = await send_one(a, channels, self.signer, nonces.get(incident.id),
+                                 self.clock, self.timed, self._rng.random, durable=gate)
+        if gate is not None and not await gate:  # its transaction did not commit
+            return Outcome(row, None, {})
+        return outcome
 
     # -- recording: group commit ------------------------------------------------
     def _record(self, outcome: Outcome) -> None:
+        gated = self._gates.pop(outcome.row.id, None)
+        if gated is not None:  # its transaction was committing when the row came
+            gate = gated[0]
+            if not gate.done():
+                gate.add_done_callback(partial(self._record_later, outcome))
+                self._gates[outcome.row.id] = gated
+                return
+            if not gate.result():  # never stored: nothing to write (its id may come again)
+                outcome = Outcome(outcome.row, None, {})
         self._outcomes.append(outcome)
         if self._writer is None:
             self._start_writer()
+
+    def _record_later(self, outcome: Outcome, _gate: asyncio.Future[bool]) -> None:
+        self._record(outcome)
 
     def _start_writer(self) -> None:
         self._writer = asyncio.get_running_loop().create_task(self._write())

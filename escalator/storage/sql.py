@@ -21,7 +21,7 @@ import asyncio
 import socket
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime
 from importlib import resources
 from typing import Any, TypeVar
@@ -52,6 +52,8 @@ from escalator.storage.timeline import Timeline
 from escalator.storage.txbase import POSTGRES, SQLITE, Dialect, TxBase
 
 T = TypeVar("T")
+# (new outbox rows, their incidents' link nonces, whether their transaction committed)
+FreshSink = Callable[[list[Any], dict[int, bytes], "Future[bool]"], None]
 SCHEMA_VERSION = "1"
 BUSY_HOLD_S = 0.5  # after a lock timeout, intake does not queue for the same lock
 RECONNECT_FIRST_S = 0.1  # then 0.2, 0.4 ... at most RECONNECT_MAX_S between tries
@@ -145,8 +147,9 @@ class SqlStore:
         self.write_blocked: str | None = None  # the last write probe met another's lock
         self.healthy = False
         # the live dispatcher's intake of new outbox rows (already `sending`), called on
-        # the event loop after each commit that made some; None: the waker claims them
-        self.fresh_sink: Callable[[list[Any], dict[int, bytes]], None] | None = None
+        # the event loop while the commit that made them runs, with a future that says
+        # whether it committed (True) or not (False); None: the waker claims them
+        self.fresh_sink: FreshSink | None = None
         # who hears which incidents a commit changed (the board's live lists), on the loop
         self.changed_sink: Callable[[frozenset[int]], None] | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -315,19 +318,28 @@ class SqlStore:
                 raise StorageBusy(f"{self.label}: busy, the store is backed up; retry shortly")
         conn = self._ensure_sync()
         sink = self.fresh_sink
+        committed: Future[bool] | None = None
         try:
             tx = Tx(conn, self.dialect, claim_fresh=sink is not None)
             result = fn(tx)
             tx.finish()
             if self.dialect is POSTGRES and not self._leader and tx.wakes_leader:
                 tx.execute(f"NOTIFY {DUE_CHANNEL}")  # sent at the commit, only if it commits
-            conn.commit()
             if tx.fresh and sink is not None and self._loop is not None:
-                self._loop.call_soon_threadsafe(sink, list(tx.fresh), dict(tx.fresh_nonces))
+                # handed over before the commit: the loop composes the notices while this
+                # thread waits for the disk, and sends them only once `committed` says so
+                committed = Future()
+                self._loop.call_soon_threadsafe(sink, list(tx.fresh), dict(tx.fresh_nonces),
+                                                committed)
+            conn.commit()
+            if committed is not None:
+                committed.set_result(True)
             changed = self.changed_sink
             if changed is not None and tx.changed_incidents and self._loop is not None:
                 self._loop.call_soon_threadsafe(changed, tx.changed_incidents)
         except BaseException as exc:
+            if committed is not None and not committed.done():
+                committed.set_result(False)  # nothing handed over is ever sent
             faults.quietly(conn.rollback)
             self._after_error(exc)
             raise

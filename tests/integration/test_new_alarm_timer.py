@@ -20,7 +20,7 @@ async def test_a_new_alarm_reports_its_real_timer_not_the_insert_placeholder(mak
     poked: list[bool] = []
     service = EscalationService(app.store, app.config, app.service.directory, clock,
                                 on_change=lambda: poked.append(True), on_due=told.append)
-    app.store.fresh_sink = lambda items, nonces: None  # live hand-over: rows go to lanes
+    app.store.fresh_sink = lambda items, nonces, committed: None  # live hand-over: rows go to lanes
     event = AlarmEvent(source="terminal", code="FT", state="alarm", received_at=clock.now(),
                        point="loop 2", event_id="t1")
     result = await service.ingest(event)
@@ -39,7 +39,7 @@ async def test_an_alarm_and_its_repeat_in_one_batch_report_the_last_save(make_ap
     told: list[datetime | None] = []
     service = EscalationService(app.store, app.config, app.service.directory, clock,
                                 on_due=told.append)
-    app.store.fresh_sink = lambda items, nonces: None
+    app.store.fresh_sink = lambda items, nonces, committed: None
     events = [AlarmEvent(source="terminal", code="FT", state="alarm", received_at=clock.now(),
                          point="loop 3", event_id=f"r{n}") for n in range(2)]
     first, again = await asyncio.gather(*(service.ingest(e) for e in events))
