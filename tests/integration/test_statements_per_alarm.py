@@ -58,6 +58,8 @@ async def test_a_new_alarm_a_repeat_a_clear_and_a_duplicate_cost_few_statements(
     duplicate = await _traced(app, clock, _event(clock, "alarm", "e2"))
     clear = await _traced(app, clock, _event(clock, "clear", "e3"))
     assert len(new) <= NEW_ALARM, f"{WHY}\n{_shown(new)}"
+    assert not [s for s in new if s.startswith("UPDATE incidents")], (
+        "a new incident is inserted once, with its real timer, not saved over again")
     assert len(repeat) <= REPEAT, f"{WHY}\n{_shown(repeat)}"
     assert len(clear) <= CLEAR, f"{WHY}\n{_shown(clear)}"
     assert len(duplicate) <= DUPLICATE, f"{WHY}\n{_shown(duplicate)}"
