@@ -35,7 +35,7 @@ from escalator.storage.sql import Tx
 
 def windows(tx: Tx, config: Config, now: datetime) -> list[MaintenanceWindow]:
     """Every window not ended at `now`: the config file's and those set through the API."""
-    from_api = [s.window for s in tx.maintenance.windows_ending_after(now)]
+    from_api = tx.maintenance.current(now)
     return [*(w for w in config.maintenance if w.ends > now), *from_api]
 
 
