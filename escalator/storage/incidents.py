@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from escalator.domain.model import Incident
+from escalator.domain.model import Incident, State
 from escalator.storage.rows import INCIDENT_COLUMNS, dt, incident_from_row, incident_values, ts
 from escalator.storage.txbase import TxBase
 
@@ -74,18 +74,19 @@ class Incidents:
                                ) -> tuple[Incident | None, Incident | None]:
         """The incident of this alarm not resolved yet, and if there is none, the latest
         one resolved at or after `since` (None: not looked for): what intake correlates
-        an event with, read in one statement (each index still used as for one alone)."""
+        an event with, read in one statement. COALESCE looks for the resolved one only
+        when there is no open one, each by its index, and one row comes back."""
         if since is None:
             return self.open_one(dedup_key), None
-        found = self._tx.rows(
-            "SELECT * FROM (SELECT * FROM incidents WHERE dedup_key = ?"
-            " AND state <> 'resolved') AS o UNION ALL SELECT * FROM (SELECT * FROM incidents"
+        row = self._tx.one(
+            "SELECT * FROM incidents WHERE id = COALESCE((SELECT id FROM incidents"
+            " WHERE dedup_key = ? AND state <> 'resolved'), (SELECT id FROM incidents"
             " WHERE dedup_key = ? AND state = 'resolved' AND resolved_at >= ?"
-            " ORDER BY resolved_at DESC LIMIT 1) AS r", (dedup_key, dedup_key, ts(since)))
-        current = [incident_from_row(r) for r in found if r["state"] != "resolved"]
-        if current:
-            return current[0], None
-        return None, incident_from_row(found[0]) if found else None
+            " ORDER BY resolved_at DESC LIMIT 1))", (dedup_key, dedup_key, ts(since)))
+        if row is None:
+            return None, None
+        found = incident_from_row(row)
+        return (None, found) if found.state is State.RESOLVED else (found, None)
 
     def open_one(self, dedup_key: str) -> Incident | None:
         """The incident of this alarm that is not resolved yet, if any."""

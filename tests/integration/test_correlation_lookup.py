@@ -1,6 +1,6 @@
 """Intake reads the open and the recently resolved incident of an alarm in one query.
 
-The two look-ups (`open_or_resolved_since`, a UNION ALL of the two indexed reads) were
+The two look-ups (`open_or_resolved_since`: COALESCE of the two indexed reads) were
 two statements; the answers must stay what they were, on both databases: the open
 incident when there is one, else the latest resolved within `reopen_within` (24 h by
 default), else nothing (a new incident).
