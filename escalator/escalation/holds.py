@@ -35,21 +35,23 @@ from escalator.storage.sql import Tx
 
 def windows(tx: Tx, config: Config, now: datetime) -> list[MaintenanceWindow]:
     """Every window not ended at `now`: the config file's and those set through the API."""
-    from_api = [s.window for s in tx.maintenance.windows_ending_after(now)]
+    from_api = tx.maintenance.current(now)
     return [*(w for w in config.maintenance if w.ends > now), *from_api]
 
 
-def hold(tx: Tx, config: Config, incident: Incident, now: datetime) -> bool:
-    """A new incident inside a window: record it as held and return True (no ladder yet)."""
-    window = covering(windows(tx, config, now), incident.source, incident.code, incident.point,
-                      now)
-    if window is None:
-        return False
+def window_for(tx: Tx, config: Config, incident: Incident, now: datetime
+               ) -> MaintenanceWindow | None:
+    """The window a new incident opens inside, if any: its ladder waits for the end."""
+    return covering(windows(tx, config, now), incident.source, incident.code, incident.point,
+                    now)
+
+
+def held(incident: Incident, window: MaintenanceWindow, now: datetime) -> Decision:
+    """A new incident inside `window`: recorded as held, no ladder until the window ends
+    (the caller stores it once with this timer and adds the hold's row)."""
     detail = params(work=window.reason, until=window.ends, window=window.id)
-    tx.timeline.add(incident.id, [Entry(now, Reason.MAINTENANCE_HELD, None, detail)])
-    tx.incidents.save(incident, window.ends)
-    tx.maintenance.add_hold(incident.id, window)
-    return True
+    return Decision(incident, entries=(Entry(now, Reason.MAINTENANCE_HELD, None, detail),),
+                    next_due=window.ends)
 
 
 def hold_reopened(tx: Tx, config: Config, reopened: Decision, before: Incident,

@@ -147,11 +147,11 @@ class EscalationService:
             if seen is not None:
                 return IngestResult(seen["incident_id"], duplicate=True)
         self._source_spoke(tx, event.source, now)
-        current = tx.incidents.open_one(event.dedup_key) if event.state != "heartbeat" else None
         follow = follow_up(self.config, event.source, event.code, self._route_ladder(event))
-        recent = tx.incidents.resolved_since(event.dedup_key, now - follow.reopen_within) \
-            if event.state == "alarm" and current is None \
-            and follow.reopen_within > timedelta(0) else None
+        reopen = event.state == "alarm" and follow.reopen_within > timedelta(0)
+        current, recent = tx.incidents.open_or_resolved_since(
+            event.dedup_key, now - follow.reopen_within if reopen else None) \
+            if event.state != "heartbeat" else (None, None)
         meaning = correlate(event.state, current, recent)
         if meaning is Correlation.HEARTBEAT:
             tx.events.add(event, None)
@@ -200,14 +200,16 @@ class EscalationService:
             last_seen_at=now,
             false_alarm_clear_within=route.false_alarm_clear_within if route else None,
         )
-        incident_id = tx.incidents.add(draft, now)
-        incident = replace(draft, id=incident_id)
-        tx.timeline.add(incident_id, [Entry(now, Reason.OPENED, None,
-                                            params(code=event.code, source=event.source))])
-        if maintenance_holds.hold(tx, self.config, incident, now):
-            return incident_id  # recorded; its ladder starts when the window ends
-        self._persist(tx, policy.start(incident, self._ladder(incident), self._dir(tx, now), now,
-                                       self._follow(incident)), now)
+        # decided first (the ladder ignores the id): inserted once, with its real timer
+        window = maintenance_holds.window_for(tx, self.config, draft, now)
+        d = maintenance_holds.held(draft, window, now) if window is not None else policy.start(
+            draft, self._ladder(draft), self._dir(tx, now), now, self._follow(draft))
+        incident_id = tx.incidents.add(d.incident, d.next_due)
+        opened = Entry(now, Reason.OPENED, None, params(code=event.code, source=event.source))
+        self._persist(tx, replace(d, incident=replace(d.incident, id=incident_id),
+                                  entries=(opened, *d.entries)), now, save=False)
+        if window is not None:  # recorded; its ladder starts when the window ends
+            tx.maintenance.add_hold(incident_id, window)
         return incident_id
 
     def _silent_ladder(self, event: AlarmEvent) -> str | None:
@@ -326,9 +328,8 @@ class EscalationService:
     # -- sources --------------------------------------------------------------
     def _source_spoke(self, tx: Tx, source_id: str, now: datetime) -> None:
         """Any event is a sign of life; a "source silent" incident clears itself."""
-        row = tx.sources.get(source_id)
-        tx.sources.touch(source_id, now)
-        if row and row["silent_incident_id"]:
+        row = tx.sources.touch(source_id, now)  # the upsert's row: one statement, not two
+        if row["silent_incident_id"]:
             silent = tx.incidents.get(int(row["silent_incident_id"]))
             if silent is not None and silent.is_open:
                 self._persist(tx, policy.apply_clear(silent, self._ladder(silent),
@@ -343,9 +344,7 @@ class EscalationService:
                 continue
             row = tx.sources.get(sid)
             if row is None:  # never heard of: the clock starts now
-                tx.sources.touch(sid, now)
-                row = tx.sources.get(sid)
-                assert row is not None
+                row = tx.sources.touch(sid, now)
             if row["silent_incident_id"]:
                 continue
             last_seen = dt(row["last_seen_at"])
@@ -392,9 +391,10 @@ class EscalationService:
         return follow_up(self.config, incident.source, incident.code, incident.ladder)
 
     @staticmethod
-    def _persist(tx: Tx, d: Decision, now: datetime) -> None:
+    def _persist(tx: Tx, d: Decision, now: datetime, *, save: bool = True) -> None:
         inc = d.incident
-        tx.incidents.save(inc, d.next_due)
+        if save:  # not a new incident: `_open` inserts it with its timer already
+            tx.incidents.save(inc, d.next_due)
         tx.timeline.add(inc.id, d.entries)
         tx.deliveries.add(inc.id, d.notices, now, inc)
         tx.safety.add(inc.id, d.safety)

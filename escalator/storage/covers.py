@@ -38,11 +38,14 @@ class Covers:
 
     def __init__(self, tx: TxBase) -> None:
         self._tx = tx
-        self._seen: dict[datetime, tuple[Cover, ...]] = {}  # in_force, once per transaction
+        # in_force's read: the covers not ended at `_since`, once per transaction (a later
+        # moment's are among them: a batch of events, each at its own time, reads once)
+        self._since: datetime | None = None
+        self._seen: tuple[Cover, ...] = ()
 
     def add(self, cover: Cover, by: str, now: datetime) -> int:
         tx = self._tx
-        self._seen.clear()
+        self._since = None
         cover_id = tx.insert(
             "INSERT INTO covers (covered, cover, starts_at, until, created_by, created_at)"
             " VALUES (?,?,?,?,?,?)",
@@ -61,10 +64,9 @@ class Covers:
     def in_force(self, now: datetime) -> tuple[Cover, ...]:
         """What the directory needs at `now`: the covers not ended (planned included);
         read once per transaction and instant (the service asks for each incident)."""
-        found = self._seen.get(now)
-        if found is None:
-            found = self._seen[now] = tuple(s.cover for s in self.ending_after(now))
-        return found
+        if self._since is None or now < self._since:
+            self._since, self._seen = now, tuple(s.cover for s in self.ending_after(now))
+        return tuple(c for c in self._seen if c.end > now)
 
     def get(self, cover_id: int) -> StoredCover | None:
         row = self._tx.one("SELECT * FROM covers WHERE id = ?", (cover_id,))
@@ -73,7 +75,7 @@ class Covers:
     def end(self, cover_id: int, by: str, now: datetime) -> None:
         """Ended now rather than erased; audited like the cover itself."""
         tx = self._tx
-        self._seen.clear()
+        self._since = None
         tx.execute("UPDATE covers SET until = ?, ended_by = ? WHERE id = ?",
                    (ts(now), by, cover_id))
         audit.record(tx, ENDED, at=now, actor=by, payload={"cover": cover_id, "until": ts(now)})

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from escalator.domain.model import Incident
+from escalator.domain.model import Incident, State
 from escalator.storage.rows import INCIDENT_COLUMNS, dt, incident_from_row, incident_values, ts
 from escalator.storage.txbase import TxBase
 
@@ -70,12 +70,23 @@ class Incidents:
                 found[int(r["id"])] = incident_from_row(r)
         return found
 
-    def resolved_since(self, dedup_key: str, since: datetime) -> Incident | None:
-        """The latest incident of this alarm resolved at or after `since` (to reopen it)."""
-        row = self._tx.one("SELECT * FROM incidents WHERE dedup_key = ? AND state = 'resolved'"
-                           " AND resolved_at >= ? ORDER BY resolved_at DESC LIMIT 1",
-                           (dedup_key, ts(since)))
-        return incident_from_row(row) if row else None
+    def open_or_resolved_since(self, dedup_key: str, since: datetime | None
+                               ) -> tuple[Incident | None, Incident | None]:
+        """The incident of this alarm not resolved yet, and if there is none, the latest
+        one resolved at or after `since` (None: not looked for): what intake correlates
+        an event with, read in one statement. COALESCE looks for the resolved one only
+        when there is no open one, each by its index, and one row comes back."""
+        if since is None:
+            return self.open_one(dedup_key), None
+        row = self._tx.one(
+            "SELECT * FROM incidents WHERE id = COALESCE((SELECT id FROM incidents"
+            " WHERE dedup_key = ? AND state <> 'resolved'), (SELECT id FROM incidents"
+            " WHERE dedup_key = ? AND state = 'resolved' AND resolved_at >= ?"
+            " ORDER BY resolved_at DESC LIMIT 1))", (dedup_key, dedup_key, ts(since)))
+        if row is None:
+            return None, None
+        found = incident_from_row(row)
+        return (None, found) if found.state is State.RESOLVED else (found, None)
 
     def open_one(self, dedup_key: str) -> Incident | None:
         """The incident of this alarm that is not resolved yet, if any."""

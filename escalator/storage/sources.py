@@ -19,10 +19,13 @@ class Sources:
     def get(self, source_id: str) -> dict[str, Any] | None:
         return self._tx.one("SELECT * FROM sources WHERE id = ?", (source_id,))
 
-    def touch(self, source_id: str, at: datetime) -> None:
-        self._tx.execute("INSERT INTO sources (id, last_seen_at) VALUES (?, ?) ON CONFLICT (id)"
-                         " DO UPDATE SET last_seen_at = excluded.last_seen_at",
-                         (source_id, ts(at)))
+    def touch(self, source_id: str, at: datetime) -> dict[str, Any]:
+        """The source was heard from at `at`; returns its row as written (so intake reads
+        a "source silent" incident from the same statement that notes the sign of life)."""
+        found = self._tx.rows("INSERT INTO sources (id, last_seen_at) VALUES (?, ?)"
+                              " ON CONFLICT (id) DO UPDATE SET last_seen_at ="
+                              " excluded.last_seen_at RETURNING *", (source_id, ts(at)))
+        return found[0]
 
     def shift_heartbeats(self, by: timedelta, now: datetime) -> None:
         """The wall clock jumped forward `by`: move each source's last sign of life with

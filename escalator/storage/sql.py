@@ -85,8 +85,7 @@ class Tx(TxBase):
     @property
     def wake_at(self) -> datetime | None:
         """The earliest incident timer this transaction left set. Only the last save of
-        each incident counts: a new incident is inserted due at once and saved with its
-        real timer a moment later, and that placeholder must not wake the waker."""
+        each incident counts (an incident opened and repeated in one batch: the repeat's)."""
         timers = [at for at in self.incidents.timers.values() if at is not None]
         return min(timers) if timers else None
 
@@ -103,13 +102,18 @@ class Tx(TxBase):
 
     def finish(self) -> None:
         """Just before the commit: what was kept back to be written once per transaction
-        (the audit chain's head; the link nonces of the fresh rows' incidents, in one go)."""
+        (the timeline's rows, the audit chain's rows and head, each in one statement; the
+        link nonces of the fresh rows' incidents, in one go)."""
         if self.nonces_wanted:
             self.fresh_nonces.update(self.nonces.made_for(self.nonces_wanted))
             self.nonces_wanted = []
         if self.incidents.written:  # each incident's state as committed, in the chain
             audit.record_incidents(self, self.incidents.written)
             self.incidents.written = {}
+        self.flush_kept()
+
+    def _flush_kept(self) -> None:
+        self.timeline.flush()
         audit.flush(self)
 
 

@@ -22,10 +22,10 @@ class Named(Protocol):
 
 
 class Statements(Protocol):
-    # the audit chain's head as this transaction left it, and whether it moved since it
-    # was last written (audit.py keeps them; Tx.finish writes the head before the commit)
+    # the audit chain's head as this transaction's last flush left it, and the rows kept
+    # back since, hashed and written by that flush (audit.py keeps them; Tx.finish flushes)
     audit_head: tuple[int, str] | None
-    audit_moved: bool
+    audit_rows: list[tuple[Any, ...]]
 
     @property
     def dialect(self) -> Named: ...
@@ -35,6 +35,13 @@ class Statements(Protocol):
     def rows(self, sql: str, params: Iterable[Any] = ()) -> list[dict[str, Any]]: ...
 
     def one(self, sql: str, params: Iterable[Any] = ()) -> dict[str, Any] | None: ...
+
+    def insert_rows(self, table: str, columns: tuple[str, ...],
+                    rows: list[tuple[Any, ...]]) -> None: ...
+
+    def flush_kept(self) -> None:
+        """Write the timeline and audit rows kept back so far (before reading them)."""
+        ...
 
 
 class Transactions(Protocol):

@@ -41,7 +41,11 @@ class TxBase:
         self.fresh_nonces: dict[int, bytes] = {}  # their incidents' ack-link nonces
         self.needs_claim = False  # it left outbox rows only a claim (a tick) will send
         self.audit_head: tuple[int, str] | None = None  # escalator.storage.audit keeps it
-        self.audit_moved = False  # rows appended since audit_head was last written
+        # rows kept back to be written together once per transaction (`flush_kept`): each
+        # statement costs the store thread a GIL hand-over while the loop is busy
+        self.timeline_rows: list[tuple[Any, ...]] = []  # storage/timeline.py
+        self.audit_rows: list[tuple[Any, ...]] = []  # storage/audit.py, hashed at the flush
+        self._flushing = False
         self.nonces_wanted: list[int] = []  # fresh rows' incidents: nonces read in finish()
 
     @property
@@ -52,11 +56,15 @@ class TxBase:
         return sql if self._d.param == "?" else sql.replace("?", self._d.param)
 
     def execute(self, sql: str, params: Iterable[Any] = ()) -> Any:
+        if (self.timeline_rows or self.audit_rows) and _reads_kept(sql):
+            self.flush_kept()  # a statement on those tables sees what this transaction kept
         cur = self._conn.cursor()
         cur.execute(self._sql(sql), tuple(params))
         return cur
 
     def executemany(self, sql: str, rows: list[tuple[Any, ...]]) -> None:
+        if (self.timeline_rows or self.audit_rows) and _reads_kept(sql):
+            self.flush_kept()
         if rows:
             self._conn.cursor().executemany(self._sql(sql), rows)
 
@@ -69,9 +77,46 @@ class TxBase:
         found = self.rows(sql, params)
         return found[0] if found else None
 
+    def insert_rows(self, table: str, columns: tuple[str, ...],
+                    rows: list[tuple[Any, ...]]) -> None:
+        """Many rows in as few statements as the parameter limits allow (one, mostly):
+        one multi-row INSERT, in the rows' order (their ids follow it)."""
+        one = "(" + ",".join("?" * len(columns)) + ")"
+        head = f"INSERT INTO {table} ({', '.join(columns)}) VALUES "
+        for start in range(0, len(rows), ROWS_PER_INSERT):
+            chunk = rows[start:start + ROWS_PER_INSERT]
+            self._write(head + ",".join([one] * len(chunk)),
+                        [value for row in chunk for value in row])
+
+    def _write(self, sql: str, params: list[Any]) -> None:
+        self._conn.cursor().execute(self._sql(sql), params)  # no look at the kept rows
+
+    def flush_kept(self) -> None:
+        """Write the rows kept back (`sql.Tx` knows which); called before the commit and
+        before any statement that touches their tables."""
+        if self._flushing:
+            return
+        self._flushing = True
+        try:
+            self._flush_kept()
+        finally:
+            self._flushing = False
+
+    def _flush_kept(self) -> None:
+        """Overridden by `sql.Tx`: the timeline's rows, then the audit chain's."""
+
     def insert(self, sql: str, params: Iterable[Any]) -> int:
         cur = self.execute(sql + " RETURNING id", params)
         return int(cur.fetchall()[0][0])  # fetch all: SQLite finalises the statement
+
+
+ROWS_PER_INSERT = 400  # x 8 columns at most: well under SQLite's 32,766 parameters
+KEPT_TABLES = ("timeline", "audit_")  # audit_log, audit_head
+
+
+def _reads_kept(sql: str) -> bool:
+    """The statement names a table whose rows this transaction may still hold back."""
+    return any(name in sql for name in KEPT_TABLES)
 
 
 def marks(values: Collection[Any]) -> str:

@@ -1,8 +1,9 @@
 """A new alarm whose notices went straight to their lanes asks the waker for no tick.
 
-The incident is inserted due at once and saved with its real timer in the same
-transaction; the waker used to be told the placeholder ("due now"), so every new
-alarm ran a whole tick (three store transactions) on intake's critical path.
+The incident used to be inserted due at once and saved with its real timer in the
+same transaction, and the waker was told the placeholder ("due now"), so every new
+alarm ran a whole tick (three store transactions) on intake's critical path. It is
+now inserted once with its real timer; the waker must still hear only that timer.
 """
 
 from __future__ import annotations
