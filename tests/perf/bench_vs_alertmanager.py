@@ -361,19 +361,21 @@ async def w2(http, tmp: Path, quick: bool, senders: int, sqlite: bool) -> list[s
 
 
 def _w2_cell(f: tuple) -> str:
-    best, why, late = f
+    best, why, late, cpu = f
     top = " (the bench's top rate)" if best == RATES[-1] else f"; next: {why}"
-    return f"{best}/s{top}; sender late p99 {late * 1e3:.1f} ms"
+    return (f"{best}/s{top}; at {best}/s the senders were late p99 {late * 1e3:.1f} ms"
+            f" and used {cpu * 1e6:.0f} µs of CPU per event")
 
 
 async def _ladder(http, sink: loadgen.LeanSink, group: list, quick: bool, senders: int,
-                  same_store: bool = False) -> tuple[int, str, float]:
-    """(best rate, why the next one failed, the senders' lateness p99 at the best)."""
+                  same_store: bool = False) -> tuple[int, str, float, float]:
+    """(best rate, why the next one failed, the senders' lateness p99 and CPU time per
+    event at the best)."""
     kind = {"escalator": "esc", "alertmanager": "am"}.get(group[0].name, "relay")
     targets = [s.base for s in group]
     for s in group:
         await s.start(http)
-    best, why, late = 0, "", 0.0
+    best, why, late, cpu = 0, "", 0.0, 0.0
     try:
         await _level(sink, kind, targets, 50, 50, "w2warm-", 1, same_store)
         for rate in RATES:
@@ -382,7 +384,7 @@ async def _ladder(http, sink: loadgen.LeanSink, group: list, quick: bool, sender
             lat, dups, res = await _level(sink, kind, targets, rate, count, f"w2r{rate}-",
                                           procs, same_store)
             if len(lat) >= 0.99 * count and pct(lat, .99) <= 0.100 and not dups:
-                best, late = rate, res["late_p99"]
+                best, late, cpu = rate, res["late_p99"], res["cpu_s"] / max(1, count)
                 continue
             failed = ", ".join(f"{v} {k}" for k, v in res["failed"].items())
             why = (f"{rate}/s {len(lat)}/{count} delivered, p99 {pct(lat, .99) * 1e3:.0f} ms"
@@ -391,7 +393,7 @@ async def _ladder(http, sink: loadgen.LeanSink, group: list, quick: bool, sender
     finally:
         for s in group:
             s.proc.stop()
-    return best, why, late
+    return best, why, late, cpu
 
 
 async def _level(sink: loadgen.LeanSink, kind: str, targets: list[str], rate: int,
@@ -430,8 +432,8 @@ async def _w2_postgres(http, tmp: Path, sink: loadgen.LeanSink, url: str, quick:
             return f"| {label} | skipped: {why} | - | - | - |"
         (tmp / "w2pg").mkdir()
         group = [Escalator(tmp / "w2pg", url, storage=db) for _ in range(2)]
-        best, failed, late = await _ladder(http, sink, group, quick, senders, same_store=True)
-    return f"| {label} | {_w2_cell((best, failed, late))} | - | - | - |"
+        figures = await _ladder(http, sink, group, quick, senders, same_store=True)
+    return f"| {label} | {_w2_cell(figures)} | - | - | - |"
 
 
 @contextlib.contextmanager
