@@ -338,7 +338,7 @@ async def w3(http, sink, systems, quick: bool) -> list[str]:
 
 # the senders run in processes of their own (loadgen.py), so the bench drives well above
 # what one Python process could; the ladder goes on until every system has fallen short
-RATES = (100, 200, 400, 800, 1200, 1600, 2400, 3200, 4800, 6400, 9600)
+RATES = (100, 200, 300, 400, 600, 800, 1200, 1600, 2400, 3200, 4800, 6400, 9600)
 SENDER_CONNS = 48  # per system, all senders together (escalator lets one client have 64)
 
 
