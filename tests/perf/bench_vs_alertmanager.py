@@ -362,6 +362,8 @@ async def w2(http, tmp: Path, quick: bool, senders: int, sqlite: bool) -> list[s
 
 def _w2_cell(f: tuple) -> str:
     best, why, late, cpu = f
+    if not best:
+        return f"below {RATES[0]}/s: {why}"
     top = " (the bench's top rate)" if best == RATES[-1] else f"; next: {why}"
     return (f"{best}/s{top}; at {best}/s the senders were late p99 {late * 1e3:.1f} ms"
             f" and used {cpu * 1e6:.0f} µs of CPU per event")
