@@ -74,7 +74,10 @@ async def _send(a: Attempt, channels: Channels, signer: LinkSigner, nonce: bytes
     timeout = a.config.delivery.send_timeout.total_seconds()
     try:
         send = (notifier or channels.fallback).send(contact, message)
-        await asyncio.wait_for(timed(contact.channel, message, send), timeout)
+        # the send runs in the lane's own task under a deadline (`wait_for` made a task,
+        # a waiter and a timer for every notice, and a loop turn before the POST started)
+        async with asyncio.timeout(timeout):
+            await timed(contact.channel, message, send)
     except Held:  # in the channel's queue: checked at this contact's fallback deadline
         return stages.held(a, label)
     except TimeoutError:

@@ -14,6 +14,13 @@ events are run again one by one, so one bad event never costs the others
 theirs. A caller whose turn has not come within `wait_s` gets StorageBusy
 (a 503) and its event is not stored, exactly as a caller waiting for the lock
 did before.
+
+A caller awaits its own future and nothing else: no `wait_for` and `shield` per
+event (each armed a timer and two more futures on the loop, at every alarm). The
+queue keeps one timer, for the oldest caller not yet taken; when it fires it
+answers those past their deadline and re-arms for the next. The queue is in
+order of arrival and every caller gets the same `wait_s`, so the oldest is
+always the first to expire.
 """
 
 from __future__ import annotations
@@ -54,6 +61,7 @@ class CommitQueue(Generic[E, R]):
         self._max_batch = max_batch
         self._queue: deque[_Waiting[E, R]] = deque()
         self._worker: asyncio.Task[None] | None = None
+        self._timer: asyncio.TimerHandle | None = None  # for the oldest not yet taken
         self.batches = 0  # for benchmarks: how many transactions served how many items
         self.items = 0
 
@@ -63,17 +71,29 @@ class CommitQueue(Generic[E, R]):
         self._queue.append(waiting)
         if self._worker is None:
             self._worker = loop.create_task(self._work())
+        if self._timer is None:
+            self._timer = loop.call_later(self._wait_s, self._expire)
         try:
-            return await asyncio.wait_for(asyncio.shield(waiting.future), self._wait_s)
-        except TimeoutError:
-            if waiting.taken:  # in a transaction already: its outcome is the answer
-                return await waiting.future
-            self._queue.remove(waiting)
-            raise StorageBusy("intake: the store is backed up; retry shortly") from None
+            return await waiting.future
         except asyncio.CancelledError:
+            # the caller is gone. Taken: the transaction goes on, its outcome unread.
             if not waiting.taken and waiting in self._queue:
                 self._queue.remove(waiting)
             raise
+
+    def _expire(self) -> None:
+        """The timer: every caller still queued past its deadline gets StorageBusy (its
+        event is not stored); then the timer waits for the next oldest."""
+        self._timer = None
+        now = time.monotonic()
+        while self._queue and self._queue[0].deadline <= now:
+            waiting = self._queue.popleft()
+            if not waiting.future.done():
+                waiting.future.set_exception(
+                    StorageBusy("intake: the store is backed up; retry shortly"))
+        if self._queue:
+            self._timer = asyncio.get_running_loop().call_later(
+                self._queue[0].deadline - now, self._expire)
 
     async def _work(self) -> None:
         try:
