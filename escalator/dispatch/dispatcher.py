@@ -35,8 +35,9 @@ from datetime import datetime
 from functools import partial
 
 from escalator.config.model import Config
+from escalator.dispatch import recording
 from escalator.dispatch.attempt import Channels, check_one, send_one, untimed
-from escalator.dispatch.fallback import move_on
+from escalator.dispatch.gates import CommitGates
 from escalator.dispatch.outcome import CUT, Item, Lane, Outcome
 from escalator.dispatch.recording import CLOSED, claim, record, shortest_fallback
 from escalator.dispatch.stages import Attempt
@@ -48,7 +49,7 @@ from escalator.notify.base import Message, Notifier
 from escalator.runtime.clock import Clock
 from escalator.security.links import LinkSigner
 from escalator.storage.rows import DeliveryRow
-from escalator.storage.sql import SqlStore, Tx
+from escalator.storage.sql import SqlStore
 
 log = logging.getLogger(__name__)
 
@@ -79,10 +80,7 @@ class Dispatcher:
         self.notifiers = dict(notifiers)
         self.fallback = fallback
         self.signer = signer
-        self._nonces: dict[int, bytes] = {}
-        # rows handed over while their transaction commits: the commit's outcome, and
-        # the link nonces that transaction made (kept only if it commits)
-        self._gates: dict[int, tuple[asyncio.Future[bool], dict[int, bytes]]] = {}
+        self.gates = CommitGates()  # link nonces, and rows whose commit is still running
         self.clock = clock
         self._on_failed = on_failed
         self._poke = poke or (lambda: None)
@@ -148,25 +146,10 @@ class Dispatcher:
         `committed`: handed over while that transaction commits. Each lane runs its
         checks and composes the message meanwhile, and sends only once the commit is
         done; if it failed, nothing is sent or written (the rows never existed)."""
-        if committed is None:
-            self._keep_nonces(nonces)
-        else:
-            gate = asyncio.wrap_future(committed)
-            gate.add_done_callback(partial(self._committed, nonces))
-            for row, _, _ in items:
-                self._gates[row.id] = (gate, nonces)
+        self.gates.admit(items, nonces, committed)
         self._in_flight += len(items)
         for item in items:
             self._enqueue(item)
-
-    def _committed(self, nonces: dict[int, bytes], gate: asyncio.Future[bool]) -> None:
-        if gate.result():
-            self._keep_nonces(nonces)
-
-    def _keep_nonces(self, nonces: dict[int, bytes]) -> None:
-        self._nonces.update(nonces)
-        if len(self._nonces) > 20_000:  # a cache: the claim or the fresh hand-over refills it
-            self._nonces = dict(nonces)
 
     async def run_due(self) -> datetime | None:
         """Hand everything due to its lane; return when the next retry or check is due."""
@@ -184,7 +167,7 @@ class Dispatcher:
                 batch, nonces = await self.store.transaction(partial(
                     claim, now=now, limit=room, failing_before=now - shortest_fallback(
                         self._config())))
-                self._nonces.update(nonces)
+                self.gates.keep(nonces)
                 self._in_flight += len(batch)
                 for item in batch:
                     self._enqueue(item)
@@ -264,23 +247,9 @@ class Dispatcher:
         call nobody answered with a key): try the party's next contact, exactly as if the
         send had failed. False when the delivery has moved on already (nothing to do).
         It touches only a row already `sent`, which no claim loads, in one transaction."""
-        now = self.clock.now()
-        config = self._config()
-
-        def work(tx: Tx) -> Outcome | None:
-            row = {d.id: d for d in tx.deliveries.of_incident(incident_id)}.get(delivery_id)
-            if row is None or row.status != Status.SENT or row.channel != channel:
-                return None
-            party = config.parties.get(row.party)
-            if party is None or row.contact_index >= len(party.contacts):
-                return None
-            contact = party.contacts[row.contact_index]
-            o = move_on(row, party, f"{contact.channel} {contact.address}: {error}", now,
-                        contact.channel, "not_answered",
-                        moves=(Move.NOT_REACHED, Move.NOT_REACHED_LAST))
-            return o if not record(tx, [o], now) else None
-
-        outcome = await self.store.transaction(work)
+        outcome = await self.store.transaction(partial(
+            recording.record_not_reached, config=self._config(), delivery_id=delivery_id,
+            incident_id=incident_id, channel=channel, error=error, now=self.clock.now()))
         if outcome is None:
             return False
         row = outcome.row
@@ -363,30 +332,18 @@ class Dispatcher:
                     self.clock.now(), failing_since, channels.carries_updates)
         if row.status == Status.CHECKING:
             return await check_one(a, channels)
-        gate, nonces = self._gates.get(row.id, (None, self._nonces))
-        outcome = await send_one(a, channels, self.signer, nonces.get(incident.id),
-                                 self.clock, self.timed, self._rng.random, durable=gate)
-        if gate is not None and not await gate:  # its transaction did not commit
-            return Outcome(row, None, {})
-        return outcome
+        gate, nonces = self.gates.of(row.id)  # a failed commit's outcome is never written
+        return await send_one(a, channels, self.signer, nonces.get(incident.id), self.clock,
+                              self.timed, self._rng.random, durable=gate)
 
     # -- recording: group commit ------------------------------------------------
     def _record(self, outcome: Outcome) -> None:
-        gated = self._gates.pop(outcome.row.id, None)
-        if gated is not None:  # its transaction was committing when the row came
-            gate = gated[0]
-            if not gate.done():
-                gate.add_done_callback(partial(self._record_later, outcome))
-                self._gates[outcome.row.id] = gated
-                return
-            if not gate.result():  # never stored: nothing to write (its id may come again)
-                outcome = Outcome(outcome.row, None, {})
-        self._outcomes.append(outcome)
+        ready = self.gates.ready(outcome, self._record)
+        if ready is None:  # its transaction is still committing
+            return
+        self._outcomes.append(ready)
         if self._writer is None:
             self._start_writer()
-
-    def _record_later(self, outcome: Outcome, _gate: asyncio.Future[bool]) -> None:
-        self._record(outcome)
 
     def _start_writer(self) -> None:
         self._writer = asyncio.get_running_loop().create_task(self._write())

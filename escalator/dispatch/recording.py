@@ -11,10 +11,11 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 
 from escalator.config.model import Config
+from escalator.dispatch.fallback import move_on
 from escalator.dispatch.outcome import CUT, KEEP, Item, Outcome
 from escalator.domain.answering import CALLS
 from escalator.domain.channel_health import NO_INCIDENT, Seen
-from escalator.domain.delivery import RULES, Move
+from escalator.domain.delivery import RULES, Move, Status
 from escalator.domain.model import WAITING_FOR_CLEAR, Entry, Reason, State, params
 from escalator.storage import audit
 from escalator.storage.sql import Tx
@@ -96,3 +97,19 @@ def contact_seen(seen: dict[tuple[str, int, str], Seen], o: Outcome, now: dateti
     key = (row.party, row.contact_index, channel.removeprefix("log:"))
     seen[key] = replace(seen.get(key, Seen()), failed_at=now, failure=failure,
                         error=str(error))
+
+
+def record_not_reached(tx: Tx, config: Config, delivery_id: int, incident_id: int,
+                       channel: str, error: str, now: datetime) -> Outcome | None:
+    """A `sent` delivery nobody got (a call nobody answered with a key) moves on to the
+    party's next contact, written as that move; None when it has moved on already."""
+    row = {d.id: d for d in tx.deliveries.of_incident(incident_id)}.get(delivery_id)
+    if row is None or row.status != Status.SENT or row.channel != channel:
+        return None
+    party = config.parties.get(row.party)
+    if party is None or row.contact_index >= len(party.contacts):
+        return None
+    contact = party.contacts[row.contact_index]
+    o = move_on(row, party, f"{contact.channel} {contact.address}: {error}", now,
+                contact.channel, "not_answered", moves=(Move.NOT_REACHED, Move.NOT_REACHED_LAST))
+    return o if not record(tx, [o], now) else None

@@ -95,7 +95,7 @@ async def test_a_commit_that_fails_sends_nothing_and_writes_nothing(live, record
         await app.service.ingest(alarm(clock, 2))
     await app.dispatcher.drain()
     assert recorder.sent == []
-    assert app.dispatcher._gates == {}
+    assert len(app.dispatcher.gates) == 0
     count = await app.store.transaction(
         lambda tx: tx.one("SELECT COUNT(*) AS n FROM deliveries"))
     assert count == {"n": 0}

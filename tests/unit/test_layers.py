@@ -103,7 +103,7 @@ def test_the_walk_sees_imports():
     """The checks above hold because the graph is right, not because it is empty."""
     assert "escalator.entrypoints.http.server" in GRAPH["escalator.app"]
     assert "escalator.usecases.answering" in GRAPH["escalator.entrypoints.http.keys"]
-    assert "escalator.storage.nonces" in GRAPH["escalator.storage.sql"]
+    assert "escalator.storage.nonces" in GRAPH["escalator.storage.tx"]
 
 
 FIRST_IMPORT = """
