@@ -52,7 +52,7 @@ from escalator.runtime.clock import Clock, SteadyClock
 from escalator.storage import limits
 from escalator.storage.protocol import Store
 from escalator.storage.rows import dt
-from escalator.storage.sql import Tx
+from escalator.storage.tx import Tx
 
 log = logging.getLogger(__name__)
 
@@ -87,9 +87,7 @@ class EscalationService:
         self._seen = directory  # with the covers the last decision read (`seen_directory`)
         self.clock = clock
         self._on_change = on_change or (lambda: None)
-        # on_due: an event changed nothing but timers (its notices went straight to the
-        # dispatcher): the waker needs only the earliest new due time, not a tick
-        self._on_due = on_due
+        self._on_due = on_due  # only timers changed (notices went to the dispatcher): no tick
         self._lock = asyncio.Lock()
         self._intake: CommitQueue[AlarmEvent, IngestResult] = CommitQueue(
             self._store_events, self._lock, INTAKE_WAIT_S, INTAKE_BATCH)
@@ -104,12 +102,11 @@ class EscalationService:
     async def ingest(self, event: AlarmEvent) -> IngestResult:
         """Store the event and its consequences durably, then tell the waker.
 
-        Events arriving together share one transaction (group commit,
-        `escalator.escalation.commitqueue`): each caller still returns only after its event
-        is committed. A sender is never held for the length of someone else's
-        lock: while the store has just met one (`store.busy`) intake answers
-        StorageBusy (503) at once, and no event queues longer than INTAKE_WAIT_S
-        for its turn."""
+        Events arriving together share one transaction (group commit, `commitqueue`):
+        each caller still returns only after its event is committed. A sender is never
+        held for the length of someone else's lock: while the store has just met one
+        (`store.busy`) intake answers StorageBusy (503) at once, and no event queues
+        longer than INTAKE_WAIT_S for its turn."""
         if self.store.busy:
             raise StorageBusy("intake: the database is locked by another writer; retry shortly")
         return await self._intake.submit(event)
@@ -137,16 +134,19 @@ class EscalationService:
 
     def _ingest_all(self, tx: Tx, events: list[AlarmEvent]
                     ) -> tuple[list[IngestResult], datetime | None, bool]:
-        results = [self._ingest(tx, event) for event in events]
+        spoke: dict[str, datetime] = {}  # source -> its latest event's time
+        results = [self._ingest(tx, event, spoke) for event in events]
+        for source, at in spoke.items():  # last: on PostgreSQL the upsert locks the row to
+            self._source_spoke(tx, source, at)  # the commit, and other instances wait
         return results, tx.wake_at, tx.needs_claim
 
-    def _ingest(self, tx: Tx, event: AlarmEvent) -> IngestResult:
+    def _ingest(self, tx: Tx, event: AlarmEvent, spoke: dict[str, datetime]) -> IngestResult:
         now = event.received_at
         if event.event_id:
             seen = tx.events.find(event.source, event.event_id)
             if seen is not None:
                 return IngestResult(seen["incident_id"], duplicate=True)
-        self._source_spoke(tx, event.source, now)
+        spoke[event.source] = max(now, spoke.get(event.source, now))  # a sign of life
         follow = follow_up(self.config, event.source, event.code, self._route_ladder(event))
         reopen = event.state == "alarm" and follow.reopen_within > timedelta(0)
         current, recent = tx.incidents.open_or_resolved_since(
