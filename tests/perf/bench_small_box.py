@@ -1,7 +1,7 @@
 """The small box: one core, 256 MB, 10,000 open incidents on a 10 s reminder (run by hand).
 
     .venv/bin/python tests/perf/bench_small_box.py [MINUTES] [--incidents=N] [--rate=R]
-                                                   [--memory=MB] [--code=DIR]
+                                                   [--memory=MB] [--code=DIR] [--dedicated]
 
 `escalator run` (SQLite, synchronous=FULL) runs as a real process inside a box of one
 core and 256 MB (tests/perf/cgroupbox.py: systemd-run when it works, else a cgroup v2
@@ -25,6 +25,9 @@ prints per minute:
   cache the kernel reclaims under the limit), the service's CPU (% of a core, from
   /proc/<pid>/stat), how often the quota throttled it, and any OOM kill.
 
+--dedicated raises the box's CPU weight so that, on a host shared with other work, it
+gets its one core whenever it wants it (as on a machine of its own); without it the box
+competes for the CPU like any process, and the load average says how much it had to.
 --code=DIR runs the service from another checkout (a worktree of an older commit) for a
 before/after table. Everything stays on 127.0.0.1. Prints tables; asserts nothing.
 """
@@ -166,9 +169,9 @@ async def intake(http: aiohttp.ClientSession, esc: Escalator, rate: float, secon
 
 
 async def main(minutes: float, incidents: int, rate: float, memory_mb: int,
-               code: str | None) -> int:
+               code: str | None, dedicated: bool) -> int:
     try:
-        box = Box(memory_mb)
+        box = Box(memory_mb, dedicated=dedicated)
     except NoBox as exc:
         print(f"bench_small_box: {exc}", file=sys.stderr)
         return 2
@@ -226,7 +229,8 @@ async def main(minutes: float, incidents: int, rate: float, memory_mb: int,
           f" Python {platform.python_version()}; load average {load[0]:.1f} {load[1]:.1f}"
           f" {load[2]:.1f} at the end")
     print(f"box: {box.kind}, {box.cores:g} core (quota {box.quota_us} us per {100_000} us),"
-          f" {memory_mb} MB; service code: {code or 'this checkout'}; logs in {tmp}")
+          f" {memory_mb} MB{', raised CPU weight (--dedicated)' if dedicated else ''};"
+          f" service code: {code or 'this checkout'}; logs in {tmp}")
     print(f"service up in {up_s:.1f} s, RSS {started_rss / 2**20:.1f} MB at start;"
           f" {incidents:,} incidents opened in {opened_s:.1f} s;"
           f" then {rate:g} new alarms a second for {minutes:g} min")
@@ -255,12 +259,17 @@ async def main(minutes: float, incidents: int, rate: float, memory_mb: int,
           f" 202, p50 {pct(answered, .5) * 1e3:.1f} ms, p99 {pct(answered, .99) * 1e3:.1f} ms")
     peak = f"{peak_box / 2**20:.0f} MB" if peak_box is not None else "not reported"
     anon = [r[4] for r in sampler.rows]
-    print(f"memory: peak RSS {sampler.hwm / 2**20:.0f} MB; box peak {peak} (page cache"
+    rss_max = max((r[2] for r in sampler.rows), default=0)
+    print(f"memory: RSS at most {rss_max / 2**20:.0f} MB while running (sampled each second),"
+          f" VmHWM {sampler.hwm / 2**20:.0f} MB (the peak, start-up included); box peak {peak}"
+          f" (page cache"
           f" included); box's own (anonymous) memory at most"
           f" {max(anon, default=0) / 2**20:.0f} MB; OOM kills {oom};"
           f" service {'alive' if alive else f'ENDED (exit {code_rc})'} at the end")
-    print(f"CPU: {cpu_total:.1f} s of the service in {t_end - t_start:.0f} s; quota throttled"
-          f" it in {throttled[0]:,} periods, {throttled[1]:.1f} s in all")
+    print(f"CPU: {cpu_total:.1f} s of the service in {t_end - t_start:.0f} s"
+          f" ({cpu_total / max(1, len(all_late)) * 1e3:.2f} ms per reminder, the opening"
+          f" included); quota throttled it in {throttled[0]:,} periods, {throttled[1]:.1f} s"
+          f" in all")
     return 0
 
 
@@ -274,4 +283,4 @@ if __name__ == "__main__":
     sys.exit(asyncio.run(main(float(pos[0]) if pos else 3.0,
                               int(opts.get("--incidents", 10_000)),
                               float(opts.get("--rate", 5)), int(opts.get("--memory", 256)),
-                              opts.get("--code"))))
+                              opts.get("--code"), "--dedicated" in sys.argv)))

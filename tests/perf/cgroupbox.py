@@ -30,7 +30,12 @@ class NoBox(RuntimeError):
 class Box:
     """One core and `memory_mb` MB for the process started through `wrap(args)`."""
 
-    def __init__(self, memory_mb: int = 256, cores: float = 1.0) -> None:
+    def __init__(self, memory_mb: int = 256, cores: float = 1.0, dedicated: bool = False
+                 ) -> None:
+        """`dedicated`: the box's CPU weight is raised (cgroup v1 cpu.shares 10240, v2
+        cpu.weight / systemd CPUWeight 10000): on a shared host it gets its core when it
+        wants it, as on a machine of its own; the quota still caps it at `cores`."""
+        self.dedicated = dedicated
         self.memory = memory_mb * 1024 * 1024
         self.quota_us = int(cores * PERIOD_US)
         self.cores = cores
@@ -54,9 +59,10 @@ class Box:
         exe = shutil.which("systemd-run")
         if not exe:
             return "not installed"
-        self._props = [f"-p CPUQuota={int(self.cores * 100)}%", f"-p MemoryMax={self.memory}"]
-        probe = subprocess.run([exe, "--scope", "--quiet", *self._props[0].split(),
-                                *self._props[1].split(), "true"],
+        self._props = [f"-p CPUQuota={int(self.cores * 100)}%", f"-p MemoryMax={self.memory}",
+                       *(["-p CPUWeight=10000"] if self.dedicated else [])]
+        probe = subprocess.run([exe, "--scope", "--quiet", *" ".join(self._props).split(),
+                                "true"],
                                capture_output=True, text=True, timeout=20)
         if probe.returncode:
             first = (probe.stderr.strip().splitlines() or ["failed"])[0]
@@ -78,6 +84,8 @@ class Box:
             self.made.append(group)
             (group / "cpu.max").write_text(f"{self.quota_us} {PERIOD_US}")
             (group / "memory.max").write_text(str(self.memory))
+            if self.dedicated:
+                (group / "cpu.weight").write_text("10000")
         except OSError as exc:
             self.close()
             return f"{exc.strerror}: {exc.filename}"
@@ -97,6 +105,8 @@ class Box:
             (cpu / self.name / "cpu.cfs_period_us").write_text(str(PERIOD_US))
             (cpu / self.name / "cpu.cfs_quota_us").write_text(str(self.quota_us))
             (mem / self.name / "memory.limit_in_bytes").write_text(str(self.memory))
+            if self.dedicated:
+                (cpu / self.name / "cpu.shares").write_text("10240")
         except OSError as exc:
             self.close()
             return f"{exc.strerror}: {exc.filename}"
