@@ -181,9 +181,10 @@ async def main(minutes: float, incidents: int, rate: float, memory_mb: int,
                 log=tmp / "sink.log")
     sink.start()
     esc = Escalator(tmp, f"http://127.0.0.1:{sink_port}", repeat="repeat_every: 10s, ")
-    esc.proc.args = box.wrap(esc.proc.args)
-    if code:
+    if code:  # -P: not the working directory (this checkout) first, so PYTHONPATH wins
+        esc.proc.args = [esc.proc.args[0], "-P", *esc.proc.args[1:]]
         esc.proc.env = {**(esc.proc.env or {}), "PYTHONPATH": code}
+    esc.proc.args = box.wrap(esc.proc.args)
     sampler = Sampler(box, esc.proc)
     failed: str | None = None
     try:
@@ -239,8 +240,10 @@ async def main(minutes: float, incidents: int, rate: float, memory_mb: int,
     print("| minute | reminders | lateness p50 | p99 | max | intake | intake p50 | p99 |"
           " CPU (% of a core) | throttled periods | RSS max | box memory max |")
     print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
-    for m in range(int(-(-minutes // 1))):
-        a, b = t0 + 60 * m, min(t_end + 2.0, t0 + 60 * (m + 1))
+    spans = [("opening", t_open, t0)]  # reminders already fall due while it opens
+    spans += [(str(m), t0 + 60 * m, min(t_end + 2.0, t0 + 60 * (m + 1)))
+              for m in range(int(-(-minutes // 1)))]
+    for m, a, b in spans:
         values = [x for t, x in late if a <= t < b]
         answered = [x for t, x in sent if a <= t < b and x is not None]
         refused = sum(1 for t, x in sent if a <= t < b and x is None)
@@ -252,7 +255,8 @@ async def main(minutes: float, incidents: int, rate: float, memory_mb: int,
               f" {cpu:.0f} % | {thr} | {rss / 2**20:.0f} MB | {boxmem / 2**20:.0f} MB |")
     all_late = [x for _, x in late]
     answered = [x for _, x in sent if x is not None]
-    print(f"whole run: {len(all_late):,} reminders ({len(all_late) / max(1, t_end - t0):,.0f}/s;"
+    print(f"whole run (the opening included): {len(all_late):,} reminders"
+          f" ({len(all_late) / max(1, t_end - t_open):,.0f}/s;"
           f" {incidents / EVERY:,.0f}/s due at the start), lateness p50 {pct(all_late, .5):.3f}"
           f" s, p99 {pct(all_late, .99):.3f} s, max {max(all_late, default=float('nan')):.3f}"
           f" s; {missing} due and never arrived; intake {len(answered)}/{len(sent)} answered"
