@@ -241,7 +241,7 @@ async def main(minutes: float, incidents: int, rate: float, memory_mb: int,
           " CPU (% of a core) | throttled periods | RSS max | box memory max |")
     print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     spans = [("opening", t_open, t0)]  # reminders already fall due while it opens
-    spans += [(str(m), t0 + 60 * m, min(t_end + 2.0, t0 + 60 * (m + 1)))
+    spans += [(str(m), t0 + 60 * m, min(t_end, t0 + 60 * (m + 1)))
               for m in range(int(-(-minutes // 1)))]
     for m, a, b in spans:
         values = [x for t, x in late if a <= t < b]
@@ -253,7 +253,7 @@ async def main(minutes: float, incidents: int, rate: float, memory_mb: int,
               f"{f' ({refused} not 202)' if refused else ''} |"
               f" {pct(answered, .5) * 1e3:.1f} ms | {pct(answered, .99) * 1e3:.1f} ms |"
               f" {cpu:.0f} % | {thr} | {rss / 2**20:.0f} MB | {boxmem / 2**20:.0f} MB |")
-    all_late = [x for t, x in late if t < t_end + 2.0]  # not what a stopping service sends
+    all_late = [x for t, x in late if t < t_end]  # not what a stopping service sends
     answered = [x for _, x in sent if x is not None]
     print(f"whole run (the opening included): {len(all_late):,} reminders"
           f" ({len(all_late) / max(1, t_end - t_open):,.0f}/s;"
