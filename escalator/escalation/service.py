@@ -56,9 +56,7 @@ from escalator.storage.sql import Tx
 
 log = logging.getLogger(__name__)
 
-WAKE_BATCH = 20  # incidents decided per transaction by the waker: intake waits one at most
-# (on one core, 10,000 open on a 10 s reminder: a batch of 50 held a new alarm 20-30 ms
-# at the median and 75-85 ms at p99; of 20, 13 and 40 ms; docs/performance.md, stop 7)
+WAKE_BATCH = 20  # incidents per waker transaction: intake waits one at most (see stop 7)
 WAKE_ROUNDS = 20  # batches per wake() before the deliveries they made get their turn
 INTAKE_WAIT_S = 2.0  # longest an event queues for its turn at the store before a 503
 CONFLICT_RETRIES = 3
