@@ -11,6 +11,7 @@ import logging
 import os
 from collections.abc import Mapping
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import aiohttp
 from aiohttp import web
@@ -27,7 +28,7 @@ from escalator.entrypoints.http.keys import UseCases
 from escalator.entrypoints.http.server import build_web_app
 from escalator.entrypoints.receivers import IntakeAdapter
 from escalator.entrypoints.receivers.listeners import Gate
-from escalator.entrypoints.telegram import TelegramInbound, webhook_routes
+from escalator.entrypoints.telegram import webhook_routes
 from escalator.escalation.service import EscalationService
 from escalator.i18n.codes import install_overrides as install_code_overrides
 from escalator.liveconfig.alarm import ConfigAlarm
@@ -41,7 +42,6 @@ from escalator.notify.email import EmailNotifier
 from escalator.notify.log import LogNotifier, NotSetUp
 from escalator.notify.paging import PagingNotifier
 from escalator.notify.sms import SmsNotifier
-from escalator.notify.telegram import TelegramChannel
 from escalator.notify.telegram import from_config as telegram_settings
 from escalator.notify.voice import CALLBACK_TTL, VoiceNotifier
 from escalator.notify.webhook import WebhookNotifier
@@ -75,6 +75,10 @@ from escalator.usecases.maintenance import Maintenance
 from escalator.usecases.queries import Queries, open_alarms_reader
 from escalator.usecases.register import Register
 from escalator.usecases.signin import SigningIn
+
+if TYPE_CHECKING:  # the Telegram library loads only when Telegram is configured
+    from escalator.entrypoints.telegram import TelegramInbound
+    from escalator.notify.telegram import TelegramChannel
 
 log = logging.getLogger(__name__)
 
@@ -138,8 +142,7 @@ class Escalator:
         self.answering = Answering(context, self.service, self.ledger, self.signer, self.store)
         # cover shifts: kept in the store, read by the ladder in its own transactions
         self.covering = Covering(context, self.store, lambda: self.service.directory, self.poke)
-        self.telegram_in = self.telegram and TelegramInbound(self.telegram, self.answering.answer,
-                                                             self.covering)
+        self.telegram_in = self._telegram_inbound()
         self.service.listeners.append(self.metrics.answered)  # answer time, by door
         self.dispatcher.timed = self.metrics.timed_send  # send time; event to first notice
         # the one way in for events: HTTP and every listener and poller (counted there)
@@ -291,9 +294,19 @@ class Escalator:
         settings = telegram_settings(config.channels.get("telegram", {}), self.env)
         if settings is None or "telegram" in self._extra_notifiers:
             return None
+        from escalator.notify.telegram.channel import TelegramChannel
+
         return TelegramChannel(settings, ChatRecords(self.store), self.clock, self.service.ingest,
                                lambda: self._config, self.service.seen_directory,
                                lambda: self.dispatcher.notifiers, self.log_notifier, self.poke)
+
+    def _telegram_inbound(self) -> TelegramInbound | None:
+        """Button presses and chat commands, when the Telegram channel is on."""
+        if self.telegram is None:
+            return None
+        from escalator.entrypoints.telegram.inbound import TelegramInbound
+
+        return TelegramInbound(self.telegram, self.answering.answer, self.covering)
 
     def _http(self) -> aiohttp.ClientSession:
         if self._session is None or self._session.closed:

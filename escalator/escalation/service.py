@@ -56,7 +56,7 @@ from escalator.storage.tx import Tx
 
 log = logging.getLogger(__name__)
 
-WAKE_BATCH = 50  # incidents decided per transaction by the waker: intake waits one at most
+WAKE_BATCH = 20  # incidents per waker transaction: intake waits one at most (see stop 7)
 WAKE_ROUNDS = 20  # batches per wake() before the deliveries they made get their turn
 INTAKE_WAIT_S = 2.0  # longest an event queues for its turn at the store before a 503
 CONFLICT_RETRIES = 3

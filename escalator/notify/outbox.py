@@ -16,9 +16,7 @@ from collections import deque
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import cast
-
-from telegram import Bot
+from typing import TYPE_CHECKING, cast
 
 from escalator.config.model import Config
 from escalator.domain.availability import Contact, Directory
@@ -26,14 +24,14 @@ from escalator.domain.model import Incident
 from escalator.notify.base import Message, Notifier
 from escalator.notify.sms import sms_text
 from escalator.notify.speech import call_text
-from escalator.notify.telegram.budget import ChatBudget
-from escalator.notify.telegram.cards import CardDesk
-from escalator.notify.telegram.channel import PING_REASONS
 from escalator.notify.telegram.layout import Button, ping_text
 from escalator.notify.voice import VoiceNotifier
 from escalator.notify.webhook import payload
 from escalator.runtime.clock import Clock
 from escalator.usecases.chat_records import ChatRecords
+
+if TYPE_CHECKING:
+    from telegram import Bot
 
 KEEP = 300  # a demo left running for a day stays small
 
@@ -123,6 +121,8 @@ def render(channel: str, message: Message, facility: str, now: datetime, *,
            sms_replies: bool = False) -> tuple[str, str]:
     """(title, text) exactly as the channel would put it in front of its reader."""
     if channel == "telegram":  # the card is rendered live, as Telegram edits it; news
+        from escalator.notify.telegram.channel import PING_REASONS  # loaded only if in use
+
         if message.reason in PING_REASONS and not message.update:  # that rings: a ping
             return ping_text(message.incident, message.reason, message.language), ""
         return "", ""
@@ -140,7 +140,11 @@ def render(channel: str, message: Message, facility: str, now: datetime, *,
 def card_renderer(records: ChatRecords, clock: Clock, config: Callable[[], Config],
                   directory: Callable[[], Directory]) -> CardRenderer:
     """The Telegram card and its buttons for an incident, from the channel's own desk
-    (which never calls Telegram to render)."""
+    (which never calls Telegram to render). Imported here: a service without
+    Telegram never loads its library."""
+    from escalator.notify.telegram.budget import ChatBudget
+    from escalator.notify.telegram.cards import CardDesk
+
     desk = CardDesk(cast("Callable[[], Bot]", lambda: None), records, clock, config, directory,
                     ChatBudget())
 

@@ -16,7 +16,6 @@ from escalator.config.model import Config, WeeklyReport
 from escalator.domain.service_promises import Promise
 from escalator.i18n import t
 from escalator.reports import data, render
-from escalator.reports.pdf import pdf_bytes
 from escalator.reports.weekly import History, Summary, Week, summarize
 from escalator.storage.sql import SqlStore
 
@@ -60,6 +59,8 @@ async def produce(store: SqlStore, config: Config, w: Week, now: datetime) -> Pr
 
 def _render(w: Week, history: History, config: Config, staff: frozenset[str], threshold: int,
             lang: str, tz: str) -> Produced:
+    from escalator.reports.pdf import pdf_bytes  # reportlab (~15 MB): loaded for a report only
+
     summary = summarize(w, history, staff, threshold, contracts(config))
     m = render.model(summary, lang, tz, names(config), config.facility.name)
     chart = render.chart_png(m)

@@ -11,14 +11,17 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from escalator.config.model import Config
 from escalator.dispatch.dispatcher import Dispatcher
-from escalator.notify.telegram import TelegramChannel
 from escalator.runtime.sources import Sources
 from escalator.runtime.ticking import Ticking
 from escalator.storage import SqlStore
 from escalator.storage.listen import DueListener
+
+if TYPE_CHECKING:  # the Telegram library loads only when Telegram is configured
+    from escalator.notify.telegram import TelegramChannel
 
 log = logging.getLogger(__name__)
 

@@ -10,16 +10,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from escalator.config.model import Config
 from escalator.liveconfig.reloading import Reloading
-from escalator.notify.telegram import TelegramChannel
 from escalator.rosters.feeds import RosterFeeds
 from escalator.runtime.leadership import Leadership
 from escalator.runtime.sources import Sources
 from escalator.runtime.ticking import Ticking
 from escalator.storage import SqlStore
+
+if TYPE_CHECKING:  # the Telegram library loads only when Telegram is configured
+    from escalator.notify.telegram import TelegramChannel
 
 
 def store_status(store: SqlStore) -> dict[str, Any]:

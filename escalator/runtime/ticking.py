@@ -13,12 +13,14 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from escalator.notify.telegram import TelegramChannel
 from escalator.runtime.clock import Clock
 from escalator.runtime.waker import Waker
 from escalator.storage import SqlStore
+
+if TYPE_CHECKING:  # the Telegram library loads only when Telegram is configured
+    from escalator.notify.telegram import TelegramChannel
 
 log = logging.getLogger(__name__)
 

@@ -6,13 +6,14 @@ shown in it. Done on the first alarm's path, that was a 70-85 ms stall of the
 event loop (measured at 100 alarms a second: the first notice and the ten
 requests behind it waited for it), the largest the issue's bench saw. So the
 service renders one sample notice per language - the body, the subject, the
-SMS, the e-mail, the webhook payload and a Telegram card's buttons - at start,
-before `freeze_startup_objects` moves what that loaded out of the collector's
-sight. Nothing is stored or sent.
+SMS, the e-mail, the webhook payload and, when the Telegram channel is in use, a
+card's buttons - at start, before `freeze_startup_objects` moves what that loaded
+out of the collector's sight. Nothing is stored or sent.
 """
 
 from __future__ import annotations
 
+import sys
 import time
 from datetime import UTC, datetime
 from email.message import EmailMessage
@@ -24,7 +25,6 @@ from escalator.notify import render
 from escalator.notify.base import Message
 from escalator.notify.email import build_mail
 from escalator.notify.sms import sms_text
-from escalator.notify.telegram.cards import markup
 from escalator.notify.webhook import payload
 from escalator.runtime.clock import Clock, SystemClock
 
@@ -42,6 +42,9 @@ def warm_texts(timezone: str, facility: str, languages: tuple[str, ...] = LANGUA
     started = time.monotonic()
     at = clock.now() if clock is not None else datetime.now(UTC)
     incident = sample_incident(at)
+    # Telegram's cards only when the channel is in use (the service built it, which loaded
+    # the module): a service without Telegram does not load python-telegram-bot for this
+    cards = sys.modules.get("escalator.notify.telegram.cards")
     for lang in languages:
         dates.weekday(at, timezone, lang)
         dates.day_month(at, lang)
@@ -56,7 +59,8 @@ def warm_texts(timezone: str, facility: str, languages: tuple[str, ...] = LANGUA
                 ack_url="http://warm.invalid/ack/x", tz=timezone)
             sms_text(message, facility, replies=True)
             payload(message)
-        markup(incident, lang)
+        if cards is not None:
+            cards.markup(incident, lang)
     _warm_mail(message, facility)
     return time.monotonic() - started
 
