@@ -26,7 +26,7 @@ from escalator.notify.base import Message
 from escalator.notify.email import build_mail
 from escalator.notify.sms import sms_text
 from escalator.notify.webhook import payload
-from escalator.runtime.clock import Clock, SystemClock
+from escalator.runtime.clock import SystemClock
 
 SAMPLE_REASONS = ("FIRST", "REMINDER", "ESCALATED", "CLEAR_REQUEST")
 
@@ -36,11 +36,10 @@ def sample_incident(at: datetime) -> Incident:
                     ladder="", state=State.OPEN, opened_at=at, last_seen_at=at)
 
 
-def warm_texts(timezone: str, facility: str, languages: tuple[str, ...] = LANGUAGES,
-               clock: Clock | None = None) -> float:
+def warm_texts(timezone: str, facility: str, languages: tuple[str, ...] = LANGUAGES) -> float:
     """Render one sample notice per language and reason; returns the seconds it took."""
     started = time.monotonic()
-    at = clock.now() if clock is not None else datetime.now(UTC)
+    at = datetime.now(UTC)
     incident = sample_incident(at)
     # Telegram's cards only when the channel is in use (the service built it, which loaded
     # the module): a service without Telegram does not load python-telegram-bot for this

@@ -12,6 +12,7 @@ from typing import Any
 
 from escalator.domain.covers import Cover
 from escalator.storage import audit
+from escalator.storage.not_ended import NotEndedAt
 from escalator.storage.rows import dt, ts
 from escalator.storage.txbase import TxBase
 
@@ -38,14 +39,12 @@ class Covers:
 
     def __init__(self, tx: TxBase) -> None:
         self._tx = tx
-        # in_force's read: the covers not ended at `_since`, once per transaction (a later
-        # moment's are among them: a batch of events, each at its own time, reads once)
-        self._since: datetime | None = None
-        self._seen: tuple[Cover, ...] = ()
+        self._in_force = NotEndedAt[Cover](
+            lambda now: (s.cover for s in self.ending_after(now)), lambda c: c.end)
 
     def add(self, cover: Cover, by: str, now: datetime) -> int:
         tx = self._tx
-        self._since = None
+        self._in_force.forget()
         cover_id = tx.insert(
             "INSERT INTO covers (covered, cover, starts_at, until, created_by, created_at)"
             " VALUES (?,?,?,?,?,?)",
@@ -64,9 +63,7 @@ class Covers:
     def in_force(self, now: datetime) -> tuple[Cover, ...]:
         """What the directory needs at `now`: the covers not ended (planned included);
         read once per transaction and instant (the service asks for each incident)."""
-        if self._since is None or now < self._since:
-            self._since, self._seen = now, tuple(s.cover for s in self.ending_after(now))
-        return tuple(c for c in self._seen if c.end > now)
+        return self._in_force.at(now)
 
     def get(self, cover_id: int) -> StoredCover | None:
         row = self._tx.one("SELECT * FROM covers WHERE id = ?", (cover_id,))
@@ -75,7 +72,7 @@ class Covers:
     def end(self, cover_id: int, by: str, now: datetime) -> None:
         """Ended now rather than erased; audited like the cover itself."""
         tx = self._tx
-        self._since = None
+        self._in_force.forget()
         tx.execute("UPDATE covers SET until = ?, ended_by = ? WHERE id = ?",
                    (ts(now), by, cover_id))
         audit.record(tx, ENDED, at=now, actor=by, payload={"cover": cover_id, "until": ts(now)})

@@ -13,6 +13,7 @@ from typing import Any
 
 from escalator.domain.maintenance import MaintenanceWindow
 from escalator.storage import audit
+from escalator.storage.not_ended import NotEndedAt
 from escalator.storage.rows import dt, ts
 from escalator.storage.txbase import TxBase
 
@@ -54,14 +55,13 @@ class Maintenance:
 
     def __init__(self, tx: TxBase) -> None:
         self._tx = tx
-        # current()'s read: the windows not ended at `_since`, once per transaction
-        self._since: datetime | None = None
-        self._current: tuple[MaintenanceWindow, ...] = ()
+        self._current = NotEndedAt[MaintenanceWindow](
+            lambda now: (s.window for s in self.windows_ending_after(now)), lambda w: w.ends)
 
     def add_window(self, window: MaintenanceWindow, by: str, now: datetime) -> int:
         """Stored and written to the audit chain in one transaction: who hid what, until when."""
         tx = self._tx
-        self._since = None
+        self._current.forget()
         window_id = tx.insert(
             "INSERT INTO maintenance_windows (starts_at, until, reason, sources, codes, point,"
             " created_by, created_at) VALUES (?,?,?,?,?,?,?,?)",
@@ -95,15 +95,12 @@ class Maintenance:
         """The windows not ended at `now`, read once per transaction: intake asks for each
         new incident, and a batch's events each come with their own time (a later time's
         windows are among an earlier one's)."""
-        if self._since is None or now < self._since:
-            self._since = now
-            self._current = tuple(s.window for s in self.windows_ending_after(now))
-        return tuple(w for w in self._current if w.ends > now)
+        return self._current.at(now)
 
     def set_until(self, window_id: int, until: datetime, by: str, now: datetime) -> None:
         """Renew (a later until) or end (until = now); audited like the window itself."""
         tx = self._tx
-        self._since = None
+        self._current.forget()
         tx.execute("UPDATE maintenance_windows SET until = ?, updated_by = ?, updated_at = ?"
                    " WHERE id = ?", (ts(until), by, ts(now), window_id))
         audit.record(tx, ENDED if until <= now else RENEWED, at=now, actor=by,
